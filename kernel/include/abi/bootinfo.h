@@ -1,0 +1,91 @@
+/* Boot-info block: what nanvixd hands the microkernel at its first instruction. */
+#ifndef NANVIX_ABI_BOOTINFO_H
+#define NANVIX_ABI_BOOTINFO_H
+
+/*
+ * nanvixd enters the kernel in 64-bit long mode at the kernel ELF's entry
+ * point with paging, GDT, IDT, TSS, the kernel stack and the first user
+ * process already prepared, and RDI holding the kernel-virtual address of
+ * this block (inside the direct map).  Written by the host before the first
+ * guest instruction; read-only to the guest by convention.
+ *
+ * C99, self-contained: included by the kernel and by nanvixd.
+ */
+
+#include <stdint.h>
+
+#define NANVIX_BOOTINFO_MAGIC 0x4e414e56u /* "NANV" */
+
+/* Guest virtual layout shared by both sides. */
+#define NANVIX_KERNEL_VBASE 0xffffffff80000000ull /* kernel image: phys + this */
+#define NANVIX_DMAP_BASE 0xffff800000000000ull    /* all RAM: phys + this */
+#define NANVIX_KERNEL_PBASE 0x100000ull           /* kernel load address */
+#define NANVIX_USER_TOP 0x00007ffffffff000ull     /* first non-user address */
+#define NANVIX_USER_MIN 0x10000ull                /* lowest mappable user page */
+#define NANVIX_PIE_BASE 0x400000ull               /* load base of static-PIE */
+
+/* Fixed guest-physical pages below the kernel image. */
+#define NANVIX_BOOTINFO_PADDR 0x1000ull
+#define NANVIX_GDT_PADDR 0x2000ull /* GDT, then the TSS at +0x80 */
+#define NANVIX_TSS_OFFSET 0x80u
+#define NANVIX_IDT_PADDR 0x3000ull
+
+/* Selectors of the GDT nanvixd builds (and the PVH backend rebuilds). */
+#define NANVIX_SEL_KCODE 0x08
+#define NANVIX_SEL_KDATA 0x10
+#define NANVIX_SEL_UDATA 0x1b /* 0x18 | RPL 3; STAR layout: udata before ucode */
+#define NANVIX_SEL_UCODE 0x23 /* 0x20 | RPL 3 */
+#define NANVIX_SEL_TSS 0x28
+
+#define NANVIX_MEMRANGES_MAX 4
+
+/* A run of free physical memory, [start, end), page-aligned. */
+struct nanvix_memrange {
+	uint64_t start;
+	uint64_t end;
+};
+
+/* Flags. */
+#define NANVIX_BOOT_FSGSBASE (1u << 0) /* CR4.FSGSBASE is set */
+
+/* One loaded user segment, as mapped by the host. */
+#define NANVIX_SEGMENTS_MAX 8
+struct nanvix_segment {
+	uint64_t vaddr; /* page-aligned */
+	uint64_t size;  /* page multiple */
+	uint32_t prot;  /* PROT_READ 1 | PROT_WRITE 2 | PROT_EXEC 4 */
+	uint32_t pad;
+};
+
+struct nanvix_bootinfo {
+	uint32_t magic;       /* NANVIX_BOOTINFO_MAGIC */
+	uint32_t abi_version; /* NANVIX_ABI_VERSION */
+	uint32_t flags;       /* NANVIX_BOOT_* */
+	uint32_t nranges;     /* used entries of free[] */
+	uint64_t mem_size;    /* bytes of RAM at guest-physical 0 */
+
+	/* Physical frames the kernel owns; all of them are zero. */
+	struct nanvix_memrange free[NANVIX_MEMRANGES_MAX];
+	uint64_t pfn_stacks; /* phys of 2 x (mem_size / 4096) uint32_t, zero */
+
+	/* The first user process, fully mapped by the host. */
+	uint64_t cr3;       /* phys of the PML4 (kernel half included) */
+	uint64_t entry;     /* user RIP */
+	uint64_t sp;        /* user RSP, at argc */
+	uint64_t brk;       /* page-aligned end of the image: initial break */
+	uint64_t stack_lo;  /* lowest mapped stack page */
+	uint64_t stack_hi;  /* end of the stack mapping */
+	uint32_t nsegments; /* used entries of segments[] */
+	uint32_t argc;
+	struct nanvix_segment segments[NANVIX_SEGMENTS_MAX];
+	char name[32]; /* program name (basename), NUL-terminated */
+
+	/* Clock: ns = ((tsc - tsc_base) * tsc_mult) >> 32 since the bases. */
+	uint64_t tsc_base;
+	uint64_t tsc_mult;
+	uint64_t tsc_khz;
+	uint64_t realtime_base_ns;  /* CLOCK_REALTIME at tsc_base */
+	uint64_t monotonic_base_ns; /* CLOCK_MONOTONIC at tsc_base */
+};
+
+#endif /* NANVIX_ABI_BOOTINFO_H */

@@ -1,0 +1,114 @@
+/* Hypercall ABI between the microkernel (guest ring 0) and nanvixd. */
+#ifndef NANVIX_ABI_HYPERCALL_H
+#define NANVIX_ABI_HYPERCALL_H
+
+/*
+ * A hypercall is one 32-bit `out` to a port of the range below.  The value
+ * written is the guest-physical address of the call's argument struct, which
+ * must be 8-byte aligned and lie wholly inside guest RAM.  The host reads the
+ * struct, acts, writes the `ret` field (where the struct has one) and resumes
+ * the vCPU after the `out`.  Any other port, or a bad argument address, stops
+ * the VM with an error.
+ *
+ * C99, self-contained: included by the kernel and by nanvixd.
+ */
+
+#include <stdint.h>
+
+#define NANVIX_ABI_VERSION 1
+
+#define NANVIX_HC_PORT_BASE 0x500
+#define NANVIX_HC_PORT_COUNT 16
+
+enum nanvix_hc {
+	NANVIX_HC_EXIT = 0x500,         /* struct nanvix_hc_exit */
+	NANVIX_HC_LOG = 0x501,          /* struct nanvix_hc_log */
+	NANVIX_HC_WRITEV = 0x502,       /* struct nanvix_hc_writev */
+	NANVIX_HC_READ = 0x503,         /* struct nanvix_hc_read */
+	NANVIX_HC_FRAMES_SCRUB = 0x504, /* struct nanvix_hc_frames_scrub */
+	NANVIX_HC_PANIC = 0x505,        /* struct nanvix_hc_log */
+	/* 0x506..0x50f reserved: ring doorbells, snapshot point. */
+};
+
+/* Statistics the kernel reports when the VM ends (written by the guest). */
+struct nanvix_kstats {
+	uint64_t traps;         /* entries into ring 0 (syscalls + faults) */
+	uint64_t syscalls;      /* system calls served */
+	uint64_t enosys;        /* system calls answered ENOSYS */
+	uint64_t frames_free;   /* physical frames free at exit */
+	uint64_t frames_total;  /* physical frames the kernel managed */
+	uint64_t last_enosys;   /* number of the last unknown call, or ~0 */
+};
+
+/*
+ * NANVIX_HC_EXIT: the VM is done.  `status` is the process status in shell
+ * convention: 0..255 for exit(), 128 + signal for a killed program.  Does not
+ * return.
+ */
+struct nanvix_hc_exit {
+	int32_t status;
+	uint32_t pad;
+	struct nanvix_kstats stats;
+};
+
+/*
+ * NANVIX_HC_LOG, NANVIX_HC_PANIC: kernel console output.  `buf` is a
+ * guest-physical address, `len` at most NANVIX_HC_LOG_MAX.  PANIC prints the
+ * text and stops the VM with a guest-error status.
+ */
+#define NANVIX_HC_LOG_MAX 4096
+struct nanvix_hc_log {
+	uint64_t buf;
+	uint64_t len;
+};
+
+/* One element of a user iovec array, Linux layout. */
+struct nanvix_iovec {
+	uint64_t base;
+	uint64_t len;
+};
+
+/*
+ * NANVIX_HC_WRITEV: write a user iovec array to console fd 1 or 2.  `iov`
+ * is a user *virtual* address translated through the page tables rooted at
+ * `cr3`; every table entry and buffer must be present and user-accessible.
+ * `ret` receives the byte count or a negative errno (-EFAULT, -EBADF,
+ * -EINVAL).  At most NANVIX_HC_IOV_MAX elements.
+ */
+#define NANVIX_HC_IOV_MAX 1024
+struct nanvix_hc_writev {
+	uint64_t cr3;
+	uint64_t iov;
+	uint32_t iovcnt;
+	uint32_t fd;
+	int64_t ret;
+};
+
+/*
+ * NANVIX_HC_READ: read up to `len` bytes of the console (nanvixd's stdin)
+ * into the user virtual buffer `buf` (translated through `cr3`, must be
+ * user-writable).  `ret` receives the byte count, 0 at end of file, or a
+ * negative errno.
+ */
+struct nanvix_hc_read {
+	uint64_t cr3;
+	uint64_t buf;
+	uint64_t len;
+	int64_t ret;
+};
+
+/*
+ * NANVIX_HC_FRAMES_SCRUB: give `count` physical frames back to the host,
+ * which zeroes them (and may reclaim their memory).  `pfns` is the
+ * guest-physical address of an array of `count` uint32_t frame numbers.
+ * `ret` receives 0 or -EINVAL if any frame lies outside RAM (then none are
+ * touched).
+ */
+struct nanvix_hc_frames_scrub {
+	uint64_t pfns;
+	uint32_t count;
+	uint32_t pad;
+	int64_t ret;
+};
+
+#endif /* NANVIX_ABI_HYPERCALL_H */

@@ -1,0 +1,47 @@
+/* Building a guest before its first instruction: kernel, tables, program, stack. */
+#ifndef MONITOR_BOOT_H
+#define MONITOR_BOOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <abi/bootinfo.h>
+#include <monitor/vm.h>
+
+#define BOOT_STACK_SIZE_DEFAULT (256u * 1024)
+
+struct boot_config {
+	const void *kernel; /* kernel.elf file contents */
+	size_t kernel_size;
+	const void *program; /* program ELF file contents */
+	size_t program_size;
+	const char *name; /* program name shown in reports */
+	int argc;
+	char *const *argv; /* guest argv; argv[0] is also AT_EXECFN */
+	int envc;
+	char *const *envp;
+	uint64_t stack_size; /* bytes, page multiple */
+	uint8_t random[16];  /* AT_RANDOM bytes */
+};
+
+/* Where to enter the guest. */
+struct boot_entry {
+	uint64_t cr3;        /* physical PML4 */
+	uint64_t rip, rsp;   /* kernel entry and boot stack */
+	uint64_t bootinfo;   /* kernel-virtual address of the boot info */
+	uint64_t lstar;      /* syscall entry */
+	struct nanvix_bootinfo *bi; /* host view, for late fields (clock) */
+};
+
+/*
+ * Lay out zeroed guest RAM `mem`: GDT, TSS, IDT, the kernel image, page
+ * tables (kernel window, direct map of all RAM, the program's segments and
+ * stack), the user stack contents (argc, argv, envp, auxv) and the boot
+ * info.  W^X holds for every mapping.  Returns 0 and fills *out, or a
+ * nanvixd status (NANVIXD_EXIT_BADELF, NANVIXD_EXIT_NOMEM, _USAGE) with a
+ * one-line reason in err[errlen].
+ */
+int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg,
+		 struct boot_entry *out, char *err, size_t errlen);
+
+#endif /* MONITOR_BOOT_H */

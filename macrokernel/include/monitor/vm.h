@@ -1,0 +1,88 @@
+/* The micro-VM: guest memory, one vCPU on /dev/kvm, its run loop and exit codes. */
+#ifndef MONITOR_VM_H
+#define MONITOR_VM_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <abi/hypercall.h>
+
+/*
+ * nanvixd's own exit statuses.  A program's status (0..255, 128 + signal
+ * when killed) passes through unchanged; these mark failures of nanvixd or
+ * of the VM itself, in the style of timeout(1) and env(1).
+ */
+enum nanvixd_status {
+	NANVIXD_EXIT_NOKVM = 120,    /* /dev/kvm missing or unusable */
+	NANVIXD_EXIT_NOMEM = 121,    /* guest memory too small for the images */
+	NANVIXD_EXIT_GUEST = 122,    /* the VM stopped on an error */
+	NANVIXD_EXIT_HOST = 123,     /* a host-side failure (KVM ioctl, mmap) */
+	NANVIXD_EXIT_TIMEOUT = 124,  /* --timeout expired */
+	NANVIXD_EXIT_USAGE = 125,    /* bad command line */
+	NANVIXD_EXIT_BADELF = 126,   /* kernel or program is not loadable */
+	NANVIXD_EXIT_NOTFOUND = 127, /* kernel or program file not found */
+};
+
+/* Guest RAM: one region at guest-physical 0.  The host owns the mapping. */
+struct vm_mem {
+	uint8_t *base;
+	uint64_t size; /* bytes, a multiple of 4 KiB */
+};
+
+struct vm {
+	struct vm_mem mem;
+	int kvm_fd, vm_fd, vcpu_fd;
+	struct kvm_run *run;
+	size_t run_size;
+
+	/* Console: guest fd 1 and 2, kernel log, stdin. */
+	int out_fd, err_fd, log_fd, in_fd;
+
+	/* Filled by the run loop. */
+	bool done;
+	int status;          /* nanvixd exit status once done */
+	uint64_t nexits;     /* every return from KVM_RUN */
+	bool have_stats;
+	struct nanvix_kstats stats;
+	volatile sig_atomic_t *timed_out; /* set by the timeout signal */
+};
+
+/*
+ * Open /dev/kvm and create a VM with `mem_size` bytes of zeroed RAM and one
+ * vCPU (not yet initialised).  Returns 0, or a nanvixd status after printing
+ * a one-line error.  On failure everything acquired is released.
+ */
+int vm_create(struct vm *vm, uint64_t mem_size);
+
+/* Release every fd and mapping of the VM.  Safe on a partly created VM. */
+void vm_destroy(struct vm *vm);
+
+/*
+ * Set the vCPU's registers for 64-bit entry: CR3 `cr3`, RIP `rip`, RSP
+ * `rsp`, RDI `rdi`, LSTAR `lstar`; the GDT/IDT/TSS at their fixed pages.
+ * Returns 0 or a nanvixd status after printing an error.  *fsgsbase is set
+ * to whether CR4.FSGSBASE could be enabled.
+ */
+int vm_setup_cpu(struct vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
+		 uint64_t rdi, uint64_t lstar, bool *fsgsbase);
+
+/* Read the guest TSC and its rate (kHz); returns 0 or -1. */
+int vm_read_tsc(struct vm *vm, uint64_t *tsc, uint64_t *khz);
+
+/* Run the vCPU until the guest exits or fails; returns the nanvixd status. */
+int vm_run(struct vm *vm);
+
+/*
+ * Serve the hypercall written to `port` with argument address `arg`.
+ * Returns 0 to resume the guest, 1 to stop it (vm->done and vm->status
+ * set, an error printed where it is one), or -1 when `port` is not a
+ * hypercall port.  In hypercall.c.
+ */
+int vm_hypercall(struct vm *vm, uint16_t port, uint32_t arg);
+
+/* Print "nanvixd: " and the message to stderr. */
+void vm_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* MONITOR_VM_H */

@@ -1,0 +1,472 @@
+/* Guest construction on the host: everything the kernel would otherwise do in ring 0. */
+/*
+ * On this platform every guest ring-0 instruction is emulated (~0.3 us), so
+ * nanvixd prepares the whole initial machine state natively: descriptor
+ * tables, 4-level page tables, the loaded kernel and program, and the
+ * program's initial stack.  The kernel's boot path then only records what
+ * it is handed (see kernel/hal/hal_kvm.c).
+ *
+ * Guest-physical layout:
+ *   0x1000  boot info            0x2000  GDT (+0x80: TSS)
+ *   0x3000  IDT                  0x4000..0x100000  page tables, frames
+ *   0x100000  kernel image       then: program frames, stack frames
+ *   top of RAM: the kernel's two PFN stacks
+ * Frames the host does not use are handed to the kernel as free ranges;
+ * all of them are still zero.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <abi/hypercall.h>
+#include <abi/kernel_header.h>
+#include <abi/linux.h>
+#include <monitor/boot.h>
+#include <monitor/elf.h>
+#include <monitor/guestmem.h>
+
+#define PAGE 4096ull
+#define PAGE_MASK (PAGE - 1)
+#define LARGE (2ull << 20)
+
+#define PTE_P 0x1ull
+#define PTE_W 0x2ull
+#define PTE_U 0x4ull
+#define PTE_PS 0x80ull
+#define PTE_G 0x100ull
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+#define LOW_FRAMES_START 0x4000ull
+#define MIN_FREE_FRAMES 64 /* the kernel needs room to run at all */
+#define ARGS_MAX (64u * 1024) /* bytes of argv + envp strings */
+
+struct builder {
+	struct vm_mem *mem;
+	uint64_t pml4;
+	/* Host frame allocator: [next, end) in range `r`, then the next range. */
+	struct nanvix_memrange ranges[2];
+	int r;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct builder *b, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct builder *b, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(b->err, b->errlen, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+static uint64_t *pte_at(struct builder *b, uint64_t pa)
+{
+	return gpa_ptr(b->mem, pa, 8);
+}
+
+/* A zeroed frame, or 0 when guest memory is exhausted. */
+static uint64_t frame_alloc(struct builder *b)
+{
+	while (b->r < 2) {
+		struct nanvix_memrange *r = &b->ranges[b->r];
+
+		if (r->start < r->end) {
+			uint64_t pa = r->start;
+
+			r->start += PAGE;
+			return pa;
+		}
+		b->r++;
+	}
+	return 0;
+}
+
+static int nomem(struct builder *b)
+{
+	return fail(b, NANVIXD_EXIT_NOMEM,
+		    "guest memory (%llu KiB) is too small for the kernel, program and stack; raise -m",
+		    (unsigned long long)(b->mem->size >> 10));
+}
+
+/*
+ * The slot for `va` at `level` (0 = PT .. 3 = PML4), creating missing
+ * tables on the way down.  Intermediate entries allow everything; the leaf
+ * decides.  NULL when out of memory or a large page is in the way.
+ */
+static uint64_t *walk(struct builder *b, uint64_t va, int level)
+{
+	uint64_t table = b->pml4;
+	int l;
+
+	for (l = 3; l > level; l--) {
+		uint64_t *slot = pte_at(b, table + ((va >> (12 + 9 * l)) & 511) * 8);
+
+		if (!(*slot & PTE_P)) {
+			uint64_t pa = frame_alloc(b);
+
+			if (!pa)
+				return NULL;
+			*slot = pa | PTE_P | PTE_W | PTE_U;
+		} else if (*slot & PTE_PS) {
+			return NULL;
+		}
+		table = *slot & PTE_ADDR;
+	}
+	return pte_at(b, table + ((va >> (12 + 9 * level)) & 511) * 8);
+}
+
+static uint64_t leaf_flags(uint32_t prot, int user)
+{
+	uint64_t f = PTE_P;
+
+	if (prot & ELF_PROT_W)
+		f |= PTE_W;
+	if (!(prot & ELF_PROT_X))
+		f |= PTE_NX;
+	if (user)
+		f |= PTE_U;
+	else
+		f |= PTE_G;
+	return f;
+}
+
+/* Direct map: all RAM at NANVIX_DMAP_BASE, 2 MiB pages, RW, never executable. */
+static int map_direct(struct builder *b)
+{
+	uint64_t pa;
+
+	for (pa = 0; pa < b->mem->size; pa += LARGE) {
+		uint64_t *slot = walk(b, NANVIX_DMAP_BASE + pa, 1);
+
+		if (!slot)
+			return nomem(b);
+		*slot = pa | PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
+	}
+	return 0;
+}
+
+static int load_kernel(struct builder *b, const struct boot_config *cfg,
+		       const struct nanvix_kernel_header **khp)
+{
+	const struct nanvix_kernel_header *kh;
+	struct elf_info info;
+	char why[160];
+	unsigned i;
+
+	if (elf_parse(cfg->kernel, cfg->kernel_size, ELF_KIND_KERNEL, b->mem->size, &info,
+		      why, sizeof(why)) < 0)
+		return fail(b, NANVIXD_EXIT_BADELF, "kernel: %s", why);
+	/* Check every segment and reserve the image before allocating any table. */
+	for (i = 0; i < info.nsegments; i++) {
+		const struct elf_segment *s = &info.segments[i];
+		uint64_t end = (s->paddr + s->memsz + PAGE_MASK) & ~PAGE_MASK;
+
+		if (s->paddr < NANVIX_KERNEL_PBASE || (s->paddr & PAGE_MASK) ||
+		    (s->vaddr & PAGE_MASK) || s->vaddr - s->paddr != NANVIX_KERNEL_VBASE)
+			return fail(b, NANVIXD_EXIT_BADELF,
+				    "kernel: segment at %#llx is not a page-aligned kernel-window segment",
+				    (unsigned long long)s->vaddr);
+		if (end > b->ranges[1].end)
+			return nomem(b);
+		if (end > b->ranges[1].start)
+			b->ranges[1].start = end;
+	}
+	for (i = 0; i < info.nsegments; i++) {
+		const struct elf_segment *s = &info.segments[i];
+		uint64_t off;
+
+		memcpy(b->mem->base + s->paddr, (const char *)cfg->kernel + s->offset, s->filesz);
+		for (off = 0; off < s->memsz; off += PAGE) {
+			uint64_t *slot = walk(b, s->vaddr + off, 0);
+
+			if (!slot)
+				return nomem(b);
+			if (*slot)
+				return fail(b, NANVIXD_EXIT_BADELF, "kernel: segments share a page");
+			*slot = (s->paddr + off) | leaf_flags(s->prot, 0);
+		}
+	}
+	kh = gpa_ptr(b->mem, NANVIX_KERNEL_PBASE, sizeof(*kh));
+	if (!kh || kh->magic != NANVIX_KHDR_MAGIC || kh->abi_version != NANVIX_ABI_VERSION)
+		return fail(b, NANVIXD_EXIT_BADELF,
+			    "kernel: no nanvix kernel header of ABI version %d at its start",
+			    NANVIX_ABI_VERSION);
+	/* The syscall entry page(s): executable from ring 3 (see docs/syscalls.md). */
+	if (kh->user_text_lo & PAGE_MASK || kh->user_text_hi & PAGE_MASK ||
+	    kh->user_text_lo >= kh->user_text_hi || kh->syscall_entry < kh->user_text_lo ||
+	    kh->syscall_entry >= kh->user_text_hi)
+		return fail(b, NANVIXD_EXIT_BADELF, "kernel: bad user-text range in its header");
+	for (uint64_t va = kh->user_text_lo; va < kh->user_text_hi; va += PAGE) {
+		uint64_t *slot = walk(b, va, 0);
+
+		if (!slot || !(*slot & PTE_P) || (*slot & (PTE_W | PTE_NX)))
+			return fail(b, NANVIXD_EXIT_BADELF, "kernel: user text is not kernel text");
+		*slot = (*slot & ~PTE_G) | PTE_U;
+	}
+	*khp = kh;
+	return 0;
+}
+
+/* Descriptor tables at their fixed pages (layout: abi/bootinfo.h). */
+static void build_tables(struct builder *b, const struct nanvix_kernel_header *kh)
+{
+	uint64_t *gdt = gpa_ptr(b->mem, NANVIX_GDT_PADDR, PAGE);
+	uint8_t *tss = (uint8_t *)gdt + NANVIX_TSS_OFFSET;
+	uint64_t *idt = gpa_ptr(b->mem, NANVIX_IDT_PADDR, PAGE);
+	uint64_t tss_base = NANVIX_DMAP_BASE + NANVIX_GDT_PADDR + NANVIX_TSS_OFFSET;
+	unsigned v;
+
+	gdt[0] = 0;
+	gdt[1] = 0x00af9a000000ffffull; /* kernel code, 64-bit */
+	gdt[2] = 0x00cf92000000ffffull; /* kernel data */
+	gdt[3] = 0x00cff2000000ffffull; /* user data, DPL 3 */
+	gdt[4] = 0x00affa000000ffffull; /* user code, 64-bit, DPL 3 */
+	gdt[5] = 0x67 | ((tss_base & 0xffffff) << 16) | (0x89ull << 40) |
+		 (((tss_base >> 24) & 0xff) << 56);
+	gdt[6] = tss_base >> 32;
+
+	/* 64-bit TSS: RSP0 at +4, IST1 at +36, I/O map base at +102 (none). */
+	memcpy(tss + 4, &kh->stack_top, 8);
+	memcpy(tss + 36, &kh->ist_top, 8);
+	tss[102] = 0x68;
+
+	for (v = 0; v < NANVIX_KHDR_NVECTORS; v++) {
+		uint64_t h = kh->vectors[v];
+		uint64_t dpl = (kh->user_vectors >> v) & 1 ? 3 : 0;
+		uint64_t ist = (kh->ist_vectors >> v) & 1 ? 1 : 0;
+
+		if (!h)
+			continue;
+		idt[2 * v] = (h & 0xffff) | ((uint64_t)NANVIX_SEL_KCODE << 16) | (ist << 32) |
+			     ((0x8eull | (dpl << 5)) << 40) | (((h >> 16) & 0xffff) << 48);
+		idt[2 * v + 1] = h >> 32;
+	}
+}
+
+/* Map [va, va + len) for the user with `prot`, merging into pages already there. */
+static int map_user(struct builder *b, uint64_t va, uint64_t len, uint32_t prot)
+{
+	uint64_t p, end = (va + len + PAGE_MASK) & ~PAGE_MASK;
+
+	for (p = va & ~PAGE_MASK; p < end; p += PAGE) {
+		uint64_t *slot = walk(b, p, 0);
+		uint64_t pa;
+
+		if (!slot)
+			return nomem(b);
+		if (*slot & PTE_P) {
+			/* A page shared with the previous segment: elf_parse kept W^X. */
+			if (prot & ELF_PROT_W)
+				*slot |= PTE_W;
+			if (prot & ELF_PROT_X)
+				*slot &= ~PTE_NX;
+			continue;
+		}
+		pa = frame_alloc(b);
+		if (!pa)
+			return nomem(b);
+		*slot = pa | leaf_flags(prot, 1);
+	}
+	return 0;
+}
+
+/* Copy host bytes into mapped user memory (after map_user). */
+static void copy_user(struct builder *b, uint64_t va, const void *src, uint64_t len)
+{
+	const uint8_t *s = src;
+
+	while (len > 0) {
+		uint64_t gpa, chunk = PAGE - (va & PAGE_MASK);
+
+		if (chunk > len)
+			chunk = len;
+		/* Cannot fail: the range was mapped user-accessible just before. */
+		if (gva_translate(b->mem, b->pml4, va, false, &gpa) == 0)
+			memcpy(b->mem->base + gpa, s, chunk);
+		va += chunk;
+		s += chunk;
+		len -= chunk;
+	}
+}
+
+static int load_program(struct builder *b, const struct boot_config *cfg,
+			struct nanvix_bootinfo *bi, struct elf_info *info, uint64_t *bias)
+{
+	uint64_t limit = NANVIX_USER_TOP - cfg->stack_size - (1ull << 30);
+	char why[160];
+	unsigned i;
+
+	if (elf_parse(cfg->program, cfg->program_size, ELF_KIND_PROGRAM, limit, info, why,
+		      sizeof(why)) < 0)
+		return fail(b, NANVIXD_EXIT_BADELF, "%s: %s", cfg->name, why);
+	*bias = info->type == 3 /* ET_DYN */ ? NANVIX_PIE_BASE - info->lo : 0;
+	if (info->hi + *bias > limit)
+		return fail(b, NANVIXD_EXIT_BADELF, "%s: image too large", cfg->name);
+	if (info->hi - info->lo > b->mem->size)
+		return nomem(b);
+	for (i = 0; i < info->nsegments; i++) {
+		const struct elf_segment *s = &info->segments[i];
+		struct nanvix_segment *bs = &bi->segments[bi->nsegments++];
+		int rc = map_user(b, s->vaddr + *bias, s->memsz, s->prot);
+
+		if (rc)
+			return rc;
+		copy_user(b, s->vaddr + *bias, (const char *)cfg->program + s->offset, s->filesz);
+		bs->vaddr = (s->vaddr + *bias) & ~PAGE_MASK;
+		bs->size = ((s->vaddr + *bias + s->memsz + PAGE_MASK) & ~PAGE_MASK) - bs->vaddr;
+		bs->prot = s->prot;
+	}
+	bi->brk = info->hi + *bias;
+	bi->entry = info->entry + *bias;
+	return 0;
+}
+
+/* The SysV x86-64 initial stack: argc, argv, envp, auxv, then the strings. */
+static int build_stack(struct builder *b, const struct boot_config *cfg,
+		       const struct elf_info *info, uint64_t bias, struct nanvix_bootinfo *bi)
+{
+	static const char platform[] = "x86_64";
+	uint64_t top = NANVIX_USER_TOP, sp, strings = 0, vec[2 * 24], *words;
+	uint64_t argv_va[cfg->argc + 1], envp_va[cfg->envc + 1];
+	size_t nwords, n = 0;
+	int i, rc;
+
+	for (i = 0; i < cfg->argc; i++)
+		strings += strlen(cfg->argv[i]) + 1;
+	for (i = 0; i < cfg->envc; i++)
+		strings += strlen(cfg->envp[i]) + 1;
+	if (strings > ARGS_MAX || strings > cfg->stack_size / 4)
+		return fail(b, NANVIXD_EXIT_USAGE, "arguments and environment too long (%llu bytes)",
+			    (unsigned long long)strings);
+
+	rc = map_user(b, top - cfg->stack_size, cfg->stack_size, ELF_PROT_R | ELF_PROT_W);
+	if (rc)
+		return rc;
+	bi->stack_lo = top - cfg->stack_size;
+	bi->stack_hi = top;
+
+	/* Strings at the very top, then the random bytes and the platform name. */
+	sp = top;
+	for (i = cfg->envc - 1; i >= 0; i--) {
+		size_t len = strlen(cfg->envp[i]) + 1;
+
+		sp -= len;
+		copy_user(b, sp, cfg->envp[i], len);
+		envp_va[i] = sp;
+	}
+	for (i = cfg->argc - 1; i >= 0; i--) {
+		size_t len = strlen(cfg->argv[i]) + 1;
+
+		sp -= len;
+		copy_user(b, sp, cfg->argv[i], len);
+		argv_va[i] = sp;
+	}
+	argv_va[cfg->argc] = envp_va[cfg->envc] = 0;
+	sp -= sizeof(platform);
+	copy_user(b, sp, platform, sizeof(platform));
+	vec[n++] = LINUX_AT_PLATFORM, vec[n++] = sp;
+	sp = (sp - 16) & ~15ull;
+	copy_user(b, sp, cfg->random, 16);
+	vec[n++] = LINUX_AT_RANDOM, vec[n++] = sp;
+
+	if (info->phdr_vaddr)
+		vec[n++] = LINUX_AT_PHDR, vec[n++] = info->phdr_vaddr + bias;
+	vec[n++] = LINUX_AT_PHENT, vec[n++] = 56;
+	vec[n++] = LINUX_AT_PHNUM, vec[n++] = info->phnum;
+	vec[n++] = LINUX_AT_PAGESZ, vec[n++] = PAGE;
+	vec[n++] = LINUX_AT_BASE, vec[n++] = 0;
+	vec[n++] = LINUX_AT_FLAGS, vec[n++] = 0;
+	vec[n++] = LINUX_AT_ENTRY, vec[n++] = info->entry + bias;
+	vec[n++] = LINUX_AT_UID, vec[n++] = 0;
+	vec[n++] = LINUX_AT_EUID, vec[n++] = 0;
+	vec[n++] = LINUX_AT_GID, vec[n++] = 0;
+	vec[n++] = LINUX_AT_EGID, vec[n++] = 0;
+	vec[n++] = LINUX_AT_SECURE, vec[n++] = 0;
+	vec[n++] = LINUX_AT_CLKTCK, vec[n++] = 100;
+	vec[n++] = LINUX_AT_EXECFN, vec[n++] = cfg->argc > 0 ? argv_va[0] : 0;
+	vec[n++] = LINUX_AT_NULL, vec[n++] = 0;
+
+	/* argc, argv[], NULL, envp[], NULL, auxv: with rsp 16-byte aligned at argc. */
+	nwords = 1 + (cfg->argc + 1) + (cfg->envc + 1) + n;
+	sp = (sp - nwords * 8) & ~15ull;
+	{
+		uint64_t buf[nwords];
+
+		words = buf;
+		words[0] = cfg->argc;
+		memcpy(words + 1, argv_va, (cfg->argc + 1) * 8);
+		memcpy(words + 2 + cfg->argc, envp_va, (cfg->envc + 1) * 8);
+		memcpy(words + 3 + cfg->argc + cfg->envc, vec, n * 8);
+		copy_user(b, sp, words, nwords * 8);
+	}
+	bi->sp = sp;
+	bi->argc = cfg->argc;
+	return 0;
+}
+
+int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg,
+		 struct boot_entry *out, char *err, size_t errlen)
+{
+	const struct nanvix_kernel_header *kh = NULL;
+	struct nanvix_bootinfo *bi;
+	struct builder b = { .mem = mem, .err = err, .errlen = errlen };
+	struct elf_info info;
+	uint64_t npages = mem->size / PAGE, pfn_bytes, bias = 0;
+	int rc;
+
+	if (mem->size < NANVIX_KERNEL_PBASE + 64 * PAGE || (mem->size & PAGE_MASK))
+		return nomem(&b);
+	pfn_bytes = (2 * npages * sizeof(uint32_t) + PAGE_MASK) & ~PAGE_MASK;
+	b.ranges[0] = (struct nanvix_memrange){ LOW_FRAMES_START, NANVIX_KERNEL_PBASE };
+	b.ranges[1] = (struct nanvix_memrange){ NANVIX_KERNEL_PBASE, mem->size - pfn_bytes };
+	b.pml4 = frame_alloc(&b);
+	bi = gpa_ptr(mem, NANVIX_BOOTINFO_PADDR, sizeof(*bi));
+
+	rc = load_kernel(&b, cfg, &kh);
+	if (rc)
+		return rc;
+	rc = map_direct(&b);
+	if (rc)
+		return rc;
+	build_tables(&b, kh);
+	rc = load_program(&b, cfg, bi, &info, &bias);
+	if (rc)
+		return rc;
+	rc = build_stack(&b, cfg, &info, bias, bi);
+	if (rc)
+		return rc;
+
+	/* What is left belongs to the kernel. */
+	bi->nranges = 0;
+	for (int i = b.r; i < 2; i++)
+		if (b.ranges[i].start < b.ranges[i].end)
+			bi->free[bi->nranges++] = b.ranges[i];
+	{
+		uint64_t left = 0;
+
+		for (uint32_t i = 0; i < bi->nranges; i++)
+			left += (bi->free[i].end - bi->free[i].start) / PAGE;
+		if (left < MIN_FREE_FRAMES)
+			return nomem(&b);
+	}
+	bi->magic = NANVIX_BOOTINFO_MAGIC;
+	bi->abi_version = NANVIX_ABI_VERSION;
+	bi->mem_size = mem->size;
+	bi->pfn_stacks = mem->size - pfn_bytes;
+	bi->cr3 = b.pml4;
+	snprintf(bi->name, sizeof(bi->name), "%s", cfg->name);
+
+	out->cr3 = b.pml4;
+	out->rip = kh->entry;
+	out->rsp = kh->stack_top;
+	out->bootinfo = NANVIX_DMAP_BASE + NANVIX_BOOTINFO_PADDR;
+	out->lstar = kh->syscall_entry;
+	out->bi = bi;
+	return 0;
+}

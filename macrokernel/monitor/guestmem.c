@@ -1,0 +1,92 @@
+/* Guest page-table walks for user buffers named in hypercalls. */
+#include <errno.h>
+#include <string.h>
+
+#include <monitor/guestmem.h>
+
+#define PTE_P 0x1ull
+#define PTE_W 0x2ull
+#define PTE_U 0x4ull
+#define PTE_PS 0x80ull
+#define PTE_ADDR 0x000ffffffffff000ull
+#define PAGE 4096ull
+
+int gva_translate(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, bool write,
+		  uint64_t *gpa)
+{
+	uint64_t table = cr3 & PTE_ADDR;
+	int level;
+
+	/* User addresses are canonical lower-half only. */
+	if (gva >> 47)
+		return -EFAULT;
+	for (level = 3; level >= 0; level--) {
+		unsigned idx = (gva >> (12 + 9 * level)) & 511;
+		const uint64_t *slot = gpa_ptr(mem, table + idx * 8, 8);
+		uint64_t e;
+
+		if (!slot)
+			return -EFAULT;
+		e = *(const volatile uint64_t *)slot;
+		if (!(e & PTE_P) || !(e & PTE_U) || (write && !(e & PTE_W)))
+			return -EFAULT;
+		if ((e & PTE_PS) && (level == 1 || level == 2)) {
+			uint64_t span = 1ull << (12 + 9 * level);
+
+			*gpa = (e & PTE_ADDR & ~(span - 1)) + (gva & (span - 1));
+			return gpa_ptr(mem, *gpa, 1) ? 0 : -EFAULT;
+		}
+		table = e & PTE_ADDR;
+	}
+	*gpa = table + (gva & (PAGE - 1));
+	return gpa_ptr(mem, *gpa, 1) ? 0 : -EFAULT;
+}
+
+int gva_iovec(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, uint64_t len,
+	      bool write, struct iovec *iov, int *niov, int max)
+{
+	if (gva + len < gva)
+		return -EFAULT;
+	while (len > 0) {
+		uint64_t gpa, chunk = PAGE - (gva & (PAGE - 1));
+		int rc;
+
+		if (chunk > len)
+			chunk = len;
+		rc = gva_translate(mem, cr3, gva, write, &gpa);
+		if (rc < 0)
+			return rc;
+		if (!gpa_ptr(mem, gpa, chunk))
+			return -EFAULT;
+		if (*niov > 0 &&
+		    (uint8_t *)iov[*niov - 1].iov_base + iov[*niov - 1].iov_len == mem->base + gpa) {
+			iov[*niov - 1].iov_len += chunk; /* physically contiguous */
+		} else {
+			if (*niov == max)
+				return -E2BIG;
+			iov[*niov].iov_base = mem->base + gpa;
+			iov[*niov].iov_len = chunk;
+			(*niov)++;
+		}
+		gva += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+int gva_read(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, void *dst, uint64_t len)
+{
+	struct iovec iov[4];
+	int niov = 0, i, rc;
+	uint8_t *d = dst;
+
+	/* Small reads only (argument structs): at most a page boundary or two. */
+	rc = gva_iovec(mem, cr3, gva, len, false, iov, &niov, 4);
+	if (rc < 0)
+		return -EFAULT;
+	for (i = 0; i < niov; i++) {
+		memcpy(d, iov[i].iov_base, iov[i].iov_len);
+		d += iov[i].iov_len;
+	}
+	return 0;
+}

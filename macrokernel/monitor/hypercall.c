@@ -1,0 +1,208 @@
+/* Hypercall handlers: decode and validate a guest request, then act on it. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <monitor/guestmem.h>
+#include <monitor/vm.h>
+
+#define HOST_IOV_MAX 1024
+#define PAGE 4096ull
+
+/*
+ * Each handler gets its argument struct, already checked to lie in RAM, and
+ * returns 0 to resume the guest or 1 to stop it with vm->status.
+ */
+struct hc_desc {
+	int (*handle)(struct vm *vm, void *args);
+	size_t size;
+};
+
+static int stop(struct vm *vm, int status)
+{
+	vm->done = true;
+	vm->status = status;
+	return 1;
+}
+
+static int hc_exit(struct vm *vm, void *args)
+{
+	struct nanvix_hc_exit a;
+
+	memcpy(&a, args, sizeof(a)); /* one snapshot: the guest cannot change it under us */
+	vm->stats = a.stats;
+	vm->have_stats = true;
+	return stop(vm, a.status & 0xff);
+}
+
+/* Kernel log and panic text: a physical buffer. */
+static int hc_log_common(struct vm *vm, void *args, bool panic)
+{
+	struct nanvix_hc_log a;
+	const char *buf;
+	ssize_t n;
+
+	memcpy(&a, args, sizeof(a));
+	if (a.len > NANVIX_HC_LOG_MAX || !(buf = gpa_ptr(&vm->mem, a.buf, a.len))) {
+		vm_error("guest error: bad kernel log buffer %#llx+%llu",
+			 (unsigned long long)a.buf, (unsigned long long)a.len);
+		return stop(vm, NANVIXD_EXIT_GUEST);
+	}
+	n = write(vm->log_fd, buf, a.len);
+	(void)n; /* the console is best effort */
+	if (panic) {
+		vm_error("guest error: kernel panic");
+		return stop(vm, NANVIXD_EXIT_GUEST);
+	}
+	return 0;
+}
+
+static int hc_log(struct vm *vm, void *args)
+{
+	return hc_log_common(vm, args, false);
+}
+
+static int hc_panic(struct vm *vm, void *args)
+{
+	return hc_log_common(vm, args, true);
+}
+
+static int64_t do_writev(struct vm *vm, const struct nanvix_hc_writev *a)
+{
+	struct iovec host[HOST_IOV_MAX];
+	int niov = 0, fd;
+	uint32_t i;
+	ssize_t n;
+
+	if (a->fd == 1)
+		fd = vm->out_fd;
+	else if (a->fd == 2)
+		fd = vm->err_fd;
+	else
+		return -EBADF;
+	if (a->iovcnt > NANVIX_HC_IOV_MAX)
+		return -EINVAL;
+	for (i = 0; i < a->iovcnt; i++) {
+		struct nanvix_iovec v;
+		int rc;
+
+		if (gva_read(&vm->mem, a->cr3, a->iov + i * sizeof(v), &v, sizeof(v)) < 0)
+			return -EFAULT;
+		if (v.len > SSIZE_MAX)
+			return -EINVAL;
+		rc = gva_iovec(&vm->mem, a->cr3, v.base, v.len, false, host, &niov,
+			       HOST_IOV_MAX);
+		if (rc == -E2BIG)
+			break; /* a short write, as Linux may do */
+		if (rc < 0)
+			return rc;
+	}
+	if (niov == 0)
+		return 0;
+	n = writev(fd, host, niov);
+	return n < 0 ? -errno : n;
+}
+
+static int hc_writev(struct vm *vm, void *args)
+{
+	struct nanvix_hc_writev a;
+
+	memcpy(&a, args, sizeof(a));
+	a.ret = do_writev(vm, &a);
+	memcpy((char *)args + offsetof(struct nanvix_hc_writev, ret), &a.ret, sizeof(a.ret));
+	return 0;
+}
+
+static int hc_read(struct vm *vm, void *args)
+{
+	struct nanvix_hc_read a;
+	struct iovec host[HOST_IOV_MAX];
+	int niov = 0, rc;
+	ssize_t n;
+
+	memcpy(&a, args, sizeof(a));
+	if (a.len > SSIZE_MAX)
+		a.len = SSIZE_MAX;
+	rc = gva_iovec(&vm->mem, a.cr3, a.buf, a.len, true, host, &niov, HOST_IOV_MAX);
+	if (rc < 0 && rc != -E2BIG) {
+		a.ret = rc;
+	} else if (niov == 0) {
+		a.ret = 0;
+	} else {
+		n = readv(vm->in_fd, host, niov);
+		a.ret = n < 0 ? -errno : n;
+	}
+	memcpy((char *)args + offsetof(struct nanvix_hc_read, ret), &a.ret, sizeof(a.ret));
+	return 0;
+}
+
+static int hc_frames_scrub(struct vm *vm, void *args)
+{
+	struct nanvix_hc_frames_scrub a;
+	const uint32_t *pfns;
+	uint64_t npages = vm->mem.size / PAGE;
+	uint32_t i, run;
+
+	memcpy(&a, args, sizeof(a));
+	a.ret = 0;
+	pfns = gpa_ptr(&vm->mem, a.pfns, (uint64_t)a.count * sizeof(uint32_t));
+	if (!pfns || (a.pfns & 3)) {
+		a.ret = -EINVAL;
+		goto out;
+	}
+	/* Check every frame before touching any. */
+	for (i = 0; i < a.count; i++)
+		if (pfns[i] >= npages) {
+			a.ret = -EINVAL;
+			goto out;
+		}
+	/* Drop runs of consecutive frames with one madvise each. */
+	for (i = 0; i < a.count; i += run) {
+		uint32_t first = pfns[i];
+
+		for (run = 1; i + run < a.count && pfns[i + run] == first + run; run++)
+			;
+		if (madvise(vm->mem.base + (uint64_t)first * PAGE, (uint64_t)run * PAGE,
+			    MADV_DONTNEED) < 0) {
+			/* Cannot drop: zero by hand so the guest's invariant holds. */
+			memset(vm->mem.base + (uint64_t)first * PAGE, 0, (uint64_t)run * PAGE);
+		}
+	}
+out:
+	memcpy((char *)args + offsetof(struct nanvix_hc_frames_scrub, ret), &a.ret,
+	       sizeof(a.ret));
+	return 0;
+}
+
+#define HC(port, fn, type) [(port) - NANVIX_HC_PORT_BASE] = { fn, sizeof(type) }
+
+static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
+	HC(NANVIX_HC_EXIT, hc_exit, struct nanvix_hc_exit),
+	HC(NANVIX_HC_LOG, hc_log, struct nanvix_hc_log),
+	HC(NANVIX_HC_WRITEV, hc_writev, struct nanvix_hc_writev),
+	HC(NANVIX_HC_READ, hc_read, struct nanvix_hc_read),
+	HC(NANVIX_HC_FRAMES_SCRUB, hc_frames_scrub, struct nanvix_hc_frames_scrub),
+	HC(NANVIX_HC_PANIC, hc_panic, struct nanvix_hc_log),
+};
+
+int vm_hypercall(struct vm *vm, uint16_t port, uint32_t arg)
+{
+	const struct hc_desc *hc;
+	void *args;
+
+	if (port < NANVIX_HC_PORT_BASE || port >= NANVIX_HC_PORT_BASE + NANVIX_HC_PORT_COUNT ||
+	    !hypercalls[port - NANVIX_HC_PORT_BASE].handle)
+		return -1; /* not a hypercall port: the caller reports it */
+	hc = &hypercalls[port - NANVIX_HC_PORT_BASE];
+	args = gpa_ptr(&vm->mem, arg, hc->size);
+	if (!args || (arg & 7)) {
+		vm_error("guest error: hypercall %#x with bad argument address %#x",
+			 (unsigned)port, (unsigned)arg);
+		return stop(vm, NANVIXD_EXIT_GUEST);
+	}
+	return hc->handle(vm, args);
+}

@@ -1,0 +1,373 @@
+/* nanvixd: run one static ELF program in a device-less KVM micro-VM. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <linux/kvm.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <monitor/boot.h>
+#include <monitor/vm.h>
+
+#define NANVIXD_VERSION "0.1.0"
+#define MEM_DEFAULT (16ull << 20)
+#define MEM_MAX (64ull << 30)
+#define ENV_MAX 256
+
+static const char usage_text[] =
+	"usage: nanvixd [OPTIONS] -- PROGRAM.elf [ARGS...]\n"
+	"\n"
+	"Run a static x86-64 ELF program (musl, or newlib with ulib) in a\n"
+	"device-less KVM micro-VM on the Nanvix microkernel.  The program's\n"
+	"stdout and stderr are nanvixd's; its exit status is nanvixd's.\n"
+	"\n"
+	"options:\n"
+	"  -m, --memory SIZE       guest RAM, e.g. 16M, 1G (default 16M)\n"
+	"      --stack SIZE        user stack size (default 256K)\n"
+	"      --timeout SECONDS   kill the VM after this wall-clock time\n"
+	"  -e, --env KEY=VALUE     add to the program's environment (repeatable;\n"
+	"                          the environment is otherwise empty)\n"
+	"      --console-file PATH send the guest's console output to PATH\n"
+	"      --kernel PATH       microkernel image (default: kernel.elf beside\n"
+	"                          nanvixd)\n"
+	"      --stats             print VM exit and guest trap counts at the end\n"
+	"  -h, --help              show this help\n"
+	"      --version           show the version\n"
+	"\n"
+	"exit status: the program's (128+N when killed by signal N), or\n"
+	"  120 no usable /dev/kvm      124 --timeout expired\n"
+	"  121 guest memory too small  125 bad command line\n"
+	"  122 the VM failed           126 kernel or program not loadable\n"
+	"  123 host-side error         127 kernel or program not found\n";
+
+struct options {
+	uint64_t mem;
+	uint64_t stack;
+	double timeout;
+	const char *console_file;
+	const char *kernel;
+	char *env[ENV_MAX + 1];
+	int envc;
+	int stats;
+	char **argv; /* program and its arguments */
+	int argc;
+};
+
+static volatile sig_atomic_t timed_out;
+static struct kvm_run *volatile timeout_run;
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fputs("nanvixd: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nTry 'nanvixd --help' for more information.\n", stderr);
+	return NANVIXD_EXIT_USAGE;
+}
+
+/* "16M" -> bytes; 0 on a malformed size. */
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mult = 1;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || s[0] == '-')
+		return 0;
+	switch (*end) {
+	case 'k': case 'K': mult = 1ull << 10; end++; break;
+	case 'm': case 'M': mult = 1ull << 20; end++; break;
+	case 'g': case 'G': mult = 1ull << 30; end++; break;
+	case '\0': break;
+	default: return 0;
+	}
+	if ((*end == 'i' || *end == 'B') && mult > 1)
+		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
+	if (*end != '\0' || v > UINT64_MAX / mult)
+		return 0;
+	return v * mult;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_TIMEOUT = 256, OPT_CONSOLE, OPT_KERNEL, OPT_VERSION, OPT_STATS, OPT_STACK };
+	static const struct option longopts[] = {
+		{ "memory", required_argument, NULL, 'm' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "console-file", required_argument, NULL, OPT_CONSOLE },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "stack", required_argument, NULL, OPT_STACK },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->mem = MEM_DEFAULT;
+	o->stack = BOOT_STACK_SIZE_DEFAULT;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+m:e:h", longopts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'm':
+			o->mem = parse_size(optarg);
+			if (o->mem == 0 || o->mem > MEM_MAX)
+				return usage_error("invalid memory size '%s' (e.g. 16M, 1G; at most 64G)", optarg);
+			o->mem = (o->mem + 4095) & ~4095ull;
+			break;
+		case OPT_STACK:
+			o->stack = parse_size(optarg);
+			if (o->stack < 16384 || o->stack > (1ull << 30))
+				return usage_error("invalid stack size '%s' (16K..1G)", optarg);
+			o->stack = (o->stack + 4095) & ~4095ull;
+			break;
+		case 'e':
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				return usage_error("invalid environment entry '%s' (need KEY=VALUE)", optarg);
+			if (o->envc == ENV_MAX)
+				return usage_error("too many -e options (at most %s)", "256");
+			o->env[o->envc++] = optarg;
+			break;
+		case OPT_TIMEOUT:
+			errno = 0;
+			o->timeout = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->timeout > 0) || o->timeout > 1e7)
+				return usage_error("invalid timeout '%s' (positive seconds)", optarg);
+			break;
+		case OPT_CONSOLE:
+			o->console_file = optarg;
+			break;
+		case OPT_KERNEL:
+			o->kernel = optarg;
+			break;
+		case OPT_STATS:
+			o->stats = 1;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("nanvixd %s (boot ABI %d)\n", NANVIXD_VERSION, NANVIX_ABI_VERSION);
+			exit(0);
+		default:
+			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("%s", "no program given (usage: nanvixd [OPTIONS] -- PROGRAM.elf [ARGS...])");
+	o->argv = argv + optind;
+	o->argc = argc - optind;
+	return 0;
+}
+
+/* Map a whole file read-only.  Returns 0 or a nanvixd status. */
+static int map_file(const char *what, const char *path, const void **data, size_t *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	void *p;
+
+	if (fd < 0) {
+		vm_error("cannot open %s '%s': %s", what, path, strerror(errno));
+		return errno == ENOENT || errno == ENOTDIR ? NANVIXD_EXIT_NOTFOUND : NANVIXD_EXIT_BADELF;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		vm_error("%s '%s' is not a regular file", what, path);
+		close(fd);
+		return NANVIXD_EXIT_BADELF;
+	}
+	if (st.st_size == 0) {
+		vm_error("%s '%s' is empty", what, path);
+		close(fd);
+		return NANVIXD_EXIT_BADELF;
+	}
+	p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED) {
+		vm_error("cannot map %s '%s': %s", what, path, strerror(errno));
+		return NANVIXD_EXIT_HOST;
+	}
+	*data = p;
+	*size = st.st_size;
+	return 0;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	timed_out = 1;
+	if (timeout_run)
+		timeout_run->immediate_exit = 1;
+}
+
+static int arm_timeout(double seconds)
+{
+	struct sigaction sa;
+	struct itimerval it;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm; /* no SA_RESTART: KVM_RUN must return EINTR */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) < 0)
+		return -1;
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = (time_t)seconds;
+	it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+	if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
+		it.it_value.tv_usec = 1;
+	return setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static const char *default_kernel(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 16);
+
+	if (n <= 0)
+		return "kernel.elf";
+	buf[n] = '\0';
+	strcat(dirname(buf), "/kernel.elf");
+	return buf;
+}
+
+/* Seed the guest clock: host time at one guest TSC reading. */
+static int seed_clock(struct vm *vm, struct nanvix_bootinfo *bi)
+{
+	struct timespec rt, mono;
+	uint64_t tsc, khz;
+
+	if (vm_read_tsc(vm, &tsc, &khz) < 0)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	bi->tsc_base = tsc;
+	bi->tsc_khz = khz;
+	bi->tsc_mult = (uint64_t)(((unsigned __int128)1000000 << 32) / khz);
+	bi->realtime_base_ns = (uint64_t)rt.tv_sec * 1000000000ull + rt.tv_nsec;
+	bi->monotonic_base_ns = (uint64_t)mono.tv_sec * 1000000000ull + mono.tv_nsec;
+	return 0;
+}
+
+static int run(struct options *o)
+{
+	const void *kernel = NULL, *program = NULL;
+	size_t kernel_size = 0, program_size = 0;
+	char kpath[PATH_MAX], err[256], random[16];
+	struct boot_config cfg;
+	struct boot_entry entry;
+	struct vm vm;
+	bool fsgsbase;
+	int rc, console = -1;
+
+	memset(&vm, 0, sizeof(vm));
+	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = -1;
+	vm.out_fd = 1, vm.err_fd = 2, vm.log_fd = 2, vm.in_fd = 0;
+	vm.timed_out = &timed_out;
+
+	rc = map_file("kernel", o->kernel ? o->kernel : default_kernel(kpath, sizeof(kpath)),
+		      &kernel, &kernel_size);
+	if (rc)
+		goto out;
+	rc = map_file("program", o->argv[0], &program, &program_size);
+	if (rc)
+		goto out;
+	if (o->console_file) {
+		console = open(o->console_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (console < 0) {
+			vm_error("cannot open console file '%s': %s", o->console_file, strerror(errno));
+			rc = NANVIXD_EXIT_USAGE;
+			goto out;
+		}
+		vm.out_fd = vm.err_fd = vm.log_fd = console;
+	}
+	if (getrandom(random, sizeof(random), 0) != sizeof(random)) {
+		vm_error("getrandom: %s", strerror(errno));
+		rc = NANVIXD_EXIT_HOST;
+		goto out;
+	}
+
+	rc = vm_create(&vm, o->mem);
+	if (rc)
+		goto out;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.kernel = kernel, cfg.kernel_size = kernel_size;
+	cfg.program = program, cfg.program_size = program_size;
+	{
+		char *slash = strrchr(o->argv[0], '/');
+
+		cfg.name = slash ? slash + 1 : o->argv[0];
+	}
+	cfg.argc = o->argc, cfg.argv = o->argv;
+	cfg.envc = o->envc, cfg.envp = o->env;
+	cfg.stack_size = o->stack;
+	memcpy(cfg.random, random, sizeof(random));
+	rc = boot_prepare(&vm.mem, &cfg, &entry, err, sizeof(err));
+	if (rc) {
+		vm_error("%s", err);
+		goto out;
+	}
+	rc = vm_setup_cpu(&vm, entry.cr3, entry.rip, entry.rsp, entry.bootinfo, entry.lstar,
+			  &fsgsbase);
+	if (rc)
+		goto out;
+	if (fsgsbase)
+		entry.bi->flags |= NANVIX_BOOT_FSGSBASE;
+	if (seed_clock(&vm, entry.bi) < 0) {
+		vm_error("cannot read the guest TSC");
+		rc = NANVIXD_EXIT_HOST;
+		goto out;
+	}
+	timeout_run = vm.run;
+	if (o->timeout > 0 && arm_timeout(o->timeout) < 0) {
+		vm_error("cannot arm the timeout: %s", strerror(errno));
+		rc = NANVIXD_EXIT_HOST;
+		goto out;
+	}
+	rc = vm_run(&vm);
+	timeout_run = NULL;
+	if (rc == NANVIXD_EXIT_TIMEOUT)
+		vm_error("timeout: %s stopped after %g s", cfg.name, o->timeout);
+	if (o->stats)
+		fprintf(stderr,
+			"nanvixd: stats: exits=%llu traps=%llu syscalls=%llu enosys=%llu frames_free=%llu frames_total=%llu\n",
+			(unsigned long long)vm.nexits, (unsigned long long)vm.stats.traps,
+			(unsigned long long)vm.stats.syscalls, (unsigned long long)vm.stats.enosys,
+			(unsigned long long)vm.stats.frames_free,
+			(unsigned long long)vm.stats.frames_total);
+out:
+	vm_destroy(&vm);
+	if (console >= 0)
+		close(console);
+	if (kernel)
+		munmap((void *)kernel, kernel_size);
+	if (program)
+		munmap((void *)program, program_size);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	rc = parse_options(argc, argv, &o);
+	if (rc)
+		return rc;
+	/* A closed reader must give the guest EPIPE, not kill nanvixd. */
+	signal(SIGPIPE, SIG_IGN);
+	return run(&o);
+}

@@ -1,0 +1,387 @@
+/* The micro-VM on /dev/kvm, x86-64: creation, 64-bit entry state, run loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <abi/bootinfo.h>
+#include <monitor/guestmem.h>
+#include <monitor/vm.h>
+
+#define MSR_IA32_TSC 0x10
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_SFMASK 0xc0000084
+#define MSR_KERNEL_GS_BASE 0xc0000102
+
+#define CR0_PE (1u << 0)
+#define CR0_MP (1u << 1)
+#define CR0_ET (1u << 4)
+#define CR0_NE (1u << 5)
+#define CR0_WP (1u << 16)
+#define CR0_PG (1u << 31)
+#define CR4_PAE (1u << 5)
+#define CR4_OSFXSR (1u << 9)
+#define CR4_OSXMMEXCPT (1u << 10)
+#define CR4_FSGSBASE (1u << 16)
+#define EFER_SCE (1u << 0)
+#define EFER_LME (1u << 8)
+#define EFER_LMA (1u << 10)
+#define EFER_NXE (1u << 11)
+
+/* RFLAGS bits cleared on SYSCALL: TF, IF, DF, IOPL, NT, AC. */
+#define SFMASK_BITS 0x47700ull
+
+void vm_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("nanvixd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int vm_create(struct vm *vm, uint64_t mem_size)
+{
+	struct kvm_userspace_memory_region region;
+	int mmap_size, rc = NANVIXD_EXIT_HOST;
+
+	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+	vm->run = MAP_FAILED;
+	vm->mem.base = MAP_FAILED;
+
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		vm_error("cannot open /dev/kvm: %s (is KVM available and accessible?)",
+			 strerror(errno));
+		rc = NANVIXD_EXIT_NOKVM;
+		goto out_err;
+	}
+	if (ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		vm_error("/dev/kvm speaks an unsupported API version");
+		rc = NANVIXD_EXIT_NOKVM;
+		goto out_err;
+	}
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0) {
+		vm_error("KVM_CREATE_VM: %s", strerror(errno));
+		rc = NANVIXD_EXIT_NOKVM;
+		goto out_err;
+	}
+	/* Zeroed by the host kernel, touched lazily: untouched RAM costs nothing. */
+	vm->mem.size = mem_size;
+	vm->mem.base = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem.base == MAP_FAILED) {
+		vm_error("cannot map %llu bytes of guest memory: %s",
+			 (unsigned long long)mem_size, strerror(errno));
+		goto out_err;
+	}
+	region = (struct kvm_userspace_memory_region){
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = mem_size,
+		.userspace_addr = (uintptr_t)vm->mem.base,
+	};
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0) {
+		vm_error("KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		goto out_err;
+	}
+	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu_fd < 0) {
+		vm_error("KVM_CREATE_VCPU: %s", strerror(errno));
+		goto out_err;
+	}
+	mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (mmap_size < (int)sizeof(struct kvm_run)) {
+		vm_error("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+		goto out_err;
+	}
+	vm->run_size = mmap_size;
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED) {
+		vm_error("cannot map the vCPU run area: %s", strerror(errno));
+		goto out_err;
+	}
+	return 0;
+
+out_err:
+	vm_destroy(vm);
+	return rc;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (vm->run != MAP_FAILED && vm->run)
+		munmap(vm->run, vm->run_size);
+	if (vm->vcpu_fd >= 0)
+		close(vm->vcpu_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	if (vm->mem.base != MAP_FAILED && vm->mem.base)
+		munmap(vm->mem.base, vm->mem.size);
+	vm->run = MAP_FAILED;
+	vm->mem.base = MAP_FAILED;
+	vm->vcpu_fd = vm->vm_fd = vm->kvm_fd = -1;
+}
+
+/* Give the guest the CPUID the host supports: KVM checks EFER bits against it. */
+static int setup_cpuid(struct vm *vm)
+{
+	enum { NENT = 128 };
+	struct {
+		struct kvm_cpuid2 c;
+		struct kvm_cpuid_entry2 e[NENT];
+	} cpuid;
+
+	memset(&cpuid, 0, sizeof(cpuid));
+	cpuid.c.nent = NENT;
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, &cpuid) < 0) {
+		vm_error("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, &cpuid) < 0) {
+		vm_error("KVM_SET_CPUID2: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type, int code)
+{
+	*s = (struct kvm_segment){
+		.base = 0,
+		.limit = 0xffffffff,
+		.selector = sel,
+		.type = type,
+		.present = 1,
+		.dpl = sel & 3,
+		.db = code ? 0 : 1,
+		.s = 1,
+		.l = code ? 1 : 0,
+		.g = 1,
+	};
+}
+
+int vm_setup_cpu(struct vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
+		 uint64_t rdi, uint64_t lstar, bool *fsgsbase)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	struct {
+		struct kvm_msrs m;
+		struct kvm_msr_entry e[5];
+	} msrs;
+
+	if (setup_cpuid(vm) < 0)
+		return NANVIXD_EXIT_HOST;
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
+		vm_error("KVM_GET_SREGS: %s", strerror(errno));
+		return NANVIXD_EXIT_HOST;
+	}
+	set_seg(&sregs.cs, NANVIX_SEL_KCODE, 0xb, 1);
+	set_seg(&sregs.ds, NANVIX_SEL_KDATA, 0x3, 0);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.tr = (struct kvm_segment){
+		.base = NANVIX_DMAP_BASE + NANVIX_GDT_PADDR + NANVIX_TSS_OFFSET,
+		.limit = 0x67,
+		.selector = NANVIX_SEL_TSS,
+		.type = 0xb, /* busy 64-bit TSS */
+		.present = 1,
+	};
+	sregs.gdt.base = NANVIX_DMAP_BASE + NANVIX_GDT_PADDR;
+	sregs.gdt.limit = 7 * 8 - 1;
+	sregs.idt.base = NANVIX_DMAP_BASE + NANVIX_IDT_PADDR;
+	sregs.idt.limit = 256 * 16 - 1;
+	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	sregs.cr3 = cr3;
+	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_FSGSBASE;
+	sregs.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
+	/* FSGSBASE is optional: hardware or KVM may refuse it. */
+	*fsgsbase = true;
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0) {
+		sregs.cr4 &= ~CR4_FSGSBASE;
+		*fsgsbase = false;
+		if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0) {
+			vm_error("KVM_SET_SREGS: %s", strerror(errno));
+			return NANVIXD_EXIT_HOST;
+		}
+	}
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = rip;
+	regs.rsp = rsp;
+	regs.rdi = rdi;
+	regs.rflags = 0x2;
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0) {
+		vm_error("KVM_SET_REGS: %s", strerror(errno));
+		return NANVIXD_EXIT_HOST;
+	}
+
+	memset(&msrs, 0, sizeof(msrs));
+	msrs.m.nmsrs = 5;
+	msrs.e[0] = (struct kvm_msr_entry){ .index = MSR_STAR,
+					    .data = ((uint64_t)(NANVIX_SEL_UDATA - 8) << 48) |
+						    ((uint64_t)NANVIX_SEL_KCODE << 32) };
+	msrs.e[1] = (struct kvm_msr_entry){ .index = MSR_LSTAR, .data = lstar };
+	msrs.e[2] = (struct kvm_msr_entry){ .index = MSR_CSTAR, .data = 0 };
+	msrs.e[3] = (struct kvm_msr_entry){ .index = MSR_SFMASK, .data = SFMASK_BITS };
+	msrs.e[4] = (struct kvm_msr_entry){ .index = MSR_KERNEL_GS_BASE, .data = 0 };
+	if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, &msrs) != 5) {
+		vm_error("KVM_SET_MSRS: could not set the syscall MSRs");
+		return NANVIXD_EXIT_HOST;
+	}
+	return 0;
+}
+
+int vm_read_tsc(struct vm *vm, uint64_t *tsc, uint64_t *khz)
+{
+	struct {
+		struct kvm_msrs m;
+		struct kvm_msr_entry e[1];
+	} msrs;
+	int rate;
+
+	memset(&msrs, 0, sizeof(msrs));
+	msrs.m.nmsrs = 1;
+	msrs.e[0].index = MSR_IA32_TSC;
+	if (ioctl(vm->vcpu_fd, KVM_GET_MSRS, &msrs) != 1)
+		return -1;
+	rate = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+	if (rate <= 0)
+		return -1;
+	*tsc = msrs.e[0].data;
+	*khz = (uint64_t)rate;
+	return 0;
+}
+
+/* One line naming the reason and where the guest was. */
+static int guest_failed(struct vm *vm, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int guest_failed(struct vm *vm, const char *fmt, ...)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	char what[256], bytes[64] = "";
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+		memset(&regs, 0, sizeof(regs));
+	if (vm->run->exit_reason == KVM_EXIT_INTERNAL_ERROR &&
+	    ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) == 0) {
+		/* Show the instruction the emulator could not handle. */
+		uint64_t gpa, off = 0;
+		size_t len = 0;
+		int i;
+
+		if (regs.rip >= NANVIX_KERNEL_VBASE)
+			gpa = regs.rip - NANVIX_KERNEL_VBASE, off = 1;
+		else if (regs.rip >= NANVIX_DMAP_BASE)
+			gpa = regs.rip - NANVIX_DMAP_BASE, off = 1;
+		else if (gva_translate(&vm->mem, sregs.cr3, regs.rip, false, &gpa) == 0)
+			off = 1;
+		for (i = 0; off && i < 15; i++) {
+			const uint8_t *b = gpa_ptr(&vm->mem, gpa + i, 1);
+
+			if (!b)
+				break;
+			len += snprintf(bytes + len, sizeof(bytes) - len, "%s%02x", i ? " " : "", *b);
+		}
+	}
+	if (bytes[0])
+		vm_error("guest error: %s at rip %#llx (bytes: %s)", what,
+			 (unsigned long long)regs.rip, bytes);
+	else
+		vm_error("guest error: %s at rip %#llx", what, (unsigned long long)regs.rip);
+	vm->done = true;
+	vm->status = NANVIXD_EXIT_GUEST;
+	return vm->status;
+}
+
+static int handle_io(struct vm *vm)
+{
+	struct kvm_run *run = vm->run;
+	uint32_t value;
+
+	if (run->io.direction == KVM_EXIT_IO_OUT && run->io.size == 4 && run->io.count == 1) {
+		int rc;
+
+		memcpy(&value, (uint8_t *)run + run->io.data_offset, 4);
+		rc = vm_hypercall(vm, run->io.port, value);
+		if (rc >= 0)
+			return rc;
+	}
+	return guest_failed(vm, "%s of %u byte(s) to unknown port %#x",
+			    run->io.direction == KVM_EXIT_IO_OUT ? "write" : "read",
+			    (unsigned)run->io.size, (unsigned)run->io.port);
+}
+
+int vm_run(struct vm *vm)
+{
+	struct kvm_run *run = vm->run;
+
+	vm->done = false;
+	while (!vm->done) {
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				if (vm->timed_out && *vm->timed_out)
+					return NANVIXD_EXIT_TIMEOUT;
+				run->immediate_exit = 0;
+				continue;
+			}
+			vm_error("KVM_RUN: %s", strerror(errno));
+			return NANVIXD_EXIT_HOST;
+		}
+		vm->nexits++;
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			handle_io(vm);
+			break;
+		case KVM_EXIT_HLT:
+			guest_failed(vm, "halted with nothing to run");
+			break;
+		case KVM_EXIT_MMIO:
+			guest_failed(vm, "MMIO %s of %u bytes at guest-physical %#llx",
+				     run->mmio.is_write ? "write" : "read", (unsigned)run->mmio.len,
+				     (unsigned long long)run->mmio.phys_addr);
+			break;
+		case KVM_EXIT_SHUTDOWN:
+			guest_failed(vm, "triple fault (shutdown)");
+			break;
+		case KVM_EXIT_INTERNAL_ERROR:
+			guest_failed(vm, "%s (KVM internal error, suberror %u)",
+				     run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
+					     ? "instruction emulation failed"
+					     : "internal error",
+				     run->internal.suberror);
+			break;
+		case KVM_EXIT_FAIL_ENTRY:
+			guest_failed(vm, "VM entry failed (reason %#llx)",
+				     (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+			break;
+		case KVM_EXIT_INTR:
+			if (vm->timed_out && *vm->timed_out)
+				return NANVIXD_EXIT_TIMEOUT;
+			break;
+		default:
+			guest_failed(vm, "unexpected exit (KVM exit reason %u)", run->exit_reason);
+			break;
+		}
+	}
+	return vm->status;
+}
