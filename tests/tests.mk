@@ -1,1 +1,2 @@
 include tests/bench/bench.mk
+include tests/unit/unit.mk

@@ -1,0 +1,34 @@
+# tests/unit: Check unit tests, one binary per tests/unit/<subsys>/test_<name>.c.
+# Built with ASan and UBSan (no recovery), so a memory error fails the test;
+# the code under test is compiled again here with the same flags.
+# tests/unit/run.sh runs them all.
+
+UNIT_BIN := $(BIN)/tests/unit
+UNIT_OUT := $(OUT)/tests/unit
+UNIT_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+UNIT_CFLAGS := $(HOST_CFLAGS) -O1 $(UNIT_SAN) -Itests/unit $(shell pkg-config --cflags check)
+UNIT_LIBS := $(shell pkg-config --libs check)
+UNIT_RUNNER := $(UNIT_OUT)/runner.o
+
+UNIT_TESTS := $(UNIT_BIN)/test_elf
+
+ALL += $(UNIT_TESTS)
+
+.PHONY: tests-unit
+tests-unit: $(UNIT_TESTS)
+
+$(UNIT_OUT)/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(UNIT_CFLAGS) -c -o $@ $<
+
+# Code under test, rebuilt with the sanitizers.
+$(UNIT_OUT)/src/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(UNIT_CFLAGS) -c -o $@ $<
+
+$(UNIT_TESTS): $(UNIT_RUNNER)
+	@mkdir -p $(@D)
+	$(HOST_CC) $(UNIT_SAN) $(HOST_LDFLAGS) -o $@ $(filter %.o,$^) $(UNIT_LIBS)
+
+$(UNIT_BIN)/test_elf: $(UNIT_OUT)/monitor/test_elf.o $(UNIT_OUT)/monitor/elf_builder.o \
+	$(UNIT_OUT)/src/macrokernel/monitor/elf.o
