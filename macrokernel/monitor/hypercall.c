@@ -71,18 +71,49 @@ static int hc_panic(struct vm *vm, void *args)
 	return hc_log_common(vm, args, true);
 }
 
+/* Host fd behind guest console fd 1 or 2, or -1. */
+static int console_fd(struct vm *vm, uint32_t fd)
+{
+	return fd == 1 ? vm->out_fd : fd == 2 ? vm->err_fd : -1;
+}
+
+static int64_t flush(int fd, const struct iovec *host, int niov)
+{
+	ssize_t n;
+
+	if (niov == 0)
+		return 0;
+	n = writev(fd, host, niov);
+	return n < 0 ? -errno : n;
+}
+
+static int hc_write(struct vm *vm, void *args)
+{
+	struct nanvix_hc_write a;
+	struct iovec host[HOST_IOV_MAX];
+	int niov = 0, fd, rc;
+
+	memcpy(&a, args, sizeof(a));
+	fd = console_fd(vm, a.fd);
+	if (fd < 0) {
+		a.ret = -EBADF;
+	} else if (a.len > SSIZE_MAX) {
+		a.ret = -EINVAL;
+	} else {
+		rc = gva_iovec(&vm->mem, a.cr3, a.buf, a.len, false, host, &niov, HOST_IOV_MAX);
+		a.ret = rc < 0 && rc != -E2BIG ? rc : flush(fd, host, niov);
+	}
+	memcpy((char *)args + offsetof(struct nanvix_hc_write, ret), &a.ret, sizeof(a.ret));
+	return 0;
+}
+
 static int64_t do_writev(struct vm *vm, const struct nanvix_hc_writev *a)
 {
 	struct iovec host[HOST_IOV_MAX];
-	int niov = 0, fd;
+	int niov = 0, fd = console_fd(vm, a->fd);
 	uint32_t i;
-	ssize_t n;
 
-	if (a->fd == 1)
-		fd = vm->out_fd;
-	else if (a->fd == 2)
-		fd = vm->err_fd;
-	else
+	if (fd < 0)
 		return -EBADF;
 	if (a->iovcnt > NANVIX_HC_IOV_MAX)
 		return -EINVAL;
@@ -101,10 +132,7 @@ static int64_t do_writev(struct vm *vm, const struct nanvix_hc_writev *a)
 		if (rc < 0)
 			return rc;
 	}
-	if (niov == 0)
-		return 0;
-	n = writev(fd, host, niov);
-	return n < 0 ? -errno : n;
+	return flush(fd, host, niov);
 }
 
 static int hc_writev(struct vm *vm, void *args)
@@ -183,6 +211,7 @@ out:
 static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
 	HC(NANVIX_HC_EXIT, hc_exit, struct nanvix_hc_exit),
 	HC(NANVIX_HC_LOG, hc_log, struct nanvix_hc_log),
+	HC(NANVIX_HC_WRITE, hc_write, struct nanvix_hc_write),
 	HC(NANVIX_HC_WRITEV, hc_writev, struct nanvix_hc_writev),
 	HC(NANVIX_HC_READ, hc_read, struct nanvix_hc_read),
 	HC(NANVIX_HC_FRAMES_SCRUB, hc_frames_scrub, struct nanvix_hc_frames_scrub),

@@ -12,7 +12,9 @@
  * C99, self-contained: included by the kernel and by nanvixd.
  */
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#endif
 
 #define NANVIX_BOOTINFO_MAGIC 0x4e414e56u /* "NANV" */
 
@@ -40,23 +42,28 @@
 #define NANVIX_MEMRANGES_MAX 4
 
 /* A run of free physical memory, [start, end), page-aligned. */
+#ifndef __ASSEMBLER__
 struct nanvix_memrange {
 	uint64_t start;
 	uint64_t end;
 };
+#endif
 
 /* Flags. */
 #define NANVIX_BOOT_FSGSBASE (1u << 0) /* CR4.FSGSBASE is set */
 
 /* One loaded user segment, as mapped by the host. */
 #define NANVIX_SEGMENTS_MAX 8
+#ifndef __ASSEMBLER__
 struct nanvix_segment {
 	uint64_t vaddr; /* page-aligned */
 	uint64_t size;  /* page multiple */
 	uint32_t prot;  /* PROT_READ 1 | PROT_WRITE 2 | PROT_EXEC 4 */
 	uint32_t pad;
 };
+#endif
 
+#ifndef __ASSEMBLER__
 struct nanvix_bootinfo {
 	uint32_t magic;       /* NANVIX_BOOTINFO_MAGIC */
 	uint32_t abi_version; /* NANVIX_ABI_VERSION */
@@ -87,5 +94,6 @@ struct nanvix_bootinfo {
 	uint64_t realtime_base_ns;  /* CLOCK_REALTIME at tsc_base */
 	uint64_t monotonic_base_ns; /* CLOCK_MONOTONIC at tsc_base */
 };
+#endif
 
 #endif /* NANVIX_ABI_BOOTINFO_H */

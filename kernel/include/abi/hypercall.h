@@ -23,11 +23,12 @@
 enum nanvix_hc {
 	NANVIX_HC_EXIT = 0x500,         /* struct nanvix_hc_exit */
 	NANVIX_HC_LOG = 0x501,          /* struct nanvix_hc_log */
-	NANVIX_HC_WRITEV = 0x502,       /* struct nanvix_hc_writev */
-	NANVIX_HC_READ = 0x503,         /* struct nanvix_hc_read */
-	NANVIX_HC_FRAMES_SCRUB = 0x504, /* struct nanvix_hc_frames_scrub */
-	NANVIX_HC_PANIC = 0x505,        /* struct nanvix_hc_log */
-	/* 0x506..0x50f reserved: ring doorbells, snapshot point. */
+	NANVIX_HC_WRITE = 0x502,        /* struct nanvix_hc_write */
+	NANVIX_HC_WRITEV = 0x503,       /* struct nanvix_hc_writev */
+	NANVIX_HC_READ = 0x504,         /* struct nanvix_hc_read */
+	NANVIX_HC_FRAMES_SCRUB = 0x505, /* struct nanvix_hc_frames_scrub */
+	NANVIX_HC_PANIC = 0x506,        /* struct nanvix_hc_log */
+	/* 0x507..0x50f reserved: ring doorbells, snapshot point. */
 };
 
 /* Statistics the kernel reports when the VM ends (written by the guest). */
@@ -81,6 +82,20 @@ struct nanvix_hc_writev {
 	uint64_t iov;
 	uint32_t iovcnt;
 	uint32_t fd;
+	int64_t ret;
+};
+
+/*
+ * NANVIX_HC_WRITE: write(2) of one user buffer to console fd 1 or 2; `buf`
+ * is a user virtual address translated through `cr3` as for WRITEV.  `ret`
+ * receives the byte count or a negative errno.
+ */
+struct nanvix_hc_write {
+	uint64_t cr3;
+	uint64_t buf;
+	uint64_t len;
+	uint32_t fd;
+	uint32_t pad;
 	int64_t ret;
 };
 

@@ -8,7 +8,9 @@
  * C99, self-contained.
  */
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#endif
 
 /* System-call numbers. */
 #define LINUX_SYS_read 0
@@ -33,10 +35,12 @@
 #define LINUX_SYS_gettimeofday 96
 #define LINUX_SYS_getuid 102
 #define LINUX_SYS_getgid 104
+#define LINUX_SYS_getppid 110
 #define LINUX_SYS_geteuid 107
 #define LINUX_SYS_getegid 108
 #define LINUX_SYS_arch_prctl 158
 #define LINUX_SYS_gettid 186
+#define LINUX_SYS_tkill 200
 #define LINUX_SYS_time 201
 #define LINUX_SYS_set_tid_address 218
 #define LINUX_SYS_clock_gettime 228
@@ -98,16 +102,21 @@
 #define LINUX_SIGKILL 9
 #define LINUX_SIGSEGV 11
 
+#ifndef __ASSEMBLER__
 struct linux_timespec {
 	int64_t tv_sec;
 	int64_t tv_nsec;
 };
+#endif
 
+#ifndef __ASSEMBLER__
 struct linux_timeval {
 	int64_t tv_sec;
 	int64_t tv_usec;
 };
+#endif
 
+#ifndef __ASSEMBLER__
 struct linux_utsname {
 	char sysname[65];
 	char nodename[65];
@@ -116,11 +125,14 @@ struct linux_utsname {
 	char machine[65];
 	char domainname[65];
 };
+#endif
 
+#ifndef __ASSEMBLER__
 struct linux_iovec {
 	uint64_t iov_base;
 	uint64_t iov_len;
 };
+#endif
 
 /* Auxiliary vector types. */
 #define LINUX_AT_NULL 0
@@ -141,5 +153,158 @@ struct linux_iovec {
 #define LINUX_AT_SECURE 23
 #define LINUX_AT_RANDOM 25
 #define LINUX_AT_EXECFN 31
+
+/*
+ * Appended for ulib (the newlib glue translates between newlib's numbering
+ * and these).
+ */
+#define LINUX_SYS_stat 4
+#define LINUX_SYS_nanosleep 35
+#define LINUX_SYS_fork 57
+#define LINUX_SYS_execve 59
+#define LINUX_SYS_wait4 61
+#define LINUX_SYS_fcntl 72
+#define LINUX_SYS_mkdir 83
+#define LINUX_SYS_link 86
+#define LINUX_SYS_unlink 87
+#define LINUX_SYS_times 100
+#define LINUX_SYS_getrandom 318
+
+/* errno values 1..34 are the classic Unix ones every libc shares. */
+#define LINUX_ESRCH 3
+#define LINUX_ENXIO 6
+#define LINUX_E2BIG 7
+#define LINUX_ENOEXEC 8
+#define LINUX_ECHILD 10
+#define LINUX_EAGAIN 11
+#define LINUX_ENOTBLK 15
+#define LINUX_EBUSY 16
+#define LINUX_EXDEV 18
+#define LINUX_ENODEV 19
+#define LINUX_ENOTDIR 20
+#define LINUX_EISDIR 21
+#define LINUX_ENFILE 23
+#define LINUX_EMFILE 24
+#define LINUX_ETXTBSY 26
+#define LINUX_EFBIG 27
+#define LINUX_ENOSPC 28
+#define LINUX_ESPIPE 29
+#define LINUX_EROFS 30
+#define LINUX_EMLINK 31
+#define LINUX_EPIPE 32
+#define LINUX_EDOM 33
+#define LINUX_ERANGE 34
+#define LINUX_EDEADLK 35
+#define LINUX_ENAMETOOLONG 36
+#define LINUX_ENOLCK 37
+#define LINUX_ENOTEMPTY 39
+#define LINUX_ELOOP 40
+#define LINUX_ENOMSG 42
+#define LINUX_EIDRM 43
+#define LINUX_ENOSTR 60
+#define LINUX_ENODATA 61
+#define LINUX_ETIME 62
+#define LINUX_ENOSR 63
+#define LINUX_ENOLINK 67
+#define LINUX_EPROTO 71
+#define LINUX_EMULTIHOP 72
+#define LINUX_EBADMSG 74
+#define LINUX_EOVERFLOW 75
+#define LINUX_EBADFD 77
+#define LINUX_EILSEQ 84
+#define LINUX_ESTRPIPE 86
+#define LINUX_EUSERS 87
+#define LINUX_ENOTSOCK 88
+#define LINUX_EDESTADDRREQ 89
+#define LINUX_EMSGSIZE 90
+#define LINUX_EPROTOTYPE 91
+#define LINUX_ENOPROTOOPT 92
+#define LINUX_EPROTONOSUPPORT 93
+#define LINUX_ESOCKTNOSUPPORT 94
+#define LINUX_EOPNOTSUPP 95
+#define LINUX_EPFNOSUPPORT 96
+#define LINUX_EAFNOSUPPORT 97
+#define LINUX_EADDRINUSE 98
+#define LINUX_EADDRNOTAVAIL 99
+#define LINUX_ENETDOWN 100
+#define LINUX_ENETUNREACH 101
+#define LINUX_ENETRESET 102
+#define LINUX_ECONNABORTED 103
+#define LINUX_ECONNRESET 104
+#define LINUX_ENOBUFS 105
+#define LINUX_EISCONN 106
+#define LINUX_ENOTCONN 107
+#define LINUX_ESHUTDOWN 108
+#define LINUX_ETOOMANYREFS 109
+#define LINUX_ETIMEDOUT 110
+#define LINUX_ECONNREFUSED 111
+#define LINUX_EHOSTDOWN 112
+#define LINUX_EHOSTUNREACH 113
+#define LINUX_EALREADY 114
+#define LINUX_EINPROGRESS 115
+#define LINUX_ESTALE 116
+#define LINUX_EDQUOT 122
+#define LINUX_ENOMEDIUM 123
+#define LINUX_ECANCELED 125
+#define LINUX_EOWNERDEAD 130
+#define LINUX_ENOTRECOVERABLE 131
+#define LINUX_ERRNO_MAX 4095 /* -4095..-1 from a syscall is an error */
+
+/* open flags (octal, as Linux writes them). */
+#define LINUX_O_ACCMODE 03
+#define LINUX_O_CREAT 0100
+#define LINUX_O_EXCL 0200
+#define LINUX_O_NOCTTY 0400
+#define LINUX_O_TRUNC 01000
+#define LINUX_O_APPEND 02000
+#define LINUX_O_NONBLOCK 04000
+#define LINUX_O_DSYNC 010000
+#define LINUX_O_DIRECT 040000
+#define LINUX_O_DIRECTORY 0200000
+#define LINUX_O_NOFOLLOW 0400000
+#define LINUX_O_NOATIME 01000000
+#define LINUX_O_CLOEXEC 02000000
+#define LINUX_O_SYNC 04010000
+#define LINUX_O_PATH 010000000
+
+/* fcntl. */
+#define LINUX_F_DUPFD 0
+#define LINUX_F_GETFD 1
+#define LINUX_F_SETFD 2
+#define LINUX_F_GETFL 3
+#define LINUX_F_SETFL 4
+#define LINUX_F_DUPFD_CLOEXEC 1030
+#define LINUX_FD_CLOEXEC 1
+
+/* More signal numbers, and rt_sigprocmask's "how". */
+#define LINUX_SIGHUP 1
+#define LINUX_SIGINT 2
+#define LINUX_SIGQUIT 3
+#define LINUX_SIGABRT 6
+#define LINUX_SIGUSR1 10
+#define LINUX_SIGUSR2 12
+#define LINUX_SIGPIPE 13
+#define LINUX_SIGALRM 14
+#define LINUX_SIGTERM 15
+#define LINUX_SIGCHLD 17
+#define LINUX_SIGCONT 18
+#define LINUX_SIGSTOP 19
+#define LINUX_SIGTSTP 20
+#define LINUX_SIGTTIN 21
+#define LINUX_SIGTTOU 22
+#define LINUX_SIGURG 23
+#define LINUX_SIGXCPU 24
+#define LINUX_SIGXFSZ 25
+#define LINUX_SIGVTALRM 26
+#define LINUX_SIGPROF 27
+#define LINUX_SIGWINCH 28
+#define LINUX_SIGIO 29
+#define LINUX_SIGSYS 31
+#define LINUX_SIG_BLOCK 0
+#define LINUX_SIG_UNBLOCK 1
+#define LINUX_SIG_SETMASK 2
+
+/* times(2) counts in USER_HZ ticks. */
+#define LINUX_USER_HZ 100
 
 #endif /* NANVIX_ABI_LINUX_H */

@@ -1,0 +1,211 @@
+/* Ring transitions: the 64-bit entry, exception vectors and the system-call entry. */
+/*
+ * System calls reach the kernel two ways (docs/syscalls.md):
+ *  - hardware KVM: `syscall` enters ring 0 at LSTAR on the user stack;
+ *  - the software KVM of PLATFORM.md: `syscall` jumps to LSTAR but stays in
+ *    ring 3, so the entry page is user-executable and traps on with `int3`
+ *    (a DPL-3 gate) from a fixed address the #BP vector recognises.
+ * Both paths build the same iret frame and share syscall_common, which
+ * preserves every register Linux preserves (all but rax, rcx, r11).
+ */
+#include <abi/bootinfo.h>
+#include <abi/linux.h>
+
+#define KSTACK_SIZE 16384
+#define ISTACK_SIZE 8192
+/* User-controllable RFLAGS: CF PF AF ZF SF DF OF AC ID; IF forced on. */
+#define RFLAGS_USER_MASK 0x240cd5
+#define RFLAGS_USER_SET 0x202
+
+	.section .bss
+	.balign 4096
+	.globl kstack_bottom, kstack_top, istack_top
+kstack_bottom:
+	.skip KSTACK_SIZE
+kstack_top:
+	.skip ISTACK_SIZE
+istack_top:
+	/* Scratch for the ring-0 syscall path (single vCPU). */
+	.balign 8
+syscall_user_rsp:
+	.skip 8
+
+	.text
+/* nanvixd enters here in long mode: RSP = kstack_top, RDI = boot info. */
+	.globl kvm_entry
+kvm_entry:
+	call kvm_main
+1:	hlt
+	jmp 1b
+
+/* user_enter(rip, rsp): first entry to ring 3, all other registers zeroed. */
+	.globl user_enter
+user_enter:
+	pushq $NANVIX_SEL_UDATA
+	pushq %rsi
+	pushq $RFLAGS_USER_SET
+	pushq $NANVIX_SEL_UCODE
+	pushq %rdi
+	xorl %eax, %eax
+	xorl %ebx, %ebx
+	xorl %ecx, %ecx
+	xorl %edx, %edx
+	xorl %esi, %esi
+	xorl %edi, %edi
+	xorl %ebp, %ebp
+	xorl %r8d, %r8d
+	xorl %r9d, %r9d
+	xorl %r10d, %r10d
+	xorl %r11d, %r11d
+	xorl %r12d, %r12d
+	xorl %r13d, %r13d
+	xorl %r14d, %r14d
+	xorl %r15d, %r15d
+	iretq
+
+/* Exception vectors: push a dummy error code where the CPU has none. */
+.macro VEC_NOERR n
+	.globl vec\n
+vec\n:
+	pushq $0
+	pushq $\n
+	jmp trap_common
+.endm
+.macro VEC_ERR n
+	.globl vec\n
+vec\n:
+	pushq $\n
+	jmp trap_common
+.endm
+
+VEC_NOERR 0
+VEC_NOERR 1
+VEC_NOERR 2
+/* vec3 below */
+VEC_NOERR 4
+VEC_NOERR 5
+VEC_NOERR 6
+VEC_NOERR 7
+VEC_ERR 8
+VEC_NOERR 9
+VEC_ERR 10
+VEC_ERR 11
+VEC_ERR 12
+VEC_ERR 13
+VEC_ERR 14
+VEC_NOERR 15
+VEC_NOERR 16
+VEC_ERR 17
+VEC_NOERR 18
+VEC_NOERR 19
+VEC_NOERR 20
+VEC_ERR 21
+
+/* #BP: the ring-3 syscall path, or a real breakpoint. */
+	.globl vec3
+vec3:
+	cmpq $syscall_int3_ret, (%rsp)
+	jne 1f
+	/* iret frame: rip, cs, rflags, rsp, ss.  Return to the caller of syscall. */
+	movq %rcx, 0(%rsp)
+	andq $RFLAGS_USER_MASK, %r11
+	orq $RFLAGS_USER_SET, %r11
+	movq %r11, 16(%rsp)
+	jmp syscall_common
+1:	pushq $0
+	pushq $3
+	jmp trap_common
+
+/* Full frame (struct trap_frame) for exceptions. */
+trap_common:
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, %rdi
+	call trap_handle
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	addq $16, %rsp
+	iretq
+
+/*
+ * Common system-call body; the iret frame is on the kernel stack.  Pushes
+ * the six argument registers and the number (7th C argument, keeps the
+ * stack 16-byte aligned), calls syscall_dispatch, restores and returns.
+ */
+syscall_common:
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx
+	pushq %r10
+	pushq %r8
+	pushq %r9
+	pushq %rax
+	movq %r10, %rcx
+	call syscall_dispatch
+	addq $8, %rsp
+	popq %r9
+	popq %r8
+	popq %r10
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	movq 0(%rsp), %rcx
+	movq 16(%rsp), %r11
+	iretq
+
+/* The LSTAR target: in its own page, executable from ring 3. */
+	.section .utext, "ax"
+	.globl syscall_entry
+syscall_entry:
+	/* Which ring are we in?  Step over the red zone to borrow a slot. */
+	leaq -128(%rsp), %rsp
+	pushq %rax
+	movl %cs, %eax
+	testb $3, %al
+	popq %rax
+	leaq 128(%rsp), %rsp
+	jz syscall_ring0
+	/* Ring 3: trap on; the kernel returns straight to RCX. */
+	int3
+	.globl syscall_int3_ret
+syscall_int3_ret:
+	ud2
+
+syscall_ring0:
+	/* Hardware: CPL 0, IF clear (SFMASK), still on the user stack. */
+	movq %rsp, syscall_user_rsp
+	movq $kstack_top, %rsp
+	pushq $NANVIX_SEL_UDATA
+	pushq syscall_user_rsp
+	andq $RFLAGS_USER_MASK, %r11
+	orq $RFLAGS_USER_SET, %r11
+	pushq %r11
+	pushq $NANVIX_SEL_UCODE
+	pushq %rcx
+	jmp syscall_common

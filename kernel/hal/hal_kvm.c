@@ -1,0 +1,127 @@
+/* HAL backend for nanvixd's micro-VM: hypercalls on I/O ports, host-built boot state. */
+/*
+ * nanvixd has already built the GDT, IDT, TSS, page tables and the first
+ * process, so this boot path only checks the boot info and records it:
+ * a few hundred emulated instructions from the first one to ring 3.
+ */
+#include <abi/bootinfo.h>
+#include <abi/hypercall.h>
+#include <hal/hal.h>
+#include <mm/frame.h>
+#include <proc/proc.h>
+#include <sys/syscall.h>
+
+/* Hypercall argument blocks: one of each, single vCPU, physical via V2P. */
+static union {
+	struct nanvix_hc_exit exit;
+	struct nanvix_hc_log log;
+	struct nanvix_hc_write write;
+	struct nanvix_hc_writev writev;
+	struct nanvix_hc_read read;
+	struct nanvix_hc_frames_scrub scrub;
+} hc __attribute__((aligned(64)));
+
+/* Physical address of kernel memory in the image window or the direct map. */
+static uint64_t kphys(const void *p)
+{
+	uint64_t va = (uint64_t)p;
+
+	return va >= NANVIX_KERNEL_VBASE ? va - NANVIX_KERNEL_VBASE : V2P(va);
+}
+
+static void hypercall(uint16_t port, const void *args)
+{
+	hal_outl(port, (uint32_t)kphys(args));
+}
+
+static void kvm_log(const char *s, size_t n)
+{
+	hc.log.buf = kphys(s);
+	hc.log.len = n;
+	hypercall(NANVIX_HC_LOG, &hc.log);
+}
+
+__attribute__((noreturn)) static void kvm_exit(int status)
+{
+	hc.exit.status = status;
+	hc.exit.stats.traps = kstats.traps;
+	hc.exit.stats.syscalls = kstats.syscalls;
+	hc.exit.stats.enosys = kstats.enosys;
+	hc.exit.stats.last_enosys = kstats.last_enosys;
+	hc.exit.stats.frames_free = mm_frames_free();
+	hc.exit.stats.frames_total = mm_frames_total();
+	for (;;)
+		hypercall(NANVIX_HC_EXIT, &hc.exit);
+}
+
+__attribute__((noreturn)) static void kvm_panic(const char *msg, size_t n)
+{
+	hc.log.buf = kphys(msg);
+	hc.log.len = n;
+	for (;;)
+		hypercall(NANVIX_HC_PANIC, &hc.log);
+}
+
+static int kvm_frames_scrub(uint32_t *pfns, uint32_t n)
+{
+	hc.scrub.pfns = kphys(pfns);
+	hc.scrub.count = n;
+	hypercall(NANVIX_HC_FRAMES_SCRUB, &hc.scrub);
+	return (int)hc.scrub.ret;
+}
+
+static long kvm_user_write(int fd, uint64_t buf, uint64_t len)
+{
+	hc.write.cr3 = proc_current->cr3;
+	hc.write.fd = fd;
+	hc.write.buf = buf;
+	hc.write.len = len;
+	hypercall(NANVIX_HC_WRITE, &hc.write);
+	return hc.write.ret;
+}
+
+static long kvm_user_writev(int fd, uint64_t iov, uint32_t iovcnt)
+{
+	hc.writev.cr3 = proc_current->cr3;
+	hc.writev.fd = fd;
+	hc.writev.iov = iov;
+	hc.writev.iovcnt = iovcnt;
+	hypercall(NANVIX_HC_WRITEV, &hc.writev);
+	return hc.writev.ret;
+}
+
+static long kvm_user_read(int fd, uint64_t buf, uint64_t len)
+{
+	(void)fd; /* only the console: nanvixd's stdin */
+	hc.read.cr3 = proc_current->cr3;
+	hc.read.buf = buf;
+	hc.read.len = len;
+	hypercall(NANVIX_HC_READ, &hc.read);
+	return hc.read.ret;
+}
+
+static const struct hal_ops kvm_ops = {
+	.name = "kvm",
+	.log = kvm_log,
+	.exit = kvm_exit,
+	.panic = kvm_panic,
+	.frames_scrub = kvm_frames_scrub,
+	.user_write = kvm_user_write,
+	.user_writev = kvm_user_writev,
+	.user_read = kvm_user_read,
+};
+
+const struct hal_ops *hal;
+
+/* Called from kvm_entry (entry.S) on the boot stack. */
+__attribute__((noreturn)) void kvm_main(const struct nanvix_bootinfo *bi)
+{
+	hal = &kvm_ops;
+	if (bi->magic != NANVIX_BOOTINFO_MAGIC || bi->abi_version != NANVIX_ABI_VERSION)
+		panic("boot info has magic %#x version %u, want %#x version %u", bi->magic,
+		      bi->abi_version, NANVIX_BOOTINFO_MAGIC, NANVIX_ABI_VERSION);
+	mm_frame_init(bi->free, bi->nranges, P2V(bi->pfn_stacks), bi->mem_size / PAGE_SIZE);
+	clock_init(bi);
+	proc_init_boot(bi);
+	user_enter(bi->entry, bi->sp);
+}

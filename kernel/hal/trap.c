@@ -1,0 +1,73 @@
+/* Exceptions: user faults become signals, kernel faults a panic report. */
+#include <abi/linux.h>
+#include <hal/hal.h>
+#include <hal/uaccess.h>
+#include <proc/proc.h>
+
+struct kstats kstats;
+
+static const char *const names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
+	"invalid opcode", "device not available", "double fault", "coprocessor overrun",
+	"invalid TSS", "segment not present", "stack fault", "general protection",
+	"page fault", "reserved", "x87 floating point", "alignment check",
+	"machine check", "SIMD floating point", "virtualization", "control protection",
+};
+
+static int signal_of(uint64_t vector)
+{
+	switch (vector) {
+	case 0: case 16: case 19:
+		return LINUX_SIGFPE;
+	case 1: case 3:
+		return LINUX_SIGTRAP;
+	case 6:
+		return LINUX_SIGILL;
+	case 17:
+		return LINUX_SIGBUS;
+	default:
+		return LINUX_SIGSEGV;
+	}
+}
+
+static void user_fault(struct trap_frame *tf)
+{
+	int sig = signal_of(tf->vector);
+
+	if (tf->vector == 14) {
+		uint64_t addr = hal_read_cr2();
+
+		proc_kill(sig, "segmentation fault at %#lx (%s %s), rip %#lx", addr,
+			  tf->error & 0x10 ? "instruction fetch" :
+			  tf->error & 0x2 ? "write" : "read",
+			  tf->error & 0x1 ? "denied by protection" : "of an unmapped address",
+			  tf->rip);
+	}
+	proc_kill(sig, "%s (error %#lx) at rip %#lx", names[tf->vector & 31], tf->error, tf->rip);
+}
+
+__attribute__((noreturn)) static void kernel_fault(struct trap_frame *tf)
+{
+	panic("%s in ring 0 (vector %lu, error %#lx) at rip %#lx, cr2 %#lx, rsp %#lx\n"
+	      "  rax %#lx rbx %#lx rcx %#lx rdx %#lx rsi %#lx rdi %#lx\n"
+	      "  rbp %#lx r8 %#lx r9 %#lx r10 %#lx r11 %#lx",
+	      names[tf->vector & 31], tf->vector, tf->error, tf->rip, hal_read_cr2(), tf->rsp,
+	      tf->rax, tf->rbx, tf->rcx, tf->rdx, tf->rsi, tf->rdi, tf->rbp, tf->r8, tf->r9,
+	      tf->r10, tf->r11);
+}
+
+void trap_handle(struct trap_frame *tf)
+{
+	kstats.traps++;
+	if (tf->cs & 3) {
+		user_fault(tf);
+		return;
+	}
+	/* A user copy that faulted: resume at its -EFAULT exit. */
+	if (tf->vector == 14 && tf->rip >= (uint64_t)uaccess_begin &&
+	    tf->rip < (uint64_t)uaccess_end) {
+		tf->rip = (uint64_t)uaccess_fault;
+		return;
+	}
+	kernel_fault(tf);
+}

@@ -1,0 +1,118 @@
+/* Hardware abstraction: what the kernel needs from the machine it runs on. */
+#ifndef HAL_HAL_H
+#define HAL_HAL_H
+
+#include <lib/klib.h>
+
+/*
+ * Two backends fill this table at their entry point: hal_kvm.c (nanvixd's
+ * micro-VM, hypercalls on I/O ports) and hal_pvh.c (QEMU -M microvm: 16550
+ * console, isa-debug-exit).  Everything above the HAL calls through it.
+ */
+struct hal_ops {
+	const char *name;
+	/* Kernel console output. */
+	void (*log)(const char *s, size_t n);
+	/* End the VM with a shell-style status; does not return. */
+	__attribute__((noreturn)) void (*exit)(int status);
+	/* Print `msg` as a panic report and stop the VM; does not return. */
+	__attribute__((noreturn)) void (*panic)(const char *msg, size_t n);
+	/* Zero `n` frames listed in pfns[] (may give their memory back). 0 or -errno. */
+	int (*frames_scrub)(uint32_t *pfns, uint32_t n);
+	/* Console I/O for user buffers (virtual, current address space). */
+	long (*user_write)(int fd, uint64_t buf, uint64_t len);
+	long (*user_writev)(int fd, uint64_t iov, uint32_t iovcnt);
+	long (*user_read)(int fd, uint64_t buf, uint64_t len);
+};
+
+extern const struct hal_ops *hal;
+
+/* Saved by trap entry (kernel/hal/entry.S), innermost register first. */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* Statistics reported at VM exit. */
+struct kstats {
+	uint64_t traps, syscalls, enosys, last_enosys;
+};
+extern struct kstats kstats;
+
+/* Enter ring 3 at rip with stack rsp and zeroed registers. */
+__attribute__((noreturn)) void user_enter(uint64_t rip, uint64_t rsp);
+
+/* Exception dispatch, called from entry.S. */
+void trap_handle(struct trap_frame *tf);
+
+/* CPU helpers. */
+static inline uint64_t hal_read_cr2(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t hal_read_cr3(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+static inline void hal_write_cr3(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline void hal_invlpg(uint64_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+static inline uint64_t hal_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void hal_wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static inline uint64_t hal_rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void hal_outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
+}
+
+static inline void hal_outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port) : "memory");
+}
+
+static inline uint8_t hal_inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+#define MSR_FS_BASE 0xc0000100
+
+#endif /* HAL_HAL_H */

@@ -1,0 +1,35 @@
+/* Virtual memory: 4-level page tables of an address space. */
+#ifndef MM_VMEM_H
+#define MM_VMEM_H
+
+#include <lib/klib.h>
+
+#define PTE_P 0x1ull
+#define PTE_W 0x2ull
+#define PTE_U 0x4ull
+#define PTE_PS 0x80ull
+#define PTE_G 0x100ull
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+/* Leaf flags for a user page with Linux PROT_* bits; W and X never both. */
+uint64_t vmem_user_flags(int prot);
+
+/*
+ * The leaf PTE slot for `va` in the tables rooted at physical `pml4`, or
+ * NULL when an intermediate table is missing (and `create` is false) or
+ * no frame is left for one.  Created tables are zero frames.
+ */
+uint64_t *vmem_pte(uint64_t pml4, uint64_t va, bool create);
+
+/* Map 4 KiB `va` -> `pa` with `flags`; 0 or -ENOMEM. */
+int vmem_map(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags);
+
+/* Physical address `va` maps to, or 0 when unmapped. */
+uint64_t vmem_translate(uint64_t pml4, uint64_t va);
+
+/* Invalidate one translation, or everything of the current space. */
+void vmem_flush(uint64_t va);
+void vmem_flush_all(void);
+
+#endif /* MM_VMEM_H */

@@ -1,0 +1,37 @@
+/* Processes: the user program's address space and lifetime. */
+#ifndef PROC_PROC_H
+#define PROC_PROC_H
+
+#include <abi/bootinfo.h>
+#include <lib/klib.h>
+
+struct proc {
+	int pid;
+	uint64_t cr3;         /* physical PML4 */
+	uint64_t brk_start;   /* initial break: page-aligned end of the image */
+	uint64_t brk;         /* current break */
+	uint64_t mmap_next;   /* mmap without a hint allocates below this */
+	uint64_t stack_lo;    /* lowest stack page */
+	uint64_t tid_address; /* set_tid_address */
+	char name[32];
+};
+
+extern struct proc *proc_current;
+
+/* Adopt the process nanvixd built (boot info); O(1). */
+void proc_init_boot(const struct nanvix_bootinfo *bi);
+
+/* End the VM with exit status `status` (0..255), reporting statistics. */
+__attribute__((noreturn)) void proc_exit(int status);
+
+/*
+ * Kill the current process with signal `sig` (exit status 128 + sig),
+ * after printing a one-line report made of `fmt` (may be NULL).
+ */
+__attribute__((noreturn)) void proc_kill(int sig, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Name of a signal ("SIGSEGV"), or "signal N" in buf. */
+const char *proc_signame(int sig, char *buf, size_t n);
+
+#endif /* PROC_PROC_H */

@@ -1,0 +1,31 @@
+/* System calls: the Linux x86-64 calls the kernel serves, defined once. */
+#ifndef SYS_SYSCALL_H
+#define SYS_SYSCALL_H
+
+#include <abi/bootinfo.h>
+#include <abi/linux.h>
+#include <lib/klib.h>
+
+/*
+ * Every served call, by its Linux name.  The dispatch table, the handler
+ * prototypes and the --strace names (later) all expand this one list.
+ * Handlers return the result or a negative errno.
+ */
+#define SYSCALL_LIST(X)                                                        \
+	X(read) X(write) X(writev) X(ioctl) X(mmap) X(mprotect) X(munmap) X(brk) \
+	X(getpid) X(gettid) X(getppid) X(getuid) X(geteuid) X(getgid) X(getegid) \
+	X(exit) X(exit_group) X(kill) X(tkill) X(tgkill) X(uname) X(arch_prctl)  \
+	X(set_tid_address) X(clock_gettime) X(clock_getres) X(gettimeofday)     \
+	X(time)
+
+#define SYSCALL_ARGS long a0, long a1, long a2, long a3, long a4, long a5
+#define SYSCALL_DECLARE(name) long sys_##name(SYSCALL_ARGS);
+SYSCALL_LIST(SYSCALL_DECLARE)
+
+/* Entry from syscall_common (entry.S): arguments, then the call number. */
+long syscall_dispatch(SYSCALL_ARGS, long nr);
+
+/* Clock bases from the boot info (sys_time.c). */
+void clock_init(const struct nanvix_bootinfo *bi);
+
+#endif /* SYS_SYSCALL_H */

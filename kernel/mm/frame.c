@@ -1,0 +1,87 @@
+/* Physical frame allocator. */
+/*
+ * Zeroing a page in ring 0 costs ~186 us on the emulated platform, so the
+ * allocator never does it.  Every frame it hands out is known to be zero:
+ *   - frames never used since boot (host-zeroed) come from a bump pointer
+ *     over the free ranges;
+ *   - freed frames go on a "dirty" stack; when no clean frame is left, the
+ *     whole dirty stack is handed to the HAL in one call (one hypercall:
+ *     nanvixd drops the pages with MADV_DONTNEED, which also returns their
+ *     memory to the host), and the two stacks swap roles.
+ * Every operation is O(1) but the scrub, which is one call per batch.
+ */
+#include <hal/hal.h>
+#include <mm/frame.h>
+
+static struct {
+	struct nanvix_memrange ranges[NANVIX_MEMRANGES_MAX];
+	unsigned nranges, r; /* bump: ranges[r].start is the next fresh frame */
+	uint32_t *clean, *dirty;
+	uint64_t nclean, ndirty;
+	uint64_t nfree, ntotal;
+} fa;
+
+void mm_frame_init(const struct nanvix_memrange *ranges, unsigned nranges,
+		   uint32_t *stacks, uint64_t npages)
+{
+	unsigned i;
+
+	fa.nranges = nranges < NANVIX_MEMRANGES_MAX ? nranges : NANVIX_MEMRANGES_MAX;
+	fa.r = 0;
+	fa.nfree = 0;
+	for (i = 0; i < fa.nranges; i++) {
+		fa.ranges[i] = ranges[i];
+		fa.nfree += (ranges[i].end - ranges[i].start) / PAGE_SIZE;
+	}
+	fa.ntotal = npages;
+	fa.clean = stacks;
+	fa.dirty = stacks + npages;
+	fa.nclean = fa.ndirty = 0;
+}
+
+uint64_t mm_frame_alloc(void)
+{
+	while (fa.r < fa.nranges) {
+		struct nanvix_memrange *r = &fa.ranges[fa.r];
+
+		if (r->start < r->end) {
+			uint64_t pa = r->start;
+
+			r->start += PAGE_SIZE;
+			fa.nfree--;
+			return pa;
+		}
+		fa.r++;
+	}
+	if (fa.nclean == 0 && fa.ndirty > 0) {
+		uint32_t *t;
+
+		if (hal->frames_scrub(fa.dirty, fa.ndirty) < 0)
+			panic("frame scrub of %lu frames refused", fa.ndirty);
+		t = fa.clean;
+		fa.clean = fa.dirty;
+		fa.nclean = fa.ndirty;
+		fa.dirty = t;
+		fa.ndirty = 0;
+	}
+	if (fa.nclean == 0)
+		return 0;
+	fa.nfree--;
+	return (uint64_t)fa.clean[--fa.nclean] * PAGE_SIZE;
+}
+
+void mm_frame_free(uint64_t pa)
+{
+	fa.dirty[fa.ndirty++] = (uint32_t)(pa / PAGE_SIZE);
+	fa.nfree++;
+}
+
+uint64_t mm_frames_free(void)
+{
+	return fa.nfree;
+}
+
+uint64_t mm_frames_total(void)
+{
+	return fa.ntotal;
+}

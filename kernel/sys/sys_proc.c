@@ -1,0 +1,131 @@
+/* Process identity and lifetime: exit, kill of self, ids, uname, arch_prctl. */
+#include <hal/hal.h>
+#include <hal/uaccess.h>
+#include <proc/proc.h>
+#include <sys/syscall.h>
+
+#define MSR_GS_BASE 0xc0000101
+#define NSIG 64
+
+long sys_exit(SYSCALL_ARGS)
+{
+	proc_exit((int)a0);
+}
+
+long sys_exit_group(SYSCALL_ARGS)
+{
+	proc_exit((int)a0);
+}
+
+long sys_getpid(SYSCALL_ARGS)
+{
+	return proc_current->pid;
+}
+
+long sys_gettid(SYSCALL_ARGS)
+{
+	return proc_current->pid; /* one thread: tid == pid */
+}
+
+long sys_getppid(SYSCALL_ARGS)
+{
+	return 0; /* started by the host */
+}
+
+long sys_getuid(SYSCALL_ARGS)
+{
+	return 0;
+}
+
+long sys_geteuid(SYSCALL_ARGS)
+{
+	return 0;
+}
+
+long sys_getgid(SYSCALL_ARGS)
+{
+	return 0;
+}
+
+long sys_getegid(SYSCALL_ARGS)
+{
+	return 0;
+}
+
+long sys_set_tid_address(SYSCALL_ARGS)
+{
+	proc_current->tid_address = a0;
+	return proc_current->pid;
+}
+
+/* Deliver `sig` to ourselves: no handlers yet, so the default action. */
+static long signal_self(long sig)
+{
+	if (sig < 0 || sig > NSIG)
+		return -LINUX_EINVAL;
+	switch (sig) {
+	case 0:   /* existence check */
+	case 17:  /* SIGCHLD */
+	case 18:  /* SIGCONT */
+	case 23:  /* SIGURG */
+	case 28:  /* SIGWINCH */
+		return 0; /* ignored by default */
+	default:
+		proc_kill((int)sig, NULL);
+	}
+}
+
+long sys_kill(SYSCALL_ARGS)
+{
+	if (a0 != proc_current->pid && a0 != 0 && a0 != -1)
+		return -LINUX_ESRCH;
+	return signal_self(a1);
+}
+
+long sys_tkill(SYSCALL_ARGS)
+{
+	if (a0 != proc_current->pid)
+		return -LINUX_ESRCH;
+	return signal_self(a1);
+}
+
+long sys_tgkill(SYSCALL_ARGS)
+{
+	if (a0 != proc_current->pid || a1 != proc_current->pid)
+		return -LINUX_ESRCH;
+	return signal_self(a2);
+}
+
+long sys_uname(SYSCALL_ARGS)
+{
+	static const struct linux_utsname u = {
+		.sysname = "Nanvix",
+		.nodename = "nanvix",
+		.release = "0.1.0",
+		.version = "#1 Nanvix microkernel",
+		.machine = "x86_64",
+		.domainname = "(none)",
+	};
+
+	return copy_to_user(a0, &u, sizeof(u));
+}
+
+long sys_arch_prctl(SYSCALL_ARGS)
+{
+	uint64_t v;
+
+	switch (a0) {
+	case LINUX_ARCH_SET_FS:
+	case LINUX_ARCH_SET_GS:
+		if ((uint64_t)a1 >= NANVIX_USER_TOP)
+			return -LINUX_EPERM;
+		hal_wrmsr(a0 == LINUX_ARCH_SET_FS ? MSR_FS_BASE : MSR_GS_BASE, a1);
+		return 0;
+	case LINUX_ARCH_GET_FS:
+	case LINUX_ARCH_GET_GS:
+		v = hal_rdmsr(a0 == LINUX_ARCH_GET_FS ? MSR_FS_BASE : MSR_GS_BASE);
+		return copy_to_user(a1, &v, sizeof(v));
+	default:
+		return -LINUX_EINVAL;
+	}
+}

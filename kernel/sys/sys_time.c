@@ -1,0 +1,94 @@
+/* Clocks from the TSC, scaled with factors nanvixd computed at boot. */
+#include <hal/hal.h>
+#include <hal/uaccess.h>
+#include <sys/syscall.h>
+
+static struct {
+	uint64_t tsc_base, mult, realtime, monotonic;
+} clk;
+
+void clock_init(const struct nanvix_bootinfo *bi)
+{
+	clk.tsc_base = bi->tsc_base;
+	clk.mult = bi->tsc_mult;
+	clk.realtime = bi->realtime_base_ns;
+	clk.monotonic = bi->monotonic_base_ns;
+}
+
+/* Nanoseconds since the boot-info bases. */
+static uint64_t elapsed_ns(void)
+{
+	uint64_t d = hal_rdtsc() - clk.tsc_base;
+
+	return (uint64_t)(((unsigned __int128)d * clk.mult) >> 32);
+}
+
+/* ns of clock `id`, or -EINVAL. */
+static long clock_ns(long id, uint64_t *ns)
+{
+	switch (id) {
+	case LINUX_CLOCK_REALTIME:
+	case LINUX_CLOCK_REALTIME_COARSE:
+		*ns = clk.realtime + elapsed_ns();
+		return 0;
+	case LINUX_CLOCK_MONOTONIC:
+	case LINUX_CLOCK_MONOTONIC_RAW:
+	case LINUX_CLOCK_MONOTONIC_COARSE:
+	case LINUX_CLOCK_BOOTTIME:
+		*ns = clk.monotonic + elapsed_ns();
+		return 0;
+	case LINUX_CLOCK_PROCESS_CPUTIME_ID:
+	case LINUX_CLOCK_THREAD_CPUTIME_ID:
+		*ns = elapsed_ns(); /* one vCPU, one process: its lifetime */
+		return 0;
+	default:
+		return -LINUX_EINVAL;
+	}
+}
+
+long sys_clock_gettime(SYSCALL_ARGS)
+{
+	struct linux_timespec ts;
+	uint64_t ns;
+	long rc = clock_ns(a0, &ns);
+
+	if (rc)
+		return rc;
+	ts.tv_sec = ns / 1000000000ull;
+	ts.tv_nsec = ns % 1000000000ull;
+	return copy_to_user(a1, &ts, sizeof(ts));
+}
+
+long sys_clock_getres(SYSCALL_ARGS)
+{
+	struct linux_timespec ts = { 0, 1 };
+	uint64_t ns;
+	long rc = clock_ns(a0, &ns);
+
+	if (rc || !a1)
+		return rc;
+	return copy_to_user(a1, &ts, sizeof(ts));
+}
+
+long sys_gettimeofday(SYSCALL_ARGS)
+{
+	uint64_t ns = clk.realtime + elapsed_ns();
+	struct linux_timeval tv = { ns / 1000000000ull, (ns % 1000000000ull) / 1000 };
+	static const uint32_t tz[2]; /* UTC, no DST */
+	long rc = 0;
+
+	if (a0)
+		rc = copy_to_user(a0, &tv, sizeof(tv));
+	if (!rc && a1)
+		rc = copy_to_user(a1, tz, sizeof(tz));
+	return rc;
+}
+
+long sys_time(SYSCALL_ARGS)
+{
+	int64_t s = (clk.realtime + elapsed_ns()) / 1000000000ull;
+
+	if (a0 && copy_to_user(a0, &s, sizeof(s)))
+		return -LINUX_EFAULT;
+	return s;
+}
