@@ -1,2 +1,3 @@
 include tests/bench/bench.mk
 include tests/unit/unit.mk
+include tests/fuzz/fuzz.mk

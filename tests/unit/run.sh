@@ -3,7 +3,7 @@
 # Prints each suite's Check summary; exits non-zero if any test fails.
 # Set NO_BUILD=1 to run what is already built.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 if [ -z "${NO_BUILD:-}" ]; then
 	make -s tests-unit || { echo "unit: build failed" >&2; exit 1; }

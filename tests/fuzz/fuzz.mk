@@ -1,0 +1,44 @@
+# tests/fuzz: libFuzzer targets (clang), one binary per tests/fuzz/fuzz_<name>.c,
+# each with its seed corpus in tests/fuzz/corpus/<name>/.  The code under test
+# is compiled again here with coverage and sanitizers.  tests/fuzz/run.sh runs
+# them; tests/fuzz/mkcorpus.sh regenerates the seeds.
+
+FUZZ_CC ?= clang
+FUZZ_BIN := $(BIN)/tests/fuzz
+FUZZ_OUT := $(OUT)/tests/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := $(HOST_CFLAGS) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
+	-fsanitize=fuzzer-no-link
+
+FUZZ_TARGETS := $(FUZZ_BIN)/fuzz_elf
+
+# Only part of `make` where clang and its libFuzzer runtime are installed.
+FUZZ_OK := $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && \
+	test -f "$$($(FUZZ_CC) -print-file-name=libclang_rt.fuzzer-x86_64.a)" && echo yes)
+ifeq ($(FUZZ_OK),yes)
+ALL += $(FUZZ_TARGETS)
+endif
+
+.PHONY: tests-fuzz
+tests-fuzz: $(FUZZ_TARGETS)
+
+$(FUZZ_OUT)/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+# Code under test, instrumented for coverage.
+$(FUZZ_OUT)/src/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_TARGETS):
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $(HOST_LDFLAGS) -o $@ $^
+
+$(FUZZ_BIN)/fuzz_elf: $(FUZZ_OUT)/fuzz_elf.o $(FUZZ_OUT)/src/macrokernel/monitor/elf.o
+
+# Seed generator (host gcc, no instrumentation), used by mkcorpus.sh.
+$(FUZZ_BIN)/gen_corpus: tests/fuzz/gen_corpus.c tests/unit/monitor/elf_builder.c \
+	tests/unit/monitor/elf_builder.h
+	@mkdir -p $(@D)
+	$(HOST_CC) $(filter-out -MMD -MP,$(HOST_CFLAGS)) -Itests/unit -o $@ $(filter %.c,$^)
