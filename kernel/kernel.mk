@@ -1,7 +1,7 @@
 # kernel/: the microkernel, one ELF for both HAL backends (nanvixd and QEMU PVH).
 
-KERNEL_SRCS := $(wildcard kernel/hal/*.c kernel/hal/*.S kernel/lib/*.c kernel/mm/*.c \
-	kernel/proc/*.c kernel/sys/*.c kernel/test/*.c)
+KERNEL_DIRS := hal lib mm proc sys test
+KERNEL_SRCS := $(foreach d,$(KERNEL_DIRS),$(wildcard kernel/$(d)/*.c kernel/$(d)/*.S))
 KERNEL_OBJS := $(patsubst %,$(OUT)/%.o,$(basename $(KERNEL_SRCS)))
 
 $(BIN)/kernel.elf: $(KERNEL_OBJS) kernel/kernel.ld | $(BIN)

@@ -36,7 +36,7 @@ int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 	struct out o = { buf, n, 0 };
 
 	for (; *fmt; fmt++) {
-		int lng = 0, width = 0;
+		int lng = 0, width = 0, alt = 0;
 		char pad = ' ';
 
 		if (*fmt != '%') {
@@ -44,6 +44,8 @@ int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 			continue;
 		}
 		fmt++;
+		if (*fmt == '#')
+			alt = 1, fmt++;
 		if (*fmt == '0')
 			pad = '0', fmt++;
 		while (*fmt >= '0' && *fmt <= '9')
@@ -62,6 +64,10 @@ int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 			put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, 0, width, pad);
 			break;
 		case 'x':
+			if (alt) {
+				put(&o, '0');
+				put(&o, 'x');
+			}
 			put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, 0, width, pad);
 			break;
 		case 'p':

@@ -22,6 +22,7 @@
 #include <abi/hypercall.h>
 #include <abi/kernel_header.h>
 #include <abi/linux.h>
+#include <abi/x86_tables.h>
 #include <monitor/boot.h>
 #include <monitor/elf.h>
 #include <monitor/guestmem.h>
@@ -217,36 +218,10 @@ static int load_kernel(struct builder *b, const struct boot_config *cfg,
 static void build_tables(struct builder *b, const struct nanvix_kernel_header *kh)
 {
 	uint64_t *gdt = gpa_ptr(b->mem, NANVIX_GDT_PADDR, PAGE);
-	uint8_t *tss = (uint8_t *)gdt + NANVIX_TSS_OFFSET;
-	uint64_t *idt = gpa_ptr(b->mem, NANVIX_IDT_PADDR, PAGE);
-	uint64_t tss_base = NANVIX_DMAP_BASE + NANVIX_GDT_PADDR + NANVIX_TSS_OFFSET;
-	unsigned v;
 
-	gdt[0] = 0;
-	gdt[1] = 0x00af9a000000ffffull; /* kernel code, 64-bit */
-	gdt[2] = 0x00cf92000000ffffull; /* kernel data */
-	gdt[3] = 0x00cff2000000ffffull; /* user data, DPL 3 */
-	gdt[4] = 0x00affa000000ffffull; /* user code, 64-bit, DPL 3 */
-	gdt[5] = 0x67 | ((tss_base & 0xffffff) << 16) | (0x89ull << 40) |
-		 (((tss_base >> 24) & 0xff) << 56);
-	gdt[6] = tss_base >> 32;
-
-	/* 64-bit TSS: RSP0 at +4, IST1 at +36, I/O map base at +102 (none). */
-	memcpy(tss + 4, &kh->stack_top, 8);
-	memcpy(tss + 36, &kh->ist_top, 8);
-	tss[102] = 0x68;
-
-	for (v = 0; v < NANVIX_KHDR_NVECTORS; v++) {
-		uint64_t h = kh->vectors[v];
-		uint64_t dpl = (kh->user_vectors >> v) & 1 ? 3 : 0;
-		uint64_t ist = (kh->ist_vectors >> v) & 1 ? 1 : 0;
-
-		if (!h)
-			continue;
-		idt[2 * v] = (h & 0xffff) | ((uint64_t)NANVIX_SEL_KCODE << 16) | (ist << 32) |
-			     ((0x8eull | (dpl << 5)) << 40) | (((h >> 16) & 0xffff) << 48);
-		idt[2 * v + 1] = h >> 32;
-	}
+	x86_tables_build(gdt, (uint8_t *)gdt + NANVIX_TSS_OFFSET,
+			 NANVIX_DMAP_BASE + NANVIX_GDT_PADDR + NANVIX_TSS_OFFSET,
+			 gpa_ptr(b->mem, NANVIX_IDT_PADDR, PAGE), kh, kh->stack_top);
 }
 
 /* Map [va, va + len) for the user with `prot`, merging into pages already there. */

@@ -20,7 +20,7 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 size_t strlcpy(char *d, const char *s, size_t n);
 
-/* snprintf subset: %s %c %d %i %u %x %lx %llx %ld %lu %p %%, with l/ll/z. */
+/* snprintf subset: %s %c %d %i %u %x %p %%, flags # 0, width, l/ll/z. */
 int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -36,5 +36,9 @@ __attribute__((noreturn)) void panic(const char *fmt, ...)
 		if (!(c))                                                       \
 			panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__); \
 	} while (0)
+
+/* Non-local return within the kernel (kernel/lib/setjmp.S). */
+int kset_jmp(uint64_t buf[8]) __attribute__((returns_twice));
+__attribute__((noreturn)) void klong_jmp(uint64_t buf[8], int val);
 
 #endif /* LIB_KLIB_H */
