@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Run every test group (or the ones named): unit, fuzz, system, qemu.
+#
+# Each group's script prints its own detail; this prints one line a group
+# and the closing "N passed, N failed" over the groups.  Exits non-zero if
+# any group failed.  `./z test` calls this after building.
+set -u
+cd "$(dirname "$0")/.."
+
+groups=("$@")
+[ ${#groups[@]} -gt 0 ] || groups=(unit fuzz system qemu)
+passed=0
+failed=0
+summary=()
+
+for g in "${groups[@]}"; do
+	case "$g" in
+	unit) cmd=(tests/unit/run.sh) ;;
+	fuzz) cmd=(tests/fuzz/run.sh) ;;
+	system) cmd=(tests/system/run.sh) ;;
+	qemu) cmd=(tests/qemu/run.sh) ;;
+	*) echo "tests: unknown group '$g' (have: unit fuzz system qemu)" >&2; exit 2 ;;
+	esac
+	echo "=================== $g ==================="
+	if NO_BUILD=1 "${cmd[@]}"; then
+		passed=$((passed + 1))
+		summary+=("ok   $g")
+	else
+		failed=$((failed + 1))
+		summary+=("FAIL $g")
+	fi
+done
+
+echo "=================== summary ==================="
+printf '%s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# System tests: guest programs under nanvixd, compared with the same binaries run natively.
+#
+# Every program in bin/tests/ is built twice (musl-gcc -static and
+# newlib+ulib).  Both builds are static Linux binaries, so each runs on the
+# host too: a differential case runs it natively and in a micro-VM and
+# expects identical stdout and exit status.  VM-only cases check behaviour
+# Linux does not share (W^X, memory limits, timeouts, nanvixd's errors).
+set -u
+cd "$(dirname "$0")/../.."
+
+NANVIXD=bin/nanvixd
+T=bin/tests
+pass=0
+fail=0
+skip=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); printf 'ok   %s\n' "$1"; }
+bad() {
+	fail=$((fail + 1))
+	printf 'FAIL %s: %s\n' "$1" "$2"
+	[ -s "$tmp/err" ] && sed 's/^/     | /' "$tmp/err" | head -5
+	return 0
+}
+
+if [ ! -c /dev/kvm ] || ! : 2>/dev/null <>/dev/kvm; then
+	echo "system: SKIPPED: /dev/kvm is missing or not accessible (the micro-VM needs KVM)"
+	echo "system: 0 passed, 0 failed, 1 skipped"
+	exit 0
+fi
+
+# vm [nanvixd options] -- prog args: stdout in $tmp/out, stderr in $tmp/err, status in $st
+vm() {
+	"$NANVIXD" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	st=$?
+}
+
+# differential NAME PROG [ARGS...]: native vs VM, stdout and status, both libcs.
+differential() {
+	local name=$1 prog=$2 libc
+	shift 2
+	for libc in musl newlib; do
+		local elf="$T/$prog.$libc.elf"
+		if [ ! -x "$elf" ]; then
+			skip=$((skip + 1))
+			printf 'skip %s.%s: %s not built\n' "$name" "$libc" "$elf"
+			continue
+		fi
+		env -i NANVIX_A=alpha "NANVIX_B=two words" "$elf" "$@" >"$tmp/native" 2>/dev/null </dev/null
+		local nst=$?
+		vm -e NANVIX_A=alpha -e "NANVIX_B=two words" -- "$elf" "$@"
+		if [ "$st" != "$nst" ]; then
+			bad "$name.$libc" "exit status $st in the VM, $nst natively"
+		elif ! cmp -s "$tmp/native" "$tmp/out"; then
+			bad "$name.$libc" "stdout differs: $(diff "$tmp/native" "$tmp/out" | head -5 | tr '\n' ' ')"
+		else
+			ok "$name.$libc"
+		fi
+	done
+}
+
+# expect NAME STATUS PATTERN-IN-STDOUT PATTERN-IN-STDERR -- nanvixd args
+expect() {
+	local name=$1 want=$2 out_pat=$3 err_pat=$4
+	shift 5
+	vm "$@"
+	if [ "$st" != "$want" ]; then
+		bad "$name" "exit status $st, expected $want"
+	elif [ -n "$out_pat" ] && ! grep -qE -- "$out_pat" "$tmp/out"; then
+		bad "$name" "stdout lacks /$out_pat/: $(head -c 200 "$tmp/out")"
+	elif [ -n "$err_pat" ] && ! grep -qE -- "$err_pat" "$tmp/err"; then
+		bad "$name" "stderr lacks /$err_pat/: $(head -c 300 "$tmp/err")"
+	else
+		ok "$name"
+	fi
+}
+
+echo "== differential: native Linux vs nanvixd"
+differential hello hello
+differential args args one "two words" ""
+differential exit0 exitcode 0
+differential exit7 exitcode 7
+differential exit255 exitcode 255
+differential nullderef nullderef
+differential textwrite textwrite
+differential mmap_basic mmap_basic
+differential clock clock
+differential uname uname
+differential ioctl_tty ioctl_tty
+
+echo "== VM-only behaviour"
+expect "hello.sysapp" 0 '^Hello, world!$' '' -- -- bin/hello.elf
+for libc in musl newlib; do
+	expect "mprotect_rwx.$libc" 0 'mprotect rwx: EACCES' '' -- -- "$T/mprotect_rwx.$libc.elf"
+	expect "mmap_wx.$libc" 0 'mmap wx: EACCES' '' -- -- "$T/mprotect_rwx.$libc.elf"
+	expect "enomem.$libc" 0 'still alive' '' -- -m 16M -- "$T/enomem.$libc.elf"
+	expect "enomem-malloc.$libc" 0 'malloc: NULL' '' -- -m 16M -- "$T/enomem.$libc.elf"
+	expect "enomem-mmap.$libc" 0 'mmap: ENOMEM' '' -- -m 16M -- "$T/enomem.$libc.elf"
+	expect "segv-report.$libc" 139 '' 'segmentation fault at 0x0 .*killed by SIGSEGV' -- \
+		-- "$T/nullderef.$libc.elf"
+	expect "textwrite-report.$libc" 139 '' 'write denied by protection.*SIGSEGV' -- \
+		-- "$T/textwrite.$libc.elf"
+	expect "timeout.$libc" 124 'spinning' 'timeout' -- --timeout 0.5 -- "$T/loop.$libc.elf"
+done
+if [ -x "$T/hello.pie.elf" ]; then
+	expect "static-pie" 0 'hello, world' '' -- -- "$T/hello.pie.elf"
+else
+	skip=$((skip + 1)); echo "skip static-pie: $T/hello.pie.elf not built"
+fi
+expect "console-file" 0 '' '' -- --console-file "$tmp/console" -- "$T/hello.musl.elf"
+if [ -s "$tmp/out" ] || ! grep -q 'hello, world' "$tmp/console" 2>/dev/null; then
+	bad "console-file-content" "output did not go (only) to the console file"
+else
+	ok "console-file-content"
+fi
+expect "stats" 0 '' 'stats: exits=[0-9]+ traps=[0-9]+ syscalls=[0-9]+' -- --stats -- "$T/hello.musl.elf"
+
+echo "== hostile or broken guests stop with a clear error"
+expect "bad-port" 122 '' 'unknown port 0x80 at rip 0x' -- --kernel "$T/bad-port.kernel.elf" -- "$T/hello.musl.elf"
+expect "triple-fault" 122 '' 'triple fault.*rip 0x' -- --kernel "$T/bad-triple.kernel.elf" -- "$T/hello.musl.elf"
+expect "halt" 122 '' 'halted.*rip 0x' -- --kernel "$T/bad-halt.kernel.elf" -- "$T/hello.musl.elf"
+
+echo "== command line and loading errors"
+head -c 200 /dev/zero | tr '\0' x >"$tmp/text.elf"
+head -c 100 "$T/hello.musl.elf" >"$tmp/trunc.elf"
+expect "no-program" 125 '' 'no program' --
+expect "bad-option" 125 '' 'unknown' -- --bogus -- "$T/hello.musl.elf"
+expect "bad-memory" 125 '' 'invalid memory size' -- -m lots -- "$T/hello.musl.elf"
+expect "bad-timeout" 125 '' 'invalid timeout' -- --timeout -1 -- "$T/hello.musl.elf"
+expect "bad-env" 125 '' 'KEY=VALUE' -- -e novalue -- "$T/hello.musl.elf"
+expect "missing-program" 127 '' 'cannot open program' -- -- "$tmp/nope.elf"
+expect "missing-kernel" 127 '' 'cannot open kernel' -- --kernel "$tmp/nope" -- "$T/hello.musl.elf"
+expect "not-elf" 126 '' 'not an ELF' -- -- "$tmp/text.elf"
+expect "truncated-elf" 126 '' 'outside the file|past the end|truncated' -- -- "$tmp/trunc.elf"
+expect "directory" 126 '' 'not a regular file' -- -- "$tmp"
+expect "kernel-as-program" 126 '' 'below the lowest|user limit|range' -- -- bin/kernel.elf
+expect "tiny-memory" 121 '' 'too small' -- -m 1M -- "$T/hello.musl.elf"
+expect "help" 0 'usage: nanvixd' '' -- --help
+expect "version" 0 '^nanvixd ' '' -- --version
+
+echo "system: $pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]

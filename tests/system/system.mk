@@ -1,0 +1,11 @@
+# tests/system/: deliberately broken guest kernels for nanvixd's error paths.
+
+BADKERNELS := port triple halt
+BADKERNEL_ELFS := $(BADKERNELS:%=$(BIN)/tests/bad-%.kernel.elf)
+
+$(BIN)/tests/bad-%.kernel.elf: tests/system/badkernel/badkernel.S kernel/kernel.ld
+	@mkdir -p $(dir $@)
+	$(KCC) $(KCFLAGS) $(KLDFLAGS) -DBAD_$(shell echo $* | tr a-z A-Z) \
+		-T kernel/kernel.ld -o $@ $<
+
+ALL += $(BADKERNEL_ELFS)
