@@ -143,6 +143,50 @@ gid_t getegid(void)
 	return ulib_syscall0(LINUX_SYS_getegid);
 }
 
+int access(const char *path, int mode)
+{
+	/* F_OK, R_OK, W_OK and X_OK are 0, 4, 2 and 1 in both. */
+	return ulib_ret(ulib_syscall2(LINUX_SYS_access, (long)path, mode));
+}
+
+int pipe(int fds[2])
+{
+	return ulib_ret(ulib_syscall1(LINUX_SYS_pipe, (long)fds));
+}
+
+int dup(int fd)
+{
+	return ulib_ret(ulib_syscall1(LINUX_SYS_dup, fd));
+}
+
+int dup2(int fd, int to)
+{
+	return ulib_ret(ulib_syscall2(LINUX_SYS_dup2, fd, to));
+}
+
+char *getcwd(char *buf, size_t size)
+{
+	/* The system call returns the length; the libc call returns buf. */
+	if (ulib_ret(ulib_syscall2(LINUX_SYS_getcwd, (long)buf, (long)size)) < 0)
+		return NULL;
+	return buf;
+}
+
+int chdir(const char *path)
+{
+	return ulib_ret(ulib_syscall1(LINUX_SYS_chdir, (long)path));
+}
+
+int rmdir(const char *path)
+{
+	return ulib_ret(ulib_syscall1(LINUX_SYS_rmdir, (long)path));
+}
+
+pid_t getppid(void)
+{
+	return ulib_syscall0(LINUX_SYS_getppid);
+}
+
 /* newlib declares posix_memalign but builds it only for some systems. */
 int posix_memalign(void **out, size_t align, size_t size)
 {
