@@ -140,5 +140,38 @@ expect "tiny-memory" 121 '' 'too small' -- -m 1M -- "$T/hello.musl.elf"
 expect "help" 0 'usage: nanvixd' '' -- --help
 expect "version" 0 '^nanvixd ' '' -- --version
 
+echo "== nanvixd under valgrind: no memory errors, leaks or leaked fds"
+# grind NAME STATUS -- nanvixd args: valgrind output in $tmp/vg.
+grind() {
+	local name=$1 want=$2
+	shift 3
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+		--track-fds=yes --error-exitcode=99 --log-file="$tmp/vg" \
+		"$T/nanvixd.dyn" --kernel bin/kernel.elf "$@" >/dev/null 2>"$tmp/err" </dev/null
+	st=$?
+	# Every fd still open at exit must be one nanvixd inherited.
+	local leaked
+	leaked=$(awk '/Open file descriptor/ {fd=$0; getline; if ($0 !~ /inherited/) print fd}' "$tmp/vg")
+	if [ "$st" != "$want" ]; then
+		bad "valgrind-$name" "exit status $st, expected $want: $(grep -v '^==[0-9]*== *$' "$tmp/vg" | head -5)"
+	elif [ -n "$leaked" ]; then
+		bad "valgrind-$name" "file descriptors left open: $leaked"
+	else
+		ok "valgrind-$name"
+	fi
+}
+if command -v valgrind >/dev/null && [ -x "$T/nanvixd.dyn" ]; then
+	grind hello 0 -- -- "$T/hello.musl.elf"
+	grind segv 139 -- -- "$T/nullderef.newlib.elf"
+	grind enomem 0 -- -- "$T/enomem.musl.elf"
+	grind bad-port 122 -- --kernel "$T/bad-port.kernel.elf" -- "$T/hello.musl.elf"
+	grind timeout 124 -- --timeout 0.5 -- "$T/loop.musl.elf"
+	grind not-elf 126 -- -- "$tmp/text.elf"
+	grind console-file 0 -- --console-file "$tmp/console" -- "$T/hello.musl.elf"
+else
+	skip=$((skip + 1))
+	echo "skip valgrind: valgrind or $T/nanvixd.dyn missing"
+fi
+
 echo "system: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -9,3 +9,10 @@ $(BIN)/tests/bad-%.kernel.elf: tests/system/badkernel/badkernel.S kernel/kernel.
 		-T kernel/kernel.ld -o $@ $<
 
 ALL += $(BADKERNEL_ELFS)
+
+# nanvixd linked dynamically, for valgrind (which cannot follow static glibc).
+$(BIN)/tests/nanvixd.dyn: $(MONITOR_OBJS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -o $@ $^
+
+ALL += $(BIN)/tests/nanvixd.dyn
