@@ -81,7 +81,7 @@ complete && {
 }
 
 [ -r "$NEWLIB_TARBALL" ] || die "$NEWLIB_TARBALL missing (apt-get install newlib-source)"
-for tool in gcc make tar xz makeinfo; do
+for tool in gcc make tar xz sha256sum; do
 	command -v "$tool" >/dev/null || die "'$tool' not found (run ./z setup)"
 done
 
@@ -113,6 +113,9 @@ tar -xJf "$NEWLIB_TARBALL" -C "$WORK/src" --strip-components=1 >>"$LOG" 2>&1 ||
 	fail "extracting"
 
 export PATH="$TOOLCHAIN/bin:$PATH"
+# Called from make, we would inherit its variables (CFLAGS=..., -n, -s) and
+# jobserver; newlib's build is a world of its own.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
 NANVIX_GCC_INCLUDE=$(gcc -print-file-name=include)
 export NANVIX_GCC_INCLUDE
 jobs=$(nproc 2>/dev/null || echo 2)
