@@ -28,7 +28,7 @@
 #define ALIAS(name) __attribute__((alias(#name), copy(name)))
 
 _Static_assert(S_IFMT == 0170000 && S_IFDIR == 0040000 && S_IFREG == 0100000,
-	       "newlib file-type bits are Linux's");
+               "newlib file-type bits are Linux's");
 
 void _exit(int status)
 {
@@ -56,8 +56,8 @@ int open(const char *path, int flags, ...)
 		mode = va_arg(ap, int);
 		va_end(ap);
 	}
-	return ulib_ret(ulib_syscall3(LINUX_SYS_open, (long)path,
-				      ulib_oflags_to_linux(flags), mode));
+	return ulib_ret(
+	        ulib_syscall3(LINUX_SYS_open, (long)path, ulib_oflags_to_linux(flags), mode));
 }
 
 int close(int fd)
@@ -123,8 +123,7 @@ void *sbrk(ptrdiff_t incr)
 	old = cur;
 	want = old + (uintptr_t)incr;
 	if ((incr > 0 && want < old) || (incr < 0 && want > old) ||
-	    (incr != 0 &&
-	     (uintptr_t)ulib_syscall1(LINUX_SYS_brk, (long)want) != want)) {
+	    (incr != 0 && (uintptr_t)ulib_syscall1(LINUX_SYS_brk, (long)want) != want)) {
 		errno = ENOMEM;
 		return (void *)-1;
 	}
@@ -204,8 +203,7 @@ pid_t wait(int *status)
 
 int execve(const char *path, char *const argv[], char *const envp[])
 {
-	return ulib_ret(ulib_syscall3(LINUX_SYS_execve, (long)path, (long)argv,
-				      (long)envp));
+	return ulib_ret(ulib_syscall3(LINUX_SYS_execve, (long)path, (long)argv, (long)envp));
 }
 
 int mkdir(const char *path, mode_t mode)
@@ -223,13 +221,10 @@ int fcntl(int fd, int cmd, ...)
 	arg = va_arg(ap, long);
 	va_end(ap);
 	switch (cmd) {
-	case F_DUPFD:
-		return ulib_ret(ulib_syscall3(LINUX_SYS_fcntl, fd, LINUX_F_DUPFD, arg));
+	case F_DUPFD: return ulib_ret(ulib_syscall3(LINUX_SYS_fcntl, fd, LINUX_F_DUPFD, arg));
 	case F_DUPFD_CLOEXEC:
-		return ulib_ret(ulib_syscall3(LINUX_SYS_fcntl, fd,
-					      LINUX_F_DUPFD_CLOEXEC, arg));
-	case F_GETFD:
-		return ulib_ret(ulib_syscall2(LINUX_SYS_fcntl, fd, LINUX_F_GETFD));
+		return ulib_ret(ulib_syscall3(LINUX_SYS_fcntl, fd, LINUX_F_DUPFD_CLOEXEC, arg));
+	case F_GETFD: return ulib_ret(ulib_syscall2(LINUX_SYS_fcntl, fd, LINUX_F_GETFD));
 	case F_SETFD: /* FD_CLOEXEC is 1 in both */
 		return ulib_ret(ulib_syscall3(LINUX_SYS_fcntl, fd, LINUX_F_SETFD, arg));
 	case F_GETFL:
@@ -237,10 +232,8 @@ int fcntl(int fd, int cmd, ...)
 		return r < 0 ? ulib_ret(r) : ulib_oflags_from_linux((int)r);
 	case F_SETFL:
 		return ulib_ret(ulib_syscall3(LINUX_SYS_fcntl, fd, LINUX_F_SETFL,
-					      ulib_oflags_to_linux((int)arg)));
-	default:
-		errno = EINVAL;
-		return -1;
+		                              ulib_oflags_to_linux((int)arg)));
+	default: errno = EINVAL; return -1;
 	}
 }
 
@@ -252,18 +245,10 @@ int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 	long r;
 
 	switch (how) {
-	case SIG_BLOCK:
-		lhow = LINUX_SIG_BLOCK;
-		break;
-	case SIG_UNBLOCK:
-		lhow = LINUX_SIG_UNBLOCK;
-		break;
-	case SIG_SETMASK:
-		lhow = LINUX_SIG_SETMASK;
-		break;
-	default:
-		errno = EINVAL;
-		return -1;
+	case SIG_BLOCK: lhow = LINUX_SIG_BLOCK; break;
+	case SIG_UNBLOCK: lhow = LINUX_SIG_UNBLOCK; break;
+	case SIG_SETMASK: lhow = LINUX_SIG_SETMASK; break;
+	default: errno = EINVAL; return -1;
 	}
 	if (set)
 		for (int sig = 1; sig < NSIG; sig++) {
@@ -273,7 +258,7 @@ int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 				lset |= 1ULL << (lsig - 1);
 		}
 	r = ulib_syscall4(LINUX_SYS_rt_sigprocmask, lhow, set ? (long)&lset : 0,
-			  old ? (long)&lold : 0, sizeof(lset));
+	                  old ? (long)&lold : 0, sizeof(lset));
 	if (r == 0 && old) {
 		sigemptyset(old);
 		for (int lsig = 1; lsig <= 64; lsig++) {

@@ -13,15 +13,13 @@
 #include "syscall.h"
 #include "xlate.h"
 
-_Static_assert(sizeof(struct utsname) == sizeof(struct linux_utsname),
-	       "struct utsname is Linux's");
+_Static_assert(sizeof(struct utsname) == sizeof(struct linux_utsname), "struct utsname is Linux's");
 _Static_assert(sizeof(struct timespec) == sizeof(struct linux_timespec),
-	       "struct timespec is Linux's");
+               "struct timespec is Linux's");
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-	long r = ulib_syscall6(LINUX_SYS_mmap, (long)addr, (long)len, prot,
-			       flags, fd, off);
+	long r = ulib_syscall6(LINUX_SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
 
 	return ulib_ret(r) == -1 ? MAP_FAILED : (void *)r;
 }
@@ -33,8 +31,7 @@ int munmap(void *addr, size_t len)
 
 int mprotect(void *addr, size_t len, int prot)
 {
-	return ulib_ret(
-		ulib_syscall3(LINUX_SYS_mprotect, (long)addr, (long)len, prot));
+	return ulib_ret(ulib_syscall3(LINUX_SYS_mprotect, (long)addr, (long)len, prot));
 }
 
 int ioctl(int fd, unsigned long request, ...)
@@ -57,26 +54,17 @@ int uname(struct utsname *buf)
 static long clock_to_linux(clockid_t id)
 {
 	switch (id) {
-	case CLOCK_REALTIME:
-		return LINUX_CLOCK_REALTIME;
-	case CLOCK_MONOTONIC:
-		return LINUX_CLOCK_MONOTONIC;
-	case CLOCK_PROCESS_CPUTIME_ID:
-		return LINUX_CLOCK_PROCESS_CPUTIME_ID;
-	case CLOCK_THREAD_CPUTIME_ID:
-		return LINUX_CLOCK_THREAD_CPUTIME_ID;
+	case CLOCK_REALTIME: return LINUX_CLOCK_REALTIME;
+	case CLOCK_MONOTONIC: return LINUX_CLOCK_MONOTONIC;
+	case CLOCK_PROCESS_CPUTIME_ID: return LINUX_CLOCK_PROCESS_CPUTIME_ID;
+	case CLOCK_THREAD_CPUTIME_ID: return LINUX_CLOCK_THREAD_CPUTIME_ID;
 #ifdef CLOCK_MONOTONIC_RAW
-	case CLOCK_MONOTONIC_RAW:
-		return LINUX_CLOCK_MONOTONIC_RAW;
-	case CLOCK_REALTIME_COARSE:
-		return LINUX_CLOCK_REALTIME_COARSE;
-	case CLOCK_MONOTONIC_COARSE:
-		return LINUX_CLOCK_MONOTONIC_COARSE;
-	case CLOCK_BOOTTIME:
-		return LINUX_CLOCK_BOOTTIME;
+	case CLOCK_MONOTONIC_RAW: return LINUX_CLOCK_MONOTONIC_RAW;
+	case CLOCK_REALTIME_COARSE: return LINUX_CLOCK_REALTIME_COARSE;
+	case CLOCK_MONOTONIC_COARSE: return LINUX_CLOCK_MONOTONIC_COARSE;
+	case CLOCK_BOOTTIME: return LINUX_CLOCK_BOOTTIME;
 #endif
-	default:
-		return -1;
+	default: return -1;
 	}
 }
 
@@ -109,7 +97,7 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 
 unsigned sleep(unsigned seconds)
 {
-	struct timespec ts = {seconds, 0};
+	struct timespec ts = { seconds, 0 };
 
 	if (nanosleep(&ts, &ts) < 0)
 		return (unsigned)ts.tv_sec;
@@ -118,7 +106,7 @@ unsigned sleep(unsigned seconds)
 
 int usleep(useconds_t usec)
 {
-	struct timespec ts = {usec / 1000000, (long)(usec % 1000000) * 1000};
+	struct timespec ts = { usec / 1000000, (long)(usec % 1000000) * 1000 };
 
 	return nanosleep(&ts, NULL);
 }

@@ -27,10 +27,7 @@ static inline long ulib_syscall1(long nr, long a1)
 {
 	long ret;
 
-	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a1)
-			 : "rcx", "r11", "memory");
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(nr), "D"(a1) : "rcx", "r11", "memory");
 	return ret;
 }
 
@@ -39,9 +36,9 @@ static inline long ulib_syscall2(long nr, long a1, long a2)
 	long ret;
 
 	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a1), "S"(a2)
-			 : "rcx", "r11", "memory");
+	                 : "=a"(ret)
+	                 : "a"(nr), "D"(a1), "S"(a2)
+	                 : "rcx", "r11", "memory");
 	return ret;
 }
 
@@ -50,9 +47,9 @@ static inline long ulib_syscall3(long nr, long a1, long a2, long a3)
 	long ret;
 
 	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a1), "S"(a2), "d"(a3)
-			 : "rcx", "r11", "memory");
+	                 : "=a"(ret)
+	                 : "a"(nr), "D"(a1), "S"(a2), "d"(a3)
+	                 : "rcx", "r11", "memory");
 	return ret;
 }
 
@@ -62,29 +59,26 @@ static inline long ulib_syscall4(long nr, long a1, long a2, long a3, long a4)
 	register long r10 __asm__("r10") = a4;
 
 	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10)
-			 : "rcx", "r11", "memory");
+	                 : "=a"(ret)
+	                 : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10)
+	                 : "rcx", "r11", "memory");
 	return ret;
 }
 
-static inline long ulib_syscall5(long nr, long a1, long a2, long a3, long a4,
-				 long a5)
+static inline long ulib_syscall5(long nr, long a1, long a2, long a3, long a4, long a5)
 {
 	long ret;
 	register long r10 __asm__("r10") = a4;
 	register long r8 __asm__("r8") = a5;
 
 	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10),
-			   "r"(r8)
-			 : "rcx", "r11", "memory");
+	                 : "=a"(ret)
+	                 : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8)
+	                 : "rcx", "r11", "memory");
 	return ret;
 }
 
-static inline long ulib_syscall6(long nr, long a1, long a2, long a3, long a4,
-				 long a5, long a6)
+static inline long ulib_syscall6(long nr, long a1, long a2, long a3, long a4, long a5, long a6)
 {
 	long ret;
 	register long r10 __asm__("r10") = a4;
@@ -92,10 +86,9 @@ static inline long ulib_syscall6(long nr, long a1, long a2, long a3, long a4,
 	register long r9 __asm__("r9") = a6;
 
 	__asm__ volatile("syscall"
-			 : "=a"(ret)
-			 : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10),
-			   "r"(r8), "r"(r9)
-			 : "rcx", "r11", "memory");
+	                 : "=a"(ret)
+	                 : "a"(nr), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
+	                 : "rcx", "r11", "memory");
 	return ret;
 }
 

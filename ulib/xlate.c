@@ -122,17 +122,12 @@ long ulib_ret(long r)
 
 /* Open flags other than the access mode, as pairs {newlib, Linux}. */
 static const int oflag_table[][2] = {
-	{O_APPEND, LINUX_O_APPEND},
-	{O_CREAT, LINUX_O_CREAT},
-	{O_TRUNC, LINUX_O_TRUNC},
-	{O_EXCL, LINUX_O_EXCL},
-	{O_SYNC, LINUX_O_SYNC},
-	{O_NONBLOCK, LINUX_O_NONBLOCK},
-	{O_NOCTTY, LINUX_O_NOCTTY},
-	{O_CLOEXEC, LINUX_O_CLOEXEC},
-	{O_NOFOLLOW, LINUX_O_NOFOLLOW},
-	{O_DIRECTORY, LINUX_O_DIRECTORY},
-	{O_DIRECT, LINUX_O_DIRECT},
+	{ O_APPEND, LINUX_O_APPEND },     { O_CREAT, LINUX_O_CREAT },
+	{ O_TRUNC, LINUX_O_TRUNC },       { O_EXCL, LINUX_O_EXCL },
+	{ O_SYNC, LINUX_O_SYNC },         { O_NONBLOCK, LINUX_O_NONBLOCK },
+	{ O_NOCTTY, LINUX_O_NOCTTY },     { O_CLOEXEC, LINUX_O_CLOEXEC },
+	{ O_NOFOLLOW, LINUX_O_NOFOLLOW }, { O_DIRECTORY, LINUX_O_DIRECTORY },
+	{ O_DIRECT, LINUX_O_DIRECT },
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
@@ -162,31 +157,15 @@ int ulib_oflags_from_linux(int flags)
 
 /* Signals, as pairs {newlib, Linux}. */
 static const int sig_table[][2] = {
-	{SIGHUP, LINUX_SIGHUP},
-	{SIGINT, LINUX_SIGINT},
-	{SIGQUIT, LINUX_SIGQUIT},
-	{SIGILL, LINUX_SIGILL},
-	{SIGTRAP, LINUX_SIGTRAP},
-	{SIGABRT, LINUX_SIGABRT},
-	{SIGFPE, LINUX_SIGFPE},
-	{SIGKILL, LINUX_SIGKILL},
-	{SIGBUS, LINUX_SIGBUS},
-	{SIGSEGV, LINUX_SIGSEGV},
-	{SIGSYS, LINUX_SIGSYS},
-	{SIGPIPE, LINUX_SIGPIPE},
-	{SIGALRM, LINUX_SIGALRM},
-	{SIGTERM, LINUX_SIGTERM},
-	{SIGURG, LINUX_SIGURG},
-	{SIGSTOP, LINUX_SIGSTOP},
-	{SIGTSTP, LINUX_SIGTSTP},
-	{SIGCONT, LINUX_SIGCONT},
-	{SIGCHLD, LINUX_SIGCHLD},
-	{SIGTTIN, LINUX_SIGTTIN},
-	{SIGTTOU, LINUX_SIGTTOU},
-	{SIGIO, LINUX_SIGIO},
-	{SIGWINCH, LINUX_SIGWINCH},
-	{SIGUSR1, LINUX_SIGUSR1},
-	{SIGUSR2, LINUX_SIGUSR2},
+	{ SIGHUP, LINUX_SIGHUP },   { SIGINT, LINUX_SIGINT },     { SIGQUIT, LINUX_SIGQUIT },
+	{ SIGILL, LINUX_SIGILL },   { SIGTRAP, LINUX_SIGTRAP },   { SIGABRT, LINUX_SIGABRT },
+	{ SIGFPE, LINUX_SIGFPE },   { SIGKILL, LINUX_SIGKILL },   { SIGBUS, LINUX_SIGBUS },
+	{ SIGSEGV, LINUX_SIGSEGV }, { SIGSYS, LINUX_SIGSYS },     { SIGPIPE, LINUX_SIGPIPE },
+	{ SIGALRM, LINUX_SIGALRM }, { SIGTERM, LINUX_SIGTERM },   { SIGURG, LINUX_SIGURG },
+	{ SIGSTOP, LINUX_SIGSTOP }, { SIGTSTP, LINUX_SIGTSTP },   { SIGCONT, LINUX_SIGCONT },
+	{ SIGCHLD, LINUX_SIGCHLD }, { SIGTTIN, LINUX_SIGTTIN },   { SIGTTOU, LINUX_SIGTTOU },
+	{ SIGIO, LINUX_SIGIO },     { SIGWINCH, LINUX_SIGWINCH }, { SIGUSR1, LINUX_SIGUSR1 },
+	{ SIGUSR2, LINUX_SIGUSR2 },
 };
 
 int ulib_sig_to_linux(int sig)
@@ -239,9 +218,9 @@ void ulib_stat_from_linux(struct stat *st, const struct ulib_linux_stat *ls)
 		.st_gid = (gid_t)ls->st_gid,
 		.st_rdev = (dev_t)ls->st_rdev,
 		.st_size = (off_t)ls->st_size,
-		.st_atim = {ls->st_atime_sec, ls->st_atime_nsec},
-		.st_mtim = {ls->st_mtime_sec, ls->st_mtime_nsec},
-		.st_ctim = {ls->st_ctime_sec, ls->st_ctime_nsec},
+		.st_atim = { ls->st_atime_sec, ls->st_atime_nsec },
+		.st_mtim = { ls->st_mtime_sec, ls->st_mtime_nsec },
+		.st_ctim = { ls->st_ctime_sec, ls->st_ctime_nsec },
 		.st_blksize = (blksize_t)ls->st_blksize,
 		.st_blocks = (blkcnt_t)ls->st_blocks,
 	};

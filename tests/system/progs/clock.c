@@ -9,12 +9,10 @@ int main(void)
 {
 	struct timespec a, b, r;
 
-	if (clock_gettime(CLOCK_MONOTONIC, &a) != 0 ||
-	    clock_gettime(CLOCK_MONOTONIC, &b) != 0)
+	if (clock_gettime(CLOCK_MONOTONIC, &a) != 0 || clock_gettime(CLOCK_MONOTONIC, &b) != 0)
 		printf("monotonic: clock_gettime failed\n");
-	else if (b.tv_sec < a.tv_sec ||
-		 (b.tv_sec == a.tv_sec && b.tv_nsec < a.tv_nsec) ||
-		 a.tv_nsec < 0 || a.tv_nsec >= 1000000000)
+	else if (b.tv_sec < a.tv_sec || (b.tv_sec == a.tv_sec && b.tv_nsec < a.tv_nsec) ||
+	         a.tv_nsec < 0 || a.tv_nsec >= 1000000000)
 		printf("monotonic: BAD\n");
 	else
 		printf("monotonic ok\n");

@@ -15,8 +15,7 @@ int main(void)
 	printf("malloc: %s\n", p ? "ok" : "NULL");
 	free(p);
 
-	p = mmap(NULL, HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
+	p = mmap(NULL, HUGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		printf("mmap: %s\n", errno == ENOMEM ? "ENOMEM" : "failed");
 	else

@@ -15,8 +15,7 @@ static int fail(const char *what)
 
 int main(void)
 {
-	uint8_t *p = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *p = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	size_t bad = 0;
 
 	if (p == MAP_FAILED)

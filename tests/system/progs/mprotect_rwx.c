@@ -16,8 +16,7 @@ static void report(const char *what, int failed, int err)
 
 int main(void)
 {
-	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int r;
 
 	if (p == MAP_FAILED) {
@@ -27,8 +26,7 @@ int main(void)
 	r = mprotect(p, 4096, PROT_READ | PROT_WRITE | PROT_EXEC);
 	report("mprotect rwx", r != 0, errno);
 
-	p = mmap(NULL, 4096, PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
-		 -1, 0);
+	p = mmap(NULL, 4096, PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	report("mmap wx", p == MAP_FAILED, errno);
 	return 0;
 }

@@ -5,7 +5,7 @@
 #include <abi/linux.h>
 
 /* Requests keep their Linux numbers: ioctl() passes them through. */
-#define TCGETS LINUX_TCGETS
+#define TCGETS     LINUX_TCGETS
 #define TIOCGWINSZ LINUX_TIOCGWINSZ
 
 struct winsize {
