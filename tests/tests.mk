@@ -1,3 +1,5 @@
 include tests/bench/bench.mk
 include tests/unit/unit.mk
 include tests/fuzz/fuzz.mk
+include tests/system/system.mk
+include tests/guest.mk

@@ -169,6 +169,13 @@ struct linux_iovec {
 #define LINUX_SYS_unlink 87
 #define LINUX_SYS_times 100
 #define LINUX_SYS_getrandom 318
+#define LINUX_SYS_access 21
+#define LINUX_SYS_pipe 22
+#define LINUX_SYS_dup 32
+#define LINUX_SYS_dup2 33
+#define LINUX_SYS_getcwd 79
+#define LINUX_SYS_chdir 80
+#define LINUX_SYS_rmdir 84
 
 /* errno values 1..34 are the classic Unix ones every libc shares. */
 #define LINUX_ESRCH 3
