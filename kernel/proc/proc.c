@@ -19,6 +19,7 @@ void proc_init_boot(const struct nanvix_bootinfo *bi)
 	p->brk_start = p->brk = bi->brk;
 	p->stack_lo = bi->stack_lo;
 	p->mmap_next = bi->stack_lo - STACK_GAP;
+	p->console_fds = 0x7;
 	memcpy(p->name, bi->name, sizeof(p->name));
 	p->name[sizeof(p->name) - 1] = '\0';
 	proc_current = p;

@@ -1,12 +1,20 @@
-/* Console file descriptors 0, 1, 2: read, write, writev, ioctl. */
+/* Console file descriptors 0, 1, 2: read, write, writev, ioctl, fstat, close. */
 #include <hal/hal.h>
+#include <hal/uaccess.h>
+#include <proc/proc.h>
 #include <sys/syscall.h>
 
 #define IOV_MAX 1024
 
+/* fd is one of the console fds 0..2 and still open. */
+static bool console_open(long fd)
+{
+	return fd >= 0 && fd <= 2 && (proc_current->console_fds >> fd) & 1;
+}
+
 long sys_read(SYSCALL_ARGS)
 {
-	if (a0 != 0)
+	if (a0 != 0 || !console_open(a0))
 		return -LINUX_EBADF; /* 1 and 2 are write-only */
 	if (a2 < 0)
 		return -LINUX_EINVAL;
@@ -15,7 +23,7 @@ long sys_read(SYSCALL_ARGS)
 
 long sys_write(SYSCALL_ARGS)
 {
-	if (a0 != 1 && a0 != 2)
+	if ((a0 != 1 && a0 != 2) || !console_open(a0))
 		return -LINUX_EBADF;
 	if (a2 < 0)
 		return -LINUX_EINVAL;
@@ -24,7 +32,7 @@ long sys_write(SYSCALL_ARGS)
 
 long sys_writev(SYSCALL_ARGS)
 {
-	if (a0 != 1 && a0 != 2)
+	if ((a0 != 1 && a0 != 2) || !console_open(a0))
 		return -LINUX_EBADF;
 	if (a2 < 0 || a2 > IOV_MAX)
 		return -LINUX_EINVAL;
@@ -33,8 +41,31 @@ long sys_writev(SYSCALL_ARGS)
 
 long sys_ioctl(SYSCALL_ARGS)
 {
-	if (a0 < 0 || a0 > 2)
+	if (!console_open(a0))
 		return -LINUX_EBADF;
 	/* The console is a byte stream, not a terminal: no termios, no size. */
 	return -LINUX_ENOTTY;
+}
+
+long sys_fstat(SYSCALL_ARGS)
+{
+	struct linux_stat st = {
+		.st_dev = 5,
+		.st_ino = (uint64_t)a0 + 1,
+		.st_nlink = 1,
+		.st_mode = LINUX_S_IFCHR | 0620,
+		.st_blksize = 4096,
+	};
+
+	if (!console_open(a0))
+		return -LINUX_EBADF;
+	return copy_to_user(a1, &st, sizeof(st));
+}
+
+long sys_close(SYSCALL_ARGS)
+{
+	if (!console_open(a0))
+		return -LINUX_EBADF;
+	proc_current->console_fds &= ~(1u << a0);
+	return 0;
 }

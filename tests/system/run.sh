@@ -89,6 +89,7 @@ differential mmap_basic mmap_basic
 differential clock clock
 differential uname uname
 differential ioctl_tty ioctl_tty
+differential closefd closefd
 
 echo "== VM-only behaviour"
 expect "hello.sysapp" 0 '^Hello, world!$' '' -- -- bin/hello.elf

@@ -128,6 +128,29 @@ struct linux_utsname {
 #endif
 
 #ifndef __ASSEMBLER__
+/* struct stat of x86-64 (144 bytes). */
+struct linux_stat {
+	uint64_t st_dev;
+	uint64_t st_ino;
+	uint64_t st_nlink;
+	uint32_t st_mode;
+	uint32_t st_uid;
+	uint32_t st_gid;
+	uint32_t pad0;
+	uint64_t st_rdev;
+	int64_t st_size;
+	int64_t st_blksize;
+	int64_t st_blocks;
+	struct linux_timespec st_atim;
+	struct linux_timespec st_mtim;
+	struct linux_timespec st_ctim;
+	int64_t reserved[3];
+};
+#endif
+
+#define LINUX_S_IFCHR 0020000
+
+#ifndef __ASSEMBLER__
 struct linux_iovec {
 	uint64_t iov_base;
 	uint64_t iov_len;

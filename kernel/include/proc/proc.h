@@ -13,6 +13,7 @@ struct proc {
 	uint64_t mmap_next;   /* mmap without a hint allocates below this */
 	uint64_t stack_lo;    /* lowest stack page */
 	uint64_t tid_address; /* set_tid_address */
+	uint32_t console_fds; /* bit n: console fd n (0..2) is open */
 	char name[32];
 };
 

@@ -12,7 +12,7 @@
  * Handlers return the result or a negative errno.
  */
 #define SYSCALL_LIST(X)                                                        \
-	X(read) X(write) X(writev) X(ioctl) X(mmap) X(mprotect) X(munmap) X(brk) \
+	X(read) X(write) X(writev) X(ioctl) X(close) X(fstat) X(mmap) X(mprotect) X(munmap) X(brk) \
 	X(getpid) X(gettid) X(getppid) X(getuid) X(geteuid) X(getgid) X(getegid) \
 	X(exit) X(exit_group) X(kill) X(tkill) X(tgkill) X(uname) X(arch_prctl)  \
 	X(set_tid_address) X(clock_gettime) X(clock_getres) X(gettimeofday)     \
