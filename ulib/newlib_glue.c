@@ -73,7 +73,7 @@ off_t lseek(int fd, off_t off, int whence)
 
 int fstat(int fd, struct stat *st)
 {
-	struct ulib_linux_stat ls;
+	struct linux_stat ls;
 	long r = ulib_syscall2(LINUX_SYS_fstat, fd, (long)&ls);
 
 	if (r == 0)
@@ -83,7 +83,7 @@ int fstat(int fd, struct stat *st)
 
 int stat(const char *path, struct stat *st)
 {
-	struct ulib_linux_stat ls;
+	struct linux_stat ls;
 	long r = ulib_syscall2(LINUX_SYS_stat, (long)path, (long)&ls);
 
 	if (r == 0)

@@ -9,7 +9,7 @@
 
 #include "xlate.h"
 
-_Static_assert(sizeof(struct ulib_linux_stat) == 144, "Linux x86-64 struct stat");
+_Static_assert(sizeof(struct linux_stat) == 144, "Linux x86-64 struct stat");
 
 /* newlib errno by Linux errno; 0 where newlib has no equivalent. */
 static const unsigned char errno_table[] = {
@@ -207,7 +207,7 @@ int ulib_wstatus_from_linux(int status)
 	return sig < 0 ? status : (status & ~0x7f) | sig;
 }
 
-void ulib_stat_from_linux(struct stat *st, const struct ulib_linux_stat *ls)
+void ulib_stat_from_linux(struct stat *st, const struct linux_stat *ls)
 {
 	*st = (struct stat){
 		.st_dev = (dev_t)ls->st_dev,
@@ -218,9 +218,9 @@ void ulib_stat_from_linux(struct stat *st, const struct ulib_linux_stat *ls)
 		.st_gid = (gid_t)ls->st_gid,
 		.st_rdev = (dev_t)ls->st_rdev,
 		.st_size = (off_t)ls->st_size,
-		.st_atim = { ls->st_atime_sec, ls->st_atime_nsec },
-		.st_mtim = { ls->st_mtime_sec, ls->st_mtime_nsec },
-		.st_ctim = { ls->st_ctime_sec, ls->st_ctime_nsec },
+		.st_atim = { ls->st_atim.tv_sec, ls->st_atim.tv_nsec },
+		.st_mtim = { ls->st_mtim.tv_sec, ls->st_mtim.tv_nsec },
+		.st_ctim = { ls->st_ctim.tv_sec, ls->st_ctim.tv_nsec },
 		.st_blksize = (blksize_t)ls->st_blksize,
 		.st_blocks = (blkcnt_t)ls->st_blocks,
 	};

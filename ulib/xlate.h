@@ -12,31 +12,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-/*
- * struct stat as the Linux x86-64 kernel fills it in (stat, fstat): 144
- * bytes.  Kept here because only the newlib glue needs it; musl programs
- * use their own identical copy.
- */
-struct ulib_linux_stat {
-	uint64_t st_dev;
-	uint64_t st_ino;
-	uint64_t st_nlink;
-	uint32_t st_mode;
-	uint32_t st_uid;
-	uint32_t st_gid;
-	uint32_t pad0;
-	uint64_t st_rdev;
-	int64_t st_size;
-	int64_t st_blksize;
-	int64_t st_blocks;
-	int64_t st_atime_sec;
-	int64_t st_atime_nsec;
-	int64_t st_mtime_sec;
-	int64_t st_mtime_nsec;
-	int64_t st_ctime_sec;
-	int64_t st_ctime_nsec;
-	int64_t unused[3];
-};
+#include <abi/linux.h>
 
 /*
  * Turn a raw system-call result (r) into the libc convention: values in
@@ -62,6 +38,6 @@ int ulib_sig_from_linux(int sig);
 int ulib_wstatus_from_linux(int status);
 
 /* Fill the newlib struct stat (st) from the kernel's (ls). */
-void ulib_stat_from_linux(struct stat *st, const struct ulib_linux_stat *ls);
+void ulib_stat_from_linux(struct stat *st, const struct linux_stat *ls);
 
 #endif /* ULIB_XLATE_H */

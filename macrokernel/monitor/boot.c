@@ -25,19 +25,13 @@
 #include <abi/x86_tables.h>
 #include <monitor/boot.h>
 #include <monitor/elf.h>
+#include <abi/x86_paging.h>
 #include <monitor/guestmem.h>
 
 #define PAGE 4096ull
 #define PAGE_MASK (PAGE - 1)
 #define LARGE (2ull << 20)
 
-#define PTE_P 0x1ull
-#define PTE_W 0x2ull
-#define PTE_U 0x4ull
-#define PTE_PS 0x80ull
-#define PTE_G 0x100ull
-#define PTE_NX (1ull << 63)
-#define PTE_ADDR 0x000ffffffffff000ull
 
 #define LOW_FRAMES_START 0x4000ull
 #define MIN_FREE_FRAMES 64 /* the kernel needs room to run at all */

@@ -2,13 +2,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include <abi/x86_paging.h>
 #include <monitor/guestmem.h>
 
-#define PTE_P 0x1ull
-#define PTE_W 0x2ull
-#define PTE_U 0x4ull
-#define PTE_PS 0x80ull
-#define PTE_ADDR 0x000ffffffffff000ull
 #define PAGE 4096ull
 
 int gva_translate(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, bool write,

@@ -2,15 +2,9 @@
 #ifndef MM_VMEM_H
 #define MM_VMEM_H
 
+#include <abi/x86_paging.h>
 #include <lib/klib.h>
 
-#define PTE_P 0x1ull
-#define PTE_W 0x2ull
-#define PTE_U 0x4ull
-#define PTE_PS 0x80ull
-#define PTE_G 0x100ull
-#define PTE_NX (1ull << 63)
-#define PTE_ADDR 0x000ffffffffff000ull
 
 /* Leaf flags for a user page with Linux PROT_* bits; W and X never both. */
 uint64_t vmem_user_flags(int prot);
