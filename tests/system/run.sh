@@ -122,6 +122,9 @@ echo "== hostile or broken guests stop with a clear error"
 expect "bad-port" 122 '' 'unknown port 0x80 at rip 0x' -- --kernel "$T/bad-port.kernel.elf" -- "$T/hello.musl.elf"
 expect "triple-fault" 122 '' 'triple fault.*rip 0x' -- --kernel "$T/bad-triple.kernel.elf" -- "$T/hello.musl.elf"
 expect "halt" 122 '' 'halted.*rip 0x' -- --kernel "$T/bad-halt.kernel.elf" -- "$T/hello.musl.elf"
+# Software KVM: emulation failure with the instruction bytes; hardware: triple fault.
+expect "ring0-sse" 122 '' 'emulation failed.*rip 0x[0-9a-f]+ \(bytes: 66 0f ef c0|triple fault' -- \
+	--kernel "$T/bad-sse.kernel.elf" -- "$T/hello.musl.elf"
 
 echo "== command line and loading errors"
 head -c 200 /dev/zero | tr '\0' x >"$tmp/text.elf"

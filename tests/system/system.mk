@@ -1,11 +1,11 @@
 # tests/system/: deliberately broken guest kernels for nanvixd's error paths.
 
-BADKERNELS := port triple halt
+BADKERNELS := port triple halt sse
 BADKERNEL_ELFS := $(BADKERNELS:%=$(BIN)/tests/bad-%.kernel.elf)
 
 $(BIN)/tests/bad-%.kernel.elf: tests/system/badkernel/badkernel.S kernel/kernel.ld
 	@mkdir -p $(dir $@)
-	$(KCC) $(KCFLAGS) $(KLDFLAGS) -DBAD_$(shell echo $* | tr a-z A-Z) \
+	$(KCC) $(filter-out -mgeneral-regs-only,$(KCFLAGS)) $(KLDFLAGS) -DBAD_$(shell echo $* | tr a-z A-Z) \
 		-T kernel/kernel.ld -o $@ $<
 
 ALL += $(BADKERNEL_ELFS)

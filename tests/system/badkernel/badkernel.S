@@ -1,6 +1,6 @@
 /* A deliberately broken guest kernel: checks that nanvixd stops a misbehaving VM cleanly. */
 /*
- * Built three times (BAD_PORT, BAD_TRIPLE, BAD_HALT) with kernel/kernel.ld.
+ * Built once per BAD_* variant (PORT, TRIPLE, HALT, SSE) with kernel/kernel.ld.
  * It carries a valid nanvix kernel header so nanvixd boots it, then does
  * one thing no correct kernel does.
  */
@@ -33,6 +33,10 @@ entry:
 	ud2
 #elif defined(BAD_HALT)
 	hlt
+#elif defined(BAD_SSE)
+	/* The emulator of a software KVM cannot run SSE in ring 0: emulation
+	 * failure.  Hardware runs it and reaches the ud2: triple fault. */
+	pxor %xmm0, %xmm0
 #endif
 	ud2
 
