@@ -35,7 +35,7 @@
 
 #define LOW_FRAMES_START 0x4000ull
 #define MIN_FREE_FRAMES 64 /* the kernel needs room to run at all */
-#define ARGS_MAX (64u * 1024) /* bytes of argv + envp strings */
+#define ARGS_MAX (64u * 1024) /* bytes of argv + envp strings and pointers */
 
 struct builder {
 	struct vm_mem *mem;
@@ -302,17 +302,23 @@ static int build_stack(struct builder *b, const struct boot_config *cfg,
 {
 	static const char platform[] = "x86_64";
 	uint64_t top = NANVIX_USER_TOP, sp, strings = 0, vec[2 * 24], *words;
-	uint64_t argv_va[cfg->argc + 1], envp_va[cfg->envc + 1];
 	size_t nwords, n = 0;
 	int i, rc;
 
+	/*
+	 * Each string costs its bytes and its argv/envp pointer: many short
+	 * strings must not push the vectors below the stack mapping.  Checked
+	 * before the arrays below are sized by argc and envc.
+	 */
 	for (i = 0; i < cfg->argc; i++)
-		strings += strlen(cfg->argv[i]) + 1;
+		strings += strlen(cfg->argv[i]) + 1 + sizeof(uint64_t);
 	for (i = 0; i < cfg->envc; i++)
-		strings += strlen(cfg->envp[i]) + 1;
+		strings += strlen(cfg->envp[i]) + 1 + sizeof(uint64_t);
 	if (strings > ARGS_MAX || strings > cfg->stack_size / 4)
 		return fail(b, NANVIXD_EXIT_USAGE, "arguments and environment too long (%llu bytes)",
 			    (unsigned long long)strings);
+
+	uint64_t argv_va[cfg->argc + 1], envp_va[cfg->envc + 1];
 
 	rc = map_user(b, top - cfg->stack_size, cfg->stack_size, ELF_PROT_R | ELF_PROT_W);
 	if (rc)

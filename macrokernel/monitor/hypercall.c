@@ -182,12 +182,20 @@ static int hc_frames_scrub(struct vm *vm, void *args)
 		a.ret = -EINVAL;
 		goto out;
 	}
-	/* Check every frame before touching any. */
-	for (i = 0; i < a.count; i++)
-		if (pfns[i] >= npages) {
+	/*
+	 * Check every frame before touching any.  A frame holding the array
+	 * itself is refused too: scrubbing it would change the rest of the
+	 * list between this check and its use below.
+	 */
+	for (i = 0; i < a.count; i++) {
+		uint64_t frame = (uint64_t)pfns[i] * PAGE;
+
+		if (pfns[i] >= npages ||
+		    (frame < a.pfns + (uint64_t)a.count * sizeof(uint32_t) && frame + PAGE > a.pfns)) {
 			a.ret = -EINVAL;
 			goto out;
 		}
+	}
 	/* Drop runs of consecutive frames with one madvise each. */
 	for (i = 0; i < a.count; i += run) {
 		uint32_t first = pfns[i];
