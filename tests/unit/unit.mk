@@ -10,7 +10,8 @@ UNIT_CFLAGS := $(HOST_CFLAGS) -O1 $(UNIT_SAN) -Itests/unit $(shell pkg-config --
 UNIT_LIBS := $(shell pkg-config --libs check)
 UNIT_RUNNER := $(UNIT_OUT)/runner.o
 
-UNIT_TESTS := $(UNIT_BIN)/test_elf
+UNIT_TESTS := $(UNIT_BIN)/test_elf $(UNIT_BIN)/test_guestmem $(UNIT_BIN)/test_hypercall \
+	$(UNIT_BIN)/test_boot
 
 ALL += $(UNIT_TESTS)
 
@@ -32,3 +33,13 @@ $(UNIT_TESTS): $(UNIT_RUNNER)
 
 $(UNIT_BIN)/test_elf: $(UNIT_OUT)/monitor/test_elf.o $(UNIT_OUT)/monitor/elf_builder.o \
 	$(UNIT_OUT)/src/macrokernel/monitor/elf.o
+
+$(UNIT_BIN)/test_guestmem: $(UNIT_OUT)/monitor/test_guestmem.o $(UNIT_OUT)/monitor/guest_pt.o \
+	$(UNIT_OUT)/src/macrokernel/monitor/guestmem.o
+
+$(UNIT_BIN)/test_hypercall: $(UNIT_OUT)/monitor/test_hypercall.o $(UNIT_OUT)/monitor/guest_pt.o \
+	$(UNIT_OUT)/src/macrokernel/monitor/hypercall.o $(UNIT_OUT)/src/macrokernel/monitor/guestmem.o
+
+$(UNIT_BIN)/test_boot: $(UNIT_OUT)/monitor/test_boot.o $(UNIT_OUT)/monitor/guest_pt.o \
+	$(UNIT_OUT)/src/macrokernel/monitor/boot.o $(UNIT_OUT)/src/macrokernel/monitor/elf.o \
+	$(UNIT_OUT)/src/macrokernel/monitor/guestmem.o
