@@ -19,6 +19,7 @@ static union {
 	struct nanvix_hc_writev writev;
 	struct nanvix_hc_read read;
 	struct nanvix_hc_frames_scrub scrub;
+	struct nanvix_hc_strace strace;
 } hc __attribute__((aligned(64)));
 
 /* Physical address of kernel memory in the image window or the direct map. */
@@ -100,7 +101,21 @@ static long kvm_user_read(int fd, uint64_t buf, uint64_t len)
 	return hc.read.ret;
 }
 
-static const struct hal_ops kvm_ops = {
+static void kvm_strace(long nr, const long args[6], long ret, bool noreturn)
+{
+	int i;
+
+	hc.strace.cr3 = proc_current->cr3;
+	hc.strace.pid = proc_current->pid;
+	hc.strace.nr = nr;
+	for (i = 0; i < 6; i++)
+		hc.strace.args[i] = args[i];
+	hc.strace.ret = ret;
+	hc.strace.flags = noreturn ? NANVIX_STRACE_NORETURN : 0;
+	hypercall(NANVIX_HC_STRACE, &hc.strace);
+}
+
+static struct hal_ops kvm_ops = {
 	.name = "kvm",
 	.log = kvm_log,
 	.exit = kvm_exit,
@@ -120,6 +135,8 @@ __attribute__((noreturn)) void kvm_main(const struct nanvix_bootinfo *bi)
 	if (bi->magic != NANVIX_BOOTINFO_MAGIC || bi->abi_version != NANVIX_ABI_VERSION)
 		panic("boot info has magic %#x version %u, want %#x version %u", bi->magic,
 		      bi->abi_version, NANVIX_BOOTINFO_MAGIC, NANVIX_ABI_VERSION);
+	if (bi->flags & NANVIX_BOOT_STRACE)
+		kvm_ops.strace = kvm_strace;
 	mm_frame_init(bi->free, bi->nranges, P2V(bi->pfn_stacks), bi->mem_size / PAGE_SIZE);
 	clock_init(bi);
 	proc_init_boot(bi);

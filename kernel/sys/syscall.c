@@ -6,9 +6,8 @@
 
 static long (*const table[LINUX_SYS_NR])(SYSCALL_ARGS) = { SYSCALL_LIST(SYSCALL_ENTRY) };
 
-long syscall_dispatch(SYSCALL_ARGS, long nr)
+static long dispatch(SYSCALL_ARGS, long nr)
 {
-	kstats.traps++;
 	if ((unsigned long)nr < LINUX_SYS_NR && table[nr]) {
 		kstats.syscalls++;
 		return table[nr](a0, a1, a2, a3, a4, a5);
@@ -16,4 +15,25 @@ long syscall_dispatch(SYSCALL_ARGS, long nr)
 	kstats.enosys++;
 	kstats.last_enosys = nr;
 	return -LINUX_ENOSYS;
+}
+
+/* The slow path of --strace: report around the call. */
+static long dispatch_traced(SYSCALL_ARGS, long nr)
+{
+	const long args[6] = { a0, a1, a2, a3, a4, a5 };
+	long ret;
+
+	if (nr == LINUX_SYS_exit || nr == LINUX_SYS_exit_group)
+		hal->strace(nr, args, 0, true);
+	ret = dispatch(a0, a1, a2, a3, a4, a5, nr);
+	hal->strace(nr, args, ret, false);
+	return ret;
+}
+
+long syscall_dispatch(SYSCALL_ARGS, long nr)
+{
+	kstats.traps++;
+	if (hal->strace)
+		return dispatch_traced(a0, a1, a2, a3, a4, a5, nr);
+	return dispatch(a0, a1, a2, a3, a4, a5, nr);
 }

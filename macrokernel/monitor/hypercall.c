@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <monitor/guestmem.h>
+#include <monitor/strace.h>
 #include <monitor/vm.h>
 
 #define HOST_IOV_MAX 1024
@@ -214,6 +215,21 @@ out:
 	return 0;
 }
 
+static int hc_strace(struct vm *vm, void *args)
+{
+	struct nanvix_hc_strace a;
+	char line[512];
+	size_t n;
+
+	if (!vm->strace)
+		return 0; /* not asked for: ignore */
+	memcpy(&a, args, sizeof(a));
+	n = strace_format(&vm->mem, &a, line, sizeof(line));
+	if (write(STDERR_FILENO, line, n) < 0)
+		return 0; /* tracing is best effort */
+	return 0;
+}
+
 #define HC(port, fn, type) [(port) - NANVIX_HC_PORT_BASE] = { fn, sizeof(type) }
 
 static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
@@ -224,6 +240,7 @@ static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
 	HC(NANVIX_HC_READ, hc_read, struct nanvix_hc_read),
 	HC(NANVIX_HC_FRAMES_SCRUB, hc_frames_scrub, struct nanvix_hc_frames_scrub),
 	HC(NANVIX_HC_PANIC, hc_panic, struct nanvix_hc_log),
+	HC(NANVIX_HC_STRACE, hc_strace, struct nanvix_hc_strace),
 };
 
 int vm_hypercall(struct vm *vm, uint16_t port, uint32_t arg)

@@ -41,6 +41,8 @@ static const char usage_text[] =
 	"      --kernel PATH       microkernel image (default: kernel.elf beside\n"
 	"                          nanvixd)\n"
 	"      --stats             print VM exit and guest trap counts at the end\n"
+	"      --strace            print each system call of the program, with\n"
+	"                          arguments and result, to stderr (like strace)\n"
 	"  -h, --help              show this help\n"
 	"      --version           show the version\n"
 	"\n"
@@ -59,6 +61,7 @@ struct options {
 	char *env[ENV_MAX + 1];
 	int envc;
 	int stats;
+	int strace;
 	char **argv; /* program and its arguments */
 	int argc;
 };
@@ -101,7 +104,7 @@ static uint64_t parse_size(const char *s)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_TIMEOUT = 256, OPT_CONSOLE, OPT_KERNEL, OPT_VERSION, OPT_STATS, OPT_STACK };
+	enum { OPT_TIMEOUT = 256, OPT_CONSOLE, OPT_KERNEL, OPT_VERSION, OPT_STATS, OPT_STACK, OPT_STRACE };
 	static const struct option longopts[] = {
 		{ "memory", required_argument, NULL, 'm' },
 		{ "env", required_argument, NULL, 'e' },
@@ -110,6 +113,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "stack", required_argument, NULL, OPT_STACK },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "strace", no_argument, NULL, OPT_STRACE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -156,6 +160,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_STATS:
 			o->stats = 1;
+			break;
+		case OPT_STRACE:
+			o->strace = 1;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -325,6 +332,10 @@ static int run(struct options *o)
 		goto out;
 	if (fsgsbase)
 		entry.bi->flags |= NANVIX_BOOT_FSGSBASE;
+	if (o->strace) {
+		entry.bi->flags |= NANVIX_BOOT_STRACE;
+		vm.strace = true;
+	}
 	if (seed_clock(&vm, entry.bi) < 0) {
 		vm_error("cannot read the guest TSC");
 		rc = NANVIXD_EXIT_HOST;

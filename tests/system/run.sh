@@ -116,6 +116,12 @@ if [ -s "$tmp/out" ] || ! grep -q 'hello, world' "$tmp/console" 2>/dev/null; the
 else
 	ok "console-file-content"
 fi
+expect "strace-write" 0 '' 'write\(1, "Hello, world!\\n", 14\) = 14' -- --strace -- bin/hello.elf
+expect "strace-exit" 0 '' '^exit_group\(0\) = \?$' -- --strace -- bin/hello.elf
+expect "strace-errno" 0 '' 'ioctl\(1, .*\) = -1 ENOTTY \(Inappropriate ioctl for device\)' -- \
+	--strace -- "$T/hello.musl.elf"
+expect "strace-mmap" 0 '' 'mmap\(0, 65536, PROT_READ\|PROT_WRITE, MAP_PRIVATE\|MAP_ANONYMOUS, -1, 0\) = 0x' -- \
+	--strace -- "$T/mmap_basic.musl.elf"
 expect "stats" 0 '' 'stats: exits=[0-9]+ traps=[0-9]+ syscalls=[0-9]+' -- --stats -- "$T/hello.musl.elf"
 
 echo "== hostile or broken guests stop with a clear error"

@@ -51,6 +51,7 @@ struct nanvix_memrange {
 
 /* Flags. */
 #define NANVIX_BOOT_FSGSBASE (1u << 0) /* CR4.FSGSBASE is set */
+#define NANVIX_BOOT_STRACE (1u << 1)   /* report every system call (NANVIX_HC_STRACE) */
 
 /* One loaded user segment, as mapped by the host. */
 #define NANVIX_SEGMENTS_MAX 8

@@ -28,7 +28,8 @@ enum nanvix_hc {
 	NANVIX_HC_READ = 0x504,         /* struct nanvix_hc_read */
 	NANVIX_HC_FRAMES_SCRUB = 0x505, /* struct nanvix_hc_frames_scrub */
 	NANVIX_HC_PANIC = 0x506,        /* struct nanvix_hc_log */
-	/* 0x507..0x50f reserved: ring doorbells, snapshot point. */
+	NANVIX_HC_STRACE = 0x507,       /* struct nanvix_hc_strace */
+	/* 0x508..0x50f reserved: ring doorbells, snapshot point. */
 };
 
 /* Statistics the kernel reports when the VM ends (written by the guest). */
@@ -124,6 +125,23 @@ struct nanvix_hc_frames_scrub {
 	uint32_t count;
 	uint32_t pad;
 	int64_t ret;
+};
+
+/*
+ * NANVIX_HC_STRACE: one system call, for `nanvixd --strace` (made only when
+ * the boot info has NANVIX_BOOT_STRACE).  Sent after the call with its
+ * result, or before it with NANVIX_STRACE_NORETURN for calls that do not
+ * return (exit).  Pointer arguments are user virtual addresses in `cr3`;
+ * the host decodes them read-only.  No result.
+ */
+#define NANVIX_STRACE_NORETURN (1u << 0)
+struct nanvix_hc_strace {
+	uint64_t cr3;
+	uint64_t nr;
+	uint64_t args[6];
+	int64_t ret;
+	uint32_t flags;
+	uint32_t pid;
 };
 
 #endif /* NANVIX_ABI_HYPERCALL_H */

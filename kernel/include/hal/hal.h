@@ -23,6 +23,8 @@ struct hal_ops {
 	long (*user_write)(int fd, uint64_t buf, uint64_t len);
 	long (*user_writev)(int fd, uint64_t iov, uint32_t iovcnt);
 	long (*user_read)(int fd, uint64_t buf, uint64_t len);
+	/* Report one system call to the host's tracer (NULL: no tracing). */
+	void (*strace)(long nr, const long args[6], long ret, bool noreturn);
 };
 
 extern const struct hal_ops *hal;

@@ -39,6 +39,7 @@ struct vm {
 
 	/* Console: guest fd 1 and 2, kernel log, stdin. */
 	int out_fd, err_fd, log_fd, in_fd;
+	bool strace; /* print NANVIX_HC_STRACE reports to stderr */
 
 	/* Filled by the run loop. */
 	bool done;
