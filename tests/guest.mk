@@ -11,12 +11,31 @@ GUEST_TEST_NAMES := $(basename $(notdir $(wildcard tests/system/progs/*.c)))
 MUSL_CC := musl-gcc
 MUSL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror
 
+# $(call guest_progs,SRC,BIN,OBJ): rules building every SRC/<name>.c into
+# BIN/<name>.musl.elf and BIN/<name>.newlib.elf (objects in OBJ).
+define guest_progs
+$(2)/%.musl.elf: $(1)/%.c
+	@mkdir -p $$(@D)
+	$$(MUSL_CC) $$(MUSL_CFLAGS) -static -no-pie -o $$@ $$<
+
+$(3)/%.newlib.o: $(1)/%.c $$(NEWLIB_STAMP)
+	@mkdir -p $$(@D)
+	$$(GUEST_CC) $$(GUEST_CFLAGS) -c -o $$@ $$<
+
+$(2)/%.newlib.elf: $(3)/%.newlib.o $$(GUEST_LINK_DEPS)
+	@mkdir -p $$(@D)
+	$$(GUEST_CC) $$(GUEST_LDFLAGS) -o $$@ $$< $$(GUEST_LIBS)
+endef
+
 GUEST_TEST_MUSL := $(GUEST_TEST_NAMES:%=$(BIN)/tests/%.musl.elf)
 GUEST_TEST_NEWLIB := $(GUEST_TEST_NAMES:%=$(BIN)/tests/%.newlib.elf)
+$(eval $(call guest_progs,tests/system/progs,$(BIN)/tests,$(OUT)/tests/progs))
 
-$(BIN)/tests/%.musl.elf: tests/system/progs/%.c
-	@mkdir -p $(@D)
-	$(MUSL_CC) $(MUSL_CFLAGS) -static -no-pie -o $@ $<
+# The POSIX suite (tests/posix/run.sh), built the same two ways.
+POSIX_TEST_NAMES := $(basename $(notdir $(wildcard tests/posix/*.c)))
+POSIX_TESTS := $(foreach n,$(POSIX_TEST_NAMES),$(BIN)/tests/posix/$(n).musl.elf \
+	$(BIN)/tests/posix/$(n).newlib.elf)
+$(eval $(call guest_progs,tests/posix,$(BIN)/tests/posix,$(OUT)/tests/posix))
 
 # Debian's musl-gcc.specs knows nothing of -static-pie (it would link
 # Scrt1.o and libc.so with an interpreter), so name musl's self-relocating
@@ -33,18 +52,11 @@ $(BIN)/tests/hello.pie.elf: tests/system/progs/hello.c
 	$(MUSL_CC) $(MUSL_CFLAGS) $(MUSL_STATIC_PIE) -o $@ $(MUSL_PIE_START) $< \
 		$(MUSL_PIE_END)
 
-$(OUT)/tests/progs/%.newlib.o: tests/system/progs/%.c $(NEWLIB_STAMP)
-	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_CFLAGS) -c -o $@ $<
-
 # Keep the objects (make would delete them as intermediates).
-.SECONDARY: $(GUEST_TEST_NAMES:%=$(OUT)/tests/progs/%.newlib.o)
-
-$(BIN)/tests/%.newlib.elf: $(OUT)/tests/progs/%.newlib.o $(GUEST_LINK_DEPS)
-	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(GUEST_LIBS)
+.SECONDARY: $(GUEST_TEST_NAMES:%=$(OUT)/tests/progs/%.newlib.o) \
+	$(POSIX_TEST_NAMES:%=$(OUT)/tests/posix/%.newlib.o)
 
 .PHONY: guest-tests
-guest-tests: $(GUEST_TEST_MUSL) $(GUEST_TEST_NEWLIB) $(BIN)/tests/hello.pie.elf
+guest-tests: $(GUEST_TEST_MUSL) $(GUEST_TEST_NEWLIB) $(BIN)/tests/hello.pie.elf $(POSIX_TESTS)
 
 ALL += guest-tests

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every test group (or the ones named): unit, fuzz, system, qemu.
+# Run every test group (or the ones named): unit, fuzz, system, posix, qemu.
 #
 # Each group's script prints its own detail; this prints one line a group
 # and the closing "N passed, N failed" over the groups.  Exits non-zero if
@@ -8,7 +8,7 @@ set -u
 cd "$(dirname "$0")/.."
 
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(unit fuzz system qemu)
+[ ${#groups[@]} -gt 0 ] || groups=(unit fuzz system posix qemu)
 passed=0
 failed=0
 summary=()
@@ -18,8 +18,9 @@ for g in "${groups[@]}"; do
 	unit) cmd=(tests/unit/run.sh) ;;
 	fuzz) cmd=(tests/fuzz/run.sh) ;;
 	system) cmd=(tests/system/run.sh) ;;
+	posix) cmd=(tests/posix/run.sh) ;;
 	qemu) cmd=(tests/qemu/run.sh) ;;
-	*) echo "tests: unknown group '$g' (have: unit fuzz system qemu)" >&2; exit 2 ;;
+	*) echo "tests: unknown group '$g' (have: unit fuzz system posix qemu)" >&2; exit 2 ;;
 	esac
 	echo "=================== $g ==================="
 	if NO_BUILD=1 "${cmd[@]}"; then

@@ -5,7 +5,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +20,7 @@
 _Static_assert(sizeof(struct utsname) == sizeof(struct linux_utsname), "struct utsname is Linux's");
 _Static_assert(sizeof(struct timespec) == sizeof(struct linux_timespec),
                "struct timespec is Linux's");
+_Static_assert(sizeof(struct rlimit) == sizeof(struct linux_rlimit), "struct rlimit is Linux's");
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
@@ -187,4 +192,29 @@ int posix_memalign(void **out, size_t align, size_t size)
 		return ENOMEM;
 	*out = p;
 	return 0;
+}
+
+ssize_t getrandom(void *buf, size_t len, unsigned int flags)
+{
+	return ulib_ret(ulib_syscall3(LINUX_SYS_getrandom, (long)buf, (long)len, flags));
+}
+
+int getrlimit(int resource, struct rlimit *rlim)
+{
+	return ulib_ret(ulib_syscall2(LINUX_SYS_getrlimit, resource, (long)rlim));
+}
+
+int setrlimit(int resource, const struct rlimit *rlim)
+{
+	return ulib_ret(ulib_syscall2(LINUX_SYS_setrlimit, resource, (long)rlim));
+}
+
+int sched_yield(void)
+{
+	return ulib_ret(ulib_syscall0(LINUX_SYS_sched_yield));
+}
+
+mode_t umask(mode_t mask)
+{
+	return (mode_t)ulib_syscall1(LINUX_SYS_umask, mask); /* cannot fail */
 }

@@ -20,6 +20,8 @@ static union {
 	struct nanvix_hc_read read;
 	struct nanvix_hc_frames_scrub scrub;
 	struct nanvix_hc_strace strace;
+	struct nanvix_hc_random random;
+	struct nanvix_hc_sleep sleep;
 } hc __attribute__((aligned(64)));
 
 /* Physical address of kernel memory in the image window or the direct map. */
@@ -101,6 +103,22 @@ static long kvm_user_read(int fd, uint64_t buf, uint64_t len)
 	return hc.read.ret;
 }
 
+static long kvm_random(uint64_t buf, uint64_t len)
+{
+	hc.random.cr3 = proc_current->cr3;
+	hc.random.buf = buf;
+	hc.random.len = len;
+	hypercall(NANVIX_HC_RANDOM, &hc.random);
+	return hc.random.ret;
+}
+
+static long kvm_sleep(uint64_t ns)
+{
+	hc.sleep.ns = ns;
+	hypercall(NANVIX_HC_SLEEP, &hc.sleep);
+	return hc.sleep.ret;
+}
+
 static void kvm_strace(long nr, const long args[6], long ret, bool noreturn)
 {
 	int i;
@@ -124,6 +142,8 @@ static struct hal_ops kvm_ops = {
 	.user_write = kvm_user_write,
 	.user_writev = kvm_user_writev,
 	.user_read = kvm_user_read,
+	.random = kvm_random,
+	.sleep = kvm_sleep,
 };
 
 const struct hal_ops *hal;

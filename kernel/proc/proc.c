@@ -20,6 +20,15 @@ void proc_init_boot(const struct nanvix_bootinfo *bi)
 	p->stack_lo = bi->stack_lo;
 	p->mmap_next = bi->stack_lo - STACK_GAP;
 	p->console_fds = 0x7;
+	p->umask = 022;
+	for (unsigned i = 0; i < LINUX_RLIM_NLIMITS; i++)
+		p->rlimits[i].rlim_cur = p->rlimits[i].rlim_max = LINUX_RLIM_INFINITY;
+	/* The stack cannot grow: its limit is what nanvixd mapped. */
+	p->rlimits[LINUX_RLIMIT_STACK].rlim_cur = bi->stack_hi - bi->stack_lo;
+	p->rlimits[LINUX_RLIMIT_STACK].rlim_max = bi->stack_hi - bi->stack_lo;
+	p->rlimits[LINUX_RLIMIT_NOFILE].rlim_cur = 1024;
+	p->rlimits[LINUX_RLIMIT_NOFILE].rlim_max = 4096;
+	p->rlimits[LINUX_RLIMIT_CORE].rlim_cur = 0;
 	memcpy(p->name, bi->name, sizeof(p->name));
 	p->name[sizeof(p->name) - 1] = '\0';
 	proc_current = p;

@@ -1,4 +1,5 @@
 /* Console file descriptors 0, 1, 2: read, write, writev, ioctl, fstat, close. */
+#include <abi/hypercall.h>
 #include <hal/hal.h>
 #include <hal/uaccess.h>
 #include <proc/proc.h>
@@ -68,4 +69,25 @@ long sys_close(SYSCALL_ARGS)
 		return -LINUX_EBADF;
 	proc_current->console_fds &= ~(1u << a0);
 	return 0;
+}
+
+long sys_getrandom(SYSCALL_ARGS)
+{
+	uint64_t done = 0, len = (uint64_t)a1;
+
+	if (a2 & ~(LINUX_GRND_NONBLOCK | LINUX_GRND_RANDOM | LINUX_GRND_INSECURE))
+		return -LINUX_EINVAL;
+	if (!hal->random)
+		return -LINUX_ENOSYS;
+	if (len > 0x1ffffff) /* Linux caps one call at 32 MiB - 1 */
+		len = 0x1ffffff;
+	while (done < len) {
+		uint64_t chunk = len - done < NANVIX_HC_RANDOM_MAX ? len - done : NANVIX_HC_RANDOM_MAX;
+		long n = hal->random(a0 + done, chunk);
+
+		if (n < 0)
+			return done ? (long)done : n;
+		done += n;
+	}
+	return done;
 }

@@ -1,6 +1,7 @@
 /* Process identity and lifetime: exit, kill of self, ids, uname, arch_prctl. */
 #include <hal/hal.h>
 #include <hal/uaccess.h>
+#include <mm/frame.h>
 #include <proc/proc.h>
 #include <sys/syscall.h>
 
@@ -128,4 +129,82 @@ long sys_arch_prctl(SYSCALL_ARGS)
 	default:
 		return -LINUX_EINVAL;
 	}
+}
+
+long sys_sched_yield(SYSCALL_ARGS)
+{
+	return 0; /* one thread: nothing else to run */
+}
+
+long sys_umask(SYSCALL_ARGS)
+{
+	long old = proc_current->umask;
+
+	proc_current->umask = a0 & 0777;
+	return old;
+}
+
+/* Check, then set resource `res` to *lim; old value to *old if given. */
+static long rlimit_op(long res, const struct linux_rlimit *lim, struct linux_rlimit *old)
+{
+	struct linux_rlimit *cur;
+
+	if (res < 0 || res >= LINUX_RLIM_NLIMITS)
+		return -LINUX_EINVAL;
+	cur = &proc_current->rlimits[res];
+	if (lim && lim->rlim_cur > lim->rlim_max)
+		return -LINUX_EINVAL;
+	/* The stack is fixed at boot: it can be lowered in name only, never raised. */
+	if (lim && res == LINUX_RLIMIT_STACK && lim->rlim_max > cur->rlim_max)
+		return -LINUX_EPERM;
+	if (old)
+		*old = *cur;
+	if (lim)
+		*cur = *lim;
+	return 0;
+}
+
+long sys_getrlimit(SYSCALL_ARGS)
+{
+	struct linux_rlimit old;
+	long rc = rlimit_op(a0, NULL, &old);
+
+	return rc ? rc : copy_to_user(a1, &old, sizeof(old));
+}
+
+long sys_setrlimit(SYSCALL_ARGS)
+{
+	struct linux_rlimit lim;
+
+	if (copy_from_user(&lim, a1, sizeof(lim)))
+		return -LINUX_EFAULT;
+	return rlimit_op(a0, &lim, NULL);
+}
+
+long sys_prlimit64(SYSCALL_ARGS)
+{
+	struct linux_rlimit lim, old;
+	long rc;
+
+	if (a0 != 0 && a0 != proc_current->pid)
+		return -LINUX_ESRCH;
+	if (a2 && copy_from_user(&lim, a2, sizeof(lim)))
+		return -LINUX_EFAULT;
+	rc = rlimit_op(a1, a2 ? &lim : NULL, &old);
+	if (!rc && a3)
+		rc = copy_to_user(a3, &old, sizeof(old));
+	return rc;
+}
+
+long sys_sysinfo(SYSCALL_ARGS)
+{
+	struct linux_sysinfo si = {
+		.uptime = (int64_t)(clock_uptime_ns() / 1000000000ull),
+		.totalram = mm_frames_total() * PAGE_SIZE,
+		.freeram = mm_frames_free() * PAGE_SIZE,
+		.procs = 1,
+		.mem_unit = 1,
+	};
+
+	return copy_to_user(a0, &si, sizeof(si));
 }

@@ -1,7 +1,10 @@
 /* Clocks from the TSC, scaled with factors nanvixd computed at boot. */
+#include <abi/hypercall.h>
 #include <hal/hal.h>
 #include <hal/uaccess.h>
 #include <sys/syscall.h>
+
+#define NSEC 1000000000ull
 
 static struct {
 	uint64_t tsc_base, mult, realtime, monotonic;
@@ -91,4 +94,85 @@ long sys_time(SYSCALL_ARGS)
 	if (a0 && copy_to_user(a0, &s, sizeof(s)))
 		return -LINUX_EFAULT;
 	return s;
+}
+
+uint64_t clock_uptime_ns(void)
+{
+	return elapsed_ns();
+}
+
+/* Sleep `ns` through the HAL in chunks; 0 or -EINTR with *left set. */
+static long sleep_ns(uint64_t ns, uint64_t *left)
+{
+	if (!hal->sleep)
+		return -LINUX_ENOSYS;
+	while (ns > 0) {
+		uint64_t chunk = ns < NANVIX_HC_SLEEP_MAX_NS ? ns : NANVIX_HC_SLEEP_MAX_NS;
+		uint64_t start = elapsed_ns(), spent;
+
+		if (hal->sleep(chunk) < 0) {
+			spent = elapsed_ns() - start;
+			*left = ns > spent ? ns - spent : 0;
+			return -LINUX_EINTR;
+		}
+		ns -= chunk;
+	}
+	*left = 0;
+	return 0;
+}
+
+/* Read and check a user timespec into ns. */
+static long timespec_ns(uint64_t uva, uint64_t *ns)
+{
+	struct linux_timespec ts;
+
+	if (copy_from_user(&ts, uva, sizeof(ts)))
+		return -LINUX_EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC)
+		return -LINUX_EINVAL;
+	*ns = (uint64_t)ts.tv_sec > UINT64_MAX / NSEC - 1 ? UINT64_MAX
+							   : (uint64_t)ts.tv_sec * NSEC + ts.tv_nsec;
+	return 0;
+}
+
+static long report_left(uint64_t rem, uint64_t left)
+{
+	struct linux_timespec ts = { left / NSEC, left % NSEC };
+
+	return rem ? copy_to_user(rem, &ts, sizeof(ts)) : 0;
+}
+
+long sys_nanosleep(SYSCALL_ARGS)
+{
+	uint64_t ns, left;
+	long rc = timespec_ns(a0, &ns);
+
+	if (rc)
+		return rc;
+	rc = sleep_ns(ns, &left);
+	if (rc == -LINUX_EINTR && report_left(a1, left))
+		return -LINUX_EFAULT;
+	return rc;
+}
+
+long sys_clock_nanosleep(SYSCALL_ARGS)
+{
+	uint64_t ns, now, left;
+	long rc;
+
+	if (a0 != LINUX_CLOCK_REALTIME && a0 != LINUX_CLOCK_MONOTONIC && a0 != LINUX_CLOCK_BOOTTIME)
+		return -LINUX_EINVAL;
+	if (a1 & ~LINUX_TIMER_ABSTIME)
+		return -LINUX_EINVAL;
+	rc = timespec_ns(a2, &ns);
+	if (rc)
+		return rc;
+	if (a1 & LINUX_TIMER_ABSTIME) {
+		clock_ns(a0, &now);
+		ns = ns > now ? ns - now : 0;
+	}
+	rc = sleep_ns(ns, &left);
+	if (rc == -LINUX_EINTR && !(a1 & LINUX_TIMER_ABSTIME) && report_left(a3, left))
+		return -LINUX_EFAULT;
+	return rc;
 }

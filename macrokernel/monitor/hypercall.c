@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -230,6 +232,52 @@ static int hc_strace(struct vm *vm, void *args)
 	return 0;
 }
 
+static int hc_random(struct vm *vm, void *args)
+{
+	struct nanvix_hc_random a;
+	struct iovec host[HOST_IOV_MAX];
+	int niov = 0, i, rc;
+
+	memcpy(&a, args, sizeof(a));
+	if (a.len > NANVIX_HC_RANDOM_MAX)
+		a.len = NANVIX_HC_RANDOM_MAX;
+	rc = gva_iovec(&vm->mem, a.cr3, a.buf, a.len, true, host, &niov, HOST_IOV_MAX);
+	a.ret = 0;
+	if (rc < 0 && rc != -E2BIG) {
+		a.ret = rc;
+	} else {
+		for (i = 0; i < niov; i++) {
+			ssize_t n = getrandom(host[i].iov_base, host[i].iov_len, 0);
+
+			if (n < 0) {
+				a.ret = a.ret ? a.ret : -errno;
+				break;
+			}
+			a.ret += n;
+			if ((size_t)n < host[i].iov_len)
+				break;
+		}
+	}
+	memcpy((char *)args + offsetof(struct nanvix_hc_random, ret), &a.ret, sizeof(a.ret));
+	return 0;
+}
+
+static int hc_sleep(struct vm *vm, void *args)
+{
+	struct nanvix_hc_sleep a;
+	struct timespec ts;
+
+	memcpy(&a, args, sizeof(a));
+	if (a.ns > NANVIX_HC_SLEEP_MAX_NS)
+		a.ns = NANVIX_HC_SLEEP_MAX_NS;
+	ts.tv_sec = a.ns / 1000000000ull;
+	ts.tv_nsec = a.ns % 1000000000ull;
+	/* Interrupted by the --timeout signal: let the run loop see it. */
+	a.ret = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL) ? -EINTR : 0;
+	memcpy((char *)args + offsetof(struct nanvix_hc_sleep, ret), &a.ret, sizeof(a.ret));
+	return 0;
+}
+
 #define HC(port, fn, type) [(port) - NANVIX_HC_PORT_BASE] = { fn, sizeof(type) }
 
 static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
@@ -241,6 +289,8 @@ static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
 	HC(NANVIX_HC_FRAMES_SCRUB, hc_frames_scrub, struct nanvix_hc_frames_scrub),
 	HC(NANVIX_HC_PANIC, hc_panic, struct nanvix_hc_log),
 	HC(NANVIX_HC_STRACE, hc_strace, struct nanvix_hc_strace),
+	HC(NANVIX_HC_RANDOM, hc_random, struct nanvix_hc_random),
+	HC(NANVIX_HC_SLEEP, hc_sleep, struct nanvix_hc_sleep),
 };
 
 int vm_hypercall(struct vm *vm, uint16_t port, uint32_t arg)

@@ -104,6 +104,8 @@ for libc in musl newlib; do
 	expect "textwrite-report.$libc" 139 '' 'write denied by protection.*SIGSEGV' -- \
 		-- "$T/textwrite.$libc.elf"
 	expect "timeout.$libc" 124 'spinning' 'timeout' -- --timeout 0.5 -- "$T/loop.$libc.elf"
+	expect "timeout-asleep.$libc" 124 'sleeping' 'timeout' -- --timeout 0.5 -- "$T/sleeper.$libc.elf"
+	expect "sleep.$libc" 0 'woke' '' -- -- "$T/sleeper.$libc.elf" 0
 done
 if [ -x "$T/hello.pie.elf" ]; then
 	expect "static-pie" 0 'hello, world' '' -- -- "$T/hello.pie.elf"

@@ -29,7 +29,9 @@ enum nanvix_hc {
 	NANVIX_HC_FRAMES_SCRUB = 0x505, /* struct nanvix_hc_frames_scrub */
 	NANVIX_HC_PANIC = 0x506,        /* struct nanvix_hc_log */
 	NANVIX_HC_STRACE = 0x507,       /* struct nanvix_hc_strace */
-	/* 0x508..0x50f reserved: ring doorbells, snapshot point. */
+	NANVIX_HC_RANDOM = 0x508,       /* struct nanvix_hc_random */
+	NANVIX_HC_SLEEP = 0x509,        /* struct nanvix_hc_sleep */
+	/* 0x50a..0x50f reserved: ring doorbells, snapshot point. */
 };
 
 /* Statistics the kernel reports when the VM ends (written by the guest). */
@@ -142,6 +144,31 @@ struct nanvix_hc_strace {
 	int64_t ret;
 	uint32_t flags;
 	uint32_t pid;
+};
+
+/*
+ * NANVIX_HC_RANDOM: fill the user buffer `buf` (virtual, through `cr3`,
+ * must be user-writable) with `len` bytes from the host's random source.
+ * At most NANVIX_HC_RANDOM_MAX bytes per call.  `ret`: bytes or -EFAULT.
+ */
+#define NANVIX_HC_RANDOM_MAX (1u << 20)
+struct nanvix_hc_random {
+	uint64_t cr3;
+	uint64_t buf;
+	uint64_t len;
+	int64_t ret;
+};
+
+/*
+ * NANVIX_HC_SLEEP: the VM has nothing to run for `ns` nanoseconds; the host
+ * sleeps that long (at most NANVIX_HC_SLEEP_MAX_NS per call; the kernel loops)
+ * without spending CPU.  `ret`: 0, or -EINTR if the host was interrupted
+ * (e.g. the --timeout fired).
+ */
+#define NANVIX_HC_SLEEP_MAX_NS 1000000000ull
+struct nanvix_hc_sleep {
+	uint64_t ns;
+	int64_t ret;
 };
 
 #endif /* NANVIX_ABI_HYPERCALL_H */

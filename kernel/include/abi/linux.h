@@ -47,6 +47,13 @@
 #define LINUX_SYS_clock_getres 229
 #define LINUX_SYS_exit_group 231
 #define LINUX_SYS_tgkill 234
+#define LINUX_SYS_sched_yield 24
+#define LINUX_SYS_umask 95
+#define LINUX_SYS_getrlimit 97
+#define LINUX_SYS_sysinfo 99
+#define LINUX_SYS_setrlimit 160
+#define LINUX_SYS_clock_nanosleep 230
+#define LINUX_SYS_prlimit64 302
 #define LINUX_SYS_NR 512 /* size of the dispatch table */
 
 /* errno values. */
@@ -83,6 +90,26 @@
 /* ioctl. */
 #define LINUX_TCGETS 0x5401
 #define LINUX_TIOCGWINSZ 0x5413
+
+/* Resource limits. */
+#define LINUX_RLIMIT_CPU 0
+#define LINUX_RLIMIT_FSIZE 1
+#define LINUX_RLIMIT_DATA 2
+#define LINUX_RLIMIT_STACK 3
+#define LINUX_RLIMIT_CORE 4
+#define LINUX_RLIMIT_RSS 5
+#define LINUX_RLIMIT_NPROC 6
+#define LINUX_RLIMIT_NOFILE 7
+#define LINUX_RLIMIT_MEMLOCK 8
+#define LINUX_RLIMIT_AS 9
+#define LINUX_RLIM_NLIMITS 16
+#define LINUX_RLIM_INFINITY (~0ull)
+
+/* getrandom flags; clock_nanosleep flags. */
+#define LINUX_GRND_NONBLOCK 0x1
+#define LINUX_GRND_RANDOM 0x2
+#define LINUX_GRND_INSECURE 0x4
+#define LINUX_TIMER_ABSTIME 0x1
 
 /* Clocks. */
 #define LINUX_CLOCK_REALTIME 0
@@ -149,6 +176,32 @@ struct linux_stat {
 #endif
 
 #define LINUX_S_IFCHR 0020000
+
+#ifndef __ASSEMBLER__
+struct linux_rlimit {
+	uint64_t rlim_cur;
+	uint64_t rlim_max;
+};
+
+/* struct sysinfo of x86-64 (112 bytes). */
+struct linux_sysinfo {
+	int64_t uptime;
+	uint64_t loads[3];
+	uint64_t totalram;
+	uint64_t freeram;
+	uint64_t sharedram;
+	uint64_t bufferram;
+	uint64_t totalswap;
+	uint64_t freeswap;
+	uint16_t procs;
+	uint16_t pad;
+	uint32_t pad2;
+	uint64_t totalhigh;
+	uint64_t freehigh;
+	uint32_t mem_unit;
+	char reserved[4];
+};
+#endif
 
 #ifndef __ASSEMBLER__
 struct linux_iovec {

@@ -23,6 +23,10 @@ struct hal_ops {
 	long (*user_write)(int fd, uint64_t buf, uint64_t len);
 	long (*user_writev)(int fd, uint64_t iov, uint32_t iovcnt);
 	long (*user_read)(int fd, uint64_t buf, uint64_t len);
+	/* Fill user buffer with random bytes: count or -EFAULT (NULL: none). */
+	long (*random)(uint64_t buf, uint64_t len);
+	/* Idle the VM for `ns` (<= 1 s): 0 or -EINTR (NULL: cannot sleep). */
+	long (*sleep)(uint64_t ns);
 	/* Report one system call to the host's tracer (NULL: no tracing). */
 	void (*strace)(long nr, const long args[6], long ret, bool noreturn);
 };

@@ -3,6 +3,7 @@
 #define PROC_PROC_H
 
 #include <abi/bootinfo.h>
+#include <abi/linux.h>
 #include <lib/klib.h>
 
 struct proc {
@@ -14,6 +15,8 @@ struct proc {
 	uint64_t stack_lo;    /* lowest stack page */
 	uint64_t tid_address; /* set_tid_address */
 	uint32_t console_fds; /* bit n: console fd n (0..2) is open */
+	uint32_t umask;
+	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
 	char name[32];
 };
 

@@ -16,7 +16,8 @@
 	X(getpid) X(gettid) X(getppid) X(getuid) X(geteuid) X(getgid) X(getegid) \
 	X(exit) X(exit_group) X(kill) X(tkill) X(tgkill) X(uname) X(arch_prctl)  \
 	X(set_tid_address) X(clock_gettime) X(clock_getres) X(gettimeofday)     \
-	X(time)
+	X(time) X(nanosleep) X(clock_nanosleep) X(getrandom) X(sched_yield) X(umask)  \
+	X(getrlimit) X(setrlimit) X(prlimit64) X(sysinfo)
 
 #define SYSCALL_ARGS long a0, long a1, long a2, long a3, long a4, long a5
 #define SYSCALL_DECLARE(name) long sys_##name(SYSCALL_ARGS);
@@ -27,5 +28,8 @@ long syscall_dispatch(SYSCALL_ARGS, long nr);
 
 /* Clock bases from the boot info (sys_time.c). */
 void clock_init(const struct nanvix_bootinfo *bi);
+
+/* Nanoseconds since boot (sys_time.c). */
+uint64_t clock_uptime_ns(void);
 
 #endif /* SYS_SYSCALL_H */
