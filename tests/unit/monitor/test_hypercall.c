@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <abi/hypercall.h>
@@ -165,6 +166,35 @@ static void assert_quiet(void)
 	assert_empty(log_rd, "the log");
 }
 
+/*
+ * NANVIX_HC_STRACE prints to nanvixd's own stderr: tests point fd 2 at a
+ * pipe while a hypercall runs, then put it back.
+ */
+static int saved_stderr = -1, stderr_rd = -1;
+
+static void capture_stderr(void)
+{
+	int wr;
+
+	pipe_pair(&stderr_rd, &wr);
+	saved_stderr = dup(STDERR_FILENO);
+	ck_assert_int_ge(saved_stderr, 0);
+	ck_assert_int_eq(dup2(wr, STDERR_FILENO), STDERR_FILENO);
+	close(wr);
+}
+
+/* Restore fd 2; returns what was written to it (NUL-terminated in buf). */
+static size_t release_stderr(char *buf, size_t max)
+{
+	size_t n;
+
+	ck_assert_int_eq(dup2(saved_stderr, STDERR_FILENO), STDERR_FILENO);
+	close(saved_stderr);
+	n = drain(stderr_rd, buf, max);
+	close(stderr_rd);
+	return n;
+}
+
 static void snapshot(void)
 {
 	memcpy(before, vm.mem.base, MEM_SIZE);
@@ -175,6 +205,8 @@ static void assert_unchanged_but(uint64_t skip, uint64_t len)
 {
 	uint64_t i;
 
+	if (memcmp(vm.mem.base, before, MEM_SIZE) == 0)
+		return;
 	for (i = 0; i < MEM_SIZE; i++)
 		if (vm.mem.base[i] != before[i] && !(i >= skip && i - skip < len))
 			ck_abort_msg("guest memory changed at %#llx", (unsigned long long)i);
@@ -872,16 +904,188 @@ START_TEST(test_exit)
 }
 END_TEST
 
+/* ---- STRACE ---- */
+
+/* Serve a STRACE with tracing on or off; returns what reached nanvixd's stderr. */
+static size_t do_strace(const struct nanvix_hc_strace *t, bool on, char *buf, size_t max)
+{
+	put(ARG, t, sizeof(*t));
+	snapshot();
+	vm.strace = on;
+	capture_stderr();
+	resume(NANVIX_HC_STRACE, ARG);
+	assert_unchanged(); /* no result field: nothing is written back */
+	assert_quiet();
+	return release_stderr(buf, max);
+}
+
+START_TEST(test_strace_off)
+{
+	struct nanvix_hc_strace t = { .cr3 = pt.cr3, .nr = 1, .args = { 1, UBUF, 4 }, .ret = 4 };
+	char buf[600];
+
+	put(UBUF_PA, "data", 4);
+	ck_assert_uint_eq(do_strace(&t, false, buf, sizeof(buf)), 0);
+}
+END_TEST
+
+START_TEST(test_strace_on)
+{
+	struct nanvix_hc_strace t = { .cr3 = pt.cr3, .nr = 1, .args = { 1, UBUF, 4 }, .ret = 4 };
+	char buf[600];
+
+	put(UBUF_PA, "data", 4);
+	ck_assert_uint_gt(do_strace(&t, true, buf, sizeof(buf)), 0);
+	ck_assert_msg(strstr(buf, "write(1, \"data\", 4) = 4\n"), "traced: %s", buf);
+}
+END_TEST
+
+START_TEST(test_strace_hostile)
+{
+	struct nanvix_hc_strace t;
+	char buf[2048];
+	size_t n;
+	unsigned nr;
+
+	/* Every field hostile: at most one line of at most 511 bytes, nothing else. */
+	memset(&t, 0xff, sizeof(t));
+	n = do_strace(&t, true, buf, sizeof(buf));
+	ck_assert_uint_gt(n, 0);
+	ck_assert_uint_lt(n, 512);
+	ck_assert_int_eq(buf[n - 1], '\n');
+	ck_assert_ptr_eq(strchr(buf, '\n'), buf + n - 1);
+	/* Known calls with pointers into unmapped, supervisor and kernel memory. */
+	for (nr = 0; nr < 340; nr++) {
+		static const uint64_t bad[] = { UKERN, 0xffff800000000000ull + UBUF_PA,
+			                        UBUF + 4 * PAGE - 1 };
+		unsigned k;
+
+		for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			memset(&t, 0, sizeof(t));
+			t.cr3 = pt.cr3;
+			t.nr = nr;
+			for (unsigned a = 0; a < 6; a++)
+				t.args[a] = a % 2 ? UINT64_MAX : bad[k];
+			t.ret = nr % 3 ? 1 << 20 : -14;
+			n = do_strace(&t, true, buf, sizeof(buf));
+			ck_assert_uint_lt(n, 512);
+			ck_assert_int_eq(buf[n - 1], '\n');
+		}
+	}
+}
+END_TEST
+
+/* ---- RANDOM, SLEEP ---- */
+
+static int64_t do_random(uint64_t buf, uint64_t len)
+{
+	struct nanvix_hc_random a = { .cr3 = pt.cr3, .buf = buf, .len = len, .ret = 77 };
+	struct nanvix_hc_random *g = gpa(ARG);
+
+	put(ARG, &a, sizeof(a));
+	snapshot();
+	resume(NANVIX_HC_RANDOM, ARG);
+	return g->ret;
+}
+
+START_TEST(test_random_valid)
+{
+	uint8_t *p = gpa(UBUF_PA + 8);
+	unsigned i, zero = 0;
+
+	ck_assert_int_eq(do_random(UBUF + 8, 64), 64);
+	/* Only the buffer and ret changed; the buffer is not left zero. */
+	memcpy(before + UBUF_PA + 8, p, 64);
+	assert_unchanged_but(ARG + offsetof(struct nanvix_hc_random, ret), 8);
+	for (i = 0; i < 64; i++)
+		zero += p[i] == 0;
+	ck_assert_uint_lt(zero, 64);
+	/* Across discontiguous frames, and nothing for length 0. */
+	ck_assert_int_eq(do_random(UDISC + PAGE - 4, 8), 8);
+	ck_assert_int_eq(do_random(UNMAPPED, 0), 0);
+	assert_unchanged_but(ARG + offsetof(struct nanvix_hc_random, ret), 8);
+	assert_quiet();
+}
+END_TEST
+
+START_TEST(test_random_efault)
+{
+	static const uint64_t bad[] = { URO,
+		                        UKERN,
+		                        UNMAPPED,
+		                        UBUF + 4 * PAGE - 4,
+		                        0xffff800000000000ull + UBUF_PA,
+		                        UINT64_MAX - 3 };
+	unsigned i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(do_random(bad[i], 8), -EFAULT);
+		assert_unchanged_but(ARG + offsetof(struct nanvix_hc_random, ret), 8);
+	}
+}
+END_TEST
+
+START_TEST(test_random_clamped)
+{
+	uint64_t va = 0x10000000ull;
+	unsigned i;
+
+	/* 300 writable pages on two frames: a huge request fills 1 MiB, no more. */
+	for (i = 0; i < 300; i++)
+		ck_assert_int_eq(
+		        gpt_map(&pt, va + i * PAGE, i & 1 ? UDISC_PA1 : UDISC_PA0, GPT_URW, 0), 0);
+	ck_assert_int_eq(do_random(va, UINT64_MAX), NANVIX_HC_RANDOM_MAX);
+}
+END_TEST
+
+static int64_t do_sleep(uint64_t ns)
+{
+	struct nanvix_hc_sleep a = { .ns = ns, .ret = 77 };
+	struct nanvix_hc_sleep *g = gpa(ARG);
+
+	put(ARG, &a, sizeof(a));
+	snapshot();
+	resume(NANVIX_HC_SLEEP, ARG);
+	assert_unchanged_but(ARG + offsetof(struct nanvix_hc_sleep, ret), 8);
+	return g->ret;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+START_TEST(test_sleep)
+{
+	double t0;
+
+	ck_assert_int_eq(do_sleep(0), 0);
+	t0 = now();
+	ck_assert_int_eq(do_sleep(20000000), 0); /* 20 ms */
+	ck_assert(now() - t0 >= 0.019);
+	/* A guest asking for ever gets at most NANVIX_HC_SLEEP_MAX_NS per call. */
+	t0 = now();
+	ck_assert_int_eq(do_sleep(UINT64_MAX), 0);
+	ck_assert_msg(now() - t0 < NANVIX_HC_SLEEP_MAX_NS / 1e9 + 0.5, "slept %.3f s", now() - t0);
+	assert_quiet();
+}
+END_TEST
+
 /* ---- the argument address and the port ---- */
 
-static const uint16_t ports[] = { NANVIX_HC_EXIT,   NANVIX_HC_LOG,  NANVIX_HC_WRITE,
-	                          NANVIX_HC_WRITEV, NANVIX_HC_READ, NANVIX_HC_FRAMES_SCRUB,
-	                          NANVIX_HC_PANIC };
+static const uint16_t ports[] = { NANVIX_HC_EXIT,   NANVIX_HC_LOG,    NANVIX_HC_WRITE,
+	                          NANVIX_HC_WRITEV, NANVIX_HC_READ,   NANVIX_HC_FRAMES_SCRUB,
+	                          NANVIX_HC_PANIC,  NANVIX_HC_STRACE, NANVIX_HC_RANDOM,
+	                          NANVIX_HC_SLEEP };
 static const size_t sizes[] = {
-	sizeof(struct nanvix_hc_exit),  sizeof(struct nanvix_hc_log),
-	sizeof(struct nanvix_hc_write), sizeof(struct nanvix_hc_writev),
-	sizeof(struct nanvix_hc_read),  sizeof(struct nanvix_hc_frames_scrub),
-	sizeof(struct nanvix_hc_log)
+	sizeof(struct nanvix_hc_exit),   sizeof(struct nanvix_hc_log),
+	sizeof(struct nanvix_hc_write),  sizeof(struct nanvix_hc_writev),
+	sizeof(struct nanvix_hc_read),   sizeof(struct nanvix_hc_frames_scrub),
+	sizeof(struct nanvix_hc_log),    sizeof(struct nanvix_hc_strace),
+	sizeof(struct nanvix_hc_random), sizeof(struct nanvix_hc_sleep),
 };
 
 /* Fill guest RAM with a struct that would be valid (and act) if served at `at`. */
@@ -894,6 +1098,9 @@ static void plant(uint16_t port, uint64_t at)
 		struct nanvix_hc_writev writev;
 		struct nanvix_hc_read read;
 		struct nanvix_hc_frames_scrub scrub;
+		struct nanvix_hc_strace strace;
+		struct nanvix_hc_random random;
+		struct nanvix_hc_sleep sleep;
 	} u;
 	uint64_t room = MEM_SIZE - at < sizeof(u) ? MEM_SIZE - at : sizeof(u);
 
@@ -906,6 +1113,14 @@ static void plant(uint16_t port, uint64_t at)
 	case NANVIX_HC_WRITEV: u.writev = (struct nanvix_hc_writev){ pt.cr3, UBUF, 1, 1, 0 }; break;
 	case NANVIX_HC_READ: u.read = (struct nanvix_hc_read){ pt.cr3, UBUF + 64, 4, 0 }; break;
 	case NANVIX_HC_FRAMES_SCRUB: u.scrub.pfns = PFNS, u.scrub.count = 1; break;
+	case NANVIX_HC_RANDOM:
+		u.random = (struct nanvix_hc_random){ pt.cr3, UBUF + 64, 4, 0 };
+		break;
+	case NANVIX_HC_SLEEP: u.sleep.ns = 1; break;
+	case NANVIX_HC_STRACE:
+		u.strace =
+		        (struct nanvix_hc_strace){ .cr3 = pt.cr3, .nr = 1, .args = { 1, UBUF, 4 } };
+		break;
 	}
 	if (at < MEM_SIZE)
 		memcpy(gpa(at), &u, room);
@@ -935,12 +1150,17 @@ START_TEST(test_bad_arg_address)
 	put_iov(UBUF_PA, UBUF + 64, 4);
 	put_pfns(&pfn, 1);
 	ck_assert_int_eq(write(in_wr, "in", 2), 2);
+	vm.strace = true; /* a served STRACE would print */
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char traced[64];
+
 		plant(port, bad[i] & ~7ull);
 		plant(port, bad[i]);
 		snapshot();
 		nerrors = 0;
+		capture_stderr();
 		stops(port, bad[i], NANVIXD_EXIT_GUEST);
+		ck_assert_msg(release_stderr(traced, sizeof(traced)) == 0, "traced: %s", traced);
 		ck_assert_int_eq(nerrors, 1);
 		ck_assert_msg(strstr(last_error, "bad argument address"), "error: %s", last_error);
 		ck_assert(!vm.have_stats);
@@ -957,8 +1177,12 @@ END_TEST
 
 START_TEST(test_unknown_port)
 {
-	static const uint16_t bad[] = { 0,     0x80,  0x3f8, 0x4ff, 0x507, 0x508,
-		                        0x50c, 0x50f, 0x510, 0x600, 0xffff };
+	/*
+	 * Outside the hypercall range.  Free slots inside it (0x500 + n) are
+	 * left to their future owners.
+	 */
+	static const uint16_t bad[] = { 0,     0x80,  0x3f8, 0x4fe, 0x4ff,
+		                        0x510, 0x511, 0x5ff, 0x600, 0xffff };
 	unsigned i;
 
 	plant(NANVIX_HC_EXIT, ARG);
@@ -1027,6 +1251,13 @@ Suite *unit_suite(void)
 	tcase_add_test(log, test_log_bad);
 	tcase_add_test(log, test_panic);
 	tcase_add_test(log, test_exit);
+	tcase_add_test(log, test_strace_off);
+	tcase_add_test(log, test_strace_on);
+	tcase_add_test(log, test_strace_hostile);
+	tcase_add_test(log, test_random_valid);
+	tcase_add_test(log, test_random_efault);
+	tcase_add_test(log, test_random_clamped);
+	tcase_add_test(log, test_sleep);
 	suite_add_tcase(s, log);
 	return s;
 }
