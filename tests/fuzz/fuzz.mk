@@ -10,7 +10,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := $(HOST_CFLAGS) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link
 
-FUZZ_TARGETS := $(FUZZ_BIN)/fuzz_elf
+FUZZ_TARGETS := $(FUZZ_BIN)/fuzz_elf $(FUZZ_BIN)/fuzz_hypercall
 
 # Only part of `make` where clang and its libFuzzer runtime are installed.
 FUZZ_OK := $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && \
@@ -36,6 +36,12 @@ $(FUZZ_TARGETS):
 	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $(HOST_LDFLAGS) -o $@ $^
 
 $(FUZZ_BIN)/fuzz_elf: $(FUZZ_OUT)/fuzz_elf.o $(FUZZ_OUT)/src/macrokernel/monitor/elf.o
+
+$(FUZZ_BIN)/fuzz_hypercall: $(FUZZ_OUT)/fuzz_hypercall.o \
+	$(FUZZ_OUT)/src/macrokernel/monitor/hypercall.o \
+	$(FUZZ_OUT)/src/macrokernel/monitor/guestmem.o \
+	$(FUZZ_OUT)/src/macrokernel/monitor/strace.o \
+	$(FUZZ_OUT)/src/tests/unit/monitor/guest_pt.o
 
 # Seed generator (host gcc, no instrumentation), used by mkcorpus.sh.
 $(FUZZ_BIN)/gen_corpus: tests/fuzz/gen_corpus.c tests/unit/monitor/elf_builder.c \
