@@ -29,6 +29,10 @@ istack_top:
 	.balign 8
 syscall_user_rsp:
 	.skip 8
+	/* Top of the running thread's kernel stack (= TSS.RSP0), see hal_set_kstack. */
+	.globl cpu_kstack_top
+cpu_kstack_top:
+	.skip 8
 
 	.text
 /* nanvixd enters here in long mode: RSP = kstack_top, RDI = boot info. */
@@ -116,8 +120,8 @@ vec3:
 	pushq $3
 	jmp trap_common
 
-/* Full frame (struct trap_frame) for exceptions. */
-trap_common:
+/* Full frame (struct trap_frame) for exceptions and system calls. */
+.macro PUSH_GPRS
 	pushq %rax
 	pushq %rbx
 	pushq %rcx
@@ -133,8 +137,19 @@ trap_common:
 	pushq %r13
 	pushq %r14
 	pushq %r15
+.endm
+
+trap_common:
+	PUSH_GPRS
 	movq %rsp, %rdi
 	call trap_handle
+
+/*
+ * Return to ring 3 from the struct trap_frame at RSP.  Also where a new
+ * thread starts (sched/switch.S builds its stack to return here).
+ */
+	.globl trap_return
+trap_return:
 	popq %r15
 	popq %r14
 	popq %r13
@@ -154,30 +169,20 @@ trap_common:
 	iretq
 
 /*
- * Common system-call body; the iret frame is on the kernel stack.  Pushes
- * the six argument registers and the number (7th C argument, keeps the
- * stack 16-byte aligned), calls syscall_dispatch, restores and returns.
+ * Common system-call body; the iret frame is on the kernel stack.  Builds
+ * a full struct trap_frame (vector NANVIX_SYSCALL_VECTOR, error = number):
+ * fork, clone and signal delivery need every user register.  The result
+ * goes into the frame's RAX; RCX and R11 come back as the user had them
+ * at `syscall`, i.e. return RIP and RFLAGS, as Linux leaves them.
  */
+#define NANVIX_SYSCALL_VECTOR 0x80
 syscall_common:
-	pushq %rdi
-	pushq %rsi
-	pushq %rdx
-	pushq %r10
-	pushq %r8
-	pushq %r9
 	pushq %rax
-	movq %r10, %rcx
+	pushq $NANVIX_SYSCALL_VECTOR
+	PUSH_GPRS
+	movq %rsp, %rdi
 	call syscall_dispatch
-	addq $8, %rsp
-	popq %r9
-	popq %r8
-	popq %r10
-	popq %rdx
-	popq %rsi
-	popq %rdi
-	movq 0(%rsp), %rcx
-	movq 16(%rsp), %r11
-	iretq
+	jmp trap_return
 
 /* The LSTAR target: in its own page, executable from ring 3. */
 	.section .utext, "ax"
@@ -200,7 +205,7 @@ syscall_int3_ret:
 syscall_ring0:
 	/* Hardware: CPL 0, IF clear (SFMASK), still on the user stack. */
 	movq %rsp, syscall_user_rsp
-	movq $kstack_top, %rsp
+	movq cpu_kstack_top, %rsp
 	pushq $NANVIX_SEL_UDATA
 	pushq syscall_user_rsp
 	andq $RFLAGS_USER_MASK, %r11

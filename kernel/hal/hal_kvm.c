@@ -24,6 +24,8 @@ static union {
 	struct nanvix_hc_sleep sleep;
 } hc __attribute__((aligned(64)));
 
+extern char kstack_top[];
+
 /* Physical address of kernel memory in the image window or the direct map. */
 static uint64_t kphys(const void *p)
 {
@@ -157,6 +159,8 @@ __attribute__((noreturn)) void kvm_main(const struct nanvix_bootinfo *bi)
 		      bi->abi_version, NANVIX_BOOTINFO_MAGIC, NANVIX_ABI_VERSION);
 	if (bi->flags & NANVIX_BOOT_STRACE)
 		kvm_ops.strace = kvm_strace;
+	hal_tss_rsp0 = (uint64_t *)(NANVIX_DMAP_BASE + NANVIX_GDT_PADDR + NANVIX_TSS_OFFSET + 4);
+	hal_set_kstack((uint64_t)kstack_top);
 	mm_frame_init(bi->free, bi->nranges, P2V(bi->pfn_stacks), bi->mem_size / PAGE_SIZE);
 	clock_init(bi);
 	proc_init_boot(bi);

@@ -196,6 +196,8 @@ static void load_tables(void)
 				  idtr = { sizeof(idt) - 1, (uint64_t)idt };
 
 	x86_tables_build(gdt, tss, (uint64_t)tss, idt, kernel_header, (uint64_t)kstack_top);
+	hal_tss_rsp0 = (uint64_t *)(tss + 4);
+	hal_set_kstack((uint64_t)kstack_top);
 	__asm__ volatile("lgdt %0; lidt %1" : : "m"(gdtr), "m"(idtr));
 	__asm__ volatile("ltr %w0" : : "r"((uint16_t)NANVIX_SEL_TSS));
 	hal_wrmsr(MSR_STAR, ((uint64_t)(NANVIX_SEL_UDATA - 8) << 48) |

@@ -5,6 +5,14 @@
 #include <proc/proc.h>
 
 struct kstats kstats;
+uint64_t *hal_tss_rsp0;
+extern uint64_t cpu_kstack_top;
+
+void hal_set_kstack(uint64_t top)
+{
+	*hal_tss_rsp0 = top;
+	cpu_kstack_top = top;
+}
 
 static const char *const names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",

@@ -30,10 +30,13 @@ static long dispatch_traced(SYSCALL_ARGS, long nr)
 	return ret;
 }
 
-long syscall_dispatch(SYSCALL_ARGS, long nr)
+void syscall_dispatch(struct trap_frame *tf)
 {
+	long nr = (long)tf->error;
+
 	kstats.traps++;
 	if (hal->strace)
-		return dispatch_traced(a0, a1, a2, a3, a4, a5, nr);
-	return dispatch(a0, a1, a2, a3, a4, a5, nr);
+		tf->rax = dispatch_traced(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9, nr);
+	else
+		tf->rax = dispatch(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9, nr);
 }

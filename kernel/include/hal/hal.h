@@ -47,6 +47,12 @@ struct kstats {
 };
 extern struct kstats kstats;
 
+/* Make `top` the kernel stack of traps and system calls from ring 3. */
+void hal_set_kstack(uint64_t top);
+
+/* Set by the backend at boot: RSP0 inside the TSS. */
+extern uint64_t *hal_tss_rsp0;
+
 /* Enter ring 3 at rip with stack rsp and zeroed registers. */
 __attribute__((noreturn)) void user_enter(uint64_t rip, uint64_t rsp);
 

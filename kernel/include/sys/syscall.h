@@ -23,8 +23,13 @@
 #define SYSCALL_DECLARE(name) long sys_##name(SYSCALL_ARGS);
 SYSCALL_LIST(SYSCALL_DECLARE)
 
-/* Entry from syscall_common (entry.S): arguments, then the call number. */
-long syscall_dispatch(SYSCALL_ARGS, long nr);
+struct trap_frame;
+
+/*
+ * Entry from syscall_common (entry.S): the user's registers in `tf`, the
+ * number in tf->error; the result is left in tf->rax.
+ */
+void syscall_dispatch(struct trap_frame *tf);
 
 /* Clock bases from the boot info (sys_time.c). */
 void clock_init(const struct nanvix_bootinfo *bi);
