@@ -572,10 +572,17 @@ END_TEST
 
 START_TEST(test_boot_smallest_sizes)
 {
-	/* Every size from 1 MiB to 3 MiB: a clean failure or a sound guest. */
+	/*
+	 * Sizes from 1 MiB to 3 MiB: a clean failure or a sound guest.  With
+	 * a 1 MiB stack the program no longer fits below the kernel, so the
+	 * sizes step through the edge where the kernel would be left too few
+	 * frames.
+	 */
 	uint64_t size;
 
-	for (size = 1ull << 20; size <= 3ull << 20; size += 16 * PAGE) {
+	cfg.stack_size = 1ull << 20;
+	for (size = 1ull << 20; size <= 3ull << 20;
+	     size += (size & (1ull << 20)) ? PAGE : 16 * PAGE) {
 		int rc;
 
 		map_mem(size);
@@ -586,7 +593,15 @@ START_TEST(test_boot_smallest_sizes)
 			              (unsigned long long)size, rc, err);
 			ck_assert_ptr_nonnull(strstr(err, "too small"));
 		} else {
-			ck_assert_uint_eq(bootinfo()->magic, NANVIX_BOOTINFO_MAGIC);
+			const struct nanvix_bootinfo *bi = bootinfo();
+			uint64_t frames = 0;
+
+			ck_assert_uint_eq(bi->magic, NANVIX_BOOTINFO_MAGIC);
+			/* Success leaves the kernel room to run (boot.c: MIN_FREE_FRAMES). */
+			for (uint32_t i = 0; i < bi->nranges; i++)
+				frames += (bi->free[i].end - bi->free[i].start) / PAGE;
+			ck_assert_msg(frames >= 64, "%llu bytes: only %llu free frames",
+			              (unsigned long long)size, (unsigned long long)frames);
 		}
 	}
 }
