@@ -3,6 +3,7 @@
 #include <hal/hal.h>
 #include <mm/frame.h>
 #include <proc/proc.h>
+#include <sched/sched.h>
 
 /* Gap kept free between the stack and the first mmap. */
 #define STACK_GAP (1ull << 20)
@@ -32,6 +33,7 @@ void proc_init_boot(const struct nanvix_bootinfo *bi)
 	memcpy(p->name, bi->name, sizeof(p->name));
 	p->name[sizeof(p->name) - 1] = '\0';
 	proc_current = p;
+	sched_init(p, p->pid);
 }
 
 void proc_exit(int status)

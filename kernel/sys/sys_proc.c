@@ -2,7 +2,9 @@
 #include <hal/hal.h>
 #include <hal/uaccess.h>
 #include <mm/frame.h>
+#include <mm/vmem.h>
 #include <proc/proc.h>
+#include <sched/sched.h>
 #include <sys/syscall.h>
 
 #define MSR_GS_BASE 0xc0000101
@@ -10,7 +12,19 @@
 
 long sys_exit(SYSCALL_ARGS)
 {
-	proc_exit((int)a0);
+	struct thread *t = thread_current;
+
+	/* The last thread's exit is the process's. */
+	if (sched_live_threads(t->proc) <= 1)
+		proc_exit((int)a0);
+	/* CLONE_CHILD_CLEARTID: zero the tid word and wake a joiner. */
+	if (t->clear_tid) {
+		uint32_t zero = 0;
+
+		if (copy_to_user(t->clear_tid, &zero, sizeof(zero)) == 0)
+			sched_wake_key(vmem_translate(t->proc->cr3, t->clear_tid), 1);
+	}
+	sched_exit_thread();
 }
 
 long sys_exit_group(SYSCALL_ARGS)
@@ -25,7 +39,7 @@ long sys_getpid(SYSCALL_ARGS)
 
 long sys_gettid(SYSCALL_ARGS)
 {
-	return proc_current->pid; /* one thread: tid == pid */
+	return thread_current->tid;
 }
 
 long sys_getppid(SYSCALL_ARGS)
@@ -55,8 +69,8 @@ long sys_getegid(SYSCALL_ARGS)
 
 long sys_set_tid_address(SYSCALL_ARGS)
 {
-	proc_current->tid_address = a0;
-	return proc_current->pid;
+	thread_current->clear_tid = a0;
+	return thread_current->tid;
 }
 
 /* Deliver `sig` to ourselves: no handlers yet, so the default action. */
@@ -85,14 +99,14 @@ long sys_kill(SYSCALL_ARGS)
 
 long sys_tkill(SYSCALL_ARGS)
 {
-	if (a0 != proc_current->pid)
-		return -LINUX_ESRCH;
+	if (a0 <= 0)
+		return -LINUX_EINVAL;
 	return signal_self(a1);
 }
 
 long sys_tgkill(SYSCALL_ARGS)
 {
-	if (a0 != proc_current->pid || a1 != proc_current->pid)
+	if (a0 != proc_current->pid)
 		return -LINUX_ESRCH;
 	return signal_self(a2);
 }
@@ -120,7 +134,10 @@ long sys_arch_prctl(SYSCALL_ARGS)
 	case LINUX_ARCH_SET_GS:
 		if ((uint64_t)a1 >= NANVIX_USER_TOP)
 			return -LINUX_EPERM;
-		hal_wrmsr(a0 == LINUX_ARCH_SET_FS ? MSR_FS_BASE : MSR_GS_BASE, a1);
+		if (a0 == LINUX_ARCH_SET_FS)
+			sched_set_fs(a1);
+		else
+			hal_wrmsr(MSR_GS_BASE, a1);
 		return 0;
 	case LINUX_ARCH_GET_FS:
 	case LINUX_ARCH_GET_GS:

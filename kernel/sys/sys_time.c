@@ -26,8 +26,7 @@ static uint64_t elapsed_ns(void)
 	return (uint64_t)(((unsigned __int128)d * clk.mult) >> 32);
 }
 
-/* ns of clock `id`, or -EINVAL. */
-static long clock_ns(long id, uint64_t *ns)
+long clock_read(long id, uint64_t *ns)
 {
 	switch (id) {
 	case LINUX_CLOCK_REALTIME:
@@ -53,7 +52,7 @@ long sys_clock_gettime(SYSCALL_ARGS)
 {
 	struct linux_timespec ts;
 	uint64_t ns;
-	long rc = clock_ns(a0, &ns);
+	long rc = clock_read(a0, &ns);
 
 	if (rc)
 		return rc;
@@ -66,7 +65,7 @@ long sys_clock_getres(SYSCALL_ARGS)
 {
 	struct linux_timespec ts = { 0, 1 };
 	uint64_t ns;
-	long rc = clock_ns(a0, &ns);
+	long rc = clock_read(a0, &ns);
 
 	if (rc || !a1)
 		return rc;
@@ -121,8 +120,7 @@ static long sleep_ns(uint64_t ns, uint64_t *left)
 	return 0;
 }
 
-/* Read and check a user timespec into ns. */
-static long timespec_ns(uint64_t uva, uint64_t *ns)
+long clock_timespec_ns(uint64_t uva, uint64_t *ns)
 {
 	struct linux_timespec ts;
 
@@ -145,7 +143,7 @@ static long report_left(uint64_t rem, uint64_t left)
 long sys_nanosleep(SYSCALL_ARGS)
 {
 	uint64_t ns, left;
-	long rc = timespec_ns(a0, &ns);
+	long rc = clock_timespec_ns(a0, &ns);
 
 	if (rc)
 		return rc;
@@ -164,11 +162,11 @@ long sys_clock_nanosleep(SYSCALL_ARGS)
 		return -LINUX_EINVAL;
 	if (a1 & ~LINUX_TIMER_ABSTIME)
 		return -LINUX_EINVAL;
-	rc = timespec_ns(a2, &ns);
+	rc = clock_timespec_ns(a2, &ns);
 	if (rc)
 		return rc;
 	if (a1 & LINUX_TIMER_ABSTIME) {
-		clock_ns(a0, &now);
+		clock_read(a0, &now);
 		ns = ns > now ? ns - now : 0;
 	}
 	rc = sleep_ns(ns, &left);

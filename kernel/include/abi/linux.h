@@ -54,6 +54,9 @@
 #define LINUX_SYS_setrlimit 160
 #define LINUX_SYS_clock_nanosleep 230
 #define LINUX_SYS_prlimit64 302
+#define LINUX_SYS_clone 56
+#define LINUX_SYS_futex 202
+#define LINUX_SYS_set_robust_list 273
 #define LINUX_SYS_NR 512 /* size of the dispatch table */
 
 /* errno values. */
@@ -90,6 +93,30 @@
 /* ioctl. */
 #define LINUX_TCGETS 0x5401
 #define LINUX_TIOCGWINSZ 0x5413
+
+/* clone flags. */
+#define LINUX_CLONE_VM 0x00000100
+#define LINUX_CLONE_FS 0x00000200
+#define LINUX_CLONE_FILES 0x00000400
+#define LINUX_CLONE_SIGHAND 0x00000800
+#define LINUX_CLONE_VFORK 0x00004000
+#define LINUX_CLONE_THREAD 0x00010000
+#define LINUX_CLONE_SYSVSEM 0x00040000
+#define LINUX_CLONE_SETTLS 0x00080000
+#define LINUX_CLONE_PARENT_SETTID 0x00100000
+#define LINUX_CLONE_CHILD_CLEARTID 0x00200000
+#define LINUX_CLONE_DETACHED 0x00400000
+#define LINUX_CLONE_CHILD_SETTID 0x01000000
+
+/* futex operations. */
+#define LINUX_FUTEX_WAIT 0
+#define LINUX_FUTEX_WAKE 1
+#define LINUX_FUTEX_REQUEUE 3
+#define LINUX_FUTEX_CMP_REQUEUE 4
+#define LINUX_FUTEX_WAIT_BITSET 9
+#define LINUX_FUTEX_WAKE_BITSET 10
+#define LINUX_FUTEX_PRIVATE_FLAG 128
+#define LINUX_FUTEX_CLOCK_REALTIME 256
 
 /* Resource limits. */
 #define LINUX_RLIMIT_CPU 0

@@ -13,7 +13,6 @@ struct proc {
 	uint64_t brk;         /* current break */
 	uint64_t mmap_next;   /* mmap without a hint allocates below this */
 	uint64_t stack_lo;    /* lowest stack page */
-	uint64_t tid_address; /* set_tid_address */
 	uint32_t console_fds; /* bit n: console fd n (0..2) is open */
 	uint32_t umask;
 	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];

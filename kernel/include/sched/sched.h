@@ -1,0 +1,73 @@
+/* Threads and the scheduler: run queue, blocking with deadlines, context switch. */
+#ifndef SCHED_SCHED_H
+#define SCHED_SCHED_H
+
+#include <lib/klib.h>
+
+struct proc;
+struct trap_frame;
+
+enum thread_state { THREAD_RUNNABLE, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
+
+struct thread {
+	int tid;
+	enum thread_state state;
+	struct proc *proc;
+	uint64_t ksp;        /* saved kernel RSP while switched out */
+	uint64_t kstack_top; /* RSP0 while it runs */
+	int slot;            /* kernel-stack slot, -1 for the boot thread */
+	uint64_t fs_base;    /* user FS base while switched out */
+	uint64_t clear_tid;  /* CLONE_CHILD_CLEARTID / set_tid_address */
+	uint64_t robust_list;
+	/* Blocking: a futex key (physical address) and a deadline (monotonic ns). */
+	uint64_t wait_key;
+	uint64_t wake_at; /* 0: no deadline */
+	long wait_result; /* what the blocking call returns when woken */
+	struct thread *next; /* run-queue link */
+	uint8_t *fx;         /* 512-byte fxsave area, 16-byte aligned, in fx_buf */
+	uint8_t fx_buf[512 + 16];
+};
+
+extern struct thread *thread_current;
+
+/* Adopt the boot context as thread `tid` of `p`. */
+void sched_init(struct proc *p, int tid);
+
+/*
+ * A new thread of `p` that starts in ring 3 with the registers of `tf`
+ * (a copy), RAX 0, RSP `sp` (0: same as tf), FS base `tls` (0: the
+ * caller's), and the caller's FPU state.  Runnable at once.  NULL when no
+ * memory or thread slot is left.
+ */
+struct thread *sched_spawn(struct proc *p, const struct trap_frame *tf, uint64_t sp,
+			   uint64_t tls, bool set_tls);
+
+/* Give the CPU to the next runnable thread; the current one stays runnable. */
+void sched_yield(void);
+
+/*
+ * Block the current thread until sched_wake() or the monotonic deadline
+ * `wake_at` (0: none), keyed by `key` for sched_wake_key().  Returns the
+ * wake-up result: what the waker passed, or -ETIMEDOUT.
+ */
+long sched_block(uint64_t key, uint64_t wake_at);
+
+/* Wake up to `n` threads blocked on `key` with result 0; returns how many. */
+int sched_wake_key(uint64_t key, int n);
+
+/* Move up to `n` waiters from `key` to `to` without waking them; returns how many. */
+int sched_requeue(uint64_t key, uint64_t to, int n);
+
+/* End the current thread (not the last of its process); does not return. */
+__attribute__((noreturn)) void sched_exit_thread(void);
+
+/* Threads of `p` not yet dead. */
+int sched_live_threads(struct proc *p);
+
+/* Save the current thread's user FS base (arch_prctl). */
+void sched_set_fs(uint64_t base);
+
+/* Context switch (switch.S): save callee-saved registers and RSP, load the other. */
+void sched_switch_context(uint64_t *save_ksp, uint64_t load_ksp);
+
+#endif /* SCHED_SCHED_H */

@@ -1,0 +1,296 @@
+/* Threads and the scheduler. */
+/*
+ * One vCPU, so one running thread.  Runnable threads wait in a FIFO run
+ * queue; blocked threads carry a key (a futex's physical address) and an
+ * optional deadline.  schedule() picks the next runnable thread, waking any
+ * whose deadline passed; when none is runnable the VM idles in the host
+ * (the SLEEP hypercall: no host CPU) until the earliest deadline.
+ *
+ * Each thread has its own kernel stack (a guarded slot in a kernel virtual
+ * area shared by every address space), its FS base and its FPU state
+ * (fxsave/fxrstor, which work in emulated ring 0).  A new thread's stack is
+ * built so that its first switch-in "returns" to trap_return with a copy of
+ * its creator's trap frame.
+ */
+#include <abi/linux.h>
+#include <hal/hal.h>
+#include <mm/frame.h>
+#include <mm/heap.h>
+#include <mm/vmem.h>
+#include <proc/proc.h>
+#include <sched/sched.h>
+#include <sys/syscall.h>
+
+#define KSTACK_AREA 0xffffffffc0000000ull
+#define KSTACK_SLOT (16 * 1024)  /* one guard page, then the stack */
+#define KSTACK_PAGES 3
+#define MAX_THREADS 256
+#define IDLE_MAX_NS 1000000000ull
+
+struct thread *thread_current;
+static struct thread *threads[MAX_THREADS];
+static struct thread *runq_head, *runq_tail;
+static struct thread boot_thread;
+
+extern char trap_return[];
+
+/* Every thread in use, the boot thread first. */
+#define FOR_EACH_THREAD(t, i) \
+	for (i = -1; i < MAX_THREADS; i++) \
+		if (((t) = i < 0 ? &boot_thread : threads[i]) != NULL)
+
+static void fx_align(struct thread *t)
+{
+	t->fx = (uint8_t *)(((uint64_t)t->fx_buf + 15) & ~15ull);
+}
+
+void sched_init(struct proc *p, int tid)
+{
+	struct thread *t = &boot_thread;
+
+	t->tid = tid;
+	t->state = THREAD_RUNNING;
+	t->proc = p;
+	t->slot = -1;
+	t->kstack_top = *hal_tss_rsp0;
+	fx_align(t);
+	thread_current = t;
+}
+
+static void enqueue(struct thread *t)
+{
+	t->state = THREAD_RUNNABLE;
+	t->next = NULL;
+	if (runq_tail)
+		runq_tail->next = t;
+	else
+		runq_head = t;
+	runq_tail = t;
+}
+
+static struct thread *dequeue(void)
+{
+	struct thread *t = runq_head;
+
+	if (t) {
+		runq_head = t->next;
+		if (!runq_head)
+			runq_tail = NULL;
+		t->next = NULL;
+	}
+	return t;
+}
+
+/* Map a guarded kernel stack in slot `slot`; its top, or 0. */
+static uint64_t kstack_map(int slot)
+{
+	uint64_t base = KSTACK_AREA + (uint64_t)slot * KSTACK_SLOT, cr3 = hal_read_cr3() & PTE_ADDR;
+	int i;
+
+	for (i = 1; i <= KSTACK_PAGES; i++) {
+		uint64_t va = base + i * PAGE_SIZE, *pte = vmem_pte(cr3, va, true);
+		uint64_t pa;
+
+		if (!pte)
+			return 0;
+		if (!(*pte & PTE_P)) {
+			if (!(pa = mm_frame_alloc()))
+				return 0;
+			*pte = pa | PTE_P | PTE_W | PTE_G | PTE_NX;
+		}
+	}
+	return base + KSTACK_SLOT;
+}
+
+struct thread *sched_spawn(struct proc *p, const struct trap_frame *tf, uint64_t sp,
+			   uint64_t tls, bool set_tls)
+{
+	struct thread *t;
+	struct trap_frame *child;
+	uint64_t *switch_frame;
+	int slot;
+
+	for (slot = 1; slot < MAX_THREADS && threads[slot]; slot++)
+		;
+	/* Frames for the stack and its tables, checked before anything changes. */
+	if (slot == MAX_THREADS || mm_frames_free() < KSTACK_PAGES + 4)
+		return NULL;
+	t = kmalloc(sizeof(*t));
+	if (!t)
+		return NULL;
+	t->kstack_top = kstack_map(slot);
+	if (!t->kstack_top) {
+		kfree(t);
+		return NULL;
+	}
+	fx_align(t);
+	t->slot = slot;
+	t->tid = slot + 1;
+	t->proc = p;
+	threads[slot] = t;
+	/* The caller's FPU and FS state, as clone(2) gives the child. */
+	__asm__ volatile("fxsave (%0)" : : "r"(t->fx) : "memory");
+	t->fs_base = set_tls ? tls : hal_rdmsr(MSR_FS_BASE);
+
+	child = (struct trap_frame *)(t->kstack_top - sizeof(*child));
+	*child = *tf;
+	child->rax = 0;
+	if (sp)
+		child->rsp = sp;
+	/* sched_switch_context pops six registers, then returns to trap_return. */
+	switch_frame = (uint64_t *)child - 7;
+	memset(switch_frame, 0, 6 * sizeof(uint64_t));
+	switch_frame[6] = (uint64_t)trap_return;
+	t->ksp = (uint64_t)switch_frame;
+	enqueue(t);
+	return t;
+}
+
+static void switch_to(struct thread *prev, struct thread *next)
+{
+	__asm__ volatile("fxsave (%0)" : : "r"(prev->fx) : "memory");
+	prev->fs_base = hal_rdmsr(MSR_FS_BASE);
+	hal_set_kstack(next->kstack_top);
+	hal_wrmsr(MSR_FS_BASE, next->fs_base);
+	__asm__ volatile("fxrstor (%0)" : : "r"(next->fx) : "memory");
+	thread_current = next;
+	sched_switch_context(&prev->ksp, next->ksp);
+}
+
+/* Free dead threads other than the running one. */
+static void reap(void)
+{
+	int slot;
+
+	for (slot = 1; slot < MAX_THREADS; slot++) {
+		struct thread *t = threads[slot];
+
+		if (t && t->state == THREAD_DEAD && t != thread_current) {
+			/* The stack pages stay mapped for the slot's next thread. */
+			threads[slot] = NULL;
+			kfree(t);
+		}
+	}
+}
+
+/* Wake blocked threads whose deadline passed; the earliest remaining one. */
+static uint64_t expire(uint64_t now)
+{
+	uint64_t earliest = 0;
+	struct thread *t;
+	int i;
+
+	FOR_EACH_THREAD(t, i) {
+		if (t->state != THREAD_BLOCKED || !t->wake_at)
+			continue;
+		if (t->wake_at <= now) {
+			t->wait_result = -LINUX_ETIMEDOUT;
+			t->wait_key = 0;
+			enqueue(t);
+		} else if (!earliest || t->wake_at < earliest) {
+			earliest = t->wake_at;
+		}
+	}
+	return earliest;
+}
+
+/* Run the next runnable thread; the current one has already been queued or blocked. */
+static void schedule(void)
+{
+	struct thread *prev = thread_current, *next;
+
+	for (;;) {
+		uint64_t now = clock_uptime_ns(), earliest = expire(now);
+
+		next = dequeue();
+		if (next)
+			break;
+		/* Nothing to run: idle in the host until the earliest deadline. */
+		if (!hal->sleep)
+			panic("all threads blocked and the HAL cannot idle");
+		hal->sleep(earliest && earliest - now < IDLE_MAX_NS ? earliest - now : IDLE_MAX_NS);
+	}
+	next->state = THREAD_RUNNING;
+	if (next != prev)
+		switch_to(prev, next);
+	reap();
+}
+
+void sched_yield(void)
+{
+	if (!runq_head)
+		return;
+	enqueue(thread_current);
+	schedule();
+}
+
+long sched_block(uint64_t key, uint64_t wake_at)
+{
+	struct thread *t = thread_current;
+
+	t->state = THREAD_BLOCKED;
+	t->wait_key = key;
+	t->wake_at = wake_at;
+	t->wait_result = 0;
+	schedule();
+	t->wake_at = 0;
+	return t->wait_result;
+}
+
+int sched_wake_key(uint64_t key, int n)
+{
+	struct thread *t;
+	int i, woken = 0;
+
+	FOR_EACH_THREAD(t, i) {
+		if (woken >= n)
+			break;
+		if (t->state == THREAD_BLOCKED && t->wait_key == key) {
+			t->wait_key = 0;
+			t->wait_result = 0;
+			enqueue(t);
+			woken++;
+		}
+	}
+	return woken;
+}
+
+int sched_requeue(uint64_t key, uint64_t to, int n)
+{
+	struct thread *t;
+	int i, moved = 0;
+
+	FOR_EACH_THREAD(t, i) {
+		if (moved >= n)
+			break;
+		if (t->state == THREAD_BLOCKED && t->wait_key == key) {
+			t->wait_key = to;
+			moved++;
+		}
+	}
+	return moved;
+}
+
+int sched_live_threads(struct proc *p)
+{
+	struct thread *t;
+	int i, n = 0;
+
+	FOR_EACH_THREAD(t, i)
+		if (t->proc == p && t->state != THREAD_DEAD)
+			n++;
+	return n;
+}
+
+void sched_exit_thread(void)
+{
+	thread_current->state = THREAD_DEAD;
+	schedule();
+	panic("a dead thread was scheduled");
+}
+
+void sched_set_fs(uint64_t base)
+{
+	thread_current->fs_base = base;
+	hal_wrmsr(MSR_FS_BASE, base);
+}

@@ -1,0 +1,141 @@
+/* Threads: clone (the pthread_create subset), futex, robust lists. */
+#include <hal/hal.h>
+#include <hal/uaccess.h>
+#include <mm/vmem.h>
+#include <proc/proc.h>
+#include <sched/sched.h>
+#include <sys/syscall.h>
+
+/* What a thread clone must share; fork-style clones come with processes. */
+#define THREAD_FLAGS (LINUX_CLONE_VM | LINUX_CLONE_THREAD | LINUX_CLONE_SIGHAND)
+#define KNOWN_FLAGS                                                                       \
+	(THREAD_FLAGS | LINUX_CLONE_FS | LINUX_CLONE_FILES | LINUX_CLONE_SYSVSEM |        \
+	 LINUX_CLONE_SETTLS | LINUX_CLONE_PARENT_SETTID | LINUX_CLONE_CHILD_CLEARTID |      \
+	 LINUX_CLONE_DETACHED | LINUX_CLONE_CHILD_SETTID | 0xff /* exit signal */)
+
+/* clone(flags, newsp, parent_tid, child_tid, tls) on x86-64. */
+long sys_clone(SYSCALL_ARGS)
+{
+	uint64_t flags = a0, sp = a1, ptid = a2, ctid = a3, tls = a4;
+	struct trap_frame *tf = (struct trap_frame *)(thread_current->kstack_top) - 1;
+	struct thread *t;
+	uint32_t tid;
+
+	if ((flags & THREAD_FLAGS) != THREAD_FLAGS)
+		return -LINUX_ENOSYS; /* new processes: not yet */
+	if (flags & ~KNOWN_FLAGS)
+		return -LINUX_EINVAL;
+	/* Check the user words before the thread exists. */
+	if ((flags & LINUX_CLONE_PARENT_SETTID) && (!uaccess_ok(ptid, 4) || (ptid & 3)))
+		return -LINUX_EFAULT;
+	if ((flags & (LINUX_CLONE_CHILD_CLEARTID | LINUX_CLONE_CHILD_SETTID)) &&
+	    (!uaccess_ok(ctid, 4) || (ctid & 3)))
+		return -LINUX_EFAULT;
+	if ((flags & LINUX_CLONE_SETTLS) && tls >= NANVIX_USER_TOP)
+		return -LINUX_EPERM;
+	t = sched_spawn(proc_current, tf, sp, tls, flags & LINUX_CLONE_SETTLS);
+	if (!t)
+		return -LINUX_EAGAIN;
+	tid = t->tid;
+	if (flags & LINUX_CLONE_CHILD_CLEARTID)
+		t->clear_tid = ctid;
+	/* Same address space: the child's tid word is ours too. */
+	if (flags & (LINUX_CLONE_PARENT_SETTID | LINUX_CLONE_CHILD_SETTID)) {
+		if (flags & LINUX_CLONE_PARENT_SETTID)
+			copy_to_user(ptid, &tid, sizeof(tid));
+		if (flags & LINUX_CLONE_CHILD_SETTID)
+			copy_to_user(ctid, &tid, sizeof(tid));
+	}
+	return tid;
+}
+
+/* The wait key of a futex word: its physical address (shared by any mapping). */
+static long futex_key(uint64_t uaddr, uint64_t *key)
+{
+	if ((uaddr & 3) || !uaccess_ok(uaddr, 4))
+		return -LINUX_EINVAL;
+	*key = vmem_translate(proc_current->cr3, uaddr);
+	return *key ? 0 : -LINUX_EFAULT;
+}
+
+/* Deadline on the scheduler clock for a futex timeout, 0 for none. */
+static long futex_deadline(int cmd, int op, uint64_t uts, uint64_t *deadline)
+{
+	uint64_t ns, now_abs;
+	long rc;
+
+	*deadline = 0;
+	if (!uts)
+		return 0;
+	rc = clock_timespec_ns(uts, &ns);
+	if (rc)
+		return rc;
+	if (cmd == LINUX_FUTEX_WAIT_BITSET) {
+		/* Absolute, on CLOCK_REALTIME or CLOCK_MONOTONIC. */
+		clock_read(op & LINUX_FUTEX_CLOCK_REALTIME ? LINUX_CLOCK_REALTIME
+							     : LINUX_CLOCK_MONOTONIC, &now_abs);
+		ns = ns > now_abs ? ns - now_abs : 0;
+	}
+	*deadline = clock_uptime_ns() + ns;
+	if (*deadline == 0)
+		*deadline = 1;
+	return 0;
+}
+
+long sys_futex(SYSCALL_ARGS)
+{
+	int op = (int)a1, cmd = op & ~(LINUX_FUTEX_PRIVATE_FLAG | LINUX_FUTEX_CLOCK_REALTIME);
+	uint32_t val = (uint32_t)a2, cur;
+	uint64_t key, key2, deadline;
+	long rc;
+
+	switch (cmd) {
+	case LINUX_FUTEX_WAIT:
+	case LINUX_FUTEX_WAIT_BITSET:
+		if (cmd == LINUX_FUTEX_WAIT_BITSET && (uint32_t)a5 == 0)
+			return -LINUX_EINVAL;
+		rc = futex_key(a0, &key);
+		if (rc)
+			return rc;
+		rc = futex_deadline(cmd, op, a3, &deadline);
+		if (rc)
+			return rc;
+		if (copy_from_user(&cur, a0, sizeof(cur)))
+			return -LINUX_EFAULT;
+		/* One vCPU and no preemption inside the kernel: check and sleep are atomic. */
+		if (cur != val)
+			return -LINUX_EAGAIN;
+		return sched_block(key, deadline);
+	case LINUX_FUTEX_WAKE:
+	case LINUX_FUTEX_WAKE_BITSET:
+		rc = futex_key(a0, &key);
+		if (rc)
+			return rc;
+		return sched_wake_key(key, (int)(val > 0x7fffffff ? 0x7fffffff : val));
+	case LINUX_FUTEX_REQUEUE:
+	case LINUX_FUTEX_CMP_REQUEUE:
+		rc = futex_key(a0, &key);
+		if (!rc)
+			rc = futex_key(a4, &key2);
+		if (rc)
+			return rc;
+		if (cmd == LINUX_FUTEX_CMP_REQUEUE) {
+			if (copy_from_user(&cur, a0, sizeof(cur)))
+				return -LINUX_EFAULT;
+			if (cur != (uint32_t)a5)
+				return -LINUX_EAGAIN;
+		}
+		rc = sched_wake_key(key, (int)(val > 0x7fffffff ? 0x7fffffff : val));
+		return rc + sched_requeue(key, key2, (int)((uint64_t)a3 > 0x7fffffff ? 0x7fffffff : a3));
+	default:
+		return -LINUX_ENOSYS;
+	}
+}
+
+long sys_set_robust_list(SYSCALL_ARGS)
+{
+	if (a1 != 24) /* sizeof(struct robust_list_head) */
+		return -LINUX_EINVAL;
+	thread_current->robust_list = a0;
+	return 0;
+}
