@@ -31,10 +31,13 @@ GUEST_TEST_MUSL := $(GUEST_TEST_NAMES:%=$(BIN)/tests/%.musl.elf)
 GUEST_TEST_NEWLIB := $(GUEST_TEST_NAMES:%=$(BIN)/tests/%.newlib.elf)
 $(eval $(call guest_progs,tests/system/progs,$(BIN)/tests,$(OUT)/tests/progs))
 
-# The POSIX suite (tests/posix/run.sh), built the same two ways.
+# The POSIX suite (tests/posix/run.sh), built the same two ways, except the
+# programs named in tests/posix/MUSL_ONLY (they need what newlib+ulib lack).
 POSIX_TEST_NAMES := $(basename $(notdir $(wildcard tests/posix/*.c)))
-POSIX_TESTS := $(foreach n,$(POSIX_TEST_NAMES),$(BIN)/tests/posix/$(n).musl.elf \
-	$(BIN)/tests/posix/$(n).newlib.elf)
+POSIX_MUSL_ONLY := $(shell grep -o '^[A-Za-z0-9_-]*' tests/posix/MUSL_ONLY)
+POSIX_NEWLIB_NAMES := $(filter-out $(POSIX_MUSL_ONLY),$(POSIX_TEST_NAMES))
+POSIX_TESTS := $(POSIX_TEST_NAMES:%=$(BIN)/tests/posix/%.musl.elf) \
+	$(POSIX_NEWLIB_NAMES:%=$(BIN)/tests/posix/%.newlib.elf)
 $(eval $(call guest_progs,tests/posix,$(BIN)/tests/posix,$(OUT)/tests/posix))
 
 # Debian's musl-gcc.specs knows nothing of -static-pie (it would link
