@@ -104,6 +104,7 @@ VEC_NOERR 18
 VEC_NOERR 19
 VEC_NOERR 20
 VEC_ERR 21
+VEC_NOERR 32 /* NANVIX_TIMER_VECTOR: the host's preemption tick */
 
 /* #BP: the ring-3 syscall path, or a real breakpoint. */
 	.globl vec3

@@ -22,6 +22,7 @@ static union {
 	struct nanvix_hc_strace strace;
 	struct nanvix_hc_random random;
 	struct nanvix_hc_sleep sleep;
+	struct nanvix_hc_timer timer;
 } hc __attribute__((aligned(64)));
 
 extern char kstack_top[];
@@ -121,6 +122,12 @@ static long kvm_sleep(uint64_t ns)
 	return hc.sleep.ret;
 }
 
+static void kvm_timer(uint64_t ns)
+{
+	hc.timer.ns = ns;
+	hypercall(NANVIX_HC_TIMER, &hc.timer);
+}
+
 static void kvm_strace(long nr, const long args[6], long ret, bool noreturn)
 {
 	int i;
@@ -146,6 +153,7 @@ static struct hal_ops kvm_ops = {
 	.user_read = kvm_user_read,
 	.random = kvm_random,
 	.sleep = kvm_sleep,
+	.timer = kvm_timer,
 };
 
 const struct hal_ops *hal;

@@ -6,7 +6,7 @@ extern char kvm_entry[], syscall_entry[], kstack_top[], istack_top[];
 extern char __utext_start[], __utext_end[];
 extern char vec0[], vec1[], vec2[], vec3[], vec4[], vec5[], vec6[], vec7[], vec8[],
 	vec9[], vec10[], vec11[], vec12[], vec13[], vec14[], vec15[], vec16[], vec17[],
-	vec18[], vec19[], vec20[], vec21[];
+	vec18[], vec19[], vec20[], vec21[], vec32[];
 
 __attribute__((section(".nanvix_header"), used))
 static const struct nanvix_kernel_header header = {
@@ -26,7 +26,7 @@ static const struct nanvix_kernel_header header = {
 		(uint64_t)vec8, (uint64_t)vec9, (uint64_t)vec10, (uint64_t)vec11,
 		(uint64_t)vec12, (uint64_t)vec13, (uint64_t)vec14, (uint64_t)vec15,
 		(uint64_t)vec16, (uint64_t)vec17, (uint64_t)vec18, (uint64_t)vec19,
-		(uint64_t)vec20, (uint64_t)vec21,
+		(uint64_t)vec20, (uint64_t)vec21, [32] = (uint64_t)vec32,
 	},
 };
 

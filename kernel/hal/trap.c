@@ -1,7 +1,9 @@
 /* Exceptions: user faults become signals, kernel faults a panic report. */
 #include <abi/linux.h>
 #include <hal/hal.h>
+#include <abi/hypercall.h>
 #include <hal/uaccess.h>
+#include <sched/sched.h>
 #include <proc/proc.h>
 
 struct kstats kstats;
@@ -67,6 +69,10 @@ __attribute__((noreturn)) static void kernel_fault(struct trap_frame *tf)
 void trap_handle(struct trap_frame *tf)
 {
 	kstats.traps++;
+	if (tf->vector == NANVIX_TIMER_VECTOR) {
+		sched_tick();
+		return;
+	}
 	if (tf->cs & 3) {
 		user_fault(tf);
 		return;

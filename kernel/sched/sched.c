@@ -26,11 +26,13 @@
 #define KSTACK_PAGES 3
 #define MAX_THREADS 256
 #define IDLE_MAX_NS 1000000000ull
+#define QUANTUM_NS 10000000ull /* 10 ms time slice when threads compete */
 
 struct thread *thread_current;
 static struct thread *threads[MAX_THREADS];
 static struct thread *runq_head, *runq_tail;
 static struct thread boot_thread;
+static bool tick_armed;
 
 extern char trap_return[];
 
@@ -59,6 +61,11 @@ void sched_init(struct proc *p, int tid)
 
 static void enqueue(struct thread *t)
 {
+	/* Someone waits for the CPU: make sure a tick will take it back. */
+	if (!tick_armed && hal->timer) {
+		hal->timer(QUANTUM_NS);
+		tick_armed = true;
+	}
 	t->state = THREAD_RUNNABLE;
 	t->next = NULL;
 	if (runq_tail)
@@ -214,6 +221,15 @@ static void schedule(void)
 	if (next != prev)
 		switch_to(prev, next);
 	reap();
+}
+
+void sched_tick(void)
+{
+	tick_armed = false;
+	if (runq_head) {
+		enqueue(thread_current);
+		schedule();
+	}
 }
 
 void sched_yield(void)

@@ -2,6 +2,7 @@
 #include <abi/hypercall.h>
 #include <hal/hal.h>
 #include <hal/uaccess.h>
+#include <sched/sched.h>
 #include <sys/syscall.h>
 
 #define NSEC 1000000000ull
@@ -100,24 +101,16 @@ uint64_t clock_uptime_ns(void)
 	return elapsed_ns();
 }
 
-/* Sleep `ns` through the HAL in chunks; 0 or -EINTR with *left set. */
-static long sleep_ns(uint64_t ns, uint64_t *left)
+/* Block the calling thread for `ns`; other threads run meanwhile, or the VM idles. */
+static long sleep_ns(uint64_t ns)
 {
-	if (!hal->sleep)
-		return -LINUX_ENOSYS;
-	while (ns > 0) {
-		uint64_t chunk = ns < NANVIX_HC_SLEEP_MAX_NS ? ns : NANVIX_HC_SLEEP_MAX_NS;
-		uint64_t start = elapsed_ns(), spent;
+	uint64_t now = clock_uptime_ns();
+	long rc;
 
-		if (hal->sleep(chunk) < 0) {
-			spent = elapsed_ns() - start;
-			*left = ns > spent ? ns - spent : 0;
-			return -LINUX_EINTR;
-		}
-		ns -= chunk;
-	}
-	*left = 0;
-	return 0;
+	if (ns == 0)
+		return 0;
+	rc = sched_block(0, ns > UINT64_MAX - now ? UINT64_MAX : now + ns);
+	return rc == -LINUX_ETIMEDOUT ? 0 : rc;
 }
 
 long clock_timespec_ns(uint64_t uva, uint64_t *ns)
@@ -133,29 +126,17 @@ long clock_timespec_ns(uint64_t uva, uint64_t *ns)
 	return 0;
 }
 
-static long report_left(uint64_t rem, uint64_t left)
-{
-	struct linux_timespec ts = { left / NSEC, left % NSEC };
-
-	return rem ? copy_to_user(rem, &ts, sizeof(ts)) : 0;
-}
-
 long sys_nanosleep(SYSCALL_ARGS)
 {
-	uint64_t ns, left;
+	uint64_t ns;
 	long rc = clock_timespec_ns(a0, &ns);
 
-	if (rc)
-		return rc;
-	rc = sleep_ns(ns, &left);
-	if (rc == -LINUX_EINTR && report_left(a1, left))
-		return -LINUX_EFAULT;
-	return rc;
+	return rc ? rc : sleep_ns(ns);
 }
 
 long sys_clock_nanosleep(SYSCALL_ARGS)
 {
-	uint64_t ns, now, left;
+	uint64_t ns, now;
 	long rc;
 
 	if (a0 != LINUX_CLOCK_REALTIME && a0 != LINUX_CLOCK_MONOTONIC && a0 != LINUX_CLOCK_BOOTTIME)
@@ -169,8 +150,5 @@ long sys_clock_nanosleep(SYSCALL_ARGS)
 		clock_read(a0, &now);
 		ns = ns > now ? ns - now : 0;
 	}
-	rc = sleep_ns(ns, &left);
-	if (rc == -LINUX_EINTR && !(a1 & LINUX_TIMER_ABSTIME) && report_left(a3, left))
-		return -LINUX_EFAULT;
-	return rc;
+	return sleep_ns(ns);
 }

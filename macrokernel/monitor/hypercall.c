@@ -278,6 +278,23 @@ static int hc_sleep(struct vm *vm, void *args)
 	return 0;
 }
 
+static int hc_timer(struct vm *vm, void *args)
+{
+	struct nanvix_hc_timer a;
+	int rc;
+
+	memcpy(&a, args, sizeof(a));
+	/* Anything up to a minute; beyond that the guest is confused. */
+	if (a.ns > 60000000000ull)
+		a.ns = 60000000000ull;
+	rc = vm_timer_arm(vm, a.ns);
+	if (rc < 0) {
+		vm_error("cannot arm the guest's preemption timer: %s", strerror(-rc));
+		return stop(vm, NANVIXD_EXIT_HOST);
+	}
+	return 0;
+}
+
 #define HC(port, fn, type) [(port) - NANVIX_HC_PORT_BASE] = { fn, sizeof(type) }
 
 static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
@@ -291,6 +308,7 @@ static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
 	HC(NANVIX_HC_STRACE, hc_strace, struct nanvix_hc_strace),
 	HC(NANVIX_HC_RANDOM, hc_random, struct nanvix_hc_random),
 	HC(NANVIX_HC_SLEEP, hc_sleep, struct nanvix_hc_sleep),
+	HC(NANVIX_HC_TIMER, hc_timer, struct nanvix_hc_timer),
 };
 
 int vm_hypercall(struct vm *vm, uint16_t port, uint32_t arg)

@@ -1,6 +1,7 @@
 /* The micro-VM on /dev/kvm, x86-64: creation, 64-bit entry state, run loop. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/kvm.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -38,6 +39,59 @@
 
 /* RFLAGS bits cleared on SYSCALL: TF, IF, DF, IOPL, NT, AC. */
 #define SFMASK_BITS 0x47700ull
+
+/* The tick's signal: kick the vCPU out of KVM_RUN (one VM per process). */
+#define TICK_SIGNAL SIGRTMIN
+static volatile sig_atomic_t tick_due;
+static struct kvm_run *volatile tick_run;
+
+static void on_tick(int sig)
+{
+	(void)sig;
+	tick_due = 1;
+	if (tick_run)
+		tick_run->immediate_exit = 1;
+}
+
+int vm_timer_arm(struct vm *vm, uint64_t ns)
+{
+	struct itimerspec its = { .it_value = { (time_t)(ns / 1000000000ull),
+						 (long)(ns % 1000000000ull) } };
+
+	if (!vm->tick_made) {
+		struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = TICK_SIGNAL };
+		struct sigaction sa = { .sa_handler = on_tick }; /* no SA_RESTART */
+
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(TICK_SIGNAL, &sa, NULL) < 0 ||
+		    timer_create(CLOCK_MONOTONIC, &sev, &vm->tick_timer) < 0)
+			return -errno;
+		vm->tick_made = true;
+		tick_run = vm->run;
+	}
+	return timer_settime(vm->tick_timer, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+/*
+ * Deliver a due tick: inject it now if the guest can take an interrupt,
+ * else ask KVM to exit as soon as it can (KVM_EXIT_IRQ_WINDOW_OPEN).
+ */
+static int inject_tick(struct vm *vm)
+{
+	struct kvm_interrupt irq = { .irq = NANVIX_TIMER_VECTOR };
+
+	if (vm->run->ready_for_interrupt_injection && vm->run->if_flag) {
+		if (ioctl(vm->vcpu_fd, KVM_INTERRUPT, &irq) < 0) {
+			vm_error("KVM_INTERRUPT: %s", strerror(errno));
+			return -1;
+		}
+		vm->irq_pending = false;
+		vm->run->request_interrupt_window = 0;
+	} else {
+		vm->run->request_interrupt_window = 1;
+	}
+	return 0;
+}
 
 void vm_error(const char *fmt, ...)
 {
@@ -121,6 +175,11 @@ out_err:
 
 void vm_destroy(struct vm *vm)
 {
+	if (vm->tick_made) {
+		timer_delete(vm->tick_timer);
+		tick_run = NULL;
+		vm->tick_made = false;
+	}
 	if (vm->run != MAP_FAILED && vm->run)
 		munmap(vm->run, vm->run_size);
 	if (vm->vcpu_fd >= 0)
@@ -337,6 +396,12 @@ int vm_run(struct vm *vm)
 
 	vm->done = false;
 	while (!vm->done) {
+		if (tick_due) {
+			tick_due = 0;
+			vm->irq_pending = true;
+		}
+		if (vm->irq_pending && inject_tick(vm) < 0)
+			return NANVIXD_EXIT_HOST;
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				if (vm->timed_out && *vm->timed_out)
@@ -378,6 +443,8 @@ int vm_run(struct vm *vm)
 			if (vm->timed_out && *vm->timed_out)
 				return NANVIXD_EXIT_TIMEOUT;
 			break;
+		case KVM_EXIT_IRQ_WINDOW_OPEN:
+			break; /* the loop's top injects the pending tick */
 		default:
 			guest_failed(vm, "unexpected exit (KVM exit reason %u)", run->exit_reason);
 			break;

@@ -65,6 +65,15 @@ void vm_error(const char *fmt, ...)
 	(void)fmt;
 }
 
+/* No real timer: a hostile deadline must arrive clamped to a minute. */
+int vm_timer_arm(struct vm *vm, uint64_t ns)
+{
+	(void)vm;
+	if (ns > 60000000000ull)
+		abort();
+	return 0;
+}
+
 static void violated(const char *fmt, ...)
 {
 	va_list ap;

@@ -8,6 +8,7 @@ int main(void)
 {
 	unsigned char a[64], b[64], zero[64] = { 0 };
 	int fails = 0;
+	ssize_t r;
 
 	memset(a, 0, sizeof(a));
 	memset(b, 0, sizeof(b));
@@ -17,9 +18,14 @@ int main(void)
 	printf("two reads differ: %s\n", memcmp(a, b, sizeof(a)) ? "yes" : "no");
 	printf("not all zero: %s\n", memcmp(a, zero, sizeof(a)) ? "yes" : "no");
 	printf("len 0: %zd\n", getrandom(a, 0, 0));
+
 	errno = 0;
-	printf("bad flags: %zd %s\n", getrandom(a, 8, 0x100), errno == EINVAL ? "EINVAL" : "?");
+	r = getrandom(a, 8, 0x100);
+	printf("bad flags: %zd %s\n", r, errno == EINVAL ? "EINVAL" : "?");
+	fails += !(r == -1 && errno == EINVAL);
 	errno = 0;
-	printf("bad pointer: %zd %s\n", getrandom((void *)8, 16, 0), errno == EFAULT ? "EFAULT" : "?");
+	r = getrandom((void *)8, 16, 0);
+	printf("bad pointer: %zd %s\n", r, errno == EFAULT ? "EFAULT" : "?");
+	fails += !(r == -1 && errno == EFAULT);
 	return fails;
 }

@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#define NANVIX_ABI_VERSION 1
+#define NANVIX_ABI_VERSION 2
 
 #define NANVIX_HC_PORT_BASE 0x500
 #define NANVIX_HC_PORT_COUNT 16
@@ -31,7 +31,8 @@ enum nanvix_hc {
 	NANVIX_HC_STRACE = 0x507,       /* struct nanvix_hc_strace */
 	NANVIX_HC_RANDOM = 0x508,       /* struct nanvix_hc_random */
 	NANVIX_HC_SLEEP = 0x509,        /* struct nanvix_hc_sleep */
-	/* 0x50a..0x50f reserved: ring doorbells, snapshot point. */
+	NANVIX_HC_TIMER = 0x50a,        /* struct nanvix_hc_timer */
+	/* 0x50b..0x50f reserved: ring doorbells, snapshot point. */
 };
 
 /* Statistics the kernel reports when the VM ends (written by the guest). */
@@ -169,6 +170,17 @@ struct nanvix_hc_random {
 struct nanvix_hc_sleep {
 	uint64_t ns;
 	int64_t ret;
+};
+
+/*
+ * NANVIX_HC_TIMER: a one-shot preemption timer without any emulated device.
+ * After `ns` nanoseconds (0 disarms) the host injects NANVIX_TIMER_VECTOR
+ * into the vCPU as an external interrupt, at the next point where the guest
+ * has interrupts enabled.  Re-arming replaces the previous deadline.
+ */
+#define NANVIX_TIMER_VECTOR 32
+struct nanvix_hc_timer {
+	uint64_t ns;
 };
 
 #endif /* NANVIX_ABI_HYPERCALL_H */

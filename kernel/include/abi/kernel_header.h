@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #define NANVIX_KHDR_MAGIC 0x4b584e4eu /* "NNXK" */
-#define NANVIX_KHDR_NVECTORS 32
+#define NANVIX_KHDR_NVECTORS 33 /* exceptions 0..31, the timer 32 */
 
 struct nanvix_kernel_header {
 	uint32_t magic;             /* NANVIX_KHDR_MAGIC */
@@ -28,7 +28,7 @@ struct nanvix_kernel_header {
 	uint64_t user_text_hi;      /* ring 3 may execute (the syscall entry) */
 	uint32_t user_vectors;      /* bit n: gate n has DPL 3 */
 	uint32_t ist_vectors;       /* bit n: gate n uses IST1 */
-	uint64_t vectors[NANVIX_KHDR_NVECTORS]; /* exception handlers, 0 = none */
+	uint64_t vectors[NANVIX_KHDR_NVECTORS]; /* handlers, 0 = none */
 };
 
 #endif /* NANVIX_ABI_KERNEL_HEADER_H */

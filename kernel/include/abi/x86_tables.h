@@ -46,8 +46,8 @@ static inline void x86_tables_build(uint64_t *gdt, uint8_t *tss, uint64_t tss_va
 
 	for (v = 0; v < NANVIX_KHDR_NVECTORS; v++) {
 		uint64_t h = kh->vectors[v];
-		uint64_t dpl = (kh->user_vectors >> v) & 1 ? 3 : 0;
-		uint64_t ist = (kh->ist_vectors >> v) & 1 ? 1 : 0;
+		uint64_t dpl = v < 32 && (kh->user_vectors >> v) & 1 ? 3 : 0;
+		uint64_t ist = v < 32 && (kh->ist_vectors >> v) & 1 ? 1 : 0;
 
 		if (!h)
 			continue;

@@ -27,6 +27,8 @@ struct hal_ops {
 	long (*random)(uint64_t buf, uint64_t len);
 	/* Idle the VM for `ns` (<= 1 s): 0 or -EINTR (NULL: cannot sleep). */
 	long (*sleep)(uint64_t ns);
+	/* Arm the one-shot preemption tick `ns` ahead (NULL: no preemption). */
+	void (*timer)(uint64_t ns);
 	/* Report one system call to the host's tracer (NULL: no tracing). */
 	void (*strace)(long nr, const long args[6], long ret, bool noreturn);
 };

@@ -42,6 +42,9 @@ void sched_init(struct proc *p, int tid);
 struct thread *sched_spawn(struct proc *p, const struct trap_frame *tf, uint64_t sp,
 			   uint64_t tls, bool set_tls);
 
+/* The preemption tick arrived (trap.c): let the next runnable thread run. */
+void sched_tick(void);
+
 /* Give the CPU to the next runnable thread; the current one stays runnable. */
 void sched_yield(void);
 

@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <time.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,11 @@ struct vm {
 	bool have_stats;
 	struct nanvix_kstats stats;
 	volatile sig_atomic_t *timed_out; /* set by the timeout signal */
+
+	/* Preemption tick (NANVIX_HC_TIMER): a POSIX timer, made on first use. */
+	bool tick_made;
+	timer_t tick_timer;
+	bool irq_pending; /* NANVIX_TIMER_VECTOR waits for the guest's IF */
 };
 
 /*
@@ -68,6 +74,12 @@ void vm_destroy(struct vm *vm);
  */
 int vm_setup_cpu(struct vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
 		 uint64_t rdi, uint64_t lstar, bool *fsgsbase);
+
+/*
+ * Arm the one-shot preemption tick `ns` from now (0 disarms): when it fires
+ * the run loop injects NANVIX_TIMER_VECTOR.  Returns 0 or -errno.
+ */
+int vm_timer_arm(struct vm *vm, uint64_t ns);
 
 /* Read the guest TSC and its rate (kHz); returns 0 or -1. */
 int vm_read_tsc(struct vm *vm, uint64_t *tsc, uint64_t *khz);

@@ -6,7 +6,7 @@
  */
 	.section .nanvix_header, "a"
 	.long 0x4b584e4e /* NANVIX_KHDR_MAGIC */
-	.long 1          /* NANVIX_ABI_VERSION */
+	.long 2          /* NANVIX_ABI_VERSION */
 	.quad entry
 	.quad sysentry
 	.quad stack_top
@@ -14,7 +14,7 @@
 	.quad __utext_start
 	.quad __utext_end
 	.long 0, 0
-	.fill 32, 8, 0   /* no exception vectors: any fault is a triple fault */
+	.fill 33, 8, 0   /* no vectors: any fault is a triple fault */
 
 	.bss
 	.balign 16

@@ -65,6 +65,19 @@ void vm_error(const char *fmt, ...)
 	nerrors++;
 }
 
+/* ---- vm_timer_arm: recorded, no real timer ---- */
+
+static uint64_t armed_ns;
+static int narmed, arm_error;
+
+int vm_timer_arm(struct vm *v, uint64_t ns)
+{
+	(void)v;
+	armed_ns = ns;
+	narmed++;
+	return arm_error;
+}
+
 /* ---- fixture ---- */
 
 static void pipe_pair(int *rd, int *wr)
@@ -904,6 +917,31 @@ START_TEST(test_exit)
 }
 END_TEST
 
+/* ---- TIMER ---- */
+
+START_TEST(test_timer)
+{
+	struct nanvix_hc_timer a = { .ns = 5000000 };
+
+	narmed = 0;
+	arm_error = 0;
+	put(ARG, &a, sizeof(a));
+	resume(NANVIX_HC_TIMER, ARG);
+	ck_assert_int_eq(narmed, 1);
+	ck_assert_uint_eq(armed_ns, 5000000);
+	/* A hostile deadline is clamped to a minute, never passed through. */
+	a.ns = UINT64_MAX;
+	put(ARG, &a, sizeof(a));
+	resume(NANVIX_HC_TIMER, ARG);
+	ck_assert_uint_eq(armed_ns, 60000000000ull);
+	/* A host failure stops the VM with a host error. */
+	arm_error = -EINVAL;
+	stops(NANVIX_HC_TIMER, ARG, NANVIXD_EXIT_HOST);
+	arm_error = 0;
+	nerrors = 0;
+}
+END_TEST
+
 /* ---- STRACE ---- */
 
 /* Serve a STRACE with tracing on or off; returns what reached nanvixd's stderr. */
@@ -1251,6 +1289,7 @@ Suite *unit_suite(void)
 	tcase_add_test(log, test_log_bad);
 	tcase_add_test(log, test_panic);
 	tcase_add_test(log, test_exit);
+	tcase_add_test(log, test_timer);
 	tcase_add_test(log, test_strace_off);
 	tcase_add_test(log, test_strace_on);
 	tcase_add_test(log, test_strace_hostile);
