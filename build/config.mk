@@ -16,7 +16,7 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow \
 	-Wno-unused-parameter -ffreestanding -fno-builtin -nostdinc \
 	-fno-stack-protector -fno-pic -fno-pie -fno-asynchronous-unwind-tables \
 	-mgeneral-regs-only -mno-red-zone -mcmodel=kernel -MMD -MP \
-	-fno-tree-loop-distribute-patterns -fno-omit-frame-pointer \
+	-fno-tree-loop-distribute-patterns \
 	-isystem $(shell $(KCC) -print-file-name=include) \
 	-Ikernel/include
 KLDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \

@@ -170,16 +170,47 @@ trap_return:
 	iretq
 
 /*
- * Common system-call body; the iret frame is on the kernel stack.  Builds
- * a full struct trap_frame (vector NANVIX_SYSCALL_VECTOR, error = number):
- * fork, clone and signal delivery need every user register.  The result
- * goes into the frame's RAX; RCX and R11 come back as the user had them
- * at `syscall`, i.e. return RIP and RFLAGS, as Linux leaves them.
+ * Common system-call body; the iret frame is on the kernel stack, RAX holds
+ * the number.  Two paths:
+ *  - fast: save only the argument registers (Linux preserves them; C code
+ *    preserves the callee-saved ones), call syscall_table[nr], restore;
+ *  - slow (FRAME calls, unknown numbers, tracing): a full struct trap_frame
+ *    (vector NANVIX_SYSCALL_VECTOR, error = number) for syscall_dispatch;
+ *    fork, clone and signal delivery need every user register.
+ * RCX and R11 come back as the user had them at `syscall`, i.e. return RIP
+ * and RFLAGS, as Linux leaves them.
  */
 #define NANVIX_SYSCALL_VECTOR 0x80
 syscall_common:
 	pushq %rax
 	pushq $NANVIX_SYSCALL_VECTOR
+	cmpq $LINUX_SYS_NR, %rax
+	jae syscall_slow_path
+	cmpb $0, syscall_slow
+	jne syscall_slow_path
+	cmpb $0, syscall_fast(%rax)
+	je syscall_slow_path
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx
+	pushq %r10
+	pushq %r8
+	pushq %r9
+	movq %r10, %rcx
+	incq kstats + 8 /* kstats.syscalls */
+	call *syscall_table(,%rax,8)
+	popq %r9
+	popq %r8
+	popq %r10
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	addq $16, %rsp
+	movq 0(%rsp), %rcx
+	movq 16(%rsp), %r11
+	iretq
+
+syscall_slow_path:
 	PUSH_GPRS
 	movq %rsp, %rdi
 	call syscall_dispatch

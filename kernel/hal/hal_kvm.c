@@ -50,7 +50,7 @@ static void kvm_log(const char *s, size_t n)
 __attribute__((noreturn)) static void kvm_exit(int status)
 {
 	hc.exit.status = status;
-	hc.exit.stats.traps = kstats.traps;
+	hc.exit.stats.traps = kstats.traps + kstats.syscalls + kstats.enosys;
 	hc.exit.stats.syscalls = kstats.syscalls;
 	hc.exit.stats.enosys = kstats.enosys;
 	hc.exit.stats.last_enosys = kstats.last_enosys;
@@ -165,8 +165,10 @@ __attribute__((noreturn)) void kvm_main(const struct nanvix_bootinfo *bi)
 	if (bi->magic != NANVIX_BOOTINFO_MAGIC || bi->abi_version != NANVIX_ABI_VERSION)
 		panic("boot info has magic %#x version %u, want %#x version %u", bi->magic,
 		      bi->abi_version, NANVIX_BOOTINFO_MAGIC, NANVIX_ABI_VERSION);
-	if (bi->flags & NANVIX_BOOT_STRACE)
+	if (bi->flags & NANVIX_BOOT_STRACE) {
 		kvm_ops.strace = kvm_strace;
+		syscall_slow = 1; /* every call through syscall_dispatch */
+	}
 	hal_tss_rsp0 = (uint64_t *)(NANVIX_DMAP_BASE + NANVIX_GDT_PADDR + NANVIX_TSS_OFFSET + 4);
 	hal_set_kstack((uint64_t)kstack_top);
 	mm_frame_init(bi->free, bi->nranges, P2V(bi->pfn_stacks), bi->mem_size / PAGE_SIZE);

@@ -300,7 +300,7 @@ size_t strace_format(const struct vm_mem *mem, const struct nanvix_hc_strace *t,
 		put(&o, ") = %#llx\n", (unsigned long long)t->ret);
 	else
 		put(&o, ") = %lld\n", (long long)t->ret);
-	if (o.len == n - 1)
+	if (n >= 2 && o.len == n - 1)
 		buf[n - 2] = '\n'; /* truncated: still one line */
 	return o.len;
 }

@@ -43,7 +43,11 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-/* Statistics reported at VM exit. */
+/*
+ * Statistics reported at VM exit.  entry.S increments `syscalls` at a fixed
+ * offset (8): keep the order.  `traps` counts faults and ticks; the report
+ * adds the system calls.
+ */
 struct kstats {
 	uint64_t traps, syscalls, enosys, last_enosys;
 };

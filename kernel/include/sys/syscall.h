@@ -7,30 +7,42 @@
 #include <lib/klib.h>
 
 /*
- * Every served call, by its Linux name.  The dispatch table, the handler
- * prototypes and the --strace names (later) all expand this one list.
- * Handlers return the result or a negative errno.
+ * Every served call, by its Linux name, with how it is entered: FAST calls
+ * take the short path of entry.S (only the argument registers are saved),
+ * FRAME calls get the full user register frame (clone copies it).  The
+ * dispatch table, the fast-path map and the handler prototypes all expand
+ * this one list.  Handlers return the result or a negative errno.
  */
-#define SYSCALL_LIST(X)                                                        \
-	X(read) X(write) X(writev) X(ioctl) X(close) X(fstat) X(mmap) X(mprotect) X(munmap) X(brk) \
-	X(getpid) X(gettid) X(getppid) X(getuid) X(geteuid) X(getgid) X(getegid) \
-	X(exit) X(exit_group) X(kill) X(tkill) X(tgkill) X(uname) X(arch_prctl)  \
-	X(set_tid_address) X(clock_gettime) X(clock_getres) X(gettimeofday)     \
-	X(time) X(nanosleep) X(clock_nanosleep) X(getrandom) X(sched_yield) X(umask)  \
-	X(getrlimit) X(setrlimit) X(prlimit64) X(sysinfo) X(clone) X(futex)       \
-	X(set_robust_list)
+#define SYSCALL_LIST(X)                                                                   \
+	X(read, FAST) X(write, FAST) X(writev, FAST) X(ioctl, FAST) X(close, FAST)      \
+	X(fstat, FAST) X(mmap, FAST) X(mprotect, FAST) X(munmap, FAST) X(brk, FAST)     \
+	X(getpid, FAST) X(gettid, FAST) X(getppid, FAST) X(getuid, FAST)                \
+	X(geteuid, FAST) X(getgid, FAST) X(getegid, FAST) X(exit, FAST)                 \
+	X(exit_group, FAST) X(kill, FAST) X(tkill, FAST) X(tgkill, FAST) X(uname, FAST) \
+	X(arch_prctl, FAST) X(set_tid_address, FAST) X(clock_gettime, FAST)            \
+	X(clock_getres, FAST) X(gettimeofday, FAST) X(time, FAST) X(nanosleep, FAST)    \
+	X(clock_nanosleep, FAST) X(getrandom, FAST) X(sched_yield, FAST) X(umask, FAST) \
+	X(getrlimit, FAST) X(setrlimit, FAST) X(prlimit64, FAST) X(sysinfo, FAST)       \
+	X(clone, FRAME) X(futex, FAST) X(set_robust_list, FAST)
 
 #define SYSCALL_ARGS long a0, long a1, long a2, long a3, long a4, long a5
-#define SYSCALL_DECLARE(name) long sys_##name(SYSCALL_ARGS);
+#define SYSCALL_DECLARE(name, entry) long sys_##name(SYSCALL_ARGS);
 SYSCALL_LIST(SYSCALL_DECLARE)
 
 struct trap_frame;
 
 /*
- * Entry from syscall_common (entry.S): the user's registers in `tf`, the
- * number in tf->error; the result is left in tf->rax.
+ * The slow entry from syscall_common (entry.S): FRAME calls, unknown
+ * numbers and every call while tracing.  The user's registers are in `tf`,
+ * the number in tf->error; the result is left in tf->rax.
  */
 void syscall_dispatch(struct trap_frame *tf);
+
+/* Read by entry.S: the handlers, which numbers may take the fast path, and a
+ * switch sending every call down the slow path (tracing). */
+extern long (*const syscall_table[LINUX_SYS_NR])(SYSCALL_ARGS);
+extern const uint8_t syscall_fast[LINUX_SYS_NR];
+extern uint8_t syscall_slow;
 
 /* Clock bases from the boot info (sys_time.c). */
 void clock_init(const struct nanvix_bootinfo *bi);
