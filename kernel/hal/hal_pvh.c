@@ -14,14 +14,14 @@
 #include <mm/vmem.h>
 #include <test/selftest.h>
 
-#define COM1 0x3f8
+#define COM1            0x3f8
 #define DEBUG_EXIT_PORT 0xf4
 #define HVM_START_MAGIC 0x336ec578
-#define E820_RAM 1
+#define E820_RAM        1
 
-#define MSR_EFER 0xc0000080
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
+#define MSR_EFER   0xc0000080
+#define MSR_STAR   0xc0000081
+#define MSR_LSTAR  0xc0000082
 #define MSR_SFMASK 0xc0000084
 
 struct hvm_start_info {
@@ -35,8 +35,8 @@ struct hvm_memmap_entry {
 	uint32_t type, reserved;
 };
 
-extern char __text_start[], __utext_start[], __utext_end[], __rodata_start[],
-	__data_start[], __kernel_end[], syscall_entry[], kstack_top[];
+extern char __text_start[], __utext_start[], __utext_end[], __rodata_start[], __data_start[],
+        __kernel_end[], syscall_entry[], kstack_top[];
 extern const struct nanvix_kernel_header *const kernel_header;
 
 static uint64_t gdt[X86_GDT_ENTRIES];
@@ -193,15 +193,15 @@ static void load_tables(void)
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (uint64_t)gdt },
-				  idtr = { sizeof(idt) - 1, (uint64_t)idt };
+	                          idtr = { sizeof(idt) - 1, (uint64_t)idt };
 
 	x86_tables_build(gdt, tss, (uint64_t)tss, idt, kernel_header, (uint64_t)kstack_top);
 	hal_tss_rsp0 = (uint64_t *)(tss + 4);
 	hal_set_kstack((uint64_t)kstack_top);
 	__asm__ volatile("lgdt %0; lidt %1" : : "m"(gdtr), "m"(idtr));
 	__asm__ volatile("ltr %w0" : : "r"((uint16_t)NANVIX_SEL_TSS));
-	hal_wrmsr(MSR_STAR, ((uint64_t)(NANVIX_SEL_UDATA - 8) << 48) |
-				    ((uint64_t)NANVIX_SEL_KCODE << 32));
+	hal_wrmsr(MSR_STAR,
+	          ((uint64_t)(NANVIX_SEL_UDATA - 8) << 48) | ((uint64_t)NANVIX_SEL_KCODE << 32));
 	hal_wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
 	hal_wrmsr(MSR_SFMASK, 0x47700);
 }
@@ -217,7 +217,7 @@ __attribute__((noreturn)) void pvh_main(uint32_t start_info_pa)
 
 	hal = &pvh_ops;
 	kprintf("nanvix: booting under QEMU (PVH), kernel %lu KiB\n",
-		(unsigned long)((kend - NANVIX_KERNEL_PBASE) >> 10));
+	        (unsigned long)((kend - NANVIX_KERNEL_PBASE) >> 10));
 	if (si->magic != HVM_START_MAGIC || si->version < 1 || !si->memmap_entries)
 		panic("pvh: no usable start info (magic %#x version %u)", si->magic, si->version);
 

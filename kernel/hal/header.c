@@ -4,9 +4,9 @@
 
 extern char kvm_entry[], syscall_entry[], kstack_top[], istack_top[];
 extern char __utext_start[], __utext_end[];
-extern char vec0[], vec1[], vec2[], vec3[], vec4[], vec5[], vec6[], vec7[], vec8[],
-	vec9[], vec10[], vec11[], vec12[], vec13[], vec14[], vec15[], vec16[], vec17[],
-	vec18[], vec19[], vec20[], vec21[], vec32[];
+extern char vec0[], vec1[], vec2[], vec3[], vec4[], vec5[], vec6[], vec7[], vec8[], vec9[], vec10[],
+        vec11[], vec12[], vec13[], vec14[], vec15[], vec16[], vec17[], vec18[], vec19[], vec20[],
+        vec21[], vec32[];
 
 __attribute__((section(".nanvix_header"), used))
 static const struct nanvix_kernel_header header = {

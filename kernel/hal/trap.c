@@ -17,26 +17,41 @@ void hal_set_kstack(uint64_t top)
 }
 
 static const char *const names[32] = {
-	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
-	"invalid opcode", "device not available", "double fault", "coprocessor overrun",
-	"invalid TSS", "segment not present", "stack fault", "general protection",
-	"page fault", "reserved", "x87 floating point", "alignment check",
-	"machine check", "SIMD floating point", "virtualization", "control protection",
+	"divide error",
+	"debug",
+	"NMI",
+	"breakpoint",
+	"overflow",
+	"bound range",
+	"invalid opcode",
+	"device not available",
+	"double fault",
+	"coprocessor overrun",
+	"invalid TSS",
+	"segment not present",
+	"stack fault",
+	"general protection",
+	"page fault",
+	"reserved",
+	"x87 floating point",
+	"alignment check",
+	"machine check",
+	"SIMD floating point",
+	"virtualization",
+	"control protection",
 };
 
 static int signal_of(uint64_t vector)
 {
 	switch (vector) {
-	case 0: case 16: case 19:
-		return LINUX_SIGFPE;
-	case 1: case 3:
-		return LINUX_SIGTRAP;
-	case 6:
-		return LINUX_SIGILL;
-	case 17:
-		return LINUX_SIGBUS;
-	default:
-		return LINUX_SIGSEGV;
+	case 0:
+	case 16:
+	case 19: return LINUX_SIGFPE;
+	case 1:
+	case 3: return LINUX_SIGTRAP;
+	case 6: return LINUX_SIGILL;
+	case 17: return LINUX_SIGBUS;
+	default: return LINUX_SIGSEGV;
 	}
 }
 
@@ -48,10 +63,11 @@ static void user_fault(struct trap_frame *tf)
 		uint64_t addr = hal_read_cr2();
 
 		proc_kill(sig, "segmentation fault at %#lx (%s %s), rip %#lx", addr,
-			  tf->error & 0x10 ? "instruction fetch" :
-			  tf->error & 0x2 ? "write" : "read",
-			  tf->error & 0x1 ? "denied by protection" : "of an unmapped address",
-			  tf->rip);
+		          tf->error & 0x10  ? "instruction fetch"
+		          : tf->error & 0x2 ? "write"
+		                            : "read",
+		          tf->error & 0x1 ? "denied by protection" : "of an unmapped address",
+		          tf->rip);
 	}
 	proc_kill(sig, "%s (error %#lx) at rip %#lx", names[tf->vector & 31], tf->error, tf->rip);
 }

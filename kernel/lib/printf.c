@@ -61,23 +61,23 @@ int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 			break;
 		}
 		case 'u':
-			put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, 0, width, pad);
+			put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 10, 0, width,
+			        pad);
 			break;
 		case 'x':
 			if (alt) {
 				put(&o, '0');
 				put(&o, 'x');
 			}
-			put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, 0, width, pad);
+			put_num(&o, lng ? va_arg(ap, uint64_t) : va_arg(ap, unsigned), 16, 0, width,
+			        pad);
 			break;
 		case 'p':
 			put(&o, '0');
 			put(&o, 'x');
 			put_num(&o, (uint64_t)va_arg(ap, void *), 16, 0, width, pad);
 			break;
-		case 'c':
-			put(&o, (char)va_arg(ap, int));
-			break;
+		case 'c': put(&o, (char)va_arg(ap, int)); break;
 		case 's': {
 			const char *s = va_arg(ap, const char *);
 
@@ -85,9 +85,7 @@ int kvsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
 				put(&o, *s);
 			break;
 		}
-		case '%':
-			put(&o, '%');
-			break;
+		case '%': put(&o, '%'); break;
 		default:
 			put(&o, '%');
 			if (*fmt)

@@ -21,8 +21,8 @@ static struct {
 	uint64_t nfree, ntotal;
 } fa;
 
-void mm_frame_init(const struct nanvix_memrange *ranges, unsigned nranges,
-		   uint32_t *stacks, uint64_t npages)
+void mm_frame_init(const struct nanvix_memrange *ranges, unsigned nranges, uint32_t *stacks,
+                   uint64_t npages)
 {
 	unsigned i;
 

@@ -8,7 +8,7 @@
 #include <mm/frame.h>
 #include <mm/heap.h>
 
-#define NCLASSES 8 /* 16, 32, ..., 2048 */
+#define NCLASSES  8 /* 16, 32, ..., 2048 */
 #define MIN_SHIFT 4
 
 struct block {

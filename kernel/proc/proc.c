@@ -44,8 +44,8 @@ void proc_exit(int status)
 const char *proc_signame(int sig, char *buf, size_t n)
 {
 	static const char *const names[] = {
-		[1] = "SIGHUP",   [2] = "SIGINT",  [3] = "SIGQUIT", [4] = "SIGILL",
-		[5] = "SIGTRAP",  [6] = "SIGABRT", [7] = "SIGBUS",  [8] = "SIGFPE",
+		[1] = "SIGHUP",   [2] = "SIGINT",   [3] = "SIGQUIT",  [4] = "SIGILL",
+		[5] = "SIGTRAP",  [6] = "SIGABRT",  [7] = "SIGBUS",   [8] = "SIGFPE",
 		[9] = "SIGKILL",  [10] = "SIGUSR1", [11] = "SIGSEGV", [12] = "SIGUSR2",
 		[13] = "SIGPIPE", [14] = "SIGALRM", [15] = "SIGTERM",
 	};
@@ -60,7 +60,7 @@ void proc_kill(int sig, const char *fmt, ...)
 {
 	char line[256], sname[16];
 	int n = ksnprintf(line, sizeof(line), "nanvix: %s[%d]: ", proc_current->name,
-			  proc_current->pid);
+	                  proc_current->pid);
 
 	if (fmt) {
 		va_list ap;
@@ -73,7 +73,7 @@ void proc_kill(int sig, const char *fmt, ...)
 	}
 	if (n < (int)sizeof(line))
 		n += ksnprintf(line + n, sizeof(line) - n, "killed by %s\n",
-			       proc_signame(sig, sname, sizeof(sname)));
+		               proc_signame(sig, sname, sizeof(sname)));
 	hal->log(line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	hal->exit(128 + sig);
 }

@@ -21,12 +21,12 @@
 #include <sched/sched.h>
 #include <sys/syscall.h>
 
-#define KSTACK_AREA 0xffffffffc0000000ull
-#define KSTACK_SLOT (16 * 1024)  /* one guard page, then the stack */
+#define KSTACK_AREA  0xffffffffc0000000ull
+#define KSTACK_SLOT  (16 * 1024) /* one guard page, then the stack */
 #define KSTACK_PAGES 3
-#define MAX_THREADS 256
-#define IDLE_MAX_NS 1000000000ull
-#define QUANTUM_NS 10000000ull /* 10 ms time slice when threads compete */
+#define MAX_THREADS  256
+#define IDLE_MAX_NS  1000000000ull
+#define QUANTUM_NS   10000000ull /* 10 ms time slice when threads compete */
 
 struct thread *thread_current;
 static struct thread *threads[MAX_THREADS];
@@ -37,7 +37,7 @@ static bool tick_armed;
 extern char trap_return[];
 
 /* Every thread in use, the boot thread first. */
-#define FOR_EACH_THREAD(t, i) \
+#define FOR_EACH_THREAD(t, i)              \
 	for (i = -1; i < MAX_THREADS; i++) \
 		if (((t) = i < 0 ? &boot_thread : threads[i]) != NULL)
 
@@ -109,8 +109,8 @@ static uint64_t kstack_map(int slot)
 	return base + KSTACK_SLOT;
 }
 
-struct thread *sched_spawn(struct proc *p, const struct trap_frame *tf, uint64_t sp,
-			   uint64_t tls, bool set_tls)
+struct thread *sched_spawn(struct proc *p, const struct trap_frame *tf, uint64_t sp, uint64_t tls,
+                           bool set_tls)
 {
 	struct thread *t;
 	struct trap_frame *child;
@@ -187,7 +187,8 @@ static uint64_t expire(uint64_t now)
 	struct thread *t;
 	int i;
 
-	FOR_EACH_THREAD(t, i) {
+	FOR_EACH_THREAD(t, i)
+	{
 		if (t->state != THREAD_BLOCKED || !t->wake_at)
 			continue;
 		if (t->wake_at <= now) {
@@ -258,7 +259,8 @@ int sched_wake_key(uint64_t key, int n)
 	struct thread *t;
 	int i, woken = 0;
 
-	FOR_EACH_THREAD(t, i) {
+	FOR_EACH_THREAD(t, i)
+	{
 		if (woken >= n)
 			break;
 		if (t->state == THREAD_BLOCKED && t->wait_key == key) {
@@ -276,7 +278,8 @@ int sched_requeue(uint64_t key, uint64_t to, int n)
 	struct thread *t;
 	int i, moved = 0;
 
-	FOR_EACH_THREAD(t, i) {
+	FOR_EACH_THREAD(t, i)
+	{
 		if (moved >= n)
 			break;
 		if (t->state == THREAD_BLOCKED && t->wait_key == key) {
@@ -293,8 +296,8 @@ int sched_live_threads(struct proc *p)
 	int i, n = 0;
 
 	FOR_EACH_THREAD(t, i)
-		if (t->proc == p && t->state != THREAD_DEAD)
-			n++;
+	if (t->proc == p && t->state != THREAD_DEAD)
+		n++;
 	return n;
 }
 

@@ -82,7 +82,8 @@ long sys_getrandom(SYSCALL_ARGS)
 	if (len > 0x1ffffff) /* Linux caps one call at 32 MiB - 1 */
 		len = 0x1ffffff;
 	while (done < len) {
-		uint64_t chunk = len - done < NANVIX_HC_RANDOM_MAX ? len - done : NANVIX_HC_RANDOM_MAX;
+		uint64_t chunk =
+		        len - done < NANVIX_HC_RANDOM_MAX ? len - done : NANVIX_HC_RANDOM_MAX;
 		long n = hal->random(a0 + done, chunk);
 
 		if (n < 0)

@@ -16,7 +16,7 @@
 
 #define PTE_NONE (1ull << 9) /* software bit: mapped with PROT_NONE */
 #define PROT_ALL (LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC)
-#define WX (LINUX_PROT_WRITE | LINUX_PROT_EXEC)
+#define WX       (LINUX_PROT_WRITE | LINUX_PROT_EXEC)
 
 static bool mapped(uint64_t pte)
 {
@@ -132,7 +132,7 @@ long sys_mmap(SYSCALL_ARGS)
 		}
 		va = addr;
 	} else if (addr && !(addr & PAGE_MASK) && user_range(addr, len) &&
-		   addr >= PAGE_UP(p->brk) && range_free(addr, len)) {
+	           addr >= PAGE_UP(p->brk) && range_free(addr, len)) {
 		va = addr; /* the hint is free */
 	} else {
 		if (p->mmap_next - len < PAGE_UP(p->brk) || len > p->mmap_next)

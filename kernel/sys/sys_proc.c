@@ -8,7 +8,7 @@
 #include <sys/syscall.h>
 
 #define MSR_GS_BASE 0xc0000101
-#define NSIG 64
+#define NSIG        64
 
 long sys_exit(SYSCALL_ARGS)
 {
@@ -79,14 +79,12 @@ static long signal_self(long sig)
 	if (sig < 0 || sig > NSIG)
 		return -LINUX_EINVAL;
 	switch (sig) {
-	case 0:   /* existence check */
-	case 17:  /* SIGCHLD */
-	case 18:  /* SIGCONT */
-	case 23:  /* SIGURG */
-	case 28:  /* SIGWINCH */
-		return 0; /* ignored by default */
-	default:
-		proc_kill((int)sig, NULL);
+	case 0:                           /* existence check */
+	case 17:                          /* SIGCHLD */
+	case 18:                          /* SIGCONT */
+	case 23:                          /* SIGURG */
+	case 28: /* SIGWINCH */ return 0; /* ignored by default */
+	default: proc_kill((int)sig, NULL);
 	}
 }
 
@@ -143,8 +141,7 @@ long sys_arch_prctl(SYSCALL_ARGS)
 	case LINUX_ARCH_GET_GS:
 		v = hal_rdmsr(a0 == LINUX_ARCH_GET_FS ? MSR_FS_BASE : MSR_GS_BASE);
 		return copy_to_user(a1, &v, sizeof(v));
-	default:
-		return -LINUX_EINVAL;
+	default: return -LINUX_EINVAL;
 	}
 }
 

@@ -8,9 +8,9 @@
 
 /* What a thread clone must share; fork-style clones come with processes. */
 #define THREAD_FLAGS (LINUX_CLONE_VM | LINUX_CLONE_THREAD | LINUX_CLONE_SIGHAND)
-#define KNOWN_FLAGS                                                                       \
-	(THREAD_FLAGS | LINUX_CLONE_FS | LINUX_CLONE_FILES | LINUX_CLONE_SYSVSEM |        \
-	 LINUX_CLONE_SETTLS | LINUX_CLONE_PARENT_SETTID | LINUX_CLONE_CHILD_CLEARTID |      \
+#define KNOWN_FLAGS                                                                    \
+	(THREAD_FLAGS | LINUX_CLONE_FS | LINUX_CLONE_FILES | LINUX_CLONE_SYSVSEM |     \
+	 LINUX_CLONE_SETTLS | LINUX_CLONE_PARENT_SETTID | LINUX_CLONE_CHILD_CLEARTID | \
 	 LINUX_CLONE_DETACHED | LINUX_CLONE_CHILD_SETTID | 0xff /* exit signal */)
 
 /* clone(flags, newsp, parent_tid, child_tid, tls) on x86-64. */
@@ -73,7 +73,8 @@ static long futex_deadline(int cmd, int op, uint64_t uts, uint64_t *deadline)
 	if (cmd == LINUX_FUTEX_WAIT_BITSET) {
 		/* Absolute, on CLOCK_REALTIME or CLOCK_MONOTONIC. */
 		clock_read(op & LINUX_FUTEX_CLOCK_REALTIME ? LINUX_CLOCK_REALTIME
-							     : LINUX_CLOCK_MONOTONIC, &now_abs);
+		                                           : LINUX_CLOCK_MONOTONIC,
+		           &now_abs);
 		ns = ns > now_abs ? ns - now_abs : 0;
 	}
 	*deadline = clock_uptime_ns() + ns;
@@ -126,9 +127,9 @@ long sys_futex(SYSCALL_ARGS)
 				return -LINUX_EAGAIN;
 		}
 		rc = sched_wake_key(key, (int)(val > 0x7fffffff ? 0x7fffffff : val));
-		return rc + sched_requeue(key, key2, (int)((uint64_t)a3 > 0x7fffffff ? 0x7fffffff : a3));
-	default:
-		return -LINUX_ENOSYS;
+		return rc +
+		       sched_requeue(key, key2, (int)((uint64_t)a3 > 0x7fffffff ? 0x7fffffff : a3));
+	default: return -LINUX_ENOSYS;
 	}
 }
 

@@ -31,21 +31,16 @@ long clock_read(long id, uint64_t *ns)
 {
 	switch (id) {
 	case LINUX_CLOCK_REALTIME:
-	case LINUX_CLOCK_REALTIME_COARSE:
-		*ns = clk.realtime + elapsed_ns();
-		return 0;
+	case LINUX_CLOCK_REALTIME_COARSE: *ns = clk.realtime + elapsed_ns(); return 0;
 	case LINUX_CLOCK_MONOTONIC:
 	case LINUX_CLOCK_MONOTONIC_RAW:
 	case LINUX_CLOCK_MONOTONIC_COARSE:
-	case LINUX_CLOCK_BOOTTIME:
-		*ns = clk.monotonic + elapsed_ns();
-		return 0;
+	case LINUX_CLOCK_BOOTTIME: *ns = clk.monotonic + elapsed_ns(); return 0;
 	case LINUX_CLOCK_PROCESS_CPUTIME_ID:
 	case LINUX_CLOCK_THREAD_CPUTIME_ID:
 		*ns = elapsed_ns(); /* one vCPU, one process: its lifetime */
 		return 0;
-	default:
-		return -LINUX_EINVAL;
+	default: return -LINUX_EINVAL;
 	}
 }
 
@@ -122,7 +117,7 @@ long clock_timespec_ns(uint64_t uva, uint64_t *ns)
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC)
 		return -LINUX_EINVAL;
 	*ns = (uint64_t)ts.tv_sec > UINT64_MAX / NSEC - 1 ? UINT64_MAX
-							   : (uint64_t)ts.tv_sec * NSEC + ts.tv_nsec;
+	                                                  : (uint64_t)ts.tv_sec * NSEC + ts.tv_nsec;
 	return 0;
 }
 

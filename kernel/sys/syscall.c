@@ -8,9 +8,9 @@
 #include <sys/syscall.h>
 
 #define TABLE_ENTRY(name, entry) [LINUX_SYS_##name] = sys_##name,
-#define FAST_ENTRY(name, entry) [LINUX_SYS_##name] = SYSCALL_ENTRY_##entry,
-#define SYSCALL_ENTRY_FAST 1
-#define SYSCALL_ENTRY_FRAME 0
+#define FAST_ENTRY(name, entry)  [LINUX_SYS_##name] = SYSCALL_ENTRY_##entry,
+#define SYSCALL_ENTRY_FAST       1
+#define SYSCALL_ENTRY_FRAME      0
 
 long (*const syscall_table[LINUX_SYS_NR])(SYSCALL_ARGS) = { SYSCALL_LIST(TABLE_ENTRY) };
 const uint8_t syscall_fast[LINUX_SYS_NR] = { SYSCALL_LIST(FAST_ENTRY) };

@@ -9,17 +9,17 @@
 #include <test/selftest.h>
 
 #define USER_STACK_VA 0x10000000ull
-#define TEST_VA 0x20000000ull
+#define TEST_VA       0x20000000ull
 
 static int failures, passes;
 
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
+#define CHECK(cond)                                                                        \
+	do {                                                                               \
+		if (!(cond)) {                                                             \
 			kprintf("selftest:   check failed: %s (%s:%d)\n", #cond, __FILE__, \
-				__LINE__);                                           \
-			return -1;                                                   \
-		}                                                                    \
+			        __LINE__);                                                 \
+			return -1;                                                         \
+		}                                                                          \
 	} while (0)
 
 static bool page_is_zero(uint64_t pa)
@@ -133,8 +133,8 @@ static int test_printf(void)
 {
 	char buf[64];
 
-	ksnprintf(buf, sizeof(buf), "%d %u %x %#lx %s %c %5d|%s", -42, 7u, 255u, 0x1000ul,
-		  "ok", 'z', 12, "");
+	ksnprintf(buf, sizeof(buf), "%d %u %x %#lx %s %c %5d|%s", -42, 7u, 255u, 0x1000ul, "ok",
+	          'z', 12, "");
 	CHECK(memcmp(buf, "-42 7 ff 0x1000 ok z    12|", 27) == 0);
 	CHECK(ksnprintf(buf, 4, "%s", "truncate") == 8 && buf[3] == '\0');
 	return 0;
@@ -147,8 +147,8 @@ static int setup_user(void)
 	uint64_t cr3 = hal_read_cr3() & PTE_ADDR, pa = mm_frame_alloc();
 
 	CHECK(pa);
-	CHECK(vmem_map(cr3, USER_STACK_VA, pa, vmem_user_flags(LINUX_PROT_READ |
-							    LINUX_PROT_WRITE)) == 0);
+	CHECK(vmem_map(cr3, USER_STACK_VA, pa,
+	               vmem_user_flags(LINUX_PROT_READ | LINUX_PROT_WRITE)) == 0);
 	bi.cr3 = cr3;
 	bi.brk = 0x30000000;
 	bi.stack_lo = USER_STACK_VA;
@@ -170,7 +170,7 @@ static int test_uaccess(void)
 }
 
 extern char selftest_user_syscall[], selftest_user_write[], selftest_user_ud2[],
-	selftest_user_segv[];
+        selftest_user_segv[];
 
 static int test_user_syscall(void)
 {
@@ -199,16 +199,11 @@ static const struct {
 	const char *name;
 	int (*fn)(void);
 } tests[] = {
-	{ "frame_alloc", test_frame_alloc },
-	{ "frame_scrub", test_frame_scrub },
-	{ "paging", test_paging },
-	{ "heap", test_heap },
-	{ "printf", test_printf },
-	{ "user_setup", setup_user },
-	{ "uaccess", test_uaccess },
-	{ "user_syscall", test_user_syscall },
-	{ "user_write", test_user_write },
-	{ "user_faults", test_user_faults },
+	{ "frame_alloc", test_frame_alloc }, { "frame_scrub", test_frame_scrub },
+	{ "paging", test_paging },           { "heap", test_heap },
+	{ "printf", test_printf },           { "user_setup", setup_user },
+	{ "uaccess", test_uaccess },         { "user_syscall", test_user_syscall },
+	{ "user_write", test_user_write },   { "user_faults", test_user_faults },
 };
 
 int selftest_run(void)

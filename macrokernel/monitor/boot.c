@@ -28,14 +28,13 @@
 #include <abi/x86_paging.h>
 #include <monitor/guestmem.h>
 
-#define PAGE 4096ull
+#define PAGE      4096ull
 #define PAGE_MASK (PAGE - 1)
-#define LARGE (2ull << 20)
-
+#define LARGE     (2ull << 20)
 
 #define LOW_FRAMES_START 0x4000ull
-#define MIN_FREE_FRAMES 64 /* the kernel needs room to run at all */
-#define ARGS_MAX (64u * 1024) /* bytes of argv + envp strings and pointers */
+#define MIN_FREE_FRAMES  64           /* the kernel needs room to run at all */
+#define ARGS_MAX         (64u * 1024) /* bytes of argv + envp strings and pointers */
 
 struct builder {
 	struct vm_mem *mem;
@@ -48,7 +47,7 @@ struct builder {
 };
 
 static int fail(struct builder *b, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 static int fail(struct builder *b, int status, const char *fmt, ...)
 {
@@ -84,9 +83,10 @@ static uint64_t frame_alloc(struct builder *b)
 
 static int nomem(struct builder *b)
 {
-	return fail(b, NANVIXD_EXIT_NOMEM,
-		    "guest memory (%llu KiB) is too small for the kernel, program and stack; raise -m",
-		    (unsigned long long)(b->mem->size >> 10));
+	return fail(
+	        b, NANVIXD_EXIT_NOMEM,
+	        "guest memory (%llu KiB) is too small for the kernel, program and stack; raise -m",
+	        (unsigned long long)(b->mem->size >> 10));
 }
 
 /*
@@ -147,15 +147,15 @@ static int map_direct(struct builder *b)
 }
 
 static int load_kernel(struct builder *b, const struct boot_config *cfg,
-		       const struct nanvix_kernel_header **khp)
+                       const struct nanvix_kernel_header **khp)
 {
 	const struct nanvix_kernel_header *kh;
 	struct elf_info info;
 	char why[160];
 	unsigned i;
 
-	if (elf_parse(cfg->kernel, cfg->kernel_size, ELF_KIND_KERNEL, b->mem->size, &info,
-		      why, sizeof(why)) < 0)
+	if (elf_parse(cfg->kernel, cfg->kernel_size, ELF_KIND_KERNEL, b->mem->size, &info, why,
+	              sizeof(why)) < 0)
 		return fail(b, NANVIXD_EXIT_BADELF, "kernel: %s", why);
 	/* Check every segment and reserve the image before allocating any table. */
 	for (i = 0; i < info.nsegments; i++) {
@@ -165,8 +165,9 @@ static int load_kernel(struct builder *b, const struct boot_config *cfg,
 		if (s->paddr < NANVIX_KERNEL_PBASE || (s->paddr & PAGE_MASK) ||
 		    (s->vaddr & PAGE_MASK) || s->vaddr - s->paddr != NANVIX_KERNEL_VBASE)
 			return fail(b, NANVIXD_EXIT_BADELF,
-				    "kernel: segment at %#llx is not a page-aligned kernel-window segment",
-				    (unsigned long long)s->vaddr);
+			            "kernel: segment at %#llx is not a page-aligned kernel-window "
+			            "segment",
+			            (unsigned long long)s->vaddr);
 		if (end > b->ranges[1].end)
 			return nomem(b);
 		if (end > b->ranges[1].start)
@@ -183,15 +184,16 @@ static int load_kernel(struct builder *b, const struct boot_config *cfg,
 			if (!slot)
 				return nomem(b);
 			if (*slot)
-				return fail(b, NANVIXD_EXIT_BADELF, "kernel: segments share a page");
+				return fail(b, NANVIXD_EXIT_BADELF,
+				            "kernel: segments share a page");
 			*slot = (s->paddr + off) | leaf_flags(s->prot, 0);
 		}
 	}
 	kh = gpa_ptr(b->mem, NANVIX_KERNEL_PBASE, sizeof(*kh));
 	if (!kh || kh->magic != NANVIX_KHDR_MAGIC || kh->abi_version != NANVIX_ABI_VERSION)
 		return fail(b, NANVIXD_EXIT_BADELF,
-			    "kernel: no nanvix kernel header of ABI version %d at its start",
-			    NANVIX_ABI_VERSION);
+		            "kernel: no nanvix kernel header of ABI version %d at its start",
+		            NANVIX_ABI_VERSION);
 	/* The syscall entry page(s): executable from ring 3 (see docs/syscalls.md). */
 	if (kh->user_text_lo & PAGE_MASK || kh->user_text_hi & PAGE_MASK ||
 	    kh->user_text_lo >= kh->user_text_hi || kh->syscall_entry < kh->user_text_lo ||
@@ -214,8 +216,8 @@ static void build_tables(struct builder *b, const struct nanvix_kernel_header *k
 	uint64_t *gdt = gpa_ptr(b->mem, NANVIX_GDT_PADDR, PAGE);
 
 	x86_tables_build(gdt, (uint8_t *)gdt + NANVIX_TSS_OFFSET,
-			 NANVIX_DMAP_BASE + NANVIX_GDT_PADDR + NANVIX_TSS_OFFSET,
-			 gpa_ptr(b->mem, NANVIX_IDT_PADDR, PAGE), kh, kh->stack_top);
+	                 NANVIX_DMAP_BASE + NANVIX_GDT_PADDR + NANVIX_TSS_OFFSET,
+	                 gpa_ptr(b->mem, NANVIX_IDT_PADDR, PAGE), kh, kh->stack_top);
 }
 
 /* Map [va, va + len) for the user with `prot`, merging into pages already there. */
@@ -265,14 +267,14 @@ static void copy_user(struct builder *b, uint64_t va, const void *src, uint64_t 
 }
 
 static int load_program(struct builder *b, const struct boot_config *cfg,
-			struct nanvix_bootinfo *bi, struct elf_info *info, uint64_t *bias)
+                        struct nanvix_bootinfo *bi, struct elf_info *info, uint64_t *bias)
 {
 	uint64_t limit = NANVIX_USER_TOP - cfg->stack_size - (1ull << 30);
 	char why[160];
 	unsigned i;
 
 	if (elf_parse(cfg->program, cfg->program_size, ELF_KIND_PROGRAM, limit, info, why,
-		      sizeof(why)) < 0)
+	              sizeof(why)) < 0)
 		return fail(b, NANVIXD_EXIT_BADELF, "%s: %s", cfg->name, why);
 	*bias = info->type == 3 /* ET_DYN */ ? NANVIX_PIE_BASE - info->lo : 0;
 	if (info->hi + *bias > limit)
@@ -298,7 +300,7 @@ static int load_program(struct builder *b, const struct boot_config *cfg,
 
 /* The SysV x86-64 initial stack: argc, argv, envp, auxv, then the strings. */
 static int build_stack(struct builder *b, const struct boot_config *cfg,
-		       const struct elf_info *info, uint64_t bias, struct nanvix_bootinfo *bi)
+                       const struct elf_info *info, uint64_t bias, struct nanvix_bootinfo *bi)
 {
 	static const char platform[] = "x86_64";
 	uint64_t top = NANVIX_USER_TOP, sp, strings = 0, vec[2 * 24], *words;
@@ -315,8 +317,9 @@ static int build_stack(struct builder *b, const struct boot_config *cfg,
 	for (i = 0; i < cfg->envc; i++)
 		strings += strlen(cfg->envp[i]) + 1 + sizeof(uint64_t);
 	if (strings > ARGS_MAX || strings > cfg->stack_size / 4)
-		return fail(b, NANVIXD_EXIT_USAGE, "arguments and environment too long (%llu bytes)",
-			    (unsigned long long)strings);
+		return fail(b, NANVIXD_EXIT_USAGE,
+		            "arguments and environment too long (%llu bytes)",
+		            (unsigned long long)strings);
 
 	uint64_t argv_va[cfg->argc + 1], envp_va[cfg->envc + 1];
 
@@ -385,8 +388,8 @@ static int build_stack(struct builder *b, const struct boot_config *cfg,
 	return 0;
 }
 
-int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg,
-		 struct boot_entry *out, char *err, size_t errlen)
+int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_entry *out,
+                 char *err, size_t errlen)
 {
 	const struct nanvix_kernel_header *kh = NULL;
 	struct nanvix_bootinfo *bi;

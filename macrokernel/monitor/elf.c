@@ -8,7 +8,7 @@
 
 #define PAGE_MASK (ELF_PAGE_SIZE - 1)
 #define PHNUM_MAX 64
-#define USER_MIN 0x10000ull /* keep page 0 and its neighbours unmapped */
+#define USER_MIN  0x10000ull /* keep page 0 and its neighbours unmapped */
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -26,8 +26,8 @@ static uint32_t prot_of(uint32_t flags)
 	       ((flags & PF_X) ? ELF_PROT_X : 0);
 }
 
-static int check_header(const Elf64_Ehdr *eh, size_t size, enum elf_kind kind,
-			char *err, size_t errlen)
+static int check_header(const Elf64_Ehdr *eh, size_t size, enum elf_kind kind, char *err,
+                        size_t errlen)
 {
 	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0)
 		return fail(err, errlen, "not an ELF file (bad magic)");
@@ -38,19 +38,14 @@ static int check_header(const Elf64_Ehdr *eh, size_t size, enum elf_kind kind,
 	if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT)
 		return fail(err, errlen, "unknown ELF version");
 	if (eh->e_machine != EM_X86_64)
-		return fail(err, errlen, "wrong machine %u (need x86-64)",
-			    (unsigned)eh->e_machine);
+		return fail(err, errlen, "wrong machine %u (need x86-64)", (unsigned)eh->e_machine);
 	if (eh->e_type != ET_EXEC && !(kind == ELF_KIND_PROGRAM && eh->e_type == ET_DYN))
-		return fail(err, errlen, "not an executable (ELF type %u)",
-			    (unsigned)eh->e_type);
+		return fail(err, errlen, "not an executable (ELF type %u)", (unsigned)eh->e_type);
 	if (eh->e_phentsize != sizeof(Elf64_Phdr))
-		return fail(err, errlen, "bad program header size %u",
-			    (unsigned)eh->e_phentsize);
+		return fail(err, errlen, "bad program header size %u", (unsigned)eh->e_phentsize);
 	if (eh->e_phnum == 0 || eh->e_phnum > PHNUM_MAX)
-		return fail(err, errlen, "bad program header count %u",
-			    (unsigned)eh->e_phnum);
-	if (eh->e_phoff >= size ||
-	    size - eh->e_phoff < (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr))
+		return fail(err, errlen, "bad program header count %u", (unsigned)eh->e_phnum);
+	if (eh->e_phoff >= size || size - eh->e_phoff < (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr))
 		return fail(err, errlen, "program headers outside the file (truncated?)");
 	if (eh->e_phoff % 8 != 0)
 		return fail(err, errlen, "misaligned program headers");
@@ -70,8 +65,8 @@ static uint64_t seg_addr(const struct elf_segment *s, int phys)
  * or below start, so start's page is the only one they can share with it, and
  * every earlier segment touching that page (not just the last) counts.
  */
-static int check_order(const struct elf_info *out, uint64_t start, uint32_t prot,
-		       int phys, char *err, size_t errlen)
+static int check_order(const struct elf_info *out, uint64_t start, uint32_t prot, int phys,
+                       char *err, size_t errlen)
 {
 	const struct elf_segment *prev;
 	unsigned i;
@@ -81,9 +76,8 @@ static int check_order(const struct elf_info *out, uint64_t start, uint32_t prot
 	prev = &out->segments[out->nsegments - 1];
 	if (start < seg_addr(prev, phys) + prev->memsz)
 		return fail(err, errlen, "segments at %s%#llx and %#llx overlap or are unsorted",
-			    phys ? "physical " : "",
-			    (unsigned long long)seg_addr(prev, phys),
-			    (unsigned long long)start);
+		            phys ? "physical " : "", (unsigned long long)seg_addr(prev, phys),
+		            (unsigned long long)start);
 	for (i = 0; i < out->nsegments; i++) {
 		const struct elf_segment *s = &out->segments[i];
 
@@ -91,33 +85,35 @@ static int check_order(const struct elf_info *out, uint64_t start, uint32_t prot
 			prot |= s->prot;
 	}
 	if ((prot & (ELF_PROT_W | ELF_PROT_X)) == (ELF_PROT_W | ELF_PROT_X))
-		return fail(err, errlen, "segments at %s%#llx and %#llx share a page that would be writable and executable",
-			    phys ? "physical " : "",
-			    (unsigned long long)seg_addr(prev, phys),
-			    (unsigned long long)start);
+		return fail(err, errlen,
+		            "segments at %s%#llx and %#llx share a page that would be writable and "
+		            "executable",
+		            phys ? "physical " : "", (unsigned long long)seg_addr(prev, phys),
+		            (unsigned long long)start);
 	return 0;
 }
 
 /* Validate one PT_LOAD and append it to out; `ph` already lies in the file. */
-static int add_segment(const Elf64_Phdr *ph, size_t size, enum elf_kind kind,
-		       uint64_t limit, struct elf_info *out, char *err, size_t errlen)
+static int add_segment(const Elf64_Phdr *ph, size_t size, enum elf_kind kind, uint64_t limit,
+                       struct elf_info *out, char *err, size_t errlen)
 {
 	struct elf_segment *seg;
 	uint64_t addr = kind == ELF_KIND_KERNEL ? ph->p_paddr : ph->p_vaddr;
 
 	if (ph->p_filesz > ph->p_memsz)
 		return fail(err, errlen, "segment at %#llx: file size exceeds memory size",
-			    (unsigned long long)ph->p_vaddr);
+		            (unsigned long long)ph->p_vaddr);
 	if (ph->p_offset > size || size - ph->p_offset < ph->p_filesz)
 		return fail(err, errlen, "segment at %#llx extends past the end of the file",
-			    (unsigned long long)ph->p_vaddr);
+		            (unsigned long long)ph->p_vaddr);
 	if (ph->p_memsz > limit || addr > limit - ph->p_memsz ||
 	    ph->p_vaddr + ph->p_memsz < ph->p_vaddr)
-		return fail(err, errlen, "segment at %#llx (%llu bytes) is too large or out of range",
-			    (unsigned long long)ph->p_vaddr, (unsigned long long)ph->p_memsz);
+		return fail(err, errlen,
+		            "segment at %#llx (%llu bytes) is too large or out of range",
+		            (unsigned long long)ph->p_vaddr, (unsigned long long)ph->p_memsz);
 	if ((ph->p_flags & (PF_W | PF_X)) == (PF_W | PF_X))
 		return fail(err, errlen, "segment at %#llx is writable and executable (W^X)",
-			    (unsigned long long)ph->p_vaddr);
+		            (unsigned long long)ph->p_vaddr);
 	if (out->nsegments == ELF_SEGMENTS_MAX)
 		return fail(err, errlen, "more than %d loadable segments", ELF_SEGMENTS_MAX);
 	if (check_order(out, ph->p_vaddr, prot_of(ph->p_flags), 0, err, errlen) < 0)
@@ -138,7 +134,7 @@ static int add_segment(const Elf64_Phdr *ph, size_t size, enum elf_kind kind,
 
 /* Where the program headers are mapped: PT_PHDR, or the PT_LOAD holding them. */
 static uint64_t find_phdr_vaddr(const Elf64_Ehdr *eh, const Elf64_Phdr *phdrs,
-				const struct elf_info *out)
+                                const struct elf_info *out)
 {
 	uint64_t len = (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr);
 	unsigned i;
@@ -156,8 +152,8 @@ static uint64_t find_phdr_vaddr(const Elf64_Ehdr *eh, const Elf64_Phdr *phdrs,
 	return 0;
 }
 
-int elf_parse(const void *image, size_t size, enum elf_kind kind,
-	      uint64_t limit, struct elf_info *out, char *err, size_t errlen)
+int elf_parse(const void *image, size_t size, enum elf_kind kind, uint64_t limit,
+              struct elf_info *out, char *err, size_t errlen)
 {
 	const Elf64_Ehdr *eh = image;
 	const Elf64_Phdr *phdrs;
@@ -176,7 +172,9 @@ int elf_parse(const void *image, size_t size, enum elf_kind kind,
 		const Elf64_Phdr *ph = &phdrs[i];
 
 		if (ph->p_type == PT_INTERP)
-			return fail(err, errlen, "dynamically linked (has an interpreter); only static programs run");
+			return fail(err, errlen,
+			            "dynamically linked (has an interpreter); only static programs "
+			            "run");
 		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
 			continue;
 		if (add_segment(ph, size, kind, limit, out, err, errlen) < 0)
@@ -192,15 +190,16 @@ int elf_parse(const void *image, size_t size, enum elf_kind kind,
 	/* Segments are sorted and do not wrap, so the last one ends highest. */
 	end = out->segments[out->nsegments - 1].vaddr + out->segments[out->nsegments - 1].memsz;
 	if (end > UINT64_MAX - PAGE_MASK)
-		return fail(err, errlen, "image ends at %#llx, in the last page of the address space",
-			    (unsigned long long)end);
+		return fail(err, errlen,
+		            "image ends at %#llx, in the last page of the address space",
+		            (unsigned long long)end);
 	out->hi = (end + PAGE_MASK) & ~PAGE_MASK;
 	if (kind == ELF_KIND_PROGRAM && eh->e_type == ET_EXEC && out->lo < USER_MIN)
 		return fail(err, errlen, "segment at %#llx is below the lowest user address %#llx",
-			    (unsigned long long)out->lo, USER_MIN);
+		            (unsigned long long)out->lo, USER_MIN);
 	if (kind == ELF_KIND_PROGRAM && out->hi > limit)
 		return fail(err, errlen, "image ends at %#llx, above the user limit",
-			    (unsigned long long)out->hi);
+		            (unsigned long long)out->hi);
 
 	for (i = 0; i < out->nsegments; i++) {
 		const struct elf_segment *s = &out->segments[i];
@@ -211,7 +210,7 @@ int elf_parse(const void *image, size_t size, enum elf_kind kind,
 	}
 	if (!entry_ok)
 		return fail(err, errlen, "entry point %#llx is not in an executable segment",
-			    (unsigned long long)eh->e_entry);
+		            (unsigned long long)eh->e_entry);
 	out->phdr_vaddr = find_phdr_vaddr(eh, phdrs, out);
 	return 0;
 }

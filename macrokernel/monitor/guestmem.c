@@ -7,8 +7,7 @@
 
 #define PAGE 4096ull
 
-int gva_translate(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, bool write,
-		  uint64_t *gpa)
+int gva_translate(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, bool write, uint64_t *gpa)
 {
 	uint64_t table = cr3 & PTE_ADDR;
 	int level;
@@ -38,8 +37,8 @@ int gva_translate(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, bool wri
 	return gpa_ptr(mem, *gpa, 1) ? 0 : -EFAULT;
 }
 
-int gva_iovec(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, uint64_t len,
-	      bool write, struct iovec *iov, int *niov, int max)
+int gva_iovec(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, uint64_t len, bool write,
+              struct iovec *iov, int *niov, int max)
 {
 	if (gva + len < gva)
 		return -EFAULT;
@@ -54,8 +53,8 @@ int gva_iovec(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, uint64_t len
 			return rc;
 		if (!gpa_ptr(mem, gpa, chunk))
 			return -EFAULT;
-		if (*niov > 0 &&
-		    (uint8_t *)iov[*niov - 1].iov_base + iov[*niov - 1].iov_len == mem->base + gpa) {
+		if (*niov > 0 && (uint8_t *)iov[*niov - 1].iov_base + iov[*niov - 1].iov_len ==
+		                         mem->base + gpa) {
 			iov[*niov - 1].iov_len += chunk; /* physically contiguous */
 		} else {
 			if (*niov == max)

@@ -14,7 +14,7 @@
 #include <monitor/vm.h>
 
 #define HOST_IOV_MAX 1024
-#define PAGE 4096ull
+#define PAGE         4096ull
 
 /*
  * Each handler gets its argument struct, already checked to lie in RAM, and
@@ -51,8 +51,8 @@ static int hc_log_common(struct vm *vm, void *args, bool panic)
 
 	memcpy(&a, args, sizeof(a));
 	if (a.len > NANVIX_HC_LOG_MAX || !(buf = gpa_ptr(&vm->mem, a.buf, a.len))) {
-		vm_error("guest error: bad kernel log buffer %#llx+%llu",
-			 (unsigned long long)a.buf, (unsigned long long)a.len);
+		vm_error("guest error: bad kernel log buffer %#llx+%llu", (unsigned long long)a.buf,
+		         (unsigned long long)a.len);
 		return stop(vm, NANVIXD_EXIT_GUEST);
 	}
 	n = write(vm->log_fd, buf, a.len);
@@ -128,8 +128,7 @@ static int64_t do_writev(struct vm *vm, const struct nanvix_hc_writev *a)
 			return -EFAULT;
 		if (v.len > SSIZE_MAX)
 			return -EINVAL;
-		rc = gva_iovec(&vm->mem, a->cr3, v.base, v.len, false, host, &niov,
-			       HOST_IOV_MAX);
+		rc = gva_iovec(&vm->mem, a->cr3, v.base, v.len, false, host, &niov, HOST_IOV_MAX);
 		if (rc == -E2BIG)
 			break; /* a short write, as Linux may do */
 		if (rc < 0)
@@ -193,8 +192,8 @@ static int hc_frames_scrub(struct vm *vm, void *args)
 	for (i = 0; i < a.count; i++) {
 		uint64_t frame = (uint64_t)pfns[i] * PAGE;
 
-		if (pfns[i] >= npages ||
-		    (frame < a.pfns + (uint64_t)a.count * sizeof(uint32_t) && frame + PAGE > a.pfns)) {
+		if (pfns[i] >= npages || (frame < a.pfns + (uint64_t)a.count * sizeof(uint32_t) &&
+		                          frame + PAGE > a.pfns)) {
 			a.ret = -EINVAL;
 			goto out;
 		}
@@ -206,14 +205,13 @@ static int hc_frames_scrub(struct vm *vm, void *args)
 		for (run = 1; i + run < a.count && pfns[i + run] == first + run; run++)
 			;
 		if (madvise(vm->mem.base + (uint64_t)first * PAGE, (uint64_t)run * PAGE,
-			    MADV_DONTNEED) < 0) {
+		            MADV_DONTNEED) < 0) {
 			/* Cannot drop: zero by hand so the guest's invariant holds. */
 			memset(vm->mem.base + (uint64_t)first * PAGE, 0, (uint64_t)run * PAGE);
 		}
 	}
 out:
-	memcpy((char *)args + offsetof(struct nanvix_hc_frames_scrub, ret), &a.ret,
-	       sizeof(a.ret));
+	memcpy((char *)args + offsetof(struct nanvix_hc_frames_scrub, ret), &a.ret, sizeof(a.ret));
 	return 0;
 }
 
@@ -295,7 +293,7 @@ static int hc_timer(struct vm *vm, void *args)
 	return 0;
 }
 
-#define HC(port, fn, type) [(port) - NANVIX_HC_PORT_BASE] = { fn, sizeof(type) }
+#define HC(port, fn, type) [(port)-NANVIX_HC_PORT_BASE] = { fn, sizeof(type) }
 
 static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
 	HC(NANVIX_HC_EXIT, hc_exit, struct nanvix_hc_exit),
@@ -322,8 +320,8 @@ int vm_hypercall(struct vm *vm, uint16_t port, uint32_t arg)
 	hc = &hypercalls[port - NANVIX_HC_PORT_BASE];
 	args = gpa_ptr(&vm->mem, arg, hc->size);
 	if (!args || (arg & 7)) {
-		vm_error("guest error: hypercall %#x with bad argument address %#x",
-			 (unsigned)port, (unsigned)arg);
+		vm_error("guest error: hypercall %#x with bad argument address %#x", (unsigned)port,
+		         (unsigned)arg);
 		return stop(vm, NANVIXD_EXIT_GUEST);
 	}
 	return hc->handle(vm, args);

@@ -20,37 +20,37 @@
 #include <monitor/vm.h>
 
 #define NANVIXD_VERSION "0.1.0"
-#define MEM_DEFAULT (16ull << 20)
-#define MEM_MAX (64ull << 30)
-#define ENV_MAX 256
+#define MEM_DEFAULT     (16ull << 20)
+#define MEM_MAX         (64ull << 30)
+#define ENV_MAX         256
 
 static const char usage_text[] =
-	"usage: nanvixd [OPTIONS] -- PROGRAM.elf [ARGS...]\n"
-	"\n"
-	"Run a static x86-64 ELF program (musl, or newlib with ulib) in a\n"
-	"device-less KVM micro-VM on the Nanvix microkernel.  The program's\n"
-	"stdout and stderr are nanvixd's; its exit status is nanvixd's.\n"
-	"\n"
-	"options:\n"
-	"  -m, --memory SIZE       guest RAM, e.g. 16M, 1G (default 16M)\n"
-	"      --stack SIZE        user stack size (default 256K)\n"
-	"      --timeout SECONDS   kill the VM after this wall-clock time\n"
-	"  -e, --env KEY=VALUE     add to the program's environment (repeatable;\n"
-	"                          the environment is otherwise empty)\n"
-	"      --console-file PATH send the guest's console output to PATH\n"
-	"      --kernel PATH       microkernel image (default: kernel.elf beside\n"
-	"                          nanvixd)\n"
-	"      --stats             print VM exit and guest trap counts at the end\n"
-	"      --strace            print each system call of the program, with\n"
-	"                          arguments and result, to stderr (like strace)\n"
-	"  -h, --help              show this help\n"
-	"      --version           show the version\n"
-	"\n"
-	"exit status: the program's (128+N when killed by signal N), or\n"
-	"  120 no usable /dev/kvm      124 --timeout expired\n"
-	"  121 guest memory too small  125 bad command line\n"
-	"  122 the VM failed           126 kernel or program not loadable\n"
-	"  123 host-side error         127 kernel or program not found\n";
+        "usage: nanvixd [OPTIONS] -- PROGRAM.elf [ARGS...]\n"
+        "\n"
+        "Run a static x86-64 ELF program (musl, or newlib with ulib) in a\n"
+        "device-less KVM micro-VM on the Nanvix microkernel.  The program's\n"
+        "stdout and stderr are nanvixd's; its exit status is nanvixd's.\n"
+        "\n"
+        "options:\n"
+        "  -m, --memory SIZE       guest RAM, e.g. 16M, 1G (default 16M)\n"
+        "      --stack SIZE        user stack size (default 256K)\n"
+        "      --timeout SECONDS   kill the VM after this wall-clock time\n"
+        "  -e, --env KEY=VALUE     add to the program's environment (repeatable;\n"
+        "                          the environment is otherwise empty)\n"
+        "      --console-file PATH send the guest's console output to PATH\n"
+        "      --kernel PATH       microkernel image (default: kernel.elf beside\n"
+        "                          nanvixd)\n"
+        "      --stats             print VM exit and guest trap counts at the end\n"
+        "      --strace            print each system call of the program, with\n"
+        "                          arguments and result, to stderr (like strace)\n"
+        "  -h, --help              show this help\n"
+        "      --version           show the version\n"
+        "\n"
+        "exit status: the program's (128+N when killed by signal N), or\n"
+        "  120 no usable /dev/kvm      124 --timeout expired\n"
+        "  121 guest memory too small  125 bad command line\n"
+        "  122 the VM failed           126 kernel or program not loadable\n"
+        "  123 host-side error         127 kernel or program not found\n";
 
 struct options {
 	uint64_t mem;
@@ -89,9 +89,21 @@ static uint64_t parse_size(const char *s)
 	if (errno || end == s || s[0] == '-')
 		return 0;
 	switch (*end) {
-	case 'k': case 'K': mult = 1ull << 10; end++; break;
-	case 'm': case 'M': mult = 1ull << 20; end++; break;
-	case 'g': case 'G': mult = 1ull << 30; end++; break;
+	case 'k':
+	case 'K':
+		mult = 1ull << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1ull << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1ull << 30;
+		end++;
+		break;
 	case '\0': break;
 	default: return 0;
 	}
@@ -104,7 +116,15 @@ static uint64_t parse_size(const char *s)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_TIMEOUT = 256, OPT_CONSOLE, OPT_KERNEL, OPT_VERSION, OPT_STATS, OPT_STACK, OPT_STRACE };
+	enum {
+		OPT_TIMEOUT = 256,
+		OPT_CONSOLE,
+		OPT_KERNEL,
+		OPT_VERSION,
+		OPT_STATS,
+		OPT_STACK,
+		OPT_STRACE
+	};
 	static const struct option longopts[] = {
 		{ "memory", required_argument, NULL, 'm' },
 		{ "env", required_argument, NULL, 'e' },
@@ -130,7 +150,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'm':
 			o->mem = parse_size(optarg);
 			if (o->mem == 0 || o->mem > MEM_MAX)
-				return usage_error("invalid memory size '%s' (e.g. 16M, 1G; at most 64G)", optarg);
+				return usage_error(
+				        "invalid memory size '%s' (e.g. 16M, 1G; at most 64G)",
+				        optarg);
 			o->mem = (o->mem + 4095) & ~4095ull;
 			break;
 		case OPT_STACK:
@@ -141,7 +163,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'e':
 			if (!strchr(optarg, '=') || optarg[0] == '=')
-				return usage_error("invalid environment entry '%s' (need KEY=VALUE)", optarg);
+				return usage_error(
+				        "invalid environment entry '%s' (need KEY=VALUE)", optarg);
 			if (o->envc == ENV_MAX)
 				return usage_error("too many -e options (at most %s)", "256");
 			o->env[o->envc++] = optarg;
@@ -150,32 +173,24 @@ static int parse_options(int argc, char **argv, struct options *o)
 			errno = 0;
 			o->timeout = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !(o->timeout > 0) || o->timeout > 1e7)
-				return usage_error("invalid timeout '%s' (positive seconds)", optarg);
+				return usage_error("invalid timeout '%s' (positive seconds)",
+				                   optarg);
 			break;
-		case OPT_CONSOLE:
-			o->console_file = optarg;
-			break;
-		case OPT_KERNEL:
-			o->kernel = optarg;
-			break;
-		case OPT_STATS:
-			o->stats = 1;
-			break;
-		case OPT_STRACE:
-			o->strace = 1;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			exit(0);
+		case OPT_CONSOLE: o->console_file = optarg; break;
+		case OPT_KERNEL: o->kernel = optarg; break;
+		case OPT_STATS: o->stats = 1; break;
+		case OPT_STRACE: o->strace = 1; break;
+		case 'h': fputs(usage_text, stdout); exit(0);
 		case OPT_VERSION:
 			printf("nanvixd %s (boot ABI %d)\n", NANVIXD_VERSION, NANVIX_ABI_VERSION);
 			exit(0);
-		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
-		return usage_error("%s", "no program given (usage: nanvixd [OPTIONS] -- PROGRAM.elf [ARGS...])");
+		return usage_error(
+		        "%s",
+		        "no program given (usage: nanvixd [OPTIONS] -- PROGRAM.elf [ARGS...])");
 	o->argv = argv + optind;
 	o->argc = argc - optind;
 	return 0;
@@ -190,7 +205,8 @@ static int map_file(const char *what, const char *path, const void **data, size_
 
 	if (fd < 0) {
 		vm_error("cannot open %s '%s': %s", what, path, strerror(errno));
-		return errno == ENOENT || errno == ENOTDIR ? NANVIXD_EXIT_NOTFOUND : NANVIXD_EXIT_BADELF;
+		return errno == ENOENT || errno == ENOTDIR ? NANVIXD_EXIT_NOTFOUND
+		                                           : NANVIXD_EXIT_BADELF;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		vm_error("%s '%s' is not a regular file", what, path);
@@ -285,7 +301,7 @@ static int run(struct options *o)
 	vm.timed_out = &timed_out;
 
 	rc = map_file("kernel", o->kernel ? o->kernel : default_kernel(kpath, sizeof(kpath)),
-		      &kernel, &kernel_size);
+	              &kernel, &kernel_size);
 	if (rc)
 		goto out;
 	rc = map_file("program", o->argv[0], &program, &program_size);
@@ -294,7 +310,8 @@ static int run(struct options *o)
 	if (o->console_file) {
 		console = open(o->console_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (console < 0) {
-			vm_error("cannot open console file '%s': %s", o->console_file, strerror(errno));
+			vm_error("cannot open console file '%s': %s", o->console_file,
+			         strerror(errno));
 			rc = NANVIXD_EXIT_USAGE;
 			goto out;
 		}
@@ -327,7 +344,7 @@ static int run(struct options *o)
 		goto out;
 	}
 	rc = vm_setup_cpu(&vm, entry.cr3, entry.rip, entry.rsp, entry.bootinfo, entry.lstar,
-			  &fsgsbase);
+	                  &fsgsbase);
 	if (rc)
 		goto out;
 	if (fsgsbase)
@@ -353,11 +370,12 @@ static int run(struct options *o)
 		vm_error("timeout: %s stopped after %g s", cfg.name, o->timeout);
 	if (o->stats)
 		fprintf(stderr,
-			"nanvixd: stats: exits=%llu traps=%llu syscalls=%llu enosys=%llu frames_free=%llu frames_total=%llu\n",
-			(unsigned long long)vm.nexits, (unsigned long long)vm.stats.traps,
-			(unsigned long long)vm.stats.syscalls, (unsigned long long)vm.stats.enosys,
-			(unsigned long long)vm.stats.frames_free,
-			(unsigned long long)vm.stats.frames_total);
+		        "nanvixd: stats: exits=%llu traps=%llu syscalls=%llu enosys=%llu "
+		        "frames_free=%llu frames_total=%llu\n",
+		        (unsigned long long)vm.nexits, (unsigned long long)vm.stats.traps,
+		        (unsigned long long)vm.stats.syscalls, (unsigned long long)vm.stats.enosys,
+		        (unsigned long long)vm.stats.frames_free,
+		        (unsigned long long)vm.stats.frames_total);
 out:
 	vm_destroy(&vm);
 	if (console >= 0)

@@ -36,7 +36,7 @@ struct desc {
 	bool hexret; /* result is an address */
 };
 
-#define D(nr, nm, n, ...) [nr] = { nm, n, { __VA_ARGS__ }, false }
+#define D(nr, nm, n, ...)  [nr] = { nm, n, { __VA_ARGS__ }, false }
 #define DH(nr, nm, n, ...) [nr] = { nm, n, { __VA_ARGS__ }, true }
 
 static const struct desc calls[] = {
@@ -160,7 +160,7 @@ static void put_bytes(struct out *o, const unsigned char *b, size_t len, bool mo
 
 /* A user buffer of `len` bytes (shown up to STR_MAX), or its address. */
 static void put_buf(struct out *o, const struct vm_mem *mem, uint64_t cr3, uint64_t va,
-		    uint64_t len)
+                    uint64_t len)
 {
 	unsigned char tmp[STR_MAX];
 	size_t show = len < STR_MAX ? len : STR_MAX;
@@ -188,7 +188,7 @@ static void put_str(struct out *o, const struct vm_mem *mem, uint64_t cr3, uint6
 
 /* Flag words: known names joined by |, the rest in hex. */
 static void put_flags(struct out *o, uint64_t v, const char *const *names, const uint64_t *bits,
-		      size_t count, const char *zero)
+                      size_t count, const char *zero)
 {
 	bool first = true;
 	size_t i;
@@ -208,45 +208,33 @@ static void put_flags(struct out *o, uint64_t v, const char *const *names, const
 }
 
 static void put_arg(struct out *o, const struct vm_mem *mem, const struct nanvix_hc_strace *t,
-		    int i, enum kind k)
+                    int i, enum kind k)
 {
 	static const char *const prot_names[] = { "PROT_READ", "PROT_WRITE", "PROT_EXEC" };
 	static const uint64_t prot_bits[] = { 1, 2, 4 };
-	static const char *const map_names[] = { "MAP_SHARED", "MAP_PRIVATE", "MAP_FIXED",
-						 "MAP_ANONYMOUS", "MAP_NORESERVE",
-						 "MAP_FIXED_NOREPLACE" };
+	static const char *const map_names[] = { "MAP_SHARED",    "MAP_PRIVATE",
+		                                 "MAP_FIXED",     "MAP_ANONYMOUS",
+		                                 "MAP_NORESERVE", "MAP_FIXED_NOREPLACE" };
 	static const uint64_t map_bits[] = { 0x1, 0x2, 0x10, 0x20, 0x4000, 0x100000 };
-	static const char *const clocks[] = { "CLOCK_REALTIME", "CLOCK_MONOTONIC",
-					      "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID",
-					      "CLOCK_MONOTONIC_RAW", "CLOCK_REALTIME_COARSE",
-					      "CLOCK_MONOTONIC_COARSE", "CLOCK_BOOTTIME" };
+	static const char *const clocks[] = { "CLOCK_REALTIME",           "CLOCK_MONOTONIC",
+		                              "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID",
+		                              "CLOCK_MONOTONIC_RAW",      "CLOCK_REALTIME_COARSE",
+		                              "CLOCK_MONOTONIC_COARSE",   "CLOCK_BOOTTIME" };
 	uint64_t v = t->args[i];
 
 	switch (k) {
-	case K_INT:
-		put(o, "%lld", (long long)v);
-		break;
-	case K_UINT:
-		put(o, "%llu", (unsigned long long)v);
-		break;
-	case K_STR:
-		put_str(o, mem, t->cr3, v);
-		break;
-	case K_WBUF:
-		put_buf(o, mem, t->cr3, v, i < 5 ? t->args[i + 1] : 0);
-		break;
+	case K_INT: put(o, "%lld", (long long)v); break;
+	case K_UINT: put(o, "%llu", (unsigned long long)v); break;
+	case K_STR: put_str(o, mem, t->cr3, v); break;
+	case K_WBUF: put_buf(o, mem, t->cr3, v, i < 5 ? t->args[i + 1] : 0); break;
 	case K_RBUF:
 		if (t->ret > 0 && !(t->flags & NANVIX_STRACE_NORETURN))
 			put_buf(o, mem, t->cr3, v, (uint64_t)t->ret);
 		else
 			put(o, "%#llx", (unsigned long long)v);
 		break;
-	case K_PROT:
-		put_flags(o, v, prot_names, prot_bits, 3, "PROT_NONE");
-		break;
-	case K_MAPF:
-		put_flags(o, v, map_names, map_bits, 6, "0");
-		break;
+	case K_PROT: put_flags(o, v, prot_names, prot_bits, 3, "PROT_NONE"); break;
+	case K_MAPF: put_flags(o, v, map_names, map_bits, 6, "0"); break;
 	case K_CLOCK:
 		if (v < sizeof(clocks) / sizeof(clocks[0]))
 			put(o, "%s", clocks[v]);
@@ -262,14 +250,12 @@ static void put_arg(struct out *o, const struct vm_mem *mem, const struct nanvix
 		default: put(o, "%#llx", (unsigned long long)v); break;
 		}
 		break;
-	default:
-		put(o, "%#llx", (unsigned long long)v);
-		break;
+	default: put(o, "%#llx", (unsigned long long)v); break;
 	}
 }
 
 size_t strace_format(const struct vm_mem *mem, const struct nanvix_hc_strace *t, char *buf,
-		     size_t n)
+                     size_t n)
 {
 	struct out o = { buf, n, 0 };
 	const struct desc *d = NULL;

@@ -15,27 +15,27 @@
 #include <monitor/guestmem.h>
 #include <monitor/vm.h>
 
-#define MSR_IA32_TSC 0x10
-#define MSR_STAR 0xc0000081
-#define MSR_LSTAR 0xc0000082
-#define MSR_CSTAR 0xc0000083
-#define MSR_SFMASK 0xc0000084
+#define MSR_IA32_TSC       0x10
+#define MSR_STAR           0xc0000081
+#define MSR_LSTAR          0xc0000082
+#define MSR_CSTAR          0xc0000083
+#define MSR_SFMASK         0xc0000084
 #define MSR_KERNEL_GS_BASE 0xc0000102
 
-#define CR0_PE (1u << 0)
-#define CR0_MP (1u << 1)
-#define CR0_ET (1u << 4)
-#define CR0_NE (1u << 5)
-#define CR0_WP (1u << 16)
-#define CR0_PG (1u << 31)
-#define CR4_PAE (1u << 5)
-#define CR4_OSFXSR (1u << 9)
+#define CR0_PE         (1u << 0)
+#define CR0_MP         (1u << 1)
+#define CR0_ET         (1u << 4)
+#define CR0_NE         (1u << 5)
+#define CR0_WP         (1u << 16)
+#define CR0_PG         (1u << 31)
+#define CR4_PAE        (1u << 5)
+#define CR4_OSFXSR     (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
-#define CR4_FSGSBASE (1u << 16)
-#define EFER_SCE (1u << 0)
-#define EFER_LME (1u << 8)
-#define EFER_LMA (1u << 10)
-#define EFER_NXE (1u << 11)
+#define CR4_FSGSBASE   (1u << 16)
+#define EFER_SCE       (1u << 0)
+#define EFER_LME       (1u << 8)
+#define EFER_LMA       (1u << 10)
+#define EFER_NXE       (1u << 11)
 
 /* RFLAGS bits cleared on SYSCALL: TF, IF, DF, IOPL, NT, AC. */
 #define SFMASK_BITS 0x47700ull
@@ -56,7 +56,7 @@ static void on_tick(int sig)
 int vm_timer_arm(struct vm *vm, uint64_t ns)
 {
 	struct itimerspec its = { .it_value = { (time_t)(ns / 1000000000ull),
-						 (long)(ns % 1000000000ull) } };
+		                                (long)(ns % 1000000000ull) } };
 
 	if (!vm->tick_made) {
 		struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = TICK_SIGNAL };
@@ -116,7 +116,7 @@ int vm_create(struct vm *vm, uint64_t mem_size)
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
 		vm_error("cannot open /dev/kvm: %s (is KVM available and accessible?)",
-			 strerror(errno));
+		         strerror(errno));
 		rc = NANVIXD_EXIT_NOKVM;
 		goto out_err;
 	}
@@ -134,10 +134,10 @@ int vm_create(struct vm *vm, uint64_t mem_size)
 	/* Zeroed by the host kernel, touched lazily: untouched RAM costs nothing. */
 	vm->mem.size = mem_size;
 	vm->mem.base = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (vm->mem.base == MAP_FAILED) {
-		vm_error("cannot map %llu bytes of guest memory: %s",
-			 (unsigned long long)mem_size, strerror(errno));
+		vm_error("cannot map %llu bytes of guest memory: %s", (unsigned long long)mem_size,
+		         strerror(errno));
 		goto out_err;
 	}
 	region = (struct kvm_userspace_memory_region){
@@ -233,8 +233,8 @@ static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type, int code)
 	};
 }
 
-int vm_setup_cpu(struct vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
-		 uint64_t rdi, uint64_t lstar, bool *fsgsbase)
+int vm_setup_cpu(struct vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp, uint64_t rdi,
+                 uint64_t lstar, bool *fsgsbase)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
@@ -291,8 +291,8 @@ int vm_setup_cpu(struct vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
 	memset(&msrs, 0, sizeof(msrs));
 	msrs.m.nmsrs = 5;
 	msrs.e[0] = (struct kvm_msr_entry){ .index = MSR_STAR,
-					    .data = ((uint64_t)(NANVIX_SEL_UDATA - 8) << 48) |
-						    ((uint64_t)NANVIX_SEL_KCODE << 32) };
+		                            .data = ((uint64_t)(NANVIX_SEL_UDATA - 8) << 48) |
+		                                    ((uint64_t)NANVIX_SEL_KCODE << 32) };
 	msrs.e[1] = (struct kvm_msr_entry){ .index = MSR_LSTAR, .data = lstar };
 	msrs.e[2] = (struct kvm_msr_entry){ .index = MSR_CSTAR, .data = 0 };
 	msrs.e[3] = (struct kvm_msr_entry){ .index = MSR_SFMASK, .data = SFMASK_BITS };
@@ -326,8 +326,7 @@ int vm_read_tsc(struct vm *vm, uint64_t *tsc, uint64_t *khz)
 }
 
 /* One line naming the reason and where the guest was. */
-static int guest_failed(struct vm *vm, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static int guest_failed(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int guest_failed(struct vm *vm, const char *fmt, ...)
 {
@@ -359,12 +358,13 @@ static int guest_failed(struct vm *vm, const char *fmt, ...)
 
 			if (!b)
 				break;
-			len += snprintf(bytes + len, sizeof(bytes) - len, "%s%02x", i ? " " : "", *b);
+			len += snprintf(bytes + len, sizeof(bytes) - len, "%s%02x", i ? " " : "",
+			                *b);
 		}
 	}
 	if (bytes[0])
 		vm_error("guest error: %s at rip %#llx (bytes: %s)", what,
-			 (unsigned long long)regs.rip, bytes);
+		         (unsigned long long)regs.rip, bytes);
 	else
 		vm_error("guest error: %s at rip %#llx", what, (unsigned long long)regs.rip);
 	vm->done = true;
@@ -386,8 +386,8 @@ static int handle_io(struct vm *vm)
 			return rc;
 	}
 	return guest_failed(vm, "%s of %u byte(s) to unknown port %#x",
-			    run->io.direction == KVM_EXIT_IO_OUT ? "write" : "read",
-			    (unsigned)run->io.size, (unsigned)run->io.port);
+	                    run->io.direction == KVM_EXIT_IO_OUT ? "write" : "read",
+	                    (unsigned)run->io.size, (unsigned)run->io.port);
 }
 
 int vm_run(struct vm *vm)
@@ -414,37 +414,31 @@ int vm_run(struct vm *vm)
 		}
 		vm->nexits++;
 		switch (run->exit_reason) {
-		case KVM_EXIT_IO:
-			handle_io(vm);
-			break;
-		case KVM_EXIT_HLT:
-			guest_failed(vm, "halted with nothing to run");
-			break;
+		case KVM_EXIT_IO: handle_io(vm); break;
+		case KVM_EXIT_HLT: guest_failed(vm, "halted with nothing to run"); break;
 		case KVM_EXIT_MMIO:
 			guest_failed(vm, "MMIO %s of %u bytes at guest-physical %#llx",
-				     run->mmio.is_write ? "write" : "read", (unsigned)run->mmio.len,
-				     (unsigned long long)run->mmio.phys_addr);
+			             run->mmio.is_write ? "write" : "read", (unsigned)run->mmio.len,
+			             (unsigned long long)run->mmio.phys_addr);
 			break;
-		case KVM_EXIT_SHUTDOWN:
-			guest_failed(vm, "triple fault (shutdown)");
-			break;
+		case KVM_EXIT_SHUTDOWN: guest_failed(vm, "triple fault (shutdown)"); break;
 		case KVM_EXIT_INTERNAL_ERROR:
 			guest_failed(vm, "%s (KVM internal error, suberror %u)",
-				     run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
-					     ? "instruction emulation failed"
-					     : "internal error",
-				     run->internal.suberror);
+			             run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
+			                     ? "instruction emulation failed"
+			                     : "internal error",
+			             run->internal.suberror);
 			break;
 		case KVM_EXIT_FAIL_ENTRY:
-			guest_failed(vm, "VM entry failed (reason %#llx)",
-				     (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+			guest_failed(
+			        vm, "VM entry failed (reason %#llx)",
+			        (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 			break;
 		case KVM_EXIT_INTR:
 			if (vm->timed_out && *vm->timed_out)
 				return NANVIXD_EXIT_TIMEOUT;
 			break;
-		case KVM_EXIT_IRQ_WINDOW_OPEN:
-			break; /* the loop's top injects the pending tick */
+		case KVM_EXIT_IRQ_WINDOW_OPEN: break; /* the loop's top injects the pending tick */
 		default:
 			guest_failed(vm, "unexpected exit (KVM exit reason %u)", run->exit_reason);
 			break;

@@ -36,8 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_RUNS 50
-#define DEFAULT_WARMUP 3
+#define DEFAULT_RUNS      50
+#define DEFAULT_WARMUP    3
 #define DEFAULT_TIMEOUT_S 60
 
 struct opts {
@@ -46,7 +46,7 @@ struct opts {
 	long timeout_s; /* 0: wait forever */
 	int show;       /* keep the child's stdin/stdout/stderr */
 	const char *label;
-	char **argv;    /* command to run, NULL-terminated */
+	char **argv; /* command to run, NULL-terminated */
 };
 
 /* One run's result. */
@@ -60,19 +60,19 @@ static const char *label = "benchrun";
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: benchrun [-n RUNS] [-w WARMUP] [-t SECONDS] "
-		"[--label NAME] [--show] -- CMD ARGS...\n"
-		"  -n RUNS       measured runs (default %d)\n"
-		"  -w WARMUP     unmeasured runs first (default %d)\n"
-		"  -t SECONDS    kill a run that takes longer and fail "
-		"(default %d, 0: never)\n"
-		"  --label NAME  name printed in the result line (default: "
-		"CMD's basename)\n"
-		"  --show        keep the command's stdin/stdout/stderr "
-		"(default: /dev/null)\n"
-		"prints: label=NAME runs=N median_us=X p99_us=Y min_us=Z "
-		"max_rss_kib=R\n",
-		DEFAULT_RUNS, DEFAULT_WARMUP, DEFAULT_TIMEOUT_S);
+	        "usage: benchrun [-n RUNS] [-w WARMUP] [-t SECONDS] "
+	        "[--label NAME] [--show] -- CMD ARGS...\n"
+	        "  -n RUNS       measured runs (default %d)\n"
+	        "  -w WARMUP     unmeasured runs first (default %d)\n"
+	        "  -t SECONDS    kill a run that takes longer and fail "
+	        "(default %d, 0: never)\n"
+	        "  --label NAME  name printed in the result line (default: "
+	        "CMD's basename)\n"
+	        "  --show        keep the command's stdin/stdout/stderr "
+	        "(default: /dev/null)\n"
+	        "prints: label=NAME runs=N median_us=X p99_us=Y min_us=Z "
+	        "max_rss_kib=R\n",
+	        DEFAULT_RUNS, DEFAULT_WARMUP, DEFAULT_TIMEOUT_S);
 }
 
 static void fail(const char *fmt, const char *arg)
@@ -85,8 +85,7 @@ static void fail(const char *fmt, const char *arg)
 
 static void fail_errno(const char *what)
 {
-	fprintf(stderr, "benchrun: %s: %s: %s\n", label, what,
-		strerror(errno));
+	fprintf(stderr, "benchrun: %s: %s: %s\n", label, what, strerror(errno));
 	exit(1);
 }
 
@@ -98,8 +97,7 @@ static long parse_count(const char *s, const char *what, long min)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end || v < min) {
-		fprintf(stderr, "benchrun: bad %s '%s' (want an integer >= %ld)\n",
-			what, s, min);
+		fprintf(stderr, "benchrun: bad %s '%s' (want an integer >= %ld)\n", what, s, min);
 		exit(2);
 	}
 	return v;
@@ -123,27 +121,13 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	/* '+': stop at the first non-option, so CMD's own options are left. */
 	while ((c = getopt_long(argc, argv, "+n:w:t:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'n':
-			o->runs = parse_count(optarg, "run count", 1);
-			break;
-		case 'w':
-			o->warmup = parse_count(optarg, "warm-up count", 0);
-			break;
-		case 't':
-			o->timeout_s = parse_count(optarg, "timeout", 0);
-			break;
-		case 'l':
-			o->label = optarg;
-			break;
-		case 's':
-			o->show = 1;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			exit(2);
+		case 'n': o->runs = parse_count(optarg, "run count", 1); break;
+		case 'w': o->warmup = parse_count(optarg, "warm-up count", 0); break;
+		case 't': o->timeout_s = parse_count(optarg, "timeout", 0); break;
+		case 'l': o->label = optarg; break;
+		case 's': o->show = 1; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
 		}
 	}
 	if (optind >= argc) {
@@ -154,7 +138,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 	o->argv = &argv[optind];
 	if (o->label && (!*o->label || strpbrk(o->label, " \t\n="))) {
 		fprintf(stderr, "benchrun: --label must be non-empty, without "
-				"blanks or '='\n");
+		                "blanks or '='\n");
 		exit(2);
 	}
 	if (!o->label) {
@@ -204,9 +188,8 @@ static int wait_sigchld(const sigset_t *chld, int64_t deadline_ns)
 }
 
 /* Runs the command once; fails (exits) unless it ends with status 0. */
-static struct sample run_once(const struct opts *o, const sigset_t *chld,
-			      const sigset_t *orig_mask, int devnull,
-			      const char *which)
+static struct sample run_once(const struct opts *o, const sigset_t *chld, const sigset_t *orig_mask,
+                              int devnull, const char *which)
 {
 	struct sample s;
 	struct rusage ru;
@@ -220,8 +203,8 @@ static struct sample run_once(const struct opts *o, const sigset_t *chld,
 	if (pid < 0)
 		fail_errno("fork");
 	if (pid == 0) {
-		if (!o->show && (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
-				 dup2(devnull, 2) < 0))
+		if (!o->show &&
+		    (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 || dup2(devnull, 2) < 0))
 			_exit(126);
 		sigprocmask(SIG_SETMASK, orig_mask, NULL);
 		execvp(o->argv[0], o->argv);
@@ -232,8 +215,8 @@ static struct sample run_once(const struct opts *o, const sigset_t *chld,
 	if (wait_sigchld(chld, deadline) < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		snprintf(msg, sizeof(msg), "%s: timed out after %ld s, killed",
-			 which, o->timeout_s);
+		snprintf(msg, sizeof(msg), "%s: timed out after %ld s, killed", which,
+		         o->timeout_s);
 		fail("%s", msg);
 	}
 	do {
@@ -248,25 +231,24 @@ static struct sample run_once(const struct opts *o, const sigset_t *chld,
 		return s;
 	if (WIFEXITED(status))
 		snprintf(msg, sizeof(msg), "%s: exited with status %d%s", which,
-			 WEXITSTATUS(status),
-			 WEXITSTATUS(status) == 127 ? " (could not exec?)" :
-			 WEXITSTATUS(status) == 126 ? " (could not redirect?)" :
-						      "");
+		         WEXITSTATUS(status),
+		         WEXITSTATUS(status) == 127   ? " (could not exec?)"
+		         : WEXITSTATUS(status) == 126 ? " (could not redirect?)"
+		                                      : "");
 	else if (WIFSIGNALED(status))
-		snprintf(msg, sizeof(msg), "%s: killed by signal %d (%s)",
-			 which, WTERMSIG(status), strsignal(WTERMSIG(status)));
+		snprintf(msg, sizeof(msg), "%s: killed by signal %d (%s)", which, WTERMSIG(status),
+		         strsignal(WTERMSIG(status)));
 	else
-		snprintf(msg, sizeof(msg), "%s: ended with wait status 0x%x",
-			 which, status);
-	fprintf(stderr, "benchrun: %s: %s\nbenchrun: %s: command:", label,
-		msg, label);
+		snprintf(msg, sizeof(msg), "%s: ended with wait status 0x%x", which, status);
+	fprintf(stderr, "benchrun: %s: %s\nbenchrun: %s: command:", label, msg, label);
 	for (char **a = o->argv; *a; a++)
 		fprintf(stderr, " %s", *a);
 	fputc('\n', stderr);
 	if (!o->show)
-		fprintf(stderr, "benchrun: %s: its output went to /dev/null; "
-				"rerun with --show to see it\n",
-			label);
+		fprintf(stderr,
+		        "benchrun: %s: its output went to /dev/null; "
+		        "rerun with --show to see it\n",
+		        label);
 	exit(1);
 }
 
@@ -319,8 +301,7 @@ int main(int argc, char **argv)
 		fail_errno("calloc");
 
 	for (i = 0; i < o.warmup; i++) {
-		snprintf(which, sizeof(which), "warm-up run %ld of %ld", i + 1,
-			 o.warmup);
+		snprintf(which, sizeof(which), "warm-up run %ld of %ld", i + 1, o.warmup);
 		run_once(&o, &chld, &orig_mask, devnull, which);
 	}
 	for (i = 0; i < o.runs; i++) {
@@ -342,8 +323,8 @@ int main(int argc, char **argv)
 	p99_rank = (99 * o.runs + 99) / 100;
 	printf("label=%s runs=%ld median_us=%lld p99_us=%lld min_us=%lld "
 	       "max_rss_kib=%ld\n",
-	       o.label, o.runs, ns_to_us(median), ns_to_us(wall[p99_rank - 1]),
-	       ns_to_us(wall[0]), max_rss);
+	       o.label, o.runs, ns_to_us(median), ns_to_us(wall[p99_rank - 1]), ns_to_us(wall[0]),
+	       max_rss);
 	free(wall);
 	return fflush(stdout) == 0 ? 0 : 1;
 }

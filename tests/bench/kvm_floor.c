@@ -65,7 +65,7 @@ int main(void)
 	vm = xioctl(kvm, KVM_CREATE_VM, (void *)0, "KVM_CREATE_VM");
 
 	mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	           MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (mem == MAP_FAILED)
 		die("mmap guest memory");
 	mem[GUEST_HLT_ADDR] = 0xf4; /* hlt */
@@ -76,16 +76,13 @@ int main(void)
 		.memory_size = GUEST_MEM_SIZE,
 		.userspace_addr = (uintptr_t)mem,
 	};
-	xioctl(vm, KVM_SET_USER_MEMORY_REGION, &slot,
-	       "KVM_SET_USER_MEMORY_REGION");
+	xioctl(vm, KVM_SET_USER_MEMORY_REGION, &slot, "KVM_SET_USER_MEMORY_REGION");
 
 	vcpu = xioctl(vm, KVM_CREATE_VCPU, (void *)0, "KVM_CREATE_VCPU");
-	run_size = xioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, NULL,
-			  "KVM_GET_VCPU_MMAP_SIZE");
+	run_size = xioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, NULL, "KVM_GET_VCPU_MMAP_SIZE");
 	if ((size_t)run_size < sizeof(*run))
 		die_msg("KVM_GET_VCPU_MMAP_SIZE smaller than struct kvm_run");
-	run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   vcpu, 0);
+	run = mmap(NULL, (size_t)run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
 	if (run == MAP_FAILED)
 		die("mmap kvm_run");
 
@@ -106,11 +103,10 @@ int main(void)
 			break;
 		if (run->exit_reason == KVM_EXIT_INTR)
 			continue;
-		fprintf(stderr, "kvm_floor: unexpected exit reason %u\n",
-			run->exit_reason);
+		fprintf(stderr, "kvm_floor: unexpected exit reason %u\n", run->exit_reason);
 		if (run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
 			fprintf(stderr, "kvm_floor: internal error suberror %u\n",
-				run->internal.suberror);
+			        run->internal.suberror);
 		return 1;
 	}
 	return 0;

@@ -9,15 +9,15 @@
 #include <monitor/elf.h>
 
 #define PAGE_MASK (ELF_PAGE_SIZE - 1)
-#define USER_MIN 0x10000ull
-#define WX (ELF_PROT_W | ELF_PROT_X)
+#define USER_MIN  0x10000ull
+#define WX        (ELF_PROT_W | ELF_PROT_X)
 
 /* Ascending: acceptance under one limit implies acceptance under every larger one. */
 static const uint64_t limits[] = {
-	0x4000000ull,           /* 64 MiB: a small guest's memory */
-	0x100000000ull,         /* 4 GiB */
-	0x7fffbfffe000ull,      /* about nanvixd's user limit */
-	UINT64_MAX,             /* no limit: only wrap-around stops an address */
+	0x4000000ull,      /* 64 MiB: a small guest's memory */
+	0x100000000ull,    /* 4 GiB */
+	0x7fffbfffe000ull, /* about nanvixd's user limit */
+	UINT64_MAX,        /* no limit: only wrap-around stops an address */
 };
 #define NLIMITS (sizeof(limits) / sizeof(limits[0]))
 
@@ -29,8 +29,8 @@ static void violated(enum elf_kind kind, uint64_t limit, const char *fmt, ...)
 	va_list ap;
 
 	fprintf(stderr, "fuzz_elf: invariant violated (%s image, %zu bytes, limit %#llx): ",
-		kind == ELF_KIND_KERNEL ? "kernel" : "program", cur_size,
-		(unsigned long long)limit);
+	        kind == ELF_KIND_KERNEL ? "kernel" : "program", cur_size,
+	        (unsigned long long)limit);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -38,10 +38,10 @@ static void violated(enum elf_kind kind, uint64_t limit, const char *fmt, ...)
 	abort();
 }
 
-#define CHECK(cond, ...)                                     \
-	do {                                                 \
-		if (!(cond))                                 \
-			violated(kind, limit, __VA_ARGS__);  \
+#define CHECK(cond, ...)                                    \
+	do {                                                \
+		if (!(cond))                                \
+			violated(kind, limit, __VA_ARGS__); \
 	} while (0)
 
 static uint64_t addr_of(const struct elf_segment *s, int phys)
@@ -50,8 +50,7 @@ static uint64_t addr_of(const struct elf_segment *s, int phys)
 }
 
 /* Sorted, disjoint, and no page whose segments add up to W+X, in one address space. */
-static void check_layout(const struct elf_info *info, int phys, enum elf_kind kind,
-			 uint64_t limit)
+static void check_layout(const struct elf_info *info, int phys, enum elf_kind kind, uint64_t limit)
 {
 	unsigned i, j;
 
@@ -79,8 +78,8 @@ static void check_layout(const struct elf_info *info, int phys, enum elf_kind ki
 			    (addr_of(a, phys) & ~PAGE_MASK))
 				prot |= p->prot;
 		}
-		CHECK((prot & WX) != WX, "a page of segment %u is writable and executable (%s)",
-		      i, phys ? "physical" : "virtual");
+		CHECK((prot & WX) != WX, "a page of segment %u is writable and executable (%s)", i,
+		      phys ? "physical" : "virtual");
 	}
 }
 
@@ -103,7 +102,7 @@ static void check_info(enum elf_kind kind, uint64_t limit, const struct elf_info
 	      "header fields not copied faithfully");
 	CHECK(eh.e_phentsize == sizeof(Elf64_Phdr), "accepted phentsize %u", eh.e_phentsize);
 	CHECK(eh.e_phnum > 0 && eh.e_phoff <= cur_size &&
-	      cur_size - eh.e_phoff >= (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr),
+	              cur_size - eh.e_phoff >= (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr),
 	      "accepted program headers outside the file");
 
 	for (i = 0; i < eh.e_phnum; i++) {
@@ -129,8 +128,8 @@ static void check_info(enum elf_kind kind, uint64_t limit, const struct elf_info
 		CHECK((s->prot & ~(ELF_PROT_R | ELF_PROT_W | ELF_PROT_X)) == 0,
 		      "segment %u: prot %#x", i, s->prot);
 		CHECK((s->prot & WX) != WX, "segment %u is writable and executable", i);
-		CHECK(s->memsz <= limit && addr <= limit - s->memsz,
-		      "segment %u: above the limit", i);
+		CHECK(s->memsz <= limit && addr <= limit - s->memsz, "segment %u: above the limit",
+		      i);
 		CHECK(s->vaddr + s->memsz > s->vaddr, "segment %u: vaddr wraps", i);
 		if ((s->prot & ELF_PROT_X) && info->entry >= s->vaddr &&
 		    info->entry - s->vaddr < s->memsz)
@@ -142,8 +141,7 @@ static void check_info(enum elf_kind kind, uint64_t limit, const struct elf_info
 	if (kind == ELF_KIND_KERNEL)
 		check_layout(info, 1, kind, limit);
 
-	end = info->segments[info->nsegments - 1].vaddr +
-	      info->segments[info->nsegments - 1].memsz;
+	end = info->segments[info->nsegments - 1].vaddr + info->segments[info->nsegments - 1].memsz;
 	CHECK(info->lo == (info->segments[0].vaddr & ~PAGE_MASK), "lo is wrong");
 	CHECK((info->hi & PAGE_MASK) == 0 && info->hi >= end && info->hi - end < ELF_PAGE_SIZE,
 	      "hi %#llx does not round up the end %#llx", (unsigned long long)info->hi,

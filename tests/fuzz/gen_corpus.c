@@ -5,7 +5,7 @@
 
 #include "monitor/elf_builder.h"
 
-#define BASE 0x400000ull
+#define BASE   0x400000ull
 #define KVBASE 0xffffffff80100000ull
 #define KPBASE 0x100000ull
 

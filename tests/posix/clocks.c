@@ -15,7 +15,8 @@ int main(void)
 	t = time(NULL);
 	printf("realtime vs gettimeofday within 2 s: %s\n",
 	       tv.tv_sec - rt.tv_sec <= 2 && tv.tv_sec >= rt.tv_sec ? "yes" : "no");
-	printf("realtime vs time within 2 s: %s\n", t - rt.tv_sec <= 2 && t >= rt.tv_sec ? "yes" : "no");
+	printf("realtime vs time within 2 s: %s\n",
+	       t - rt.tv_sec <= 2 && t >= rt.tv_sec ? "yes" : "no");
 	printf("after 2024: %s\n", rt.tv_sec > 1704067200 ? "yes" : "no");
 	clock_gettime(CLOCK_MONOTONIC, &m0);
 	for (i = 0; i < 1000; i++) {
@@ -26,6 +27,7 @@ int main(void)
 	}
 	printf("monotonic went back: %d times\n", back);
 	clock_getres(CLOCK_MONOTONIC, &res);
-	printf("resolution <= 1 ms: %s\n", res.tv_sec == 0 && res.tv_nsec > 0 && res.tv_nsec <= 1000000 ? "yes" : "no");
+	printf("resolution <= 1 ms: %s\n",
+	       res.tv_sec == 0 && res.tv_nsec > 0 && res.tv_nsec <= 1000000 ? "yes" : "no");
 	return 0;
 }

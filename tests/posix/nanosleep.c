@@ -21,7 +21,8 @@ int main(void)
 	r = nanosleep(&req, NULL);
 	slept = now_us() - t0;
 	/* At least 20 ms; at most 2 s so a loaded machine does not fail the test. */
-	printf("nanosleep 20ms: %d %s\n", r, slept >= 20000 && slept < 2000000 ? "in range" : "OUT OF RANGE");
+	printf("nanosleep 20ms: %d %s\n", r,
+	       slept >= 20000 && slept < 2000000 ? "in range" : "OUT OF RANGE");
 	req.tv_sec = 0, req.tv_nsec = 0;
 	printf("nanosleep 0: %d\n", nanosleep(&req, NULL));
 	errno = 0;

@@ -20,24 +20,24 @@
 
 /* Guest virtual layout shared by both sides. */
 #define NANVIX_KERNEL_VBASE 0xffffffff80000000ull /* kernel image: phys + this */
-#define NANVIX_DMAP_BASE 0xffff800000000000ull    /* all RAM: phys + this */
+#define NANVIX_DMAP_BASE    0xffff800000000000ull /* all RAM: phys + this */
 #define NANVIX_KERNEL_PBASE 0x100000ull           /* kernel load address */
-#define NANVIX_USER_TOP 0x00007ffffffff000ull     /* first non-user address */
-#define NANVIX_USER_MIN 0x10000ull                /* lowest mappable user page */
-#define NANVIX_PIE_BASE 0x400000ull               /* load base of static-PIE */
+#define NANVIX_USER_TOP     0x00007ffffffff000ull /* first non-user address */
+#define NANVIX_USER_MIN     0x10000ull            /* lowest mappable user page */
+#define NANVIX_PIE_BASE     0x400000ull           /* load base of static-PIE */
 
 /* Fixed guest-physical pages below the kernel image. */
 #define NANVIX_BOOTINFO_PADDR 0x1000ull
-#define NANVIX_GDT_PADDR 0x2000ull /* GDT, then the TSS at +0x80 */
-#define NANVIX_TSS_OFFSET 0x80u
-#define NANVIX_IDT_PADDR 0x3000ull
+#define NANVIX_GDT_PADDR      0x2000ull /* GDT, then the TSS at +0x80 */
+#define NANVIX_TSS_OFFSET     0x80u
+#define NANVIX_IDT_PADDR      0x3000ull
 
 /* Selectors of the GDT nanvixd builds (and the PVH backend rebuilds). */
 #define NANVIX_SEL_KCODE 0x08
 #define NANVIX_SEL_KDATA 0x10
 #define NANVIX_SEL_UDATA 0x1b /* 0x18 | RPL 3; STAR layout: udata before ucode */
 #define NANVIX_SEL_UCODE 0x23 /* 0x20 | RPL 3 */
-#define NANVIX_SEL_TSS 0x28
+#define NANVIX_SEL_TSS   0x28
 
 #define NANVIX_MEMRANGES_MAX 4
 
@@ -51,7 +51,7 @@ struct nanvix_memrange {
 
 /* Flags. */
 #define NANVIX_BOOT_FSGSBASE (1u << 0) /* CR4.FSGSBASE is set */
-#define NANVIX_BOOT_STRACE (1u << 1)   /* report every system call (NANVIX_HC_STRACE) */
+#define NANVIX_BOOT_STRACE   (1u << 1) /* report every system call (NANVIX_HC_STRACE) */
 
 /* One loaded user segment, as mapped by the host. */
 #define NANVIX_SEGMENTS_MAX 8

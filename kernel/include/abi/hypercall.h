@@ -17,7 +17,7 @@
 
 #define NANVIX_ABI_VERSION 2
 
-#define NANVIX_HC_PORT_BASE 0x500
+#define NANVIX_HC_PORT_BASE  0x500
 #define NANVIX_HC_PORT_COUNT 16
 
 enum nanvix_hc {
@@ -32,17 +32,17 @@ enum nanvix_hc {
 	NANVIX_HC_RANDOM = 0x508,       /* struct nanvix_hc_random */
 	NANVIX_HC_SLEEP = 0x509,        /* struct nanvix_hc_sleep */
 	NANVIX_HC_TIMER = 0x50a,        /* struct nanvix_hc_timer */
-	/* 0x50b..0x50f reserved: ring doorbells, snapshot point. */
+	                                /* 0x50b..0x50f reserved: ring doorbells, snapshot point. */
 };
 
 /* Statistics the kernel reports when the VM ends (written by the guest). */
 struct nanvix_kstats {
-	uint64_t traps;         /* entries into ring 0 (syscalls + faults) */
-	uint64_t syscalls;      /* system calls served */
-	uint64_t enosys;        /* system calls answered ENOSYS */
-	uint64_t frames_free;   /* physical frames free at exit */
-	uint64_t frames_total;  /* physical frames the kernel managed */
-	uint64_t last_enosys;   /* number of the last unknown call, or ~0 */
+	uint64_t traps;        /* entries into ring 0 (syscalls + faults) */
+	uint64_t syscalls;     /* system calls served */
+	uint64_t enosys;       /* system calls answered ENOSYS */
+	uint64_t frames_free;  /* physical frames free at exit */
+	uint64_t frames_total; /* physical frames the kernel managed */
+	uint64_t last_enosys;  /* number of the last unknown call, or ~0 */
 };
 
 /*

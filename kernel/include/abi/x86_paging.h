@@ -4,12 +4,12 @@
 
 /* C99, self-contained. */
 
-#define PTE_P 0x1ull                   /* present */
-#define PTE_W 0x2ull                   /* writable */
-#define PTE_U 0x4ull                   /* user-accessible */
-#define PTE_PS 0x80ull                 /* large page (PD, PDPT levels) */
-#define PTE_G 0x100ull                 /* global */
-#define PTE_NX (1ull << 63)            /* no execute */
+#define PTE_P    0x1ull                /* present */
+#define PTE_W    0x2ull                /* writable */
+#define PTE_U    0x4ull                /* user-accessible */
+#define PTE_PS   0x80ull               /* large page (PD, PDPT levels) */
+#define PTE_G    0x100ull              /* global */
+#define PTE_NX   (1ull << 63)          /* no execute */
 #define PTE_ADDR 0x000ffffffffff000ull /* frame address bits */
 
 #endif /* NANVIX_ABI_X86_PAGING_H */

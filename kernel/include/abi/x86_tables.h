@@ -14,7 +14,7 @@
 #include <abi/kernel_header.h>
 
 #define X86_GDT_ENTRIES 7 /* null, kcode, kdata, udata, ucode, TSS (2 slots) */
-#define X86_TSS_SIZE 0x68
+#define X86_TSS_SIZE    0x68
 #define X86_IDT_ENTRIES 256
 
 /*
@@ -22,9 +22,8 @@
  * is `tss_va`, and which must be zero) and idt[2 * X86_IDT_ENTRIES] (zero)
  * from the kernel header `kh`.  RSP0 of the TSS is `rsp0`.
  */
-static inline void x86_tables_build(uint64_t *gdt, uint8_t *tss, uint64_t tss_va,
-				    uint64_t *idt, const struct nanvix_kernel_header *kh,
-				    uint64_t rsp0)
+static inline void x86_tables_build(uint64_t *gdt, uint8_t *tss, uint64_t tss_va, uint64_t *idt,
+                                    const struct nanvix_kernel_header *kh, uint64_t rsp0)
 {
 	unsigned v, i;
 
@@ -34,7 +33,7 @@ static inline void x86_tables_build(uint64_t *gdt, uint8_t *tss, uint64_t tss_va
 	gdt[3] = 0x00cff2000000ffffull; /* user data, DPL 3 */
 	gdt[4] = 0x00affa000000ffffull; /* user code, 64-bit, DPL 3 */
 	gdt[5] = (X86_TSS_SIZE - 1) | ((tss_va & 0xffffff) << 16) | (0x89ull << 40) |
-		 (((tss_va >> 24) & 0xff) << 56); /* available 64-bit TSS */
+	         (((tss_va >> 24) & 0xff) << 56); /* available 64-bit TSS */
 	gdt[6] = tss_va >> 32;
 
 	/* 64-bit TSS: RSP0 at +4, IST1 at +36, I/O map base at +102 (none). */
@@ -53,7 +52,7 @@ static inline void x86_tables_build(uint64_t *gdt, uint8_t *tss, uint64_t tss_va
 			continue;
 		/* Interrupt gate (type 0xe, present). */
 		idt[2 * v] = (h & 0xffff) | ((uint64_t)NANVIX_SEL_KCODE << 16) | (ist << 32) |
-			     ((0x8eull | (dpl << 5)) << 40) | (((h >> 16) & 0xffff) << 48);
+		             ((0x8eull | (dpl << 5)) << 40) | (((h >> 16) & 0xffff) << 48);
 		idt[2 * v + 1] = h >> 32;
 	}
 }

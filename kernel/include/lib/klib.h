@@ -7,10 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAGE_SIZE 4096ull
-#define PAGE_MASK (PAGE_SIZE - 1)
+#define PAGE_SIZE    4096ull
+#define PAGE_MASK    (PAGE_SIZE - 1)
 #define PAGE_DOWN(x) ((uint64_t)(x) & ~PAGE_MASK)
-#define PAGE_UP(x) (((uint64_t)(x) + PAGE_MASK) & ~PAGE_MASK)
+#define PAGE_UP(x)   (((uint64_t)(x) + PAGE_MASK) & ~PAGE_MASK)
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -28,12 +28,11 @@ int ksnprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(p
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A broken kernel invariant: report and stop the VM.  Never for user input. */
-__attribute__((noreturn)) void panic(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#define kassert(c)                                                              \
-	do {                                                                    \
-		if (!(c))                                                       \
+#define kassert(c)                                                                     \
+	do {                                                                           \
+		if (!(c))                                                              \
 			panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__); \
 	} while (0)
 

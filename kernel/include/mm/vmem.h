@@ -5,7 +5,6 @@
 #include <abi/x86_paging.h>
 #include <lib/klib.h>
 
-
 /* Leaf flags for a user page with Linux PROT_* bits; W and X never both. */
 uint64_t vmem_user_flags(int prot);
 

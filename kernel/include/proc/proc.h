@@ -32,7 +32,7 @@ __attribute__((noreturn)) void proc_exit(int status);
  * after printing a one-line report made of `fmt` (may be NULL).
  */
 __attribute__((noreturn)) void proc_kill(int sig, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 /* Name of a signal ("SIGSEGV"), or "signal N" in buf. */
 const char *proc_signame(int sig, char *buf, size_t n);

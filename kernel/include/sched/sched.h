@@ -21,8 +21,8 @@ struct thread {
 	uint64_t robust_list;
 	/* Blocking: a futex key (physical address) and a deadline (monotonic ns). */
 	uint64_t wait_key;
-	uint64_t wake_at; /* 0: no deadline */
-	long wait_result; /* what the blocking call returns when woken */
+	uint64_t wake_at;    /* 0: no deadline */
+	long wait_result;    /* what the blocking call returns when woken */
 	struct thread *next; /* run-queue link */
 	uint8_t *fx;         /* 512-byte fxsave area, 16-byte aligned, in fx_buf */
 	uint8_t fx_buf[512 + 16];
@@ -39,8 +39,8 @@ void sched_init(struct proc *p, int tid);
  * caller's), and the caller's FPU state.  Runnable at once.  NULL when no
  * memory or thread slot is left.
  */
-struct thread *sched_spawn(struct proc *p, const struct trap_frame *tf, uint64_t sp,
-			   uint64_t tls, bool set_tls);
+struct thread *sched_spawn(struct proc *p, const struct trap_frame *tf, uint64_t sp, uint64_t tls,
+                           bool set_tls);
 
 /* The preemption tick arrived (trap.c): let the next runnable thread run. */
 void sched_tick(void);

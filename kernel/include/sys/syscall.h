@@ -13,6 +13,7 @@
  * dispatch table, the fast-path map and the handler prototypes all expand
  * this one list.  Handlers return the result or a negative errno.
  */
+/* clang-format off */
 #define SYSCALL_LIST(X)                                                                   \
 	X(read, FAST) X(write, FAST) X(writev, FAST) X(ioctl, FAST) X(close, FAST)      \
 	X(fstat, FAST) X(mmap, FAST) X(mprotect, FAST) X(munmap, FAST) X(brk, FAST)     \
@@ -24,8 +25,9 @@
 	X(clock_nanosleep, FAST) X(getrandom, FAST) X(sched_yield, FAST) X(umask, FAST) \
 	X(getrlimit, FAST) X(setrlimit, FAST) X(prlimit64, FAST) X(sysinfo, FAST)       \
 	X(clone, FRAME) X(futex, FAST) X(set_robust_list, FAST)
+/* clang-format on */
 
-#define SYSCALL_ARGS long a0, long a1, long a2, long a3, long a4, long a5
+#define SYSCALL_ARGS                 long a0, long a1, long a2, long a3, long a4, long a5
 #define SYSCALL_DECLARE(name, entry) long sys_##name(SYSCALL_ARGS);
 SYSCALL_LIST(SYSCALL_DECLARE)
 

@@ -26,10 +26,10 @@ struct boot_config {
 
 /* Where to enter the guest. */
 struct boot_entry {
-	uint64_t cr3;        /* physical PML4 */
-	uint64_t rip, rsp;   /* kernel entry and boot stack */
-	uint64_t bootinfo;   /* kernel-virtual address of the boot info */
-	uint64_t lstar;      /* syscall entry */
+	uint64_t cr3;               /* physical PML4 */
+	uint64_t rip, rsp;          /* kernel entry and boot stack */
+	uint64_t bootinfo;          /* kernel-virtual address of the boot info */
+	uint64_t lstar;             /* syscall entry */
 	struct nanvix_bootinfo *bi; /* host view, for late fields (clock) */
 };
 
@@ -41,7 +41,7 @@ struct boot_entry {
  * nanvixd status (NANVIXD_EXIT_BADELF, NANVIXD_EXIT_NOMEM, _USAGE) with a
  * one-line reason in err[errlen].
  */
-int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg,
-		 struct boot_entry *out, char *err, size_t errlen);
+int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_entry *out,
+                 char *err, size_t errlen);
 
 #endif /* MONITOR_BOOT_H */

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #define ELF_SEGMENTS_MAX 8
-#define ELF_PAGE_SIZE 4096ull
+#define ELF_PAGE_SIZE    4096ull
 
 /* Protection bits of a loadable segment (Linux PROT_* values). */
 #define ELF_PROT_R 0x1u
@@ -24,11 +24,11 @@ struct elf_segment {
 };
 
 struct elf_info {
-	uint16_t type;        /* ET_EXEC or ET_DYN (static-PIE) */
-	uint64_t entry;       /* unrelocated entry point */
-	uint64_t phdr_vaddr;  /* where the program headers are in memory */
-	uint16_t phnum;       /* number of program headers */
-	uint64_t lo, hi;      /* page-aligned span of all segments */
+	uint16_t type;       /* ET_EXEC or ET_DYN (static-PIE) */
+	uint64_t entry;      /* unrelocated entry point */
+	uint64_t phdr_vaddr; /* where the program headers are in memory */
+	uint16_t phnum;      /* number of program headers */
+	uint64_t lo, hi;     /* page-aligned span of all segments */
 	unsigned nsegments;
 	struct elf_segment segments[ELF_SEGMENTS_MAX];
 };
@@ -51,7 +51,7 @@ enum elf_kind {
  * Returns 0 and fills *out, or -1 with a one-line reason in err[errlen].
  * Never reads outside image[0..size).  Thread-safe, no allocation.
  */
-int elf_parse(const void *image, size_t size, enum elf_kind kind,
-	      uint64_t limit, struct elf_info *out, char *err, size_t errlen);
+int elf_parse(const void *image, size_t size, enum elf_kind kind, uint64_t limit,
+              struct elf_info *out, char *err, size_t errlen);
 
 #endif /* MONITOR_ELF_H */

@@ -26,16 +26,15 @@ static inline void *gpa_ptr(const struct vm_mem *mem, uint64_t gpa, uint64_t len
  * user-accessible, and writable when `write`.  Table pages must lie in RAM.
  * Returns 0 and the guest-physical address in *gpa, or -EFAULT.
  */
-int gva_translate(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, bool write,
-		  uint64_t *gpa);
+int gva_translate(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, bool write, uint64_t *gpa);
 
 /*
  * Describe the user range [gva, gva + len) as host iovecs (one per physical
  * run), appending to iov[*niov..max).  Returns 0, -EFAULT if a page is not
  * accessible, or -E2BIG when max is reached (iov then covers a prefix).
  */
-int gva_iovec(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, uint64_t len,
-	      bool write, struct iovec *iov, int *niov, int max);
+int gva_iovec(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, uint64_t len, bool write,
+              struct iovec *iov, int *niov, int max);
 
 /* Copy len bytes of user memory at gva into dst; 0 or -EFAULT. */
 int gva_read(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, void *dst, uint64_t len);

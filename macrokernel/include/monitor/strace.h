@@ -16,6 +16,6 @@
  * `t` may be hostile.  Returns the length written.
  */
 size_t strace_format(const struct vm_mem *mem, const struct nanvix_hc_strace *t, char *buf,
-		     size_t n);
+                     size_t n);
 
 #endif /* MONITOR_STRACE_H */

@@ -44,8 +44,8 @@ struct vm {
 
 	/* Filled by the run loop. */
 	bool done;
-	int status;          /* nanvixd exit status once done */
-	uint64_t nexits;     /* every return from KVM_RUN */
+	int status;      /* nanvixd exit status once done */
+	uint64_t nexits; /* every return from KVM_RUN */
 	bool have_stats;
 	struct nanvix_kstats stats;
 	volatile sig_atomic_t *timed_out; /* set by the timeout signal */
@@ -72,8 +72,8 @@ void vm_destroy(struct vm *vm);
  * Returns 0 or a nanvixd status after printing an error.  *fsgsbase is set
  * to whether CR4.FSGSBASE could be enabled.
  */
-int vm_setup_cpu(struct vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp,
-		 uint64_t rdi, uint64_t lstar, bool *fsgsbase);
+int vm_setup_cpu(struct vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp, uint64_t rdi,
+                 uint64_t lstar, bool *fsgsbase);
 
 /*
  * Arm the one-shot preemption tick `ns` from now (0 disarms): when it fires

@@ -17,7 +17,7 @@ Elf64_Phdr *eb_phdr(struct eb_image *im, unsigned i)
 }
 
 Elf64_Phdr *eb_add(struct eb_image *im, uint32_t type, uint32_t flags, uint64_t vaddr,
-		   uint64_t memsz, uint64_t offset, uint64_t filesz)
+                   uint64_t memsz, uint64_t offset, uint64_t filesz)
 {
 	Elf64_Ehdr *eh = eb_ehdr(im);
 	Elf64_Phdr *ph = eb_phdr(im, eh->e_phnum);

@@ -18,17 +18,17 @@
  *   phdr 1  PT_LOAD RX  base + 0x1400  text, holds the entry point
  *   phdr 2  PT_LOAD RW  base + 0x2440  data and bss
  */
-#define EB_PHDRS_MAX 16
+#define EB_PHDRS_MAX    16
 #define EB_HEADERS_SIZE (sizeof(Elf64_Ehdr) + EB_PHDRS_MAX * sizeof(Elf64_Phdr))
-#define EB_TEXT_OFF 0x400ull
-#define EB_TEXT_VOFF 0x1400ull
-#define EB_TEXT_SIZE 0x40ull
-#define EB_DATA_OFF 0x440ull
-#define EB_DATA_VOFF 0x2440ull
-#define EB_DATA_FILESZ 0x40ull
-#define EB_DATA_MEMSZ 0x1000ull
-#define EB_FILE_SIZE 0x480ull
-#define EB_CAPACITY 0x1000ull /* room for tests that grow the file */
+#define EB_TEXT_OFF     0x400ull
+#define EB_TEXT_VOFF    0x1400ull
+#define EB_TEXT_SIZE    0x40ull
+#define EB_DATA_OFF     0x440ull
+#define EB_DATA_VOFF    0x2440ull
+#define EB_DATA_FILESZ  0x40ull
+#define EB_DATA_MEMSZ   0x1000ull
+#define EB_FILE_SIZE    0x480ull
+#define EB_CAPACITY     0x1000ull /* room for tests that grow the file */
 
 struct eb_image {
 	union {
@@ -53,6 +53,6 @@ Elf64_Phdr *eb_phdr(struct eb_image *im, unsigned i);
 /* Append a program header (p_paddr = vaddr, p_align = page) and bump
  * e_phnum; returns it.  Aborts if the table is full. */
 Elf64_Phdr *eb_add(struct eb_image *im, uint32_t type, uint32_t flags, uint64_t vaddr,
-		   uint64_t memsz, uint64_t offset, uint64_t filesz);
+                   uint64_t memsz, uint64_t offset, uint64_t filesz);
 
 #endif /* TESTS_UNIT_MONITOR_ELF_BUILDER_H */

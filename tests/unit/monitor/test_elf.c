@@ -9,8 +9,8 @@
 #include "elf_builder.h"
 #include "runner.h"
 
-#define BASE 0x400000ull
-#define USER_LIMIT 0x800000000000ull /* 128 TiB: the top of the lower half */
+#define BASE         0x400000ull
+#define USER_LIMIT   0x800000000000ull /* 128 TiB: the top of the lower half */
 #define KERNEL_VBASE 0xffffffff80000000ull
 #define KERNEL_PBASE 0x100000ull
 #define KERNEL_LIMIT 0x4000000ull /* 64 MiB of guest memory */
@@ -42,20 +42,19 @@ static int parse(enum elf_kind kind, uint64_t limit)
 }
 
 /* Expect elf_parse() of im to fail with a message containing `word`. */
-#define REJECT(kind, limit, word)                                                        \
-	do {                                                                             \
-		int rc_ = parse(kind, limit);                                            \
-		ck_assert_msg(rc_ == -1, "accepted, expected an error about \"%s\"", word); \
-		ck_assert_msg(strstr(err, word) != NULL, "error \"%s\" lacks \"%s\"", err,  \
-			      word);                                                     \
+#define REJECT(kind, limit, word)                                                                 \
+	do {                                                                                      \
+		int rc_ = parse(kind, limit);                                                     \
+		ck_assert_msg(rc_ == -1, "accepted, expected an error about \"%s\"", word);       \
+		ck_assert_msg(strstr(err, word) != NULL, "error \"%s\" lacks \"%s\"", err, word); \
 	} while (0)
 
 #define REJECT_PROGRAM(word) REJECT(ELF_KIND_PROGRAM, USER_LIMIT, word)
 
-#define ACCEPT(kind, limit)                                                            \
-	do {                                                                           \
-		int rc_ = parse(kind, limit);                                          \
-		ck_assert_msg(rc_ == 0, "rejected: %s", err);                           \
+#define ACCEPT(kind, limit)                                   \
+	do {                                                  \
+		int rc_ = parse(kind, limit);                 \
+		ck_assert_msg(rc_ == 0, "rejected: %s", err); \
 	} while (0)
 
 static Elf64_Ehdr *eh(void)
@@ -172,7 +171,7 @@ START_TEST(test_valid_tiny_error_buffer)
 	eh()->e_machine = EM_AARCH64;
 	memset(small, 'x', sizeof(small));
 	rc = elf_parse(im.u.bytes, im.size, ELF_KIND_PROGRAM, USER_LIMIT, &info, small,
-		       sizeof(small));
+	               sizeof(small));
 	ck_assert_int_eq(rc, -1);
 	ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
 	rc = elf_parse(im.u.bytes, im.size, ELF_KIND_PROGRAM, USER_LIMIT, &info, NULL, 0);
@@ -188,7 +187,7 @@ START_TEST(test_truncated_every_length)
 
 	for (n = 0; n < im.size; n++) {
 		ck_assert_msg(parse_n(n, ELF_KIND_PROGRAM, USER_LIMIT) == -1,
-			      "accepted a file truncated to %zu of %zu bytes", n, im.size);
+		              "accepted a file truncated to %zu of %zu bytes", n, im.size);
 		ck_assert_msg(err[0] != '\0', "no error message at length %zu", n);
 	}
 	ck_assert_int_eq(parse_n(im.size, ELF_KIND_PROGRAM, USER_LIMIT), 0);
@@ -209,7 +208,7 @@ START_TEST(test_truncated_kernel_every_length)
 	eb_init_kernel(&im, KERNEL_VBASE + KERNEL_PBASE, KERNEL_PBASE);
 	for (n = 0; n < im.size; n++)
 		ck_assert_msg(parse_n(n, ELF_KIND_KERNEL, KERNEL_LIMIT) == -1,
-			      "accepted a kernel truncated to %zu bytes", n);
+		              "accepted a kernel truncated to %zu bytes", n);
 	ck_assert_int_eq(parse_n(im.size, ELF_KIND_KERNEL, KERNEL_LIMIT), 0);
 }
 END_TEST

@@ -9,8 +9,8 @@
 #include "runner.h"
 
 #define MEM_SIZE (1u << 20)
-#define DATA_PA 0x80000ull
-#define DATA_VA 0x400000ull
+#define DATA_PA  0x80000ull
+#define DATA_VA  0x400000ull
 
 static struct vm_mem mem;
 static struct gpt pt;
@@ -31,7 +31,7 @@ static void teardown(void)
 }
 
 static const char *fmt(uint64_t nr, int64_t ret, uint32_t flags, uint64_t a0, uint64_t a1,
-		       uint64_t a2)
+                       uint64_t a2)
 {
 	struct nanvix_hc_strace t = { .cr3 = pt.cr3, .nr = nr, .ret = ret, .flags = flags };
 
@@ -44,7 +44,7 @@ START_TEST(test_write_buffer)
 {
 	memcpy(mem.base + DATA_PA, "hi\n\"\\\x01", 6);
 	ck_assert_str_eq(fmt(LINUX_SYS_write, 6, 0, 1, DATA_VA, 6),
-			 "write(1, \"hi\\n\\\"\\\\\\x01\", 6) = 6\n");
+	                 "write(1, \"hi\\n\\\"\\\\\\x01\", 6) = 6\n");
 }
 END_TEST
 
@@ -59,21 +59,23 @@ END_TEST
 START_TEST(test_errno_result)
 {
 	ck_assert_str_eq(fmt(LINUX_SYS_ioctl, -LINUX_ENOTTY, 0, 1, 0x5413, 0x10),
-			 "ioctl(1, 0x5413, 0x10) = -1 ENOTTY (Inappropriate ioctl for device)\n");
+	                 "ioctl(1, 0x5413, 0x10) = -1 ENOTTY (Inappropriate ioctl for device)\n");
 }
 END_TEST
 
 START_TEST(test_noreturn)
 {
 	ck_assert_str_eq(fmt(LINUX_SYS_exit_group, 0, NANVIX_STRACE_NORETURN, 3, 0, 0),
-			 "exit_group(3) = ?\n");
+	                 "exit_group(3) = ?\n");
 }
 END_TEST
 
 START_TEST(test_unknown_number)
 {
 	fmt(999, -LINUX_ENOSYS, 0, 1, 2, 3);
-	ck_assert_str_eq(line, "syscall_999(0x1, 0x2, 0x3, 0, 0, 0) = -1 ENOSYS (Function not implemented)\n");
+	ck_assert_str_eq(
+	        line,
+	        "syscall_999(0x1, 0x2, 0x3, 0, 0, 0) = -1 ENOSYS (Function not implemented)\n");
 }
 END_TEST
 
@@ -83,7 +85,8 @@ START_TEST(test_flags)
 
 	t.args[1] = 4096, t.args[2] = 3, t.args[3] = 0x22 | 0x800000, t.args[4] = (uint64_t)-1;
 	strace_format(&mem, &t, line, sizeof(line));
-	ck_assert_str_eq(line, "mmap(0, 4096, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS|0x800000, -1, 0) = 0x7000\n");
+	ck_assert_str_eq(line, "mmap(0, 4096, PROT_READ|PROT_WRITE, "
+	                       "MAP_PRIVATE|MAP_ANONYMOUS|0x800000, -1, 0) = 0x7000\n");
 }
 END_TEST
 
@@ -91,9 +94,9 @@ END_TEST
 START_TEST(test_bad_pointers)
 {
 	ck_assert_str_eq(fmt(LINUX_SYS_write, 5, 0, 1, 0xdead0000, 5),
-			 "write(1, 0xdead0000, 5) = 5\n");
+	                 "write(1, 0xdead0000, 5) = 5\n");
 	ck_assert_str_eq(fmt(LINUX_SYS_write, 5, 0, 1, 0xffffffff80000000ull, 5),
-			 "write(1, 0xffffffff80000000, 5) = 5\n");
+	                 "write(1, 0xffffffff80000000, 5) = 5\n");
 	/* A string running off the last mapped page prints as an address. */
 	memset(mem.base + DATA_PA, 'x', 2 * GPT_PAGE);
 	fmt(LINUX_SYS_open, 3, 0, DATA_VA + 2 * GPT_PAGE - 4, 0, 0);

@@ -5,7 +5,7 @@
 #include <sys/types.h>
 
 #define GRND_NONBLOCK 0x1
-#define GRND_RANDOM 0x2
+#define GRND_RANDOM   0x2
 #define GRND_INSECURE 0x4
 
 #ifdef __cplusplus

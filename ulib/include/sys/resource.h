@@ -14,17 +14,17 @@ struct rlimit {
 	rlim_t rlim_max;
 };
 
-#define RLIM_INFINITY (~(rlim_t)0)
-#define RLIMIT_CPU 0
-#define RLIMIT_FSIZE 1
-#define RLIMIT_DATA 2
-#define RLIMIT_STACK 3
-#define RLIMIT_CORE 4
-#define RLIMIT_RSS 5
-#define RLIMIT_NPROC 6
-#define RLIMIT_NOFILE 7
+#define RLIM_INFINITY  (~(rlim_t)0)
+#define RLIMIT_CPU     0
+#define RLIMIT_FSIZE   1
+#define RLIMIT_DATA    2
+#define RLIMIT_STACK   3
+#define RLIMIT_CORE    4
+#define RLIMIT_RSS     5
+#define RLIMIT_NPROC   6
+#define RLIMIT_NOFILE  7
 #define RLIMIT_MEMLOCK 8
-#define RLIMIT_AS 9
+#define RLIMIT_AS      9
 
 #ifdef __cplusplus
 extern "C" {
