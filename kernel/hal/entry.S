@@ -205,10 +205,21 @@ syscall_common:
 	popq %rdx
 	popq %rsi
 	popq %rdi
+	cmpb $0, signal_work
+	jne syscall_signal_path
 	addq $16, %rsp
 	movq 0(%rsp), %rcx
 	movq 16(%rsp), %r11
 	iretq
+
+/* A signal is due after a fast call: complete the frame, deliver, return. */
+syscall_signal_path:
+	movq 16(%rsp), %rcx /* user RIP, as `syscall` left it in RCX */
+	movq 32(%rsp), %r11 /* user RFLAGS, as in R11 */
+	PUSH_GPRS
+	movq %rsp, %rdi
+	call signal_deliver
+	jmp trap_return
 
 syscall_slow_path:
 	PUSH_GPRS

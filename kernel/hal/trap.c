@@ -4,6 +4,7 @@
 #include <abi/hypercall.h>
 #include <hal/uaccess.h>
 #include <sched/sched.h>
+#include <sig/signal.h>
 #include <proc/proc.h>
 
 struct kstats kstats;
@@ -58,10 +59,21 @@ static int signal_of(uint64_t vector)
 static void user_fault(struct trap_frame *tf)
 {
 	int sig = signal_of(tf->vector);
+	const struct linux_sigaction *sa = &proc_current->actions[sig - 1];
+	uint64_t addr = tf->vector == 14 ? hal_read_cr2() : tf->rip;
+
+	/* A handler the thread does not block takes the fault (delivered on return). */
+	if (sa->handler != LINUX_SIG_DFL && sa->handler != LINUX_SIG_IGN &&
+	    !(thread_current->sigmask & SIG_BIT(sig))) {
+		signal_send(thread_current, sig, true,
+		            &(struct sig_info){ .code = tf->vector == 14 && (tf->error & 1)
+		                                                ? LINUX_SEGV_ACCERR
+		                                                : LINUX_SEGV_MAPERR,
+		                                .addr = addr });
+		return;
+	}
 
 	if (tf->vector == 14) {
-		uint64_t addr = hal_read_cr2();
-
 		proc_kill(sig, "segmentation fault at %#lx (%s %s), rip %#lx", addr,
 		          tf->error & 0x10  ? "instruction fetch"
 		          : tf->error & 0x2 ? "write"
@@ -87,14 +99,18 @@ void trap_handle(struct trap_frame *tf)
 	kstats.traps++;
 	if (tf->vector == NANVIX_TIMER_VECTOR) {
 		sched_tick();
+		if ((tf->cs & 3) && signal_work)
+			signal_deliver(tf);
 		return;
 	}
 	if (tf->cs & 3) {
 		user_fault(tf);
+		if (signal_work)
+			signal_deliver(tf);
 		return;
 	}
-	/* A user copy that faulted: resume at its -EFAULT exit. */
-	if (tf->vector == 14 && tf->rip >= (uint64_t)uaccess_begin &&
+	/* A user access that faulted: resume at its -EFAULT exit. */
+	if ((tf->vector == 14 || tf->vector == 13) && tf->rip >= (uint64_t)uaccess_begin &&
 	    tf->rip < (uint64_t)uaccess_end) {
 		tf->rip = (uint64_t)uaccess_fault;
 		return;

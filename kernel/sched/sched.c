@@ -19,6 +19,7 @@
 #include <mm/vmem.h>
 #include <proc/proc.h>
 #include <sched/sched.h>
+#include <sig/signal.h>
 #include <sys/syscall.h>
 
 #define KSTACK_AREA  0xffffffffc0000000ull
@@ -32,7 +33,7 @@ struct thread *thread_current;
 static struct thread *threads[MAX_THREADS];
 static struct thread *runq_head, *runq_tail;
 static struct thread boot_thread;
-static bool tick_armed;
+static uint64_t tick_deadline; /* when the armed tick fires; 0: none armed */
 
 extern char trap_return[];
 
@@ -59,13 +60,22 @@ void sched_init(struct proc *p, int tid)
 	thread_current = t;
 }
 
+/* Make sure a tick arrives by `deadline` (scheduler clock). */
+static void arm(uint64_t deadline)
+{
+	uint64_t now;
+
+	if (!hal->timer || (tick_deadline && tick_deadline <= deadline))
+		return;
+	now = clock_uptime_ns();
+	hal->timer(deadline > now ? deadline - now : 1);
+	tick_deadline = deadline;
+}
+
 static void enqueue(struct thread *t)
 {
 	/* Someone waits for the CPU: make sure a tick will take it back. */
-	if (!tick_armed && hal->timer) {
-		hal->timer(QUANTUM_NS);
-		tick_armed = true;
-	}
+	arm(clock_uptime_ns() + QUANTUM_NS);
 	t->state = THREAD_RUNNABLE;
 	t->next = NULL;
 	if (runq_tail)
@@ -158,6 +168,7 @@ static void switch_to(struct thread *prev, struct thread *next)
 	__asm__ volatile("fxsave (%0)" : : "r"(prev->fx) : "memory");
 	prev->fs_base = hal_rdmsr(MSR_FS_BASE);
 	hal_set_kstack(next->kstack_top);
+	signal_work = ((next->sigpending | next->proc->sigpending) & ~next->sigmask) != 0;
 	hal_wrmsr(MSR_FS_BASE, next->fs_base);
 	__asm__ volatile("fxrstor (%0)" : : "r"(next->fx) : "memory");
 	thread_current = next;
@@ -180,10 +191,21 @@ static void reap(void)
 	}
 }
 
+/* Fire the process alarm (ITIMER_REAL) when due; its next deadline or 0. */
+static uint64_t expire_alarm(struct proc *p, uint64_t now)
+{
+	if (!p->alarm_at || p->alarm_at > now)
+		return p->alarm_at;
+	p->alarm_at = p->alarm_interval ? now + p->alarm_interval : 0;
+	signal_send(thread_current, LINUX_SIGALRM, false,
+	            &(struct sig_info){ .code = LINUX_SI_KERNEL });
+	return p->alarm_at;
+}
+
 /* Wake blocked threads whose deadline passed; the earliest remaining one. */
 static uint64_t expire(uint64_t now)
 {
-	uint64_t earliest = 0;
+	uint64_t earliest = expire_alarm(thread_current->proc, now);
 	struct thread *t;
 	int i;
 
@@ -226,11 +248,22 @@ static void schedule(void)
 
 void sched_tick(void)
 {
-	tick_armed = false;
+	uint64_t next_alarm;
+
+	tick_deadline = 0;
+	next_alarm = expire(clock_uptime_ns());
+	if (next_alarm)
+		arm(next_alarm);
 	if (runq_head) {
 		enqueue(thread_current);
 		schedule();
 	}
+}
+
+void sched_timer_update(void)
+{
+	if (thread_current->proc->alarm_at)
+		arm(thread_current->proc->alarm_at);
 }
 
 void sched_yield(void)
@@ -252,6 +285,40 @@ long sched_block(uint64_t key, uint64_t wake_at)
 	schedule();
 	t->wake_at = 0;
 	return t->wait_result;
+}
+
+bool sched_wake_thread(struct thread *t, long result)
+{
+	if (t->state != THREAD_BLOCKED)
+		return false;
+	t->wait_key = 0;
+	t->wait_result = result;
+	enqueue(t);
+	return true;
+}
+
+struct thread *sched_find_thread(struct proc *p, long tid)
+{
+	struct thread *t;
+	int i;
+
+	FOR_EACH_THREAD(t, i)
+	if (t->proc == p && t->tid == tid && t->state != THREAD_DEAD)
+		return t;
+	return NULL;
+}
+
+struct thread *sched_thread_for_signal(struct proc *p, int sig)
+{
+	struct thread *t;
+	int i;
+
+	if (thread_current->proc == p && !(thread_current->sigmask & SIG_BIT(sig)))
+		return thread_current;
+	FOR_EACH_THREAD(t, i)
+	if (t->proc == p && t->state != THREAD_DEAD && !(t->sigmask & SIG_BIT(sig)))
+		return t;
+	return NULL;
 }
 
 int sched_wake_key(uint64_t key, int n)

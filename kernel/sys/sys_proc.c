@@ -73,42 +73,6 @@ long sys_set_tid_address(SYSCALL_ARGS)
 	return thread_current->tid;
 }
 
-/* Deliver `sig` to ourselves: no handlers yet, so the default action. */
-static long signal_self(long sig)
-{
-	if (sig < 0 || sig > NSIG)
-		return -LINUX_EINVAL;
-	switch (sig) {
-	case 0:                           /* existence check */
-	case 17:                          /* SIGCHLD */
-	case 18:                          /* SIGCONT */
-	case 23:                          /* SIGURG */
-	case 28: /* SIGWINCH */ return 0; /* ignored by default */
-	default: proc_kill((int)sig, NULL);
-	}
-}
-
-long sys_kill(SYSCALL_ARGS)
-{
-	if (a0 != proc_current->pid && a0 != 0 && a0 != -1)
-		return -LINUX_ESRCH;
-	return signal_self(a1);
-}
-
-long sys_tkill(SYSCALL_ARGS)
-{
-	if (a0 <= 0)
-		return -LINUX_EINVAL;
-	return signal_self(a1);
-}
-
-long sys_tgkill(SYSCALL_ARGS)
-{
-	if (a0 != proc_current->pid)
-		return -LINUX_ESRCH;
-	return signal_self(a2);
-}
-
 long sys_uname(SYSCALL_ARGS)
 {
 	static const struct linux_utsname u = {

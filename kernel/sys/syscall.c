@@ -5,6 +5,7 @@
  * all).  The rest come through syscall_dispatch() with a full frame.
  */
 #include <hal/hal.h>
+#include <sig/signal.h>
 #include <sys/syscall.h>
 
 #define TABLE_ENTRY(name, entry) [LINUX_SYS_##name] = sys_##name,
@@ -48,4 +49,6 @@ void syscall_dispatch(struct trap_frame *tf)
 		tf->rax = dispatch_traced(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9, nr);
 	else
 		tf->rax = dispatch(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9, nr);
+	if (signal_work)
+		signal_deliver(tf);
 }

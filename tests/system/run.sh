@@ -90,6 +90,7 @@ differential clock clock
 differential uname uname
 differential ioctl_tty ioctl_tty
 differential closefd closefd
+differential sigreturn-kernel sigreturn_kernel
 
 echo "== VM-only behaviour"
 expect "hello.sysapp" 0 '^Hello, world!$' '' -- -- bin/hello.elf

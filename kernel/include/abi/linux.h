@@ -57,6 +57,14 @@
 #define LINUX_SYS_clone           56
 #define LINUX_SYS_futex           202
 #define LINUX_SYS_set_robust_list 273
+#define LINUX_SYS_rt_sigreturn    15
+#define LINUX_SYS_pause           34
+#define LINUX_SYS_getitimer       36
+#define LINUX_SYS_alarm           37
+#define LINUX_SYS_setitimer       38
+#define LINUX_SYS_rt_sigpending   127
+#define LINUX_SYS_rt_sigsuspend   130
+#define LINUX_SYS_sigaltstack     131
 #define LINUX_SYS_NR              512 /* size of the dispatch table */
 
 /* errno values. */
@@ -117,6 +125,26 @@
 #define LINUX_FUTEX_WAKE_BITSET    10
 #define LINUX_FUTEX_PRIVATE_FLAG   128
 #define LINUX_FUTEX_CLOCK_REALTIME 256
+
+/* sigaction flags and special handlers. */
+#define LINUX_SA_SIGINFO   0x00000004
+#define LINUX_SA_RESTORER  0x04000000
+#define LINUX_SA_ONSTACK   0x08000000
+#define LINUX_SA_RESTART   0x10000000
+#define LINUX_SA_NODEFER   0x40000000
+#define LINUX_SA_RESETHAND 0x80000000
+#define LINUX_SIG_DFL      0
+#define LINUX_SIG_IGN      1
+#define LINUX_NSIG         64
+
+/* siginfo codes. */
+#define LINUX_SI_USER     0
+#define LINUX_SI_KERNEL   0x80
+#define LINUX_SI_TKILL    (-6)
+#define LINUX_SEGV_MAPERR 1
+#define LINUX_SEGV_ACCERR 2
+
+#define LINUX_ITIMER_REAL 0
 
 /* Resource limits. */
 #define LINUX_RLIMIT_CPU     0
@@ -227,6 +255,58 @@ struct linux_sysinfo {
 	uint64_t freehigh;
 	uint32_t mem_unit;
 	char reserved[4];
+};
+#endif
+
+#ifndef __ASSEMBLER__
+/* The kernel's struct sigaction for rt_sigaction on x86-64. */
+struct linux_sigaction {
+	uint64_t handler;
+	uint64_t flags;
+	uint64_t restorer;
+	uint64_t mask;
+};
+
+/* siginfo_t: 128 bytes; the fields used here. */
+struct linux_siginfo {
+	int32_t si_signo;
+	int32_t si_errno;
+	int32_t si_code;
+	int32_t pad;
+	union {
+		struct {
+			int32_t pid;
+			uint32_t uid;
+		} kill;
+		uint64_t addr; /* faults */
+		uint8_t raw[112];
+	} u;
+};
+
+/* struct sigcontext of x86-64 (256 bytes): the registers of a signal frame. */
+struct linux_sigcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2;
+	uint64_t fpstate; /* user address of a 512-byte fxsave area, or 0 */
+	uint64_t reserved[8];
+};
+
+struct linux_ucontext {
+	uint64_t uc_flags;
+	uint64_t uc_link;
+	uint64_t ss_sp;
+	int32_t ss_flags;
+	int32_t pad;
+	uint64_t ss_size;
+	struct linux_sigcontext mcontext;
+	uint64_t sigmask;
+};
+
+struct linux_itimerval {
+	struct linux_timeval interval;
+	struct linux_timeval value;
 };
 #endif
 

@@ -7,6 +7,8 @@
 #include <lib/klib.h>
 
 long uaccess_copy(void *dst, const void *src, size_t n);
+long uaccess_fxsave(uint64_t user16);
+long uaccess_fxrstor(uint64_t user16);
 extern char uaccess_begin[], uaccess_end[], uaccess_fault[];
 
 /* True when [uva, uva + n) lies wholly in the user half. */

@@ -15,6 +15,16 @@ struct proc {
 	uint64_t stack_lo;    /* lowest stack page */
 	uint32_t console_fds; /* bit n: console fd n (0..2) is open */
 	uint32_t umask;
+	/* Signals: actions, process-directed pending set and the reasons. */
+	struct linux_sigaction actions[LINUX_NSIG];
+	uint64_t sigpending;
+	struct {
+		int code, pid;
+		uint64_t addr;
+	} siginfo[LINUX_NSIG];
+	/* ITIMER_REAL: deadline on the scheduler clock (0: off) and period. */
+	uint64_t alarm_at;
+	uint64_t alarm_interval;
 	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
 	char name[32];
 };

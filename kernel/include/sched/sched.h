@@ -19,6 +19,11 @@ struct thread {
 	uint64_t fs_base;    /* user FS base while switched out */
 	uint64_t clear_tid;  /* CLONE_CHILD_CLEARTID / set_tid_address */
 	uint64_t robust_list;
+	/* Signals aimed at this thread, and the ones it blocks. */
+	uint64_t sigpending;
+	uint64_t sigmask;
+	uint64_t saved_mask; /* sigsuspend: the mask to restore after the handler */
+	bool restore_mask;
 	/* Blocking: a futex key (physical address) and a deadline (monotonic ns). */
 	uint64_t wait_key;
 	uint64_t wake_at;    /* 0: no deadline */
@@ -55,6 +60,9 @@ void sched_yield(void);
  */
 long sched_block(uint64_t key, uint64_t wake_at);
 
+/* Wake thread `t` if it is blocked, with `result` (e.g. -EINTR); true if it was. */
+bool sched_wake_thread(struct thread *t, long result);
+
 /* Wake up to `n` threads blocked on `key` with result 0; returns how many. */
 int sched_wake_key(uint64_t key, int n);
 
@@ -64,8 +72,17 @@ int sched_requeue(uint64_t key, uint64_t to, int n);
 /* End the current thread (not the last of its process); does not return. */
 __attribute__((noreturn)) void sched_exit_thread(void);
 
+/* The live thread `tid` of `p`, or NULL. */
+struct thread *sched_find_thread(struct proc *p, long tid);
+
 /* Threads of `p` not yet dead. */
 int sched_live_threads(struct proc *p);
+
+/* A live thread of `p` that does not block `sig`, preferring the current one; or NULL. */
+struct thread *sched_thread_for_signal(struct proc *p, int sig);
+
+/* The process alarm changed: make sure a tick comes by its deadline. */
+void sched_timer_update(void);
 
 /* Save the current thread's user FS base (arch_prctl). */
 void sched_set_fs(uint64_t base);

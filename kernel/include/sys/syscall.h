@@ -24,7 +24,10 @@
 	X(clock_getres, FAST) X(gettimeofday, FAST) X(time, FAST) X(nanosleep, FAST)    \
 	X(clock_nanosleep, FAST) X(getrandom, FAST) X(sched_yield, FAST) X(umask, FAST) \
 	X(getrlimit, FAST) X(setrlimit, FAST) X(prlimit64, FAST) X(sysinfo, FAST)       \
-	X(clone, FRAME) X(futex, FAST) X(set_robust_list, FAST)
+	X(clone, FRAME) X(futex, FAST) X(set_robust_list, FAST)                         \
+	X(rt_sigaction, FAST) X(rt_sigprocmask, FAST) X(rt_sigreturn, FRAME)            \
+	X(rt_sigpending, FAST) X(rt_sigsuspend, FAST) X(pause, FAST) X(alarm, FAST)     \
+	X(getitimer, FAST) X(setitimer, FAST)
 /* clang-format on */
 
 #define SYSCALL_ARGS                 long a0, long a1, long a2, long a3, long a4, long a5

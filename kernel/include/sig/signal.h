@@ -1,0 +1,47 @@
+/* Signals: actions, masks, delivery on the way back to ring 3, sigreturn. */
+#ifndef SIG_SIGNAL_H
+#define SIG_SIGNAL_H
+
+#include <lib/klib.h>
+
+struct thread;
+struct trap_frame;
+
+#define SIG_BIT(sig) (1ull << ((sig)-1))
+
+/* Why a signal was sent, for its siginfo. */
+struct sig_info {
+	int code;      /* LINUX_SI_* or a fault code */
+	int pid;       /* sender, for SI_USER / SI_TKILL */
+	uint64_t addr; /* fault address */
+};
+
+/*
+ * Make `sig` pending for the whole process of `t` (`thread` false) or for
+ * the thread `t` alone, and wake a thread that can take it if it sleeps
+ * in an interruptible call (the call returns -EINTR).  Ignored signals are
+ * dropped here.  Does not deliver: delivery happens on return to ring 3.
+ */
+void signal_send(struct thread *t, int sig, bool thread, const struct sig_info *info);
+
+/*
+ * Deliver what is pending and unblocked for the current thread, on its way
+ * back to ring 3 with registers `tf`: run default actions (which may end
+ * the process) or build a handler frame on the user stack.
+ */
+void signal_deliver(struct trap_frame *tf);
+
+/*
+ * rt_sigreturn: restore the registers and mask saved in the frame at the
+ * user RSP of `tf`; returns the restored RAX.  A forged frame can only set
+ * user registers; a bad one kills the process.
+ */
+long signal_return(struct trap_frame *tf);
+
+/* Recompute whether the current thread has signal work (entry.S checks it). */
+void signal_update_work(void);
+
+/* Set by signal_update_work: the fast system-call path must deliver. */
+extern uint8_t signal_work;
+
+#endif /* SIG_SIGNAL_H */

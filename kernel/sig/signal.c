@@ -1,0 +1,185 @@
+/* Signals: sending, default actions, handler frames on the user stack, sigreturn. */
+/*
+ * Pending signals are bits: per process (kill) and per thread (tgkill,
+ * faults).  Nothing is delivered where it is sent; delivery happens on the
+ * way back to ring 3 (syscall slow path, the fast path when signal_work is
+ * set, and every trap from ring 3), one handler at a time.
+ *
+ * A handler frame is the Linux x86-64 rt_sigframe, so unmodified libcs'
+ * restorers (`mov $15, %eax; syscall`) work: the return address (the
+ * restorer), a ucontext with every register and the old mask, the siginfo,
+ * and a 512-byte fxsave area saved straight to the user stack.
+ */
+#include <abi/linux.h>
+#include <hal/hal.h>
+#include <hal/uaccess.h>
+#include <proc/proc.h>
+#include <sched/sched.h>
+#include <sig/signal.h>
+
+/* User-controllable RFLAGS bits (as in entry.S) and the ones always set. */
+#define RFLAGS_USER_MASK 0x240cd5ull
+#define RFLAGS_USER_SET  0x202ull
+#define UNBLOCKABLE      (SIG_BIT(LINUX_SIGKILL) | SIG_BIT(LINUX_SIGSTOP))
+#define RED_ZONE         128
+
+uint8_t signal_work;
+
+struct rt_sigframe {
+	uint64_t pretcode;
+	struct linux_ucontext uc;
+	struct linux_siginfo info;
+};
+
+_Static_assert(sizeof(struct linux_sigcontext) == 256, "struct sigcontext is Linux's");
+_Static_assert(sizeof(struct linux_siginfo) == 128, "siginfo_t is Linux's");
+
+/* Signals whose default action is to do nothing. */
+static bool ignored_by_default(int sig)
+{
+	return sig == LINUX_SIGCHLD || sig == LINUX_SIGCONT || sig == LINUX_SIGURG ||
+	       sig == LINUX_SIGWINCH;
+}
+
+static bool ignored(struct proc *p, int sig)
+{
+	uint64_t h = p->actions[sig - 1].handler;
+
+	return h == LINUX_SIG_IGN || (h == LINUX_SIG_DFL && ignored_by_default(sig));
+}
+
+void signal_update_work(void)
+{
+	struct thread *t = thread_current;
+
+	signal_work = ((t->sigpending | t->proc->sigpending) & ~t->sigmask) != 0;
+}
+
+void signal_send(struct thread *t, int sig, bool thread, const struct sig_info *info)
+{
+	struct proc *p = t->proc;
+	struct thread *taker;
+
+	if (ignored(p, sig))
+		return;
+	p->siginfo[sig - 1].code = info->code;
+	p->siginfo[sig - 1].pid = info->pid;
+	p->siginfo[sig - 1].addr = info->addr;
+	if (thread) {
+		t->sigpending |= SIG_BIT(sig);
+		taker = t->sigmask & SIG_BIT(sig) ? NULL : t;
+	} else {
+		p->sigpending |= SIG_BIT(sig);
+		taker = sched_thread_for_signal(p, sig);
+	}
+	/* Interrupt a sleeping taker: its call returns -EINTR, then delivery. */
+	if (taker)
+		sched_wake_thread(taker, -LINUX_EINTR);
+	signal_update_work();
+}
+
+/* Build the handler frame for `sig` and point `tf` at the handler; false if impossible. */
+static bool setup_frame(struct trap_frame *tf, int sig, const struct linux_sigaction *sa)
+{
+	struct thread *t = thread_current;
+	struct rt_sigframe f;
+	uint64_t fp, sp;
+
+	if (!(sa->flags & LINUX_SA_RESTORER))
+		return false; /* x86-64 has no kernel-provided return trampoline */
+	fp = ((tf->rsp - RED_ZONE) - 512) & ~63ull;
+	sp = ((fp - sizeof(f)) & ~15ull) - 8; /* as after a call: (sp + 8) % 16 == 0 */
+	if (!uaccess_ok(sp, fp + 512 - sp) || uaccess_fxsave(fp))
+		return false;
+	memset(&f, 0, sizeof(f));
+	f.pretcode = sa->restorer;
+	f.uc.mcontext = (struct linux_sigcontext){
+		.r8 = tf->r8, .r9 = tf->r9, .r10 = tf->r10, .r11 = tf->r11,
+		.r12 = tf->r12, .r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15,
+		.rdi = tf->rdi, .rsi = tf->rsi, .rbp = tf->rbp, .rbx = tf->rbx,
+		.rdx = tf->rdx, .rax = tf->rax, .rcx = tf->rcx, .rsp = tf->rsp,
+		.rip = tf->rip, .eflags = tf->rflags, .cs = (uint16_t)tf->cs,
+		.ss = (uint16_t)tf->ss, .err = tf->error, .trapno = tf->vector,
+		.oldmask = t->sigmask, .cr2 = t->proc->siginfo[sig - 1].addr, .fpstate = fp,
+	};
+	f.uc.sigmask = t->restore_mask ? t->saved_mask : t->sigmask;
+	f.info.si_signo = sig;
+	f.info.si_code = t->proc->siginfo[sig - 1].code;
+	if (f.info.si_code == LINUX_SI_USER || f.info.si_code == LINUX_SI_TKILL)
+		f.info.u.kill.pid = t->proc->siginfo[sig - 1].pid;
+	else
+		f.info.u.addr = t->proc->siginfo[sig - 1].addr;
+	if (copy_to_user(sp, &f, sizeof(f)))
+		return false;
+
+	t->restore_mask = false;
+	t->sigmask |= sa->mask | (sa->flags & LINUX_SA_NODEFER ? 0 : SIG_BIT(sig));
+	t->sigmask &= ~UNBLOCKABLE;
+	tf->rdi = sig;
+	tf->rsi = sp + offsetof(struct rt_sigframe, info);
+	tf->rdx = sp + offsetof(struct rt_sigframe, uc);
+	tf->rax = 0;
+	tf->rsp = sp;
+	tf->rip = sa->handler;
+	tf->rflags &= ~(0x100ull | 0x400ull); /* TF, DF */
+	return true;
+}
+
+void signal_deliver(struct trap_frame *tf)
+{
+	struct thread *t = thread_current;
+	struct proc *p = t->proc;
+
+	for (;;) {
+		uint64_t ready = (t->sigpending | p->sigpending) & ~t->sigmask;
+		struct linux_sigaction *sa;
+		int sig;
+
+		if (!ready)
+			break;
+		sig = __builtin_ctzll(ready) + 1;
+		if (t->sigpending & SIG_BIT(sig))
+			t->sigpending &= ~SIG_BIT(sig);
+		else
+			p->sigpending &= ~SIG_BIT(sig);
+		sa = &p->actions[sig - 1];
+		if (sa->handler == LINUX_SIG_IGN ||
+		    (sa->handler == LINUX_SIG_DFL && ignored_by_default(sig)))
+			continue;
+		if (sa->handler == LINUX_SIG_DFL || sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP)
+			proc_kill(sig, NULL);
+		if (!setup_frame(tf, sig, sa))
+			proc_kill(LINUX_SIGSEGV, "cannot deliver signal %d: bad user stack %#lx", sig,
+				  tf->rsp);
+		if (sa->flags & LINUX_SA_RESETHAND)
+			sa->handler = LINUX_SIG_DFL;
+		break; /* one handler at a time; the rest after it returns */
+	}
+	if (t->restore_mask) {
+		t->sigmask = t->saved_mask;
+		t->restore_mask = false;
+	}
+	signal_update_work();
+}
+
+/* rt_sigreturn: restore what setup_frame saved; the frame is at the user RSP. */
+long signal_return(struct trap_frame *tf)
+{
+	struct linux_ucontext uc;
+	const struct linux_sigcontext *m = &uc.mcontext;
+
+	if (copy_from_user(&uc, tf->rsp, sizeof(uc)))
+		proc_kill(LINUX_SIGSEGV, "rt_sigreturn: bad frame at %#lx", tf->rsp);
+	if (m->fpstate && ((m->fpstate & 15) || !uaccess_ok(m->fpstate, 512) ||
+			   uaccess_fxrstor(m->fpstate)))
+		proc_kill(LINUX_SIGSEGV, "rt_sigreturn: bad FPU state at %#lx", m->fpstate);
+	tf->r8 = m->r8, tf->r9 = m->r9, tf->r10 = m->r10, tf->r11 = m->r11;
+	tf->r12 = m->r12, tf->r13 = m->r13, tf->r14 = m->r14, tf->r15 = m->r15;
+	tf->rdi = m->rdi, tf->rsi = m->rsi, tf->rbp = m->rbp, tf->rbx = m->rbx;
+	tf->rdx = m->rdx, tf->rcx = m->rcx, tf->rsp = m->rsp, tf->rip = m->rip;
+	/* Ring, segments and privileged flags stay the kernel's choice. */
+	tf->rflags = (m->eflags & RFLAGS_USER_MASK) | RFLAGS_USER_SET;
+	thread_current->sigmask = uc.sigmask & ~UNBLOCKABLE;
+	signal_update_work();
+	return (long)m->rax;
+}

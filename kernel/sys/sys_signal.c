@@ -1,0 +1,223 @@
+/* Signal system calls: actions, masks, kill, sigreturn, suspend, alarms. */
+#include <hal/hal.h>
+#include <hal/uaccess.h>
+#include <proc/proc.h>
+#include <sched/sched.h>
+#include <sig/signal.h>
+#include <sys/syscall.h>
+
+#define UNBLOCKABLE (SIG_BIT(LINUX_SIGKILL) | SIG_BIT(LINUX_SIGSTOP))
+#define SIGSET_SIZE 8
+#define SIGWAIT_KEY 1 /* never a futex key: those are 4-byte aligned */
+#define NSEC        1000000000ull
+#define USEC        1000ull
+
+static bool valid_sig(long sig)
+{
+	return sig >= 1 && sig <= LINUX_NSIG;
+}
+
+long sys_rt_sigaction(SYSCALL_ARGS)
+{
+	struct linux_sigaction act, *cur;
+
+	if (!valid_sig(a0) || a3 != SIGSET_SIZE)
+		return -LINUX_EINVAL;
+	if (a1 && (a0 == LINUX_SIGKILL || a0 == LINUX_SIGSTOP))
+		return -LINUX_EINVAL;
+	if (a1 && copy_from_user(&act, a1, sizeof(act)))
+		return -LINUX_EFAULT;
+	cur = &proc_current->actions[a0 - 1];
+	if (a2 && copy_to_user(a2, cur, sizeof(*cur)))
+		return -LINUX_EFAULT;
+	if (a1) {
+		act.mask &= ~UNBLOCKABLE;
+		*cur = act;
+		/* Ignoring a signal discards it if pending (POSIX). */
+		if (act.handler == LINUX_SIG_IGN)
+			proc_current->sigpending &= ~SIG_BIT(a0);
+	}
+	return 0;
+}
+
+long sys_rt_sigprocmask(SYSCALL_ARGS)
+{
+	struct thread *t = thread_current;
+	uint64_t set, old = t->sigmask;
+
+	if (a3 != SIGSET_SIZE)
+		return -LINUX_EINVAL;
+	if (a1) {
+		if (copy_from_user(&set, a1, sizeof(set)))
+			return -LINUX_EFAULT;
+		switch (a0) {
+		case LINUX_SIG_BLOCK:
+			set |= old;
+			break;
+		case LINUX_SIG_UNBLOCK:
+			set = old & ~set;
+			break;
+		case LINUX_SIG_SETMASK:
+			break;
+		default:
+			return -LINUX_EINVAL;
+		}
+	}
+	if (a2 && copy_to_user(a2, &old, sizeof(old)))
+		return -LINUX_EFAULT;
+	if (a1) {
+		t->sigmask = set & ~UNBLOCKABLE;
+		signal_update_work();
+	}
+	return 0;
+}
+
+long sys_rt_sigpending(SYSCALL_ARGS)
+{
+	uint64_t set = (thread_current->sigpending | proc_current->sigpending) &
+		       thread_current->sigmask;
+
+	if (a1 != SIGSET_SIZE)
+		return -LINUX_EINVAL;
+	return copy_to_user(a0, &set, sizeof(set));
+}
+
+long sys_rt_sigreturn(SYSCALL_ARGS)
+{
+	return signal_return((struct trap_frame *)thread_current->kstack_top - 1);
+}
+
+/* Sleep until a signal can be delivered; -EINTR. */
+static long wait_for_signal(void)
+{
+	for (;;) {
+		signal_update_work();
+		if (signal_work)
+			return -LINUX_EINTR;
+		sched_block(SIGWAIT_KEY, 0);
+	}
+}
+
+long sys_rt_sigsuspend(SYSCALL_ARGS)
+{
+	struct thread *t = thread_current;
+	uint64_t mask;
+
+	if (a1 != SIGSET_SIZE)
+		return -LINUX_EINVAL;
+	if (copy_from_user(&mask, a0, sizeof(mask)))
+		return -LINUX_EFAULT;
+	/* The old mask comes back after the handler (signal_deliver). */
+	t->saved_mask = t->sigmask;
+	t->restore_mask = true;
+	t->sigmask = mask & ~UNBLOCKABLE;
+	return wait_for_signal();
+}
+
+long sys_pause(SYSCALL_ARGS)
+{
+	return wait_for_signal();
+}
+
+/* kill, tkill and tgkill to ourselves or our threads. */
+static long send(struct thread *t, long sig, bool thread, int code)
+{
+	if (sig == 0)
+		return 0; /* existence check */
+	if (!valid_sig(sig))
+		return -LINUX_EINVAL;
+	signal_send(t, (int)sig, thread, &(struct sig_info){ .code = code, .pid = proc_current->pid });
+	return 0;
+}
+
+long sys_kill(SYSCALL_ARGS)
+{
+	if (a0 != proc_current->pid && a0 != 0 && a0 != -1)
+		return -LINUX_ESRCH;
+	return send(thread_current, a1, false, LINUX_SI_USER);
+}
+
+long sys_tkill(SYSCALL_ARGS)
+{
+	struct thread *t = sched_find_thread(proc_current, a0);
+
+	return t ? send(t, a1, true, LINUX_SI_TKILL) : -LINUX_ESRCH;
+}
+
+long sys_tgkill(SYSCALL_ARGS)
+{
+	struct thread *t = sched_find_thread(proc_current, a1);
+
+	if (a0 != proc_current->pid || !t)
+		return -LINUX_ESRCH;
+	return send(t, a2, true, LINUX_SI_TKILL);
+}
+
+/* The process's ITIMER_REAL as an itimerval. */
+static struct linux_itimerval itimer_get(void)
+{
+	struct proc *p = proc_current;
+	uint64_t now = clock_uptime_ns(), left = p->alarm_at > now ? p->alarm_at - now : 0;
+	struct linux_itimerval v = {
+		.interval = { p->alarm_interval / NSEC, (p->alarm_interval % NSEC) / USEC },
+		.value = { left / NSEC, (left % NSEC + USEC - 1) / USEC },
+	};
+
+	if (p->alarm_at && left == 0)
+		v.value.tv_usec = 1; /* due but not yet fired */
+	return v;
+}
+
+static void itimer_set(uint64_t value_ns, uint64_t interval_ns)
+{
+	struct proc *p = proc_current;
+
+	p->alarm_at = value_ns ? clock_uptime_ns() + value_ns : 0;
+	p->alarm_interval = interval_ns;
+	sched_timer_update();
+}
+
+static bool timeval_ns(const struct linux_timeval *tv, uint64_t *ns)
+{
+	if (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
+		return false;
+	*ns = (uint64_t)tv->tv_sec * NSEC + (uint64_t)tv->tv_usec * USEC;
+	return true;
+}
+
+long sys_alarm(SYSCALL_ARGS)
+{
+	struct linux_itimerval old = itimer_get();
+
+	itimer_set((uint64_t)(uint32_t)a0 * NSEC, 0);
+	/* Seconds left, rounded up, as alarm(2) returns them. */
+	return old.value.tv_sec + (old.value.tv_usec ? 1 : 0);
+}
+
+long sys_getitimer(SYSCALL_ARGS)
+{
+	struct linux_itimerval v;
+
+	if (a0 != LINUX_ITIMER_REAL)
+		return -LINUX_EINVAL;
+	v = itimer_get();
+	return copy_to_user(a1, &v, sizeof(v));
+}
+
+long sys_setitimer(SYSCALL_ARGS)
+{
+	struct linux_itimerval nv, old;
+	uint64_t value, interval;
+
+	if (a0 != LINUX_ITIMER_REAL)
+		return -LINUX_EINVAL;
+	if (copy_from_user(&nv, a1, sizeof(nv)))
+		return -LINUX_EFAULT;
+	if (!timeval_ns(&nv.value, &value) || !timeval_ns(&nv.interval, &interval))
+		return -LINUX_EINVAL;
+	old = itimer_get();
+	if (a2 && copy_to_user(a2, &old, sizeof(old)))
+		return -LINUX_EFAULT;
+	itimer_set(value, interval);
+	return 0;
+}
