@@ -23,6 +23,7 @@ static union {
 	struct nanvix_hc_random random;
 	struct nanvix_hc_sleep sleep;
 	struct nanvix_hc_timer timer;
+	struct nanvix_hc_copy copy;
 } hc __attribute__((aligned(64)));
 
 extern char kstack_top[];
@@ -128,6 +129,17 @@ static void kvm_timer(uint64_t ns)
 	hypercall(NANVIX_HC_TIMER, &hc.timer);
 }
 
+static long kvm_copy(uint64_t dst_cr3, uint64_t dst, uint64_t src_cr3, uint64_t src, uint64_t len)
+{
+	hc.copy.dst_cr3 = dst_cr3;
+	hc.copy.dst = dst;
+	hc.copy.src_cr3 = src_cr3;
+	hc.copy.src = src;
+	hc.copy.len = len;
+	hypercall(NANVIX_HC_COPY, &hc.copy);
+	return hc.copy.ret;
+}
+
 static void kvm_strace(long nr, const long args[6], long ret, bool noreturn)
 {
 	int i;
@@ -154,6 +166,7 @@ static struct hal_ops kvm_ops = {
 	.random = kvm_random,
 	.sleep = kvm_sleep,
 	.timer = kvm_timer,
+	.copy = kvm_copy,
 };
 
 const struct hal_ops *hal;

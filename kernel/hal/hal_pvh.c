@@ -126,6 +126,20 @@ static long pvh_user_read(int fd, uint64_t buf, uint64_t len)
 	return 0; /* no input under QEMU: end of file */
 }
 
+/* Copies in ring 0: either side physical (cr3 0) or user in the current space. */
+static long pvh_copy(uint64_t dst_cr3, uint64_t dst, uint64_t src_cr3, uint64_t src, uint64_t len)
+{
+	if (dst_cr3 == 0 && src_cr3 == 0)
+		memcpy(P2V(dst), P2V(src), len);
+	else if (dst_cr3 == 0)
+		return copy_from_user(P2V(dst), src, len) ? -LINUX_EFAULT : (long)len;
+	else if (src_cr3 == 0)
+		return copy_to_user(dst, P2V(src), len) ? -LINUX_EFAULT : (long)len;
+	else
+		return -LINUX_EFAULT;
+	return len;
+}
+
 static const struct hal_ops pvh_ops = {
 	.name = "pvh",
 	.log = pvh_log,
@@ -135,6 +149,7 @@ static const struct hal_ops pvh_ops = {
 	.user_write = pvh_user_write,
 	.user_writev = pvh_user_writev,
 	.user_read = pvh_user_read,
+	.copy = pvh_copy,
 };
 
 int hal_pvh_run_user(unsigned long rip, unsigned long rsp)

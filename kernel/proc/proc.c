@@ -1,5 +1,6 @@
 /* The user process: adoption from boot info, exit and kill with a report. */
 #include <abi/hypercall.h>
+#include <fd/file.h>
 #include <hal/hal.h>
 #include <mm/frame.h>
 #include <proc/proc.h>
@@ -20,15 +21,16 @@ void proc_init_boot(const struct nanvix_bootinfo *bi)
 	p->brk_start = p->brk = bi->brk;
 	p->stack_lo = bi->stack_lo;
 	p->mmap_next = bi->stack_lo - STACK_GAP;
-	p->console_fds = 0x7;
+	if (fd_init(p) < 0)
+		panic("no memory for the first process's file table");
 	p->umask = 022;
 	for (unsigned i = 0; i < LINUX_RLIM_NLIMITS; i++)
 		p->rlimits[i].rlim_cur = p->rlimits[i].rlim_max = LINUX_RLIM_INFINITY;
 	/* The stack cannot grow: its limit is what nanvixd mapped. */
 	p->rlimits[LINUX_RLIMIT_STACK].rlim_cur = bi->stack_hi - bi->stack_lo;
 	p->rlimits[LINUX_RLIMIT_STACK].rlim_max = bi->stack_hi - bi->stack_lo;
-	p->rlimits[LINUX_RLIMIT_NOFILE].rlim_cur = 1024;
-	p->rlimits[LINUX_RLIMIT_NOFILE].rlim_max = 4096;
+	p->rlimits[LINUX_RLIMIT_NOFILE].rlim_cur = FD_MAX;
+	p->rlimits[LINUX_RLIMIT_NOFILE].rlim_max = FD_MAX;
 	p->rlimits[LINUX_RLIMIT_CORE].rlim_cur = 0;
 	memcpy(p->name, bi->name, sizeof(p->name));
 	p->name[sizeof(p->name) - 1] = '\0';

@@ -34,6 +34,8 @@ static struct thread *threads[MAX_THREADS];
 static struct thread *runq_head, *runq_tail;
 static struct thread boot_thread;
 static uint64_t tick_deadline; /* when the armed tick fires; 0: none armed */
+/* Blocked threads, oldest first: wake-ups and deadlines scan only these. */
+static struct thread *blocked_head, *blocked_tail;
 
 extern char trap_return[];
 
@@ -83,6 +85,33 @@ static void enqueue(struct thread *t)
 	else
 		runq_head = t;
 	runq_tail = t;
+}
+
+static void blocked_add(struct thread *t)
+{
+	t->bnext = NULL;
+	t->bprev = blocked_tail;
+	if (blocked_tail)
+		blocked_tail->bnext = t;
+	else
+		blocked_head = t;
+	blocked_tail = t;
+}
+
+/* Take blocked `t` off the blocked list and make it runnable with `result`. */
+static void unblock(struct thread *t, long result)
+{
+	if (t->bprev)
+		t->bprev->bnext = t->bnext;
+	else
+		blocked_head = t->bnext;
+	if (t->bnext)
+		t->bnext->bprev = t->bprev;
+	else
+		blocked_tail = t->bprev;
+	t->wait_key = 0;
+	t->wait_result = result;
+	enqueue(t);
 }
 
 static struct thread *dequeue(void)
@@ -175,11 +204,16 @@ static void switch_to(struct thread *prev, struct thread *next)
 	sched_switch_context(&prev->ksp, next->ksp);
 }
 
+/* Dead threads not yet freed (scanning every slot costs ~1 ms emulated). */
+static int ndead;
+
 /* Free dead threads other than the running one. */
 static void reap(void)
 {
 	int slot;
 
+	if (ndead == 0 || (ndead == 1 && thread_current->state == THREAD_DEAD))
+		return;
 	for (slot = 1; slot < MAX_THREADS; slot++) {
 		struct thread *t = threads[slot];
 
@@ -187,6 +221,7 @@ static void reap(void)
 			/* The stack pages stay mapped for the slot's next thread. */
 			threads[slot] = NULL;
 			kfree(t);
+			ndead--;
 		}
 	}
 }
@@ -206,20 +241,16 @@ static uint64_t expire_alarm(struct proc *p, uint64_t now)
 static uint64_t expire(uint64_t now)
 {
 	uint64_t earliest = expire_alarm(thread_current->proc, now);
-	struct thread *t;
-	int i;
+	struct thread *t, *next;
 
-	FOR_EACH_THREAD(t, i)
-	{
-		if (t->state != THREAD_BLOCKED || !t->wake_at)
+	for (t = blocked_head; t; t = next) {
+		next = t->bnext;
+		if (!t->wake_at)
 			continue;
-		if (t->wake_at <= now) {
-			t->wait_result = -LINUX_ETIMEDOUT;
-			t->wait_key = 0;
-			enqueue(t);
-		} else if (!earliest || t->wake_at < earliest) {
+		if (t->wake_at <= now)
+			unblock(t, -LINUX_ETIMEDOUT);
+		else if (!earliest || t->wake_at < earliest)
 			earliest = t->wake_at;
-		}
 	}
 	return earliest;
 }
@@ -282,6 +313,7 @@ long sched_block(uint64_t key, uint64_t wake_at)
 	t->wait_key = key;
 	t->wake_at = wake_at;
 	t->wait_result = 0;
+	blocked_add(t);
 	schedule();
 	t->wake_at = 0;
 	return t->wait_result;
@@ -291,9 +323,7 @@ bool sched_wake_thread(struct thread *t, long result)
 {
 	if (t->state != THREAD_BLOCKED)
 		return false;
-	t->wait_key = 0;
-	t->wait_result = result;
-	enqueue(t);
+	unblock(t, result);
 	return true;
 }
 
@@ -323,17 +353,13 @@ struct thread *sched_thread_for_signal(struct proc *p, int sig)
 
 int sched_wake_key(uint64_t key, int n)
 {
-	struct thread *t;
-	int i, woken = 0;
+	struct thread *t, *next;
+	int woken = 0;
 
-	FOR_EACH_THREAD(t, i)
-	{
-		if (woken >= n)
-			break;
-		if (t->state == THREAD_BLOCKED && t->wait_key == key) {
-			t->wait_key = 0;
-			t->wait_result = 0;
-			enqueue(t);
+	for (t = blocked_head; t && woken < n; t = next) {
+		next = t->bnext;
+		if (t->wait_key == key) {
+			unblock(t, 0);
 			woken++;
 		}
 	}
@@ -343,17 +369,13 @@ int sched_wake_key(uint64_t key, int n)
 int sched_requeue(uint64_t key, uint64_t to, int n)
 {
 	struct thread *t;
-	int i, moved = 0;
+	int moved = 0;
 
-	FOR_EACH_THREAD(t, i)
-	{
-		if (moved >= n)
-			break;
-		if (t->state == THREAD_BLOCKED && t->wait_key == key) {
+	for (t = blocked_head; t && moved < n; t = t->bnext)
+		if (t->wait_key == key) {
 			t->wait_key = to;
 			moved++;
 		}
-	}
 	return moved;
 }
 
@@ -371,6 +393,8 @@ int sched_live_threads(struct proc *p)
 void sched_exit_thread(void)
 {
 	thread_current->state = THREAD_DEAD;
+	if (thread_current->slot >= 0)
+		ndead++; /* the boot thread's record is static: nothing to free */
 	schedule();
 	panic("a dead thread was scheduled");
 }

@@ -94,13 +94,31 @@ static bool setup_frame(struct trap_frame *tf, int sig, const struct linux_sigac
 	memset(&f, 0, sizeof(f));
 	f.pretcode = sa->restorer;
 	f.uc.mcontext = (struct linux_sigcontext){
-		.r8 = tf->r8, .r9 = tf->r9, .r10 = tf->r10, .r11 = tf->r11,
-		.r12 = tf->r12, .r13 = tf->r13, .r14 = tf->r14, .r15 = tf->r15,
-		.rdi = tf->rdi, .rsi = tf->rsi, .rbp = tf->rbp, .rbx = tf->rbx,
-		.rdx = tf->rdx, .rax = tf->rax, .rcx = tf->rcx, .rsp = tf->rsp,
-		.rip = tf->rip, .eflags = tf->rflags, .cs = (uint16_t)tf->cs,
-		.ss = (uint16_t)tf->ss, .err = tf->error, .trapno = tf->vector,
-		.oldmask = t->sigmask, .cr2 = t->proc->siginfo[sig - 1].addr, .fpstate = fp,
+		.r8 = tf->r8,
+		.r9 = tf->r9,
+		.r10 = tf->r10,
+		.r11 = tf->r11,
+		.r12 = tf->r12,
+		.r13 = tf->r13,
+		.r14 = tf->r14,
+		.r15 = tf->r15,
+		.rdi = tf->rdi,
+		.rsi = tf->rsi,
+		.rbp = tf->rbp,
+		.rbx = tf->rbx,
+		.rdx = tf->rdx,
+		.rax = tf->rax,
+		.rcx = tf->rcx,
+		.rsp = tf->rsp,
+		.rip = tf->rip,
+		.eflags = tf->rflags,
+		.cs = (uint16_t)tf->cs,
+		.ss = (uint16_t)tf->ss,
+		.err = tf->error,
+		.trapno = tf->vector,
+		.oldmask = t->sigmask,
+		.cr2 = t->proc->siginfo[sig - 1].addr,
+		.fpstate = fp,
 	};
 	f.uc.sigmask = t->restore_mask ? t->saved_mask : t->sigmask;
 	f.info.si_signo = sig;
@@ -149,8 +167,8 @@ void signal_deliver(struct trap_frame *tf)
 		if (sa->handler == LINUX_SIG_DFL || sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP)
 			proc_kill(sig, NULL);
 		if (!setup_frame(tf, sig, sa))
-			proc_kill(LINUX_SIGSEGV, "cannot deliver signal %d: bad user stack %#lx", sig,
-				  tf->rsp);
+			proc_kill(LINUX_SIGSEGV, "cannot deliver signal %d: bad user stack %#lx",
+			          sig, tf->rsp);
 		if (sa->flags & LINUX_SA_RESETHAND)
 			sa->handler = LINUX_SIG_DFL;
 		break; /* one handler at a time; the rest after it returns */
@@ -170,8 +188,8 @@ long signal_return(struct trap_frame *tf)
 
 	if (copy_from_user(&uc, tf->rsp, sizeof(uc)))
 		proc_kill(LINUX_SIGSEGV, "rt_sigreturn: bad frame at %#lx", tf->rsp);
-	if (m->fpstate && ((m->fpstate & 15) || !uaccess_ok(m->fpstate, 512) ||
-			   uaccess_fxrstor(m->fpstate)))
+	if (m->fpstate &&
+	    ((m->fpstate & 15) || !uaccess_ok(m->fpstate, 512) || uaccess_fxrstor(m->fpstate)))
 		proc_kill(LINUX_SIGSEGV, "rt_sigreturn: bad FPU state at %#lx", m->fpstate);
 	tf->r8 = m->r8, tf->r9 = m->r9, tf->r10 = m->r10, tf->r11 = m->r11;
 	tf->r12 = m->r12, tf->r13 = m->r13, tf->r14 = m->r14, tf->r15 = m->r15;

@@ -51,16 +51,10 @@ long sys_rt_sigprocmask(SYSCALL_ARGS)
 		if (copy_from_user(&set, a1, sizeof(set)))
 			return -LINUX_EFAULT;
 		switch (a0) {
-		case LINUX_SIG_BLOCK:
-			set |= old;
-			break;
-		case LINUX_SIG_UNBLOCK:
-			set = old & ~set;
-			break;
-		case LINUX_SIG_SETMASK:
-			break;
-		default:
-			return -LINUX_EINVAL;
+		case LINUX_SIG_BLOCK: set |= old; break;
+		case LINUX_SIG_UNBLOCK: set = old & ~set; break;
+		case LINUX_SIG_SETMASK: break;
+		default: return -LINUX_EINVAL;
 		}
 	}
 	if (a2 && copy_to_user(a2, &old, sizeof(old)))
@@ -74,8 +68,8 @@ long sys_rt_sigprocmask(SYSCALL_ARGS)
 
 long sys_rt_sigpending(SYSCALL_ARGS)
 {
-	uint64_t set = (thread_current->sigpending | proc_current->sigpending) &
-		       thread_current->sigmask;
+	uint64_t set =
+	        (thread_current->sigpending | proc_current->sigpending) & thread_current->sigmask;
 
 	if (a1 != SIGSET_SIZE)
 		return -LINUX_EINVAL;
@@ -126,7 +120,8 @@ static long send(struct thread *t, long sig, bool thread, int code)
 		return 0; /* existence check */
 	if (!valid_sig(sig))
 		return -LINUX_EINVAL;
-	signal_send(t, (int)sig, thread, &(struct sig_info){ .code = code, .pid = proc_current->pid });
+	signal_send(t, (int)sig, thread,
+	            &(struct sig_info){ .code = code, .pid = proc_current->pid });
 	return 0;
 }
 

@@ -293,6 +293,54 @@ static int hc_timer(struct vm *vm, void *args)
 	return 0;
 }
 
+/* One side of a COPY as host iovecs: user virtual through cr3, or physical when cr3 is 0. */
+static int copy_side(struct vm *vm, uint64_t cr3, uint64_t addr, uint64_t len, bool write,
+                     struct iovec *iov, int *niov)
+{
+	if (cr3 == 0) {
+		void *p = gpa_ptr(&vm->mem, addr, len);
+
+		if (!p)
+			return -EFAULT;
+		iov[0] = (struct iovec){ p, len };
+		*niov = 1;
+		return 0;
+	}
+	*niov = 0;
+	return gva_iovec(&vm->mem, cr3, addr, len, write, iov, niov, HOST_IOV_MAX);
+}
+
+static int hc_copy(struct vm *vm, void *args)
+{
+	static struct iovec dst[HOST_IOV_MAX], src[HOST_IOV_MAX];
+	struct nanvix_hc_copy a;
+	int nd, ns, i = 0, j = 0;
+	size_t di = 0, si = 0;
+
+	memcpy(&a, args, sizeof(a));
+	/* Check both sides wholly before copying a byte. */
+	if (a.len > NANVIX_HC_COPY_MAX ||
+	    copy_side(vm, a.dst_cr3, a.dst, a.len, true, dst, &nd) < 0 ||
+	    copy_side(vm, a.src_cr3, a.src, a.len, false, src, &ns) < 0) {
+		a.ret = -EFAULT;
+	} else {
+		while (i < nd && j < ns) {
+			size_t n = dst[i].iov_len - di < src[j].iov_len - si ? dst[i].iov_len - di
+			                                                     : src[j].iov_len - si;
+
+			memmove((char *)dst[i].iov_base + di, (char *)src[j].iov_base + si, n);
+			di += n, si += n;
+			if (di == dst[i].iov_len)
+				i++, di = 0;
+			if (si == src[j].iov_len)
+				j++, si = 0;
+		}
+		a.ret = (int64_t)a.len;
+	}
+	memcpy((char *)args + offsetof(struct nanvix_hc_copy, ret), &a.ret, sizeof(a.ret));
+	return 0;
+}
+
 #define HC(port, fn, type) [(port)-NANVIX_HC_PORT_BASE] = { fn, sizeof(type) }
 
 static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
@@ -307,6 +355,7 @@ static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
 	HC(NANVIX_HC_RANDOM, hc_random, struct nanvix_hc_random),
 	HC(NANVIX_HC_SLEEP, hc_sleep, struct nanvix_hc_sleep),
 	HC(NANVIX_HC_TIMER, hc_timer, struct nanvix_hc_timer),
+	HC(NANVIX_HC_COPY, hc_copy, struct nanvix_hc_copy),
 };
 
 int vm_hypercall(struct vm *vm, uint16_t port, uint32_t arg)

@@ -144,6 +144,7 @@ static void ret_field(uint16_t port, size_t *off, size_t *size)
 	case NANVIX_HC_FRAMES_SCRUB: *off = offsetof(struct nanvix_hc_frames_scrub, ret); break;
 	case NANVIX_HC_RANDOM: *off = offsetof(struct nanvix_hc_random, ret); break;
 	case NANVIX_HC_SLEEP: *off = offsetof(struct nanvix_hc_sleep, ret); break;
+	case NANVIX_HC_COPY: *off = offsetof(struct nanvix_hc_copy, ret); break;
 	default: *off = 0, *size = 0; break;
 	}
 }
@@ -160,6 +161,7 @@ static size_t arg_size(uint16_t port)
 	case NANVIX_HC_STRACE: return sizeof(struct nanvix_hc_strace);
 	case NANVIX_HC_RANDOM: return sizeof(struct nanvix_hc_random);
 	case NANVIX_HC_SLEEP: return sizeof(struct nanvix_hc_sleep);
+	case NANVIX_HC_COPY: return sizeof(struct nanvix_hc_copy);
 	default: return sizeof(struct nanvix_hc_log);
 	}
 }
@@ -187,6 +189,15 @@ static void check_contract(uint16_t port, uint32_t arg, int rc, const struct vm 
 		if ((uint32_t)f[3] != 1 && (uint32_t)f[3] != 2 && ret != -9)
 			violated("WRITE to fd %u: ret %lld", (unsigned)f[3], (long long)ret);
 		break;
+	case NANVIX_HC_COPY: {
+		struct nanvix_hc_copy c;
+
+		memcpy(&c, before + arg, sizeof(c));
+		if (ret != -14 && (ret != (int64_t)c.len || c.len > NANVIX_HC_COPY_MAX))
+			violated("COPY of %llu bytes: ret %lld", (unsigned long long)c.len,
+			         (long long)ret);
+		break;
+	}
 	case NANVIX_HC_WRITEV:
 		if ((uint32_t)f[2] > NANVIX_HC_IOV_MAX && (f[2] >> 32 == 1 || f[2] >> 32 == 2) &&
 		    ret != -22)
@@ -252,7 +263,7 @@ static void check_memory(uint16_t port, uint32_t arg, int served, int64_t ret)
 			continue;
 		if (port == NANVIX_HC_READ && served && ram[i] == 0 && ret > 0)
 			continue;
-		if (port == NANVIX_HC_RANDOM && served && ret > 0)
+		if ((port == NANVIX_HC_RANDOM || port == NANVIX_HC_COPY) && served && ret > 0)
 			continue;
 		if (port == NANVIX_HC_FRAMES_SCRUB && served && ret == 0 && ram[i] == 0 &&
 		    scrubbed(arg, i))

@@ -31,7 +31,7 @@ int main(void)
 	f.rip = (uint64_t)landed;
 	f.rdi = 0x1234;
 	f.rsp = (uint64_t)&stack[1021]; /* as after a call: rsp + 8 is 16-aligned */
-	f.eflags = 0x3202 | 0x100000; /* asks for IOPL 3 and sets ID */
+	f.eflags = 0x3202 | 0x100000;   /* asks for IOPL 3 and sets ID */
 	/* Linux's user selectors (CS 0x33, SS 0x2b); nanvix ignores them and uses its own. */
 	f.cs_gs_fs_ss = 0x33 | (0x2bull << 48);
 	/* rt_sigreturn reads the ucontext at the stack pointer. */

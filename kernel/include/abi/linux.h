@@ -65,6 +65,11 @@
 #define LINUX_SYS_rt_sigpending   127
 #define LINUX_SYS_rt_sigsuspend   130
 #define LINUX_SYS_sigaltstack     131
+#define LINUX_SYS_poll            7
+#define LINUX_SYS_openat          257
+#define LINUX_SYS_ppoll           271
+#define LINUX_SYS_dup3            292
+#define LINUX_SYS_pipe2           293
 #define LINUX_SYS_NR              512 /* size of the dispatch table */
 
 /* errno values. */
@@ -230,7 +235,16 @@ struct linux_stat {
 };
 #endif
 
-#define LINUX_S_IFCHR 0020000
+#define LINUX_S_IFCHR  0020000
+#define LINUX_S_IFIFO  0010000
+#define LINUX_POLLIN   0x001
+#define LINUX_POLLPRI  0x002
+#define LINUX_POLLOUT  0x004
+#define LINUX_POLLERR  0x008
+#define LINUX_POLLHUP  0x010
+#define LINUX_POLLNVAL 0x020
+#define LINUX_FIONREAD 0x541b
+#define LINUX_AT_FDCWD (-100)
 
 #ifndef __ASSEMBLER__
 struct linux_rlimit {
@@ -441,6 +455,9 @@ struct linux_iovec {
 #define LINUX_ERRNO_MAX       4095 /* -4095..-1 from a syscall is an error */
 
 /* open flags (octal, as Linux writes them). */
+#define LINUX_O_RDONLY    00
+#define LINUX_O_WRONLY    01
+#define LINUX_O_RDWR      02
 #define LINUX_O_ACCMODE   03
 #define LINUX_O_CREAT     0100
 #define LINUX_O_EXCL      0200

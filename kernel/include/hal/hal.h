@@ -29,6 +29,11 @@ struct hal_ops {
 	long (*sleep)(uint64_t ns);
 	/* Arm the one-shot preemption tick `ns` ahead (NULL: no preemption). */
 	void (*timer)(uint64_t ns);
+	/*
+	 * Copy `len` bytes natively: each side a user address in the space of
+	 * its cr3, or physical when its cr3 is 0.  len or -EFAULT.
+	 */
+	long (*copy)(uint64_t dst_cr3, uint64_t dst, uint64_t src_cr3, uint64_t src, uint64_t len);
 	/* Report one system call to the host's tracer (NULL: no tracing). */
 	void (*strace)(long nr, const long args[6], long ret, bool noreturn);
 };

@@ -6,14 +6,17 @@
 #include <abi/linux.h>
 #include <lib/klib.h>
 
+struct file;
+
 struct proc {
 	int pid;
-	uint64_t cr3;         /* physical PML4 */
-	uint64_t brk_start;   /* initial break: page-aligned end of the image */
-	uint64_t brk;         /* current break */
-	uint64_t mmap_next;   /* mmap without a hint allocates below this */
-	uint64_t stack_lo;    /* lowest stack page */
-	uint32_t console_fds; /* bit n: console fd n (0..2) is open */
+	uint64_t cr3;        /* physical PML4 */
+	uint64_t brk_start;  /* initial break: page-aligned end of the image */
+	uint64_t brk;        /* current break */
+	uint64_t mmap_next;  /* mmap without a hint allocates below this */
+	uint64_t stack_lo;   /* lowest stack page */
+	struct file **fds;   /* FD_MAX open files (fd/file.h), one frame */
+	uint64_t cloexec[8]; /* FD_CLOEXEC bits of fds */
 	uint32_t umask;
 	/* Signals: actions, process-directed pending set and the reasons. */
 	struct linux_sigaction actions[LINUX_NSIG];

@@ -26,10 +26,11 @@ struct thread {
 	bool restore_mask;
 	/* Blocking: a futex key (physical address) and a deadline (monotonic ns). */
 	uint64_t wait_key;
-	uint64_t wake_at;    /* 0: no deadline */
-	long wait_result;    /* what the blocking call returns when woken */
-	struct thread *next; /* run-queue link */
-	uint8_t *fx;         /* 512-byte fxsave area, 16-byte aligned, in fx_buf */
+	uint64_t wake_at;             /* 0: no deadline */
+	long wait_result;             /* what the blocking call returns when woken */
+	struct thread *next;          /* run-queue link */
+	struct thread *bnext, *bprev; /* blocked-list links */
+	uint8_t *fx;                  /* 512-byte fxsave area, 16-byte aligned, in fx_buf */
 	uint8_t fx_buf[512 + 16];
 };
 

@@ -917,6 +917,62 @@ START_TEST(test_exit)
 }
 END_TEST
 
+/* ---- COPY ---- */
+
+static int64_t do_copy(uint64_t dcr3, uint64_t dst, uint64_t scr3, uint64_t src, uint64_t len)
+{
+	struct nanvix_hc_copy a = { dcr3, dst, scr3, src, len, 0 };
+
+	put(ARG, &a, sizeof(a));
+	resume(NANVIX_HC_COPY, ARG);
+	memcpy(&a, gpa(ARG), sizeof(a));
+	return a.ret;
+}
+
+/* A COPY that must fail: only `ret` changes. */
+static void copy_fails(uint64_t dcr3, uint64_t dst, uint64_t scr3, uint64_t src, uint64_t len)
+{
+	struct nanvix_hc_copy a = { dcr3, dst, scr3, src, len, 0 };
+
+	put(ARG, &a, sizeof(a));
+	snapshot();
+	resume(NANVIX_HC_COPY, ARG);
+	memcpy(&a, gpa(ARG), sizeof(a));
+	ck_assert_int_eq(a.ret, -EFAULT);
+	assert_unchanged_but(ARG + offsetof(struct nanvix_hc_copy, ret), 8);
+}
+
+START_TEST(test_copy_valid)
+{
+	memcpy(gpa(0x90000), "physical", 8);
+	/* Physical to user, across discontiguous frames. */
+	ck_assert_int_eq(do_copy(pt.cr3, UDISC + PAGE - 4, 0, 0x90000, 8), 8);
+	ck_assert_int_eq(memcmp(gpa(UDISC_PA0 + PAGE - 4), "phys", 4), 0);
+	ck_assert_int_eq(memcmp(gpa(UDISC_PA1), "ical", 4), 0);
+	/* User to physical, and physical to physical. */
+	ck_assert_int_eq(do_copy(0, 0x91000, pt.cr3, UDISC + PAGE - 4, 8), 8);
+	ck_assert_int_eq(memcmp(gpa(0x91000), "physical", 8), 0);
+	ck_assert_int_eq(do_copy(0, 0x92000, 0, 0x91000, 8), 8);
+	ck_assert_int_eq(memcmp(gpa(0x92000), "physical", 8), 0);
+	/* Reading a read-only user page is fine. */
+	ck_assert_int_eq(do_copy(0, 0x93000, pt.cr3, URO, 16), 16);
+	ck_assert_int_eq(do_copy(0, 0x93000, pt.cr3, URO, 0), 0);
+}
+END_TEST
+
+START_TEST(test_copy_bad)
+{
+	copy_fails(pt.cr3, URO, 0, 0x90000, 8);                     /* destination read-only */
+	copy_fails(pt.cr3, UKERN, 0, 0x90000, 8);                   /* destination not user */
+	copy_fails(pt.cr3, UBUF, pt.cr3, UNMAPPED, 8);              /* source unmapped */
+	copy_fails(pt.cr3, UBUF + 4 * PAGE - 4, 0, 0x90000, 8);     /* runs off the mapping */
+	copy_fails(0, MEM_SIZE - 4, 0, 0x90000, 8);                 /* physical past RAM */
+	copy_fails(0, 0x90000, 0, UINT64_MAX - 2, 8);               /* wrapping */
+	copy_fails(0, 0x90000, 0, 0x91000, NANVIX_HC_COPY_MAX + 1); /* too long */
+	copy_fails(pt.cr3, 0xffff800000000000ull, 0, 0x90000, 8);   /* kernel half */
+}
+END_TEST
+
 /* ---- TIMER ---- */
 
 START_TEST(test_timer)
@@ -1290,6 +1346,8 @@ Suite *unit_suite(void)
 	tcase_add_test(log, test_panic);
 	tcase_add_test(log, test_exit);
 	tcase_add_test(log, test_timer);
+	tcase_add_test(log, test_copy_valid);
+	tcase_add_test(log, test_copy_bad);
 	tcase_add_test(log, test_strace_off);
 	tcase_add_test(log, test_strace_on);
 	tcase_add_test(log, test_strace_hostile);

@@ -1,0 +1,130 @@
+/* Character devices: the console (nanvixd's stdin/stdout/stderr), null, zero, urandom. */
+#include <abi/linux.h>
+#include <fd/file.h>
+#include <hal/hal.h>
+#include <hal/uaccess.h>
+#include <mm/frame.h>
+#include <proc/proc.h>
+
+static long console_read(struct file *f, uint64_t buf, uint64_t len)
+{
+	return hal->user_read(0, buf, len);
+}
+
+static long console_write(struct file *f, uint64_t buf, uint64_t len)
+{
+	return hal->user_write(f->stream == 2 ? 2 : 1, buf, len);
+}
+
+static long console_writev(struct file *f, uint64_t iov, uint32_t iovcnt)
+{
+	if (f->stream == 0)
+		return -LINUX_EBADF;
+	return hal->user_writev((int)f->stream, iov, iovcnt);
+}
+
+static int console_poll(struct file *f)
+{
+	/* Output never blocks; input is assumed ready (a read waits in the host). */
+	return f->stream == 0 ? LINUX_POLLIN : LINUX_POLLOUT;
+}
+
+static const struct file_ops console_ops = {
+	.read = console_read,
+	.write = console_write,
+	.poll = console_poll,
+	.writev = console_writev,
+	.mode = LINUX_S_IFCHR | 0620,
+};
+
+struct file *console_file(long stream)
+{
+	struct file *f = file_new(&console_ops, stream == 0 ? LINUX_O_RDONLY : LINUX_O_WRONLY, NULL);
+
+	if (f)
+		f->stream = stream;
+	return f;
+}
+
+static long null_read(struct file *f, uint64_t buf, uint64_t len)
+{
+	return 0;
+}
+
+static long null_write(struct file *f, uint64_t buf, uint64_t len)
+{
+	return len;
+}
+
+static int always_ready(struct file *f)
+{
+	return LINUX_POLLIN | LINUX_POLLOUT;
+}
+
+/* Zeroes come from a frame that is never written: the host copies them. */
+static long zero_read(struct file *f, uint64_t buf, uint64_t len)
+{
+	static uint64_t zero_frame;
+	uint64_t done = 0;
+
+	if (!zero_frame && !(zero_frame = mm_frame_alloc()))
+		return -LINUX_ENOMEM;
+	while (done < len) {
+		uint64_t n = len - done < PAGE_SIZE ? len - done : PAGE_SIZE;
+
+		if (hal->copy(proc_current->cr3, buf + done, 0, zero_frame, n) < 0)
+			return done ? (long)done : -LINUX_EFAULT;
+		done += n;
+	}
+	return done;
+}
+
+static long random_read(struct file *f, uint64_t buf, uint64_t len)
+{
+	uint64_t done = 0;
+
+	if (!hal->random)
+		return -LINUX_EIO;
+	while (done < len) {
+		long n = hal->random(buf + done, len - done);
+
+		if (n <= 0)
+			return done ? (long)done : (n ? n : -LINUX_EIO);
+		done += n;
+	}
+	return done;
+}
+
+static const struct file_ops null_ops = {
+	.read = null_read, .write = null_write, .poll = always_ready,
+	.mode = LINUX_S_IFCHR | 0666, .seekable = true,
+};
+static const struct file_ops zero_ops = {
+	.read = zero_read, .write = null_write, .poll = always_ready,
+	.mode = LINUX_S_IFCHR | 0666, .seekable = true,
+};
+static const struct file_ops random_ops = {
+	.read = random_read, .write = null_write, .poll = always_ready,
+	.mode = LINUX_S_IFCHR | 0666, .seekable = true,
+};
+
+static const struct {
+	const char *path;
+	const struct file_ops *ops;
+} devices[] = {
+	{ "/dev/null", &null_ops },
+	{ "/dev/zero", &zero_ops },
+	{ "/dev/urandom", &random_ops },
+	{ "/dev/random", &random_ops },
+};
+
+struct file *dev_open(const char *path, uint32_t flags)
+{
+	unsigned i;
+
+	for (i = 0; i < ARRAY_SIZE(devices); i++)
+		if (strlen(path) == strlen(devices[i].path) &&
+		    memcmp(path, devices[i].path, strlen(path)) == 0)
+			return file_new(devices[i].ops, flags, NULL);
+	return NULL;
+}

@@ -1,0 +1,112 @@
+/* File objects and per-process descriptor tables. */
+/*
+ * A process's table is one frame of `struct file *` (FD_MAX entries) plus a
+ * close-on-exec bitmap in struct proc.  Files are reference counted:
+ * dup and fork share them, the last close releases them (a pipe end then
+ * wakes the other side).
+ */
+#include <abi/linux.h>
+#include <fd/file.h>
+#include <mm/frame.h>
+#include <mm/heap.h>
+#include <proc/proc.h>
+
+struct file *file_new(const struct file_ops *ops, uint32_t flags, void *priv)
+{
+	struct file *f = kmalloc(sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->ops = ops;
+	f->refs = 1;
+	f->flags = flags;
+	f->priv = priv;
+	return f;
+}
+
+void file_get(struct file *f)
+{
+	f->refs++;
+}
+
+void file_put(struct file *f)
+{
+	if (--f->refs > 0)
+		return;
+	if (f->ops->release)
+		f->ops->release(f);
+	kfree(f);
+}
+
+int fd_init(struct proc *p)
+{
+	uint64_t pa = mm_frame_alloc();
+	long i;
+
+	if (!pa)
+		return -LINUX_ENOMEM;
+	p->fds = P2V(pa);
+	for (i = 0; i < 3; i++) {
+		p->fds[i] = console_file(i);
+		if (!p->fds[i])
+			return -LINUX_ENOMEM;
+	}
+	return 0;
+}
+
+struct file *fd_get(long fd)
+{
+	if (fd < 0 || fd >= FD_MAX)
+		return NULL;
+	return proc_current->fds[fd];
+}
+
+bool fd_cloexec(long fd)
+{
+	return (proc_current->cloexec[fd / 64] >> (fd % 64)) & 1;
+}
+
+void fd_set_cloexec(long fd, bool on)
+{
+	if (on)
+		proc_current->cloexec[fd / 64] |= 1ull << (fd % 64);
+	else
+		proc_current->cloexec[fd / 64] &= ~(1ull << (fd % 64));
+}
+
+long fd_install(struct file *f, long min, long at, bool cloexec)
+{
+	struct file **fds = proc_current->fds;
+	long fd = at;
+
+	if (at >= 0) {
+		if (at >= FD_MAX) {
+			file_put(f);
+			return -LINUX_EBADF;
+		}
+		if (fds[at])
+			file_put(fds[at]);
+	} else {
+		for (fd = min < 0 ? 0 : min; fd < FD_MAX && fds[fd]; fd++)
+			;
+		if (fd >= FD_MAX) {
+			file_put(f);
+			return -LINUX_EMFILE;
+		}
+	}
+	fds[fd] = f;
+	fd_set_cloexec(fd, cloexec);
+	return fd;
+}
+
+long fd_close(long fd)
+{
+	struct file *f = fd_get(fd);
+
+	if (!f)
+		return -LINUX_EBADF;
+	proc_current->fds[fd] = NULL;
+	fd_set_cloexec(fd, false);
+	file_put(f);
+	return 0;
+}
