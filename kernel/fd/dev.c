@@ -39,7 +39,8 @@ static const struct file_ops console_ops = {
 
 struct file *console_file(long stream)
 {
-	struct file *f = file_new(&console_ops, stream == 0 ? LINUX_O_RDONLY : LINUX_O_WRONLY, NULL);
+	struct file *f =
+	        file_new(&console_ops, stream == 0 ? LINUX_O_RDONLY : LINUX_O_WRONLY, NULL);
 
 	if (f)
 		f->stream = stream;
@@ -96,16 +97,25 @@ static long random_read(struct file *f, uint64_t buf, uint64_t len)
 }
 
 static const struct file_ops null_ops = {
-	.read = null_read, .write = null_write, .poll = always_ready,
-	.mode = LINUX_S_IFCHR | 0666, .seekable = true,
+	.read = null_read,
+	.write = null_write,
+	.poll = always_ready,
+	.mode = LINUX_S_IFCHR | 0666,
+	.seekable = true,
 };
 static const struct file_ops zero_ops = {
-	.read = zero_read, .write = null_write, .poll = always_ready,
-	.mode = LINUX_S_IFCHR | 0666, .seekable = true,
+	.read = zero_read,
+	.write = null_write,
+	.poll = always_ready,
+	.mode = LINUX_S_IFCHR | 0666,
+	.seekable = true,
 };
 static const struct file_ops random_ops = {
-	.read = random_read, .write = null_write, .poll = always_ready,
-	.mode = LINUX_S_IFCHR | 0666, .seekable = true,
+	.read = random_read,
+	.write = null_write,
+	.poll = always_ready,
+	.mode = LINUX_S_IFCHR | 0666,
+	.seekable = true,
 };
 
 static const struct {

@@ -46,6 +46,7 @@ int fd_init(struct proc *p)
 	if (!pa)
 		return -LINUX_ENOMEM;
 	p->fds = P2V(pa);
+	p->max_fd = 3;
 	for (i = 0; i < 3; i++) {
 		p->fds[i] = console_file(i);
 		if (!p->fds[i])
@@ -96,6 +97,8 @@ long fd_install(struct file *f, long min, long at, bool cloexec)
 	}
 	fds[fd] = f;
 	fd_set_cloexec(fd, cloexec);
+	if (fd >= proc_current->max_fd)
+		proc_current->max_fd = (int)fd + 1;
 	return fd;
 }
 

@@ -17,9 +17,9 @@
 #include <sched/sched.h>
 #include <sig/signal.h>
 
-#define PIPE_SIZE     PAGE_SIZE
-#define PIPE_BUF      PAGE_SIZE
-#define SMALL_COPY    64
+#define PIPE_SIZE  PAGE_SIZE
+#define PIPE_BUF   PAGE_SIZE
+#define SMALL_COPY 64
 
 struct pipe {
 	uint64_t buf; /* physical frame */
@@ -51,7 +51,8 @@ static long move(uint64_t ubuf, struct pipe *p, uint32_t off, uint64_t len, bool
 	uint64_t pa = p->buf + off;
 
 	if (len <= SMALL_COPY)
-		return to_user ? copy_to_user(ubuf, P2V(pa), len) : copy_from_user(P2V(pa), ubuf, len);
+		return to_user ? copy_to_user(ubuf, P2V(pa), len)
+		               : copy_from_user(P2V(pa), ubuf, len);
 	if (to_user)
 		return hal->copy(proc_current->cr3, ubuf, 0, pa, len) < 0 ? -LINUX_EFAULT : 0;
 	return hal->copy(0, pa, proc_current->cr3, ubuf, len) < 0 ? -LINUX_EFAULT : 0;
@@ -76,7 +77,8 @@ static long pipe_read(struct file *f, uint64_t buf, uint64_t len)
 	}
 	n = len < p->count ? len : p->count;
 	first = n < PIPE_SIZE - p->head ? n : PIPE_SIZE - p->head;
-	if (move(buf, p, p->head, first, true) || (n > first && move(buf + first, p, 0, n - first, true)))
+	if (move(buf, p, p->head, first, true) ||
+	    (n > first && move(buf + first, p, 0, n - first, true)))
 		return -LINUX_EFAULT;
 	p->head = (p->head + n) % PIPE_SIZE;
 	p->count -= n;
@@ -95,7 +97,7 @@ static long pipe_write(struct file *f, uint64_t buf, uint64_t len)
 
 		if (p->readers == 0) {
 			signal_send(thread_current, LINUX_SIGPIPE, true,
-				    &(struct sig_info){ .code = LINUX_SI_KERNEL });
+			            &(struct sig_info){ .code = LINUX_SI_KERNEL });
 			return done ? (long)done : -LINUX_EPIPE;
 		}
 		room = PIPE_SIZE - p->count;

@@ -24,6 +24,7 @@ static union {
 	struct nanvix_hc_sleep sleep;
 	struct nanvix_hc_timer timer;
 	struct nanvix_hc_copy copy;
+	struct nanvix_hc_fork fork;
 } hc __attribute__((aligned(64)));
 
 extern char kstack_top[];
@@ -41,11 +42,25 @@ static void hypercall(uint16_t port, const void *args)
 	hal_outl(port, (uint32_t)kphys(args));
 }
 
+/*
+ * Console text goes through one buffer in the kernel image: callers' strings
+ * may sit on a thread's kernel stack, whose pages are not contiguous.
+ */
+static char log_buf[512];
+
+static void log_via(uint16_t port, const char *s, size_t n)
+{
+	if (n > sizeof(log_buf))
+		n = sizeof(log_buf);
+	memcpy(log_buf, s, n);
+	hc.log.buf = kphys(log_buf);
+	hc.log.len = n;
+	hypercall(port, &hc.log);
+}
+
 static void kvm_log(const char *s, size_t n)
 {
-	hc.log.buf = kphys(s);
-	hc.log.len = n;
-	hypercall(NANVIX_HC_LOG, &hc.log);
+	log_via(NANVIX_HC_LOG, s, n);
 }
 
 __attribute__((noreturn)) static void kvm_exit(int status)
@@ -63,10 +78,8 @@ __attribute__((noreturn)) static void kvm_exit(int status)
 
 __attribute__((noreturn)) static void kvm_panic(const char *msg, size_t n)
 {
-	hc.log.buf = kphys(msg);
-	hc.log.len = n;
 	for (;;)
-		hypercall(NANVIX_HC_PANIC, &hc.log);
+		log_via(NANVIX_HC_PANIC, msg, n);
 }
 
 static int kvm_frames_scrub(uint32_t *pfns, uint32_t n)
@@ -140,6 +153,20 @@ static long kvm_copy(uint64_t dst_cr3, uint64_t dst, uint64_t src_cr3, uint64_t 
 	return hc.copy.ret;
 }
 
+static long kvm_fork_aspace(uint64_t src_cr3, uint64_t dst_cr3, uint64_t range_start,
+                            uint64_t range_count, uint64_t list, uint32_t nlist, uint32_t *used)
+{
+	hc.fork.src_cr3 = src_cr3;
+	hc.fork.dst_cr3 = dst_cr3;
+	hc.fork.range_start = range_start;
+	hc.fork.range_count = range_count;
+	hc.fork.pfns = list;
+	hc.fork.npfns = nlist;
+	hypercall(NANVIX_HC_FORK, &hc.fork);
+	*used = hc.fork.used;
+	return hc.fork.ret;
+}
+
 static void kvm_strace(long nr, const long args[6], long ret, bool noreturn)
 {
 	int i;
@@ -167,6 +194,7 @@ static struct hal_ops kvm_ops = {
 	.sleep = kvm_sleep,
 	.timer = kvm_timer,
 	.copy = kvm_copy,
+	.fork_aspace = kvm_fork_aspace,
 };
 
 const struct hal_ops *hal;

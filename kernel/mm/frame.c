@@ -70,6 +70,52 @@ uint64_t mm_frame_alloc(void)
 	return (uint64_t)fa.clean[--fa.nclean] * PAGE_SIZE;
 }
 
+/* Scrub the dirty stack and put it on top of the clean one (host work, O(1) here). */
+static void scrub_dirty(void)
+{
+	uint32_t *t;
+
+	if (fa.ndirty == 0)
+		return;
+	if (hal->frames_scrub(fa.dirty, fa.ndirty) < 0)
+		panic("frame scrub of %lu frames refused", fa.ndirty);
+	if (fa.nclean == 0) {
+		t = fa.clean;
+		fa.clean = fa.dirty;
+		fa.dirty = t;
+		fa.nclean = fa.ndirty;
+	} else {
+		hal->copy(0, V2P(fa.clean + fa.nclean), 0, V2P(fa.dirty),
+		          fa.ndirty * sizeof(uint32_t));
+		fa.nclean += fa.ndirty;
+	}
+	fa.ndirty = 0;
+}
+
+void mm_frame_batch(struct frame_batch *b)
+{
+	while (fa.r < fa.nranges && fa.ranges[fa.r].start >= fa.ranges[fa.r].end)
+		fa.r++;
+	scrub_dirty();
+	b->range_start = b->range_count = 0;
+	if (fa.r < fa.nranges) {
+		b->range_start = fa.ranges[fa.r].start / PAGE_SIZE;
+		b->range_count = (fa.ranges[fa.r].end - fa.ranges[fa.r].start) / PAGE_SIZE;
+	}
+	b->list = fa.clean;
+	b->nlist = (uint32_t)fa.nclean;
+}
+
+void mm_frame_batch_commit(const struct frame_batch *b, uint64_t used)
+{
+	uint64_t from_range = used < b->range_count ? used : b->range_count;
+
+	if (from_range)
+		fa.ranges[fa.r].start += from_range * PAGE_SIZE;
+	fa.nclean -= used - from_range;
+	fa.nfree -= used;
+}
+
 void mm_frame_free(uint64_t pa)
 {
 	fa.dirty[fa.ndirty++] = (uint32_t)(pa / PAGE_SIZE);

@@ -65,3 +65,33 @@ void vmem_flush_all(void)
 {
 	hal_write_cr3(hal_read_cr3());
 }
+
+/* Free the table at `pa` (level 0 = PT) and everything below it. */
+static void free_table(uint64_t pa, int level)
+{
+	uint64_t *t = P2V(pa);
+	int i;
+
+	for (i = 0; i < 512; i++) {
+		uint64_t e = t[i];
+
+		if (level == 0 ? (e & (PTE_P | PTE_NONE)) : (e & PTE_P))
+			level == 0 ? mm_frame_free(e & PTE_ADDR)
+			           : free_table(e & PTE_ADDR, level - 1);
+	}
+	mm_frame_free(pa);
+}
+
+void vmem_free_user(uint64_t pml4)
+{
+	uint64_t *root = P2V(pml4 & PTE_ADDR);
+	int i;
+
+	for (i = 0; i < 256; i++)
+		if (root[i] & PTE_P) {
+			free_table(root[i] & PTE_ADDR, 2);
+			root[i] = 0;
+		}
+	if ((hal_read_cr3() & PTE_ADDR) == (pml4 & PTE_ADDR))
+		vmem_flush_all();
+}

@@ -1,30 +1,53 @@
-/* The user process: adoption from boot info, exit and kill with a report. */
+/* Processes: the first one from boot info, fork, exit into zombies, wait, kill reports. */
+/*
+ * Process 1 is the program nanvixd started; the VM lives as long as it
+ * does and ends with its status.  fork copies the address space on the
+ * host (NANVIX_HC_FORK: every page copied natively, one exit), because a
+ * ring-0 copy costs ~2 ms a page here and copy-on-write faults ~350 us
+ * each (docs/decisions/0002-fork-by-host-copy.md).  A process that exits
+ * gives back its memory and files at once and stays a zombie (its frame
+ * and PML4) until its parent waits for it.
+ */
 #include <abi/hypercall.h>
 #include <fd/file.h>
 #include <hal/hal.h>
 #include <mm/frame.h>
+#include <mm/vmem.h>
 #include <proc/proc.h>
 #include <sched/sched.h>
+#include <sig/signal.h>
 
 /* Gap kept free between the stack and the first mmap. */
 #define STACK_GAP (1ull << 20)
 
-static struct proc boot_proc;
+_Static_assert(sizeof(struct proc) <= PAGE_SIZE, "struct proc fits its frame");
+
 struct proc *proc_current;
+struct proc *proc_list;
+
+/* A zeroed process record in a frame of its own, or NULL. */
+static struct proc *proc_alloc(void)
+{
+	uint64_t pa = mm_frame_alloc();
+
+	return pa ? P2V(pa) : NULL;
+}
 
 void proc_init_boot(const struct nanvix_bootinfo *bi)
 {
-	struct proc *p = &boot_proc;
+	struct proc *p = proc_alloc();
+	unsigned i;
 
-	p->pid = 1;
+	if (!p || fd_init(p) < 0)
+		panic("no memory for the first process");
+	p->pid = p->pgid = p->sid = 1;
+	p->max_fd = 3;
 	p->cr3 = bi->cr3;
 	p->brk_start = p->brk = bi->brk;
 	p->stack_lo = bi->stack_lo;
 	p->mmap_next = bi->stack_lo - STACK_GAP;
-	if (fd_init(p) < 0)
-		panic("no memory for the first process's file table");
 	p->umask = 022;
-	for (unsigned i = 0; i < LINUX_RLIM_NLIMITS; i++)
+	for (i = 0; i < LINUX_RLIM_NLIMITS; i++)
 		p->rlimits[i].rlim_cur = p->rlimits[i].rlim_max = LINUX_RLIM_INFINITY;
 	/* The stack cannot grow: its limit is what nanvixd mapped. */
 	p->rlimits[LINUX_RLIMIT_STACK].rlim_cur = bi->stack_hi - bi->stack_lo;
@@ -34,13 +57,202 @@ void proc_init_boot(const struct nanvix_bootinfo *bi)
 	p->rlimits[LINUX_RLIMIT_CORE].rlim_cur = 0;
 	memcpy(p->name, bi->name, sizeof(p->name));
 	p->name[sizeof(p->name) - 1] = '\0';
+	proc_list = p;
 	proc_current = p;
 	sched_init(p, p->pid);
 }
 
+struct proc *proc_find(long pid)
+{
+	struct proc *p;
+
+	for (p = proc_list; p; p = p->next)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+/* Send with full details. */
+static void signal_proc(struct proc *p, int sig, const struct sig_info *info)
+{
+	struct thread *t;
+
+	if (p->state != PROC_ALIVE)
+		return;
+	t = sched_thread_for_signal(p, sig);
+	if (!t)
+		t = sched_find_thread(p, p->pid);
+	if (!t)
+		t = sched_any_thread(p);
+	if (t)
+		signal_send(t, sig, false, info);
+}
+
+void proc_signal(struct proc *p, int sig, int code)
+{
+	signal_proc(p, sig, &(struct sig_info){ .code = code, .pid = proc_current->pid });
+}
+
+/* Wait key of a process's wait4 callers. */
+static uint64_t key_child(struct proc *p)
+{
+	return (uint64_t)p + 5;
+}
+
+long proc_fork(const struct trap_frame *tf)
+{
+	struct proc *parent = proc_current, *child;
+	struct frame_batch batch;
+	struct thread *t;
+	uint64_t pml4, fds;
+	int64_t rc;
+	uint32_t used = 0;
+	int fd;
+
+	if (!hal->fork_aspace)
+		return -LINUX_ENOSYS;
+	child = proc_alloc();
+	pml4 = child ? mm_frame_alloc() : 0;
+	fds = pml4 ? mm_frame_alloc() : 0;
+	if (!fds)
+		goto out_nomem;
+	/* The record and the kernel half of the tables: two native copies. */
+	hal->copy(0, V2P(child), 0, V2P(parent), sizeof(*parent));
+	hal->copy(0, pml4 + PAGE_SIZE / 2, 0, (parent->cr3 & PTE_ADDR) + PAGE_SIZE / 2,
+	          PAGE_SIZE / 2);
+	mm_frame_batch(&batch);
+	rc = hal->fork_aspace(parent->cr3, pml4, batch.range_start, batch.range_count,
+	                      V2P(batch.list), batch.nlist, &used);
+	mm_frame_batch_commit(&batch, used);
+	child->cr3 = pml4;
+	if (rc < 0) {
+		vmem_free_user(pml4);
+		goto out_nomem;
+	}
+	t = sched_spawn(child, tf, 0, 0, false);
+	if (!t) {
+		vmem_free_user(pml4);
+		goto out_nomem;
+	}
+	t->sigmask = thread_current->sigmask;
+	child->pid = t->tid;
+	child->state = PROC_ALIVE;
+	child->parent = parent;
+	child->sigpending = 0;
+	child->alarm_at = child->alarm_interval = 0;
+	child->fds = P2V(fds);
+	for (fd = 0; fd < parent->max_fd; fd++)
+		if ((child->fds[fd] = parent->fds[fd]))
+			file_get(child->fds[fd]);
+	child->next = proc_list;
+	proc_list = child;
+	return child->pid;
+
+out_nomem:
+	if (fds)
+		mm_frame_free(fds);
+	if (pml4)
+		mm_frame_free(pml4);
+	if (child)
+		mm_frame_free(V2P(child));
+	return -LINUX_EAGAIN;
+}
+
+/* End the current process with wait status `wstatus`; never returns. */
+__attribute__((noreturn)) static void terminate(int wstatus)
+{
+	struct proc *p = proc_current, *q, *init = proc_find(1);
+	int fd;
+
+	if (p->pid == 1) {
+		/* The VM is the first process: its status in shell convention. */
+		hal->exit((wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff);
+	}
+	sched_kill_others(p);
+	for (fd = 0; fd < p->max_fd; fd++)
+		if (p->fds[fd])
+			fd_close(fd);
+	mm_frame_free(V2P(p->fds));
+	p->fds = NULL;
+	p->max_fd = 0;
+	vmem_free_user(p->cr3);
+	for (q = proc_list; q; q = q->next)
+		if (q->parent == p) {
+			q->parent = init;
+			if (q->state == PROC_ZOMBIE)
+				sched_wake_key(key_child(init), 64);
+		}
+	p->wstatus = wstatus;
+	p->state = PROC_ZOMBIE;
+	p->alarm_at = 0;
+	if (p->parent) {
+		struct sig_info info = {
+			.code = (wstatus & 0x7f) ? LINUX_CLD_KILLED : LINUX_CLD_EXITED,
+			.pid = p->pid,
+			.status = (wstatus & 0x7f) ? (wstatus & 0x7f) : (wstatus >> 8) & 0xff,
+		};
+
+		signal_proc(p->parent, LINUX_SIGCHLD, &info);
+		sched_wake_key(key_child(p->parent), 64);
+	}
+	sched_exit_thread();
+}
+
 void proc_exit(int status)
 {
-	hal->exit(status & 0xff);
+	terminate((status & 0xff) << 8);
+}
+
+/* Free a zombie's last pieces: its page-table root and its record. */
+static void reap(struct proc *z)
+{
+	struct proc **pp;
+
+	for (pp = &proc_list; *pp; pp = &(*pp)->next)
+		if (*pp == z) {
+			*pp = z->next;
+			break;
+		}
+	mm_frame_free(z->cr3 & PTE_ADDR);
+	mm_frame_free(V2P(z));
+}
+
+static bool wait_match(const struct proc *q, long pid)
+{
+	if (pid > 0)
+		return q->pid == pid;
+	if (pid == -1)
+		return true;
+	if (pid == 0)
+		return q->pgid == proc_current->pgid;
+	return q->pgid == -pid;
+}
+
+long proc_wait(long pid, int *wstatus, long options)
+{
+	for (;;) {
+		struct proc *q;
+		bool have = false;
+
+		for (q = proc_list; q; q = q->next) {
+			if (q->parent != proc_current || !wait_match(q, pid))
+				continue;
+			have = true;
+			if (q->state == PROC_ZOMBIE) {
+				long cpid = q->pid;
+
+				*wstatus = q->wstatus;
+				reap(q);
+				return cpid;
+			}
+		}
+		if (!have)
+			return -LINUX_ECHILD;
+		if (options & LINUX_WNOHANG)
+			return 0;
+		if (sched_block(key_child(proc_current), 0) == -LINUX_EINTR)
+			return -LINUX_EINTR;
+	}
 }
 
 const char *proc_signame(int sig, char *buf, size_t n)
@@ -73,9 +285,12 @@ void proc_kill(int sig, const char *fmt, ...)
 		if (n < (int)sizeof(line))
 			n += ksnprintf(line + n, sizeof(line) - n, "; ");
 	}
-	if (n < (int)sizeof(line))
-		n += ksnprintf(line + n, sizeof(line) - n, "killed by %s\n",
-		               proc_signame(sig, sname, sizeof(sname)));
-	hal->log(line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
-	hal->exit(128 + sig);
+	/* Reported as a shell would: only faults and the first process say why. */
+	if (fmt || proc_current->pid == 1) {
+		if (n < (int)sizeof(line))
+			n += ksnprintf(line + n, sizeof(line) - n, "killed by %s\n",
+			               proc_signame(sig, sname, sizeof(sname)));
+		hal->log(line, n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	}
+	terminate(sig & 0x7f);
 }

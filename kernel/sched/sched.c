@@ -98,8 +98,8 @@ static void blocked_add(struct thread *t)
 	blocked_tail = t;
 }
 
-/* Take blocked `t` off the blocked list and make it runnable with `result`. */
-static void unblock(struct thread *t, long result)
+/* Take blocked `t` off the blocked list only. */
+static void unblock_quietly(struct thread *t)
 {
 	if (t->bprev)
 		t->bprev->bnext = t->bnext;
@@ -109,6 +109,12 @@ static void unblock(struct thread *t, long result)
 		t->bnext->bprev = t->bprev;
 	else
 		blocked_tail = t->bprev;
+}
+
+/* Take blocked `t` off the blocked list and make it runnable with `result`. */
+static void unblock(struct thread *t, long result)
+{
+	unblock_quietly(t);
 	t->wait_key = 0;
 	t->wait_result = result;
 	enqueue(t);
@@ -197,6 +203,11 @@ static void switch_to(struct thread *prev, struct thread *next)
 	__asm__ volatile("fxsave (%0)" : : "r"(prev->fx) : "memory");
 	prev->fs_base = hal_rdmsr(MSR_FS_BASE);
 	hal_set_kstack(next->kstack_top);
+	if (next->proc != prev->proc) {
+		if (next->proc->cr3 != prev->proc->cr3)
+			hal_write_cr3(next->proc->cr3);
+		proc_current = next->proc;
+	}
 	signal_work = ((next->sigpending | next->proc->sigpending) & ~next->sigmask) != 0;
 	hal_wrmsr(MSR_FS_BASE, next->fs_base);
 	__asm__ volatile("fxrstor (%0)" : : "r"(next->fx) : "memory");
@@ -232,16 +243,20 @@ static uint64_t expire_alarm(struct proc *p, uint64_t now)
 	if (!p->alarm_at || p->alarm_at > now)
 		return p->alarm_at;
 	p->alarm_at = p->alarm_interval ? now + p->alarm_interval : 0;
-	signal_send(thread_current, LINUX_SIGALRM, false,
-	            &(struct sig_info){ .code = LINUX_SI_KERNEL });
+	proc_signal(p, LINUX_SIGALRM, LINUX_SI_KERNEL);
 	return p->alarm_at;
 }
 
 /* Wake blocked threads whose deadline passed; the earliest remaining one. */
 static uint64_t expire(uint64_t now)
 {
-	uint64_t earliest = expire_alarm(thread_current->proc, now);
+	uint64_t earliest = 0, a;
 	struct thread *t, *next;
+	struct proc *p;
+
+	for (p = proc_list; p; p = p->next)
+		if (p->alarm_at && (a = expire_alarm(p, now)) && (!earliest || a < earliest))
+			earliest = a;
 
 	for (t = blocked_head; t; t = next) {
 		next = t->bnext;
@@ -293,8 +308,8 @@ void sched_tick(void)
 
 void sched_timer_update(void)
 {
-	if (thread_current->proc->alarm_at)
-		arm(thread_current->proc->alarm_at);
+	if (proc_current->alarm_at)
+		arm(proc_current->alarm_at);
 }
 
 void sched_yield(void)
@@ -325,6 +340,50 @@ bool sched_wake_thread(struct thread *t, long result)
 		return false;
 	unblock(t, result);
 	return true;
+}
+
+/* Take `t` off the run queue if it is there. */
+static void runq_remove(struct thread *t)
+{
+	struct thread **pp, *prev = NULL;
+
+	for (pp = &runq_head; *pp; prev = *pp, pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			if (runq_tail == t)
+				runq_tail = prev;
+			return;
+		}
+}
+
+void sched_kill_others(struct proc *p)
+{
+	struct thread *t;
+	int i;
+
+	FOR_EACH_THREAD(t, i)
+	{
+		if (t->proc != p || t == thread_current || t->state == THREAD_DEAD)
+			continue;
+		if (t->state == THREAD_RUNNABLE)
+			runq_remove(t);
+		else if (t->state == THREAD_BLOCKED)
+			unblock_quietly(t);
+		t->state = THREAD_DEAD;
+		if (t->slot >= 0)
+			ndead++;
+	}
+}
+
+struct thread *sched_any_thread(struct proc *p)
+{
+	struct thread *t;
+	int i;
+
+	FOR_EACH_THREAD(t, i)
+	if (t->proc == p && t->state != THREAD_DEAD)
+		return t;
+	return NULL;
 }
 
 struct thread *sched_find_thread(struct proc *p, long tid)

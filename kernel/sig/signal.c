@@ -64,6 +64,7 @@ void signal_send(struct thread *t, int sig, bool thread, const struct sig_info *
 		return;
 	p->siginfo[sig - 1].code = info->code;
 	p->siginfo[sig - 1].pid = info->pid;
+	p->siginfo[sig - 1].status = info->status;
 	p->siginfo[sig - 1].addr = info->addr;
 	if (thread) {
 		t->sigpending |= SIG_BIT(sig);
@@ -123,10 +124,17 @@ static bool setup_frame(struct trap_frame *tf, int sig, const struct linux_sigac
 	f.uc.sigmask = t->restore_mask ? t->saved_mask : t->sigmask;
 	f.info.si_signo = sig;
 	f.info.si_code = t->proc->siginfo[sig - 1].code;
-	if (f.info.si_code == LINUX_SI_USER || f.info.si_code == LINUX_SI_TKILL)
+	if (sig == LINUX_SIGCHLD) {
+		/* si_pid, si_uid, si_status */
+		int32_t status = t->proc->siginfo[sig - 1].status;
+
 		f.info.u.kill.pid = t->proc->siginfo[sig - 1].pid;
-	else
+		memcpy(f.info.u.raw + 8, &status, sizeof(status));
+	} else if (f.info.si_code == LINUX_SI_USER || f.info.si_code == LINUX_SI_TKILL) {
+		f.info.u.kill.pid = t->proc->siginfo[sig - 1].pid;
+	} else {
 		f.info.u.addr = t->proc->siginfo[sig - 1].addr;
+	}
 	if (copy_to_user(sp, &f, sizeof(f)))
 		return false;
 

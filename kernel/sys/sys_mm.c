@@ -14,7 +14,6 @@
 #include <proc/proc.h>
 #include <sys/syscall.h>
 
-#define PTE_NONE (1ull << 9) /* software bit: mapped with PROT_NONE */
 #define PROT_ALL (LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC)
 #define WX       (LINUX_PROT_WRITE | LINUX_PROT_EXEC)
 

@@ -44,7 +44,92 @@ long sys_gettid(SYSCALL_ARGS)
 
 long sys_getppid(SYSCALL_ARGS)
 {
-	return 0; /* started by the host */
+	return proc_current->parent ? proc_current->parent->pid : 0; /* 1: started by the host */
+}
+
+long sys_fork(SYSCALL_ARGS)
+{
+	return proc_fork((struct trap_frame *)thread_current->kstack_top - 1);
+}
+
+long sys_vfork(SYSCALL_ARGS)
+{
+	/* A copy instead of a loan of the address space: what vfork allows. */
+	return proc_fork((struct trap_frame *)thread_current->kstack_top - 1);
+}
+
+long sys_wait4(SYSCALL_ARGS)
+{
+	static const uint8_t zero_rusage[144];
+	int32_t status = 0;
+	long pid;
+
+	if (a2 & ~(LINUX_WNOHANG | LINUX_WUNTRACED | LINUX_WCONTINUED | LINUX_WALL | LINUX_WCLONE))
+		return -LINUX_EINVAL;
+	if ((a1 && !uaccess_ok(a1, sizeof(status))) || (a3 && !uaccess_ok(a3, sizeof(zero_rusage))))
+		return -LINUX_EFAULT;
+	pid = proc_wait(a0, &status, a2);
+	if (pid > 0) {
+		if (a1 && copy_to_user(a1, &status, sizeof(status)))
+			return -LINUX_EFAULT;
+		if (a3 && copy_to_user(a3, zero_rusage, sizeof(zero_rusage)))
+			return -LINUX_EFAULT;
+	}
+	return pid;
+}
+
+/* `pid` 0 means the caller; otherwise the caller or one of its children. */
+static struct proc *self_or_child(long pid)
+{
+	struct proc *p = pid == 0 ? proc_current : proc_find(pid);
+
+	if (!p || (p != proc_current && p->parent != proc_current) || p->state != PROC_ALIVE)
+		return NULL;
+	return p;
+}
+
+long sys_setpgid(SYSCALL_ARGS)
+{
+	struct proc *p = self_or_child(a0);
+
+	if (a1 < 0)
+		return -LINUX_EINVAL;
+	if (!p)
+		return -LINUX_ESRCH;
+	if (p->pid == p->sid)
+		return -LINUX_EPERM; /* a session leader keeps its group */
+	p->pgid = a1 ? (int)a1 : p->pid;
+	return 0;
+}
+
+long sys_getpgid(SYSCALL_ARGS)
+{
+	struct proc *p = a0 ? proc_find(a0) : proc_current;
+
+	return p ? p->pgid : -LINUX_ESRCH;
+}
+
+long sys_getpgrp(SYSCALL_ARGS)
+{
+	return proc_current->pgid;
+}
+
+long sys_setsid(SYSCALL_ARGS)
+{
+	struct proc *p = proc_current, *q;
+
+	for (q = proc_list; q; q = q->next)
+		if (q->pgid == p->pid)
+			return -LINUX_EPERM; /* already leads a group */
+	p->sid = p->pgid = p->pid;
+	return p->sid;
+}
+
+long sys_getsid(SYSCALL_ARGS)
+{
+	struct proc *p = a0 ? proc_find(a0) : proc_current;
+
+	return p ? p->sid : -LINUX_ESRCH;
 }
 
 long sys_getuid(SYSCALL_ARGS)

@@ -127,9 +127,25 @@ static long send(struct thread *t, long sig, bool thread, int code)
 
 long sys_kill(SYSCALL_ARGS)
 {
-	if (a0 != proc_current->pid && a0 != 0 && a0 != -1)
-		return -LINUX_ESRCH;
-	return send(thread_current, a1, false, LINUX_SI_USER);
+	struct proc *p;
+	long found = 0;
+
+	if (a1 < 0 || a1 > LINUX_NSIG)
+		return -LINUX_EINVAL;
+	if (a0 == proc_current->pid)
+		return send(thread_current, a1, false, LINUX_SI_USER);
+	/* A pid, our group (0), everyone but process 1 (-1), or group -pid. */
+	for (p = proc_list; p; p = p->next) {
+		if (a0 > 0     ? p->pid != a0
+		    : a0 == 0  ? p->pgid != proc_current->pgid
+		    : a0 == -1 ? p->pid == 1 && p != proc_current
+		               : p->pgid != -a0)
+			continue;
+		found++;
+		if (a1 && p->state == PROC_ALIVE)
+			proc_signal(p, (int)a1, LINUX_SI_USER);
+	}
+	return found ? 0 : -LINUX_ESRCH;
 }
 
 long sys_tkill(SYSCALL_ARGS)

@@ -21,8 +21,12 @@ long sys_clone(SYSCALL_ARGS)
 	struct thread *t;
 	uint32_t tid;
 
+	/* No shared memory, no thread: a new process (fork as clone(SIGCHLD, 0)). */
+	if (!(flags & (LINUX_CLONE_VM | LINUX_CLONE_THREAD | LINUX_CLONE_SIGHAND)) &&
+	    !(flags & ~0xffull) && sp == 0)
+		return proc_fork(tf);
 	if ((flags & THREAD_FLAGS) != THREAD_FLAGS)
-		return -LINUX_ENOSYS; /* new processes: not yet */
+		return -LINUX_EINVAL; /* shared memory without a thread (or the reverse) */
 	if (flags & ~KNOWN_FLAGS)
 		return -LINUX_EINVAL;
 	/* Check the user words before the thread exists. */

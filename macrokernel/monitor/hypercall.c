@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <monitor/aspace.h>
 #include <monitor/guestmem.h>
 #include <monitor/strace.h>
 #include <monitor/vm.h>
@@ -341,6 +342,26 @@ static int hc_copy(struct vm *vm, void *args)
 	return 0;
 }
 
+static int hc_fork(struct vm *vm, void *args)
+{
+	struct nanvix_hc_fork a;
+	struct aspace_frames f;
+
+	memcpy(&a, args, sizeof(a));
+	f.range_start = a.range_start;
+	f.range_count = a.range_count;
+	f.list = gpa_ptr(&vm->mem, a.pfns, (uint64_t)a.npfns * sizeof(uint32_t));
+	f.nlist = a.npfns;
+	a.used = 0;
+	if ((a.npfns && !f.list) || (a.pfns & 3))
+		a.ret = -EINVAL;
+	else
+		a.ret = aspace_fork(&vm->mem, a.src_cr3, a.dst_cr3, &f, &a.used);
+	memcpy((char *)args + offsetof(struct nanvix_hc_fork, used), &a.used, sizeof(a.used));
+	memcpy((char *)args + offsetof(struct nanvix_hc_fork, ret), &a.ret, sizeof(a.ret));
+	return 0;
+}
+
 #define HC(port, fn, type) [(port)-NANVIX_HC_PORT_BASE] = { fn, sizeof(type) }
 
 static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
@@ -356,6 +377,7 @@ static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
 	HC(NANVIX_HC_SLEEP, hc_sleep, struct nanvix_hc_sleep),
 	HC(NANVIX_HC_TIMER, hc_timer, struct nanvix_hc_timer),
 	HC(NANVIX_HC_COPY, hc_copy, struct nanvix_hc_copy),
+	HC(NANVIX_HC_FORK, hc_fork, struct nanvix_hc_fork),
 };
 
 int vm_hypercall(struct vm *vm, uint16_t port, uint32_t arg)

@@ -21,19 +21,20 @@
 #define NANVIX_HC_PORT_COUNT 16
 
 enum nanvix_hc {
-	NANVIX_HC_EXIT = 0x500,         /* struct nanvix_hc_exit */
-	NANVIX_HC_LOG = 0x501,          /* struct nanvix_hc_log */
-	NANVIX_HC_WRITE = 0x502,        /* struct nanvix_hc_write */
-	NANVIX_HC_WRITEV = 0x503,       /* struct nanvix_hc_writev */
-	NANVIX_HC_READ = 0x504,         /* struct nanvix_hc_read */
-	NANVIX_HC_FRAMES_SCRUB = 0x505, /* struct nanvix_hc_frames_scrub */
-	NANVIX_HC_PANIC = 0x506,        /* struct nanvix_hc_log */
-	NANVIX_HC_STRACE = 0x507,       /* struct nanvix_hc_strace */
-	NANVIX_HC_RANDOM = 0x508,       /* struct nanvix_hc_random */
-	NANVIX_HC_SLEEP = 0x509,        /* struct nanvix_hc_sleep */
-	NANVIX_HC_TIMER = 0x50a,        /* struct nanvix_hc_timer */
-	NANVIX_HC_COPY = 0x50b,         /* struct nanvix_hc_copy */
-	                                /* 0x50c..0x50f reserved: ring doorbells, snapshot point. */
+	NANVIX_HC_EXIT = 0x500,          /* struct nanvix_hc_exit */
+	NANVIX_HC_LOG = 0x501,           /* struct nanvix_hc_log */
+	NANVIX_HC_WRITE = 0x502,         /* struct nanvix_hc_write */
+	NANVIX_HC_WRITEV = 0x503,        /* struct nanvix_hc_writev */
+	NANVIX_HC_READ = 0x504,          /* struct nanvix_hc_read */
+	NANVIX_HC_FRAMES_SCRUB = 0x505,  /* struct nanvix_hc_frames_scrub */
+	NANVIX_HC_PANIC = 0x506,         /* struct nanvix_hc_log */
+	NANVIX_HC_STRACE = 0x507,        /* struct nanvix_hc_strace */
+	NANVIX_HC_RANDOM = 0x508,        /* struct nanvix_hc_random */
+	NANVIX_HC_SLEEP = 0x509,         /* struct nanvix_hc_sleep */
+	NANVIX_HC_TIMER = 0x50a,         /* struct nanvix_hc_timer */
+	NANVIX_HC_COPY = 0x50b,          /* struct nanvix_hc_copy */
+	NANVIX_HC_FORK = 0x50c,          /* struct nanvix_hc_fork */
+	NANVIX_HC_LAST = NANVIX_HC_FORK, /* 0x50d..0x50f reserved: doorbells, snapshots */
 };
 
 /* Statistics the kernel reports when the VM ends (written by the guest). */
@@ -199,6 +200,30 @@ struct nanvix_hc_copy {
 	uint64_t src_cr3;
 	uint64_t src;
 	uint64_t len;
+	int64_t ret;
+};
+
+/*
+ * NANVIX_HC_FORK: duplicate the user half (PML4 entries 0..255) of the
+ * address space rooted at `src_cr3` into the one at `dst_cr3` (whose user
+ * half must be empty), natively: every page table and every mapped user
+ * page (present, or PTE_NONE) gets a fresh frame with a copy of the
+ * original.  Frames come first from the run of `range_count` frames
+ * starting at frame number `range_start`, then from the guest-physical
+ * uint32_t array `pfns` of `npfns` frame numbers, taken from its END
+ * backwards (so the guest's free stack shrinks from the top).  `used`
+ * receives how many were taken in all.  `ret`: 0, -ENOMEM when they ran
+ * out (dst is then partly built from the frames taken), or -EINVAL for a
+ * malformed request or source (large pages, tables outside RAM).
+ */
+struct nanvix_hc_fork {
+	uint64_t src_cr3;
+	uint64_t dst_cr3;
+	uint64_t range_start;
+	uint64_t range_count;
+	uint64_t pfns;
+	uint32_t npfns;
+	uint32_t used;
 	int64_t ret;
 };
 

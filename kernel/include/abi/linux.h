@@ -70,6 +70,19 @@
 #define LINUX_SYS_ppoll           271
 #define LINUX_SYS_dup3            292
 #define LINUX_SYS_pipe2           293
+#define LINUX_SYS_vfork           58
+#define LINUX_SYS_setpgid         109
+#define LINUX_SYS_getpgrp         111
+#define LINUX_SYS_setsid          112
+#define LINUX_SYS_getpgid         121
+#define LINUX_SYS_getsid          124
+#define LINUX_WNOHANG             1
+#define LINUX_WUNTRACED           2
+#define LINUX_WCONTINUED          8
+#define LINUX_WALL                0x40000000
+#define LINUX_WCLONE              0x80000000
+#define LINUX_CLD_EXITED          1
+#define LINUX_CLD_KILLED          2
 #define LINUX_SYS_NR              512 /* size of the dispatch table */
 
 /* errno values. */

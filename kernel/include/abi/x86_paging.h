@@ -12,4 +12,11 @@
 #define PTE_NX   (1ull << 63)          /* no execute */
 #define PTE_ADDR 0x000ffffffffff000ull /* frame address bits */
 
+/*
+ * Software bit (ignored by the CPU): a user leaf that owns a frame but is
+ * not present, i.e. mapped PROT_NONE.  The host's address-space copy
+ * treats it as a mapped page.
+ */
+#define PTE_NONE (1ull << 9)
+
 #endif /* NANVIX_ABI_X86_PAGING_H */

@@ -34,6 +34,14 @@ struct hal_ops {
 	 * its cr3, or physical when its cr3 is 0.  len or -EFAULT.
 	 */
 	long (*copy)(uint64_t dst_cr3, uint64_t dst, uint64_t src_cr3, uint64_t src, uint64_t len);
+	/*
+	 * fork's address-space copy (NANVIX_HC_FORK): the user half of src_cr3
+	 * into dst_cr3, frames from the run, then from the end of the list at
+	 * physical `list`.  0 or -errno; *used frames were taken either way.
+	 * NULL: no fork.
+	 */
+	long (*fork_aspace)(uint64_t src_cr3, uint64_t dst_cr3, uint64_t range_start,
+	                    uint64_t range_count, uint64_t list, uint32_t nlist, uint32_t *used);
 	/* Report one system call to the host's tracer (NULL: no tracing). */
 	void (*strace)(long nr, const long args[6], long ret, bool noreturn);
 };

@@ -22,6 +22,23 @@ uint64_t mm_frame_alloc(void);
 /* Give back frame `pa` (contents need not be zero). */
 void mm_frame_free(uint64_t pa);
 
+/*
+ * Free frames lent to the host for a bulk job (NANVIX_HC_FORK) without
+ * touching them one by one: a run of never-used frames, then the clean
+ * free stack (taken from its top).  All of them are zero.
+ */
+struct frame_batch {
+	uint64_t range_start, range_count; /* frame numbers */
+	uint32_t *list;                    /* kernel-virtual */
+	uint32_t nlist;
+};
+
+/* Prepare a batch (scrubbing freed frames first if that makes more clean). */
+void mm_frame_batch(struct frame_batch *b);
+
+/* The host took `used` frames of the batch: the run first, then the list's top. */
+void mm_frame_batch_commit(const struct frame_batch *b, uint64_t used);
+
 /* Frames currently free, and frames of RAM in all. */
 uint64_t mm_frames_free(void);
 uint64_t mm_frames_total(void);

@@ -21,6 +21,12 @@ int vmem_map(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags);
 /* Physical address `va` maps to, or 0 when unmapped. */
 uint64_t vmem_translate(uint64_t pml4, uint64_t va);
 
+/*
+ * Free every user page (present or PTE_NONE) and user page table of the
+ * space rooted at `pml4`, leaving its user half empty.  Not the root.
+ */
+void vmem_free_user(uint64_t pml4);
+
 /* Invalidate one translation, or everything of the current space. */
 void vmem_flush(uint64_t va);
 void vmem_flush_all(void);

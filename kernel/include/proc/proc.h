@@ -8,8 +8,17 @@
 
 struct file;
 
+enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
+
+/* One per process, in its own frame (copied whole by fork). */
 struct proc {
 	int pid;
+	enum proc_state state;
+	int wstatus;         /* wait status once a zombie */
+	struct proc *parent; /* NULL for process 1 */
+	struct proc *next;   /* all processes */
+	int pgid, sid;
+	int max_fd;          /* fds[max_fd..] are all free */
 	uint64_t cr3;        /* physical PML4 */
 	uint64_t brk_start;  /* initial break: page-aligned end of the image */
 	uint64_t brk;        /* current break */
@@ -22,7 +31,7 @@ struct proc {
 	struct linux_sigaction actions[LINUX_NSIG];
 	uint64_t sigpending;
 	struct {
-		int code, pid;
+		int code, pid, status;
 		uint64_t addr;
 	} siginfo[LINUX_NSIG];
 	/* ITIMER_REAL: deadline on the scheduler clock (0: off) and period. */
@@ -34,18 +43,42 @@ struct proc {
 
 extern struct proc *proc_current;
 
-/* Adopt the process nanvixd built (boot info); O(1). */
+/* Adopt the process nanvixd built (boot info). */
 void proc_init_boot(const struct nanvix_bootinfo *bi);
 
-/* End the VM with exit status `status` (0..255), reporting statistics. */
+/*
+ * End the current process with exit status `status` (0..255): process 1
+ * ends the VM; any other becomes a zombie for its parent's wait.
+ */
 __attribute__((noreturn)) void proc_exit(int status);
 
 /*
- * Kill the current process with signal `sig` (exit status 128 + sig),
- * after printing a one-line report made of `fmt` (may be NULL).
+ * Kill the current process with signal `sig` (process 1: VM status
+ * 128 + sig), after printing a one-line report made of `fmt` (may be NULL).
  */
 __attribute__((noreturn)) void proc_kill(int sig, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
+
+struct trap_frame;
+
+/* fork: a copy of the current process returning 0 in `tf`'s place; the child's pid or -errno. */
+long proc_fork(const struct trap_frame *tf);
+
+/*
+ * wait4: reap a zombie child matching `pid` (Linux rules: > 0, -1, 0,
+ * < -1 for a group), storing its status; the pid, 0 (WNOHANG), -ECHILD or
+ * -EINTR.
+ */
+long proc_wait(long pid, int *wstatus, long options);
+
+/* The process `pid`, or NULL. */
+struct proc *proc_find(long pid);
+
+/* Send `sig` to process `p` (any of its threads), as from the current process. */
+void proc_signal(struct proc *p, int sig, int code);
+
+/* Every process, for iteration. */
+extern struct proc *proc_list;
 
 /* Name of a signal ("SIGSEGV"), or "signal N" in buf. */
 const char *proc_signame(int sig, char *buf, size_t n);

@@ -73,6 +73,12 @@ int sched_requeue(uint64_t key, uint64_t to, int n);
 /* End the current thread (not the last of its process); does not return. */
 __attribute__((noreturn)) void sched_exit_thread(void);
 
+/* Mark every other thread of `p` dead (its process is ending). */
+void sched_kill_others(struct proc *p);
+
+/* Some live thread of `p`, or NULL. */
+struct thread *sched_any_thread(struct proc *p);
+
 /* The live thread `tid` of `p`, or NULL. */
 struct thread *sched_find_thread(struct proc *p, long tid);
 

@@ -12,7 +12,8 @@ struct trap_frame;
 /* Why a signal was sent, for its siginfo. */
 struct sig_info {
 	int code;      /* LINUX_SI_* or a fault code */
-	int pid;       /* sender, for SI_USER / SI_TKILL */
+	int pid;       /* sender, for SI_USER / SI_TKILL; the child for SIGCHLD */
+	int status;    /* SIGCHLD: exit code or signal */
 	uint64_t addr; /* fault address */
 };
 

@@ -29,7 +29,9 @@
 	X(rt_sigpending, FAST) X(rt_sigsuspend, FAST) X(pause, FAST) X(alarm, FAST)     \
 	X(getitimer, FAST) X(setitimer, FAST) X(readv, FAST) X(lseek, FAST) X(pipe, FAST) \
 	X(pipe2, FAST) X(dup, FAST) X(dup2, FAST) X(dup3, FAST) X(fcntl, FAST) X(open, FAST) \
-	X(openat, FAST) X(poll, FAST) X(ppoll, FAST)
+	X(openat, FAST) X(poll, FAST) X(ppoll, FAST) X(fork, FRAME) X(vfork, FRAME)       \
+	X(wait4, FAST) X(setpgid, FAST) X(getpgid, FAST) X(getpgrp, FAST) X(setsid, FAST) \
+	X(getsid, FAST)
 /* clang-format on */
 
 #define SYSCALL_ARGS                 long a0, long a1, long a2, long a3, long a4, long a5

@@ -1,0 +1,27 @@
+/* Guest address spaces built natively on the host: fork's copy. */
+#ifndef MONITOR_ASPACE_H
+#define MONITOR_ASPACE_H
+
+#include <stdint.h>
+
+#include <monitor/vm.h>
+
+/* Where aspace_fork takes frames: a run, then a list from its end (NANVIX_HC_FORK). */
+struct aspace_frames {
+	uint64_t range_start, range_count;
+	const uint32_t *list;
+	uint32_t nlist;
+};
+
+/*
+ * Copy the user half of the tables at `src_cr3` into `dst_cr3`, taking
+ * fresh frames from `frames` (see NANVIX_HC_FORK).  Every
+ * guest address is checked; nothing outside guest RAM is touched and a
+ * hostile source (cycles, shared tables, large pages) cannot make the walk
+ * run longer than the frame list allows.  Returns 0, -ENOMEM or -EINVAL,
+ * with the count of frames taken in *used.
+ */
+int aspace_fork(struct vm_mem *mem, uint64_t src_cr3, uint64_t dst_cr3,
+		const struct aspace_frames *frames, uint32_t *used);
+
+#endif /* MONITOR_ASPACE_H */
