@@ -25,6 +25,7 @@ static union {
 	struct nanvix_hc_timer timer;
 	struct nanvix_hc_copy copy;
 	struct nanvix_hc_fork fork;
+	struct nanvix_hc_exec exec;
 } hc __attribute__((aligned(64)));
 
 extern char kstack_top[];
@@ -167,6 +168,14 @@ static long kvm_fork_aspace(uint64_t src_cr3, uint64_t dst_cr3, uint64_t range_s
 	return hc.fork.ret;
 }
 
+static long kvm_exec(struct nanvix_hc_exec *x)
+{
+	hc.exec = *x;
+	hypercall(NANVIX_HC_EXEC, &hc.exec);
+	*x = hc.exec;
+	return x->ret;
+}
+
 static void kvm_strace(long nr, const long args[6], long ret, bool noreturn)
 {
 	int i;
@@ -195,6 +204,7 @@ static struct hal_ops kvm_ops = {
 	.timer = kvm_timer,
 	.copy = kvm_copy,
 	.fork_aspace = kvm_fork_aspace,
+	.exec = kvm_exec,
 };
 
 const struct hal_ops *hal;

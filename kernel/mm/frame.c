@@ -94,13 +94,20 @@ static void scrub_dirty(void)
 
 void mm_frame_batch(struct frame_batch *b)
 {
-	while (fa.r < fa.nranges && fa.ranges[fa.r].start >= fa.ranges[fa.r].end)
-		fa.r++;
+	unsigned i;
+
 	scrub_dirty();
+	/* The largest run of never-used frames (bump ranges are independent). */
 	b->range_start = b->range_count = 0;
-	if (fa.r < fa.nranges) {
-		b->range_start = fa.ranges[fa.r].start / PAGE_SIZE;
-		b->range_count = (fa.ranges[fa.r].end - fa.ranges[fa.r].start) / PAGE_SIZE;
+	b->range_index = 0;
+	for (i = fa.r; i < fa.nranges; i++) {
+		uint64_t n = (fa.ranges[i].end - fa.ranges[i].start) / PAGE_SIZE;
+
+		if (n > b->range_count) {
+			b->range_start = fa.ranges[i].start / PAGE_SIZE;
+			b->range_count = n;
+			b->range_index = i;
+		}
 	}
 	b->list = fa.clean;
 	b->nlist = (uint32_t)fa.nclean;
@@ -111,7 +118,7 @@ void mm_frame_batch_commit(const struct frame_batch *b, uint64_t used)
 	uint64_t from_range = used < b->range_count ? used : b->range_count;
 
 	if (from_range)
-		fa.ranges[fa.r].start += from_range * PAGE_SIZE;
+		fa.ranges[b->range_index].start += from_range * PAGE_SIZE;
 	fa.nclean -= used - from_range;
 	fa.nfree -= used;
 }

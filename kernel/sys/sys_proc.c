@@ -58,6 +58,11 @@ long sys_vfork(SYSCALL_ARGS)
 	return proc_fork((struct trap_frame *)thread_current->kstack_top - 1);
 }
 
+long sys_execve(SYSCALL_ARGS)
+{
+	return proc_exec((struct trap_frame *)thread_current->kstack_top - 1, a0, a1, a2);
+}
+
 long sys_wait4(SYSCALL_ARGS)
 {
 	static const uint8_t zero_rusage[144];

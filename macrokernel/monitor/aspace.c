@@ -20,25 +20,34 @@ struct fork_walk {
 	uint64_t used;
 };
 
-/* The next listed frame as a host pointer, or NULL (-ENOMEM / -EINVAL in *err). */
-static uint8_t *take(struct fork_walk *w, uint64_t *pa, int *err)
+int aspace_take(struct vm_mem *mem, const struct aspace_frames *f, uint64_t *used, uint64_t *pa)
 {
-	const struct aspace_frames *f = w->f;
 	uint8_t *p;
 
-	if (w->used < f->range_count) {
-		*pa = (f->range_start + w->used) * PAGE;
-	} else if (w->used - f->range_count < f->nlist) {
-		*pa = (uint64_t)f->list[f->nlist - 1 - (w->used - f->range_count)] * PAGE;
-	} else {
-		*err = -ENOMEM;
+	if (*used < f->range_count)
+		*pa = (f->range_start + *used) * PAGE;
+	else if (*used - f->range_count < f->nlist)
+		*pa = (uint64_t)f->list[f->nlist - 1 - (*used - f->range_count)] * PAGE;
+	else
+		return -ENOMEM;
+	(*used)++;
+	p = gpa_ptr(mem, *pa, PAGE);
+	if (!p)
+		return -EINVAL;
+	memset(p, 0, PAGE); /* lent frames should be zero; make sure */
+	return 0;
+}
+
+/* The next lent frame as a host pointer, or NULL (-ENOMEM / -EINVAL in *err). */
+static uint8_t *take(struct fork_walk *w, uint64_t *pa, int *err)
+{
+	int rc = aspace_take(w->mem, w->f, &w->used, pa);
+
+	if (rc) {
+		*err = rc;
 		return NULL;
 	}
-	w->used++;
-	p = gpa_ptr(w->mem, *pa, PAGE);
-	if (!p)
-		*err = -EINVAL;
-	return p;
+	return gpa_ptr(w->mem, *pa, PAGE);
 }
 
 /* Copy the table at `src` (level 3 = PML4 .. 0 = PT) into the table `dst`. */
@@ -68,7 +77,6 @@ static int copy_table(struct fork_walk *w, uint64_t src, uint64_t *dst, int leve
 				return -EINVAL;
 			memcpy(copy, page, PAGE);
 		} else {
-			memset(copy, 0, PAGE);
 			err = copy_table(w, e & PTE_ADDR, (uint64_t *)copy, level - 1, 512);
 			if (err)
 				return err;
@@ -79,7 +87,7 @@ static int copy_table(struct fork_walk *w, uint64_t src, uint64_t *dst, int leve
 }
 
 int aspace_fork(struct vm_mem *mem, uint64_t src_cr3, uint64_t dst_cr3,
-		const struct aspace_frames *frames, uint32_t *used)
+                const struct aspace_frames *frames, uint32_t *used)
 {
 	struct fork_walk w = { mem, frames, 0 };
 	uint64_t *dst = gpa_ptr(mem, dst_cr3 & PTE_ADDR, PAGE);

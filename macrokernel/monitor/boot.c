@@ -23,6 +23,7 @@
 #include <abi/kernel_header.h>
 #include <abi/linux.h>
 #include <abi/x86_tables.h>
+#include <monitor/aspace.h>
 #include <monitor/boot.h>
 #include <monitor/elf.h>
 #include <abi/x86_paging.h>
@@ -42,6 +43,10 @@ struct builder {
 	/* Host frame allocator: [next, end) in range `r`, then the next range. */
 	struct nanvix_memrange ranges[2];
 	int r;
+	/* exec: frames lent by the guest kernel instead of the ranges. */
+	const struct aspace_frames *lend;
+	uint64_t lent;
+	int lend_error;
 	char *err;
 	size_t errlen;
 };
@@ -67,6 +72,16 @@ static uint64_t *pte_at(struct builder *b, uint64_t pa)
 /* A zeroed frame, or 0 when guest memory is exhausted. */
 static uint64_t frame_alloc(struct builder *b)
 {
+	if (b->lend) {
+		uint64_t pa;
+		int rc = aspace_take(b->mem, b->lend, &b->lent, &pa);
+
+		if (rc) {
+			b->lend_error = rc;
+			return 0;
+		}
+		return pa;
+	}
 	while (b->r < 2) {
 		struct nanvix_memrange *r = &b->ranges[b->r];
 
@@ -446,5 +461,36 @@ int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_
 	out->bootinfo = NANVIX_DMAP_BASE + NANVIX_BOOTINFO_PADDR;
 	out->lstar = kh->syscall_entry;
 	out->bi = bi;
+	return 0;
+}
+
+int boot_exec(struct vm_mem *mem, const struct boot_config *cfg, uint64_t pml4,
+              const struct aspace_frames *frames, struct boot_exec_result *out, char *err,
+              size_t errlen)
+{
+	struct builder b = {
+		.mem = mem, .pml4 = pml4 & ~PAGE_MASK, .lend = frames, .err = err, .errlen = errlen
+	};
+	struct nanvix_bootinfo bi;
+	struct elf_info info;
+	uint64_t bias = 0;
+	int rc;
+
+	memset(&bi, 0, sizeof(bi));
+	memset(out, 0, sizeof(*out));
+	if (!gpa_ptr(mem, b.pml4, PAGE))
+		rc = fail(&b, NANVIXD_EXIT_GUEST, "exec: page-table root outside RAM");
+	else if ((rc = load_program(&b, cfg, &bi, &info, &bias)) == 0)
+		rc = build_stack(&b, cfg, &info, bias, &bi);
+	out->used = b.lent;
+	if (rc == NANVIXD_EXIT_NOMEM && b.lend_error == -EINVAL)
+		rc = fail(&b, NANVIXD_EXIT_GUEST, "exec: a lent frame lies outside RAM");
+	if (rc)
+		return rc;
+	out->entry = bi.entry;
+	out->sp = bi.sp;
+	out->brk = bi.brk;
+	out->stack_lo = bi.stack_lo;
+	out->stack_hi = bi.stack_hi;
 	return 0;
 }

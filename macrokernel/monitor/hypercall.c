@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <monitor/aspace.h>
+#include <monitor/exec.h>
 #include <monitor/guestmem.h>
 #include <monitor/strace.h>
 #include <monitor/vm.h>
@@ -362,6 +363,18 @@ static int hc_fork(struct vm *vm, void *args)
 	return 0;
 }
 
+static int hc_exec(struct vm *vm, void *args)
+{
+	struct nanvix_hc_exec x;
+
+	memcpy(&x, args, sizeof(x));
+	x.ret = exec_program(vm, &x);
+	/* Only the output fields go back. */
+	memcpy((char *)args + offsetof(struct nanvix_hc_exec, used), &x.used,
+	       sizeof(x) - offsetof(struct nanvix_hc_exec, used));
+	return 0;
+}
+
 #define HC(port, fn, type) [(port)-NANVIX_HC_PORT_BASE] = { fn, sizeof(type) }
 
 static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
@@ -378,6 +391,7 @@ static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
 	HC(NANVIX_HC_TIMER, hc_timer, struct nanvix_hc_timer),
 	HC(NANVIX_HC_COPY, hc_copy, struct nanvix_hc_copy),
 	HC(NANVIX_HC_FORK, hc_fork, struct nanvix_hc_fork),
+	HC(NANVIX_HC_EXEC, hc_exec, struct nanvix_hc_exec),
 };
 
 int vm_hypercall(struct vm *vm, uint16_t port, uint32_t arg)

@@ -1,6 +1,7 @@
 /* nanvixd: run one static ELF program in a device-less KVM micro-VM. */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <linux/kvm.h>
@@ -23,6 +24,7 @@
 #define MEM_DEFAULT     (16ull << 20)
 #define MEM_MAX         (64ull << 30)
 #define ENV_MAX         256
+#define PROGRAMS_MAX    256
 
 static const char usage_text[] =
         "usage: nanvixd [OPTIONS] -- PROGRAM.elf [ARGS...]\n"
@@ -62,6 +64,8 @@ struct options {
 	int envc;
 	int stats;
 	int strace;
+	struct vm_program programs[PROGRAMS_MAX];
+	int nprograms;
 	char **argv; /* program and its arguments */
 	int argc;
 };
@@ -114,6 +118,51 @@ static uint64_t parse_size(const char *s)
 	return v * mult;
 }
 
+/* Register a program image execve can start; checks that PATH is a regular file. */
+static int add_program(struct options *o, const char *name, const char *path)
+{
+	struct stat st;
+
+	if (o->nprograms == PROGRAMS_MAX)
+		return usage_error("too many programs (at most %s)", "256");
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+		vm_error("program image '%s' (%s) is not a readable file", path, name);
+		return NANVIXD_EXIT_NOTFOUND;
+	}
+	o->programs[o->nprograms].name = name;
+	o->programs[o->nprograms].path = path;
+	o->nprograms++;
+	return 0;
+}
+
+/* Every regular file of DIR, under its file name. */
+static int add_image(struct options *o, const char *dir)
+{
+	static char paths[PROGRAMS_MAX][PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int rc = 0;
+
+	if (!d) {
+		vm_error("cannot open image directory '%s': %s", dir, strerror(errno));
+		return NANVIXD_EXIT_NOTFOUND;
+	}
+	while (!rc && (e = readdir(d))) {
+		struct stat st;
+		/* Each program keeps its own path buffer for the VM's lifetime. */
+		char *path = paths[o->nprograms < PROGRAMS_MAX ? o->nprograms : 0];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, PATH_MAX, "%s/%s", dir, e->d_name);
+		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		rc = add_program(o, strrchr(path, '/') + 1, path);
+	}
+	closedir(d);
+	return rc;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
@@ -123,7 +172,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_VERSION,
 		OPT_STATS,
 		OPT_STACK,
-		OPT_STRACE
+		OPT_STRACE,
+		OPT_PROGRAM,
+		OPT_IMAGE,
 	};
 	static const struct option longopts[] = {
 		{ "memory", required_argument, NULL, 'm' },
@@ -134,6 +185,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "stack", required_argument, NULL, OPT_STACK },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "strace", no_argument, NULL, OPT_STRACE },
+		{ "program", required_argument, NULL, OPT_PROGRAM },
+		{ "image", required_argument, NULL, OPT_IMAGE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -180,6 +233,22 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_KERNEL: o->kernel = optarg; break;
 		case OPT_STATS: o->stats = 1; break;
 		case OPT_STRACE: o->strace = 1; break;
+		case OPT_PROGRAM: {
+			char *eq = strchr(optarg, '=');
+
+			if (!eq || eq == optarg || !eq[1])
+				return usage_error("invalid program '%s' (need NAME=PATH)", optarg);
+			*eq = '\0';
+			c = add_program(o, optarg, eq + 1);
+			if (c)
+				return c;
+			break;
+		}
+		case OPT_IMAGE:
+			c = add_image(o, optarg);
+			if (c)
+				return c;
+			break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case OPT_VERSION:
 			printf("nanvixd %s (boot ABI %d)\n", NANVIXD_VERSION, NANVIX_ABI_VERSION);
@@ -337,6 +406,15 @@ static int run(struct options *o)
 	cfg.argc = o->argc, cfg.argv = o->argv;
 	cfg.envc = o->envc, cfg.envp = o->env;
 	cfg.stack_size = o->stack;
+	/* execve can start the program itself by its name, and any image given. */
+	if (o->nprograms < PROGRAMS_MAX) {
+		o->programs[o->nprograms].name = cfg.name;
+		o->programs[o->nprograms].path = o->argv[0];
+		o->nprograms++;
+	}
+	vm.programs = o->programs;
+	vm.nprograms = o->nprograms;
+	vm.stack_size = o->stack;
 	memcpy(cfg.random, random, sizeof(random));
 	rc = boot_prepare(&vm.mem, &cfg, &entry, err, sizeof(err));
 	if (rc) {

@@ -127,6 +127,29 @@ expect "strace-mmap" 0 '' 'mmap\(0, 65536, PROT_READ\|PROT_WRITE, MAP_PRIVATE\|M
 	--strace -- "$T/mmap_basic.musl.elf"
 expect "stats" 0 '' 'stats: exits=[0-9]+ traps=[0-9]+ syscalls=[0-9]+' -- --stats -- "$T/hello.musl.elf"
 
+head -c 200 /dev/zero | tr '\0' x >"$tmp/text.elf"
+echo "== execve from program images (--program, --image)"
+for libc in musl newlib; do
+	expect "exec-program.$libc" 0 'hello, world.*|child exited 0' '' -- \
+		--program hello=$T/hello.musl.elf -- "$T/spawn.$libc.elf" hello
+	expect "exec-program-out.$libc" 0 '^hello, world$' '' -- \
+		--program hello=$T/hello.musl.elf -- "$T/spawn.$libc.elf" /bin/hello
+	expect "exec-exitcode.$libc" 0 'child exited 42' '' -- \
+		--program exitcode=$T/exitcode.newlib.elf -- "$T/spawn.$libc.elf" exitcode 42
+	expect "exec-image.$libc" 0 'child exited 7' '' -- \
+		--image "$T" -- "$T/spawn.$libc.elf" exitcode.musl.elf 7
+	expect "exec-segv.$libc" 0 'child killed by signal 11' '' -- \
+		--image "$T" -- "$T/spawn.$libc.elf" nullderef.musl.elf
+	expect "exec-missing.$libc" 0 'exec failed: ENOENT' '' -- -- "$T/spawn.$libc.elf" nothere
+	expect "exec-not-elf.$libc" 0 'exec failed: ENOEXEC' '' -- \
+		--program junk="$tmp/text.elf" -- "$T/spawn.$libc.elf" junk
+done
+expect "program-bad-syntax" 125 '' 'NAME=PATH' -- --program nothing -- "$T/hello.musl.elf"
+expect "program-missing-file" 127 '' 'not a readable file' -- --program x=/nonexistent -- \
+	"$T/hello.musl.elf"
+expect "image-missing-dir" 127 '' 'cannot open image directory' -- --image /nonexistent -- \
+	"$T/hello.musl.elf"
+
 echo "== hostile or broken guests stop with a clear error"
 expect "bad-port" 122 '' 'unknown port 0x80 at rip 0x' -- --kernel "$T/bad-port.kernel.elf" -- "$T/hello.musl.elf"
 expect "triple-fault" 122 '' 'triple fault.*rip 0x' -- --kernel "$T/bad-triple.kernel.elf" -- "$T/hello.musl.elf"
@@ -136,7 +159,6 @@ expect "ring0-sse" 122 '' 'emulation failed.*rip 0x[0-9a-f]+ \(bytes: 66 0f ef c
 	--kernel "$T/bad-sse.kernel.elf" -- "$T/hello.musl.elf"
 
 echo "== command line and loading errors"
-head -c 200 /dev/zero | tr '\0' x >"$tmp/text.elf"
 head -c 100 "$T/hello.musl.elf" >"$tmp/trunc.elf"
 expect "no-program" 125 '' 'no program' --
 expect "bad-option" 125 '' 'unknown' -- --bogus -- "$T/hello.musl.elf"

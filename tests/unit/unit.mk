@@ -39,11 +39,13 @@ $(UNIT_BIN)/test_guestmem: $(UNIT_OUT)/monitor/test_guestmem.o $(UNIT_OUT)/monit
 
 $(UNIT_BIN)/test_hypercall: $(UNIT_OUT)/monitor/test_hypercall.o $(UNIT_OUT)/monitor/guest_pt.o \
 	$(UNIT_OUT)/src/macrokernel/monitor/hypercall.o $(UNIT_OUT)/src/macrokernel/monitor/guestmem.o \
-	$(UNIT_OUT)/src/macrokernel/monitor/strace.o $(UNIT_OUT)/src/macrokernel/monitor/aspace.o
+	$(UNIT_OUT)/src/macrokernel/monitor/strace.o $(UNIT_OUT)/src/macrokernel/monitor/aspace.o \
+	$(UNIT_OUT)/src/macrokernel/monitor/exec.o $(UNIT_OUT)/src/macrokernel/monitor/boot.o \
+	$(UNIT_OUT)/src/macrokernel/monitor/elf.o
 
 $(UNIT_BIN)/test_strace: $(UNIT_OUT)/monitor/test_strace.o $(UNIT_OUT)/monitor/guest_pt.o \
 	$(UNIT_OUT)/src/macrokernel/monitor/strace.o $(UNIT_OUT)/src/macrokernel/monitor/guestmem.o
 
 $(UNIT_BIN)/test_boot: $(UNIT_OUT)/monitor/test_boot.o $(UNIT_OUT)/monitor/guest_pt.o \
 	$(UNIT_OUT)/src/macrokernel/monitor/boot.o $(UNIT_OUT)/src/macrokernel/monitor/elf.o \
-	$(UNIT_OUT)/src/macrokernel/monitor/guestmem.o
+	$(UNIT_OUT)/src/macrokernel/monitor/guestmem.o $(UNIT_OUT)/src/macrokernel/monitor/aspace.o

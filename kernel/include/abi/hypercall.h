@@ -34,7 +34,8 @@ enum nanvix_hc {
 	NANVIX_HC_TIMER = 0x50a,         /* struct nanvix_hc_timer */
 	NANVIX_HC_COPY = 0x50b,          /* struct nanvix_hc_copy */
 	NANVIX_HC_FORK = 0x50c,          /* struct nanvix_hc_fork */
-	NANVIX_HC_LAST = NANVIX_HC_FORK, /* 0x50d..0x50f reserved: doorbells, snapshots */
+	NANVIX_HC_EXEC = 0x50d,          /* struct nanvix_hc_exec */
+	NANVIX_HC_LAST = NANVIX_HC_EXEC, /* 0x50e..0x50f reserved: doorbells, snapshots */
 };
 
 /* Statistics the kernel reports when the VM ends (written by the guest). */
@@ -224,6 +225,39 @@ struct nanvix_hc_fork {
 	uint64_t pfns;
 	uint32_t npfns;
 	uint32_t used;
+	int64_t ret;
+};
+
+/*
+ * NANVIX_HC_EXEC: execve on the host.  `path`, `argv` and `envp` are user
+ * addresses in the caller's space `cr3` (argv and envp NULL-terminated
+ * arrays of string pointers, as execve takes them).  The host looks the
+ * path up in the program images given to nanvixd (--program, --image: an
+ * exact name, or the path's last component), checks the ELF file, and
+ * builds the program and its initial stack in the empty user half of
+ * `dst_cr3` with frames lent as for NANVIX_HC_FORK.  Out: `used` (always),
+ * and on success `entry`, `sp`, `brk`, `stack_lo`, `stack_hi` and `name`.
+ * `ret`: 0, -ENOENT (no such program), -ENOEXEC (not a loadable ELF),
+ * -E2BIG (arguments too long), -EFAULT (bad user pointers), -ENOMEM
+ * (frames ran out: dst is then partly built), -EINVAL (bad request).
+ */
+struct nanvix_hc_exec {
+	uint64_t cr3;
+	uint64_t path;
+	uint64_t argv;
+	uint64_t envp;
+	uint64_t dst_cr3;
+	uint64_t range_start;
+	uint64_t range_count;
+	uint64_t pfns;
+	uint32_t npfns;
+	uint32_t used;
+	uint64_t entry;
+	uint64_t sp;
+	uint64_t brk;
+	uint64_t stack_lo;
+	uint64_t stack_hi;
+	char name[32];
 	int64_t ret;
 };
 

@@ -2,6 +2,7 @@
 #ifndef HAL_HAL_H
 #define HAL_HAL_H
 
+#include <abi/hypercall.h>
 #include <lib/klib.h>
 
 /*
@@ -42,6 +43,8 @@ struct hal_ops {
 	 */
 	long (*fork_aspace)(uint64_t src_cr3, uint64_t dst_cr3, uint64_t range_start,
 	                    uint64_t range_count, uint64_t list, uint32_t nlist, uint32_t *used);
+	/* execve on the host (NANVIX_HC_EXEC): fills `x`'s outputs, returns its ret (NULL: none). */
+	long (*exec)(struct nanvix_hc_exec *x);
 	/* Report one system call to the host's tracer (NULL: no tracing). */
 	void (*strace)(long nr, const long args[6], long ret, bool noreturn);
 };

@@ -29,6 +29,7 @@ void mm_frame_free(uint64_t pa);
  */
 struct frame_batch {
 	uint64_t range_start, range_count; /* frame numbers */
+	unsigned range_index;              /* which free range the run is from */
 	uint32_t *list;                    /* kernel-virtual */
 	uint32_t nlist;
 };

@@ -65,6 +65,14 @@ struct trap_frame;
 long proc_fork(const struct trap_frame *tf);
 
 /*
+ * execve: replace the current process's program with `path` from the
+ * program images (built on the host), keeping its pid, files (but
+ * close-on-exec ones) and ignored signals.  On success `tf` starts the new
+ * program and 0 is returned; on failure -errno and nothing changed.
+ */
+long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t envp);
+
+/*
  * wait4: reap a zombie child matching `pid` (Linux rules: > 0, -1, 0,
  * < -1 for a group), storing its status; the pid, 0 (WNOHANG), -ECHILD or
  * -EINTR.

@@ -31,7 +31,7 @@
 	X(pipe2, FAST) X(dup, FAST) X(dup2, FAST) X(dup3, FAST) X(fcntl, FAST) X(open, FAST) \
 	X(openat, FAST) X(poll, FAST) X(ppoll, FAST) X(fork, FRAME) X(vfork, FRAME)       \
 	X(wait4, FAST) X(setpgid, FAST) X(getpgid, FAST) X(getpgrp, FAST) X(setsid, FAST) \
-	X(getsid, FAST)
+	X(getsid, FAST) X(execve, FRAME)
 /* clang-format on */
 
 #define SYSCALL_ARGS                 long a0, long a1, long a2, long a3, long a4, long a5

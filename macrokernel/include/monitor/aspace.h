@@ -14,6 +14,13 @@ struct aspace_frames {
 };
 
 /*
+ * Take the next lent frame (after *used of them): its guest-physical
+ * address in *pa, zeroed.  0, -ENOMEM when none is left, or -EINVAL when
+ * the guest listed a frame outside RAM.
+ */
+int aspace_take(struct vm_mem *mem, const struct aspace_frames *f, uint64_t *used, uint64_t *pa);
+
+/*
  * Copy the user half of the tables at `src_cr3` into `dst_cr3`, taking
  * fresh frames from `frames` (see NANVIX_HC_FORK).  Every
  * guest address is checked; nothing outside guest RAM is touched and a
@@ -22,6 +29,6 @@ struct aspace_frames {
  * with the count of frames taken in *used.
  */
 int aspace_fork(struct vm_mem *mem, uint64_t src_cr3, uint64_t dst_cr3,
-		const struct aspace_frames *frames, uint32_t *used);
+                const struct aspace_frames *frames, uint32_t *used);
 
 #endif /* MONITOR_ASPACE_H */

@@ -44,4 +44,24 @@ struct boot_entry {
 int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_entry *out,
                  char *err, size_t errlen);
 
+struct aspace_frames;
+
+/* Where an exec'd program starts. */
+struct boot_exec_result {
+	uint64_t entry, sp, brk, stack_lo, stack_hi;
+	uint64_t used; /* lent frames taken, success or not */
+};
+
+/*
+ * execve on the host: load `cfg`'s program and its initial stack into the
+ * empty user half of the tables at `pml4`, with frames lent by the guest
+ * kernel (`frames`, as for fork).  Returns 0, or NANVIXD_EXIT_BADELF (not
+ * loadable), NANVIXD_EXIT_NOMEM (frames ran out), NANVIXD_EXIT_USAGE
+ * (arguments too long) or NANVIXD_EXIT_GUEST (bad request) with a reason
+ * in err; out->used is set either way.
+ */
+int boot_exec(struct vm_mem *mem, const struct boot_config *cfg, uint64_t pml4,
+              const struct aspace_frames *frames, struct boot_exec_result *out, char *err,
+              size_t errlen);
+
 #endif /* MONITOR_BOOT_H */

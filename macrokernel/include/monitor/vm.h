@@ -26,6 +26,12 @@ enum nanvixd_status {
 	NANVIXD_EXIT_NOTFOUND = 127, /* kernel or program file not found */
 };
 
+/* A program execve can start: a name and the host file behind it. */
+struct vm_program {
+	const char *name;
+	const char *path;
+};
+
 /* Guest RAM: one region at guest-physical 0.  The host owns the mapping. */
 struct vm_mem {
 	uint8_t *base;
@@ -41,6 +47,11 @@ struct vm {
 	/* Console: guest fd 1 and 2, kernel log, stdin. */
 	int out_fd, err_fd, log_fd, in_fd;
 	bool strace; /* print NANVIX_HC_STRACE reports to stderr */
+
+	/* The program images execve may start, and the user stack size. */
+	const struct vm_program *programs;
+	int nprograms;
+	uint64_t stack_size;
 
 	/* Filled by the run loop. */
 	bool done;

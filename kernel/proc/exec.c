@@ -1,0 +1,82 @@
+/* execve: a new program in the calling process, loaded by the host. */
+#include <abi/hypercall.h>
+#include <fd/file.h>
+#include <hal/hal.h>
+#include <mm/frame.h>
+#include <mm/vmem.h>
+#include <proc/proc.h>
+#include <sched/sched.h>
+#include <sig/signal.h>
+
+#define STACK_GAP (1ull << 20)
+
+/* The FPU state of a fresh program: x87 control 0x37f, MXCSR 0x1f80. */
+static const uint8_t fpu_init[512] __attribute__((aligned(16))) = {
+	[0] = 0x7f, [1] = 0x03, [24] = 0x80, [25] = 0x1f,
+};
+
+long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t envp)
+{
+	struct proc *p = proc_current;
+	struct nanvix_hc_exec x;
+	struct frame_batch batch;
+	uint64_t pml4, old;
+	long rc;
+	int i;
+
+	if (!hal->exec)
+		return -LINUX_ENOSYS;
+	pml4 = mm_frame_alloc();
+	if (!pml4)
+		return -LINUX_ENOMEM;
+	hal->copy(0, pml4 + PAGE_SIZE / 2, 0, (p->cr3 & PTE_ADDR) + PAGE_SIZE / 2, PAGE_SIZE / 2);
+	memset(&x, 0, sizeof(x));
+	x.cr3 = p->cr3;
+	x.path = path;
+	x.argv = argv;
+	x.envp = envp;
+	x.dst_cr3 = pml4;
+	mm_frame_batch(&batch);
+	x.range_start = batch.range_start;
+	x.range_count = batch.range_count;
+	x.pfns = V2P(batch.list);
+	x.npfns = batch.nlist;
+	rc = hal->exec(&x);
+	mm_frame_batch_commit(&batch, x.used);
+	if (rc < 0) {
+		/* The old program goes on as if nothing happened. */
+		vmem_free_user(pml4);
+		mm_frame_free(pml4);
+		return rc;
+	}
+
+	/* Point of no return: the new image replaces the old one. */
+	sched_kill_others(p);
+	old = p->cr3;
+	p->cr3 = pml4;
+	hal_write_cr3(pml4);
+	vmem_free_user(old);
+	mm_frame_free(old & PTE_ADDR);
+	p->brk_start = p->brk = x.brk;
+	p->stack_lo = x.stack_lo;
+	p->mmap_next = x.stack_lo - STACK_GAP;
+	memcpy(p->name, x.name, sizeof(p->name));
+	p->name[sizeof(p->name) - 1] = '\0';
+	/* Handlers do not survive an exec; ignored signals stay ignored. */
+	for (i = 0; i < LINUX_NSIG; i++)
+		if (p->actions[i].handler != LINUX_SIG_IGN)
+			memset(&p->actions[i], 0, sizeof(p->actions[i]));
+	for (i = 0; i < p->max_fd; i++)
+		if (p->fds[i] && fd_cloexec(i))
+			fd_close(i);
+	thread_current->clear_tid = 0;
+	thread_current->robust_list = 0;
+	sched_set_fs(0);
+	__asm__ volatile("fxrstor %0" : : "m"(fpu_init));
+
+	memset(tf, 0, offsetof(struct trap_frame, vector));
+	tf->rip = x.entry;
+	tf->rsp = x.sp;
+	tf->rflags = 0x202;
+	return 0;
+}
