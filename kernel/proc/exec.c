@@ -12,7 +12,10 @@
 
 /* The FPU state of a fresh program: x87 control 0x37f, MXCSR 0x1f80. */
 static const uint8_t fpu_init[512] __attribute__((aligned(16))) = {
-	[0] = 0x7f, [1] = 0x03, [24] = 0x80, [25] = 0x1f,
+	[0] = 0x7f,
+	[1] = 0x03,
+	[24] = 0x80,
+	[25] = 0x1f,
 };
 
 long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t envp)

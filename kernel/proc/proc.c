@@ -118,6 +118,8 @@ long proc_fork(const struct trap_frame *tf)
 		goto out_nomem;
 	/* The record and the kernel half of the tables: two native copies. */
 	hal->copy(0, V2P(child), 0, V2P(parent), sizeof(*parent));
+	child->threads = NULL;
+	child->nthreads = 0;
 	hal->copy(0, pml4 + PAGE_SIZE / 2, 0, (parent->cr3 & PTE_ADDR) + PAGE_SIZE / 2,
 	          PAGE_SIZE / 2);
 	mm_frame_batch(&batch);

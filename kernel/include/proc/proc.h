@@ -18,7 +18,9 @@ struct proc {
 	struct proc *parent; /* NULL for process 1 */
 	struct proc *next;   /* all processes */
 	int pgid, sid;
-	int max_fd;          /* fds[max_fd..] are all free */
+	int max_fd;             /* fds[max_fd..] are all free */
+	struct thread *threads; /* live threads, linked by pnext */
+	int nthreads;
 	uint64_t cr3;        /* physical PML4 */
 	uint64_t brk_start;  /* initial break: page-aligned end of the image */
 	uint64_t brk;        /* current break */

@@ -30,6 +30,7 @@ struct thread {
 	long wait_result;             /* what the blocking call returns when woken */
 	struct thread *next;          /* run-queue link */
 	struct thread *bnext, *bprev; /* blocked-list links */
+	struct thread *pnext;         /* the next live thread of the same process */
 	uint8_t *fx;                  /* 512-byte fxsave area, 16-byte aligned, in fx_buf */
 	uint8_t fx_buf[512 + 16];
 };
