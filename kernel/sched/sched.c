@@ -34,6 +34,9 @@ static struct thread *threads[MAX_THREADS];
 static struct thread *runq_head, *runq_tail;
 static struct thread boot_thread;
 static uint64_t tick_deadline; /* when the armed tick fires; 0: none armed */
+static bool quantum_armed;     /* a tick within one quantum is armed */
+static int ntimed;             /* blocked threads with a deadline */
+bool sched_alarms_used;        /* some process set an ITIMER_REAL */
 /* Blocked threads, oldest first: wake-ups and deadlines scan only these. */
 static struct thread *blocked_head, *blocked_tail;
 
@@ -80,7 +83,10 @@ static void arm(uint64_t deadline)
 static void enqueue(struct thread *t)
 {
 	/* Someone waits for the CPU: make sure a tick will take it back. */
-	arm(clock_uptime_ns() + QUANTUM_NS);
+	if (!quantum_armed && hal->timer) {
+		arm(clock_uptime_ns() + QUANTUM_NS);
+		quantum_armed = true;
+	}
 	t->state = THREAD_RUNNABLE;
 	t->next = NULL;
 	if (runq_tail)
@@ -104,6 +110,10 @@ static void blocked_add(struct thread *t)
 /* Take blocked `t` off the blocked list only. */
 static void unblock_quietly(struct thread *t)
 {
+	if (t->wake_at) {
+		ntimed--;
+		t->wake_at = 0;
+	}
 	if (t->bprev)
 		t->bprev->bnext = t->bnext;
 	else
@@ -134,6 +144,40 @@ static struct thread *dequeue(void)
 		t->next = NULL;
 	}
 	return t;
+}
+
+/*
+ * Page tables of the whole stack area, made once: slots rotate through it,
+ * and tables made on demand would look like a leak to the frame count.
+ */
+static bool kstack_tables(void)
+{
+	static bool made;
+	uint64_t cr3 = hal_read_cr3() & PTE_ADDR, va;
+
+	for (va = KSTACK_AREA; !made && va < KSTACK_AREA + (uint64_t)MAX_THREADS * KSTACK_SLOT;
+	     va += 512 * PAGE_SIZE)
+		if (!vmem_pte(cr3, va, true))
+			return false;
+	made = true;
+	return true;
+}
+
+/* Give back the stack pages of slot `slot` (the tables stay). */
+static void kstack_unmap(int slot)
+{
+	uint64_t base = KSTACK_AREA + (uint64_t)slot * KSTACK_SLOT, cr3 = hal_read_cr3() & PTE_ADDR;
+	int i;
+
+	for (i = 1; i <= KSTACK_PAGES; i++) {
+		uint64_t va = base + i * PAGE_SIZE, *pte = vmem_pte(cr3, va, false);
+
+		if (pte && (*pte & PTE_P)) {
+			mm_frame_free(*pte & PTE_ADDR);
+			*pte = 0;
+			vmem_flush(va);
+		}
+	}
 }
 
 /* Map a guarded kernel stack in slot `slot`; its top, or 0. */
@@ -172,7 +216,7 @@ struct thread *sched_spawn(struct proc *p, const struct trap_frame *tf, uint64_t
 	for (tries = 0, slot = hint; tries < MAX_THREADS && threads[slot]; tries++)
 		slot = slot + 1 < MAX_THREADS ? slot + 1 : 1;
 	/* Frames for the stack and its tables, checked before anything changes. */
-	if (threads[slot] || mm_frames_free() < KSTACK_PAGES + 4)
+	if (threads[slot] || mm_frames_free() < KSTACK_PAGES + 4 || !kstack_tables())
 		return NULL;
 	hint = slot + 1 < MAX_THREADS ? slot + 1 : 1;
 	t = kmalloc(sizeof(*t));
@@ -260,7 +304,7 @@ static void reap(void)
 			continue;
 		}
 		*pp = t->next;
-		/* The stack pages stay mapped for the slot's next thread. */
+		kstack_unmap(t->slot);
 		threads[t->slot] = NULL;
 		kfree(t);
 	}
@@ -283,11 +327,11 @@ static uint64_t expire(uint64_t now)
 	struct thread *t, *next;
 	struct proc *p;
 
-	for (p = proc_list; p; p = p->next)
+	for (p = sched_alarms_used ? proc_list : NULL; p; p = p->next)
 		if (p->alarm_at && (a = expire_alarm(p, now)) && (!earliest || a < earliest))
 			earliest = a;
 
-	for (t = blocked_head; t; t = next) {
+	for (t = ntimed ? blocked_head : NULL; t; t = next) {
 		next = t->bnext;
 		if (!t->wake_at)
 			continue;
@@ -326,6 +370,7 @@ void sched_tick(void)
 	uint64_t next_alarm;
 
 	tick_deadline = 0;
+	quantum_armed = false;
 	next_alarm = expire(clock_uptime_ns());
 	if (next_alarm)
 		arm(next_alarm);
@@ -357,6 +402,8 @@ long sched_block(uint64_t key, uint64_t wake_at)
 	t->wait_key = key;
 	t->wake_at = wake_at;
 	t->wait_result = 0;
+	if (wake_at)
+		ntimed++;
 	blocked_add(t);
 	schedule();
 	t->wake_at = 0;

@@ -184,6 +184,8 @@ static void itimer_set(uint64_t value_ns, uint64_t interval_ns)
 	struct proc *p = proc_current;
 
 	p->alarm_at = value_ns ? clock_uptime_ns() + value_ns : 0;
+	if (value_ns)
+		sched_alarms_used = true;
 	p->alarm_interval = interval_ns;
 	sched_timer_update();
 }

@@ -175,6 +175,10 @@ expect "tiny-memory" 121 '' 'too small' -- -m 1M -- "$T/hello.musl.elf"
 expect "help" 0 'usage: nanvixd' '' -- --help
 expect "version" 0 '^nanvixd ' '' -- --version
 
+echo "== stress: 64 processes x 8 threads, pipes and futexes, three rounds, no leaked frames"
+expect "stress" 0 'back to round 1.s: yes' '' -- -m 256M --timeout 600 -- "$T/stress.elf" 64 8 10
+grep -h 'rounds of\|free frames' "$tmp/out" | sed 's/^/     /'
+
 echo "== nanvixd under valgrind: no memory errors, leaks or leaked fds"
 # grind NAME STATUS -- nanvixd args: valgrind output in $tmp/vg.
 grind() {

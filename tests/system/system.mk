@@ -16,3 +16,10 @@ $(BIN)/tests/nanvixd.dyn: $(MONITOR_OBJS)
 	$(HOST_CC) -o $@ $^
 
 ALL += $(BIN)/tests/nanvixd.dyn
+
+# The stress test (tests/stress/): musl with pthreads.
+$(BIN)/tests/stress.elf: tests/stress/stress.c
+	@mkdir -p $(dir $@)
+	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $< -lpthread
+
+ALL += $(BIN)/tests/stress.elf

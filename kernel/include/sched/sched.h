@@ -89,6 +89,9 @@ int sched_live_threads(struct proc *p);
 /* A live thread of `p` that does not block `sig`, preferring the current one; or NULL. */
 struct thread *sched_thread_for_signal(struct proc *p, int sig);
 
+/* Set once any process arms ITIMER_REAL: the scheduler then checks alarms. */
+extern bool sched_alarms_used;
+
 /* The process alarm changed: make sure a tick comes by its deadline. */
 void sched_timer_update(void);
 

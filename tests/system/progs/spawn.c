@@ -24,7 +24,9 @@ int main(int argc, char **argv)
 	}
 	if (pid == 0) {
 		execve(argv[1], argv + 1, environ);
-		printf("exec failed: %s\n", errno == ENOENT ? "ENOENT" : errno == ENOEXEC ? "ENOEXEC" : "other");
+		printf("exec failed: %s\n", errno == ENOENT    ? "ENOENT"
+		                            : errno == ENOEXEC ? "ENOEXEC"
+		                                               : "other");
 		fflush(stdout);
 		_exit(127);
 	}
