@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "syscall.h"
+#include "thread.h"
 #include "xlate.h"
 
 #define ALIAS(name) __attribute__((alias(#name), copy(name)))
@@ -188,7 +189,11 @@ int link(const char *old, const char *new)
 
 pid_t fork(void)
 {
-	return ulib_ret(ulib_syscall0(LINUX_SYS_fork));
+	long r = ulib_syscall0(LINUX_SYS_fork);
+
+	if (r == 0)
+		ulib_thread_after_fork();
+	return ulib_ret(r);
 }
 
 pid_t wait(int *status)

@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "thread.h"
+
 int main(int argc, char **argv, char **envp);
 void __libc_init_array(void);
 void __libc_fini_array(void);
@@ -31,6 +33,7 @@ void ulib_start(long *sp)
 	char **argv = (char **)(sp + 1);
 	char **envp = argv + argc + 1;
 
+	ulib_thread_init(); /* FS base and errno before any other code */
 	environ = envp;
 	atexit(__libc_fini_array);
 	__libc_init_array();

@@ -1,7 +1,8 @@
-# ulib.mk: the user library (crt0, newlib glue, POSIX extras) and guest
-# system programs linked with it.
+# ulib.mk: the user library (crt0, newlib glue, POSIX extras, threads) and
+# guest system programs linked with it.
 
-ULIB_SRCS := ulib/start.c ulib/newlib_glue.c ulib/posix.c ulib/xlate.c
+ULIB_SRCS := ulib/start.c ulib/newlib_glue.c ulib/posix.c ulib/xlate.c \
+	ulib/thread.c ulib/pthread.c
 ULIB_OBJS := $(patsubst %.c,$(OUT)/%.o,$(ULIB_SRCS))
 
 # Guest C objects: anything under $(OUT) compiled with the guest flags.
