@@ -26,6 +26,7 @@ static union {
 	struct nanvix_hc_copy copy;
 	struct nanvix_hc_fork fork;
 	struct nanvix_hc_exec exec;
+	struct nanvix_hc_release release;
 } hc __attribute__((aligned(64)));
 
 extern char kstack_top[];
@@ -168,6 +169,16 @@ static long kvm_fork_aspace(uint64_t src_cr3, uint64_t dst_cr3, uint64_t range_s
 	return hc.fork.ret;
 }
 
+static long kvm_release(uint64_t cr3, uint64_t pfns, uint32_t max, uint32_t *count)
+{
+	hc.release.cr3 = cr3;
+	hc.release.pfns = pfns;
+	hc.release.max = max;
+	hypercall(NANVIX_HC_RELEASE, &hc.release);
+	*count = hc.release.count;
+	return hc.release.ret;
+}
+
 static long kvm_exec(struct nanvix_hc_exec *x)
 {
 	hc.exec = *x;
@@ -205,6 +216,7 @@ static struct hal_ops kvm_ops = {
 	.copy = kvm_copy,
 	.fork_aspace = kvm_fork_aspace,
 	.exec = kvm_exec,
+	.release = kvm_release,
 };
 
 const struct hal_ops *hal;

@@ -10,6 +10,7 @@
  *     memory to the host), and the two stacks swap roles.
  * Every operation is O(1) but the scrub, which is one call per batch.
  */
+#include <abi/linux.h>
 #include <hal/hal.h>
 #include <mm/frame.h>
 
@@ -121,6 +122,23 @@ void mm_frame_batch_commit(const struct frame_batch *b, uint64_t used)
 		fa.ranges[b->range_index].start += from_range * PAGE_SIZE;
 	fa.nclean -= used - from_range;
 	fa.nfree -= used;
+}
+
+long mm_frame_release_user(uint64_t cr3)
+{
+	uint32_t count = 0;
+	long rc;
+
+	if (!hal->release)
+		return -LINUX_ENOSYS;
+	/* Room: the clean stack holds every frame of RAM at most. */
+	rc = hal->release(cr3, V2P(fa.clean + fa.nclean), (uint32_t)(fa.ntotal - fa.nclean),
+	                  &count);
+	if (rc == 0) {
+		fa.nclean += count;
+		fa.nfree += count;
+	}
+	return rc;
 }
 
 void mm_frame_free(uint64_t pa)

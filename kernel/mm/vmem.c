@@ -87,6 +87,13 @@ void vmem_free_user(uint64_t pml4)
 	uint64_t *root = P2V(pml4 & PTE_ADDR);
 	int i;
 
+	/* The host walks and zeroes natively: a ring-0 walk costs ~1 ms a table here. */
+	if (mm_frame_release_user(pml4 & PTE_ADDR) == 0) {
+		if ((hal_read_cr3() & PTE_ADDR) == (pml4 & PTE_ADDR))
+			vmem_flush_all();
+		return;
+	}
+
 	for (i = 0; i < 256; i++)
 		if (root[i] & PTE_P) {
 			free_table(root[i] & PTE_ADDR, 2);

@@ -38,7 +38,16 @@ static bool quantum_armed;     /* a tick within one quantum is armed */
 static int ntimed;             /* blocked threads with a deadline */
 bool sched_alarms_used;        /* some process set an ITIMER_REAL */
 /* Blocked threads, oldest first: wake-ups and deadlines scan only these. */
-static struct thread *blocked_head, *blocked_tail;
+/*
+ * Blocked threads wait in FIFO queues hashed by key, so a wake-up scans only
+ * its bucket; those with a deadline are also on the timed list.
+ */
+#define WAIT_BUCKETS 64
+struct wait_queue {
+	struct thread *head, *tail;
+};
+static struct wait_queue waitq[WAIT_BUCKETS];
+static struct thread *timed_head;
 
 extern char trap_return[];
 
@@ -96,32 +105,65 @@ static void enqueue(struct thread *t)
 	runq_tail = t;
 }
 
-static void blocked_add(struct thread *t)
+static struct wait_queue *queue_of(uint64_t key)
 {
-	t->bnext = NULL;
-	t->bprev = blocked_tail;
-	if (blocked_tail)
-		blocked_tail->bnext = t;
-	else
-		blocked_head = t;
-	blocked_tail = t;
+	return &waitq[(key ^ (key >> 6) ^ (key >> 12)) % WAIT_BUCKETS];
 }
 
-/* Take blocked `t` off the blocked list only. */
-static void unblock_quietly(struct thread *t)
+/* Append `t` to the queue of its wait_key. */
+static void queue_add(struct thread *t)
 {
-	if (t->wake_at) {
-		ntimed--;
-		t->wake_at = 0;
-	}
+	struct wait_queue *q = queue_of(t->wait_key);
+
+	t->bnext = NULL;
+	t->bprev = q->tail;
+	if (q->tail)
+		q->tail->bnext = t;
+	else
+		q->head = t;
+	q->tail = t;
+}
+
+static void queue_remove(struct thread *t)
+{
+	struct wait_queue *q = queue_of(t->wait_key);
+
 	if (t->bprev)
 		t->bprev->bnext = t->bnext;
 	else
-		blocked_head = t->bnext;
+		q->head = t->bnext;
 	if (t->bnext)
 		t->bnext->bprev = t->bprev;
 	else
-		blocked_tail = t->bprev;
+		q->tail = t->bprev;
+}
+
+static void blocked_add(struct thread *t)
+{
+	queue_add(t);
+	if (t->wake_at) {
+		t->tprev = NULL;
+		t->tnext = timed_head;
+		if (timed_head)
+			timed_head->tprev = t;
+		timed_head = t;
+	}
+}
+
+/* Take blocked `t` off its queue (and the timed list) only. */
+static void unblock_quietly(struct thread *t)
+{
+	if (t->wake_at) {
+		if (t->tprev)
+			t->tprev->tnext = t->tnext;
+		else
+			timed_head = t->tnext;
+		if (t->tnext)
+			t->tnext->tprev = t->tprev;
+		ntimed--;
+		t->wake_at = 0;
+	}
+	queue_remove(t);
 }
 
 /* Take blocked `t` off the blocked list and make it runnable with `result`. */
@@ -331,10 +373,8 @@ static uint64_t expire(uint64_t now)
 		if (p->alarm_at && (a = expire_alarm(p, now)) && (!earliest || a < earliest))
 			earliest = a;
 
-	for (t = ntimed ? blocked_head : NULL; t; t = next) {
-		next = t->bnext;
-		if (!t->wake_at)
-			continue;
+	for (t = timed_head; t; t = next) {
+		next = t->tnext;
 		if (t->wake_at <= now)
 			unblock(t, -LINUX_ETIMEDOUT);
 		else if (!earliest || t->wake_at < earliest)
@@ -479,7 +519,7 @@ int sched_wake_key(uint64_t key, int n)
 	struct thread *t, *next;
 	int woken = 0;
 
-	for (t = blocked_head; t && woken < n; t = next) {
+	for (t = queue_of(key)->head; t && woken < n; t = next) {
 		next = t->bnext;
 		if (t->wait_key == key) {
 			unblock(t, 0);
@@ -491,14 +531,18 @@ int sched_wake_key(uint64_t key, int n)
 
 int sched_requeue(uint64_t key, uint64_t to, int n)
 {
-	struct thread *t;
+	struct thread *t, *next;
 	int moved = 0;
 
-	for (t = blocked_head; t && moved < n; t = t->bnext)
+	for (t = queue_of(key)->head; t && moved < n; t = next) {
+		next = t->bnext;
 		if (t->wait_key == key) {
+			queue_remove(t);
 			t->wait_key = to;
+			queue_add(t);
 			moved++;
 		}
+	}
 	return moved;
 }
 

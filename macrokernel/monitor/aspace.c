@@ -6,6 +6,7 @@
  * shared tables ends with -ENOMEM, never an endless loop.
  */
 #include <errno.h>
+#include <sys/mman.h>
 #include <string.h>
 
 #include <abi/x86_paging.h>
@@ -104,4 +105,82 @@ int aspace_fork(struct vm_mem *mem, uint64_t src_cr3, uint64_t dst_cr3,
 	rc = copy_table(&w, src_cr3 & PTE_ADDR, dst, 3, 256);
 	*used = (uint32_t)w.used;
 	return rc;
+}
+
+/*
+ * Walk the table at `pa` (level 2 = PDPT .. 0 = PT) and everything below
+ * it, counting frames (pages, then the table itself) in *n, and listing
+ * them in `list` when it is not NULL.  Every visit counts, and the walk
+ * stops at `max`, so cycles or shared tables in a hostile tree end in
+ * -E2BIG instead of looping.
+ */
+static int release_walk(struct vm_mem *mem, uint64_t pa, int level, uint32_t *list, uint32_t max,
+                        uint32_t *n)
+{
+	const uint64_t *t = gpa_ptr(mem, pa, PAGE);
+	unsigned i;
+	int rc;
+
+	if (!t)
+		return -EINVAL;
+	for (i = 0; i < 512; i++) {
+		uint64_t e = t[i], frame = e & PTE_ADDR;
+
+		if (level == 0 ? !(e & (PTE_P | PTE_NONE)) : !(e & PTE_P))
+			continue;
+		if (level > 0) {
+			if (e & PTE_PS)
+				return -EINVAL; /* user memory is mapped with 4 KiB pages only */
+			rc = release_walk(mem, frame, level - 1, list, max, n);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (!gpa_ptr(mem, frame, PAGE))
+			return -EINVAL;
+		if (*n == max)
+			return -E2BIG;
+		if (list)
+			list[*n] = (uint32_t)(frame / PAGE);
+		(*n)++;
+	}
+	if (*n == max)
+		return -E2BIG;
+	if (list)
+		list[*n] = (uint32_t)(pa / PAGE);
+	(*n)++;
+	return 0;
+}
+
+int aspace_release(struct vm_mem *mem, uint64_t cr3, uint32_t *pfns, uint32_t max, uint32_t *count)
+{
+	uint64_t *root = gpa_ptr(mem, cr3 & PTE_ADDR, PAGE);
+	uint32_t n = 0, i;
+	int rc;
+
+	*count = 0;
+	if (!root)
+		return -EINVAL;
+	/* Check and count first: on any error nothing has changed. */
+	for (i = 0; i < 256; i++)
+		if ((root[i] & PTE_P) &&
+		    (rc = release_walk(mem, root[i] & PTE_ADDR, 2, NULL, max, &n)))
+			return rc;
+	/* List (the tree is unchanged: the same walk, still bounded by max). */
+	n = 0;
+	for (i = 0; i < 256; i++)
+		if ((root[i] & PTE_P) &&
+		    (rc = release_walk(mem, root[i] & PTE_ADDR, 2, pfns, max, &n)))
+			return rc;
+	for (i = 0; i < 256; i++)
+		root[i] = 0;
+	/* Zero them all: the host drops the memory, the guest gets zero frames. */
+	for (i = 0; i < n; i++) {
+		uint8_t *p = gpa_ptr(mem, (uint64_t)pfns[i] * PAGE, PAGE);
+
+		if (p && madvise(p, PAGE, MADV_DONTNEED) < 0)
+			memset(p, 0, PAGE);
+	}
+	*count = n;
+	return 0;
 }

@@ -35,7 +35,7 @@ struct args {
 
 /* Copy one user string into the pack; its start, or NULL with the errno. */
 static char *take_string(const struct vm_mem *mem, uint64_t cr3, uint64_t va, struct args *a,
-			 int *err)
+                         int *err)
 {
 	char *start = a->buf + a->used;
 
@@ -162,16 +162,11 @@ int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 	munmap(image, st.st_size);
 	x->used = (uint32_t)res.used;
 	switch (rc) {
-	case 0:
-		break;
-	case NANVIXD_EXIT_BADELF:
-		return -ENOEXEC;
-	case NANVIXD_EXIT_NOMEM:
-		return -ENOMEM;
-	case NANVIXD_EXIT_USAGE:
-		return -E2BIG;
-	default:
-		return -EINVAL;
+	case 0: break;
+	case NANVIXD_EXIT_BADELF: return -ENOEXEC;
+	case NANVIXD_EXIT_NOMEM: return -ENOMEM;
+	case NANVIXD_EXIT_USAGE: return -E2BIG;
+	default: return -EINVAL;
 	}
 	x->entry = res.entry;
 	x->sp = res.sp;

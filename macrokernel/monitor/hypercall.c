@@ -375,6 +375,23 @@ static int hc_exec(struct vm *vm, void *args)
 	return 0;
 }
 
+static int hc_release(struct vm *vm, void *args)
+{
+	struct nanvix_hc_release a;
+	uint32_t *pfns;
+
+	memcpy(&a, args, sizeof(a));
+	pfns = gpa_ptr(&vm->mem, a.pfns, (uint64_t)a.max * sizeof(uint32_t));
+	a.count = 0;
+	if (!pfns || (a.pfns & 3))
+		a.ret = -EINVAL;
+	else
+		a.ret = aspace_release(&vm->mem, a.cr3, pfns, a.max, &a.count);
+	memcpy((char *)args + offsetof(struct nanvix_hc_release, count), &a.count, sizeof(a.count));
+	memcpy((char *)args + offsetof(struct nanvix_hc_release, ret), &a.ret, sizeof(a.ret));
+	return 0;
+}
+
 #define HC(port, fn, type) [(port)-NANVIX_HC_PORT_BASE] = { fn, sizeof(type) }
 
 static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
@@ -392,6 +409,7 @@ static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
 	HC(NANVIX_HC_COPY, hc_copy, struct nanvix_hc_copy),
 	HC(NANVIX_HC_FORK, hc_fork, struct nanvix_hc_fork),
 	HC(NANVIX_HC_EXEC, hc_exec, struct nanvix_hc_exec),
+	HC(NANVIX_HC_RELEASE, hc_release, struct nanvix_hc_release),
 };
 
 int vm_hypercall(struct vm *vm, uint16_t port, uint32_t arg)

@@ -1,6 +1,7 @@
-# tests/bench: boot benchmark helpers (KVM floor, native hello, benchrun).
-# All three are linked statically, as nanvixd is, so that start-up costs
-# compare like with like.  tests/bench/boot.sh drives them (./z bench boot).
+# tests/bench: benchmark helpers for ./z bench boot and ./z bench kernel.
+# Boot (tests/bench/boot.sh): kvm_floor, native_hello and benchrun, all
+# linked statically, as nanvixd is, so that start-up costs compare like
+# with like.
 
 BENCH_BIN := $(BIN)/bench
 BENCH_OUT := $(OUT)/bench
@@ -16,3 +17,14 @@ $(BENCH_OUT)/%.o: tests/bench/%.c | $(BENCH_OUT)
 
 $(addprefix $(BENCH_BIN)/,$(BENCH_PROGS)): $(BENCH_BIN)/%: $(BENCH_OUT)/%.o | $(BENCH_BIN)
 	$(HOST_CC) -static $(HOST_LDFLAGS) -o $@ $<
+
+# Kernel benchmark (tests/bench/kernel.sh, ./z bench kernel): kernel_ops is
+# one static musl binary run both natively and in nanvixd; trap.kernel.elf
+# is a minimal guest kernel timing a bare trap and a bare exit.
+ALL += $(BENCH_BIN)/kernel_ops.elf $(BENCH_BIN)/trap.kernel.elf
+
+$(BENCH_BIN)/kernel_ops.elf: tests/bench/kernel_ops.c | $(BENCH_BIN)
+	$(MUSL_CC) $(MUSL_CFLAGS) -static -no-pie -o $@ $<
+
+$(BENCH_BIN)/trap.kernel.elf: tests/bench/trapkernel/trapkernel.S kernel/kernel.ld | $(BENCH_BIN) $(BENCH_OUT)
+	$(KCC) $(KCFLAGS) $(KLDFLAGS) -MF $(BENCH_OUT)/trap.kernel.d -T kernel/kernel.ld -o $@ $<

@@ -145,8 +145,33 @@ static void ret_field(uint16_t port, size_t *off, size_t *size)
 	case NANVIX_HC_RANDOM: *off = offsetof(struct nanvix_hc_random, ret); break;
 	case NANVIX_HC_SLEEP: *off = offsetof(struct nanvix_hc_sleep, ret); break;
 	case NANVIX_HC_COPY: *off = offsetof(struct nanvix_hc_copy, ret); break;
+	case NANVIX_HC_RELEASE: *off = offsetof(struct nanvix_hc_release, ret); break;
+	case NANVIX_HC_FORK: *off = offsetof(struct nanvix_hc_fork, ret); break;
+	case NANVIX_HC_EXEC: *off = offsetof(struct nanvix_hc_exec, ret); break;
 	default: *off = 0, *size = 0; break;
 	}
+}
+
+/* Other output fields the host writes besides `ret`: byte i is one of them. */
+static int out_field(uint16_t port, uint32_t arg, uint64_t i)
+{
+	size_t lo = 0, hi = 0;
+
+	switch (port) {
+	case NANVIX_HC_RELEASE:
+		lo = offsetof(struct nanvix_hc_release, count);
+		hi = lo + sizeof(uint32_t);
+		break;
+	case NANVIX_HC_FORK:
+		lo = offsetof(struct nanvix_hc_fork, used);
+		hi = lo + sizeof(uint32_t);
+		break;
+	case NANVIX_HC_EXEC:
+		lo = offsetof(struct nanvix_hc_exec, used);
+		hi = sizeof(struct nanvix_hc_exec);
+		break;
+	}
+	return i >= (uint64_t)arg + lo && i < (uint64_t)arg + hi;
 }
 
 /* Size of the argument struct of a served port. */
@@ -162,6 +187,9 @@ static size_t arg_size(uint16_t port)
 	case NANVIX_HC_RANDOM: return sizeof(struct nanvix_hc_random);
 	case NANVIX_HC_SLEEP: return sizeof(struct nanvix_hc_sleep);
 	case NANVIX_HC_COPY: return sizeof(struct nanvix_hc_copy);
+	case NANVIX_HC_RELEASE: return sizeof(struct nanvix_hc_release);
+	case NANVIX_HC_FORK: return sizeof(struct nanvix_hc_fork);
+	case NANVIX_HC_EXEC: return sizeof(struct nanvix_hc_exec);
 	default: return sizeof(struct nanvix_hc_log);
 	}
 }
@@ -261,9 +289,16 @@ static void check_memory(uint16_t port, uint32_t arg, int served, int64_t ret)
 			continue;
 		if (i >= (uint64_t)arg + off && i < (uint64_t)arg + off + size)
 			continue;
+		if (served && out_field(port, arg, i))
+			continue;
 		if (port == NANVIX_HC_READ && served && ram[i] == 0 && ret > 0)
 			continue;
 		if ((port == NANVIX_HC_RANDOM || port == NANVIX_HC_COPY) && served && ret > 0)
+			continue;
+		/* fork and exec build into lent frames, also when they fail half-way. */
+		if ((port == NANVIX_HC_FORK || port == NANVIX_HC_EXEC) && served)
+			continue;
+		if (port == NANVIX_HC_RELEASE && served && ret == 0)
 			continue;
 		if (port == NANVIX_HC_FRAMES_SCRUB && served && ret == 0 && ram[i] == 0 &&
 		    scrubbed(arg, i))

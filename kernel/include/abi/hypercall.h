@@ -21,21 +21,22 @@
 #define NANVIX_HC_PORT_COUNT 16
 
 enum nanvix_hc {
-	NANVIX_HC_EXIT = 0x500,          /* struct nanvix_hc_exit */
-	NANVIX_HC_LOG = 0x501,           /* struct nanvix_hc_log */
-	NANVIX_HC_WRITE = 0x502,         /* struct nanvix_hc_write */
-	NANVIX_HC_WRITEV = 0x503,        /* struct nanvix_hc_writev */
-	NANVIX_HC_READ = 0x504,          /* struct nanvix_hc_read */
-	NANVIX_HC_FRAMES_SCRUB = 0x505,  /* struct nanvix_hc_frames_scrub */
-	NANVIX_HC_PANIC = 0x506,         /* struct nanvix_hc_log */
-	NANVIX_HC_STRACE = 0x507,        /* struct nanvix_hc_strace */
-	NANVIX_HC_RANDOM = 0x508,        /* struct nanvix_hc_random */
-	NANVIX_HC_SLEEP = 0x509,         /* struct nanvix_hc_sleep */
-	NANVIX_HC_TIMER = 0x50a,         /* struct nanvix_hc_timer */
-	NANVIX_HC_COPY = 0x50b,          /* struct nanvix_hc_copy */
-	NANVIX_HC_FORK = 0x50c,          /* struct nanvix_hc_fork */
-	NANVIX_HC_EXEC = 0x50d,          /* struct nanvix_hc_exec */
-	NANVIX_HC_LAST = NANVIX_HC_EXEC, /* 0x50e..0x50f reserved: doorbells, snapshots */
+	NANVIX_HC_EXIT = 0x500,             /* struct nanvix_hc_exit */
+	NANVIX_HC_LOG = 0x501,              /* struct nanvix_hc_log */
+	NANVIX_HC_WRITE = 0x502,            /* struct nanvix_hc_write */
+	NANVIX_HC_WRITEV = 0x503,           /* struct nanvix_hc_writev */
+	NANVIX_HC_READ = 0x504,             /* struct nanvix_hc_read */
+	NANVIX_HC_FRAMES_SCRUB = 0x505,     /* struct nanvix_hc_frames_scrub */
+	NANVIX_HC_PANIC = 0x506,            /* struct nanvix_hc_log */
+	NANVIX_HC_STRACE = 0x507,           /* struct nanvix_hc_strace */
+	NANVIX_HC_RANDOM = 0x508,           /* struct nanvix_hc_random */
+	NANVIX_HC_SLEEP = 0x509,            /* struct nanvix_hc_sleep */
+	NANVIX_HC_TIMER = 0x50a,            /* struct nanvix_hc_timer */
+	NANVIX_HC_COPY = 0x50b,             /* struct nanvix_hc_copy */
+	NANVIX_HC_FORK = 0x50c,             /* struct nanvix_hc_fork */
+	NANVIX_HC_EXEC = 0x50d,             /* struct nanvix_hc_exec */
+	NANVIX_HC_RELEASE = 0x50e,          /* struct nanvix_hc_release */
+	NANVIX_HC_LAST = NANVIX_HC_RELEASE, /* 0x50f reserved: doorbells, snapshots */
 };
 
 /* Statistics the kernel reports when the VM ends (written by the guest). */
@@ -258,6 +259,24 @@ struct nanvix_hc_exec {
 	uint64_t stack_lo;
 	uint64_t stack_hi;
 	char name[32];
+	int64_t ret;
+};
+
+/*
+ * NANVIX_HC_RELEASE: tear down the user half of the address space at `cr3`
+ * natively: every mapped user page (present or PTE_NONE) and every user
+ * page table is zeroed (the host may drop its memory), its frame number is
+ * written to the guest-physical uint32_t array `pfns` (room for `max`),
+ * and the PML4's user entries are cleared.  `count` receives how many were
+ * written; they are free, zero frames for the guest from then on.  `ret`:
+ * 0, -E2BIG when `max` was too small (nothing was changed), or -EINVAL for
+ * a malformed request or tables (large pages, frames outside RAM).
+ */
+struct nanvix_hc_release {
+	uint64_t cr3;
+	uint64_t pfns;
+	uint32_t max;
+	uint32_t count;
 	int64_t ret;
 };
 

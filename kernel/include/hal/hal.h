@@ -43,6 +43,12 @@ struct hal_ops {
 	 */
 	long (*fork_aspace)(uint64_t src_cr3, uint64_t dst_cr3, uint64_t range_start,
 	                    uint64_t range_count, uint64_t list, uint32_t nlist, uint32_t *used);
+	/*
+	 * Tear down the user half of `cr3` on the host (NANVIX_HC_RELEASE): its
+	 * frames, zeroed, listed at physical `pfns` (room for `max`).  0 or
+	 * -errno; *count listed.  NULL: the kernel walks the tables itself.
+	 */
+	long (*release)(uint64_t cr3, uint64_t pfns, uint32_t max, uint32_t *count);
 	/* execve on the host (NANVIX_HC_EXEC): fills `x`'s outputs, returns its ret (NULL: none). */
 	long (*exec)(struct nanvix_hc_exec *x);
 	/* Report one system call to the host's tracer (NULL: no tracing). */

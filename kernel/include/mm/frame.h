@@ -40,6 +40,14 @@ void mm_frame_batch(struct frame_batch *b);
 /* The host took `used` frames of the batch: the run first, then the list's top. */
 void mm_frame_batch_commit(const struct frame_batch *b, uint64_t used);
 
+/*
+ * Free the user half of the address space at `cr3` through the host
+ * (hal->release): its frames come back zeroed, straight onto the clean
+ * stack; O(1) here.  0, or -errno when the HAL cannot (then nothing
+ * changed and the caller walks the tables itself).
+ */
+long mm_frame_release_user(uint64_t cr3);
+
 /* Frames currently free, and frames of RAM in all. */
 uint64_t mm_frames_free(void);
 uint64_t mm_frames_total(void);

@@ -29,7 +29,8 @@ struct thread {
 	uint64_t wake_at;             /* 0: no deadline */
 	long wait_result;             /* what the blocking call returns when woken */
 	struct thread *next;          /* run-queue link */
-	struct thread *bnext, *bprev; /* blocked-list links */
+	struct thread *bnext, *bprev; /* wait-queue links */
+	struct thread *tnext, *tprev; /* timed-list links (wake_at set) */
 	struct thread *pnext;         /* the next live thread of the same process */
 	uint8_t *fx;                  /* 512-byte fxsave area, 16-byte aligned, in fx_buf */
 	uint8_t fx_buf[512 + 16];

@@ -31,4 +31,12 @@ int aspace_take(struct vm_mem *mem, const struct aspace_frames *f, uint64_t *use
 int aspace_fork(struct vm_mem *mem, uint64_t src_cr3, uint64_t dst_cr3,
                 const struct aspace_frames *frames, uint32_t *used);
 
+/*
+ * Tear down the user half of the tables at `cr3` (NANVIX_HC_RELEASE): the
+ * frames of its pages and tables are zeroed, listed in pfns[0..max) and the
+ * user entries cleared.  Checks the whole tree first; on any error nothing
+ * changes.  Returns 0, -E2BIG or -EINVAL; *count frames were listed.
+ */
+int aspace_release(struct vm_mem *mem, uint64_t cr3, uint32_t *pfns, uint32_t max, uint32_t *count);
+
 #endif /* MONITOR_ASPACE_H */

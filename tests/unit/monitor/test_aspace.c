@@ -1,0 +1,174 @@
+/* Check tests for the host-side address-space copy (fork) and teardown (exit), hostile trees included. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <abi/x86_paging.h>
+#include <monitor/aspace.h>
+
+#include "guest_pt.h"
+#include "runner.h"
+
+#define MEM_SIZE   (4u << 20)
+#define SRC_POOL   0x10000ull /* source tables */
+#define DST_ROOT   0x80000ull
+#define DATA_PA    0x90000ull /* the source's user pages */
+#define FREE_FIRST 0x100u     /* frames lent from here */
+#define NFREE      64u
+
+static struct vm_mem mem;
+static struct gpt pt;
+static uint32_t list[NFREE];
+
+static void setup(void)
+{
+	mem.size = MEM_SIZE;
+	mem.base = calloc(1, MEM_SIZE);
+	ck_assert_ptr_nonnull(mem.base);
+	ck_assert_int_eq(gpt_init(&pt, &mem, SRC_POOL, DST_ROOT), 0);
+	/* Two user pages with content, one PROT_NONE page (software bit, not present). */
+	ck_assert_int_eq(gpt_map(&pt, 0x400000, DATA_PA, GPT_URW, 0), 0);
+	ck_assert_int_eq(gpt_map(&pt, 0x401000, DATA_PA + 0x1000, GPT_P | GPT_U, 0), 0);
+	ck_assert_int_eq(gpt_map(&pt, 0x7ffff000, DATA_PA + 0x2000, PTE_NONE, 0), 0);
+	memcpy(mem.base + DATA_PA, "page one", 8);
+	memcpy(mem.base + DATA_PA + 0x1000, "page two", 8);
+	memcpy(mem.base + DATA_PA + 0x2000, "page none", 9);
+	for (unsigned i = 0; i < NFREE; i++)
+		list[i] = FREE_FIRST + i;
+}
+
+static void teardown(void)
+{
+	free(mem.base);
+}
+
+static struct aspace_frames lend(uint32_t n)
+{
+	struct aspace_frames f = { 0, 0, list, n };
+
+	return f;
+}
+
+START_TEST(test_fork_copies)
+{
+	struct aspace_frames f = lend(NFREE);
+	uint32_t used;
+	uint64_t pa;
+
+	ck_assert_int_eq(aspace_fork(&mem, pt.cr3, DST_ROOT, &f, &used), 0);
+	/* 3 pages + PDPT + 2 PDs + 2 PTs (0x7ffff000 is in the second GiB). */
+	ck_assert_uint_eq(used, 3 + 1 + 2 + 2);
+	ck_assert(gpt_rights(&mem, DST_ROOT, 0x400000, &pa) & GPT_W);
+	ck_assert_uint_ne(pa, DATA_PA);
+	ck_assert_int_eq(memcmp(mem.base + pa, "page one", 8), 0);
+	ck_assert(!(gpt_rights(&mem, DST_ROOT, 0x401000, &pa) & GPT_W));
+	ck_assert_int_eq(memcmp(mem.base + pa, "page two", 8), 0);
+	/* Copies are private: the source page is untouched by writes to the copy. */
+	memcpy(mem.base + pa, "changed!", 8);
+	ck_assert_int_eq(memcmp(mem.base + DATA_PA + 0x1000, "page two", 8), 0);
+	/* Frames come from the end of the list backwards. */
+	ck_assert_uint_eq(mem.base[DST_ROOT] & 1, 1);
+	ck_assert_uint_eq((*(uint64_t *)(mem.base + DST_ROOT) & PTE_ADDR) / 4096, FREE_FIRST + NFREE - 1);
+}
+END_TEST
+
+START_TEST(test_fork_runs_out)
+{
+	struct aspace_frames f = lend(4);
+	uint32_t used;
+
+	ck_assert_int_eq(aspace_fork(&mem, pt.cr3, DST_ROOT, &f, &used), -ENOMEM);
+	ck_assert_uint_eq(used, 4);
+}
+END_TEST
+
+START_TEST(test_fork_hostile)
+{
+	struct aspace_frames f = lend(NFREE);
+	uint64_t *slot;
+	uint32_t used;
+
+	/* A PT entry pointing back at the PDPT: a cycle ends when the frames do. */
+	slot = gpt_slot(&pt, 0x402000, 0);
+	ck_assert_ptr_nonnull(slot);
+	*slot = (*(uint64_t *)(mem.base + pt.cr3) & PTE_ADDR) | GPT_URW;
+	ck_assert_int_eq(aspace_fork(&mem, pt.cr3, DST_ROOT, &f, &used), 0); /* a leaf: copied */
+	memset(mem.base + DST_ROOT, 0, 4096);
+	/* A large page in the user half is refused. */
+	*gpt_slot(&pt, 0x40000000, 1) = 0x200000 | GPT_URW | GPT_PS;
+	ck_assert_int_eq(aspace_fork(&mem, pt.cr3, DST_ROOT, &f, &used), -EINVAL);
+	memset(mem.base + DST_ROOT, 0, 4096);
+	*gpt_slot(&pt, 0x40000000, 1) = 0;
+	/* A page outside RAM, and a lent frame outside RAM. */
+	*gpt_slot(&pt, 0x403000, 0) = (MEM_SIZE + 0x1000ull) | GPT_URW;
+	ck_assert_int_eq(aspace_fork(&mem, pt.cr3, DST_ROOT, &f, &used), -EINVAL);
+	*gpt_slot(&pt, 0x403000, 0) = 0;
+	memset(mem.base + DST_ROOT, 0, 4096);
+	list[NFREE - 1] = MEM_SIZE / 4096 + 5;
+	ck_assert_int_eq(aspace_fork(&mem, pt.cr3, DST_ROOT, &f, &used), -EINVAL);
+	/* A destination whose user half is not empty; roots outside RAM. */
+	*(uint64_t *)(mem.base + DST_ROOT) = 1;
+	ck_assert_int_eq(aspace_fork(&mem, pt.cr3, DST_ROOT, &f, &used), -EINVAL);
+	ck_assert_int_eq(aspace_fork(&mem, MEM_SIZE, DST_ROOT, &f, &used), -EINVAL);
+	ck_assert_int_eq(aspace_fork(&mem, pt.cr3, MEM_SIZE + 4096, &f, &used), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_release)
+{
+	uint32_t out[64], count;
+	uint64_t pa;
+
+	memset(out, 0xff, sizeof(out));
+	/* Too little room: an error, and nothing changes. */
+	ck_assert_int_eq(aspace_release(&mem, pt.cr3, out, 3, &count), -E2BIG);
+	ck_assert_int_eq(memcmp(mem.base + DATA_PA, "page one", 8), 0);
+	ck_assert(gpt_rights(&mem, pt.cr3, 0x400000, &pa) & GPT_P);
+	/* Enough: 3 pages + PDPT + 2 PDs + 2 PTs, all zeroed, the user half cleared. */
+	ck_assert_int_eq(aspace_release(&mem, pt.cr3, out, 64, &count), 0);
+	ck_assert_uint_eq(count, 8);
+	ck_assert_int_eq(mem.base[DATA_PA], 0);
+	ck_assert_int_eq(mem.base[DATA_PA + 0x2000], 0);
+	ck_assert_uint_eq(*(uint64_t *)(mem.base + pt.cr3), 0);
+	for (unsigned i = 0; i < count; i++)
+		ck_assert_uint_lt(out[i], MEM_SIZE / 4096);
+}
+END_TEST
+
+START_TEST(test_release_hostile)
+{
+	uint32_t out[64], count;
+	uint64_t *pte = gpt_slot(&pt, 0x400000, 0);
+	unsigned i;
+
+	/* Every entry of a table naming the same frame: bounded by the room, unchanged. */
+	for (i = 0; i < 512; i++)
+		pte[i] = DATA_PA | GPT_URW;
+	ck_assert_int_eq(aspace_release(&mem, pt.cr3, out, 64, &count), -E2BIG);
+	ck_assert_int_eq(memcmp(mem.base + DATA_PA, "page one", 8), 0);
+	for (i = 2; i < 512; i++)
+		pte[i] = 0;
+	*gpt_slot(&pt, 0x40000000, 1) = 0x200000 | GPT_URW | GPT_PS;
+	ck_assert_int_eq(aspace_release(&mem, pt.cr3, out, 64, &count), -EINVAL);
+	*gpt_slot(&pt, 0x40000000, 1) = 0;
+	*gpt_slot(&pt, 0x403000, 0) = (MEM_SIZE + 0x1000ull) | GPT_URW;
+	ck_assert_int_eq(aspace_release(&mem, pt.cr3, out, 64, &count), -EINVAL);
+	ck_assert_int_eq(aspace_release(&mem, MEM_SIZE, out, 64, &count), -EINVAL);
+	ck_assert_int_eq(memcmp(mem.base + DATA_PA, "page one", 8), 0);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("monitor/aspace");
+	TCase *tc = tcase_create("aspace");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_fork_copies);
+	tcase_add_test(tc, test_fork_runs_out);
+	tcase_add_test(tc, test_fork_hostile);
+	tcase_add_test(tc, test_release);
+	tcase_add_test(tc, test_release_hostile);
+	suite_add_tcase(s, tc);
+	return s;
+}
