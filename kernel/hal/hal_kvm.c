@@ -155,17 +155,13 @@ static long kvm_copy(uint64_t dst_cr3, uint64_t dst, uint64_t src_cr3, uint64_t 
 	return hc.copy.ret;
 }
 
-static long kvm_fork_aspace(uint64_t src_cr3, uint64_t dst_cr3, uint64_t range_start,
-                            uint64_t range_count, uint64_t list, uint32_t nlist, uint32_t *used)
+static long kvm_fork_aspace(uint64_t src_cr3, uint64_t dst_cr3, struct nanvix_frames_lent *lent)
 {
 	hc.fork.src_cr3 = src_cr3;
 	hc.fork.dst_cr3 = dst_cr3;
-	hc.fork.range_start = range_start;
-	hc.fork.range_count = range_count;
-	hc.fork.pfns = list;
-	hc.fork.npfns = nlist;
+	hc.fork.frames = *lent;
 	hypercall(NANVIX_HC_FORK, &hc.fork);
-	*used = hc.fork.used;
+	lent->used = hc.fork.frames.used;
 	return hc.fork.ret;
 }
 

@@ -93,7 +93,7 @@ static void scrub_dirty(void)
 	fa.ndirty = 0;
 }
 
-void mm_frame_batch(struct frame_batch *b)
+void mm_frame_batch(struct frame_batch *b, struct nanvix_frames_lent *lent)
 {
 	unsigned i;
 
@@ -112,10 +112,17 @@ void mm_frame_batch(struct frame_batch *b)
 	}
 	b->list = fa.clean;
 	b->nlist = (uint32_t)fa.nclean;
+	lent->range_start = b->range_start;
+	lent->range_count = b->range_count;
+	lent->pfns = V2P(b->list);
+	lent->npfns = b->nlist;
+	lent->used = 0;
 }
 
-void mm_frame_batch_commit(const struct frame_batch *b, uint64_t used)
+void mm_frame_batch_commit(const struct frame_batch *b, const struct nanvix_frames_lent *lent)
 {
+	uint64_t used = lent->used;
+
 	uint64_t from_range = used < b->range_count ? used : b->range_count;
 
 	if (from_range)

@@ -56,6 +56,16 @@ uint64_t vmem_translate(uint64_t pml4, uint64_t va)
 	return (*pte & PTE_ADDR) | (va & PAGE_MASK);
 }
 
+uint64_t vmem_space_new(uint64_t cr3)
+{
+	uint64_t pml4 = mm_frame_alloc();
+
+	if (pml4)
+		hal->copy(0, pml4 + PAGE_SIZE / 2, 0, (cr3 & PTE_ADDR) + PAGE_SIZE / 2,
+		          PAGE_SIZE / 2);
+	return pml4;
+}
+
 void vmem_flush(uint64_t va)
 {
 	hal_invlpg(va);

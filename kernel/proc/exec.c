@@ -29,23 +29,18 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
 
 	if (!hal->exec)
 		return -LINUX_ENOSYS;
-	pml4 = mm_frame_alloc();
+	pml4 = vmem_space_new(p->cr3);
 	if (!pml4)
 		return -LINUX_ENOMEM;
-	hal->copy(0, pml4 + PAGE_SIZE / 2, 0, (p->cr3 & PTE_ADDR) + PAGE_SIZE / 2, PAGE_SIZE / 2);
 	memset(&x, 0, sizeof(x));
 	x.cr3 = p->cr3;
 	x.path = path;
 	x.argv = argv;
 	x.envp = envp;
 	x.dst_cr3 = pml4;
-	mm_frame_batch(&batch);
-	x.range_start = batch.range_start;
-	x.range_count = batch.range_count;
-	x.pfns = V2P(batch.list);
-	x.npfns = batch.nlist;
+	mm_frame_batch(&batch, &x.frames);
 	rc = hal->exec(&x);
-	mm_frame_batch_commit(&batch, x.used);
+	mm_frame_batch_commit(&batch, &x.frames);
 	if (rc < 0) {
 		/* The old program goes on as if nothing happened. */
 		vmem_free_user(pml4);

@@ -102,30 +102,27 @@ static uint64_t key_child(struct proc *p)
 long proc_fork(const struct trap_frame *tf)
 {
 	struct proc *parent = proc_current, *child;
+	struct nanvix_frames_lent lent;
 	struct frame_batch batch;
 	struct thread *t;
 	uint64_t pml4, fds;
 	int64_t rc;
-	uint32_t used = 0;
 	int fd;
 
 	if (!hal->fork_aspace)
 		return -LINUX_ENOSYS;
 	child = proc_alloc();
-	pml4 = child ? mm_frame_alloc() : 0;
+	pml4 = child ? vmem_space_new(parent->cr3) : 0;
 	fds = pml4 ? mm_frame_alloc() : 0;
 	if (!fds)
 		goto out_nomem;
-	/* The record and the kernel half of the tables: two native copies. */
+	/* The record: one native copy. */
 	hal->copy(0, V2P(child), 0, V2P(parent), sizeof(*parent));
 	child->threads = NULL;
 	child->nthreads = 0;
-	hal->copy(0, pml4 + PAGE_SIZE / 2, 0, (parent->cr3 & PTE_ADDR) + PAGE_SIZE / 2,
-	          PAGE_SIZE / 2);
-	mm_frame_batch(&batch);
-	rc = hal->fork_aspace(parent->cr3, pml4, batch.range_start, batch.range_count,
-	                      V2P(batch.list), batch.nlist, &used);
-	mm_frame_batch_commit(&batch, used);
+	mm_frame_batch(&batch, &lent);
+	rc = hal->fork_aspace(parent->cr3, pml4, &lent);
+	mm_frame_batch_commit(&batch, &lent);
 	child->cr3 = pml4;
 	if (rc < 0) {
 		vmem_free_user(pml4);

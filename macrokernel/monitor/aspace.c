@@ -21,6 +21,15 @@ struct fork_walk {
 	uint64_t used;
 };
 
+int aspace_lent(struct vm_mem *mem, const struct nanvix_frames_lent *lent, struct aspace_frames *f)
+{
+	f->range_start = lent->range_start;
+	f->range_count = lent->range_count;
+	f->list = gpa_ptr(mem, lent->pfns, (uint64_t)lent->npfns * sizeof(uint32_t));
+	f->nlist = lent->npfns;
+	return (lent->npfns && !f->list) || (lent->pfns & 3) ? -EINVAL : 0;
+}
+
 int aspace_take(struct vm_mem *mem, const struct aspace_frames *f, uint64_t *used, uint64_t *pa)
 {
 	uint8_t *p;

@@ -105,12 +105,8 @@ int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 	int argc, envc, fd, rc, err = 0;
 	size_t i;
 
-	x->used = 0;
-	frames.range_start = x->range_start;
-	frames.range_count = x->range_count;
-	frames.list = gpa_ptr(&vm->mem, x->pfns, (uint64_t)x->npfns * sizeof(uint32_t));
-	frames.nlist = x->npfns;
-	if ((x->npfns && !frames.list) || (x->pfns & 3))
+	x->frames.used = 0;
+	if (aspace_lent(&vm->mem, &x->frames, &frames) < 0)
 		return -EINVAL;
 
 	/* The path, then argv and envp, all bounded. */
@@ -160,7 +156,7 @@ int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 		memset(cfg.random, 0x5a, sizeof(cfg.random));
 	rc = boot_exec(&vm->mem, &cfg, x->dst_cr3, &frames, &res, why, sizeof(why));
 	munmap(image, st.st_size);
-	x->used = (uint32_t)res.used;
+	x->frames.used = (uint32_t)res.used;
 	switch (rc) {
 	case 0: break;
 	case NANVIXD_EXIT_BADELF: return -ENOEXEC;

@@ -349,16 +349,12 @@ static int hc_fork(struct vm *vm, void *args)
 	struct aspace_frames f;
 
 	memcpy(&a, args, sizeof(a));
-	f.range_start = a.range_start;
-	f.range_count = a.range_count;
-	f.list = gpa_ptr(&vm->mem, a.pfns, (uint64_t)a.npfns * sizeof(uint32_t));
-	f.nlist = a.npfns;
-	a.used = 0;
-	if ((a.npfns && !f.list) || (a.pfns & 3))
-		a.ret = -EINVAL;
-	else
-		a.ret = aspace_fork(&vm->mem, a.src_cr3, a.dst_cr3, &f, &a.used);
-	memcpy((char *)args + offsetof(struct nanvix_hc_fork, used), &a.used, sizeof(a.used));
+	a.frames.used = 0;
+	a.ret = aspace_lent(&vm->mem, &a.frames, &f);
+	if (a.ret == 0)
+		a.ret = aspace_fork(&vm->mem, a.src_cr3, a.dst_cr3, &f, &a.frames.used);
+	memcpy((char *)args + offsetof(struct nanvix_hc_fork, frames.used), &a.frames.used,
+	       sizeof(a.frames.used));
 	memcpy((char *)args + offsetof(struct nanvix_hc_fork, ret), &a.ret, sizeof(a.ret));
 	return 0;
 }
@@ -370,8 +366,10 @@ static int hc_exec(struct vm *vm, void *args)
 	memcpy(&x, args, sizeof(x));
 	x.ret = exec_program(vm, &x);
 	/* Only the output fields go back. */
-	memcpy((char *)args + offsetof(struct nanvix_hc_exec, used), &x.used,
-	       sizeof(x) - offsetof(struct nanvix_hc_exec, used));
+	memcpy((char *)args + offsetof(struct nanvix_hc_exec, frames.used), &x.frames.used,
+	       sizeof(x.frames.used));
+	memcpy((char *)args + offsetof(struct nanvix_hc_exec, entry), &x.entry,
+	       sizeof(x) - offsetof(struct nanvix_hc_exec, entry));
 	return 0;
 }
 

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# kernel.sh: kernel benchmark: system calls, pipes, fork, threads and futexes in nanvixd and natively, against a bare trap.
+# kernel.sh: kernel benchmark: kernel operations in nanvixd, natively, and against a bare trap.
 #
 # usage: tests/bench/kernel.sh [--quick]      (normally run as ./z bench kernel)
 #
-#   --quick          smoke test: few iterations, 3 trap-kernel runs
-#                    (same as BENCH_QUICK=1)
-#   BENCH_TRAP_RUNS  measured trap-kernel runs, after one warm-up run;
-#                    T_trap and T_exit are their median (default 9)
+#   --quick          smoke test: few iterations, one trap-kernel run per
+#                    operation (same as BENCH_QUICK=1)
+#   BENCH_TRAP_RUNS  trap-kernel runs before each operation's guest run
+#                    (after one warm-up run); T_trap, T_exit and T_insn
+#                    are the median over all of them (default 2)
 #   BENCH_MEM        guest RAM for the measured program (default 64M)
 #   BENCH_TIMEOUT    seconds before one run counts as hung (default 300)
 #
@@ -17,14 +18,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 QUICK=${BENCH_QUICK:-0}
-TRAP_RUNS=${BENCH_TRAP_RUNS:-9}
+TRAP_RUNS=${BENCH_TRAP_RUNS:-2}
 MEM=${BENCH_MEM:-64M}
 TIMEOUT=${BENCH_TIMEOUT:-300}
 for arg in "$@"; do
 	case "$arg" in
 	--quick) QUICK=1 ;;
 	-h | --help)
-		sed -n '2,15s/^# \{0,1\}//p' "$0"
+		sed -n '2,16s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)
@@ -35,7 +36,7 @@ for arg in "$@"; do
 done
 case "$QUICK" in
 0 | "") QUICK=0 ;;
-*) QUICK=1 TRAP_RUNS=3 ;;
+*) QUICK=1 TRAP_RUNS=1 ;;
 esac
 
 OPS="getpid pipe fork thread futex"
@@ -90,8 +91,8 @@ median() {
 	}'
 }
 
-# run_checked NAME CMD...: run CMD with stdout to $out and stderr to $err;
-# on failure show the tail of stderr and fail.
+# run_checked NAME CMD...: run CMD with stdout to $outfile and stderr to
+# $errfile; on failure show their tails and fail.
 errfile=$(mktemp)
 outfile=$(mktemp)
 trap 'rm -f "$errfile" "$outfile"' EXIT
@@ -118,28 +119,70 @@ qflag=()
 # 1. The operations, natively and in a VM: the same static binary.
 declare -A NAT NVX CNT_TRAPS CNT_EXITS
 run_checked native "$PROG" ${qflag[@]+"${qflag[@]}"}
-say "native: $PROG ${qflag[*]:-}"
+say "native: $PROG${qflag[*]:+ ${qflag[*]}}"
 sed 's/^/  /' "$outfile"
 native_env=$(grep -m1 '^env=' "$outfile") || die "native: no env= line"
 while read -r line; do
 	NAT[$(field "$line" op)]=$line
 done < <(grep '^op=' "$outfile")
 
-run_checked nanvixd "$NANVIXD" -m "$MEM" -- "$PROG" ${qflag[@]+"${qflag[@]}"}
-say "nanvixd: $NANVIXD -m $MEM -- $PROG ${qflag[*]:-}"
-sed 's/^/  /' "$outfile"
-guest_env=$(grep -m1 '^env=' "$outfile") || die "nanvixd: no env= line"
-[ "$(field "$guest_env" env)" = nanvix ] ||
-	die "nanvixd: the program did not see the Nanvix kernel ($guest_env)"
-while read -r line; do
-	NVX[$(field "$line" op)]=$line
-done < <(grep '^op=' "$outfile")
+# 2. In a VM, one guest run per operation, each after TRAP_RUNS runs of the
+# trap kernel (tests/bench/trapkernel/trapkernel.S), so that the platform
+# figures are sampled across the same minutes as the operations on this
+# shared machine.  The trap kernel repurposes the stats fields, all in TSC
+# cycles:
+#   traps = all `syscalls` timed int3 round trips (ring 3 -> iretq -> ring 3)
+#   enosys = median round trip; frames_free = median ring-0 LOG exit, net;
+#   frames_total = median batch of 100 emulated ring-0 instructions
+# and nanvixd's exits must be TRAP_EXITS + 1.
+TRAP_EXITS=500
+trap_c=() mean_c=() exit_c=() insn_c=()
+trap_run() {
+	local line nt
+	run_checked "trap kernel" "$NANVIXD" --stats --kernel "$TRAPK" -- "$DUMMY"
+	[ "${1:-}" != warm-up ] || return 0
+	line=$(grep -m1 '^nanvixd: stats: ' "$errfile") ||
+		die "trap kernel: nanvixd --stats printed no stats line"
+	line=${line#nanvixd: stats: }
+	say "  trap kernel: $line"
+	nt=$(field "$line" syscalls)
+	if [ "${nt:-0}" -le 0 ] || [ "$(field "$line" enosys)" -le 0 ]; then
+		die "trap kernel: no measurement in '$line'"
+	fi
+	[ "$(field "$line" exits)" = $((TRAP_EXITS + 1)) ] ||
+		die "trap kernel: expected $((TRAP_EXITS + 1)) host exits, got '$line'"
+	trap_c+=("$(field "$line" enosys)")
+	mean_c+=("$(awk -v c="$(field "$line" traps)" -v n="$nt" 'BEGIN { print c / n }')")
+	exit_c+=("$(field "$line" frames_free)")
+	insn_c+=("$(awk -v c="$(field "$line" frames_total)" 'BEGIN { print c / 100 }')")
+}
+
+say "nanvixd: $NANVIXD -m $MEM -- $PROG ${qflag[*]:+${qflag[*]} }OP, each OP after" \
+	"$TRAP_RUNS x $NANVIXD --stats --kernel $TRAPK -- $DUMMY"
+trap_run warm-up
+guest_env=
+for op in $OPS; do
+	for ((r = 0; r < TRAP_RUNS; r++)); do
+		trap_run
+	done
+	run_checked "nanvixd ($op)" "$NANVIXD" -m "$MEM" -- "$PROG" \
+		${qflag[@]+"${qflag[@]}"} "$op"
+	sed 's/^/  /' "$outfile"
+	line=$(grep -m1 '^env=' "$outfile") || die "nanvixd: no env= line"
+	[ "$(field "$line" env)" = nanvix ] ||
+		die "nanvixd: the program did not see the Nanvix kernel ($line)"
+	[ -n "$guest_env" ] || guest_env=$line
+	NVX[$op]=$(grep -m1 "^op=$op " "$outfile") || die "nanvixd: no result for $op"
+done
 for op in $OPS; do
 	[ -n "${NAT[$op]:-}" ] || die "native: no result for $op"
-	[ -n "${NVX[$op]:-}" ] || die "nanvixd: no result for $op"
 done
+T_TRAP_CYC=$(printf '%s\n' "${trap_c[@]}" | median)
+T_MEAN_CYC=$(printf '%s\n' "${mean_c[@]}" | median)
+T_EXIT_CYC=$(printf '%s\n' "${exit_c[@]}" | median)
+T_INSN_CYC=$(printf '%s\n' "${insn_c[@]}" | median)
 
-# 2. Guest traps and host exits per operation: two runs of one operation
+# 3. Guest traps and host exits per operation: two runs of one operation
 # with CNT_A and CNT_B iterations, no warm-up or calibration; the
 # difference of `nanvixd --stats` counts over CNT_B - CNT_A.
 for op in $OPS; do
@@ -158,40 +201,6 @@ for op in $OPS; do
 		-v b="$(field "${st[$CNT_B]}" exits)" -v d=$((CNT_B - CNT_A)) \
 		'BEGIN { printf "%.2f", (b - a) / d }')
 done
-
-# 3. The platform: T_trap, T_exit and T_insn from the trap kernel, which
-# repurposes the stats fields (tests/bench/trapkernel/trapkernel.S), all in
-# TSC cycles:
-#   traps = all `syscalls` timed int3 round trips (ring 3 -> iretq -> ring 3)
-#   enosys = median round trip; frames_free = median ring-0 LOG exit, net;
-#   frames_total = median batch of 100 emulated ring-0 instructions
-# and nanvixd's exits must be TRAP_EXITS + 1.
-TRAP_EXITS=500
-say "trap kernel: $NANVIXD --stats --kernel $TRAPK -- $DUMMY" \
-	"(1 warm-up + $TRAP_RUNS runs)"
-trap_c=() mean_c=() exit_c=() insn_c=()
-for ((r = 0; r <= TRAP_RUNS; r++)); do
-	run_checked "trap kernel run $r" "$NANVIXD" --stats --kernel "$TRAPK" -- "$DUMMY"
-	[ "$r" -gt 0 ] || continue # the warm-up run
-	line=$(grep -m1 '^nanvixd: stats: ' "$errfile") ||
-		die "trap kernel: nanvixd --stats printed no stats line"
-	line=${line#nanvixd: stats: }
-	say "  $line"
-	nt=$(field "$line" syscalls)
-	if [ "${nt:-0}" -le 0 ] || [ "$(field "$line" enosys)" -le 0 ]; then
-		die "trap kernel: no measurement in '$line'"
-	fi
-	[ "$(field "$line" exits)" = $((TRAP_EXITS + 1)) ] ||
-		die "trap kernel: expected $((TRAP_EXITS + 1)) host exits, got '$line'"
-	trap_c+=("$(field "$line" enosys)")
-	mean_c+=("$(awk -v c="$(field "$line" traps)" -v n="$nt" 'BEGIN { print c / n }')")
-	exit_c+=("$(field "$line" frames_free)")
-	insn_c+=("$(awk -v c="$(field "$line" frames_total)" 'BEGIN { print c / 100 }')")
-done
-T_TRAP_CYC=$(printf '%s\n' "${trap_c[@]}" | median)
-T_MEAN_CYC=$(printf '%s\n' "${mean_c[@]}" | median)
-T_EXIT_CYC=$(printf '%s\n' "${exit_c[@]}" | median)
-T_INSN_CYC=$(printf '%s\n' "${insn_c[@]}" | median)
 
 # Cycles to ns: the TSC rate measured natively (the guest reads the same
 # counter; its own figure is shown as a cross-check).
@@ -213,7 +222,7 @@ say "T_exit (ring-0 'out' hypercall, handled by nanvixd, resumed):" \
 	"$(printf '%.0f' "$T_EXIT_CYC") cycles = $T_EXIT ns median, net"
 say "T_insn (one emulated ring-0 instruction, dec or jnz):" \
 	"$(printf '%.0f' "$T_INSN_CYC") cycles = $T_INSN ns median"
-say "(each the median over $TRAP_RUNS runs of the run's median)"
+say "(each the median over ${#trap_c[@]} runs of the run's median)"
 say ""
 say "times in us; x T_trap and x native from the medians; traps and exits per"
 say "operation from nanvixd --stats; rest = nanvix median - traps x T_trap -"

@@ -163,11 +163,11 @@ static int out_field(uint16_t port, uint32_t arg, uint64_t i)
 		hi = lo + sizeof(uint32_t);
 		break;
 	case NANVIX_HC_FORK:
-		lo = offsetof(struct nanvix_hc_fork, used);
+		lo = offsetof(struct nanvix_hc_fork, frames.used);
 		hi = lo + sizeof(uint32_t);
 		break;
 	case NANVIX_HC_EXEC:
-		lo = offsetof(struct nanvix_hc_exec, used);
+		lo = offsetof(struct nanvix_hc_exec, frames.used);
 		hi = sizeof(struct nanvix_hc_exec);
 		break;
 	}

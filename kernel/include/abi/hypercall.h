@@ -206,26 +206,34 @@ struct nanvix_hc_copy {
 };
 
 /*
- * NANVIX_HC_FORK: duplicate the user half (PML4 entries 0..255) of the
- * address space rooted at `src_cr3` into the one at `dst_cr3` (whose user
- * half must be empty), natively: every page table and every mapped user
- * page (present, or PTE_NONE) gets a fresh frame with a copy of the
- * original.  Frames come first from the run of `range_count` frames
- * starting at frame number `range_start`, then from the guest-physical
- * uint32_t array `pfns` of `npfns` frame numbers, taken from its END
- * backwards (so the guest's free stack shrinks from the top).  `used`
- * receives how many were taken in all.  `ret`: 0, -ENOMEM when they ran
- * out (dst is then partly built from the frames taken), or -EINVAL for a
- * malformed request or source (large pages, tables outside RAM).
+ * Frames a guest kernel lends the host for building page tables and pages
+ * (FORK, EXEC): first the run of `range_count` frames starting at frame
+ * number `range_start`, then the guest-physical uint32_t array `pfns` of
+ * `npfns` frame numbers taken from its END backwards (so the guest's free
+ * stack shrinks from the top).  The host writes how many it took to `used`,
+ * whether the call succeeded or not.
  */
-struct nanvix_hc_fork {
-	uint64_t src_cr3;
-	uint64_t dst_cr3;
+struct nanvix_frames_lent {
 	uint64_t range_start;
 	uint64_t range_count;
 	uint64_t pfns;
 	uint32_t npfns;
 	uint32_t used;
+};
+
+/*
+ * NANVIX_HC_FORK: duplicate the user half (PML4 entries 0..255) of the
+ * address space rooted at `src_cr3` into the one at `dst_cr3` (whose user
+ * half must be empty), natively: every page table and every mapped user
+ * page (present, or PTE_NONE) gets a fresh frame with a copy of the
+ * original, in `frames`.  `ret`: 0, -ENOMEM when they ran out (dst is then
+ * partly built from the frames taken), or -EINVAL for a malformed request
+ * or source (large pages, tables outside RAM).
+ */
+struct nanvix_hc_fork {
+	uint64_t src_cr3;
+	uint64_t dst_cr3;
+	struct nanvix_frames_lent frames;
 	int64_t ret;
 };
 
@@ -236,8 +244,8 @@ struct nanvix_hc_fork {
  * path up in the program images given to nanvixd (--program, --image: an
  * exact name, or the path's last component), checks the ELF file, and
  * builds the program and its initial stack in the empty user half of
- * `dst_cr3` with frames lent as for NANVIX_HC_FORK.  Out: `used` (always),
- * and on success `entry`, `sp`, `brk`, `stack_lo`, `stack_hi` and `name`.
+ * `dst_cr3` with the lent `frames`.  Out: `frames.used` (always), and on
+ * success `entry`, `sp`, `brk`, `stack_lo`, `stack_hi` and `name`.
  * `ret`: 0, -ENOENT (no such program), -ENOEXEC (not a loadable ELF),
  * -E2BIG (arguments too long), -EFAULT (bad user pointers), -ENOMEM
  * (frames ran out: dst is then partly built), -EINVAL (bad request).
@@ -248,11 +256,7 @@ struct nanvix_hc_exec {
 	uint64_t argv;
 	uint64_t envp;
 	uint64_t dst_cr3;
-	uint64_t range_start;
-	uint64_t range_count;
-	uint64_t pfns;
-	uint32_t npfns;
-	uint32_t used;
+	struct nanvix_frames_lent frames;
 	uint64_t entry;
 	uint64_t sp;
 	uint64_t brk;

@@ -37,12 +37,10 @@ struct hal_ops {
 	long (*copy)(uint64_t dst_cr3, uint64_t dst, uint64_t src_cr3, uint64_t src, uint64_t len);
 	/*
 	 * fork's address-space copy (NANVIX_HC_FORK): the user half of src_cr3
-	 * into dst_cr3, frames from the run, then from the end of the list at
-	 * physical `list`.  0 or -errno; *used frames were taken either way.
-	 * NULL: no fork.
+	 * into dst_cr3 in the `lent` frames (lent->used is set either way).
+	 * 0 or -errno.  NULL: no fork.
 	 */
-	long (*fork_aspace)(uint64_t src_cr3, uint64_t dst_cr3, uint64_t range_start,
-	                    uint64_t range_count, uint64_t list, uint32_t nlist, uint32_t *used);
+	long (*fork_aspace)(uint64_t src_cr3, uint64_t dst_cr3, struct nanvix_frames_lent *lent);
 	/*
 	 * Tear down the user half of `cr3` on the host (NANVIX_HC_RELEASE): its
 	 * frames, zeroed, listed at physical `pfns` (room for `max`).  0 or

@@ -3,6 +3,7 @@
 #define MM_FRAME_H
 
 #include <abi/bootinfo.h>
+#include <abi/hypercall.h>
 #include <lib/klib.h>
 
 /* Kernel-virtual address of physical `pa` (the direct map). */
@@ -34,11 +35,14 @@ struct frame_batch {
 	uint32_t nlist;
 };
 
-/* Prepare a batch (scrubbing freed frames first if that makes more clean). */
-void mm_frame_batch(struct frame_batch *b);
+/*
+ * Prepare a batch (scrubbing freed frames first) and describe it in `lent`
+ * for a hypercall (abi/hypercall.h).
+ */
+void mm_frame_batch(struct frame_batch *b, struct nanvix_frames_lent *lent);
 
-/* The host took `used` frames of the batch: the run first, then the list's top. */
-void mm_frame_batch_commit(const struct frame_batch *b, uint64_t used);
+/* The host took lent->used frames of the batch: the run first, then the list's top. */
+void mm_frame_batch_commit(const struct frame_batch *b, const struct nanvix_frames_lent *lent);
 
 /*
  * Free the user half of the address space at `cr3` through the host

@@ -22,6 +22,12 @@ int vmem_map(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags);
 uint64_t vmem_translate(uint64_t pml4, uint64_t va);
 
 /*
+ * A new page-table root sharing the kernel half of the one at `cr3` (one
+ * native copy), user half empty; its physical address, or 0.
+ */
+uint64_t vmem_space_new(uint64_t cr3);
+
+/*
  * Free every user page (present or PTE_NONE) and user page table of the
  * space rooted at `pml4`, leaving its user half empty.  Not the root.
  */

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include <abi/hypercall.h>
 #include <monitor/vm.h>
 
 /* Where aspace_fork takes frames: a run, then a list from its end (NANVIX_HC_FORK). */
@@ -12,6 +13,12 @@ struct aspace_frames {
 	const uint32_t *list;
 	uint32_t nlist;
 };
+
+/*
+ * Decode the guest's description of lent frames into *f: the pfn array
+ * must be 4-byte aligned and inside RAM.  0 or -EINVAL.
+ */
+int aspace_lent(struct vm_mem *mem, const struct nanvix_frames_lent *lent, struct aspace_frames *f);
 
 /*
  * Take the next lent frame (after *used of them): its guest-physical

@@ -68,7 +68,8 @@ START_TEST(test_fork_copies)
 	ck_assert_int_eq(memcmp(mem.base + DATA_PA + 0x1000, "page two", 8), 0);
 	/* Frames come from the end of the list backwards. */
 	ck_assert_uint_eq(mem.base[DST_ROOT] & 1, 1);
-	ck_assert_uint_eq((*(uint64_t *)(mem.base + DST_ROOT) & PTE_ADDR) / 4096, FREE_FIRST + NFREE - 1);
+	ck_assert_uint_eq((*(uint64_t *)(mem.base + DST_ROOT) & PTE_ADDR) / 4096,
+	                  FREE_FIRST + NFREE - 1);
 }
 END_TEST
 
