@@ -196,14 +196,40 @@ pid_t fork(void)
 	return ulib_ret(r);
 }
 
-pid_t wait(int *status)
+pid_t waitpid(pid_t pid, int *status, int options)
 {
-	int st;
-	long r = ulib_syscall4(LINUX_SYS_wait4, -1, (long)&st, 0, 0);
+	int st = 0;
+	/* WNOHANG and WUNTRACED have Linux's values in newlib too. */
+	long r = ulib_syscall4(LINUX_SYS_wait4, pid, (long)&st, options, 0);
 
-	if (r >= 0 && status)
+	if (r > 0 && status)
 		*status = ulib_wstatus_from_linux(st);
 	return ulib_ret(r);
+}
+
+pid_t wait(int *status)
+{
+	return waitpid(-1, status, 0);
+}
+
+int pause(void)
+{
+	return ulib_ret(ulib_syscall0(LINUX_SYS_pause));
+}
+
+int setpgid(pid_t pid, pid_t pgid)
+{
+	return ulib_ret(ulib_syscall2(LINUX_SYS_setpgid, pid, pgid));
+}
+
+pid_t getpgrp(void)
+{
+	return ulib_syscall0(LINUX_SYS_getpgrp); /* cannot fail */
+}
+
+pid_t setsid(void)
+{
+	return ulib_ret(ulib_syscall0(LINUX_SYS_setsid));
 }
 
 int execve(const char *path, char *const argv[], char *const envp[])

@@ -144,6 +144,14 @@ for libc in musl newlib; do
 	expect "exec-not-elf.$libc" 0 'exec failed: ENOEXEC' '' -- \
 		--program junk="$tmp/text.elf" -- "$T/spawn.$libc.elf" junk
 done
+for libc in musl newlib; do
+	expect "pipeline.$libc" 0 '^hello, world$' 'both stages exited 0' -- \
+		--image "$T" -- "$T/pipeline.$libc.elf" hello.musl.elf cat.newlib.elf
+	# stdin: nanvixd's own standard input reaches the guest.
+	printf 'line one\nline two\n' | "$NANVIXD" -- "$T/cat.$libc.elf" >"$tmp/out" 2>"$tmp/err"
+	if [ "$(cat "$tmp/out")" = "$(printf 'line one\nline two')" ]; then ok "stdin.$libc"; else
+		bad "stdin.$libc" "got: $(head -c 100 "$tmp/out")"; fi
+done
 expect "program-bad-syntax" 125 '' 'NAME=PATH' -- --program nothing -- "$T/hello.musl.elf"
 expect "program-missing-file" 127 '' 'not a readable file' -- --program x=/nonexistent -- \
 	"$T/hello.musl.elf"
