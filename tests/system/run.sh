@@ -215,6 +215,8 @@ if command -v valgrind >/dev/null && [ -x "$T/nanvixd.dyn" ]; then
 	grind timeout 124 -- --timeout 0.5 -- "$T/loop.musl.elf"
 	grind not-elf 126 -- -- "$tmp/text.elf"
 	grind console-file 0 -- --console-file "$tmp/console" -- "$T/hello.musl.elf"
+	grind fork-exec 0 -- --image "$T" -- "$T/spawn.musl.elf" exitcode.musl.elf 3
+	grind threads 0 -- -- bin/tests/posix/pipe_thread.musl.elf
 else
 	skip=$((skip + 1))
 	echo "skip valgrind: valgrind or $T/nanvixd.dyn missing"
