@@ -10,6 +10,7 @@
  */
 #include <abi/bootinfo.h>
 #include <abi/linux.h>
+#include <abi/vvar.h>
 
 #define KSTACK_SIZE 16384
 #define ISTACK_SIZE 8192
@@ -239,11 +240,51 @@ syscall_entry:
 	popq %rax
 	leaq 128(%rsp), %rsp
 	jz syscall_ring0
-	/* Ring 3: trap on; the kernel returns straight to RCX. */
+	/* Ring 3.  Some calls are answered here from the vvar page (abi/vvar.h). */
+	cmpq $LINUX_SYS_getpid, %rax
+	je vdso_getpid
+	cmpq $LINUX_SYS_clock_gettime, %rax
+	je vdso_clock_gettime
+syscall_trap:
+	/* Trap on; the kernel returns straight to RCX. */
 	int3
 	.globl syscall_int3_ret
 syscall_int3_ret:
 	ud2
+
+/* R11 (the caller's RFLAGS) is free from here on: syscall clobbers it. */
+vdso_getpid:
+	movabsq $NANVIX_VVAR_VA, %r11
+	testl $NANVIX_VVAR_SLOW, NANVIX_VVAR_FLAGS(%r11)
+	jnz syscall_trap
+	movl NANVIX_VVAR_PID(%r11), %eax
+	jmp *%rcx
+
+/* clock_gettime(REALTIME or MONOTONIC, ts): ns = base + ((tsc - tsc_base) * mult >> 32). */
+vdso_clock_gettime:
+	movabsq $NANVIX_VVAR_VA, %r11
+	testl $NANVIX_VVAR_SLOW, NANVIX_VVAR_FLAGS(%r11)
+	jnz syscall_trap
+	cmpq $LINUX_CLOCK_MONOTONIC, %rdi
+	ja syscall_trap
+	leaq -128(%rsp), %rsp /* the red zone stays untouched */
+	pushq %rdx
+	rdtsc
+	shlq $32, %rdx
+	orq %rdx, %rax
+	subq NANVIX_VVAR_TSC_BASE(%r11), %rax
+	mulq NANVIX_VVAR_TSC_MULT(%r11)
+	shrdq $32, %rdx, %rax
+	addq NANVIX_VVAR_CLOCKS(%r11,%rdi,8), %rax
+	xorl %edx, %edx
+	movl $1000000000, %r11d
+	divq %r11
+	movq %rax, 0(%rsi) /* a bad pointer faults here, in ring 3, as with Linux's vDSO */
+	movq %rdx, 8(%rsi)
+	popq %rdx
+	leaq 128(%rsp), %rsp
+	xorl %eax, %eax
+	jmp *%rcx
 
 syscall_ring0:
 	/* Hardware: CPL 0, IF clear (SFMASK), still on the user stack. */

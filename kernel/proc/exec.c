@@ -55,6 +55,7 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
 	hal_write_cr3(pml4);
 	vmem_free_user(old);
 	mm_frame_free(old & PTE_ADDR);
+	proc_vvar_update(p);
 	p->brk_start = p->brk = x.brk;
 	p->stack_lo = x.stack_lo;
 	p->mmap_next = x.stack_lo - STACK_GAP;

@@ -9,6 +9,7 @@
  * and PML4) until its parent waits for it.
  */
 #include <abi/hypercall.h>
+#include <abi/vvar.h>
 #include <fd/file.h>
 #include <hal/hal.h>
 #include <mm/frame.h>
@@ -24,6 +25,15 @@ _Static_assert(sizeof(struct proc) <= PAGE_SIZE, "struct proc fits its frame");
 
 struct proc *proc_current;
 struct proc *proc_list;
+
+/* Tell ring 3's getpid (the vvar page, abi/vvar.h) who `p` is. */
+void proc_vvar_update(struct proc *p)
+{
+	uint64_t pa = vmem_translate(p->cr3, NANVIX_VVAR_VA);
+
+	if (pa)
+		((struct nanvix_vvar *)P2V(pa))->pid = (uint32_t)p->pid;
+}
 
 /* A zeroed process record in a frame of its own, or NULL. */
 static struct proc *proc_alloc(void)
@@ -59,6 +69,7 @@ void proc_init_boot(const struct nanvix_bootinfo *bi)
 	p->name[sizeof(p->name) - 1] = '\0';
 	proc_list = p;
 	proc_current = p;
+	proc_vvar_update(p);
 	sched_init(p, p->pid);
 }
 
@@ -145,6 +156,7 @@ long proc_fork(const struct trap_frame *tf)
 			file_get(child->fds[fd]);
 	child->next = proc_list;
 	proc_list = child;
+	proc_vvar_update(child);
 	return child->pid;
 
 out_nomem:

@@ -1,5 +1,6 @@
 /* Self-tests of the frame allocator, paging, heap, printf and ring-3 entry. */
 #include <abi/linux.h>
+#include <abi/vvar.h>
 #include <hal/hal.h>
 #include <hal/uaccess.h>
 #include <mm/frame.h>
@@ -149,6 +150,9 @@ static int setup_user(void)
 	CHECK(pa);
 	CHECK(vmem_map(cr3, USER_STACK_VA, pa,
 	               vmem_user_flags(LINUX_PROT_READ | LINUX_PROT_WRITE)) == 0);
+	/* The vvar page ring 3's getpid reads on this hypervisor (abi/vvar.h). */
+	pa = mm_frame_alloc();
+	CHECK(pa && vmem_map(cr3, NANVIX_VVAR_VA, pa, vmem_user_flags(LINUX_PROT_READ)) == 0);
 	bi.cr3 = cr3;
 	bi.brk = 0x30000000;
 	bi.stack_lo = USER_STACK_VA;

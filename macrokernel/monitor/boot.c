@@ -313,6 +313,19 @@ static int load_program(struct builder *b, const struct boot_config *cfg,
 	return 0;
 }
 
+/* The read-only vvar page (abi/vvar.h) at its fixed address; its host view or NULL. */
+static struct nanvix_vvar *map_vvar(struct builder *b, const struct nanvix_vvar *contents)
+{
+	uint64_t gpa;
+
+	if (map_user(b, NANVIX_VVAR_VA, PAGE, ELF_PROT_R) ||
+	    gva_translate(b->mem, b->pml4, NANVIX_VVAR_VA, false, &gpa) < 0)
+		return NULL;
+	if (contents)
+		memcpy(b->mem->base + gpa, contents, sizeof(*contents));
+	return (struct nanvix_vvar *)(b->mem->base + gpa);
+}
+
 /* The SysV x86-64 initial stack: argc, argv, envp, auxv, then the strings. */
 static int build_stack(struct builder *b, const struct boot_config *cfg,
                        const struct elf_info *info, uint64_t bias, struct nanvix_bootinfo *bi)
@@ -434,6 +447,9 @@ int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_
 	rc = build_stack(&b, cfg, &info, bias, bi);
 	if (rc)
 		return rc;
+	out->vvar = map_vvar(&b, cfg->vvar);
+	if (!out->vvar)
+		return nomem(&b);
 
 	/* What is left belongs to the kernel. */
 	bi->nranges = 0;
@@ -480,8 +496,9 @@ int boot_exec(struct vm_mem *mem, const struct boot_config *cfg, uint64_t pml4,
 	memset(out, 0, sizeof(*out));
 	if (!gpa_ptr(mem, b.pml4, PAGE))
 		rc = fail(&b, NANVIXD_EXIT_GUEST, "exec: page-table root outside RAM");
-	else if ((rc = load_program(&b, cfg, &bi, &info, &bias)) == 0)
-		rc = build_stack(&b, cfg, &info, bias, &bi);
+	else if ((rc = load_program(&b, cfg, &bi, &info, &bias)) == 0 &&
+	         (rc = build_stack(&b, cfg, &info, bias, &bi)) == 0 && !map_vvar(&b, cfg->vvar))
+		rc = nomem(&b);
 	out->used = b.lent;
 	if (rc == NANVIXD_EXIT_NOMEM && b.lend_error == -EINVAL)
 		rc = fail(&b, NANVIXD_EXIT_GUEST, "exec: a lent frame lies outside RAM");

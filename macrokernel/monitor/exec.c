@@ -152,6 +152,7 @@ int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 	cfg.envc = envc;
 	cfg.envp = a.ptrs + argc;
 	cfg.stack_size = vm->stack_size;
+	cfg.vvar = &vm->vvar;
 	if (getrandom(cfg.random, sizeof(cfg.random), 0) != sizeof(cfg.random))
 		memset(cfg.random, 0x5a, sizeof(cfg.random));
 	rc = boot_exec(&vm->mem, &cfg, x->dst_cr3, &frames, &res, why, sizeof(why));

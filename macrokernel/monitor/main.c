@@ -335,8 +335,8 @@ static const char *default_kernel(char *buf, size_t len)
 	return buf;
 }
 
-/* Seed the guest clock: host time at one guest TSC reading. */
-static int seed_clock(struct vm *vm, struct nanvix_bootinfo *bi)
+/* Seed the guest clock (boot info, vvar pages): host time at one guest TSC reading. */
+static int seed_clock(struct vm *vm, struct nanvix_bootinfo *bi, struct nanvix_vvar *first)
 {
 	struct timespec rt, mono;
 	uint64_t tsc, khz;
@@ -350,6 +350,12 @@ static int seed_clock(struct vm *vm, struct nanvix_bootinfo *bi)
 	bi->tsc_mult = (uint64_t)(((unsigned __int128)1000000 << 32) / khz);
 	bi->realtime_base_ns = (uint64_t)rt.tv_sec * 1000000000ull + rt.tv_nsec;
 	bi->monotonic_base_ns = (uint64_t)mono.tv_sec * 1000000000ull + mono.tv_nsec;
+	vm->vvar.tsc_base = bi->tsc_base;
+	vm->vvar.tsc_mult = bi->tsc_mult;
+	vm->vvar.clock_base_ns[0] = bi->realtime_base_ns;
+	vm->vvar.clock_base_ns[1] = bi->monotonic_base_ns;
+	vm->vvar.flags = vm->strace ? NANVIX_VVAR_SLOW : 0;
+	*first = vm->vvar; /* the kernel sets the pid */
 	return 0;
 }
 
@@ -431,7 +437,7 @@ static int run(struct options *o)
 		entry.bi->flags |= NANVIX_BOOT_STRACE;
 		vm.strace = true;
 	}
-	if (seed_clock(&vm, entry.bi) < 0) {
+	if (seed_clock(&vm, entry.bi, entry.vvar) < 0) {
 		vm_error("cannot read the guest TSC");
 		rc = NANVIXD_EXIT_HOST;
 		goto out;

@@ -81,6 +81,9 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
  */
 long proc_wait(long pid, int *wstatus, long options);
 
+/* Write `p`'s pid into its vvar page (ring-3 getpid). */
+void proc_vvar_update(struct proc *p);
+
 /* The process `pid`, or NULL. */
 struct proc *proc_find(long pid);
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <abi/bootinfo.h>
+#include <abi/vvar.h>
 #include <monitor/vm.h>
 
 #define BOOT_STACK_SIZE_DEFAULT (256u * 1024)
@@ -22,6 +23,8 @@ struct boot_config {
 	char *const *envp;
 	uint64_t stack_size; /* bytes, page multiple */
 	uint8_t random[16];  /* AT_RANDOM bytes */
+	/* Contents of the vvar page (abi/vvar.h), or NULL for a zero page. */
+	const struct nanvix_vvar *vvar;
 };
 
 /* Where to enter the guest. */
@@ -31,6 +34,7 @@ struct boot_entry {
 	uint64_t bootinfo;          /* kernel-virtual address of the boot info */
 	uint64_t lstar;             /* syscall entry */
 	struct nanvix_bootinfo *bi; /* host view, for late fields (clock) */
+	struct nanvix_vvar *vvar;   /* host view of the first process's vvar page */
 };
 
 /*

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <abi/hypercall.h>
+#include <abi/vvar.h>
 
 /*
  * nanvixd's own exit statuses.  A program's status (0..255, 128 + signal
@@ -52,6 +53,7 @@ struct vm {
 	const struct vm_program *programs;
 	int nprograms;
 	uint64_t stack_size;
+	struct nanvix_vvar vvar; /* what every new address space's vvar page holds */
 
 	/* Filled by the run loop. */
 	bool done;
