@@ -11,23 +11,8 @@
 #include <proc/proc.h>
 #include <sys/syscall.h>
 
-/* Hypercall argument blocks: one of each, single vCPU, physical via V2P. */
-static union {
-	struct nanvix_hc_exit exit;
-	struct nanvix_hc_log log;
-	struct nanvix_hc_write write;
-	struct nanvix_hc_writev writev;
-	struct nanvix_hc_read read;
-	struct nanvix_hc_frames_scrub scrub;
-	struct nanvix_hc_strace strace;
-	struct nanvix_hc_random random;
-	struct nanvix_hc_sleep sleep;
-	struct nanvix_hc_timer timer;
-	struct nanvix_hc_copy copy;
-	struct nanvix_hc_fork fork;
-	struct nanvix_hc_exec exec;
-	struct nanvix_hc_release release;
-} hc __attribute__((aligned(64)));
+/* Hypercall argument blocks: one of each, single vCPU, physical via kphys. */
+static union nanvix_hc_args hc __attribute__((aligned(64)));
 
 extern char kstack_top[];
 

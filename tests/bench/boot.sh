@@ -38,25 +38,11 @@ NANVIXD=bin/nanvixd
 HELLO=bin/hello.elf
 HELLO_MUSL=bin/tests/hello.musl.elf
 
-say() { printf '%s\n' "$*"; }
-die() {
-	printf 'boot.sh: error: %s\n' "$*" >&2
-	exit 1
-}
+# shellcheck source=tests/bench/common.sh
+. "$(dirname "$0")/common.sh"
 
-# Build our own helpers if they are missing (./z bench builds everything
-# first; this is for running the script by hand in a half-built tree).
-missing=()
-for f in "$BENCHRUN" "$FLOOR" "$NATIVE"; do
-	[ -x "$f" ] || missing+=("$f")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	make --no-print-directory -s "${missing[@]}" ||
-		die "could not build ${missing[*]}"
-fi
-if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	die "/dev/kvm is missing or not accessible"
-fi
+need_built "$BENCHRUN" "$FLOOR" "$NATIVE"
+need_kvm
 
 # Rows, in table order: name|command.  A row whose binary is missing is
 # reported as skipped, with the reason.

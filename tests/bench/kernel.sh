@@ -51,25 +51,11 @@ else
 	CNT_A=20 CNT_B=40
 fi
 
-say() { printf '%s\n' "$*"; }
-die() {
-	printf 'kernel.sh: error: %s\n' "$*" >&2
-	exit 1
-}
+# shellcheck source=tests/bench/common.sh
+. "$(dirname "$0")/common.sh"
 
-# Build what is missing (./z bench builds everything first; this is for
-# running the script by hand in a half-built tree).
-missing=()
-for f in "$PROG" "$TRAPK" "$NANVIXD" "$DUMMY"; do
-	[ -e "$f" ] || missing+=("$f")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	make --no-print-directory -s "${missing[@]}" ||
-		die "could not build ${missing[*]}"
-fi
-if [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	die "/dev/kvm is missing or not accessible"
-fi
+need_built "$PROG" "$TRAPK" "$NANVIXD" "$DUMMY"
+need_kvm
 
 # field LINE KEY: the value of KEY=... in a line of KEY=VALUE words.
 field() {

@@ -284,4 +284,22 @@ struct nanvix_hc_release {
 	int64_t ret;
 };
 
+/* Any hypercall's argument block: a guest keeps one, aligned, for all calls. */
+union nanvix_hc_args {
+	struct nanvix_hc_exit exit;
+	struct nanvix_hc_log log;
+	struct nanvix_hc_write write;
+	struct nanvix_hc_writev writev;
+	struct nanvix_hc_read read;
+	struct nanvix_hc_frames_scrub scrub;
+	struct nanvix_hc_strace strace;
+	struct nanvix_hc_random random;
+	struct nanvix_hc_sleep sleep;
+	struct nanvix_hc_timer timer;
+	struct nanvix_hc_copy copy;
+	struct nanvix_hc_fork fork;
+	struct nanvix_hc_exec exec;
+	struct nanvix_hc_release release;
+};
+
 #endif /* NANVIX_ABI_HYPERCALL_H */

@@ -1185,17 +1185,7 @@ static const size_t sizes[] = {
 /* Fill guest RAM with a struct that would be valid (and act) if served at `at`. */
 static void plant(uint16_t port, uint64_t at)
 {
-	union {
-		struct nanvix_hc_exit exit;
-		struct nanvix_hc_log log;
-		struct nanvix_hc_write write;
-		struct nanvix_hc_writev writev;
-		struct nanvix_hc_read read;
-		struct nanvix_hc_frames_scrub scrub;
-		struct nanvix_hc_strace strace;
-		struct nanvix_hc_random random;
-		struct nanvix_hc_sleep sleep;
-	} u;
+	union nanvix_hc_args u;
 	uint64_t room = MEM_SIZE - at < sizeof(u) ? MEM_SIZE - at : sizeof(u);
 
 	memset(&u, 0, sizeof(u));
