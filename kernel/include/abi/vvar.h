@@ -24,11 +24,11 @@
 
 #define NANVIX_VVAR_SLOW (1u << 0) /* flags: every call traps (nanvixd --strace) */
 
-#define NANVIX_VVAR_PID       0
-#define NANVIX_VVAR_FLAGS     4
-#define NANVIX_VVAR_TSC_BASE  8
-#define NANVIX_VVAR_TSC_MULT  16
-#define NANVIX_VVAR_CLOCKS    24 /* [0] CLOCK_REALTIME, [1] CLOCK_MONOTONIC base ns */
+#define NANVIX_VVAR_PID      0
+#define NANVIX_VVAR_FLAGS    4
+#define NANVIX_VVAR_TSC_BASE 8
+#define NANVIX_VVAR_TSC_MULT 16
+#define NANVIX_VVAR_CLOCKS   24 /* [0] CLOCK_REALTIME, [1] CLOCK_MONOTONIC base ns */
 
 #ifndef __ASSEMBLER__
 struct nanvix_vvar {
