@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -137,17 +136,6 @@ pid_t getpid(void)
 	return ulib_syscall0(LINUX_SYS_getpid);
 }
 
-int kill(pid_t pid, int sig)
-{
-	int lsig = ulib_sig_to_linux(sig);
-
-	if (lsig < 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	return ulib_ret(ulib_syscall2(LINUX_SYS_kill, pid, lsig));
-}
-
 int gettimeofday(struct timeval *tv, void *tz)
 {
 	/* struct timeval and struct timezone have Linux's layout. */
@@ -268,40 +256,6 @@ int fcntl(int fd, int cmd, ...)
 	}
 }
 
-/* newlib's sigset_t bits differ from the kernel's; convert signal by signal. */
-int sigprocmask(int how, const sigset_t *set, sigset_t *old)
-{
-	uint64_t lset = 0, lold = 0;
-	long lhow;
-	long r;
-
-	switch (how) {
-	case SIG_BLOCK: lhow = LINUX_SIG_BLOCK; break;
-	case SIG_UNBLOCK: lhow = LINUX_SIG_UNBLOCK; break;
-	case SIG_SETMASK: lhow = LINUX_SIG_SETMASK; break;
-	default: errno = EINVAL; return -1;
-	}
-	if (set)
-		for (int sig = 1; sig < NSIG; sig++) {
-			int lsig = ulib_sig_to_linux(sig);
-
-			if (lsig > 0 && sigismember(set, sig))
-				lset |= 1ULL << (lsig - 1);
-		}
-	r = ulib_syscall4(LINUX_SYS_rt_sigprocmask, lhow, set ? (long)&lset : 0,
-	                  old ? (long)&lold : 0, sizeof(lset));
-	if (r == 0 && old) {
-		sigemptyset(old);
-		for (int lsig = 1; lsig <= 64; lsig++) {
-			int sig = ulib_sig_from_linux(lsig);
-
-			if (sig > 0 && (lold & (1ULL << (lsig - 1))))
-				sigaddset(old, sig);
-		}
-	}
-	return ulib_ret(r);
-}
-
 int getentropy(void *buf, size_t n)
 {
 	uint8_t *p = buf;
@@ -334,7 +288,6 @@ int _stat(const char *, struct stat *) ALIAS(stat);
 int _isatty(int) ALIAS(isatty);
 void *_sbrk(ptrdiff_t) ALIAS(sbrk);
 pid_t _getpid(void) ALIAS(getpid);
-int _kill(pid_t, int) ALIAS(kill);
 int _gettimeofday(struct timeval *, void *) ALIAS(gettimeofday);
 clock_t _times(struct tms *) ALIAS(times);
 int _unlink(const char *) ALIAS(unlink);

@@ -1,4 +1,5 @@
 /* Process start-up after crt0: environ, constructors, main(), exit(). */
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -8,6 +9,14 @@ int main(int argc, char **argv, char **envp);
 void __libc_init_array(void);
 void __libc_fini_array(void);
 void ulib_start(long *sp) __attribute__((noreturn, used));
+
+/*
+ * newlib's libc.a has a raise() and a signal() of its own; naming raise()
+ * here links ulib's signal.c (kernel signals) from libulib.a before the
+ * linker searches libc.a, so newlib's are never taken (see signal.c).  The
+ * pointer itself is dropped by --gc-sections.
+ */
+static int (*const pull_signals)(int) __attribute__((used)) = raise;
 
 /*
  * newlib's __libc_init_array() calls _init() before the .init_array

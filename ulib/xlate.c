@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
+#include <string.h>
 
 #include <abi/linux.h>
 
@@ -157,15 +158,16 @@ int ulib_oflags_from_linux(int flags)
 
 /* Signals, as pairs {newlib, Linux}. */
 static const int sig_table[][2] = {
-	{ SIGHUP, LINUX_SIGHUP },   { SIGINT, LINUX_SIGINT },     { SIGQUIT, LINUX_SIGQUIT },
-	{ SIGILL, LINUX_SIGILL },   { SIGTRAP, LINUX_SIGTRAP },   { SIGABRT, LINUX_SIGABRT },
-	{ SIGFPE, LINUX_SIGFPE },   { SIGKILL, LINUX_SIGKILL },   { SIGBUS, LINUX_SIGBUS },
-	{ SIGSEGV, LINUX_SIGSEGV }, { SIGSYS, LINUX_SIGSYS },     { SIGPIPE, LINUX_SIGPIPE },
-	{ SIGALRM, LINUX_SIGALRM }, { SIGTERM, LINUX_SIGTERM },   { SIGURG, LINUX_SIGURG },
-	{ SIGSTOP, LINUX_SIGSTOP }, { SIGTSTP, LINUX_SIGTSTP },   { SIGCONT, LINUX_SIGCONT },
-	{ SIGCHLD, LINUX_SIGCHLD }, { SIGTTIN, LINUX_SIGTTIN },   { SIGTTOU, LINUX_SIGTTOU },
-	{ SIGIO, LINUX_SIGIO },     { SIGWINCH, LINUX_SIGWINCH }, { SIGUSR1, LINUX_SIGUSR1 },
-	{ SIGUSR2, LINUX_SIGUSR2 },
+	{ SIGHUP, LINUX_SIGHUP },       { SIGINT, LINUX_SIGINT },     { SIGQUIT, LINUX_SIGQUIT },
+	{ SIGILL, LINUX_SIGILL },       { SIGTRAP, LINUX_SIGTRAP },   { SIGABRT, LINUX_SIGABRT },
+	{ SIGFPE, LINUX_SIGFPE },       { SIGKILL, LINUX_SIGKILL },   { SIGBUS, LINUX_SIGBUS },
+	{ SIGSEGV, LINUX_SIGSEGV },     { SIGSYS, LINUX_SIGSYS },     { SIGPIPE, LINUX_SIGPIPE },
+	{ SIGALRM, LINUX_SIGALRM },     { SIGTERM, LINUX_SIGTERM },   { SIGURG, LINUX_SIGURG },
+	{ SIGSTOP, LINUX_SIGSTOP },     { SIGTSTP, LINUX_SIGTSTP },   { SIGCONT, LINUX_SIGCONT },
+	{ SIGCHLD, LINUX_SIGCHLD },     { SIGTTIN, LINUX_SIGTTIN },   { SIGTTOU, LINUX_SIGTTOU },
+	{ SIGIO, LINUX_SIGIO },         { SIGWINCH, LINUX_SIGWINCH }, { SIGUSR1, LINUX_SIGUSR1 },
+	{ SIGUSR2, LINUX_SIGUSR2 },     { SIGXCPU, LINUX_SIGXCPU },   { SIGXFSZ, LINUX_SIGXFSZ },
+	{ SIGVTALRM, LINUX_SIGVTALRM }, { SIGPROF, LINUX_SIGPROF },
 };
 
 int ulib_sig_to_linux(int sig)
@@ -186,6 +188,81 @@ int ulib_sig_from_linux(int sig)
 		if (sig_table[i][1] == sig)
 			return sig_table[i][0];
 	return -1;
+}
+
+_Static_assert(sizeof(sigset_t) * 8 >= NSIG, "newlib sigset_t: bit n for signal n");
+
+uint64_t ulib_sigset_to_linux(const sigset_t *set)
+{
+	uint64_t lset = 0;
+
+	for (size_t i = 0; i < NELEM(sig_table); i++)
+		if (*set & (1UL << sig_table[i][0]))
+			lset |= 1ULL << (sig_table[i][1] - 1);
+	return lset;
+}
+
+void ulib_sigset_from_linux(sigset_t *set, uint64_t lset)
+{
+	*set = 0;
+	for (size_t i = 0; i < NELEM(sig_table); i++)
+		if (lset & (1ULL << (sig_table[i][1] - 1)))
+			*set |= 1UL << sig_table[i][0];
+}
+
+/* sa_flags, as pairs {ulib, Linux}. */
+static const uint64_t saflag_table[][2] = {
+	{ SA_NOCLDSTOP, 0x1 /* Linux's SA_NOCLDSTOP */ },
+	{ SA_SIGINFO, LINUX_SA_SIGINFO },
+	{ SA_NODEFER, LINUX_SA_NODEFER },
+	{ SA_RESETHAND, LINUX_SA_RESETHAND },
+	{ SA_RESTART, LINUX_SA_RESTART },
+};
+
+uint64_t ulib_saflags_to_linux(int flags)
+{
+	uint64_t out = 0;
+
+	for (size_t i = 0; i < NELEM(saflag_table); i++)
+		if ((uint64_t)flags & saflag_table[i][0])
+			out |= saflag_table[i][1];
+	return out;
+}
+
+int ulib_saflags_from_linux(uint64_t flags)
+{
+	int out = 0;
+
+	for (size_t i = 0; i < NELEM(saflag_table); i++)
+		if (flags & saflag_table[i][1])
+			out |= (int)saflag_table[i][0];
+	return out;
+}
+
+/* siginfo_t is Linux's layout, so the union after si_code copies as it is. */
+_Static_assert(sizeof(siginfo_t) == sizeof(struct linux_siginfo), "siginfo_t is 128 bytes");
+_Static_assert(offsetof(siginfo_t, si_pid) == offsetof(struct linux_siginfo, u.kill.pid) &&
+                       offsetof(siginfo_t, si_uid) == offsetof(struct linux_siginfo, u.kill.uid) &&
+                       offsetof(siginfo_t, si_status) == 24 &&
+                       offsetof(siginfo_t, si_value) == 24 &&
+                       offsetof(siginfo_t, si_addr) == offsetof(struct linux_siginfo, u.addr) &&
+                       offsetof(siginfo_t, si_band) == 16,
+               "siginfo_t fields where Linux has them");
+
+void ulib_siginfo_from_linux(siginfo_t *si, const struct linux_siginfo *lsi)
+{
+	int sig;
+
+	memcpy(si, lsi, sizeof(*si));
+	si->si_signo = ulib_sig_from_linux(lsi->si_signo);
+	si->si_errno = lsi->si_errno ? ulib_errno_from_linux(lsi->si_errno) : 0;
+	/* CLD_KILLED, CLD_DUMPED, CLD_TRAPPED, CLD_STOPPED, CLD_CONTINUED carry a signal. */
+	if (lsi->si_signo == LINUX_SIGCHLD && lsi->si_code > CLD_EXITED &&
+	    lsi->si_code <= CLD_CONTINUED) {
+		sig = ulib_sig_from_linux(si->si_status);
+		if (sig > 0)
+			si->si_status = sig;
+	}
 }
 
 /*

@@ -9,6 +9,7 @@
  * every glue function converts on the way in and on the way out, here.
  */
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
@@ -33,6 +34,26 @@ int ulib_sig_to_linux(int sig);
 
 /* newlib signal number for a Linux one (sig); -1 when there is none. */
 int ulib_sig_from_linux(int sig);
+
+/*
+ * The kernel's 64-bit signal set (bit n-1 for signal n) for a newlib one
+ * (set; bit n for signal n), and back.  Signals only one side can name
+ * (newlib's SIGEMT and SIGLOST; Linux's SIGSTKFLT, SIGPWR, real-time ones)
+ * are dropped.
+ */
+uint64_t ulib_sigset_to_linux(const sigset_t *set);
+void ulib_sigset_from_linux(sigset_t *set, uint64_t lset);
+
+/* Linux sa_flags for ulib's (flags: SA_* of <sys/signal.h>), and back; unknown bits dropped. */
+uint64_t ulib_saflags_to_linux(int flags);
+int ulib_saflags_from_linux(uint64_t flags);
+
+/*
+ * Fill si from the kernel's siginfo (lsi): the same layout, with si_signo,
+ * si_errno and a SIGCHLD's si_status (when it names a signal) in newlib's
+ * numbers.  si_code is Linux's in both.
+ */
+void ulib_siginfo_from_linux(siginfo_t *si, const struct linux_siginfo *lsi);
 
 /* A Linux wait status (status) with its signal numbers made newlib's. */
 int ulib_wstatus_from_linux(int status);
