@@ -241,6 +241,8 @@ static bool wait_match(const struct proc *q, long pid)
 
 long proc_wait(long pid, int *wstatus, long options)
 {
+	bool interrupted = false;
+
 	for (;;) {
 		struct proc *q;
 		bool have = false;
@@ -259,10 +261,12 @@ long proc_wait(long pid, int *wstatus, long options)
 		}
 		if (!have)
 			return -LINUX_ECHILD;
+		if (interrupted)
+			return -LINUX_EINTR; /* a signal came and no child had ended */
 		if (options & LINUX_WNOHANG)
 			return 0;
-		if (sched_block(key_child(proc_current), 0) == -LINUX_EINTR)
-			return -LINUX_EINTR;
+		/* A child's exit both wakes us and may signal us: look once more first. */
+		interrupted = sched_block(key_child(proc_current), 0) == -LINUX_EINTR;
 	}
 }
 

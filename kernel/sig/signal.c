@@ -18,10 +18,11 @@
 #include <sig/signal.h>
 
 /* User-controllable RFLAGS bits (as in entry.S) and the ones always set. */
-#define RFLAGS_USER_MASK 0x240cd5ull
-#define RFLAGS_USER_SET  0x202ull
-#define UNBLOCKABLE      (SIG_BIT(LINUX_SIGKILL) | SIG_BIT(LINUX_SIGSTOP))
-#define RED_ZONE         128
+#define RFLAGS_USER_MASK      0x240cd5ull
+#define RFLAGS_USER_SET       0x202ull
+#define UNBLOCKABLE           (SIG_BIT(LINUX_SIGKILL) | SIG_BIT(LINUX_SIGSTOP))
+#define RED_ZONE              128
+#define SIGNAL_SYSCALL_VECTOR 0x80 /* trap frames of system calls (entry.S) */
 
 uint8_t signal_work;
 
@@ -77,6 +78,28 @@ void signal_send(struct thread *t, int sig, bool thread, const struct sig_info *
 	if (taker)
 		sched_wake_thread(taker, -LINUX_EINTR);
 	signal_update_work();
+}
+
+/*
+ * A call a handler interrupted with -EINTR starts again after the handler
+ * when it asked for SA_RESTART, as on Linux for these calls (sleeps, poll
+ * and sigsuspend return EINTR whatever the flag).
+ */
+static void restart_syscall(struct trap_frame *tf, const struct linux_sigaction *sa)
+{
+	if (tf->vector != SIGNAL_SYSCALL_VECTOR || (int64_t)tf->rax != -LINUX_EINTR ||
+	    !(sa->flags & LINUX_SA_RESTART))
+		return;
+	switch (tf->error) {
+	case LINUX_SYS_read:
+	case LINUX_SYS_write:
+	case LINUX_SYS_readv:
+	case LINUX_SYS_writev:
+	case LINUX_SYS_wait4:
+		tf->rax = tf->error; /* the number again */
+		tf->rip -= 2;        /* back onto the 2-byte `syscall` */
+		break;
+	}
 }
 
 /* Build the handler frame for `sig` and point `tf` at the handler; false if impossible. */
@@ -174,6 +197,7 @@ void signal_deliver(struct trap_frame *tf)
 			continue;
 		if (sa->handler == LINUX_SIG_DFL || sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP)
 			proc_kill(sig, NULL);
+		restart_syscall(tf, sa);
 		if (!setup_frame(tf, sig, sa))
 			proc_kill(LINUX_SIGSEGV, "cannot deliver signal %d: bad user stack %#lx",
 			          sig, tf->rsp);
