@@ -23,7 +23,7 @@ static void on_child(int sig)
 	handled++;
 }
 
-static int catch(int sig, void (*fn)(int), int flags)
+static int catch (int sig, void (*fn)(int), int flags)
 {
 	struct sigaction sa;
 
@@ -41,7 +41,7 @@ int main(void)
 	int status;
 	pid_t pid, got;
 
-	if (pipe(fds) || catch(SIGALRM, on_alarm, SA_RESTART) || catch(SIGCHLD, on_child, 0)) {
+	if (pipe(fds) || catch (SIGALRM, on_alarm, SA_RESTART) || catch (SIGCHLD, on_child, 0)) {
 		printf("FAIL: setup\n");
 		return 1;
 	}
@@ -51,12 +51,12 @@ int main(void)
 	printf("with SA_RESTART: read %zd '%c', handler ran %d\n", n, n == 1 ? c : '?', handled);
 
 	handled = 0;
-	catch(SIGALRM, on_alarm, 0);
+	catch (SIGALRM, on_alarm, 0);
 	alarm(1);
 	errno = 0;
 	n = read(fds[0], &c, 1);
-	printf("without SA_RESTART: read %zd %s, handler ran %d\n", n, errno == EINTR ? "EINTR" : "?",
-	       handled);
+	printf("without SA_RESTART: read %zd %s, handler ran %d\n", n,
+	       errno == EINTR ? "EINTR" : "?", handled);
 	if (n < 0 && read(fds[0], &c, 1) == 1)
 		printf("the handler's byte is still there: '%c'\n", c);
 
