@@ -180,6 +180,21 @@ expect "truncated-elf" 126 '' 'outside the file|past the end|truncated' -- -- "$
 expect "directory" 126 '' 'not a regular file' -- -- "$tmp"
 expect "kernel-as-program" 126 '' 'below the lowest|user limit|range' -- -- bin/kernel.elf
 expect "tiny-memory" 121 '' 'too small' -- -m 1M -- "$T/hello.musl.elf"
+# No usable /dev/kvm, seen from a private mount namespace (root only; skipped otherwise).
+if unshare -m true 2>/dev/null; then
+	unshare -m sh -c "mount -t tmpfs none /dev && exec $NANVIXD -- $T/hello.musl.elf" \
+		>"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ "$st" = 120 ] && grep -q 'cannot open /dev/kvm' "$tmp/err"; then ok "no-kvm"; else
+		bad "no-kvm" "exit status $st"; fi
+	unshare -m sh -c "mount --bind /dev/null /dev/kvm && exec $NANVIXD -- $T/hello.musl.elf" \
+		>"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ "$st" = 120 ] && grep -q 'unsupported API' "$tmp/err"; then ok "not-kvm"; else
+		bad "not-kvm" "exit status $st"; fi
+else
+	skip=$((skip + 2)); echo "skip no-kvm, not-kvm: cannot make a mount namespace here"
+fi
 expect "help" 0 'usage: nanvixd' '' -- --help
 expect "version" 0 '^nanvixd ' '' -- --version
 
