@@ -5,7 +5,7 @@
 # and the closing "N passed, N failed" over the groups.  Exits non-zero if
 # any group failed.  `./z test` calls this after building.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 groups=("$@")
 [ ${#groups[@]} -gt 0 ] || groups=(unit fuzz system posix qemu)

@@ -10,7 +10,7 @@
 # kernel cannot run yet: their native side must pass; their VM side runs
 # with a short timeout and is reported as pending, not as a failure.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 B=bin/tests/posix
 tmp=$(mktemp -d)

@@ -5,7 +5,7 @@
 # and under KVM when /dev/kvm is usable (here: the software hypervisor, where
 # `syscall` stays in ring 3), so both system-call entry paths are exercised.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 KERNEL=${KERNEL:-bin/kernel.elf}
 pass=0

@@ -7,7 +7,7 @@
 # expects identical stdout and exit status.  VM-only cases check behaviour
 # Linux does not share (W^X, memory limits, timeouts, nanvixd's errors).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 NANVIXD=bin/nanvixd
 T=bin/tests
