@@ -11,7 +11,8 @@ UNIT_LIBS := $(shell pkg-config --libs check)
 UNIT_RUNNER := $(UNIT_OUT)/runner.o
 
 UNIT_TESTS := $(UNIT_BIN)/test_elf $(UNIT_BIN)/test_guestmem $(UNIT_BIN)/test_hypercall \
-	$(UNIT_BIN)/test_boot $(UNIT_BIN)/test_strace $(UNIT_BIN)/test_aspace
+	$(UNIT_BIN)/test_boot $(UNIT_BIN)/test_strace $(UNIT_BIN)/test_aspace \
+	$(UNIT_BIN)/test_ring
 
 ALL += $(UNIT_TESTS)
 
@@ -52,3 +53,5 @@ $(UNIT_BIN)/test_boot: $(UNIT_OUT)/monitor/test_boot.o $(UNIT_OUT)/monitor/guest
 
 $(UNIT_BIN)/test_aspace: $(UNIT_OUT)/monitor/test_aspace.o $(UNIT_OUT)/monitor/guest_pt.o \
 	$(UNIT_OUT)/src/macrokernel/monitor/aspace.o $(UNIT_OUT)/src/macrokernel/monitor/guestmem.o
+
+$(UNIT_BIN)/test_ring: $(UNIT_OUT)/rings/test_ring.o $(UNIT_OUT)/src/macrokernel/rings/ring.o
