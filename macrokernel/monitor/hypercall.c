@@ -19,6 +19,14 @@
 #define PAGE         4096ull
 
 /*
+ * Write one output field of the handler's private copy `local` back into
+ * the guest's argument block `args` (of type `type`): only that field, so
+ * nothing else the guest wrote meanwhile is overwritten.
+ */
+#define PUT_FIELD(args, type, local, field) \
+	memcpy((char *)(args) + offsetof(type, field), &(local).field, sizeof((local).field))
+
+/*
  * Each handler gets its argument struct, already checked to lie in RAM, and
  * returns 0 to resume the guest or 1 to stop it with vm->status.
  */
@@ -108,7 +116,7 @@ static int hc_write(struct vm *vm, void *args)
 		rc = gva_iovec(&vm->mem, a.cr3, a.buf, a.len, false, host, &niov, HOST_IOV_MAX);
 		a.ret = rc < 0 && rc != -E2BIG ? rc : flush(fd, host, niov);
 	}
-	memcpy((char *)args + offsetof(struct nanvix_hc_write, ret), &a.ret, sizeof(a.ret));
+	PUT_FIELD(args, struct nanvix_hc_write, a, ret);
 	return 0;
 }
 
@@ -145,7 +153,7 @@ static int hc_writev(struct vm *vm, void *args)
 
 	memcpy(&a, args, sizeof(a));
 	a.ret = do_writev(vm, &a);
-	memcpy((char *)args + offsetof(struct nanvix_hc_writev, ret), &a.ret, sizeof(a.ret));
+	PUT_FIELD(args, struct nanvix_hc_writev, a, ret);
 	return 0;
 }
 
@@ -168,7 +176,7 @@ static int hc_read(struct vm *vm, void *args)
 		n = readv(vm->in_fd, host, niov);
 		a.ret = n < 0 ? -errno : n;
 	}
-	memcpy((char *)args + offsetof(struct nanvix_hc_read, ret), &a.ret, sizeof(a.ret));
+	PUT_FIELD(args, struct nanvix_hc_read, a, ret);
 	return 0;
 }
 
@@ -213,7 +221,7 @@ static int hc_frames_scrub(struct vm *vm, void *args)
 		}
 	}
 out:
-	memcpy((char *)args + offsetof(struct nanvix_hc_frames_scrub, ret), &a.ret, sizeof(a.ret));
+	PUT_FIELD(args, struct nanvix_hc_frames_scrub, a, ret);
 	return 0;
 }
 
@@ -258,7 +266,7 @@ static int hc_random(struct vm *vm, void *args)
 				break;
 		}
 	}
-	memcpy((char *)args + offsetof(struct nanvix_hc_random, ret), &a.ret, sizeof(a.ret));
+	PUT_FIELD(args, struct nanvix_hc_random, a, ret);
 	return 0;
 }
 
@@ -274,7 +282,7 @@ static int hc_sleep(struct vm *vm, void *args)
 	ts.tv_nsec = a.ns % 1000000000ull;
 	/* Interrupted by the --timeout signal: let the run loop see it. */
 	a.ret = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL) ? -EINTR : 0;
-	memcpy((char *)args + offsetof(struct nanvix_hc_sleep, ret), &a.ret, sizeof(a.ret));
+	PUT_FIELD(args, struct nanvix_hc_sleep, a, ret);
 	return 0;
 }
 
@@ -339,7 +347,7 @@ static int hc_copy(struct vm *vm, void *args)
 		}
 		a.ret = (int64_t)a.len;
 	}
-	memcpy((char *)args + offsetof(struct nanvix_hc_copy, ret), &a.ret, sizeof(a.ret));
+	PUT_FIELD(args, struct nanvix_hc_copy, a, ret);
 	return 0;
 }
 
@@ -353,9 +361,8 @@ static int hc_fork(struct vm *vm, void *args)
 	a.ret = aspace_lent(&vm->mem, &a.frames, &f);
 	if (a.ret == 0)
 		a.ret = aspace_fork(&vm->mem, a.src_cr3, a.dst_cr3, &f, &a.frames.used);
-	memcpy((char *)args + offsetof(struct nanvix_hc_fork, frames.used), &a.frames.used,
-	       sizeof(a.frames.used));
-	memcpy((char *)args + offsetof(struct nanvix_hc_fork, ret), &a.ret, sizeof(a.ret));
+	PUT_FIELD(args, struct nanvix_hc_fork, a, frames.used);
+	PUT_FIELD(args, struct nanvix_hc_fork, a, ret);
 	return 0;
 }
 
@@ -366,8 +373,7 @@ static int hc_exec(struct vm *vm, void *args)
 	memcpy(&x, args, sizeof(x));
 	x.ret = exec_program(vm, &x);
 	/* Only the output fields go back. */
-	memcpy((char *)args + offsetof(struct nanvix_hc_exec, frames.used), &x.frames.used,
-	       sizeof(x.frames.used));
+	PUT_FIELD(args, struct nanvix_hc_exec, x, frames.used);
 	memcpy((char *)args + offsetof(struct nanvix_hc_exec, entry), &x.entry,
 	       sizeof(x) - offsetof(struct nanvix_hc_exec, entry));
 	return 0;
@@ -385,8 +391,8 @@ static int hc_release(struct vm *vm, void *args)
 		a.ret = -EINVAL;
 	else
 		a.ret = aspace_release(&vm->mem, a.cr3, pfns, a.max, &a.count);
-	memcpy((char *)args + offsetof(struct nanvix_hc_release, count), &a.count, sizeof(a.count));
-	memcpy((char *)args + offsetof(struct nanvix_hc_release, ret), &a.ret, sizeof(a.ret));
+	PUT_FIELD(args, struct nanvix_hc_release, a, count);
+	PUT_FIELD(args, struct nanvix_hc_release, a, ret);
 	return 0;
 }
 

@@ -53,13 +53,14 @@ int ring_attach(struct ring *r, void *base, size_t len)
 	    !inside(h.data_off, h.data_len, len))
 		return -EINVAL;
 	/* No area may overlap the header or another area. */
-	if (h.req_off < sizeof(h) || h.cpl_off < sizeof(h) || (h.data_len && h.data_off < sizeof(h)))
+	if (h.req_off < sizeof(h) || h.cpl_off < sizeof(h) ||
+	    (h.data_len && h.data_off < sizeof(h)))
 		return -EINVAL;
 	if (!(h.req_off + qbytes <= h.cpl_off || h.cpl_off + qbytes <= h.req_off) ||
 	    (h.data_len && !((uint64_t)h.data_off + h.data_len <= h.req_off ||
-			     h.req_off + qbytes <= h.data_off)) ||
-	    (h.data_len && !((uint64_t)h.data_off + h.data_len <= h.cpl_off ||
-			     h.cpl_off + qbytes <= h.data_off)))
+	                     h.req_off + qbytes <= h.data_off)) ||
+	    (h.data_len &&
+	     !((uint64_t)h.data_off + h.data_len <= h.cpl_off || h.cpl_off + qbytes <= h.data_off)))
 		return -EINVAL;
 	r->base = base;
 	r->len = len;
@@ -87,9 +88,7 @@ static int check(const struct ring *r, const struct nanvix_ring_req *q)
 static void act(struct ring *r, const struct nanvix_ring_req *q, struct nanvix_ring_cpl *c)
 {
 	switch (q->opcode) {
-	case NANVIX_RING_NOP:
-		c->value = q->args[0];
-		break;
+	case NANVIX_RING_NOP: c->value = q->args[0]; break;
 	case NANVIX_RING_SUM: {
 		/* The buffer was checked to lie in the data area. */
 		const uint8_t *b = r->base + r->data_off + q->buf_off;
@@ -121,7 +120,9 @@ unsigned ring_service(struct ring *r, unsigned budget)
 		/* Backpressure: no room for the answer, so no more service. */
 		if (r->cpl_tail - cpl_head >= r->nslots)
 			break;
-		memcpy(&q, h + r->req_off + (uint64_t)(r->req_head & (r->nslots - 1)) * NANVIX_RING_SLOT_SIZE,
+		memcpy(&q,
+		       h + r->req_off +
+		               (uint64_t)(r->req_head & (r->nslots - 1)) * NANVIX_RING_SLOT_SIZE,
 		       sizeof(q));
 		memset(&c, 0, sizeof(c));
 		c.id = q.id;
@@ -130,7 +131,8 @@ unsigned ring_service(struct ring *r, unsigned budget)
 			r->malformed++;
 		else
 			act(r, &q, &c);
-		memcpy(h + r->cpl_off + (uint64_t)(r->cpl_tail & (r->nslots - 1)) * NANVIX_RING_SLOT_SIZE,
+		memcpy(h + r->cpl_off +
+		               (uint64_t)(r->cpl_tail & (r->nslots - 1)) * NANVIX_RING_SLOT_SIZE,
 		       &c, sizeof(c));
 		r->cpl_tail++;
 		r->req_head++;

@@ -84,16 +84,6 @@ for row in "${ROWS[@]}"; do
 	RESULT[$name]=$line
 done
 
-# field LINE KEY: the value of KEY=... in a benchrun result line.
-field() {
-	local kv
-	for kv in $1; do
-		if [ "${kv%%=*}" = "$2" ]; then
-			printf '%s\n' "${kv#*=}"
-			return
-		fi
-	done
-}
 
 floor_us=$(field "${RESULT[kvm-floor]}" median_us)
 native_us=$(field "${RESULT[native-hello]}" median_us)

@@ -28,3 +28,15 @@ need_kvm() {
 		die "/dev/kvm is missing or not accessible"
 	fi
 }
+
+# field LINE KEY: the value of KEY=... in a line of KEY=VALUE words.
+field() {
+	local kv
+
+	for kv in $1; do
+		if [ "${kv%%=*}" = "$2" ]; then
+			printf '%s\n' "${kv#*=}"
+			return
+		fi
+	done
+}

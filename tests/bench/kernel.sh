@@ -57,16 +57,6 @@ fi
 need_built "$PROG" "$TRAPK" "$NANVIXD" "$DUMMY"
 need_kvm
 
-# field LINE KEY: the value of KEY=... in a line of KEY=VALUE words.
-field() {
-	local kv
-	for kv in $1; do
-		if [ "${kv%%=*}" = "$2" ]; then
-			printf '%s\n' "${kv#*=}"
-			return
-		fi
-	done
-}
 
 # median: the middle of the numbers on stdin (mean of the two middle ones).
 median() {

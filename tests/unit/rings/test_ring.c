@@ -48,7 +48,7 @@ START_TEST(test_attach_checks_layout)
 
 	ck_assert_int_eq(ring_attach(&r, region, REGION), 0);
 	ck_assert_int_eq(ring_attach(&r, region, 64), -EINVAL); /* shorter than the header */
-	hdr->nslots = 6;                                         /* not a power of two */
+	hdr->nslots = 6;                                        /* not a power of two */
 	ck_assert_int_eq(ring_attach(&r, region, REGION), -EINVAL);
 	hdr->nslots = NSLOTS;
 	hdr->cpl_off = 1024 + 64; /* overlaps the requests */
@@ -72,8 +72,9 @@ START_TEST(test_service)
 	ck_assert_int_eq(ring_attach(&r, region, REGION), 0);
 	*req(0) = (struct nanvix_ring_req){ .opcode = NANVIX_RING_NOP, .id = 7, .args = { 42 } };
 	memset(region + 4096 + 16, 2, 10);
-	*req(1) = (struct nanvix_ring_req){ .opcode = NANVIX_RING_SUM, .id = 8, .buf_off = 16,
-					    .buf_len = 10 };
+	*req(1) = (struct nanvix_ring_req){
+		.opcode = NANVIX_RING_SUM, .id = 8, .buf_off = 16, .buf_len = 10
+	};
 	hdr->req_tail = 2;
 	ck_assert_uint_eq(ring_service(&r, 16), 2);
 	ck_assert_uint_eq(hdr->req_head, 2);
@@ -142,7 +143,7 @@ START_TEST(test_backpressure)
 	ck_assert_uint_eq(ring_service(&r, 100), NSLOTS); /* fills the completions */
 	hdr->req_tail = 2 * NSLOTS;
 	ck_assert_uint_eq(ring_service(&r, 100), 0); /* full: nothing more, no wait */
-	hdr->cpl_head = 3; /* the guest reads three */
+	hdr->cpl_head = 3;                           /* the guest reads three */
 	ck_assert_uint_eq(ring_service(&r, 100), 3);
 	/* A lying cpl_head cannot make the host overwrite unread completions. */
 	hdr->cpl_head = 0;
