@@ -33,22 +33,22 @@ enum nanvix_ring_op {
 
 /* Written by the guest at set-up; the host reads it once and checks it. */
 struct nanvix_ring_header {
-	uint32_t magic;       /* NANVIX_RING_MAGIC */
-	uint16_t version;     /* NANVIX_RING_ABI_VERSION */
-	uint16_t nslots;      /* power of two, 1..NANVIX_RING_SLOTS_MAX, both queues */
-	uint32_t req_off;     /* offset of the request slots, 64-byte aligned */
-	uint32_t cpl_off;     /* offset of the completion slots, 64-byte aligned */
-	uint32_t data_off;    /* offset of the data area */
-	uint32_t data_len;    /* its size */
+	uint32_t magic;    /* NANVIX_RING_MAGIC */
+	uint16_t version;  /* NANVIX_RING_ABI_VERSION */
+	uint16_t nslots;   /* power of two, 1..NANVIX_RING_SLOTS_MAX, both queues */
+	uint32_t req_off;  /* offset of the request slots, 64-byte aligned */
+	uint32_t cpl_off;  /* offset of the completion slots, 64-byte aligned */
+	uint32_t data_off; /* offset of the data area */
+	uint32_t data_len; /* its size */
 	uint32_t pad[2];
 	/* Indices, each on its own cache line; the comment says who writes it. */
-	uint32_t req_tail;    /* guest */
+	uint32_t req_tail; /* guest */
 	uint32_t pad1[15];
-	uint32_t req_head;    /* host */
+	uint32_t req_head; /* host */
 	uint32_t pad2[15];
-	uint32_t cpl_tail;    /* host */
+	uint32_t cpl_tail; /* host */
 	uint32_t pad3[15];
-	uint32_t cpl_head;    /* guest */
+	uint32_t cpl_head; /* guest */
 	uint32_t pad4[15];
 };
 
@@ -64,8 +64,8 @@ struct nanvix_ring_req {
 
 /* A completion slot (host-written). */
 struct nanvix_ring_cpl {
-	uint32_t id;     /* the request's id */
-	int32_t status;  /* 0 or a negative errno (-EINVAL: malformed request) */
+	uint32_t id;    /* the request's id */
+	int32_t status; /* 0 or a negative errno (-EINVAL: malformed request) */
 	uint64_t value;
 	uint64_t pad[6];
 };
