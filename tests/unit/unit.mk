@@ -12,7 +12,7 @@ UNIT_RUNNER := $(UNIT_OUT)/runner.o
 
 UNIT_TESTS := $(UNIT_BIN)/test_elf $(UNIT_BIN)/test_guestmem $(UNIT_BIN)/test_hypercall \
 	$(UNIT_BIN)/test_boot $(UNIT_BIN)/test_strace $(UNIT_BIN)/test_aspace \
-	$(UNIT_BIN)/test_ring
+	$(UNIT_BIN)/test_ring $(UNIT_BIN)/test_blksw
 
 ALL += $(UNIT_TESTS)
 
@@ -55,3 +55,6 @@ $(UNIT_BIN)/test_aspace: $(UNIT_OUT)/monitor/test_aspace.o $(UNIT_OUT)/monitor/g
 	$(UNIT_OUT)/src/macrokernel/monitor/aspace.o $(UNIT_OUT)/src/macrokernel/monitor/guestmem.o
 
 $(UNIT_BIN)/test_ring: $(UNIT_OUT)/rings/test_ring.o $(UNIT_OUT)/src/macrokernel/rings/ring.o
+
+$(UNIT_BIN)/test_blksw: $(UNIT_OUT)/blksw/test_blksw.o $(UNIT_OUT)/src/macrokernel/blksw/blksw.o \
+	$(UNIT_OUT)/src/macrokernel/blksw/blksw_cow.o
