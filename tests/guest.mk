@@ -63,3 +63,16 @@ $(BIN)/tests/hello.pie.elf: tests/system/progs/hello.c
 guest-tests: $(GUEST_TEST_MUSL) $(GUEST_TEST_NEWLIB) $(BIN)/tests/hello.pie.elf $(POSIX_TESTS)
 
 ALL += guest-tests
+
+# The file-system suite (tests/posix/files.sh): tests/posix/files/<name>.c,
+# built the same two ways, except the programs named in
+# tests/posix/files/MUSL_ONLY.
+FILES_TEST_NAMES := $(basename $(notdir $(wildcard tests/posix/files/*.c)))
+FILES_MUSL_ONLY := $(shell grep -o '^[A-Za-z0-9_-]*' tests/posix/files/MUSL_ONLY)
+FILES_NEWLIB_NAMES := $(filter-out $(FILES_MUSL_ONLY),$(FILES_TEST_NAMES))
+FILES_TESTS := $(FILES_TEST_NAMES:%=$(BIN)/tests/posix/files/%.musl.elf) \
+	$(FILES_NEWLIB_NAMES:%=$(BIN)/tests/posix/files/%.newlib.elf)
+$(eval $(call guest_progs,tests/posix/files,$(BIN)/tests/posix/files,$(OUT)/tests/posix/files))
+
+.SECONDARY: $(FILES_TEST_NAMES:%=$(OUT)/tests/posix/files/%.newlib.o)
+guest-tests: $(FILES_TESTS)

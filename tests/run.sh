@@ -18,7 +18,7 @@ for g in "${groups[@]}"; do
 	unit) cmd=(tests/unit/run.sh) ;;
 	fuzz) cmd=(tests/fuzz/run.sh) ;;
 	system) cmd=(tests/system/run.sh) ;;
-	posix) cmd=(tests/posix/run.sh) ;;
+	posix) cmd=(bash -c "tests/posix/run.sh; r=\$?; tests/posix/files.sh && exit \$r") ;;
 	qemu) cmd=(tests/qemu/run.sh) ;;
 	*) echo "tests: unknown group '$g' (have: unit fuzz system posix qemu)" >&2; exit 2 ;;
 	esac

@@ -2,7 +2,7 @@
 # guest system programs linked with it.
 
 ULIB_SRCS := ulib/start.c ulib/newlib_glue.c ulib/posix.c ulib/xlate.c \
-	ulib/thread.c ulib/pthread.c ulib/signal.c
+	ulib/files.c ulib/thread.c ulib/pthread.c ulib/signal.c
 ULIB_ASM_SRCS := ulib/signal_asm.S
 ULIB_OBJS := $(patsubst %.c,$(OUT)/%.o,$(ULIB_SRCS)) \
 	$(patsubst %.S,$(OUT)/%.o,$(ULIB_ASM_SRCS))

@@ -156,6 +156,55 @@ int ulib_oflags_from_linux(int flags)
 	return out;
 }
 
+/*
+ * Linux's *at() flags (linux/fcntl.h); kept here until <abi/linux.h> has
+ * them.  AT_EACCESS (faccessat) and AT_REMOVEDIR (unlinkat) share a value.
+ */
+#ifndef LINUX_AT_SYMLINK_NOFOLLOW
+#define LINUX_AT_SYMLINK_NOFOLLOW 0x100
+#endif
+#ifndef LINUX_AT_EACCESS
+#define LINUX_AT_EACCESS 0x200
+#endif
+#ifndef LINUX_AT_REMOVEDIR
+#define LINUX_AT_REMOVEDIR 0x200
+#endif
+#ifndef LINUX_AT_SYMLINK_FOLLOW
+#define LINUX_AT_SYMLINK_FOLLOW 0x400
+#endif
+#ifndef LINUX_AT_EMPTY_PATH
+#define LINUX_AT_EMPTY_PATH 0x1000
+#endif
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 16 /* newlib's, declared for _GNU_SOURCE only */
+#endif
+
+long ulib_dirfd_to_linux(int fd)
+{
+	return fd == AT_FDCWD ? LINUX_AT_FDCWD : fd;
+}
+
+/* *at() flags, as pairs {newlib, Linux}. */
+static const int atflag_table[][2] = {
+	{ AT_EACCESS, LINUX_AT_EACCESS },
+	{ AT_SYMLINK_NOFOLLOW, LINUX_AT_SYMLINK_NOFOLLOW },
+	{ AT_SYMLINK_FOLLOW, LINUX_AT_SYMLINK_FOLLOW },
+	{ AT_REMOVEDIR, LINUX_AT_REMOVEDIR },
+	{ AT_EMPTY_PATH, LINUX_AT_EMPTY_PATH },
+};
+
+long ulib_atflags_to_linux(int flags)
+{
+	long out = 0;
+
+	for (size_t i = 0; i < NELEM(atflag_table); i++)
+		if (flags & atflag_table[i][0]) {
+			out |= atflag_table[i][1];
+			flags &= ~atflag_table[i][0];
+		}
+	return flags ? -1 : out;
+}
+
 /* Signals, as pairs {newlib, Linux}. */
 static const int sig_table[][2] = {
 	{ SIGHUP, LINUX_SIGHUP },       { SIGINT, LINUX_SIGINT },     { SIGQUIT, LINUX_SIGQUIT },

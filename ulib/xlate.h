@@ -29,6 +29,16 @@ int ulib_errno_from_linux(long e);
 int ulib_oflags_to_linux(int flags);
 int ulib_oflags_from_linux(int flags);
 
+/* The Linux directory descriptor for an *at() call's (fd): AT_FDCWD differs. */
+long ulib_dirfd_to_linux(int fd);
+
+/*
+ * Linux AT_* flags for newlib ones (flags: AT_EACCESS, AT_SYMLINK_NOFOLLOW,
+ * AT_SYMLINK_FOLLOW, AT_REMOVEDIR, AT_EMPTY_PATH); -1 when (flags) has a bit
+ * newlib does not define (the caller fails with EINVAL).
+ */
+long ulib_atflags_to_linux(int flags);
+
 /* Linux signal number for a newlib one (sig); -1 when there is none. */
 int ulib_sig_to_linux(int sig);
 
