@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every test group (or the ones named): unit, fuzz, system, posix, qemu.
+# Run every test group (or the ones named): unit, fuzz, system, fs, posix, qemu.
 #
 # Each group's script prints its own detail; this prints one line a group
 # and the closing "N passed, N failed" over the groups.  Exits non-zero if
@@ -8,7 +8,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(unit fuzz system posix qemu)
+[ ${#groups[@]} -gt 0 ] || groups=(unit fuzz system fs posix qemu)
 passed=0
 failed=0
 summary=()
@@ -18,9 +18,10 @@ for g in "${groups[@]}"; do
 	unit) cmd=(tests/unit/run.sh) ;;
 	fuzz) cmd=(tests/fuzz/run.sh) ;;
 	system) cmd=(tests/system/run.sh) ;;
+	fs) cmd=(tests/system/fs.sh) ;;
 	posix) cmd=(bash -c "tests/posix/run.sh; r=\$?; tests/posix/files.sh && exit \$r") ;;
 	qemu) cmd=(tests/qemu/run.sh) ;;
-	*) echo "tests: unknown group '$g' (have: unit fuzz system posix qemu)" >&2; exit 2 ;;
+	*) echo "tests: unknown group '$g' (have: unit fuzz system fs posix qemu)" >&2; exit 2 ;;
 	esac
 	echo "=================== $g ==================="
 	if NO_BUILD=1 "${cmd[@]}"; then

@@ -6,6 +6,7 @@
  */
 #include <abi/bootinfo.h>
 #include <abi/hypercall.h>
+#include <fd/remote.h>
 #include <hal/hal.h>
 #include <mm/frame.h>
 #include <proc/proc.h>
@@ -182,6 +183,11 @@ static void kvm_strace(long nr, const long args[6], long ret, bool noreturn)
 	hypercall(NANVIX_HC_STRACE, &hc.strace);
 }
 
+static void kvm_ring_kick(void)
+{
+	hal_outl(NANVIX_HC_RING, (uint32_t)NANVIX_RING_PADDR);
+}
+
 static struct hal_ops kvm_ops = {
 	.name = "kvm",
 	.log = kvm_log,
@@ -198,6 +204,7 @@ static struct hal_ops kvm_ops = {
 	.fork_aspace = kvm_fork_aspace,
 	.exec = kvm_exec,
 	.release = kvm_release,
+	.ring_kick = kvm_ring_kick,
 };
 
 const struct hal_ops *hal;
@@ -217,6 +224,7 @@ __attribute__((noreturn)) void kvm_main(const struct nanvix_bootinfo *bi)
 	hal_set_kstack((uint64_t)kstack_top);
 	mm_frame_init(bi->free, bi->nranges, P2V(bi->pfn_stacks), bi->mem_size / PAGE_SIZE);
 	clock_init(bi);
+	remote_init(bi);
 	proc_init_boot(bi);
 	user_enter(bi->entry, bi->sp);
 }

@@ -4,6 +4,7 @@
 #include <hal/hal.h>
 #include <mm/frame.h>
 #include <mm/vmem.h>
+#include <fd/remote.h>
 #include <proc/proc.h>
 #include <sched/sched.h>
 #include <sig/signal.h>
@@ -38,6 +39,7 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
 	x.argv = argv;
 	x.envp = envp;
 	x.dst_cr3 = pml4;
+	x.cwd = p->cwd ? remote_handle(p->cwd) : NANVIX_FS_ROOT;
 	mm_frame_batch(&batch, &x.frames);
 	rc = hal->exec(&x);
 	mm_frame_batch_commit(&batch, &x.frames);

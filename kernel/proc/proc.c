@@ -154,6 +154,8 @@ long proc_fork(const struct trap_frame *tf)
 	for (fd = 0; fd < parent->max_fd; fd++)
 		if ((child->fds[fd] = parent->fds[fd]))
 			file_get(child->fds[fd]);
+	if ((child->cwd = parent->cwd))
+		file_get(child->cwd);
 	child->next = proc_list;
 	proc_list = child;
 	proc_vvar_update(child);
@@ -185,6 +187,9 @@ __attribute__((noreturn)) static void terminate(int wstatus)
 			fd_close(fd);
 	mm_frame_free(V2P(p->fds));
 	p->fds = NULL;
+	if (p->cwd)
+		file_put(p->cwd);
+	p->cwd = NULL;
 	p->max_fd = 0;
 	vmem_free_user(p->cr3);
 	for (q = proc_list; q; q = q->next)

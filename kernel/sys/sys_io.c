@@ -1,6 +1,7 @@
 /* File-descriptor calls: read/write and vectors, pipes, dup, fcntl, open of devices, poll. */
 #include <abi/hypercall.h>
 #include <fd/file.h>
+#include <fd/remote.h>
 #include <hal/hal.h>
 #include <hal/uaccess.h>
 #include <proc/proc.h>
@@ -113,6 +114,8 @@ long sys_fstat(SYSCALL_ARGS)
 
 	if (!f)
 		return -LINUX_EBADF;
+	if (remote_handle(f))
+		return sys_fs_fstat(f, a1);
 	st.st_mode = f->ops->mode;
 	return copy_to_user(a1, &st, sizeof(st));
 }
@@ -123,6 +126,8 @@ long sys_lseek(SYSCALL_ARGS)
 
 	if (!f)
 		return -LINUX_EBADF;
+	if (remote_handle(f))
+		return sys_fs_lseek(f, a1, a2);
 	return f->ops->seekable ? 0 : -LINUX_ESPIPE;
 }
 
@@ -243,29 +248,36 @@ static long path_from_user(char *buf, uint64_t upath)
 	return -LINUX_ENAMETOOLONG;
 }
 
-static long do_open(uint64_t upath, long flags)
+/*
+ * Devices are named by absolute paths under /dev (the dirfd does not
+ * matter); everything else goes to the fs component.  Only a path that
+ * starts with "/dev/" is copied into ring 0 (byte copies cost ~1 us each).
+ */
+static long do_open(long dirfd, uint64_t upath, long flags, long mode)
 {
 	char path[PATH_MAX];
 	struct file *f;
-	long rc = path_from_user(path, upath);
+	long rc;
 
+	if (remote_active() && (copy_from_user(path, upath, 5) || memcmp(path, "/dev/", 5) != 0))
+		return fs_open(dirfd, upath, flags, mode);
+	rc = path_from_user(path, upath);
 	if (rc)
 		return rc;
 	f = dev_open(path, flags & (LINUX_O_ACCMODE | LINUX_O_NONBLOCK | LINUX_O_APPEND));
 	if (!f)
-		return -LINUX_ENOENT; /* only devices: no file system yet */
+		return remote_active() ? fs_open(dirfd, upath, flags, mode) : -LINUX_ENOENT;
 	return fd_install(f, 0, -1, flags & LINUX_O_CLOEXEC);
 }
 
 long sys_open(SYSCALL_ARGS)
 {
-	return do_open(a0, a1);
+	return do_open(LINUX_AT_FDCWD, a0, a1, a2);
 }
 
 long sys_openat(SYSCALL_ARGS)
 {
-	/* Devices are named by absolute paths: the directory fd does not matter. */
-	return do_open(a1, a2);
+	return do_open(a0, a1, a2, a3);
 }
 
 struct linux_pollfd {

@@ -12,6 +12,8 @@
 #include <mm/frame.h>
 #include <mm/vmem.h>
 #include <proc/proc.h>
+#include <fd/file.h>
+#include <fd/remote.h>
 #include <sys/syscall.h>
 
 #define PROT_ALL (LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC)
@@ -114,8 +116,17 @@ long sys_mmap(SYSCALL_ARGS)
 		return -LINUX_EINVAL;
 	if ((prot & WX) == WX)
 		return -LINUX_EACCES; /* W^X */
-	if (!(flags & LINUX_MAP_ANONYMOUS))
-		return -LINUX_ENODEV; /* no files in this VM yet */
+	if (!(flags & LINUX_MAP_ANONYMOUS)) {
+		/* Files: private copies only, read from the fs component. */
+		struct file *f = fd_get(a4);
+
+		if (!f)
+			return -LINUX_EBADF;
+		if (!remote_handle(f) || remote_is_dir(f) || type != LINUX_MAP_PRIVATE)
+			return -LINUX_ENODEV;
+		if ((f->flags & LINUX_O_ACCMODE) == LINUX_O_WRONLY)
+			return -LINUX_EACCES;
+	}
 	if (!frames_for(len / PAGE_SIZE))
 		return -LINUX_ENOMEM;
 
@@ -139,7 +150,27 @@ long sys_mmap(SYSCALL_ARGS)
 		va = p->mmap_next - len;
 		p->mmap_next = va;
 	}
-	populate(va, len, prot);
+	if (flags & LINUX_MAP_ANONYMOUS) {
+		populate(va, len, prot);
+		return va;
+	}
+	/*
+	 * Map writable first: the host fills the pages through the user
+	 * mapping (a read past the end leaves zeros), then the final
+	 * protection goes on.
+	 */
+	populate(va, len, LINUX_PROT_READ | LINUX_PROT_WRITE);
+	{
+		uint64_t a[5] = { remote_handle(fd_get(a4)), va, (uint64_t)a1, (uint64_t)a5 };
+		long rc = remote_call(NANVIX_FS_PREAD, a, NULL);
+
+		if (rc < 0) {
+			unmap(va, len);
+			return rc;
+		}
+	}
+	if (prot != (LINUX_PROT_READ | LINUX_PROT_WRITE))
+		sys_mprotect((long)va, (long)len, prot, 0, 0, 0);
 	return va;
 }
 

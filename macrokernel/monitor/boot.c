@@ -8,7 +8,8 @@
  *
  * Guest-physical layout:
  *   0x1000  boot info            0x2000  GDT (+0x80: TSS)
- *   0x3000  IDT                  0x4000..0x100000  page tables, frames
+ *   0x3000  IDT                  0x4000  the ring region (48 KiB)
+ *   0x10000..0x100000  page tables, frames
  *   0x100000  kernel image       then: program frames, stack frames
  *   top of RAM: the kernel's two PFN stacks
  * Frames the host does not use are handed to the kernel as free ranges;
@@ -22,6 +23,7 @@
 #include <abi/hypercall.h>
 #include <abi/kernel_header.h>
 #include <abi/linux.h>
+#include <abi/ring.h>
 #include <abi/x86_tables.h>
 #include <monitor/aspace.h>
 #include <monitor/boot.h>
@@ -33,7 +35,7 @@
 #define PAGE_MASK (PAGE - 1)
 #define LARGE     (2ull << 20)
 
-#define LOW_FRAMES_START 0x4000ull
+#define LOW_FRAMES_START (NANVIX_RING_PADDR + NANVIX_RING_SIZE)
 #define MIN_FREE_FRAMES  64           /* the kernel needs room to run at all */
 #define ARGS_MAX         (64u * 1024) /* bytes of argv + envp strings and pointers */
 
@@ -416,6 +418,22 @@ static int build_stack(struct builder *b, const struct boot_config *cfg,
 	return 0;
 }
 
+/* The ring region's header: 64 slots each way, the rest is data area. */
+static void ring_layout(struct vm_mem *mem)
+{
+	struct nanvix_ring_header *h = gpa_ptr(mem, NANVIX_RING_PADDR, NANVIX_RING_SIZE);
+	uint32_t nslots = 64, req = 512, cpl = req + nslots * NANVIX_RING_SLOT_SIZE;
+
+	memset(h, 0, sizeof(*h));
+	h->magic = NANVIX_RING_MAGIC;
+	h->version = NANVIX_RING_ABI_VERSION;
+	h->nslots = (uint16_t)nslots;
+	h->req_off = req;
+	h->cpl_off = cpl;
+	h->data_off = cpl + nslots * NANVIX_RING_SLOT_SIZE;
+	h->data_len = (uint32_t)NANVIX_RING_SIZE - h->data_off;
+}
+
 int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_entry *out,
                  char *err, size_t errlen)
 {
@@ -464,6 +482,11 @@ int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_
 		if (left < MIN_FREE_FRAMES)
 			return nomem(&b);
 	}
+	ring_layout(mem);
+	bi->ring_paddr = NANVIX_RING_PADDR;
+	bi->ring_size = NANVIX_RING_SIZE;
+	if (cfg->fs)
+		bi->flags |= NANVIX_BOOT_FS;
 	bi->magic = NANVIX_BOOTINFO_MAGIC;
 	bi->abi_version = NANVIX_ABI_VERSION;
 	bi->mem_size = mem->size;

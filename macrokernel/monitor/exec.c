@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -103,6 +105,9 @@ int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 	struct stat st;
 	void *image;
 	int argc, envc, fd, rc, err = 0;
+	static char disk_prog_name[64];
+	struct vm_program disk_prog;
+	bool from_disk = false;
 	size_t i;
 
 	x->frames.used = 0;
@@ -129,19 +134,40 @@ int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 	(void)err;
 
 	prog = exec_lookup(vm, path);
-	if (!prog)
-		return -ENOENT;
-	fd = open(prog->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -ENOENT;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+	if (!prog && vm->load_file) {
+		/* A program stored on the VM's file system. */
+		size_t len;
+		const char *slash = strrchr(path, '/');
+
+		rc = vm->load_file(vm->ring_ctx, x->cwd, path, &image, &len);
+		if (rc)
+			return rc;
+		st.st_size = (off_t)len;
+		{
+			const char *base = slash ? slash + 1 : path;
+			size_t n = strnlen(base, sizeof(disk_prog_name) - 1);
+
+			memcpy(disk_prog_name, base, n);
+			disk_prog_name[n] = '\0';
+		}
+		disk_prog = (struct vm_program){ .name = disk_prog_name, .path = path };
+		prog = &disk_prog;
+		from_disk = true;
+	} else {
+		if (!prog)
+			return -ENOENT;
+		fd = open(prog->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -ENOENT;
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+			close(fd);
+			return -ENOEXEC;
+		}
+		image = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		close(fd);
-		return -ENOEXEC;
+		if (image == MAP_FAILED)
+			return -ENOEXEC;
 	}
-	image = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (image == MAP_FAILED)
-		return -ENOEXEC;
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.program = image;
@@ -156,7 +182,10 @@ int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 	if (getrandom(cfg.random, sizeof(cfg.random), 0) != sizeof(cfg.random))
 		memset(cfg.random, 0x5a, sizeof(cfg.random));
 	rc = boot_exec(&vm->mem, &cfg, x->dst_cr3, &frames, &res, why, sizeof(why));
-	munmap(image, st.st_size);
+	if (from_disk)
+		free(image);
+	else
+		munmap(image, st.st_size);
 	x->frames.used = (uint32_t)res.used;
 	switch (rc) {
 	case 0: break;

@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <abi/bootinfo.h>
 #include <monitor/aspace.h>
 #include <monitor/exec.h>
 #include <monitor/guestmem.h>
@@ -208,17 +209,13 @@ static int hc_frames_scrub(struct vm *vm, void *args)
 			goto out;
 		}
 	}
-	/* Drop runs of consecutive frames with one madvise each. */
+	/* Drop runs of consecutive frames with one call each. */
 	for (i = 0; i < a.count; i += run) {
 		uint32_t first = pfns[i];
 
 		for (run = 1; i + run < a.count && pfns[i + run] == first + run; run++)
 			;
-		if (madvise(vm->mem.base + (uint64_t)first * PAGE, (uint64_t)run * PAGE,
-		            MADV_DONTNEED) < 0) {
-			/* Cannot drop: zero by hand so the guest's invariant holds. */
-			memset(vm->mem.base + (uint64_t)first * PAGE, 0, (uint64_t)run * PAGE);
-		}
+		gpa_zero(&vm->mem, (uint64_t)first * PAGE, (uint64_t)run * PAGE);
 	}
 out:
 	PUT_FIELD(args, struct nanvix_hc_frames_scrub, a, ret);
@@ -416,11 +413,28 @@ static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
 	HC(NANVIX_HC_RELEASE, hc_release, struct nanvix_hc_release),
 };
 
+/* The doorbell carries the ring's address, not an argument struct. */
+static int hc_ring(struct vm *vm, uint32_t arg)
+{
+	int rc;
+
+	if (arg != NANVIX_RING_PADDR || !vm->ring_kick) {
+		vm_error("guest error: ring doorbell %s (value %#x)",
+		         vm->ring_kick ? "with a wrong ring address" : "but the VM has no rings",
+		         (unsigned)arg);
+		return stop(vm, NANVIXD_EXIT_GUEST);
+	}
+	rc = vm->ring_kick(vm->ring_ctx);
+	return rc ? stop(vm, rc) : 0;
+}
+
 int vm_hypercall(struct vm *vm, uint16_t port, uint32_t arg)
 {
 	const struct hc_desc *hc;
 	void *args;
 
+	if (port == NANVIX_HC_RING)
+		return hc_ring(vm, arg);
 	if (port < NANVIX_HC_PORT_BASE || port >= NANVIX_HC_PORT_BASE + NANVIX_HC_PORT_COUNT ||
 	    !hypercalls[port - NANVIX_HC_PORT_BASE].handle)
 		return -1; /* not a hypercall port: the caller reports it */

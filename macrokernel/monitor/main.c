@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <blksw/blksw.h>
+#include <mk/mk.h>
 #include <monitor/boot.h>
 #include <monitor/vm.h>
 
@@ -45,6 +47,20 @@ static const char usage_text[] =
         "      --stats             print VM exit and guest trap counts at the end\n"
         "      --strace            print each system call of the program, with\n"
         "                          arguments and result, to stderr (like strace)\n"
+        "\n"
+        "file system (ext2 disk images, host directories):\n"
+        "      --disk IMAGE[:ro|:cow]\n"
+        "                          an ext2 image as the guest's root directory:\n"
+        "                          read-write (default), read-only, or copy-on-write\n"
+        "                          (the image is never written; changes vanish with\n"
+        "                          the VM)\n"
+        "      --volume HOSTDIR:/PATH[:ro]\n"
+        "                          map a host directory at /PATH (repeatable; host\n"
+        "                          placement only); nothing outside HOSTDIR is\n"
+        "                          reachable, ..-, symlink- or link-wise\n"
+        "      --fs=host|guest     where the file-system component runs: in the\n"
+        "                          macro-kernel (host, the default); in the VM\n"
+        "                          (guest) is not available in this build yet\n"
         "  -h, --help              show this help\n"
         "      --version           show the version\n"
         "\n"
@@ -66,7 +82,8 @@ struct options {
 	int strace;
 	struct vm_program programs[PROGRAMS_MAX];
 	int nprograms;
-	char **argv; /* program and its arguments */
+	struct mk_config mk; /* --fs, --disk, --volume */
+	char **argv;         /* program and its arguments */
 	int argc;
 };
 
@@ -163,6 +180,34 @@ static int add_image(struct options *o, const char *dir)
 	return rc;
 }
 
+/* --volume HOSTDIR:/PATH[:ro] */
+static int add_volume(struct options *o, char *arg)
+{
+	struct mk_volume *v;
+	char *at = strstr(arg, ":/"), *ro;
+	struct stat st;
+
+	if (!at || at == arg)
+		return usage_error("invalid volume '%s' (need HOSTDIR:/PATH[:ro])", arg);
+	if (o->mk.nvolumes == MK_VOLUMES_MAX)
+		return usage_error("too many --volume options (at most %s)", "8");
+	v = &o->mk.volumes[o->mk.nvolumes];
+	*at = '\0';
+	v->hostdir = arg;
+	v->at = at + 1;
+	ro = strrchr(v->at, ':');
+	if (ro) {
+		if (strcmp(ro, ":ro") != 0 && strcmp(ro, ":rw") != 0)
+			return usage_error("invalid volume option '%s' (ro or rw)", ro + 1);
+		v->readonly = strcmp(ro, ":ro") == 0;
+		*ro = '\0';
+	}
+	if (stat(v->hostdir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return usage_error("volume '%s' is not a directory", v->hostdir);
+	o->mk.nvolumes++;
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
@@ -175,6 +220,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_STRACE,
 		OPT_PROGRAM,
 		OPT_IMAGE,
+		OPT_FS,
+		OPT_DISK,
+		OPT_VOLUME,
 	};
 	static const struct option longopts[] = {
 		{ "memory", required_argument, NULL, 'm' },
@@ -187,6 +235,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "strace", no_argument, NULL, OPT_STRACE },
 		{ "program", required_argument, NULL, OPT_PROGRAM },
 		{ "image", required_argument, NULL, OPT_IMAGE },
+		{ "fs", required_argument, NULL, OPT_FS },
+		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "volume", required_argument, NULL, OPT_VOLUME },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -249,6 +300,24 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (c)
 				return c;
 			break;
+		case OPT_FS:
+			if (strcmp(optarg, "host") == 0)
+				o->mk.fs = MK_FS_HOST;
+			else if (strcmp(optarg, "guest") == 0)
+				o->mk.fs = MK_FS_GUEST;
+			else
+				return usage_error("invalid --fs '%s' (host or guest)", optarg);
+			break;
+		case OPT_DISK:
+			if (o->mk.disk)
+				return usage_error("more than one --disk ('%s')", optarg);
+			o->mk.disk = optarg;
+			break;
+		case OPT_VOLUME:
+			c = add_volume(o, optarg);
+			if (c)
+				return c;
+			break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case OPT_VERSION:
 			printf("nanvixd %s (boot ABI %d)\n", NANVIXD_VERSION, NANVIX_ABI_VERSION);
@@ -256,6 +325,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
+	if ((o->mk.disk || o->mk.nvolumes) && o->mk.fs == MK_FS_NONE)
+		o->mk.fs = MK_FS_HOST;
+	if (o->mk.fs == MK_FS_GUEST && !o->mk.nvolumes)
+		return usage_error("%s", "--fs=guest is not available in this build (the in-VM fs "
+		                         "server is not written yet): use --fs=host");
+	if (o->mk.fs == MK_FS_GUEST && o->mk.nvolumes)
+		return usage_error("%s", "--volume needs --fs=host (volumes are host directories)");
+	if (o->mk.fs == MK_FS_GUEST && !o->mk.disk)
+		return usage_error("%s", "--fs=guest needs --disk");
 	if (optind >= argc)
 		return usage_error(
 		        "%s",
@@ -359,6 +437,33 @@ static int seed_clock(struct vm *vm, struct nanvix_bootinfo *bi, struct nanvix_v
 	return 0;
 }
 
+static int embedded_kick(void *ctx)
+{
+	return mk_vm_kick(ctx);
+}
+
+/* The embedded macro-kernel: this VM's rings served inside nanvixd. */
+static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **sw,
+                              struct mk_vm **mk)
+{
+	char err[512];
+	int rc = blksw_new(sw, AT_FDCWD);
+
+	if (rc) {
+		vm_error("storage switch: %s", strerror(-rc));
+		return NANVIXD_EXIT_HOST;
+	}
+	rc = mk_vm_attach(mk, *sw, &vm->mem, &o->mk, err, sizeof(err));
+	if (rc) {
+		vm_error("%s", err);
+		return rc == -ENOENT ? NANVIXD_EXIT_NOTFOUND : NANVIXD_EXIT_USAGE;
+	}
+	vm->ring_kick = embedded_kick;
+	vm->ring_ctx = *mk;
+	vm->load_file = mk_vm_load_file;
+	return 0;
+}
+
 static int run(struct options *o)
 {
 	const void *kernel = NULL, *program = NULL;
@@ -367,6 +472,8 @@ static int run(struct options *o)
 	struct boot_config cfg;
 	struct boot_entry entry;
 	struct vm vm;
+	struct blksw *sw = NULL;
+	struct mk_vm *mk = NULL;
 	bool fsgsbase;
 	int rc, console = -1;
 
@@ -422,10 +529,16 @@ static int run(struct options *o)
 	vm.nprograms = o->nprograms;
 	vm.stack_size = o->stack;
 	memcpy(cfg.random, random, sizeof(random));
+	cfg.fs = o->mk.fs != MK_FS_NONE;
 	rc = boot_prepare(&vm.mem, &cfg, &entry, err, sizeof(err));
 	if (rc) {
 		vm_error("%s", err);
 		goto out;
+	}
+	if (o->mk.fs != MK_FS_NONE) {
+		rc = macrokernel_attach(&vm, o, &sw, &mk);
+		if (rc)
+			goto out;
 	}
 	rc = vm_setup_cpu(&vm, entry.cr3, entry.rip, entry.rsp, entry.bootinfo, entry.lstar,
 	                  &fsgsbase);
@@ -460,7 +573,22 @@ static int run(struct options *o)
 		        (unsigned long long)vm.stats.syscalls, (unsigned long long)vm.stats.enosys,
 		        (unsigned long long)vm.stats.frames_free,
 		        (unsigned long long)vm.stats.frames_total);
+	if (o->stats && mk) {
+		struct mk_stats ms;
+
+		mk_vm_stats(mk, &ms);
+		fprintf(stderr,
+		        "nanvixd: stats: ring kicks=%llu served=%llu malformed=%llu fs_calls=%llu "
+		        "fs_errors=%llu blk_reads=%llu blk_writes=%llu blk_flushes=%llu\n",
+		        (unsigned long long)ms.kicks, (unsigned long long)ms.served,
+		        (unsigned long long)ms.malformed, (unsigned long long)ms.fs_calls,
+		        (unsigned long long)ms.fs_errors, (unsigned long long)ms.blk_reads,
+		        (unsigned long long)ms.blk_writes, (unsigned long long)ms.blk_flushes);
+	}
 out:
+	mk_vm_detach(mk);
+	if (sw)
+		blksw_free(sw);
 	vm_destroy(&vm);
 	if (console >= 0)
 		close(console);

@@ -8,6 +8,7 @@
  * region, never read back from it.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <rings/ring.h>
@@ -75,17 +76,20 @@ int ring_attach(struct ring *r, void *base, size_t len)
 }
 
 /* Check a request copy; 0 or -EINVAL. */
-static int check(const struct ring *r, const struct nanvix_ring_req *q)
+static int check(const struct ring *r, const struct nanvix_ring_req *q, bool served)
 {
 	if (q->opcode >= NANVIX_RING_OP_COUNT || q->flags)
 		return -EINVAL;
+	if (!served && q->opcode > NANVIX_RING_SUM)
+		return -ENOSYS;
 	if (q->buf_len && ((q->buf_off % 8) || !inside(q->buf_off, q->buf_len, r->data_len)))
 		return -EINVAL;
 	return 0;
 }
 
 /* Act on a checked request; fills the completion. */
-static void act(struct ring *r, const struct nanvix_ring_req *q, struct nanvix_ring_cpl *c)
+static void act(struct ring *r, const struct nanvix_ring_req *q, struct nanvix_ring_cpl *c,
+                ring_handler_fn *handler, void *ctx)
 {
 	switch (q->opcode) {
 	case NANVIX_RING_NOP: c->value = q->args[0]; break;
@@ -98,10 +102,16 @@ static void act(struct ring *r, const struct nanvix_ring_req *q, struct nanvix_r
 			c->value += b[i];
 		break;
 	}
+	default:
+		/* check() let only transport ops through when there is no handler. */
+		c->status = handler(ctx, q, c);
+		if (c->status >= 0 && !c->value)
+			c->value = (uint64_t)c->status;
+		break;
 	}
 }
 
-unsigned ring_service(struct ring *r, unsigned budget)
+unsigned ring_service(struct ring *r, unsigned budget, ring_handler_fn *handler, void *ctx)
 {
 	uint8_t *h = r->base;
 	unsigned done = 0;
@@ -126,11 +136,11 @@ unsigned ring_service(struct ring *r, unsigned budget)
 		       sizeof(q));
 		memset(&c, 0, sizeof(c));
 		c.id = q.id;
-		c.status = check(r, &q);
-		if (c.status)
+		c.status = check(r, &q, handler != NULL);
+		if (c.status == -EINVAL)
 			r->malformed++;
-		else
-			act(r, &q, &c);
+		else if (!c.status)
+			act(r, &q, &c, handler, ctx);
 		memcpy(h + r->cpl_off +
 		               (uint64_t)(r->cpl_tail & (r->nslots - 1)) * NANVIX_RING_SLOT_SIZE,
 		       &c, sizeof(c));

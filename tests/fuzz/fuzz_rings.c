@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(before, region, len);
 	head0 = r.req_head;
-	served = ring_service(&r, budget);
+	served = ring_service(&r, budget, NULL, NULL);
 	if (served > budget || served > r.nslots)
 		violated("served more than the budget or a ring's worth");
 	if (r.req_head - head0 != served)

@@ -1,6 +1,6 @@
 # tests/system/: deliberately broken guest kernels for nanvixd's error paths.
 
-BADKERNELS := port triple halt sse
+BADKERNELS := port triple halt sse ring
 BADKERNEL_ELFS := $(BADKERNELS:%=$(BIN)/tests/bad-%.kernel.elf)
 
 $(BIN)/tests/bad-%.kernel.elf: tests/system/badkernel/badkernel.S kernel/kernel.ld
@@ -23,3 +23,11 @@ $(BIN)/tests/stress.elf: tests/stress/stress.c
 	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $< -lpthread
 
 ALL += $(BIN)/tests/stress.elf
+
+# File-system system tests (tests/system/fs.sh): musl programs.
+FS_TEST_ELFS := $(patsubst tests/system/fsprogs/%.c,$(BIN)/tests/fs/%.elf,$(wildcard tests/system/fsprogs/*.c))
+$(BIN)/tests/fs/%.elf: tests/system/fsprogs/%.c
+	@mkdir -p $(dir $@)
+	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+ALL += $(FS_TEST_ELFS)

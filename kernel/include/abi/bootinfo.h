@@ -31,6 +31,9 @@
 #define NANVIX_GDT_PADDR      0x2000ull /* GDT, then the TSS at +0x80 */
 #define NANVIX_TSS_OFFSET     0x80u
 #define NANVIX_IDT_PADDR      0x3000ull
+/* The ring region (abi/ring.h), laid out and initialised by the host. */
+#define NANVIX_RING_PADDR 0x4000ull
+#define NANVIX_RING_SIZE  0xc000ull
 
 /* Selectors of the GDT nanvixd builds (and the PVH backend rebuilds). */
 #define NANVIX_SEL_KCODE 0x08
@@ -52,6 +55,7 @@ struct nanvix_memrange {
 /* Flags. */
 #define NANVIX_BOOT_FSGSBASE (1u << 0) /* CR4.FSGSBASE is set */
 #define NANVIX_BOOT_STRACE   (1u << 1) /* report every system call (NANVIX_HC_STRACE) */
+#define NANVIX_BOOT_FS       (1u << 2) /* file calls go to the fs component over the ring */
 
 /* One loaded user segment, as mapped by the host. */
 #define NANVIX_SEGMENTS_MAX 8
@@ -94,6 +98,9 @@ struct nanvix_bootinfo {
 	uint64_t tsc_khz;
 	uint64_t realtime_base_ns;  /* CLOCK_REALTIME at tsc_base */
 	uint64_t monotonic_base_ns; /* CLOCK_MONOTONIC at tsc_base */
+	/* The ring region: guest-physical address and size (0: none). */
+	uint64_t ring_paddr;
+	uint64_t ring_size;
 };
 #endif
 

@@ -15,29 +15,39 @@
 
 #include <stdint.h>
 
-#define NANVIX_ABI_VERSION 2
+#define NANVIX_ABI_VERSION 3
 
 #define NANVIX_HC_PORT_BASE  0x500
 #define NANVIX_HC_PORT_COUNT 16
 
 enum nanvix_hc {
-	NANVIX_HC_EXIT = 0x500,             /* struct nanvix_hc_exit */
-	NANVIX_HC_LOG = 0x501,              /* struct nanvix_hc_log */
-	NANVIX_HC_WRITE = 0x502,            /* struct nanvix_hc_write */
-	NANVIX_HC_WRITEV = 0x503,           /* struct nanvix_hc_writev */
-	NANVIX_HC_READ = 0x504,             /* struct nanvix_hc_read */
-	NANVIX_HC_FRAMES_SCRUB = 0x505,     /* struct nanvix_hc_frames_scrub */
-	NANVIX_HC_PANIC = 0x506,            /* struct nanvix_hc_log */
-	NANVIX_HC_STRACE = 0x507,           /* struct nanvix_hc_strace */
-	NANVIX_HC_RANDOM = 0x508,           /* struct nanvix_hc_random */
-	NANVIX_HC_SLEEP = 0x509,            /* struct nanvix_hc_sleep */
-	NANVIX_HC_TIMER = 0x50a,            /* struct nanvix_hc_timer */
-	NANVIX_HC_COPY = 0x50b,             /* struct nanvix_hc_copy */
-	NANVIX_HC_FORK = 0x50c,             /* struct nanvix_hc_fork */
-	NANVIX_HC_EXEC = 0x50d,             /* struct nanvix_hc_exec */
-	NANVIX_HC_RELEASE = 0x50e,          /* struct nanvix_hc_release */
-	NANVIX_HC_LAST = NANVIX_HC_RELEASE, /* 0x50f reserved: doorbells, snapshots */
+	NANVIX_HC_EXIT = 0x500,         /* struct nanvix_hc_exit */
+	NANVIX_HC_LOG = 0x501,          /* struct nanvix_hc_log */
+	NANVIX_HC_WRITE = 0x502,        /* struct nanvix_hc_write */
+	NANVIX_HC_WRITEV = 0x503,       /* struct nanvix_hc_writev */
+	NANVIX_HC_READ = 0x504,         /* struct nanvix_hc_read */
+	NANVIX_HC_FRAMES_SCRUB = 0x505, /* struct nanvix_hc_frames_scrub */
+	NANVIX_HC_PANIC = 0x506,        /* struct nanvix_hc_log */
+	NANVIX_HC_STRACE = 0x507,       /* struct nanvix_hc_strace */
+	NANVIX_HC_RANDOM = 0x508,       /* struct nanvix_hc_random */
+	NANVIX_HC_SLEEP = 0x509,        /* struct nanvix_hc_sleep */
+	NANVIX_HC_TIMER = 0x50a,        /* struct nanvix_hc_timer */
+	NANVIX_HC_COPY = 0x50b,         /* struct nanvix_hc_copy */
+	NANVIX_HC_FORK = 0x50c,         /* struct nanvix_hc_fork */
+	NANVIX_HC_EXEC = 0x50d,         /* struct nanvix_hc_exec */
+	NANVIX_HC_RELEASE = 0x50e,      /* struct nanvix_hc_release */
+	NANVIX_HC_RING = 0x50f,         /* doorbell: value = the ring's GPA */
+	NANVIX_HC_LAST = NANVIX_HC_RING,
 };
+
+/*
+ * NANVIX_HC_RING: the doorbell of the ring region (abi/ring.h).  The value
+ * written is the region's guest-physical address (NANVIX_RING_PADDR), not
+ * an argument struct.  The host serves every request published up to
+ * req_tail before it resumes the vCPU, so the completions are in place when
+ * the `out` returns: the guest never spins.  (A VM whose macro-kernel is a
+ * separate process waits in nanvixd while that process serves the ring.)
+ */
 
 /* Statistics the kernel reports when the VM ends (written by the guest). */
 struct nanvix_kstats {
@@ -264,6 +274,7 @@ struct nanvix_hc_exec {
 	uint64_t stack_hi;
 	char name[32];
 	int64_t ret;
+	uint64_t cwd; /* fs handle of the caller's working directory (programs on disk) */
 };
 
 /*

@@ -387,6 +387,38 @@ struct linux_iovec {
 #define LINUX_SYS_chdir     80
 #define LINUX_SYS_rmdir     84
 
+/* File-system calls, served by the fs component (fd/remote.c). */
+#define LINUX_SYS_lstat      6
+#define LINUX_SYS_pread64    17
+#define LINUX_SYS_pwrite64   18
+#define LINUX_SYS_fsync      74
+#define LINUX_SYS_fdatasync  75
+#define LINUX_SYS_truncate   76
+#define LINUX_SYS_ftruncate  77
+#define LINUX_SYS_fchdir     81
+#define LINUX_SYS_rename     82
+#define LINUX_SYS_creat      85
+#define LINUX_SYS_symlink    88
+#define LINUX_SYS_readlink   89
+#define LINUX_SYS_chmod      90
+#define LINUX_SYS_fchmod     91
+#define LINUX_SYS_statfs     137
+#define LINUX_SYS_fstatfs    138
+#define LINUX_SYS_getdents64 217
+#define LINUX_SYS_mkdirat    258
+#define LINUX_SYS_newfstatat 262
+#define LINUX_SYS_unlinkat   263
+#define LINUX_SYS_renameat   264
+#define LINUX_SYS_linkat     265
+#define LINUX_SYS_symlinkat  266
+#define LINUX_SYS_readlinkat 267
+#define LINUX_SYS_fchmodat   268
+#define LINUX_SYS_faccessat  269
+#define LINUX_SYS_utimensat  280
+#define LINUX_SYS_renameat2  316
+#define LINUX_SYS_statx      332
+#define LINUX_SYS_faccessat2 439
+
 /* errno values 1..34 are the classic Unix ones every libc shares. */
 #define LINUX_ESRCH           3
 #define LINUX_ENXIO           6
@@ -526,5 +558,77 @@ struct linux_iovec {
 
 /* times(2) counts in USER_HZ ticks. */
 #define LINUX_USER_HZ 100
+
+#ifndef __ASSEMBLER__
+/* struct statx of x86-64 (256 bytes) and its mask bits. */
+struct linux_statx_timestamp {
+	int64_t tv_sec;
+	uint32_t tv_nsec;
+	int32_t reserved;
+};
+struct linux_statx {
+	uint32_t stx_mask;
+	uint32_t stx_blksize;
+	uint64_t stx_attributes;
+	uint32_t stx_nlink;
+	uint32_t stx_uid;
+	uint32_t stx_gid;
+	uint16_t stx_mode;
+	uint16_t pad0;
+	uint64_t stx_ino;
+	uint64_t stx_size;
+	uint64_t stx_blocks;
+	uint64_t stx_attributes_mask;
+	struct linux_statx_timestamp stx_atime, stx_btime, stx_ctime, stx_mtime;
+	uint32_t stx_rdev_major, stx_rdev_minor;
+	uint32_t stx_dev_major, stx_dev_minor;
+	uint64_t spare[14];
+};
+#define LINUX_STATX_BASIC_STATS 0x7ffu
+
+/* struct statfs of x86-64 (120 bytes). */
+struct linux_statfs {
+	int64_t f_type;
+	int64_t f_bsize;
+	uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+	int32_t f_fsid[2];
+	int64_t f_namelen;
+	int64_t f_frsize;
+	int64_t f_flags;
+	int64_t f_spare[4];
+};
+#define LINUX_EXT2_SUPER_MAGIC 0xef53
+
+/* One getdents64 record: 19 bytes of header, the name, NUL, padded to 8. */
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	uint16_t d_reclen;
+	uint8_t d_type;
+	char d_name[];
+};
+#endif
+
+/* *at() flags and access(2) modes. */
+#define LINUX_AT_SYMLINK_NOFOLLOW 0x100
+#define LINUX_AT_REMOVEDIR        0x200
+#define LINUX_AT_SYMLINK_FOLLOW   0x400
+#define LINUX_AT_EMPTY_PATH       0x1000
+#define LINUX_AT_EACCESS          0x200
+#define LINUX_UTIME_NOW           ((1l << 30) - 1l)
+#define LINUX_UTIME_OMIT          ((1l << 30) - 2l)
+#define LINUX_F_OK                0
+#define LINUX_X_OK                1
+#define LINUX_W_OK                2
+#define LINUX_R_OK                4
+#define LINUX_SEEK_SET            0
+#define LINUX_SEEK_CUR            1
+#define LINUX_SEEK_END            2
+#define LINUX_SEEK_DATA           3
+#define LINUX_SEEK_HOLE           4
+#define LINUX_S_IFMT              0170000
+#define LINUX_S_IFDIR             0040000
+#define LINUX_S_IFREG             0100000
+#define LINUX_S_IFLNK             0120000
 
 #endif /* NANVIX_ABI_LINUX_H */

@@ -19,17 +19,70 @@
 
 #include <stdint.h>
 
-#define NANVIX_RING_ABI_VERSION 1
+#define NANVIX_RING_ABI_VERSION 2
 #define NANVIX_RING_MAGIC       0x474e4952u /* "RING" */
 #define NANVIX_RING_SLOT_SIZE   64
 #define NANVIX_RING_SLOTS_MAX   4096
 
-/* Request opcodes (more come with the storage and network switches). */
+/*
+ * Request opcodes.  NOP and SUM exercise the transport.  The FS_* requests
+ * carry forwarded file-system calls (the fs component placed on the host);
+ * BLK_* requests carry block I/O to the storage switch (the fs component
+ * placed in the guest).  For both, args[0] is the guest-physical address of
+ * the PML4 of the address space the call's pointers belong to, and every
+ * pointer argument is a user virtual address in it: the host translates it
+ * with its own walk of those tables (present and user-accessible at every
+ * level, writable for anything it writes), so a request can name nothing
+ * the calling process could not touch itself.  buf_off/buf_len are 0.
+ *
+ * "h" is a handle the host returned from FS_OPEN (a directory or a file);
+ * NANVIX_FS_ROOT names the root directory and is always valid.  Results go
+ * in the completion: status is the Linux return value (>= 0) or -errno;
+ * value repeats it for calls returning a handle or a 64-bit offset.
+ * Structures the host writes use the Linux x86-64 layouts (struct stat,
+ * struct statx, struct statfs, struct linux_dirent64).
+ */
 enum nanvix_ring_op {
 	NANVIX_RING_NOP = 0, /* completes with value = args[0] */
 	NANVIX_RING_SUM = 1, /* completes with value = the sum of buf's bytes */
+	/*                      args: [0] cr3, then ...                          */
+	NANVIX_FS_OPEN = 2,      /* h(dir), path, flags (O_*), mode -> new handle    */
+	NANVIX_FS_CLOSE = 3,     /* h                                                */
+	NANVIX_FS_READ = 4,      /* h, buf, len -> bytes (at and advancing the offset) */
+	NANVIX_FS_WRITE = 5,     /* h, buf, len, flags (O_APPEND) -> bytes           */
+	NANVIX_FS_PREAD = 6,     /* h, buf, len, offset -> bytes                     */
+	NANVIX_FS_PWRITE = 7,    /* h, buf, len, offset -> bytes                     */
+	NANVIX_FS_LSEEK = 8,     /* h, offset, whence -> new offset                  */
+	NANVIX_FS_FSTATAT = 9,   /* h(dir), path (0: h itself), struct stat *, AT_* flags */
+	NANVIX_FS_STATX = 10,    /* h(dir), path (0: h), AT_* flags, mask, struct statx * */
+	NANVIX_FS_GETDENTS = 11, /* h(dir), buf, len -> bytes of linux_dirent64     */
+	NANVIX_FS_MKDIR = 12,    /* h(dir), path, mode                               */
+	NANVIX_FS_UNLINK = 13,   /* h(dir), path, AT_REMOVEDIR or 0                  */
+	NANVIX_FS_RENAME = 14,   /* h(olddir), oldpath, h(newdir), newpath           */
+	NANVIX_FS_LINK = 15,     /* h(olddir), oldpath, h(newdir), newpath, AT_SYMLINK_FOLLOW */
+	NANVIX_FS_SYMLINK = 16,  /* h(dir), path, target                             */
+	NANVIX_FS_READLINK = 17, /* h(dir), path, buf, len -> bytes                  */
+	NANVIX_FS_TRUNCATE = 18, /* h(dir), path (0: h itself, opened for writing), length */
+	NANVIX_FS_FSYNC = 19,    /* h, datasync: returns after the host's fsync      */
+	NANVIX_FS_GETPATH = 20,  /* h(dir), buf, len -> bytes incl. NUL (getcwd)    */
+	NANVIX_FS_ACCESS = 21,   /* h(dir), path, mode (R_OK...), AT_* flags         */
+	NANVIX_FS_CHMOD = 22,    /* h(dir), path (0: h), mode, AT_* flags            */
+	NANVIX_FS_UTIMENS = 23, /* h(dir), path (0: h), struct timespec[2] * (0: now), AT_* flags */
+	NANVIX_FS_STATFS = 24,  /* h(dir), path (0: h), struct statfs *             */
+	NANVIX_BLK_READ = 25,   /* disk, buf, len, offset: 512-byte multiples      */
+	NANVIX_BLK_WRITE = 26,  /* disk, buf, len, offset                           */
+	NANVIX_BLK_FLUSH = 27,  /* disk: returns after the host's fsync             */
 	NANVIX_RING_OP_COUNT,
 };
+
+/* The root directory's handle; handles the host hands out are others. */
+#define NANVIX_FS_ROOT 1u
+
+/* FS_OPEN's completion value: the handle, with this bit set for a directory. */
+#define NANVIX_FS_OPEN_DIR (1ull << 63)
+
+/* Longest path a request may name, NUL included (Linux PATH_MAX). */
+#define NANVIX_FS_PATH_MAX 4096
 
 /* Written by the guest at set-up; the host reads it once and checks it. */
 struct nanvix_ring_header {

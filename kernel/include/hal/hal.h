@@ -49,6 +49,9 @@ struct hal_ops {
 	long (*release)(uint64_t cr3, uint64_t pfns, uint32_t max, uint32_t *count);
 	/* execve on the host (NANVIX_HC_EXEC): fills `x`'s outputs, returns its ret (NULL: none). */
 	long (*exec)(struct nanvix_hc_exec *x);
+	/* Ring the doorbell of the ring region; answers are in place on return
+	 * (NULL: no ring). */
+	void (*ring_kick)(void);
 	/* Report one system call to the host's tracer (NULL: no tracing). */
 	void (*strace)(long nr, const long args[6], long ret, bool noreturn);
 };

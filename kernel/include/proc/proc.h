@@ -29,6 +29,7 @@ struct proc {
 	struct file **fds;   /* FD_MAX open files (fd/file.h), one frame */
 	uint64_t cloexec[8]; /* FD_CLOEXEC bits of fds */
 	uint32_t umask;
+	struct file *cwd; /* a remote directory, or NULL: the root */
 	/* Signals: actions, process-directed pending set and the reasons. */
 	struct linux_sigaction actions[LINUX_NSIG];
 	uint64_t sigpending;

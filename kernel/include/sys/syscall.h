@@ -31,7 +31,17 @@
 	X(pipe2, FAST) X(dup, FAST) X(dup2, FAST) X(dup3, FAST) X(fcntl, FAST) X(open, FAST) \
 	X(openat, FAST) X(poll, FAST) X(ppoll, FAST) X(fork, FRAME) X(vfork, FRAME)       \
 	X(wait4, FAST) X(setpgid, FAST) X(getpgid, FAST) X(getpgrp, FAST) X(setsid, FAST) \
-	X(getsid, FAST) X(execve, FRAME)
+	X(getsid, FAST) X(execve, FRAME)                                                  \
+	X(pread64, FAST) X(pwrite64, FAST) X(getdents64, FAST) X(fsync, FAST)             \
+	X(fdatasync, FAST) X(truncate, FAST) X(ftruncate, FAST) X(getcwd, FAST)           \
+	X(chdir, FAST) X(fchdir, FAST) X(mkdir, FAST) X(mkdirat, FAST) X(rmdir, FAST)     \
+	X(unlink, FAST) X(unlinkat, FAST) X(rename, FAST) X(renameat, FAST)               \
+	X(renameat2, FAST) X(link, FAST) X(linkat, FAST) X(symlink, FAST)                 \
+	X(symlinkat, FAST) X(readlink, FAST) X(readlinkat, FAST) X(stat, FAST)            \
+	X(lstat, FAST) X(newfstatat, FAST) X(statx, FAST) X(access, FAST)                 \
+	X(faccessat, FAST) X(faccessat2, FAST) X(chmod, FAST) X(fchmod, FAST)             \
+	X(fchmodat, FAST) X(utimensat, FAST) X(statfs, FAST) X(fstatfs, FAST)             \
+	X(creat, FAST)
 /* clang-format on */
 
 #define SYSCALL_ARGS                 long a0, long a1, long a2, long a3, long a4, long a5

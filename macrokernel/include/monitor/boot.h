@@ -2,6 +2,7 @@
 #ifndef MONITOR_BOOT_H
 #define MONITOR_BOOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,8 @@ struct boot_config {
 	uint8_t random[16];  /* AT_RANDOM bytes */
 	/* Contents of the vvar page (abi/vvar.h), or NULL for a zero page. */
 	const struct nanvix_vvar *vvar;
+	/* Forward file calls over the ring (NANVIX_BOOT_FS). */
+	bool fs;
 };
 
 /* Where to enter the guest. */

@@ -37,10 +37,13 @@ struct vm_program {
 struct vm_mem {
 	uint8_t *base;
 	uint64_t size; /* bytes, a multiple of 4 KiB */
+	bool shared;   /* a MAP_SHARED memfd mapping (gpa_zero punches holes) */
 };
 
 struct vm {
 	struct vm_mem mem;
+	bool ram_memfd; /* set before vm_create: RAM in a memfd, to share with bin/macrokernel */
+	int ram_fd;     /* that memfd (sealed against shrinking), or -1 */
 	int kvm_fd, vm_fd, vcpu_fd;
 	struct kvm_run *run;
 	size_t run_size;
@@ -54,6 +57,15 @@ struct vm {
 	int nprograms;
 	uint64_t stack_size;
 	struct nanvix_vvar vvar; /* what every new address space's vvar page holds */
+
+	/* The ring doorbell (NANVIX_HC_RING): serves the VM's ring, 0 or a
+	 * nanvixd status that stops the VM (NULL: the VM has no macro-kernel). */
+	int (*ring_kick)(void *ctx);
+	void *ring_ctx;
+	/* execve of a program on the VM's file system: the whole file at `path`
+	 * (relative to fs handle `cwd`) in a malloc'd *buf, or -errno (NULL:
+	 * only --program images can be exec'd). */
+	int (*load_file)(void *ctx, uint64_t cwd, const char *path, void **buf, size_t *len);
 
 	/* Filled by the run loop. */
 	bool done;
@@ -71,8 +83,11 @@ struct vm {
 
 /*
  * Open /dev/kvm and create a VM with `mem_size` bytes of zeroed RAM and one
- * vCPU (not yet initialised).  Returns 0, or a nanvixd status after printing
- * a one-line error.  On failure everything acquired is released.
+ * vCPU (not yet initialised).  RAM is anonymous memory, or, when
+ * vm->ram_memfd is set, a memfd (vm->ram_fd, sealed against shrinking)
+ * mapped MAP_SHARED so that bin/macrokernel can map it too.  Returns 0, or
+ * a nanvixd status after printing a one-line error.  On failure everything
+ * acquired is released.
  */
 int vm_create(struct vm *vm, uint64_t mem_size);
 

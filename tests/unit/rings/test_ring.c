@@ -76,7 +76,7 @@ START_TEST(test_service)
 		.opcode = NANVIX_RING_SUM, .id = 8, .buf_off = 16, .buf_len = 10
 	};
 	hdr->req_tail = 2;
-	ck_assert_uint_eq(ring_service(&r, 16), 2);
+	ck_assert_uint_eq(ring_service(&r, 16, NULL, NULL), 2);
 	ck_assert_uint_eq(hdr->req_head, 2);
 	ck_assert_uint_eq(hdr->cpl_tail, 2);
 	ck_assert_uint_eq(cpl(0)->id, 7);
@@ -105,7 +105,7 @@ START_TEST(test_malformed_slots)
 		*req(i) = bad[i];
 	*req(5) = (struct nanvix_ring_req){ .opcode = NANVIX_RING_NOP, .id = 6, .args = { 1 } };
 	hdr->req_tail = 6;
-	ck_assert_uint_eq(ring_service(&r, 16), 6);
+	ck_assert_uint_eq(ring_service(&r, 16, NULL, NULL), 6);
 	for (i = 0; i < 5; i++) {
 		ck_assert_uint_eq(cpl(i)->id, bad[i].id);
 		ck_assert_int_eq(cpl(i)->status, -EINVAL);
@@ -122,11 +122,11 @@ START_TEST(test_impossible_tail)
 
 	ck_assert_int_eq(ring_attach(&r, region, REGION), 0);
 	hdr->req_tail = NSLOTS + 1;
-	ck_assert_uint_eq(ring_service(&r, 100), 0);
+	ck_assert_uint_eq(ring_service(&r, 100, NULL, NULL), 0);
 	ck_assert_uint_eq(r.malformed, 1);
 	ck_assert_uint_eq(hdr->req_head, 0);
 	hdr->req_tail = 0xffffffffu; /* "behind" the head: also impossible */
-	ck_assert_uint_eq(ring_service(&r, 100), 0);
+	ck_assert_uint_eq(ring_service(&r, 100, NULL, NULL), 0);
 }
 END_TEST
 
@@ -140,14 +140,14 @@ START_TEST(test_backpressure)
 	for (i = 0; i < NSLOTS; i++)
 		*req(i) = (struct nanvix_ring_req){ .opcode = NANVIX_RING_NOP, .id = i };
 	hdr->req_tail = NSLOTS;
-	ck_assert_uint_eq(ring_service(&r, 100), NSLOTS); /* fills the completions */
+	ck_assert_uint_eq(ring_service(&r, 100, NULL, NULL), NSLOTS); /* fills the completions */
 	hdr->req_tail = 2 * NSLOTS;
-	ck_assert_uint_eq(ring_service(&r, 100), 0); /* full: nothing more, no wait */
+	ck_assert_uint_eq(ring_service(&r, 100, NULL, NULL), 0); /* full: nothing more, no wait */
 	hdr->cpl_head = 3;                           /* the guest reads three */
-	ck_assert_uint_eq(ring_service(&r, 100), 3);
+	ck_assert_uint_eq(ring_service(&r, 100, NULL, NULL), 3);
 	/* A lying cpl_head cannot make the host overwrite unread completions. */
 	hdr->cpl_head = 0;
-	ck_assert_uint_eq(ring_service(&r, 100), 0);
+	ck_assert_uint_eq(ring_service(&r, 100, NULL, NULL), 0);
 }
 END_TEST
 

@@ -1,0 +1,71 @@
+/* The macro-kernel's per-VM core: a VM's ring, its file system and its disk. */
+#ifndef MK_MK_H
+#define MK_MK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <monitor/vm.h>
+
+struct blksw;
+
+/* Where the file-system component of a VM runs. */
+enum mk_fs_placement {
+	MK_FS_NONE = 0, /* no file system: file calls fail with ENOENT */
+	MK_FS_HOST,     /* in the macro-kernel: the guest forwards file calls */
+	MK_FS_GUEST,    /* in the VM: the macro-kernel serves block requests */
+};
+
+#define MK_VOLUMES_MAX 8
+
+struct mk_volume {
+	const char *hostdir;
+	const char *at; /* absolute guest path */
+	bool readonly;
+};
+
+/* What a VM asks of the macro-kernel (nanvixd's --fs, --disk, --volume). */
+struct mk_config {
+	enum mk_fs_placement fs;
+	const char *disk; /* blksw spec ("img", "img:ro", "img:cow") or NULL */
+	struct mk_volume volumes[MK_VOLUMES_MAX];
+	int nvolumes;
+};
+
+struct mk_vm;
+
+/*
+ * Attach a VM: check the ring region the host laid out in `mem` (abi/ring.h
+ * at NANVIX_RING_PADDR), open the disk through `sw` and mount it (host
+ * placement) plus the volumes.  Returns 0, or a negative errno with a
+ * one-line reason in err.  `mem` must outlive the VM's attachment.
+ */
+int mk_vm_attach(struct mk_vm **out, struct blksw *sw, const struct vm_mem *mem,
+                 const struct mk_config *cfg, char *err, size_t errlen);
+
+/*
+ * The doorbell: serve every request the guest has published.  Returns 0;
+ * a ring the guest has broken (impossible indices) is answered by not
+ * serving it and counted, never by stopping the host.
+ */
+int mk_vm_kick(struct mk_vm *vm);
+
+/*
+ * Read the whole regular file at `path` (a host string; relative paths from
+ * fs handle `cwd`) from the VM's file system, for execve of a program on
+ * disk.  0 and a malloc'd *buf of *len bytes, or -errno (-ENOENT without a
+ * host-placed file system, -ENOEXEC for an empty file, -EFBIG past 64 MiB).
+ */
+int mk_vm_load_file(void *vm, uint64_t cwd, const char *path, void **buf, size_t *len);
+
+/* Counters for --stats. */
+struct mk_stats {
+	uint64_t kicks, served, malformed, fs_calls, fs_errors, blk_reads, blk_writes, blk_flushes;
+};
+void mk_vm_stats(const struct mk_vm *vm, struct mk_stats *out);
+
+/* Detach: close every handle, unmount (flushing), close the disk, free. */
+void mk_vm_detach(struct mk_vm *vm);
+
+#endif /* MK_MK_H */

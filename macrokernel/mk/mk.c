@@ -1,0 +1,285 @@
+/* The macro-kernel's per-VM core: the ring handler behind a VM's doorbell. */
+/*
+ * One struct mk_vm per attached VM, in nanvixd (embedded) or in the
+ * separate bin/macrokernel process.  The ring is validated once at attach
+ * (rings/ring.c keeps private copies of its geometry); each doorbell then
+ * serves what the guest published: FS_* requests go to the VM's fs
+ * service (host placement), BLK_* requests to its disk on the storage
+ * switch (guest placement).  Guest memory is reached only through the
+ * host's own walk of the guest page tables (monitor/guestmem.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include <abi/bootinfo.h>
+#include <abi/linux.h>
+#include <abi/ring.h>
+#include <blksw/blksw.h>
+#include <fs/service.h>
+#include <mk/mk.h>
+#include <monitor/guestmem.h>
+#include <rings/ring.h>
+
+#define BLK_CHUNK (256u * 1024)
+#define IOV_MAX_  64
+
+struct mk_vm {
+	const struct vm_mem *mem;
+	struct ring ring;
+	struct blksw_disk *disk;
+	struct blkdev dev;
+	struct fs_service *fs;
+	enum mk_fs_placement placement;
+	struct mk_stats st;
+	uint8_t *bounce; /* BLK_CHUNK */
+};
+
+static int mem_read(void *ctx, uint64_t cr3, uint64_t ua, void *dst, size_t len)
+{
+	struct mk_vm *vm = ctx;
+
+	return gva_read(vm->mem, cr3, ua, dst, len) ? -EFAULT : 0;
+}
+
+static int mem_write(void *ctx, uint64_t cr3, uint64_t ua, const void *src, size_t len)
+{
+	struct mk_vm *vm = ctx;
+	const uint8_t *p = src;
+
+	while (len) {
+		struct iovec iov[IOV_MAX_];
+		size_t part = len > (IOV_MAX_ - 1) * 4096ul ? (IOV_MAX_ - 1) * 4096ul : len;
+		int n = 0;
+
+		if (gva_iovec(vm->mem, cr3, ua, part, true, iov, &n, IOV_MAX_))
+			return -EFAULT;
+		for (int i = 0; i < n; i++) {
+			memcpy(iov[i].iov_base, p, iov[i].iov_len);
+			p += iov[i].iov_len;
+		}
+		ua += part;
+		len -= part;
+	}
+	return 0;
+}
+
+/* BLK_READ/WRITE: [0] cr3, [1] disk (0), [2] buf, [3] len, [4] offset. */
+static int blk_request(struct mk_vm *vm, const struct nanvix_ring_req *q)
+{
+	uint64_t cr3 = q->args[0], ua = q->args[2], len = q->args[3], off = q->args[4];
+	uint64_t done = 0;
+
+	if (!vm->disk || q->args[1] != 0)
+		return -ENODEV;
+	if (q->opcode == NANVIX_BLK_FLUSH) {
+		vm->st.blk_flushes++;
+		return blksw_flush(vm->disk);
+	}
+	if ((len | off) % 512 || len > (64u << 20))
+		return -EINVAL;
+	while (done < len) {
+		size_t chunk = len - done > BLK_CHUNK ? BLK_CHUNK : (size_t)(len - done);
+		int rc;
+
+		if (q->opcode == NANVIX_BLK_READ) {
+			rc = blksw_read(vm->disk, off + done, vm->bounce, chunk);
+			if (!rc)
+				rc = mem_write(vm, cr3, ua + done, vm->bounce, chunk);
+			vm->st.blk_reads++;
+		} else {
+			rc = mem_read(vm, cr3, ua + done, vm->bounce, chunk);
+			if (!rc)
+				rc = blksw_write(vm->disk, off + done, vm->bounce, chunk);
+			vm->st.blk_writes++;
+		}
+		if (rc)
+			return rc;
+		done += chunk;
+	}
+	return (int)(done > INT32_MAX ? INT32_MAX : done);
+}
+
+static int handle(void *ctx, const struct nanvix_ring_req *q, struct nanvix_ring_cpl *c)
+{
+	struct mk_vm *vm = ctx;
+
+	if (q->opcode >= NANVIX_BLK_READ && q->opcode <= NANVIX_BLK_FLUSH) {
+		if (vm->placement != MK_FS_GUEST)
+			return -ENOSYS;
+		return blk_request(vm, q);
+	}
+	if (vm->placement != MK_FS_HOST || !vm->fs)
+		return -ENOSYS;
+	{
+		struct fs_mem m = { .ctx = vm, .read = mem_read, .write = mem_write };
+		int64_t rc = fs_service_call(vm->fs, q, &m, &c->value);
+
+		vm->st.fs_calls++;
+		if (rc < 0)
+			vm->st.fs_errors++;
+		/* Status is 32-bit: big results (offsets, handles) travel in value. */
+		return rc > INT32_MAX ? INT32_MAX : (int)rc;
+	}
+}
+
+int mk_vm_attach(struct mk_vm **out, struct blksw *sw, const struct vm_mem *mem,
+                 const struct mk_config *cfg, char *err, size_t errlen)
+{
+	struct mk_vm *vm = calloc(1, sizeof(*vm));
+	void *region;
+	int rc;
+
+	*out = NULL;
+	if (!vm || !(vm->bounce = malloc(BLK_CHUNK))) {
+		free(vm);
+		snprintf(err, errlen, "macro-kernel: out of memory");
+		return -ENOMEM;
+	}
+	vm->mem = mem;
+	vm->placement = cfg->fs;
+	region = gpa_ptr(mem, NANVIX_RING_PADDR, NANVIX_RING_SIZE);
+	rc = region ? ring_attach(&vm->ring, region, NANVIX_RING_SIZE) : -EINVAL;
+	if (rc) {
+		snprintf(err, errlen, "macro-kernel: the VM's ring region is not valid");
+		goto fail;
+	}
+	if (cfg->disk) {
+		rc = blksw_open(sw, cfg->disk, &vm->disk, err, errlen);
+		if (rc)
+			goto fail;
+		blksw_blkdev(vm->disk, &vm->dev);
+	}
+	if (cfg->fs == MK_FS_HOST) {
+		vm->fs = fs_service_new();
+		if (!vm->fs) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "macro-kernel: out of memory");
+			goto fail;
+		}
+		if (vm->disk) {
+			char why[200];
+
+			rc = fs_service_mount_ext2(vm->fs, &vm->dev, blksw_readonly(vm->disk), why,
+			                           sizeof(why));
+			if (rc) {
+				snprintf(err, errlen, "%s: %s", cfg->disk, why);
+				goto fail;
+			}
+		}
+		for (int i = 0; i < cfg->nvolumes; i++) {
+			const struct mk_volume *v = &cfg->volumes[i];
+
+			rc = fs_service_mount_volume(vm->fs, v->at, v->hostdir, v->readonly, err,
+			                             errlen);
+			if (rc)
+				goto fail;
+		}
+	}
+	*out = vm;
+	return 0;
+fail:
+	mk_vm_detach(vm);
+	return rc;
+}
+
+/* Host-side callers of the fs service pass host pointers as "user" addresses. */
+static int host_read(void *ctx, uint64_t cr3, uint64_t ua, void *dst, size_t len)
+{
+	(void)ctx, (void)cr3;
+	memcpy(dst, (const void *)(uintptr_t)ua, len);
+	return 0;
+}
+
+static int host_write(void *ctx, uint64_t cr3, uint64_t ua, const void *src, size_t len)
+{
+	(void)ctx, (void)cr3;
+	memcpy((void *)(uintptr_t)ua, src, len);
+	return 0;
+}
+
+#define LOAD_MAX (64u << 20)
+
+int mk_vm_load_file(void *ctx, uint64_t cwd, const char *path, void **buf, size_t *len)
+{
+	struct mk_vm *vm = ctx;
+	struct fs_mem m = { .ctx = vm, .read = host_read, .write = host_write };
+	struct nanvix_ring_req q = { .opcode = NANVIX_FS_OPEN };
+	struct linux_stat st;
+	uint64_t value, h;
+	uint8_t *data = NULL;
+	int64_t rc;
+
+	*buf = NULL;
+	if (vm->placement != MK_FS_HOST || !vm->fs)
+		return -ENOENT;
+	q.args[1] = cwd;
+	q.args[2] = (uintptr_t)path;
+	q.args[3] = O_RDONLY;
+	rc = fs_service_call(vm->fs, &q, &m, &value);
+	if (rc < 0)
+		return (int)rc;
+	h = value & ~NANVIX_FS_OPEN_DIR;
+	q = (struct nanvix_ring_req){ .opcode = NANVIX_FS_FSTATAT,
+		                      .args = { 0, h, 0, (uintptr_t)&st, 0 } };
+	rc = fs_service_call(vm->fs, &q, &m, &value);
+	if (!rc && (st.st_mode & S_IFMT) != S_IFREG)
+		rc = -EACCES;
+	if (!rc && st.st_size <= 0)
+		rc = -ENOEXEC;
+	if (!rc && st.st_size > LOAD_MAX)
+		rc = -EFBIG;
+	if (!rc && !(data = malloc((size_t)st.st_size)))
+		rc = -ENOMEM;
+	if (!rc) {
+		q = (struct nanvix_ring_req){ .opcode = NANVIX_FS_PREAD,
+			                      .args = { 0, h, (uintptr_t)data, (uint64_t)st.st_size,
+			                                0 } };
+		rc = fs_service_call(vm->fs, &q, &m, &value);
+		if (rc >= 0 && rc != st.st_size)
+			rc = -EIO;
+		else if (rc >= 0)
+			rc = 0;
+	}
+	q = (struct nanvix_ring_req){ .opcode = NANVIX_FS_CLOSE, .args = { 0, h } };
+	fs_service_call(vm->fs, &q, &m, &value);
+	if (rc) {
+		free(data);
+		return (int)rc;
+	}
+	*buf = data;
+	*len = (size_t)st.st_size;
+	return 0;
+}
+
+int mk_vm_kick(struct mk_vm *vm)
+{
+	vm->st.kicks++;
+	/* Budget: everything published; the queue holds at most nslots. */
+	ring_service(&vm->ring, vm->ring.nslots, handle, vm);
+	return 0;
+}
+
+void mk_vm_stats(const struct mk_vm *vm, struct mk_stats *out)
+{
+	*out = vm->st;
+	out->served = vm->ring.served;
+	out->malformed = vm->ring.malformed;
+}
+
+void mk_vm_detach(struct mk_vm *vm)
+{
+	if (!vm)
+		return;
+	fs_service_free(vm->fs);
+	if (vm->disk) {
+		blksw_flush(vm->disk);
+		blksw_close(vm->disk);
+	}
+	free(vm->bounce);
+	free(vm);
+}

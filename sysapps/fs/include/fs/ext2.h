@@ -1,0 +1,160 @@
+/* ext2, read and write, over a struct blkdev: the on-disk format of our disks. */
+#ifndef FS_EXT2_H
+#define FS_EXT2_H
+
+/*
+ * Inode-level operations; path walking, handles and mount points belong to
+ * the caller (sysapps/fs/service.c).  Built for the host (macro-kernel,
+ * tests) and for the guest (the fs server on newlib), so it uses only
+ * <string.h>, <stdlib.h> and <errno.h>-style negative errno values (Linux
+ * numbers, from <fs/errno.h>-free literals in the implementation).
+ *
+ * The image is hostile: every on-disk value (superblock, group descriptors,
+ * inode fields, block pointers, directory records, symlink lengths) is
+ * checked before use; a corrupt image gives -EIO (or -EUCLEAN at mount),
+ * never a crash, a hang or a write outside the device.
+ *
+ * Formats: revision 0 and 1, 1/2/4 KiB blocks, 128- or 256-byte inodes,
+ * direct, single, double and triple indirect blocks; the incompat feature
+ * "filetype" is supported; any other incompat feature refuses the mount
+ * (-EOPNOTSUPP); unknown ro_compat features other than sparse_super and
+ * large_file make the mount read-only.  Writes keep the bitmaps, group and
+ * superblock free counts and link counts consistent, so `e2fsck -fn` stays
+ * clean after any sequence of successful calls.  Metadata is written
+ * through to the device as it changes; ext2_sync() flushes the device.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <fs/blkdev.h>
+
+#define EXT2_ROOT_INO  2
+#define EXT2_NAME_MAX  255
+#define EXT2_LINK_MAX  32000
+#define EXT2_SYMLINK_MAX 4095
+
+struct ext2;
+
+struct ext2_stat {
+	uint32_t ino;
+	uint32_t mode; /* S_IFMT | permission bits, Linux values */
+	uint32_t nlink;
+	uint32_t uid, gid;
+	uint64_t size;
+	uint64_t blocks; /* 512-byte units allocated (i_blocks) */
+	uint32_t blksize;
+	int64_t atime, mtime, ctime; /* seconds */
+};
+
+struct ext2_statfs {
+	uint32_t bsize;
+	uint64_t blocks, bfree, bavail;
+	uint64_t files, ffree;
+	uint32_t namemax;
+};
+
+/* Attribute changes for ext2_setattr: set the fields whose bit is in `mask`. */
+#define EXT2_SET_MODE  (1u << 0) /* permission bits only (07777) */
+#define EXT2_SET_UID   (1u << 1)
+#define EXT2_SET_GID   (1u << 2)
+#define EXT2_SET_ATIME (1u << 3)
+#define EXT2_SET_MTIME (1u << 4)
+struct ext2_attr {
+	uint32_t mask;
+	uint32_t mode, uid, gid;
+	int64_t atime, mtime;
+};
+
+/* One directory entry as ext2_readdir returns it. */
+struct ext2_dirent {
+	uint32_t ino;
+	uint8_t type; /* DT_* values: 1 fifo, 2 chr, 4 dir, 6 blk, 8 reg, 10 lnk, 12 sock, 0 unknown */
+	uint8_t namelen;
+	char name[EXT2_NAME_MAX + 1]; /* NUL-terminated */
+};
+
+/*
+ * Mount the image on `dev` (read-only when dev->readonly or `readonly`).
+ * `now` supplies the time for timestamps (seconds since the epoch); NULL
+ * means 0.  Returns 0 and *out, or -EUCLEAN (not ext2 / corrupt
+ * superblock), -EOPNOTSUPP (feature), -ENOMEM, -EIO.
+ */
+int ext2_mount(struct ext2 **out, const struct blkdev *dev, int readonly, int64_t (*now)(void));
+
+/* Flush and free; the device is not closed.  0 or a negative errno. */
+int ext2_unmount(struct ext2 *fs);
+
+/* Write back anything pending and flush the device (fsync). */
+int ext2_sync(struct ext2 *fs);
+
+int ext2_statfs(struct ext2 *fs, struct ext2_statfs *out);
+int ext2_stat(struct ext2 *fs, uint32_t ino, struct ext2_stat *out);
+
+/* Look `name` (not containing '/', length namelen) up in directory `dir`:
+ * 0 and *ino, -ENOENT, -ENOTDIR, -ENAMETOOLONG, -EIO. "." and ".." work. */
+int ext2_lookup(struct ext2 *fs, uint32_t dir, const char *name, size_t namelen, uint32_t *ino);
+
+/* Read/write file bytes at `off`; return the count (short at end of file
+ * for reads) or a negative errno (-EISDIR for directories, -EFBIG,
+ * -ENOSPC: a partial write returns what was written first).  Holes read as
+ * zeros; writing past the end leaves a hole (sparse). */
+long ext2_read(struct ext2 *fs, uint32_t ino, uint64_t off, void *buf, size_t len);
+long ext2_write(struct ext2 *fs, uint32_t ino, uint64_t off, const void *buf, size_t len);
+
+/* Set the size: shrinking frees blocks, growing leaves a hole. */
+int ext2_truncate(struct ext2 *fs, uint32_t ino, uint64_t size);
+
+/*
+ * Create `name` in `dir`: a regular file (S_IFREG), directory (S_IFDIR,
+ * with "." and ".."), or other type given in `mode` (S_IFIFO...).  -EEXIST,
+ * -ENOSPC, -EMLINK, -ENOTDIR, -EROFS.  *ino receives the new inode.
+ */
+int ext2_create(struct ext2 *fs, uint32_t dir, const char *name, size_t namelen, uint32_t mode,
+                uint32_t uid, uint32_t gid, uint32_t *ino);
+
+/* A symbolic link `name` in `dir` pointing at `target` (fast symlink when
+ * it fits in the inode, else one data block). */
+int ext2_symlink(struct ext2 *fs, uint32_t dir, const char *name, size_t namelen,
+                 const char *target, size_t targetlen, uint32_t uid, uint32_t gid, uint32_t *ino);
+
+/* Copy a symlink's target into buf (not NUL-terminated); its length or -EINVAL
+ * when `ino` is not a symlink. */
+long ext2_readlink(struct ext2 *fs, uint32_t ino, char *buf, size_t len);
+
+/* A new name for an existing non-directory inode (-EPERM for directories,
+ * -EMLINK at EXT2_LINK_MAX). */
+int ext2_link(struct ext2 *fs, uint32_t dir, const char *name, size_t namelen, uint32_t ino);
+
+/*
+ * Remove a name.  ext2_unlink: non-directories (-EISDIR otherwise);
+ * ext2_rmdir: empty directories only (-ENOTEMPTY, -ENOTDIR).  An inode whose
+ * link count reaches zero is freed at once unless it is held open (see
+ * ext2_hold), in which case it is freed by the last ext2_release.
+ */
+int ext2_unlink(struct ext2 *fs, uint32_t dir, const char *name, size_t namelen);
+int ext2_rmdir(struct ext2 *fs, uint32_t dir, const char *name, size_t namelen);
+
+/*
+ * rename(2) semantics inside one file system: replaces an existing target
+ * (a file by a file, an empty directory by a directory; -EISDIR, -ENOTDIR,
+ * -ENOTEMPTY otherwise), fixes ".." of a moved directory and the parents'
+ * link counts, refuses moving a directory beneath itself (-EINVAL).
+ */
+int ext2_rename(struct ext2 *fs, uint32_t odir, const char *oname, size_t olen, uint32_t ndir,
+                const char *nname, size_t nlen);
+
+/*
+ * Directory listing: fills `out` with the entry at position *cookie (0 is
+ * the start) and advances *cookie.  Returns 1 for an entry, 0 at the end,
+ * or a negative errno.  Includes "." and "..".
+ */
+int ext2_readdir(struct ext2 *fs, uint32_t dir, uint64_t *cookie, struct ext2_dirent *out);
+
+int ext2_setattr(struct ext2 *fs, uint32_t ino, const struct ext2_attr *a);
+
+/* Open-file references: an unlinked inode lives while it is held. */
+void ext2_hold(struct ext2 *fs, uint32_t ino);
+int ext2_release(struct ext2 *fs, uint32_t ino);
+
+#endif /* FS_EXT2_H */

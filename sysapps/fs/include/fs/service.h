@@ -1,0 +1,80 @@
+/* The file-system service: forwarded file calls against a namespace of mounts. */
+#ifndef FS_SERVICE_H
+#define FS_SERVICE_H
+
+/*
+ * One service per VM.  It owns the VM's namespace (an ext2 disk at "/" and
+ * host volumes at mount points), its table of open handles and their
+ * offsets, and answers the NANVIX_FS_* requests of abi/ring.h.  The same
+ * source serves both placements: linked into the macro-kernel (the guest
+ * forwards its calls over the ring) and into the guest's fs server (the
+ * kernel forwards to it inside the VM).  Only struct fs_mem differs: how
+ * the caller's memory is reached.
+ *
+ * Every request field is hostile: handles are looked up in the table,
+ * paths are copied in with a bound and walked component by component by
+ * the service itself ("..", symlinks and mount points included), so no
+ * name ever reaches a backend with a '/' in it, and nothing resolves above
+ * the namespace root or outside a volume.  Errors are negative Linux errno
+ * values.  Not thread-safe: one caller at a time per service.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <abi/ring.h>
+#include <fs/blkdev.h>
+
+struct fs_service;
+
+/* The calling process's memory; each returns 0 or -EFAULT (Linux value). */
+struct fs_mem {
+	void *ctx;
+	int (*read)(void *ctx, uint64_t cr3, uint64_t uaddr, void *dst, size_t len);
+	int (*write)(void *ctx, uint64_t cr3, uint64_t uaddr, const void *src, size_t len);
+};
+
+/* A new, empty service; NULL when out of memory. */
+struct fs_service *fs_service_new(void);
+
+/* Unmount everything (flushing the disks), close every handle, free. */
+void fs_service_free(struct fs_service *s);
+
+/*
+ * Mount an ext2 disk at "/" (only "/" for now).  Returns 0, or a negative
+ * errno with a one-line reason in err.  The blkdev must outlive the service.
+ */
+int fs_service_mount_ext2(struct fs_service *s, const struct blkdev *dev, int readonly, char *err,
+                          size_t errlen);
+
+/*
+ * Map the host directory `hostdir` at the absolute guest path `at` (host
+ * placement only: fs/volume.h).  The service resolves every name beneath it
+ * one component at a time with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS
+ * | RESOLVE_NO_MAGICLINKS) and follows symlinks itself, inside the guest
+ * namespace, so nothing outside hostdir is ever reached.
+ */
+int fs_service_mount_volume(struct fs_service *s, const char *at, const char *hostdir, int readonly,
+                            char *err, size_t errlen);
+
+/* True when something is mounted (the VM has a file system at all). */
+int fs_service_active(const struct fs_service *s);
+
+/*
+ * Serve one request (a private, already copied slot).  Returns the Linux
+ * result (>= 0) or -errno; *value receives a handle or offset for the
+ * calls that return one.  -EINVAL also for malformed requests.
+ */
+int64_t fs_service_call(struct fs_service *s, const struct nanvix_ring_req *q,
+                        const struct fs_mem *m, uint64_t *value);
+
+/* Counters for --stats. */
+struct fs_service_stats {
+	uint64_t calls, errors, handles_open, handles_max;
+};
+void fs_service_stats(const struct fs_service *s, struct fs_service_stats *out);
+
+/* Most handles one VM may hold open (each volume handle holds a host fd). */
+#define FS_HANDLES_MAX 1024
+
+#endif /* FS_SERVICE_H */

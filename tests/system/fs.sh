@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# File-system system tests: ext2 disks and host volumes under nanvixd.
+#
+# Containment of volumes, read-only and copy-on-write disks, durability
+# across SIGKILL, execve of programs stored on the disk, a hostile guest
+# kernel filling the ring with garbage, the CLI's errors; every image a
+# test writes must pass `e2fsck -fn` afterwards.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+
+NANVIXD=bin/nanvixd
+T=bin/tests
+pass=0 fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+PATH=$PATH:/sbin:/usr/sbin
+
+ok() { pass=$((pass + 1)); printf 'ok   %s\n' "$1"; }
+bad() {
+	fail=$((fail + 1))
+	printf 'FAIL %s: %s\n' "$1" "$2"
+	[ -s "$tmp/err" ] && sed 's/^/     | /' "$tmp/err" | head -5
+	return 0
+}
+
+if [ ! -c /dev/kvm ] || ! : 2>/dev/null <>/dev/kvm; then
+	echo "fs: SKIPPED: /dev/kvm is missing or not accessible (the micro-VM needs KVM)"
+	exit 0
+fi
+if ! command -v mke2fs >/dev/null || ! command -v e2fsck >/dev/null; then
+	echo "fs: FAIL: mke2fs/e2fsck missing (./z setup installs e2fsprogs)"
+	exit 1
+fi
+
+vm() {
+	"$NANVIXD" --timeout 60 "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	st=$?
+}
+
+# fsck NAME IMG: the image must be clean.
+fsck() {
+	if e2fsck -fn "$2" >"$tmp/fsck" 2>&1; then
+		ok "$1: e2fsck clean"
+	else
+		bad "$1" "e2fsck -fn: $(tail -3 "$tmp/fsck" | tr '\n' ' ')"
+	fi
+}
+
+# An image with /bin/args (a program) and a few files.
+mkdir -p "$tmp/root/bin" "$tmp/root/etc"
+cp "$T/args.musl.elf" "$tmp/root/bin/args"
+echo "seed file" >"$tmp/root/etc/motd"
+mkimg() { mke2fs -q -F -t ext2 -b 4096 -d "$tmp/root" "$1" 16M >/dev/null 2>&1; }
+
+# --- containment ---------------------------------------------------------
+mkdir -p "$tmp/host/vol" "$tmp/host/ro" "$tmp/host/other"
+echo "OUTSIDE-MARKER" >"$tmp/host/outside.txt"
+echo "inside" >"$tmp/host/vol/inside.txt"
+ln -s "$tmp/host/outside.txt" "$tmp/host/vol/abs_link"
+ln -s ../outside.txt "$tmp/host/vol/rel_link"
+ln -s "$tmp/host" "$tmp/host/vol/dir_link"
+vm --volume "$tmp/host/vol:/vol" --volume "$tmp/host/ro:/ro:ro" \
+	--volume "$tmp/host/other:/other" -- "$T/fs/escape.elf"
+if [ "$st" = 0 ] && grep -q '^leaks: 0' "$tmp/out" && ! grep -q LEAKED "$tmp/out" &&
+	grep -q 'link out of volume: Cross-device' "$tmp/out" &&
+	grep -q 'read-only volume: Read-only file system' "$tmp/out" &&
+	grep -q 'inside file .*contained (7 bytes' "$tmp/out"; then
+	ok "volume containment (.., symlinks, links, read-only)"
+else
+	bad "volume containment" "status $st: $(tr '\n' '|' <"$tmp/out" | head -c 600)"
+fi
+[ -f "$tmp/host/outside.txt" ] && [ ! -e "$tmp/host/other/inside.txt" ] &&
+	[ ! -e "$tmp/host/ro/new" ] && ok "volume containment: host files untouched" ||
+	bad "volume containment" "host files changed"
+
+# --- exec from disk --------------------------------------------------------
+mkimg "$tmp/exec.img"
+vm --disk "$tmp/exec.img" -- "$T/fs/execdisk.elf"
+if [ "$st" = 0 ] && grep -q '^/bin/args: status 0' "$tmp/out" &&
+	grep -q '^./args: status 0' "$tmp/out" && grep -q '^/bin/missing: status 127' "$tmp/out" &&
+	grep -q '^argv\[2\]=disk' "$tmp/out"; then
+	ok "execve of programs on the disk"
+else
+	bad "execve from disk" "status $st: $(tr '\n' '|' <"$tmp/out" | head -c 400)"
+fi
+
+# --- copy-on-write and read-only disks ------------------------------------
+mkimg "$tmp/base.img"
+sum=$(md5sum <"$tmp/base.img")
+vm --disk "$tmp/base.img:cow" -- "$T/fs/durable.elf" &
+sleep 0.1
+wait
+vm --timeout 5 --disk "$tmp/base.img:cow" -- "$T/fs/durable.elf"
+if [ "$(md5sum <"$tmp/base.img")" = "$sum" ] && grep -q synced "$tmp/out"; then
+	ok "cow disk: writes served, base image unchanged"
+else
+	bad "cow disk" "status $st, base changed or no output"
+fi
+vm --disk "$tmp/base.img:ro" -- "$T/fs/durable.elf"
+if [ "$st" = 1 ] && grep -q 'Read-only' "$tmp/err"; then
+	ok "read-only disk refuses writes (EROFS)"
+else
+	bad "read-only disk" "status $st"
+fi
+
+# --- durability across SIGKILL ---------------------------------------------
+mkimg "$tmp/dur.img"
+"$NANVIXD" --disk "$tmp/dur.img" -- "$T/fs/durable.elf" >"$tmp/out" 2>"$tmp/err" </dev/null &
+pid=$!
+for _ in $(seq 200); do grep -q synced "$tmp/out" 2>/dev/null && break; sleep 0.05; done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+if grep -q synced "$tmp/out" && debugfs -R "cat /durable.txt" "$tmp/dur.img" 2>/dev/null |
+	grep -c 'of the durable file' | grep -qx 1000 &&
+	debugfs -R "stat /durable.dir" "$tmp/dur.img" 2>/dev/null | grep -q directory; then
+	ok "durability: fsync'ed data in the image after SIGKILL"
+else
+	bad "durability" "data missing after SIGKILL"
+fi
+fsck "durability" "$tmp/dur.img"
+
+# --- hostile guest kernel on the ring ----------------------------------------
+vm --stats --kernel "$T/bad-ring.kernel.elf" --volume "$tmp/host/vol:/vol" -- "$T/hello.musl.elf"
+if [ "$st" = 0 ] && grep -q 'malformed=[1-9]' "$tmp/err" && grep -q 'fs_errors=[1-9]' "$tmp/err"; then
+	ok "garbage ring: refused and counted, host unharmed"
+else
+	bad "garbage ring" "status $st"
+fi
+
+# --- command-line errors ----------------------------------------------------
+vm --disk "$tmp/nope.img" -- "$T/hello.musl.elf"
+[ "$st" = 127 ] && grep -q 'nope.img' "$tmp/err" && ok "missing disk: 127" || bad "missing disk" "status $st"
+head -c 1048576 /dev/zero >"$tmp/zero.img"
+vm --disk "$tmp/zero.img" -- "$T/hello.musl.elf"
+[ "$st" = 125 ] && grep -q 'not a valid ext2' "$tmp/err" && ok "non-ext2 disk: 125" ||
+	bad "non-ext2 disk" "status $st"
+vm --volume "$tmp/nodir:/x" -- "$T/hello.musl.elf"
+[ "$st" = 125 ] && ok "missing volume dir: 125" || bad "missing volume dir" "status $st"
+vm --volume "$tmp/host/vol:relative" -- "$T/hello.musl.elf"
+[ "$st" = 125 ] && ok "relative volume path: 125" || bad "relative volume path" "status $st"
+vm --fs=guest --volume "$tmp/host/vol:/v" -- "$T/hello.musl.elf"
+[ "$st" = 125 ] && ok "--fs=guest with --volume: 125" || bad "--fs=guest with volume" "status $st"
+vm --fs=sideways -- "$T/hello.musl.elf"
+[ "$st" = 125 ] && ok "bad --fs: 125" || bad "bad --fs" "status $st"
+
+echo "fs: $pass passed, $fail failed"
+[ "$fail" = 0 ]
