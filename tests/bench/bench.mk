@@ -1,4 +1,4 @@
-# tests/bench: benchmark helpers for ./z bench boot and ./z bench kernel.
+# tests/bench: benchmark helpers for ./z bench boot, kernel and io.
 # Boot (tests/bench/boot.sh): kvm_floor, native_hello and benchrun, all
 # linked statically, as nanvixd is, so that start-up costs compare like
 # with like.
@@ -28,3 +28,11 @@ $(BENCH_BIN)/kernel_ops.elf: tests/bench/kernel_ops.c | $(BENCH_BIN)
 
 $(BENCH_BIN)/trap.kernel.elf: tests/bench/trapkernel/trapkernel.S kernel/kernel.ld | $(BENCH_BIN) $(BENCH_OUT)
 	$(KCC) $(KCFLAGS) $(KLDFLAGS) -MF $(BENCH_OUT)/trap.kernel.d -T kernel/kernel.ld -o $@ $<
+
+# I/O benchmark (tests/bench/io.sh, ./z bench io): iobench is one static
+# musl binary run natively on host files and in nanvixd on an ext2 disk; the
+# bare exit it is compared with comes from trap.kernel.elf.
+ALL += $(BENCH_BIN)/iobench.elf
+
+$(BENCH_BIN)/iobench.elf: tests/bench/iobench.c | $(BENCH_BIN)
+	$(MUSL_CC) $(MUSL_CFLAGS) -static -no-pie -o $@ $<
