@@ -3,11 +3,21 @@
 #define FS_EXT2_H
 
 /*
- * Inode-level operations; path walking, handles and mount points belong to
- * the caller (sysapps/fs/service.c).  Built for the host (macro-kernel,
- * tests) and for the guest (the fs server on newlib), so it uses only
- * <string.h>, <stdlib.h> and <errno.h>-style negative errno values (Linux
- * numbers, from <fs/errno.h>-free literals in the implementation).
+ * Inode-level operations; path walking, handles, permission checks and
+ * mount points belong to the caller (sysapps/fs/service.c).  Built for the
+ * host (macro-kernel, tests) and for the guest (the fs server on newlib),
+ * so it uses only <string.h> and <stdlib.h>; every call returns 0 (or a
+ * count) or a negative errno with Linux's numbers (the implementation's
+ * own literals, sysapps/fs/ext2_disk.h, as newlib's numbers differ).
+ *
+ * Mounts share no state: several may be used at once.  A mount is not
+ * locked: one call at a time on it.
+ *
+ * Inode numbers given to the calls must be EXT2_ROOT_INO or at least the
+ * superblock's first non-reserved inode, up to the inode count (-EINVAL
+ * otherwise), and name an inode in use: linked, or unlinked but held
+ * (-ENOENT otherwise).  Names are 1..EXT2_NAME_MAX bytes without '/' or
+ * NUL (-EINVAL; -ENAMETOOLONG when longer).
  *
  * The image is hostile: every on-disk value (superblock, group descriptors,
  * inode fields, block pointers, directory records, symlink lengths) is
@@ -21,7 +31,13 @@
  * large_file make the mount read-only.  Writes keep the bitmaps, group and
  * superblock free counts and link counts consistent, so `e2fsck -fn` stays
  * clean after any sequence of successful calls.  Metadata is written
- * through to the device as it changes; ext2_sync() flushes the device.
+ * through to the device as it changes (nothing is cached but the last
+ * indirect blocks read); ext2_sync() flushes the device.
+ *
+ * Timestamps: creation sets atime, mtime and ctime; writes, truncation and
+ * directory changes set mtime and ctime; link count and attribute changes
+ * set ctime; ext2_read sets atime "relatime"-style (only when it is not
+ * newer than mtime and ctime, or a day old).  Directory listings do not.
  */
 
 #include <stddef.h>
@@ -77,60 +93,77 @@ struct ext2_dirent {
 /*
  * Mount the image on `dev` (read-only when dev->readonly or `readonly`).
  * `now` supplies the time for timestamps (seconds since the epoch); NULL
- * means 0.  Returns 0 and *out, or -EUCLEAN (not ext2 / corrupt
- * superblock), -EOPNOTSUPP (feature), -ENOMEM, -EIO.
+ * means 0.  `dev` is copied; its ctx must outlive the mount.  Nothing is
+ * written at mount.  Returns 0 and *out, or -EUCLEAN (not ext2, or a
+ * corrupt superblock or group descriptor), -EOPNOTSUPP (feature, or a
+ * revision above 1), -ENOMEM, -EIO.
  */
 int ext2_mount(struct ext2 **out, const struct blkdev *dev, int readonly, int64_t (*now)(void));
 
-/* Flush and free; the device is not closed.  0 or a negative errno. */
+/* Free the unlinked inodes still held, flush, free the mount (even on
+ * error); the device is not closed.  0 or a negative errno. */
 int ext2_unmount(struct ext2 *fs);
 
-/* Write back anything pending and flush the device (fsync). */
+/* Flush the device (fsync); everything else is already written. */
 int ext2_sync(struct ext2 *fs);
 
+/* Sizes and free counts; bavail leaves out the blocks reserved for root. */
 int ext2_statfs(struct ext2 *fs, struct ext2_statfs *out);
+/* An inode's attributes: 0, -EINVAL, -ENOENT, -EIO. */
 int ext2_stat(struct ext2 *fs, uint32_t ino, struct ext2_stat *out);
 
 /* Look `name` (not containing '/', length namelen) up in directory `dir`:
- * 0 and *ino, -ENOENT, -ENOTDIR, -ENAMETOOLONG, -EIO. "." and ".." work. */
+ * 0 and *ino, -ENOENT, -ENOTDIR, -ENAMETOOLONG, -EINVAL, -EIO. "." and
+ * ".." work (a removed directory still held has neither). */
 int ext2_lookup(struct ext2 *fs, uint32_t dir, const char *name, size_t namelen, uint32_t *ino);
 
-/* Read/write file bytes at `off`; return the count (short at end of file
- * for reads) or a negative errno (-EISDIR for directories, -EFBIG,
- * -ENOSPC: a partial write returns what was written first).  Holes read as
- * zeros; writing past the end leaves a hole (sparse). */
+/* Read/write regular-file bytes at `off`; return the count (short at end
+ * of file for reads) or a negative errno (-EISDIR for directories, -EINVAL
+ * for other non-regular files, -EFBIG past the largest file, -ENOSPC,
+ * -EIO: a partial transfer returns what was done first).  Holes read as
+ * zeros; writing past the end leaves a hole (sparse).  A call moves at
+ * most 0x7ffff000 bytes, as Linux's read(2) does. */
 long ext2_read(struct ext2 *fs, uint32_t ino, uint64_t off, void *buf, size_t len);
 long ext2_write(struct ext2 *fs, uint32_t ino, uint64_t off, const void *buf, size_t len);
 
-/* Set the size: shrinking frees blocks, growing leaves a hole. */
+/* Set a regular file's size: shrinking frees the blocks (indirect ones
+ * too) and zeroes the rest of the last block, growing leaves a hole.
+ * -EISDIR, -EINVAL (not a regular file), -EFBIG. */
 int ext2_truncate(struct ext2 *fs, uint32_t ino, uint64_t size);
 
 /*
- * Create `name` in `dir`: a regular file (S_IFREG), directory (S_IFDIR,
- * with "." and ".."), or other type given in `mode` (S_IFIFO...).  -EEXIST,
- * -ENOSPC, -EMLINK, -ENOTDIR, -EROFS.  *ino receives the new inode.
+ * Create `name` in `dir`: a regular file (S_IFREG, also for a type of 0),
+ * directory (S_IFDIR, with "." and ".."), or other type given in `mode`
+ * (S_IFIFO, S_IFCHR, S_IFBLK with device number 0, S_IFSOCK; S_IFLNK is
+ * -EINVAL: see ext2_symlink).  -EEXIST, -ENOSPC, -EMLINK, -ENOTDIR,
+ * -ENOENT (`dir` was removed), -EROFS.  *ino receives the new inode.  On
+ * failure nothing was allocated.
  */
 int ext2_create(struct ext2 *fs, uint32_t dir, const char *name, size_t namelen, uint32_t mode,
                 uint32_t uid, uint32_t gid, uint32_t *ino);
 
 /* A symbolic link `name` in `dir` pointing at `target` (fast symlink when
- * it fits in the inode, else one data block). */
+ * shorter than 60 bytes, in the inode; else one data block, so at most
+ * block size - 1 and EXT2_SYMLINK_MAX bytes: -ENAMETOOLONG).  An empty
+ * target is -ENOENT, one with a NUL -EINVAL; other errors as ext2_create. */
 int ext2_symlink(struct ext2 *fs, uint32_t dir, const char *name, size_t namelen,
                  const char *target, size_t targetlen, uint32_t uid, uint32_t gid, uint32_t *ino);
 
-/* Copy a symlink's target into buf (not NUL-terminated); its length or -EINVAL
- * when `ino` is not a symlink. */
+/* Copy a symlink's target into buf (not NUL-terminated, cut at len); the
+ * bytes copied, or -EINVAL when `ino` is not a symlink, -EIO. */
 long ext2_readlink(struct ext2 *fs, uint32_t ino, char *buf, size_t len);
 
 /* A new name for an existing non-directory inode (-EPERM for directories,
- * -EMLINK at EXT2_LINK_MAX). */
+ * -EMLINK at EXT2_LINK_MAX, -ENOENT for an unlinked inode, -EEXIST). */
 int ext2_link(struct ext2 *fs, uint32_t dir, const char *name, size_t namelen, uint32_t ino);
 
 /*
  * Remove a name.  ext2_unlink: non-directories (-EISDIR otherwise);
- * ext2_rmdir: empty directories only (-ENOTEMPTY, -ENOTDIR).  An inode whose
- * link count reaches zero is freed at once unless it is held open (see
- * ext2_hold), in which case it is freed by the last ext2_release.
+ * ext2_rmdir: empty directories only (-ENOTEMPTY, -ENOTDIR; "." is
+ * -EINVAL).  An inode whose link count reaches zero is freed at once unless
+ * it is held open (see ext2_hold), in which case it is freed by the last
+ * ext2_release (or ext2_unmount); a removed directory loses its blocks at
+ * once and reads as empty.
  */
 int ext2_unlink(struct ext2 *fs, uint32_t dir, const char *name, size_t namelen);
 int ext2_rmdir(struct ext2 *fs, uint32_t dir, const char *name, size_t namelen);
@@ -139,7 +172,10 @@ int ext2_rmdir(struct ext2 *fs, uint32_t dir, const char *name, size_t namelen);
  * rename(2) semantics inside one file system: replaces an existing target
  * (a file by a file, an empty directory by a directory; -EISDIR, -ENOTDIR,
  * -ENOTEMPTY otherwise), fixes ".." of a moved directory and the parents'
- * link counts, refuses moving a directory beneath itself (-EINVAL).
+ * link counts, refuses moving a directory beneath itself (-EINVAL, as for
+ * "." or ".." as either name).  Two names of one inode: nothing happens.
+ * -ENOENT, -EMLINK, -ENOSPC (the new name needs a block; then nothing
+ * changed), -EIO (also for a ".." cycle in a corrupt image).
  */
 int ext2_rename(struct ext2 *fs, uint32_t odir, const char *oname, size_t olen, uint32_t ndir,
                 const char *nname, size_t nlen);
@@ -147,13 +183,23 @@ int ext2_rename(struct ext2 *fs, uint32_t odir, const char *oname, size_t olen, 
 /*
  * Directory listing: fills `out` with the entry at position *cookie (0 is
  * the start) and advances *cookie.  Returns 1 for an entry, 0 at the end,
- * or a negative errno.  Includes "." and "..".
+ * or a negative errno (-ENOTDIR, -EIO for a corrupt record, including a
+ * name with '/' or NUL).  Includes "." and "..".  The cookie is a byte
+ * offset in the directory: it stays valid across changes (an entry removed
+ * meanwhile is skipped, none is returned twice).
  */
 int ext2_readdir(struct ext2 *fs, uint32_t dir, uint64_t *cookie, struct ext2_dirent *out);
 
+/* Change the attributes in a->mask (-EINVAL for an unknown bit); ctime
+ * becomes now. */
 int ext2_setattr(struct ext2 *fs, uint32_t ino, const struct ext2_attr *a);
 
-/* Open-file references: an unlinked inode lives while it is held. */
+/*
+ * Open-file references, counted: an unlinked inode lives while it is held.
+ * ext2_hold cannot fail; if memory runs out the reference is not recorded
+ * and the inode is not protected.  ext2_release: 0, -EINVAL when not held,
+ * or an error freeing the inode.
+ */
 void ext2_hold(struct ext2 *fs, uint32_t ino);
 int ext2_release(struct ext2 *fs, uint32_t ino);
 
