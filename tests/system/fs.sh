@@ -15,13 +15,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 PATH=$PATH:/sbin:/usr/sbin
 
-ok() { pass=$((pass + 1)); printf 'ok   %s\n' "$1"; }
-bad() {
-	fail=$((fail + 1))
-	printf 'FAIL %s: %s\n' "$1" "$2"
-	[ -s "$tmp/err" ] && sed 's/^/     | /' "$tmp/err" | head -5
-	return 0
-}
+# shellcheck source=tests/system/lib.sh
+. tests/system/lib.sh
 
 if [ ! -c /dev/kvm ] || ! : 2>/dev/null <>/dev/kvm; then
 	echo "fs: SKIPPED: /dev/kvm is missing or not accessible (the micro-VM needs KVM)"
