@@ -184,12 +184,8 @@ int aspace_release(struct vm_mem *mem, uint64_t cr3, uint32_t *pfns, uint32_t ma
 	for (i = 0; i < 256; i++)
 		root[i] = 0;
 	/* Zero them all: the host drops the memory, the guest gets zero frames. */
-	for (i = 0; i < n; i++) {
-		uint8_t *p = gpa_ptr(mem, (uint64_t)pfns[i] * PAGE, PAGE);
-
-		if (p && madvise(p, PAGE, MADV_DONTNEED) < 0)
-			memset(p, 0, PAGE);
-	}
+	for (i = 0; i < n; i++)
+		gpa_zero(mem, (uint64_t)pfns[i] * PAGE, PAGE);
 	*count = n;
 	return 0;
 }

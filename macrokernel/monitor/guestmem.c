@@ -1,11 +1,22 @@
 /* Guest page-table walks for user buffers named in hypercalls. */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <abi/x86_paging.h>
 #include <monitor/guestmem.h>
 
 #define PAGE 4096ull
+
+void gpa_zero(const struct vm_mem *mem, uint64_t gpa, uint64_t len)
+{
+	uint8_t *p = gpa_ptr(mem, gpa, len);
+
+	if (!p || (gpa | len) % PAGE)
+		return;
+	if (madvise(p, len, mem->shared ? MADV_REMOVE : MADV_DONTNEED) < 0)
+		memset(p, 0, len);
+}
 
 int gva_translate(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, bool write, uint64_t *gpa)
 {

@@ -21,6 +21,16 @@ static inline void *gpa_ptr(const struct vm_mem *mem, uint64_t gpa, uint64_t len
 }
 
 /*
+ * Make the whole pages of guest-physical [gpa, gpa + len) read as zero and
+ * give their memory back to the host: MADV_DONTNEED on anonymous RAM,
+ * MADV_REMOVE (a hole punched in the memfd) on shared RAM, where
+ * MADV_DONTNEED would only drop this mapping's view of the data; memset
+ * when neither works.  gpa and len must be page-aligned and the range
+ * inside RAM (the caller has checked it); anything else is ignored.
+ */
+void gpa_zero(const struct vm_mem *mem, uint64_t gpa, uint64_t len);
+
+/*
  * Translate the guest-virtual address `gva` through the 4-level page tables
  * rooted at `cr3` as the user (ring 3) would see it: every level present and
  * user-accessible, and writable when `write`.  Table pages must lie in RAM.
