@@ -1,0 +1,54 @@
+/* bin/macrokernel's private interface between its accept loop and its per-VM threads. */
+#ifndef SERVER_SERVER_H
+#define SERVER_SERVER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <server/proto.h>
+
+struct blksw;
+struct conn;
+
+/* The process: one storage switch and one --root for every VM. */
+struct server {
+	struct blksw *sw;
+	int rootfd; /* O_PATH directory: disks and volumes live beneath it */
+	unsigned max_vms;
+	bool verbose;
+
+	/* Live connections (hello pending or attached); guarded by lock. */
+	pthread_mutex_t lock;
+	pthread_cond_t idle; /* signalled when nconns drops */
+	struct conn *conns;
+	unsigned nconns;
+	unsigned long long next_id;
+	bool stopping; /* no new connections; threads are being told to end */
+};
+
+/*
+ * Take the accepted connection `fd` (close-on-exec): refuse it with a reply
+ * when the server already holds max_vms connections, else hand it to a new
+ * detached thread that reads its hello, attaches the VM and serves its
+ * kicks until the client goes away.  Never blocks on the client.  Called
+ * by the accept loop only.
+ */
+void conn_start(struct server *s, int fd);
+
+/* Ask every connection's thread to end (they detach their VMs) and wait up to `secs`. */
+void conn_stop_all(struct server *s, int secs);
+
+/*
+ * Check a hello (every field, see server/proto.h).  Returns 0; -EPROTO
+ * when it is malformed (magic, version, sizes, unterminated strings,
+ * reserved fields); or -EINVAL when it is well formed but asks for what
+ * is not allowed (paths outside the root, a guest placement without a
+ * disk): a refused configuration.  A one-line reason goes to err.
+ */
+int hello_check(const struct mksrv_hello *h, char *err, size_t errlen);
+
+/* Print "macrokernel: " and the message to stderr (one line, one write). */
+void srv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* SERVER_SERVER_H */
