@@ -11,9 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +25,7 @@
 #include <mk/mk.h>
 #include <monitor/boot.h>
 #include <monitor/vm.h>
+#include <server/proto.h>
 
 #define NANVIXD_VERSION "0.1.0"
 #define MEM_DEFAULT     (16ull << 20)
@@ -61,6 +66,11 @@ static const char usage_text[] =
         "      --fs=host|guest     where the file-system component runs: in the\n"
         "                          macro-kernel (host, the default); in the VM\n"
         "                          (guest) is not available in this build yet\n"
+        "      --macrokernel SOCKET\n"
+        "                          attach to the shared macro-kernel listening on\n"
+        "                          SOCKET (bin/macrokernel) instead of the embedded\n"
+        "                          one; --disk and --volume paths are then relative\n"
+        "                          to its --root\n"
         "  -h, --help              show this help\n"
         "      --version           show the version\n"
         "\n"
@@ -82,8 +92,9 @@ struct options {
 	int strace;
 	struct vm_program programs[PROGRAMS_MAX];
 	int nprograms;
-	struct mk_config mk; /* --fs, --disk, --volume */
-	char **argv;         /* program and its arguments */
+	struct mk_config mk;     /* --fs, --disk, --volume */
+	const char *macrokernel; /* --macrokernel SOCKET, or NULL: embedded */
+	char **argv;             /* program and its arguments */
 	int argc;
 };
 
@@ -185,7 +196,6 @@ static int add_volume(struct options *o, char *arg)
 {
 	struct mk_volume *v;
 	char *at = strstr(arg, ":/"), *ro;
-	struct stat st;
 
 	if (!at || at == arg)
 		return usage_error("invalid volume '%s' (need HOSTDIR:/PATH[:ro])", arg);
@@ -202,8 +212,6 @@ static int add_volume(struct options *o, char *arg)
 		v->readonly = strcmp(ro, ":ro") == 0;
 		*ro = '\0';
 	}
-	if (stat(v->hostdir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return usage_error("volume '%s' is not a directory", v->hostdir);
 	o->mk.nvolumes++;
 	return 0;
 }
@@ -223,6 +231,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_FS,
 		OPT_DISK,
 		OPT_VOLUME,
+		OPT_MACROKERNEL,
 	};
 	static const struct option longopts[] = {
 		{ "memory", required_argument, NULL, 'm' },
@@ -238,6 +247,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "fs", required_argument, NULL, OPT_FS },
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "volume", required_argument, NULL, OPT_VOLUME },
+		{ "macrokernel", required_argument, NULL, OPT_MACROKERNEL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -318,6 +328,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (c)
 				return c;
 			break;
+		case OPT_MACROKERNEL: o->macrokernel = optarg; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case OPT_VERSION:
 			printf("nanvixd %s (boot ABI %d)\n", NANVIXD_VERSION, NANVIX_ABI_VERSION);
@@ -325,7 +336,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
 	}
-	if ((o->mk.disk || o->mk.nvolumes) && o->mk.fs == MK_FS_NONE)
+	/* Volumes of a shared macro-kernel are beneath its --root: it checks them. */
+	for (int i = 0; !o->macrokernel && i < o->mk.nvolumes; i++) {
+		struct stat st;
+
+		if (stat(o->mk.volumes[i].hostdir, &st) != 0 || !S_ISDIR(st.st_mode))
+			return usage_error("volume '%s' is not a directory",
+			                   o->mk.volumes[i].hostdir);
+	}
+	if ((o->mk.disk || o->mk.nvolumes || o->macrokernel) && o->mk.fs == MK_FS_NONE)
 		o->mk.fs = MK_FS_HOST;
 	if (o->mk.fs == MK_FS_GUEST && !o->mk.nvolumes)
 		return usage_error("%s", "--fs=guest is not available in this build (the in-VM fs "
@@ -464,6 +483,179 @@ static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **s
 	return 0;
 }
 
+/* A connection to the shared macro-kernel (bin/macrokernel, server/proto.h). */
+struct mk_client {
+	const char *path;
+	int sock, kick;
+	uint64_t kicks;
+	volatile sig_atomic_t *timed_out;
+};
+
+/*
+ * The doorbell, shared: kick the server's thread for this VM and wait for
+ * its completion on the socket.  The vCPU stays out of KVM_RUN meanwhile,
+ * as with the embedded macro-kernel.  Returns 0 or a nanvixd status.
+ */
+static int client_kick(void *ctx)
+{
+	struct mk_client *cl = ctx;
+	struct mksrv_done d;
+	uint64_t one = 1;
+
+	if (write(cl->kick, &one, sizeof(one)) != sizeof(one)) {
+		vm_error("cannot kick the macro-kernel: %s", strerror(errno));
+		return NANVIXD_EXIT_HOST;
+	}
+	for (;;) {
+		struct pollfd p = { .fd = cl->sock, .events = POLLIN };
+		ssize_t n;
+
+		/* The preemption tick and --timeout interrupt the wait (no SA_RESTART). */
+		if (poll(&p, 1, -1) < 0) {
+			if (errno != EINTR) {
+				vm_error("poll: %s", strerror(errno));
+				return NANVIXD_EXIT_HOST;
+			}
+			if (*cl->timed_out)
+				return NANVIXD_EXIT_TIMEOUT;
+			continue;
+		}
+		n = recv(cl->sock, &d, sizeof(d), MSG_DONTWAIT);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n == sizeof(d) && d.magic == MKSRV_MAGIC) {
+			cl->kicks++;
+			return 0;
+		}
+		if (n > 0)
+			vm_error("the macro-kernel sent a malformed completion");
+		else
+			vm_error("the macro-kernel went away");
+		return NANVIXD_EXIT_HOST;
+	}
+}
+
+/* Copy a string into a fixed hello field; -1 when it does not fit. */
+static int hello_str(char *dst, size_t len, const char *src)
+{
+	if (strlen(src) >= len)
+		return -1;
+	strcpy(dst, src);
+	return 0;
+}
+
+/*
+ * Receive the server's reply to the hello, waiting at most 10 s.  A server
+ * that refused at once may have reset the connection before reading our
+ * hello: its reply is still queued, so ECONNRESET is retried once.
+ */
+static int client_reply(struct mk_client *cl, struct mksrv_reply *r)
+{
+	struct pollfd p = { .fd = cl->sock, .events = POLLIN };
+	ssize_t n = -1;
+
+	for (int tries = 0; tries < 2; tries++) {
+		if (poll(&p, 1, 10000) == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = recv(cl->sock, r, sizeof(*r), MSG_DONTWAIT);
+		if (n >= 0 || errno != ECONNRESET)
+			break;
+	}
+	if (n < 0)
+		return -1;
+	if (n != sizeof(*r) || r->magic != MKSRV_MAGIC) {
+		errno = n == 0 ? ECONNRESET : EPROTO;
+		return -1;
+	}
+	r->error[sizeof(r->error) - 1] = '\0';
+	return 0;
+}
+
+/*
+ * The shared macro-kernel: connect to o->macrokernel, send the hello with
+ * the guest RAM memfd and the kick eventfd, and make the doorbell use it.
+ * Returns 0 or a nanvixd status after printing why.
+ */
+static int client_attach(struct vm *vm, struct options *o, struct mk_client *cl)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct mksrv_hello h;
+	struct mksrv_reply r;
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * MKSRV_HELLO_FDS)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { &h, sizeof(h) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	int fds[MKSRV_HELLO_FDS];
+
+	memset(&h, 0, sizeof(h));
+	h.magic = MKSRV_MAGIC;
+	h.version = MKSRV_VERSION;
+	h.mem_size = vm->mem.size;
+	h.fs = (uint32_t)o->mk.fs;
+	h.nvolumes = (uint32_t)o->mk.nvolumes;
+	if (o->mk.disk && hello_str(h.disk, sizeof(h.disk), o->mk.disk))
+		return usage_error("disk '%s': path too long for the macro-kernel", o->mk.disk);
+	for (int i = 0; i < o->mk.nvolumes; i++) {
+		const struct mk_volume *v = &o->mk.volumes[i];
+
+		if (hello_str(h.volumes[i].hostdir, sizeof(h.volumes[i].hostdir), v->hostdir) ||
+		    hello_str(h.volumes[i].at, sizeof(h.volumes[i].at), v->at))
+			return usage_error("volume '%s': path too long for the macro-kernel",
+			                   v->hostdir);
+		h.volumes[i].readonly = v->readonly;
+	}
+	if (strlen(o->macrokernel) >= sizeof(sa.sun_path))
+		return usage_error("macro-kernel socket path '%s' is too long", o->macrokernel);
+	strcpy(sa.sun_path, o->macrokernel);
+
+	cl->path = o->macrokernel;
+	cl->timed_out = vm->timed_out;
+	cl->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	cl->kick = eventfd(0, EFD_CLOEXEC);
+	if (cl->sock < 0 || cl->kick < 0) {
+		vm_error("cannot make the macro-kernel connection: %s", strerror(errno));
+		return NANVIXD_EXIT_HOST;
+	}
+	if (connect(cl->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		vm_error("cannot reach the macro-kernel at '%s': %s", cl->path, strerror(errno));
+		return NANVIXD_EXIT_HOST;
+	}
+	fds[MKSRV_FD_MEM] = vm->ram_fd;
+	fds[MKSRV_FD_KICK] = cl->kick;
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof(ctl.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+	/* A send refused because the server already closed still leaves its reply to read. */
+	if (sendmsg(cl->sock, &msg, MSG_NOSIGNAL) < 0 && errno != EPIPE && errno != ECONNRESET) {
+		vm_error("cannot talk to the macro-kernel at '%s': %s", cl->path, strerror(errno));
+		return NANVIXD_EXIT_HOST;
+	}
+	if (client_reply(cl, &r) < 0) {
+		vm_error("no answer from the macro-kernel at '%s': %s", cl->path, strerror(errno));
+		return NANVIXD_EXIT_HOST;
+	}
+	if (r.status != 0) {
+		if (r.refusal == MKSRV_REFUSED_CONFIG) {
+			vm_error("%s", r.error);
+			return r.status == -ENOENT ? NANVIXD_EXIT_NOTFOUND : NANVIXD_EXIT_USAGE;
+		}
+		vm_error("the macro-kernel at '%s' refused the VM: %s", cl->path, r.error);
+		return NANVIXD_EXIT_HOST;
+	}
+	vm->ring_kick = client_kick;
+	vm->ring_ctx = cl;
+	return 0;
+}
+
 static int run(struct options *o)
 {
 	const void *kernel = NULL, *program = NULL;
@@ -474,11 +666,13 @@ static int run(struct options *o)
 	struct vm vm;
 	struct blksw *sw = NULL;
 	struct mk_vm *mk = NULL;
+	struct mk_client client = { .sock = -1, .kick = -1 };
 	bool fsgsbase;
 	int rc, console = -1;
 
 	memset(&vm, 0, sizeof(vm));
-	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = -1;
+	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = vm.ram_fd = -1;
+	vm.ram_memfd = o->macrokernel != NULL; /* the server maps guest RAM too */
 	vm.out_fd = 1, vm.err_fd = 2, vm.log_fd = 2, vm.in_fd = 0;
 	vm.timed_out = &timed_out;
 
@@ -536,7 +730,8 @@ static int run(struct options *o)
 		goto out;
 	}
 	if (o->mk.fs != MK_FS_NONE) {
-		rc = macrokernel_attach(&vm, o, &sw, &mk);
+		rc = o->macrokernel ? client_attach(&vm, o, &client)
+		                    : macrokernel_attach(&vm, o, &sw, &mk);
 		if (rc)
 			goto out;
 	}
@@ -585,8 +780,17 @@ static int run(struct options *o)
 		        (unsigned long long)ms.fs_errors, (unsigned long long)ms.blk_reads,
 		        (unsigned long long)ms.blk_writes, (unsigned long long)ms.blk_flushes);
 	}
+	if (o->stats && client.sock >= 0)
+		fprintf(stderr,
+		        "nanvixd: stats: ring kicks=%llu (served by the macro-kernel at %s)\n",
+		        (unsigned long long)client.kicks, o->macrokernel);
 out:
 	mk_vm_detach(mk);
+	/* Closing the connection detaches the VM from a shared macro-kernel. */
+	if (client.sock >= 0)
+		close(client.sock);
+	if (client.kick >= 0)
+		close(client.kick);
 	if (sw)
 		blksw_free(sw);
 	vm_destroy(&vm);

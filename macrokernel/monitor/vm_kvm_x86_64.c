@@ -104,12 +104,33 @@ void vm_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/*
+ * Guest RAM in a memfd, mapped shared, for a VM served by bin/macrokernel:
+ * sealed against shrinking (the server maps it too and must never see it
+ * truncated) and against further seals.  Returns 0 with vm->mem.base set
+ * (or MAP_FAILED, for the caller to report), or a nanvixd status.
+ */
+static int ram_memfd(struct vm *vm, uint64_t mem_size)
+{
+	vm->ram_fd = memfd_create("nanvix-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (vm->ram_fd < 0 || ftruncate(vm->ram_fd, (off_t)mem_size) < 0 ||
+	    fcntl(vm->ram_fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_SEAL) < 0) {
+		vm_error("cannot make a %llu-byte memfd for guest memory: %s",
+		         (unsigned long long)mem_size, strerror(errno));
+		return NANVIXD_EXIT_HOST;
+	}
+	vm->mem.base = mmap(NULL, mem_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+	                    vm->ram_fd, 0);
+	vm->mem.shared = true;
+	return 0;
+}
+
 int vm_create(struct vm *vm, uint64_t mem_size)
 {
 	struct kvm_userspace_memory_region region;
 	int mmap_size, rc = NANVIXD_EXIT_HOST;
 
-	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = -1;
+	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = vm->ram_fd = -1;
 	vm->run = MAP_FAILED;
 	vm->mem.base = MAP_FAILED;
 
@@ -133,8 +154,15 @@ int vm_create(struct vm *vm, uint64_t mem_size)
 	}
 	/* Zeroed by the host kernel, touched lazily: untouched RAM costs nothing. */
 	vm->mem.size = mem_size;
-	vm->mem.base = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
-	                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->ram_memfd) {
+		rc = ram_memfd(vm, mem_size);
+		if (rc)
+			goto out_err;
+		rc = NANVIXD_EXIT_HOST;
+	} else {
+		vm->mem.base = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+		                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	}
 	if (vm->mem.base == MAP_FAILED) {
 		vm_error("cannot map %llu bytes of guest memory: %s", (unsigned long long)mem_size,
 		         strerror(errno));
@@ -190,9 +218,11 @@ void vm_destroy(struct vm *vm)
 		close(vm->kvm_fd);
 	if (vm->mem.base != MAP_FAILED && vm->mem.base)
 		munmap(vm->mem.base, vm->mem.size);
+	if (vm->ram_fd >= 0)
+		close(vm->ram_fd);
 	vm->run = MAP_FAILED;
 	vm->mem.base = MAP_FAILED;
-	vm->vcpu_fd = vm->vm_fd = vm->kvm_fd = -1;
+	vm->vcpu_fd = vm->vm_fd = vm->kvm_fd = vm->ram_fd = -1;
 }
 
 /* Give the guest the CPUID the host supports: KVM checks EFER bits against it. */
