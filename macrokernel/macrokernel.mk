@@ -29,9 +29,7 @@ $(OUT)/sysapps/%.o: sysapps/%.c
 
 ALL += $(BIN)/nanvixd
 
-# bin/macrokernel: the shared macro-kernel many nanvixd processes attach to
-# (built once its sources are in the tree).
-ifneq ($(wildcard macrokernel/server/main.c),)
+# bin/macrokernel: the shared macro-kernel many nanvixd processes attach to.
 SERVER_SRCS := macrokernel/server/main.c macrokernel/server/conn.c macrokernel/server/hello.c \
 	macrokernel/monitor/guestmem.c $(BLKSW_SRCS) $(MK_SRCS) $(FS_HOST_SRCS)
 SERVER_OBJS := $(SERVER_SRCS:%.c=$(OUT)/%.o)
@@ -40,4 +38,3 @@ $(BIN)/macrokernel: $(SERVER_OBJS) | $(BIN)
 	$(HOST_CC) -static -pthread -o $@ $^ $(HOST_LDFLAGS)
 
 ALL += $(BIN)/macrokernel
-endif
