@@ -88,7 +88,8 @@ int ext2_gd_put(struct ext2 *fs, uint32_t g, const struct ext2_group_desc *gd)
 	uint32_t blk = (uint32_t)(off / fs->bsize);
 
 	memcpy(fs->gdt + off, gd, sizeof(*gd));
-	return ext2_bwrite(fs, fs->sb.s_first_data_block + 1 + blk, fs->gdt + (size_t)blk * fs->bsize);
+	return ext2_bwrite(fs, fs->sb.s_first_data_block + 1 + blk,
+	                   fs->gdt + (size_t)blk * fs->bsize);
 }
 
 /* --- Mount --- */

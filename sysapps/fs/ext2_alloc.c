@@ -33,7 +33,7 @@ static void bit_set(uint8_t *map, uint32_t i)
 
 static void bit_clear(uint8_t *map, uint32_t i)
 {
-	map[i >> 3] &= (uint8_t)~(1u << (i & 7));
+	map[i >> 3] &= (uint8_t) ~(1u << (i & 7));
 }
 
 /* Blocks in group g (the last one may be short). */

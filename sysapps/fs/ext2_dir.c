@@ -4,8 +4,8 @@
 
 #include "ext2_int.h"
 
-#define NO_PREV    UINT32_MAX
-#define DIR_MAX    0x7fffffffu /* e2fsck's limit without "largedir" */
+#define NO_PREV UINT32_MAX
+#define DIR_MAX 0x7fffffffu /* e2fsck's limit without "largedir" */
 
 /* One directory record, from a block that passed dirblock_check. */
 struct rec {
@@ -72,8 +72,8 @@ static int dirblock_check(const struct ext2 *fs, const uint8_t *b)
 		memcpy(&d, b + pos, sizeof(d));
 		if (!fs->filetype && d.file_type != 0)
 			return E(EIO); /* name_len above 255 */
-		if (d.rec_len < EXT2_DIRENT_HDR || d.rec_len % 4 != 0 || d.rec_len > fs->bsize - pos ||
-		    d.name_len > d.rec_len - EXT2_DIRENT_HDR)
+		if (d.rec_len < EXT2_DIRENT_HDR || d.rec_len % 4 != 0 ||
+		    d.rec_len > fs->bsize - pos || d.name_len > d.rec_len - EXT2_DIRENT_HDR)
 			return E(EIO);
 		if (d.inode > fs->sb.s_inodes_count || (d.inode != 0 && d.name_len == 0))
 			return E(EIO);
@@ -178,7 +178,9 @@ static int dir_find(struct ext2 *fs, const struct ext2_inode *ip, const char *na
 		for (pos = 0, prev = NO_PREV; pos < fs->bsize; prev = pos, pos += rc.rec_len) {
 			rec_get(fs, buf, pos, &rc);
 			if (rc.ino != 0 && rc.name_len == len && memcmp(rc.name, name, len) == 0) {
-				*loc = (struct dloc){ .pblk = pb, .pos = pos, .prev = prev, .ino = rc.ino };
+				*loc = (struct dloc){
+					.pblk = pb, .pos = pos, .prev = prev, .ino = rc.ino
+				};
 				return 0;
 			}
 		}
@@ -190,8 +192,7 @@ static int dir_find(struct ext2 *fs, const struct ext2_inode *ip, const char *na
  * The ".." record of a directory, where e2fsck wants it: second in the
  * first block, after ".".  One block read, so walks up the tree stay cheap.
  */
-static int dir_dotdot(struct ext2 *fs, const struct ext2_inode *ip, uint8_t *buf,
-                      struct dloc *loc)
+static int dir_dotdot(struct ext2 *fs, const struct ext2_inode *ip, uint8_t *buf, struct dloc *loc)
 {
 	uint32_t n, pb;
 	struct rec rc;

@@ -54,9 +54,9 @@
 #define EXT2_OLD_FIRST_INO  11
 #define EXT2_MAX_LOG_BSIZE  2 /* 1024 << 2 = 4 KiB */
 
-#define EXT2_FEATURE_INCOMPAT_FILETYPE     0x0002
+#define EXT2_FEATURE_INCOMPAT_FILETYPE      0x0002
 #define EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER 0x0001
-#define EXT2_FEATURE_RO_COMPAT_LARGE_FILE  0x0002
+#define EXT2_FEATURE_RO_COMPAT_LARGE_FILE   0x0002
 
 #define EXT2_NDIR_BLOCKS 12
 #define EXT2_IND_BLOCK   12
@@ -177,8 +177,8 @@ struct ext2_dirent_disk {
 	uint8_t file_type; /* high byte of name_len without "filetype" */
 };
 
-#define EXT2_DIRENT_HDR    8
-#define EXT2_REC_LEN(n)    (((n) + EXT2_DIRENT_HDR + 3u) & ~3u)
+#define EXT2_DIRENT_HDR 8
+#define EXT2_REC_LEN(n) (((n) + EXT2_DIRENT_HDR + 3u) & ~3u)
 
 _Static_assert(sizeof(struct ext2_super) == EXT2_SUPER_SIZE, "superblock layout");
 _Static_assert(offsetof(struct ext2_super, s_first_ino) == 84, "superblock layout");

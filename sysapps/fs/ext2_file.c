@@ -4,7 +4,7 @@
 
 #include "ext2_int.h"
 
-#define LARGE_FILE_MIN   0x80000000ull                             /* needs "large_file" */
+#define LARGE_FILE_MIN 0x80000000ull /* needs "large_file" */
 
 /*
  * Where logical block `lblk` sits: idx[0] is the slot in i_block, idx[d]
@@ -208,8 +208,7 @@ static int free_tree(struct ext2 *fs, struct ext2_inode *ip, uint32_t b, int lev
 }
 
 /* Free the data blocks from relative index `from` (0 < from < ptrs^level) of the tree at `b`. */
-static int free_range(struct ext2 *fs, struct ext2_inode *ip, uint32_t b, int level,
-                      uint64_t from)
+static int free_range(struct ext2 *fs, struct ext2_inode *ip, uint32_t b, int level, uint64_t from)
 {
 	uint64_t span = 1;
 	uint32_t i, c;
@@ -322,8 +321,10 @@ long ext2_read(struct ext2 *fs, uint32_t ino, uint64_t off, void *buf, size_t le
 		if (n > len - done)
 			n = len - done;
 		r = ext2_bmap(fs, &in, pos / fs->bsize, &pb);
-		if (r < 0)
+		if (r < 0) {
+			r = r == E(EFBIG) ? E(EIO) : r; /* a size past what pointers reach */
 			break;
+		}
 		if (pb == 0) {
 			memset(out + done, 0, n);
 		} else if (n == fs->bsize) {
@@ -356,7 +357,8 @@ long ext2_read(struct ext2 *fs, uint32_t ino, uint64_t off, void *buf, size_t le
 /* Turn on "large_file" before the first file of 2 GiB or more. */
 static int need_large_file(struct ext2 *fs, uint64_t size)
 {
-	if (size < LARGE_FILE_MIN || (fs->sb.s_feature_ro_compat & EXT2_FEATURE_RO_COMPAT_LARGE_FILE))
+	if (size < LARGE_FILE_MIN ||
+	    (fs->sb.s_feature_ro_compat & EXT2_FEATURE_RO_COMPAT_LARGE_FILE))
 		return 0;
 	if (fs->sb.s_rev_level == EXT2_GOOD_OLD_REV)
 		return E(EFBIG);

@@ -10,7 +10,8 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := $(HOST_CFLAGS) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link
 
-FUZZ_TARGETS := $(FUZZ_BIN)/fuzz_elf $(FUZZ_BIN)/fuzz_hypercall $(FUZZ_BIN)/fuzz_rings
+FUZZ_TARGETS := $(FUZZ_BIN)/fuzz_elf $(FUZZ_BIN)/fuzz_hypercall $(FUZZ_BIN)/fuzz_rings \
+	$(FUZZ_BIN)/fuzz_ext2
 
 # Only part of `make` where clang and its libFuzzer runtime are installed.
 FUZZ_OK := $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && \
@@ -54,3 +55,7 @@ $(FUZZ_BIN)/gen_corpus: tests/fuzz/gen_corpus.c tests/unit/monitor/elf_builder.c
 	$(HOST_CC) $(filter-out -MMD -MP,$(HOST_CFLAGS)) -Itests/unit -o $@ $(filter %.c,$^)
 
 $(FUZZ_BIN)/fuzz_rings: $(FUZZ_OUT)/fuzz_rings.o $(FUZZ_OUT)/src/macrokernel/rings/ring.o
+
+$(FUZZ_BIN)/fuzz_ext2: $(FUZZ_OUT)/fuzz_ext2.o $(FUZZ_OUT)/src/sysapps/fs/ext2.o \
+	$(FUZZ_OUT)/src/sysapps/fs/ext2_alloc.o $(FUZZ_OUT)/src/sysapps/fs/ext2_dir.o \
+	$(FUZZ_OUT)/src/sysapps/fs/ext2_file.o

@@ -12,7 +12,7 @@ UNIT_RUNNER := $(UNIT_OUT)/runner.o
 
 UNIT_TESTS := $(UNIT_BIN)/test_elf $(UNIT_BIN)/test_guestmem $(UNIT_BIN)/test_hypercall \
 	$(UNIT_BIN)/test_boot $(UNIT_BIN)/test_strace $(UNIT_BIN)/test_aspace \
-	$(UNIT_BIN)/test_ring $(UNIT_BIN)/test_blksw
+	$(UNIT_BIN)/test_ring $(UNIT_BIN)/test_blksw $(UNIT_BIN)/test_ext2
 
 ALL += $(UNIT_TESTS)
 
@@ -58,3 +58,7 @@ $(UNIT_BIN)/test_ring: $(UNIT_OUT)/rings/test_ring.o $(UNIT_OUT)/src/macrokernel
 
 $(UNIT_BIN)/test_blksw: $(UNIT_OUT)/blksw/test_blksw.o $(UNIT_OUT)/src/macrokernel/blksw/blksw.o \
 	$(UNIT_OUT)/src/macrokernel/blksw/blksw_cow.o
+
+$(UNIT_BIN)/test_ext2: $(UNIT_OUT)/fs/test_ext2.o $(UNIT_OUT)/fs/file_blkdev.o \
+	$(UNIT_OUT)/src/sysapps/fs/ext2.o $(UNIT_OUT)/src/sysapps/fs/ext2_alloc.o \
+	$(UNIT_OUT)/src/sysapps/fs/ext2_dir.o $(UNIT_OUT)/src/sysapps/fs/ext2_file.o

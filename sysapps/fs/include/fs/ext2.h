@@ -45,9 +45,9 @@
 
 #include <fs/blkdev.h>
 
-#define EXT2_ROOT_INO  2
-#define EXT2_NAME_MAX  255
-#define EXT2_LINK_MAX  32000
+#define EXT2_ROOT_INO    2
+#define EXT2_NAME_MAX    255
+#define EXT2_LINK_MAX    32000
 #define EXT2_SYMLINK_MAX 4095
 
 struct ext2;
