@@ -59,7 +59,9 @@ static int e_open(struct fs_mount *m, const struct fs_node *dir, const char *nam
 		return rc;
 	if ((st.mode & LINUX_S_IFMT) == LINUX_S_IFLNK)
 		return -LINUX_ELOOP;
-	if ((st.mode & LINUX_S_IFMT) == LINUX_S_IFDIR && (flags & LINUX_O_ACCMODE))
+	/* O_CREAT on a directory is EISDIR even read-only, as on Linux. */
+	if ((st.mode & LINUX_S_IFMT) == LINUX_S_IFDIR &&
+	    (flags & (LINUX_O_ACCMODE | LINUX_O_CREAT)))
 		return -LINUX_EISDIR;
 	if ((flags & LINUX_O_DIRECTORY) && (st.mode & LINUX_S_IFMT) != LINUX_S_IFDIR)
 		return -LINUX_ENOTDIR;

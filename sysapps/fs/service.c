@@ -60,7 +60,7 @@ struct fs_service {
 	char path[NANVIX_FS_PATH_MAX], path2[NANVIX_FS_PATH_MAX];
 	char canon[NANVIX_FS_PATH_MAX + EXT2_NAME_MAX + 2];
 	char target[NANVIX_FS_PATH_MAX];
-	char scratch[IO_CHUNK];
+	_Alignas(8) char scratch[IO_CHUNK]; /* getdents builds linux_dirent64 records here */
 };
 
 /* ---- small helpers ---- */
@@ -249,7 +249,7 @@ static int walk_path(struct fs_service *s, struct walk *w, const char *base, con
 	for (;;) {
 		const char *c, *e;
 		size_t n;
-		bool final;
+		bool final, dirslash;
 		struct fs_node nd;
 		struct ext2_stat st;
 
@@ -269,6 +269,8 @@ static int walk_path(struct fs_service *s, struct walk *w, const char *base, con
 			while (*t == '/')
 				t++;
 			final = !*t;
+			/* "name/" must be a directory, reached through any link. */
+			dirslash = final && *e == '/';
 		}
 		if (final && (how & WALK_PARENT)) {
 			if (n > EXT2_NAME_MAX)
@@ -277,10 +279,14 @@ static int walk_path(struct fs_service *s, struct walk *w, const char *base, con
 			last[n] = 0;
 			return 0;
 		}
-		if (is_dot(c, n))
-			continue;
-		if (is_dotdot(c, n)) {
-			if (w->depth > 0)
+		if (is_dot(c, n) || is_dotdot(c, n)) {
+			/* "file/." and "file/.." are ENOTDIR, as on Linux. */
+			rc = walk_top(w)->m->ops->getattr(walk_top(w)->m, walk_top(w), &st);
+			if (!rc && (st.mode & LINUX_S_IFMT) != LINUX_S_IFDIR)
+				rc = -LINUX_ENOTDIR;
+			if (rc)
+				goto fail;
+			if (is_dotdot(c, n) && w->depth > 0)
 				walk_pop(w);
 			continue;
 		}
@@ -292,7 +298,8 @@ static int walk_path(struct fs_service *s, struct walk *w, const char *base, con
 			node_put(&nd);
 			goto fail;
 		}
-		if ((st.mode & LINUX_S_IFMT) == LINUX_S_IFLNK && (!final || (how & WALK_FOLLOW))) {
+		if ((st.mode & LINUX_S_IFMT) == LINUX_S_IFLNK &&
+		    (!final || dirslash || (how & WALK_FOLLOW))) {
 			char target[EXT2_SYMLINK_MAX + 1];
 			long tl = nd.m->ops->readlink(nd.m, &nd, target, sizeof(target) - 1);
 			size_t left = strlen(rest);
@@ -310,17 +317,23 @@ static int walk_path(struct fs_service *s, struct walk *w, const char *base, con
 				rc = -LINUX_ENOENT;
 				goto fail;
 			}
-			/* Splice: target + rest; both lie at the end of rest_buf. */
+			/* Splice: target + rest (which is "" or starts with '/', so
+			 * a final link gains no trailing slash); both lie at the end
+			 * of rest_buf. */
 			if ((size_t)tl + 1 + left + 1 > NANVIX_FS_PATH_MAX)
 				goto fail_name;
 			memmove(rest_buf + sizeof(s->rest) - left - 1, rest, left + 1);
 			rest = rest_buf + sizeof(s->rest) - left - 1;
-			*--rest = '/';
 			rest -= tl;
 			memcpy(rest, target, (size_t)tl);
 			if (target[0] == '/')
 				walk_reset(w);
 			continue;
+		}
+		if (dirslash && (st.mode & LINUX_S_IFMT) != LINUX_S_IFDIR) {
+			node_put(&nd);
+			rc = -LINUX_ENOTDIR;
+			goto fail;
 		}
 		walk_push(w, &nd, c, n);
 	}
@@ -707,6 +720,8 @@ static int resolve(struct fs_service *s, const struct fs_mem *m, uint64_t cr3, u
 			strcpy(canon, hd->path);
 		return 0;
 	}
+	if (!path[0])
+		return -LINUX_ENOENT; /* before the dirfd, as on Linux */
 	if (path[0] != '/') {
 		rc = dir_base(s, h, &base);
 		if (rc)
@@ -740,6 +755,8 @@ static int resolve_parent(struct fs_service *s, const struct fs_mem *m, uint64_t
 
 	if (rc)
 		return rc;
+	if (!path[0])
+		return -LINUX_ENOENT; /* before the dirfd, as on Linux */
 	if (path[0] != '/' && (rc = dir_base(s, h, &base)) != 0)
 		return rc;
 	rc = walk_path(s, w, base, path, WALK_PARENT, last);
@@ -775,6 +792,27 @@ static void join(char *out, const char *dir, const char *name)
 	strcpy(out + dl, name);
 }
 
+/* Open directory node n (reached as canon, dropped if owned) as itself, read-only. */
+static int64_t open_dir_node(struct fs_service *s, struct fs_node *n, bool owned, int flags,
+                             const char *canon)
+{
+	struct fs_node io;
+	int64_t rc;
+
+	if (flags & LINUX_O_ACCMODE)
+		rc = -LINUX_EISDIR;
+	else
+		rc = n->m->ops->open(n->m, n, ".", flags & ~LINUX_O_CREAT, 0, &io);
+	if (owned)
+		node_put(n);
+	if (rc)
+		return rc;
+	rc = handle_new(s, &io, canon, 0, true);
+	if (rc < 0)
+		io.m->ops->close(io.m, &io);
+	return rc;
+}
+
 static int64_t do_open(struct fs_service *s, const struct nanvix_ring_req *q,
                        const struct fs_mem *m)
 {
@@ -805,22 +843,18 @@ static int64_t do_open(struct fs_service *s, const struct nanvix_ring_req *q,
 		rc = resolve(s, m, cr3, h, upath, 1, 0, &n, &owned, canon);
 		if (rc)
 			return rc;
-		{
-			struct fs_node io;
-
-			rc = n.m->ops->open(n.m, &n, ".", flags & ~LINUX_O_CREAT, 0, &io);
-			if (owned)
-				node_put(&n);
-			if (rc)
-				return rc;
-			rc = handle_new(s, &io, canon, 0, true);
-			if (rc < 0)
-				io.m->ops->close(io.m, &io);
-			return rc;
-		}
+		return open_dir_node(s, &n, owned, flags, canon);
 	}
 	if (rc)
 		return rc;
+	/* "name/" names a directory: EISDIR with O_CREAT, else ENOTDIR for a file. */
+	if (s->path2[strlen(s->path2) - 1] == '/') {
+		if (flags & LINUX_O_CREAT) {
+			walk_reset(w);
+			return -LINUX_EISDIR;
+		}
+		flags |= LINUX_O_DIRECTORY;
+	}
 	dir = walk_top(w);
 	join(canon, w->path, last);
 	/* A symlink as the last component: follow unless O_NOFOLLOW (ELOOP). */
@@ -831,6 +865,9 @@ static int64_t do_open(struct fs_service *s, const struct nanvix_ring_req *q,
 		if (mp) {
 			/* A mount point opened by name: its root. */
 			walk_reset(w);
+			if ((flags & (LINUX_O_CREAT | LINUX_O_EXCL)) ==
+			    (LINUX_O_CREAT | LINUX_O_EXCL))
+				return -LINUX_EEXIST;
 			if (flags & LINUX_O_ACCMODE)
 				return -LINUX_EISDIR;
 			rc = mp->ops->open(mp, &mp->root, ".", flags & ~LINUX_O_CREAT, 0, &n);
@@ -870,8 +907,9 @@ static int64_t do_open(struct fs_service *s, const struct nanvix_ring_req *q,
 					 * target; we answer ENOENT (docs/syscalls.md). */
 					if (rc)
 						return rc;
-					if (!owned)
-						return -LINUX_EINVAL;
+					/* It led to "/" or a mount point: no parent to open it in. */
+					if (!owned || mount_at(s, cp))
+						return open_dir_node(s, &n, owned, flags, cp);
 					/* Open by name in its parent: re-resolve the parent of canon. */
 					node_put(&n);
 					{

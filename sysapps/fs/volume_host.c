@@ -115,10 +115,14 @@ static int v_open(struct fs_mount *m, const struct fs_node *dir, const char *nam
 	/* Only the flags that mean something here; never O_PATH or O_TMPFILE. */
 	flags &= O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_DIRECTORY | O_APPEND;
 	flags &= ~O_APPEND; /* the service keeps offsets and appends itself */
-	if (strcmp(name, ".") == 0)
+	if (strcmp(name, ".") == 0) {
 		fd = openat(dir->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	else
-		fd = open_beneath(dir->fd, name, flags, mode & 07777);
+		if (fd < 0)
+			return neg();
+	} else {
+		/* O_NONBLOCK: a FIFO the host left here must not block the service. */
+		fd = open_beneath(dir->fd, name, flags | O_NONBLOCK, mode & 07777);
+	}
 	if (fd < 0)
 		return fd;
 	*out = (struct fs_node){ .m = m, .fd = fd };
