@@ -11,7 +11,7 @@ FUZZ_CFLAGS := $(HOST_CFLAGS) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link
 
 FUZZ_TARGETS := $(FUZZ_BIN)/fuzz_elf $(FUZZ_BIN)/fuzz_hypercall $(FUZZ_BIN)/fuzz_rings \
-	$(FUZZ_BIN)/fuzz_ext2
+	$(FUZZ_BIN)/fuzz_ext2 $(FUZZ_BIN)/fuzz_fs
 
 # Only part of `make` where clang and its libFuzzer runtime are installed.
 FUZZ_OK := $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && \
@@ -50,12 +50,19 @@ $(FUZZ_BIN)/fuzz_hypercall: $(FUZZ_OUT)/fuzz_hypercall.o \
 
 # Seed generator (host gcc, no instrumentation), used by mkcorpus.sh.
 $(FUZZ_BIN)/gen_corpus: tests/fuzz/gen_corpus.c tests/unit/monitor/elf_builder.c \
-	tests/unit/monitor/elf_builder.h
+	tests/unit/monitor/elf_builder.h tests/fuzz/fuzz_fs.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(filter-out -MMD -MP,$(HOST_CFLAGS)) -Itests/unit -o $@ $(filter %.c,$^)
 
 $(FUZZ_BIN)/fuzz_rings: $(FUZZ_OUT)/fuzz_rings.o $(FUZZ_OUT)/src/macrokernel/rings/ring.o
 
 $(FUZZ_BIN)/fuzz_ext2: $(FUZZ_OUT)/fuzz_ext2.o $(FUZZ_OUT)/src/sysapps/fs/ext2.o \
+	$(FUZZ_OUT)/src/sysapps/fs/ext2_alloc.o $(FUZZ_OUT)/src/sysapps/fs/ext2_dir.o \
+	$(FUZZ_OUT)/src/sysapps/fs/ext2_file.o
+
+# The fs service over an in-memory ext2 image and host volumes (tests/fuzz/fuzz_fs.h).
+$(FUZZ_BIN)/fuzz_fs: $(FUZZ_OUT)/fuzz_fs.o $(FUZZ_OUT)/src/tests/unit/fs/file_blkdev.o \
+	$(FUZZ_OUT)/src/sysapps/fs/service.o $(FUZZ_OUT)/src/sysapps/fs/backend_ext2.o \
+	$(FUZZ_OUT)/src/sysapps/fs/volume_host.o $(FUZZ_OUT)/src/sysapps/fs/ext2.o \
 	$(FUZZ_OUT)/src/sysapps/fs/ext2_alloc.o $(FUZZ_OUT)/src/sysapps/fs/ext2_dir.o \
 	$(FUZZ_OUT)/src/sysapps/fs/ext2_file.o

@@ -1,8 +1,13 @@
 /* Writes the synthetic seeds of tests/fuzz/corpus/elf/ (valid and broken images) into a folder. */
+/* With --fs, the request sequences of tests/fuzz/corpus/fs/ instead (format: fuzz_fs.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <abi/linux.h>
+#include <abi/ring.h>
+
+#include "fuzz_fs.h"
 #include "monitor/elf_builder.h"
 
 #define BASE   0x400000ull
@@ -40,12 +45,337 @@ static void exec(void)
 	eb_init(&im, ET_EXEC, BASE);
 }
 
+/* ---- fs seeds ---- */
+
+static struct {
+	uint8_t mode;
+	uint8_t prefix[FUZZ_FS_PREFIX];
+	struct nanvix_ring_req q[FUZZ_FS_SLOTS_MAX];
+	size_t top, n;
+} fs;
+
+/* A zeroed arena page after the prefix, for results. */
+#define BUF(i) (FUZZ_FS_UBASE + 0x1000u * (1u + (i)))
+#define CR3    0x1000u
+#define ROOT   NANVIX_FS_ROOT
+#define REPEAT 0xf800u /* slot.flags | count: repeat an FS_OPEN (fuzz_fs.h) */
+
+static void fs_begin(uint8_t mode)
+{
+	memset(&fs, 0, sizeof(fs));
+	fs.mode = mode;
+}
+
+/* Bytes in the prefix (8-aligned): their user address. */
+static uint64_t fs_bytes(const void *p, size_t len)
+{
+	size_t off = (fs.top + 7) & ~(size_t)7;
+
+	if (off + len > FUZZ_FS_PREFIX - FUZZ_FS_TAIL) {
+		fprintf(stderr, "gen_corpus: fs seed prefix full\n");
+		exit(1);
+	}
+	memcpy(fs.prefix + off, p, len);
+	fs.top = off + len;
+	return FUZZ_FS_UBASE + off;
+}
+
+static uint64_t S(const char *s)
+{
+	return fs_bytes(s, strlen(s) + 1);
+}
+
+static void R(uint16_t op, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	if (fs.n == FUZZ_FS_SLOTS_MAX) {
+		fprintf(stderr, "gen_corpus: too many fs requests\n");
+		exit(1);
+	}
+	fs.q[fs.n++] = (struct nanvix_ring_req){ .opcode = op,
+		                                 .id = (uint32_t)fs.n,
+		                                 .args = { CR3, a1, a2, a3, a4, a5 } };
+}
+
+static void fs_put(const char *name)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(&fs.mode, 1, 1, f) != 1 ||
+	    fwrite(fs.prefix, 1, sizeof(fs.prefix), f) != sizeof(fs.prefix) ||
+	    fwrite(fs.q, sizeof(fs.q[0]), fs.n, f) != fs.n || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* The same writes on the disk or under a volume prefix ("" or "/vol"). */
+static void fs_writes(const char *at)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "%s/new", at);
+	R(NANVIX_FS_OPEN, ROOT, S(p), LINUX_O_CREAT | LINUX_O_RDWR, 0644, 0); /* 2 */
+	R(NANVIX_FS_WRITE, 2, S("some bytes"), 10, 0, 0);
+	R(NANVIX_FS_PWRITE, 2, S("xy"), 2, 3000, 0);
+	R(NANVIX_FS_WRITE, 2, S("tail"), 4, LINUX_O_APPEND, 0);
+	R(NANVIX_FS_LSEEK, 2, 0, LINUX_SEEK_SET, 0, 0);
+	R(NANVIX_FS_READ, 2, BUF(0), 4096, 0, 0);
+	R(NANVIX_FS_LSEEK, 2, (uint64_t)-2, LINUX_SEEK_END, 0, 0);
+	R(NANVIX_FS_TRUNCATE, 2, 0, 5, 0, 0);
+	R(NANVIX_FS_FSYNC, 2, 0, 0, 0, 0);
+	R(NANVIX_FS_GETPATH, 2, BUF(1), 64, 0, 0);
+	R(NANVIX_FS_FSTATAT, 2, 0, BUF(2), 0, 0);
+	R(NANVIX_FS_CLOSE, 2, 0, 0, 0, 0);
+	R(NANVIX_FS_TRUNCATE, ROOT, S(p), 70000, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S(p), LINUX_O_WRONLY | LINUX_O_TRUNC, 0, 0); /* 2 again */
+	R(NANVIX_FS_PWRITE, 2, FUZZ_FS_UBASE, 0x8000, 12345, 0);
+	R(NANVIX_FS_CLOSE, 2, 0, 0, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S(p), LINUX_O_CREAT | LINUX_O_EXCL | LINUX_O_RDWR, 0644, 0);
+	R(NANVIX_FS_UNLINK, ROOT, S(p), 0, 0, 0);
+}
+
+static void fs_dirs(const char *at)
+{
+	char d[64], g[64], h[64];
+
+	snprintf(d, sizeof(d), "%s/d", at);
+	snprintf(g, sizeof(g), "%s/d/g", at);
+	snprintf(h, sizeof(h), "%s/d/h", at);
+	R(NANVIX_FS_MKDIR, ROOT, S(d), 0755, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S(d), LINUX_O_RDONLY | LINUX_O_DIRECTORY, 0, 0); /* 2 */
+	R(NANVIX_FS_OPEN, 2, S("f"), LINUX_O_CREAT | LINUX_O_WRONLY, 0600, 0);   /* 3 */
+	R(NANVIX_FS_MKDIR, 2, S("sub"), 0700, 0, 0);
+	R(NANVIX_FS_SYMLINK, 2, S("l"), S("f"), 0, 0);
+	R(NANVIX_FS_GETDENTS, 2, BUF(0), 4096, 0, 0);
+	R(NANVIX_FS_LSEEK, 2, 0, LINUX_SEEK_SET, 0, 0);
+	R(NANVIX_FS_GETDENTS, 2, BUF(1), 64, 0, 0);
+	R(NANVIX_FS_RENAME, 2, S("f"), ROOT, S(g), 0);
+	R(NANVIX_FS_LINK, ROOT, S(g), ROOT, S(h), 0);
+	R(NANVIX_FS_RENAME, 2, S("sub"), 2, S("sub2"), 0);
+	R(NANVIX_FS_UNLINK, ROOT, S(d), LINUX_AT_REMOVEDIR, 0, 0); /* ENOTEMPTY */
+	R(NANVIX_FS_UNLINK, ROOT, S(g), 0, 0, 0);
+	R(NANVIX_FS_UNLINK, 2, S("h"), 0, 0, 0);
+	R(NANVIX_FS_UNLINK, 2, S("l"), 0, 0, 0);
+	R(NANVIX_FS_UNLINK, 2, S("sub2"), LINUX_AT_REMOVEDIR, 0, 0);
+	R(NANVIX_FS_UNLINK, ROOT, S(d), LINUX_AT_REMOVEDIR, 0, 0);
+	R(NANVIX_FS_GETDENTS, 2, BUF(2), 4096, 0, 0);
+	R(NANVIX_FS_CLOSE, 3, 0, 0, 0, 0);
+	R(NANVIX_FS_CLOSE, 2, 0, 0, 0, 0);
+}
+
+static int gen_fs(void)
+{
+	static const struct linux_timespec times[2] = { { 1000, 0 }, { 0, LINUX_UTIME_OMIT } };
+	char longname[300];
+
+	fs_begin(0);
+	R(NANVIX_FS_OPEN, ROOT, S("/hello.txt"), LINUX_O_RDONLY, 0, 0); /* 2 */
+	R(NANVIX_FS_READ, 2, BUF(0), 64, 0, 0);
+	R(NANVIX_FS_LSEEK, 2, 3, LINUX_SEEK_SET, 0, 0);
+	R(NANVIX_FS_READ, 2, BUF(1), 4, 0, 0);
+	R(NANVIX_FS_PREAD, 2, BUF(2), 5, 1, 0);
+	R(NANVIX_FS_FSTATAT, 2, 0, BUF(3), 0, 0);
+	R(NANVIX_FS_STATX, ROOT, S("/lnk"), LINUX_AT_SYMLINK_NOFOLLOW, 0x7ff, BUF(4));
+	R(NANVIX_FS_FSTATAT, ROOT, S("dir/sub/deep.txt"), BUF(5), 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/v.txt"), LINUX_O_RDONLY, 0, 0); /* 3 */
+	R(NANVIX_FS_READ, 3, BUF(6), 64, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/ro/r.txt"), LINUX_O_RDONLY, 0, 0); /* 4 */
+	R(NANVIX_FS_PREAD, 4, BUF(7), 64, 0, 0);
+	R(NANVIX_FS_CLOSE, 2, 0, 0, 0, 0);
+	R(NANVIX_FS_CLOSE, 3, 0, 0, 0, 0);
+	R(NANVIX_FS_CLOSE, 4, 0, 0, 0, 0);
+	fs_put("read");
+
+	fs_begin(0);
+	fs_writes("");
+	fs_put("write-disk");
+	fs_begin(0);
+	fs_writes("/vol");
+	fs_put("write-vol");
+	fs_begin(0);
+	fs_dirs("");
+	fs_put("dirs-disk");
+	fs_begin(0);
+	fs_dirs("/vol");
+	fs_put("dirs-vol");
+
+	fs_begin(0);
+	R(NANVIX_FS_SYMLINK, ROOT, S("/a"), S("b"), 0, 0);
+	R(NANVIX_FS_SYMLINK, ROOT, S("/b"), S("a"), 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/a"), LINUX_O_RDONLY, 0, 0); /* ELOOP */
+	R(NANVIX_FS_SYMLINK, ROOT, S("/c"), S("/vol/v.txt"), 0, 0);
+	R(NANVIX_FS_READLINK, ROOT, S("/c"), BUF(0), 64, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/c"), LINUX_O_RDONLY, 0, 0); /* 2 */
+	R(NANVIX_FS_READ, 2, BUF(1), 64, 0, 0);
+	R(NANVIX_FS_SYMLINK, ROOT, S("/vol/l"), S("../hello.txt"), 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/l"), LINUX_O_RDWR, 0, 0); /* 3 */
+	R(NANVIX_FS_OPEN, ROOT, S("/lnk"), LINUX_O_RDONLY | LINUX_O_NOFOLLOW, 0, 0);
+	R(NANVIX_FS_SYMLINK, ROOT, S("/vol/sub/dl"), S("../.."), 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/sub/dl/dir/sub/deep.txt"), LINUX_O_RDONLY, 0, 0);
+	R(NANVIX_FS_SYMLINK, ROOT, S("/tovol"), S("vol"), 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/tovol"), LINUX_O_RDONLY, 0, 0);
+	R(NANVIX_FS_FSTATAT, ROOT, S("/tovol/"), BUF(2), LINUX_AT_SYMLINK_NOFOLLOW, 0);
+	R(NANVIX_FS_UNLINK, ROOT, S("/a"), 0, 0, 0);
+	fs_put("symlinks");
+
+	fs_begin(0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/esc-rel"), LINUX_O_RDWR, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/esc-abs"), LINUX_O_RDWR | LINUX_O_TRUNC, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/hostroot/secret"), LINUX_O_WRONLY, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/up/secret"), LINUX_O_WRONLY, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/sib-rel"), LINUX_O_WRONLY, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/sib-abs"), LINUX_O_WRONLY, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/sub"), LINUX_O_RDONLY, 0, 0);
+	R(NANVIX_FS_OPEN, 5, S("../../secret"), LINUX_O_RDWR, 0, 0); /* 5: /vol/sub */
+	R(NANVIX_FS_OPEN, 5, S("../../../../sibling/file"), LINUX_O_RDWR, 0, 0);
+	R(NANVIX_FS_SYMLINK, ROOT, S("/vol/g"), S("../../secret"), 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/g"), LINUX_O_WRONLY | LINUX_O_TRUNC, 0, 0);
+	R(NANVIX_FS_CHMOD, ROOT, S("/vol/esc-rel"), 0777, 0, 0);
+	R(NANVIX_FS_CHMOD, ROOT, S("/vol/sib-rel"), 0777, LINUX_AT_SYMLINK_NOFOLLOW, 0);
+	R(NANVIX_FS_UTIMENS, ROOT, S("/vol/sib-abs"), 0, 0, 0);
+	R(NANVIX_FS_TRUNCATE, ROOT, S("/vol/sib-rel"), 0, 0, 0);
+	R(NANVIX_FS_LINK, ROOT, S("/vol/esc-rel"), ROOT, S("/vol/hard"), LINUX_AT_SYMLINK_FOLLOW);
+	R(NANVIX_FS_RENAME, ROOT, S("/vol/v.txt"), ROOT, S("/vol/../v.txt"), 0);
+	R(NANVIX_FS_RENAME, ROOT, S("/vol"), ROOT, S("/v2"), 0);
+	R(NANVIX_FS_MKDIR, ROOT, S("/vol/up/x"), 0755, 0, 0);
+	fs_put("escapes");
+
+	fs_begin(0);
+	R(NANVIX_FS_CHMOD, ROOT, S("/hello.txt"), 0600, 0, 0);
+	R(NANVIX_FS_CHMOD, ROOT, S("/vol/v.txt"), 0600, 0, 0);
+	R(NANVIX_FS_UTIMENS, ROOT, S("/hello.txt"), fs_bytes(times, sizeof(times)), 0, 0);
+	R(NANVIX_FS_UTIMENS, ROOT, S("/vol/v.txt"), 0, 0, 0);
+	R(NANVIX_FS_ACCESS, ROOT, S("/hello.txt"), LINUX_R_OK | LINUX_W_OK, 0, 0);
+	R(NANVIX_FS_ACCESS, ROOT, S("/ro/r.txt"), LINUX_W_OK, 0, 0);
+	R(NANVIX_FS_STATFS, ROOT, S("/"), BUF(0), 0, 0);
+	R(NANVIX_FS_STATFS, ROOT, S("/vol"), BUF(1), 0, 0);
+	R(NANVIX_FS_STATFS, ROOT, S("/ro"), BUF(2), 0, 0);
+	R(NANVIX_FS_STATX, ROOT, S("/vol/sub"), 0, 0x7ff, BUF(3));
+	fs_put("attrs");
+
+	fs_begin(0);
+	R(NANVIX_FS_CLOSE, 0, 0, 0, 0, 0);
+	R(NANVIX_FS_CLOSE, ROOT, 0, 0, 0, 0);
+	R(NANVIX_FS_READ, 9999, BUF(0), 16, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, 5, 0, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, FUZZ_FS_UBASE + FUZZ_FS_ARENA - FUZZ_FS_TAIL, 0, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/hello.txt"), LINUX_O_RDWR, 0, 0); /* 2 */
+	R(NANVIX_FS_READ, 2, BUF(0), UINT64_MAX, 0, 0);
+	R(NANVIX_FS_PWRITE, 2, BUF(0), 16, (uint64_t)-1, 0);
+	R(NANVIX_FS_PWRITE, 2, FUZZ_FS_UBASE + FUZZ_FS_ARENA - 8, 4096, 0, 0);
+	R(NANVIX_FS_PREAD, 2, UINT64_MAX - 8, 64, 0, 0);
+	R(NANVIX_FS_LSEEK, 2, INT64_MAX, LINUX_SEEK_SET, 0, 0);
+	R(NANVIX_FS_WRITE, 2, BUF(0), 1, 0, 0);
+	R(NANVIX_FS_GETDENTS, ROOT, BUF(0), 1, 0, 0);
+	R(NANVIX_FS_GETDENTS, ROOT, FUZZ_FS_UBASE + FUZZ_FS_ARENA - 100, 4096, 0, 0);
+	R(NANVIX_FS_FSTATAT, ROOT, S("/hello.txt"), BUF(0), UINT64_MAX, 0);
+	R(NANVIX_FS_UNLINK, ROOT, S("/hello.txt"), UINT64_MAX, 0, 0);
+	R(NANVIX_RING_NOP, 0, 0, 0, 0, 0);
+	R(NANVIX_BLK_WRITE, 0, BUF(0), 512, 0, 0);
+	R(0xffff, ROOT, 0, 0, 0, 0);
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	R(NANVIX_FS_MKDIR, ROOT, S(longname), 0755, 0, 0);
+	R(NANVIX_FS_CLOSE, 2, 0, 0, 0, 0);
+	memset(fs.prefix + FUZZ_FS_PREFIX - FUZZ_FS_TAIL, 'z', FUZZ_FS_TAIL);
+	fs_put("hostile");
+
+	fs_begin(0);
+	R(NANVIX_FS_OPEN, ROOT, S("/hello.txt"), LINUX_O_RDONLY, 0, 0);
+	fs.q[fs.n - 1].flags = REPEAT | 1030;
+	R(NANVIX_FS_OPEN, ROOT, S("/vol"), LINUX_O_RDONLY, 0, 0); /* ENFILE */
+	R(NANVIX_FS_CLOSE, 500, 0, 0, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/v.txt"), LINUX_O_RDONLY, 0, 0);
+	R(NANVIX_FS_CLOSE, 2, 0, 0, 0, 0);
+	fs_put("exhaust-disk");
+
+	fs_begin(0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/sub/inner.txt"), LINUX_O_RDWR, 0, 0);
+	fs.q[fs.n - 1].flags = REPEAT | 1030;
+	R(NANVIX_FS_CLOSE, 1000, 0, 0, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/sub"), LINUX_O_RDONLY, 0, 0);
+	fs_put("exhaust-vol");
+
+	fs_begin(FUZZ_FS_NO_DISK);
+	R(NANVIX_FS_OPEN, ROOT, S("/"), LINUX_O_RDONLY, 0, 0); /* 2 */
+	R(NANVIX_FS_GETDENTS, 2, BUF(0), 4096, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/v.txt"), LINUX_O_RDONLY, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/x"), LINUX_O_CREAT | LINUX_O_WRONLY, 0644, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/esc-rel"), LINUX_O_RDONLY, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/../vol/../ro/r.txt"), LINUX_O_RDONLY, 0, 0);
+	R(NANVIX_FS_RENAME, ROOT, S("/vol/v.txt"), ROOT, S("/ro/v.txt"), 0);
+	fs_put("no-disk");
+
+	fs_begin(FUZZ_FS_NO_DISK | FUZZ_FS_VOLROOT);
+	R(NANVIX_FS_OPEN, ROOT, S("/v.txt"), LINUX_O_RDWR, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/up/up/v.txt"), LINUX_O_RDONLY, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/esc-rel"), LINUX_O_RDONLY, 0, 0);
+	R(NANVIX_FS_GETDENTS, ROOT, BUF(0), 4096, 0, 0);
+	R(NANVIX_FS_MKDIR, ROOT, S("/hostroot/x"), 0755, 0, 0);
+	R(NANVIX_FS_UNLINK, ROOT, S("/"), LINUX_AT_REMOVEDIR, 0, 0);
+	fs_put("volume-root");
+
+	fs_begin(FUZZ_FS_DISK_RO);
+	R(NANVIX_FS_OPEN, ROOT, S("/hello.txt"), LINUX_O_RDWR, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/hello.txt"), LINUX_O_CREAT | LINUX_O_RDONLY, 0644, 0);
+	R(NANVIX_FS_MKDIR, ROOT, S("/d"), 0755, 0, 0);
+	R(NANVIX_FS_UNLINK, ROOT, S("/ro/r.txt"), 0, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/ro/new"), LINUX_O_CREAT | LINUX_O_WRONLY, 0644, 0);
+	R(NANVIX_FS_CHMOD, ROOT, S("/lnk"), 0600, 0, 0);
+	R(NANVIX_FS_FSYNC, ROOT, 0, 0, 0, 0);
+	fs_put("read-only");
+
+	fs_begin(0);
+	R(NANVIX_FS_OPEN, ROOT, S("//hello.txt"), 0, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/../hello.txt"), 0, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("dir/./sub//deep.txt"), 0, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("hello.txt/"), 0, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/../dir/sub/../sub/deep.txt"), 0, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/sub/../../vol/./sub/inner.txt"), 0, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("."), 0, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S(".."), 0, 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S(""), 0, 0, 0);
+	R(NANVIX_FS_FSTATAT, ROOT, S(""), BUF(0), LINUX_AT_EMPTY_PATH, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/hello.txt/."), 0, 0, 0);
+	R(NANVIX_FS_FSTATAT, ROOT, S("/vol/v.txt/.."), BUF(1), 0, 0);
+	R(NANVIX_FS_FSTATAT, ROOT, S("/lnk/"), BUF(2), LINUX_AT_SYMLINK_NOFOLLOW, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol"), LINUX_O_CREAT | LINUX_O_EXCL | LINUX_O_RDWR, 0644, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/dir"), LINUX_O_CREAT | LINUX_O_RDONLY, 0644, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/new/"), LINUX_O_CREAT | LINUX_O_RDONLY, 0644, 0);
+	fs_put("paths");
+
+	/* A link to itself that grows the pending path by 150 bytes a turn: the
+	 * splice runs out of PATH_MAX before the 40 links are used up. */
+	fs_begin(0);
+	{
+		char target[152];
+
+		target[0] = 'x';
+		memset(target + 1, '/', 150);
+		target[151] = 0;
+		R(NANVIX_FS_SYMLINK, ROOT, S("/x"), S(target), 0, 0);
+		R(NANVIX_FS_FSTATAT, ROOT, S("/x"), BUF(0), 0, 0);
+		R(NANVIX_FS_OPEN, ROOT, S("/x/y"), 0, 0, 0);
+		R(NANVIX_FS_SYMLINK, ROOT, S("/vol/x"), S(target), 0, 0);
+		R(NANVIX_FS_OPEN, ROOT, S("/vol/x"), 0, 0, 0);
+	}
+	fs_put("splice");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned i;
 
+	if (argc == 3 && strcmp(argv[1], "--fs") == 0) {
+		dir = argv[2];
+		return gen_fs();
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		fprintf(stderr, "usage: %s [--fs] DIR\n", argv[0]);
 		return 2;
 	}
 	dir = argv[1];

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# tests/fuzz/mkcorpus.sh: regenerate the committed seed corpora tests/fuzz/corpus/elf/
-# and tests/fuzz/corpus/ext2/.
+# tests/fuzz/mkcorpus.sh: regenerate the committed seed corpora tests/fuzz/corpus/elf/,
+# tests/fuzz/corpus/ext2/ and tests/fuzz/corpus/fs/.
 # Synthetic seeds come from gen_corpus (the unit tests' image builder); three
 # real-linker seeds are tiny_static.c linked static, static with one text
 # segment, and static-PIE.  Keep the folder small (well under 50 KiB).
@@ -54,4 +54,10 @@ mkfs e2-1k-i128 64k -b 1024 -N 32 -I 128
 mkfs e2-2k-nofiletype 128k -b 2048 -N 32 -O ^filetype,^resize_inode
 mkfs e2-4k 256k -b 4096 -N 32 -O ^resize_inode # mke2fs wants 64 blocks
 mkfs e2-rev0 64k -b 1024 -N 32 -r 0 -O none
+du -sb "$dir"
+
+# fs: request sequences for fuzz_fs (format and world: tests/fuzz/fuzz_fs.h).
+dir=tests/fuzz/corpus/fs
+mkdir -p "$dir"
+bin/tests/fuzz/gen_corpus --fs "$dir"
 du -sb "$dir"

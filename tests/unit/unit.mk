@@ -12,7 +12,8 @@ UNIT_RUNNER := $(UNIT_OUT)/runner.o
 
 UNIT_TESTS := $(UNIT_BIN)/test_elf $(UNIT_BIN)/test_guestmem $(UNIT_BIN)/test_hypercall \
 	$(UNIT_BIN)/test_boot $(UNIT_BIN)/test_strace $(UNIT_BIN)/test_aspace \
-	$(UNIT_BIN)/test_ring $(UNIT_BIN)/test_blksw $(UNIT_BIN)/test_ext2
+	$(UNIT_BIN)/test_ring $(UNIT_BIN)/test_blksw $(UNIT_BIN)/test_ext2 \
+	$(UNIT_BIN)/test_service
 
 ALL += $(UNIT_TESTS)
 
@@ -62,3 +63,10 @@ $(UNIT_BIN)/test_blksw: $(UNIT_OUT)/blksw/test_blksw.o $(UNIT_OUT)/src/macrokern
 $(UNIT_BIN)/test_ext2: $(UNIT_OUT)/fs/test_ext2.o $(UNIT_OUT)/fs/file_blkdev.o \
 	$(UNIT_OUT)/src/sysapps/fs/ext2.o $(UNIT_OUT)/src/sysapps/fs/ext2_alloc.o \
 	$(UNIT_OUT)/src/sysapps/fs/ext2_dir.o $(UNIT_OUT)/src/sysapps/fs/ext2_file.o
+
+# The fs service (namespace, handles, the path walk) over ext2 and host volumes.
+$(UNIT_BIN)/test_service: $(UNIT_OUT)/fs/test_service.o $(UNIT_OUT)/fs/file_blkdev.o \
+	$(UNIT_OUT)/src/sysapps/fs/service.o $(UNIT_OUT)/src/sysapps/fs/backend_ext2.o \
+	$(UNIT_OUT)/src/sysapps/fs/volume_host.o $(UNIT_OUT)/src/sysapps/fs/ext2.o \
+	$(UNIT_OUT)/src/sysapps/fs/ext2_alloc.o $(UNIT_OUT)/src/sysapps/fs/ext2_dir.o \
+	$(UNIT_OUT)/src/sysapps/fs/ext2_file.o
