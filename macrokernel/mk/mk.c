@@ -14,7 +14,6 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 
 #include <abi/bootinfo.h>
 #include <abi/linux.h>
@@ -26,7 +25,6 @@
 #include <rings/ring.h>
 
 #define BLK_CHUNK (256u * 1024)
-#define IOV_MAX_  64
 
 struct mk_vm {
 	const struct vm_mem *mem;
@@ -43,29 +41,14 @@ static int mem_read(void *ctx, uint64_t cr3, uint64_t ua, void *dst, size_t len)
 {
 	struct mk_vm *vm = ctx;
 
-	return gva_read(vm->mem, cr3, ua, dst, len) ? -EFAULT : 0;
+	return gva_copy_from(vm->mem, cr3, ua, dst, len) ? -EFAULT : 0;
 }
 
 static int mem_write(void *ctx, uint64_t cr3, uint64_t ua, const void *src, size_t len)
 {
 	struct mk_vm *vm = ctx;
-	const uint8_t *p = src;
 
-	while (len) {
-		struct iovec iov[IOV_MAX_];
-		size_t part = len > (IOV_MAX_ - 1) * 4096ul ? (IOV_MAX_ - 1) * 4096ul : len;
-		int n = 0;
-
-		if (gva_iovec(vm->mem, cr3, ua, part, true, iov, &n, IOV_MAX_))
-			return -EFAULT;
-		for (int i = 0; i < n; i++) {
-			memcpy(iov[i].iov_base, p, iov[i].iov_len);
-			p += iov[i].iov_len;
-		}
-		ua += part;
-		len -= part;
-	}
-	return 0;
+	return gva_copy_to(vm->mem, cr3, ua, src, len) ? -EFAULT : 0;
 }
 
 /* BLK_READ/WRITE: [0] cr3, [1] disk (0), [2] buf, [3] len, [4] offset. */

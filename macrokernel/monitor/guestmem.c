@@ -96,3 +96,40 @@ int gva_read(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, void *dst, ui
 	}
 	return 0;
 }
+
+/* Copy between user memory and a host buffer, a few pages of iovecs at a time. */
+static int gva_copy(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, uint8_t *buf,
+                    uint64_t len, bool write)
+{
+	enum { IOVS = 16 };
+
+	while (len) {
+		struct iovec iov[IOVS];
+		/* IOVS - 2 whole pages plus the ragged ends fit in IOVS runs. */
+		uint64_t part = len < (IOVS - 2) * PAGE ? len : (IOVS - 2) * PAGE;
+		int niov = 0, i;
+
+		if (gva_iovec(mem, cr3, gva, part, write, iov, &niov, IOVS) < 0)
+			return -EFAULT;
+		for (i = 0; i < niov; i++) {
+			if (write)
+				memcpy(iov[i].iov_base, buf, iov[i].iov_len);
+			else
+				memcpy(buf, iov[i].iov_base, iov[i].iov_len);
+			buf += iov[i].iov_len;
+		}
+		gva += part;
+		len -= part;
+	}
+	return 0;
+}
+
+int gva_copy_from(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, void *dst, uint64_t len)
+{
+	return gva_copy(mem, cr3, gva, dst, len, false);
+}
+
+int gva_copy_to(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, const void *src, uint64_t len)
+{
+	return gva_copy(mem, cr3, gva, (uint8_t *)(uintptr_t)src, len, true);
+}

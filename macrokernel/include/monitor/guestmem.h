@@ -49,4 +49,14 @@ int gva_iovec(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, uint64_t len
 /* Copy len bytes of user memory at gva into dst; 0 or -EFAULT. */
 int gva_read(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, void *dst, uint64_t len);
 
+/*
+ * Bulk copies of any length (the macro-kernel's file data): from user
+ * memory at gva into dst, or from src into user-writable memory at gva.
+ * 0 or -EFAULT; unlike gva_read, on a fault part of the range may already
+ * have been copied.
+ */
+int gva_copy_from(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, void *dst, uint64_t len);
+int gva_copy_to(const struct vm_mem *mem, uint64_t cr3, uint64_t gva, const void *src,
+                uint64_t len);
+
 #endif /* MONITOR_GUESTMEM_H */

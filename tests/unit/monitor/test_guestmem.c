@@ -512,6 +512,38 @@ START_TEST(test_read_too_many_runs)
 }
 END_TEST
 
+START_TEST(test_copy_many_discontiguous_pages)
+{
+	static uint8_t src[20 * 4096], got[20 * 4096];
+	int i;
+
+	/* Twenty discontiguous pages, started mid-page: more runs than one batch. */
+	for (i = 0; i < 21; i++)
+		ck_assert_int_eq(
+		        gpt_map(&pt, VA + i * GPT_PAGE, DATA + 2 * i * GPT_PAGE, GPT_URW, 0), 0);
+	for (i = 0; i < (int)sizeof(src); i++)
+		src[i] = (uint8_t)(i * 7 + 3);
+	ck_assert_int_eq(gva_copy_to(&mem, pt.cr3, VA + 100, src, sizeof(src)), 0);
+	ck_assert_int_eq(memcmp(mem.base + DATA + 100, src, GPT_PAGE - 100), 0);
+	ck_assert_int_eq(memcmp(mem.base + DATA + 2 * GPT_PAGE, src + GPT_PAGE - 100, GPT_PAGE), 0);
+	ck_assert_int_eq(gva_copy_from(&mem, pt.cr3, VA + 100, got, sizeof(got)), 0);
+	ck_assert_int_eq(memcmp(got, src, sizeof(got)), 0);
+	/* A hole after the first batch: -EFAULT. */
+	ck_assert_int_eq(gpt_map(&pt, VA + 17 * GPT_PAGE, 0, 0, 0), 0);
+	ck_assert_int_eq(gva_copy_from(&mem, pt.cr3, VA, got, sizeof(got)), -EFAULT);
+}
+END_TEST
+
+START_TEST(test_copy_to_read_only)
+{
+	uint8_t b[8] = { 0 };
+
+	ck_assert_int_eq(gpt_map(&pt, VA, DATA, GPT_P | GPT_U, 0), 0);
+	ck_assert_int_eq(gva_copy_to(&mem, pt.cr3, VA, b, sizeof(b)), -EFAULT);
+	ck_assert_int_eq(gva_copy_from(&mem, pt.cr3, VA, b, sizeof(b)), 0);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("monitor/guestmem");
@@ -554,6 +586,8 @@ Suite *unit_suite(void)
 	tcase_add_test(rd, test_read_across_pages);
 	tcase_add_test(rd, test_read_fault_leaves_dst);
 	tcase_add_test(rd, test_read_too_many_runs);
+	tcase_add_test(rd, test_copy_many_discontiguous_pages);
+	tcase_add_test(rd, test_copy_to_read_only);
 	suite_add_tcase(s, rd);
 	return s;
 }
