@@ -43,6 +43,15 @@ static long fd_handle(long fd, uint64_t *h)
 	return *h ? 0 : -LINUX_EINVAL;
 }
 
+/* A call on an open fd's handle: op(h, b, c, d), or fd_handle's error. */
+static long fd_call(uint16_t op, long fd, uint64_t b, uint64_t c, uint64_t d)
+{
+	uint64_t h;
+	long rc = fd_handle(fd, &h);
+
+	return rc ? rc : call(op, h, b, c, d, 0);
+}
+
 long sys_fs_fstat(struct file *f, uint64_t ubuf)
 {
 	return call(NANVIX_FS_FSTATAT, remote_handle(f), 0, ubuf, 0, 0);
@@ -114,22 +123,12 @@ long sys_getdents64(SYSCALL_ARGS)
 
 long sys_fsync(SYSCALL_ARGS)
 {
-	uint64_t h;
-	long rc = fd_handle(a0, &h);
-
-	if (rc)
-		return rc;
-	return call(NANVIX_FS_FSYNC, h, 0, 0, 0, 0);
+	return fd_call(NANVIX_FS_FSYNC, a0, 0, 0, 0);
 }
 
 long sys_fdatasync(SYSCALL_ARGS)
 {
-	uint64_t h;
-	long rc = fd_handle(a0, &h);
-
-	if (rc)
-		return rc;
-	return call(NANVIX_FS_FSYNC, h, 1, 0, 0, 0);
+	return fd_call(NANVIX_FS_FSYNC, a0, 1, 0, 0);
 }
 
 long sys_truncate(SYSCALL_ARGS)
@@ -139,12 +138,7 @@ long sys_truncate(SYSCALL_ARGS)
 
 long sys_ftruncate(SYSCALL_ARGS)
 {
-	uint64_t h;
-	long rc = fd_handle(a0, &h);
-
-	if (rc)
-		return rc;
-	return call(NANVIX_FS_TRUNCATE, h, 0, a1, 0, 0);
+	return fd_call(NANVIX_FS_TRUNCATE, a0, 0, a1, 0);
 }
 
 long sys_getcwd(SYSCALL_ARGS)
@@ -320,12 +314,7 @@ long sys_chmod(SYSCALL_ARGS)
 
 long sys_fchmod(SYSCALL_ARGS)
 {
-	uint64_t h;
-	long rc = fd_handle(a0, &h);
-
-	if (rc)
-		return rc;
-	return call(NANVIX_FS_CHMOD, h, 0, a1, 0, 0);
+	return fd_call(NANVIX_FS_CHMOD, a0, 0, a1, 0);
 }
 
 long sys_fchmodat(SYSCALL_ARGS)
@@ -336,14 +325,8 @@ long sys_fchmodat(SYSCALL_ARGS)
 long sys_utimensat(SYSCALL_ARGS)
 {
 	/* A NULL path (futimens) names the fd itself. */
-	if (!a1) {
-		uint64_t h;
-		long rc = fd_handle(a0, &h);
-
-		if (rc)
-			return rc;
-		return call(NANVIX_FS_UTIMENS, h, 0, a2, a3, 0);
-	}
+	if (!a1)
+		return fd_call(NANVIX_FS_UTIMENS, a0, 0, a2, a3);
 	return call(NANVIX_FS_UTIMENS, dir_handle(a0), a1, a2, a3, 0);
 }
 
@@ -354,12 +337,7 @@ long sys_statfs(SYSCALL_ARGS)
 
 long sys_fstatfs(SYSCALL_ARGS)
 {
-	uint64_t h;
-	long rc = fd_handle(a0, &h);
-
-	if (rc)
-		return rc;
-	return call(NANVIX_FS_STATFS, h, 0, a1, 0, 0);
+	return fd_call(NANVIX_FS_STATFS, a0, 0, a1, 0);
 }
 
 long sys_creat(SYSCALL_ARGS)
