@@ -11,21 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <blksw/blksw.h>
 #include <mk/mk.h>
 #include <monitor/boot.h>
+#include <monitor/client.h>
 #include <monitor/vm.h>
-#include <server/proto.h>
 
 #define NANVIXD_VERSION "0.1.0"
 #define MEM_DEFAULT     (16ull << 20)
@@ -483,179 +479,6 @@ static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **s
 	return 0;
 }
 
-/* A connection to the shared macro-kernel (bin/macrokernel, server/proto.h). */
-struct mk_client {
-	const char *path;
-	int sock, kick;
-	uint64_t kicks;
-	volatile sig_atomic_t *timed_out;
-};
-
-/*
- * The doorbell, shared: kick the server's thread for this VM and wait for
- * its completion on the socket.  The vCPU stays out of KVM_RUN meanwhile,
- * as with the embedded macro-kernel.  Returns 0 or a nanvixd status.
- */
-static int client_kick(void *ctx)
-{
-	struct mk_client *cl = ctx;
-	struct mksrv_done d;
-	uint64_t one = 1;
-
-	if (write(cl->kick, &one, sizeof(one)) != sizeof(one)) {
-		vm_error("cannot kick the macro-kernel: %s", strerror(errno));
-		return NANVIXD_EXIT_HOST;
-	}
-	for (;;) {
-		struct pollfd p = { .fd = cl->sock, .events = POLLIN };
-		ssize_t n;
-
-		/* The preemption tick and --timeout interrupt the wait (no SA_RESTART). */
-		if (poll(&p, 1, -1) < 0) {
-			if (errno != EINTR) {
-				vm_error("poll: %s", strerror(errno));
-				return NANVIXD_EXIT_HOST;
-			}
-			if (*cl->timed_out)
-				return NANVIXD_EXIT_TIMEOUT;
-			continue;
-		}
-		n = recv(cl->sock, &d, sizeof(d), MSG_DONTWAIT);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n == sizeof(d) && d.magic == MKSRV_MAGIC) {
-			cl->kicks++;
-			return 0;
-		}
-		if (n > 0)
-			vm_error("the macro-kernel sent a malformed completion");
-		else
-			vm_error("the macro-kernel went away");
-		return NANVIXD_EXIT_HOST;
-	}
-}
-
-/* Copy a string into a fixed hello field; -1 when it does not fit. */
-static int hello_str(char *dst, size_t len, const char *src)
-{
-	if (strlen(src) >= len)
-		return -1;
-	strcpy(dst, src);
-	return 0;
-}
-
-/*
- * Receive the server's reply to the hello, waiting at most 10 s.  A server
- * that refused at once may have reset the connection before reading our
- * hello: its reply is still queued, so ECONNRESET is retried once.
- */
-static int client_reply(struct mk_client *cl, struct mksrv_reply *r)
-{
-	struct pollfd p = { .fd = cl->sock, .events = POLLIN };
-	ssize_t n = -1;
-
-	for (int tries = 0; tries < 2; tries++) {
-		if (poll(&p, 1, 10000) == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		n = recv(cl->sock, r, sizeof(*r), MSG_DONTWAIT);
-		if (n >= 0 || errno != ECONNRESET)
-			break;
-	}
-	if (n < 0)
-		return -1;
-	if (n != sizeof(*r) || r->magic != MKSRV_MAGIC) {
-		errno = n == 0 ? ECONNRESET : EPROTO;
-		return -1;
-	}
-	r->error[sizeof(r->error) - 1] = '\0';
-	return 0;
-}
-
-/*
- * The shared macro-kernel: connect to o->macrokernel, send the hello with
- * the guest RAM memfd and the kick eventfd, and make the doorbell use it.
- * Returns 0 or a nanvixd status after printing why.
- */
-static int client_attach(struct vm *vm, struct options *o, struct mk_client *cl)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct mksrv_hello h;
-	struct mksrv_reply r;
-	union {
-		char buf[CMSG_SPACE(sizeof(int) * MKSRV_HELLO_FDS)];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { &h, sizeof(h) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *cm;
-	int fds[MKSRV_HELLO_FDS];
-
-	memset(&h, 0, sizeof(h));
-	h.magic = MKSRV_MAGIC;
-	h.version = MKSRV_VERSION;
-	h.mem_size = vm->mem.size;
-	h.fs = (uint32_t)o->mk.fs;
-	h.nvolumes = (uint32_t)o->mk.nvolumes;
-	if (o->mk.disk && hello_str(h.disk, sizeof(h.disk), o->mk.disk))
-		return usage_error("disk '%s': path too long for the macro-kernel", o->mk.disk);
-	for (int i = 0; i < o->mk.nvolumes; i++) {
-		const struct mk_volume *v = &o->mk.volumes[i];
-
-		if (hello_str(h.volumes[i].hostdir, sizeof(h.volumes[i].hostdir), v->hostdir) ||
-		    hello_str(h.volumes[i].at, sizeof(h.volumes[i].at), v->at))
-			return usage_error("volume '%s': path too long for the macro-kernel",
-			                   v->hostdir);
-		h.volumes[i].readonly = v->readonly;
-	}
-	if (strlen(o->macrokernel) >= sizeof(sa.sun_path))
-		return usage_error("macro-kernel socket path '%s' is too long", o->macrokernel);
-	strcpy(sa.sun_path, o->macrokernel);
-
-	cl->path = o->macrokernel;
-	cl->timed_out = vm->timed_out;
-	cl->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	cl->kick = eventfd(0, EFD_CLOEXEC);
-	if (cl->sock < 0 || cl->kick < 0) {
-		vm_error("cannot make the macro-kernel connection: %s", strerror(errno));
-		return NANVIXD_EXIT_HOST;
-	}
-	if (connect(cl->sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		vm_error("cannot reach the macro-kernel at '%s': %s", cl->path, strerror(errno));
-		return NANVIXD_EXIT_HOST;
-	}
-	fds[MKSRV_FD_MEM] = vm->ram_fd;
-	fds[MKSRV_FD_KICK] = cl->kick;
-	msg.msg_control = ctl.buf;
-	msg.msg_controllen = sizeof(ctl.buf);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
-	/* A send refused because the server already closed still leaves its reply to read. */
-	if (sendmsg(cl->sock, &msg, MSG_NOSIGNAL) < 0 && errno != EPIPE && errno != ECONNRESET) {
-		vm_error("cannot talk to the macro-kernel at '%s': %s", cl->path, strerror(errno));
-		return NANVIXD_EXIT_HOST;
-	}
-	if (client_reply(cl, &r) < 0) {
-		vm_error("no answer from the macro-kernel at '%s': %s", cl->path, strerror(errno));
-		return NANVIXD_EXIT_HOST;
-	}
-	if (r.status != 0) {
-		if (r.refusal == MKSRV_REFUSED_CONFIG) {
-			vm_error("%s", r.error);
-			return r.status == -ENOENT ? NANVIXD_EXIT_NOTFOUND : NANVIXD_EXIT_USAGE;
-		}
-		vm_error("the macro-kernel at '%s' refused the VM: %s", cl->path, r.error);
-		return NANVIXD_EXIT_HOST;
-	}
-	vm->ring_kick = client_kick;
-	vm->ring_ctx = cl;
-	return 0;
-}
-
 static int run(struct options *o)
 {
 	const void *kernel = NULL, *program = NULL;
@@ -666,10 +489,11 @@ static int run(struct options *o)
 	struct vm vm;
 	struct blksw *sw = NULL;
 	struct mk_vm *mk = NULL;
-	struct mk_client client = { .sock = -1, .kick = -1 };
+	struct mk_client client;
 	bool fsgsbase;
 	int rc, console = -1;
 
+	mk_client_init(&client);
 	memset(&vm, 0, sizeof(vm));
 	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = vm.ram_fd = -1;
 	vm.ram_memfd = o->macrokernel != NULL; /* the server maps guest RAM too */
@@ -730,7 +554,7 @@ static int run(struct options *o)
 		goto out;
 	}
 	if (o->mk.fs != MK_FS_NONE) {
-		rc = o->macrokernel ? client_attach(&vm, o, &client)
+		rc = o->macrokernel ? mk_client_attach(&client, &vm, o->macrokernel, &o->mk)
 		                    : macrokernel_attach(&vm, o, &sw, &mk);
 		if (rc)
 			goto out;
@@ -787,10 +611,7 @@ static int run(struct options *o)
 out:
 	mk_vm_detach(mk);
 	/* Closing the connection detaches the VM from a shared macro-kernel. */
-	if (client.sock >= 0)
-		close(client.sock);
-	if (client.kick >= 0)
-		close(client.kick);
+	mk_client_close(&client);
 	if (sw)
 		blksw_free(sw);
 	vm_destroy(&vm);
