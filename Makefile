@@ -9,6 +9,7 @@ include kernel/kernel.mk
 include macrokernel/macrokernel.mk
 include toolchain/toolchain.mk
 include ulib/ulib.mk
+include sysapps/sysapps.mk
 include tests/tests.mk
 
 .PHONY: all clean

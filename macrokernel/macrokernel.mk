@@ -4,7 +4,7 @@
 BLKSW_SRCS := macrokernel/blksw/blksw.c macrokernel/blksw/blksw_cow.c
 
 # The file-system component built for the host (embedded in the macro-kernel).
-FS_HOST_SRCS := sysapps/fs/service.c sysapps/fs/backend_ext2.c sysapps/fs/volume_host.c \
+FS_HOST_SRCS := sysapps/fs/service.c sysapps/fs/load.c sysapps/fs/backend_ext2.c sysapps/fs/volume_host.c \
 	$(wildcard sysapps/fs/ext2*.c)
 MK_SRCS := macrokernel/mk/mk.c macrokernel/rings/ring.c
 

@@ -10,6 +10,7 @@
  */
 #include <abi/linux.h>
 #include <fd/file.h>
+#include <fd/fsd.h>
 #include <fd/remote.h>
 #include <hal/hal.h>
 #include <mm/frame.h>
@@ -30,6 +31,7 @@ void remote_init(const struct nanvix_bootinfo *bi)
 	req_tail = ring->req_tail;
 	cpl_head = ring->cpl_head;
 	active = true;
+	fsd_init(bi->flags & NANVIX_BOOT_FS_GUEST);
 }
 
 bool remote_active(void)
@@ -38,6 +40,13 @@ bool remote_active(void)
 }
 
 long remote_call(uint16_t op, const uint64_t a[5], uint64_t *value)
+{
+	if (fsd_enabled())
+		return fsd_call(op, proc_current->cr3, a, value);
+	return ring_call(op, proc_current->cr3, a, value);
+}
+
+long ring_call(uint16_t op, uint64_t cr3, const uint64_t a[5], uint64_t *value)
 {
 	uint8_t *base = (uint8_t *)ring;
 	uint32_t mask = ring->nslots - 1u;
@@ -54,7 +63,7 @@ long remote_call(uint16_t op, const uint64_t a[5], uint64_t *value)
 	q->id = req_tail;
 	q->buf_off = 0;
 	q->buf_len = 0;
-	q->args[0] = proc_current->cr3;
+	q->args[0] = cr3;
 	for (int i = 0; i < 5; i++)
 		q->args[i + 1] = a[i];
 	__atomic_thread_fence(__ATOMIC_RELEASE);

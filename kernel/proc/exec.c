@@ -1,9 +1,11 @@
 /* execve: a new program in the calling process, loaded by the host. */
+#include <abi/fsd.h>
 #include <abi/hypercall.h>
 #include <fd/file.h>
 #include <hal/hal.h>
 #include <mm/frame.h>
 #include <mm/vmem.h>
+#include <fd/fsd.h>
 #include <fd/remote.h>
 #include <proc/proc.h>
 #include <sched/sched.h>
@@ -19,11 +21,46 @@ static const uint8_t fpu_init[512] __attribute__((aligned(16))) = {
 	[25] = 0x1f,
 };
 
+/* The host builds the program in x->dst_cr3 with frames lent for the call. */
+static long exec_host(struct nanvix_hc_exec *x)
+{
+	struct frame_batch batch;
+	long rc;
+
+	mm_frame_batch(&batch, &x->frames);
+	rc = hal->exec(x);
+	mm_frame_batch_commit(&batch, &x->frames);
+	return rc;
+}
+
+/*
+ * Guest placement: a program on the VM's disk.  The in-VM fs server reads
+ * it into its own memory (NANVIX_FSD_LOAD resolves the path against the
+ * caller's cwd, with the caller's path string), the host loads it from
+ * there, and the server frees it.
+ */
+static long exec_stored(struct nanvix_hc_exec *x)
+{
+	uint64_t a[5] = { x->cwd, x->path };
+	uint64_t addr;
+	long len, rc;
+
+	len = fsd_call(NANVIX_FSD_LOAD, x->cr3, a, &addr);
+	if (len < 0)
+		return len;
+	x->image_cr3 = fsd_server_cr3();
+	x->image = addr;
+	x->image_len = (uint64_t)len;
+	rc = x->image_cr3 ? exec_host(x) : -LINUX_EIO;
+	a[0] = addr;
+	fsd_call(NANVIX_FSD_UNLOAD, x->cr3, a, NULL);
+	return rc;
+}
+
 long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t envp)
 {
 	struct proc *p = proc_current;
 	struct nanvix_hc_exec x;
-	struct frame_batch batch;
 	uint64_t pml4, old;
 	long rc;
 	int i;
@@ -40,9 +77,9 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
 	x.envp = envp;
 	x.dst_cr3 = pml4;
 	x.cwd = p->cwd ? remote_handle(p->cwd) : NANVIX_FS_ROOT;
-	mm_frame_batch(&batch, &x.frames);
-	rc = hal->exec(&x);
-	mm_frame_batch_commit(&batch, &x.frames);
+	rc = exec_host(&x);
+	if (rc == -LINUX_ENOENT && fsd_enabled())
+		rc = exec_stored(&x);
 	if (rc < 0) {
 		/* The old program goes on as if nothing happened. */
 		vmem_free_user(pml4);
@@ -52,6 +89,7 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
 
 	/* Point of no return: the new image replaces the old one. */
 	sched_kill_others(p);
+	fsd_proc_gone(p);
 	old = p->cr3;
 	p->cr3 = pml4;
 	hal_write_cr3(pml4);

@@ -11,6 +11,7 @@
 #include <abi/hypercall.h>
 #include <abi/vvar.h>
 #include <fd/file.h>
+#include <fd/fsd.h>
 #include <hal/hal.h>
 #include <mm/frame.h>
 #include <mm/vmem.h>
@@ -182,6 +183,7 @@ __attribute__((noreturn)) static void terminate(int wstatus)
 		hal->exit((wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff);
 	}
 	sched_kill_others(p);
+	fsd_proc_gone(p);
 	for (fd = 0; fd < p->max_fd; fd++)
 		if (p->fds[fd])
 			fd_close(fd);
@@ -212,6 +214,11 @@ __attribute__((noreturn)) static void terminate(int wstatus)
 		sched_wake_key(key_child(p->parent), 64);
 	}
 	sched_exit_thread();
+}
+
+void proc_detach(struct proc *p)
+{
+	p->parent = NULL;
 }
 
 void proc_exit(int status)

@@ -1,6 +1,8 @@
 /* File-descriptor calls: read/write and vectors, pipes, dup, fcntl, open of devices, poll. */
 #include <abi/hypercall.h>
+#include <abi/fsd.h>
 #include <fd/file.h>
+#include <fd/fsd.h>
 #include <fd/remote.h>
 #include <hal/hal.h>
 #include <hal/uaccess.h>
@@ -264,6 +266,10 @@ static long do_open(long dirfd, uint64_t upath, long flags, long mode)
 	rc = path_from_user(path, upath);
 	if (rc)
 		return rc;
+	if (fsd_enabled() && memcmp(path, NANVIX_FSD_PATH, sizeof(NANVIX_FSD_PATH)) == 0) {
+		rc = fsd_open((uint32_t)flags & LINUX_O_ACCMODE, &f);
+		return rc ? rc : fd_install(f, 0, -1, flags & LINUX_O_CLOEXEC);
+	}
 	f = dev_open(path, flags & (LINUX_O_ACCMODE | LINUX_O_NONBLOCK | LINUX_O_APPEND));
 	if (!f)
 		return remote_active() ? fs_open(dirfd, upath, flags, mode) : -LINUX_ENOENT;

@@ -170,73 +170,16 @@ fail:
 	return rc;
 }
 
-/* Host-side callers of the fs service pass host pointers as "user" addresses. */
-static int host_read(void *ctx, uint64_t cr3, uint64_t ua, void *dst, size_t len)
-{
-	(void)ctx, (void)cr3;
-	memcpy(dst, (const void *)(uintptr_t)ua, len);
-	return 0;
-}
-
-static int host_write(void *ctx, uint64_t cr3, uint64_t ua, const void *src, size_t len)
-{
-	(void)ctx, (void)cr3;
-	memcpy((void *)(uintptr_t)ua, src, len);
-	return 0;
-}
-
 #define LOAD_MAX (64u << 20)
 
 int mk_vm_load_file(void *ctx, uint64_t cwd, const char *path, void **buf, size_t *len)
 {
 	struct mk_vm *vm = ctx;
-	struct fs_mem m = { .ctx = vm, .read = host_read, .write = host_write };
-	struct nanvix_ring_req q = { .opcode = NANVIX_FS_OPEN };
-	struct linux_stat st;
-	uint64_t value, h;
-	uint8_t *data = NULL;
-	int64_t rc;
 
 	*buf = NULL;
 	if (vm->placement != MK_FS_HOST || !vm->fs)
 		return -ENOENT;
-	q.args[1] = cwd;
-	q.args[2] = (uintptr_t)path;
-	q.args[3] = O_RDONLY;
-	rc = fs_service_call(vm->fs, &q, &m, &value);
-	if (rc < 0)
-		return (int)rc;
-	h = value & ~NANVIX_FS_OPEN_DIR;
-	q = (struct nanvix_ring_req){ .opcode = NANVIX_FS_FSTATAT,
-		                      .args = { 0, h, 0, (uintptr_t)&st, 0 } };
-	rc = fs_service_call(vm->fs, &q, &m, &value);
-	if (!rc && (st.st_mode & S_IFMT) != S_IFREG)
-		rc = -EACCES;
-	if (!rc && st.st_size <= 0)
-		rc = -ENOEXEC;
-	if (!rc && st.st_size > LOAD_MAX)
-		rc = -EFBIG;
-	if (!rc && !(data = malloc((size_t)st.st_size)))
-		rc = -ENOMEM;
-	if (!rc) {
-		q = (struct nanvix_ring_req){ .opcode = NANVIX_FS_PREAD,
-			                      .args = { 0, h, (uintptr_t)data, (uint64_t)st.st_size,
-			                                0 } };
-		rc = fs_service_call(vm->fs, &q, &m, &value);
-		if (rc >= 0 && rc != st.st_size)
-			rc = -EIO;
-		else if (rc >= 0)
-			rc = 0;
-	}
-	q = (struct nanvix_ring_req){ .opcode = NANVIX_FS_CLOSE, .args = { 0, h } };
-	fs_service_call(vm->fs, &q, &m, &value);
-	if (rc) {
-		free(data);
-		return (int)rc;
-	}
-	*buf = data;
-	*len = (size_t)st.st_size;
-	return 0;
+	return fs_service_load(vm->fs, cwd, path, LOAD_MAX, buf, len);
 }
 
 int mk_vm_kick(struct mk_vm *vm)

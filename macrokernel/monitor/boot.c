@@ -487,6 +487,8 @@ int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_
 	bi->ring_size = NANVIX_RING_SIZE;
 	if (cfg->fs)
 		bi->flags |= NANVIX_BOOT_FS;
+	if (cfg->fs && cfg->fs_guest)
+		bi->flags |= NANVIX_BOOT_FS_GUEST;
 	bi->magic = NANVIX_BOOTINFO_MAGIC;
 	bi->abi_version = NANVIX_ABI_VERSION;
 	bi->mem_size = mem->size;

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <abi/fsd.h>
 #include <monitor/aspace.h>
 #include <monitor/boot.h>
 #include <monitor/exec.h>
@@ -94,6 +95,26 @@ const struct vm_program *exec_lookup(const struct vm *vm, const char *path)
 	return NULL;
 }
 
+/* The image the guest holds at image/image_len in image_cr3, copied out. */
+static int image_from_guest(struct vm *vm, const struct nanvix_hc_exec *x, void **image,
+                            size_t *len)
+{
+	void *buf;
+
+	if (x->image_len > NANVIX_FSD_LOAD_MAX)
+		return -EFBIG;
+	buf = malloc(x->image_len);
+	if (!buf)
+		return -ENOMEM;
+	if (gva_copy_from(&vm->mem, x->image_cr3, x->image, buf, x->image_len)) {
+		free(buf);
+		return -EFAULT;
+	}
+	*image = buf;
+	*len = x->image_len;
+	return 0;
+}
+
 int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 {
 	static struct args a; /* 100 KiB: not on the stack */
@@ -133,13 +154,17 @@ int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 		return envc;
 	(void)err;
 
-	prog = exec_lookup(vm, path);
-	if (!prog && vm->load_file) {
-		/* A program stored on the VM's file system. */
-		size_t len;
+	prog = x->image_len ? NULL : exec_lookup(vm, path);
+	if (!prog && (x->image_len || vm->load_file)) {
+		/* A program stored on the VM's file system: read by the guest's
+		 * fs server (image_*), or by the macro-kernel's. */
+		size_t len = 0;
 		const char *slash = strrchr(path, '/');
 
-		rc = vm->load_file(vm->ring_ctx, x->cwd, path, &image, &len);
+		if (x->image_len)
+			rc = image_from_guest(vm, x, &image, &len);
+		else
+			rc = vm->load_file(vm->ring_ctx, x->cwd, path, &image, &len);
 		if (rc)
 			return rc;
 		st.st_size = (off_t)len;

@@ -342,9 +342,6 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if ((o->mk.disk || o->mk.nvolumes || o->macrokernel) && o->mk.fs == MK_FS_NONE)
 		o->mk.fs = MK_FS_HOST;
-	if (o->mk.fs == MK_FS_GUEST && !o->mk.nvolumes)
-		return usage_error("%s", "--fs=guest is not available in this build (the in-VM fs "
-		                         "server is not written yet): use --fs=host");
 	if (o->mk.fs == MK_FS_GUEST && o->mk.nvolumes)
 		return usage_error("%s", "--volume needs --fs=host (volumes are host directories)");
 	if (o->mk.fs == MK_FS_GUEST && !o->mk.disk)
@@ -417,14 +414,15 @@ static int arm_timeout(double seconds)
 	return setitimer(ITIMER_REAL, &it, NULL);
 }
 
-static const char *default_kernel(char *buf, size_t len)
+/* The file `name` (kernel.elf, fsd.elf) beside the nanvixd binary. */
+static const char *beside_nanvixd(const char *name, char *buf, size_t len)
 {
 	ssize_t n = readlink("/proc/self/exe", buf, len - 16);
 
 	if (n <= 0)
-		return "kernel.elf";
+		return name;
 	buf[n] = '\0';
-	strcat(dirname(buf), "/kernel.elf");
+	strcat(strcat(dirname(buf), "/"), name);
 	return buf;
 }
 
@@ -479,11 +477,37 @@ static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **s
 	return 0;
 }
 
+/*
+ * --fs=guest: process 1 is the fs server (sysapps/fs/fsd.c), told to start
+ * the program `name` (execve finds it among the programs) with the user's
+ * argv once the disk is mounted.  NULL when out of memory.
+ */
+static char **fsd_args(const struct options *o, const char *name, int *argc)
+{
+	char **v = calloc((size_t)o->argc + 6, sizeof(*v));
+	const char *colon = strrchr(o->mk.disk, ':');
+	int n = 0;
+
+	if (!v)
+		return NULL;
+	v[n++] = "fsd";
+	if (colon && strcmp(colon, ":ro") == 0)
+		v[n++] = "--ro";
+	v[n++] = "--exec";
+	v[n++] = (char *)name;
+	v[n++] = "--";
+	for (int i = 0; i < o->argc; i++)
+		v[n++] = o->argv[i];
+	*argc = n;
+	return v;
+}
+
 static int run(struct options *o)
 {
-	const void *kernel = NULL, *program = NULL;
-	size_t kernel_size = 0, program_size = 0;
-	char kpath[PATH_MAX], err[256], random[16];
+	const void *kernel = NULL, *program = NULL, *fsd = NULL;
+	size_t kernel_size = 0, program_size = 0, fsd_size = 0;
+	char kpath[PATH_MAX], fsdpath[PATH_MAX], err[256], random[16];
+	char **fsd_argv = NULL;
 	struct boot_config cfg;
 	struct boot_entry entry;
 	struct vm vm;
@@ -500,13 +524,20 @@ static int run(struct options *o)
 	vm.out_fd = 1, vm.err_fd = 2, vm.log_fd = 2, vm.in_fd = 0;
 	vm.timed_out = &timed_out;
 
-	rc = map_file("kernel", o->kernel ? o->kernel : default_kernel(kpath, sizeof(kpath)),
+	rc = map_file("kernel", o->kernel ? o->kernel : beside_nanvixd("kernel.elf", kpath, sizeof(kpath)),
 	              &kernel, &kernel_size);
 	if (rc)
 		goto out;
 	rc = map_file("program", o->argv[0], &program, &program_size);
 	if (rc)
 		goto out;
+	if (o->mk.fs == MK_FS_GUEST) {
+		/* The VM starts the fs server, which then execs the program. */
+		rc = map_file("fs server", beside_nanvixd("fsd.elf", fsdpath, sizeof(fsdpath)),
+		              &fsd, &fsd_size);
+		if (rc)
+			goto out;
+	}
 	if (o->console_file) {
 		console = open(o->console_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (console < 0) {
@@ -536,6 +567,16 @@ static int run(struct options *o)
 	}
 	cfg.argc = o->argc, cfg.argv = o->argv;
 	cfg.envc = o->envc, cfg.envp = o->env;
+	if (o->mk.fs == MK_FS_GUEST) {
+		fsd_argv = fsd_args(o, cfg.name, &cfg.argc);
+		if (!fsd_argv) {
+			vm_error("out of memory");
+			rc = NANVIXD_EXIT_HOST;
+			goto out;
+		}
+		cfg.argv = fsd_argv;
+		cfg.program = fsd, cfg.program_size = fsd_size;
+	}
 	cfg.stack_size = o->stack;
 	/* execve can start the program itself by its name, and any image given. */
 	if (o->nprograms < PROGRAMS_MAX) {
@@ -548,6 +589,7 @@ static int run(struct options *o)
 	vm.stack_size = o->stack;
 	memcpy(cfg.random, random, sizeof(random));
 	cfg.fs = o->mk.fs != MK_FS_NONE;
+	cfg.fs_guest = o->mk.fs == MK_FS_GUEST;
 	rc = boot_prepare(&vm.mem, &cfg, &entry, err, sizeof(err));
 	if (rc) {
 		vm_error("%s", err);
@@ -621,6 +663,9 @@ out:
 		munmap((void *)kernel, kernel_size);
 	if (program)
 		munmap((void *)program, program_size);
+	if (fsd)
+		munmap((void *)fsd, fsd_size);
+	free(fsd_argv);
 	return rc;
 }
 

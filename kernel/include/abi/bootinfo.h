@@ -56,6 +56,7 @@ struct nanvix_memrange {
 #define NANVIX_BOOT_FSGSBASE (1u << 0) /* CR4.FSGSBASE is set */
 #define NANVIX_BOOT_STRACE   (1u << 1) /* report every system call (NANVIX_HC_STRACE) */
 #define NANVIX_BOOT_FS       (1u << 2) /* file calls go to the fs component over the ring */
+#define NANVIX_BOOT_FS_GUEST (1u << 3) /* ...to the in-VM fs server (abi/fsd.h) instead */
 
 /* One loaded user segment, as mapped by the host. */
 #define NANVIX_SEGMENTS_MAX 8

@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#define NANVIX_ABI_VERSION 3
+#define NANVIX_ABI_VERSION 4
 
 #define NANVIX_HC_PORT_BASE  0x500
 #define NANVIX_HC_PORT_COUNT 16
@@ -252,7 +252,8 @@ struct nanvix_hc_fork {
  * addresses in the caller's space `cr3` (argv and envp NULL-terminated
  * arrays of string pointers, as execve takes them).  The host looks the
  * path up in the program images given to nanvixd (--program, --image: an
- * exact name, or the path's last component), checks the ELF file, and
+ * exact name, or the path's last component; or takes the image the guest
+ * names in image_*), checks the ELF file, and
  * builds the program and its initial stack in the empty user half of
  * `dst_cr3` with the lent `frames`.  Out: `frames.used` (always), and on
  * success `entry`, `sp`, `brk`, `stack_lo`, `stack_hi` and `name`.
@@ -275,6 +276,12 @@ struct nanvix_hc_exec {
 	char name[32];
 	int64_t ret;
 	uint64_t cwd; /* fs handle of the caller's working directory (programs on disk) */
+	/* A program the guest read itself (the in-VM fs server, abi/fsd.h):
+	 * image_len bytes at user address `image` in `image_cr3`, at most
+	 * NANVIX_FSD_LOAD_MAX.  0: look `path` up as above. */
+	uint64_t image_cr3;
+	uint64_t image;
+	uint64_t image_len;
 };
 
 /*

@@ -16,14 +16,22 @@ void remote_init(const struct nanvix_bootinfo *bi);
 bool remote_active(void);
 
 /*
- * One request: opcode `op` with args[1..5] = a[0..4] (args[0] is the
+ * One file request: opcode `op` with args[1..5] = a[0..4] (args[0] is the
  * current address space, so pointer arguments are the caller's user
  * addresses).  Returns the completion status (>= 0 or -errno); *value (if
  * not NULL) receives the completion's value.  -EIO if the host answered
- * nothing.  Never blocks in the kernel: the doorbell returns with the
- * answer in place.
+ * nothing.  On the ring it never blocks in the kernel (the doorbell returns
+ * with the answer in place); to the in-VM server it sleeps until answered.
  */
 long remote_call(uint16_t op, const uint64_t a[5], uint64_t *value);
+
+/*
+ * The ring itself: request `op` with args[0] = `cr3`.  remote_call uses it
+ * for host placement; with the fs component in the VM (fd/fsd.h) file
+ * calls go to the in-VM server instead, and only its block requests
+ * (NANVIX_BLK_*) reach the ring.
+ */
+long ring_call(uint16_t op, uint64_t cr3, const uint64_t a[5], uint64_t *value);
 
 /* Wrap host handle `h` in a new file (one reference), or NULL (the handle
  * is closed then). */

@@ -49,6 +49,9 @@ extern struct proc *proc_current;
 /* Adopt the process nanvixd built (boot info). */
 void proc_init_boot(const struct nanvix_bootinfo *bi);
 
+/* Make `p` a system process: no parent waits for it (the in-VM fs server). */
+void proc_detach(struct proc *p);
+
 /*
  * End the current process with exit status `status` (0..255): process 1
  * ends the VM; any other becomes a zombie for its parent's wait.

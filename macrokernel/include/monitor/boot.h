@@ -26,8 +26,9 @@ struct boot_config {
 	uint8_t random[16];  /* AT_RANDOM bytes */
 	/* Contents of the vvar page (abi/vvar.h), or NULL for a zero page. */
 	const struct nanvix_vvar *vvar;
-	/* Forward file calls over the ring (NANVIX_BOOT_FS). */
-	bool fs;
+	/* Forward file calls over the ring (NANVIX_BOOT_FS), to the in-VM
+	 * server rather than the host (NANVIX_BOOT_FS_GUEST). */
+	bool fs, fs_guest;
 };
 
 /* Where to enter the guest. */

@@ -68,6 +68,15 @@ int fs_service_active(const struct fs_service *s);
 int64_t fs_service_call(struct fs_service *s, const struct nanvix_ring_req *q,
                         const struct fs_mem *m, uint64_t *value);
 
+/*
+ * Read the whole regular file `path` (resolved against handle `dir`, a
+ * pointer in the caller's own memory) into a new malloc'ed buffer: execve
+ * of a program on the disk.  0, or -ENOENT..., -EACCES (not a regular file,
+ * no execute bit), -ENOEXEC (empty), -EFBIG (over `max` bytes).
+ */
+int fs_service_load(struct fs_service *s, uint64_t dir, const char *path, size_t max, void **buf,
+                    size_t *len);
+
 /* Counters for --stats. */
 struct fs_service_stats {
 	uint64_t calls, errors, handles_open, handles_max;

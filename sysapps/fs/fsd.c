@@ -1,0 +1,296 @@
+/* fsd: the fs component as a guest program (nanvixd --fs=guest). */
+/*
+ * nanvixd boots this as process 1:
+ *
+ *     fsd [--ro] --exec NAME -- ARGV0 [ARGS...]
+ *
+ * It forks.  The child opens /dev/fsd, which makes it the VM's fs server
+ * (a system process without a parent), mounts the ext2 disk through block
+ * requests to the storage switch, says "ready" on a pipe and serves the
+ * file calls the kernel forwards to it, forever.  The parent waits for
+ * "ready" and then becomes the application: execve(NAME, ARGV), so the
+ * application keeps process id 1 and its exit status ends the VM, as with
+ * --fs=host.  If the disk cannot be mounted the child says why on stderr
+ * and the VM exits with status 125 before the application starts.
+ *
+ * The service code is the very source the macro-kernel links (service.c,
+ * backend_ext2.c, ext2*.c); only its two edges differ here: the caller's
+ * memory is reached with NANVIX_FSD_COPY and the disk with NANVIX_FSD_BLK
+ * (abi/fsd.h).  Kernel calls are made raw, so results stay Linux errno
+ * values, which is what the service speaks.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <abi/fsd.h>
+#include <abi/hypercall.h>
+#include <abi/linux.h>
+#include <fs/blkdev.h>
+#include <fs/service.h>
+
+#define EXIT_SETUP 125 /* nanvixd's "bad disk" status */
+
+static struct nanvix_fsd_page page __attribute__((aligned(4096)));
+static int dev = -1;
+
+/* A raw ioctl on /dev/fsd: the kernel's result (>= 0 or -errno, Linux). */
+static long fsd_ioctl(unsigned long req, uint64_t arg)
+{
+	long ret;
+
+	__asm__ volatile("syscall"
+	                 : "=a"(ret)
+	                 : "a"((long)LINUX_SYS_ioctl), "D"((long)dev), "S"(req), "d"(arg)
+	                 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static int client_copy(uint32_t dir, uint64_t client, void *local, size_t len)
+{
+	while (len) {
+		size_t n = len > NANVIX_HC_COPY_MAX ? NANVIX_HC_COPY_MAX : len;
+
+		page.copy.dir = dir;
+		page.copy.client = client;
+		page.copy.local = (uintptr_t)local;
+		page.copy.len = n;
+		if (fsd_ioctl(NANVIX_FSD_COPY, 0) < 0)
+			return -LINUX_EFAULT;
+		client += n;
+		local = (char *)local + n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int mem_read(void *ctx, uint64_t cr3, uint64_t ua, void *dst, size_t len)
+{
+	(void)ctx, (void)cr3;
+	return client_copy(NANVIX_FSD_FROM_CLIENT, ua, dst, len);
+}
+
+static int mem_write(void *ctx, uint64_t cr3, uint64_t ua, const void *src, size_t len)
+{
+	(void)ctx, (void)cr3;
+	return client_copy(NANVIX_FSD_TO_CLIENT, ua, (void *)src, len);
+}
+
+static int blk(uint16_t op, uint64_t off, void *buf, size_t len)
+{
+	long rc;
+
+	page.blk.op = op;
+	page.blk.buf = (uintptr_t)buf;
+	page.blk.len = len;
+	page.blk.off = off;
+	rc = fsd_ioctl(NANVIX_FSD_BLK, 0);
+	if (rc < 0)
+		return (int)rc;
+	return op == NANVIX_BLK_FLUSH || (size_t)rc == len ? 0 : -LINUX_EIO;
+}
+
+static int disk_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	(void)ctx;
+	return blk(NANVIX_BLK_READ, off, buf, len);
+}
+
+static int disk_write(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+	(void)ctx;
+	return blk(NANVIX_BLK_WRITE, off, (void *)buf, len);
+}
+
+static int disk_flush(void *ctx)
+{
+	(void)ctx;
+	return blk(NANVIX_BLK_FLUSH, 0, NULL, 0);
+}
+
+/*
+ * The device's size, from the ext2 superblock (blocks x block size): the
+ * storage switch knows the image's real size and refuses anything past it,
+ * so an image that claims more only earns I/O errors.
+ */
+static int disk_size(uint64_t *size)
+{
+	static uint8_t sb[1024];
+	uint32_t blocks, log;
+	int rc = disk_read(NULL, 1024, sb, sizeof(sb));
+
+	if (rc)
+		return rc;
+	memcpy(&blocks, sb + 4, 4);
+	memcpy(&log, sb + 24, 4);
+	if (log > 6)
+		return -LINUX_EINVAL;
+	*size = (uint64_t)blocks << (10 + log);
+	return 0;
+}
+
+/* Loaded programs (NANVIX_FSD_LOAD) not yet unloaded by the kernel. */
+#define LOADS_MAX 16
+static void *loads[LOADS_MAX];
+
+/* A path from the client's memory, page by page up to its NUL. */
+static int client_path(uint64_t ua, char *buf, size_t size)
+{
+	size_t got = 0;
+
+	while (got < size) {
+		size_t n = 4096 - ((ua + got) & 4095);
+
+		if (n > size - got)
+			n = size - got;
+		if (client_copy(NANVIX_FSD_FROM_CLIENT, ua + got, buf + got, n))
+			return -LINUX_EFAULT;
+		if (memchr(buf + got, '\0', n))
+			return 0;
+		got += n;
+	}
+	return -LINUX_ENAMETOOLONG;
+}
+
+static int64_t load(struct fs_service *s, uint64_t *value)
+{
+	static char path[NANVIX_FS_PATH_MAX];
+	void *buf;
+	size_t len;
+	int slot, rc;
+
+	for (slot = 0; slot < LOADS_MAX && loads[slot]; slot++)
+		;
+	if (slot == LOADS_MAX)
+		return -LINUX_EAGAIN;
+	rc = client_path(page.req.args[2], path, sizeof(path));
+	if (!rc)
+		rc = fs_service_load(s, page.req.args[1], path, NANVIX_FSD_LOAD_MAX, &buf, &len);
+	if (rc)
+		return rc;
+	loads[slot] = buf;
+	*value = (uintptr_t)buf;
+	return (int64_t)len;
+}
+
+static int64_t unload(uint64_t addr)
+{
+	for (int i = 0; i < LOADS_MAX; i++)
+		if (loads[i] && (uintptr_t)loads[i] == addr) {
+			free(loads[i]);
+			loads[i] = NULL;
+			return 0;
+		}
+	return -LINUX_EINVAL;
+}
+
+static __attribute__((noreturn)) void serve(struct fs_service *s)
+{
+	const struct fs_mem mem = { .read = mem_read, .write = mem_write };
+
+	for (;;) {
+		uint64_t value = 0;
+		int64_t rc;
+
+		rc = fsd_ioctl(NANVIX_FSD_SERVE, 0);
+		if (rc == -LINUX_EINTR)
+			continue;
+		if (rc < 0) {
+			fprintf(stderr, "fsd: serving failed: error %ld\n", (long)-rc);
+			_exit(1);
+		}
+		if (page.req.opcode == NANVIX_FSD_LOAD)
+			rc = load(s, &value);
+		else if (page.req.opcode == NANVIX_FSD_UNLOAD)
+			rc = unload(page.req.args[1]);
+		else
+			rc = fs_service_call(s, &page.req, &mem, &value);
+		page.status = rc;
+		page.value = value;
+	}
+}
+
+/* The server's life: set up, report to the parent on `ready`, serve. */
+static __attribute__((noreturn)) void server(int ready, int readonly)
+{
+	static struct blkdev disk = {
+		.read = disk_read, .write = disk_write, .flush = disk_flush
+	};
+	struct fs_service *s;
+	char why[200];
+	long rc;
+
+	dev = open(NANVIX_FSD_PATH, O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		perror("fsd: " NANVIX_FSD_PATH);
+		_exit(1);
+	}
+	if (fsd_ioctl(NANVIX_FSD_REGISTER, (uintptr_t)&page) != 0) {
+		fputs("fsd: cannot register with the kernel\n", stderr);
+		_exit(1);
+	}
+	disk.readonly = readonly;
+	rc = disk_size(&disk.size);
+	s = rc ? NULL : fs_service_new();
+	if (rc || !s) {
+		fputs(rc ? "fsd: cannot read the disk\n" : "fsd: out of memory\n", stderr);
+		_exit(1);
+	}
+	rc = fs_service_mount_ext2(s, &disk, readonly, why, sizeof(why));
+	if (rc) {
+		fprintf(stderr, "fsd: the disk: %s\n", why);
+		_exit(1);
+	}
+	if (write(ready, "1", 1) != 1)
+		_exit(1);
+	close(ready);
+	serve(s);
+}
+
+static int usage(void)
+{
+	fputs("usage: fsd [--ro] --exec NAME -- ARGV0 [ARGS...] (started by nanvixd --fs=guest)\n",
+	      stderr);
+	return EXIT_SETUP;
+}
+
+int main(int argc, char **argv)
+{
+	const char *name = NULL;
+	int readonly = 0, i, p[2];
+	char c;
+	pid_t pid;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		if (!strcmp(argv[i], "--ro"))
+			readonly = 1;
+		else if (!strcmp(argv[i], "--exec") && i + 1 < argc)
+			name = argv[++i];
+		else
+			return usage();
+	}
+	if (!name || i + 1 >= argc)
+		return usage();
+	if (pipe(p) < 0) {
+		perror("fsd: pipe");
+		return EXIT_SETUP;
+	}
+	pid = fork();
+	if (pid < 0) {
+		perror("fsd: fork");
+		return EXIT_SETUP;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		server(p[1], readonly);
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1)
+		return EXIT_SETUP; /* the server said why */
+	close(p[0]);
+	execve(name, argv + i + 1, environ);
+	fprintf(stderr, "fsd: cannot start %s\n", name);
+	return 127;
+}

@@ -1,0 +1,11 @@
+/* Volumes in a build without host directories (the in-VM fs server). */
+#include <abi/linux.h>
+
+#include "backend.h"
+
+/* Host directories exist only on the host: --volume needs --fs=host. */
+int fs_volume_mount(struct fs_mount *m, const char *hostdir, int readonly)
+{
+	(void)m, (void)hostdir, (void)readonly;
+	return -LINUX_ENOSYS;
+}
