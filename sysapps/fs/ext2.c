@@ -8,7 +8,10 @@
  * between two calls leaves the image as consistent as the last completed
  * call made it, and `e2fsck -fn` is clean after any sequence of successful
  * calls.  The one cache, the last indirect block read at each depth
- * (ext2_file.c), is dropped whenever that block is written.
+ * (ext2_file.c), is dropped whenever that block is written.  File data
+ * moves in runs: whole blocks that follow one another on the disk go to
+ * the device in one call (up to 1 MiB), so a file written in one piece is
+ * read back in a few device calls, not one a block.
  *
  * Every call first checks what it was given and what it read and only then
  * changes the disk ("check, then act"); where a later step can still fail
@@ -44,27 +47,43 @@ static int dev_err(int r)
 	return r < 0 ? r : E(EIO);
 }
 
-int ext2_bread(struct ext2 *fs, uint32_t blk, void *buf)
+/* Is [blk, blk + n) a non-empty run of blocks inside the file system? */
+static int run_ok(const struct ext2 *fs, uint32_t blk, uint32_t n)
+{
+	return n > 0 && n <= EXT2_RUN_MAX(fs) && (uint64_t)blk + n <= fs->sb.s_blocks_count;
+}
+
+int ext2_bread_run(struct ext2 *fs, uint32_t blk, uint32_t n, void *buf)
 {
 	int r;
 
-	if (blk >= fs->sb.s_blocks_count)
+	if (!run_ok(fs, blk, n))
 		return E(EIO);
-	r = fs->dev.read(fs->dev.ctx, (uint64_t)blk * fs->bsize, buf, fs->bsize);
+	r = fs->dev.read(fs->dev.ctx, (uint64_t)blk * fs->bsize, buf, (size_t)n * fs->bsize);
 	return r == 0 ? 0 : dev_err(r);
 }
 
-int ext2_bwrite(struct ext2 *fs, uint32_t blk, const void *buf)
+int ext2_bwrite_run(struct ext2 *fs, uint32_t blk, uint32_t n, const void *buf)
 {
 	int r;
 
 	if (fs->ro)
 		return E(EROFS);
-	if (blk >= fs->sb.s_blocks_count)
+	if (!run_ok(fs, blk, n))
 		return E(EIO);
-	ext2_icache_drop(fs, blk);
-	r = fs->dev.write(fs->dev.ctx, (uint64_t)blk * fs->bsize, buf, fs->bsize);
+	ext2_icache_drop(fs, blk, n);
+	r = fs->dev.write(fs->dev.ctx, (uint64_t)blk * fs->bsize, buf, (size_t)n * fs->bsize);
 	return r == 0 ? 0 : dev_err(r);
+}
+
+int ext2_bread(struct ext2 *fs, uint32_t blk, void *buf)
+{
+	return ext2_bread_run(fs, blk, 1, buf);
+}
+
+int ext2_bwrite(struct ext2 *fs, uint32_t blk, const void *buf)
+{
+	return ext2_bwrite_run(fs, blk, 1, buf);
 }
 
 int ext2_super_write(struct ext2 *fs)
@@ -344,7 +363,7 @@ static int inode_store(struct ext2 *fs, uint32_t ino, const struct ext2_inode *i
 			memcpy(p + EXT2_EXTRA_ISIZE_OFF, &extra, sizeof(extra));
 		}
 	}
-	ext2_icache_drop(fs, (uint32_t)(base / fs->bsize));
+	ext2_icache_drop(fs, (uint32_t)(base / fs->bsize), 1);
 	r = fs->dev.write(fs->dev.ctx, base, fs->ibuf, unit);
 	return r == 0 ? 0 : dev_err(r);
 }

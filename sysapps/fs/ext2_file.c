@@ -43,12 +43,12 @@ static int block_path(const struct ext2 *fs, uint64_t lblk, uint32_t idx[4])
 	return E(EFBIG);
 }
 
-void ext2_icache_drop(struct ext2 *fs, uint32_t blk)
+void ext2_icache_drop(struct ext2 *fs, uint32_t blk, uint32_t n)
 {
 	int i;
 
 	for (i = 0; i < 3; i++)
-		if (fs->icache[i].blk == blk)
+		if (fs->icache[i].blk - blk < n) /* unsigned: blk <= cached < blk + n */
 			fs->icache[i].blk = 0;
 }
 
@@ -290,6 +290,21 @@ int ext2_has_blocks(const struct ext2 *fs, const struct ext2_inode *ip)
 	return ext2_s_islnk(ip->i_mode) && !fast_symlink(fs, ip);
 }
 
+/*
+ * How many blocks from logical block `lblk` on (mapped to `pb`, not a hole)
+ * continue it on the disk, the first included, at most `max`.  A block
+ * bmap fails on ends the run: the caller meets the error again there.
+ */
+static uint32_t run_length(struct ext2 *fs, const struct ext2_inode *ip, uint64_t lblk, uint32_t pb,
+                           uint32_t max)
+{
+	uint32_t n = 1, next;
+
+	while (n < max && ext2_bmap(fs, ip, lblk + n, &next) == 0 && next == pb + n)
+		n++;
+	return n;
+}
+
 long ext2_read(struct ext2 *fs, uint32_t ino, uint64_t off, void *buf, size_t len)
 {
 	struct ext2_inode in;
@@ -315,7 +330,7 @@ long ext2_read(struct ext2 *fs, uint32_t ino, uint64_t off, void *buf, size_t le
 		len = 0x7ffff000; /* fits the long return, as Linux caps a read */
 	while (done < len) {
 		uint64_t pos = off + done;
-		uint32_t boff = (uint32_t)(pos % fs->bsize), pb;
+		uint32_t boff = (uint32_t)(pos % fs->bsize), pb, nb;
 		size_t n = fs->bsize - boff;
 
 		if (n > len - done)
@@ -328,9 +343,15 @@ long ext2_read(struct ext2 *fs, uint32_t ino, uint64_t off, void *buf, size_t le
 		if (pb == 0) {
 			memset(out + done, 0, n);
 		} else if (n == fs->bsize) {
-			r = ext2_bread(fs, pb, out + done);
+			/* Whole blocks: the run that follows on the disk, in one device read. */
+			nb = (len - done) / fs->bsize < EXT2_RUN_MAX(fs)
+			             ? (uint32_t)((len - done) / fs->bsize)
+			             : EXT2_RUN_MAX(fs);
+			nb = run_length(fs, &in, pos / fs->bsize, pb, nb);
+			r = ext2_bread_run(fs, pb, nb, out + done);
 			if (r < 0)
 				break;
+			n = (size_t)nb * fs->bsize;
 		} else {
 			if (!tmp && !(tmp = malloc(fs->bsize))) {
 				r = E(ENOMEM);
@@ -366,6 +387,55 @@ static int need_large_file(struct ext2 *fs, uint64_t size)
 	return ext2_super_write(fs);
 }
 
+/*
+ * Map the blocks after logical block `lblk`, which went to `pb`, for as
+ * long as each lands right after the one before, at most `max` blocks in
+ * all; returns the run's length, the first included.  Blocks past the end
+ * of the file are allocated; a hole inside the file ends the run instead,
+ * so that a run whose write fails leaves no unwritten block readable
+ * inside the file.  A block that lands elsewhere, or cannot be mapped,
+ * also ends it: it stays as it is, and the caller's next step finds it (or
+ * the error) again.
+ */
+static uint32_t run_alloc(struct ext2 *fs, struct ext2_inode *ip, uint32_t ino, uint64_t lblk,
+                          uint32_t pb, uint32_t max)
+{
+	uint64_t inside = (ext2_isize_get(ip) + fs->bsize - 1) / fs->bsize; /* blocks of the file */
+	uint32_t n, next;
+	int fresh, r;
+
+	for (n = 1; n < max; n++) {
+		if (lblk + n < inside)
+			r = ext2_bmap(fs, ip, lblk + n, &next);
+		else
+			r = ext2_bmap_alloc(fs, ip, ino, lblk + n, pb + n, &next, &fresh);
+		if (r < 0 || next != pb + n)
+			break;
+	}
+	return n;
+}
+
+/*
+ * Write the `n` whole blocks from `pb` on with one device call.  Returns
+ * how many were written: n, or fewer with *err set.  A failed run may be
+ * on the disk in part, so it is written again block by block: the count is
+ * then exact, and only the block that fails is left unwritten.
+ */
+static uint32_t write_run(struct ext2 *fs, uint32_t pb, uint32_t n, const uint8_t *src, int *err)
+{
+	uint32_t k;
+
+	*err = ext2_bwrite_run(fs, pb, n, src);
+	if (*err == 0 || n == 1)
+		return *err == 0 ? n : 0;
+	for (k = 0; k < n; k++) {
+		*err = ext2_bwrite(fs, pb + k, src + (size_t)k * fs->bsize);
+		if (*err < 0)
+			return k;
+	}
+	return n;
+}
+
 long ext2_write(struct ext2 *fs, uint32_t ino, uint64_t off, const void *buf, size_t len)
 {
 	const uint8_t *in_buf = buf;
@@ -373,6 +443,7 @@ long ext2_write(struct ext2 *fs, uint32_t ino, uint64_t off, const void *buf, si
 	uint8_t *tmp = NULL;
 	uint32_t goal = 0;
 	size_t done = 0;
+	uint64_t end;
 	int r, w;
 
 	if (fs->ro)
@@ -398,7 +469,7 @@ long ext2_write(struct ext2 *fs, uint32_t ino, uint64_t off, const void *buf, si
 		return E(ENOMEM);
 	while (done < len) {
 		uint64_t pos = off + done;
-		uint32_t boff = (uint32_t)(pos % fs->bsize), pb;
+		uint32_t boff = (uint32_t)(pos % fs->bsize), pb, nb;
 		size_t n = fs->bsize - boff;
 		int fresh;
 
@@ -408,16 +479,26 @@ long ext2_write(struct ext2 *fs, uint32_t ino, uint64_t off, const void *buf, si
 		if (r < 0)
 			break;
 		if (n == fs->bsize) {
-			r = ext2_bwrite(fs, pb, in_buf + done);
-		} else {
-			if (fresh)
-				memset(tmp, 0, fs->bsize);
-			else
-				r = ext2_bread(fs, pb, tmp);
-			if (r == 0) {
-				memcpy(tmp + boff, in_buf + done, n);
-				r = ext2_bwrite(fs, pb, tmp);
-			}
+			/* Whole blocks: as many as follow on the disk, in one device write. */
+			nb = (len - done) / fs->bsize < EXT2_RUN_MAX(fs)
+			             ? (uint32_t)((len - done) / fs->bsize)
+			             : EXT2_RUN_MAX(fs);
+			nb = run_alloc(fs, &in, ino, pos / fs->bsize, pb, nb);
+			nb = write_run(fs, pb, nb, in_buf + done, &r);
+			done += (size_t)nb * fs->bsize;
+			goal = pb + nb;
+			if (r < 0)
+				break;
+			continue;
+		}
+		/* Part of a block: read, modify, write. */
+		if (fresh)
+			memset(tmp, 0, fs->bsize);
+		else
+			r = ext2_bread(fs, pb, tmp);
+		if (r == 0) {
+			memcpy(tmp + boff, in_buf + done, n);
+			r = ext2_bwrite(fs, pb, tmp);
 		}
 		if (r < 0)
 			break;
@@ -425,9 +506,16 @@ long ext2_write(struct ext2 *fs, uint32_t ino, uint64_t off, const void *buf, si
 		goal = pb + 1;
 	}
 	free(tmp);
+	end = off + done > ext2_isize_get(&in) ? off + done : ext2_isize_get(&in);
+	/*
+	 * A write that failed after extending the map past the new end of the
+	 * file (a run, or the block it could not fill) gives those blocks back:
+	 * past the end, every block is one this call allocated.
+	 */
+	if (r < 0 && off + len > end)
+		ext2_free_from(fs, &in, (end + fs->bsize - 1) / fs->bsize);
 	if (done > 0) {
-		if (off + done > ext2_isize_get(&in))
-			ext2_isize_set(&in, off + done);
+		ext2_isize_set(&in, end);
 		in.i_mtime = in.i_ctime = ext2_now(fs);
 	}
 	/* Even with nothing written, i_block may have gained a block. */

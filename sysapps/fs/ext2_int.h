@@ -105,6 +105,17 @@ uint32_t ext2_now(struct ext2 *fs);
 /* Whole-block I/O; -EIO past the file system. */
 int ext2_bread(struct ext2 *fs, uint32_t blk, void *buf);
 int ext2_bwrite(struct ext2 *fs, uint32_t blk, const void *buf);
+
+/* Most blocks one run request moves: 1 MiB, so no device call grows without bound. */
+#define EXT2_RUN_MAX(fs) ((1u << 20) / (fs)->bsize)
+
+/*
+ * The same for the `n` consecutive blocks from `blk` on, in one device
+ * call (1 <= n <= EXT2_RUN_MAX): -EIO when the run leaves the file system.
+ * A failed write may have written any part of the run.
+ */
+int ext2_bread_run(struct ext2 *fs, uint32_t blk, uint32_t n, void *buf);
+int ext2_bwrite_run(struct ext2 *fs, uint32_t blk, uint32_t n, const void *buf);
 int ext2_super_write(struct ext2 *fs);
 void ext2_gd_get(const struct ext2 *fs, uint32_t g, struct ext2_group_desc *gd);
 int ext2_gd_put(struct ext2 *fs, uint32_t g, const struct ext2_group_desc *gd);
@@ -156,7 +167,7 @@ int ext2_bmap_alloc(struct ext2 *fs, struct ext2_inode *ip, uint32_t ino, uint64
 int ext2_free_from(struct ext2 *fs, struct ext2_inode *ip, uint64_t from);
 /* Does the inode's i_block hold block numbers (regular, directory, slow symlink)? */
 int ext2_has_blocks(const struct ext2 *fs, const struct ext2_inode *ip);
-/* Forget cached indirect blocks equal to `blk` (it is being written). */
-void ext2_icache_drop(struct ext2 *fs, uint32_t blk);
+/* Forget cached indirect blocks in [blk, blk + n) (they are being written). */
+void ext2_icache_drop(struct ext2 *fs, uint32_t blk, uint32_t n);
 
 #endif /* FS_EXT2_INT_H */

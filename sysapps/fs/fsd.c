@@ -92,22 +92,157 @@ static int blk(uint16_t op, uint64_t off, void *buf, size_t len)
 	return op == NANVIX_BLK_FLUSH || (size_t)rc == len ? 0 : -LINUX_EIO;
 }
 
+/*
+ * A block cache.  Each block request costs a trap and a host exit here
+ * (against one host pread when the component runs on the host), and the
+ * ext2 code reads and writes the same few blocks over and over (bitmaps,
+ * group descriptors, inode tables, indirect blocks).  So requests of at
+ * most CACHE_BLOCK bytes go through a direct-mapped cache, and writes stay
+ * in it, dirty, until the end of the file call being served: cache_sync()
+ * then writes every dirty block, sorted and merged into runs, before the
+ * client hears the result.  A call's effects are on the disk when it
+ * completes, as with --fs=host; a call that writes a block ten times
+ * writes it once, and a 64 KiB write is one request, not sixteen.  Reads
+ * larger than a block bypass the cache after a sync; evicting a dirty
+ * block writes it first.  On a write error every dirty block is dropped
+ * (the disk's state is unknown) and the call fails with EIO.
+ */
+#define CACHE_SLOTS 256
+#define CACHE_BLOCK 4096
+#define SYNC_RUN    (256u * 1024)
+
+static struct cache_slot {
+	uint64_t off;
+	uint32_t len; /* 0: empty */
+	int dirty;
+	uint8_t data[CACHE_BLOCK];
+} cache[CACHE_SLOTS];
+static int ndirty;
+static uint8_t run_buf[SYNC_RUN];
+
+static struct cache_slot *cache_slot(uint64_t off)
+{
+	return &cache[((off >> 9) * 0x9e3779b97f4a7c15ull) >> 56];
+}
+
+static int by_offset(const void *a, const void *b)
+{
+	const struct cache_slot *x = *(struct cache_slot *const *)a;
+	const struct cache_slot *y = *(struct cache_slot *const *)b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Write every dirty block, in runs of adjacent ones; 0 or -errno. */
+static int cache_sync(void)
+{
+	static struct cache_slot *d[CACHE_SLOTS];
+	int n = 0, rc = 0;
+
+	if (!ndirty)
+		return 0;
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (cache[i].dirty)
+			d[n++] = &cache[i];
+	qsort(d, (size_t)n, sizeof(d[0]), by_offset);
+	for (int i = 0; i < n;) {
+		uint64_t start = d[i]->off;
+		size_t len = 0;
+		int j = i;
+
+		while (j < n && d[j]->off == start + len && len + d[j]->len <= SYNC_RUN) {
+			memcpy(run_buf + len, d[j]->data, d[j]->len);
+			len += d[j]->len;
+			j++;
+		}
+		if (!rc)
+			rc = blk(NANVIX_BLK_WRITE, start, run_buf, len);
+		for (; i < j; i++) {
+			d[i]->dirty = 0;
+			if (rc)
+				d[i]->len = 0; /* unknown on the disk: forget it */
+		}
+	}
+	ndirty = 0;
+	return rc;
+}
+
+/* Empty `c`, writing it first if dirty; 0 or -errno. */
+static int cache_evict(struct cache_slot *c)
+{
+	int rc = 0;
+
+	if (c->dirty) {
+		rc = blk(NANVIX_BLK_WRITE, c->off, c->data, c->len);
+		c->dirty = 0;
+		ndirty--;
+	}
+	c->len = 0;
+	return rc;
+}
+
 static int disk_read(void *ctx, uint64_t off, void *buf, size_t len)
 {
+	struct cache_slot *c = cache_slot(off);
+	int rc;
+
 	(void)ctx;
-	return blk(NANVIX_BLK_READ, off, buf, len);
+	if (len > CACHE_BLOCK) {
+		rc = cache_sync();
+		return rc ? rc : blk(NANVIX_BLK_READ, off, buf, len);
+	}
+	if (c->len == len && c->off == off) {
+		memcpy(buf, c->data, len);
+		return 0;
+	}
+	rc = cache_evict(c);
+	if (!rc)
+		rc = blk(NANVIX_BLK_READ, off, buf, len);
+	if (!rc) {
+		memcpy(c->data, buf, len);
+		c->off = off;
+		c->len = (uint32_t)len;
+	}
+	return rc;
 }
 
 static int disk_write(void *ctx, uint64_t off, const void *buf, size_t len)
 {
+	struct cache_slot *c = cache_slot(off);
+	int rc;
+
 	(void)ctx;
+	if (len <= CACHE_BLOCK && c->len == len && c->off == off) {
+		if (!c->dirty)
+			ndirty++;
+		memcpy(c->data, buf, len);
+		c->dirty = 1;
+		return 0;
+	}
+	/* Cached blocks overlapping the range go to the disk (and away) first. */
+	for (uint64_t o = off >= CACHE_BLOCK ? off - CACHE_BLOCK + 512 : 0; o < off + len; o += 512) {
+		struct cache_slot *x = cache_slot(o);
+
+		if (x->len && x->off == o && o + x->len > off && (rc = cache_evict(x)))
+			return rc;
+	}
+	if (len <= CACHE_BLOCK && !(rc = cache_evict(c))) {
+		memcpy(c->data, buf, len);
+		c->off = off;
+		c->len = (uint32_t)len;
+		c->dirty = 1;
+		ndirty++;
+		return 0;
+	}
 	return blk(NANVIX_BLK_WRITE, off, (void *)buf, len);
 }
 
 static int disk_flush(void *ctx)
 {
+	int rc = cache_sync();
+
 	(void)ctx;
-	return blk(NANVIX_BLK_FLUSH, 0, NULL, 0);
+	return rc ? rc : blk(NANVIX_BLK_FLUSH, 0, NULL, 0);
 }
 
 /*
@@ -207,6 +342,8 @@ static __attribute__((noreturn)) void serve(struct fs_service *s)
 			rc = unload(page.req.args[1]);
 		else
 			rc = fs_service_call(s, &page.req, &mem, &value);
+		if (cache_sync() && rc >= 0)
+			rc = -LINUX_EIO;
 		page.status = rc;
 		page.value = value;
 	}

@@ -444,6 +444,253 @@ START_TEST(test_write_big_and_sparse)
 }
 END_TEST
 
+/* ---- Runs: whole blocks that follow on the disk move in one device call ---- */
+
+/*
+ * A device over fb that counts the calls and fails some writes: any write
+ * of more than one block when `fail_runs`, and any write with a block that
+ * starts with POISON when `poison`.
+ */
+#define POISON "POISON!!"
+static struct {
+	struct blkdev dev;
+	uint32_t bsize;
+	unsigned long reads, writes;
+	int fail_runs, poison;
+} cdev;
+
+static int cdev_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+	(void)ctx;
+	cdev.reads++;
+	return fb.dev.read(fb.dev.ctx, off, buf, len);
+}
+
+static int cdev_write(void *ctx, uint64_t off, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	size_t i;
+
+	(void)ctx;
+	cdev.writes++;
+	if (cdev.fail_runs && len > cdev.bsize)
+		return -EIO;
+	for (i = 0; cdev.poison && i + sizeof(POISON) - 1 <= len; i += cdev.bsize)
+		if (memcmp(p + i, POISON, sizeof(POISON) - 1) == 0)
+			return -EIO;
+	return fb.dev.write(fb.dev.ctx, off, buf, len);
+}
+
+static int cdev_flush(void *ctx)
+{
+	(void)ctx;
+	return fb.dev.flush(fb.dev.ctx);
+}
+
+/* mnt(0) through the counting device; returns the block size. */
+static uint32_t mnt_counted(void)
+{
+	struct ext2_statfs s;
+
+	ck_assert_int_eq(file_blkdev_open(&fb, img, 0), 0);
+	memset(&cdev, 0, sizeof(cdev));
+	cdev.dev = fb.dev;
+	cdev.dev.ctx = &cdev;
+	cdev.dev.read = cdev_read;
+	cdev.dev.write = cdev_write;
+	cdev.dev.flush = cdev_flush;
+	cdev.bsize = 512; /* until the mount says */
+	ck_assert_int_eq(ext2_mount(&fs, &cdev.dev, 0, test_now), 0);
+	ck_assert_int_eq(ext2_statfs(fs, &s), 0);
+	cdev.bsize = s.bsize;
+	return s.bsize;
+}
+
+/* Device reads of one ext2_read of [off, off + len), which must return `want`. */
+static unsigned long reads_of(uint32_t ino, uint64_t off, size_t len, long want)
+{
+	uint8_t *buf = malloc(len);
+	unsigned long before = cdev.reads;
+
+	ck_assert_ptr_nonnull(buf);
+	ck_assert_int_eq(ext2_read(fs, ino, off, buf, len), want);
+	free(buf);
+	return cdev.reads - before;
+}
+
+START_TEST(test_runs_contiguous)
+{
+	static const char *const opts[] = { "-b 1024", "-b 4096", "-b 2048" };
+	const size_t len = 2 * MiB + 3 * KiB;
+	uint32_t ino, bs, p;
+	uint64_t edges[3];
+	uint8_t *buf;
+	int i;
+
+	mkimg(opts[_i], "16M", 0);
+	bs = mnt_counted();
+	p = bs / 4;
+	ino = mk(EXT2_ROOT_INO, "c", S_IFREG | 0644);
+	/* One call: runs of fresh blocks, broken only by the indirect blocks. */
+	write_all(ino, 0, len, len, 3);
+	ck_assert_uint_eq(st(ino).size, len);
+	/* Whole file in one call: a device read per run and per indirect block, not per block. */
+	ck_assert_uint_le(reads_of(ino, 0, len, (long)len), 64);
+	check_data(ino, 0, len, len, 3);
+	check_data(ino, 0, len, 777, 3);
+	check_data(ino, 100, len - 100, 65536 + 13, 3);
+	check_data(ino, 3 * bs, len - 3 * bs, 64 * KiB, 3);
+	/* Around the first single, the first double and the second indirect block under it. */
+	edges[0] = 12;
+	edges[1] = 12 + p;
+	edges[2] = 12 + 2 * (uint64_t)p;
+	for (i = 0; i < 3; i++) {
+		if ((edges[i] + 3) * bs > len)
+			continue;
+		check_data(ino, (edges[i] - 2) * bs, 5 * bs, 5 * bs, 3);
+		check_data(ino, (edges[i] - 2) * bs + 7, 4 * bs, 4 * bs, 3);
+		check_data(ino, edges[i] * bs, bs, bs, 3);
+	}
+
+	/* A read that ends at EOF in the middle of a block: EOF bounds it, the rest untouched. */
+	buf = malloc(16 * bs);
+	ck_assert_ptr_nonnull(buf);
+	memset(buf, 0xaa, 16 * bs);
+	ck_assert_int_eq(ext2_read(fs, ino, len - 5 * bs - 10, buf, 16 * bs), 5 * bs + 10);
+	{
+		uint8_t *want = malloc(5 * bs + 10);
+
+		ck_assert_ptr_nonnull(want);
+		fill(want, len - 5 * bs - 10, 5 * bs + 10, 3);
+		ck_assert_int_eq(memcmp(buf, want, 5 * bs + 10), 0);
+		free(want);
+	}
+	for (i = 5 * (int)bs + 10; i < 16 * (int)bs; i++)
+		ck_assert_uint_eq(buf[i], 0xaa);
+	ck_assert_int_eq(ext2_truncate(fs, ino, len - 100), 0);
+	ck_assert_int_eq(ext2_read(fs, ino, len - 4 * bs, buf, 16 * bs), 4 * bs - 100);
+	ck_assert_int_eq(ext2_read(fs, ino, len - 100, buf, 16 * bs), 0);
+	check_data(ino, 0, len - 100, 256 * KiB, 3);
+	free(buf);
+	umnt();
+	fsck_clean();
+}
+END_TEST
+
+START_TEST(test_runs_fragmented_and_holes)
+{
+	uint32_t a, b, h, bs, i;
+	uint8_t *blk;
+
+	mkimg("-b 1024", "8M", 0);
+	bs = mnt_counted();
+	blk = malloc(bs);
+	ck_assert_ptr_nonnull(blk);
+
+	/* Two files written a block at a time in turn: every other block each. */
+	a = mk(EXT2_ROOT_INO, "a", S_IFREG | 0644);
+	b = mk(EXT2_ROOT_INO, "b", S_IFREG | 0644);
+	for (i = 0; i < 300; i++) {
+		fill(blk, (uint64_t)i * bs, bs, 4);
+		ck_assert_int_eq(ext2_write(fs, a, (uint64_t)i * bs, blk, bs), (long)bs);
+		fill(blk, (uint64_t)i * bs, bs, 5);
+		ck_assert_int_eq(ext2_write(fs, b, (uint64_t)i * bs, blk, bs), (long)bs);
+	}
+	/* No two neighbours follow on the disk: a read per block, and the right ones. */
+	ck_assert_uint_ge(reads_of(a, 0, 300 * bs, 300 * (long)bs), 300);
+	check_data(a, 0, 300 * bs, 300 * bs, 4);
+	check_data(b, 0, 300 * bs, 300 * bs, 5);
+	check_data(a, 5, 300 * bs - 5, 3 * bs + 1, 4);
+	check_data(b, 10 * bs, 5 * bs, 5 * bs, 5);
+
+	/* Holes between runs, in the direct, single and double indirect ranges. */
+	h = mk(EXT2_ROOT_INO, "h", S_IFREG | 0644);
+	write_all(h, 0, 3 * bs, 3 * bs, 6);
+	write_all(h, 20 * bs, 5 * bs, 5 * bs, 6);
+	write_all(h, 300 * bs, 4 * bs, 4 * bs, 6);
+	ck_assert_uint_eq(st(h).size, 304 * bs);
+	check_data(h, 0, 3 * bs, 304 * bs, 6); /* capped at EOF, checked in pieces */
+	check_zeros(h, 3 * bs, 17 * bs);
+	check_data(h, 20 * bs, 5 * bs, 5 * bs, 6);
+	check_zeros(h, 25 * bs, 275 * bs);
+	check_data(h, 300 * bs, 4 * bs, 4 * bs, 6);
+	{
+		size_t n = 304 * bs;
+		uint8_t *all = malloc(n), *want = malloc(n);
+
+		ck_assert_ptr_nonnull(all);
+		ck_assert_ptr_nonnull(want);
+		fill(want, 0, n, 6);
+		memset(want + 3 * bs, 0, 17 * bs);
+		memset(want + 25 * bs, 0, 275 * bs);
+		memset(all, 0xaa, n);
+		ck_assert_int_eq(ext2_read(fs, h, 0, all, n), (long)n);
+		ck_assert_int_eq(memcmp(all, want, n), 0);
+		/* Unaligned, across hole/data edges. */
+		ck_assert_int_eq(ext2_read(fs, h, 2 * bs + 9, all, 20 * bs), 20 * (long)bs);
+		ck_assert_int_eq(memcmp(all, want + 2 * bs + 9, 20 * bs), 0);
+		ck_assert_int_eq(ext2_read(fs, h, 299 * bs - 1, all, 10 * bs), 5 * (long)bs + 1);
+		ck_assert_int_eq(memcmp(all, want + 299 * bs - 1, 5 * bs + 1), 0);
+		/* One write over data and holes inside the file: holes are filled block by block. */
+		fill(all, bs, 30 * bs, 7);
+		ck_assert_int_eq(ext2_write(fs, h, bs, all, 30 * bs), 30 * (long)bs);
+		memcpy(want + bs, all, 30 * bs);
+		ck_assert_int_eq(ext2_read(fs, h, 0, all, n), (long)n);
+		ck_assert_int_eq(memcmp(all, want, n), 0);
+		free(all);
+		free(want);
+	}
+	free(blk);
+	umnt();
+	fsck_clean();
+}
+END_TEST
+
+START_TEST(test_runs_write_failure)
+{
+	struct ext2_statfs before;
+	uint32_t ino, bs;
+	uint8_t *buf;
+
+	mkimg("-b 1024", "4M", 0);
+	bs = mnt_counted();
+	before = sfs();
+	buf = malloc(16 * bs);
+	ck_assert_ptr_nonnull(buf);
+	ino = mk(EXT2_ROOT_INO, "f", S_IFREG | 0644);
+
+	/* The run fails, then block 9 on its own: exactly 9 blocks written, none mapped past them. */
+	fill(buf, 0, 16 * bs, 8);
+	memcpy(buf + 9 * bs, POISON, sizeof(POISON) - 1);
+	cdev.poison = 1;
+	ck_assert_int_eq(ext2_write(fs, ino, 0, buf, 16 * bs), 9 * (long)bs);
+	ck_assert_uint_eq(st(ino).size, 9 * bs);
+	ck_assert_uint_eq(st(ino).blocks, 9 * bs / 512);
+	check_data(ino, 0, 9 * bs, 9 * bs, 8);
+	/* Failing at once: nothing written, nothing kept. */
+	ck_assert_int_eq(ext2_write(fs, ino, 9 * bs, buf + 9 * bs, 7 * bs), -EIO);
+	ck_assert_uint_eq(st(ino).size, 9 * bs);
+	ck_assert_uint_eq(st(ino).blocks, 9 * bs / 512);
+
+	/* A device that refuses runs but takes single blocks: everything, block by block. */
+	cdev.poison = 0;
+	cdev.fail_runs = 1;
+	fill(buf, 9 * bs, 7 * bs, 8);
+	ck_assert_int_eq(ext2_write(fs, ino, 9 * bs, buf, 7 * bs), 7 * (long)bs);
+	check_data(ino, 0, 16 * bs, 16 * bs, 8);
+	cdev.fail_runs = 0;
+	umnt();
+	fsck_clean();
+
+	mnt(0);
+	ck_assert_int_eq(ext2_unlink(fs, EXT2_ROOT_INO, "f", 1), 0);
+	ck_assert_uint_eq(sfs().bfree, before.bfree);
+	umnt();
+	fsck_clean();
+	free(buf);
+}
+END_TEST
+
 START_TEST(test_truncate)
 {
 	struct ext2_statfs before;
@@ -1268,7 +1515,27 @@ START_TEST(test_bad_metadata)
 	ck_assert_int_eq(ext2_read(x, big, 0, buf, 1024), 1024);
 	ck_assert_int_eq(ext2_read(x, big, 3 * bs, buf, 1024), -EIO);
 	ck_assert_int_eq(ext2_read(x, big, 2 * bs, buf, 2048), 1024); /* short: what was read */
+	ck_assert_int_eq(ext2_read(x, big, 0, buf, 4096), 3 * 1024);  /* a run stops before it */
 	ck_assert_int_eq(ext2_write(x, big, 3 * bs, buf, 10), -EIO);
+	ck_assert_int_eq(ext2_write(x, big, 0, buf, 4096), 3 * 1024);
+	ck_assert_int_eq(ext2_unmount(x), 0);
+
+	/* The same inside a run: into group 0's metadata, and in an indirect block. */
+	memcpy(d, m.data, m.size);
+	ip = inode_of(d, big);
+	ck_assert_uint_eq(ip->i_block[5], ip->i_block[4] + 1); /* mke2fs -d: contiguous */
+	ip->i_block[5] = 1;
+	{
+		uint32_t ind = ip->i_block[EXT2_IND_BLOCK], bad = sb_of(d)->s_blocks_count;
+
+		memcpy(d + (size_t)ind * bs + 2 * 4, &bad, 4); /* logical block 14 */
+	}
+	ck_assert_int_eq(mount_mem(&mb, d, m.size, &x), 0);
+	ck_assert_int_eq(ext2_read(x, big, 0, buf, 4096), 4 * 1024);
+	ck_assert_int_eq(ext2_read(x, big, 5 * bs, buf, 10), -EIO);
+	ck_assert_int_eq(ext2_read(x, big, 10 * bs, buf, 4096), 4 * 1024);
+	ck_assert_int_eq(ext2_read(x, big, 14 * bs, buf, 4096), -EIO);
+	ck_assert_int_eq(ext2_read(x, big, 15 * bs, buf, 4096), 4096);
 	ck_assert_int_eq(ext2_unmount(x), 0);
 
 	/* A single indirect block whose entries all point at itself: bounded, no double free. */
@@ -1523,6 +1790,9 @@ Suite *unit_suite(void)
 	tcase_add_test(wr, test_enospc);
 	tcase_add_test(wr, test_unlink_held);
 	tcase_add_loop_test(wr, test_formats, 0, 6);
+	tcase_add_loop_test(wr, test_runs_contiguous, 0, 3);
+	tcase_add_test(wr, test_runs_fragmented_and_holes);
+	tcase_add_test(wr, test_runs_write_failure);
 
 	tcase_add_test(dir, test_dir_errors);
 	tcase_add_loop_test(dir, test_many_entries, 0, 2);
