@@ -1,11 +1,16 @@
 /* nanvixd's client of the shared macro-kernel (bin/macrokernel, server/proto.h). */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <monitor/client.h>
@@ -37,6 +42,7 @@ static int client_kick(void *ctx)
 	struct mksrv_done d;
 	uint64_t one = 1;
 
+	cl->pending = true;
 	if (write(cl->kick, &one, sizeof(one)) != sizeof(one)) {
 		vm_error("cannot kick the macro-kernel: %s", strerror(errno));
 		return NANVIXD_EXIT_HOST;
@@ -58,8 +64,9 @@ static int client_kick(void *ctx)
 		n = recv(cl->sock, &d, sizeof(d), MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
-		if (n == sizeof(d) && d.magic == MKSRV_MAGIC) {
+		if (n == sizeof(d) && d.magic == MKSRV_MAGIC && d.type == MKSRV_DONE) {
 			cl->kicks++;
+			cl->pending = false;
 			return 0;
 		}
 		if (n > 0)
@@ -184,6 +191,211 @@ int mk_client_attach(struct mk_client *cl, struct vm *vm, const char *sockpath,
 	}
 	vm->ring_kick = client_kick;
 	vm->ring_ctx = cl;
+	vm->load_file = mk_client_load_file;
+	return 0;
+}
+
+/*
+ * Wait until the socket is readable, at most `ms` (-1: no limit; the
+ * preemption tick and --timeout interrupt the wait).  0, or -1 with errno
+ * set (ETIMEDOUT, EINTR on --timeout).
+ */
+static int wait_answer(struct mk_client *cl, int ms)
+{
+	struct pollfd p = { .fd = cl->sock, .events = POLLIN };
+
+	for (;;) {
+		int r = poll(&p, 1, ms);
+
+		if (r > 0)
+			return 0;
+		if (r == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (errno != EINTR)
+			return -1;
+		if (*cl->timed_out)
+			return -1;
+	}
+}
+
+/* Send a request (server/proto.h): 0, or -1 with errno set.  Never blocks. */
+static int request(struct mk_client *cl, const void *q, size_t len)
+{
+	if (send(cl->sock, q, len, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)len)
+		return -1;
+	return 0;
+}
+
+/*
+ * Receive the answer to a load, checked: one message of the right size,
+ * magic and type; with status 0, exactly one fd and a size within bounds;
+ * otherwise an errno and no fd.  Returns 0 with *r and *fd (-1 without
+ * one), or -1 after printing why (every fd received closed).
+ */
+static int recv_load(struct mk_client *cl, struct mksrv_load_reply *r, int *fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} ctl;
+	char raw[sizeof(*r) + 1]; /* a longer answer shows as too long */
+	struct iovec iov = { raw, sizeof(raw) };
+	struct msghdr msg = { .msg_iov = &iov,
+		              .msg_iovlen = 1,
+		              .msg_control = ctl.buf,
+		              .msg_controllen = sizeof(ctl.buf) };
+	int fds[4], nfds = 0;
+	ssize_t n;
+
+	*fd = -1;
+	do
+		n = recvmsg(cl->sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		vm_error("the macro-kernel went away");
+		return -1;
+	}
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int f;
+
+			memcpy(&f, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (nfds < 4)
+				fds[nfds++] = f;
+			else
+				close(f);
+		}
+	}
+	memcpy(r, raw, sizeof(*r));
+	if ((size_t)n != sizeof(*r) || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    r->magic != MKSRV_MAGIC || r->type != MKSRV_LOAD || r->reserved != 0 ||
+	    (r->status == 0 && (nfds != 1 || r->size == 0 || r->size > MKSRV_LOAD_MAX)) ||
+	    (r->status != 0 && (nfds != 0 || r->status >= 0 || r->status < -4095 || r->size))) {
+		while (nfds > 0)
+			close(fds[--nfds]);
+		vm_error("the macro-kernel sent a malformed answer to a load");
+		return -1;
+	}
+	if (nfds)
+		*fd = fds[0];
+	return 0;
+}
+
+/* The loaded file's memfd: a sealed tmpfs file of exactly `size` bytes, read into a new buffer. */
+static int read_sealed(int fd, uint64_t size, void **buf)
+{
+	const int want = F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK;
+	struct statfs sfs;
+	struct stat st;
+	uint64_t done = 0;
+	int seals = fcntl(fd, F_GET_SEALS);
+	char *b;
+
+	if (seals < 0 || (seals & want) != want || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size != size || fstatfs(fd, &sfs) < 0 || sfs.f_type != TMPFS_MAGIC) {
+		vm_error("the macro-kernel answered a load with an fd that is not a sealed memfd "
+		         "of the size it claims");
+		return -EIO;
+	}
+	b = malloc(size);
+	if (!b)
+		return -ENOMEM;
+	while (done < size) {
+		ssize_t n = pread(fd, b + done, size - done, (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(b);
+			vm_error("cannot read the file the macro-kernel loaded: %s",
+			         n ? strerror(errno) : "short");
+			return -EIO;
+		}
+		done += (uint64_t)n;
+	}
+	*buf = b;
+	return 0;
+}
+
+int mk_client_load_file(void *ctx, uint64_t cwd, const char *path, void **buf, size_t *len)
+{
+	struct mk_client *cl = ctx;
+	static struct mksrv_load q; /* 4 KiB; the vCPU thread is the only caller */
+	struct mksrv_load_reply r;
+	size_t plen = strlen(path);
+	int fd, rc;
+
+	*buf = NULL;
+	if (plen == 0)
+		return -ENOENT;
+	if (plen >= sizeof(q.path))
+		return -ENAMETOOLONG;
+	memset(&q, 0, sizeof(q));
+	q.magic = MKSRV_MAGIC;
+	q.type = MKSRV_LOAD;
+	q.cwd = cwd;
+	memcpy(q.path, path, plen);
+	if (request(cl, &q, sizeof(q)) < 0) {
+		vm_error("cannot ask the macro-kernel for '%s': %s", path, strerror(errno));
+		return -EIO;
+	}
+	cl->pending = true;
+	if (wait_answer(cl, -1) < 0) {
+		if (errno != EINTR)
+			vm_error("poll: %s", strerror(errno));
+		return -EINTR;
+	}
+	cl->pending = false;
+	if (recv_load(cl, &r, &fd) < 0)
+		return -EIO;
+	if (r.status)
+		return r.status;
+	rc = read_sealed(fd, r.size, buf);
+	close(fd);
+	if (rc)
+		return rc;
+	*len = (size_t)r.size;
+	return 0;
+}
+
+int mk_client_stats(struct mk_client *cl, struct mk_stats *out)
+{
+	struct mksrv_stats_req q = { .magic = MKSRV_MAGIC, .type = MKSRV_STATS };
+	struct mksrv_stats a;
+	char raw[sizeof(a) + 1];
+	ssize_t n;
+
+	/* An answer the VM stopped waiting for (--timeout) comes first: read it and drop it. */
+	if (cl->pending && wait_answer(cl, 5000) == 0) {
+		char b;
+		struct msghdr m = { .msg_iov = &(struct iovec){ &b, 1 }, .msg_iovlen = 1 };
+
+		/* No room for fds: any that came are closed by the kernel. */
+		if (recvmsg(cl->sock, &m, MSG_DONTWAIT | MSG_TRUNC) > 0)
+			cl->pending = false;
+	}
+	if (request(cl, &q, sizeof(q)) < 0 || wait_answer(cl, 5000) < 0) {
+		vm_error("no stats from the macro-kernel at '%s': %s", cl->path, strerror(errno));
+		return -1;
+	}
+	n = recv(cl->sock, raw, sizeof(raw), MSG_DONTWAIT);
+	memcpy(&a, raw, sizeof(a));
+	if (n != sizeof(a) || a.magic != MKSRV_MAGIC || a.type != MKSRV_STATS) {
+		vm_error("the macro-kernel sent malformed stats");
+		return -1;
+	}
+	*out = (struct mk_stats){ .kicks = a.kicks,
+		                  .served = a.served,
+		                  .malformed = a.malformed,
+		                  .fs_calls = a.fs_calls,
+		                  .fs_errors = a.fs_errors,
+		                  .blk_reads = a.blk_reads,
+		                  .blk_writes = a.blk_writes,
+		                  .blk_flushes = a.blk_flushes };
 	return 0;
 }
 

@@ -634,22 +634,22 @@ static int run(struct options *o)
 		        (unsigned long long)vm.stats.syscalls, (unsigned long long)vm.stats.enosys,
 		        (unsigned long long)vm.stats.frames_free,
 		        (unsigned long long)vm.stats.frames_total);
-	if (o->stats && mk) {
+	if (o->stats && (mk || client.sock >= 0)) {
 		struct mk_stats ms;
 
-		mk_vm_stats(mk, &ms);
-		fprintf(stderr,
-		        "nanvixd: stats: ring kicks=%llu served=%llu malformed=%llu fs_calls=%llu "
-		        "fs_errors=%llu blk_reads=%llu blk_writes=%llu blk_flushes=%llu\n",
-		        (unsigned long long)ms.kicks, (unsigned long long)ms.served,
-		        (unsigned long long)ms.malformed, (unsigned long long)ms.fs_calls,
-		        (unsigned long long)ms.fs_errors, (unsigned long long)ms.blk_reads,
-		        (unsigned long long)ms.blk_writes, (unsigned long long)ms.blk_flushes);
+		if (mk)
+			mk_vm_stats(mk, &ms);
+		if (mk || mk_client_stats(&client, &ms) == 0)
+			fprintf(stderr,
+			        "nanvixd: stats: ring kicks=%llu served=%llu malformed=%llu "
+			        "fs_calls=%llu fs_errors=%llu blk_reads=%llu blk_writes=%llu "
+			        "blk_flushes=%llu\n",
+			        (unsigned long long)ms.kicks, (unsigned long long)ms.served,
+			        (unsigned long long)ms.malformed, (unsigned long long)ms.fs_calls,
+			        (unsigned long long)ms.fs_errors, (unsigned long long)ms.blk_reads,
+			        (unsigned long long)ms.blk_writes,
+			        (unsigned long long)ms.blk_flushes);
 	}
-	if (o->stats && client.sock >= 0)
-		fprintf(stderr,
-		        "nanvixd: stats: ring kicks=%llu (served by the macro-kernel at %s)\n",
-		        (unsigned long long)client.kicks, o->macrokernel);
 out:
 	mk_vm_detach(mk);
 	/* Closing the connection detaches the VM from a shared macro-kernel. */

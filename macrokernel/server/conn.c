@@ -17,6 +17,13 @@
  * through the checked accessors of monitor/guestmem.c, and the ring
  * through rings/ring.c, which keeps private copies of everything it
  * validated: the client may rewrite its RAM at any time.
+ *
+ * Requests after the hello (a load for execve, the stats) are answered in
+ * the same loop, one at a time: a request must be well formed, and may
+ * only come once the client has read every earlier answer (SIOCOUTQ shows
+ * none still queued), so a client that never reads holds at most one
+ * answer, and one loaded file, in its socket.  Answers are sent with
+ * MSG_DONTWAIT like the completions.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +36,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -63,7 +72,7 @@ struct conn {
 	struct mk_vm *vm;
 	struct mksrv_hello hello;        /* the strings the VM's config points into */
 	char volpath[MKSRV_VOLUMES][32]; /* "/proc/self/fd/N" of each volume */
-	uint64_t kicks;
+	uint64_t kicks, loads;
 };
 
 void srv_log(const char *fmt, ...)
@@ -300,7 +309,7 @@ static int attach(struct conn *c, char *err, size_t errlen)
 /* Serve one kick: consume the eventfd, serve the ring, answer.  0, or -1 to end. */
 static int serve_kick(struct conn *c, const char **why)
 {
-	struct mksrv_done d = { .magic = MKSRV_MAGIC };
+	struct mksrv_done d = { .magic = MKSRV_MAGIC, .type = MKSRV_DONE };
 	uint64_t v;
 	struct iovec iov = { &v, sizeof(v) };
 
@@ -321,6 +330,182 @@ static int serve_kick(struct conn *c, const char **why)
 	return 0;
 }
 
+/* Close every fd that came with a message; returns how many there were. */
+static int drop_fds(struct msghdr *msg)
+{
+	int n = 0;
+
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			close(fd);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Send an answer, with `fd` attached unless it is -1.  0, or -1 with *why set. */
+static int answer(struct conn *c, const void *a, size_t len, int fd, const char **why)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { (void *)a, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (fd >= 0) {
+		struct cmsghdr *cm;
+
+		memset(&ctl, 0, sizeof(ctl));
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = sizeof(ctl.buf);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	if (sendmsg(c->sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)len) {
+		*why = errno == EAGAIN ? "the client does not read its answers"
+		                       : "the client went away";
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The file's bytes in a new memfd sealed against any change (proto.h).
+ * Returns the fd, or a negative errno.
+ */
+static int sealed_copy(const void *buf, size_t len)
+{
+	int fd = memfd_create("nanvix-load", MFD_CLOEXEC | MFD_ALLOW_SEALING), e;
+	size_t done = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (done < len) {
+		ssize_t n = write(fd, (const char *)buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		done += (size_t)n;
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0)
+		goto fail;
+	return fd;
+fail:
+	e = errno ? errno : EIO;
+	close(fd);
+	return -e;
+}
+
+/* A load: read the file from the VM's file system and answer with it. */
+static int serve_load(struct conn *c, const struct mksrv_load *q, const char **why)
+{
+	struct mksrv_load_reply r = { .magic = MKSRV_MAGIC, .type = MKSRV_LOAD };
+	void *buf = NULL;
+	size_t len = 0;
+	int fd = -1, rc;
+
+	/* Check: a path terminated within its array and not empty; the handle is the service's. */
+	if (!memchr(q->path, '\0', sizeof(q->path)) || !q->path[0]) {
+		*why = "the client sent a load without a path";
+		return -1;
+	}
+	rc = mk_vm_load_file(c->vm, q->cwd, q->path, &buf, &len);
+	if (!rc && len > MKSRV_LOAD_MAX)
+		rc = -EFBIG;
+	if (!rc) {
+		fd = sealed_copy(buf, len);
+		rc = fd < 0 ? fd : 0;
+	}
+	free(buf);
+	r.status = rc;
+	r.size = rc ? 0 : len;
+	rc = answer(c, &r, sizeof(r), fd, why);
+	if (fd >= 0)
+		close(fd);
+	c->loads++;
+	return rc;
+}
+
+static int serve_stats(struct conn *c, const char **why)
+{
+	struct mksrv_stats a = { .magic = MKSRV_MAGIC, .type = MKSRV_STATS };
+	struct mk_stats st;
+
+	mk_vm_stats(c->vm, &st);
+	a.kicks = st.kicks, a.served = st.served, a.malformed = st.malformed;
+	a.fs_calls = st.fs_calls, a.fs_errors = st.fs_errors;
+	a.blk_reads = st.blk_reads, a.blk_writes = st.blk_writes, a.blk_flushes = st.blk_flushes;
+	return answer(c, &a, sizeof(a), -1, why);
+}
+
+/*
+ * One message from the client after its hello: check it, then serve it.
+ * Returns 0, or -1 with *why set to end the connection.
+ */
+static int serve_request(struct conn *c, const char **why)
+{
+	union {
+		struct mksrv_load load;
+		struct mksrv_stats_req stats;
+		char raw[sizeof(struct mksrv_load) + 1]; /* a longer message shows as too long */
+	} m;
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * FDS_MAX)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { &m, sizeof(m) };
+	struct msghdr msg = { .msg_iov = &iov,
+		              .msg_iovlen = 1,
+		              .msg_control = ctl.buf,
+		              .msg_controllen = sizeof(ctl.buf) };
+	uint32_t hdr[2];
+	ssize_t n = recvmsg(c->sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	int queued = 0;
+
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		*why = "the client went away";
+		return -1;
+	}
+	if (drop_fds(&msg) > 0 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		*why = "the client sent a malformed request";
+		return -1;
+	}
+	if (n == 0) {
+		*why = "the client went away";
+		return -1;
+	}
+	if ((size_t)n < sizeof(hdr)) {
+		*why = "the client sent a malformed request";
+		return -1;
+	}
+	memcpy(hdr, &m, sizeof(hdr));
+	if (hdr[0] != MKSRV_MAGIC || !((hdr[1] == MKSRV_LOAD && (size_t)n == sizeof(m.load)) ||
+	                               (hdr[1] == MKSRV_STATS && (size_t)n == sizeof(m.stats)))) {
+		*why = "the client sent a malformed request";
+		return -1;
+	}
+	/* One answer at a time: everything sent before must have been read. */
+	if (ioctl(c->sock, SIOCOUTQ, &queued) < 0 || queued > 0) {
+		*why = "the client sent a request before reading an answer";
+		return -1;
+	}
+	return hdr[1] == MKSRV_LOAD ? serve_load(c, &m.load, why) : serve_stats(c, why);
+}
+
 /* The attached VM's loop: returns why it ended. */
 static const char *serve(struct conn *c)
 {
@@ -331,24 +516,18 @@ static const char *serve(struct conn *c)
 			{ .fd = c->kickfd, .events = POLLIN },
 			{ .fd = c->sock, .events = POLLIN },
 		};
-		char b;
 
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return "poll failed";
 		}
-		if (p[1].revents & (POLLHUP | POLLERR | POLLNVAL))
-			return "the client went away";
+		/* Messages still queued are read first: a hang-up after a request is not lost. */
 		if (p[1].revents & POLLIN) {
-			ssize_t n = recv(c->sock, &b, 1, MSG_DONTWAIT | MSG_TRUNC);
-
-			if (n == 0)
-				return "the client went away";
-			if (n > 0)
-				return "the client sent a message after its hello";
-			if (errno != EAGAIN && errno != EINTR)
-				return "the client went away";
+			if (serve_request(c, &why) < 0)
+				return why;
+		} else if (p[1].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			return "the client went away";
 		}
 		if (p[0].revents & (POLLERR | POLLNVAL))
 			return "the kick eventfd failed";
@@ -428,9 +607,11 @@ static void *conn_thread(void *arg)
 		struct mk_stats st;
 
 		mk_vm_stats(c->vm, &st);
-		srv_log("vm %llu (pid %d) detached: %s (kicks %llu, served %llu, malformed %llu)",
+		srv_log("vm %llu (pid %d) detached: %s (kicks %llu, served %llu, malformed %llu, "
+		        "loads %llu)",
 		        c->id, (int)c->pid, why, (unsigned long long)st.kicks,
-		        (unsigned long long)st.served, (unsigned long long)st.malformed);
+		        (unsigned long long)st.served, (unsigned long long)st.malformed,
+		        (unsigned long long)c->loads);
 	}
 out:
 	conn_free(c);

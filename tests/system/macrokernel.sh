@@ -5,7 +5,9 @@
 # an ext2 image.  Checks: VMs served concurrently (one of them SIGKILLed
 # mid-run) while the others complete and new ones attach; the server's fd
 # count back to its baseline once every client is gone; fsync'ed data of
-# a raw image survives its nanvixd's SIGKILL; hostile clients
+# a raw image survives its nanvixd's SIGKILL; execve of programs stored on
+# a disk or a volume (loaded by the server); --stats with the server's
+# counters; hostile clients
 # (bin/tests/mk_hostile, against the server built with ASan and UBSan
 # when there is one) each refused or dropped, the server alive and serving
 # after each; --max-vms; stale sockets; hostile servers for nanvixd; and
@@ -61,16 +63,27 @@ root=$tmp/root
 sock=$tmp/mk.sock
 mkdir -p "$root/vol" "$tmp/src/sub"
 echo "a file in the image" >"$tmp/src/sub/greeting.txt"
+cp "$tmp/src/sub/greeting.txt" "$tmp/src/sub/prog" # mk_hostile's load cases
+chmod 755 "$tmp/src/sub/prog"
 mke2fs -q -F -t ext2 -d "$tmp/src" "$root/img" 8M >/dev/null || exit 1
+# Programs to execve from the disk or a volume (tests/system/fs.sh's layout).
+mkdir -p "$root/binvol/bin" "$root/binvol/etc"
+cp "$T/args.musl.elf" "$root/binvol/bin/args"
+echo "seed file" >"$root/binvol/etc/motd"
+mke2fs -q -F -t ext2 -b 4096 -d "$root/binvol" "$root/exec.img" 16M >/dev/null || exit 1
 
 # start_server BINARY SOCKET [OPTIONS]: sets $server (its pid); log in $tmp/server.log.
+# Ready once it logs that it listens: a stale socket file may be there before.
 start_server() {
-	local bin=$1 path=$2
+	local bin=$1 path=$2 before
 	shift 2
+	before=$(grep -c "listening on $path " "$tmp/server.log" 2>/dev/null)
 	"$bin" --socket "$path" --root "$root" -v "$@" 2>>"$tmp/server.log" &
 	server=$!
 	for _ in $(seq 100); do
-		[ -S "$path" ] && return 0
+		[ -S "$path" ] &&
+			[ "$(grep -c "listening on $path " "$tmp/server.log")" -gt "${before:-0}" ] &&
+			return 0
 		sleep 0.05
 	done
 	return 1
@@ -283,6 +296,50 @@ else
 	bad "volume outside the root" "status $st"
 fi
 
+# execve of programs stored on the disk or a volume: the server loads them.
+execdisk_ok() {
+	[ "$st" = 0 ] && grep -q '^/bin/args: status 0' "$tmp/out" &&
+		grep -q '^./args: status 0' "$tmp/out" && grep -q '^/bin/missing: status 127' "$tmp/out" &&
+		grep -q '^/etc: status 127' "$tmp/out" && grep -q '^argv\[2\]=disk' "$tmp/out"
+}
+if [ -x "$T/fs/execdisk.elf" ]; then
+	vm --timeout 60 --macrokernel "$sock" --disk exec.img:cow -- "$T/fs/execdisk.elf"
+	if execdisk_ok; then
+		ok "execve of programs on the disk"
+	else
+		bad "execve from disk" "status $st: $(tr '\n' '|' <"$tmp/out" | head -c 400)"
+	fi
+	vm --timeout 60 --macrokernel "$sock" --volume binvol:/ -- "$T/fs/execdisk.elf"
+	if execdisk_ok; then
+		ok "execve of programs in a volume"
+	else
+		bad "execve from a volume" "status $st: $(tr '\n' '|' <"$tmp/out" | head -c 400)"
+	fi
+	cp "$root/exec.img" "$tmp/embedded.img"
+	"$NANVIXD" --timeout 60 --disk "$tmp/embedded.img:cow" -- "$T/fs/execdisk.elf" \
+		>"$tmp/emb.out" 2>/dev/null </dev/null
+	vm --timeout 60 --macrokernel "$sock" --disk exec.img:cow -- "$T/fs/execdisk.elf"
+	if [ "$st" = 0 ] && cmp -s "$tmp/emb.out" "$tmp/out"; then
+		ok "execve from disk: same output embedded and shared"
+	else
+		bad "execve from disk embedded vs shared" "status $st, outputs differ"
+	fi
+else
+	skipped "execve from disk" "$T/fs/execdisk.elf not built"
+fi
+
+# --stats: the server's counters for the VM, as in embedded mode.
+if [ ${#progs[@]} -gt 0 ]; then
+	vm --stats --macrokernel "$sock" --disk img:cow -- "$F/${progs[0]}.musl.elf"
+	line=$(grep 'stats: ring kicks=' "$tmp/err")
+	if [ "$st" = 0 ] && grep -qE 'fs_calls=[1-9]' <<<"$line" &&
+		grep -qE 'served=[1-9]' <<<"$line" && grep -q 'blk_reads=' <<<"$line"; then
+		ok "--stats: the server's ring and fs counters"
+	else
+		bad "--stats" "status $st: ${line:-no ring line}"
+	fi
+fi
+
 # Durability: a raw image written through the server, fsync'ed, the VM SIGKILLed.
 if [ -x "$T/fs/durable.elf" ]; then
 	mke2fs -q -F -t ext2 "$root/dur.img" 8M >/dev/null
@@ -322,7 +379,11 @@ base=$(fds)
 for c in garbage empty short long random version nofds onefd manyfds swapped pipekick \
 	filemem unsealed small big unaligned unterminated placement absdisk dotdisk \
 	volumejunk noring dotvolume absvolume "symdisk evil" "symvolume evildir" \
-	"ringfuzz img:cow" "noread img:cow" "drain img:cow" "chatter img:cow" shrink silent; do
+	"ringfuzz img:cow" "noread img:cow" "drain img:cow" "chatter img:cow" shrink silent \
+	"stats img:cow" "load-ok img:cow" "load-relative img:cow" "load-missing img:cow" \
+	"load-dir img:cow" "load-noexec img:cow" "load-badcwd img:cow" load-early \
+	"load-nonul img:cow" "load-emptypath img:cow" "load-long img:cow" "load-short img:cow" \
+	"load-type img:cow" "load-fds img:cow" "load-noread img:cow" "load-ignore img:cow"; do
 	read -r -a args <<<"$c"
 	if timeout 60 "$HOSTILE" "$sock" "${args[@]}" >"$tmp/out" 2>"$tmp/err"; then
 		sed 's/^/     /' "$tmp/out"

@@ -8,6 +8,13 @@
  * afterwards is the caller's check (tests/system/macrokernel.sh).  Prints
  * "ok CASE: ..." and exits 0, or "FAIL CASE: ..." and exits 1; 2 on usage.
  *
+ * The load-* and stats cases speak the requests that follow the hello:
+ * well-formed ones must be answered (a sealed memfd, an errno, counters),
+ * malformed ones (no NUL, too long, fds attached, a request while an
+ * answer is unread) must end the connection.  The load cases expect the
+ * image DISK to hold /sub/prog (mode 755, "a file in the image") and
+ * /sub/greeting.txt (mode 644).
+ *
  * The fake-* cases turn it around: a hostile server on SOCKET for one
  * nanvixd, which must then fail cleanly with status 123.
  */
@@ -23,6 +30,7 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -383,6 +391,202 @@ static int chatter(void)
 	return pass("dropped");
 }
 
+/* A load request for `path` from handle `cwd`. */
+static void load_init(struct mksrv_load *q, uint64_t cwd, const char *path)
+{
+	memset(q, 0, sizeof(*q));
+	q->magic = MKSRV_MAGIC;
+	q->type = MKSRV_LOAD;
+	q->cwd = cwd;
+	snprintf(q->path, sizeof(q->path), "%s", path);
+}
+
+/* The answer to a load within 10 s: 1 with *r and *fd (or -1), 0 on hang-up, -1 on junk. */
+static int get_load(int sock, struct mksrv_load_reply *r, int *fd)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { r, sizeof(*r) };
+	struct msghdr msg = { .msg_iov = &iov,
+		              .msg_iovlen = 1,
+		              .msg_control = ctl.b,
+		              .msg_controllen = sizeof(ctl.b) };
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	*fd = -1;
+	if (poll(&p, 1, 10000) <= 0)
+		return -1;
+	n = recvmsg(sock, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return 0;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (cm && cm->cmsg_type == SCM_RIGHTS && cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	if (n != sizeof(*r) || r->magic != MKSRV_MAGIC || r->type != MKSRV_LOAD)
+		return -1;
+	return 1;
+}
+
+/* Expect the server to hang up on us within 10 s (queued answers are read and ignored). */
+static int expect_drop(int sock, const char *what)
+{
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+	char b[64];
+
+	for (;;) {
+		ssize_t n;
+
+		if (poll(&p, 1, 10000) <= 0)
+			return fail("%s: still connected after 10 s", what);
+		n = recv(sock, b, sizeof(b), MSG_DONTWAIT | MSG_TRUNC);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			break;
+	}
+	close(sock);
+	return pass("%s: dropped", what);
+}
+
+/* A load the server must answer: a file (sealed memfd) or an errno; then still served. */
+static int load_answered(const char *path, uint64_t cwd, int want)
+{
+	uint8_t *ram;
+	int kick, sock = attach(&ram, &kick), fd, seals;
+	struct mksrv_load q;
+	struct mksrv_load_reply r;
+	struct stat st;
+	char head[64] = "";
+
+	load_init(&q, cwd, path);
+	if (send(sock, &q, sizeof(q), MSG_NOSIGNAL) != sizeof(q))
+		return fail("send: %s", strerror(errno));
+	if (get_load(sock, &r, &fd) != 1)
+		return fail("no well-formed answer");
+	if (want) {
+		if (r.status != want || fd >= 0 || r.size)
+			return fail("status %d size %llu fd %d, expected %d and no fd", r.status,
+			            (unsigned long long)r.size, fd, want);
+	} else {
+		if (r.status || fd < 0)
+			return fail("status %d fd %d", r.status, fd);
+		seals = fcntl(fd, F_GET_SEALS);
+		if (fstat(fd, &st) < 0 || (uint64_t)st.st_size != r.size || seals < 0 ||
+		    (seals & (F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK)) !=
+		            (F_SEAL_WRITE | F_SEAL_GROW | F_SEAL_SHRINK))
+			return fail("the memfd is not sealed or not %llu bytes",
+			            (unsigned long long)r.size);
+		if (pwrite(fd, "x", 1, 0) == 1 || ftruncate(fd, 0) == 0)
+			return fail("the memfd can be changed");
+		if (pread(fd, head, sizeof(head) - 1, 0) < 0 ||
+		    !strstr(head, "a file in the image"))
+			return fail("unexpected contents '%s'", head);
+		close(fd);
+	}
+	/* Still attached and served. */
+	if (kick_wait(sock, kick, 10000) != 1)
+		return fail("no completion after the load");
+	close(sock);
+	return want ? pass("answered %d", r.status)
+	            : pass("answered with a sealed memfd of %llu bytes",
+	                   (unsigned long long)r.size);
+}
+
+/* The stats, asked for twice: counters that count our kicks. */
+static int stats(void)
+{
+	uint8_t *ram;
+	int kick, sock = attach(&ram, &kick);
+	struct mksrv_stats_req q = { .magic = MKSRV_MAGIC, .type = MKSRV_STATS };
+	struct mksrv_stats a;
+	struct pollfd p = { .fd = sock, .events = POLLIN };
+
+	for (int i = 0; i < 3; i++)
+		if (kick_wait(sock, kick, 10000) != 1)
+			return fail("no completion");
+	if (send(sock, &q, sizeof(q), MSG_NOSIGNAL) != sizeof(q) || poll(&p, 1, 10000) <= 0 ||
+	    recv(sock, &a, sizeof(a), 0) != sizeof(a) || a.magic != MKSRV_MAGIC ||
+	    a.type != MKSRV_STATS)
+		return fail("no stats");
+	if (a.kicks != 3)
+		return fail("kicks=%llu, expected 3", (unsigned long long)a.kicks);
+	close(sock);
+	return pass("kicks=%llu served=%llu", (unsigned long long)a.kicks,
+	            (unsigned long long)a.served);
+}
+
+/* Malformed requests and requests out of turn: each must end the connection. */
+static int load_bad(const char *how)
+{
+	uint8_t *ram;
+	int kick, sock = attach(&ram, &kick);
+	static struct mksrv_load q;
+	static char big[sizeof(q) + 100];
+
+	load_init(&q, NANVIX_FS_ROOT, "/sub/prog");
+	if (!strcmp(how, "nonul")) {
+		memset(q.path, 'A', sizeof(q.path));
+		send(sock, &q, sizeof(q), MSG_NOSIGNAL);
+	} else if (!strcmp(how, "emptypath")) {
+		q.path[0] = '\0';
+		send(sock, &q, sizeof(q), MSG_NOSIGNAL);
+	} else if (!strcmp(how, "long")) {
+		memcpy(big, &q, sizeof(q));
+		send(sock, big, sizeof(big), MSG_NOSIGNAL);
+	} else if (!strcmp(how, "short")) {
+		send(sock, &q, sizeof(q) - 1, MSG_NOSIGNAL);
+	} else if (!strcmp(how, "type")) {
+		q.type = 99;
+		send(sock, &q, sizeof(q), MSG_NOSIGNAL);
+	} else if (!strcmp(how, "fds")) {
+		int f = eventfd(0, EFD_CLOEXEC);
+
+		send_msg(sock, &q, sizeof(q), &f, 1);
+	} else if (!strcmp(how, "noread")) {
+		/* Never read the answers: a second request while the first is unread. */
+		struct mksrv_load_reply r;
+		struct pollfd p = { .fd = sock, .events = POLLIN };
+
+		send(sock, &q, sizeof(q), MSG_NOSIGNAL);
+		/* The answer is queued: seen with MSG_PEEK, which leaves it unread. */
+		if (poll(&p, 1, 10000) <= 0 ||
+		    recv(sock, &r, sizeof(r), MSG_PEEK | MSG_DONTWAIT) != sizeof(r) ||
+		    r.type != MKSRV_LOAD || r.status)
+			return fail("noread: the first load was not answered");
+		for (int i = 0; i < 50; i++)
+			if (send(sock, &q, sizeof(q), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+				break;
+		/* Read nothing until the hang-up: reading would make room for the next answer. */
+		p = (struct pollfd){ .fd = sock, .events = 0 };
+		if (poll(&p, 1, 10000) <= 0 || !(p.revents & POLLHUP))
+			return fail("noread: still connected after 10 s");
+		close(sock);
+		return pass("a request while an answer is unread: dropped");
+	} else if (!strcmp(how, "ignore")) {
+		/* Ask and never read, staying connected: other VMs are served meanwhile. */
+		uint8_t *ram2;
+		int kick2, sock2, fd;
+		struct mksrv_load_reply r;
+
+		for (int i = 0; i < 3; i++)
+			send(sock, &q, sizeof(q), MSG_NOSIGNAL | MSG_DONTWAIT);
+		sock2 = attach(&ram2, &kick2);
+		if (kick_wait(sock2, kick2, 10000) != 1)
+			return fail("ignore: another VM is not served");
+		if (send(sock2, &q, sizeof(q), MSG_NOSIGNAL) != sizeof(q) ||
+		    get_load(sock2, &r, &fd) != 1 || r.status || fd < 0)
+			return fail("ignore: another VM's load is not answered");
+		close(fd);
+		close(sock2);
+		return expect_drop(sock, "ignore: answers never read; others served; then");
+	} else {
+		return fail("unknown load case");
+	}
+	return expect_drop(sock, how);
+}
+
 /* Our RAM cannot be truncated under the server: the seal holds. */
 static int shrink(void)
 {
@@ -606,6 +810,28 @@ int main(int argc, char **argv)
 		return chatter();
 	if (!strcmp(case_name, "shrink"))
 		return shrink();
+	if (!strcmp(case_name, "stats"))
+		return stats();
+	if (!strcmp(case_name, "load-ok"))
+		return load_answered("/sub/prog", NANVIX_FS_ROOT, 0);
+	if (!strcmp(case_name, "load-relative")) /* relative to the root handle */
+		return load_answered("sub/prog", NANVIX_FS_ROOT, 0);
+	if (!strcmp(case_name, "load-missing"))
+		return load_answered("/no/such/file", NANVIX_FS_ROOT, -ENOENT);
+	if (!strcmp(case_name, "load-dir"))
+		return load_answered("/sub", NANVIX_FS_ROOT, -EACCES);
+	if (!strcmp(case_name, "load-badcwd"))
+		return load_answered("prog", 0xdeadbeefull, -EBADF);
+	if (!strcmp(case_name, "load-noexec"))
+		return load_answered("/sub/greeting.txt", NANVIX_FS_ROOT, -EACCES);
+	if (!strcmp(case_name, "load-early")) { /* a load where the hello belongs */
+		struct mksrv_load *q = malloc(sizeof(*q));
+
+		load_init(q, NANVIX_FS_ROOT, "/sub/prog");
+		return expect_refusal(q, sizeof(*q), fds, 2, "bad hello");
+	}
+	if (!strncmp(case_name, "load-", 5))
+		return load_bad(case_name + 5);
 	if (!strcmp(case_name, "hold")) {
 		int n = disk ? atoi(disk) : 1;
 

@@ -13,9 +13,24 @@
  *                     long), [1] the "kick" eventfd.
  *   server -> client  struct mksrv_reply: status 0 (attached) or a
  *                     negative errno with a one-line reason.
- *   then, per doorbell:
+ *   then any number of these exchanges, one at a time (the client sends
+ *   the next only once it has read the answer to the last):
+ *   - the doorbell:
  *     client          writes 1 to the kick eventfd, then waits for
- *   server -> client  struct mksrv_done once the ring is served.
+ *     server -> client  struct mksrv_done once the ring is served.
+ *   - execve of a program stored on the VM's file system:
+ *     client -> server  struct mksrv_load: a directory handle and a path.
+ *     server -> client  struct mksrv_load_reply: status 0 with SCM_RIGHTS
+ *                       carrying exactly one fd, a memfd sealed against
+ *                       writing, growing and shrinking and exactly size
+ *                       bytes long (1..MKSRV_LOAD_MAX) holding the file;
+ *                       or a negative errno and no fd.
+ *   - --stats:
+ *     client -> server  struct mksrv_stats_req.
+ *     server -> client  struct mksrv_stats: the VM's counters (mk_stats).
+ *
+ * After the hello every message starts with the magic and a type (enum
+ * mksrv_type), and a message's size must be exactly its type's.
  *
  * The VM ends when the client closes the connection (or dies): the server
  * detaches it, unmaps its RAM and closes its fds.  The completion travels on
@@ -27,20 +42,28 @@
  * Every field of a hello is validated by the server: strings must be
  * NUL-terminated within their arrays, paths relative (disk, volume host
  * directories: resolved beneath the server's --root) without "..", guest
- * paths absolute, counts within bounds, reserved fields zero.
+ * paths absolute, counts within bounds, reserved fields zero.  So is every
+ * request: a load's path must be NUL-terminated within its array and not
+ * empty; its directory handle is checked by the fs service like a guest's.
+ * A malformed request (size, magic, type, fds attached, reserved fields),
+ * or a request sent while an answer is still unread, ends the connection.
+ * The client in turn trusts no answer: sizes, types, fds and seals are
+ * checked before the bytes are used.
  */
 
 #include <stdint.h>
 
 #define MKSRV_MAGIC     0x4b4d564eu /* "NVMK" */
-#define MKSRV_VERSION   1
-#define MKSRV_PATH_MAX  256 /* bytes of a path, with its NUL */
-#define MKSRV_VOLUMES   8   /* = MK_VOLUMES_MAX */
-#define MKSRV_ERR_MAX   256 /* bytes of a reply's reason, with its NUL */
+#define MKSRV_VERSION   2           /* 2: load and stats requests, typed messages */
+#define MKSRV_PATH_MAX  256         /* bytes of a path, with its NUL */
+#define MKSRV_VOLUMES   8           /* = MK_VOLUMES_MAX */
+#define MKSRV_ERR_MAX   256         /* bytes of a reply's reason, with its NUL */
 #define MKSRV_MEM_MAX   (64ull << 30)
 #define MKSRV_HELLO_FDS 2
 #define MKSRV_FD_MEM    0
 #define MKSRV_FD_KICK   1
+#define MKSRV_LOAD_PATH 4096        /* bytes of a load's path, with its NUL (NANVIX_FS_PATH_MAX) */
+#define MKSRV_LOAD_MAX  (64u << 20) /* bytes of a loaded file, at most (mk.c's LOAD_MAX) */
 
 /* Where the VM's file system runs: the values of enum mk_fs_placement. */
 enum mksrv_fs {
@@ -81,11 +104,46 @@ struct mksrv_reply {
 	char error[MKSRV_ERR_MAX]; /* one line, NUL-terminated; "" when attached */
 };
 
+/* The messages after the hello (mksrv_hello and mksrv_reply carry none). */
+enum mksrv_type {
+	MKSRV_DONE = 1,  /* server -> client: struct mksrv_done */
+	MKSRV_LOAD = 2,  /* client -> server: struct mksrv_load; the answer, mksrv_load_reply */
+	MKSRV_STATS = 3, /* client -> server: struct mksrv_stats_req; the answer, mksrv_stats */
+};
+
 /* After each kick: the ring has been served.  kicks counts them, from 1. */
 struct mksrv_done {
 	uint32_t magic; /* MKSRV_MAGIC */
-	uint32_t reserved;
+	uint32_t type;  /* MKSRV_DONE */
 	uint64_t kicks;
+};
+
+/* Read the regular file at path (relative paths from the fs handle cwd), for execve. */
+struct mksrv_load {
+	uint32_t magic; /* MKSRV_MAGIC */
+	uint32_t type;  /* MKSRV_LOAD */
+	uint64_t cwd;   /* an fs handle of the VM (NANVIX_FS_ROOT, or the process's cwd) */
+	char path[MKSRV_LOAD_PATH]; /* NUL-terminated, not empty */
+};
+
+struct mksrv_load_reply {
+	uint32_t magic; /* MKSRV_MAGIC */
+	uint32_t type;  /* MKSRV_LOAD */
+	int32_t status; /* 0 (one memfd attached), or a negative errno (none) */
+	uint32_t reserved;
+	uint64_t size; /* bytes of the file and of the memfd when status is 0; else 0 */
+};
+
+struct mksrv_stats_req {
+	uint32_t magic; /* MKSRV_MAGIC */
+	uint32_t type;  /* MKSRV_STATS */
+};
+
+/* The VM's counters, as struct mk_stats. */
+struct mksrv_stats {
+	uint32_t magic; /* MKSRV_MAGIC */
+	uint32_t type;  /* MKSRV_STATS */
+	uint64_t kicks, served, malformed, fs_calls, fs_errors, blk_reads, blk_writes, blk_flushes;
 };
 
 #endif /* SERVER_PROTO_H */
