@@ -30,7 +30,14 @@
 #define MOUNTS_MAX   16
 #define DEPTH_MAX    256
 #define SYMLINKS_MAX 40
-#define IO_CHUNK     (64u * 1024)
+/*
+ * File data moves through a bounce buffer this large: big enough that a
+ * 1 MiB read is a handful of backend calls (each a device read of
+ * contiguous blocks), small enough to stay in the L2 cache between the
+ * device read and the copy out.  Measured: 256 KiB reads ~4% faster than
+ * 64 KiB; 1 MiB is slower again.
+ */
+#define IO_CHUNK (256u * 1024)
 
 struct handle {
 	bool used;
