@@ -42,23 +42,6 @@ elif ! command -v mke2fs >/dev/null || ! command -v e2fsck >/dev/null; then
 	echo "files: mke2fs or e2fsck missing (./z setup installs e2fsprogs): VM side SKIPPED"
 fi
 
-# A placement nanvixd refuses (--fs=guest before the in-VM server exists)
-# is reported as unavailable, not failed.
-if [ "$vm" = 1 ]; then
-	avail=""
-	mke2fs -q -F -t ext2 -b 4096 "$tmp/probe.img" 8M >/dev/null 2>&1
-	for p in $placements; do
-		if bin/nanvixd --fs="$p" --disk "$tmp/probe.img" -- bin/tests/hello.musl.elf \
-			>/dev/null 2>"$tmp/probe.err"; then
-			avail="$avail $p"
-		else
-			echo "files: --fs=$p is not available in this build: that side SKIPPED"
-			sed 's/^/     | /' "$tmp/probe.err" | head -2
-		fi
-	done
-	placements=$avail
-fi
-
 total=0 fail=0 skip=0
 native_total=0 native_ok=0
 cmp_total=0 same=0 fsck_total=0 fsck_ok=0

@@ -68,52 +68,56 @@ fi
 	[ ! -e "$tmp/host/ro/new" ] && ok "volume containment: host files untouched" ||
 	bad "volume containment" "host files changed"
 
-# --- exec from disk --------------------------------------------------------
-mkimg "$tmp/exec.img"
-vm --disk "$tmp/exec.img" -- "$T/fs/execdisk.elf"
-if [ "$st" = 0 ] && grep -q '^/bin/args: status 0' "$tmp/out" &&
-	grep -q '^./args: status 0' "$tmp/out" && grep -q '^/bin/missing: status 127' "$tmp/out" &&
-	grep -q '^argv\[2\]=disk' "$tmp/out"; then
-	ok "execve of programs on the disk"
-else
-	bad "execve from disk" "status $st: $(tr '\n' '|' <"$tmp/out" | head -c 400)"
-fi
+# The same checks with the fs component on the host and in the guest.
+for fs in host guest; do
+	# --- exec from disk --------------------------------------------------------
+	mkimg "$tmp/exec-$fs.img"
+	vm --fs=$fs --disk "$tmp/exec-$fs.img" -- "$T/fs/execdisk.elf"
+	if [ "$st" = 0 ] && grep -q '^/bin/args: status 0' "$tmp/out" &&
+		grep -q '^./args: status 0' "$tmp/out" && grep -q '^/bin/missing: status 127' "$tmp/out" &&
+		grep -q '^argv\[2\]=disk' "$tmp/out"; then
+		ok "execve of programs on the disk (--fs=$fs)"
+	else
+		bad "execve from disk (--fs=$fs)" "status $st: $(tr '\n' '|' <"$tmp/out" | head -c 400)"
+	fi
 
-# --- copy-on-write and read-only disks ------------------------------------
-mkimg "$tmp/base.img"
-sum=$(md5sum <"$tmp/base.img")
-vm --disk "$tmp/base.img:cow" -- "$T/fs/durable.elf" &
-sleep 0.1
-wait
-vm --timeout 5 --disk "$tmp/base.img:cow" -- "$T/fs/durable.elf"
-if [ "$(md5sum <"$tmp/base.img")" = "$sum" ] && grep -q synced "$tmp/out"; then
-	ok "cow disk: writes served, base image unchanged"
-else
-	bad "cow disk" "status $st, base changed or no output"
-fi
-vm --disk "$tmp/base.img:ro" -- "$T/fs/durable.elf"
-if [ "$st" = 1 ] && grep -q 'Read-only' "$tmp/err"; then
-	ok "read-only disk refuses writes (EROFS)"
-else
-	bad "read-only disk" "status $st"
-fi
+	# --- copy-on-write and read-only disks ------------------------------------
+	mkimg "$tmp/base-$fs.img"
+	sum=$(md5sum <"$tmp/base-$fs.img")
+	vm --fs=$fs --disk "$tmp/base-$fs.img:cow" -- "$T/fs/durable.elf" &
+	sleep 0.1
+	wait
+	vm --fs=$fs --timeout 5 --disk "$tmp/base-$fs.img:cow" -- "$T/fs/durable.elf"
+	if [ "$(md5sum <"$tmp/base-$fs.img")" = "$sum" ] && grep -q synced "$tmp/out"; then
+		ok "cow disk: writes served, base image unchanged (--fs=$fs)"
+	else
+		bad "cow disk (--fs=$fs)" "status $st, base changed or no output"
+	fi
+	vm --fs=$fs --disk "$tmp/base-$fs.img:ro" -- "$T/fs/durable.elf"
+	if [ "$st" = 1 ] && grep -q 'Read-only' "$tmp/err"; then
+		ok "read-only disk refuses writes (EROFS) (--fs=$fs)"
+	else
+		bad "read-only disk (--fs=$fs)" "status $st"
+	fi
 
-# --- durability across SIGKILL ---------------------------------------------
-mkimg "$tmp/dur.img"
-"$NANVIXD" --disk "$tmp/dur.img" -- "$T/fs/durable.elf" >"$tmp/out" 2>"$tmp/err" </dev/null &
-pid=$!
-for _ in $(seq 200); do grep -q synced "$tmp/out" 2>/dev/null && break; sleep 0.05; done
-kill -9 "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
-if grep -q synced "$tmp/out" && debugfs -R "cat /durable.txt" "$tmp/dur.img" 2>/dev/null |
-	grep -c 'of the durable file' | grep -qx 1000 &&
-	debugfs -R "stat /durable.dir" "$tmp/dur.img" 2>/dev/null | grep -q directory; then
-	ok "durability: fsync'ed data in the image after SIGKILL"
-else
-	bad "durability" "data missing after SIGKILL"
-fi
-fsck "durability" "$tmp/dur.img"
+	# --- durability across SIGKILL ---------------------------------------------
+	mkimg "$tmp/dur-$fs.img"
+	"$NANVIXD" --fs=$fs --disk "$tmp/dur-$fs.img" -- "$T/fs/durable.elf" >"$tmp/out" 2>"$tmp/err" </dev/null &
+	pid=$!
+	for _ in $(seq 200); do grep -q synced "$tmp/out" 2>/dev/null && break; sleep 0.05; done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	if grep -q synced "$tmp/out" && debugfs -R "cat /durable.txt" "$tmp/dur-$fs.img" 2>/dev/null |
+		grep -c 'of the durable file' | grep -qx 1000 &&
+		debugfs -R "stat /durable.dir" "$tmp/dur-$fs.img" 2>/dev/null | grep -q directory; then
+		ok "durability: fsync'ed data in the image after SIGKILL (--fs=$fs)"
+	else
+		bad "durability (--fs=$fs)" "data missing after SIGKILL"
+	fi
+	fsck "durability (--fs=$fs)" "$tmp/dur-$fs.img"
 
+
+done
 # --- hostile guest kernel on the ring ----------------------------------------
 vm --stats --kernel "$T/bad-ring.kernel.elf" --volume "$tmp/host/vol:/vol" -- "$T/hello.musl.elf"
 if [ "$st" = 0 ] && grep -q 'malformed=[1-9]' "$tmp/err" && grep -q 'fs_errors=[1-9]' "$tmp/err"; then
@@ -133,6 +137,11 @@ vm --volume "$tmp/nodir:/x" -- "$T/hello.musl.elf"
 [ "$st" = 125 ] && ok "missing volume dir: 125" || bad "missing volume dir" "status $st"
 vm --volume "$tmp/host/vol:relative" -- "$T/hello.musl.elf"
 [ "$st" = 125 ] && ok "relative volume path: 125" || bad "relative volume path" "status $st"
+vm --fs=guest --disk "$tmp/zero.img" -- "$T/hello.musl.elf"
+[ "$st" = 125 ] && grep -q 'not a valid ext2' "$tmp/err" && ok "non-ext2 disk, --fs=guest: 125" ||
+	bad "non-ext2 disk, --fs=guest" "status $st: $(head -c 200 "$tmp/err")"
+vm --fs=guest -- "$T/hello.musl.elf"
+[ "$st" = 125 ] && ok "--fs=guest without --disk: 125" || bad "--fs=guest without disk" "status $st"
 vm --fs=guest --volume "$tmp/host/vol:/v" -- "$T/hello.musl.elf"
 [ "$st" = 125 ] && ok "--fs=guest with --volume: 125" || bad "--fs=guest with volume" "status $st"
 vm --fs=sideways -- "$T/hello.musl.elf"
