@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -669,6 +670,17 @@ out:
 	return rc;
 }
 
+/* The macro-kernel holds a host fd per volume handle (FS_HANDLES_MAX a VM): allow what we may. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
@@ -680,5 +692,6 @@ int main(int argc, char **argv)
 		return rc;
 	/* A closed reader must give the guest EPIPE, not kill nanvixd. */
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 	return run(&o);
 }

@@ -256,6 +256,24 @@ else
 	bad "killed VM" "no detach line in the log"
 fi
 
+# Each VM may hold FS_HANDLES_MAX host fds: both processes raise their soft fd limit.
+nofile() { awk '/^Max open files/ { print $4 "/" $5 }' "/proc/$1/limits"; }
+(
+	ulimit -Sn 256
+	exec "$NANVIXD" --macrokernel "$sock" -- "$T/sleeper.musl.elf" 30 >/dev/null 2>&1 </dev/null
+) &
+pid=$!
+sleep 0.3
+lim=$(nofile "$pid")
+{ kill -9 "$pid"; wait "$pid"; } 2>/dev/null
+slim=$(nofile "$server")
+if [ -n "$lim" ] && [ -n "$slim" ] && [ "${lim%/*}" = "${lim#*/}" ] &&
+	[ "${slim%/*}" = "${slim#*/}" ]; then
+	ok "fd limits raised to the hard limit (nanvixd $lim, server $slim)"
+else
+	bad "fd limits" "nanvixd $lim, server $slim (soft/hard)"
+fi
+
 # Embedded and shared macro-kernels answer alike.
 if [ ${#progs[@]} -gt 0 ]; then
 	cp "$root/img" "$tmp/embedded.img"
