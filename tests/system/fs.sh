@@ -70,6 +70,18 @@ fi
 
 # The same checks with the fs component on the host and in the guest.
 for fs in host guest; do
+	# --- clients dying in the middle of file calls --------------------------
+	mkimg "$tmp/dying-$fs.img"
+	vm --fs=$fs --disk "$tmp/dying-$fs.img" -- "$T/fs/dying_clients.elf"
+	if [ "$st" = 0 ] && grep -q 'file calls still work' "$tmp/out"; then
+		ok "clients killed mid-call, the fs component serves on (--fs=$fs)"
+	else
+		bad "dying clients (--fs=$fs)" "status $st: $(tr '\n' '|' <"$tmp/out" | head -c 300)"
+	fi
+	fsck "dying clients (--fs=$fs)" "$tmp/dying-$fs.img"
+	[ "$fs" = guest ] && grep -q 'open /dev/fsd: Resource busy' "$tmp/out" &&
+		ok "an application cannot open the server's /dev/fsd (EBUSY)"
+
 	# --- exec from disk --------------------------------------------------------
 	mkimg "$tmp/exec-$fs.img"
 	vm --fs=$fs --disk "$tmp/exec-$fs.img" -- "$T/fs/execdisk.elf"
