@@ -13,7 +13,7 @@ UNIT_RUNNER := $(UNIT_OUT)/runner.o
 UNIT_TESTS := $(UNIT_BIN)/test_elf $(UNIT_BIN)/test_guestmem $(UNIT_BIN)/test_hypercall \
 	$(UNIT_BIN)/test_boot $(UNIT_BIN)/test_strace $(UNIT_BIN)/test_aspace \
 	$(UNIT_BIN)/test_ring $(UNIT_BIN)/test_blksw $(UNIT_BIN)/test_ext2 \
-	$(UNIT_BIN)/test_service
+	$(UNIT_BIN)/test_service $(UNIT_BIN)/test_client
 
 ALL += $(UNIT_TESTS)
 
@@ -54,6 +54,9 @@ $(UNIT_BIN)/test_boot: $(UNIT_OUT)/monitor/test_boot.o $(UNIT_OUT)/monitor/guest
 
 $(UNIT_BIN)/test_aspace: $(UNIT_OUT)/monitor/test_aspace.o $(UNIT_OUT)/monitor/guest_pt.o \
 	$(UNIT_OUT)/src/macrokernel/monitor/aspace.o $(UNIT_OUT)/src/macrokernel/monitor/guestmem.o
+
+$(UNIT_BIN)/test_client: $(UNIT_OUT)/monitor/test_client.o \
+	$(UNIT_OUT)/src/macrokernel/monitor/client.o
 
 $(UNIT_BIN)/test_ring: $(UNIT_OUT)/rings/test_ring.o $(UNIT_OUT)/src/macrokernel/rings/ring.o
 
