@@ -342,6 +342,14 @@ if [ -x "$T/fs/execdisk.elf" ]; then
 	else
 		bad "execve from disk embedded vs shared" "status $st, outputs differ"
 	fi
+	# --fs=guest through the shared server: it serves only block requests.
+	vm --timeout 60 --stats --macrokernel "$sock" --fs=guest --disk exec.img:cow -- "$T/fs/execdisk.elf"
+	if [ "$st" = 0 ] && cmp -s "$tmp/emb.out" "$tmp/out" &&
+		grep -qE 'fs_calls=0 .*blk_reads=[1-9]' "$tmp/err"; then
+		ok "--fs=guest through the shared server: same output, block requests only"
+	else
+		bad "--fs=guest shared" "status $st: $(tr '\n' '|' <"$tmp/err" | head -c 300)"
+	fi
 else
 	skipped "execve from disk" "$T/fs/execdisk.elf not built"
 fi
