@@ -94,6 +94,8 @@ long fsd_call(uint16_t op, uint64_t cr3, const uint64_t a[5], uint64_t *value)
 	struct record *r = NULL;
 	long rc;
 
+	if (server && proc_current == server)
+		return -LINUX_EDEADLK; /* the server cannot wait for itself */
 	for (;;) {
 		if (server_gone)
 			return -LINUX_EIO;
