@@ -6,7 +6,9 @@
  * wakes the other side).
  */
 #include <abi/linux.h>
+#include <abi/vvar.h>
 #include <fd/file.h>
+#include <fd/remote.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
 #include <proc/proc.h>
@@ -55,6 +57,12 @@ int fd_init(struct proc *p)
 	return 0;
 }
 
+void fd_publish(struct proc *p, long fd)
+{
+	if (p->fdmap && fd >= 0 && fd < NANVIX_VVAR_FDMAP_COUNT)
+		p->fdmap[fd] = p->fds[fd] ? remote_fdmap_entry(p->fds[fd]) : 0;
+}
+
 struct file *fd_get(long fd)
 {
 	if (fd < 0 || fd >= FD_MAX)
@@ -96,6 +104,7 @@ long fd_install(struct file *f, long min, long at, bool cloexec)
 		}
 	}
 	fds[fd] = f;
+	fd_publish(proc_current, fd);
 	fd_set_cloexec(fd, cloexec);
 	if (fd >= proc_current->max_fd)
 		proc_current->max_fd = (int)fd + 1;
@@ -109,6 +118,7 @@ long fd_close(long fd)
 	if (!f)
 		return -LINUX_EBADF;
 	proc_current->fds[fd] = NULL;
+	fd_publish(proc_current, fd);
 	fd_set_cloexec(fd, false);
 	file_put(f);
 	return 0;

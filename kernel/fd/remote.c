@@ -9,6 +9,7 @@
  * tables itself, so file data never passes through ring 0.
  */
 #include <abi/linux.h>
+#include <abi/vvar.h>
 #include <fd/file.h>
 #include <fd/fsd.h>
 #include <fd/remote.h>
@@ -129,6 +130,21 @@ struct file *remote_file(uint64_t h, uint32_t flags, bool dir)
 	}
 	f->stream = dir;
 	return f;
+}
+
+uint32_t remote_fdmap_entry(const struct file *f)
+{
+	uint64_t h = remote_handle(f);
+	uint32_t e;
+
+	if (!h || h > NANVIX_FDMAP_HANDLE_MASK)
+		return 0;
+	e = (uint32_t)h;
+	if ((f->flags & LINUX_O_ACCMODE) != LINUX_O_WRONLY)
+		e |= NANVIX_FDMAP_READ;
+	if (f->stream)
+		e |= NANVIX_FDMAP_DIR;
+	return e;
 }
 
 uint64_t remote_handle(const struct file *f)

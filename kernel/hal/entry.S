@@ -245,6 +245,14 @@ syscall_entry:
 	je vdso_getpid
 	cmpq $LINUX_SYS_clock_gettime, %rax
 	je vdso_clock_gettime
+	cmpq $LINUX_SYS_read, %rax
+	je fast_fd
+	cmpq $LINUX_SYS_pread64, %rax
+	je fast_fd
+	cmpq $LINUX_SYS_fstat, %rax
+	je fast_fd
+	cmpq $LINUX_SYS_lseek, %rax
+	je fast_fd
 syscall_trap:
 	/* Trap on; the kernel returns straight to RCX. */
 	int3
@@ -252,22 +260,62 @@ syscall_trap:
 syscall_int3_ret:
 	ud2
 
-/* R11 (the caller's RFLAGS) is free from here on: syscall clobbers it. */
+/*
+ * The routines below answer in ring 3.  R11 holds the caller's RFLAGS,
+ * which the trap (vec3) takes from it, so every way on to syscall_trap
+ * must leave R11 as it came: each routine keeps it below the red zone
+ * while it uses R11 as a scratch register and restores it before either
+ * falling back or returning (Linux's syscall clobbers R11 anyway).
+ */
+#define VDSO_ENTER leaq -128(%rsp), %rsp; pushq %r11
+#define VDSO_LEAVE popq %r11; leaq 128(%rsp), %rsp
+
 vdso_getpid:
+	VDSO_ENTER
 	movabsq $NANVIX_VVAR_VA, %r11
 	testl $NANVIX_VVAR_SLOW, NANVIX_VVAR_FLAGS(%r11)
-	jnz syscall_trap
+	jnz vdso_fallback
 	movl NANVIX_VVAR_PID(%r11), %eax
+	VDSO_LEAVE
+	jmp *%rcx
+
+/* Back to the trap, with RAX still the call number and R11 the RFLAGS. */
+vdso_fallback:
+	VDSO_LEAVE
+	jmp syscall_trap
+
+/*
+ * A call on a remote file's fd, served by the host without a trap
+ * (abi/vvar.h, the fast file path): when the fd map has an entry, the
+ * store to the fast-call page exits to the host, which answers in RAX and
+ * clears R11, or sets R11 to send us on to the trap (RAX untouched).
+ */
+fast_fd:
+	VDSO_ENTER
+	movabsq $NANVIX_VVAR_VA, %r11
+	testl $NANVIX_VVAR_SLOW, NANVIX_VVAR_FLAGS(%r11)
+	jnz vdso_fallback
+	testl $NANVIX_VVAR_FASTFS, NANVIX_VVAR_FLAGS(%r11)
+	jz vdso_fallback
+	cmpq $NANVIX_VVAR_FDMAP_COUNT, %rdi
+	jae vdso_fallback
+	cmpl $0, NANVIX_VVAR_FDMAP(%r11,%rdi,4)
+	je vdso_fallback
+	movabsq $NANVIX_FASTCALL_VA, %r11
+	movq %rax, (%r11)
+	testq %r11, %r11
+	jnz vdso_fallback
+	VDSO_LEAVE
 	jmp *%rcx
 
 /* clock_gettime(REALTIME or MONOTONIC, ts): ns = base + ((tsc - tsc_base) * mult >> 32). */
 vdso_clock_gettime:
+	VDSO_ENTER
 	movabsq $NANVIX_VVAR_VA, %r11
 	testl $NANVIX_VVAR_SLOW, NANVIX_VVAR_FLAGS(%r11)
-	jnz syscall_trap
+	jnz vdso_fallback
 	cmpq $LINUX_CLOCK_MONOTONIC, %rdi
-	ja syscall_trap
-	leaq -128(%rsp), %rsp /* the red zone stays untouched */
+	ja vdso_fallback
 	pushq %rdx
 	rdtsc
 	shlq $32, %rdx
@@ -282,7 +330,7 @@ vdso_clock_gettime:
 	movq %rax, 0(%rsi) /* a bad pointer faults here, in ring 3, as with Linux's vDSO */
 	movq %rdx, 8(%rsi)
 	popq %rdx
-	leaq 128(%rsp), %rsp
+	VDSO_LEAVE
 	xorl %eax, %eax
 	jmp *%rcx
 

@@ -108,6 +108,9 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
 	for (i = 0; i < p->max_fd; i++)
 		if (p->fds[i] && fd_cloexec(i))
 			fd_close(i);
+	for (i = 0; i < p->max_fd; i++) /* the new vvar page's fd map */
+		if (p->fds[i])
+			fd_publish(p, i);
 	thread_current->clear_tid = 0;
 	thread_current->robust_list = 0;
 	sched_set_fs(0);

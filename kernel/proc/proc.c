@@ -32,8 +32,11 @@ void proc_vvar_update(struct proc *p)
 {
 	uint64_t pa = vmem_translate(p->cr3, NANVIX_VVAR_VA);
 
-	if (pa)
-		((struct nanvix_vvar *)P2V(pa))->pid = (uint32_t)p->pid;
+	p->fdmap = NULL;
+	if (!pa)
+		return;
+	((struct nanvix_vvar *)P2V(pa))->pid = (uint32_t)p->pid;
+	p->fdmap = (uint32_t *)((uint8_t *)P2V(pa) + NANVIX_VVAR_FDMAP);
 }
 
 /* A zeroed process record in a frame of its own, or NULL. */

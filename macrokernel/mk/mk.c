@@ -18,6 +18,7 @@
 #include <abi/bootinfo.h>
 #include <abi/linux.h>
 #include <abi/ring.h>
+#include <abi/vvar.h>
 #include <blksw/blksw.h>
 #include <fs/service.h>
 #include <mk/mk.h>
@@ -180,6 +181,65 @@ int mk_vm_load_file(void *ctx, uint64_t cwd, const char *path, void **buf, size_
 	if (vm->placement != MK_FS_HOST || !vm->fs)
 		return -ENOENT;
 	return fs_service_load(vm->fs, cwd, path, LOAD_MAX, buf, len);
+}
+
+/*
+ * The fast file path (abi/vvar.h): a call made in ring 3 without a trap.
+ * The fd's handle comes from the fd map the guest kernel keeps in the vvar
+ * page of the address space `cr3`, trusted only while that page is
+ * read-only to ring 3 (the kernel writes it, the process cannot).  Anything
+ * unusual is sent on to the trap path (1), where the kernel decides.
+ */
+int mk_vm_fastcall(void *ctx, uint64_t cr3, uint64_t nr, const uint64_t a[6], int64_t *ret)
+{
+	struct mk_vm *vm = ctx;
+	struct fs_mem m = { .ctx = vm, .read = mem_read, .write = mem_write };
+	struct nanvix_ring_req q = { .args = { cr3 } };
+	uint64_t va = NANVIX_VVAR_VA + NANVIX_VVAR_FDMAP + a[0] * 4, gpa, value = 0;
+	const uint32_t *slot;
+	uint32_t e;
+	int64_t rc;
+
+	if (vm->placement != MK_FS_HOST || !vm->fs || a[0] >= NANVIX_VVAR_FDMAP_COUNT)
+		return 1;
+	if (gva_translate(vm->mem, cr3, va, false, &gpa) || !gva_translate(vm->mem, cr3, va, true, &gpa))
+		return 1; /* no vvar page, or one the process could have written */
+	slot = gpa_ptr(vm->mem, gpa, sizeof(*slot));
+	e = slot ? __atomic_load_n(slot, __ATOMIC_RELAXED) : 0;
+	if (!(e & NANVIX_FDMAP_HANDLE_MASK))
+		return 1;
+	q.args[1] = e & NANVIX_FDMAP_HANDLE_MASK;
+	switch (nr) {
+	case LINUX_SYS_read:
+	case LINUX_SYS_pread64:
+		if (!(e & NANVIX_FDMAP_READ) || (e & NANVIX_FDMAP_DIR))
+			return 1;
+		if (nr == LINUX_SYS_pread64 && (int64_t)a[3] < 0)
+			return 1;
+		q.opcode = nr == LINUX_SYS_read ? NANVIX_FS_READ : NANVIX_FS_PREAD;
+		q.args[2] = a[1];
+		q.args[3] = a[2];
+		q.args[4] = a[3];
+		break;
+	case LINUX_SYS_fstat:
+		q.opcode = NANVIX_FS_FSTATAT;
+		q.args[3] = a[1];
+		break;
+	case LINUX_SYS_lseek:
+		if (e & NANVIX_FDMAP_DIR)
+			return 1;
+		q.opcode = NANVIX_FS_LSEEK;
+		q.args[2] = a[1];
+		q.args[3] = a[2];
+		break;
+	default: return 1;
+	}
+	rc = fs_service_call(vm->fs, &q, &m, &value);
+	vm->st.fs_calls++;
+	if (rc < 0)
+		vm->st.fs_errors++;
+	*ret = nr == LINUX_SYS_lseek && rc >= 0 ? (int64_t)value : rc;
+	return 0;
 }
 
 int mk_vm_kick(struct mk_vm *vm)

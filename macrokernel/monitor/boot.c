@@ -458,6 +458,14 @@ int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_
 	rc = map_direct(&b);
 	if (rc)
 		return rc;
+	if (cfg->fastcall) {
+		/* Shared by every address space (the kernel half is copied). */
+		uint64_t *slot = walk(&b, NANVIX_FASTCALL_VA, 0);
+
+		if (!slot)
+			return nomem(&b);
+		*slot = NANVIX_FASTCALL_GPA | PTE_P | PTE_W | PTE_U | PTE_NX;
+	}
 	build_tables(&b, kh);
 	rc = load_program(&b, cfg, bi, &info, &bias);
 	if (rc)

@@ -65,6 +65,9 @@ static const char usage_text[] =
         "                          macro-kernel (host, the default), or in the VM\n"
         "                          as a server process (guest: needs --disk and\n"
         "                          fsd.elf beside nanvixd; no --volume)\n"
+        "      --no-fast-path      with --fs=host, make every file call trap into\n"
+        "                          the guest kernel (by default read, pread, fstat\n"
+        "                          and lseek of disk files go to nanvixd from ring 3)\n"
         "      --macrokernel SOCKET\n"
         "                          attach to the shared macro-kernel listening on\n"
         "                          SOCKET (bin/macrokernel) instead of the embedded\n"
@@ -89,6 +92,7 @@ struct options {
 	int envc;
 	int stats;
 	int strace;
+	int no_fast; /* --no-fast-path */
 	struct vm_program programs[PROGRAMS_MAX];
 	int nprograms;
 	struct mk_config mk;     /* --fs, --disk, --volume */
@@ -231,6 +235,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_DISK,
 		OPT_VOLUME,
 		OPT_MACROKERNEL,
+		OPT_NO_FAST,
 	};
 	static const struct option longopts[] = {
 		{ "memory", required_argument, NULL, 'm' },
@@ -247,6 +252,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "volume", required_argument, NULL, OPT_VOLUME },
 		{ "macrokernel", required_argument, NULL, OPT_MACROKERNEL },
+		{ "no-fast-path", no_argument, NULL, OPT_NO_FAST },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -328,6 +334,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return c;
 			break;
 		case OPT_MACROKERNEL: o->macrokernel = optarg; break;
+		case OPT_NO_FAST: o->no_fast = 1; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case OPT_VERSION:
 			printf("nanvixd %s (boot ABI %d)\n", NANVIXD_VERSION, NANVIX_ABI_VERSION);
@@ -448,7 +455,7 @@ static int seed_clock(struct vm *vm, struct nanvix_bootinfo *bi, struct nanvix_v
 	vm->vvar.tsc_mult = bi->tsc_mult;
 	vm->vvar.clock_base_ns[0] = bi->realtime_base_ns;
 	vm->vvar.clock_base_ns[1] = bi->monotonic_base_ns;
-	vm->vvar.flags = vm->strace ? NANVIX_VVAR_SLOW : 0;
+	vm->vvar.flags = (vm->strace ? NANVIX_VVAR_SLOW : 0) | (vm->fastcall ? NANVIX_VVAR_FASTFS : 0);
 	*first = vm->vvar; /* the kernel sets the pid */
 	return 0;
 }
@@ -477,6 +484,8 @@ static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **s
 	vm->ring_kick = embedded_kick;
 	vm->ring_ctx = *mk;
 	vm->load_file = mk_vm_load_file;
+	if (o->mk.fs == MK_FS_HOST && !o->no_fast)
+		vm->fastcall = mk_vm_fastcall;
 	return 0;
 }
 
@@ -593,6 +602,8 @@ static int run(struct options *o)
 	memcpy(cfg.random, random, sizeof(random));
 	cfg.fs = o->mk.fs != MK_FS_NONE;
 	cfg.fs_guest = o->mk.fs == MK_FS_GUEST;
+	/* The fast file path needs the fs service in this process. */
+	cfg.fastcall = o->mk.fs == MK_FS_HOST && !o->macrokernel && !o->no_fast;
 	rc = boot_prepare(&vm.mem, &cfg, &entry, err, sizeof(err));
 	if (rc) {
 		vm_error("%s", err);
@@ -632,11 +643,12 @@ static int run(struct options *o)
 	if (o->stats)
 		fprintf(stderr,
 		        "nanvixd: stats: exits=%llu traps=%llu syscalls=%llu enosys=%llu "
-		        "frames_free=%llu frames_total=%llu\n",
+		        "frames_free=%llu frames_total=%llu fast_calls=%llu\n",
 		        (unsigned long long)vm.nexits, (unsigned long long)vm.stats.traps,
 		        (unsigned long long)vm.stats.syscalls, (unsigned long long)vm.stats.enosys,
 		        (unsigned long long)vm.stats.frames_free,
-		        (unsigned long long)vm.stats.frames_total);
+		        (unsigned long long)vm.stats.frames_total,
+		        (unsigned long long)vm.nfastcalls);
 	if (o->stats && (mk || client.sock >= 0)) {
 		struct mk_stats ms;
 

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <abi/bootinfo.h>
+#include <abi/vvar.h>
+#include <abi/x86_paging.h>
 #include <monitor/guestmem.h>
 #include <monitor/vm.h>
 
@@ -189,6 +191,11 @@ int vm_create(struct vm *vm, uint64_t mem_size)
 		goto out_err;
 	}
 	vm->run_size = mmap_size;
+	/* The fast file path reads and writes registers at its exits through
+	 * the run area when KVM can sync them there (no ioctls). */
+	vm->sync_regs = (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) &
+	                 (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)) ==
+	                (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS);
 	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
 	if (vm->run == MAP_FAILED) {
 		vm_error("cannot map the vCPU run area: %s", strerror(errno));
@@ -420,6 +427,48 @@ static int handle_io(struct vm *vm)
 	                    (unsigned)run->io.size, (unsigned)run->io.port);
 }
 
+/*
+ * A store to the fast-call page (abi/vvar.h): the call is in the vCPU's
+ * registers and the address space is its CR3, both read here, so nothing
+ * the guest wrote to memory names them.  Only from ring 3.
+ */
+static void handle_fastcall(struct vm *vm)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	int64_t ret = 0;
+	int rc = 1;
+
+	if (vm->sync_regs) {
+		regs = vm->run->s.regs.regs;
+		sregs = vm->run->s.regs.sregs;
+	} else if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
+	           ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
+		guest_failed(vm, "fast call: cannot read the vCPU's registers: %s", strerror(errno));
+		return;
+	}
+	/*
+	 * A tick waits for an interrupt window, which a thread making nothing
+	 * but fast calls would never open (each exit comes mid-instruction):
+	 * while one is pending, calls take the trap path, where it lands.
+	 */
+	if ((sregs.cs.selector & 3) == 3 && !vm->irq_pending && !tick_due) {
+		const uint64_t a[6] = { regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9 };
+
+		rc = vm->fastcall(vm->ring_ctx, sregs.cr3 & PTE_ADDR, regs.rax, a, &ret);
+	}
+	if (rc == 0) {
+		regs.rax = (uint64_t)ret;
+		vm->nfastcalls++;
+	}
+	regs.r11 = rc == 0 ? 0 : 1;
+	if (vm->sync_regs) {
+		vm->run->s.regs.regs = regs;
+		vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+	} else if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		guest_failed(vm, "fast call: cannot set the vCPU's registers: %s", strerror(errno));
+}
+
 int vm_run(struct vm *vm)
 {
 	struct kvm_run *run = vm->run;
@@ -432,6 +481,9 @@ int vm_run(struct vm *vm)
 		}
 		if (vm->irq_pending && inject_tick(vm) < 0)
 			return NANVIXD_EXIT_HOST;
+		run->kvm_valid_regs = vm->fastcall && vm->sync_regs
+		                              ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS
+		                              : 0;
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				if (vm->timed_out && *vm->timed_out)
@@ -447,6 +499,11 @@ int vm_run(struct vm *vm)
 		case KVM_EXIT_IO: handle_io(vm); break;
 		case KVM_EXIT_HLT: guest_failed(vm, "halted with nothing to run"); break;
 		case KVM_EXIT_MMIO:
+			if (run->mmio.is_write && run->mmio.phys_addr == NANVIX_FASTCALL_GPA &&
+			    vm->fastcall) {
+				handle_fastcall(vm);
+				break;
+			}
 			guest_failed(vm, "MMIO %s of %u bytes at guest-physical %#llx",
 			             run->mmio.is_write ? "write" : "read", (unsigned)run->mmio.len,
 			             (unsigned long long)run->mmio.phys_addr);

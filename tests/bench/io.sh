@@ -147,6 +147,7 @@ trap_run() {
 declare -A RES ENV
 say "native: $PROG ${qflag[*]:+${qflag[*]} }--dir TMP/native OP (TMP: $tmp)"
 say "host:   $NANVIXD -m $MEM --disk TMP/host.img -- $PROG ${qflag[*]:+${qflag[*]} }OP"
+say "hosttrap (fstat, pread, seqread): the same with --no-fast-path (every call traps)"
 [ "$PLACES" = host ] ||
 	say "guest:  $NANVIXD --fs=guest -m $MEM --disk TMP/guest.img -- $PROG ${qflag[*]:+${qflag[*]} }OP"
 say "each OP after $TRAP_RUNS x $NANVIXD --stats --kernel $TRAPK -- $DUMMY"
@@ -155,10 +156,13 @@ for op in $OPS; do
 	for ((r = 0; r < TRAP_RUNS; r++)); do
 		trap_run
 	done
-	for where in native $PLACES; do
+	extra=
+	case " fstat pread seqread " in *" $op "*) extra=hosttrap ;; esac
+	for where in native $PLACES $extra; do
 		case $where in
 		native) cmd=("$PROG" --dir "$tmp/native") ;;
 		host) cmd=("$NANVIXD" -m "$MEM" --disk "$tmp/host.img" -- "$PROG") ;;
+		hosttrap) cmd=("$NANVIXD" --no-fast-path -m "$MEM" --disk "$tmp/host.img" -- "$PROG") ;;
 		guest) cmd=("$NANVIXD" --fs=guest -m "$MEM" --disk "$tmp/guest.img" -- "$PROG") ;;
 		esac
 		run_checked "$where ($op)" "${cmd[@]}" ${qflag[@]+"${qflag[@]}"} "$op"
@@ -364,20 +368,23 @@ say "(us and MB/s are medians; files/s = files / total time of the loop;" \
 	"x/nat = placement / native)"
 [ "$PLACES" != host ] || say "guest placement: not available in this build"
 
-# Where one forwarded call goes: the same call answered by the guest kernel
-# (fstat of a pipe), and the bare costs both contain.
+# Where one forwarded call goes.  The fast path (abi/vvar.h): ring 3
+# stores to the fast-call page, one exit, nanvixd serves it; no trap.  The
+# trap path (--no-fast-path): the guest kernel's system-call path (as for
+# fstat of a pipe, answered locally) plus the ring and its doorbell.
 say ""
-awk -v m="$fst_h" -v l="$(value host fstatpipe median_ns)" -v tt="$T_TRAP" \
-	-v te="$T_EXIT" -v ti="$T_INSN" 'BEGIN {
-	printf "fstat, host placement: %.1f us = local part %.1f (fstat of a pipe) +", m / 1000,
-		l / 1000
-	printf " forwarding %.1f us\n", (m - l) / 1000
-	printf "  local part  = T_trap %.1f + %.1f us of ring-0 system-call path", tt / 1000,
-		(l - tt) / 1000
-	printf " (~%.0f T_insn)\n", (ti > 0 ? (l - tt) / ti : 0)
-	printf "  forwarding  = T_exit %.1f + %.1f us of ring-0 ring work and host service", te / 1000,
-		(m - l - te) / 1000
-	printf " (~%.0f T_insn if all ring 0)\n", (ti > 0 ? (m - l - te) / ti : 0)
-	printf "fstat / T_exit = %.1f; fstat / (T_trap + T_exit) = %.1f\n", m / te, m / (tt + te)
+awk -v m="$fst_h" -v t="$(value hosttrap fstat median_ns)" -v l="$(value host fstatpipe median_ns)" \
+	-v tt="$T_TRAP" -v te="$T_EXIT" -v ti="$T_INSN" \
+	-v ph="$(value host pread median_ns)" -v pt="$(value hosttrap pread median_ns)" \
+	-v sh="$sr_h" -v st="$(value hosttrap seqread median_mbs)" 'BEGIN {
+	printf "fstat, host placement: fast path %.1f us (one exit from ring 3, no trap);", m / 1000
+	printf " trap path %.1f us\n", t / 1000
+	printf "  trap path = local part %.1f (fstat of a pipe: T_trap %.1f + %.1f us of", l / 1000,
+		tt / 1000, (l - tt) / 1000
+	printf " ring-0 path, ~%.0f T_insn) + forwarding %.1f us\n", (ti > 0 ? (l - tt) / ti : 0),
+		(t - l) / 1000
+	printf "  fast path / T_exit = %.1f; trap path / T_exit = %.1f\n", m / te, t / te
+	printf "pread 4 KiB: fast %.1f us, trap %.1f us; seq read: fast %.0f MB/s, trap %.0f MB/s\n",
+		ph / 1000, pt / 1000, sh, st
 }'
 exit 0

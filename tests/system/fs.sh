@@ -130,6 +130,27 @@ for fs in host guest; do
 
 
 done
+# --- the ring-3 fast file path against a hostile process -------------------
+mkimg "$tmp/fast.img"
+vm --disk "$tmp/fast.img" -- "$T/fs/fastpath.elf"
+if [ "$st" = 0 ] && grep -q 'fastpath: all checks passed' "$tmp/out"; then
+	ok "fast path: forged calls answered or sent on, fd map unforgeable"
+else
+	bad "fast path" "status $st: $(grep -v '^ok' "$tmp/out" | tr '\n' '|' | head -c 400)"
+fi
+vm --stats --disk "$tmp/fast.img" -- "$T/fs/dying_clients.elf"
+if [ "$st" = 0 ] && grep -qE 'fast_calls=[1-9]' "$tmp/err"; then
+	ok "fast path taken by plain programs (--stats fast_calls)"
+else
+	bad "fast path counters" "status $st: $(grep stats "$tmp/err" | tr '\n' ' ')"
+fi
+vm --stats --no-fast-path --disk "$tmp/fast.img" -- "$T/fs/dying_clients.elf"
+if [ "$st" = 0 ] && grep -q 'fast_calls=0' "$tmp/err"; then
+	ok "--no-fast-path: every file call traps"
+else
+	bad "--no-fast-path" "status $st"
+fi
+
 # --- hostile guest kernel on the ring ----------------------------------------
 vm --stats --kernel "$T/bad-ring.kernel.elf" --volume "$tmp/host/vol:/vol" -- "$T/hello.musl.elf"
 if [ "$st" = 0 ] && grep -q 'malformed=[1-9]' "$tmp/err" && grep -q 'fs_errors=[1-9]' "$tmp/err"; then

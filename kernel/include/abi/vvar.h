@@ -22,7 +22,33 @@
 
 #define NANVIX_VVAR_VA 0x00007ffffffff000ull
 
-#define NANVIX_VVAR_SLOW (1u << 0) /* flags: every call traps (nanvixd --strace) */
+#define NANVIX_VVAR_SLOW   (1u << 0) /* flags: every call traps (nanvixd --strace) */
+#define NANVIX_VVAR_FASTFS (1u << 1) /* flags: the fast file path below is served */
+
+/*
+ * The fast file path (ring 3, no trap).  read, pread64, fstat and lseek of
+ * an fd whose entry in the fd map is non-zero are made by the entry page
+ * itself: it stores the call number to NANVIX_FASTCALL_VA, a user-writable
+ * page in the kernel half of every address space that maps a guest-physical
+ * address with no memory behind it, so the store exits to the host with
+ * the call's registers intact.  The host takes the address space from CR3
+ * (never from the guest's word), reads the fd's entry from this page after
+ * checking the page is read-only to ring 3, serves the call like a ring
+ * request and resumes with the result in RAX and R11 = 0; R11 = 1 means
+ * "not here", and the entry page traps as usual (RAX still the number).
+ *
+ * The fd map: NANVIX_VVAR_FDMAP_COUNT uint32 entries at NANVIX_VVAR_FDMAP,
+ * written by the kernel whenever an fd changes: 0 for anything but a
+ * remote file, else its fs handle | NANVIX_FDMAP_READ (open for reading) |
+ * NANVIX_FDMAP_DIR (a directory).
+ */
+#define NANVIX_FASTCALL_VA       0xffffff0000000000ull
+#define NANVIX_FASTCALL_GPA      0x3ffffff000ull /* below 256 GiB, never RAM */
+#define NANVIX_VVAR_FDMAP        2048
+#define NANVIX_VVAR_FDMAP_COUNT  512
+#define NANVIX_FDMAP_READ        (1u << 31)
+#define NANVIX_FDMAP_DIR         (1u << 30)
+#define NANVIX_FDMAP_HANDLE_MASK (NANVIX_FDMAP_DIR - 1)
 
 #define NANVIX_VVAR_PID      0
 #define NANVIX_VVAR_FLAGS    4

@@ -46,6 +46,9 @@ void file_put(struct file *f);
 /* Give `p` its fd table with the console on 0, 1, 2; 0 or -ENOMEM. */
 int fd_init(struct proc *p);
 
+/* Write fd's entry of p's fd map (abi/vvar.h: the fast file path). */
+void fd_publish(struct proc *p, long fd);
+
 /* The open file behind `fd` of the current process, or NULL. */
 struct file *fd_get(long fd);
 

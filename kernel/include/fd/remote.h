@@ -40,6 +40,9 @@ struct file *remote_file(uint64_t h, uint32_t flags, bool dir);
 /* The handle behind `f`, or 0 when `f` is not a remote file. */
 uint64_t remote_handle(const struct file *f);
 
+/* `f`'s entry in an fd map (abi/vvar.h), 0 when not a remote file. */
+uint32_t remote_fdmap_entry(const struct file *f);
+
 /* True when `f` is a remote directory. */
 bool remote_is_dir(const struct file *f);
 

@@ -30,6 +30,7 @@ struct proc {
 	uint64_t cloexec[8]; /* FD_CLOEXEC bits of fds */
 	uint32_t umask;
 	struct file *cwd; /* a remote directory, or NULL: the root */
+	uint32_t *fdmap;  /* the fd map in its vvar page (abi/vvar.h), or NULL */
 	/* Signals: actions, process-directed pending set and the reasons. */
 	struct linux_sigaction actions[LINUX_NSIG];
 	uint64_t sigpending;

@@ -65,6 +65,14 @@ struct mk_stats {
 };
 void mk_vm_stats(const struct mk_vm *vm, struct mk_stats *out);
 
+/*
+ * A call of the fast file path (abi/vvar.h), `ctx` an mk_vm: read, pread64,
+ * fstat or lseek (Linux number `nr`, arguments a[]) made in ring 3 of the
+ * address space `cr3`.  0 with the result in *ret, or 1 when the call must
+ * take the trap path (not a remote file, a directory, not readable, ...).
+ */
+int mk_vm_fastcall(void *ctx, uint64_t cr3, uint64_t nr, const uint64_t a[6], int64_t *ret);
+
 /* Detach: close every handle, unmount (flushing), close the disk, free. */
 void mk_vm_detach(struct mk_vm *vm);
 

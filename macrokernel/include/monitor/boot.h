@@ -29,6 +29,8 @@ struct boot_config {
 	/* Forward file calls over the ring (NANVIX_BOOT_FS), to the in-VM
 	 * server rather than the host (NANVIX_BOOT_FS_GUEST). */
 	bool fs, fs_guest;
+	/* Map the fast-call page (abi/vvar.h, the fast file path). */
+	bool fastcall;
 };
 
 /* Where to enter the guest. */

@@ -50,7 +50,8 @@ struct vm {
 
 	/* Console: guest fd 1 and 2, kernel log, stdin. */
 	int out_fd, err_fd, log_fd, in_fd;
-	bool strace; /* print NANVIX_HC_STRACE reports to stderr */
+	bool strace;    /* print NANVIX_HC_STRACE reports to stderr */
+	bool sync_regs; /* KVM_CAP_SYNC_REGS: registers in the run area */
 
 	/* The program images execve may start, and the user stack size. */
 	const struct vm_program *programs;
@@ -66,6 +67,14 @@ struct vm {
 	 * (relative to fs handle `cwd`) in a malloc'd *buf, or -errno (NULL:
 	 * only --program images can be exec'd). */
 	int (*load_file)(void *ctx, uint64_t cwd, const char *path, void **buf, size_t *len);
+	/*
+	 * The fast file path (abi/vvar.h): serve call `nr` with args a[0..5]
+	 * made in ring 3 of the address space `cr3` (read from the vCPU).
+	 * 0 with the result in *ret, or 1: not served here (the guest traps).
+	 * NULL: every store to the fast-call page is a guest error.
+	 */
+	int (*fastcall)(void *ctx, uint64_t cr3, uint64_t nr, const uint64_t a[6], int64_t *ret);
+	uint64_t nfastcalls;
 
 	/* Filled by the run loop. */
 	bool done;
