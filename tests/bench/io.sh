@@ -287,9 +287,10 @@ read -r fu fs <<<"${CPU[fstat]}"
 read -r pu ps <<<"${CPU[fstatpipe]}"
 say "  fstat           user $fu us, sys $fs us"
 say "  fstatpipe       user $pu us, sys $ps us"
-say "  forwarding adds user $(awk -v a="$fu" -v b="$pu" 'BEGIN { printf "%.1f", a - b }') us" \
-	"(nanvixd, fs service), sys $(awk -v a="$fs" -v b="$ps" 'BEGIN { printf "%.1f", a - b }') us" \
-	"(KVM: exit, emulated ring 0)"
+say "  fstat (fast path, no trap) minus fstat of a pipe (trap, local):" \
+	"user $(awk -v a="$fu" -v b="$pu" 'BEGIN { printf "%.1f", a - b }') us," \
+	"sys $(awk -v a="$fs" -v b="$ps" 'BEGIN { printf "%.1f", a - b }') us" \
+	"(sys: KVM, i.e. the exits and the emulated ring 0)"
 
 # value WHERE OP KEY: a result field, or "-" when that column did not run.
 value() {
