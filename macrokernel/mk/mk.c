@@ -52,6 +52,17 @@ static int mem_write(void *ctx, uint64_t cr3, uint64_t ua, const void *src, size
 	return gva_copy_to(vm->mem, cr3, ua, src, len) ? -EFAULT : 0;
 }
 
+static void *mem_map(void *ctx, uint64_t cr3, uint64_t ua, size_t len, int write)
+{
+	struct mk_vm *vm = ctx;
+	struct iovec iov;
+	int n = 0;
+
+	if (gva_iovec(vm->mem, cr3, ua, len, write, &iov, &n, 1) || n != 1 || iov.iov_len != len)
+		return NULL;
+	return iov.iov_base;
+}
+
 /* BLK_READ/WRITE: [0] cr3, [1] disk (0), [2] buf, [3] len, [4] offset. */
 static int blk_request(struct mk_vm *vm, const struct nanvix_ring_req *q)
 {
@@ -100,7 +111,7 @@ static int handle(void *ctx, const struct nanvix_ring_req *q, struct nanvix_ring
 	if (vm->placement != MK_FS_HOST || !vm->fs)
 		return -ENOSYS;
 	{
-		struct fs_mem m = { .ctx = vm, .read = mem_read, .write = mem_write };
+		struct fs_mem m = { .ctx = vm, .read = mem_read, .write = mem_write, .map = mem_map };
 		int64_t rc = fs_service_call(vm->fs, q, &m, &c->value);
 
 		vm->st.fs_calls++;
@@ -193,7 +204,7 @@ int mk_vm_load_file(void *ctx, uint64_t cwd, const char *path, void **buf, size_
 int mk_vm_fastcall(void *ctx, uint64_t cr3, uint64_t nr, const uint64_t a[6], int64_t *ret)
 {
 	struct mk_vm *vm = ctx;
-	struct fs_mem m = { .ctx = vm, .read = mem_read, .write = mem_write };
+	struct fs_mem m = { .ctx = vm, .read = mem_read, .write = mem_write, .map = mem_map };
 	struct nanvix_ring_req q = { .args = { cr3 } };
 	uint64_t va = NANVIX_VVAR_VA + NANVIX_VVAR_FDMAP + a[0] * 4, gpa, value = 0;
 	const uint32_t *slot;

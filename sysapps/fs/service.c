@@ -1010,19 +1010,22 @@ static int64_t do_io(struct fs_service *s, const struct nanvix_ring_req *q, cons
 		long got;
 		int rc;
 
+		/* Straight from or into the caller's memory when it is one range. */
+		void *direct = m->map ? m->map(m->ctx, cr3, ua + done, chunk, !wr) : NULL;
+
 		if (wr) {
-			rc = m->read(m->ctx, cr3, ua + done, s->scratch, chunk);
+			rc = direct ? 0 : m->read(m->ctx, cr3, ua + done, s->scratch, chunk);
 			if (rc) {
 				if (!done)
 					return rc;
 				break;
 			}
-			got = hd->node.m->ops->pwrite(hd->node.m, &hd->node, s->scratch, chunk,
-			                              off + done);
+			got = hd->node.m->ops->pwrite(hd->node.m, &hd->node,
+			                              direct ? direct : s->scratch, chunk, off + done);
 		} else {
-			got = hd->node.m->ops->pread(hd->node.m, &hd->node, s->scratch, chunk,
-			                             off + done);
-			if (got > 0 &&
+			got = hd->node.m->ops->pread(hd->node.m, &hd->node,
+			                             direct ? direct : s->scratch, chunk, off + done);
+			if (got > 0 && !direct &&
 			    (rc = m->write(m->ctx, cr3, ua + done, s->scratch, (size_t)got))) {
 				if (!done)
 					return rc;

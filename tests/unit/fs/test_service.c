@@ -643,6 +643,58 @@ START_TEST(test_create_write_read)
 }
 END_TEST
 
+/* fs_mem.map: ranges inside one 64 KiB piece of the arena map directly;
+ * others (and the hole) return NULL, so calls mix both paths. */
+static unsigned long map_hits;
+
+static void *mem_map(void *ctx, uint64_t cr3, uint64_t ua, size_t len, int write)
+{
+	(void)ctx, (void)write;
+	if (cr3 != CR3)
+		bad_cr3++;
+	if (!mapped(ua, len) || ((ua - UBASE) >> 16) != ((ua - UBASE + len - 1) >> 16))
+		return NULL;
+	map_hits++;
+	return arena + (ua - UBASE);
+}
+
+START_TEST(test_direct_io)
+{
+	static char big[700 * 1024], back[sizeof(big)];
+	uint64_t ubig, uback;
+
+	env_up(ENV_DISK);
+	env.mem.map = mem_map;
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (char)(i * 13 + i / 509);
+	ubig = ualloc(sizeof(big));
+	uback = ualloc(sizeof(back));
+	memcpy(arena + (ubig - UBASE), big, sizeof(big));
+	EACH_MOUNT(r)
+	{
+		uint64_t h = hopen(pf("%s/direct", r), LINUX_O_CREAT | LINUX_O_RDWR | LINUX_O_EXCL, 0600);
+
+		map_hits = 0;
+		/* Small chunks land inside one 64 KiB piece: direct; the rest bounce. */
+		ck_assert_int_eq(req(NANVIX_FS_PWRITE, h, ubig + 1000, 60000, 0, 0), 60000);
+		ck_assert_int_eq(req(NANVIX_FS_PWRITE, h, ubig, sizeof(big), 0, 0),
+		                 (int64_t)sizeof(big));
+		ck_assert_int_eq(req(NANVIX_FS_PREAD, h, uback, sizeof(back), 0, 0),
+		                 (int64_t)sizeof(back));
+		ck_assert(memcmp(arena + (uback - UBASE), big, sizeof(big)) == 0);
+		memset(arena + (uback - UBASE), 0, 4096);
+		ck_assert_int_eq(req(NANVIX_FS_PREAD, h, uback, 4096, 8192, 0), 4096);
+		ck_assert(memcmp(arena + (uback - UBASE), big + 8192, 4096) == 0);
+		ck_assert_uint_gt(map_hits, 0);
+		/* The hole is never mapped: EFAULT as without map. */
+		ck_assert_int_eq(req(NANVIX_FS_PREAD, h, UBASE + HOLE_OFF, 100, 0, 0), -LINUX_EFAULT);
+		hclose(h);
+		ck_assert_int_eq(xunlink(pf("%s/direct", r), 0), 0);
+	}
+	env_down();
+}
+END_TEST
+
 START_TEST(test_open_flags)
 {
 	env_up(ENV_DISK);
@@ -2098,6 +2150,7 @@ Suite *unit_suite(void)
 	} tests[] = {
 		{ "open_read", &test_open_read },
 		{ "create_write_read", &test_create_write_read },
+		{ "direct_io", &test_direct_io },
 		{ "open_flags", &test_open_flags },
 		{ "modes", &test_modes },
 		{ "lseek", &test_lseek },

@@ -32,6 +32,11 @@ struct fs_mem {
 	void *ctx;
 	int (*read)(void *ctx, uint64_t cr3, uint64_t uaddr, void *dst, size_t len);
 	int (*write)(void *ctx, uint64_t cr3, uint64_t uaddr, const void *src, size_t len);
+	/* Optional: the caller's [uaddr, uaddr + len) as one range of the
+	 * service's own memory (writable when `write`), or NULL when it is not
+	 * one contiguous accessible range; file data then moves without the
+	 * bounce buffer. */
+	void *(*map)(void *ctx, uint64_t cr3, uint64_t uaddr, size_t len, int write);
 };
 
 /* A new, empty service; NULL when out of memory. */
