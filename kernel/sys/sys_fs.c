@@ -87,28 +87,27 @@ long fs_open(long dirfd, uint64_t upath, long flags, long mode)
 	return fd_install(f, 0, -1, flags & LINUX_O_CLOEXEC);
 }
 
-long sys_pread64(SYSCALL_ARGS)
+/* pread64/pwrite64: ESPIPE for an fd that is not a disk file. */
+static long fd_positional(uint16_t op, long fd, uint64_t buf, uint64_t len, long off)
 {
 	uint64_t h;
-	long rc = fd_handle(a0, &h);
+	long rc = fd_handle(fd, &h);
 
 	if (rc)
 		return rc == -LINUX_EINVAL ? -LINUX_ESPIPE : rc;
-	if (a3 < 0)
+	if (off < 0)
 		return -LINUX_EINVAL;
-	return call(NANVIX_FS_PREAD, h, a1, a2, a3, 0);
+	return call(op, h, buf, len, (uint64_t)off, 0);
+}
+
+long sys_pread64(SYSCALL_ARGS)
+{
+	return fd_positional(NANVIX_FS_PREAD, a0, a1, a2, a3);
 }
 
 long sys_pwrite64(SYSCALL_ARGS)
 {
-	uint64_t h;
-	long rc = fd_handle(a0, &h);
-
-	if (rc)
-		return rc == -LINUX_EINVAL ? -LINUX_ESPIPE : rc;
-	if (a3 < 0)
-		return -LINUX_EINVAL;
-	return call(NANVIX_FS_PWRITE, h, a1, a2, a3, 0);
+	return fd_positional(NANVIX_FS_PWRITE, a0, a1, a2, a3);
 }
 
 long sys_getdents64(SYSCALL_ARGS)
