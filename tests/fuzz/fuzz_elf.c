@@ -61,25 +61,32 @@ static void check_layout(const struct elf_info *info, int phys, enum elf_kind ki
 		      "segments %u and %u overlap or are unsorted (%s)", i, i + 1,
 		      phys ? "physical" : "virtual");
 	}
+	/*
+	 * Only a segment's first and last pages can be shared, so those are the
+	 * pages to check: each gets the protection of every segment touching
+	 * it.  (The two are different pages unless the segment fits in one, so
+	 * what shares the first page and what shares the last never combine.)
+	 */
 	for (i = 0; i < info->nsegments; i++) {
 		const struct elf_segment *a = &info->segments[i];
-		uint64_t a_last = (addr_of(a, phys) + a->memsz - 1) & ~PAGE_MASK;
-		uint32_t prot = a->prot;
+		uint64_t pages[2] = { addr_of(a, phys) & ~PAGE_MASK,
+			              (addr_of(a, phys) + a->memsz - 1) & ~PAGE_MASK };
 
-		/* Everything starting on a's last page shares it. */
-		for (j = i + 1; j < info->nsegments; j++)
-			if ((addr_of(&info->segments[j], phys) & ~PAGE_MASK) == a_last)
-				prot |= info->segments[j].prot;
-		/* ... and so does everything before a ending on a's first page. */
-		for (j = 0; j < i; j++) {
-			const struct elf_segment *p = &info->segments[j];
+		for (unsigned k = 0; k < 2; k++) {
+			uint32_t prot = 0;
 
-			if (((addr_of(p, phys) + p->memsz - 1) & ~PAGE_MASK) ==
-			    (addr_of(a, phys) & ~PAGE_MASK))
-				prot |= p->prot;
+			for (j = 0; j < info->nsegments; j++) {
+				const struct elf_segment *p = &info->segments[j];
+				uint64_t first = addr_of(p, phys) & ~PAGE_MASK;
+				uint64_t last = (addr_of(p, phys) + p->memsz - 1) & ~PAGE_MASK;
+
+				if (first <= pages[k] && pages[k] <= last)
+					prot |= p->prot;
+			}
+			CHECK((prot & WX) != WX,
+			      "page %#llx of segment %u is writable and executable (%s)",
+			      (unsigned long long)pages[k], i, phys ? "physical" : "virtual");
 		}
-		CHECK((prot & WX) != WX, "a page of segment %u is writable and executable (%s)", i,
-		      phys ? "physical" : "virtual");
 	}
 }
 
