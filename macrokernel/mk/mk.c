@@ -99,6 +99,18 @@ static int blk_request(struct mk_vm *vm, const struct nanvix_ring_req *q)
 	return (int)(done > INT32_MAX ? INT32_MAX : done);
 }
 
+/* One request to the VM's fs service, on the guest's memory, counted. */
+static int64_t fs_call(struct mk_vm *vm, const struct nanvix_ring_req *q, uint64_t *value)
+{
+	const struct fs_mem m = { .ctx = vm, .read = mem_read, .write = mem_write, .map = mem_map };
+	int64_t rc = fs_service_call(vm->fs, q, &m, value);
+
+	vm->st.fs_calls++;
+	if (rc < 0)
+		vm->st.fs_errors++;
+	return rc;
+}
+
 static int handle(void *ctx, const struct nanvix_ring_req *q, struct nanvix_ring_cpl *c)
 {
 	struct mk_vm *vm = ctx;
@@ -111,12 +123,8 @@ static int handle(void *ctx, const struct nanvix_ring_req *q, struct nanvix_ring
 	if (vm->placement != MK_FS_HOST || !vm->fs)
 		return -ENOSYS;
 	{
-		struct fs_mem m = { .ctx = vm, .read = mem_read, .write = mem_write, .map = mem_map };
-		int64_t rc = fs_service_call(vm->fs, q, &m, &c->value);
+		int64_t rc = fs_call(vm, q, &c->value);
 
-		vm->st.fs_calls++;
-		if (rc < 0)
-			vm->st.fs_errors++;
 		/* Status is 32-bit: big results (offsets, handles) travel in value. */
 		return rc > INT32_MAX ? INT32_MAX : (int)rc;
 	}
@@ -204,7 +212,6 @@ int mk_vm_load_file(void *ctx, uint64_t cwd, const char *path, void **buf, size_
 int mk_vm_fastcall(void *ctx, uint64_t cr3, uint64_t nr, const uint64_t a[6], int64_t *ret)
 {
 	struct mk_vm *vm = ctx;
-	struct fs_mem m = { .ctx = vm, .read = mem_read, .write = mem_write, .map = mem_map };
 	struct nanvix_ring_req q = { .args = { cr3 } };
 	uint64_t va = NANVIX_VVAR_VA + NANVIX_VVAR_FDMAP + a[0] * 4, gpa, value = 0;
 	const uint32_t *slot;
@@ -245,10 +252,7 @@ int mk_vm_fastcall(void *ctx, uint64_t cr3, uint64_t nr, const uint64_t a[6], in
 		break;
 	default: return 1;
 	}
-	rc = fs_service_call(vm->fs, &q, &m, &value);
-	vm->st.fs_calls++;
-	if (rc < 0)
-		vm->st.fs_errors++;
+	rc = fs_call(vm, &q, &value);
 	*ret = nr == LINUX_SYS_lseek && rc >= 0 ? (int64_t)value : rc;
 	return 0;
 }
