@@ -27,18 +27,31 @@ $(2)/%.newlib.elf: $(3)/%.newlib.o $$(GUEST_LINK_DEPS)
 	$$(GUEST_CC) $$(GUEST_LDFLAGS) -o $$@ $$< $$(GUEST_LIBS)
 endef
 
+# $(call glibc_progs,SRC,BIN): BIN/<name>.glibc.elf from SRC/<name>.c with
+# Debian's glibc (gcc -static): the other libc Linux programs come with,
+# whose fork, posix_spawn and system use clone flags musl does not.
+GLIBC_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror
+define glibc_progs
+$(2)/%.glibc.elf: $(1)/%.c
+	@mkdir -p $$(@D)
+	gcc $$(GLIBC_CFLAGS) -static -o $$@ $$< -lpthread
+endef
+
 GUEST_TEST_MUSL := $(GUEST_TEST_NAMES:%=$(BIN)/tests/%.musl.elf)
 GUEST_TEST_NEWLIB := $(GUEST_TEST_NAMES:%=$(BIN)/tests/%.newlib.elf)
 $(eval $(call guest_progs,tests/system/progs,$(BIN)/tests,$(OUT)/tests/progs))
 
 # The POSIX suite (tests/posix/run.sh), built the same two ways, except the
-# programs named in tests/posix/MUSL_ONLY (they need what newlib+ulib lack).
+# programs named in tests/posix/MUSL_ONLY (they need what newlib+ulib lack),
+# and a third way with glibc.
 POSIX_TEST_NAMES := $(basename $(notdir $(wildcard tests/posix/*.c)))
 POSIX_MUSL_ONLY := $(shell grep -o '^[A-Za-z0-9_-]*' tests/posix/MUSL_ONLY)
 POSIX_NEWLIB_NAMES := $(filter-out $(POSIX_MUSL_ONLY),$(POSIX_TEST_NAMES))
 POSIX_TESTS := $(POSIX_TEST_NAMES:%=$(BIN)/tests/posix/%.musl.elf) \
-	$(POSIX_NEWLIB_NAMES:%=$(BIN)/tests/posix/%.newlib.elf)
+	$(POSIX_NEWLIB_NAMES:%=$(BIN)/tests/posix/%.newlib.elf) \
+	$(POSIX_TEST_NAMES:%=$(BIN)/tests/posix/%.glibc.elf)
 $(eval $(call guest_progs,tests/posix,$(BIN)/tests/posix,$(OUT)/tests/posix))
+$(eval $(call glibc_progs,tests/posix,$(BIN)/tests/posix))
 
 # Debian's musl-gcc.specs knows nothing of -static-pie (it would link
 # Scrt1.o and libc.so with an interpreter), so name musl's self-relocating

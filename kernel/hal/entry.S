@@ -273,7 +273,7 @@ syscall_int3_ret:
 vdso_getpid:
 	VDSO_ENTER
 	movabsq $NANVIX_VVAR_VA, %r11
-	testl $NANVIX_VVAR_SLOW, NANVIX_VVAR_FLAGS(%r11)
+	testl $(NANVIX_VVAR_SLOW | NANVIX_VVAR_SHARED), NANVIX_VVAR_FLAGS(%r11)
 	jnz vdso_fallback
 	movl NANVIX_VVAR_PID(%r11), %eax
 	VDSO_LEAVE
@@ -293,7 +293,7 @@ vdso_fallback:
 fast_fd:
 	VDSO_ENTER
 	movabsq $NANVIX_VVAR_VA, %r11
-	testl $NANVIX_VVAR_SLOW, NANVIX_VVAR_FLAGS(%r11)
+	testl $(NANVIX_VVAR_SLOW | NANVIX_VVAR_SHARED), NANVIX_VVAR_FLAGS(%r11)
 	jnz vdso_fallback
 	testl $NANVIX_VVAR_FASTFS, NANVIX_VVAR_FLAGS(%r11)
 	jz vdso_fallback
@@ -312,7 +312,7 @@ fast_fd:
 vdso_clock_gettime:
 	VDSO_ENTER
 	movabsq $NANVIX_VVAR_VA, %r11
-	testl $NANVIX_VVAR_SLOW, NANVIX_VVAR_FLAGS(%r11)
+	testl $(NANVIX_VVAR_SLOW | NANVIX_VVAR_SHARED), NANVIX_VVAR_FLAGS(%r11)
 	jnz vdso_fallback
 	cmpq $LINUX_CLOCK_MONOTONIC, %rdi
 	ja vdso_fallback

@@ -4,6 +4,7 @@
 #include <fd/file.h>
 #include <hal/hal.h>
 #include <mm/frame.h>
+#include <mm/heap.h>
 #include <mm/vmem.h>
 #include <fd/fsd.h>
 #include <fd/remote.h>
@@ -61,15 +62,19 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
 {
 	struct proc *p = proc_current;
 	struct nanvix_hc_exec x;
-	uint64_t pml4, old;
+	struct mm *mm;
+	uint64_t pml4;
 	long rc;
 	int i;
 
 	if (!hal->exec)
 		return -LINUX_ENOSYS;
-	pml4 = vmem_space_new(p->cr3);
-	if (!pml4)
+	mm = kmalloc(sizeof(*mm));
+	pml4 = mm ? vmem_space_new(p->cr3) : 0;
+	if (!pml4) {
+		kfree(mm);
 		return -LINUX_ENOMEM;
+	}
 	memset(&x, 0, sizeof(x));
 	x.cr3 = p->cr3;
 	x.path = path;
@@ -84,21 +89,19 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
 		/* The old program goes on as if nothing happened. */
 		vmem_free_user(pml4);
 		mm_frame_free(pml4);
+		kfree(mm);
 		return rc;
 	}
 
 	/* Point of no return: the new image replaces the old one. */
 	sched_kill_others(p);
 	fsd_proc_gone(p);
-	old = p->cr3;
-	p->cr3 = pml4;
-	hal_write_cr3(pml4);
-	vmem_free_user(old);
-	mm_frame_free(old & PTE_ADDR);
-	proc_vvar_update(p);
-	p->brk_start = p->brk = x.brk;
-	p->stack_lo = x.stack_lo;
-	p->mmap_next = x.stack_lo - STACK_GAP;
+	mm->users = 1;
+	mm->cr3 = pml4;
+	mm->brk_start = mm->brk = x.brk;
+	mm->stack_lo = x.stack_lo;
+	mm->mmap_next = x.stack_lo - STACK_GAP;
+	proc_exec_mm(mm);
 	memcpy(p->name, x.name, sizeof(p->name));
 	p->name[sizeof(p->name) - 1] = '\0';
 	/* Handlers do not survive an exec; ignored signals stay ignored. */

@@ -14,6 +14,7 @@
 #include <fd/fsd.h>
 #include <hal/hal.h>
 #include <mm/frame.h>
+#include <mm/heap.h>
 #include <mm/vmem.h>
 #include <proc/proc.h>
 #include <sched/sched.h>
@@ -27,16 +28,65 @@ _Static_assert(sizeof(struct proc) <= PAGE_SIZE, "struct proc fits its frame");
 struct proc *proc_current;
 struct proc *proc_list;
 
-/* Tell ring 3's getpid (the vvar page, abi/vvar.h) who `p` is. */
+/*
+ * Tell ring 3 (the vvar page, abi/vvar.h) who `p` is: its pid and fd map,
+ * when `p` is the only user of its address space.  A shared space (a
+ * CLONE_VM child and its parent) is marked so that every call traps, and
+ * no process writes its fd map there.
+ */
 void proc_vvar_update(struct proc *p)
 {
 	uint64_t pa = vmem_translate(p->cr3, NANVIX_VVAR_VA);
+	struct nanvix_vvar *vv;
+	int fd;
 
 	p->fdmap = NULL;
 	if (!pa)
 		return;
-	((struct nanvix_vvar *)P2V(pa))->pid = (uint32_t)p->pid;
-	p->fdmap = (uint32_t *)((uint8_t *)P2V(pa) + NANVIX_VVAR_FDMAP);
+	vv = P2V(pa);
+	if (p->mm->users > 1) {
+		vv->flags |= NANVIX_VVAR_SHARED;
+		return;
+	}
+	vv->flags &= ~NANVIX_VVAR_SHARED;
+	if (vv->pid == (uint32_t)p->pid) {
+		p->fdmap = (uint32_t *)((uint8_t *)vv + NANVIX_VVAR_FDMAP);
+		return; /* its own page all along: the map is current */
+	}
+	/* The page comes from another process (its space's first user): take it over. */
+	vv->pid = (uint32_t)p->pid;
+	p->fdmap = (uint32_t *)((uint8_t *)vv + NANVIX_VVAR_FDMAP);
+	for (fd = 0; fd < NANVIX_VVAR_FDMAP_COUNT; fd++)
+		if (fd < p->max_fd && p->fds[fd])
+			fd_publish(p, fd);
+		else if (p->fdmap[fd])
+			p->fdmap[fd] = 0;
+}
+
+/* The process left (exec or exit) its address space `mm`; true if it was the last user. */
+static bool mm_leave(struct proc *p, struct mm *mm)
+{
+	struct proc *q;
+
+	p->mm = NULL;
+	if (--mm->users == 0) {
+		kfree(mm);
+		return true;
+	}
+	if (mm->users == 1)
+		for (q = proc_list; q; q = q->next)
+			if (q->mm == mm && q->state == PROC_ALIVE)
+				proc_vvar_update(q);
+	return false;
+}
+
+/* Wake the CLONE_VFORK parent of `p` (it execs or exits). */
+static void vfork_release(struct proc *p)
+{
+	if (p->vfork_tid) {
+		sched_wake_key(PROC_VFORK_KEY(p->vfork_tid), 64);
+		p->vfork_tid = 0;
+	}
 }
 
 /* A zeroed process record in a frame of its own, or NULL. */
@@ -50,16 +100,20 @@ static struct proc *proc_alloc(void)
 void proc_init_boot(const struct nanvix_bootinfo *bi)
 {
 	struct proc *p = proc_alloc();
+	struct mm *mm = kmalloc(sizeof(*mm));
 	unsigned i;
 
-	if (!p || fd_init(p) < 0)
+	if (!p || !mm || fd_init(p) < 0)
 		panic("no memory for the first process");
 	p->pid = p->pgid = p->sid = 1;
 	p->max_fd = 3;
-	p->cr3 = bi->cr3;
-	p->brk_start = p->brk = bi->brk;
-	p->stack_lo = bi->stack_lo;
-	p->mmap_next = bi->stack_lo - STACK_GAP;
+	p->cr3 = mm->cr3 = bi->cr3;
+	p->mm = mm;
+	mm->users = 1;
+	mm->brk_start = mm->brk = bi->brk;
+	mm->stack_lo = bi->stack_lo;
+	mm->mmap_next = bi->stack_lo - STACK_GAP;
+	p->exit_signal = LINUX_SIGCHLD;
 	p->umask = 022;
 	for (i = 0; i < LINUX_RLIM_NLIMITS; i++)
 		p->rlimits[i].rlim_cur = p->rlimits[i].rlim_max = LINUX_RLIM_INFINITY;
@@ -114,44 +168,97 @@ static uint64_t key_child(struct proc *p)
 	return (uint64_t)p + 5;
 }
 
-long proc_fork(const struct trap_frame *tf)
+/* A new address space: a host copy of the current one; NULL when memory ran out. */
+static struct mm *mm_copy(void)
 {
-	struct proc *parent = proc_current, *child;
+	struct mm *from = proc_current->mm, *mm = kmalloc(sizeof(*mm));
 	struct nanvix_frames_lent lent;
 	struct frame_batch batch;
-	struct thread *t;
-	uint64_t pml4, fds;
 	int64_t rc;
+
+	if (!mm)
+		return NULL;
+	*mm = *from;
+	mm->users = 1;
+	mm->cr3 = vmem_space_new(from->cr3);
+	if (!mm->cr3) {
+		kfree(mm);
+		return NULL;
+	}
+	mm_frame_batch(&batch, &lent);
+	rc = hal->fork_aspace(from->cr3, mm->cr3, &lent);
+	mm_frame_batch_commit(&batch, &lent);
+	if (rc < 0) {
+		vmem_free_user(mm->cr3);
+		mm_frame_free(mm->cr3);
+		kfree(mm);
+		return NULL;
+	}
+	return mm;
+}
+
+static void mm_drop_copy(struct mm *mm)
+{
+	vmem_free_user(mm->cr3);
+	mm_frame_free(mm->cr3);
+	kfree(mm);
+}
+
+void proc_vfork_wait(long cpid)
+{
+	struct thread *t = thread_current;
+	struct proc *c;
+
+	while ((c = proc_find(cpid)) && c->vfork_tid == t->tid) {
+		sched_block(PROC_VFORK_KEY(t->tid), 0);
+		if ((t->sigpending | proc_current->sigpending) & SIG_BIT(LINUX_SIGKILL)) {
+			if ((c = proc_find(cpid)) && c->vfork_tid == t->tid)
+				c->vfork_tid = 0;
+			return;
+		}
+	}
+}
+
+long proc_clone(const struct trap_frame *tf, uint64_t flags, uint64_t sp, uint64_t tls,
+                uint64_t ctid)
+{
+	struct proc *parent = proc_current, *child;
+	bool share = flags & LINUX_CLONE_VM;
+	struct mm *mm = NULL;
+	struct thread *t;
+	uint64_t fds;
+	uint32_t tid;
 	int fd;
 
-	if (!hal->fork_aspace)
+	if (!hal->fork_aspace && !share)
 		return -LINUX_ENOSYS;
 	child = proc_alloc();
-	pml4 = child ? vmem_space_new(parent->cr3) : 0;
-	fds = pml4 ? mm_frame_alloc() : 0;
-	if (!fds)
+	fds = child ? mm_frame_alloc() : 0;
+	if (fds)
+		mm = share ? parent->mm : mm_copy();
+	if (!mm)
 		goto out_nomem;
 	/* The record: one native copy. */
 	hal->copy(0, V2P(child), 0, V2P(parent), sizeof(*parent));
 	child->threads = NULL;
 	child->nthreads = 0;
-	mm_frame_batch(&batch, &lent);
-	rc = hal->fork_aspace(parent->cr3, pml4, &lent);
-	mm_frame_batch_commit(&batch, &lent);
-	child->cr3 = pml4;
-	if (rc < 0) {
-		vmem_free_user(pml4);
-		goto out_nomem;
-	}
-	t = sched_spawn(child, tf, 0, 0, false);
+	child->mm = mm;
+	child->cr3 = mm->cr3;
+	t = sched_spawn(child, tf, sp, tls, flags & LINUX_CLONE_SETTLS);
 	if (!t) {
-		vmem_free_user(pml4);
+		if (!share)
+			mm_drop_copy(mm);
 		goto out_nomem;
 	}
+	if (share)
+		mm->users++;
 	t->sigmask = thread_current->sigmask;
+	tid = (uint32_t)t->tid;
 	child->pid = t->tid;
 	child->state = PROC_ALIVE;
-	child->parent = parent;
+	child->parent = flags & LINUX_CLONE_PARENT ? parent->parent : parent;
+	child->exit_signal = (int)(flags & LINUX_CSIGNAL);
+	child->vfork_tid = flags & LINUX_CLONE_VFORK ? thread_current->tid : 0;
 	child->sigpending = 0;
 	child->alarm_at = child->alarm_interval = 0;
 	child->fds = P2V(fds);
@@ -163,13 +270,22 @@ long proc_fork(const struct trap_frame *tf)
 	child->next = proc_list;
 	proc_list = child;
 	proc_vvar_update(child);
-	return child->pid;
+	if (share)
+		proc_vvar_update(parent);
+	/* The tid words: the parent's in its memory, the child's in the child's. */
+	if (flags & LINUX_CLONE_CHILD_CLEARTID)
+		t->clear_tid = ctid;
+	if (flags & LINUX_CLONE_CHILD_SETTID) {
+		uint64_t pa = vmem_translate(mm->cr3, ctid);
+
+		if (pa) /* checked aligned by the caller: within one page */
+			*(uint32_t *)P2V(pa) = tid;
+	}
+	return tid;
 
 out_nomem:
 	if (fds)
 		mm_frame_free(fds);
-	if (pml4)
-		mm_frame_free(pml4);
 	if (child)
 		mm_frame_free(V2P(child));
 	return -LINUX_EAGAIN;
@@ -187,6 +303,7 @@ __attribute__((noreturn)) static void terminate(int wstatus)
 	}
 	sched_kill_others(p);
 	fsd_proc_gone(p);
+	vfork_release(p);
 	for (fd = 0; fd < p->max_fd; fd++)
 		if (p->fds[fd])
 			fd_close(fd);
@@ -196,7 +313,9 @@ __attribute__((noreturn)) static void terminate(int wstatus)
 		file_put(p->cwd);
 	p->cwd = NULL;
 	p->max_fd = 0;
-	vmem_free_user(p->cr3);
+	p->owns_root = mm_leave(p, p->mm);
+	if (p->owns_root)
+		vmem_free_user(p->cr3);
 	for (q = proc_list; q; q = q->next)
 		if (q->parent == p) {
 			q->parent = init;
@@ -213,10 +332,29 @@ __attribute__((noreturn)) static void terminate(int wstatus)
 			.status = (wstatus & 0x7f) ? (wstatus & 0x7f) : (wstatus >> 8) & 0xff,
 		};
 
-		signal_proc(p->parent, LINUX_SIGCHLD, &info);
+		if (p->exit_signal)
+			signal_proc(p->parent, p->exit_signal, &info);
 		sched_wake_key(key_child(p->parent), 64);
 	}
 	sched_exit_thread();
+}
+
+void proc_exec_mm(struct mm *mm)
+{
+	struct proc *p = proc_current;
+	struct mm *old = p->mm;
+	uint64_t old_cr3 = p->cr3;
+
+	vfork_release(p);
+	p->cr3 = mm->cr3;
+	hal_write_cr3(mm->cr3);
+	if (mm_leave(p, old)) {
+		vmem_free_user(old_cr3);
+		mm_frame_free(old_cr3 & PTE_ADDR);
+	}
+	p->mm = mm;
+	p->owns_root = false;
+	proc_vvar_update(p);
 }
 
 void proc_detach(struct proc *p)
@@ -239,12 +377,18 @@ static void reap(struct proc *z)
 			*pp = z->next;
 			break;
 		}
-	mm_frame_free(z->cr3 & PTE_ADDR);
+	if (z->owns_root)
+		mm_frame_free(z->cr3 & PTE_ADDR);
 	mm_frame_free(V2P(z));
 }
 
-static bool wait_match(const struct proc *q, long pid)
+static bool wait_match(const struct proc *q, long pid, long options)
 {
+	/* A "clone" child (exit signal other than SIGCHLD) waits for __WCLONE, and the reverse. */
+	bool clone_child = q->exit_signal != LINUX_SIGCHLD;
+
+	if (!(options & LINUX_WALL) && clone_child != !!(options & LINUX_WCLONE))
+		return false;
 	if (pid > 0)
 		return q->pid == pid;
 	if (pid == -1)
@@ -263,7 +407,7 @@ long proc_wait(long pid, int *wstatus, long options)
 		bool have = false;
 
 		for (q = proc_list; q; q = q->next) {
-			if (q->parent != proc_current || !wait_match(q, pid))
+			if (q->parent != proc_current || !wait_match(q, pid, options))
 				continue;
 			have = true;
 			if (q->state == PROC_ZOMBIE) {

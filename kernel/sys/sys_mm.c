@@ -86,7 +86,7 @@ static void unmap(uint64_t va, uint64_t len)
 
 long sys_brk(SYSCALL_ARGS)
 {
-	struct proc *p = proc_current;
+	struct mm *p = proc_current->mm;
 	uint64_t want = a0, old_top = PAGE_UP(p->brk), new_top = PAGE_UP(want);
 
 	if (want < p->brk_start || want >= p->mmap_next)
@@ -105,7 +105,7 @@ long sys_brk(SYSCALL_ARGS)
 
 long sys_mmap(SYSCALL_ARGS)
 {
-	struct proc *p = proc_current;
+	struct mm *p = proc_current->mm;
 	uint64_t addr = a0, len = PAGE_UP(a1), va;
 	int prot = (int)a2, flags = (int)a3, type = flags & 3;
 

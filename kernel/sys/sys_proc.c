@@ -49,13 +49,19 @@ long sys_getppid(SYSCALL_ARGS)
 
 long sys_fork(SYSCALL_ARGS)
 {
-	return proc_fork((struct trap_frame *)thread_current->kstack_top - 1);
+	return proc_clone((struct trap_frame *)thread_current->kstack_top - 1, LINUX_SIGCHLD, 0, 0,
+	                  0);
 }
 
 long sys_vfork(SYSCALL_ARGS)
 {
-	/* A copy instead of a loan of the address space: what vfork allows. */
-	return proc_fork((struct trap_frame *)thread_current->kstack_top - 1);
+	/* The child borrows the address space; we sleep until it execs or exits. */
+	long pid = proc_clone((struct trap_frame *)thread_current->kstack_top - 1,
+	                      LINUX_CLONE_VM | LINUX_CLONE_VFORK | LINUX_SIGCHLD, 0, 0, 0);
+
+	if (pid > 0)
+		proc_vfork_wait(pid);
+	return pid;
 }
 
 long sys_execve(SYSCALL_ARGS)
@@ -69,11 +75,13 @@ long sys_wait4(SYSCALL_ARGS)
 	int32_t status = 0;
 	long pid;
 
+	/* options is an int: a libc may pass __WCLONE sign- or zero-extended. */
+	a2 = (uint32_t)a2;
 	if (a2 & ~(LINUX_WNOHANG | LINUX_WUNTRACED | LINUX_WCONTINUED | LINUX_WALL | LINUX_WCLONE))
 		return -LINUX_EINVAL;
 	if ((a1 && !uaccess_ok(a1, sizeof(status))) || (a3 && !uaccess_ok(a3, sizeof(zero_rusage))))
 		return -LINUX_EFAULT;
-	pid = proc_wait(a0, &status, a2);
+	pid = proc_wait((int)a0, &status, a2);
 	if (pid > 0) {
 		if (a1 && copy_to_user(a1, &status, sizeof(status)))
 			return -LINUX_EFAULT;
@@ -84,7 +92,7 @@ long sys_wait4(SYSCALL_ARGS)
 }
 
 /* `pid` 0 means the caller; otherwise the caller or one of its children. */
-static struct proc *self_or_child(long pid)
+static struct proc *self_or_child(int pid)
 {
 	struct proc *p = pid == 0 ? proc_current : proc_find(pid);
 
@@ -95,8 +103,9 @@ static struct proc *self_or_child(long pid)
 
 long sys_setpgid(SYSCALL_ARGS)
 {
-	struct proc *p = self_or_child(a0);
+	struct proc *p = self_or_child((int)a0);
 
+	a1 = (int)a1;
 	if (a1 < 0)
 		return -LINUX_EINVAL;
 	if (!p)
@@ -109,7 +118,7 @@ long sys_setpgid(SYSCALL_ARGS)
 
 long sys_getpgid(SYSCALL_ARGS)
 {
-	struct proc *p = a0 ? proc_find(a0) : proc_current;
+	struct proc *p = (int)a0 ? proc_find((int)a0) : proc_current;
 
 	return p ? p->pgid : -LINUX_ESRCH;
 }
@@ -132,7 +141,7 @@ long sys_setsid(SYSCALL_ARGS)
 
 long sys_getsid(SYSCALL_ARGS)
 {
-	struct proc *p = a0 ? proc_find(a0) : proc_current;
+	struct proc *p = (int)a0 ? proc_find((int)a0) : proc_current;
 
 	return p ? p->sid : -LINUX_ESRCH;
 }
@@ -254,7 +263,7 @@ long sys_prlimit64(SYSCALL_ARGS)
 	struct linux_rlimit lim, old;
 	long rc;
 
-	if (a0 != 0 && a0 != proc_current->pid)
+	if ((int)a0 != 0 && (int)a0 != proc_current->pid)
 		return -LINUX_ESRCH;
 	if (a2 && copy_from_user(&lim, a2, sizeof(lim)))
 		return -LINUX_EFAULT;

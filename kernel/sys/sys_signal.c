@@ -127,41 +127,48 @@ static long send(struct thread *t, long sig, bool thread, int code)
 
 long sys_kill(SYSCALL_ARGS)
 {
+	int pid = (int)a0, sig = (int)a1; /* ints: the upper halves are garbage */
 	struct proc *p;
 	long found = 0;
 
-	if (a1 < 0 || a1 > LINUX_NSIG)
+	if (sig < 0 || sig > LINUX_NSIG)
 		return -LINUX_EINVAL;
-	if (a0 == proc_current->pid)
-		return send(thread_current, a1, false, LINUX_SI_USER);
-	/* A pid, our group (0), everyone but process 1 (-1), or group -pid. */
+	if (pid == proc_current->pid)
+		return send(thread_current, sig, false, LINUX_SI_USER);
+	/*
+	 * A pid, our group (0), everyone but process 1 and ourselves (-1), or
+	 * group -pid.  System processes (the in-VM fs server) take no signals
+	 * from programs: they answer as if they did not exist.
+	 */
 	for (p = proc_list; p; p = p->next) {
-		if (a0 > 0     ? p->pid != a0
-		    : a0 == 0  ? p->pgid != proc_current->pgid
-		    : a0 == -1 ? p->pid == 1 && p != proc_current
-		               : p->pgid != -a0)
+		if (proc_is_system(p))
+			continue;
+		if (pid > 0     ? p->pid != pid
+		    : pid == 0  ? p->pgid != proc_current->pgid
+		    : pid == -1 ? p->pid == 1 || p == proc_current
+		                : p->pgid != -pid)
 			continue;
 		found++;
-		if (a1 && p->state == PROC_ALIVE)
-			proc_signal(p, (int)a1, LINUX_SI_USER);
+		if (sig && p->state == PROC_ALIVE)
+			proc_signal(p, sig, LINUX_SI_USER);
 	}
 	return found ? 0 : -LINUX_ESRCH;
 }
 
 long sys_tkill(SYSCALL_ARGS)
 {
-	struct thread *t = sched_find_thread(proc_current, a0);
+	struct thread *t = sched_find_thread(proc_current, (int)a0);
 
-	return t ? send(t, a1, true, LINUX_SI_TKILL) : -LINUX_ESRCH;
+	return t ? send(t, (int)a1, true, LINUX_SI_TKILL) : -LINUX_ESRCH;
 }
 
 long sys_tgkill(SYSCALL_ARGS)
 {
-	struct thread *t = sched_find_thread(proc_current, a1);
+	struct thread *t = sched_find_thread(proc_current, (int)a1);
 
-	if (a0 != proc_current->pid || !t)
+	if ((int)a0 != proc_current->pid || !t)
 		return -LINUX_ESRCH;
-	return send(t, a2, true, LINUX_SI_TKILL);
+	return send(t, (int)a2, true, LINUX_SI_TKILL);
 }
 
 /* The process's ITIMER_REAL as an itimerval. */

@@ -1,4 +1,4 @@
-/* Threads: clone (the pthread_create subset), futex, robust lists. */
+/* clone (threads and processes), futex, robust lists. */
 #include <hal/hal.h>
 #include <hal/uaccess.h>
 #include <mm/vmem.h>
@@ -6,50 +6,84 @@
 #include <sched/sched.h>
 #include <sys/syscall.h>
 
-/* What a thread clone must share; fork-style clones come with processes. */
-#define THREAD_FLAGS (LINUX_CLONE_VM | LINUX_CLONE_THREAD | LINUX_CLONE_SIGHAND)
-#define KNOWN_FLAGS                                                                    \
-	(THREAD_FLAGS | LINUX_CLONE_FS | LINUX_CLONE_FILES | LINUX_CLONE_SYSVSEM |     \
-	 LINUX_CLONE_SETTLS | LINUX_CLONE_PARENT_SETTID | LINUX_CLONE_CHILD_CLEARTID | \
-	 LINUX_CLONE_DETACHED | LINUX_CLONE_CHILD_SETTID | 0xff /* exit signal */)
+/* Flags with no effect here (no tracer, no System V semaphores, one I/O context). */
+#define IGNORED_FLAGS                                                            \
+	(LINUX_CLONE_PTRACE | LINUX_CLONE_UNTRACED | LINUX_CLONE_SYSVSEM | LINUX_CLONE_IO | \
+	 LINUX_CLONE_DETACHED)
+#define KNOWN_FLAGS                                                                       \
+	(LINUX_CSIGNAL | LINUX_CLONE_VM | LINUX_CLONE_FS | LINUX_CLONE_FILES |            \
+	 LINUX_CLONE_SIGHAND | LINUX_CLONE_VFORK | LINUX_CLONE_PARENT | LINUX_CLONE_THREAD | \
+	 LINUX_CLONE_SETTLS | LINUX_CLONE_PARENT_SETTID | LINUX_CLONE_CHILD_CLEARTID |     \
+	 LINUX_CLONE_CHILD_SETTID | IGNORED_FLAGS)
+/* What sharing a process (not a thread) cannot have here: its own fd table, fs info and handlers. */
+#define PROCESS_SHARED (LINUX_CLONE_FS | LINUX_CLONE_FILES | LINUX_CLONE_SIGHAND)
 
-/* clone(flags, newsp, parent_tid, child_tid, tls) on x86-64. */
+/* A user word for a tid: 4-byte aligned (within one page) and user memory. */
+static bool tid_word_ok(uint64_t va)
+{
+	return !(va & 3) && uaccess_ok(va, 4);
+}
+
+/*
+ * clone(flags, newsp, parent_tid, child_tid, tls) on x86-64.  Linux's
+ * rules: CLONE_THREAD needs CLONE_SIGHAND, which needs CLONE_VM; the
+ * process 1 and the system processes cannot make siblings (CLONE_PARENT);
+ * namespaces and pidfds are refused (EINVAL: not supported).  Without
+ * CLONE_THREAD the child is a process (proc_clone), else a thread.
+ */
 long sys_clone(SYSCALL_ARGS)
 {
-	uint64_t flags = a0, sp = a1, ptid = a2, ctid = a3, tls = a4;
+	uint64_t flags = (uint64_t)a0, sp = a1, ptid = a2, ctid = a3, tls = a4;
 	struct trap_frame *tf = (struct trap_frame *)(thread_current->kstack_top) - 1;
 	struct thread *t;
 	uint32_t tid;
+	long rc;
 
-	/* No shared memory, no thread: a new process (fork as clone(SIGCHLD, 0)). */
-	if (!(flags & (LINUX_CLONE_VM | LINUX_CLONE_THREAD | LINUX_CLONE_SIGHAND)) &&
-	    !(flags & ~0xffull) && sp == 0)
-		return proc_fork(tf);
-	if ((flags & THREAD_FLAGS) != THREAD_FLAGS)
-		return -LINUX_EINVAL; /* shared memory without a thread (or the reverse) */
+	/* Check everything before anything exists. */
 	if (flags & ~KNOWN_FLAGS)
+		return -LINUX_EINVAL; /* namespaces, CLONE_PIDFD, CLONE_CLEAR_SIGHAND... */
+	if ((flags & LINUX_CLONE_THREAD) && !(flags & LINUX_CLONE_SIGHAND))
 		return -LINUX_EINVAL;
-	/* Check the user words before the thread exists. */
-	if ((flags & LINUX_CLONE_PARENT_SETTID) && (!uaccess_ok(ptid, 4) || (ptid & 3)))
+	if ((flags & LINUX_CLONE_SIGHAND) && !(flags & LINUX_CLONE_VM))
+		return -LINUX_EINVAL;
+	if ((flags & LINUX_CLONE_PARENT) && !proc_current->parent)
+		return -LINUX_EINVAL; /* init (or a system process) makes no siblings */
+	if ((flags & LINUX_CSIGNAL) > LINUX_NSIG - 1)
+		return -LINUX_EINVAL;
+	if (!(flags & LINUX_CLONE_THREAD) && (flags & PROCESS_SHARED))
+		return -LINUX_EINVAL; /* not supported: see docs/syscalls.md */
+	if ((flags & LINUX_CLONE_PARENT_SETTID) && !tid_word_ok(ptid))
 		return -LINUX_EFAULT;
-	if ((flags & (LINUX_CLONE_CHILD_CLEARTID | LINUX_CLONE_CHILD_SETTID)) &&
-	    (!uaccess_ok(ctid, 4) || (ctid & 3)))
+	if ((flags & (LINUX_CLONE_CHILD_CLEARTID | LINUX_CLONE_CHILD_SETTID)) && !tid_word_ok(ctid))
 		return -LINUX_EFAULT;
 	if ((flags & LINUX_CLONE_SETTLS) && tls >= NANVIX_USER_TOP)
 		return -LINUX_EPERM;
+	if (sp >= NANVIX_USER_TOP)
+		return -LINUX_EINVAL; /* the child would fault at once in ring 3 anyway */
+
+	if (!(flags & LINUX_CLONE_THREAD)) {
+		/* The parent's word is written once the child exists, before a vfork sleep. */
+		rc = proc_clone(tf, flags, sp, tls, ctid);
+		if (rc < 0)
+			return rc;
+		tid = (uint32_t)rc;
+		if (flags & LINUX_CLONE_PARENT_SETTID)
+			copy_to_user(ptid, &tid, sizeof(tid));
+		if (flags & LINUX_CLONE_VFORK)
+			proc_vfork_wait(rc);
+		return rc;
+	}
 	t = sched_spawn(proc_current, tf, sp, tls, flags & LINUX_CLONE_SETTLS);
 	if (!t)
 		return -LINUX_EAGAIN;
-	tid = t->tid;
+	tid = (uint32_t)t->tid;
 	if (flags & LINUX_CLONE_CHILD_CLEARTID)
 		t->clear_tid = ctid;
 	/* Same address space: the child's tid word is ours too. */
-	if (flags & (LINUX_CLONE_PARENT_SETTID | LINUX_CLONE_CHILD_SETTID)) {
-		if (flags & LINUX_CLONE_PARENT_SETTID)
-			copy_to_user(ptid, &tid, sizeof(tid));
-		if (flags & LINUX_CLONE_CHILD_SETTID)
-			copy_to_user(ctid, &tid, sizeof(tid));
-	}
+	if (flags & LINUX_CLONE_PARENT_SETTID)
+		copy_to_user(ptid, &tid, sizeof(tid));
+	if (flags & LINUX_CLONE_CHILD_SETTID)
+		copy_to_user(ctid, &tid, sizeof(tid));
 	return tid;
 }
 

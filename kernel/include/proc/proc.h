@@ -10,6 +10,20 @@ struct file;
 
 enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
 
+/*
+ * An address space and its layout.  One per process, except that the
+ * processes of a CLONE_VM clone (vfork, posix_spawn) share one; `users`
+ * counts them.  From kmalloc; freed with its last user.
+ */
+struct mm {
+	int users;
+	uint64_t cr3;       /* physical PML4 */
+	uint64_t brk_start; /* initial break: page-aligned end of the image */
+	uint64_t brk;       /* current break */
+	uint64_t mmap_next; /* mmap without a hint allocates below this */
+	uint64_t stack_lo;  /* lowest stack page */
+};
+
 /* One per process, in its own frame (copied whole by fork). */
 struct proc {
 	int pid;
@@ -21,11 +35,11 @@ struct proc {
 	int max_fd;             /* fds[max_fd..] are all free */
 	struct thread *threads; /* live threads, linked by pnext */
 	int nthreads;
-	uint64_t cr3;        /* physical PML4 */
-	uint64_t brk_start;  /* initial break: page-aligned end of the image */
-	uint64_t brk;        /* current break */
-	uint64_t mmap_next;  /* mmap without a hint allocates below this */
-	uint64_t stack_lo;   /* lowest stack page */
+	uint64_t cr3;        /* physical PML4: mm->cr3 while alive, kept by a zombie */
+	struct mm *mm;       /* NULL once a zombie */
+	bool owns_root;      /* a zombie frees its PML4 when reaped */
+	int exit_signal;     /* sent to the parent at exit (clone's low byte), 0: none */
+	int vfork_tid;       /* a CLONE_VFORK parent thread sleeping until we exec or exit */
 	struct file **fds;   /* FD_MAX open files (fd/file.h), one frame */
 	uint64_t cloexec[8]; /* FD_CLOEXEC bits of fds */
 	uint32_t umask;
@@ -47,8 +61,20 @@ struct proc {
 
 extern struct proc *proc_current;
 
+/* Wait key of a CLONE_VFORK parent thread `tid` (no physical or kernel address looks like it). */
+#define PROC_VFORK_KEY(tid) (0x8000000000000000ull | (uint64_t)(uint32_t)(tid))
+
 /* Adopt the process nanvixd built (boot info). */
 void proc_init_boot(const struct nanvix_bootinfo *bi);
+
+/* The current process leaves its address space for exec's new one `mm` (a CLONE_VFORK parent wakes). */
+void proc_exec_mm(struct mm *mm);
+
+/* A system process (proc_detach): no parent, and not process 1. */
+static inline bool proc_is_system(const struct proc *p)
+{
+	return !p->parent && p->pid != 1;
+}
 
 /* Make `p` a system process: no parent waits for it (the in-VM fs server). */
 void proc_detach(struct proc *p);
@@ -68,8 +94,24 @@ __attribute__((noreturn)) void proc_kill(int sig, const char *fmt, ...)
 
 struct trap_frame;
 
-/* fork: a copy of the current process returning 0 in `tf`'s place; the child's pid or -errno. */
-long proc_fork(const struct trap_frame *tf);
+/*
+ * A new process from the current one (fork, vfork, clone without
+ * CLONE_THREAD), returning 0 in `tf`'s place.  `flags` are clone's, already
+ * checked by the caller: CLONE_VM shares the address space (otherwise the
+ * host copies it), CLONE_PARENT gives the caller's parent, CLONE_VFORK
+ * marks the child as one whose exec or exit wakes the caller, the low byte is
+ * the exit signal (the caller then calls proc_vfork_wait).  `sp` (0: the same) and, with CLONE_SETTLS, `tls` set
+ * the child's stack and FS base; `ctid` is the child's
+ * CLONE_CHILD_SETTID/CLEARTID word.  The child's pid or -errno.
+ */
+long proc_clone(const struct trap_frame *tf, uint64_t flags, uint64_t sp, uint64_t tls,
+                uint64_t ctid);
+
+/*
+ * The CLONE_VFORK parent's sleep after proc_clone: until child `cpid`
+ * execs or exits, or this thread gets SIGKILL.  Other signals wait.
+ */
+void proc_vfork_wait(long cpid);
 
 /*
  * execve: replace the current process's program with `path` from the
@@ -86,7 +128,10 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
  */
 long proc_wait(long pid, int *wstatus, long options);
 
-/* Write `p`'s pid into its vvar page (ring-3 getpid). */
+/*
+ * Publish `p` in its vvar page (ring-3 getpid, the fd map) if it is its
+ * address space's only user, else mark the page shared (every call traps).
+ */
 void proc_vvar_update(struct proc *p);
 
 /* The process `pid`, or NULL. */
