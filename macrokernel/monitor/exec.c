@@ -115,20 +115,154 @@ static int image_from_guest(struct vm *vm, const struct nanvix_hc_exec *x, void 
 	return 0;
 }
 
+/* Put `s` in the pack; its copy, or NULL when the pack is full. */
+static char *pack_string(struct args *a, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = a->buf + a->used;
+
+	if (n > sizeof(a->buf) - a->used)
+		return NULL;
+	memcpy(d, s, n);
+	a->used += n;
+	return d;
+}
+
+/*
+ * A `#!` script's first line (Linux's rules): the interpreter path, then
+ * at most one argument, the rest of the line with surrounding blanks
+ * removed.  Within the first SCRIPT_LINE_MAX bytes; 0 or -ENOEXEC.
+ */
+#define SCRIPT_LINE_MAX 256
+static int script_line(const char *image, size_t len, char *interp, char *arg)
+{
+	char line[SCRIPT_LINE_MAX + 1];
+	char *p, *end, *nl;
+	size_t n = len < SCRIPT_LINE_MAX ? len : SCRIPT_LINE_MAX;
+
+	memcpy(line, image, n);
+	line[n] = '\0';
+	nl = memchr(line, '\n', n);
+	if (nl)
+		*nl = '\0';
+	else if (len > SCRIPT_LINE_MAX)
+		return -ENOEXEC; /* the line does not fit: Linux refuses rather than truncates */
+	if (strlen(line) != (nl ? (size_t)(nl - line) : n))
+		return -ENOEXEC; /* a NUL inside the line */
+	for (p = line + 2; *p == ' ' || *p == '\t'; p++)
+		;
+	if (!*p)
+		return -ENOEXEC;
+	for (end = p; *end && *end != ' ' && *end != '\t'; end++)
+		;
+	memcpy(interp, p, (size_t)(end - p));
+	interp[end - p] = '\0';
+	for (p = end; *p == ' ' || *p == '\t'; p++)
+		;
+	for (end = p + strlen(p); end > p && (end[-1] == ' ' || end[-1] == '\t'); end--)
+		;
+	memcpy(arg, p, (size_t)(end - p));
+	arg[end - p] = '\0';
+	return 0;
+}
+
+/*
+ * Rewrite the arguments for script `path` run by `interp` [`arg`]:
+ * argv becomes interp, [arg,] path, argv[1..]; envp follows.  0 or -E2BIG.
+ */
+static int script_args(struct args *a, int *argc, const char *interp, const char *arg,
+                       const char *path)
+{
+	char *s_interp = pack_string(a, interp), *s_arg = *arg ? pack_string(a, arg) : NULL,
+	     *s_path = pack_string(a, path);
+	int drop = *argc > 0, add = 2 + (s_arg != NULL);
+
+	if (!s_interp || (*arg && !s_arg) || !s_path || a->n - drop + add > ARGS_COUNT)
+		return -E2BIG;
+	memmove(a->ptrs + add, a->ptrs + drop, (size_t)(a->n - drop) * sizeof(a->ptrs[0]));
+	a->ptrs[0] = s_interp;
+	if (s_arg)
+		a->ptrs[1] = s_arg;
+	a->ptrs[add - 1] = s_path;
+	a->n += add - drop;
+	*argc += add - drop;
+	return 0;
+}
+
+/* A program's image and name; the image is malloc'd or mmap'd (`mapped`). */
+struct image {
+	void *data;
+	size_t len;
+	bool mapped;
+	char name[64];
+};
+
+static void image_release(struct image *im)
+{
+	if (im->mapped)
+		munmap(im->data, im->len);
+	else
+		free(im->data);
+	im->data = NULL;
+}
+
+/*
+ * Find `path`: among nanvixd's program images, else on the VM's file
+ * system (read by the guest's fs server when `x` carries it, or by the
+ * macro-kernel's).  0 or -errno.
+ */
+static int image_load(struct vm *vm, const struct nanvix_hc_exec *x, const char *path,
+                      bool guest_image, struct image *im)
+{
+	const struct vm_program *prog = guest_image ? NULL : exec_lookup(vm, path);
+	const char *base = strrchr(path, '/');
+	struct stat st;
+	int fd, rc;
+
+	base = base ? base + 1 : path;
+	if (!prog && (guest_image || vm->load_file)) {
+		if (guest_image)
+			rc = image_from_guest(vm, x, &im->data, &im->len);
+		else
+			rc = vm->load_file(vm->ring_ctx, x->cwd, path, &im->data, &im->len);
+		if (rc)
+			return rc;
+		im->mapped = false;
+	} else {
+		if (!prog)
+			return -ENOENT;
+		base = prog->name;
+		fd = open(prog->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -ENOENT;
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+			close(fd);
+			return -ENOEXEC;
+		}
+		im->data = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		close(fd);
+		if (im->data == MAP_FAILED)
+			return -ENOEXEC;
+		im->len = (size_t)st.st_size;
+		im->mapped = true;
+	}
+	snprintf(im->name, sizeof(im->name), "%s", base);
+	return 0;
+}
+
+/* Interpreters of interpreters, as deep as Linux goes before ELOOP. */
+#define SCRIPT_DEPTH_MAX 4
+
 int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 {
 	static struct args a; /* 100 KiB: not on the stack */
-	const struct vm_program *prog;
 	struct aspace_frames frames;
 	struct boot_exec_result res;
 	struct boot_config cfg;
 	char path[PATH_MAX_GUEST], why[256];
-	struct stat st;
-	void *image;
-	int argc, envc, fd, rc, err = 0;
-	static char disk_prog_name[64];
-	struct vm_program disk_prog;
-	bool from_disk = false;
+	char interp[SCRIPT_LINE_MAX + 1], arg[SCRIPT_LINE_MAX + 1];
+	struct image im;
+	int argc, envc, rc, depth;
 	size_t i;
 
 	x->frames.used = 0;
@@ -152,52 +286,33 @@ int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 	envc = take_vector(&vm->mem, x->cr3, x->envp, &a);
 	if (envc < 0)
 		return envc;
-	(void)err;
 
-	prog = x->image_len ? NULL : exec_lookup(vm, path);
-	if (!prog && (x->image_len || vm->load_file)) {
-		/* A program stored on the VM's file system: read by the guest's
-		 * fs server (image_*), or by the macro-kernel's. */
-		size_t len = 0;
-		const char *slash = strrchr(path, '/');
-
-		if (x->image_len)
-			rc = image_from_guest(vm, x, &image, &len);
+	rc = image_load(vm, x, path, x->image_len != 0, &im);
+	/* `#!` scripts: run the interpreter named on the first line instead. */
+	for (depth = 0; rc == 0 && im.len >= 2 && memcmp(im.data, "#!", 2) == 0; depth++) {
+		if (depth == SCRIPT_DEPTH_MAX)
+			rc = -ELOOP;
+		else if (x->image_len)
+			rc = -ENOEXEC; /* the in-VM fs server has only the script: see docs/syscalls.md */
 		else
-			rc = vm->load_file(vm->ring_ctx, x->cwd, path, &image, &len);
+			rc = script_line(im.data, im.len, interp, arg);
+		if (rc == 0)
+			rc = script_args(&a, &argc, interp, arg, path);
+		image_release(&im);
 		if (rc)
 			return rc;
-		st.st_size = (off_t)len;
-		{
-			const char *base = slash ? slash + 1 : path;
-			size_t n = strnlen(base, sizeof(disk_prog_name) - 1);
-
-			memcpy(disk_prog_name, base, n);
-			disk_prog_name[n] = '\0';
-		}
-		disk_prog = (struct vm_program){ .name = disk_prog_name, .path = path };
-		prog = &disk_prog;
-		from_disk = true;
-	} else {
-		if (!prog)
-			return -ENOENT;
-		fd = open(prog->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return -ENOENT;
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-			close(fd);
-			return -ENOEXEC;
-		}
-		image = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		close(fd);
-		if (image == MAP_FAILED)
-			return -ENOEXEC;
+		if (strlen(interp) >= sizeof(path))
+			return -ENAMETOOLONG;
+		memcpy(path, interp, strlen(interp) + 1);
+		rc = image_load(vm, x, path, false, &im);
 	}
+	if (rc)
+		return rc;
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.program = image;
-	cfg.program_size = st.st_size;
-	cfg.name = prog->name;
+	cfg.program = im.data;
+	cfg.program_size = im.len;
+	cfg.name = im.name;
 	cfg.argc = argc;
 	cfg.argv = a.ptrs;
 	cfg.envc = envc;
@@ -207,10 +322,7 @@ int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 	if (getrandom(cfg.random, sizeof(cfg.random), 0) != sizeof(cfg.random))
 		memset(cfg.random, 0x5a, sizeof(cfg.random));
 	rc = boot_exec(&vm->mem, &cfg, x->dst_cr3, &frames, &res, why, sizeof(why));
-	if (from_disk)
-		free(image);
-	else
-		munmap(image, st.st_size);
+	image_release(&im);
 	x->frames.used = (uint32_t)res.used;
 	switch (rc) {
 	case 0: break;
@@ -225,6 +337,6 @@ int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 	x->stack_lo = res.stack_lo;
 	x->stack_hi = res.stack_hi;
 	memset(x->name, 0, sizeof(x->name));
-	strncpy(x->name, prog->name, sizeof(x->name) - 1);
+	memcpy(x->name, im.name, strnlen(im.name, sizeof(x->name) - 1));
 	return 0;
 }
