@@ -31,3 +31,13 @@ $(BIN)/tests/fs/%.elf: tests/system/fsprogs/%.c
 	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 ALL += $(FS_TEST_ELFS)
+
+# Shell tests (tests/system/shell.sh): the process-creation program, musl and glibc.
+$(BIN)/tests/shell/spawn.musl.elf: tests/system/shell/spawn.c
+	@mkdir -p $(dir $@)
+	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+$(BIN)/tests/shell/spawn.glibc.elf: tests/system/shell/spawn.c
+	@mkdir -p $(dir $@)
+	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+ALL += $(BIN)/tests/shell/spawn.musl.elf $(BIN)/tests/shell/spawn.glibc.elf
