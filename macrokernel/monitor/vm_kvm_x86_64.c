@@ -39,6 +39,8 @@
 #define EFER_LMA       (1u << 10)
 #define EFER_NXE       (1u << 11)
 
+#define RFLAGS_IF 0x200ull
+
 /* RFLAGS bits cleared on SYSCALL: TF, IF, DF, IOPL, NT, AC. */
 #define SFMASK_BITS 0x47700ull
 
@@ -75,14 +77,50 @@ int vm_timer_arm(struct vm *vm, uint64_t ns)
 }
 
 /*
+ * Ring 3 with interrupts "off": on the software hypervisor of
+ * docs/syscalls.md, a `syscall` answered in ring 3 by the entry page
+ * leaves the vCPU's IF cleared by SFMASK although it never left ring 3,
+ * and no interrupt window would open until the thread next traps.  Ring 3
+ * never legitimately runs with IF clear here (the kernel enters it with IF
+ * set and user code cannot clear it), so set it back.  True when it did.
+ */
+static bool ring3_if_repair(struct vm *vm)
+{
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+
+	/* Registers a fast call left for the next KVM_RUN (sync_regs) win over KVM_SET_REGS. */
+	if (vm->run->kvm_dirty_regs & KVM_SYNC_X86_REGS) {
+		struct kvm_regs *r = &vm->run->s.regs.regs;
+
+		if ((vm->run->s.regs.sregs.cs.selector & 3) != 3 || (r->rflags & RFLAGS_IF))
+			return false;
+		r->rflags |= RFLAGS_IF;
+		return true;
+	}
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0 || (sregs.cs.selector & 3) != 3 ||
+	    ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+		return false;
+	if (regs.rflags & RFLAGS_IF)
+		return false;
+	regs.rflags |= RFLAGS_IF;
+	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		return false;
+	return true;
+}
+
+/*
  * Deliver a due tick: inject it now if the guest can take an interrupt,
  * else ask KVM to exit as soon as it can (KVM_EXIT_IRQ_WINDOW_OPEN).
  */
 static int inject_tick(struct vm *vm)
 {
 	struct kvm_interrupt irq = { .irq = NANVIX_TIMER_VECTOR };
+	bool can = vm->run->ready_for_interrupt_injection && vm->run->if_flag;
 
-	if (vm->run->ready_for_interrupt_injection && vm->run->if_flag) {
+	if (!can && !vm->run->if_flag && ring3_if_repair(vm))
+		can = true; /* ring 3 can take it at once */
+	if (can) {
 		if (ioctl(vm->vcpu_fd, KVM_INTERRUPT, &irq) < 0) {
 			vm_error("KVM_INTERRUPT: %s", strerror(errno));
 			return -1;
