@@ -141,7 +141,14 @@ vec3:
 	pushq %r15
 .endm
 
+/*
+ * Every way in clears DF first: ring 3 may enter with it set (`std`), and
+ * the kernel's string instructions and C code assume it clear.  AC needs
+ * nothing: CR0.AM is off and SMAP unused, so it has no effect in ring 0.
+ * The user's RFLAGS, DF included, come back with iretq.
+ */
 trap_common:
+	cld
 	PUSH_GPRS
 	movq %rsp, %rdi
 	call trap_handle
@@ -183,6 +190,7 @@ trap_return:
  */
 #define NANVIX_SYSCALL_VECTOR 0x80
 syscall_common:
+	cld
 	pushq %rax
 	pushq $NANVIX_SYSCALL_VECTOR
 	cmpq $LINUX_SYS_NR, %rax

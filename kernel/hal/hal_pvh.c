@@ -222,6 +222,20 @@ static void load_tables(void)
 }
 
 /* Called from pvh.S on its own stack with the physical start info. */
+/* UMIP, when the CPU has it: sgdt, sidt, sldt, smsw and str fault in ring 3 (nanvixd does the same). */
+static void umip_enable(void)
+{
+	uint32_t a = 7, b, c = 0, d;
+	uint64_t cr4;
+
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	if (!(c & (1u << 2)))
+		return;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | (1ull << 11)) : "memory");
+	kprintf("nanvix: UMIP on\n");
+}
+
 __attribute__((noreturn)) void pvh_main(uint32_t start_info_pa)
 {
 	const struct hvm_start_info *si = P2V(start_info_pa);
@@ -264,5 +278,6 @@ __attribute__((noreturn)) void pvh_main(uint32_t start_info_pa)
 
 	hal_write_cr3(build_page_tables(ram_top));
 	load_tables();
+	umip_enable();
 	pvh_exit(selftest_run() == 0 ? 0 : 1);
 }

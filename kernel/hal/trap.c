@@ -56,9 +56,21 @@ static int signal_of(uint64_t vector)
 	}
 }
 
+/*
+ * `int $N` from ring 3.  On hardware, a gate without DPL 3 (all but #BP
+ * here) raises #GP, which Linux reports as SIGSEGV; the software
+ * hypervisor raises #UD instead.  Report it as Linux would.
+ */
+static bool is_int_n(const struct trap_frame *tf)
+{
+	uint8_t op = 0;
+
+	return tf->vector == 6 && copy_from_user(&op, tf->rip, 1) == 0 && op == 0xcd;
+}
+
 static void user_fault(struct trap_frame *tf)
 {
-	int sig = signal_of(tf->vector);
+	int sig = is_int_n(tf) ? LINUX_SIGSEGV : signal_of(tf->vector);
 	const struct linux_sigaction *sa = &proc_current->actions[sig - 1];
 	uint64_t addr = tf->vector == 14 ? hal_read_cr2() : tf->rip;
 
@@ -81,6 +93,8 @@ static void user_fault(struct trap_frame *tf)
 		          tf->error & 0x1 ? "denied by protection" : "of an unmapped address",
 		          tf->rip);
 	}
+	if (is_int_n(tf))
+		proc_kill(sig, "int $N with no ring-3 gate at rip %#lx", tf->rip);
 	proc_kill(sig, "%s (error %#lx) at rip %#lx", names[tf->vector & 31], tf->error, tf->rip);
 }
 

@@ -56,6 +56,39 @@ uint64_t vmem_translate(uint64_t pml4, uint64_t va)
 	return (*pte & PTE_ADDR) | (va & PAGE_MASK);
 }
 
+uint64_t vmem_next(uint64_t pml4, uint64_t va, uint64_t end, uint64_t **slot)
+{
+	while (va < end) {
+		uint64_t *table = P2V(pml4), next;
+		int level;
+
+		for (level = 3; level > 0; level--) {
+			uint64_t e = table[(va >> (12 + 9 * level)) & 511];
+
+			if (!(e & PTE_P) || (e & PTE_PS))
+				break;
+			table = P2V(e & PTE_ADDR);
+		}
+		if (level == 0) {
+			/* A page table: look at what it holds, up to its end. */
+			unsigned i;
+
+			for (i = (va >> 12) & 511; i < 512 && va < end; i++, va += PAGE_SIZE)
+				if (table[i] & (PTE_P | PTE_NONE)) {
+					*slot = &table[i];
+					return va;
+				}
+			continue;
+		}
+		/* No table below this entry: skip everything it would cover. */
+		next = (va | ((1ull << (12 + 9 * level)) - 1)) + 1;
+		if (next <= va)
+			break; /* wrapped past the top */
+		va = next;
+	}
+	return end;
+}
+
 uint64_t vmem_space_new(uint64_t cr3)
 {
 	uint64_t pml4 = mm_frame_alloc();

@@ -19,11 +19,6 @@
 #define PROT_ALL (LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC)
 #define WX       (LINUX_PROT_WRITE | LINUX_PROT_EXEC)
 
-static bool mapped(uint64_t pte)
-{
-	return pte & (PTE_P | PTE_NONE);
-}
-
 static uint64_t pte_flags(int prot)
 {
 	if (!(prot & PROT_ALL))
@@ -44,15 +39,9 @@ static bool user_range(uint64_t va, uint64_t len)
 
 static bool range_free(uint64_t va, uint64_t len)
 {
-	uint64_t p;
+	uint64_t *pte;
 
-	for (p = va; p < va + len; p += PAGE_SIZE) {
-		uint64_t *pte = vmem_pte(proc_current->cr3, p, false);
-
-		if (pte && mapped(*pte))
-			return false;
-	}
-	return true;
+	return vmem_next(proc_current->cr3, va, va + len, &pte) == va + len;
 }
 
 /* Map [va, va + len) to fresh zero frames; the caller reserved the frames. */
@@ -68,16 +57,13 @@ static void populate(uint64_t va, uint64_t len, int prot)
 	}
 }
 
-/* Unmap every mapped page of [va, va + len) and free its frame. */
+/* Unmap every mapped page of [va, va + len) and free its frame: as many steps as pages mapped. */
 static void unmap(uint64_t va, uint64_t len)
 {
-	uint64_t p;
+	uint64_t p, end = va + len, *pte;
 
-	for (p = va; p < va + len; p += PAGE_SIZE) {
-		uint64_t *pte = vmem_pte(proc_current->cr3, p, false);
-
-		if (!pte || !mapped(*pte))
-			continue;
+	for (p = vmem_next(proc_current->cr3, va, end, &pte); p < end;
+	     p = vmem_next(proc_current->cr3, p + PAGE_SIZE, end, &pte)) {
 		mm_frame_free(*pte & PTE_ADDR);
 		*pte = 0;
 		vmem_flush(p);
@@ -195,11 +181,11 @@ long sys_mprotect(SYSCALL_ARGS)
 		return -LINUX_EACCES; /* W^X */
 	if (!user_range(addr, len))
 		return -LINUX_ENOMEM;
-	/* Check: every page is mapped.  Act: rewrite their flags. */
+	/* Check: every page is mapped (the first hole ends the walk).  Act: rewrite their flags. */
 	for (v = addr; v < addr + len; v += PAGE_SIZE) {
-		uint64_t *pte = vmem_pte(proc_current->cr3, v, false);
+		uint64_t *pte;
 
-		if (!pte || !mapped(*pte))
+		if (vmem_next(proc_current->cr3, v, v + PAGE_SIZE, &pte) != v)
 			return -LINUX_ENOMEM;
 	}
 	flags = pte_flags(prot);

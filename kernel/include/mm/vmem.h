@@ -18,6 +18,14 @@ uint64_t *vmem_pte(uint64_t pml4, uint64_t va, bool create);
 /* Map 4 KiB `va` -> `pa` with `flags`; 0 or -ENOMEM. */
 int vmem_map(uint64_t pml4, uint64_t va, uint64_t pa, uint64_t flags);
 
+/*
+ * The first page-aligned va in [va, end) whose leaf slot holds a mapping
+ * (present or PTE_NONE), with the slot in *slot; `end` when there is none.
+ * Absent tables are skipped whole, so the cost is bounded by the tables
+ * that exist, not by the size of the range.
+ */
+uint64_t vmem_next(uint64_t pml4, uint64_t va, uint64_t end, uint64_t **slot);
+
 /* Physical address `va` maps to, or 0 when unmapped. */
 uint64_t vmem_translate(uint64_t pml4, uint64_t va);
 
