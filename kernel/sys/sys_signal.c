@@ -186,10 +186,24 @@ static struct linux_itimerval itimer_get(void)
 	return v;
 }
 
+/*
+ * The shortest period an interval timer gets: one scheduler quantum.
+ * Each expiration costs the VM an interrupt, a signal frame and a
+ * sigreturn, up to about a millisecond of emulated ring 0 on the software
+ * hypervisor (measured: with a 1 ms period a program got 3 loop
+ * iterations in a second), so a 1 us timer would leave no time for
+ * anything else; Linux bounds the same thing by its timer resolution.
+ * Expirations missed meanwhile coalesce (the next one is a period after
+ * the last, and a pending SIGALRM is not queued twice).
+ */
+#define ITIMER_MIN_NS 10000000ull
+
 static void itimer_set(uint64_t value_ns, uint64_t interval_ns)
 {
 	struct proc *p = proc_current;
 
+	if (interval_ns && interval_ns < ITIMER_MIN_NS)
+		interval_ns = ITIMER_MIN_NS;
 	p->alarm_at = value_ns ? clock_uptime_ns() + value_ns : 0;
 	if (value_ns)
 		sched_alarms_used = true;

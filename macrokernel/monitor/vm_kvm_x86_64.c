@@ -33,6 +33,7 @@
 #define CR4_PAE        (1u << 5)
 #define CR4_OSFXSR     (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
+#define CR4_UMIP       (1u << 11)
 #define CR4_FSGSBASE   (1u << 16)
 #define EFER_SCE       (1u << 0)
 #define EFER_LME       (1u << 8)
@@ -46,6 +47,8 @@
 
 /* The tick's signal: kick the vCPU out of KVM_RUN (one VM per process). */
 #define TICK_SIGNAL SIGRTMIN
+/* How soon to look again at a tick that found ring 3 unable to take it. */
+#define TICK_RETRY_NS 200000ull
 static volatile sig_atomic_t tick_due;
 static struct kvm_run *volatile tick_run;
 
@@ -82,31 +85,38 @@ int vm_timer_arm(struct vm *vm, uint64_t ns)
  * leaves the vCPU's IF cleared by SFMASK although it never left ring 3,
  * and no interrupt window would open until the thread next traps.  Ring 3
  * never legitimately runs with IF clear here (the kernel enters it with IF
- * set and user code cannot clear it), so set it back.  True when it did.
+ * set and user code cannot clear it), so set it back (in `r`, `cr3` the
+ * address space).  Not just after an `int3` (0xcc): the exit may have come
+ * as the entry page's int3 trapped, RIP already past it, and an interrupt
+ * injected then is taken in the trap's place (seen here); such a tick
+ * waits for the window instead.  True when it did.
  */
+static bool if_repair(struct vm *vm, struct kvm_regs *r, uint16_t cs, uint64_t cr3)
+{
+	uint8_t before = 0;
+
+	if ((cs & 3) != 3 || (r->rflags & RFLAGS_IF))
+		return false;
+	if (gva_read(&vm->mem, cr3 & PTE_ADDR, r->rip - 1, &before, 1) < 0 || before == 0xcc)
+		return false;
+	r->rflags |= RFLAGS_IF;
+	return true;
+}
+
 static bool ring3_if_repair(struct vm *vm)
 {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
 
 	/* Registers a fast call left for the next KVM_RUN (sync_regs) win over KVM_SET_REGS. */
-	if (vm->run->kvm_dirty_regs & KVM_SYNC_X86_REGS) {
-		struct kvm_regs *r = &vm->run->s.regs.regs;
-
-		if ((vm->run->s.regs.sregs.cs.selector & 3) != 3 || (r->rflags & RFLAGS_IF))
-			return false;
-		r->rflags |= RFLAGS_IF;
-		return true;
-	}
-	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0 || (sregs.cs.selector & 3) != 3 ||
-	    ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+	if (vm->run->kvm_dirty_regs & KVM_SYNC_X86_REGS)
+		return if_repair(vm, &vm->run->s.regs.regs, vm->run->s.regs.sregs.cs.selector,
+		                 vm->run->s.regs.sregs.cr3);
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
+	    !if_repair(vm, &regs, sregs.cs.selector, sregs.cr3))
 		return false;
-	if (regs.rflags & RFLAGS_IF)
-		return false;
-	regs.rflags |= RFLAGS_IF;
-	if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
-		return false;
-	return true;
+	return ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) == 0;
 }
 
 /*
@@ -118,8 +128,12 @@ static int inject_tick(struct vm *vm)
 	struct kvm_interrupt irq = { .irq = NANVIX_TIMER_VECTOR };
 	bool can = vm->run->ready_for_interrupt_injection && vm->run->if_flag;
 
-	if (!can && !vm->run->if_flag && ring3_if_repair(vm))
-		can = true; /* ring 3 can take it at once */
+	if (!can && !vm->run->if_flag) {
+		if (ring3_if_repair(vm))
+			can = true; /* ring 3 with nothing in flight: it can take it now */
+		else
+			vm_timer_arm(vm, TICK_RETRY_NS); /* a window may never open: look again */
+	}
 	if (can) {
 		if (ioctl(vm->vcpu_fd, KVM_INTERRUPT, &irq) < 0) {
 			vm_error("KVM_INTERRUPT: %s", strerror(errno));
@@ -270,8 +284,11 @@ void vm_destroy(struct vm *vm)
 	vm->vcpu_fd = vm->vm_fd = vm->kvm_fd = vm->ram_fd = -1;
 }
 
-/* Give the guest the CPUID the host supports: KVM checks EFER bits against it. */
-static int setup_cpuid(struct vm *vm)
+/*
+ * Give the guest the CPUID the host supports: KVM checks EFER and CR4 bits
+ * against it.  *umip: whether it offers UMIP (CPUID.(7,0):ECX[2]).
+ */
+static int setup_cpuid(struct vm *vm, bool *umip)
 {
 	enum { NENT = 128 };
 	struct {
@@ -289,6 +306,10 @@ static int setup_cpuid(struct vm *vm)
 		vm_error("KVM_SET_CPUID2: %s", strerror(errno));
 		return -1;
 	}
+	*umip = false;
+	for (unsigned i = 0; i < cpuid.c.nent && i < NENT; i++)
+		if (cpuid.e[i].function == 7 && cpuid.e[i].index == 0)
+			*umip = (cpuid.e[i].ecx >> 2) & 1;
 	return 0;
 }
 
@@ -317,8 +338,9 @@ int vm_setup_cpu(struct vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp, uint64
 		struct kvm_msrs m;
 		struct kvm_msr_entry e[5];
 	} msrs;
+	bool umip;
 
-	if (setup_cpuid(vm) < 0)
+	if (setup_cpuid(vm, &umip) < 0)
 		return NANVIXD_EXIT_HOST;
 	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
 		vm_error("KVM_GET_SREGS: %s", strerror(errno));
@@ -340,18 +362,24 @@ int vm_setup_cpu(struct vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp, uint64
 	sregs.idt.limit = 256 * 16 - 1;
 	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	sregs.cr3 = cr3;
-	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_FSGSBASE;
+	/*
+	 * UMIP makes sgdt/sidt/sldt/smsw/str fault in ring 3 (they would show
+	 * kernel addresses); FSGSBASE lets ring 3 set its TLS base.  Both are
+	 * optional: what KVM refuses is dropped, UMIP first.
+	 */
+	sregs.cr4 = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_FSGSBASE | (umip ? CR4_UMIP : 0);
 	sregs.efer = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE;
-	/* FSGSBASE is optional: hardware or KVM may refuse it. */
-	*fsgsbase = true;
-	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0) {
-		sregs.cr4 &= ~CR4_FSGSBASE;
-		*fsgsbase = false;
-		if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0) {
+	while (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0) {
+		if (sregs.cr4 & CR4_UMIP) {
+			sregs.cr4 &= ~CR4_UMIP;
+		} else if (sregs.cr4 & CR4_FSGSBASE) {
+			sregs.cr4 &= ~CR4_FSGSBASE;
+		} else {
 			vm_error("KVM_SET_SREGS: %s", strerror(errno));
 			return NANVIXD_EXIT_HOST;
 		}
 	}
+	*fsgsbase = sregs.cr4 & CR4_FSGSBASE;
 
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = rip;
