@@ -58,9 +58,11 @@ static const char usage_text[] =
         "                          (the image is never written; changes vanish with\n"
         "                          the VM)\n"
         "      --volume HOSTDIR:/PATH[:ro]\n"
-        "                          map a host directory at /PATH (repeatable; host\n"
-        "                          placement only); nothing outside HOSTDIR is\n"
-        "                          reachable, ..-, symlink- or link-wise\n"
+        "                          map a host directory (or one file) at /PATH\n"
+        "                          (repeatable; host placement only; missing parents\n"
+        "                          of /PATH appear as read-only directories); nothing\n"
+        "                          outside HOSTDIR is reachable, ..-, symlink- or\n"
+        "                          link-wise, and the guest's symlinks must stay inside\n"
         "      --fs=host|guest     where the file-system component runs: in the\n"
         "                          macro-kernel (host, the default), or in the VM\n"
         "                          as a server process (guest: needs --disk and\n"
@@ -346,8 +348,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 	for (int i = 0; !o->macrokernel && i < o->mk.nvolumes; i++) {
 		struct stat st;
 
-		if (stat(o->mk.volumes[i].hostdir, &st) != 0 || !S_ISDIR(st.st_mode))
-			return usage_error("volume '%s' is not a directory",
+		if (stat(o->mk.volumes[i].hostdir, &st) != 0 ||
+		    !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+			return usage_error("volume '%s' is not a directory or a regular file",
 			                   o->mk.volumes[i].hostdir);
 	}
 	if ((o->mk.disk || o->mk.nvolumes || o->macrokernel) && o->mk.fs == MK_FS_NONE)
