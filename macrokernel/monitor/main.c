@@ -95,7 +95,7 @@ struct options {
 	int envc;
 	int stats;
 	int strace;
-	const char *strace_file; /* --strace-file */
+	const char *strace_file;
 	int no_fast; /* --no-fast-path */
 	struct vm_program programs[PROGRAMS_MAX];
 	int nprograms;

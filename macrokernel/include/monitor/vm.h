@@ -51,8 +51,8 @@ struct vm {
 
 	/* Console: guest fd 1 and 2, kernel log, stdin. */
 	int out_fd, err_fd, log_fd, in_fd;
-	bool strace;    /* print NANVIX_HC_STRACE reports to strace_fd */
-	int strace_fd;  /* stderr, or the --strace-file */
+	bool strace;   /* print NANVIX_HC_STRACE reports to strace_fd */
+	int strace_fd; /* stderr, or the --strace-file */
 	struct strace_state strace_st;
 	bool sync_regs; /* KVM_CAP_SYNC_REGS: registers in the run area */
 
