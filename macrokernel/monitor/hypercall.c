@@ -231,8 +231,8 @@ static int hc_strace(struct vm *vm, void *args)
 	if (!vm->strace)
 		return 0; /* not asked for: ignore */
 	memcpy(&a, args, sizeof(a));
-	n = strace_format(&vm->mem, &a, line, sizeof(line));
-	if (write(STDERR_FILENO, line, n) < 0)
+	n = strace_line(&vm->strace_st, &vm->mem, &a, line, sizeof(line));
+	if (write(vm->strace_fd, line, n) < 0)
 		return 0; /* tracing is best effort */
 	return 0;
 }

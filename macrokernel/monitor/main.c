@@ -49,7 +49,8 @@ static const char usage_text[] =
         "      --stats             print VM exit and guest trap counts, and the\n"
         "                          macro-kernel's ring, fs and disk counters, at the end\n"
         "      --strace            print each system call of the program, with\n"
-        "                          arguments and result, to stderr (like strace)\n"
+        "                          arguments and result, to stderr (like strace -f)\n"
+        "      --strace-file PATH  the same, written to PATH instead\n"
         "\n"
         "file system (ext2 disk images, host directories):\n"
         "      --disk IMAGE[:ro|:cow]\n"
@@ -58,9 +59,11 @@ static const char usage_text[] =
         "                          (the image is never written; changes vanish with\n"
         "                          the VM)\n"
         "      --volume HOSTDIR:/PATH[:ro]\n"
-        "                          map a host directory at /PATH (repeatable; host\n"
-        "                          placement only); nothing outside HOSTDIR is\n"
-        "                          reachable, ..-, symlink- or link-wise\n"
+        "                          map a host directory (or one file) at /PATH\n"
+        "                          (repeatable; host placement only; missing parents\n"
+        "                          of /PATH appear as read-only directories); nothing\n"
+        "                          outside HOSTDIR is reachable, ..-, symlink- or\n"
+        "                          link-wise, and the guest's symlinks must stay inside\n"
         "      --fs=host|guest     where the file-system component runs: in the\n"
         "                          macro-kernel (host, the default), or in the VM\n"
         "                          as a server process (guest: needs --disk and\n"
@@ -92,6 +95,7 @@ struct options {
 	int envc;
 	int stats;
 	int strace;
+	const char *strace_file;
 	int no_fast; /* --no-fast-path */
 	struct vm_program programs[PROGRAMS_MAX];
 	int nprograms;
@@ -229,6 +233,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_STATS,
 		OPT_STACK,
 		OPT_STRACE,
+		OPT_STRACE_FILE,
 		OPT_PROGRAM,
 		OPT_IMAGE,
 		OPT_FS,
@@ -246,6 +251,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "stack", required_argument, NULL, OPT_STACK },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "strace", no_argument, NULL, OPT_STRACE },
+		{ "strace-file", required_argument, NULL, OPT_STRACE_FILE },
 		{ "program", required_argument, NULL, OPT_PROGRAM },
 		{ "image", required_argument, NULL, OPT_IMAGE },
 		{ "fs", required_argument, NULL, OPT_FS },
@@ -299,6 +305,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_KERNEL: o->kernel = optarg; break;
 		case OPT_STATS: o->stats = 1; break;
 		case OPT_STRACE: o->strace = 1; break;
+		case OPT_STRACE_FILE: o->strace = 1, o->strace_file = optarg; break;
 		case OPT_PROGRAM: {
 			char *eq = strchr(optarg, '=');
 
@@ -346,8 +353,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 	for (int i = 0; !o->macrokernel && i < o->mk.nvolumes; i++) {
 		struct stat st;
 
-		if (stat(o->mk.volumes[i].hostdir, &st) != 0 || !S_ISDIR(st.st_mode))
-			return usage_error("volume '%s' is not a directory",
+		if (stat(o->mk.volumes[i].hostdir, &st) != 0 ||
+		    !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+			return usage_error("volume '%s' is not a directory or a regular file",
 			                   o->mk.volumes[i].hostdir);
 	}
 	if ((o->mk.disk || o->mk.nvolumes || o->macrokernel) && o->mk.fs == MK_FS_NONE)
@@ -534,6 +542,7 @@ static int run(struct options *o)
 	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = vm.ram_fd = -1;
 	vm.ram_memfd = o->macrokernel != NULL; /* the server maps guest RAM too */
 	vm.out_fd = 1, vm.err_fd = 2, vm.log_fd = 2, vm.in_fd = 0;
+	vm.strace_fd = 2;
 	vm.timed_out = &timed_out;
 
 	rc = map_file("kernel", o->kernel ? o->kernel : beside_nanvixd("kernel.elf", kpath, sizeof(kpath)),
@@ -621,6 +630,15 @@ static int run(struct options *o)
 		goto out;
 	if (fsgsbase)
 		entry.bi->flags |= NANVIX_BOOT_FSGSBASE;
+	if (o->strace_file) {
+		vm.strace_fd = open(o->strace_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (vm.strace_fd < 0) {
+			vm_error("cannot open strace file '%s': %s", o->strace_file,
+			         strerror(errno));
+			rc = NANVIXD_EXIT_USAGE;
+			goto out;
+		}
+	}
 	if (o->strace) {
 		entry.bi->flags |= NANVIX_BOOT_STRACE;
 		vm.strace = true;
@@ -674,6 +692,8 @@ out:
 	vm_destroy(&vm);
 	if (console >= 0)
 		close(console);
+	if (vm.strace_fd > 2)
+		close(vm.strace_fd);
 	if (kernel)
 		munmap((void *)kernel, kernel_size);
 	if (program)

@@ -253,7 +253,7 @@ static int check_kickfd(int fd, char *err, size_t errlen)
 }
 
 /*
- * A volume's host directory: a directory strictly beneath the root, reached
+ * A volume's host directory (or file): strictly beneath the root, reached
  * without symlinks, opened here once.  The fs service is handed that very
  * directory as "/proc/self/fd/N" (a magic link it opens again), never the
  * path: a client that swaps a component for a symlink between our check and
@@ -264,9 +264,10 @@ static int volume_open(struct conn *c, int i, int *fd, char *err, size_t errlen)
 {
 	const char *rel = c->hello.volumes[i].hostdir;
 	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.flags = O_PATH | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
 	};
+	struct stat st;
 
 	*fd = (int)syscall(SYS_openat2, c->s->rootfd, rel, &how, sizeof(how));
 	if (*fd < 0) {
@@ -275,6 +276,12 @@ static int volume_open(struct conn *c, int i, int *fd, char *err, size_t errlen)
 		snprintf(err, errlen, "volume '%s': %s", rel,
 		         e == EXDEV || e == ELOOP ? "leaves the macro-kernel's root" : strerror(e));
 		return e == ENOENT ? -ENOENT : -EINVAL;
+	}
+	if (fstat(*fd, &st) || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+		snprintf(err, errlen, "volume '%s': not a directory or a regular file", rel);
+		close(*fd);
+		*fd = -1;
+		return -EINVAL;
 	}
 	snprintf(c->volpath[i], sizeof(c->volpath[i]), "/proc/self/fd/%d", *fd);
 	return 0;

@@ -67,6 +67,8 @@ struct fs_mount {
 	const struct fs_backend *ops;
 	char at[256]; /* canonical absolute path; "/" for the root */
 	int readonly;
+	/* Symlinks made here must stay inside: host tools follow them too. */
+	int confine_links;
 	struct fs_node root;
 	void *priv;   /* the backend's: struct ext2 *, or the volume's state */
 	uint64_t dev; /* st_dev the guest sees */
@@ -75,10 +77,17 @@ struct fs_mount {
 /* Fill `m` for an ext2 disk (fs/backend_ext2.c); 0 or -errno. */
 int fs_ext2_mount(struct fs_mount *m, const struct blkdev *dev, int readonly);
 
-/* Fill `m` for the host directory `hostdir` (fs/volume_host.c); 0 or -errno. */
+/*
+ * Fill `m` for the host directory or regular file `hostdir`
+ * (fs/volume_host.c); 0, -ENOTDIR for anything else, or -errno.  A file
+ * volume's root is the file: open(root, ".") opens the file itself.
+ */
 int fs_volume_mount(struct fs_mount *m, const char *hostdir, int readonly);
 
-/* The synthetic root when there is no disk: lists the mount points. */
+/*
+ * A synthetic read-only directory (the root when there is no disk, or a
+ * missing parent of a mount point): lists the mounts directly beneath m->at.
+ */
 int fs_vroot_mount(struct fs_mount *m, struct fs_service *s);
 
 #endif /* FS_BACKEND_H */

@@ -27,7 +27,7 @@
 
 #include "backend.h"
 
-#define MOUNTS_MAX   16
+#define MOUNTS_MAX   32 /* volumes, the disk, synthetic parents */
 #define DEPTH_MAX    256
 #define SYMLINKS_MAX 40
 /*
@@ -80,6 +80,19 @@ static bool is_dot(const char *c, size_t n)
 static bool is_dotdot(const char *c, size_t n)
 {
 	return n == 2 && c[0] == '.' && c[1] == '.';
+}
+
+/* Is `path` a direct child of directory `dir` (both canonical)? */
+static bool is_child(const char *dir, const char *path)
+{
+	size_t dl = strlen(dir);
+
+	if (strncmp(path, dir, dl) != 0)
+		return false;
+	path += dl;
+	if (dl > 1 && *path++ != '/')
+		return false;
+	return *path && *path != '/' && !strchr(path, '/');
 }
 
 static struct fs_mount *mount_at(struct fs_service *s, const char *path)
@@ -448,18 +461,24 @@ static int vr_readdir(struct fs_mount *m, const struct fs_node *n, uint64_t *coo
 	while (*cookie < 2 + MOUNTS_MAX) {
 		uint64_t i = (*cookie)++;
 		const char *name;
+		uint8_t type = 4;
 
 		if (i < 2) {
 			name = i ? ".." : ".";
 		} else {
-			const struct fs_mount *mp = &s->mounts[i - 2];
+			struct fs_mount *mp = &s->mounts[i - 2];
+			struct ext2_stat st;
 
-			if (!mp->ops || mp == m || strchr(mp->at + 1, '/'))
+			if (!mp->ops || mp == m || !is_child(m->at, mp->at))
 				continue;
-			name = mp->at + 1;
+			name = strrchr(mp->at, '/') + 1;
+			/* A file volume is listed as a file (DT_REG), the rest as DT_DIR. */
+			if (mp->ops->getattr(mp, &mp->root, &st) == 0 &&
+			    (st.mode & LINUX_S_IFMT) == LINUX_S_IFREG)
+				type = 8;
 		}
 		out->ino = 1;
-		out->type = 4;
+		out->type = type;
 		strcpy(out->name, name);
 		out->namelen = (uint8_t)strlen(name);
 		return 1;
@@ -631,41 +650,112 @@ static int canonical(const char *in, char *out, size_t outlen)
 	return 0;
 }
 
+/* A free mount slot, or NULL. */
+static struct fs_mount *mount_slot(struct fs_service *s)
+{
+	return s->nmounts < MOUNTS_MAX ? &s->mounts[s->nmounts] : NULL;
+}
+
+static bool is_synthetic(const struct fs_mount *m)
+{
+	return m->ops == &vroot_backend;
+}
+
+/*
+ * Make every parent of canonical mount point `path` a directory, as docker
+ * does: a parent the namespace lacks becomes a synthetic read-only directory
+ * (a mount listing what is mounted beneath it).  A parent that exists must be
+ * a directory.  0, or a negative errno with err set.
+ */
+static int make_parents(struct fs_service *s, const char *path, char *err, size_t errlen)
+{
+	char parent[sizeof(((struct fs_mount *)0)->at)];
+	struct walk *w = &s->wa;
+	const char *p = path;
+
+	while ((p = strchr(p + 1, '/')) != NULL) {
+		struct fs_mount *m;
+		struct ext2_stat st;
+		int rc;
+
+		memcpy(parent, path, (size_t)(p - path));
+		parent[p - path] = 0;
+		rc = walk_base(s, w, parent);
+		if (rc == 0) {
+			rc = walk_top(w)->m->ops->getattr(walk_top(w)->m, walk_top(w), &st);
+			walk_reset(w);
+			if (rc == 0 && (st.mode & LINUX_S_IFMT) != LINUX_S_IFDIR)
+				rc = -LINUX_ENOTDIR;
+			if (rc)
+				return errmsg(err, errlen, rc, ": a parent is not a directory",
+				              path);
+			continue;
+		}
+		if (rc != -LINUX_ENOENT)
+			return errmsg(err, errlen, rc, ": cannot reach a parent", path);
+		m = mount_slot(s);
+		if (!m)
+			return errmsg(err, errlen, -LINUX_ENOSPC, ": too many mounts", path);
+		fs_vroot_mount(m, s);
+		strcpy(m->at, parent);
+		m->dev = 0x900 + (uint64_t)s->nmounts;
+		s->nmounts++;
+	}
+	return 0;
+}
+
 int fs_service_mount_volume(struct fs_service *s, const char *at, const char *hostdir, int readonly,
                             char *err, size_t errlen)
 {
-	char path[256];
-	struct fs_mount *m;
+	char path[sizeof(((struct fs_mount *)0)->at)];
+	struct fs_mount *m, *old;
+	struct ext2_stat st;
 	int rc;
 
 	if (canonical(at, path, sizeof(path)))
 		return errmsg(err, errlen, -LINUX_EINVAL,
 		              ": the guest path must be absolute, without . or .. parts", at);
-	if (s->nmounts >= MOUNTS_MAX - 1)
-		return errmsg(err, errlen, -LINUX_ENOSPC, ": too many volumes", at);
-	if (mount_at(s, path))
+	old = mount_at(s, path);
+	/* A synthetic parent made for an earlier volume gives way to this one. */
+	if (old && !(is_synthetic(old) && strcmp(path, "/") != 0))
 		return errmsg(err, errlen, -LINUX_EBUSY, ": something is mounted there already",
 		              at);
-	if (!s->root) {
+	if (!s->root && strcmp(path, "/") != 0) {
 		/* No disk: a synthetic read-only root lists the mount points. */
-		if (strcmp(path, "/") != 0) {
-			rc = fs_vroot_mount(&s->mounts[0], s);
-			if (rc)
-				return errmsg(err, errlen, rc, ": cannot make the root", at);
-			strcpy(s->mounts[0].at, "/");
-			s->nmounts = 1;
-			s->root = &s->mounts[0];
-		}
+		fs_vroot_mount(&s->mounts[0], s);
+		strcpy(s->mounts[0].at, "/");
+		s->nmounts = 1;
+		s->root = &s->mounts[0];
 	}
-	m = &s->mounts[s->nmounts];
-	rc = fs_volume_mount(m, hostdir, readonly);
+	if (!old) {
+		rc = make_parents(s, path, err, errlen);
+		if (rc)
+			return rc;
+	}
+	m = old ? old : mount_slot(s);
+	if (!m)
+		return errmsg(err, errlen, -LINUX_ENOSPC, ": too many volumes", at);
+	rc = fs_volume_mount(m, hostdir, readonly); /* leaves m as it was on failure */
 	if (rc)
-		return errmsg(err, errlen, rc, ": cannot open this directory", hostdir);
-	strcpy(m->at, path);
-	m->dev = 0x900 + (uint64_t)s->nmounts;
-	s->nmounts++;
+		return errmsg(err, errlen, rc,
+		              rc == -LINUX_ENOTDIR ? ": not a directory or a regular file"
+		                                   : ": cannot open this volume",
+		              hostdir);
 	if (!s->root) {
+		rc = m->ops->getattr(m, &m->root, &st);
+		if (rc == 0 && (st.mode & LINUX_S_IFMT) != LINUX_S_IFDIR)
+			rc = -LINUX_ENOTDIR;
+		if (rc) {
+			m->ops->unmount(m);
+			m->ops = NULL;
+			return errmsg(err, errlen, rc, ": the root must be a directory", hostdir);
+		}
 		s->root = m;
+	}
+	strcpy(m->at, path);
+	if (!old) {
+		m->dev = 0x900 + (uint64_t)s->nmounts;
+		s->nmounts++;
 	}
 	rc = open_root(s);
 	if (rc)
@@ -820,6 +910,35 @@ static int64_t open_dir_node(struct fs_service *s, struct fs_node *n, bool owned
 	return rc;
 }
 
+/* Open the root of mount mp (reached as canon): a directory, or a file volume. */
+static int64_t open_mount_root(struct fs_service *s, struct fs_mount *mp, int flags,
+                               const char *canon)
+{
+	bool writing = (flags & LINUX_O_ACCMODE) != LINUX_O_RDONLY || (flags & LINUX_O_TRUNC);
+	struct ext2_stat st;
+	struct fs_node n;
+	int64_t rc;
+
+	if ((flags & (LINUX_O_CREAT | LINUX_O_EXCL)) == (LINUX_O_CREAT | LINUX_O_EXCL))
+		return -LINUX_EEXIST;
+	rc = mp->ops->getattr(mp, &mp->root, &st);
+	if (rc)
+		return rc;
+	if ((st.mode & LINUX_S_IFMT) == LINUX_S_IFDIR)
+		return open_dir_node(s, &mp->root, false, flags, canon);
+	if (flags & LINUX_O_DIRECTORY)
+		return -LINUX_ENOTDIR;
+	if (writing && mp->readonly)
+		return -LINUX_EROFS;
+	rc = mp->ops->open(mp, &mp->root, ".", flags & ~(LINUX_O_CREAT | LINUX_O_EXCL), 0, &n);
+	if (rc)
+		return rc;
+	rc = handle_new(s, &n, canon, (uint32_t)flags & (LINUX_O_ACCMODE | LINUX_O_APPEND), false);
+	if (rc < 0)
+		n.m->ops->close(n.m, &n);
+	return rc;
+}
+
 static int64_t do_open(struct fs_service *s, const struct nanvix_ring_req *q,
                        const struct fs_mem *m)
 {
@@ -872,18 +991,7 @@ static int64_t do_open(struct fs_service *s, const struct nanvix_ring_req *q,
 		if (mp) {
 			/* A mount point opened by name: its root. */
 			walk_reset(w);
-			if ((flags & (LINUX_O_CREAT | LINUX_O_EXCL)) ==
-			    (LINUX_O_CREAT | LINUX_O_EXCL))
-				return -LINUX_EEXIST;
-			if (flags & LINUX_O_ACCMODE)
-				return -LINUX_EISDIR;
-			rc = mp->ops->open(mp, &mp->root, ".", flags & ~LINUX_O_CREAT, 0, &n);
-			if (rc)
-				return rc;
-			rc = handle_new(s, &n, canon, 0, true);
-			if (rc < 0)
-				n.m->ops->close(n.m, &n);
-			return rc;
+			return open_mount_root(s, mp, flags, canon);
 		}
 		rc = dir->m->ops->lookup(dir->m, dir, last, &ln);
 		if (rc == 0) {
@@ -915,7 +1023,13 @@ static int64_t do_open(struct fs_service *s, const struct nanvix_ring_req *q,
 					if (rc)
 						return rc;
 					/* It led to "/" or a mount point: no parent to open it in. */
-					if (!owned || mount_at(s, cp))
+					if (mount_at(s, cp)) {
+						if (owned)
+							node_put(&n);
+						return open_mount_root(s, mount_at(s, cp), flags,
+						                       cp);
+					}
+					if (!owned)
 						return open_dir_node(s, &n, owned, flags, cp);
 					/* Open by name in its parent: re-resolve the parent of canon. */
 					node_put(&n);
@@ -1021,10 +1135,12 @@ static int64_t do_io(struct fs_service *s, const struct nanvix_ring_req *q, cons
 				break;
 			}
 			got = hd->node.m->ops->pwrite(hd->node.m, &hd->node,
-			                              direct ? direct : s->scratch, chunk, off + done);
+			                              direct ? direct : s->scratch, chunk,
+			                              off + done);
 		} else {
 			got = hd->node.m->ops->pread(hd->node.m, &hd->node,
-			                             direct ? direct : s->scratch, chunk, off + done);
+			                             direct ? direct : s->scratch, chunk,
+			                             off + done);
 			if (got > 0 && !direct &&
 			    (rc = m->write(m->ctx, cr3, ua + done, s->scratch, (size_t)got))) {
 				if (!done)
@@ -1171,6 +1287,50 @@ static int64_t do_getdents(struct fs_service *s, const struct nanvix_ring_req *q
 	return (int64_t)used;
 }
 
+/*
+ * May a symlink to `target` be made in directory `dir` (canonical) of a
+ * mount at `at` whose links host tools may follow?  Only relative targets
+ * that stay beneath the mount's root, resolved lexically from `dir`: some
+ * ".." first (never above the root), then names.  A ".." after a name is
+ * refused too, since the name may be (or later become) a symlink that the
+ * host would follow before climbing.  0 or -EPERM.  Renaming a directory
+ * to a shallower place can still make an older link climb further than
+ * it could when made: links are checked when they are made.
+ */
+static int link_confined(const char *at, const char *dir, const char *target)
+{
+	long depth = 0;
+	bool named = false;
+	const char *p;
+
+	if (target[0] == '/')
+		return -LINUX_EPERM;
+	p = dir + strlen(at);
+	while (*p) {
+		while (*p == '/')
+			p++;
+		if (*p)
+			depth++;
+		while (*p && *p != '/')
+			p++;
+	}
+	for (p = target; *p;) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+
+		if (is_dotdot(p, n)) {
+			if (named || --depth < 0)
+				return -LINUX_EPERM;
+		} else if (n && !is_dot(p, n)) {
+			named = true;
+		}
+		p += n;
+		while (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
 /* Calls that name (dir, last): mkdir, unlink, symlink. */
 static int64_t do_dirop(struct fs_service *s, const struct nanvix_ring_req *q,
                         const struct fs_mem *m)
@@ -1215,6 +1375,13 @@ static int64_t do_dirop(struct fs_service *s, const struct nanvix_ring_req *q,
 	if (dir->m->readonly) {
 		walk_reset(w);
 		return -LINUX_EROFS;
+	}
+	if (q->opcode == NANVIX_FS_SYMLINK && dir->m->confine_links) {
+		rc = link_confined(dir->m->at, w->path, target);
+		if (rc) {
+			walk_reset(w);
+			return rc;
+		}
 	}
 	switch (q->opcode) {
 	case NANVIX_FS_MKDIR:

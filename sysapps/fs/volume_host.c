@@ -116,7 +116,22 @@ static int v_open(struct fs_mount *m, const struct fs_node *dir, const char *nam
 	flags &= O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_DIRECTORY | O_APPEND;
 	flags &= ~O_APPEND; /* the service keeps offsets and appends itself */
 	if (strcmp(name, ".") == 0) {
-		fd = openat(dir->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		struct stat s;
+
+		if (fstat(dir->fd, &s))
+			return neg();
+		if (S_ISDIR(s.st_mode)) {
+			fd = openat(dir->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		} else {
+			/* A file volume's root: reopen that very inode through its
+			 * /proc magic link (no name is resolved). */
+			char proc[64];
+
+			if (flags & O_DIRECTORY)
+				return -ENOTDIR;
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dir->fd);
+			fd = open(proc, (flags & (O_ACCMODE | O_TRUNC)) | O_NONBLOCK | O_CLOEXEC);
+		}
 		if (fd < 0)
 			return neg();
 	} else {
@@ -311,12 +326,18 @@ static const struct fs_backend volume_backend = {
 
 int fs_volume_mount(struct fs_mount *m, const char *hostdir, int readonly)
 {
-	int fd = open(hostdir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(hostdir, O_PATH | O_CLOEXEC);
+	struct stat s;
 
 	if (fd < 0)
 		return neg();
+	if (fstat(fd, &s) || !(S_ISDIR(s.st_mode) || S_ISREG(s.st_mode))) {
+		close(fd);
+		return -ENOTDIR;
+	}
 	m->ops = &volume_backend;
 	m->readonly = readonly;
+	m->confine_links = 1;
 	m->root = (struct fs_node){ .m = m, .ino = 0, .fd = fd };
 	return 0;
 }

@@ -68,6 +68,39 @@ fi
 	[ ! -e "$tmp/host/ro/new" ] && ok "volume containment: host files untouched" ||
 	bad "volume containment" "host files changed"
 
+# --- volumes: guest symlinks, missing parents, a single file ---------------
+mkdir -p "$tmp/vols/v/sub" "$tmp/vols/deep"
+echo "inside" >"$tmp/vols/v/inside.txt"
+echo "deep inside" >"$tmp/vols/deep/inside.txt"
+echo "host conf" >"$tmp/vols/single.conf"
+mkimg "$tmp/vols.img"
+vm --disk "$tmp/vols.img" --volume "$tmp/vols/v:/v" --volume "$tmp/vols/deep:/a/b/c" \
+	--volume "$tmp/vols/single.conf:/etc/single.conf" -- "$T/fs/volumes.elf"
+if [ "$st" = 0 ] &&
+	grep -q '^symlink /v/abs -> /etc: Operation not permitted' "$tmp/out" &&
+	grep -q '^symlink /v/up -> ../outside.txt: Operation not permitted' "$tmp/out" &&
+	grep -q '^symlink /v/sneaky -> sub/../../outside.txt: Operation not permitted' "$tmp/out" &&
+	grep -q '^symlink /v/good -> inside.txt: made' "$tmp/out" &&
+	grep -q '^read good: inside$' "$tmp/out" && grep -q '^read good2: inside$' "$tmp/out"; then
+	ok "volume symlinks: absolute and escaping targets refused (EPERM), inside ones made"
+else
+	bad "volume symlinks" "status $st: $(tr '\n' '|' <"$tmp/out" | head -c 600)"
+fi
+[ ! -e "$tmp/vols/v/abs" ] && [ ! -L "$tmp/vols/v/up" ] && [ ! -L "$tmp/vols/v/sneaky" ] &&
+	[ "$(readlink "$tmp/vols/v/good")" = inside.txt ] &&
+	[ "$(readlink "$tmp/vols/v/sub/good2")" = ../inside.txt ] &&
+	ok "volume symlinks: the host directory holds only the good links" ||
+	bad "volume symlinks" "host: $(ls -la "$tmp/vols/v" | tr '\n' '|')"
+grep -q '^deep mount: deep inside$' "$tmp/out" && grep -q '^list /a/b: c$' "$tmp/out" &&
+	grep -q '^mkdir in /a: Read-only file system' "$tmp/out" &&
+	ok "volume with missing guest parents: mounted, parents synthetic and read-only" ||
+	bad "volume parents" "$(tr '\n' '|' <"$tmp/out" | head -c 600)"
+grep -q '^file volume: host conf$' "$tmp/out" && grep -q '^write file volume: done' "$tmp/out" &&
+	[ "$(cat "$tmp/vols/single.conf")" = "from guest" ] &&
+	ok "a single host file as a volume: read and written" ||
+	bad "file volume" "$(tr '\n' '|' <"$tmp/out" | head -c 600)"
+fsck "volumes" "$tmp/vols.img"
+
 # The same checks with the fs component on the host and in the guest.
 for fs in host guest; do
 	# --- clients dying in the middle of file calls --------------------------

@@ -122,6 +122,30 @@ expect "strace-errno" 0 '' 'ioctl\(1, .*\) = -1 ENOTTY \(Inappropriate ioctl for
 	--strace -- "$T/hello.musl.elf"
 expect "strace-mmap" 0 '' 'mmap\(0, 65536, PROT_READ\|PROT_WRITE, MAP_PRIVATE\|MAP_ANONYMOUS, -1, 0\) = 0x' -- \
 	--strace -- "$T/mmap_basic.musl.elf"
+# Names from the one list of served calls, decoded requests, sigreturn.
+expect "strace-ioctl-name" 0 '' '^ioctl\(1, TIOCGWINSZ, 0x[0-9a-f]+\) = -1 ENOTTY' -- \
+	--strace -- "$T/hello.musl.elf"
+expect "strace-sigreturn" 139 '' '^rt_sigreturn\(\) = \?$' -- \
+	--strace -- "$T/sigreturn_kernel.musl.elf"
+if grep -q 'syscall_15' "$tmp/err"; then bad "strace-sigreturn-name" "syscall_15 in the trace"; fi
+# [pid N] once a second process exists, none before.
+expect "strace-pid" 0 'child exited 0' '^\[pid 2\] execve\("hello", ' -- \
+	--strace --program hello="$T/hello.musl.elf" -- "$T/spawn.musl.elf" hello
+if grep -q '^fork() = 2$' "$tmp/err" && grep -q '^\[pid 1\] wait4(' "$tmp/err" &&
+	! grep -B100 '^fork()' "$tmp/err" | grep -q '^\[pid'; then
+	ok "strace-pid-after-fork"
+else
+	bad "strace-pid-after-fork" "$(head -c 300 "$tmp/err")"
+fi
+# --strace-file: the trace in the file, nothing of it on stderr.
+expect "strace-file" 0 'Hello, world!' '' -- --strace-file "$tmp/trace" -- bin/hello.elf
+if grep -q '^exit_group(0) = ?$' "$tmp/trace" 2>/dev/null && ! grep -q 'exit_group' "$tmp/err"; then
+	ok "strace-file-content"
+else
+	bad "strace-file-content" "trace: $(head -c 200 "$tmp/trace" 2>/dev/null)"
+fi
+expect "strace-file-bad" 125 '' 'cannot open strace file' -- \
+	--strace-file "$tmp/no/such/dir/trace" -- bin/hello.elf
 expect "stats" 0 '' 'stats: exits=[0-9]+ traps=[0-9]+ syscalls=[0-9]+' -- --stats -- "$T/hello.musl.elf"
 
 head -c 200 /dev/zero | tr '\0' x >"$tmp/text.elf"

@@ -10,6 +10,7 @@
 
 #include <abi/hypercall.h>
 #include <abi/vvar.h>
+#include <monitor/strace.h>
 
 /*
  * nanvixd's own exit statuses.  A program's status (0..255, 128 + signal
@@ -50,7 +51,9 @@ struct vm {
 
 	/* Console: guest fd 1 and 2, kernel log, stdin. */
 	int out_fd, err_fd, log_fd, in_fd;
-	bool strace;    /* print NANVIX_HC_STRACE reports to stderr */
+	bool strace;   /* print NANVIX_HC_STRACE reports to strace_fd */
+	int strace_fd; /* stderr, or the --strace-file */
+	struct strace_state strace_st;
 	bool sync_regs; /* KVM_CAP_SYNC_REGS: registers in the run area */
 
 	/* The program images execve may start, and the user stack size. */

@@ -374,6 +374,30 @@ static void check_errno(int64_t rc, int want, const char *what)
 
 /* ---- the host side ---- */
 
+/*
+ * A symlink the guest may not make in a volume (absolute, or climbing out):
+ * EPERM, and nothing on the host; then made by the host instead, as a host
+ * tool could, so resolution of such links stays tested.
+ */
+static void host_symlink(const char *target, const char *path)
+{
+	struct stat st;
+
+	ck_assert_msg(strncmp(path, "/vol/", 5) == 0, "%s: not in /vol", path);
+	check_errno(xsymlink(target, path), LINUX_EPERM, path);
+	ck_assert_int_ne(lstat(pf("%s/%s", env.vol, path + 5), &st), 0);
+	ck_assert_int_eq(symlink(target, pf("%s/%s", env.vol, path + 5)), 0);
+}
+
+/* A symlink made by the guest where it may, else by the host (host_symlink). */
+static void any_symlink(const char *target, const char *path)
+{
+	if (strncmp(path, "/vol/", 5) == 0 && (target[0] == '/' || strstr(target, "..")))
+		host_symlink(target, path);
+	else
+		ck_assert_int_eq(xsymlink(target, path), 0);
+}
+
 static void host_put(const char *path, const char *content)
 {
 	FILE *f = fopen(path, "w");
@@ -672,7 +696,8 @@ START_TEST(test_direct_io)
 	memcpy(arena + (ubig - UBASE), big, sizeof(big));
 	EACH_MOUNT(r)
 	{
-		uint64_t h = hopen(pf("%s/direct", r), LINUX_O_CREAT | LINUX_O_RDWR | LINUX_O_EXCL, 0600);
+		uint64_t h = hopen(pf("%s/direct", r), LINUX_O_CREAT | LINUX_O_RDWR | LINUX_O_EXCL,
+		                   0600);
 
 		map_hits = 0;
 		/* Small chunks land inside one 64 KiB piece: direct; the rest bounce. */
@@ -687,7 +712,8 @@ START_TEST(test_direct_io)
 		ck_assert(memcmp(arena + (uback - UBASE), big + 8192, 4096) == 0);
 		ck_assert_uint_gt(map_hits, 0);
 		/* The hole is never mapped: EFAULT as without map. */
-		ck_assert_int_eq(req(NANVIX_FS_PREAD, h, UBASE + HOLE_OFF, 100, 0, 0), -LINUX_EFAULT);
+		ck_assert_int_eq(req(NANVIX_FS_PREAD, h, UBASE + HOLE_OFF, 100, 0, 0),
+		                 -LINUX_EFAULT);
 		hclose(h);
 		ck_assert_int_eq(xunlink(pf("%s/direct", r), 0), 0);
 	}
@@ -877,7 +903,7 @@ START_TEST(test_stat)
 	/* Links followed or not, on both mounts. */
 	EACH_MOUNT(r)
 	{
-		ck_assert_int_eq(xsymlink("/hello.txt", pf("%s/sl", r)), 0);
+		any_symlink("/hello.txt", pf("%s/sl", r));
 		ck_assert_int_eq(xstat(pf("%s/sl", r), &st), 0);
 		ck_assert_uint_eq(st.st_mode & LINUX_S_IFMT, LINUX_S_IFREG);
 		ck_assert_int_eq(st.st_size, (int64_t)strlen(HELLO));
@@ -1125,12 +1151,12 @@ START_TEST(test_symlinks)
 		ck_assert_int_eq(xmkdir(pf("%s/s", r), 0755), 0);
 		put_file(pf("%s/s/t", r), "target");
 		ck_assert_int_eq(xsymlink("t", pf("%s/s/rel", r)), 0);
-		ck_assert_int_eq(xsymlink("/hello.txt", pf("%s/s/abs", r)), 0);
+		any_symlink("/hello.txt", pf("%s/s/abs", r));
 		ck_assert_int_eq(xsymlink("rel", pf("%s/s/chain1", r)), 0);
 		ck_assert_int_eq(xsymlink("chain1", pf("%s/s/chain2", r)), 0);
 		ck_assert_int_eq(xsymlink("s", pf("%s/sdir", r)), 0);
 		ck_assert_int_eq(xsymlink("../s/./t", pf("%s/s/dots", r)), 0);
-		ck_assert_int_eq(xsymlink(pf("%s/s", r[0] ? r : ""), pf("%s/absdir", r)), 0);
+		any_symlink(pf("%s/s", r[0] ? r : ""), pf("%s/absdir", r));
 		check_file(pf("%s/s/rel", r), "target");
 		check_file(pf("%s/s/abs", r), HELLO);
 		check_file(pf("%s/s/chain2", r), "target");
@@ -1201,7 +1227,7 @@ START_TEST(test_symlinks)
 	check_file("/tovol", "volume file\n");
 	check_file("/tovoldir/inner.txt", "inner\n");
 	check_file("/tovoldir/../v.txt", "volume file\n");
-	ck_assert_int_eq(xsymlink("../hello.txt", "/vol/todisk"), 0);
+	host_symlink("../hello.txt", "/vol/todisk");
 	check_file("/vol/todisk", HELLO);
 	/* Links to mount points and to "/": opened as those directories. */
 	ck_assert_int_eq(xsymlink("/vol", "/tovolroot"), 0);
@@ -1678,12 +1704,12 @@ START_TEST(test_containment)
 	hclose(d);
 
 	/* Writes through every escape the guest can build: all land in the guest. */
-	ck_assert_int_eq(xsymlink("../secret", "/vol/g-rel"), 0);
-	ck_assert_int_eq(xsymlink(env.marker, "/vol/g-abs"), 0);
-	ck_assert_int_eq(xsymlink(pf("/proc/self/root%s", env.marker), "/vol/g-proc"), 0);
-	ck_assert_int_eq(xsymlink("/proc/self/cwd/../secret", "/vol/g-cwd"), 0);
-	ck_assert_int_eq(xsymlink("..", "/vol/g-up"), 0);
-	ck_assert_int_eq(xsymlink("../../../../..", "/vol/sub/g-up5"), 0);
+	host_symlink("../secret", "/vol/g-rel");
+	host_symlink(env.marker, "/vol/g-abs");
+	host_symlink(pf("/proc/self/root%s", env.marker), "/vol/g-proc");
+	host_symlink("/proc/self/cwd/../secret", "/vol/g-cwd");
+	host_symlink("..", "/vol/g-up");
+	host_symlink("../../../../..", "/vol/sub/g-up5");
 	static const char *const writes[] = {
 		"/vol/g-rel",           "/vol/g-abs",
 		"/vol/g-proc",          "/vol/g-cwd",
@@ -2118,6 +2144,236 @@ START_TEST(test_volume_root)
 }
 END_TEST
 
+/* The guest's symlinks in a volume stay inside it (host tools follow them). */
+START_TEST(test_volume_symlinks)
+{
+	static const struct {
+		const char *target, *path;
+	} refused[] = {
+		{ "/etc", "/vol/x" },
+		{ "/", "/vol/x" },
+		{ "/vol/v.txt", "/vol/x" },
+		{ "..", "/vol/x" },
+		{ "../secret", "/vol/x" },
+		{ "./../x", "/vol/x" },
+		{ "sub/../../x", "/vol/x" },
+		{ "sub/../v.txt", "/vol/x" },
+		{ "../../secret", "/vol/sub/x" },
+		{ "../..", "/vol/sub/x" },
+		{ "..//..", "/vol/sub/x" },
+		{ "../../vol/v.txt", "/tovoldir/x" },
+	};
+	static const struct {
+		const char *target, *path, *reads;
+	} allowed[] = {
+		{ "v.txt", "/vol/l1", "volume file\n" },
+		{ "./sub//inner.txt", "/vol/l2", "inner\n" },
+		{ "../v.txt", "/vol/sub/l3", "volume file\n" },
+		{ "../sub/./inner.txt", "/vol/sub/l4", "inner\n" },
+		{ "../v.txt", "/tovoldir/l5", "volume file\n" },
+		{ "missing", "/vol/l6", NULL },
+	};
+	char buf[64];
+	struct stat st;
+
+	env_up(ENV_DISK);
+	ck_assert_int_eq(xsymlink("vol/sub", "/tovoldir"), 0);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		const char *host =
+		        pf("%s%s", env.vol,
+		           strcmp(refused[i].path, "/tovoldir/x") == 0 ? "/sub/x"
+		                                                       : refused[i].path + 4);
+
+		check_errno(xsymlink(refused[i].target, refused[i].path), LINUX_EPERM,
+		            pf("%s -> %s", refused[i].path, refused[i].target));
+		ck_assert_int_ne(lstat(host, &st), 0);
+	}
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++) {
+		const char *host = pf("%s%s", env.vol,
+		                      strncmp(allowed[i].path, "/tovoldir/", 10) == 0
+		                              ? pf("/sub/%s", allowed[i].path + 10)
+		                              : allowed[i].path + 4);
+		ssize_t n;
+
+		ck_assert_int_eq(xsymlink(allowed[i].target, allowed[i].path), 0);
+		n = readlink(host, buf, sizeof(buf) - 1);
+		ck_assert_int_eq(n, (ssize_t)strlen(allowed[i].target));
+		buf[n] = 0;
+		ck_assert_str_eq(buf, allowed[i].target);
+		if (allowed[i].reads)
+			check_file(allowed[i].path, allowed[i].reads);
+		ck_assert_int_eq(xunlink(allowed[i].path, 0), 0);
+	}
+	/* A read-only volume says EROFS first; the disk takes any target. */
+	check_errno(xsymlink("/etc", "/ro/x"), LINUX_EROFS, "ro volume");
+	ck_assert_int_eq(xsymlink("/etc", "/abs-on-disk"), 0);
+	ck_assert_int_eq(xsymlink("../../..", "/dir/sub/up-on-disk"), 0);
+	ck_assert_int_eq(xunlink("/abs-on-disk", 0), 0);
+	ck_assert_int_eq(xunlink("/dir/sub/up-on-disk", 0), 0);
+	ck_assert_int_eq(xunlink("/tovoldir", 0), 0);
+	env_down();
+
+	/* A volume at "/": its root is the top. */
+	env_up(ENV_VOLROOT);
+	check_errno(xsymlink("/v.txt", "/x"), LINUX_EPERM, "absolute at /");
+	check_errno(xsymlink("..", "/x"), LINUX_EPERM, ".. at /");
+	ck_assert_int_eq(xsymlink("..", "/sub/x"), 0);
+	ck_assert_int_eq(xunlink("/sub/x", 0), 0);
+	env_down();
+}
+END_TEST
+
+/* Mount points whose parents do not exist get synthetic read-only parents. */
+START_TEST(test_volume_parents)
+{
+	static char names[64][EXT2_NAME_MAX + 1];
+	uint8_t types[64];
+	struct linux_stat st;
+	struct stat hst;
+	char err[256];
+	uint64_t h;
+	int n;
+
+	env_up(ENV_DISK);
+	ck_assert_msg(fs_service_mount_volume(env.s, "/deep/er/mnt", pf("%s/sub", env.vol), 0, err,
+	                                      sizeof(err)) == 0,
+	              "deep: %s", err);
+	/* A parent on the disk is used as it is; one inside a volume is synthetic. */
+	ck_assert_msg(fs_service_mount_volume(env.s, "/dir/sub/m2", env.ro, 1, err, sizeof(err)) ==
+	                      0,
+	              "m2: %s", err);
+	ck_assert_msg(
+	        fs_service_mount_volume(env.s, "/vol/nothere/m3", env.ro, 1, err, sizeof(err)) == 0,
+	        "m3: %s", err);
+	/* Mounted below first, then at the synthetic parent itself: it gives way. */
+	ck_assert_msg(fs_service_mount_volume(env.s, "/p/q", env.ro, 1, err, sizeof(err)) == 0,
+	              "p/q: %s", err);
+	ck_assert_msg(fs_service_mount_volume(env.s, "/p", pf("%s/sub", env.vol), 0, err,
+	                                      sizeof(err)) == 0,
+	              "p: %s", err);
+	/* A parent that is a file: a clear error. */
+	ck_assert_int_eq(
+	        fs_service_mount_volume(env.s, "/hello.txt/m", env.ro, 1, err, sizeof(err)),
+	        -LINUX_ENOTDIR);
+	ck_assert_msg(strstr(err, "not a directory"), "%s", err);
+
+	check_file("/deep/er/mnt/inner.txt", "inner\n");
+	check_file("/deep/../deep/er/./mnt/inner.txt", "inner\n");
+	check_file("/dir/sub/m2/r.txt", "read only\n");
+	check_file("/dir/sub/deep.txt", "deep\n");
+	check_file("/vol/nothere/m3/r.txt", "read only\n");
+	check_file("/p/inner.txt", "inner\n");
+	check_file("/p/q/r.txt", "read only\n");
+	ck_assert_int_eq(xstat("/deep/er", &st), 0);
+	ck_assert_uint_eq(st.st_mode & LINUX_S_IFMT, LINUX_S_IFDIR);
+	h = hopen("/deep", LINUX_O_RDONLY, 0);
+	n = list_dir(h, 4096, names, types, 64);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_ge(find_name(names, n, "er"), 0);
+	hclose(h);
+	h = hopen("/deep/er", LINUX_O_RDONLY, 0);
+	n = list_dir(h, 4096, names, types, 64);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_ge(find_name(names, n, "mnt"), 0);
+	hclose(h);
+	check_errno(xmkdir("/deep/x", 0755), LINUX_EROFS, "mkdir in a synthetic parent");
+	check_errno(xopen("/deep/er/f", LINUX_O_CREAT | LINUX_O_WRONLY, 0644), LINUX_EROFS,
+	            "create in a synthetic parent");
+	check_errno(xunlink("/deep/er", LINUX_AT_REMOVEDIR), LINUX_EBUSY, "rmdir a parent");
+	/* Nothing was made on the host for the parent inside the volume. */
+	ck_assert_int_ne(lstat(pf("%s/nothere", env.vol), &hst), 0);
+	env_down();
+
+	/* Without a disk: the synthetic root lists the top, each parent its child. */
+	env_up(0);
+	ck_assert_msg(fs_service_mount_volume(env.s, "/x/y", pf("%s/sub", env.vol), 0, err,
+	                                      sizeof(err)) == 0,
+	              "x/y: %s", err);
+	h = hopen("/", LINUX_O_RDONLY, 0);
+	n = list_dir(h, 4096, names, types, 64);
+	ck_assert_int_eq(n, 5);
+	ck_assert_int_ge(find_name(names, n, "x"), 0);
+	hclose(h);
+	h = hopen("/x", LINUX_O_RDONLY, 0);
+	n = list_dir(h, 4096, names, types, 64);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_ge(find_name(names, n, "y"), 0);
+	hclose(h);
+	check_file("/x/y/inner.txt", "inner\n");
+	env_down();
+}
+END_TEST
+
+/* A single host file as a volume. */
+START_TEST(test_volume_file)
+{
+	static char names[64][EXT2_NAME_MAX + 1];
+	uint8_t types[64];
+	struct linux_stat st;
+	const char *file;
+	char err[256];
+	uint64_t h;
+	int n, i;
+
+	env_up(ENV_DISK);
+	file = pf("%s/v.txt", env.vol);
+	ck_assert_msg(fs_service_mount_volume(env.s, "/etc/hostsfile", file, 0, err, sizeof(err)) ==
+	                      0,
+	              "file: %s", err);
+	ck_assert_msg(fs_service_mount_volume(env.s, "/newdir/f", file, 1, err, sizeof(err)) == 0,
+	              "ro file: %s", err);
+	ck_assert_int_eq(
+	        fs_service_mount_volume(env.s, "/dev-null", "/dev/null", 0, err, sizeof(err)),
+	        -LINUX_ENOTDIR);
+	check_file("/etc/hostsfile", "volume file\n");
+	check_file("/newdir/f", "volume file\n");
+	ck_assert_int_eq(xstat("/etc/hostsfile", &st), 0);
+	ck_assert_uint_eq(st.st_mode & LINUX_S_IFMT, LINUX_S_IFREG);
+	ck_assert_int_eq(st.st_size, 12);
+	/* Writes go to the host file; the read-only mount refuses them. */
+	put_file("/etc/hostsfile", "rewritten\n");
+	ck_assert_str_eq(host_get(file), "rewritten\n");
+	check_file("/newdir/f", "rewritten\n");
+	check_errno(xopen("/newdir/f", LINUX_O_WRONLY, 0), LINUX_EROFS, "ro file volume");
+	check_errno(xopen("/newdir/f", LINUX_O_RDONLY | LINUX_O_TRUNC, 0), LINUX_EROFS,
+	            "ro truncate");
+	check_errno(xopen("/etc/hostsfile", LINUX_O_CREAT | LINUX_O_EXCL | LINUX_O_WRONLY, 0644),
+	            LINUX_EEXIST, "O_EXCL");
+	check_errno(xopen("/etc/hostsfile", LINUX_O_RDONLY | LINUX_O_DIRECTORY, 0), LINUX_ENOTDIR,
+	            "O_DIRECTORY");
+	check_errno(xopen("/etc/hostsfile/x", LINUX_O_RDONLY, 0), LINUX_ENOTDIR, "below a file");
+	check_errno(xunlink("/etc/hostsfile", 0), LINUX_EBUSY, "unlink a mount point");
+	check_errno(xrename("/hello.txt", "/etc/hostsfile"), LINUX_EBUSY, "rename onto it");
+	/* Through a symlink on the disk. */
+	ck_assert_int_eq(xsymlink("/etc/hostsfile", "/tofile"), 0);
+	put_file("/tofile", "via link\n");
+	ck_assert_str_eq(host_get(file), "via link\n");
+	ck_assert_int_eq(xunlink("/tofile", 0), 0);
+	/* Listed as a regular file in its synthetic parent. */
+	h = hopen("/newdir", LINUX_O_RDONLY, 0);
+	n = list_dir(h, 4096, names, types, 64);
+	ck_assert_int_eq(n, 3);
+	i = find_name(names, n, "f");
+	ck_assert_int_ge(i, 0);
+	ck_assert_uint_eq(types[i], 8);
+	hclose(h);
+	host_put(file, "volume file\n");
+	env_down();
+
+	/* A file cannot be the root. */
+	{
+		struct fs_service *s = fs_service_new();
+
+		ck_assert(s);
+		ck_assert_int_eq(
+		        fs_service_mount_volume(s, "/", "/etc/hostname", 0, err, sizeof(err)),
+		        -LINUX_ENOTDIR);
+		ck_assert(!fs_service_active(s));
+		fs_service_free(s);
+	}
+}
+END_TEST
+
 START_TEST(test_nothing_mounted)
 {
 	struct fs_service *s = fs_service_new();
@@ -2173,6 +2429,9 @@ Suite *unit_suite(void)
 		{ "unlinked_open", &test_unlinked_open },
 		{ "no_disk", &test_no_disk },
 		{ "volume_root", &test_volume_root },
+		{ "volume_symlinks", &test_volume_symlinks },
+		{ "volume_parents", &test_volume_parents },
+		{ "volume_file", &test_volume_file },
 		{ "nothing_mounted", &test_nothing_mounted },
 	};
 	Suite *s = suite_create("fs_service");

@@ -1006,6 +1006,7 @@ static size_t do_strace(const struct nanvix_hc_strace *t, bool on, char *buf, si
 	put(ARG, t, sizeof(*t));
 	snapshot();
 	vm.strace = on;
+	vm.strace_fd = STDERR_FILENO;
 	capture_stderr();
 	resume(NANVIX_HC_STRACE, ARG);
 	assert_unchanged(); /* no result field: nothing is written back */
@@ -1235,6 +1236,7 @@ START_TEST(test_bad_arg_address)
 	put_pfns(&pfn, 1);
 	ck_assert_int_eq(write(in_wr, "in", 2), 2);
 	vm.strace = true; /* a served STRACE would print */
+	vm.strace_fd = STDERR_FILENO;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char traced[64];
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <abi/linux.h>
+#include <abi/syscalls.h>
 #include <monitor/strace.h>
 
 #include "guest_pt.h"
@@ -58,8 +59,9 @@ END_TEST
 
 START_TEST(test_errno_result)
 {
-	ck_assert_str_eq(fmt(LINUX_SYS_ioctl, -LINUX_ENOTTY, 0, 1, 0x5413, 0x10),
-	                 "ioctl(1, 0x5413, 0x10) = -1 ENOTTY (Inappropriate ioctl for device)\n");
+	ck_assert_str_eq(
+	        fmt(LINUX_SYS_ioctl, -LINUX_ENOTTY, 0, 1, 0x5413, 0x10),
+	        "ioctl(1, TIOCGWINSZ, 0x10) = -1 ENOTTY (Inappropriate ioctl for device)\n");
 }
 END_TEST
 
@@ -120,6 +122,110 @@ START_TEST(test_small_buffer)
 }
 END_TEST
 
+/* Every call the kernel serves (the one list) has a name and argument kinds. */
+#define CHECK_SERVED(nm, entry)                                                   \
+	ck_assert_msg(strace_described(LINUX_SYS_##nm), "%s not described", #nm); \
+	ck_assert_str_eq(strace_name(LINUX_SYS_##nm), #nm);
+
+START_TEST(test_every_served_call_named)
+{
+	NANVIX_SYSCALLS(CHECK_SERVED)
+	ck_assert_ptr_null(strace_name(999));
+	ck_assert_ptr_null(strace_name(~0ull));
+	ck_assert_str_eq(fmt(LINUX_SYS_readlink, 5, 0, 0xdead0000, 0x1000, 64),
+	                 "readlink(0xdead0000, 0x1000, 64) = 5\n");
+}
+END_TEST
+
+/* rt_sigreturn returns to the interrupted code, not to its caller. */
+START_TEST(test_sigreturn)
+{
+	ck_assert_str_eq(fmt(LINUX_SYS_rt_sigreturn, -LINUX_ENOSYS, 0, 0, 0, 0),
+	                 "rt_sigreturn() = ?\n");
+}
+END_TEST
+
+START_TEST(test_decoded_flags)
+{
+	struct nanvix_hc_strace t = { .cr3 = pt.cr3, .nr = LINUX_SYS_clone, .ret = 2 };
+
+	t.args[0] = LINUX_CLONE_VM | LINUX_CLONE_VFORK | LINUX_SIGCHLD;
+	strace_format(&mem, &t, line, sizeof(line));
+	ck_assert_str_eq(line, "clone(CLONE_VM|CLONE_VFORK|SIGCHLD, 0, 0, 0, 0) = 2\n");
+	t.args[0] = LINUX_CLONE_VM | LINUX_CLONE_THREAD | 0x80000000u;
+	strace_format(&mem, &t, line, sizeof(line));
+	ck_assert_str_eq(line, "clone(CLONE_VM|CLONE_THREAD|0x80000000, 0, 0, 0, 0) = 2\n");
+	t.args[0] = 0;
+	strace_format(&mem, &t, line, sizeof(line));
+	ck_assert_str_eq(line, "clone(0, 0, 0, 0, 0) = 2\n");
+
+	ck_assert_str_eq(fmt(LINUX_SYS_ioctl, 0, 0, 0, LINUX_TCGETS, 0x10),
+	                 "ioctl(0, TCGETS, 0x10) = 0\n");
+	ck_assert_str_eq(fmt(LINUX_SYS_ioctl, 0, 0, 3, 0x4e460002, 0),
+	                 "ioctl(3, NANVIX_FSD_SERVE, 0) = 0\n");
+	ck_assert_str_eq(fmt(LINUX_SYS_ioctl, 0, 0, 3, 0x1234, 0), "ioctl(3, 0x1234, 0) = 0\n");
+
+	memcpy(mem.base + DATA_PA, "/etc\0", 5);
+	t = (struct nanvix_hc_strace){ .cr3 = pt.cr3, .nr = LINUX_SYS_newfstatat, .ret = 0 };
+	t.args[0] = (uint64_t)(int64_t)LINUX_AT_FDCWD, t.args[1] = DATA_VA, t.args[2] = 0x20;
+	t.args[3] = LINUX_AT_SYMLINK_NOFOLLOW | LINUX_AT_EMPTY_PATH | 0x10000;
+	strace_format(&mem, &t, line, sizeof(line));
+	ck_assert_str_eq(line, "newfstatat(AT_FDCWD, \"/etc\", 0x20, "
+	                       "AT_SYMLINK_NOFOLLOW|AT_EMPTY_PATH|0x10000) = 0\n");
+	t.args[0] = 3, t.args[3] = 0;
+	strace_format(&mem, &t, line, sizeof(line));
+	ck_assert_str_eq(line, "newfstatat(3, \"/etc\", 0x20, 0) = 0\n");
+
+	t = (struct nanvix_hc_strace){ .cr3 = pt.cr3, .nr = LINUX_SYS_openat, .ret = 3 };
+	t.args[0] = (uint64_t)(int64_t)LINUX_AT_FDCWD, t.args[1] = DATA_VA;
+	t.args[2] = LINUX_O_WRONLY | LINUX_O_CREAT | LINUX_O_CLOEXEC, t.args[3] = 0644;
+	strace_format(&mem, &t, line, sizeof(line));
+	ck_assert_str_eq(line,
+	                 "openat(AT_FDCWD, \"/etc\", O_WRONLY|O_CREAT|O_CLOEXEC, 0644) = 3\n");
+}
+END_TEST
+
+/* "[pid N] " once a second process exists: after a fork, or a second pid. */
+START_TEST(test_pid_prefix)
+{
+	struct strace_state st = { 0 };
+	struct nanvix_hc_strace t = { .cr3 = pt.cr3, .nr = LINUX_SYS_getpid, .ret = 1, .pid = 1 };
+
+	strace_line(&st, &mem, &t, line, sizeof(line));
+	ck_assert_str_eq(line, "getpid() = 1\n");
+	/* A thread is not a process. */
+	t.nr = LINUX_SYS_clone, t.args[0] = LINUX_CLONE_VM | LINUX_CLONE_THREAD, t.ret = 2;
+	strace_line(&st, &mem, &t, line, sizeof(line));
+	ck_assert_str_eq(line, "clone(CLONE_VM|CLONE_THREAD, 0, 0, 0, 0) = 2\n");
+	t = (struct nanvix_hc_strace){ .cr3 = pt.cr3, .nr = LINUX_SYS_fork, .ret = 2, .pid = 1 };
+	strace_line(&st, &mem, &t, line, sizeof(line));
+	ck_assert_str_eq(line, "fork() = 2\n");
+	t.nr = LINUX_SYS_getpid, t.ret = 1;
+	strace_line(&st, &mem, &t, line, sizeof(line));
+	ck_assert_str_eq(line, "[pid 1] getpid() = 1\n");
+	t.pid = 2, t.ret = 2;
+	strace_line(&st, &mem, &t, line, sizeof(line));
+	ck_assert_str_eq(line, "[pid 2] getpid() = 2\n");
+
+	/* A second pid alone (a process the trace did not see made) also turns it on. */
+	st = (struct strace_state){ 0 };
+	t.pid = 7;
+	strace_line(&st, &mem, &t, line, sizeof(line));
+	ck_assert_str_eq(line, "getpid() = 2\n");
+	t.pid = 8;
+	strace_line(&st, &mem, &t, line, sizeof(line));
+	ck_assert_str_eq(line, "[pid 8] getpid() = 2\n");
+	/* A tiny buffer still ends in a newline and a NUL. */
+	{
+		char small[12];
+		size_t n = strace_line(&st, &mem, &t, small, sizeof(small));
+
+		ck_assert_uint_lt(n, sizeof(small));
+		ck_assert_int_eq(small[n], '\0');
+	}
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("strace");
@@ -134,6 +240,10 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_flags);
 	tcase_add_test(tc, test_bad_pointers);
 	tcase_add_test(tc, test_small_buffer);
+	tcase_add_test(tc, test_every_served_call_named);
+	tcase_add_test(tc, test_sigreturn);
+	tcase_add_test(tc, test_decoded_flags);
+	tcase_add_test(tc, test_pid_prefix);
 	suite_add_tcase(s, tc);
 	return s;
 }
