@@ -595,16 +595,74 @@ static int arm_timeout(double seconds)
 	return setitimer(ITIMER_REAL, &it, NULL);
 }
 
-/* The file `name` (kernel.elf, fsd.elf) beside the nanvixd binary. */
-static const char *beside_nanvixd(const char *name, char *buf, size_t len)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, len - 16);
+/*
+ * Where a guest file (kernel.elf, fsd.elf) is looked for, in order: beside
+ * the nanvixd binary (the build tree's bin/), then ../lib/nanvix from it
+ * (`make install PREFIX=...`: PREFIX/bin/nanvixd, PREFIX/lib/nanvix/).
+ */
+static const char *const guest_dirs[] = { "", "/../lib/nanvix" };
 
-	if (n <= 0)
-		return name;
-	buf[n] = '\0';
-	strcat(strcat(dirname(buf), "/"), name);
-	return buf;
+/*
+ * The path of guest file `name` in buf[len]: the first of guest_dirs that
+ * holds it, or, when none does, NULL with buf naming every place tried.
+ */
+static const char *find_guest_file(const char *name, char *buf, size_t len)
+{
+	char exe[PATH_MAX], tried[2 * PATH_MAX + 8] = "";
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0) {
+		snprintf(buf, len, "%s", name);
+		return access(name, F_OK) == 0 ? buf : NULL;
+	}
+	exe[n] = '\0';
+	dirname(exe);
+	for (size_t i = 0; i < sizeof(guest_dirs) / sizeof(guest_dirs[0]); i++) {
+		size_t t = strlen(tried);
+
+		if (snprintf(buf, len, "%s%s/%s", exe, guest_dirs[i], name) >= (int)len)
+			continue; /* too long a path to open anyway */
+		if (access(buf, F_OK) == 0)
+			return buf;
+		if (snprintf(tried + t, sizeof(tried) - t, "%s%s", t ? " nor " : "", buf) < 0)
+			break;
+	}
+	snprintf(buf, len, "%s", tried);
+	return NULL;
+}
+
+/* The microkernel image: --kernel, else found by find_guest_file. */
+static int open_kernel(const struct options *o, char *path, size_t len, const void **data,
+                       size_t *size)
+{
+	if (o->kernel)
+		return map_file("kernel", o->kernel, data, size);
+	if (!find_guest_file("kernel.elf", path, len)) {
+		vm_error("cannot find the microkernel: no %s; give its path with --kernel PATH "
+		         "(nanvixd looks beside itself, then in ../lib/nanvix from there, as "
+		         "'make install' lays it out)",
+		         path);
+		return NANVIXD_EXIT_NOTFOUND;
+	}
+	return map_file("kernel", path, data, size);
+}
+
+/* --fs=guest's server: fsd.elf beside the kernel given with --kernel, else found. */
+static int open_fsd(const struct options *o, char *path, size_t len, const void **data,
+                    size_t *size)
+{
+	if (o->kernel) {
+		char k[PATH_MAX];
+
+		snprintf(k, sizeof(k), "%s", o->kernel);
+		snprintf(path, len, "%s/fsd.elf", dirname(k));
+	} else if (!find_guest_file("fsd.elf", path, len)) {
+		vm_error("cannot find the fs server for --fs=guest: no %s (it belongs beside "
+		         "kernel.elf; with --kernel, nanvixd looks beside that file)",
+		         path);
+		return NANVIXD_EXIT_NOTFOUND;
+	}
+	return map_file("fs server", path, data, size);
 }
 
 /* Seed the guest clock (boot info, vvar pages): host time at one guest TSC reading. */
@@ -626,8 +684,7 @@ static int seed_clock(struct vm *vm, struct nanvix_bootinfo *bi, struct nanvix_v
 	vm->vvar.tsc_mult = bi->tsc_mult;
 	vm->vvar.clock_base_ns[0] = bi->realtime_base_ns;
 	vm->vvar.clock_base_ns[1] = bi->monotonic_base_ns;
-	vm->vvar.flags =
-	        (vm->strace ? NANVIX_VVAR_SLOW : 0) | (vm->fastcall ? NANVIX_VVAR_FASTFS : 0);
+	vm->vvar.flags = (vm->strace ? NANVIX_VVAR_SLOW : 0) | (vm->fastcall ? NANVIX_VVAR_FASTFS : 0);
 	*first = vm->vvar; /* the kernel sets the pid */
 	return 0;
 }
@@ -708,9 +765,7 @@ static int run(struct options *o)
 	vm.out_fd = 1, vm.err_fd = 2, vm.log_fd = 2, vm.in_fd = 0;
 	vm.timed_out = &timed_out;
 
-	rc = map_file("kernel",
-	              o->kernel ? o->kernel : beside_nanvixd("kernel.elf", kpath, sizeof(kpath)),
-	              &kernel, &kernel_size);
+	rc = open_kernel(o, kpath, sizeof(kpath), &kernel, &kernel_size);
 	if (rc)
 		goto out;
 	rc = map_file("program", o->argv[0], &program, &program_size);
@@ -718,8 +773,7 @@ static int run(struct options *o)
 		goto out;
 	if (o->mk.fs == MK_FS_GUEST) {
 		/* The VM starts the fs server, which then execs the program. */
-		rc = map_file("fs server", beside_nanvixd("fsd.elf", fsdpath, sizeof(fsdpath)),
-		              &fsd, &fsd_size);
+		rc = open_fsd(o, fsdpath, sizeof(fsdpath), &fsd, &fsd_size);
 		if (rc)
 			goto out;
 	}

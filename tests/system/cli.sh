@@ -115,5 +115,64 @@ done
 if [ -z "$missing" ]; then ok "help-every-option"; else
 	bad "help-every-option" "not in --help:$missing"; fi
 
+echo "== errors that say what to do"
+# A dynamic program: any dynamically linked host binary will do.
+dyn=""
+for f in /bin/true /usr/bin/true /bin/ls; do
+	if [ -f "$f" ] && [ "$(od -An -tx1 -j4 -N1 "$f" | tr -d ' ')" = 02 ] &&
+		grep -qa 'ld-linux\|ld-musl' "$f"; then dyn=$f; break; fi
+done
+if [ -n "$dyn" ]; then
+	expect "dynamic-program" 126 '' "dynamically linked \(needs /.*\).*'musl-gcc -static' or 'gcc -static'" \
+		-- -- "$dyn"
+else
+	skip=$((skip + 1)); echo "skip dynamic-program: no dynamic host binary found"
+fi
+# No access to /dev/kvm: as an unprivileged user (root only; skipped otherwise).
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && [ "$(stat -c %a /dev/kvm)" != 666 ]; then
+	cp "$NANVIXD" bin/kernel.elf "$tmp/" && cp "$H" "$tmp/prog.elf" && chmod -R a+rX "$tmp"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$tmp/nanvixd" -- "$tmp/prog.elf" \
+		>"$tmp/out" 2>"$tmp/err" </dev/null
+	st=$?
+	if [ "$st" = 120 ] && grep -q "usermod -aG kvm" "$tmp/err"; then ok "kvm-permission"; else
+		bad "kvm-permission" "exit status $st"; fi
+	rm -f "$tmp/nanvixd" "$tmp/kernel.elf" "$tmp/prog.elf"
+else
+	skip=$((skip + 1)); echo "skip kvm-permission: needs root, setpriv and a /dev/kvm not open to all"
+fi
+if command -v mke2fs >/dev/null; then
+	mke2fs -q -F -t ext4 "$tmp/ext4.img" 8M >/dev/null 2>&1
+	expect "ext4-image" 125 '' "unsupported ext2 features: .*extent.*mke2fs -t ext2" -- \
+		--disk "$tmp/ext4.img" -- "$H"
+	expect "ext4-image-guest" 125 '' "unsupported ext2 features: .*extent.*mke2fs -t ext2" -- \
+		--fs=guest --disk "$tmp/ext4.img" -- "$H"
+	mke2fs -q -F -t ext2 -O meta_bg,^resize_inode "$tmp/metabg.img" 8M >/dev/null 2>&1
+	expect "ext2-unsupported-feature" 125 '' "unsupported ext2 features: meta_bg \(.*mke2fs -t ext2" -- \
+		--disk "$tmp/metabg.img" -- "$H"
+	rm -f "$tmp"/*.img
+else
+	skip=$((skip + 3)); echo "skip ext4-image*: mke2fs missing"
+fi
+
+echo "== make install: nanvixd finds its guest files; a lone nanvixd names --kernel"
+if make -s --no-print-directory install PREFIX="$tmp/prefix" >"$tmp/out" 2>"$tmp/err"; then
+	ok "install"
+	NANVIXD=$tmp/prefix/bin/nanvixd
+	expect "installed-hello" 0 '^hello, world$' '' -- -- "$H"
+	expect "installed-sysapp" 0 '^Hello, world!$' '' -- -- "$tmp/prefix/lib/nanvix/hello.elf"
+	if command -v mke2fs >/dev/null; then
+		mke2fs -q -F -t ext2 "$tmp/root.img" 8M >/dev/null 2>&1
+		expect "installed-fs-guest" 0 '^hello, world$' '' -- --fs=guest --disk "$tmp/root.img" -- "$H"
+	fi
+	mkdir -p "$tmp/alone"
+	cp "$tmp/prefix/bin/nanvixd" "$tmp/alone/"
+	NANVIXD=$tmp/alone/nanvixd
+	expect "moved-nanvixd" 127 '' "cannot find the microkernel: no .*/kernel.elf.*--kernel PATH" -- -- "$H"
+	expect "moved-nanvixd-kernel" 0 '^hello, world$' '' -- --kernel bin/kernel.elf -- "$H"
+	NANVIXD=bin/nanvixd
+else
+	bad "install" "make install failed: $(head -c 300 "$tmp/err")"
+fi
+
 echo "cli: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
