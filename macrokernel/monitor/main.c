@@ -832,6 +832,17 @@ static int run(struct options *o)
 	/* The fast file path needs the fs service in this process. */
 	cfg.fastcall = o->mk.fs == MK_FS_HOST && !o->macrokernel && !o->no_fast;
 	rc = boot_prepare(&vm.mem, &cfg, &entry, err, sizeof(err));
+	if (rc == NANVIXD_EXIT_NOMEM) {
+		uint64_t need = boot_min_memory(&cfg, MEM_MAX);
+
+		if (need)
+			vm_error("%s: it needs -m %llu (MiB) at least to start, more for what the "
+			         "program allocates",
+			         err, (unsigned long long)(need >> 20));
+		else
+			vm_error("%s; raise -m", err);
+		goto out;
+	}
 	if (rc) {
 		vm_error("%s", err);
 		goto out;

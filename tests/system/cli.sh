@@ -116,6 +116,16 @@ if [ -z "$missing" ]; then ok "help-every-option"; else
 	bad "help-every-option" "not in --help:$missing"; fi
 
 echo "== errors that say what to do"
+# Too little memory: the message names the least -m that starts, and that -m starts.
+for stack in 256K 64M; do
+	expect "memory-needed-$stack" 121 '' 'too small.*it needs -m [0-9]+ \(MiB\) at least' -- \
+		-m 1 --stack "$stack" -- "$H"
+	need=$(grep -oE 'needs -m [0-9]+' "$tmp/err" | grep -oE '[0-9]+$')
+	if [ -n "$need" ]; then
+		expect "memory-needed-$stack-enough" 0 '^hello, world$' '' -- -m "$need" --stack "$stack" -- "$H"
+		expect "memory-needed-$stack-exact" 121 '' 'too small' -- -m "$((need - 1))" --stack "$stack" -- "$H"
+	fi
+done
 # A dynamic program: any dynamically linked host binary will do.
 dyn=""
 for f in /bin/true /usr/bin/true /bin/ls; do

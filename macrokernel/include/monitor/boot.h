@@ -54,6 +54,15 @@ struct boot_entry {
 int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_entry *out,
                  char *err, size_t errlen);
 
+/*
+ * The least RAM, a whole number of MiB, in which boot_prepare lays out
+ * `cfg` with room for the kernel to start (found by laying it out in
+ * scratch memory: exact for this kernel, program, stack and arguments;
+ * the program's own allocations need more).  0 when even `max` bytes do
+ * not do, or on another failure.
+ */
+uint64_t boot_min_memory(const struct boot_config *cfg, uint64_t max);
+
 struct aspace_frames;
 
 /* Where an exec'd program starts. */
