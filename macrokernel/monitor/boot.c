@@ -435,6 +435,14 @@ static void ring_layout(struct vm_mem *mem)
 	h->data_len = (uint32_t)NANVIX_RING_SIZE - h->data_off;
 }
 
+/* Guest-physical address of len bytes at kernel-image address va, or 0 when not in RAM. */
+static uint64_t kernel_gpa(const struct vm_mem *mem, uint64_t va, uint64_t len)
+{
+	if (va < NANVIX_KERNEL_VBASE || (va & 7) || !gpa_ptr(mem, va - NANVIX_KERNEL_VBASE, len))
+		return 0;
+	return va - NANVIX_KERNEL_VBASE;
+}
+
 int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_entry *out,
                  char *err, size_t errlen)
 {
@@ -511,6 +519,8 @@ int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_
 	out->bootinfo = NANVIX_DMAP_BASE + NANVIX_BOOTINFO_PADDR;
 	out->lstar = kh->syscall_entry;
 	out->bi = bi;
+	out->kstats_gpa = kernel_gpa(mem, kh->kstats, sizeof(struct nanvix_kcounters));
+	out->frames_gpa = kernel_gpa(mem, kh->frame_counts, 2 * sizeof(uint64_t));
 	return 0;
 }
 

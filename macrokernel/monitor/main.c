@@ -19,9 +19,11 @@
 #include <unistd.h>
 
 #include <blksw/blksw.h>
+#include <abi/kernel_header.h>
 #include <mk/mk.h>
 #include <monitor/boot.h>
 #include <monitor/client.h>
+#include <monitor/guestmem.h>
 #include <monitor/vm.h>
 
 #define NANVIXD_VERSION "0.1.0"
@@ -689,6 +691,30 @@ static int seed_clock(struct vm *vm, struct nanvix_bootinfo *bi, struct nanvix_v
 	return 0;
 }
 
+/*
+ * The kernel's counters when it did not report them at exit (--timeout, a
+ * guest error): read from guest memory, where the stopped kernel keeps
+ * them.  Counters the kernel image does not locate stay zero.
+ */
+static void live_stats(struct vm *vm)
+{
+	const struct nanvix_kcounters *k =
+	        vm->kstats_gpa ? gpa_ptr(&vm->mem, vm->kstats_gpa, sizeof(*k)) : NULL;
+	const uint64_t *f = vm->frames_gpa ? gpa_ptr(&vm->mem, vm->frames_gpa, 16) : NULL;
+
+	if (k) {
+		/* As the kernel's exit report counts them: traps include the calls. */
+		vm->stats.traps = k->traps + k->syscalls + k->enosys;
+		vm->stats.syscalls = k->syscalls;
+		vm->stats.enosys = k->enosys;
+		vm->stats.last_enosys = k->last_enosys;
+	}
+	if (f) {
+		vm->stats.frames_free = f[0];
+		vm->stats.frames_total = f[1];
+	}
+}
+
 static int embedded_kick(void *ctx)
 {
 	return mk_vm_kick(ctx);
@@ -874,8 +900,12 @@ static int run(struct options *o)
 		rc = NANVIXD_EXIT_HOST;
 		goto out;
 	}
+	vm.kstats_gpa = entry.kstats_gpa;
+	vm.frames_gpa = entry.frames_gpa;
 	rc = vm_run(&vm);
 	timeout_run = NULL;
+	if (!vm.have_stats)
+		live_stats(&vm);
 	if (rc == NANVIXD_EXIT_TIMEOUT)
 		vm_error("timeout: %s stopped after %g s", cfg.name, o->timeout);
 	if (o->stats)

@@ -184,5 +184,17 @@ else
 	bad "install" "make install failed: $(head -c 300 "$tmp/err")"
 fi
 
+echo "== --stats on every exit path (the kernel's counters, not zeros, after --timeout)"
+for libc in musl newlib; do
+	expect "stats-timeout-spin.$libc" 124 'spinning' \
+		'stats: exits=[1-9][0-9]* traps=[1-9][0-9]* syscalls=[1-9][0-9]* enosys=[0-9]+ frames_free=[1-9][0-9]* frames_total=4096 ' -- \
+		--stats --timeout 0.5 -- "$T/loop.$libc.elf"
+	expect "stats-timeout-asleep.$libc" 124 'sleeping' \
+		'stats: exits=[1-9][0-9]* traps=[1-9][0-9]* syscalls=[1-9][0-9]* enosys=[0-9]+ frames_free=[1-9][0-9]* frames_total=4096 ' -- \
+		--stats --timeout 0.5 -- "$T/sleeper.$libc.elf"
+done
+expect "stats-segv" 139 '' 'stats: exits=[1-9][0-9]* traps=[1-9][0-9]* syscalls=[1-9][0-9]* .*frames_total=4096 ' -- \
+	--stats -- "$T/nullderef.musl.elf"
+
 echo "cli: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -41,6 +41,8 @@ struct boot_entry {
 	uint64_t lstar;             /* syscall entry */
 	struct nanvix_bootinfo *bi; /* host view, for late fields (clock) */
 	struct nanvix_vvar *vvar;   /* host view of the first process's vvar page */
+	/* The kernel's live counters (abi/kernel_header.h), guest-physical; 0: none. */
+	uint64_t kstats_gpa, frames_gpa;
 };
 
 /*
