@@ -7,9 +7,9 @@
 /* The host reads struct kstats as the ABI's struct nanvix_kcounters. */
 _Static_assert(sizeof(struct kstats) == sizeof(struct nanvix_kcounters), "kstats layout");
 _Static_assert(__builtin_offsetof(struct kstats, syscalls) ==
-                       __builtin_offsetof(struct nanvix_kcounters, syscalls) &&
-               __builtin_offsetof(struct kstats, enosys) ==
-                       __builtin_offsetof(struct nanvix_kcounters, enosys),
+                               __builtin_offsetof(struct nanvix_kcounters, syscalls) &&
+                       __builtin_offsetof(struct kstats, enosys) ==
+                               __builtin_offsetof(struct nanvix_kcounters, enosys),
                "kstats layout");
 
 extern char kvm_entry[], syscall_entry[], kstack_top[], istack_top[];

@@ -101,10 +101,9 @@ static uint64_t frame_alloc(struct builder *b)
 
 static int nomem(struct builder *b)
 {
-	return fail(
-	        b, NANVIXD_EXIT_NOMEM,
-	        "guest memory (%llu KiB) is too small for the kernel, program and stack",
-	        (unsigned long long)(b->mem->size >> 10));
+	return fail(b, NANVIXD_EXIT_NOMEM,
+	            "guest memory (%llu KiB) is too small for the kernel, program and stack",
+	            (unsigned long long)(b->mem->size >> 10));
 }
 
 /*
@@ -565,8 +564,8 @@ static int fits(const struct boot_config *cfg, uint64_t size)
 	int rc;
 
 	/* Untouched pages of a private anonymous mapping read as zero and cost nothing. */
-	m.base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-	              -1, 0);
+	m.base = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m.base == MAP_FAILED)
 		return -1;
 	rc = boot_prepare(&m, cfg, &e, err, sizeof(err));
