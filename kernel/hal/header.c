@@ -1,6 +1,16 @@
 /* The kernel header nanvixd reads to build the IDT, TSS and MSRs. */
 #include <abi/hypercall.h>
 #include <abi/kernel_header.h>
+#include <hal/hal.h>
+#include <mm/frame.h>
+
+/* The host reads struct kstats as the ABI's struct nanvix_kcounters. */
+_Static_assert(sizeof(struct kstats) == sizeof(struct nanvix_kcounters), "kstats layout");
+_Static_assert(__builtin_offsetof(struct kstats, syscalls) ==
+                               __builtin_offsetof(struct nanvix_kcounters, syscalls) &&
+                       __builtin_offsetof(struct kstats, enosys) ==
+                               __builtin_offsetof(struct nanvix_kcounters, enosys),
+               "kstats layout");
 
 extern char kvm_entry[], syscall_entry[], kstack_top[], istack_top[];
 extern char __utext_start[], __utext_end[];
@@ -28,6 +38,8 @@ static const struct nanvix_kernel_header header = {
 		(uint64_t)vec16, (uint64_t)vec17, (uint64_t)vec18, (uint64_t)vec19,
 		(uint64_t)vec20, (uint64_t)vec21, [32] = (uint64_t)vec32,
 	},
+	.kstats = (uint64_t)&kstats,
+	.frame_counts = (uint64_t)mm_frame_counts,
 };
 
 /* The PVH backend builds its own IDT from the same table. */

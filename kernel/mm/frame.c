@@ -15,12 +15,15 @@
 #include <mm/frame.h>
 
 static struct {
+	uint64_t nfree, ntotal; /* first: mm_frame_counts below */
 	struct nanvix_memrange ranges[NANVIX_MEMRANGES_MAX];
 	unsigned nranges, r; /* bump: ranges[r].start is the next fresh frame */
 	uint32_t *clean, *dirty;
 	uint64_t nclean, ndirty;
-	uint64_t nfree, ntotal;
 } fa;
+
+/* fa.nfree and fa.ntotal, named for the kernel header (abi/kernel_header.h). */
+extern const uint64_t mm_frame_counts[2] __attribute__((alias("fa")));
 
 void mm_frame_init(const struct nanvix_memrange *ranges, unsigned nranges, uint32_t *stacks,
                    uint64_t npages)

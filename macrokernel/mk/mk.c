@@ -165,7 +165,7 @@ int mk_vm_attach(struct mk_vm **out, struct blksw *sw, const struct vm_mem *mem,
 			goto fail;
 		}
 		if (vm->disk) {
-			char why[200];
+			char why[400];
 
 			rc = fs_service_mount_ext2(vm->fs, &vm->dev, blksw_readonly(vm->disk), why,
 			                           sizeof(why));

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <sys/mman.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -100,10 +101,9 @@ static uint64_t frame_alloc(struct builder *b)
 
 static int nomem(struct builder *b)
 {
-	return fail(
-	        b, NANVIXD_EXIT_NOMEM,
-	        "guest memory (%llu KiB) is too small for the kernel, program and stack; raise -m",
-	        (unsigned long long)(b->mem->size >> 10));
+	return fail(b, NANVIXD_EXIT_NOMEM,
+	            "guest memory (%llu KiB) is too small for the kernel, program and stack",
+	            (unsigned long long)(b->mem->size >> 10));
 }
 
 /*
@@ -434,6 +434,14 @@ static void ring_layout(struct vm_mem *mem)
 	h->data_len = (uint32_t)NANVIX_RING_SIZE - h->data_off;
 }
 
+/* Guest-physical address of len bytes at kernel-image address va, or 0 when not in RAM. */
+static uint64_t kernel_gpa(const struct vm_mem *mem, uint64_t va, uint64_t len)
+{
+	if (va < NANVIX_KERNEL_VBASE || (va & 7) || !gpa_ptr(mem, va - NANVIX_KERNEL_VBASE, len))
+		return 0;
+	return va - NANVIX_KERNEL_VBASE;
+}
+
 int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_entry *out,
                  char *err, size_t errlen)
 {
@@ -510,6 +518,8 @@ int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_
 	out->bootinfo = NANVIX_DMAP_BASE + NANVIX_BOOTINFO_PADDR;
 	out->lstar = kh->syscall_entry;
 	out->bi = bi;
+	out->kstats_gpa = kernel_gpa(mem, kh->kstats, sizeof(struct nanvix_kcounters));
+	out->frames_gpa = kernel_gpa(mem, kh->frame_counts, 2 * sizeof(uint64_t));
 	return 0;
 }
 
@@ -543,4 +553,51 @@ int boot_exec(struct vm_mem *mem, const struct boot_config *cfg, uint64_t pml4,
 	out->stack_lo = bi.stack_lo;
 	out->stack_hi = bi.stack_hi;
 	return 0;
+}
+
+/* Does `cfg` boot in `size` bytes of RAM?  1 yes, 0 too small, -1 other failure. */
+static int fits(const struct boot_config *cfg, uint64_t size)
+{
+	struct vm_mem m = { .size = size };
+	struct boot_entry e;
+	char err[256];
+	int rc;
+
+	/* Untouched pages of a private anonymous mapping read as zero and cost nothing. */
+	m.base = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m.base == MAP_FAILED)
+		return -1;
+	rc = boot_prepare(&m, cfg, &e, err, sizeof(err));
+	munmap(m.base, size);
+	return rc == 0 ? 1 : rc == NANVIXD_EXIT_NOMEM ? 0 : -1;
+}
+
+uint64_t boot_min_memory(const struct boot_config *cfg, uint64_t max)
+{
+	const uint64_t mib = 1ull << 20;
+	uint64_t lo = 0, hi = 1; /* in MiB: lo is too small (or 0), hi to try */
+	int r;
+
+	/* The layout grows with RAM (direct map, PFN stacks): search, do not guess. */
+	while ((r = fits(cfg, hi * mib)) == 0) {
+		lo = hi;
+		if (hi * mib >= max)
+			return 0;
+		hi = hi * 2 * mib > max ? max / mib : hi * 2;
+	}
+	if (r < 0)
+		return 0;
+	while (hi - lo > 1) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		r = fits(cfg, mid * mib);
+		if (r < 0)
+			return 0;
+		if (r)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi * mib;
 }

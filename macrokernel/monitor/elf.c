@@ -171,10 +171,24 @@ int elf_parse(const void *image, size_t size, enum elf_kind kind, uint64_t limit
 	for (i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *ph = &phdrs[i];
 
-		if (ph->p_type == PT_INTERP)
+		if (ph->p_type == PT_INTERP) {
+			/* Name the interpreter when it is a sane string inside the file. */
+			const char *interp = "an interpreter";
+			size_t n = 0;
+
+			if (ph->p_offset < size && ph->p_filesz <= size - ph->p_offset &&
+			    ph->p_filesz > 1 && ph->p_filesz < 256) {
+				interp = (const char *)image + ph->p_offset;
+				while (n < ph->p_filesz && interp[n] >= ' ' && interp[n] < 0x7f)
+					n++;
+				if (n + 1 != ph->p_filesz || interp[n] != '\0')
+					interp = "an interpreter", n = 0;
+			}
 			return fail(err, errlen,
-			            "dynamically linked (has an interpreter); only static programs "
-			            "run");
+			            "dynamically linked (needs %s); nanvixd runs static programs "
+			            "only: rebuild with 'musl-gcc -static' or 'gcc -static'",
+			            n ? interp : "an interpreter");
+		}
 		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
 			continue;
 		if (add_segment(ph, size, kind, limit, out, err, errlen) < 0)

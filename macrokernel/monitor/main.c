@@ -19,9 +19,11 @@
 #include <unistd.h>
 
 #include <blksw/blksw.h>
+#include <abi/kernel_header.h>
 #include <mk/mk.h>
 #include <monitor/boot.h>
 #include <monitor/client.h>
+#include <monitor/guestmem.h>
 #include <monitor/vm.h>
 
 #define NANVIXD_VERSION "0.1.0"
@@ -29,6 +31,9 @@
 #define MEM_MAX         (64ull << 30)
 #define ENV_MAX         256
 #define PROGRAMS_MAX    256
+#define ENV_FILES_MAX   16
+
+extern char **environ;
 
 static const char usage_text[] =
         "usage: nanvixd [OPTIONS] -- PROGRAM.elf [ARGS...]\n"
@@ -37,17 +42,39 @@ static const char usage_text[] =
         "device-less KVM micro-VM on the Nanvix microkernel.  The program's\n"
         "stdout and stderr are nanvixd's; its exit status is nanvixd's.\n"
         "\n"
+        "examples:\n"
+        "  musl-gcc -static -o hello hello.c && nanvixd -- ./hello\n"
+        "  nanvixd -m 512 --timeout 10 -e HOME=/ -e TERM -- ./prog --flag arg\n"
+        "  nanvixd --disk root.img -v \"$PWD/data:/data:ro\" -- ./prog /data/in\n"
+        "  nanvixd --image ./bin -- ./bin/main   (execve may start any file of ./bin)\n"
+        "\n"
         "options:\n"
-        "  -m, --memory SIZE       guest RAM, e.g. 16M, 1G (default 16M)\n"
-        "      --stack SIZE        user stack size (default 256K)\n"
-        "      --timeout SECONDS   kill the VM after this wall-clock time\n"
+        "  -m, --memory SIZE       guest RAM (default 16M).  SIZE is a number with\n"
+        "                          an optional suffix K, M or G (any case; Ki, KiB,\n"
+        "                          MB... are the same): all powers of 1024, as in\n"
+        "                          QEMU; a bare number is MiB (-m 128 = 128 MiB),\n"
+        "                          B is bytes; at most 64G\n"
+        "      --stack SIZE        user stack size (default 256K; suffixes as for\n"
+        "                          -m, but a bare number is bytes; 16K..1G)\n"
+        "      --timeout SECONDS   kill the VM after this wall-clock time (may be\n"
+        "                          fractional, e.g. 0.5)\n"
         "  -e, --env KEY=VALUE     add to the program's environment (repeatable;\n"
         "                          the environment is otherwise empty)\n"
+        "  -e, --env KEY           copy KEY from nanvixd's environment (nothing if\n"
+        "                          it is unset)\n"
+        "      --env-file FILE     read KEY=VALUE (or KEY) lines from FILE; blank\n"
+        "                          lines and lines starting with # are skipped,\n"
+        "                          values are taken verbatim (repeatable)\n"
         "      --console-file PATH send the guest's console output to PATH\n"
         "      --kernel PATH       microkernel image (default: kernel.elf beside\n"
-        "                          nanvixd)\n"
+        "                          nanvixd, else ../lib/nanvix/kernel.elf from it)\n"
+        "      --program NAME=PATH let execve start PATH as NAME or /bin/NAME\n"
+        "                          (repeatable)\n"
+        "      --image DIR         let execve start every file of DIR by its name\n"
+        "                          (repeatable; the program itself always can)\n"
         "      --stats             print VM exit and guest trap counts, and the\n"
-        "                          macro-kernel's ring, fs and disk counters, at the end\n"
+        "                          macro-kernel's ring, fs and disk counters, at the\n"
+        "                          end (also after --timeout or a guest error)\n"
         "      --strace            print each system call of the program, with\n"
         "                          arguments and result, to stderr (like strace -f)\n"
         "      --strace-file PATH  the same, written to PATH instead\n"
@@ -57,8 +84,8 @@ static const char usage_text[] =
         "                          an ext2 image as the guest's root directory:\n"
         "                          read-write (default), read-only, or copy-on-write\n"
         "                          (the image is never written; changes vanish with\n"
-        "                          the VM)\n"
-        "      --volume HOSTDIR:/PATH[:ro]\n"
+        "                          the VM); make one with mke2fs -t ext2 (not ext4)\n"
+        "  -v, --volume HOSTDIR:/PATH[:ro]\n"
         "                          map a host directory (or one file) at /PATH\n"
         "                          (repeatable; host placement only; missing parents\n"
         "                          of /PATH appear as read-only directories); nothing\n"
@@ -67,7 +94,7 @@ static const char usage_text[] =
         "      --fs=host|guest     where the file-system component runs: in the\n"
         "                          macro-kernel (host, the default), or in the VM\n"
         "                          as a server process (guest: needs --disk and\n"
-        "                          fsd.elf beside nanvixd; no --volume)\n"
+        "                          fsd.elf beside kernel.elf; no --volume)\n"
         "      --no-fast-path      with --fs=host, make every file call trap into\n"
         "                          the guest kernel (by default read, pread, fstat\n"
         "                          and lseek of disk files go to nanvixd from ring 3)\n"
@@ -93,6 +120,8 @@ struct options {
 	const char *kernel;
 	char *env[ENV_MAX + 1];
 	int envc;
+	char *env_files[ENV_FILES_MAX]; /* --env-file texts, which env[] points into */
+	int nenv_files;
 	int stats;
 	int strace;
 	const char *strace_file;
@@ -116,41 +145,172 @@ static int usage_error(const char *fmt, const char *arg)
 	return NANVIXD_EXIT_USAGE;
 }
 
-/* "16M" -> bytes; 0 on a malformed size. */
-static uint64_t parse_size(const char *s)
+/* An invalid size for `what`: the reason and an example. */
+static int usage_error_size(const char *what, const char *arg, const char *why, const char *example)
 {
-	char *end;
-	unsigned long long v;
-	uint64_t mult = 1;
+	fprintf(stderr, "nanvixd: invalid %s size '%s': %s; %s\n", what, arg, why, example);
+	fputs("Try 'nanvixd --help' for more information.\n", stderr);
+	return NANVIXD_EXIT_USAGE;
+}
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s || s[0] == '-')
-		return 0;
-	switch (*end) {
-	case 'k':
-	case 'K':
-		mult = 1ull << 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		mult = 1ull << 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		mult = 1ull << 30;
-		end++;
-		break;
-	case '\0': break;
-	default: return 0;
+/*
+ * A size such as "128", "16M", "1GiB" or "4096B" in bytes: K, M, G (any
+ * case, optionally followed by "i" and/or "B") are powers of 1024, as in
+ * QEMU; "B" alone is bytes; a bare number is `unit` bytes.  Returns 0 with
+ * *out set, or a static reason for the error message.
+ */
+static const char *parse_size(const char *s, uint64_t unit, uint64_t *out)
+{
+	const char *p = s;
+	uint64_t v = 0, mult = unit;
+
+	if (*p < '0' || *p > '9')
+		return "not a number";
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return "too large";
+		v = v * 10 + (uint64_t)(*p - '0');
 	}
-	if ((*end == 'i' || *end == 'B') && mult > 1)
-		end += *end == 'i' && end[1] == 'B' ? 2 : 1;
-	if (*end != '\0' || v > UINT64_MAX / mult)
-		return 0;
-	return v * mult;
+	switch (*p) {
+	case 'k':
+	case 'K': mult = 1ull << 10; break;
+	case 'm':
+	case 'M': mult = 1ull << 20; break;
+	case 'g':
+	case 'G': mult = 1ull << 30; break;
+	case 'b':
+	case 'B': mult = 1; break;
+	case '\0': break;
+	case '.':
+	case ',': return "not a whole number (write 1.5G as 1536M)";
+	default: return "unknown suffix (use K, M or G)";
+	}
+	if (*p && mult != 1) {
+		p++;
+		if (*p == 'i' || *p == 'I')
+			p++;
+		if (*p == 'b' || *p == 'B')
+			p++;
+	} else if (*p) {
+		p++; /* "B" */
+	}
+	if (*p)
+		return "unknown suffix (use K, M or G)";
+	if (v == 0)
+		return "must be more than zero";
+	if (v > UINT64_MAX / mult)
+		return "too large";
+	*out = v * mult;
+	return NULL;
+}
+
+/*
+ * -e KEY=VALUE, or -e KEY: KEY's value in nanvixd's environment (nothing
+ * when unset, as docker does).  `entry` must outlive the VM.  Returns 0 or a
+ * nanvixd status after printing why (`where`: "file:line: " or "").
+ */
+static int add_env(struct options *o, char *entry, const char *where)
+{
+	char *eq = strchr(entry, '=');
+	size_t keylen = eq ? (size_t)(eq - entry) : strlen(entry);
+
+	if (keylen == 0 || strcspn(entry, " \t") < keylen) {
+		fprintf(stderr,
+		        "nanvixd: %sinvalid environment entry '%s' (need KEY=VALUE, or KEY to "
+		        "copy nanvixd's own)\n",
+		        where, entry);
+		return NANVIXD_EXIT_USAGE;
+	}
+	if (!eq) {
+		const char *key = entry;
+
+		/* environ's own "KEY=value" string lives as long as nanvixd. */
+		entry = NULL;
+		for (char **e = environ; e && *e && !entry; e++)
+			if (strncmp(*e, key, keylen) == 0 && (*e)[keylen] == '=')
+				entry = *e;
+		if (!entry)
+			return 0;
+	}
+	if (o->envc == ENV_MAX)
+		return usage_error("too many environment entries (at most %s)", "256");
+	o->env[o->envc++] = entry;
+	return 0;
+}
+
+/*
+ * --env-file FILE: one KEY=VALUE (or KEY, as -e) a line, as docker reads
+ * it: blank lines and lines starting with # are skipped, the value is
+ * taken verbatim (no quotes, no expansion).  The file's text stays in
+ * o->env_files[] for the VM's lifetime.
+ */
+static int add_env_file(struct options *o, const char *path)
+{
+	char where[PATH_MAX + 32], *buf = NULL, *line;
+	size_t cap = 0, len = 0;
+	unsigned lineno = 0;
+	FILE *f;
+	int rc = 0;
+
+	if (o->nenv_files == ENV_FILES_MAX)
+		return usage_error("too many --env-file options (at most %s)", "16");
+	f = fopen(path, "r");
+	if (!f) {
+		vm_error("cannot open env file '%s': %s", path, strerror(errno));
+		return NANVIXD_EXIT_NOTFOUND;
+	}
+	for (;;) {
+		if (len + 4096 > cap) {
+			char *n = realloc(buf, cap += 65536);
+
+			if (!n) {
+				vm_error("env file '%s': out of memory", path);
+				rc = NANVIXD_EXIT_HOST;
+				goto out;
+			}
+			buf = n;
+		}
+		size_t got = fread(buf + len, 1, cap - len - 1, f);
+
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		vm_error("cannot read env file '%s': %s", path, strerror(errno));
+		rc = NANVIXD_EXIT_NOTFOUND;
+		goto out;
+	}
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len)) {
+		vm_error("env file '%s' is not a text file (it holds a NUL byte)", path);
+		rc = NANVIXD_EXIT_USAGE;
+		goto out;
+	}
+	o->env_files[o->nenv_files++] = buf;
+	for (line = buf; !rc && *line;) {
+		char *next = strchr(line, '\n'), *p = line;
+
+		if (next)
+			*next++ = '\0';
+		else
+			next = line + strlen(line);
+		lineno++;
+		if (*line && line[strlen(line) - 1] == '\r')
+			line[strlen(line) - 1] = '\0'; /* CRLF */
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p && *p != '#') {
+			snprintf(where, sizeof(where), "%s:%u: ", path, lineno);
+			rc = add_env(o, p, where);
+		}
+		line = next;
+	}
+	buf = NULL;
+out:
+	free(buf);
+	fclose(f);
+	return rc;
 }
 
 /* Register a program image execve can start; checks that PATH is a regular file. */
@@ -238,13 +398,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_IMAGE,
 		OPT_FS,
 		OPT_DISK,
-		OPT_VOLUME,
 		OPT_MACROKERNEL,
 		OPT_NO_FAST,
+		OPT_ENV_FILE,
 	};
 	static const struct option longopts[] = {
 		{ "memory", required_argument, NULL, 'm' },
 		{ "env", required_argument, NULL, 'e' },
+		{ "env-file", required_argument, NULL, OPT_ENV_FILE },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "console-file", required_argument, NULL, OPT_CONSOLE },
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -256,7 +417,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "image", required_argument, NULL, OPT_IMAGE },
 		{ "fs", required_argument, NULL, OPT_FS },
 		{ "disk", required_argument, NULL, OPT_DISK },
-		{ "volume", required_argument, NULL, OPT_VOLUME },
+		{ "volume", required_argument, NULL, 'v' },
 		{ "macrokernel", required_argument, NULL, OPT_MACROKERNEL },
 		{ "no-fast-path", no_argument, NULL, OPT_NO_FAST },
 		{ "help", no_argument, NULL, 'h' },
@@ -268,31 +429,43 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->mem = MEM_DEFAULT;
 	o->stack = BOOT_STACK_SIZE_DEFAULT;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+m:e:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+m:e:v:h", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
-		case 'm':
-			o->mem = parse_size(optarg);
-			if (o->mem == 0 || o->mem > MEM_MAX)
-				return usage_error(
-				        "invalid memory size '%s' (e.g. 16M, 1G; at most 64G)",
-				        optarg);
+		case 'm': {
+			const char *why = parse_size(optarg, 1ull << 20, &o->mem);
+
+			if (!why && o->mem > MEM_MAX)
+				why = "too large";
+			if (why)
+				return usage_error_size(
+				        "memory", optarg, why,
+				        "e.g. -m 128 (MiB), 512M or 2G, at most 64G");
 			o->mem = (o->mem + 4095) & ~4095ull;
 			break;
-		case OPT_STACK:
-			o->stack = parse_size(optarg);
-			if (o->stack < 16384 || o->stack > (1ull << 30))
-				return usage_error("invalid stack size '%s' (16K..1G)", optarg);
+		}
+		case OPT_STACK: {
+			const char *why = parse_size(optarg, 1, &o->stack);
+
+			if (!why && (o->stack < 16384 || o->stack > (1ull << 30)))
+				why = "outside 16K..1G";
+			if (why)
+				return usage_error_size(
+				        "stack", optarg, why,
+				        "e.g. --stack 256K or 8M (a bare number is bytes)");
 			o->stack = (o->stack + 4095) & ~4095ull;
 			break;
+		}
 		case 'e':
-			if (!strchr(optarg, '=') || optarg[0] == '=')
-				return usage_error(
-				        "invalid environment entry '%s' (need KEY=VALUE)", optarg);
-			if (o->envc == ENV_MAX)
-				return usage_error("too many -e options (at most %s)", "256");
-			o->env[o->envc++] = optarg;
+			c = add_env(o, optarg, "");
+			if (c)
+				return c;
+			break;
+		case OPT_ENV_FILE:
+			c = add_env_file(o, optarg);
+			if (c)
+				return c;
 			break;
 		case OPT_TIMEOUT:
 			errno = 0;
@@ -335,7 +508,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("more than one --disk ('%s')", optarg);
 			o->mk.disk = optarg;
 			break;
-		case OPT_VOLUME:
+		case 'v':
 			c = add_volume(o, optarg);
 			if (c)
 				return c;
@@ -432,16 +605,74 @@ static int arm_timeout(double seconds)
 	return setitimer(ITIMER_REAL, &it, NULL);
 }
 
-/* The file `name` (kernel.elf, fsd.elf) beside the nanvixd binary. */
-static const char *beside_nanvixd(const char *name, char *buf, size_t len)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, len - 16);
+/*
+ * Where a guest file (kernel.elf, fsd.elf) is looked for, in order: beside
+ * the nanvixd binary (the build tree's bin/), then ../lib/nanvix from it
+ * (`make install PREFIX=...`: PREFIX/bin/nanvixd, PREFIX/lib/nanvix/).
+ */
+static const char *const guest_dirs[] = { "", "/../lib/nanvix" };
 
-	if (n <= 0)
-		return name;
-	buf[n] = '\0';
-	strcat(strcat(dirname(buf), "/"), name);
-	return buf;
+/*
+ * The path of guest file `name` in buf[len]: the first of guest_dirs that
+ * holds it, or, when none does, NULL with buf naming every place tried.
+ */
+static const char *find_guest_file(const char *name, char *buf, size_t len)
+{
+	char exe[PATH_MAX], tried[2 * PATH_MAX + 8] = "";
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0) {
+		snprintf(buf, len, "%s", name);
+		return access(name, F_OK) == 0 ? buf : NULL;
+	}
+	exe[n] = '\0';
+	dirname(exe);
+	for (size_t i = 0; i < sizeof(guest_dirs) / sizeof(guest_dirs[0]); i++) {
+		size_t t = strlen(tried);
+
+		if (snprintf(buf, len, "%s%s/%s", exe, guest_dirs[i], name) >= (int)len)
+			continue; /* too long a path to open anyway */
+		if (access(buf, F_OK) == 0)
+			return buf;
+		if (snprintf(tried + t, sizeof(tried) - t, "%s%s", t ? " nor " : "", buf) < 0)
+			break;
+	}
+	snprintf(buf, len, "%s", tried);
+	return NULL;
+}
+
+/* The microkernel image: --kernel, else found by find_guest_file. */
+static int open_kernel(const struct options *o, char *path, size_t len, const void **data,
+                       size_t *size)
+{
+	if (o->kernel)
+		return map_file("kernel", o->kernel, data, size);
+	if (!find_guest_file("kernel.elf", path, len)) {
+		vm_error("cannot find the microkernel: no %s; give its path with --kernel PATH "
+		         "(nanvixd looks beside itself, then in ../lib/nanvix from there, as "
+		         "'make install' lays it out)",
+		         path);
+		return NANVIXD_EXIT_NOTFOUND;
+	}
+	return map_file("kernel", path, data, size);
+}
+
+/* --fs=guest's server: fsd.elf beside the kernel given with --kernel, else found. */
+static int open_fsd(const struct options *o, char *path, size_t len, const void **data,
+                    size_t *size)
+{
+	if (o->kernel) {
+		char k[PATH_MAX];
+
+		snprintf(k, sizeof(k), "%s", o->kernel);
+		snprintf(path, len, "%s/fsd.elf", dirname(k));
+	} else if (!find_guest_file("fsd.elf", path, len)) {
+		vm_error("cannot find the fs server for --fs=guest: no %s (it belongs beside "
+		         "kernel.elf; with --kernel, nanvixd looks beside that file)",
+		         path);
+		return NANVIXD_EXIT_NOTFOUND;
+	}
+	return map_file("fs server", path, data, size);
 }
 
 /* Seed the guest clock (boot info, vvar pages): host time at one guest TSC reading. */
@@ -466,6 +697,30 @@ static int seed_clock(struct vm *vm, struct nanvix_bootinfo *bi, struct nanvix_v
 	vm->vvar.flags = (vm->strace ? NANVIX_VVAR_SLOW : 0) | (vm->fastcall ? NANVIX_VVAR_FASTFS : 0);
 	*first = vm->vvar; /* the kernel sets the pid */
 	return 0;
+}
+
+/*
+ * The kernel's counters when it did not report them at exit (--timeout, a
+ * guest error): read from guest memory, where the stopped kernel keeps
+ * them.  Counters the kernel image does not locate stay zero.
+ */
+static void live_stats(struct vm *vm)
+{
+	const struct nanvix_kcounters *k =
+	        vm->kstats_gpa ? gpa_ptr(&vm->mem, vm->kstats_gpa, sizeof(*k)) : NULL;
+	const uint64_t *f = vm->frames_gpa ? gpa_ptr(&vm->mem, vm->frames_gpa, 16) : NULL;
+
+	if (k) {
+		/* As the kernel's exit report counts them: traps include the calls. */
+		vm->stats.traps = k->traps + k->syscalls + k->enosys;
+		vm->stats.syscalls = k->syscalls;
+		vm->stats.enosys = k->enosys;
+		vm->stats.last_enosys = k->last_enosys;
+	}
+	if (f) {
+		vm->stats.frames_free = f[0];
+		vm->stats.frames_total = f[1];
+	}
 }
 
 static int embedded_kick(void *ctx)
@@ -545,8 +800,7 @@ static int run(struct options *o)
 	vm.strace_fd = 2;
 	vm.timed_out = &timed_out;
 
-	rc = map_file("kernel", o->kernel ? o->kernel : beside_nanvixd("kernel.elf", kpath, sizeof(kpath)),
-	              &kernel, &kernel_size);
+	rc = open_kernel(o, kpath, sizeof(kpath), &kernel, &kernel_size);
 	if (rc)
 		goto out;
 	rc = map_file("program", o->argv[0], &program, &program_size);
@@ -554,8 +808,7 @@ static int run(struct options *o)
 		goto out;
 	if (o->mk.fs == MK_FS_GUEST) {
 		/* The VM starts the fs server, which then execs the program. */
-		rc = map_file("fs server", beside_nanvixd("fsd.elf", fsdpath, sizeof(fsdpath)),
-		              &fsd, &fsd_size);
+		rc = open_fsd(o, fsdpath, sizeof(fsdpath), &fsd, &fsd_size);
 		if (rc)
 			goto out;
 	}
@@ -614,6 +867,17 @@ static int run(struct options *o)
 	/* The fast file path needs the fs service in this process. */
 	cfg.fastcall = o->mk.fs == MK_FS_HOST && !o->macrokernel && !o->no_fast;
 	rc = boot_prepare(&vm.mem, &cfg, &entry, err, sizeof(err));
+	if (rc == NANVIXD_EXIT_NOMEM) {
+		uint64_t need = boot_min_memory(&cfg, MEM_MAX);
+
+		if (need)
+			vm_error("%s: it needs -m %llu (MiB) at least to start, more for what the "
+			         "program allocates",
+			         err, (unsigned long long)(need >> 20));
+		else
+			vm_error("%s; raise -m", err);
+		goto out;
+	}
 	if (rc) {
 		vm_error("%s", err);
 		goto out;
@@ -654,8 +918,12 @@ static int run(struct options *o)
 		rc = NANVIXD_EXIT_HOST;
 		goto out;
 	}
+	vm.kstats_gpa = entry.kstats_gpa;
+	vm.frames_gpa = entry.frames_gpa;
 	rc = vm_run(&vm);
 	timeout_run = NULL;
+	if (!vm.have_stats)
+		live_stats(&vm);
 	if (rc == NANVIXD_EXIT_TIMEOUT)
 		vm_error("timeout: %s stopped after %g s", cfg.name, o->timeout);
 	if (o->stats)
@@ -722,10 +990,13 @@ int main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	rc = parse_options(argc, argv, &o);
-	if (rc)
-		return rc;
-	/* A closed reader must give the guest EPIPE, not kill nanvixd. */
-	signal(SIGPIPE, SIG_IGN);
-	raise_fd_limit();
-	return run(&o);
+	if (rc == 0) {
+		/* A closed reader must give the guest EPIPE, not kill nanvixd. */
+		signal(SIGPIPE, SIG_IGN);
+		raise_fd_limit();
+		rc = run(&o);
+	}
+	for (int i = 0; i < o.nenv_files; i++)
+		free(o.env_files[i]);
+	return rc;
 }

@@ -190,8 +190,22 @@ int vm_create(struct vm *vm, uint64_t mem_size)
 
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
-		vm_error("cannot open /dev/kvm: %s (is KVM available and accessible?)",
-		         strerror(errno));
+		int e = errno;
+
+		if (e == EACCES || e == EPERM)
+			vm_error("cannot open /dev/kvm: %s: your user may not use KVM; join the "
+			         "group that owns it ('sudo usermod -aG kvm $USER', then log in "
+			         "again) or make it accessible ('ls -l /dev/kvm' shows who may)",
+			         strerror(e));
+		else if (e == ENOENT || e == ENXIO || e == ENODEV)
+			vm_error("cannot open /dev/kvm: %s: KVM is not available here; load the "
+			         "module ('sudo modprobe kvm_intel' or kvm_amd), enable "
+			         "virtualisation in the firmware, or, in a VM, nested "
+			         "virtualisation",
+			         strerror(e));
+		else
+			vm_error("cannot open /dev/kvm: %s (is KVM available and accessible?)",
+			         strerror(e));
 		rc = NANVIXD_EXIT_NOKVM;
 		goto out_err;
 	}

@@ -254,6 +254,100 @@ static void fs_free(struct ext2 *fs)
 	free(fs);
 }
 
+/* Feature bits of the ext2/3/4 on-disk format, by name (as mke2fs -O spells them). */
+struct feature_name {
+	uint32_t bit;
+	const char *name;
+};
+
+static const struct feature_name incompat_names[] = {
+	{ 0x0001, "compression" }, { 0x0004, "needs_recovery" }, { 0x0008, "journal_dev" },
+	{ 0x0010, "meta_bg" },     { 0x0040, "extent" },         { 0x0080, "64bit" },
+	{ 0x0100, "mmp" },         { 0x0200, "flex_bg" },        { 0x0400, "ea_inode" },
+	{ 0x1000, "dirdata" },     { 0x2000, "csum_seed" },      { 0x4000, "large_dir" },
+	{ 0x8000, "inline_data" }, { 0x10000, "encrypt" },       { 0x20000, "casefold" },
+};
+
+static const struct feature_name ro_compat_names[] = {
+	{ 0x0004, "btree_dir" }, { 0x0008, "huge_file" },     { 0x0010, "uninit_bg" },
+	{ 0x0020, "dir_nlink" }, { 0x0040, "extra_isize" },   { 0x0100, "quota" },
+	{ 0x0200, "bigalloc" },  { 0x0400, "metadata_csum" }, { 0x1000, "read-only" },
+	{ 0x2000, "project" },   { 0x8000, "verity" },
+};
+
+/* Append ", name" (or "name" first) to buf[len], truncating. */
+static void append_name(char *buf, size_t len, const char *name)
+{
+	size_t n = strlen(buf), m = strlen(name);
+
+	if (n && n + 2 < len) {
+		memcpy(buf + n, ", ", 3);
+		n += 2;
+	}
+	if (n + m >= len)
+		m = len - n - 1;
+	memcpy(buf + n, name, m);
+	buf[n + m] = '\0';
+}
+
+/* Append the names of the set bits of `bits` outside `known` (unnamed: "0x..."). */
+static int append_features(char *buf, size_t len, uint32_t bits, uint32_t known,
+                           const struct feature_name *names, size_t nnames)
+{
+	int count = 0;
+
+	bits &= ~known;
+	for (uint32_t bit = 1; bit; bit <<= 1) {
+		const char *name = NULL;
+		char hex[11];
+
+		if (!(bits & bit))
+			continue;
+		for (size_t i = 0; i < nnames; i++)
+			if (names[i].bit == bit)
+				name = names[i].name;
+		if (!name) {
+			hex[0] = '0', hex[1] = 'x';
+			for (int i = 0; i < 8; i++)
+				hex[2 + i] = "0123456789abcdef"[(bit >> (28 - 4 * i)) & 15];
+			hex[10] = '\0';
+			name = hex;
+		}
+		append_name(buf, len, name);
+		count++;
+	}
+	return count;
+}
+
+int ext2_unsupported_features(const struct blkdev *dev, char *buf, size_t len)
+{
+	struct ext2_super sb;
+	int count = 0;
+
+	if (!len)
+		return E(EINVAL);
+	buf[0] = '\0';
+	if (!dev || !dev->read || dev->size < EXT2_SUPER_OFFSET + EXT2_SUPER_SIZE ||
+	    dev->read(dev->ctx, EXT2_SUPER_OFFSET, &sb, EXT2_SUPER_SIZE) != 0)
+		return E(EIO);
+	if (sb.s_magic != EXT2_MAGIC)
+		return E(EUCLEAN);
+	if (sb.s_rev_level > EXT2_DYNAMIC_REV) {
+		append_name(buf, len, "revision > 1");
+		return 1;
+	}
+	if (sb.s_rev_level == EXT2_GOOD_OLD_REV)
+		return 0;
+	count +=
+	        append_features(buf, len, sb.s_feature_incompat, EXT2_FEATURE_INCOMPAT_FILETYPE,
+	                        incompat_names, sizeof(incompat_names) / sizeof(incompat_names[0]));
+	count += append_features(
+	        buf, len, sb.s_feature_ro_compat,
+	        EXT2_FEATURE_RO_COMPAT_SPARSE_SUPER | EXT2_FEATURE_RO_COMPAT_LARGE_FILE,
+	        ro_compat_names, sizeof(ro_compat_names) / sizeof(ro_compat_names[0]));
+	return count;
+}
+
 int ext2_mount(struct ext2 **out, const struct blkdev *dev, int readonly, int64_t (*now)(void))
 {
 	struct ext2 *fs;

@@ -356,7 +356,7 @@ static __attribute__((noreturn)) void server(int ready, int readonly)
 		.read = disk_read, .write = disk_write, .flush = disk_flush
 	};
 	struct fs_service *s;
-	char why[200];
+	char why[400];
 	long rc;
 
 	dev = open(NANVIX_FSD_PATH, O_RDWR | O_CLOEXEC);
@@ -377,7 +377,7 @@ static __attribute__((noreturn)) void server(int ready, int readonly)
 	}
 	rc = fs_service_mount_ext2(s, &disk, readonly, why, sizeof(why));
 	if (rc) {
-		fprintf(stderr, "fsd: the disk: %s\n", why);
+		fprintf(stderr, "fsd: %s\n", why);
 		_exit(1);
 	}
 	if (write(ready, "1", 1) != 1)

@@ -18,11 +18,13 @@
  * and NANVIX_FS_PATH_MAX bytes of pending path per call.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <abi/linux.h>
+#include <fs/ext2.h>
 #include <fs/service.h>
 
 #include "backend.h"
@@ -601,12 +603,19 @@ int fs_service_mount_ext2(struct fs_service *s, const struct blkdev *dev, int re
 	if (s->nmounts)
 		return errmsg(err, errlen, -LINUX_EBUSY, ": the disk must be mounted first", "/");
 	rc = fs_ext2_mount(m, dev, readonly);
+	if (rc == -LINUX_EOPNOTSUPP && err && errlen) {
+		char names[160];
+
+		if (ext2_unsupported_features(dev, names, sizeof(names)) <= 0)
+			strcpy(names, "unknown");
+		snprintf(err, errlen,
+		         "disk: unsupported ext2 features: %s (an ext3/ext4 image?); make a "
+		         "plain ext2 image with 'mke2fs -t ext2 IMAGE' (-d DIR fills it)",
+		         names);
+		return rc;
+	}
 	if (rc)
-		return errmsg(err, errlen, rc,
-		              rc == -LINUX_EOPNOTSUPP
-		                      ? ": ext2 features this reader does not support"
-		                      : ": not a valid ext2 file system",
-		              "disk");
+		return errmsg(err, errlen, rc, ": not a valid ext2 file system", "disk");
 	strcpy(m->at, "/");
 	m->dev = 0x801;
 	s->nmounts = 1;

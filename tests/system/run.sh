@@ -193,7 +193,7 @@ expect "no-program" 125 '' 'no program' --
 expect "bad-option" 125 '' 'unknown' -- --bogus -- "$T/hello.musl.elf"
 expect "bad-memory" 125 '' 'invalid memory size' -- -m lots -- "$T/hello.musl.elf"
 expect "bad-timeout" 125 '' 'invalid timeout' -- --timeout -1 -- "$T/hello.musl.elf"
-expect "bad-env" 125 '' 'KEY=VALUE' -- -e novalue -- "$T/hello.musl.elf"
+expect "bad-env" 125 '' 'KEY=VALUE' -- -e =novalue -- "$T/hello.musl.elf"
 expect "missing-program" 127 '' 'cannot open program' -- -- "$tmp/nope.elf"
 expect "missing-kernel" 127 '' 'cannot open kernel' -- --kernel "$tmp/nope" -- "$T/hello.musl.elf"
 expect "not-elf" 126 '' 'not an ELF' -- -- "$tmp/text.elf"

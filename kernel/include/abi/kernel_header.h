@@ -29,6 +29,21 @@ struct nanvix_kernel_header {
 	uint32_t user_vectors;                  /* bit n: gate n has DPL 3 */
 	uint32_t ist_vectors;                   /* bit n: gate n uses IST1 */
 	uint64_t vectors[NANVIX_KHDR_NVECTORS]; /* handlers, 0 = none */
+	/*
+	 * The kernel's live counters (0: none), which nanvixd reads from guest
+	 * memory when the VM stops without NANVIX_HC_EXIT (--timeout, a guest
+	 * error), so that --stats reports them on every exit path.
+	 */
+	uint64_t kstats;       /* struct nanvix_kcounters */
+	uint64_t frame_counts; /* uint64_t[2]: frames free, frames managed */
+};
+
+/* The kernel's running counts, written by the kernel only. */
+struct nanvix_kcounters {
+	uint64_t traps;       /* faults and ticks (system calls not included) */
+	uint64_t syscalls;    /* system calls served */
+	uint64_t enosys;      /* system calls answered ENOSYS */
+	uint64_t last_enosys; /* number of the last unknown call */
 };
 
 #endif /* NANVIX_ABI_KERNEL_HEADER_H */

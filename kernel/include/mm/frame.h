@@ -56,4 +56,7 @@ long mm_frame_release_user(uint64_t cr3);
 uint64_t mm_frames_free(void);
 uint64_t mm_frames_total(void);
 
+/* The free and total frame counts, live, for the host to read (kernel header). */
+extern const uint64_t mm_frame_counts[2];
+
 #endif /* MM_FRAME_H */

@@ -41,6 +41,8 @@ struct boot_entry {
 	uint64_t lstar;             /* syscall entry */
 	struct nanvix_bootinfo *bi; /* host view, for late fields (clock) */
 	struct nanvix_vvar *vvar;   /* host view of the first process's vvar page */
+	/* The kernel's live counters (abi/kernel_header.h), guest-physical; 0: none. */
+	uint64_t kstats_gpa, frames_gpa;
 };
 
 /*
@@ -53,6 +55,15 @@ struct boot_entry {
  */
 int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_entry *out,
                  char *err, size_t errlen);
+
+/*
+ * The least RAM, a whole number of MiB, in which boot_prepare lays out
+ * `cfg` with room for the kernel to start (found by laying it out in
+ * scratch memory: exact for this kernel, program, stack and arguments;
+ * the program's own allocations need more).  0 when even `max` bytes do
+ * not do, or on another failure.
+ */
+uint64_t boot_min_memory(const struct boot_config *cfg, uint64_t max);
 
 struct aspace_frames;
 

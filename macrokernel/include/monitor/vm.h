@@ -85,6 +85,9 @@ struct vm {
 	uint64_t nexits; /* every return from KVM_RUN */
 	bool have_stats;
 	struct nanvix_kstats stats;
+	/* Where the kernel keeps them meanwhile (boot_entry): read when the VM
+	 * stops without NANVIX_HC_EXIT.  0: unknown. */
+	uint64_t kstats_gpa, frames_gpa;
 	volatile sig_atomic_t *timed_out; /* set by the timeout signal */
 
 	/* Preemption tick (NANVIX_HC_TIMER): a POSIX timer, made on first use. */

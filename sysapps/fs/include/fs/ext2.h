@@ -100,6 +100,14 @@ struct ext2_dirent {
  */
 int ext2_mount(struct ext2 **out, const struct blkdev *dev, int readonly, int64_t (*now)(void));
 
+/*
+ * Why ext2_mount said -EOPNOTSUPP: the names of the superblock's features
+ * this reader does not support (incompatible ones first, then those that
+ * only force a read-only mount), comma-separated in buf[len] (truncated to
+ * fit).  Returns their count, or -EUCLEAN (not ext2), -EIO, -EINVAL.
+ */
+int ext2_unsupported_features(const struct blkdev *dev, char *buf, size_t len);
+
 /* Free the unlinked inodes still held, flush, free the mount (even on
  * error); the device is not closed.  0 or a negative errno. */
 int ext2_unmount(struct ext2 *fs);

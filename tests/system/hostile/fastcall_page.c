@@ -1,0 +1,21 @@
+/* The fast-call page (0xffffff0000000000): any access but the entry page's faults that process only. */
+#include <stdint.h>
+#include "common.h"
+
+#define FASTCALL ((volatile uint64_t *)0xffffff0000000000ull)
+
+static void load(void) { (void)*FASTCALL; }
+static void store_offset(void) { FASTCALL[5] = 1; }
+static void store_base(void) { *FASTCALL = 0; } /* the right place, but not from the entry page */
+static void load_byte(void) { (void)*(volatile uint8_t *)((uintptr_t)FASTCALL + 4095); }
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IONBF, 0);
+	probe("load", load);
+	probe("store at another offset", store_offset);
+	probe("store by a program", store_base);
+	probe("byte load at the end", load_byte);
+	printf("the VM goes on\n");
+	return 0;
+}
