@@ -8,8 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <abi/bootinfo.h>
 #include <abi/hypercall.h>
 #include <abi/vvar.h>
+#include <monitor/tty.h>
 
 /*
  * nanvixd's own exit statuses.  A program's status (0..255, 128 + signal
@@ -50,7 +52,8 @@ struct vm {
 
 	/* Console: guest fd 1 and 2, kernel log, stdin. */
 	int out_fd, err_fd, log_fd, in_fd;
-	bool strace;    /* print NANVIX_HC_STRACE reports to stderr */
+	struct vm_tty tty; /* which console streams are terminals (tty.c) */
+	bool strace;       /* print NANVIX_HC_STRACE reports to stderr */
 	bool sync_regs; /* KVM_CAP_SYNC_REGS: registers in the run area */
 
 	/* The program images execve may start, and the user stack size. */
@@ -88,6 +91,12 @@ struct vm {
 	bool tick_made;
 	timer_t tick_timer;
 	bool irq_pending; /* NANVIX_TIMER_VECTOR waits for the guest's IF */
+
+	/* Forwarded signals (hostsig.c): posted in the boot info (host view;
+	 * NULL: never), and a SLEEP or console READ returns -EINTR at once
+	 * until a tick has been injected for them. */
+	struct nanvix_bootinfo *bootinfo;
+	bool sig_posted;
 };
 
 /*
