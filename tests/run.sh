@@ -17,7 +17,7 @@ for g in "${groups[@]}"; do
 	case "$g" in
 	unit) cmd=(tests/unit/run.sh) ;;
 	fuzz) cmd=(tests/fuzz/run.sh) ;;
-	system) cmd=(bash -c "tests/system/run.sh; r=\$?; tests/system/macrokernel.sh && exit \$r") ;;
+	system) cmd=(bash -c "tests/system/run.sh; r=\$?; tests/system/macrokernel.sh || r=1; tests/system/signals.sh || r=1; exit \$r") ;;
 	fs) cmd=(tests/system/fs.sh) ;;
 	posix) cmd=(bash -c "tests/posix/run.sh; r=\$?; tests/posix/files.sh && exit \$r") ;;
 	qemu) cmd=(tests/qemu/run.sh) ;;
