@@ -9,19 +9,25 @@
 #include <sig/signal.h>
 
 /*
- * A read the host cut short (-EINTR) may be for a signal it forwarded:
- * take it; the call fails with EINTR only if this thread now has one to
- * handle (SA_RESTART then restarts it), else it reads on.
+ * A console call the host cut short (-EINTR, nothing moved) may be for a
+ * signal it forwarded: take it.  The call fails with EINTR only if this
+ * thread now has a signal to handle (SA_RESTART then restarts it), else
+ * it goes on, as an ignored signal interrupts nothing on Linux.
  */
+static bool interrupted(long n)
+{
+	if (n != -LINUX_EINTR)
+		return false;
+	proc_host_signals();
+	return !signal_work;
+}
+
 static long console_read(struct file *f, uint64_t buf, uint64_t len)
 {
 	long n;
 
-	while ((n = hal->user_read(0, buf, len)) == -LINUX_EINTR) {
-		proc_host_signals();
-		if (signal_work)
-			break;
-	}
+	while (interrupted(n = hal->user_read(0, buf, len)))
+		;
 	return n;
 }
 
@@ -36,14 +42,22 @@ static long console_wrote(long n)
 
 static long console_write(struct file *f, uint64_t buf, uint64_t len)
 {
-	return console_wrote(hal->user_write(f->stream == 2 ? 2 : 1, buf, len));
+	long n;
+
+	while (interrupted(n = hal->user_write(f->stream == 2 ? 2 : 1, buf, len)))
+		;
+	return console_wrote(n);
 }
 
 static long console_writev(struct file *f, uint64_t iov, uint32_t iovcnt)
 {
+	long n;
+
 	if (f->stream == 0)
 		return -LINUX_EBADF;
-	return console_wrote(hal->user_writev((int)f->stream, iov, iovcnt));
+	while (interrupted(n = hal->user_writev((int)f->stream, iov, iovcnt)))
+		;
+	return console_wrote(n);
 }
 
 /* Terminal ioctls go to the host's terminal when the stream is one. */

@@ -80,6 +80,18 @@ for libc in musl newlib; do
 	kill "$holder" 2>/dev/null
 	wait "$holder" 2>/dev/null
 	rm -f "$tmp/fifo"
+	# An ignored signal (SIGWINCH by default) interrupts no read: cat goes on.
+	mkfifo "$tmp/fifo"
+	{ sleep 1; printf 'after\n'; } >"$tmp/fifo" &
+	holder=$!
+	rm -f "$tmp/out"
+	"$NANVIXD" -- "$T/cat.$libc.elf" <"$tmp/fifo" >"$tmp/out" 2>"$tmp/err" &
+	pid=$!
+	sleep 0.5
+	kill -WINCH "$pid"
+	finish "ignored-WINCH-read.$libc" 0 '^after$'
+	wait "$holder" 2>/dev/null
+	rm -f "$tmp/fifo"
 
 	# Default actions: the program dies of the signal, quietly for SIGINT.
 	start -- "$T/loop.$libc.elf" || true
