@@ -68,8 +68,8 @@ static long console_ioctl(struct file *f, uint64_t req, uint64_t arg)
 	case LINUX_TCSETS:
 	case LINUX_TCSETSW:
 	case LINUX_TCSETSF:
-	case LINUX_TIOCGWINSZ: return hal->tty ? hal->tty((int)f->stream, (uint32_t)req, arg)
-	                                       : -LINUX_ENOTTY;
+	case LINUX_TIOCGWINSZ:
+		return hal->tty ? hal->tty((int)f->stream, (uint32_t)req, arg) : -LINUX_ENOTTY;
 	default: return -LINUX_ENOTTY;
 	}
 }

@@ -82,8 +82,9 @@ int hostsig_init(struct vm *vm, double stop_timeout)
 static int arm_grace(void)
 {
 	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = GRACE_SIGNAL };
-	struct itimerspec its = { .it_value = { (time_t)grace_s,
-		                                (long)((grace_s - (double)(time_t)grace_s) * 1e9) } };
+	struct itimerspec its = {
+		.it_value = { (time_t)grace_s, (long)((grace_s - (double)(time_t)grace_s) * 1e9) }
+	};
 
 	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
 		its.it_value.tv_nsec = 1;

@@ -110,8 +110,9 @@ struct options {
 	int stats;
 	int strace;
 	int no_fast; /* --no-fast-path */
-	double stop_timeout;    /* --stop-timeout */
-	enum tty_mode tty;      /* -t, --no-tty */
+
+	double stop_timeout; /* --stop-timeout */
+	enum tty_mode tty;   /* -t, --no-tty */
 	struct vm_program programs[PROGRAMS_MAX];
 	int nprograms;
 	struct mk_config mk;     /* --fs, --disk, --volume */

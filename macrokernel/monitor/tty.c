@@ -56,7 +56,8 @@ int tty_setup(struct vm *vm, enum tty_mode mode)
 			t->own_fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 			t->own = t->own_fd >= 0;
 			if (!is_tty(t->own_fd)) {
-				vm_error("-t: no terminal (stdin, stdout and stderr are not terminals, "
+				vm_error("-t: no terminal (stdin, stdout and stderr are not "
+				         "terminals, "
 				         "and there is no controlling terminal)");
 				tty_restore(vm);
 				return NANVIXD_EXIT_USAGE;

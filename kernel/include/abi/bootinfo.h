@@ -67,8 +67,9 @@ struct nanvix_memrange {
  * nanvixd itself received (Ctrl-C, `kill`, a hang-up, a window resize).
  * The kernel honours only these bits and drops any other.
  */
-#define NANVIX_HOST_SIGNALS ((1ull << (1 - 1)) | (1ull << (2 - 1)) | (1ull << (15 - 1)) | \
-                             (1ull << (28 - 1))) /* SIGHUP, SIGINT, SIGTERM, SIGWINCH */
+#define NANVIX_HOST_SIGNALS                                           \
+	((1ull << (1 - 1)) | (1ull << (2 - 1)) | (1ull << (15 - 1)) | \
+	 (1ull << (28 - 1))) /* SIGHUP, SIGINT, SIGTERM, SIGWINCH */
 
 /* One loaded user segment, as mapped by the host. */
 #define NANVIX_SEGMENTS_MAX 8

@@ -26,7 +26,7 @@ struct vm_tty {
 	uint8_t mask;
 	uint8_t changed;
 	int fd[3];
-	bool own;   /* own_fd is /dev/tty, opened for -t */
+	bool own; /* own_fd is /dev/tty, opened for -t */
 	int own_fd;
 	struct linux_termios orig[3];
 };

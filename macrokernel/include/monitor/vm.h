@@ -54,7 +54,7 @@ struct vm {
 	int out_fd, err_fd, log_fd, in_fd;
 	struct vm_tty tty; /* which console streams are terminals (tty.c) */
 	bool strace;       /* print NANVIX_HC_STRACE reports to stderr */
-	bool sync_regs; /* KVM_CAP_SYNC_REGS: registers in the run area */
+	bool sync_regs;    /* KVM_CAP_SYNC_REGS: registers in the run area */
 
 	/* The program images execve may start, and the user stack size. */
 	const struct vm_program *programs;

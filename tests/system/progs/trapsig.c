@@ -27,12 +27,14 @@ static void on_signal(int sig)
 
 static const char *name(int sig)
 {
-	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP"
-	       : sig == SIGWINCH                                                    ? "SIGWINCH"
-	                                                                             : "?";
+	return sig == SIGINT     ? "SIGINT"
+	       : sig == SIGTERM  ? "SIGTERM"
+	       : sig == SIGHUP   ? "SIGHUP"
+	       : sig == SIGWINCH ? "SIGWINCH"
+	                         : "?";
 }
 
-static void catch(int sig)
+static void catch (int sig)
 {
 	struct sigaction sa;
 
@@ -125,13 +127,13 @@ int main(int argc, char **argv)
 		winsize("size");
 		if (argc < 3 || strcmp(argv[2], "wait") != 0)
 			return 0;
-		catch(SIGWINCH);
+		catch (SIGWINCH);
 		ready();
 		return wait_for("sleep") || (winsize("resized"), 0);
 	}
-	catch(SIGINT);
-	catch(SIGTERM);
-	catch(SIGHUP);
+	catch (SIGINT);
+	catch (SIGTERM);
+	catch (SIGHUP);
 	ready();
 	return wait_for(argc > 2 ? argv[2] : "spin");
 }

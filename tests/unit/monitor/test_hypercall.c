@@ -1206,8 +1206,9 @@ static int64_t do_tty(uint32_t fd, uint32_t req, uint64_t arg)
 /* No terminal: every stream and request is ENOTTY, and nothing else changes. */
 START_TEST(test_tty_none)
 {
-	static const uint32_t reqs[] = { LINUX_TCGETS, LINUX_TCSETS, LINUX_TCSETSW, LINUX_TCSETSF,
-		                         LINUX_TIOCGWINSZ, 0, 0x5414, UINT32_MAX };
+	static const uint32_t reqs[] = { LINUX_TCGETS,  LINUX_TCSETS,     LINUX_TCSETSW,
+		                         LINUX_TCSETSF, LINUX_TIOCGWINSZ, 0,
+		                         0x5414,        UINT32_MAX };
 	unsigned i, fd;
 
 	for (fd = 0; fd < 5; fd++)
@@ -1374,8 +1375,8 @@ START_TEST(test_unknown_port)
 	 * Outside the hypercall range.  Free slots inside it (0x500 + n) are
 	 * left to their future owners.
 	 */
-	static const uint16_t bad[] = { 0,     0x80,  0x3f8, 0x4fe, 0x4ff,
-		                        0x511, 0x51f, 0x520, 0x5ff, 0x600, 0xffff };
+	static const uint16_t bad[] = { 0,     0x80,  0x3f8, 0x4fe, 0x4ff, 0x511,
+		                        0x51f, 0x520, 0x5ff, 0x600, 0xffff };
 	unsigned i;
 
 	plant(NANVIX_HC_EXIT, ARG);
