@@ -5,22 +5,73 @@
 #include <hal/uaccess.h>
 #include <mm/frame.h>
 #include <proc/proc.h>
+#include <sched/sched.h>
+#include <sig/signal.h>
+
+/*
+ * A console call the host cut short (-EINTR, nothing moved) may be for a
+ * signal it forwarded: take it.  The call fails with EINTR only if this
+ * thread now has a signal to handle (SA_RESTART then restarts it), else
+ * it goes on, as an ignored signal interrupts nothing on Linux.
+ */
+static bool interrupted(long n)
+{
+	if (n != -LINUX_EINTR)
+		return false;
+	proc_host_signals();
+	return !signal_work;
+}
 
 static long console_read(struct file *f, uint64_t buf, uint64_t len)
 {
-	return hal->user_read(0, buf, len);
+	long n;
+
+	while (interrupted(n = hal->user_read(0, buf, len)))
+		;
+	return n;
+}
+
+/* Output to a closed pipe or socket: SIGPIPE to the writer, as Linux does. */
+static long console_wrote(long n)
+{
+	if (n == -LINUX_EPIPE)
+		signal_send(thread_current, LINUX_SIGPIPE, true,
+		            &(struct sig_info){ .code = LINUX_SI_KERNEL });
+	return n;
 }
 
 static long console_write(struct file *f, uint64_t buf, uint64_t len)
 {
-	return hal->user_write(f->stream == 2 ? 2 : 1, buf, len);
+	long n;
+
+	while (interrupted(n = hal->user_write(f->stream == 2 ? 2 : 1, buf, len)))
+		;
+	return console_wrote(n);
 }
 
 static long console_writev(struct file *f, uint64_t iov, uint32_t iovcnt)
 {
+	long n;
+
 	if (f->stream == 0)
 		return -LINUX_EBADF;
-	return hal->user_writev((int)f->stream, iov, iovcnt);
+	while (interrupted(n = hal->user_writev((int)f->stream, iov, iovcnt)))
+		;
+	return console_wrote(n);
+}
+
+/* Terminal ioctls go to the host's terminal when the stream is one. */
+static long console_ioctl(struct file *f, uint64_t req, uint64_t arg)
+{
+	switch (req) {
+	case LINUX_TCGETS:
+	case LINUX_TCSETS:
+	case LINUX_TCSETSW:
+	case LINUX_TCSETSF:
+	case LINUX_TIOCGWINSZ:
+		return hal->tty ? hal->tty((int)f->stream, (uint32_t)req, arg) : -LINUX_ENOTTY;
+	default: return -LINUX_ENOTTY;
+	}
 }
 
 static int console_poll(struct file *f)
@@ -34,6 +85,7 @@ static const struct file_ops console_ops = {
 	.write = console_write,
 	.poll = console_poll,
 	.writev = console_writev,
+	.ioctl = console_ioctl,
 	.mode = LINUX_S_IFCHR | 0620,
 };
 

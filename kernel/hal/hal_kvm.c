@@ -183,6 +183,29 @@ static void kvm_strace(long nr, const long args[6], long ret, bool noreturn)
 	hypercall(NANVIX_HC_STRACE, &hc.strace);
 }
 
+/* The boot info stays mapped (direct map): the host posts signals in it. */
+static struct nanvix_bootinfo *boot_info;
+
+static uint64_t kvm_host_signals(void)
+{
+	/* A plain read first: the exchange is a locked, emulated instruction. */
+	if (!*(volatile uint64_t *)&boot_info->host_signals)
+		return 0;
+	return __atomic_exchange_n(&boot_info->host_signals, 0, __ATOMIC_SEQ_CST);
+}
+
+static long kvm_tty(int stream, uint32_t req, uint64_t arg)
+{
+	if (stream < 0 || stream > 2 || !(boot_info->flags & NANVIX_BOOT_TTY(stream)))
+		return -LINUX_ENOTTY;
+	hc.tty.cr3 = proc_current->cr3;
+	hc.tty.fd = (uint32_t)stream;
+	hc.tty.req = req;
+	hc.tty.arg = arg;
+	hypercall(NANVIX_HC_TTY, &hc.tty);
+	return hc.tty.ret;
+}
+
 static void kvm_ring_kick(void)
 {
 	hal_outl(NANVIX_HC_RING, (uint32_t)NANVIX_RING_PADDR);
@@ -205,14 +228,17 @@ static struct hal_ops kvm_ops = {
 	.exec = kvm_exec,
 	.release = kvm_release,
 	.ring_kick = kvm_ring_kick,
+	.host_signals = kvm_host_signals,
+	.tty = kvm_tty,
 };
 
 const struct hal_ops *hal;
 
 /* Called from kvm_entry (entry.S) on the boot stack. */
-__attribute__((noreturn)) void kvm_main(const struct nanvix_bootinfo *bi)
+__attribute__((noreturn)) void kvm_main(struct nanvix_bootinfo *bi)
 {
 	hal = &kvm_ops;
+	boot_info = bi;
 	if (bi->magic != NANVIX_BOOTINFO_MAGIC || bi->abi_version != NANVIX_ABI_VERSION)
 		panic("boot info has magic %#x version %u, want %#x version %u", bi->magic,
 		      bi->abi_version, NANVIX_BOOTINFO_MAGIC, NANVIX_ABI_VERSION);

@@ -112,6 +112,8 @@ void trap_handle(struct trap_frame *tf)
 {
 	kstats.traps++;
 	if (tf->vector == NANVIX_TIMER_VECTOR) {
+		/* The host injects the tick for its forwarded signals too. */
+		proc_host_signals();
 		sched_tick();
 		if ((tf->cs & 3) && signal_work)
 			signal_deliver(tf);

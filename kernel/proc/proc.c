@@ -8,6 +8,7 @@
  * gives back its memory and files at once and stays a zombie (its frame
  * and PML4) until its parent waits for it.
  */
+#include <abi/bootinfo.h>
 #include <abi/hypercall.h>
 #include <abi/vvar.h>
 #include <fd/file.h>
@@ -160,6 +161,19 @@ static void signal_proc(struct proc *p, int sig, const struct sig_info *info)
 void proc_signal(struct proc *p, int sig, int code)
 {
 	signal_proc(p, sig, &(struct sig_info){ .code = code, .pid = proc_current->pid });
+}
+
+void proc_host_signals(void)
+{
+	uint64_t bits = hal->host_signals ? hal->host_signals() & NANVIX_HOST_SIGNALS : 0;
+	struct proc *init = bits ? proc_find(1) : NULL;
+
+	while (init && bits) {
+		int sig = __builtin_ctzll(bits) + 1;
+
+		bits &= bits - 1;
+		signal_proc(init, sig, &(struct sig_info){ .code = LINUX_SI_USER, .pid = 0 });
+	}
 }
 
 /* Wait key of a process's wait4 callers. */
@@ -459,8 +473,12 @@ void proc_kill(int sig, const char *fmt, ...)
 		if (n < (int)sizeof(line))
 			n += ksnprintf(line + n, sizeof(line) - n, "; ");
 	}
-	/* Reported as a shell would: only faults and the first process say why. */
-	if (fmt || proc_current->pid == 1) {
+	/*
+	 * Reported as a shell would: only faults and the first process say
+	 * why, and, as in bash, nothing for SIGINT (Ctrl-C) or SIGPIPE (a
+	 * reader that went away, `prog | head`).
+	 */
+	if (fmt || (proc_current->pid == 1 && sig != LINUX_SIGINT && sig != LINUX_SIGPIPE)) {
 		if (n < (int)sizeof(line))
 			n += ksnprintf(line + n, sizeof(line) - n, "killed by %s\n",
 			               proc_signame(sig, sname, sizeof(sname)));

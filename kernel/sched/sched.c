@@ -397,7 +397,10 @@ static void schedule(void)
 		/* Nothing to run: idle in the host until the earliest deadline. */
 		if (!hal->sleep)
 			panic("all threads blocked and the HAL cannot idle");
-		hal->sleep(earliest && earliest - now < IDLE_MAX_NS ? earliest - now : IDLE_MAX_NS);
+		/* Cut short (-EINTR): the host may have forwarded a signal. */
+		if (hal->sleep(earliest && earliest - now < IDLE_MAX_NS ? earliest - now
+		                                                        : IDLE_MAX_NS) < 0)
+			proc_host_signals();
 	}
 	next->state = THREAD_RUNNING;
 	if (next != prev)

@@ -14,6 +14,7 @@
 #include <monitor/exec.h>
 #include <monitor/guestmem.h>
 #include <monitor/strace.h>
+#include <monitor/tty.h>
 #include <monitor/vm.h>
 
 #define HOST_IOV_MAX 1024
@@ -168,6 +169,13 @@ static int hc_read(struct vm *vm, void *args)
 	memcpy(&a, args, sizeof(a));
 	if (a.len > SSIZE_MAX)
 		a.len = SSIZE_MAX;
+	if (vm->sig_posted) {
+		/* A forwarded signal: let the kernel take it before blocking here. */
+		vm->sig_posted = false;
+		a.ret = -EINTR;
+		PUT_FIELD(args, struct nanvix_hc_read, a, ret);
+		return 0;
+	}
 	rc = gva_iovec(&vm->mem, a.cr3, a.buf, a.len, true, host, &niov, HOST_IOV_MAX);
 	if (rc < 0 && rc != -E2BIG) {
 		a.ret = rc;
@@ -277,8 +285,14 @@ static int hc_sleep(struct vm *vm, void *args)
 		a.ns = NANVIX_HC_SLEEP_MAX_NS;
 	ts.tv_sec = a.ns / 1000000000ull;
 	ts.tv_nsec = a.ns % 1000000000ull;
-	/* Interrupted by the --timeout signal: let the run loop see it. */
-	a.ret = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL) ? -EINTR : 0;
+	/* Interrupted by the --timeout or a forwarded signal: let the run loop
+	 * and the kernel see it; one already posted is not slept through. */
+	if (vm->sig_posted) {
+		vm->sig_posted = false;
+		a.ret = -EINTR;
+	} else {
+		a.ret = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL) ? -EINTR : 0;
+	}
 	PUT_FIELD(args, struct nanvix_hc_sleep, a, ret);
 	return 0;
 }
@@ -393,6 +407,16 @@ static int hc_release(struct vm *vm, void *args)
 	return 0;
 }
 
+static int hc_tty(struct vm *vm, void *args)
+{
+	struct nanvix_hc_tty a;
+
+	memcpy(&a, args, sizeof(a));
+	a.ret = tty_ioctl(vm, a.cr3, a.fd, a.req, a.arg);
+	PUT_FIELD(args, struct nanvix_hc_tty, a, ret);
+	return 0;
+}
+
 #define HC(port, fn, type) [(port)-NANVIX_HC_PORT_BASE] = { fn, sizeof(type) }
 
 static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
@@ -411,6 +435,7 @@ static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
 	HC(NANVIX_HC_FORK, hc_fork, struct nanvix_hc_fork),
 	HC(NANVIX_HC_EXEC, hc_exec, struct nanvix_hc_exec),
 	HC(NANVIX_HC_RELEASE, hc_release, struct nanvix_hc_release),
+	HC(NANVIX_HC_TTY, hc_tty, struct nanvix_hc_tty),
 };
 
 /* The doorbell carries the ring's address, not an argument struct. */

@@ -24,6 +24,8 @@
 #include <monitor/boot.h>
 #include <monitor/client.h>
 #include <monitor/guestmem.h>
+#include <monitor/hostsig.h>
+#include <monitor/tty.h>
 #include <monitor/vm.h>
 
 #define NANVIXD_VERSION "0.1.0"
@@ -58,6 +60,21 @@ static const char usage_text[] =
         "                          -m, but a bare number is bytes; 16K..1G)\n"
         "      --timeout SECONDS   kill the VM after this wall-clock time (may be\n"
         "                          fractional, e.g. 0.5)\n"
+        "      --stop-timeout SECONDS\n"
+        "                          SIGINT, SIGTERM and SIGHUP go to the program;\n"
+        "                          if it has not exited this long after the first\n"
+        "                          (default 10; 0: at once), or at a second signal\n"
+        "                          of the same kind, the VM is killed (status\n"
+        "                          128+signal).  SIGWINCH is forwarded too\n"
+        "  -i, --interactive       keep stdin attached to the program (the default:\n"
+        "                          nanvixd's stdin is always the program's; redirect\n"
+        "                          it from /dev/null to detach it)\n"
+        "  -t, --tty               the program's stdin, stdout and stderr are all\n"
+        "                          terminals, backed by nanvixd's terminal (one of\n"
+        "                          its stdin/stdout/stderr, else /dev/tty; error 125\n"
+        "                          if there is none), even where output is redirected.\n"
+        "                          Default: each is a terminal when nanvixd's own is\n"
+        "      --no-tty            none of them is a terminal (ioctls give ENOTTY)\n"
         "  -e, --env KEY=VALUE     add to the program's environment (repeatable;\n"
         "                          the environment is otherwise empty)\n"
         "  -e, --env KEY           copy KEY from nanvixd's environment (nothing if\n"
@@ -126,6 +143,9 @@ struct options {
 	int strace;
 	const char *strace_file;
 	int no_fast; /* --no-fast-path */
+
+	double stop_timeout; /* --stop-timeout */
+	enum tty_mode tty;   /* -t, --no-tty */
 	struct vm_program programs[PROGRAMS_MAX];
 	int nprograms;
 	struct mk_config mk;     /* --fs, --disk, --volume */
@@ -401,6 +421,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_MACROKERNEL,
 		OPT_NO_FAST,
 		OPT_ENV_FILE,
+		OPT_STOP_TIMEOUT,
+		OPT_NO_TTY,
 	};
 	static const struct option longopts[] = {
 		{ "memory", required_argument, NULL, 'm' },
@@ -420,6 +442,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "volume", required_argument, NULL, 'v' },
 		{ "macrokernel", required_argument, NULL, OPT_MACROKERNEL },
 		{ "no-fast-path", no_argument, NULL, OPT_NO_FAST },
+		{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+		{ "tty", no_argument, NULL, 't' },
+		{ "no-tty", no_argument, NULL, OPT_NO_TTY },
+		{ "interactive", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -428,8 +454,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	o->mem = MEM_DEFAULT;
 	o->stack = BOOT_STACK_SIZE_DEFAULT;
+	o->stop_timeout = HOSTSIG_STOP_TIMEOUT_DEFAULT;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+m:e:v:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+m:e:v:hit", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -474,6 +501,17 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("invalid timeout '%s' (positive seconds)",
 				                   optarg);
 			break;
+		case OPT_STOP_TIMEOUT:
+			errno = 0;
+			o->stop_timeout = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->stop_timeout >= 0) ||
+			    o->stop_timeout > 1e7)
+				return usage_error("invalid stop timeout '%s' (seconds, 0 or more)",
+				                   optarg);
+			break;
+		case 't': o->tty = TTY_FORCE; break;
+		case OPT_NO_TTY: o->tty = TTY_NONE; break;
+		case 'i': break; /* stdin is always attached */
 		case OPT_CONSOLE: o->console_file = optarg; break;
 		case OPT_KERNEL: o->kernel = optarg; break;
 		case OPT_STATS: o->stats = 1; break;
@@ -822,6 +860,9 @@ static int run(struct options *o)
 		}
 		vm.out_fd = vm.err_fd = vm.log_fd = console;
 	}
+	rc = tty_setup(&vm, o->tty);
+	if (rc)
+		goto out;
 	if (getrandom(random, sizeof(random), 0) != sizeof(random)) {
 		vm_error("getrandom: %s", strerror(errno));
 		rc = NANVIXD_EXIT_HOST;
@@ -907,6 +948,7 @@ static int run(struct options *o)
 		entry.bi->flags |= NANVIX_BOOT_STRACE;
 		vm.strace = true;
 	}
+	entry.bi->flags |= tty_boot_flags(&vm);
 	if (seed_clock(&vm, entry.bi, entry.vvar) < 0) {
 		vm_error("cannot read the guest TSC");
 		rc = NANVIXD_EXIT_HOST;
@@ -920,6 +962,12 @@ static int run(struct options *o)
 	}
 	vm.kstats_gpa = entry.kstats_gpa;
 	vm.frames_gpa = entry.frames_gpa;
+	if (hostsig_init(&vm, o->stop_timeout) < 0) {
+		vm_error("cannot catch signals: %s", strerror(errno));
+		rc = NANVIXD_EXIT_HOST;
+		goto out;
+	}
+	vm.bootinfo = entry.bi;
 	rc = vm_run(&vm);
 	timeout_run = NULL;
 	if (!vm.have_stats)
@@ -952,6 +1000,8 @@ static int run(struct options *o)
 			        (unsigned long long)ms.blk_flushes);
 	}
 out:
+	tty_restore(&vm);
+	hostsig_fini();
 	mk_vm_detach(mk);
 	/* Closing the connection detaches the VM from a shared macro-kernel. */
 	mk_client_close(&client);

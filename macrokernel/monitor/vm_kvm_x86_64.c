@@ -15,6 +15,7 @@
 #include <abi/vvar.h>
 #include <abi/x86_paging.h>
 #include <monitor/guestmem.h>
+#include <monitor/hostsig.h>
 #include <monitor/vm.h>
 
 #define MSR_IA32_TSC       0x10
@@ -140,6 +141,7 @@ static int inject_tick(struct vm *vm)
 			return -1;
 		}
 		vm->irq_pending = false;
+		vm->sig_posted = false; /* the kernel takes forwarded signals at the tick */
 		vm->run->request_interrupt_window = 0;
 	} else {
 		vm->run->request_interrupt_window = 1;
@@ -555,6 +557,12 @@ int vm_run(struct vm *vm)
 
 	vm->done = false;
 	while (!vm->done) {
+		if (vm->bootinfo) {
+			int rc = hostsig_poll(vm);
+
+			if (rc)
+				return rc;
+		}
 		if (tick_due) {
 			tick_due = 0;
 			vm->irq_pending = true;

@@ -46,6 +46,7 @@ $(FUZZ_BIN)/fuzz_hypercall: $(FUZZ_OUT)/fuzz_hypercall.o \
 	$(FUZZ_OUT)/src/macrokernel/monitor/exec.o \
 	$(FUZZ_OUT)/src/macrokernel/monitor/boot.o \
 	$(FUZZ_OUT)/src/macrokernel/monitor/elf.o \
+	$(FUZZ_OUT)/src/macrokernel/monitor/tty.o \
 	$(FUZZ_OUT)/src/tests/unit/monitor/guest_pt.o
 
 # Seed generator (host gcc, no instrumentation), used by mkcorpus.sh.

@@ -4,7 +4,7 @@
  * pages 0..15 are filled from the input, pages 16..23 hold page tables the
  * harness builds from the input's mapping records.  Input layout:
  *
- *   0   port: 0x4fe + byte % 20 (two below the range, four above it)
+ *   0   port: 0x4fe + byte % 36 (two below the range, two above it)
  *   1   flags: HF_* below
  *   2   argument address, u32 little-endian (the value of the `out`)
  *   6   number of mapping records, at most MAX_RECORDS
@@ -323,7 +323,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < HEADER)
 		return 0;
 	init_once();
-	port = 0x4fe + data[0] % 20;
+	port = 0x4fe + data[0] % 36;
 	flags = data[1];
 	arg = (uint32_t)le(data + 2, 4);
 	nrec = data[6] % (MAX_RECORDS + 1);

@@ -43,7 +43,7 @@ $(UNIT_BIN)/test_hypercall: $(UNIT_OUT)/monitor/test_hypercall.o $(UNIT_OUT)/mon
 	$(UNIT_OUT)/src/macrokernel/monitor/hypercall.o $(UNIT_OUT)/src/macrokernel/monitor/guestmem.o \
 	$(UNIT_OUT)/src/macrokernel/monitor/strace.o $(UNIT_OUT)/src/macrokernel/monitor/aspace.o \
 	$(UNIT_OUT)/src/macrokernel/monitor/exec.o $(UNIT_OUT)/src/macrokernel/monitor/boot.o \
-	$(UNIT_OUT)/src/macrokernel/monitor/elf.o
+	$(UNIT_OUT)/src/macrokernel/monitor/elf.o $(UNIT_OUT)/src/macrokernel/monitor/tty.o
 
 $(UNIT_BIN)/test_strace: $(UNIT_OUT)/monitor/test_strace.o $(UNIT_OUT)/monitor/guest_pt.o \
 	$(UNIT_OUT)/src/macrokernel/monitor/strace.o $(UNIT_OUT)/src/macrokernel/monitor/guestmem.o

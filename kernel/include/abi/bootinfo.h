@@ -57,6 +57,19 @@ struct nanvix_memrange {
 #define NANVIX_BOOT_STRACE   (1u << 1) /* report every system call (NANVIX_HC_STRACE) */
 #define NANVIX_BOOT_FS       (1u << 2) /* file calls go to the fs component over the ring */
 #define NANVIX_BOOT_FS_GUEST (1u << 3) /* ...to the in-VM fs server (abi/fsd.h) instead */
+/* Console stream N (0 stdin, 1 stdout, 2 stderr) is a terminal: its tty
+ * ioctls go to the host (NANVIX_HC_TTY); the others answer ENOTTY. */
+#define NANVIX_BOOT_TTY(n)  (1u << (4 + (n)))
+#define NANVIX_BOOT_TTY_ALL (7u << 4)
+
+/*
+ * Signals the host forwards to process 1 (bootinfo.host_signals): what
+ * nanvixd itself received (Ctrl-C, `kill`, a hang-up, a window resize).
+ * The kernel honours only these bits and drops any other.
+ */
+#define NANVIX_HOST_SIGNALS                                           \
+	((1ull << (1 - 1)) | (1ull << (2 - 1)) | (1ull << (15 - 1)) | \
+	 (1ull << (28 - 1))) /* SIGHUP, SIGINT, SIGTERM, SIGWINCH */
 
 /* One loaded user segment, as mapped by the host. */
 #define NANVIX_SEGMENTS_MAX 8
@@ -102,6 +115,16 @@ struct nanvix_bootinfo {
 	/* The ring region: guest-physical address and size (0: none). */
 	uint64_t ring_paddr;
 	uint64_t ring_size;
+
+	/*
+	 * Signals for process 1, bit (sig - 1) for each of NANVIX_HOST_SIGNALS:
+	 * the host ORs bits in atomically while the vCPU is stopped, then
+	 * injects NANVIX_TIMER_VECTOR (or ends a SLEEP or console READ early
+	 * with -EINTR); the kernel takes them with one atomic exchange at its
+	 * next tick, idle wake-up or interrupted console read.  The only field
+	 * the guest writes; the host never reads it.
+	 */
+	uint64_t host_signals;
 };
 #endif
 

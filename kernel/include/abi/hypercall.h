@@ -15,10 +15,10 @@
 
 #include <stdint.h>
 
-#define NANVIX_ABI_VERSION 4
+#define NANVIX_ABI_VERSION 5
 
 #define NANVIX_HC_PORT_BASE  0x500
-#define NANVIX_HC_PORT_COUNT 16
+#define NANVIX_HC_PORT_COUNT 32
 
 enum nanvix_hc {
 	NANVIX_HC_EXIT = 0x500,         /* struct nanvix_hc_exit */
@@ -37,7 +37,8 @@ enum nanvix_hc {
 	NANVIX_HC_EXEC = 0x50d,         /* struct nanvix_hc_exec */
 	NANVIX_HC_RELEASE = 0x50e,      /* struct nanvix_hc_release */
 	NANVIX_HC_RING = 0x50f,         /* doorbell: value = the ring's GPA */
-	NANVIX_HC_LAST = NANVIX_HC_RING,
+	NANVIX_HC_TTY = 0x510,          /* struct nanvix_hc_tty */
+	NANVIX_HC_LAST = NANVIX_HC_TTY,
 };
 
 /*
@@ -302,6 +303,25 @@ struct nanvix_hc_release {
 	int64_t ret;
 };
 
+/*
+ * NANVIX_HC_TTY: a terminal ioctl on console stream `fd` (0, 1 or 2), made
+ * only for streams the boot info marks as terminals (NANVIX_BOOT_TTY_*).
+ * `req` is the Linux request: TCGETS (`arg` receives a struct
+ * linux_termios), TCSETS, TCSETSW, TCSETSF (`arg` holds one; the host
+ * applies it to its terminal and restores the original when it exits) or
+ * TIOCGWINSZ (`arg` receives a struct linux_winsize).  `arg` is a user
+ * virtual address translated through `cr3` (user-writable for the
+ * getters).  `ret`: 0, -ENOTTY (stream not a terminal, or another
+ * request), -EFAULT, -EINTR, or the host's error.
+ */
+struct nanvix_hc_tty {
+	uint64_t cr3;
+	uint64_t arg;
+	uint32_t fd;
+	uint32_t req;
+	int64_t ret;
+};
+
 /* Any hypercall's argument block: a guest keeps one, aligned, for all calls. */
 union nanvix_hc_args {
 	struct nanvix_hc_exit exit;
@@ -318,6 +338,7 @@ union nanvix_hc_args {
 	struct nanvix_hc_fork fork;
 	struct nanvix_hc_exec exec;
 	struct nanvix_hc_release release;
+	struct nanvix_hc_tty tty;
 };
 
 #endif /* NANVIX_ABI_HYPERCALL_H */

@@ -118,7 +118,24 @@
 
 /* ioctl. */
 #define LINUX_TCGETS     0x5401
+#define LINUX_TCSETS     0x5402
+#define LINUX_TCSETSW    0x5403
+#define LINUX_TCSETSF    0x5404
 #define LINUX_TIOCGWINSZ 0x5413
+
+/* The kernel's struct termios (ioctl TCGETS/TCSETS*), not libc's. */
+#define LINUX_NCCS 19
+#ifndef __ASSEMBLER__
+struct linux_termios {
+	uint32_t c_iflag, c_oflag, c_cflag, c_lflag;
+	uint8_t c_line;
+	uint8_t c_cc[LINUX_NCCS];
+};
+
+struct linux_winsize {
+	uint16_t ws_row, ws_col, ws_xpixel, ws_ypixel;
+};
+#endif
 
 /* clone flags. */
 #define LINUX_CSIGNAL              0x000000ff

@@ -54,6 +54,13 @@ struct hal_ops {
 	void (*ring_kick)(void);
 	/* Report one system call to the host's tracer (NULL: no tracing). */
 	void (*strace)(long nr, const long args[6], long ret, bool noreturn);
+	/* Take the signals the host forwarded for process 1: bit (sig - 1)
+	 * each, unvalidated (NULL: none ever). */
+	uint64_t (*host_signals)(void);
+	/* A terminal ioctl `req` on console stream 0..2 with user argument
+	 * `arg`: 0 or -errno, -ENOTTY when the stream is no terminal (NULL:
+	 * no terminals). */
+	long (*tty)(int stream, uint32_t req, uint64_t arg);
 };
 
 extern const struct hal_ops *hal;

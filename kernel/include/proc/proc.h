@@ -140,6 +140,14 @@ struct proc *proc_find(long pid);
 /* Send `sig` to process `p` (any of its threads), as from the current process. */
 void proc_signal(struct proc *p, int sig, int code);
 
+/*
+ * Take the signals nanvixd forwarded (bootinfo.host_signals) and send them
+ * to process 1, as from outside the VM (SI_USER, pid 0).  Bits other than
+ * NANVIX_HOST_SIGNALS are dropped.  Cheap when there are none: called on
+ * every tick, idle wake-up and interrupted console read.
+ */
+void proc_host_signals(void);
+
 /* Every process, for iteration. */
 extern struct proc *proc_list;
 

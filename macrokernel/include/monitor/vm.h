@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <abi/bootinfo.h>
 #include <abi/hypercall.h>
 #include <abi/vvar.h>
 #include <monitor/strace.h>
+#include <monitor/tty.h>
 
 /*
  * nanvixd's own exit statuses.  A program's status (0..255, 128 + signal
@@ -51,8 +53,9 @@ struct vm {
 
 	/* Console: guest fd 1 and 2, kernel log, stdin. */
 	int out_fd, err_fd, log_fd, in_fd;
-	bool strace;   /* print NANVIX_HC_STRACE reports to strace_fd */
-	int strace_fd; /* stderr, or the --strace-file */
+	struct vm_tty tty; /* which console streams are terminals (tty.c) */
+	bool strace;       /* print NANVIX_HC_STRACE reports to strace_fd */
+	int strace_fd;     /* stderr, or the --strace-file */
 	struct strace_state strace_st;
 	bool sync_regs; /* KVM_CAP_SYNC_REGS: registers in the run area */
 
@@ -94,6 +97,12 @@ struct vm {
 	bool tick_made;
 	timer_t tick_timer;
 	bool irq_pending; /* NANVIX_TIMER_VECTOR waits for the guest's IF */
+
+	/* Forwarded signals (hostsig.c): posted in the boot info (host view;
+	 * NULL: never), and a SLEEP or console READ returns -EINTR at once
+	 * until a tick has been injected for them. */
+	struct nanvix_bootinfo *bootinfo;
+	bool sig_posted;
 };
 
 /*

@@ -10,11 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <abi/hypercall.h>
+#include <abi/linux.h>
+#include <monitor/tty.h>
 #include <monitor/vm.h>
 
 #include "guest_pt.h"
@@ -1169,18 +1172,122 @@ START_TEST(test_sleep)
 }
 END_TEST
 
+/* A forwarded signal is posted: READ and SLEEP return -EINTR at once, once. */
+START_TEST(test_signal_posted)
+{
+	double t0;
+
+	ck_assert_int_eq(write(in_wr, "in", 2), 2);
+	vm.sig_posted = true;
+	ck_assert_int_eq(do_read(UBUF, 2, true), -EINTR);
+	ck_assert(!vm.sig_posted);
+	ck_assert_int_eq(do_read(UBUF, 2, true), 2); /* stdin was left alone */
+	vm.sig_posted = true;
+	t0 = now();
+	ck_assert_int_eq(do_sleep(NANVIX_HC_SLEEP_MAX_NS), -EINTR);
+	ck_assert(now() - t0 < 0.5);
+	ck_assert(!vm.sig_posted);
+	assert_quiet();
+}
+END_TEST
+
+/* ---- TTY: terminal ioctls on console streams ---- */
+
+static int64_t do_tty(uint32_t fd, uint32_t req, uint64_t arg)
+{
+	struct nanvix_hc_tty a = { .cr3 = pt.cr3, .arg = arg, .fd = fd, .req = req, .ret = 77 };
+	struct nanvix_hc_tty *g = gpa(ARG);
+
+	put(ARG, &a, sizeof(a));
+	snapshot();
+	resume(NANVIX_HC_TTY, ARG);
+	return g->ret;
+}
+
+/* No terminal: every stream and request is ENOTTY, and nothing else changes. */
+START_TEST(test_tty_none)
+{
+	static const uint32_t reqs[] = { LINUX_TCGETS,  LINUX_TCSETS,     LINUX_TCSETSW,
+		                         LINUX_TCSETSF, LINUX_TIOCGWINSZ, 0,
+		                         0x5414,        UINT32_MAX };
+	unsigned i, fd;
+
+	for (fd = 0; fd < 5; fd++)
+		for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+			ck_assert_int_eq(do_tty(fd, reqs[i], UBUF), -ENOTTY);
+			assert_unchanged_but(ARG + offsetof(struct nanvix_hc_tty, ret), 8);
+		}
+	assert_quiet();
+}
+END_TEST
+
+/* Stream 1 on a pseudo-terminal: the requests act on it, arguments are checked. */
+START_TEST(test_tty_pty)
+{
+	struct linux_winsize ws = { .ws_row = 24, .ws_col = 80 }, *got = gpa(UBUF_PA);
+	struct linux_termios t, *gt = gpa(UBUF_PA);
+	static const uint64_t bad[] = { URO, UKERN, UNMAPPED, UBUF + 4 * PAGE - 4, UINT64_MAX - 3 };
+	int master = posix_openpt(O_RDWR | O_NOCTTY), slave;
+	unsigned i;
+
+	ck_assert_int_ge(master, 0);
+	ck_assert_int_eq(grantpt(master), 0);
+	ck_assert_int_eq(unlockpt(master), 0);
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+	ck_assert_int_ge(slave, 0);
+	ck_assert_int_eq(ioctl(master, TIOCSWINSZ, &ws), 0);
+	vm.tty.fd[1] = slave;
+	vm.tty.mask = 1u << 1;
+	ck_assert_int_eq(ioctl(slave, TCGETS, &vm.tty.orig[1]), 0);
+	ck_assert(vm.tty.orig[1].c_lflag & 010); /* ECHO */
+
+	ck_assert_int_eq(do_tty(0, LINUX_TCGETS, UBUF), -ENOTTY);
+	ck_assert_int_eq(do_tty(2, LINUX_TIOCGWINSZ, UBUF), -ENOTTY);
+	ck_assert_int_eq(do_tty(1, 0x5414, UBUF), -ENOTTY); /* TIOCSWINSZ: not served */
+	ck_assert_int_eq(do_tty(1, LINUX_TIOCGWINSZ, UBUF), 0);
+	ck_assert_uint_eq(got->ws_row, 24);
+	ck_assert_uint_eq(got->ws_col, 80);
+	ck_assert_int_eq(do_tty(1, LINUX_TCGETS, UBUF), 0);
+	ck_assert(gt->c_lflag & 010);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(do_tty(1, LINUX_TCGETS, bad[i]), -EFAULT);
+		ck_assert_int_eq(do_tty(1, LINUX_TIOCGWINSZ, bad[i]), -EFAULT);
+	}
+	ck_assert_int_eq(do_tty(1, LINUX_TCSETS, UKERN), -EFAULT);
+	ck_assert_int_eq(do_tty(1, LINUX_TCSETS, UNMAPPED), -EFAULT);
+	ck_assert(!vm.tty.changed);
+
+	/* Echo off from user memory (a read-only page will do), then restored. */
+	t = vm.tty.orig[1];
+	t.c_lflag &= ~010u;
+	put(URO_PA, &t, sizeof(t));
+	ck_assert_int_eq(do_tty(1, LINUX_TCSETSW, URO), 0);
+	ck_assert_int_eq(ioctl(slave, TCGETS, &t), 0);
+	ck_assert(!(t.c_lflag & 010));
+	ck_assert_uint_eq(vm.tty.changed, 1u << 1);
+	tty_restore(&vm);
+	ck_assert_int_eq(ioctl(slave, TCGETS, &t), 0);
+	ck_assert(t.c_lflag & 010);
+	ck_assert_int_eq(do_tty(1, LINUX_TCGETS, UBUF), -ENOTTY); /* gone with the VM */
+	close(slave);
+	close(master);
+	assert_quiet();
+}
+END_TEST
+
 /* ---- the argument address and the port ---- */
 
 static const uint16_t ports[] = { NANVIX_HC_EXIT,   NANVIX_HC_LOG,    NANVIX_HC_WRITE,
 	                          NANVIX_HC_WRITEV, NANVIX_HC_READ,   NANVIX_HC_FRAMES_SCRUB,
 	                          NANVIX_HC_PANIC,  NANVIX_HC_STRACE, NANVIX_HC_RANDOM,
-	                          NANVIX_HC_SLEEP };
+	                          NANVIX_HC_SLEEP,  NANVIX_HC_TTY };
 static const size_t sizes[] = {
 	sizeof(struct nanvix_hc_exit),   sizeof(struct nanvix_hc_log),
 	sizeof(struct nanvix_hc_write),  sizeof(struct nanvix_hc_writev),
 	sizeof(struct nanvix_hc_read),   sizeof(struct nanvix_hc_frames_scrub),
 	sizeof(struct nanvix_hc_log),    sizeof(struct nanvix_hc_strace),
 	sizeof(struct nanvix_hc_random), sizeof(struct nanvix_hc_sleep),
+	sizeof(struct nanvix_hc_tty),
 };
 
 /* Fill guest RAM with a struct that would be valid (and act) if served at `at`. */
@@ -1202,6 +1309,9 @@ static void plant(uint16_t port, uint64_t at)
 		u.random = (struct nanvix_hc_random){ pt.cr3, UBUF + 64, 4, 0 };
 		break;
 	case NANVIX_HC_SLEEP: u.sleep.ns = 1; break;
+	case NANVIX_HC_TTY:
+		u.tty = (struct nanvix_hc_tty){ pt.cr3, UBUF + 64, 1, LINUX_TCGETS, 0 };
+		break;
 	case NANVIX_HC_STRACE:
 		u.strace =
 		        (struct nanvix_hc_strace){ .cr3 = pt.cr3, .nr = 1, .args = { 1, UBUF, 4 } };
@@ -1267,8 +1377,8 @@ START_TEST(test_unknown_port)
 	 * Outside the hypercall range.  Free slots inside it (0x500 + n) are
 	 * left to their future owners.
 	 */
-	static const uint16_t bad[] = { 0,     0x80,  0x3f8, 0x4fe, 0x4ff,
-		                        0x510, 0x511, 0x5ff, 0x600, 0xffff };
+	static const uint16_t bad[] = { 0,     0x80,  0x3f8, 0x4fe, 0x4ff, 0x511,
+		                        0x51f, 0x520, 0x5ff, 0x600, 0xffff };
 	unsigned i;
 
 	plant(NANVIX_HC_EXIT, ARG);
@@ -1347,6 +1457,9 @@ Suite *unit_suite(void)
 	tcase_add_test(log, test_random_efault);
 	tcase_add_test(log, test_random_clamped);
 	tcase_add_test(log, test_sleep);
+	tcase_add_test(log, test_signal_posted);
+	tcase_add_test(log, test_tty_none);
+	tcase_add_test(log, test_tty_pty);
 	suite_add_tcase(s, log);
 	return s;
 }

@@ -6,6 +6,9 @@
 
 /* Requests keep their Linux numbers: ioctl() passes them through. */
 #define TCGETS     LINUX_TCGETS
+#define TCSETS     LINUX_TCSETS
+#define TCSETSW    LINUX_TCSETSW
+#define TCSETSF    LINUX_TCSETSF
 #define TIOCGWINSZ LINUX_TIOCGWINSZ
 
 struct winsize {
