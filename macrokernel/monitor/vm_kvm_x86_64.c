@@ -42,6 +42,8 @@
 #define EFER_NXE       (1u << 11)
 
 #define RFLAGS_IF 0x200ull
+#define PF_WRITE  0x2u
+#define PF_USER   0x4u
 
 /* RFLAGS bits cleared on SYSCALL: TF, IF, DF, IOPL, NT, AC. */
 #define SFMASK_BITS 0x47700ull
@@ -413,6 +415,7 @@ int vm_setup_cpu(struct vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp, uint64
 		                            .data = ((uint64_t)(NANVIX_SEL_UDATA - 8) << 48) |
 		                                    ((uint64_t)NANVIX_SEL_KCODE << 32) };
 	msrs.e[1] = (struct kvm_msr_entry){ .index = MSR_LSTAR, .data = lstar };
+	vm->entry_page = lstar & ~0xfffull;
 	msrs.e[2] = (struct kvm_msr_entry){ .index = MSR_CSTAR, .data = 0 };
 	msrs.e[3] = (struct kvm_msr_entry){ .index = MSR_SFMASK, .data = SFMASK_BITS };
 	msrs.e[4] = (struct kvm_msr_entry){ .index = MSR_KERNEL_GS_BASE, .data = 0 };
@@ -510,6 +513,33 @@ static int handle_io(struct vm *vm)
 }
 
 /*
+ * Make the access the vCPU is in the middle of fault as a user page fault
+ * at `va` (the guest kernel turns it into SIGSEGV for that process alone):
+ * CR2 and a pending #PF, delivered when the access completes.
+ */
+static void fault_access(struct vm *vm, uint64_t va, bool write)
+{
+	struct kvm_vcpu_events ev;
+	struct kvm_sregs sregs;
+
+	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_GET_VCPU_EVENTS, &ev) < 0) {
+		guest_failed(vm, "cannot fault a bad access at %#llx: %s", (unsigned long long)va,
+		             strerror(errno));
+		return;
+	}
+	sregs.cr2 = va;
+	ev.exception.injected = 1;
+	ev.exception.nr = 14;
+	ev.exception.has_error_code = 1;
+	ev.exception.error_code = PF_USER | (write ? PF_WRITE : 0); /* not present */
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &sregs) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+		guest_failed(vm, "cannot fault a bad access at %#llx: %s", (unsigned long long)va,
+		             strerror(errno));
+}
+
+/*
  * A store to the fast-call page (abi/vvar.h): the call is in the vCPU's
  * registers and the address space is its CR3, both read here, so nothing
  * the guest wrote to memory names them.  Only from ring 3.
@@ -527,6 +557,11 @@ static void handle_fastcall(struct vm *vm)
 	} else if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
 	           ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
 		guest_failed(vm, "fast call: cannot read the vCPU's registers: %s", strerror(errno));
+		return;
+	}
+	/* Only the entry page makes calls: a program's own store is a bad access. */
+	if ((regs.rip & ~0xfffull) != vm->entry_page) {
+		fault_access(vm, NANVIX_FASTCALL_VA, true);
 		return;
 	}
 	/*
@@ -549,6 +584,35 @@ static void handle_fastcall(struct vm *vm)
 		vm->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 	} else if (ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
 		guest_failed(vm, "fast call: cannot set the vCPU's registers: %s", strerror(errno));
+}
+
+/* Is this MMIO exit an access to the fast-call page (abi/vvar.h)? */
+static bool fastcall_page(const struct vm *vm)
+{
+	uint64_t gpa = vm->run->mmio.phys_addr;
+
+	return vm->fastcall && gpa >= NANVIX_FASTCALL_GPA && gpa < NANVIX_FASTCALL_GPA + 4096;
+}
+
+/*
+ * An access to the fast-call page.  Only one is a call: the entry page's
+ * 8-byte store to its start.  Any other access (a load, a store elsewhere
+ * on the page, a program's own store) is a bad access: it faults that
+ * process, as an access to an unmapped kernel address would, and the VM
+ * goes on.
+ */
+static void fastcall_access(struct vm *vm)
+{
+	struct kvm_run *run = vm->run;
+	uint64_t off = run->mmio.phys_addr - NANVIX_FASTCALL_GPA;
+
+	if (run->mmio.is_write && off == 0 && run->mmio.len == 8) {
+		handle_fastcall(vm);
+		return;
+	}
+	if (!run->mmio.is_write)
+		memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	fault_access(vm, NANVIX_FASTCALL_VA + off, run->mmio.is_write);
 }
 
 int vm_run(struct vm *vm)
@@ -587,9 +651,8 @@ int vm_run(struct vm *vm)
 		case KVM_EXIT_IO: handle_io(vm); break;
 		case KVM_EXIT_HLT: guest_failed(vm, "halted with nothing to run"); break;
 		case KVM_EXIT_MMIO:
-			if (run->mmio.is_write && run->mmio.phys_addr == NANVIX_FASTCALL_GPA &&
-			    vm->fastcall) {
-				handle_fastcall(vm);
+			if (fastcall_page(vm)) {
+				fastcall_access(vm);
 				break;
 			}
 			guest_failed(vm, "MMIO %s of %u bytes at guest-physical %#llx",

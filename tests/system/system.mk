@@ -41,3 +41,11 @@ $(BIN)/tests/shell/spawn.glibc.elf: tests/system/shell/spawn.c
 	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 ALL += $(BIN)/tests/shell/spawn.musl.elf $(BIN)/tests/shell/spawn.glibc.elf
+
+# Hostile-guest regressions (tests/system/hostile.sh): musl programs.
+HOSTILE_ELFS := $(patsubst tests/system/hostile/%.c,$(BIN)/tests/hostile/%.elf,$(wildcard tests/system/hostile/*.c))
+$(BIN)/tests/hostile/%.elf: tests/system/hostile/%.c tests/system/hostile/common.h
+	@mkdir -p $(dir $@)
+	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+ALL += $(HOSTILE_ELFS)
