@@ -210,7 +210,9 @@ long sys_arch_prctl(SYSCALL_ARGS)
 
 long sys_sched_yield(SYSCALL_ARGS)
 {
-	return 0; /* one thread: nothing else to run */
+	/* The next runnable thread runs; we go to the back of the queue. */
+	sched_yield();
+	return 0;
 }
 
 long sys_umask(SYSCALL_ARGS)

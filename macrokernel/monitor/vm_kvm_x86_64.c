@@ -415,7 +415,6 @@ int vm_setup_cpu(struct vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp, uint64
 		                            .data = ((uint64_t)(NANVIX_SEL_UDATA - 8) << 48) |
 		                                    ((uint64_t)NANVIX_SEL_KCODE << 32) };
 	msrs.e[1] = (struct kvm_msr_entry){ .index = MSR_LSTAR, .data = lstar };
-	vm->entry_page = lstar & ~0xfffull;
 	msrs.e[2] = (struct kvm_msr_entry){ .index = MSR_CSTAR, .data = 0 };
 	msrs.e[3] = (struct kvm_msr_entry){ .index = MSR_SFMASK, .data = SFMASK_BITS };
 	msrs.e[4] = (struct kvm_msr_entry){ .index = MSR_KERNEL_GS_BASE, .data = 0 };
@@ -559,11 +558,6 @@ static void handle_fastcall(struct vm *vm)
 		guest_failed(vm, "fast call: cannot read the vCPU's registers: %s", strerror(errno));
 		return;
 	}
-	/* Only the entry page makes calls: a program's own store is a bad access. */
-	if ((regs.rip & ~0xfffull) != vm->entry_page) {
-		fault_access(vm, NANVIX_FASTCALL_VA, true);
-		return;
-	}
 	/*
 	 * A tick waits for an interrupt window, which a thread making nothing
 	 * but fast calls would never open (each exit comes mid-instruction):
@@ -595,11 +589,12 @@ static bool fastcall_page(const struct vm *vm)
 }
 
 /*
- * An access to the fast-call page.  Only one is a call: the entry page's
- * 8-byte store to its start.  Any other access (a load, a store elsewhere
- * on the page, a program's own store) is a bad access: it faults that
- * process, as an access to an unmapped kernel address would, and the VM
- * goes on.
+ * An access to the fast-call page.  Only one is a call: an 8-byte store
+ * to its start from ring 3 (the entry page's; a program may make the same
+ * store itself, and its registers are checked just the same).  Any other
+ * access, a load or a store elsewhere on the page, is a bad access: it
+ * faults that process, as an access to an unmapped kernel address would,
+ * and the VM goes on.
  */
 static void fastcall_access(struct vm *vm)
 {

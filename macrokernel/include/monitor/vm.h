@@ -85,8 +85,7 @@ struct vm {
 	/* Filled by the run loop. */
 	bool done;
 	int status;      /* nanvixd exit status once done */
-	uint64_t nexits;     /* every return from KVM_RUN */
-	uint64_t entry_page; /* the system-call entry page (LSTAR's), the only maker of fast calls */
+	uint64_t nexits; /* every return from KVM_RUN */
 	bool have_stats;
 	struct nanvix_kstats stats;
 	/* Where the kernel keeps them meanwhile (boot_entry): read when the VM

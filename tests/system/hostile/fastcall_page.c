@@ -6,7 +6,7 @@
 
 static void load(void) { (void)*FASTCALL; }
 static void store_offset(void) { FASTCALL[5] = 1; }
-static void store_base(void) { *FASTCALL = 0; } /* the right place, but not from the entry page */
+static void store_short(void) { *(volatile uint32_t *)FASTCALL = 0; } /* the right place, the wrong size */
 static void load_byte(void) { (void)*(volatile uint8_t *)((uintptr_t)FASTCALL + 4095); }
 
 int main(void)
@@ -14,7 +14,7 @@ int main(void)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	probe("load", load);
 	probe("store at another offset", store_offset);
-	probe("store by a program", store_base);
+	probe("4-byte store at the start", store_short);
 	probe("byte load at the end", load_byte);
 	printf("the VM goes on\n");
 	return 0;

@@ -84,10 +84,11 @@ int main(void)
 	report("vfork", st);
 	printf("vfork: the parent sees the child's write: %d\n", shared);
 
+	/* The child runs as soon as it execs: report after waiting, so the order is fixed. */
 	rc = posix_spawn(&pid, "/bin/sh", NULL, NULL, sh_argv, environ);
-	printf("posix_spawn: %d\n", rc);
 	if (rc == 0 && waitpid(pid, &st, 0) == pid)
 		report("posix_spawn", st);
+	printf("posix_spawn: %d\n", rc);
 	rc = posix_spawn(&pid, "/nonexistent", NULL, NULL, sh_argv, environ);
 	printf("posix_spawn of a missing file: %s\n", errname(rc));
 	if (rc == 0 && waitpid(pid, &st, 0) == pid)
