@@ -357,7 +357,9 @@ static uint64_t expire_alarm(struct proc *p, uint64_t now)
 {
 	if (!p->alarm_at || p->alarm_at > now)
 		return p->alarm_at;
-	p->alarm_at = p->alarm_interval ? now + p->alarm_interval : 0;
+	p->alarm_at = !p->alarm_interval                     ? 0
+	              : p->alarm_interval > UINT64_MAX - now ? UINT64_MAX
+	                                                     : now + p->alarm_interval;
 	proc_signal(p, LINUX_SIGALRM, LINUX_SI_KERNEL);
 	return p->alarm_at;
 }

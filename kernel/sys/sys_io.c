@@ -350,7 +350,7 @@ long sys_ppoll(SYSCALL_ARGS)
 		rc = clock_timespec_ns(a2, &ns);
 		if (rc)
 			return rc;
-		deadline = ns == 0 ? UINT64_MAX : clock_uptime_ns() + ns;
+		deadline = ns == 0 ? UINT64_MAX : clock_deadline(ns);
 	}
 	if (a3) {
 		if (a4 != 8)

@@ -204,7 +204,7 @@ static void itimer_set(uint64_t value_ns, uint64_t interval_ns)
 
 	if (interval_ns && interval_ns < ITIMER_MIN_NS)
 		interval_ns = ITIMER_MIN_NS;
-	p->alarm_at = value_ns ? clock_uptime_ns() + value_ns : 0;
+	p->alarm_at = value_ns ? clock_deadline(value_ns) : 0;
 	if (value_ns)
 		sched_alarms_used = true;
 	p->alarm_interval = interval_ns;
@@ -215,7 +215,10 @@ static bool timeval_ns(const struct linux_timeval *tv, uint64_t *ns)
 {
 	if (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
 		return false;
-	*ns = (uint64_t)tv->tv_sec * NSEC + (uint64_t)tv->tv_usec * USEC;
+	/* Saturate, as Linux does: a span past 2^64 ns is "never". */
+	*ns = (uint64_t)tv->tv_sec > UINT64_MAX / NSEC - 1
+	              ? UINT64_MAX
+	              : (uint64_t)tv->tv_sec * NSEC + (uint64_t)tv->tv_usec * USEC;
 	return true;
 }
 

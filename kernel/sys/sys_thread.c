@@ -115,7 +115,7 @@ static long futex_deadline(int cmd, int op, uint64_t uts, uint64_t *deadline)
 		           &now_abs);
 		ns = ns > now_abs ? ns - now_abs : 0;
 	}
-	*deadline = clock_uptime_ns() + ns;
+	*deadline = clock_deadline(ns);
 	if (*deadline == 0)
 		*deadline = 1;
 	return 0;

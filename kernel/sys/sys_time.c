@@ -99,13 +99,19 @@ uint64_t clock_uptime_ns(void)
 /* Block the calling thread for `ns`; other threads run meanwhile, or the VM idles. */
 static long sleep_ns(uint64_t ns)
 {
-	uint64_t now = clock_uptime_ns();
 	long rc;
 
 	if (ns == 0)
 		return 0;
-	rc = sched_block(0, ns > UINT64_MAX - now ? UINT64_MAX : now + ns);
+	rc = sched_block(0, clock_deadline(ns));
 	return rc == -LINUX_ETIMEDOUT ? 0 : rc;
+}
+
+uint64_t clock_deadline(uint64_t ns)
+{
+	uint64_t now = clock_uptime_ns();
+
+	return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
 }
 
 long clock_timespec_ns(uint64_t uva, uint64_t *ns)

@@ -53,6 +53,7 @@ run fastcall_page --disk "$tmp/disk.img:cow"
 run kill_all
 run big_ranges -m 64M
 run timer_flood
+run huge_timer
 
 echo "hostile: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

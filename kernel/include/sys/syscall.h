@@ -43,6 +43,12 @@ uint64_t clock_uptime_ns(void);
 /* Clock `id` in ns since the epoch of that clock; 0 or -EINVAL (sys_time.c). */
 long clock_read(long id, uint64_t *ns);
 
+/*
+ * The scheduler-clock deadline `ns` from now, saturating at UINT64_MAX
+ * (never): user-given spans may be as long as 2^64 ns.
+ */
+uint64_t clock_deadline(uint64_t ns);
+
 /* Read and check a user struct timespec as ns; 0, -EFAULT or -EINVAL. */
 long clock_timespec_ns(uint64_t uva, uint64_t *ns);
 
