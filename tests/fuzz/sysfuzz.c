@@ -10,8 +10,8 @@
  *
  * Everything a batch does follows from (seed, batch number): its generator
  * is seeded from both, so `sysfuzz -v --batch B SEED` replays batch B alone
- * (without what earlier batches left in the kernel) and `sysfuzz -v -n B+1
- * SEED` replays the run up to it.  With -v every call is printed before it
+ * (without what earlier batches left in the kernel), `sysfuzz -v -n B+1
+ * SEED` replays the run up to it and `--first A -n B+1` batches A to B.  With -v every call is printed before it
  * is made (number, name, six arguments) and its result after.
  *
  * Arguments come from pools of values that break careless checks: boundary
@@ -22,7 +22,9 @@
  * serves (kernel/include/sys/syscall.h), some it does not serve, and numbers
  * out of range.  Besides single calls a batch may: fork a grandchild that
  * fuzzes a few calls concurrently, forge an rt_sigreturn frame in a
- * grandchild, make a call with RFLAGS.DF set, or fault with DF set.
+ * grandchild, make a call with RFLAGS.DF set, fault with DF set, load,
+ * store or jump to a hostile address itself ([probe]), or start a
+ * CLONE_THREAD sibling that makes 30 non-blocking calls alongside.
  *
  * Calls that would only end or stop the fuzzer are left out or contained:
  * exit and exit_group are never drawn; fork, vfork and clone children exit
@@ -36,6 +38,7 @@
  * these argument classes, each tied to a kernel bug being fixed:
  *   hugelen    munmap/mprotect lengths above 16 MiB (per-page loops in ring 0)
  *   tinytimer  setitimer intervals below 1 ms (a 1 us period livelocks)
+ *   hugetimer  setitimer times of 2^33 s and more (tv_sec * 10^9 overflows)
  *   fastcall   any value in the fast-call page 0xffffff0000000000 (+4 KiB)
  *   df         RFLAGS.DF set at a call or a fault
  *   sigreturn  forged rt_sigreturn frames
@@ -43,6 +46,7 @@
  * --only LIST restricts the single calls to the names listed.
  */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <signal.h>
@@ -100,6 +104,8 @@ struct call {
 #define OP_FORK_FUZZ (-100)
 #define OP_SIGRETURN (-101)
 #define OP_DF_FAULT  (-102)
+#define OP_PROBE     (-103)
+#define OP_THREAD    (-104)
 
 #define C(n, f, ...)                            \
 	{                                       \
@@ -245,19 +251,21 @@ static const struct call calls[] = {
 	RAW(OP_FORK_FUZZ, "[fork+fuzz]", 0),
 	RAW(OP_SIGRETURN, "[sigreturn]", 0),
 	RAW(OP_DF_FAULT, "[std+fault]", 0),
+	RAW(OP_PROBE, "[probe]", 0, K_ADDR),
+	RAW(OP_THREAD, "[thread]", 0),
 };
 #define NCALLS (sizeof(calls) / sizeof(calls[0]))
 
 /* Options. */
 static unsigned long opt_seed;
-static long opt_batches = -1, opt_only_batch = -1;
+static long opt_batches = -1, opt_only_batch = -1, opt_first;
 static long opt_calls = 200, opt_deadline_ms = 2000;
 static double opt_seconds;
 static int opt_verbose;
 static int opt_progress;
 static unsigned char avoided[NCALLS], only_set[NCALLS];
 static int have_only;
-static int avoid_hugelen, avoid_tinytimer, avoid_fastcall, avoid_df;
+static int avoid_hugelen, avoid_tinytimer, avoid_fastcall, avoid_df, avoid_hugetimer;
 
 /* Memory the calls point into: the pool (random words, a guard page after
  * it), the arena (for mmap/munmap/mprotect), the long path. */
@@ -273,7 +281,8 @@ static int nfds;
 static sigjmp_buf fault_jmp;
 static volatile int faults;
 static unsigned long fsbase;
-static int signals_dirty; /* a fuzzed call may have blocked or retargeted SIGALRM */
+static volatile int thread_tid[2]; /* [thread] tids, cleared by the kernel at their exit */
+static int signals_dirty;          /* a fuzzed call may have blocked or retargeted SIGALRM */
 static long ncalls_done, nerrors;
 
 static uint64_t next(void)
@@ -628,6 +637,8 @@ static uint64_t int_value(void)
 static void on_fault(int sig)
 {
 	(void)sig;
+	if (sys3(SYS_gettid, 0, 0, 0) != batch_pid)
+		sys3(SYS_exit, 0, 0, 0); /* a [thread]: it ends, the batch goes on */
 	faults++;
 	siglongjmp(fault_jmp, 1);
 }
@@ -740,6 +751,9 @@ static void itimer_value(long *it)
 
 	for (i = 0; i < 4; i++)
 		it[i] = (i & 1) ? PICK(usecs) : PICK(secs);
+	for (i = 0; avoid_hugetimer && i < 4; i += 2)
+		if (it[i] >= 1l << 33)
+			it[i] = 1;
 	if (avoid_tinytimer && it[0] == 0 && it[1] > 0 && it[1] < 1000)
 		it[1] = 0; /* no periodic timer below 1 ms */
 	if (it[0] == 0 && it[1] > 0 && it[1] < 1000 && !avoid_tinytimer && chance(80))
@@ -767,8 +781,8 @@ static uint64_t arg_value(const struct call *c, int kind, int i)
 	case K_ITIMER: {
 		long *it = (long *)(pool + 256);
 
-		if (chance(10))
-			return buf_ptr();
+		if (chance(10) && !avoid_hugetimer)
+			return buf_ptr(); /* random words: huge seconds too */
 		itimer_value(it);
 		return (uint64_t)it;
 	}
@@ -780,6 +794,8 @@ static uint64_t arg_value(const struct call *c, int kind, int i)
 
 static void sigreturn_forge(void);
 static void df_fault(void);
+static void probe(uint64_t addr);
+static void thread_spawn(void);
 static void run_calls(long n);
 
 /* [fork+fuzz]: a grandchild fuzzes concurrently; nobody waits for it. */
@@ -805,7 +821,30 @@ static int call_allowed(size_t i)
 		return 0;
 	if (nested && (c->nr == SYS_setsid || c->nr == SYS_setpgid || c->nr < 0))
 		return 0; /* grandchildren stay in the group and do no compound ops */
+	if ((c->nr < 0 && c->nr != OP_PROBE) || (c->flags & F_BLOCK) ||
+	    c->nr == SYS_rt_sigprocmask) {
+		/* Threads do no compound op, and leave SIGALRM (which they
+		 * block) to the batch's thread, whose blocking calls it ends. */
+		if (sys3(SYS_gettid, 0, 0, 0) != batch_pid)
+			return 0;
+	}
 	return 1;
+}
+
+/* The -v line prefix: "  " for the batch, "  g" for a [fork+fuzz]
+ * grandchild, "  tN" for [thread] N. */
+static const char *who(void)
+{
+	static char buf[2][16];
+	long tid = sys3(SYS_gettid, 0, 0, 0);
+	int k = thread_tid[1] == tid;
+
+	if (nested)
+		return "  g";
+	if (tid == batch_pid)
+		return "  ";
+	snprintf(buf[k], sizeof(buf[k]), "  t%d ", k);
+	return buf[k];
 }
 
 static void run_one(void)
@@ -838,14 +877,15 @@ static void run_one(void)
 		df = 1;
 
 	if (opt_verbose)
-		report("%s%ld: %s(%ld) %#lx %#lx %#lx %#lx %#lx %#lx%s\n", nested ? "  g" : "  ",
-		       ncalls_done, c->name, c->nr, a[0], a[1], a[2], a[3], a[4], a[5],
-		       df ? " [DF]" : "");
+		report("%s%ld: %s(%ld) %#lx %#lx %#lx %#lx %#lx %#lx%s\n", who(), ncalls_done,
+		       c->name, c->nr, a[0], a[1], a[2], a[3], a[4], a[5], df ? " [DF]" : "");
 	ncalls_done++;
 	switch (c->nr) {
 	case OP_FORK_FUZZ: fork_fuzz(); return;
 	case OP_SIGRETURN: sigreturn_forge(); return;
 	case OP_DF_FAULT: df_fault(); return;
+	case OP_PROBE: probe(a[0]); return;
+	case OP_THREAD: thread_spawn(); return;
 	}
 	if (c->flags & F_BLOCK) {
 		if (signals_dirty)
@@ -875,7 +915,7 @@ static void run_one(void)
 		add_fd(((int *)a[0])[1]);
 	}
 	if (opt_verbose)
-		report("%s   = %ld\n", nested ? "  g" : "  ", ret);
+		report("%s   = %ld\n", who(), ret);
 }
 
 static void run_calls(long n)
@@ -888,7 +928,7 @@ static void run_calls(long n)
 		if (faults > 64)
 			_exit(3);
 		if (opt_verbose)
-			report("%s   = fault\n", nested ? "  g" : "  ");
+			report("%s   = fault\n", who());
 	}
 	for (; k < n;) {
 		k++;
@@ -932,6 +972,8 @@ static void run_batch(long b)
 	set_handler(SIGALRM, on_alarm, 0);
 	batch_setup();
 	run_calls(opt_calls);
+	if (opt_verbose)
+		report("  batch done: exit_group(0)\n");
 	_exit(0);
 }
 
@@ -1040,6 +1082,67 @@ static void df_fault(void)
 	timer_ms(0);
 }
 
+/* [probe]: ring 3 itself reads, writes or jumps to a hostile address; the
+ * fault comes back through on_fault (a fetch returns through the stub). */
+static void probe(uint64_t addr)
+{
+	volatile uint64_t *p;
+
+	if (chance(50))
+		addr = wild_addr();
+	if (avoid_fastcall && is_fastcall(addr))
+		return;
+	p = (volatile uint64_t *)addr;
+	switch (below(3)) {
+	case 0: (void)*p; break;
+	case 1: *p = next(); break;
+	default: ((void (*)(void))addr)(); break;
+	}
+}
+
+/* [thread]: a CLONE_THREAD sibling makes a few calls alongside the batch. */
+#define THREAD_STACK 65536
+static unsigned char thread_stack[2][THREAD_STACK] __attribute__((aligned(16)));
+
+static void thread_main(void)
+{
+	uint64_t set = 1ul << (SIGALRM - 1);
+	int i;
+
+	sys6(SYS_rt_sigprocmask, (long[6]){ SIG_BLOCK, (long)&set, 0, 8, 0, 0 }, 0);
+	for (i = 0; i < 30; i++)
+		run_one();
+}
+
+static void thread_spawn(void)
+{
+	const long flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+	                   CLONE_SYSVSEM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+	int k = below(2);
+	register long r10 __asm__("r10") = (long)&thread_tid[k]; /* child_tid, cleared at exit */
+	register long r8 __asm__("r8") = 0;
+	register long r12 __asm__("r12") = (long)thread_main;
+	long ret;
+
+	if (thread_tid[k])
+		return; /* that stack is still in use */
+	__asm__ volatile("syscall\n\t"
+	                 "testq %%rax, %%rax\n\t"
+	                 "jnz 1f\n\t"
+	                 "xorl %%ebp, %%ebp\n\t"
+	                 "call *%%r12\n\t"
+	                 "movl $60, %%eax\n\t"
+	                 "xorl %%edi, %%edi\n\t"
+	                 "syscall\n\t"
+	                 "ud2\n"
+	                 "1:"
+	                 : "=a"(ret)
+	                 : "a"(SYS_clone), "D"(flags), "S"(thread_stack[k] + THREAD_STACK),
+	                   "d"(&thread_tid[k]), "r"(r10), "r"(r8), "r"(r12)
+	                 : "rcx", "r11", "memory", "cc");
+	(void)ret;
+}
+
 /* ---- The parent ----------------------------------------------------------- */
 
 static double now(void)
@@ -1113,6 +1216,8 @@ static int parse_list(const char *s, unsigned char *set, int avoid)
 				avoid_hugelen = 1;
 			else if (!strcmp(tok, "tinytimer"))
 				avoid_tinytimer = 1;
+			else if (!strcmp(tok, "hugetimer"))
+				avoid_hugetimer = 1;
 			else if (!strcmp(tok, "fastcall"))
 				avoid_fastcall = 1;
 			else if (!strcmp(tok, "df"))
@@ -1142,17 +1247,18 @@ static int parse_list(const char *s, unsigned char *set, int avoid)
 static void usage(void)
 {
 	fprintf(stderr,
-	        "usage: sysfuzz [-v] [-p] [-n BATCHES | -t SECONDS] [--batch B] [-c CALLS]\n"
-	        "               [-d DEADLINE_MS] [--avoid LIST] [--only LIST] SEED\n"
+	        "usage: sysfuzz [-v] [-p] [-n BATCHES | -t SECONDS] [--batch B | --first B]\n"
+	        "               [-c CALLS] [-d DEADLINE_MS] [--avoid LIST] [--only LIST] SEED\n"
 	        "  -v            print every call (before) and its result (after)\n"
 	        "  -p            print each batch number as it starts\n"
 	        "  -n BATCHES    run this many batches (default 50 without -t)\n"
 	        "  -t SECONDS    start batches for this long\n"
 	        "  --batch B     run batch B only\n"
+	        "  --first B     start at batch B (with -n: up to batch -n - 1)\n"
 	        "  -c CALLS      calls per batch (default 200)\n"
 	        "  -d MS         kill a batch still running after MS ms (default 2000)\n"
 	        "  --avoid LIST  leave out calls by name and the classes hugelen,\n"
-	        "                tinytimer, fastcall, df, sigreturn, fork\n"
+	        "                tinytimer, hugetimer, fastcall, df, sigreturn, fork\n"
 	        "  --only LIST   single calls only from this list\n");
 	exit(2);
 }
@@ -1175,6 +1281,8 @@ int main(int argc, char **argv)
 			opt_batches = strtol(v, NULL, 0), i++;
 		else if (!strcmp(o, "-t") && v)
 			opt_seconds = strtod(v, NULL), i++;
+		else if (!strcmp(o, "--first") && v)
+			opt_first = strtol(v, NULL, 0), i++;
 		else if (!strcmp(o, "--batch") && v)
 			opt_only_batch = strtol(v, NULL, 0), i++;
 		else if (!strcmp(o, "-c") && v)
@@ -1224,7 +1332,7 @@ int main(int argc, char **argv)
 	       opt_seconds > 0 ? ", time-bound" : "", opt_only_batch >= 0 ? ", one batch" : "");
 
 	start = now();
-	for (b = opt_only_batch >= 0 ? opt_only_batch : 0;; b++) {
+	for (b = opt_only_batch >= 0 ? opt_only_batch : opt_first;; b++) {
 		int rc;
 
 		if (opt_only_batch >= 0 && b > opt_only_batch)
