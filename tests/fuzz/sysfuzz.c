@@ -1087,13 +1087,17 @@ static void df_fault(void)
 static void probe(uint64_t addr)
 {
 	volatile uint64_t *p;
+	int op;
 
 	if (chance(50))
 		addr = wild_addr();
 	if (avoid_fastcall && is_fastcall(addr))
 		return;
 	p = (volatile uint64_t *)addr;
-	switch (below(3)) {
+	op = below(3);
+	if (opt_verbose)
+		report("     %s %#lx\n", op == 0 ? "load" : op == 1 ? "store" : "jump", addr);
+	switch (op) {
 	case 0: (void)*p; break;
 	case 1: *p = next(); break;
 	default: ((void (*)(void))addr)(); break;
