@@ -13,6 +13,16 @@ FUZZ_CFLAGS := $(HOST_CFLAGS) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 FUZZ_TARGETS := $(FUZZ_BIN)/fuzz_elf $(FUZZ_BIN)/fuzz_hypercall $(FUZZ_BIN)/fuzz_rings \
 	$(FUZZ_BIN)/fuzz_ext2 $(FUZZ_BIN)/fuzz_fs
 
+# The guest-side system-call fuzzer (tests/fuzz/sysfuzz.c, run by
+# tests/fuzz/syscalls.sh): a static musl program, built whatever the host's
+# clang.  No stack protector: fuzzed arch_prctl calls move the TLS it reads.
+SYSFUZZ := $(FUZZ_BIN)/sysfuzz.elf
+ALL += $(SYSFUZZ)
+
+$(SYSFUZZ): tests/fuzz/sysfuzz.c
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(MUSL_CFLAGS) -fno-stack-protector -static -no-pie -o $@ $<
+
 # Only part of `make` where clang and its libFuzzer runtime are installed.
 FUZZ_OK := $(shell command -v $(FUZZ_CC) >/dev/null 2>&1 && \
 	test -f "$$($(FUZZ_CC) -print-file-name=libclang_rt.fuzzer-x86_64.a)" && echo yes)

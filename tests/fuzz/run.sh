@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# tests/fuzz/run.sh [TARGET] [SECONDS]: run the libFuzzer targets (bin/tests/fuzz/fuzz_*).
+# tests/fuzz/run.sh [TARGET] [SECONDS]: run the libFuzzer targets (bin/tests/fuzz/fuzz_*)
+# and the guest-side system-call fuzzer (TARGET syscalls: tests/fuzz/syscalls.sh).
 #
 # TARGET is a name such as elf or fuzz_elf (default: every target).  Without
 # SECONDS each target replays its committed corpus tests/fuzz/corpus/<name>/
 # (regression) and then fuzzes for 10 seconds; with SECONDS it fuzzes for
 # that long.  New inputs and crash files go under build/out/fuzz/<name>/,
 # never into the tree.  Exits non-zero, naming the file, on any crash.
+# Without TARGET the system-call fuzzer runs after them (about 36 s of
+# fixed seeds, or SECONDS of random ones).
 # NO_BUILD=1 skips `make`.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
@@ -23,9 +26,23 @@ for a in "$@"; do
 	fi
 done
 
+if [ "$target" = syscalls ]; then
+	exec tests/fuzz/syscalls.sh ${seconds:+"$seconds"}
+fi
+
+# syscalls_after STATUS: the system-call fuzzer after the libFuzzer targets
+# (when no TARGET was named); exits with the worse of the two.
+syscalls_after() {
+	local st=$1
+	if [ -z "$target" ]; then
+		tests/fuzz/syscalls.sh ${seconds:+"$seconds"} || st=1
+	fi
+	exit "$st"
+}
+
 if ! command -v "${FUZZ_CC:-clang}" >/dev/null 2>&1; then
 	echo "fuzz: skipped: clang (with libclang-rt for libFuzzer) is not installed"
-	exit 0
+	syscalls_after 0
 fi
 
 names=()
@@ -34,7 +51,7 @@ for src in tests/fuzz/fuzz_*.c; do
 	n=${n#fuzz_}
 	[ -z "$target" ] || [ "$target" = "$n" ] && names+=("$n")
 done
-[ ${#names[@]} -gt 0 ] || die "no fuzz target named '$target' (tests/fuzz/fuzz_$target.c)"
+[ ${#names[@]} -gt 0 ] || die "no fuzz target named '$target' (tests/fuzz/fuzz_$target.c, or syscalls)"
 
 if [ -z "${NO_BUILD:-}" ]; then
 	bins=()
@@ -94,4 +111,4 @@ for n in "${names[@]}"; do
 done
 
 [ $status -eq 0 ] && echo "fuzz: all targets passed" || echo "fuzz: FAILED" >&2
-exit $status
+syscalls_after $status
