@@ -132,7 +132,19 @@ for fs in host guest; do
 	vm --fs=$fs --disk "$tmp/base-$fs.img:cow" -- "$T/fs/durable.elf" &
 	sleep 0.1
 	wait
-	vm --fs=$fs --timeout 5 --disk "$tmp/base-$fs.img:cow" -- "$T/fs/durable.elf"
+	# The program pauses once it has synced: stop it then (no fixed timeout, which a
+	# loaded machine can outrun), at most after 60 s.
+	"$NANVIXD" --fs=$fs --timeout 60 --disk "$tmp/base-$fs.img:cow" -- "$T/fs/durable.elf" \
+		>"$tmp/out" 2>"$tmp/err" </dev/null &
+	vpid=$!
+	for _ in $(seq 600); do
+		grep -q synced "$tmp/out" 2>/dev/null && break
+		kill -0 "$vpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill "$vpid" 2>/dev/null
+	wait "$vpid"
+	st=$?
 	if [ "$(md5sum <"$tmp/base-$fs.img")" = "$sum" ] && grep -q synced "$tmp/out"; then
 		ok "cow disk: writes served, base image unchanged (--fs=$fs)"
 	else

@@ -8,17 +8,8 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/system/lib.sh
-
 T=bin/tests/hostile
-pass=0 fail=0 skip=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-if [ ! -c /dev/kvm ] || ! : 2>/dev/null <>/dev/kvm; then
-	echo "hostile: SKIPPED: /dev/kvm missing or not accessible"
-	echo "hostile: 0 passed, 0 failed, 1 skipped"
-	exit 0
-fi
+system_setup hostile
 
 # A disk, so that the fast-call page is mapped (the fast file path serves disk files).
 mkdir -p "$tmp/root"

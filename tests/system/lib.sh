@@ -1,5 +1,33 @@
-# Shared by the system test scripts: pass/fail bookkeeping.
-# The caller sets pass=0 fail=0 and tmp (a scratch dir; $tmp/err is shown on failure).
+# Shared by the system test scripts: set-up, the KVM check, running a VM,
+# pass/fail bookkeeping.
+#
+# A script sources this, then calls `system_setup NAME` (after setting
+# NANVIXD or T if it wants them absolute).  That gives it pass, fail,
+# skip, a scratch dir $tmp removed at exit ($tmp/err is shown on failure),
+# NANVIXD and T, and ends the script with a SKIPPED line when /dev/kvm is
+# not usable.
+
+# system_setup NAME: the common start of a system test script.
+system_setup() {
+	NANVIXD=${NANVIXD:-bin/nanvixd}
+	T=${T:-bin/tests}
+	pass=0
+	fail=0
+	skip=0
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	if [ ! -c /dev/kvm ] || ! : 2>/dev/null <>/dev/kvm; then
+		echo "$1: SKIPPED: /dev/kvm is missing or not accessible (the micro-VM needs KVM)"
+		echo "$1: 0 passed, 0 failed, 1 skipped"
+		exit 0
+	fi
+}
+
+# vm [nanvixd options] -- prog args: stdout in $tmp/out, stderr in $tmp/err, status in $st
+vm() {
+	"$NANVIXD" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	st=$?
+}
 
 ok() { pass=$((pass + 1)); printf 'ok   %s\n' "$1"; }
 bad() {

@@ -9,28 +9,9 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
-NANVIXD=bin/nanvixd
-T=bin/tests
-pass=0
-fail=0
-skip=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
 # shellcheck source=tests/system/lib.sh
 . tests/system/lib.sh
-
-if [ ! -c /dev/kvm ] || ! : 2>/dev/null <>/dev/kvm; then
-	echo "system: SKIPPED: /dev/kvm is missing or not accessible (the micro-VM needs KVM)"
-	echo "system: 0 passed, 0 failed, 1 skipped"
-	exit 0
-fi
-
-# vm [nanvixd options] -- prog args: stdout in $tmp/out, stderr in $tmp/err, status in $st
-vm() {
-	"$NANVIXD" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	st=$?
-}
+system_setup system
 
 # differential NAME PROG [ARGS...]: native vs VM, stdout and status, both libcs.
 differential() {

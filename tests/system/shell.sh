@@ -8,28 +8,11 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/system/lib.sh
-
-NANVIXD=bin/nanvixd
-T=bin/tests
-pass=0 fail=0 skip=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-kvm=1
-[ -c /dev/kvm ] && : 2>/dev/null <>/dev/kvm || kvm=0
-
-vm() {
-	"$NANVIXD" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	st=$?
-}
+system_setup shell
 
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 APPLETS="sh cat echo seq wc tr sort head grep sed rm printf test [ true false"
 
-if [ "$kvm" = 0 ]; then
-	echo "shell: SKIPPED: /dev/kvm missing or not accessible"
-	echo "shell: 0 passed, 0 failed, 1 skipped"
-	exit 0
-fi
 if [ ! -x "$BUSYBOX" ] || ! file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked'; then
 	echo "shell: SKIPPED: no static busybox at $BUSYBOX (./z setup installs busybox-static)"
 	echo "shell: 0 passed, 0 failed, 1 skipped"

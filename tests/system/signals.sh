@@ -15,20 +15,9 @@ cd "$(dirname "$0")/../.." || exit 1
 
 NANVIXD=$PWD/bin/nanvixd
 T=$PWD/bin/tests
-pass=0
-fail=0
-skip=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
 # shellcheck source=tests/system/lib.sh
 . tests/system/lib.sh
-
-if [ ! -c /dev/kvm ] || ! : 2>/dev/null <>/dev/kvm; then
-	echo "signals: SKIPPED: /dev/kvm is missing or not accessible (the micro-VM needs KVM)"
-	echo "signals: 0 passed, 0 failed, 1 skipped"
-	exit 0
-fi
+system_setup signals
 
 # start [nanvixd args]: nanvixd in the background (stdin from $tmp/in, or
 # /dev/null), its pid in $pid, once the program printed "ready" (10 s at
