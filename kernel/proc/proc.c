@@ -30,16 +30,15 @@ struct proc *proc_current;
 struct proc *proc_list;
 
 /*
- * Tell ring 3 (the vvar page, abi/vvar.h) who `p` is: its pid and fd map,
- * when `p` is the only user of its address space.  A shared space (a
- * CLONE_VM child and its parent) is marked so that every call traps, and
- * no process writes its fd map there.
+ * Tell ring 3 (the vvar page, abi/vvar.h) who `p` is: its pid and where its
+ * fd map is, when `p` is the only user of its address space.  A shared
+ * space (a CLONE_VM child and its parent) is marked so that every call
+ * traps, and no process writes its fd map there.
  */
 void proc_vvar_update(struct proc *p)
 {
 	uint64_t pa = vmem_translate(p->cr3, NANVIX_VVAR_VA);
 	struct nanvix_vvar *vv;
-	int fd;
 
 	p->fdmap = NULL;
 	if (!pa)
@@ -50,17 +49,29 @@ void proc_vvar_update(struct proc *p)
 		return;
 	}
 	vv->flags &= ~NANVIX_VVAR_SHARED;
-	if (vv->pid == (uint32_t)p->pid) {
-		p->fdmap = (uint32_t *)((uint8_t *)vv + NANVIX_VVAR_FDMAP);
-		return; /* its own page all along: the map is current */
-	}
-	/* The page comes from another process (its space's first user): take it over. */
 	vv->pid = (uint32_t)p->pid;
 	p->fdmap = (uint32_t *)((uint8_t *)vv + NANVIX_VVAR_FDMAP);
+}
+
+/*
+ * `p` is left alone in a space it shared.  If the page was another
+ * process's (a CLONE_VM parent that exited before its child), its fd map
+ * is that process's: rewrite it from `p`'s table.  After a vfork the page
+ * is still the parent's own and nothing is rewritten.
+ */
+static void vvar_adopt(struct proc *p)
+{
+	uint64_t pa = vmem_translate(p->cr3, NANVIX_VVAR_VA);
+	bool own = pa && ((struct nanvix_vvar *)P2V(pa))->pid == (uint32_t)p->pid;
+	int fd;
+
+	proc_vvar_update(p);
+	if (own || !p->fdmap)
+		return;
 	for (fd = 0; fd < NANVIX_VVAR_FDMAP_COUNT; fd++)
 		if (fd < p->max_fd && p->fds[fd])
 			fd_publish(p, fd);
-		else if (p->fdmap[fd])
+		else
 			p->fdmap[fd] = 0;
 }
 
@@ -76,8 +87,8 @@ static bool mm_leave(struct proc *p, struct mm *mm)
 	}
 	if (mm->users == 1)
 		for (q = proc_list; q; q = q->next)
-			if (q->mm == mm && q->state == PROC_ALIVE)
-				proc_vvar_update(q);
+			if (q->mm == mm && q->state == PROC_ALIVE && q != p)
+				vvar_adopt(q);
 	return false;
 }
 
