@@ -13,6 +13,7 @@ MONITOR_SRCS := macrokernel/monitor/main.c macrokernel/monitor/vm_kvm_x86_64.c \
 	macrokernel/monitor/guestmem.c macrokernel/monitor/elf.c \
 	macrokernel/monitor/strace.c macrokernel/monitor/aspace.c macrokernel/monitor/exec.c \
 	macrokernel/monitor/client.c macrokernel/monitor/hostsig.c macrokernel/monitor/tty.c \
+	macrokernel/monitor/tmpvol.c \
 	$(BLKSW_SRCS) $(MK_SRCS) $(FS_HOST_SRCS)
 MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(OUT)/%.o)
 

@@ -283,10 +283,30 @@ static void copy_user(struct builder *b, uint64_t va, const void *src, uint64_t 
 	}
 }
 
+/* Programs' segments end below the stack and a 1 GiB gap. */
+static uint64_t program_limit(uint64_t stack_size)
+{
+	return NANVIX_USER_TOP - stack_size - (1ull << 30);
+}
+
+int boot_check_program(const void *image, size_t size, uint64_t stack_size, const char *name,
+                       char *err, size_t errlen)
+{
+	struct elf_info info;
+	char why[160];
+
+	if (elf_parse(image, size, ELF_KIND_PROGRAM, program_limit(stack_size), &info, why,
+	              sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s", name, why);
+		return NANVIXD_EXIT_BADELF;
+	}
+	return 0;
+}
+
 static int load_program(struct builder *b, const struct boot_config *cfg,
                         struct nanvix_bootinfo *bi, struct elf_info *info, uint64_t *bias)
 {
-	uint64_t limit = NANVIX_USER_TOP - cfg->stack_size - (1ull << 30);
+	uint64_t limit = program_limit(cfg->stack_size);
 	char why[160];
 	unsigned i;
 

@@ -25,6 +25,7 @@
 #include <monitor/client.h>
 #include <monitor/guestmem.h>
 #include <monitor/hostsig.h>
+#include <monitor/tmpvol.h>
 #include <monitor/tty.h>
 #include <monitor/vm.h>
 
@@ -38,16 +39,23 @@
 extern char **environ;
 
 static const char usage_text[] =
-        "usage: nanvixd [OPTIONS] -- PROGRAM.elf [ARGS...]\n"
+        "usage: nanvixd [OPTIONS] -- PROGRAM [ARGS...]\n"
         "\n"
         "Run a static x86-64 ELF program (musl, or newlib with ulib) in a\n"
         "device-less KVM micro-VM on the Nanvix microkernel.  The program's\n"
         "stdout and stderr are nanvixd's; its exit status is nanvixd's.\n"
         "\n"
+        "Where PROGRAM comes from: a host file, unless it is an absolute path\n"
+        "with no host file there and a --disk or --volume is given, or --in-vm\n"
+        "is given: then a file of the VM's file system, as docker runs a file\n"
+        "of its image (status 127 and one line when it is not there).\n"
+        "\n"
         "examples:\n"
         "  musl-gcc -static -o hello hello.c && nanvixd -- ./hello\n"
         "  nanvixd -m 512 --timeout 10 -e HOME=/ -e TERM -- ./prog --flag arg\n"
         "  nanvixd --disk root.img -v \"$PWD/data:/data:ro\" -- ./prog /data/in\n"
+        "  nanvixd --disk root.img --in-vm -w /root -- /bin/sh -c 'ls /tmp'\n"
+        "                                (/bin/sh of the disk, not of the host)\n"
         "  nanvixd --image ./bin -- ./bin/main   (execve may start any file of ./bin)\n"
         "\n"
         "options:\n"
@@ -82,6 +90,12 @@ static const char usage_text[] =
         "      --env-file FILE     read KEY=VALUE (or KEY) lines from FILE; blank\n"
         "                          lines and lines starting with # are skipped,\n"
         "                          values are taken verbatim (repeatable)\n"
+        "  -w, --workdir DIR       the program's working directory in the VM (an\n"
+        "                          absolute path that must exist there; status 125\n"
+        "                          if it does not).  Default: /\n"
+        "      --in-vm             PROGRAM is a file of the VM's file system even if\n"
+        "                          the host has a file at that path (needs --disk\n"
+        "                          or --volume)\n"
         "      --console-file PATH send the guest's console output to PATH\n"
         "      --kernel PATH       microkernel image (default: kernel.elf beside\n"
         "                          nanvixd, else ../lib/nanvix/kernel.elf from it)\n"
@@ -108,6 +122,13 @@ static const char usage_text[] =
         "                          of /PATH appear as read-only directories); nothing\n"
         "                          outside HOSTDIR is reachable, ..-, symlink- or\n"
         "                          link-wise, and the guest's symlinks must stay inside\n"
+        "      --no-tmp            no /tmp of nanvixd's own.  By default, without\n"
+        "                          --disk, /tmp is a private, writable, empty host\n"
+        "                          directory (in /dev/shm, i.e. memory, where it\n"
+        "                          exists, else $TMPDIR or /tmp), removed when nanvixd\n"
+        "                          exits; not with a volume at / or /tmp, with\n"
+        "                          --fs=guest or --macrokernel.  With --disk, /tmp is\n"
+        "                          the disk's\n"
         "      --fs=host|guest     where the file-system component runs: in the\n"
         "                          macro-kernel (host, the default), or in the VM\n"
         "                          as a server process (guest: needs --disk and\n"
@@ -125,7 +146,7 @@ static const char usage_text[] =
         "\n"
         "exit status: the program's (128+N when killed by signal N), or\n"
         "  120 no usable /dev/kvm      124 --timeout expired\n"
-        "  121 guest memory too small  125 bad command line\n"
+        "  121 guest memory too small  125 bad command line, or no -w DIR\n"
         "  122 the VM failed           126 kernel or program not loadable\n"
         "  123 host-side error         127 kernel or program not found\n";
 
@@ -150,6 +171,13 @@ struct options {
 	int nprograms;
 	struct mk_config mk;     /* --fs, --disk, --volume */
 	const char *macrokernel; /* --macrokernel SOCKET, or NULL: embedded */
+	const char *workdir;     /* -w DIR, or NULL: / */
+	int in_vm;               /* --in-vm */
+	int no_tmp;              /* --no-tmp */
+	bool user_fs;            /* --disk, --volume or --macrokernel given */
+	bool vm_program;         /* argv[0] is a file of the VM's file system */
+	bool default_tmp;        /* mount a private host directory at /tmp */
+	char tmpdir[PATH_MAX];   /* that directory, once made ("" before) */
 	char **argv;             /* program and its arguments */
 	int argc;
 };
@@ -403,6 +431,21 @@ static int add_volume(struct options *o, char *arg)
 	return 0;
 }
 
+/* A --volume at /, at /tmp or beneath it: the user's /tmp, not ours. */
+static bool volume_covers_tmp(const struct options *o)
+{
+	for (int i = 0; i < o->mk.nvolumes; i++) {
+		const char *at = o->mk.volumes[i].at;
+
+		while (at[0] == '/' && at[1] == '/')
+			at++;
+		if (strspn(at, "/") == strlen(at) ||
+		    (strncmp(at, "/tmp", 4) == 0 && (at[4] == '\0' || at[4] == '/')))
+			return true;
+	}
+	return false;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
@@ -423,6 +466,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_ENV_FILE,
 		OPT_STOP_TIMEOUT,
 		OPT_NO_TTY,
+		OPT_IN_VM,
+		OPT_NO_TMP,
 	};
 	static const struct option longopts[] = {
 		{ "memory", required_argument, NULL, 'm' },
@@ -446,17 +491,21 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "tty", no_argument, NULL, 't' },
 		{ "no-tty", no_argument, NULL, OPT_NO_TTY },
 		{ "interactive", no_argument, NULL, 'i' },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "in-vm", no_argument, NULL, OPT_IN_VM },
+		{ "no-tmp", no_argument, NULL, OPT_NO_TMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
+	bool user_fs;
 	int c;
 
 	o->mem = MEM_DEFAULT;
 	o->stack = BOOT_STACK_SIZE_DEFAULT;
 	o->stop_timeout = HOSTSIG_STOP_TIMEOUT_DEFAULT;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+m:e:v:hit", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+m:e:v:w:hit", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -553,6 +602,16 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_MACROKERNEL: o->macrokernel = optarg; break;
 		case OPT_NO_FAST: o->no_fast = 1; break;
+		case 'w':
+			if (optarg[0] != '/')
+				return usage_error(
+				        "invalid working directory '%s' (an absolute path "
+				        "in the VM, e.g. -w /root)",
+				        optarg);
+			o->workdir = optarg;
+			break;
+		case OPT_IN_VM: o->in_vm = 1; break;
+		case OPT_NO_TMP: o->no_tmp = 1; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case OPT_VERSION:
 			printf("nanvixd %s (boot ABI %d)\n", NANVIXD_VERSION, NANVIX_ABI_VERSION);
@@ -569,7 +628,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 			return usage_error("volume '%s' is not a directory or a regular file",
 			                   o->mk.volumes[i].hostdir);
 	}
-	if ((o->mk.disk || o->mk.nvolumes || o->macrokernel) && o->mk.fs == MK_FS_NONE)
+	user_fs = o->user_fs = o->mk.disk || o->mk.nvolumes || o->macrokernel;
+	if (o->in_vm && !user_fs)
+		return usage_error("%s", "--in-vm needs a file system to find the program in "
+		                         "(--disk or --volume)");
+	o->default_tmp = !o->no_tmp && !o->mk.disk && !o->macrokernel && o->mk.fs != MK_FS_GUEST &&
+	                 !volume_covers_tmp(o);
+	if ((user_fs || o->default_tmp) && o->mk.fs == MK_FS_NONE)
 		o->mk.fs = MK_FS_HOST;
 	if (o->mk.fs == MK_FS_GUEST && o->mk.nvolumes)
 		return usage_error("%s", "--volume needs --fs=host (volumes are host directories)");
@@ -581,6 +646,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		        "no program given (usage: nanvixd [OPTIONS] -- PROGRAM.elf [ARGS...])");
 	o->argv = argv + optind;
 	o->argc = argc - optind;
+	/* An absolute path the host lacks names a file of the VM's file system. */
+	o->vm_program =
+	        o->in_vm || (user_fs && o->argv[0][0] == '/' && access(o->argv[0], F_OK) < 0 &&
+	                     (errno == ENOENT || errno == ENOTDIR));
 	return 0;
 }
 
@@ -695,22 +764,26 @@ static int open_kernel(const struct options *o, char *path, size_t len, const vo
 	return map_file("kernel", path, data, size);
 }
 
-/* --fs=guest's server: fsd.elf beside the kernel given with --kernel, else found. */
-static int open_fsd(const struct options *o, char *path, size_t len, const void **data,
-                    size_t *size)
+/*
+ * A guest program that starts the user's (`file`: fsd.elf, --fs=guest's
+ * server, or launch.elf; `what` names it in errors): beside the kernel
+ * given with --kernel, else found by find_guest_file.
+ */
+static int open_helper(const struct options *o, const char *file, const char *what, char *path,
+                       size_t len, const void **data, size_t *size)
 {
 	if (o->kernel) {
 		char k[PATH_MAX];
 
 		snprintf(k, sizeof(k), "%s", o->kernel);
-		snprintf(path, len, "%s/fsd.elf", dirname(k));
-	} else if (!find_guest_file("fsd.elf", path, len)) {
-		vm_error("cannot find the fs server for --fs=guest: no %s (it belongs beside "
-		         "kernel.elf; with --kernel, nanvixd looks beside that file)",
-		         path);
+		snprintf(path, len, "%s/%s", dirname(k), file);
+	} else if (!find_guest_file(file, path, len)) {
+		vm_error("cannot find the %s: no %s (it belongs beside kernel.elf; with "
+		         "--kernel, nanvixd looks beside that file)",
+		         what, path);
 		return NANVIXD_EXIT_NOTFOUND;
 	}
-	return map_file("fs server", path, data, size);
+	return map_file(what, path, data, size);
 }
 
 /* Seed the guest clock (boot info, vvar pages): host time at one guest TSC reading. */
@@ -732,7 +805,8 @@ static int seed_clock(struct vm *vm, struct nanvix_bootinfo *bi, struct nanvix_v
 	vm->vvar.tsc_mult = bi->tsc_mult;
 	vm->vvar.clock_base_ns[0] = bi->realtime_base_ns;
 	vm->vvar.clock_base_ns[1] = bi->monotonic_base_ns;
-	vm->vvar.flags = (vm->strace ? NANVIX_VVAR_SLOW : 0) | (vm->fastcall ? NANVIX_VVAR_FASTFS : 0);
+	vm->vvar.flags =
+	        (vm->strace ? NANVIX_VVAR_SLOW : 0) | (vm->fastcall ? NANVIX_VVAR_FASTFS : 0);
 	*first = vm->vvar; /* the kernel sets the pid */
 	return 0;
 }
@@ -791,23 +865,32 @@ static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **s
 }
 
 /*
- * --fs=guest: process 1 is the fs server (sysapps/fs/fsd.c), told to start
- * the program `name` (execve finds it among the programs) with the user's
- * argv once the disk is mounted.  NULL when out of memory.
+ * The argv of a process 1 that starts the user's program: the fs server
+ * (sysapps/fs/fsd.c, --fs=guest: once the disk is mounted) or the
+ * launcher (sysapps/launch/launch.c).  Either changes to -w's directory
+ * and execs `name` (a program nanvixd registered, which execve finds by
+ * that name, or a path in the VM's file system) with the user's argv.
+ * NULL when out of memory.
  */
-static char **fsd_args(const struct options *o, const char *name, int *argc)
+static char **helper_args(const struct options *o, bool fsd, const char *name, int *argc)
 {
-	char **v = calloc((size_t)o->argc + 6, sizeof(*v));
-	const char *colon = strrchr(o->mk.disk, ':');
+	char **v = calloc((size_t)o->argc + 10, sizeof(*v));
+	const char *colon = o->mk.disk ? strrchr(o->mk.disk, ':') : NULL;
 	int n = 0;
 
 	if (!v)
 		return NULL;
-	v[n++] = "fsd";
-	if (colon && strcmp(colon, ":ro") == 0)
+	v[n++] = fsd ? "fsd" : "launch";
+	if (fsd && colon && strcmp(colon, ":ro") == 0)
 		v[n++] = "--ro";
+	if (o->vm_program)
+		v[n++] = "--vm";
+	if (o->workdir) {
+		v[n++] = "--cd";
+		v[n++] = (char *)o->workdir;
+	}
 	v[n++] = "--exec";
-	v[n++] = (char *)name;
+	v[n++] = (char *)(o->vm_program ? o->argv[0] : name);
 	v[n++] = "--";
 	for (int i = 0; i < o->argc; i++)
 		v[n++] = o->argv[i];
@@ -815,12 +898,44 @@ static char **fsd_args(const struct options *o, const char *name, int *argc)
 	return v;
 }
 
+/*
+ * A host program refused as not loadable (`err`): when the VM's file
+ * system may hold a file at the same path, say how to run that one.
+ */
+static void program_error(const struct options *o, const char *err)
+{
+	if (o->user_fs && o->argv[0][0] == '/')
+		vm_error("%s (the host's %s; to run %s from the VM's file system, add --in-vm)",
+		         err, o->argv[0], o->argv[0]);
+	else
+		vm_error("%s", err);
+}
+
+/* The default /tmp: a fresh private host directory as a volume at /tmp. */
+static int add_default_tmp(struct options *o)
+{
+	struct mk_volume *v;
+
+	if (o->mk.nvolumes == MK_VOLUMES_MAX)
+		return 0; /* no room: the user's volumes matter more */
+	if (tmpvol_create(o->tmpdir, sizeof(o->tmpdir)) < 0)
+		return NANVIXD_EXIT_HOST;
+	v = &o->mk.volumes[o->mk.nvolumes++];
+	v->hostdir = o->tmpdir;
+	v->at = "/tmp";
+	v->readonly = false;
+	return 0;
+}
+
 static int run(struct options *o)
 {
-	const void *kernel = NULL, *program = NULL, *fsd = NULL;
-	size_t kernel_size = 0, program_size = 0, fsd_size = 0;
-	char kpath[PATH_MAX], fsdpath[PATH_MAX], err[256], random[16];
-	char **fsd_argv = NULL;
+	const void *kernel = NULL, *program = NULL, *helper = NULL;
+	size_t kernel_size = 0, program_size = 0, helper_size = 0;
+	char kpath[PATH_MAX], hpath[PATH_MAX], err[256], random[16];
+	char **helper_argv = NULL;
+	/* Process 1 is the fs server, or the launcher, which start the program. */
+	bool fsd = o->mk.fs == MK_FS_GUEST, launch = !fsd && (o->vm_program || o->workdir);
+	const char *slash = strrchr(o->argv[0], '/');
 	struct boot_config cfg;
 	struct boot_entry entry;
 	struct vm vm;
@@ -841,12 +956,30 @@ static int run(struct options *o)
 	rc = open_kernel(o, kpath, sizeof(kpath), &kernel, &kernel_size);
 	if (rc)
 		goto out;
-	rc = map_file("program", o->argv[0], &program, &program_size);
-	if (rc)
-		goto out;
-	if (o->mk.fs == MK_FS_GUEST) {
-		/* The VM starts the fs server, which then execs the program. */
-		rc = open_fsd(o, fsdpath, sizeof(fsdpath), &fsd, &fsd_size);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.name = slash ? slash + 1 : o->argv[0];
+	if (!o->vm_program) {
+		rc = map_file("program", o->argv[0], &program, &program_size);
+		if (rc)
+			goto out;
+	}
+	if (fsd || launch) {
+		rc = open_helper(o, fsd ? "fsd.elf" : "launch.elf",
+		                 fsd ? "fs server for --fs=guest" : "launcher", hpath,
+		                 sizeof(hpath), &helper, &helper_size);
+		if (rc)
+			goto out;
+		/* The VM execs a host program later: refuse a bad one now, and say why. */
+		rc = program ? boot_check_program(program, program_size, o->stack, cfg.name, err,
+		                                  sizeof(err))
+		             : 0;
+		if (rc) {
+			program_error(o, err);
+			goto out;
+		}
+	}
+	if (o->default_tmp) {
+		rc = add_default_tmp(o);
 		if (rc)
 			goto out;
 	}
@@ -872,29 +1005,23 @@ static int run(struct options *o)
 	rc = vm_create(&vm, o->mem);
 	if (rc)
 		goto out;
-	memset(&cfg, 0, sizeof(cfg));
 	cfg.kernel = kernel, cfg.kernel_size = kernel_size;
 	cfg.program = program, cfg.program_size = program_size;
-	{
-		char *slash = strrchr(o->argv[0], '/');
-
-		cfg.name = slash ? slash + 1 : o->argv[0];
-	}
 	cfg.argc = o->argc, cfg.argv = o->argv;
 	cfg.envc = o->envc, cfg.envp = o->env;
-	if (o->mk.fs == MK_FS_GUEST) {
-		fsd_argv = fsd_args(o, cfg.name, &cfg.argc);
-		if (!fsd_argv) {
+	if (helper) {
+		helper_argv = helper_args(o, fsd, cfg.name, &cfg.argc);
+		if (!helper_argv) {
 			vm_error("out of memory");
 			rc = NANVIXD_EXIT_HOST;
 			goto out;
 		}
-		cfg.argv = fsd_argv;
-		cfg.program = fsd, cfg.program_size = fsd_size;
+		cfg.argv = helper_argv;
+		cfg.program = helper, cfg.program_size = helper_size;
 	}
 	cfg.stack_size = o->stack;
-	/* execve can start the program itself by its name, and any image given. */
-	if (o->nprograms < PROGRAMS_MAX) {
+	/* execve can start a host program itself by its name, and any image given. */
+	if (program && o->nprograms < PROGRAMS_MAX) {
 		o->programs[o->nprograms].name = cfg.name;
 		o->programs[o->nprograms].path = o->argv[0];
 		o->nprograms++;
@@ -920,7 +1047,10 @@ static int run(struct options *o)
 		goto out;
 	}
 	if (rc) {
-		vm_error("%s", err);
+		if (rc == NANVIXD_EXIT_BADELF && !helper)
+			program_error(o, err);
+		else
+			vm_error("%s", err);
 		goto out;
 	}
 	if (o->mk.fs != MK_FS_NONE) {
@@ -1016,9 +1146,11 @@ out:
 		munmap((void *)kernel, kernel_size);
 	if (program)
 		munmap((void *)program, program_size);
-	if (fsd)
-		munmap((void *)fsd, fsd_size);
-	free(fsd_argv);
+	if (helper)
+		munmap((void *)helper, helper_size);
+	free(helper_argv);
+	/* Every way out of the VM passes here: the default /tmp goes with it. */
+	tmpvol_remove(o->tmpdir);
 	return rc;
 }
 

@@ -2,15 +2,16 @@
 /*
  * nanvixd boots this as process 1:
  *
- *     fsd [--ro] --exec NAME -- ARGV0 [ARGS...]
+ *     fsd [--ro] [--vm] [--cd DIR] --exec NAME -- ARGV0 [ARGS...]
  *
  * It forks.  The child opens /dev/fsd, which makes it the VM's fs server
  * (a system process without a parent), mounts the ext2 disk through block
  * requests to the storage switch, says "ready" on a pipe and serves the
  * file calls the kernel forwards to it, forever.  The parent waits for
- * "ready" and then becomes the application: execve(NAME, ARGV), so the
- * application keeps process id 1 and its exit status ends the VM, as with
- * --fs=host.  If the disk cannot be mounted the child says why on stderr
+ * "ready" and then becomes the application: chdir(DIR) and execve(NAME, ARGV)
+ * (launch_program, shared with launch.elf), so the application keeps
+ * process id 1 and its exit status ends the VM, as with --fs=host.  NAME
+ * is a program nanvixd registered, or with --vm a file on the disk.  If the disk cannot be mounted the child says why on stderr
  * and the VM exits with status 125 before the application starts.
  *
  * The service code is the very source the macro-kernel links (service.c,
@@ -30,6 +31,7 @@
 #include <abi/linux.h>
 #include <fs/blkdev.h>
 #include <fs/service.h>
+#include <launch/launch.h>
 
 #define EXIT_SETUP 125 /* nanvixd's "bad disk" status */
 
@@ -220,7 +222,8 @@ static int disk_write(void *ctx, uint64_t off, const void *buf, size_t len)
 		return 0;
 	}
 	/* Cached blocks overlapping the range go to the disk (and away) first. */
-	for (uint64_t o = off >= CACHE_BLOCK ? off - CACHE_BLOCK + 512 : 0; o < off + len; o += 512) {
+	for (uint64_t o = off >= CACHE_BLOCK ? off - CACHE_BLOCK + 512 : 0; o < off + len;
+	     o += 512) {
 		struct cache_slot *x = cache_slot(o);
 
 		if (x->len && x->off == o && o + x->len > off && (rc = cache_evict(x)))
@@ -352,9 +355,7 @@ static __attribute__((noreturn)) void serve(struct fs_service *s)
 /* The server's life: set up, report to the parent on `ready`, serve. */
 static __attribute__((noreturn)) void server(int ready, int readonly)
 {
-	static struct blkdev disk = {
-		.read = disk_read, .write = disk_write, .flush = disk_flush
-	};
+	static struct blkdev disk = { .read = disk_read, .write = disk_write, .flush = disk_flush };
 	struct fs_service *s;
 	char why[400];
 	long rc;
@@ -388,14 +389,16 @@ static __attribute__((noreturn)) void server(int ready, int readonly)
 
 static int usage(void)
 {
-	fputs("usage: fsd [--ro] --exec NAME -- ARGV0 [ARGS...] (started by nanvixd --fs=guest)\n",
+	fputs("usage: fsd [--ro] [--vm] [--cd DIR] --exec NAME -- ARGV0 [ARGS...] "
+	      "(started by nanvixd --fs=guest)\n",
 	      stderr);
 	return EXIT_SETUP;
 }
 
 int main(int argc, char **argv)
 {
-	const char *name = NULL;
+	enum launch_origin origin = LAUNCH_HOST;
+	const char *name = NULL, *workdir = NULL;
 	int readonly = 0, i, p[2];
 	char c;
 	pid_t pid;
@@ -403,6 +406,10 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		if (!strcmp(argv[i], "--ro"))
 			readonly = 1;
+		else if (!strcmp(argv[i], "--vm"))
+			origin = LAUNCH_VM;
+		else if (!strcmp(argv[i], "--cd") && i + 1 < argc)
+			workdir = argv[++i];
 		else if (!strcmp(argv[i], "--exec") && i + 1 < argc)
 			name = argv[++i];
 		else
@@ -427,7 +434,5 @@ int main(int argc, char **argv)
 	if (read(p[0], &c, 1) != 1)
 		return EXIT_SETUP; /* the server said why */
 	close(p[0]);
-	execve(name, argv + i + 1, environ);
-	fprintf(stderr, "fsd: cannot start %s\n", name);
-	return 127;
+	launch_program(workdir, name, argv + i + 1, origin);
 }

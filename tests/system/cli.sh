@@ -151,6 +151,7 @@ if make -s --no-print-directory install PREFIX="$tmp/prefix" >"$tmp/out" 2>"$tmp
 	NANVIXD=$tmp/prefix/bin/nanvixd
 	expect "installed-hello" 0 '^hello, world$' '' -- -- "$H"
 	expect "installed-sysapp" 0 '^Hello, world!$' '' -- -- "$tmp/prefix/lib/nanvix/hello.elf"
+	expect "installed-launcher" 0 '^hello, world$' '' -- -w /tmp -- "$H"
 	if command -v mke2fs >/dev/null; then
 		mke2fs -q -F -t ext2 "$tmp/root.img" 8M >/dev/null 2>&1
 		expect "installed-fs-guest" 0 '^hello, world$' '' -- --fs=guest --disk "$tmp/root.img" -- "$H"
@@ -160,6 +161,7 @@ if make -s --no-print-directory install PREFIX="$tmp/prefix" >"$tmp/out" 2>"$tmp
 	NANVIXD=$tmp/alone/nanvixd
 	expect "moved-nanvixd" 127 '' "cannot find the microkernel: no .*/kernel.elf.*--kernel PATH" -- -- "$H"
 	expect "moved-nanvixd-kernel" 0 '^hello, world$' '' -- --kernel bin/kernel.elf -- "$H"
+	expect "moved-nanvixd-launcher" 0 '^hello, world$' '' -- --kernel bin/kernel.elf -w /tmp -- "$H"
 	NANVIXD=bin/nanvixd
 else
 	bad "install" "make install failed: $(head -c 300 "$tmp/err")"

@@ -57,6 +57,15 @@ int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_
                  char *err, size_t errlen);
 
 /*
+ * Check, without a VM, that boot_prepare or execve would accept
+ * image[0..size) as a program (`name` in the message) with this stack:
+ * for a program the VM starts later (launch.elf, fsd).  Returns 0, or
+ * NANVIXD_EXIT_BADELF with a one-line reason in err[errlen].
+ */
+int boot_check_program(const void *image, size_t size, uint64_t stack_size, const char *name,
+                       char *err, size_t errlen);
+
+/*
  * The least RAM, a whole number of MiB, in which boot_prepare lays out
  * `cfg` with room for the kernel to start (found by laying it out in
  * scratch memory: exact for this kernel, program, stack and arguments;
