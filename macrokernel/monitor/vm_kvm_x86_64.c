@@ -92,34 +92,42 @@ int vm_timer_arm(struct vm *vm, uint64_t ns)
  * address space).  Not just after an `int3` (0xcc): the exit may have come
  * as the entry page's int3 trapped, RIP already past it, and an interrupt
  * injected then is taken in the trap's place (seen here); such a tick
- * waits for the window instead.  True when it did.
+ * waits: IF_LATER.  Ring 0 with IF clear opens its window by itself:
+ * IF_RING0.
  */
-static bool if_repair(struct vm *vm, struct kvm_regs *r, uint16_t cs, uint64_t cr3)
+enum if_state { IF_REPAIRED, IF_RING0, IF_LATER };
+
+static enum if_state if_repair(struct vm *vm, struct kvm_regs *r, uint16_t cs, uint64_t cr3)
 {
 	uint8_t before = 0;
 
-	if ((cs & 3) != 3 || (r->rflags & RFLAGS_IF))
-		return false;
+	if ((cs & 3) != 3)
+		return IF_RING0;
+	if (r->rflags & RFLAGS_IF)
+		return IF_LATER; /* not the case above; the window will tell */
 	if (gva_read(&vm->mem, cr3 & PTE_ADDR, r->rip - 1, &before, 1) < 0 || before == 0xcc)
-		return false;
+		return IF_LATER;
 	r->rflags |= RFLAGS_IF;
-	return true;
+	return IF_REPAIRED;
 }
 
-static bool ring3_if_repair(struct vm *vm)
+static enum if_state ring3_if_repair(struct vm *vm)
 {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
+	enum if_state st;
 
 	/* Registers a fast call left for the next KVM_RUN (sync_regs) win over KVM_SET_REGS. */
 	if (vm->run->kvm_dirty_regs & KVM_SYNC_X86_REGS)
 		return if_repair(vm, &vm->run->s.regs.regs, vm->run->s.regs.sregs.cs.selector,
 		                 vm->run->s.regs.sregs.cr3);
 	if (ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0 ||
-	    ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
-	    !if_repair(vm, &regs, sregs.cs.selector, sregs.cr3))
-		return false;
-	return ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) == 0;
+	    ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0)
+		return IF_LATER;
+	st = if_repair(vm, &regs, sregs.cs.selector, sregs.cr3);
+	if (st == IF_REPAIRED && ioctl(vm->vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		return IF_LATER;
+	return st;
 }
 
 /*
@@ -132,9 +140,11 @@ static int inject_tick(struct vm *vm)
 	bool can = vm->run->ready_for_interrupt_injection && vm->run->if_flag;
 
 	if (!can && !vm->run->if_flag) {
-		if (ring3_if_repair(vm))
+		enum if_state st = ring3_if_repair(vm);
+
+		if (st == IF_REPAIRED)
 			can = true; /* ring 3 with nothing in flight: it can take it now */
-		else
+		else if (st == IF_LATER)
 			vm_timer_arm(vm, TICK_RETRY_NS); /* a window may never open: look again */
 	}
 	if (can) {
