@@ -282,7 +282,8 @@ long proc_clone(const struct trap_frame *tf, uint64_t flags, uint64_t sp, uint64
 	child->pid = t->tid;
 	child->state = PROC_ALIVE;
 	child->parent = flags & LINUX_CLONE_PARENT ? parent->parent : parent;
-	child->exit_signal = (int)(flags & LINUX_CSIGNAL);
+	/* A sibling (CLONE_PARENT) ends with the caller's exit signal, as on Linux. */
+	child->exit_signal = flags & LINUX_CLONE_PARENT ? parent->exit_signal : (int)(flags & LINUX_CSIGNAL);
 	child->vfork_tid = flags & LINUX_CLONE_VFORK ? thread_current->tid : 0;
 	child->sigpending = 0;
 	child->alarm_at = child->alarm_interval = 0;
@@ -343,7 +344,9 @@ __attribute__((noreturn)) static void terminate(int wstatus)
 		vmem_free_user(p->cr3);
 	for (q = proc_list; q; q = q->next)
 		if (q->parent == p) {
+			/* As Linux: process 1 gets SIGCHLD from an adopted child, never another signal. */
 			q->parent = init;
+			q->exit_signal = LINUX_SIGCHLD;
 			if (q->state == PROC_ZOMBIE)
 				sched_wake_key(key_child(init), 64);
 		}
@@ -355,6 +358,7 @@ __attribute__((noreturn)) static void terminate(int wstatus)
 			.code = (wstatus & 0x7f) ? LINUX_CLD_KILLED : LINUX_CLD_EXITED,
 			.pid = p->pid,
 			.status = (wstatus & 0x7f) ? (wstatus & 0x7f) : (wstatus >> 8) & 0xff,
+			.child = true,
 		};
 
 		if (p->exit_signal)

@@ -67,6 +67,7 @@ void signal_send(struct thread *t, int sig, bool thread, const struct sig_info *
 	p->siginfo[sig - 1].pid = info->pid;
 	p->siginfo[sig - 1].status = info->status;
 	p->siginfo[sig - 1].addr = info->addr;
+	p->siginfo[sig - 1].child = info->child;
 	if (thread) {
 		t->sigpending |= SIG_BIT(sig);
 		taker = t->sigmask & SIG_BIT(sig) ? NULL : t;
@@ -147,7 +148,7 @@ static bool setup_frame(struct trap_frame *tf, int sig, const struct linux_sigac
 	f.uc.sigmask = t->restore_mask ? t->saved_mask : t->sigmask;
 	f.info.si_signo = sig;
 	f.info.si_code = t->proc->siginfo[sig - 1].code;
-	if (sig == LINUX_SIGCHLD) {
+	if (sig == LINUX_SIGCHLD || t->proc->siginfo[sig - 1].child) {
 		/* si_pid, si_uid, si_status */
 		int32_t status = t->proc->siginfo[sig - 1].status;
 

@@ -101,6 +101,17 @@ static struct proc *self_or_child(int pid)
 	return p;
 }
 
+/* Does a live process of session `sid` lead or belong to group `pgid`? */
+static bool group_in_session(int pgid, int sid)
+{
+	struct proc *q;
+
+	for (q = proc_list; q; q = q->next)
+		if (q->state == PROC_ALIVE && q->pgid == pgid && q->sid == sid)
+			return true;
+	return false;
+}
+
 long sys_setpgid(SYSCALL_ARGS)
 {
 	struct proc *p = self_or_child((int)a0);
@@ -112,6 +123,8 @@ long sys_setpgid(SYSCALL_ARGS)
 		return -LINUX_ESRCH;
 	if (p->pid == p->sid)
 		return -LINUX_EPERM; /* a session leader keeps its group */
+	if (a1 && a1 != p->pid && !group_in_session((int)a1, p->sid))
+		return -LINUX_EPERM; /* no such group to join in this session */
 	p->pgid = a1 ? (int)a1 : p->pid;
 	return 0;
 }

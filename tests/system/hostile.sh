@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Hostile-guest regressions: each tests/system/hostile/NAME.c is a program
 # that attacks the kernel from ring 3 one way (direction flag, privileged
-# instructions, the fast-call page, kill(-1), huge ranges, timer floods).
+# instructions, the fast-call page, kill(-1), huge ranges, timer floods,
+# exit signals that must not reach process 1).
 # It runs in a VM and must print NAME.expected and exit 0: the kernel
 # neither panics nor hangs (--timeout catches a hang), and only the
 # offending process is hurt.
@@ -45,6 +46,10 @@ run kill_all
 run big_ranges -m 64M
 run timer_flood
 run huge_timer
+# Exit signals and process groups (found by the syscall fuzzer).
+for t in clone_parent_sig reparent_sig exitsig_info setpgid_nogroup; do
+	run "$t"
+done
 
 echo "hostile: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -50,6 +50,7 @@ struct proc {
 	uint64_t sigpending;
 	struct {
 		int code, pid, status;
+		bool child; /* sig_info.child */
 		uint64_t addr;
 	} siginfo[LINUX_NSIG];
 	/* ITIMER_REAL: deadline on the scheduler clock (0: off) and period. */

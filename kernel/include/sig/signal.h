@@ -15,6 +15,7 @@ struct sig_info {
 	int pid;       /* sender, for SI_USER / SI_TKILL; the child for SIGCHLD */
 	int status;    /* SIGCHLD: exit code or signal */
 	uint64_t addr; /* fault address */
+	bool child;    /* a child's exit (SIGCHLD or a clone's exit signal): pid and status */
 };
 
 /*
