@@ -29,10 +29,17 @@
  * Calls that would only end or stop the fuzzer are left out or contained:
  * exit and exit_group are never drawn; fork, vfork and clone children exit
  * at once (in the same asm block); kill, tkill and tgkill send fatal
- * signals only inside the batch's own process group; prlimit64 changes
- * limits only of the batch; calls that can block run with a 50 ms one-shot
- * ITIMER_REAL (a no-op SIGALRM handler, no SA_RESTART); execve never names
- * this program.
+ * signals only inside the batch's own process group (and to -1, which
+ * Linux never lets reach process 1 or the caller); setpgid never joins
+ * the parent's group; prlimit64 changes limits only of the batch; calls
+ * that can block run with a 50 ms one-shot ITIMER_REAL (a no-op SIGALRM
+ * handler, no SA_RESTART); execve never names this program.
+ *
+ * So, by Linux's rules, the parent (process 1 of the VM) can only get
+ * SIGCHLD and the harmless signals contain_kill lets through.  It catches
+ * every other catchable signal, and one that arrives is a kernel bug or a
+ * hole in the containment: the parent reports it (signal, si_code, si_pid,
+ * the batch running), waits for that batch and stops with status 4.
  *
  * --avoid LIST (comma-separated) leaves out call names (e.g. munmap) and
  * these argument classes, each tied to a kernel bug being fixed:
@@ -41,6 +48,8 @@
  *   hugetimer  setitimer times of 2^33 s and more (tv_sec * 10^9 overflows)
  *   fastcall   any value in the fast-call page 0xffffff0000000000 (+4 KiB)
  *   df         RFLAGS.DF set at a call or a fault
+ *   exitsig    clone exit signals other than SIGCHLD (a CLONE_PARENT child's,
+ *              or an orphan's, reaches the parent)
  *   sigreturn  forged rt_sigreturn frames
  *   fork       fork-and-fuzz grandchildren
  * --only LIST restricts the single calls to the names listed.
@@ -266,6 +275,7 @@ static int opt_progress;
 static unsigned char avoided[NCALLS], only_set[NCALLS];
 static int have_only;
 static int avoid_hugelen, avoid_tinytimer, avoid_fastcall, avoid_df, avoid_hugetimer;
+static int avoid_exitsig;
 
 /* Memory the calls point into: the pool (random words, a guard page after
  * it), the arena (for mmap/munmap/mprotect), the long path. */
@@ -275,7 +285,7 @@ static const char *self_name;
 
 /* Batch state. */
 static uint64_t rng;
-static int batch_pid, parent_pid, nested;
+static int batch_pid, parent_pid, parent_pgid, nested;
 static long fds[16];
 static int nfds;
 static sigjmp_buf fault_jmp;
@@ -714,10 +724,11 @@ static void contain_kill(const struct call *c, long *a)
 		contained = (int)a[0] == tid;
 		sig = (int *)&a[1];
 	} else {
-		/* kill: the batch's own group, itself, a pid that is surely not
-		 * anyone's; never -1 or the parent (pid 1 is init in the VM). */
+		/* kill: the batch's own group, itself, or everyone but process 1
+		 * and itself (-1: Linux's rule, which the parent checks by
+		 * catching what reaches it); never the parent or its group. */
 		contained = ((int)a[0] == 0 && sys3(SYS_getpgrp, 0, 0, 0) == batch_pid) ||
-		            (int)a[0] == self || (int)a[0] == -batch_pid;
+		            (int)a[0] == self || (int)a[0] == -batch_pid || (int)a[0] == -1;
 		sig = (int *)&a[1];
 	}
 	if (contained && chance(5))
@@ -865,6 +876,10 @@ static void run_one(void)
 		                 : (long)(chance(10) ? next() : 0);
 	if (c->flags & F_KILL)
 		contain_kill(c, a);
+	if (c->nr == SYS_setpgid && (int)a[1] == parent_pgid)
+		a[1] = 0; /* the batch stays out of the parent's group */
+	if (c->nr == SYS_clone && avoid_exitsig && (a[0] & 0xff) && (a[0] & 0xff) != SIGCHLD)
+		a[0] = (a[0] & ~0xfful) | SIGCHLD;
 	if ((c->flags & F_MM) && avoid_hugelen && (unsigned long)a[1] > (16ul << 20))
 		a[1] &= (16ul << 20) - 1;
 	if (avoid_fastcall)
@@ -1149,6 +1164,94 @@ static void thread_spawn(void)
 
 /* ---- The parent ----------------------------------------------------------- */
 
+/* Signals that may reach the parent by Linux's rules: its batches' SIGCHLD
+ * and what contain_kill lets through to other processes (SIGPIPE stays
+ * ignored, as the batches inherit it). */
+static int parent_may_get(int sig)
+{
+	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH;
+}
+
+/* What reached the parent that should not have; written by its handler. */
+#define CAUGHT_MAX 8
+static struct {
+	int sig, code, pid, status;
+} caught[CAUGHT_MAX];
+static volatile sig_atomic_t ncaught;
+
+__asm__(".text\n"
+        "sysfuzz_restorer:\n\t"
+        "movl $15, %eax\n\t"
+        "syscall\n\t"
+        "ud2\n");
+extern char sysfuzz_restorer[];
+
+/* rt_sigaction through the raw call, so that musl's reserved signals
+ * (32-34) are covered too; every signal blocked while a handler runs. */
+static void raw_sigaction(int sig, void *handler, unsigned long flags)
+{
+	const unsigned long sa[4] = { (unsigned long)handler, flags | 0x04000000 /* SA_RESTORER */,
+		                      (unsigned long)sysfuzz_restorer, ~0ul };
+
+	sys6(SYS_rt_sigaction, (long[6]){ sig, (long)sa, 0, 8, 0, 0 }, 0);
+}
+
+static void on_parent_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (parent_may_get(sig))
+		return;
+	/* Back to the default first: were this a fault of the parent's own,
+	 * the faulting instruction runs again and ends it as it should. */
+	raw_sigaction(sig, SIG_DFL, 0);
+	if (ncaught < CAUGHT_MAX) {
+		caught[ncaught].sig = sig;
+		caught[ncaught].code = si->si_code;
+		caught[ncaught].pid = si->si_pid;
+		caught[ncaught].status = si->si_status;
+		ncaught++;
+	}
+}
+
+/* The parent catches every catchable signal but SIGPIPE (on), or gives
+ * them back their defaults (off, in a batch). */
+static void parent_guard(int on)
+{
+	int sig;
+
+	for (sig = 1; sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP && sig != SIGPIPE)
+			raw_sigaction(sig, on ? (void *)on_parent_signal : (void *)SIG_DFL,
+			              on ? SA_SIGINFO | SA_RESTART : 0);
+}
+
+/* How a signal that reached the parent was sent, from its si_code. */
+static const char *parent_how(int code)
+{
+	switch (code) {
+	case SI_USER: return "kill";
+	case SI_TKILL: return "tkill/tgkill";
+	case SI_KERNEL: return "the kernel";
+	case CLD_EXITED:
+	case CLD_KILLED:
+	case CLD_DUMPED: return "a child's exit signal (CLD_EXITED/KILLED/DUMPED), or a fault";
+	default: return "?";
+	}
+}
+
+/* Report what reached the parent during batch b; the number of signals. */
+static int parent_report(long b)
+{
+	int i, n = ncaught;
+
+	for (i = 0; i < n; i++)
+		report("sysfuzz: signal %d reached the parent during batch %ld: si_code %d (%s), "
+		       "si_pid %d, si_status %d\n",
+		       caught[i].sig, b, caught[i].code, parent_how(caught[i].code), caught[i].pid,
+		       caught[i].status);
+	return n;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -1159,11 +1262,12 @@ static double now(void)
 
 static void reap_all(void)
 {
-	while (waitpid(-1, NULL, WNOHANG) > 0)
+	while (waitpid(-1, NULL, WNOHANG | __WALL) > 0) /* clone children too */
 		;
 }
 
-/* Run batch b in a child; 0 clean exit, 1 died by a signal, 2 timed out. */
+/* Run batch b in a child; 0 clean exit, 1 died by a signal, 2 timed out, 3
+ * fork failed, 4 a signal reached the parent. */
 static int batch(long b, long *calls_done)
 {
 	double deadline = now() + opt_deadline_ms / 1000.0;
@@ -1178,8 +1282,10 @@ static int batch(long b, long *calls_done)
 		report("sysfuzz: fork failed (%ld)\n", pid);
 		return 3;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		parent_guard(0);
 		run_batch(b);
+	}
 	for (;;) {
 		long r = waitpid(pid, &status, WNOHANG);
 
@@ -1200,9 +1306,11 @@ static int batch(long b, long *calls_done)
 		nanosleep(&nap, NULL);
 	}
 	kill(-pid, SIGKILL); /* its grandchildren */
+	if (parent_pid == 1)
+		kill(-1, SIGKILL); /* and any that left the group (never pid 1, by Linux's rule) */
 	reap_all();
 	*calls_done += opt_calls;
-	return rc;
+	return parent_report(b) ? 4 : rc;
 }
 
 static int parse_list(const char *s, unsigned char *set, int avoid)
@@ -1226,6 +1334,8 @@ static int parse_list(const char *s, unsigned char *set, int avoid)
 				avoid_fastcall = 1;
 			else if (!strcmp(tok, "df"))
 				avoid_df = 1;
+			else if (!strcmp(tok, "exitsig"))
+				avoid_exitsig = 1;
 			else if (!strcmp(tok, "sigreturn"))
 				tok = "[sigreturn]", found = 0;
 			else if (!strcmp(tok, "fork"))
@@ -1262,7 +1372,8 @@ static void usage(void)
 	        "  -c CALLS      calls per batch (default 200)\n"
 	        "  -d MS         kill a batch still running after MS ms (default 2000)\n"
 	        "  --avoid LIST  leave out calls by name and the classes hugelen,\n"
-	        "                tinytimer, hugetimer, fastcall, df, sigreturn, fork\n"
+	        "                tinytimer, hugetimer, fastcall, df, exitsig, sigreturn,\n"
+	        "                fork\n"
 	        "  --only LIST   single calls only from this list\n");
 	exit(2);
 }
@@ -1327,11 +1438,13 @@ int main(int argc, char **argv)
 	longpath[0] = '/';
 	sys3(SYS_arch_prctl, ARCH_GET_FS_NR, (long)&fsbase, 0);
 	parent_pid = getpid();
+	parent_pgid = getpgrp();
 	if (dup2(2, REPORT_FD) != REPORT_FD) {
 		fprintf(stderr, "sysfuzz: dup2 failed\n");
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	parent_guard(1);
 	report("sysfuzz: seed %lu, %ld calls a batch%s%s\n", opt_seed, opt_calls,
 	       opt_seconds > 0 ? ", time-bound" : "", opt_only_batch >= 0 ? ", one batch" : "");
 
@@ -1348,6 +1461,12 @@ int main(int argc, char **argv)
 		rc = batch(b, &calls_total);
 		if (rc == 3)
 			return 1;
+		if (rc == 4) {
+			report("sysfuzz: stopped: a signal reached the parent (a kernel bug or a "
+			       "hole in the containment), seed %lu, batch %ld\n",
+			       opt_seed, b);
+			return 4;
+		}
 		done++;
 		died += rc == 1;
 		timeouts += rc == 2;
