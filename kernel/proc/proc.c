@@ -283,7 +283,8 @@ long proc_clone(const struct trap_frame *tf, uint64_t flags, uint64_t sp, uint64
 	child->state = PROC_ALIVE;
 	child->parent = flags & LINUX_CLONE_PARENT ? parent->parent : parent;
 	/* A sibling (CLONE_PARENT) ends with the caller's exit signal, as on Linux. */
-	child->exit_signal = flags & LINUX_CLONE_PARENT ? parent->exit_signal : (int)(flags & LINUX_CSIGNAL);
+	child->exit_signal =
+	        flags & LINUX_CLONE_PARENT ? parent->exit_signal : (int)(flags & LINUX_CSIGNAL);
 	child->vfork_tid = flags & LINUX_CLONE_VFORK ? thread_current->tid : 0;
 	child->sigpending = 0;
 	child->alarm_at = child->alarm_interval = 0;

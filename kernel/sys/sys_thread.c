@@ -7,13 +7,13 @@
 #include <sys/syscall.h>
 
 /* Flags with no effect here (no tracer, no System V semaphores, one I/O context). */
-#define IGNORED_FLAGS                                                            \
+#define IGNORED_FLAGS                                                                       \
 	(LINUX_CLONE_PTRACE | LINUX_CLONE_UNTRACED | LINUX_CLONE_SYSVSEM | LINUX_CLONE_IO | \
 	 LINUX_CLONE_DETACHED)
-#define KNOWN_FLAGS                                                                       \
-	(LINUX_CSIGNAL | LINUX_CLONE_VM | LINUX_CLONE_FS | LINUX_CLONE_FILES |            \
+#define KNOWN_FLAGS                                                                          \
+	(LINUX_CSIGNAL | LINUX_CLONE_VM | LINUX_CLONE_FS | LINUX_CLONE_FILES |               \
 	 LINUX_CLONE_SIGHAND | LINUX_CLONE_VFORK | LINUX_CLONE_PARENT | LINUX_CLONE_THREAD | \
-	 LINUX_CLONE_SETTLS | LINUX_CLONE_PARENT_SETTID | LINUX_CLONE_CHILD_CLEARTID |     \
+	 LINUX_CLONE_SETTLS | LINUX_CLONE_PARENT_SETTID | LINUX_CLONE_CHILD_CLEARTID |       \
 	 LINUX_CLONE_CHILD_SETTID | IGNORED_FLAGS)
 /* What sharing a process (not a thread) cannot have here: its own fd table, fs info and handlers. */
 #define PROCESS_SHARED (LINUX_CLONE_FS | LINUX_CLONE_FILES | LINUX_CLONE_SIGHAND)

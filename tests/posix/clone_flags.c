@@ -53,7 +53,8 @@ int main(void)
 	setvbuf(stdout, NULL, _IONBF, 0);
 
 	/* glibc's fork: the child's tid word is set in the child only. */
-	pid = raw_clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, NULL, (void *)&tid_word);
+	pid = raw_clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, NULL,
+	                (void *)&tid_word);
 	if (pid == 0)
 		_exit(tid_word == (int)syscall(SYS_gettid) ? 10 : 11);
 	printf("fork-style clone: parent word untouched %d\n", tid_word == -1);
@@ -119,6 +120,7 @@ int main(void)
 	wait_status("CLONE_PARENT: middle", pid, 0);
 	/* The grandchild was ours to reap. */
 	pid = waitpid(-1, &st, 0);
-	printf("CLONE_PARENT: reaped sibling, exit %d\n", pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	printf("CLONE_PARENT: reaped sibling, exit %d\n",
+	       pid > 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	return 0;
 }

@@ -24,7 +24,7 @@
 
 #define NANVIX_VVAR_SLOW   (1u << 0) /* flags: every call traps (nanvixd --strace) */
 #define NANVIX_VVAR_FASTFS (1u << 1) /* flags: the fast file path below is served */
-#define NANVIX_VVAR_SHARED (1u << 2) /* flags: several processes share the space: every call traps */
+#define NANVIX_VVAR_SHARED (1u << 2) /* flags: a CLONE_VM space: every call traps */
 
 /*
  * The fast file path (ring 3, no trap).  read, pread64, fstat and lseek of

@@ -4,10 +4,22 @@
 
 #define FASTCALL ((volatile uint64_t *)0xffffff0000000000ull)
 
-static void load(void) { (void)*FASTCALL; }
-static void store_offset(void) { FASTCALL[5] = 1; }
-static void store_short(void) { *(volatile uint32_t *)FASTCALL = 0; } /* the right place, the wrong size */
-static void load_byte(void) { (void)*(volatile uint8_t *)((uintptr_t)FASTCALL + 4095); }
+static void load(void)
+{
+	(void)*FASTCALL;
+}
+static void store_offset(void)
+{
+	FASTCALL[5] = 1;
+}
+static void store_short(void)
+{
+	*(volatile uint32_t *)FASTCALL = 0;
+} /* the right place, the wrong size */
+static void load_byte(void)
+{
+	(void)*(volatile uint8_t *)((uintptr_t)FASTCALL + 4095);
+}
 
 int main(void)
 {

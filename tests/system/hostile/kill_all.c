@@ -45,7 +45,8 @@ int main(void)
 	       WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "ok" : "failed",
 	       WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "yes" : "no");
 	waitpid(child, &st, 0);
-	printf("sibling got the signal: %s\n", WIFEXITED(st) && WEXITSTATUS(st) == 7 ? "yes" : "no");
+	printf("sibling got the signal: %s\n",
+	       WIFEXITED(st) && WEXITSTATUS(st) == 7 ? "yes" : "no");
 	printf("process 1 got it: %s\n", got ? "yes" : "no");
 	/* From process 1 itself: there is no one else left, so ESRCH. */
 	printf("kill(-1) alone: %s\n", kill(-1, SIGUSR1) < 0 ? "ESRCH" : "sent");

@@ -3,14 +3,43 @@
 #include <stdint.h>
 #include "common.h"
 
-static void do_sgdt(void) { uint8_t d[10]; __asm__ volatile("sgdt %0" : "=m"(d)); }
-static void do_sidt(void) { uint8_t d[10]; __asm__ volatile("sidt %0" : "=m"(d)); }
-static void do_sldt(void) { uint16_t d; __asm__ volatile("sldt %0" : "=m"(d)); }
-static void do_smsw(void) { uint16_t d; __asm__ volatile("smsw %0" : "=m"(d)); }
-static void do_str(void) { uint16_t d; __asm__ volatile("str %0" : "=m"(d)); }
-static void do_int_0x40(void) { __asm__ volatile("int $0x40"); }
-static void do_int_timer(void) { __asm__ volatile("int $0x20"); }
-static void do_int_0xff(void) { __asm__ volatile("int $0xff"); }
+static void do_sgdt(void)
+{
+	uint8_t d[10];
+	__asm__ volatile("sgdt %0" : "=m"(d));
+}
+static void do_sidt(void)
+{
+	uint8_t d[10];
+	__asm__ volatile("sidt %0" : "=m"(d));
+}
+static void do_sldt(void)
+{
+	uint16_t d;
+	__asm__ volatile("sldt %0" : "=m"(d));
+}
+static void do_smsw(void)
+{
+	uint16_t d;
+	__asm__ volatile("smsw %0" : "=m"(d));
+}
+static void do_str(void)
+{
+	uint16_t d;
+	__asm__ volatile("str %0" : "=m"(d));
+}
+static void do_int_0x40(void)
+{
+	__asm__ volatile("int $0x40");
+}
+static void do_int_timer(void)
+{
+	__asm__ volatile("int $0x20");
+}
+static void do_int_0xff(void)
+{
+	__asm__ volatile("int $0xff");
+}
 
 int main(void)
 {

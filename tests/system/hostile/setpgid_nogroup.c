@@ -12,8 +12,8 @@ int main(void)
 	if (c == 0) {
 		int r = setpgid(0, 99999);
 
-		printf("setpgid(0, 99999) = %d (%s), getpgrp() = %d\n", r, r ? strerror(errno) : "ok",
-		       (int)getpgrp());
+		printf("setpgid(0, 99999) = %d (%s), getpgrp() = %d\n", r,
+		       r ? strerror(errno) : "ok", (int)getpgrp());
 		return 0;
 	}
 	sleep(1);

@@ -38,7 +38,7 @@ int main(int argc, char **argv)
 		calls++;
 	}
 	setitimer(ITIMER_REAL, &off, NULL);
-	printf("timer flood: the program ran (%s), signals arrived (%s)\n", calls > 10 ? "yes" : "no",
-	       ticks > 0 ? "yes" : "no");
+	printf("timer flood: the program ran (%s), signals arrived (%s)\n",
+	       calls > 10 ? "yes" : "no", ticks > 0 ? "yes" : "no");
 	return 0;
 }
