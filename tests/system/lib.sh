@@ -29,6 +29,29 @@ vm() {
 	st=$?
 }
 
+# judge NAME STATUS PATTERN-IN-STDOUT [PATTERN-IN-STDERR]: ok or bad from
+# $st, $tmp/out and $tmp/err (an empty pattern matches anything).
+judge() {
+	local name=$1 want=$2 out_pat=$3 err_pat=${4:-}
+	if [ "$st" != "$want" ]; then
+		bad "$name" "exit status $st, expected $want: $(tr '\n' ' ' <"$tmp/out" | head -c 200)"
+	elif [ -n "$out_pat" ] && ! grep -qE -- "$out_pat" "$tmp/out"; then
+		bad "$name" "stdout lacks /$out_pat/: $(tr '\n' ' ' <"$tmp/out" | head -c 200)"
+	elif [ -n "$err_pat" ] && ! grep -qE -- "$err_pat" "$tmp/err"; then
+		bad "$name" "stderr lacks /$err_pat/: $(head -c 300 "$tmp/err")"
+	else
+		ok "$name"
+	fi
+}
+
+# expect NAME STATUS PATTERN-IN-STDOUT PATTERN-IN-STDERR -- nanvixd args
+expect() {
+	local name=$1 want=$2 out_pat=$3 err_pat=$4
+	shift 5
+	vm "$@"
+	judge "$name" "$want" "$out_pat" "$err_pat"
+}
+
 ok() { pass=$((pass + 1)); printf 'ok   %s\n' "$1"; }
 bad() {
 	fail=$((fail + 1))

@@ -11,48 +11,15 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
-NANVIXD=bin/nanvixd
-T=bin/tests
-pass=0
-fail=0
-skip=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
 # shellcheck source=tests/system/lib.sh
 . tests/system/lib.sh
+system_setup rootfs
 
-if [ ! -c /dev/kvm ] || ! : 2>/dev/null <>/dev/kvm; then
-	echo "rootfs: SKIPPED: /dev/kvm is missing or not accessible"
-	echo "rootfs: 0 passed, 0 failed, 1 skipped"
-	exit 0
-fi
 if ! command -v mke2fs >/dev/null; then
 	echo "rootfs: SKIPPED: no mke2fs (apt install e2fsprogs)"
 	echo "rootfs: 0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
-
-vm() {
-	"$NANVIXD" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	st=$?
-}
-
-# expect NAME STATUS PATTERN-IN-STDOUT PATTERN-IN-STDERR -- nanvixd args
-expect() {
-	local name=$1 want=$2 out_pat=$3 err_pat=$4
-	shift 5
-	vm "$@"
-	if [ "$st" != "$want" ]; then
-		bad "$name" "exit status $st, expected $want; stderr: $(head -c 300 "$tmp/err")"
-	elif [ -n "$out_pat" ] && ! grep -qE -- "$out_pat" "$tmp/out"; then
-		bad "$name" "stdout lacks /$out_pat/: $(head -c 200 "$tmp/out")"
-	elif [ -n "$err_pat" ] && ! grep -qE -- "$err_pat" "$tmp/err"; then
-		bad "$name" "stderr lacks /$err_pat/: $(head -c 300 "$tmp/err")"
-	else
-		ok "$name"
-	fi
-}
 
 WHERE=$T/fs/where.elf
 ARGS=$T/args.musl.elf

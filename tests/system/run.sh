@@ -39,21 +39,6 @@ differential() {
 	done
 }
 
-# expect NAME STATUS PATTERN-IN-STDOUT PATTERN-IN-STDERR -- nanvixd args
-expect() {
-	local name=$1 want=$2 out_pat=$3 err_pat=$4
-	shift 5
-	vm "$@"
-	if [ "$st" != "$want" ]; then
-		bad "$name" "exit status $st, expected $want"
-	elif [ -n "$out_pat" ] && ! grep -qE -- "$out_pat" "$tmp/out"; then
-		bad "$name" "stdout lacks /$out_pat/: $(head -c 200 "$tmp/out")"
-	elif [ -n "$err_pat" ] && ! grep -qE -- "$err_pat" "$tmp/err"; then
-		bad "$name" "stderr lacks /$err_pat/: $(head -c 300 "$tmp/err")"
-	else
-		ok "$name"
-	fi
-}
 
 echo "== differential: native Linux vs nanvixd"
 differential hello hello

@@ -37,18 +37,9 @@ start() {
 
 # finish NAME STATUS PATTERN-IN-STDOUT [PATTERN-IN-STDERR]: wait for $pid and check.
 finish() {
-	local name=$1 want=$2 out_pat=$3 err_pat=${4:-}
 	wait "$pid"
 	st=$?
-	if [ "$st" != "$want" ]; then
-		bad "$name" "exit status $st, expected $want: $(tr '\n' ' ' <"$tmp/out" | head -c 200)"
-	elif [ -n "$out_pat" ] && ! grep -qE -- "$out_pat" "$tmp/out"; then
-		bad "$name" "stdout lacks /$out_pat/: $(tr '\n' ' ' <"$tmp/out" | head -c 200)"
-	elif [ -n "$err_pat" ] && ! grep -qE -- "$err_pat" "$tmp/err"; then
-		bad "$name" "stderr lacks /$err_pat/: $(head -c 300 "$tmp/err")"
-	else
-		ok "$name"
-	fi
+	judge "$@"
 }
 
 echo "== signals sent to nanvixd reach process 1"
