@@ -58,8 +58,6 @@ long sys_clone(SYSCALL_ARGS)
 		return -LINUX_EFAULT;
 	if ((flags & LINUX_CLONE_SETTLS) && tls >= NANVIX_USER_TOP)
 		return -LINUX_EPERM;
-	if (sp >= NANVIX_USER_TOP)
-		return -LINUX_EINVAL; /* the child would fault at once in ring 3 anyway */
 
 	if (!(flags & LINUX_CLONE_THREAD)) {
 		/* The parent's word is written once the child exists, before a vfork sleep. */
