@@ -193,6 +193,14 @@ static uint64_t key_child(struct proc *p)
 	return (uint64_t)p + 5;
 }
 
+/* Give back a private address space and its record. */
+static void mm_drop_copy(struct mm *mm)
+{
+	vmem_free_user(mm->cr3);
+	mm_frame_free(mm->cr3);
+	kfree(mm);
+}
+
 /* A new address space: a host copy of the current one; NULL when memory ran out. */
 static struct mm *mm_copy(void)
 {
@@ -214,19 +222,10 @@ static struct mm *mm_copy(void)
 	rc = hal->fork_aspace(from->cr3, mm->cr3, &lent);
 	mm_frame_batch_commit(&batch, &lent);
 	if (rc < 0) {
-		vmem_free_user(mm->cr3);
-		mm_frame_free(mm->cr3);
-		kfree(mm);
+		mm_drop_copy(mm);
 		return NULL;
 	}
 	return mm;
-}
-
-static void mm_drop_copy(struct mm *mm)
-{
-	vmem_free_user(mm->cr3);
-	mm_frame_free(mm->cr3);
-	kfree(mm);
 }
 
 void proc_vfork_wait(long cpid)
