@@ -199,6 +199,9 @@ void signal_deliver(struct trap_frame *tf)
 		if (sa->handler == LINUX_SIG_DFL || sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP)
 			proc_kill(sig, NULL);
 		restart_syscall(tf, sa);
+		if (!uaccess_canonical(sa->handler))
+			proc_kill(LINUX_SIGSEGV, "signal %d: non-canonical handler %#lx", sig,
+			          sa->handler);
 		if (!setup_frame(tf, sig, sa))
 			proc_kill(LINUX_SIGSEGV, "cannot deliver signal %d: bad user stack %#lx",
 			          sig, tf->rsp);
@@ -224,6 +227,9 @@ long signal_return(struct trap_frame *tf)
 	if (m->fpstate &&
 	    ((m->fpstate & 15) || !uaccess_ok(m->fpstate, 512) || uaccess_fxrstor(m->fpstate)))
 		proc_kill(LINUX_SIGSEGV, "rt_sigreturn: bad FPU state at %#lx", m->fpstate);
+	if (!uaccess_canonical(m->rip) || !uaccess_canonical(m->rsp))
+		proc_kill(LINUX_SIGSEGV, "rt_sigreturn: non-canonical rip %#lx or rsp %#lx", m->rip,
+		          m->rsp);
 	tf->r8 = m->r8, tf->r9 = m->r9, tf->r10 = m->r10, tf->r11 = m->r11;
 	tf->r12 = m->r12, tf->r13 = m->r13, tf->r14 = m->r14, tf->r15 = m->r15;
 	tf->rdi = m->rdi, tf->rsi = m->rsi, tf->rbp = m->rbp, tf->rbx = m->rbx;

@@ -58,6 +58,8 @@ long sys_clone(SYSCALL_ARGS)
 		return -LINUX_EFAULT;
 	if ((flags & LINUX_CLONE_SETTLS) && tls >= NANVIX_USER_TOP)
 		return -LINUX_EPERM;
+	if (!uaccess_canonical(sp))
+		return -LINUX_EINVAL; /* Linux's child would die of SIGSEGV at once; ours would fault iretq */
 
 	if (!(flags & LINUX_CLONE_THREAD)) {
 		/* The parent's word is written once the child exists, before a vfork sleep. */
