@@ -7,7 +7,7 @@ OUT := build/out
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow \
 	-Wno-unused-parameter -D_GNU_SOURCE -MMD -MP \
-	-Ikernel/include -Imacrokernel/include -Isysapps/fs/include
+	-Iinclude -Imacrokernel/include -Isysapps/fs/include
 HOST_LDFLAGS :=
 
 # Guest kernel: freestanding, no SSE, no red zone, top 2 GiB.
@@ -18,7 +18,7 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow \
 	-mgeneral-regs-only -mno-red-zone -mcmodel=kernel -MMD -MP \
 	-fno-tree-loop-distribute-patterns \
 	-isystem $(shell $(KCC) -print-file-name=include) \
-	-Ikernel/include
+	-Ikernel/include -Iinclude
 KLDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=4096 \
 	-Wl,-z,noexecstack
 

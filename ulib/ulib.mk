@@ -16,7 +16,7 @@ $(OUT)/ulib/%.o: ulib/%.c $(NEWLIB_STAMP)
 
 $(OUT)/ulib/%.o: ulib/%.S
 	@mkdir -p $(@D)
-	$(GUEST_CC) $(GUEST_ARCH_CFLAGS) -nostdinc -Ikernel/include -MMD -MP -c -o $@ $<
+	$(GUEST_CC) $(GUEST_ARCH_CFLAGS) -nostdinc -Iinclude -MMD -MP -c -o $@ $<
 
 $(BIN)/crt0.o: $(OUT)/ulib/crt0.o | $(BIN)
 	cp $< $@

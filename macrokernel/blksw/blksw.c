@@ -27,7 +27,7 @@
  * RESOLVE_BENEATH: the kernel itself refuses absolute paths, ".." and
  * symlinks that leave the directory, with no window for a rename race.
  */
-#include <asm/unistd.h> /* __NR_openat2: kernel/include/sys/syscall.h shadows <sys/syscall.h> */
+#include <sys/syscall.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
