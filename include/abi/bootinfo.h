@@ -31,9 +31,28 @@
 #define NANVIX_GDT_PADDR      0x2000ull /* GDT, then the TSS at +0x80 */
 #define NANVIX_TSS_OFFSET     0x80u
 #define NANVIX_IDT_PADDR      0x3000ull
-/* The ring region (abi/ring.h), laid out and initialised by the host. */
+/* The call ring region (abi/ring.h), laid out and initialised by the host. */
 #define NANVIX_RING_PADDR 0x4000ull
-#define NANVIX_RING_SIZE  0xc000ull
+#define NANVIX_RING_SIZE  0xa000ull
+/* The net state region (abi/net.h), right after it. */
+#define NANVIX_NET_STATE_PADDR (NANVIX_RING_PADDR + NANVIX_RING_SIZE)
+#define NANVIX_NET_STATE_SIZE  0x2000ull
+
+/*
+ * The rings a VM has (bootinfo.rings[]): what kind each region is and where
+ * it sits.  A component's kernel side finds its region by kind.
+ */
+#define NANVIX_RING_KIND_CALLS     1 /* abi/ring.h: requests to the macro-kernel */
+#define NANVIX_RING_KIND_NET_STATE 2 /* abi/net.h: socket readiness, host-written */
+#define NANVIX_BOOT_RINGS_MAX      4
+#ifndef __ASSEMBLER__
+struct nanvix_boot_ring {
+	uint32_t kind; /* NANVIX_RING_KIND_*; 0: unused entry */
+	uint32_t pad;
+	uint64_t paddr; /* guest-physical, page-aligned, inside RAM */
+	uint64_t size;
+};
+#endif
 
 /* Selectors of the GDT nanvixd builds (and the PVH backend rebuilds). */
 #define NANVIX_SEL_KCODE 0x08
@@ -61,6 +80,7 @@ struct nanvix_memrange {
  * ioctls go to the host (NANVIX_HC_TTY); the others answer ENOTTY. */
 #define NANVIX_BOOT_TTY(n)  (1u << (4 + (n)))
 #define NANVIX_BOOT_TTY_ALL (7u << 4)
+#define NANVIX_BOOT_NET     (1u << 7) /* socket calls go to the network component (abi/net.h) */
 
 /*
  * Signals the host forwards to process 1 (bootinfo.host_signals): what
@@ -112,9 +132,10 @@ struct nanvix_bootinfo {
 	uint64_t tsc_khz;
 	uint64_t realtime_base_ns;  /* CLOCK_REALTIME at tsc_base */
 	uint64_t monotonic_base_ns; /* CLOCK_MONOTONIC at tsc_base */
-	/* The ring region: guest-physical address and size (0: none). */
-	uint64_t ring_paddr;
-	uint64_t ring_size;
+	/* The rings and shared regions of the VM, by kind (none: nrings 0). */
+	uint32_t nrings;
+	uint32_t pad_rings;
+	struct nanvix_boot_ring rings[NANVIX_BOOT_RINGS_MAX];
 
 	/*
 	 * Signals for process 1, bit (sig - 1) for each of NANVIX_HOST_SIGNALS:
@@ -126,6 +147,18 @@ struct nanvix_bootinfo {
 	 */
 	uint64_t host_signals;
 };
+#endif
+
+#ifndef __ASSEMBLER__
+/* The guest-physical address of the VM's region of `kind` when it holds at
+ * least `min` bytes, else 0. */
+static inline uint64_t bootinfo_ring(const struct nanvix_bootinfo *bi, uint32_t kind, uint64_t min)
+{
+	for (uint32_t i = 0; i < bi->nrings && i < NANVIX_BOOT_RINGS_MAX; i++)
+		if (bi->rings[i].kind == kind && bi->rings[i].size >= min)
+			return bi->rings[i].paddr;
+	return 0;
+}
 #endif
 
 #endif /* NANVIX_ABI_BOOTINFO_H */

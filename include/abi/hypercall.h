@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#define NANVIX_ABI_VERSION 5
+#define NANVIX_ABI_VERSION 6
 
 #define NANVIX_HC_PORT_BASE  0x500
 #define NANVIX_HC_PORT_COUNT 32

@@ -23,12 +23,13 @@ static bool active;
 
 void remote_init(const struct nanvix_bootinfo *bi)
 {
-	if (!bi->ring_paddr || !(bi->flags & NANVIX_BOOT_FS) || !hal->ring_kick)
+	uint64_t paddr = bootinfo_ring(bi, NANVIX_RING_KIND_CALLS, sizeof(*ring));
+
+	if (!paddr || !(bi->flags & NANVIX_BOOT_FS) || !hal->ring_kick)
 		return;
-	ring = (volatile struct nanvix_ring_header *)P2V(bi->ring_paddr);
+	ring = (volatile struct nanvix_ring_header *)P2V(paddr);
 	if (ring->magic != NANVIX_RING_MAGIC || ring->version != NANVIX_RING_ABI_VERSION)
-		panic("ring at %#lx has magic %#x version %u", bi->ring_paddr, ring->magic,
-		      ring->version);
+		panic("ring at %#lx has magic %#x version %u", paddr, ring->magic, ring->version);
 	req_tail = ring->req_tail;
 	cpl_head = ring->cpl_head;
 	active = true;

@@ -24,6 +24,7 @@
 #include <abi/hypercall.h>
 #include <abi/kernel_header.h>
 #include <abi/linux.h>
+#include <abi/net.h>
 #include <abi/ring.h>
 #include <abi/x86_tables.h>
 #include <monitor/aspace.h>
@@ -454,6 +455,17 @@ static void ring_layout(struct vm_mem *mem)
 	h->data_len = (uint32_t)NANVIX_RING_SIZE - h->data_off;
 }
 
+/* The net state region's header (abi/net.h); every socket starts not ready. */
+static void net_state_layout(struct vm_mem *mem)
+{
+	struct nanvix_net_state *st = gpa_ptr(mem, NANVIX_NET_STATE_PADDR, NANVIX_NET_STATE_SIZE);
+
+	memset(st, 0, sizeof(*st));
+	st->magic = NANVIX_NET_STATE_MAGIC;
+	st->version = NANVIX_NET_ABI_VERSION;
+	st->nsockets = NANVIX_NET_SOCKETS_MAX;
+}
+
 /* Guest-physical address of len bytes at kernel-image address va, or 0 when not in RAM. */
 static uint64_t kernel_gpa(const struct vm_mem *mem, uint64_t va, uint64_t len)
 {
@@ -519,8 +531,17 @@ int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_
 			return nomem(&b);
 	}
 	ring_layout(mem);
-	bi->ring_paddr = NANVIX_RING_PADDR;
-	bi->ring_size = NANVIX_RING_SIZE;
+	bi->rings[bi->nrings++] = (struct nanvix_boot_ring){ .kind = NANVIX_RING_KIND_CALLS,
+		                                             .paddr = NANVIX_RING_PADDR,
+		                                             .size = NANVIX_RING_SIZE };
+	if (cfg->net) {
+		net_state_layout(mem);
+		bi->rings[bi->nrings++] =
+		        (struct nanvix_boot_ring){ .kind = NANVIX_RING_KIND_NET_STATE,
+			                           .paddr = NANVIX_NET_STATE_PADDR,
+			                           .size = NANVIX_NET_STATE_SIZE };
+		bi->flags |= NANVIX_BOOT_NET;
+	}
 	if (cfg->fs)
 		bi->flags |= NANVIX_BOOT_FS;
 	if (cfg->fs && cfg->fs_guest)

@@ -1,0 +1,100 @@
+/* Socket calls forwarded to the network component, and socket readiness: version 1. */
+#ifndef NANVIX_ABI_NET_H
+#define NANVIX_ABI_NET_H
+
+/*
+ * With the network component on the host (nanvixd --net=host), the guest
+ * kernel forwards socket calls as requests on its call ring (abi/ring.h),
+ * opcodes NANVIX_NET_*.  As for the FS_* requests, args[0] is the
+ * guest-physical PML4 of the calling process and every pointer argument is
+ * a user virtual address in it, translated by the host's own page walk.
+ * Structures use the Linux x86-64 layouts (struct sockaddr_in, msghdr,
+ * iovec, linger, timeval).
+ *
+ * The host never blocks on a socket call: a call that would block answers
+ * -EAGAIN (connect: -EINPROGRESS, its outcome later in SO_ERROR), and the
+ * kernel sleeps the calling thread until the socket's readiness changes.
+ * Readiness lives in the net state region (below), which the host keeps
+ * current, so poll, select and epoll never leave the guest.
+ *
+ * "h" is a socket handle the host returned from NET_SOCKET or NET_ACCEPT:
+ * 1 <= h < NANVIX_NET_SOCKETS_MAX, per VM; the host checks it is one of the
+ * VM's open sockets.  Results: the Linux value (>= 0) or -errno.
+ *
+ * C99, self-contained: included by the kernel, nanvixd and the macro-kernel.
+ */
+
+#include <stdint.h>
+
+#define NANVIX_NET_ABI_VERSION 1
+
+enum nanvix_net_op {
+	/*                          args: [0] cr3, then ...                          */
+	NANVIX_NET_SOCKET = 32,   /* domain (AF_INET), type (SOCK_STREAM/DGRAM, no
+	                             flags), protocol -> h (status and value)        */
+	NANVIX_NET_CLOSE = 33,    /* h: the handle is free when this returns         */
+	NANVIX_NET_BIND = 34,     /* h, addr, addrlen                                */
+	NANVIX_NET_LISTEN = 35,   /* h, backlog                                      */
+	NANVIX_NET_ACCEPT = 36,   /* h, addr (0: none), int *addrlen (0: none)
+	                             -> new h; -EAGAIN when none is queued            */
+	NANVIX_NET_CONNECT = 37,  /* h, addr, addrlen -> 0 or -EINPROGRESS (stream),
+	                             -EALREADY, -EISCONN, -ECONNREFUSED...            */
+	NANVIX_NET_SENDTO = 38,   /* h, buf, len, flags | (addrlen << 32), addr (0)
+	                             -> bytes taken; -EAGAIN when no room             */
+	NANVIX_NET_RECVFROM = 39, /* h, buf, len, flags, addr (0), int *addrlen (0)
+	                             -> bytes, 0 at end of stream; -EAGAIN            */
+	NANVIX_NET_SENDMSG = 40,  /* h, struct msghdr *, flags -> bytes              */
+	NANVIX_NET_RECVMSG = 41,  /* h, struct msghdr * (msg_flags and
+	                             msg_namelen written back), flags -> bytes        */
+	NANVIX_NET_SHUTDOWN = 42, /* h, how (SHUT_RD/WR/RDWR)                        */
+	NANVIX_NET_GETSOCKNAME = 43, /* h, addr, int *addrlen                        */
+	NANVIX_NET_GETPEERNAME = 44, /* h, addr, int *addrlen -> -ENOTCONN...        */
+	NANVIX_NET_SETSOCKOPT = 45,  /* h, level, optname, optval, optlen            */
+	NANVIX_NET_GETSOCKOPT = 46,  /* h, level, optname, optval, int *optlen       */
+	NANVIX_NET_IOCTL = 47,       /* h, request (FIONREAD, SIOCOUTQ), int *arg    */
+	NANVIX_NET_OP_END,
+};
+
+/* The request opcodes the network service owns: [FIRST, END). */
+#define NANVIX_NET_OP_FIRST NANVIX_NET_SOCKET
+
+/* Sockets one VM may hold open; handles are 1..MAX-1. */
+#define NANVIX_NET_SOCKETS_MAX 1024
+
+/*
+ * Flags of the send/recv calls the kernel handles itself and never
+ * forwards: MSG_DONTWAIT (the host never waits anyway), MSG_NOSIGNAL (the
+ * kernel raises SIGPIPE on -EPIPE unless it is given) and MSG_WAITALL (the
+ * kernel repeats the call).
+ */
+
+/*
+ * The net state region: readiness of every socket, written by the host,
+ * read by the guest kernel.  Laid out by the host before boot (boot info
+ * ring of kind NANVIX_RING_KIND_NET_STATE).
+ *
+ * After any socket's readiness changed, and before the vCPU runs again
+ * (the return of a doorbell, of a SLEEP, or an injected tick), the host
+ *   1. stores the socket's current POLL* bits in revents[h],
+ *   2. sets bit h of changed[] (an atomic OR),
+ *   3. sets `any` to 1.
+ * A SLEEP in progress returns early once `any` is set.  The kernel takes
+ * `any` with an exchange, then each non-zero changed[] word with an
+ * exchange, and wakes whoever waits on those sockets; poll and epoll read
+ * revents[] directly.  The host reads none of this: a guest that scribbles
+ * on the region only confuses its own kernel.
+ */
+#define NANVIX_NET_STATE_MAGIC 0x5445454eu /* "NEET" */
+
+struct nanvix_net_state {
+	uint32_t magic;    /* NANVIX_NET_STATE_MAGIC (host, at boot) */
+	uint32_t version;  /* NANVIX_NET_ABI_VERSION (host, at boot) */
+	uint32_t nsockets; /* NANVIX_NET_SOCKETS_MAX (host, at boot) */
+	uint32_t pad0;
+	uint32_t any; /* host sets 1; guest exchanges with 0 */
+	uint32_t pad1[11];
+	uint32_t changed[NANVIX_NET_SOCKETS_MAX / 32]; /* host ORs bits; guest exchanges words */
+	uint32_t revents[NANVIX_NET_SOCKETS_MAX];      /* host: Linux POLL* bits of socket h */
+};
+
+#endif /* NANVIX_ABI_NET_H */
