@@ -1,6 +1,6 @@
 # kernel/: the microkernel, one ELF for both HAL backends (nanvixd and QEMU PVH).
 
-KERNEL_DIRS := fd hal lib mm proc sched sig sys test
+KERNEL_DIRS := fd hal ipc lib mm net proc sched sig sys test
 KERNEL_SRCS := $(foreach d,$(KERNEL_DIRS),$(wildcard kernel/$(d)/*.c kernel/$(d)/*.S))
 KERNEL_OBJS := $(patsubst %,$(OUT)/%.o,$(basename $(KERNEL_SRCS)))
 

@@ -14,7 +14,7 @@ FSD_OBJS := $(FSD_SRCS:%.c=$(OUT)/guest/%.o)
 
 $(OUT)/guest/sysapps/%.o: sysapps/%.c $(NEWLIB_STAMP)
 	@mkdir -p $(dir $@)
-	$(GUEST_CC) $(GUEST_CFLAGS) -Isysapps/fs/include -Isysapps/launch/include -c -o $@ $<
+	$(GUEST_CC) $(GUEST_CFLAGS) -Isysapps/include -Isysapps/fs/include -Isysapps/launch/include -c -o $@ $<
 
 $(BIN)/fsd.elf: $(FSD_OBJS) $(GUEST_LINK_DEPS) | $(BIN)
 	$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $(FSD_OBJS) $(GUEST_LIBS)

@@ -280,6 +280,43 @@ struct linux_stat {
 #define LINUX_POLLHUP  0x010
 #define LINUX_POLLNVAL 0x020
 #define LINUX_FIONREAD 0x541b
+#define LINUX_FIONBIO  0x5421
+#define LINUX_POLLRDHUP 0x2000
+
+/* Sockets. */
+#define LINUX_SYS_socket      41
+#define LINUX_SYS_connect     42
+#define LINUX_SYS_accept      43
+#define LINUX_SYS_sendto      44
+#define LINUX_SYS_recvfrom    45
+#define LINUX_SYS_sendmsg     46
+#define LINUX_SYS_recvmsg     47
+#define LINUX_SYS_shutdown    48
+#define LINUX_SYS_bind        49
+#define LINUX_SYS_listen      50
+#define LINUX_SYS_getsockname 51
+#define LINUX_SYS_getpeername 52
+#define LINUX_SYS_setsockopt  54
+#define LINUX_SYS_getsockopt  55
+#define LINUX_SYS_accept4     288
+#define LINUX_S_IFSOCK        0140000
+#define LINUX_AF_UNIX         1
+#define LINUX_AF_INET         2
+#define LINUX_AF_INET6        10
+#define LINUX_SOCK_STREAM     1
+#define LINUX_SOCK_DGRAM      2
+#define LINUX_SOCK_TYPE_MASK  0xf
+#define LINUX_SOCK_NONBLOCK   04000
+#define LINUX_SOCK_CLOEXEC    02000000
+#define LINUX_MSG_PEEK        0x2
+#define LINUX_MSG_DONTWAIT    0x40
+#define LINUX_MSG_WAITALL     0x100
+#define LINUX_MSG_NOSIGNAL    0x4000
+#define LINUX_SOL_SOCKET      1
+#define LINUX_SO_TYPE         3
+#define LINUX_SO_ERROR        4
+#define LINUX_SO_RCVTIMEO     20
+#define LINUX_SO_SNDTIMEO     21
 #define LINUX_AT_FDCWD (-100)
 
 #ifndef __ASSEMBLER__

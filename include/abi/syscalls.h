@@ -33,6 +33,10 @@
 	X(openat, FAST) X(poll, FAST) X(ppoll, FAST) X(fork, FRAME) X(vfork, FRAME)       \
 	X(wait4, FAST) X(setpgid, FAST) X(getpgid, FAST) X(getpgrp, FAST) X(setsid, FAST) \
 	X(getsid, FAST) X(execve, FRAME)                                                  \
+	X(socket, FAST) X(bind, FAST) X(listen, FAST) X(accept, FAST) X(accept4, FAST)    \
+	X(connect, FAST) X(sendto, FAST) X(recvfrom, FAST) X(sendmsg, FAST)               \
+	X(recvmsg, FAST) X(shutdown, FAST) X(getsockname, FAST) X(getpeername, FAST)      \
+	X(setsockopt, FAST) X(getsockopt, FAST)                                           \
 	X(pread64, FAST) X(pwrite64, FAST) X(getdents64, FAST) X(fsync, FAST)             \
 	X(fdatasync, FAST) X(truncate, FAST) X(ftruncate, FAST) X(getcwd, FAST)           \
 	X(chdir, FAST) X(fchdir, FAST) X(mkdir, FAST) X(mkdirat, FAST) X(rmdir, FAST)     \

@@ -9,6 +9,7 @@
 #include <fd/remote.h>
 #include <hal/hal.h>
 #include <mm/frame.h>
+#include <net/inet.h>
 #include <proc/proc.h>
 #include <sys/syscall.h>
 
@@ -251,6 +252,7 @@ __attribute__((noreturn)) void kvm_main(struct nanvix_bootinfo *bi)
 	mm_frame_init(bi->free, bi->nranges, P2V(bi->pfn_stacks), bi->mem_size / PAGE_SIZE);
 	clock_init(bi);
 	remote_init(bi);
+	inet_init(bi);
 	proc_init_boot(bi);
 	user_enter(bi->entry, bi->sp);
 }

@@ -14,6 +14,7 @@
  */
 #include <abi/linux.h>
 #include <hal/hal.h>
+#include <ipc/ring.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
 #include <mm/vmem.h>
@@ -403,6 +404,8 @@ static void schedule(void)
 		if (hal->sleep(earliest && earliest - now < IDLE_MAX_NS ? earliest - now
 		                                                        : IDLE_MAX_NS) < 0)
 			proc_host_signals();
+		if (ring_host_events)
+			ring_host_events();
 	}
 	next->state = THREAD_RUNNING;
 	if (next != prev)
@@ -416,6 +419,8 @@ void sched_tick(void)
 
 	tick_deadline = 0;
 	quantum_armed = false;
+	if (ring_host_events)
+		ring_host_events();
 	next_alarm = expire(clock_uptime_ns());
 	if (next_alarm)
 		arm(next_alarm);

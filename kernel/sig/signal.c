@@ -97,6 +97,13 @@ static void restart_syscall(struct trap_frame *tf, const struct linux_sigaction 
 	case LINUX_SYS_readv:
 	case LINUX_SYS_writev:
 	case LINUX_SYS_wait4:
+	case LINUX_SYS_accept:
+	case LINUX_SYS_accept4:
+	case LINUX_SYS_connect:
+	case LINUX_SYS_sendto:
+	case LINUX_SYS_recvfrom:
+	case LINUX_SYS_sendmsg:
+	case LINUX_SYS_recvmsg:
 		tf->rax = tf->error; /* the number again */
 		tf->rip -= 2;        /* back onto the 2-byte `syscall` */
 		break;

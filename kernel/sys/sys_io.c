@@ -98,6 +98,14 @@ long sys_ioctl(SYSCALL_ARGS)
 
 	if (!f)
 		return -LINUX_EBADF;
+	if (a1 == LINUX_FIONBIO) {
+		int32_t on;
+
+		if (copy_from_user(&on, a2, sizeof(on)))
+			return -LINUX_EFAULT;
+		f->flags = on ? f->flags | LINUX_O_NONBLOCK : f->flags & ~LINUX_O_NONBLOCK;
+		return 0;
+	}
 	if (f->ops->ioctl)
 		return f->ops->ioctl(f, a1, a2);
 	/* No terminals here: consoles, pipes and devices are byte streams. */
@@ -116,8 +124,8 @@ long sys_fstat(SYSCALL_ARGS)
 
 	if (!f)
 		return -LINUX_EBADF;
-	if (remote_handle(f))
-		return sys_fs_fstat(f, a1);
+	if (f->ops->fstat)
+		return f->ops->fstat(f, a1);
 	st.st_mode = f->ops->mode;
 	return copy_to_user(a1, &st, sizeof(st));
 }
@@ -128,8 +136,8 @@ long sys_lseek(SYSCALL_ARGS)
 
 	if (!f)
 		return -LINUX_EBADF;
-	if (remote_handle(f))
-		return sys_fs_lseek(f, a1, a2);
+	if (f->ops->lseek)
+		return f->ops->lseek(f, a1, a2);
 	return f->ops->seekable ? 0 : -LINUX_ESPIPE;
 }
 

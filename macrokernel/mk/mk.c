@@ -3,10 +3,13 @@
  * One struct mk_vm per attached VM, in nanvixd (embedded) or in the
  * separate bin/macrokernel process.  The ring is validated once at attach
  * (rings/ring.c keeps private copies of its geometry); each doorbell then
- * serves what the guest published: FS_* requests go to the VM's fs
- * service (host placement), BLK_* requests to its disk on the storage
- * switch (guest placement).  Guest memory is reached only through the
- * host's own walk of the guest page tables (monitor/guestmem.c).
+ * serves what the guest published, each request by the service that
+ * registered its opcode (mk/service.h: the fs component with host
+ * placement, the storage switch's block requests with guest placement,
+ * the network component).  The core opens the VM's disk on the storage
+ * switch, since two services use it.  Guest memory is reached only
+ * through the host's own walk of the guest page tables
+ * (monitor/guestmem.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,23 +23,29 @@
 #include <abi/ring.h>
 #include <abi/vvar.h>
 #include <blksw/blksw.h>
-#include <fs/service.h>
 #include <mk/mk.h>
+#include <mk/service.h>
 #include <monitor/guestmem.h>
 #include <rings/ring.h>
 
-#define BLK_CHUNK (256u * 1024)
+#define SERVICES_MAX 8
 
 struct mk_vm {
 	const struct vm_mem *mem;
 	struct ring ring;
 	struct blksw_disk *disk;
 	struct blkdev dev;
-	struct fs_service *fs;
-	enum mk_fs_placement placement;
 	struct mk_stats st;
-	uint8_t *bounce; /* BLK_CHUNK */
+	int nsvc;
+	struct {
+		const struct mk_service *s;
+		void *state;
+	} svc[SERVICES_MAX]; /* the services this VM uses */
 };
+
+/* The registered services (MK_SERVICE), gathered by the linker. */
+extern const struct mk_service *const __start_mk_services[];
+extern const struct mk_service *const __stop_mk_services[];
 
 static int mem_read(void *ctx, uint64_t cr3, uint64_t ua, void *dst, size_t len)
 {
@@ -63,74 +72,51 @@ static void *mem_map(void *ctx, uint64_t cr3, uint64_t ua, size_t len, int write
 	return iov.iov_base;
 }
 
-/* BLK_READ/WRITE: [0] cr3, [1] disk (0), [2] buf, [3] len, [4] offset. */
-static int blk_request(struct mk_vm *vm, const struct nanvix_ring_req *q)
+const struct svc_mem *mk_vm_memory(struct mk_vm *vm, struct svc_mem *m)
 {
-	uint64_t cr3 = q->args[0], ua = q->args[2], len = q->args[3], off = q->args[4];
-	uint64_t done = 0;
-
-	if (!vm->disk || q->args[1] != 0)
-		return -ENODEV;
-	if (q->opcode == NANVIX_BLK_FLUSH) {
-		vm->st.blk_flushes++;
-		return blksw_flush(vm->disk);
-	}
-	if ((len | off) % 512 || len > (64u << 20))
-		return -EINVAL;
-	while (done < len) {
-		size_t chunk = len - done > BLK_CHUNK ? BLK_CHUNK : (size_t)(len - done);
-		int rc;
-
-		if (q->opcode == NANVIX_BLK_READ) {
-			rc = blksw_read(vm->disk, off + done, vm->bounce, chunk);
-			if (!rc)
-				rc = mem_write(vm, cr3, ua + done, vm->bounce, chunk);
-			vm->st.blk_reads++;
-		} else {
-			rc = mem_read(vm, cr3, ua + done, vm->bounce, chunk);
-			if (!rc)
-				rc = blksw_write(vm->disk, off + done, vm->bounce, chunk);
-			vm->st.blk_writes++;
-		}
-		if (rc)
-			return rc;
-		done += chunk;
-	}
-	return (int)(done > INT32_MAX ? INT32_MAX : done);
+	*m = (struct svc_mem){ .ctx = vm, .read = mem_read, .write = mem_write, .map = mem_map };
+	return m;
 }
 
-/* One request to the VM's fs service, on the guest's memory, counted. */
-static int64_t fs_call(struct mk_vm *vm, const struct nanvix_ring_req *q, uint64_t *value)
+void *mk_vm_service(const struct mk_vm *vm, const struct mk_service *s)
 {
-	const struct fs_mem m = { .ctx = vm, .read = mem_read, .write = mem_write, .map = mem_map };
-	int64_t rc = fs_service_call(vm->fs, q, &m, value);
+	for (int i = 0; i < vm->nsvc; i++)
+		if (vm->svc[i].s == s)
+			return vm->svc[i].state;
+	return NULL;
+}
 
-	vm->st.fs_calls++;
-	if (rc < 0)
-		vm->st.fs_errors++;
-	return rc;
+const struct vm_mem *mk_vm_guest(const struct mk_vm *vm)
+{
+	return vm->mem;
+}
+
+struct blksw_disk *mk_vm_disk(const struct mk_vm *vm, const struct blkdev **dev)
+{
+	if (dev)
+		*dev = &vm->dev;
+	return vm->disk;
 }
 
 static int handle(void *ctx, const struct nanvix_ring_req *q, struct nanvix_ring_cpl *c)
 {
 	struct mk_vm *vm = ctx;
+	struct svc_mem m;
 
-	if (q->opcode >= NANVIX_BLK_READ && q->opcode <= NANVIX_BLK_FLUSH) {
-		if (vm->placement != MK_FS_GUEST)
-			return -ENOSYS;
-		return blk_request(vm, q);
-	}
-	if (vm->placement != MK_FS_HOST || !vm->fs)
-		return -ENOSYS;
-	{
-		int64_t rc = fs_call(vm, q, &c->value);
+	for (int i = 0; i < vm->nsvc; i++) {
+		const struct mk_service *s = vm->svc[i].s;
 
-		/* Status is 32-bit: big results (offsets, handles) travel in value. */
-		return rc > INT32_MAX ? INT32_MAX : (int)rc;
+		if (q->opcode >= s->op_first && q->opcode < s->op_end) {
+			int64_t rc = s->call(vm->svc[i].state, q, mk_vm_memory(vm, &m), &c->value);
+
+			/* Status is 32-bit: big results (offsets, handles) travel in value. */
+			return rc > INT32_MAX ? INT32_MAX : (int)rc;
+		}
 	}
+	return -ENOSYS;
 }
 
-int mk_vm_attach(struct mk_vm **out, struct blksw *sw, const struct vm_mem *mem,
+int mk_vm_attach(struct mk_vm **out, const struct mk_host *host, const struct vm_mem *mem,
                  const struct mk_config *cfg, char *err, size_t errlen)
 {
 	struct mk_vm *vm = calloc(1, sizeof(*vm));
@@ -138,13 +124,11 @@ int mk_vm_attach(struct mk_vm **out, struct blksw *sw, const struct vm_mem *mem,
 	int rc;
 
 	*out = NULL;
-	if (!vm || !(vm->bounce = malloc(BLK_CHUNK))) {
-		free(vm);
+	if (!vm) {
 		snprintf(err, errlen, "macro-kernel: out of memory");
 		return -ENOMEM;
 	}
 	vm->mem = mem;
-	vm->placement = cfg->fs;
 	region = gpa_ptr(mem, NANVIX_RING_PADDR, NANVIX_RING_SIZE);
 	rc = region ? ring_attach(&vm->ring, region, NANVIX_RING_SIZE) : -EINVAL;
 	if (rc) {
@@ -152,36 +136,24 @@ int mk_vm_attach(struct mk_vm **out, struct blksw *sw, const struct vm_mem *mem,
 		goto fail;
 	}
 	if (cfg->disk) {
-		rc = blksw_open(sw, cfg->disk, &vm->disk, err, errlen);
+		rc = blksw_open(host->blk, cfg->disk, &vm->disk, err, errlen);
 		if (rc)
 			goto fail;
 		blksw_blkdev(vm->disk, &vm->dev);
 	}
-	if (cfg->fs == MK_FS_HOST) {
-		vm->fs = fs_service_new();
-		if (!vm->fs) {
-			rc = -ENOMEM;
-			snprintf(err, errlen, "macro-kernel: out of memory");
+	for (const struct mk_service *const *s = __start_mk_services; s < __stop_mk_services; s++) {
+		void *state = NULL;
+
+		if (vm->nsvc == SERVICES_MAX) {
+			rc = -E2BIG;
+			snprintf(err, errlen, "macro-kernel: more than %d services", SERVICES_MAX);
 			goto fail;
 		}
-		if (vm->disk) {
-			char why[400];
-
-			rc = fs_service_mount_ext2(vm->fs, &vm->dev, blksw_readonly(vm->disk), why,
-			                           sizeof(why));
-			if (rc) {
-				snprintf(err, errlen, "%s: %s", cfg->disk, why);
-				goto fail;
-			}
-		}
-		for (int i = 0; i < cfg->nvolumes; i++) {
-			const struct mk_volume *v = &cfg->volumes[i];
-
-			rc = fs_service_mount_volume(vm->fs, v->at, v->hostdir, v->readonly, err,
-			                             errlen);
-			if (rc)
-				goto fail;
-		}
+		rc = (*s)->attach(vm, cfg, host, &state, err, errlen);
+		if (rc)
+			goto fail;
+		if (state)
+			vm->svc[vm->nsvc++] = (typeof(vm->svc[0])){ *s, state };
 	}
 	*out = vm;
 	return 0;
@@ -190,71 +162,14 @@ fail:
 	return rc;
 }
 
-#define LOAD_MAX (64u << 20)
-
-int mk_vm_load_file(void *ctx, uint64_t cwd, const char *path, void **buf, size_t *len)
+int mk_vm_idle(void *ctx, uint64_t ns)
 {
 	struct mk_vm *vm = ctx;
 
-	*buf = NULL;
-	if (vm->placement != MK_FS_HOST || !vm->fs)
-		return -ENOENT;
-	return fs_service_load(vm->fs, cwd, path, LOAD_MAX, buf, len);
-}
-
-/*
- * The fast file path (abi/vvar.h): a call made in ring 3 without a trap.
- * The fd's handle comes from the fd map the guest kernel keeps in the vvar
- * page of the address space `cr3`, trusted only while that page is
- * read-only to ring 3 (the kernel writes it, the process cannot).  Anything
- * unusual is sent on to the trap path (1), where the kernel decides.
- */
-int mk_vm_fastcall(void *ctx, uint64_t cr3, uint64_t nr, const uint64_t a[6], int64_t *ret)
-{
-	struct mk_vm *vm = ctx;
-	struct nanvix_ring_req q = { .args = { cr3 } };
-	uint64_t va = NANVIX_VVAR_VA + NANVIX_VVAR_FDMAP + a[0] * 4, gpa, value = 0;
-	const uint32_t *slot;
-	uint32_t e;
-	int64_t rc;
-
-	if (vm->placement != MK_FS_HOST || !vm->fs || a[0] >= NANVIX_VVAR_FDMAP_COUNT)
-		return 1;
-	if (gva_translate(vm->mem, cr3, va, false, &gpa) || !gva_translate(vm->mem, cr3, va, true, &gpa))
-		return 1; /* no vvar page, or one the process could have written */
-	slot = gpa_ptr(vm->mem, gpa, sizeof(*slot));
-	e = slot ? __atomic_load_n(slot, __ATOMIC_RELAXED) : 0;
-	if (!(e & NANVIX_FDMAP_HANDLE_MASK))
-		return 1;
-	q.args[1] = e & NANVIX_FDMAP_HANDLE_MASK;
-	switch (nr) {
-	case LINUX_SYS_read:
-	case LINUX_SYS_pread64:
-		if (!(e & NANVIX_FDMAP_READ) || (e & NANVIX_FDMAP_DIR))
-			return 1;
-		if (nr == LINUX_SYS_pread64 && (int64_t)a[3] < 0)
-			return 1;
-		q.opcode = nr == LINUX_SYS_read ? NANVIX_FS_READ : NANVIX_FS_PREAD;
-		q.args[2] = a[1];
-		q.args[3] = a[2];
-		q.args[4] = a[3];
-		break;
-	case LINUX_SYS_fstat:
-		q.opcode = NANVIX_FS_FSTATAT;
-		q.args[3] = a[1];
-		break;
-	case LINUX_SYS_lseek:
-		if (e & NANVIX_FDMAP_DIR)
-			return 1;
-		q.opcode = NANVIX_FS_LSEEK;
-		q.args[2] = a[1];
-		q.args[3] = a[2];
-		break;
-	default: return 1;
-	}
-	rc = fs_call(vm, &q, &value);
-	*ret = nr == LINUX_SYS_lseek && rc >= 0 ? (int64_t)value : rc;
-	return 0;
+	for (int i = 0; i < vm->nsvc; i++)
+		if (vm->svc[i].s->idle)
+			return vm->svc[i].s->idle(vm->svc[i].state, ns);
+	return -ENOSYS;
 }
 
 int mk_vm_kick(struct mk_vm *vm)
@@ -270,17 +185,21 @@ void mk_vm_stats(const struct mk_vm *vm, struct mk_stats *out)
 	*out = vm->st;
 	out->served = vm->ring.served;
 	out->malformed = vm->ring.malformed;
+	for (int i = 0; i < vm->nsvc; i++)
+		if (vm->svc[i].s->stats)
+			vm->svc[i].s->stats(vm->svc[i].state, out);
 }
 
 void mk_vm_detach(struct mk_vm *vm)
 {
 	if (!vm)
 		return;
-	fs_service_free(vm->fs);
+	/* Last registered first: a service may use what an earlier one set up. */
+	while (vm->nsvc-- > 0)
+		vm->svc[vm->nsvc].s->detach(vm->svc[vm->nsvc].state);
 	if (vm->disk) {
 		blksw_flush(vm->disk);
 		blksw_close(vm->disk);
 	}
-	free(vm->bounce);
 	free(vm);
 }

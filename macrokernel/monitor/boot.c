@@ -8,7 +8,7 @@
  *
  * Guest-physical layout:
  *   0x1000  boot info            0x2000  GDT (+0x80: TSS)
- *   0x3000  IDT                  0x4000  the ring region (48 KiB)
+ *   0x3000  IDT                  0x4000  the call ring (40 KiB), 0xe000 net state (8 KiB)
  *   0x10000..0x100000  page tables, frames
  *   0x100000  kernel image       then: program frames, stack frames
  *   top of RAM: the kernel's two PFN stacks
@@ -37,7 +37,7 @@
 #define PAGE_MASK (PAGE - 1)
 #define LARGE     (2ull << 20)
 
-#define LOW_FRAMES_START (NANVIX_RING_PADDR + NANVIX_RING_SIZE)
+#define LOW_FRAMES_START (NANVIX_NET_STATE_PADDR + NANVIX_NET_STATE_SIZE)
 #define MIN_FREE_FRAMES  64           /* the kernel needs room to run at all */
 #define ARGS_MAX         (64u * 1024) /* bytes of argv + envp strings and pointers */
 

@@ -291,7 +291,11 @@ static int hc_sleep(struct vm *vm, void *args)
 		vm->sig_posted = false;
 		a.ret = -EINTR;
 	} else {
-		a.ret = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL) ? -EINTR : 0;
+		int rc = vm->idle ? vm->idle(vm->ring_ctx, a.ns) : -ENOSYS;
+
+		if (rc == -ENOSYS)
+			rc = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL) ? -EINTR : 0;
+		a.ret = rc < 0 ? -EINTR : 0;
 	}
 	PUT_FIELD(args, struct nanvix_hc_sleep, a, ret);
 	return 0;

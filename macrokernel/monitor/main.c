@@ -141,6 +141,25 @@ static const char usage_text[] =
         "                          SOCKET (bin/macrokernel) instead of the embedded\n"
         "                          one; --disk and --volume paths are then relative\n"
         "                          to its --root\n"
+        "\n"
+        "network (each VM on the tenant network 10.0.2.0/24, gateway 10.0.2.2):\n"
+        "      --net=host|guest|none\n"
+        "                          where the TCP/IP stack (lwIP) runs: in the\n"
+        "                          macro-kernel (host, the default), in the VM as a\n"
+        "                          server process (guest), or no network at all\n"
+        "                          (none: socket() fails with EAFNOSUPPORT)\n"
+        "  -p, --publish [HOSTADDR:]HOSTPORT:GUESTPORT[/udp]\n"
+        "                          forward a host port to the program's port (the\n"
+        "                          host address defaults to 127.0.0.1; repeatable),\n"
+        "                          e.g. -p 8080:80\n"
+        "      --net-allow HOST|CIDR[:PORT]\n"
+        "                          let the program connect to these destinations\n"
+        "                          (repeatable); everything else outside the tenant\n"
+        "                          network is refused (ECONNREFUSED).  The host's\n"
+        "                          loopback, link-local addresses and the cloud\n"
+        "                          metadata address stay closed unless named; the\n"
+        "                          host's 127.0.0.1:PORT, once allowed, is reached\n"
+        "                          from the VM as host.internal (10.0.2.2):PORT\n"
         "  -h, --help              show this help\n"
         "      --version           show the version\n"
         "\n"
@@ -149,6 +168,10 @@ static const char usage_text[] =
         "  121 guest memory too small  125 bad command line, or no -w DIR\n"
         "  122 the VM failed           126 kernel or program not loadable\n"
         "  123 host-side error         127 kernel or program not found\n";
+
+#define NET_RULES_MAX 32
+#define STR_(x)       #x
+#define STR(x)        STR_(x)
 
 struct options {
 	uint64_t mem;
@@ -169,7 +192,12 @@ struct options {
 	enum tty_mode tty;   /* -t, --no-tty */
 	struct vm_program programs[PROGRAMS_MAX];
 	int nprograms;
-	struct mk_config mk;     /* --fs, --disk, --volume */
+	struct mk_config mk;     /* --fs, --disk, --volume, --net */
+	const char *publish[NET_RULES_MAX]; /* -p specs */
+	int npublish;
+	const char *allow[NET_RULES_MAX]; /* --net-allow specs */
+	int nallow;
+	bool net_given; /* --net given explicitly */
 	const char *macrokernel; /* --macrokernel SOCKET, or NULL: embedded */
 	const char *workdir;     /* -w DIR, or NULL: / */
 	int in_vm;               /* --in-vm */
@@ -446,6 +474,22 @@ static bool volume_covers_tmp(const struct options *o)
 	return false;
 }
 
+/* --net, -p and --net-allow together; 0 or a nanvixd status. */
+static int net_options(struct options *o)
+{
+	if (!o->net_given)
+		o->mk.net = o->macrokernel ? MK_NET_NONE : MK_NET_HOST;
+	if (o->mk.net == MK_NET_GUEST)
+		return usage_error("%s", "--net=guest is not available yet (use --net=host)");
+	if (o->mk.net == MK_NET_HOST && o->macrokernel)
+		return usage_error("%s", "--net=host with --macrokernel is not available yet "
+		                         "(the shared macro-kernel has no network switch)");
+	if (o->mk.net == MK_NET_NONE && (o->npublish || o->nallow))
+		return usage_error("%s", o->npublish ? "-p needs a network (not --net=none)"
+		                                     : "--net-allow needs a network (not --net=none)");
+	return 0;
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
@@ -468,6 +512,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_NO_TTY,
 		OPT_IN_VM,
 		OPT_NO_TMP,
+		OPT_NET,
+		OPT_NET_ALLOW,
 	};
 	static const struct option longopts[] = {
 		{ "memory", required_argument, NULL, 'm' },
@@ -494,6 +540,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "in-vm", no_argument, NULL, OPT_IN_VM },
 		{ "no-tmp", no_argument, NULL, OPT_NO_TMP },
+		{ "net", required_argument, NULL, OPT_NET },
+		{ "publish", required_argument, NULL, 'p' },
+		{ "net-allow", required_argument, NULL, OPT_NET_ALLOW },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -505,7 +554,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->stack = BOOT_STACK_SIZE_DEFAULT;
 	o->stop_timeout = HOSTSIG_STOP_TIMEOUT_DEFAULT;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+m:e:v:w:hit", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+m:e:v:w:p:hit", longopts, NULL)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -612,6 +661,28 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_IN_VM: o->in_vm = 1; break;
 		case OPT_NO_TMP: o->no_tmp = 1; break;
+		case OPT_NET:
+			if (strcmp(optarg, "host") == 0)
+				o->mk.net = MK_NET_HOST;
+			else if (strcmp(optarg, "guest") == 0)
+				o->mk.net = MK_NET_GUEST;
+			else if (strcmp(optarg, "none") == 0)
+				o->mk.net = MK_NET_NONE;
+			else
+				return usage_error("invalid --net '%s' (host, guest or none)", optarg);
+			o->net_given = true;
+			break;
+		case 'p':
+			if (o->npublish == NET_RULES_MAX)
+				return usage_error("too many -p (at most %s)", STR(NET_RULES_MAX));
+			o->publish[o->npublish++] = optarg;
+			break;
+		case OPT_NET_ALLOW:
+			if (o->nallow == NET_RULES_MAX)
+				return usage_error("too many --net-allow (at most %s)",
+				                   STR(NET_RULES_MAX));
+			o->allow[o->nallow++] = optarg;
+			break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case OPT_VERSION:
 			printf("nanvixd %s (boot ABI %d)\n", NANVIXD_VERSION, NANVIX_ABI_VERSION);
@@ -640,6 +711,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return usage_error("%s", "--volume needs --fs=host (volumes are host directories)");
 	if (o->mk.fs == MK_FS_GUEST && !o->mk.disk)
 		return usage_error("%s", "--fs=guest needs --disk");
+	c = net_options(o);
+	if (c)
+		return c;
 	if (optind >= argc)
 		return usage_error(
 		        "%s",
@@ -851,7 +925,7 @@ static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **s
 		vm_error("storage switch: %s", strerror(-rc));
 		return NANVIXD_EXIT_HOST;
 	}
-	rc = mk_vm_attach(mk, *sw, &vm->mem, &o->mk, err, sizeof(err));
+	rc = mk_vm_attach(mk, &(struct mk_host){ .blk = *sw }, &vm->mem, &o->mk, err, sizeof(err));
 	if (rc) {
 		vm_error("%s", err);
 		return rc == -ENOENT ? NANVIXD_EXIT_NOTFOUND : NANVIXD_EXIT_USAGE;
@@ -859,6 +933,7 @@ static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **s
 	vm->ring_kick = embedded_kick;
 	vm->ring_ctx = *mk;
 	vm->load_file = mk_vm_load_file;
+	vm->idle = mk_vm_idle;
 	if (o->mk.fs == MK_FS_HOST && !o->no_fast)
 		vm->fastcall = mk_vm_fastcall;
 	return 0;
@@ -1032,6 +1107,7 @@ static int run(struct options *o)
 	memcpy(cfg.random, random, sizeof(random));
 	cfg.fs = o->mk.fs != MK_FS_NONE;
 	cfg.fs_guest = o->mk.fs == MK_FS_GUEST;
+	cfg.net = o->mk.net == MK_NET_HOST;
 	/* The fast file path needs the fs service in this process. */
 	cfg.fastcall = o->mk.fs == MK_FS_HOST && !o->macrokernel && !o->no_fast;
 	rc = boot_prepare(&vm.mem, &cfg, &entry, err, sizeof(err));
@@ -1053,7 +1129,7 @@ static int run(struct options *o)
 			vm_error("%s", err);
 		goto out;
 	}
-	if (o->mk.fs != MK_FS_NONE) {
+	if (o->mk.fs != MK_FS_NONE || o->mk.net != MK_NET_NONE) {
 		rc = o->macrokernel ? mk_client_attach(&client, &vm, o->macrokernel, &o->mk)
 		                    : macrokernel_attach(&vm, o, &sw, &mk);
 		if (rc)
@@ -1114,7 +1190,7 @@ static int run(struct options *o)
 		        (unsigned long long)vm.stats.frames_total,
 		        (unsigned long long)vm.nfastcalls);
 	if (o->stats && (mk || client.sock >= 0)) {
-		struct mk_stats ms;
+		struct mk_stats ms = { 0 };
 
 		if (mk)
 			mk_vm_stats(mk, &ms);
@@ -1122,12 +1198,12 @@ static int run(struct options *o)
 			fprintf(stderr,
 			        "nanvixd: stats: ring kicks=%llu served=%llu malformed=%llu "
 			        "fs_calls=%llu fs_errors=%llu blk_reads=%llu blk_writes=%llu "
-			        "blk_flushes=%llu\n",
+			        "blk_flushes=%llu net_calls=%llu net_errors=%llu\n",
 			        (unsigned long long)ms.kicks, (unsigned long long)ms.served,
 			        (unsigned long long)ms.malformed, (unsigned long long)ms.fs_calls,
 			        (unsigned long long)ms.fs_errors, (unsigned long long)ms.blk_reads,
-			        (unsigned long long)ms.blk_writes,
-			        (unsigned long long)ms.blk_flushes);
+			        (unsigned long long)ms.blk_writes, (unsigned long long)ms.blk_flushes,
+			        (unsigned long long)ms.net_calls, (unsigned long long)ms.net_errors);
 	}
 out:
 	tty_restore(&vm);

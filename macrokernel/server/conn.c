@@ -306,7 +306,8 @@ static int attach(struct conn *c, char *err, size_t errlen)
 		cfg.volumes[nvol].readonly = c->hello.volumes[nvol].readonly;
 	}
 	if (!rc)
-		rc = mk_vm_attach(&c->vm, c->s->sw, &c->mem, &cfg, err, errlen);
+		rc = mk_vm_attach(&c->vm, &(struct mk_host){ .blk = c->s->sw }, &c->mem, &cfg, err,
+		                  errlen);
 	/* The service holds its own descriptors of the volumes now. */
 	while (nvol-- > 0)
 		close(volfd[nvol]);

@@ -326,7 +326,7 @@ static int64_t unload(uint64_t addr)
 
 static __attribute__((noreturn)) void serve(struct fs_service *s)
 {
-	const struct fs_mem mem = { .read = mem_read, .write = mem_write };
+	const struct svc_mem mem = { .read = mem_read, .write = mem_write };
 
 	for (;;) {
 		uint64_t value = 0;

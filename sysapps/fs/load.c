@@ -23,7 +23,7 @@ static int local_write(void *ctx, uint64_t cr3, uint64_t ua, const void *src, si
 static int64_t call(struct fs_service *s, uint16_t op, uint64_t a1, uint64_t a2, uint64_t a3,
                     uint64_t a4, uint64_t *value)
 {
-	static const struct fs_mem local = { .read = local_read, .write = local_write };
+	static const struct svc_mem local = { .read = local_read, .write = local_write };
 	struct nanvix_ring_req q = { .opcode = op, .args = { 0, a1, a2, a3, a4 } };
 	uint64_t v;
 

@@ -106,7 +106,7 @@ static struct fs_mount *mount_at(struct fs_service *s, const char *path)
 }
 
 /* A NUL-terminated string of at most max bytes from the caller, page by page. */
-static int string_in(const struct fs_mem *m, uint64_t cr3, uint64_t ua, char *dst, size_t max)
+static int string_in(const struct svc_mem *m, uint64_t cr3, uint64_t ua, char *dst, size_t max)
 {
 	size_t got = 0;
 
@@ -801,7 +801,7 @@ static void fill_stat(const struct fs_node *n, const struct ext2_stat *e, struct
  * handle's own node when path is 0 (*owned = false).  AT_EMPTY_PATH with ""
  * also means the handle itself.
  */
-static int resolve(struct fs_service *s, const struct fs_mem *m, uint64_t cr3, uint64_t h,
+static int resolve(struct fs_service *s, const struct svc_mem *m, uint64_t cr3, uint64_t h,
                    uint64_t upath, int follow, uint64_t atflags, struct fs_node *out, bool *owned,
                    char *canon)
 {
@@ -852,7 +852,7 @@ static int resolve(struct fs_service *s, const struct fs_mem *m, uint64_t cr3, u
 }
 
 /* Resolve (h, path) to its parent directory (kept in `w`) and last name. */
-static int resolve_parent(struct fs_service *s, const struct fs_mem *m, uint64_t cr3, uint64_t h,
+static int resolve_parent(struct fs_service *s, const struct svc_mem *m, uint64_t cr3, uint64_t h,
                           uint64_t upath, struct walk *w, char *last)
 {
 	char *path = s->path2;
@@ -949,7 +949,7 @@ static int64_t open_mount_root(struct fs_service *s, struct fs_mount *mp, int fl
 }
 
 static int64_t do_open(struct fs_service *s, const struct nanvix_ring_req *q,
-                       const struct fs_mem *m)
+                       const struct svc_mem *m)
 {
 	struct walk *w = &s->wa;
 	char *canon = s->canon;
@@ -1100,7 +1100,7 @@ opened_parent:
 }
 
 /* read/write/pread/pwrite through a bounce buffer, IO_CHUNK at a time. */
-static int64_t do_io(struct fs_service *s, const struct nanvix_ring_req *q, const struct fs_mem *m,
+static int64_t do_io(struct fs_service *s, const struct nanvix_ring_req *q, const struct svc_mem *m,
                      bool wr, bool positional)
 {
 	struct handle *hd = handle_get(s, q->args[1]);
@@ -1198,7 +1198,7 @@ static int64_t do_lseek(struct fs_service *s, const struct nanvix_ring_req *q)
 }
 
 static int64_t do_stat(struct fs_service *s, const struct nanvix_ring_req *q,
-                       const struct fs_mem *m, bool statx)
+                       const struct svc_mem *m, bool statx)
 {
 	uint64_t cr3 = q->args[0], h = q->args[1], upath = q->args[2];
 	uint64_t flags = statx ? q->args[3] : q->args[4];
@@ -1245,7 +1245,7 @@ static int64_t do_stat(struct fs_service *s, const struct nanvix_ring_req *q,
 }
 
 static int64_t do_getdents(struct fs_service *s, const struct nanvix_ring_req *q,
-                           const struct fs_mem *m)
+                           const struct svc_mem *m)
 {
 	struct handle *hd = handle_get(s, q->args[1]);
 	uint64_t cr3 = q->args[0], ua = q->args[2], len = q->args[3], used = 0;
@@ -1342,7 +1342,7 @@ static int link_confined(const char *at, const char *dir, const char *target)
 
 /* Calls that name (dir, last): mkdir, unlink, symlink. */
 static int64_t do_dirop(struct fs_service *s, const struct nanvix_ring_req *q,
-                        const struct fs_mem *m)
+                        const struct svc_mem *m)
 {
 	struct walk *w = &s->wa;
 	char *target = s->target;
@@ -1411,7 +1411,7 @@ static int64_t do_dirop(struct fs_service *s, const struct nanvix_ring_req *q,
 
 /* rename and link: two (dir, last) pairs on one mount. */
 static int64_t do_twoop(struct fs_service *s, const struct nanvix_ring_req *q,
-                        const struct fs_mem *m)
+                        const struct svc_mem *m)
 {
 	struct walk *ow = &s->wa, *nw = &s->wc;
 	char olast[EXT2_NAME_MAX + 1], nlast[EXT2_NAME_MAX + 1];
@@ -1453,7 +1453,7 @@ static int64_t do_twoop(struct fs_service *s, const struct nanvix_ring_req *q,
 }
 
 static int64_t do_readlink(struct fs_service *s, const struct nanvix_ring_req *q,
-                           const struct fs_mem *m)
+                           const struct svc_mem *m)
 {
 	char target[EXT2_SYMLINK_MAX + 1];
 	struct fs_node n;
@@ -1481,7 +1481,7 @@ static int64_t do_readlink(struct fs_service *s, const struct nanvix_ring_req *q
 
 /* truncate/chmod/utimens/access/statfs: calls on (h, path) or h itself. */
 static int64_t do_attr(struct fs_service *s, const struct nanvix_ring_req *q,
-                       const struct fs_mem *m)
+                       const struct svc_mem *m)
 {
 	uint64_t cr3 = q->args[0];
 	struct fs_node n;
@@ -1598,7 +1598,7 @@ out:
 }
 
 int64_t fs_service_call(struct fs_service *s, const struct nanvix_ring_req *q,
-                        const struct fs_mem *m, uint64_t *value)
+                        const struct svc_mem *m, uint64_t *value)
 {
 	int64_t rc;
 

@@ -93,7 +93,7 @@ static int mem_write(void *ctx, uint64_t cr3, uint64_t ua, const void *src, size
 	return 0;
 }
 
-static const struct fs_mem mem = { .read = mem_read, .write = mem_write };
+static const struct svc_mem mem = { .read = mem_read, .write = mem_write };
 
 /* ---- the host side ---- */
 

@@ -1,7 +1,7 @@
 # tests/system/macrokernel.sh's host programs: a hostile client of bin/macrokernel,
 # and the macro-kernel built again with ASan and UBSan for the hostile cases.
 
-$(BIN)/tests/mk_hostile: tests/system/mk_hostile.c include/abi/ring.h \
+$(BIN)/tests/mk_hostile: tests/system/mk_hostile.c $(wildcard include/abi/*.h) \
 		macrokernel/include/server/proto.h
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(filter-out -MMD -MP,$(HOST_CFLAGS)) -o $@ $<

@@ -3,7 +3,7 @@
 BADKERNELS := port triple halt sse ring
 BADKERNEL_ELFS := $(BADKERNELS:%=$(BIN)/tests/bad-%.kernel.elf)
 
-$(BIN)/tests/bad-%.kernel.elf: tests/system/badkernel/badkernel.S kernel/kernel.ld
+$(BIN)/tests/bad-%.kernel.elf: tests/system/badkernel/badkernel.S kernel/kernel.ld $(wildcard include/abi/*.h)
 	@mkdir -p $(dir $@)
 	$(KCC) $(filter-out -mgeneral-regs-only,$(KCFLAGS)) $(KLDFLAGS) -DBAD_$(shell echo $* | tr a-z A-Z) \
 		-T kernel/kernel.ld -o $@ $<

@@ -8,6 +8,35 @@ struct file;
 struct proc;
 
 /*
+ * The calls of a file that is a socket (file_ops.sock).  Pointers are user
+ * virtual addresses of the calling process (a component on the host reads
+ * them through its own page walk); lengths and flags are the caller's,
+ * unchecked.  Each returns >= 0 or -errno; a NULL operation answers
+ * EOPNOTSUPP.  They block unless the file is O_NONBLOCK or MSG_DONTWAIT is
+ * given, and return -EINTR when a signal interrupts them.
+ */
+struct sock_ops {
+	long (*bind)(struct file *f, uint64_t addr, uint64_t addrlen);
+	long (*listen)(struct file *f, long backlog);
+	/* A new connection as a new file (one reference) in *out, with
+	 * `flags` (O_NONBLOCK) as its status flags. */
+	long (*accept)(struct file *f, uint64_t addr, uint64_t uaddrlen, uint32_t flags,
+	               struct file **out);
+	long (*connect)(struct file *f, uint64_t addr, uint64_t addrlen);
+	long (*sendto)(struct file *f, uint64_t buf, uint64_t len, long flags, uint64_t addr,
+	               uint64_t addrlen);
+	long (*recvfrom)(struct file *f, uint64_t buf, uint64_t len, long flags, uint64_t addr,
+	                 uint64_t uaddrlen);
+	long (*sendmsg)(struct file *f, uint64_t msg, long flags);
+	long (*recvmsg)(struct file *f, uint64_t msg, long flags);
+	long (*shutdown)(struct file *f, long how);
+	/* getsockname (peer false) and getpeername (peer true). */
+	long (*name)(struct file *f, uint64_t addr, uint64_t uaddrlen, bool peer);
+	long (*setsockopt)(struct file *f, long level, long name, uint64_t val, uint64_t len);
+	long (*getsockopt)(struct file *f, long level, long name, uint64_t val, uint64_t ulen);
+};
+
+/*
  * What a kind of file does.  read/write move bytes between the file and
  * the user buffer (virtual, current address space) and return a count or a
  * negative errno; they may block unless the file is O_NONBLOCK.  poll
@@ -22,7 +51,12 @@ struct file_ops {
 	/* Optional: a whole iovec at once; device-specific ioctl (else ENOTTY). */
 	long (*writev)(struct file *f, uint64_t iov, uint32_t iovcnt);
 	long (*ioctl)(struct file *f, uint64_t req, uint64_t arg);
-	uint32_t mode; /* st_mode of fstat */
+	/* Optional: fstat and lseek of files the kernel does not describe
+	 * itself (the fs component's); else st_mode below and 0 / ESPIPE. */
+	long (*fstat)(struct file *f, uint64_t ubuf);
+	long (*lseek)(struct file *f, long off, long whence);
+	const struct sock_ops *sock; /* sockets only */
+	uint32_t mode;               /* st_mode of fstat */
 	bool seekable; /* lseek answers 0 rather than ESPIPE */
 };
 

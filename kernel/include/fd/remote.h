@@ -4,6 +4,7 @@
 
 #include <abi/bootinfo.h>
 #include <abi/ring.h>
+#include <ipc/ring.h>
 #include <lib/klib.h>
 
 struct file;
@@ -24,14 +25,6 @@ bool remote_active(void);
  * with the answer in place); to the in-VM server it sleeps until answered.
  */
 long remote_call(uint16_t op, const uint64_t a[5], uint64_t *value);
-
-/*
- * The ring itself: request `op` with args[0] = `cr3`.  remote_call uses it
- * for host placement; with the fs component in the VM (fd/fsd.h) file
- * calls go to the in-VM server instead, and only its block requests
- * (NANVIX_BLK_*) reach the ring.
- */
-long ring_call(uint16_t op, uint64_t cr3, const uint64_t a[5], uint64_t *value);
 
 /* Wrap host handle `h` in a new file (one reference), or NULL (the handle
  * is closed then). */

@@ -17,6 +17,13 @@ enum mk_fs_placement {
 	MK_FS_GUEST,    /* in the VM: the macro-kernel serves block requests */
 };
 
+/* Where the network component (lwIP) of a VM runs. */
+enum mk_net_placement {
+	MK_NET_NONE = 0, /* no network: socket() fails with EAFNOSUPPORT */
+	MK_NET_HOST,     /* in the macro-kernel: the guest forwards socket calls */
+	MK_NET_GUEST,    /* in the VM: the macro-kernel's switch carries its frames */
+};
+
 #define MK_VOLUMES_MAX 8
 
 struct mk_volume {
@@ -31,17 +38,27 @@ struct mk_config {
 	const char *disk; /* blksw spec ("img", "img:ro", "img:cow") or NULL */
 	struct mk_volume volumes[MK_VOLUMES_MAX];
 	int nvolumes;
+	enum mk_net_placement net;
 };
 
 struct mk_vm;
+struct netsw;
+
+/* What the macro-kernel shares among its VMs: the storage switch, and the
+ * network switch of the tenant (NULL: no VM has a network). */
+struct mk_host {
+	struct blksw *blk;
+	struct netsw *net;
+};
 
 /*
  * Attach a VM: check the ring region the host laid out in `mem` (abi/ring.h
- * at NANVIX_RING_PADDR), open the disk through `sw` and mount it (host
- * placement) plus the volumes.  Returns 0, or a negative errno with a
+ * at NANVIX_RING_PADDR), open the disk on host->blk, and give the VM every
+ * registered service it uses (mk/service.h): the fs component mounts the
+ * disk and volumes (host placement), the network component its netif.  Returns 0, or a negative errno with a
  * one-line reason in err.  `mem` must outlive the VM's attachment.
  */
-int mk_vm_attach(struct mk_vm **out, struct blksw *sw, const struct vm_mem *mem,
+int mk_vm_attach(struct mk_vm **out, const struct mk_host *host, const struct vm_mem *mem,
                  const struct mk_config *cfg, char *err, size_t errlen);
 
 /*
@@ -59,9 +76,18 @@ int mk_vm_kick(struct mk_vm *vm);
  */
 int mk_vm_load_file(void *vm, uint64_t cwd, const char *path, void **buf, size_t *len);
 
+/*
+ * The VM idles for up to `ns` (NANVIX_HC_SLEEP), `ctx` an mk_vm: a service
+ * with host-side work (the network) does it meanwhile.  1 when the VM
+ * should run again at once, 0 after ns, -EINTR on a signal; -ENOSYS when
+ * no service idles (the caller then just sleeps).
+ */
+int mk_vm_idle(void *ctx, uint64_t ns);
+
 /* Counters for --stats. */
 struct mk_stats {
 	uint64_t kicks, served, malformed, fs_calls, fs_errors, blk_reads, blk_writes, blk_flushes;
+	uint64_t net_calls, net_errors;
 };
 void mk_vm_stats(const struct mk_vm *vm, struct mk_stats *out);
 

@@ -73,6 +73,10 @@ struct vm {
 	 * (relative to fs handle `cwd`) in a malloc'd *buf, or -errno (NULL:
 	 * only --program images can be exec'd). */
 	int (*load_file)(void *ctx, uint64_t cwd, const char *path, void **buf, size_t *len);
+	/* NANVIX_HC_SLEEP with host-side work to do meanwhile (mk_vm_idle,
+	 * `ring_ctx`): 1 wakes the guest early, 0 after ns, -EINTR, -ENOSYS
+	 * for a plain sleep.  NULL: a plain sleep. */
+	int (*idle)(void *ctx, uint64_t ns);
 	/*
 	 * The fast file path (abi/vvar.h): serve call `nr` with args a[0..5]
 	 * made in ring 3 of the address space `cr3` (read from the vCPU).

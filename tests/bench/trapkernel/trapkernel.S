@@ -48,7 +48,7 @@
  */
 
 #define KHDR_MAGIC  0x4b584e4e         /* NANVIX_KHDR_MAGIC */
-#define ABI_VERSION 5                  /* NANVIX_ABI_VERSION */
+#define ABI_VERSION 6                  /* NANVIX_ABI_VERSION */
 #define KVBASE      0xffffffff80000000 /* NANVIX_KERNEL_VBASE: virt = phys + this */
 #define SEL_UCODE   0x23               /* NANVIX_SEL_UCODE */
 #define SEL_UDATA   0x1b               /* NANVIX_SEL_UDATA */

@@ -6,7 +6,7 @@
  */
 	.section .nanvix_header, "a"
 	.long 0x4b584e4e /* NANVIX_KHDR_MAGIC */
-	.long 5          /* NANVIX_ABI_VERSION */
+	.long 6          /* NANVIX_ABI_VERSION (abi/hypercall.h) */
 	.quad entry
 	.quad sysentry
 	.quad stack_top

@@ -49,7 +49,7 @@ struct env {
 	char img[128], vol[128], ro[128], seed[128], marker[128];
 	struct file_blkdev fb;
 	struct fs_service *s;
-	struct fs_mem mem;
+	struct svc_mem mem;
 	int fds_before;
 	struct stat marker_st;
 	int disk; /* an ext2 image is mounted */
@@ -531,7 +531,7 @@ static void env_up(int how)
 	host_put(env.marker, MARKER);
 	ck_assert_int_eq(stat(env.marker, &env.marker_st), 0);
 
-	env.mem = (struct fs_mem){ .ctx = NULL, .read = mem_read, .write = mem_write };
+	env.mem = (struct svc_mem){ .ctx = NULL, .read = mem_read, .write = mem_write };
 	env.fds_before = count_fds();
 	env.s = fs_service_new();
 	ck_assert(env.s);
@@ -667,7 +667,7 @@ START_TEST(test_create_write_read)
 }
 END_TEST
 
-/* fs_mem.map: ranges inside one 64 KiB piece of the arena map directly;
+/* svc_mem.map: ranges inside one 64 KiB piece of the arena map directly;
  * others (and the hole) return NULL, so calls mix both paths. */
 static unsigned long map_hits;
 
@@ -2377,7 +2377,7 @@ END_TEST
 START_TEST(test_nothing_mounted)
 {
 	struct fs_service *s = fs_service_new();
-	struct fs_mem mem = { .read = mem_read, .write = mem_write };
+	struct svc_mem mem = { .read = mem_read, .write = mem_write };
 	struct nanvix_ring_req q = { .opcode = NANVIX_FS_OPEN, .args = { CR3, ROOT, ustr("/") } };
 	struct fs_service_stats st;
 	char err[128];

@@ -8,7 +8,7 @@
  * offsets, and answers the NANVIX_FS_* requests of abi/ring.h.  The same
  * source serves both placements: linked into the macro-kernel (the guest
  * forwards its calls over the ring) and into the guest's fs server (the
- * kernel forwards to it inside the VM).  Only struct fs_mem differs: how
+ * kernel forwards to it inside the VM).  Only struct svc_mem differs: how
  * the caller's memory is reached.
  *
  * Every request field is hostile: handles are looked up in the table,
@@ -24,20 +24,9 @@
 
 #include <abi/ring.h>
 #include <fs/blkdev.h>
+#include <svc/mem.h>
 
 struct fs_service;
-
-/* The calling process's memory; each returns 0 or -EFAULT (Linux value). */
-struct fs_mem {
-	void *ctx;
-	int (*read)(void *ctx, uint64_t cr3, uint64_t uaddr, void *dst, size_t len);
-	int (*write)(void *ctx, uint64_t cr3, uint64_t uaddr, const void *src, size_t len);
-	/* Optional: the caller's [uaddr, uaddr + len) as one range of the
-	 * service's own memory (writable when `write`), or NULL when it is not
-	 * one contiguous accessible range; file data then moves without the
-	 * bounce buffer. */
-	void *(*map)(void *ctx, uint64_t cr3, uint64_t uaddr, size_t len, int write);
-};
 
 /* A new, empty service; NULL when out of memory. */
 struct fs_service *fs_service_new(void);
@@ -71,7 +60,7 @@ int fs_service_active(const struct fs_service *s);
  * calls that return one.  -EINVAL also for malformed requests.
  */
 int64_t fs_service_call(struct fs_service *s, const struct nanvix_ring_req *q,
-                        const struct fs_mem *m, uint64_t *value);
+                        const struct svc_mem *m, uint64_t *value);
 
 /*
  * Read the whole regular file `path` (resolved against handle `dir`, a

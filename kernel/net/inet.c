@@ -1,0 +1,384 @@
+/* Internet sockets: socket calls forwarded on the call ring, readiness from the host. */
+/*
+ * A socket is a host handle (1..NANVIX_NET_SOCKETS_MAX-1) wrapped in a
+ * file.  Every call goes to the host as one NANVIX_NET_* request, and the
+ * host never blocks: a call that cannot complete answers -EAGAIN (connect:
+ * -EINPROGRESS).  Blocking is done here, by sleeping the calling thread on
+ * the socket's key until the readiness the host keeps in the net state
+ * region (revents[h]) shows what the call needs, then asking again.  The
+ * host publishes changes as bits in changed[] plus `any` before it resumes
+ * the vCPU; inet_events() takes them after each doorbell, idle sleep and
+ * tick and wakes the sockets' waiters and every poller.  There is no lost
+ * wake-up: the kernel is not preempted between a call's -EAGAIN and its
+ * sched_block, and only inet_events (run by this vCPU) clears the bits.
+ *
+ * Nothing of the region is trusted for memory safety: a handle the host
+ * returns is range-checked before it indexes anything.
+ */
+#include <abi/linux.h>
+#include <abi/net.h>
+#include <abi/ring.h>
+#include <fd/file.h>
+#include <hal/uaccess.h>
+#include <ipc/ring.h>
+#include <mm/frame.h>
+#include <net/inet.h>
+#include <proc/proc.h>
+#include <sched/sched.h>
+#include <sig/signal.h>
+
+#define WAKE_ALL (1 << 20)
+
+static volatile struct nanvix_net_state *state;
+
+/* The file of each open handle (for wake-ups), NULL when free. */
+static struct file *socks[NANVIX_NET_SOCKETS_MAX];
+
+/* priv of a socket file: the handle, and the type in the upper half. */
+static uint32_t handle(const struct file *f)
+{
+	return (uint32_t)(uint64_t)f->priv;
+}
+
+static uint32_t sock_type(const struct file *f)
+{
+	return (uint32_t)((uint64_t)f->priv >> 32);
+}
+
+static uint64_t wait_key(uint32_t h)
+{
+	return (uint64_t)&socks[h] + 1; /* odd: never a futex key */
+}
+
+void inet_init(const struct nanvix_bootinfo *bi)
+{
+	uint64_t pa;
+
+	if (!(bi->flags & NANVIX_BOOT_NET) || !ring_active())
+		return;
+	pa = bootinfo_ring(bi, NANVIX_RING_KIND_NET_STATE, sizeof(struct nanvix_net_state));
+	if (!pa)
+		return;
+	state = (volatile struct nanvix_net_state *)P2V(pa);
+	if (state->magic != NANVIX_NET_STATE_MAGIC || state->version != NANVIX_NET_ABI_VERSION)
+		panic("net state at %#lx has magic %#x version %u", pa, state->magic,
+		      state->version);
+	ring_host_events = inet_events;
+}
+
+bool inet_active(void)
+{
+	return state != NULL;
+}
+
+void inet_events(void)
+{
+	bool woke = false;
+
+	if (!state || !state->any || !__atomic_exchange_n(&state->any, 0, __ATOMIC_ACQ_REL))
+		return;
+	for (uint32_t i = 0; i < NANVIX_NET_SOCKETS_MAX / 32; i++) {
+		uint32_t w;
+
+		if (!state->changed[i])
+			continue;
+		w = __atomic_exchange_n(&state->changed[i], 0, __ATOMIC_ACQ_REL);
+		while (w) {
+			uint32_t h = i * 32 + (uint32_t)__builtin_ctz(w);
+
+			w &= w - 1;
+			if (socks[h]) {
+				sched_wake_key(wait_key(h), WAKE_ALL);
+				woke = true;
+			}
+		}
+	}
+	if (woke)
+		sched_wake_key(FD_POLL_KEY, WAKE_ALL);
+}
+
+static long call(uint16_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+                 uint64_t *value)
+{
+	uint64_t a[5] = { a0, a1, a2, a3, a4 };
+
+	return ring_call(op, proc_current->cr3, a, value);
+}
+
+static uint32_t revents(uint32_t h)
+{
+	return state->revents[h];
+}
+
+/*
+ * Sleep until socket h shows one of `want` (or an error or hang-up).
+ * 0, -EAGAIN when the caller must not block, -EINTR on a signal.
+ */
+static long wait_for(const struct file *f, long flags, uint32_t want)
+{
+	uint32_t h = handle(f);
+
+	if ((f->flags & LINUX_O_NONBLOCK) || (flags & LINUX_MSG_DONTWAIT))
+		return -LINUX_EAGAIN;
+	while (!(revents(h) & (want | LINUX_POLLERR | LINUX_POLLHUP))) {
+		if (sched_block(wait_key(h), 0) == -LINUX_EINTR)
+			return -LINUX_EINTR;
+	}
+	return 0;
+}
+
+/* The flags a socket call forwards (the kernel does the others itself). */
+static uint64_t host_flags(long flags)
+{
+	return (uint32_t)flags & ~(uint32_t)(LINUX_MSG_DONTWAIT | LINUX_MSG_NOSIGNAL |
+	                                     LINUX_MSG_WAITALL);
+}
+
+/* -EPIPE from a send: SIGPIPE too, unless MSG_NOSIGNAL. */
+static long sent(long rc, long flags)
+{
+	if (rc == -LINUX_EPIPE && !(flags & LINUX_MSG_NOSIGNAL))
+		signal_send(thread_current, LINUX_SIGPIPE, true,
+		            &(struct sig_info){ .code = LINUX_SI_KERNEL });
+	return rc;
+}
+
+static long in_bind(struct file *f, uint64_t addr, uint64_t len)
+{
+	return call(NANVIX_NET_BIND, handle(f), addr, len, 0, 0, NULL);
+}
+
+static long in_listen(struct file *f, long backlog)
+{
+	return call(NANVIX_NET_LISTEN, handle(f), (uint64_t)backlog, 0, 0, 0, NULL);
+}
+
+static struct file *wrap(uint64_t h, uint32_t type, uint32_t flags);
+
+static long in_accept(struct file *f, uint64_t addr, uint64_t ulen, uint32_t flags,
+                      struct file **out)
+{
+	uint64_t nh = 0;
+	long rc;
+
+	for (;;) {
+		rc = call(NANVIX_NET_ACCEPT, handle(f), addr, ulen, 0, 0, &nh);
+		if (rc != -LINUX_EAGAIN)
+			break;
+		rc = wait_for(f, 0, LINUX_POLLIN);
+		if (rc)
+			return rc;
+	}
+	if (rc < 0)
+		return rc;
+	*out = wrap(nh, LINUX_SOCK_STREAM, flags);
+	return *out ? 0 : -LINUX_ENOMEM;
+}
+
+static long in_connect(struct file *f, uint64_t addr, uint64_t len)
+{
+	long rc = call(NANVIX_NET_CONNECT, handle(f), addr, len, 0, 0, NULL);
+
+	if (rc != -LINUX_EINPROGRESS || (f->flags & LINUX_O_NONBLOCK))
+		return rc;
+	/* Blocking connect: wait for the outcome, then take it. */
+	for (;;) {
+		rc = wait_for(f, 0, LINUX_POLLOUT);
+		if (rc)
+			return rc;
+		rc = call(NANVIX_NET_CONNECT, handle(f), 0, 0, 0, 0, NULL);
+		if (rc != -LINUX_EINPROGRESS)
+			return rc;
+		/* Not settled although it looked ready: wait for the next change. */
+		if (sched_block(wait_key(handle(f)), 0) == -LINUX_EINTR)
+			return -LINUX_EINTR;
+	}
+}
+
+static long in_sendto(struct file *f, uint64_t buf, uint64_t len, long flags, uint64_t addr,
+                      uint64_t alen)
+{
+	uint64_t done = 0;
+	long rc;
+
+	for (;;) {
+		rc = call(NANVIX_NET_SENDTO, handle(f) | (host_flags(flags) << 32), buf + done,
+		          len - done, addr, alen, NULL);
+		if (rc > 0) {
+			done += (uint64_t)rc;
+			/* A blocking stream send takes everything. */
+			if (done >= len || sock_type(f) != LINUX_SOCK_STREAM ||
+			    (f->flags & LINUX_O_NONBLOCK) || (flags & LINUX_MSG_DONTWAIT))
+				return (long)done;
+			continue;
+		}
+		if (rc != -LINUX_EAGAIN)
+			break;
+		rc = wait_for(f, flags, LINUX_POLLOUT);
+		if (rc)
+			break;
+	}
+	return done ? (long)done : sent(rc, flags);
+}
+
+static long in_recvfrom(struct file *f, uint64_t buf, uint64_t len, long flags, uint64_t addr,
+                        uint64_t ulen)
+{
+	uint64_t done = 0;
+	long rc;
+
+	for (;;) {
+		rc = call(NANVIX_NET_RECVFROM, handle(f) | (host_flags(flags) << 32), buf + done,
+		          len - done, done ? 0 : addr, done ? 0 : ulen, NULL);
+		if (rc > 0) {
+			done += (uint64_t)rc;
+			if (!(flags & LINUX_MSG_WAITALL) || done >= len ||
+			    sock_type(f) != LINUX_SOCK_STREAM || (flags & LINUX_MSG_PEEK))
+				return (long)done;
+			continue;
+		}
+		if (rc != -LINUX_EAGAIN)
+			break;
+		rc = wait_for(f, flags, LINUX_POLLIN);
+		if (rc)
+			break;
+	}
+	return done ? (long)done : rc;
+}
+
+static long in_sendmsg(struct file *f, uint64_t msg, long flags)
+{
+	long rc;
+
+	for (;;) {
+		rc = call(NANVIX_NET_SENDMSG, handle(f), msg, host_flags(flags), 0, 0, NULL);
+		if (rc != -LINUX_EAGAIN)
+			return sent(rc, flags);
+		rc = wait_for(f, flags, LINUX_POLLOUT);
+		if (rc)
+			return rc;
+	}
+}
+
+static long in_recvmsg(struct file *f, uint64_t msg, long flags)
+{
+	long rc;
+
+	for (;;) {
+		rc = call(NANVIX_NET_RECVMSG, handle(f), msg, host_flags(flags), 0, 0, NULL);
+		if (rc != -LINUX_EAGAIN)
+			return rc;
+		rc = wait_for(f, flags, LINUX_POLLIN);
+		if (rc)
+			return rc;
+	}
+}
+
+static long in_shutdown(struct file *f, long how)
+{
+	return call(NANVIX_NET_SHUTDOWN, handle(f), (uint64_t)how, 0, 0, 0, NULL);
+}
+
+static long in_name(struct file *f, uint64_t addr, uint64_t ulen, bool peer)
+{
+	return call(peer ? NANVIX_NET_GETPEERNAME : NANVIX_NET_GETSOCKNAME, handle(f), addr, ulen,
+	            0, 0, NULL);
+}
+
+static long in_setsockopt(struct file *f, long level, long name, uint64_t val, uint64_t len)
+{
+	return call(NANVIX_NET_SETSOCKOPT, handle(f), (uint64_t)level, (uint64_t)name, val, len,
+	            NULL);
+}
+
+static long in_getsockopt(struct file *f, long level, long name, uint64_t val, uint64_t ulen)
+{
+	return call(NANVIX_NET_GETSOCKOPT, handle(f), (uint64_t)level, (uint64_t)name, val, ulen,
+	            NULL);
+}
+
+static long in_read(struct file *f, uint64_t buf, uint64_t len)
+{
+	return in_recvfrom(f, buf, len, 0, 0, 0);
+}
+
+static long in_write(struct file *f, uint64_t buf, uint64_t len)
+{
+	return in_sendto(f, buf, len, 0, 0, 0);
+}
+
+static int in_poll(struct file *f)
+{
+	return (int)revents(handle(f));
+}
+
+static long in_ioctl(struct file *f, uint64_t req, uint64_t arg)
+{
+	return call(NANVIX_NET_IOCTL, handle(f), req, arg, 0, 0, NULL);
+}
+
+static void in_release(struct file *f)
+{
+	uint32_t h = handle(f);
+
+	socks[h] = NULL;
+	call(NANVIX_NET_CLOSE, h, 0, 0, 0, 0, NULL);
+}
+
+static const struct sock_ops inet_sock_ops = {
+	.bind = in_bind,
+	.listen = in_listen,
+	.accept = in_accept,
+	.connect = in_connect,
+	.sendto = in_sendto,
+	.recvfrom = in_recvfrom,
+	.sendmsg = in_sendmsg,
+	.recvmsg = in_recvmsg,
+	.shutdown = in_shutdown,
+	.name = in_name,
+	.setsockopt = in_setsockopt,
+	.getsockopt = in_getsockopt,
+};
+
+static const struct file_ops inet_ops = {
+	.read = in_read,
+	.write = in_write,
+	.poll = in_poll,
+	.release = in_release,
+	.ioctl = in_ioctl,
+	.sock = &inet_sock_ops,
+	.mode = LINUX_S_IFSOCK | 0777,
+};
+
+/* A file for host handle h, or NULL (the handle is closed then). */
+static struct file *wrap(uint64_t h, uint32_t type, uint32_t flags)
+{
+	struct file *f;
+
+	/* A handle out of range or already in use breaks the host's contract:
+	 * never index with it, never close someone else's. */
+	if (h == 0 || h >= NANVIX_NET_SOCKETS_MAX || socks[h])
+		return NULL;
+	f = file_new(&inet_ops, LINUX_O_RDWR | (flags & LINUX_O_NONBLOCK),
+	             (void *)(h | ((uint64_t)type << 32)));
+	if (!f) {
+		call(NANVIX_NET_CLOSE, h, 0, 0, 0, 0, NULL);
+		return NULL;
+	}
+	socks[h] = f;
+	return f;
+}
+
+long inet_socket(long type, long protocol, uint32_t flags, struct file **out)
+{
+	uint64_t h = 0;
+	long rc;
+
+	if (!state)
+		return -LINUX_EAFNOSUPPORT;
+	rc = call(NANVIX_NET_SOCKET, LINUX_AF_INET, (uint64_t)type, (uint64_t)protocol, 0, 0, &h);
+	if (rc < 0)
+		return rc;
+	*out = wrap(h, (uint32_t)type, flags);
+	return *out ? 0 : -LINUX_ENOMEM;
+}
