@@ -324,6 +324,56 @@ static int uplink_send(struct netsw *sw, const void *frame, size_t len)
 	return 0;
 }
 
+int netsw_resolve(const char *name, uint32_t *out, size_t max)
+{
+	return netsw_resolve_at(NULL, name, out, max);
+}
+
+int netsw_resolve_at(const char *uplink, const char *name, uint32_t *out, size_t max)
+{
+	struct netsw tmp = { .cfg.uplink_path = uplink };
+	char path[PATH_MAX], buf[4096], *line, *save = NULL;
+	char *argv[] = { path, "--resolve", (char *)name, NULL };
+	posix_spawn_file_actions_t fa;
+	size_t got = 0, n = 0;
+	int pipefd[2], rc, st;
+	pid_t pid;
+
+	rc = uplink_path(&tmp, path, sizeof(path));
+	if (rc < 0)
+		return rc;
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return -errno;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
+	rc = posix_spawn(&pid, path, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	if (rc != 0) {
+		close(pipefd[0]);
+		return -rc;
+	}
+	for (;;) {
+		ssize_t r = read(pipefd[0], buf + got, sizeof(buf) - 1 - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		if (got == sizeof(buf) - 1)
+			break;
+	}
+	close(pipefd[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	buf[got] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line && n < max; line = strtok_r(NULL, "\n", &save))
+		if (netsw_parse_ipv4(line, &out[n]) == 0)
+			n++;
+	return n > 0 ? (int)n : -ENOENT;
+}
+
 /* --- delivery -------------------------------------------------------------------------- */
 
 static void deliver(struct netsw_port *p, const void *frame, size_t len)
@@ -379,7 +429,8 @@ static void send_rst(struct netsw_port *p, const uint8_t *f, size_t ihl, size_t 
 	const uint8_t *ip = f + ETH_HLEN, *tcp = ip + ihl;
 	uint8_t out[ETH_HLEN + 40], *oip = out + ETH_HLEN, *otcp = oip + 20, pseudo[12];
 	size_t doff = (size_t)(tcp[12] >> 4) * 4;
-	uint32_t ack = rd32(tcp + 4) + 1 + (uint32_t)(tot - ihl - doff) + ((tcp[13] & 0x01) ? 1 : 0);
+	uint32_t ack =
+	        rd32(tcp + 4) + 1 + (uint32_t)(tot - ihl - doff) + ((tcp[13] & 0x01) ? 1 : 0);
 
 	memset(out, 0, sizeof(out));
 	memcpy(out, f + 6, 6); /* back to the VM */
@@ -651,8 +702,9 @@ struct netsw *netsw_new(const struct netsw_config *cfg)
 	struct netsw *sw;
 
 	if (cfg->mtu < 576 || cfg->mtu > NETSW_MAX_MTU || (n->subnet & ~n->netmask) ||
-	    (uint32_t)(~n->netmask & (~n->netmask + 1)) != 0 || (n->gateway & n->netmask) != n->subnet ||
-	    (n->dns & n->netmask) != n->subnet || (n->first_ip & n->netmask) != n->subnet ||
+	    (uint32_t)(~n->netmask & (~n->netmask + 1)) != 0 ||
+	    (n->gateway & n->netmask) != n->subnet || (n->dns & n->netmask) != n->subnet ||
+	    (n->first_ip & n->netmask) != n->subnet ||
 	    (cfg->rate && cfg->burst < cfg->mtu + ETH_HLEN)) {
 		errno = EINVAL;
 		return NULL;
@@ -890,8 +942,9 @@ int netsw_uplink_wait(struct netsw *sw, int timeout_ms, char *msg, size_t len)
 			if (n > 0) {
 				uplink_status(sw, sw->rxbuf, (size_t)n);
 			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-				uplink_fail(sw, EPIPE, "the network uplink exited before it was up%s%s",
-				            "", "");
+				uplink_fail(sw, EPIPE,
+				            "the network uplink exited before it was up%s%s", "",
+				            "");
 				uplink_stop(sw);
 			}
 		}

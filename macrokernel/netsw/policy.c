@@ -137,28 +137,32 @@ int netsw_policy_allow(struct netsw_policy *p, const char *spec, netsw_resolve_f
 	}
 	if (netsw_parse_ipv4(buf, &addrs[0]) == 0) {
 		if (addrs[0] & ~mask_of((uint8_t)prefix)) {
-			seterr(err, errlen, "--net-allow %s: host bits set beyond /%lu (did you mean %s/%lu?)",
-			       spec, prefix, netsw_fmt_ipv4(addrs[0] & mask_of((uint8_t)prefix), ab),
-			       prefix);
+			seterr(err, errlen,
+			       "--net-allow %s: host bits set beyond /%lu (did you mean %s/%lu?)",
+			       spec, prefix,
+			       netsw_fmt_ipv4(addrs[0] & mask_of((uint8_t)prefix), ab), prefix);
 			return -EINVAL;
 		}
 	} else if (!slash && is_hostname(buf) && strspn(buf, "0123456789.") != strlen(buf)) {
 		if (!resolve) {
-			seterr(err, errlen, "--net-allow %s: '%s' is not an IPv4 address (hostnames cannot be resolved here)",
+			seterr(err, errlen,
+			       "--net-allow %s: '%s' is not an IPv4 address (hostnames cannot be "
+			       "resolved here)",
 			       spec, buf);
 			return -EINVAL;
 		}
 		naddr = resolve(buf, addrs, sizeof(addrs) / sizeof(addrs[0]));
 		if (naddr <= 0) {
-			seterr(err, errlen, "--net-allow %s: cannot resolve '%s' to an IPv4 address",
-			       spec, buf);
+			seterr(err, errlen,
+			       "--net-allow %s: cannot resolve '%s' to an IPv4 address", spec, buf);
 			return naddr < 0 ? naddr : -ENOENT;
 		}
 		if ((size_t)naddr > sizeof(addrs) / sizeof(addrs[0]))
 			naddr = sizeof(addrs) / sizeof(addrs[0]);
 	} else {
 		seterr(err, errlen,
-		       "--net-allow %s: want HOST[:PORT] or NET/PREFIX[:PORT], with an IPv4 address "
+		       "--net-allow %s: want HOST[:PORT] or NET/PREFIX[:PORT], with an IPv4 "
+		       "address "
 		       "or a hostname",
 		       spec);
 		return -EINVAL;

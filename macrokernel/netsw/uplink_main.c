@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -29,10 +30,10 @@
 
 #include "uplink_proto.h"
 
-#define MAX_POLLFDS     1024
-#define MAX_TIMERS      64
-#define FRAME_MAX       (65521 + 14)
-#define BATCH           64
+#define MAX_POLLFDS      1024
+#define MAX_TIMERS       64
+#define FRAME_MAX        (65521 + 14)
+#define BATCH            64
 #define MAX_GUEST_ERRORS 16
 
 struct timer {
@@ -87,7 +88,7 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	if (send(UPLINK_FD, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 		if (errno == EPIPE || errno == ECONNRESET)
 			exit(0); /* the switch is gone */
-		/* Full: drop; TCP retransmits. */
+		                 /* Full: drop; TCP retransmits. */
 	}
 	return (ssize_t)len;
 }
@@ -110,7 +111,8 @@ static void *cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
 {
 	for (int i = 0; i < MAX_TIMERS; i++) {
 		if (!timers[i].used) {
-			timers[i] = (struct timer){ .used = true, .cb = cb, .cb_opaque = cb_opaque };
+			timers[i] =
+			        (struct timer){ .used = true, .cb = cb, .cb_opaque = cb_opaque };
 			return &timers[i];
 		}
 	}
@@ -246,6 +248,32 @@ static void publish(Slirp *slirp, const char *spec)
 	}
 }
 
+/*
+ * `nanvix-uplink --resolve NAME`: print NAME's IPv4 addresses, one a line,
+ * and exit 0 (1 when it has none).  nanvixd is static, where getaddrinfo's
+ * NSS modules cannot load; it resolves --net-allow hostnames through this.
+ */
+static int resolve(const char *name)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res, *r;
+	int n = 0;
+
+	if (getaddrinfo(name, NULL, &hints, &res) != 0)
+		return 1;
+	for (r = res; r; r = r->ai_next) {
+		char buf[INET_ADDRSTRLEN];
+
+		if (r->ai_family == AF_INET &&
+		    inet_ntop(AF_INET, &((struct sockaddr_in *)r->ai_addr)->sin_addr, buf,
+		              sizeof(buf))) {
+			printf("%s\n", buf);
+			n++;
+		}
+	}
+	freeaddrinfo(res);
+	return n > 0 ? 0 : 1;
+}
+
 static const char *opt(const char *arg, const char *name)
 {
 	size_t n = strlen(name);
@@ -262,6 +290,9 @@ int main(int argc, char **argv)
 	unsigned long prefix = 24, mtu = 1500;
 	int first_pub = argc;
 	const char *v;
+
+	if (argc == 3 && strcmp(argv[1], "--resolve") == 0)
+		return resolve(argv[2]);
 
 	/* Die with nanvixd; hold nothing of it; never gain privileges. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -356,7 +387,8 @@ int main(int argc, char **argv)
 		}
 		if (rc > 0 && pfds[0].revents) {
 			for (int i = 0; i < BATCH; i++) {
-				ssize_t n = recv(UPLINK_FD, frame, sizeof(frame), MSG_DONTWAIT | MSG_TRUNC);
+				ssize_t n = recv(UPLINK_FD, frame, sizeof(frame),
+				                 MSG_DONTWAIT | MSG_TRUNC);
 
 				if (n == 0)
 					return 0; /* the switch closed its end, or died */

@@ -32,12 +32,12 @@
  */
 
 /* Defaults of netsw_config_default(). */
-#define NETSW_DEFAULT_MTU        65000u
-#define NETSW_MAX_MTU            65521u /* slirp's if_mtu/if_mru limit */
-#define NETSW_DEFAULT_RATE       (256ull << 20) /* bytes/s a port may send */
-#define NETSW_DEFAULT_BURST      (8ull << 20)   /* bytes */
-#define NETSW_MAX_PORTS          64
-#define NETSW_FRAME_MAX          (NETSW_MAX_MTU + 14)
+#define NETSW_DEFAULT_MTU   65000u
+#define NETSW_MAX_MTU       65521u         /* slirp's if_mtu/if_mru limit */
+#define NETSW_DEFAULT_RATE  (256ull << 20) /* bytes/s a port may send */
+#define NETSW_DEFAULT_BURST (8ull << 20)   /* bytes */
+#define NETSW_MAX_PORTS     64
+#define NETSW_FRAME_MAX     (NETSW_MAX_MTU + 14)
 
 struct netsw;
 struct netsw_port;
@@ -155,6 +155,18 @@ void netsw_service(struct netsw *sw);
  * when it died.
  */
 int netsw_uplink_wait(struct netsw *sw, int timeout_ms, char *msg, size_t len);
+
+/*
+ * A netsw_resolve_fn for --net-allow hostnames in a static nanvixd: runs
+ * `nanvix-uplink --resolve NAME` (beside /proc/self/exe; the dynamic
+ * uplink can use the host's NSS) and reads up to `max` IPv4 addresses.
+ * Blocks until it answers (parse time only).  Returns how many, -ENOENT
+ * when the name has none, or another negative errno.
+ */
+int netsw_resolve(const char *name, uint32_t *out, size_t max);
+
+/* netsw_resolve with the uplink program at `uplink` (NULL: beside /proc/self/exe). */
+int netsw_resolve_at(const char *uplink, const char *name, uint32_t *out, size_t max);
 
 /* Counters of the switch (totals) and of one port. */
 void netsw_stats(const struct netsw *sw, struct netsw_stats *out);

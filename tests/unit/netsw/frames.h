@@ -8,10 +8,10 @@
 #include <string.h>
 
 #define IP4(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
-#define TCP_ACK 0x10
+#define TCP_FIN         0x01
+#define TCP_SYN         0x02
+#define TCP_RST         0x04
+#define TCP_ACK         0x10
 
 static inline uint16_t fr_rd16(const uint8_t *p)
 {

@@ -354,7 +354,14 @@ static const struct pcase pcases[] = {
 	{ { "10.0.0.0/8:443" }, NULL, I, VM_A, IP4(10, 9, 8, 7), 0, 0, false, NETSW_DENY },
 	{ { "10.0.0.0/8" }, NULL, I, VM_A, IP4(10, 9, 8, 7), 0, 0, false, NETSW_ALLOW },
 	{ { "0.0.0.0/0" }, NULL, T, VM_A, IP4(93, 184, 216, 34), 4000, 80, true, NETSW_ALLOW },
-	{ { "1.1.1.1:53", "8.8.8.8" }, NULL, U, VM_A, IP4(8, 8, 8, 8), 4000, 53, false,
+	{ { "1.1.1.1:53", "8.8.8.8" },
+	  NULL,
+	  U,
+	  VM_A,
+	  IP4(8, 8, 8, 8),
+	  4000,
+	  53,
+	  false,
 	  NETSW_ALLOW },
 	/* TCP: only an opening SYN is judged. */
 	{ { NULL }, NULL, T, VM_A, IP4(10, 0, 0, 5), 4000, 443, false, NETSW_ALLOW },
@@ -371,17 +378,59 @@ static const struct pcase pcases[] = {
 	{ { "127.0.0.0/8" }, NULL, T, VM_A, GW, 4000, 22, true, NETSW_ALLOW },
 	{ { "0.0.0.0/0" }, NULL, T, VM_A, IP4(127, 0, 0, 1), 4000, 22, true, NETSW_DENY_SPECIAL },
 	/* Link-local and the metadata address stay shut unless named. */
-	{ { "0.0.0.0/0" }, NULL, T, VM_A, IP4(169, 254, 169, 254), 4000, 80, true,
+	{ { "0.0.0.0/0" },
+	  NULL,
+	  T,
+	  VM_A,
+	  IP4(169, 254, 169, 254),
+	  4000,
+	  80,
+	  true,
 	  NETSW_DENY_SPECIAL },
-	{ { "0.0.0.0/1", "128.0.0.0/1" }, NULL, T, VM_A, IP4(169, 254, 169, 254), 4000, 80, true,
+	{ { "0.0.0.0/1", "128.0.0.0/1" },
+	  NULL,
+	  T,
+	  VM_A,
+	  IP4(169, 254, 169, 254),
+	  4000,
+	  80,
+	  true,
 	  NETSW_DENY_SPECIAL },
-	{ { "169.254.169.254:80" }, NULL, T, VM_A, IP4(169, 254, 169, 254), 4000, 80, true,
+	{ { "169.254.169.254:80" },
+	  NULL,
+	  T,
+	  VM_A,
+	  IP4(169, 254, 169, 254),
+	  4000,
+	  80,
+	  true,
 	  NETSW_ALLOW },
-	{ { "169.254.0.0/16" }, NULL, U, VM_A, IP4(169, 254, 1, 1), 4000, 5353, false,
+	{ { "169.254.0.0/16" },
+	  NULL,
+	  U,
+	  VM_A,
+	  IP4(169, 254, 1, 1),
+	  4000,
+	  5353,
+	  false,
 	  NETSW_ALLOW },
-	{ { "0.0.0.0/0" }, NULL, U, VM_A, IP4(224, 0, 0, 251), 4000, 5353, false,
+	{ { "0.0.0.0/0" },
+	  NULL,
+	  U,
+	  VM_A,
+	  IP4(224, 0, 0, 251),
+	  4000,
+	  5353,
+	  false,
 	  NETSW_DENY_SPECIAL },
-	{ { "0.0.0.0/0" }, NULL, U, VM_A, IP4(255, 255, 255, 255), 4000, 67, false,
+	{ { "0.0.0.0/0" },
+	  NULL,
+	  U,
+	  VM_A,
+	  IP4(255, 255, 255, 255),
+	  4000,
+	  67,
+	  false,
 	  NETSW_DENY_SPECIAL },
 	/* The reply side of a published UDP port. */
 	{ { NULL }, "5353:53/udp", U, VM_A, GW, 53, 40000, false, NETSW_ALLOW },
@@ -396,8 +445,12 @@ static const struct pcase pcases[] = {
 START_TEST(test_policy_table)
 {
 	const struct pcase *c = &pcases[_i];
-	struct netsw_flow fl = { .proto = c->proto, .src = c->src, .dst = c->dst,
-		                 .sport = c->sport, .dport = c->dport, .syn = c->syn };
+	struct netsw_flow fl = { .proto = c->proto,
+		                 .src = c->src,
+		                 .dst = c->dst,
+		                 .sport = c->sport,
+		                 .dport = c->dport,
+		                 .syn = c->syn };
 	char err[256];
 
 	netsw_policy_init(&pol);
@@ -521,15 +574,16 @@ START_TEST(test_hostname_rules)
 	struct netsw_flow fl = { .proto = IPPROTO_TCP, .src = VM_A, .dport = 5432, .syn = true };
 	char err[256];
 
-	ck_assert_int_eq(netsw_policy_allow(&pol, "db.internal:5432", fake_resolve, err, sizeof(err)),
-	                 0);
+	ck_assert_int_eq(
+	        netsw_policy_allow(&pol, "db.internal:5432", fake_resolve, err, sizeof(err)), 0);
 	ck_assert_uint_eq(pol.nrules, 2);
 	fl.dst = IP4(10, 1, 0, 8);
 	ck_assert_int_eq(netsw_policy_check(&pol, &cfg.net, &fl), NETSW_ALLOW);
 	fl.dport = 5433;
 	ck_assert_int_eq(netsw_policy_check(&pol, &cfg.net, &fl), NETSW_DENY);
-	ck_assert_int_eq(netsw_policy_allow(&pol, "nowhere.example", fake_resolve, err, sizeof(err)),
-	                 -ENOENT);
+	ck_assert_int_eq(
+	        netsw_policy_allow(&pol, "nowhere.example", fake_resolve, err, sizeof(err)),
+	        -ENOENT);
 	ck_assert_ptr_nonnull(strstr(err, "cannot resolve 'nowhere.example'"));
 	ck_assert_uint_eq(pol.nrules, 2);
 }
@@ -541,8 +595,8 @@ START_TEST(test_refused_syn_gets_rst)
 {
 	struct netsw_port_stats st;
 	const uint8_t *ip = sa->last + 14, *tcp = ip + 20;
-	size_t n = fr_ip(f, GWMAC, mac_a, ip_a, IP4(10, 0, 0, 5), IPPROTO_TCP, 40001, 443,
-	                 TCP_SYN, 3);
+	size_t n =
+	        fr_ip(f, GWMAC, mac_a, ip_a, IP4(10, 0, 0, 5), IPPROTO_TCP, 40001, 443, TCP_SYN, 3);
 
 	fr_wr32(f + 14 + 20 + 4, 0xfffffffeu); /* the ack wraps */
 	ck_assert_int_eq(netsw_port_input(pa, f, n), -EACCES);
@@ -582,7 +636,8 @@ START_TEST(test_refused_syn_gets_rst)
 	n = fr_ip(f, GWMAC, mac_a, ip_a, IP4(169, 254, 169, 254), IPPROTO_TCP, 40003, 80, TCP_SYN,
 	          0);
 	ck_assert_int_eq(netsw_port_input(pa, f, n), -EACCES);
-	ck_assert_ptr_nonnull(strstr(logbuf, "refused 169.254.169.254:80/tcp (loopback/link-local"));
+	ck_assert_ptr_nonnull(
+	        strstr(logbuf, "refused 169.254.169.254:80/tcp (loopback/link-local"));
 	/* A SYN|FIN counts the FIN too; a fragment is refused unjudged. */
 	n = fr_ip(f, GWMAC, mac_a, ip_a, IP4(10, 0, 0, 6), IPPROTO_TCP, 40004, 443,
 	          TCP_SYN | TCP_FIN, 0);

@@ -71,7 +71,8 @@ static uint16_t free_port(void)
 
 static int tcp_socket(uint16_t port, bool listen_it)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		                 .sin_port = htons(port),
 		                 .sin_addr.s_addr = htonl(0x7f000001) };
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
 
@@ -241,6 +242,17 @@ START_TEST(test_publish_in_use)
 }
 END_TEST
 
+/* --net-allow hostnames, resolved by the dynamic uplink for the static nanvixd. */
+START_TEST(test_resolve)
+{
+	uint32_t a[4];
+
+	ck_assert_int_eq(netsw_resolve_at("bin/nanvix-uplink", "localhost", a, 4), 1);
+	ck_assert_uint_eq(a[0], IP4(127, 0, 0, 1));
+	ck_assert_int_eq(netsw_resolve_at("/nonexistent/uplink", "localhost", a, 4), -ENOENT);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("netsw/uplink");
@@ -251,6 +263,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_published_port);
 	tcase_add_test(tc, test_egress_to_host_loopback);
 	tcase_add_test(tc, test_publish_in_use);
+	tcase_add_test(tc, test_resolve);
 	suite_add_tcase(s, tc);
 	return s;
 }
