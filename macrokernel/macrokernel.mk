@@ -42,3 +42,22 @@ $(BIN)/macrokernel: $(SERVER_OBJS) | $(BIN)
 	$(HOST_CC) -static -pthread -o $@ $^ $(HOST_LDFLAGS)
 
 ALL += $(BIN)/macrokernel
+
+# The network switch (a library: nanvixd links it; the lead wires it into main.c).
+NETSW_SRCS := macrokernel/netsw/netsw.c macrokernel/netsw/policy.c
+
+# bin/nanvix-uplink: libslirp in a process of its own, dynamically linked
+# (Debian ships libslirp only as a shared library; docs/decisions/0004).
+# slirp.pc requires glib-2.0's .pc, which libslirp-dev does not pull in:
+# its header needs no glib, so fall back to the plain paths.
+SLIRP_CFLAGS := $(shell pkg-config --cflags slirp 2>/dev/null || echo -I/usr/include/slirp)
+SLIRP_LIBS := $(shell pkg-config --libs slirp 2>/dev/null || echo -lslirp)
+UPLINK_SRCS := macrokernel/netsw/uplink_main.c macrokernel/netsw/policy.c
+UPLINK_OBJS := $(UPLINK_SRCS:%.c=$(OUT)/%.o)
+
+$(OUT)/macrokernel/netsw/uplink_main.o: HOST_CFLAGS += $(SLIRP_CFLAGS)
+
+$(BIN)/nanvix-uplink: $(UPLINK_OBJS) | $(BIN)
+	$(HOST_CC) -o $@ $^ $(HOST_LDFLAGS) $(SLIRP_LIBS)
+
+ALL += $(BIN)/nanvix-uplink

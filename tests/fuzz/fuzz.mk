@@ -11,7 +11,7 @@ FUZZ_CFLAGS := $(HOST_CFLAGS) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link
 
 FUZZ_TARGETS := $(FUZZ_BIN)/fuzz_elf $(FUZZ_BIN)/fuzz_hypercall $(FUZZ_BIN)/fuzz_rings \
-	$(FUZZ_BIN)/fuzz_ext2 $(FUZZ_BIN)/fuzz_fs
+	$(FUZZ_BIN)/fuzz_ext2 $(FUZZ_BIN)/fuzz_fs $(FUZZ_BIN)/fuzz_netsw
 
 # The guest-side system-call fuzzer (tests/fuzz/sysfuzz.c, run by
 # tests/fuzz/syscalls.sh): a static musl program, built whatever the host's
@@ -77,3 +77,7 @@ $(FUZZ_BIN)/fuzz_fs: $(FUZZ_OUT)/fuzz_fs.o $(FUZZ_OUT)/src/tests/unit/fs/file_bl
 	$(FUZZ_OUT)/src/sysapps/fs/volume_host.o $(FUZZ_OUT)/src/sysapps/fs/ext2.o \
 	$(FUZZ_OUT)/src/sysapps/fs/ext2_alloc.o $(FUZZ_OUT)/src/sysapps/fs/ext2_dir.o \
 	$(FUZZ_OUT)/src/sysapps/fs/ext2_file.o
+
+# The network switch: hostile frames into its ports, and policy specs.
+$(FUZZ_BIN)/fuzz_netsw: $(FUZZ_OUT)/fuzz_netsw.o $(FUZZ_OUT)/src/macrokernel/netsw/netsw.o \
+	$(FUZZ_OUT)/src/macrokernel/netsw/policy.o

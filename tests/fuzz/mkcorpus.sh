@@ -61,3 +61,9 @@ dir=tests/fuzz/corpus/fs
 mkdir -p "$dir"
 bin/tests/fuzz/gen_corpus --fs "$dir"
 du -sb "$dir"
+
+# netsw: hand-made frames and specs (tests/fuzz/netsw_seeds.py).
+dir=tests/fuzz/corpus/netsw
+mkdir -p "$dir"
+python3 tests/fuzz/netsw_seeds.py "$dir"
+du -sb "$dir"

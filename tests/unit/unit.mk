@@ -13,7 +13,8 @@ UNIT_RUNNER := $(UNIT_OUT)/runner.o
 UNIT_TESTS := $(UNIT_BIN)/test_elf $(UNIT_BIN)/test_guestmem $(UNIT_BIN)/test_hypercall \
 	$(UNIT_BIN)/test_boot $(UNIT_BIN)/test_strace $(UNIT_BIN)/test_aspace \
 	$(UNIT_BIN)/test_ring $(UNIT_BIN)/test_blksw $(UNIT_BIN)/test_ext2 \
-	$(UNIT_BIN)/test_service $(UNIT_BIN)/test_client
+	$(UNIT_BIN)/test_service $(UNIT_BIN)/test_client $(UNIT_BIN)/test_netsw \
+	$(UNIT_BIN)/test_uplink
 
 ALL += $(UNIT_TESTS)
 
@@ -73,3 +74,11 @@ $(UNIT_BIN)/test_service: $(UNIT_OUT)/fs/test_service.o $(UNIT_OUT)/fs/file_blkd
 	$(UNIT_OUT)/src/sysapps/fs/volume_host.o $(UNIT_OUT)/src/sysapps/fs/ext2.o \
 	$(UNIT_OUT)/src/sysapps/fs/ext2_alloc.o $(UNIT_OUT)/src/sysapps/fs/ext2_dir.o \
 	$(UNIT_OUT)/src/sysapps/fs/ext2_file.o
+
+# The network switch and its policy (frames, spoofing, rate, RSTs, specs).
+NETSW_UNIT_OBJS := $(UNIT_OUT)/src/macrokernel/netsw/netsw.o $(UNIT_OUT)/src/macrokernel/netsw/policy.o
+
+$(UNIT_BIN)/test_netsw: $(UNIT_OUT)/netsw/test_netsw.o $(NETSW_UNIT_OBJS)
+
+# The switch with the real bin/nanvix-uplink: published ports, egress, EADDRINUSE.
+$(UNIT_BIN)/test_uplink: $(UNIT_OUT)/netsw/test_uplink.o $(NETSW_UNIT_OBJS) | $(BIN)/nanvix-uplink

@@ -1,0 +1,175 @@
+/* The network switch: one tenant's L2 switch between its VMs' ports and the rootless uplink. */
+#ifndef NETSW_NETSW_H
+#define NETSW_NETSW_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <netsw/policy.h>
+
+/*
+ * A switch joins the ports of one tenant (each port one VM's network
+ * interface: Ethernet frames in both directions) and, when the policy needs
+ * one, an uplink: the process bin/nanvix-uplink (libslirp), reached over a
+ * SOCK_SEQPACKET socketpair, one Ethernet frame a message.  Switches share
+ * nothing: no frame of one tenant reaches another switch.
+ *
+ * Every frame a port sends is hostile.  It is dropped (and counted) unless
+ * it is 14..mtu+14 bytes, ARP or IPv4, sent from the port's own MAC with
+ * the port's own IPv4 address (ARP: sender MAC and IP too), and within the
+ * port's rate (a token bucket in bytes).  IPv4 frames to an address inside
+ * the subnet go to the port owning the destination MAC; frames toward the
+ * uplink (outside the subnet, or to the gateway or DNS address) are judged
+ * by the policy (netsw/policy.h); a refused TCP SYN is answered with a RST
+ * so the guest's connect() fails at once, other refused frames are
+ * dropped, and each refused destination is logged once.
+ *
+ * Addresses are host byte order.  Not thread-safe: one thread (the
+ * owner's event loop) makes every call.  Errors: NULL with errno, or a
+ * negative errno, as each declaration says.
+ */
+
+/* Defaults of netsw_config_default(). */
+#define NETSW_DEFAULT_MTU   65000u
+#define NETSW_MAX_MTU       65521u         /* slirp's if_mtu/if_mru limit */
+#define NETSW_DEFAULT_RATE  (256ull << 20) /* bytes/s a port may send */
+#define NETSW_DEFAULT_BURST (8ull << 20)   /* bytes */
+#define NETSW_MAX_PORTS     64
+#define NETSW_FRAME_MAX     (NETSW_MAX_MTU + 14)
+
+struct netsw;
+struct netsw_port;
+
+struct netsw_config {
+	struct netsw_net net; /* subnet, netmask, gateway, dns, first_ip */
+	uint32_t mtu;         /* IP MTU of the tenant network, 576..NETSW_MAX_MTU */
+	uint64_t rate;        /* bytes/s each port may send; 0: unlimited */
+	uint64_t burst;       /* bucket size, bytes (at least one full frame) */
+	/* Allow rules and publishes; NULL denies all.  Must outlive the switch. */
+	const struct netsw_policy *policy;
+	/* The uplink program; NULL: nanvix-uplink beside /proc/self/exe. */
+	const char *uplink_path;
+	/* Monotonic clock in ns; NULL: CLOCK_MONOTONIC (tests pass their own). */
+	uint64_t (*clock_ns)(void *ctx);
+	void *clock_ctx;
+	/* One log line (no newline); NULL: "nanvixd: net: LINE" on stderr. */
+	void (*log)(void *ctx, const char *line);
+	void *log_ctx;
+};
+
+/* Per-port counters ("rx": frames the VM sent, "tx": frames delivered to it). */
+struct netsw_port_stats {
+	uint64_t rx_frames, rx_bytes, tx_frames, tx_bytes;
+	uint64_t drop_malformed; /* length, ethertype, bad ARP/IPv4/TCP/UDP headers */
+	uint64_t drop_spoofed;   /* source MAC, IPv4 source, ARP sender not the port's */
+	uint64_t drop_rate;      /* over the port's token bucket */
+	uint64_t drop_policy;    /* refused by the egress policy (incl. fragments outbound) */
+	uint64_t drop_nodest;    /* no port owns the destination, or no uplink */
+	uint64_t rst_sent;       /* RSTs synthesised for refused SYNs */
+};
+
+/* Switch-wide counters: the sum over ports (live and removed) plus the uplink. */
+struct netsw_stats {
+	struct netsw_port_stats ports;
+	uint64_t uplink_tx_frames, uplink_tx_bytes; /* frames sent to the uplink */
+	uint64_t uplink_rx_frames, uplink_rx_bytes; /* frames the uplink sent */
+	uint64_t uplink_drop;                       /* uplink socket full, malformed, no port */
+};
+
+/* Fill *cfg with the defaults: 10.0.2.0/24, gateway .2, DNS .3, VMs from .15, MTU 65000. */
+void netsw_config_default(struct netsw_config *cfg);
+
+/*
+ * The address of VM number `idx` (0, 1, ...) on the network: MAC
+ * 52:54:00:12:34:(0x56 + idx) (locally administered) and IPv4 first_ip +
+ * idx.  Returns 0, or -ERANGE when idx leaves the subnet or the MAC byte.
+ */
+int netsw_addr_for(const struct netsw_config *cfg, unsigned idx, uint8_t mac[6], uint32_t *ip);
+
+/*
+ * Create a switch from *cfg (copied; cfg->policy is referenced).  When
+ * the policy needs an uplink (any allow rule or publish) the uplink
+ * process is started here, without waiting for it (see
+ * netsw_uplink_wait, which also reports an uplink that could not be
+ * started).  Returns the switch, or NULL with errno EINVAL (bad config:
+ * mtu, a non-contiguous netmask, addresses outside the subnet, a burst
+ * smaller than one frame) or ENOMEM.
+ */
+struct netsw *netsw_new(const struct netsw_config *cfg);
+
+/*
+ * Stop the uplink process (SIGKILL and waitpid), free every port and the
+ * switch.  NULL is ignored.
+ */
+void netsw_free(struct netsw *sw);
+
+/*
+ * Attach a VM's interface: frames for it are passed to deliver(ctx,
+ * frame, len) (synchronously, from netsw_port_input of another port or
+ * netsw_service; the frame is valid only during the call).  deliver may
+ * call netsw_port_input (up to a small nesting depth, beyond which frames
+ * are dropped) but not netsw_port_remove.  mac must be unicast, ip inside
+ * the subnet and not its network, broadcast, gateway or DNS address;
+ * neither may be in use on the switch.  With an uplink, a gratuitous ARP
+ * tells it the new port.  Returns the port, or NULL with errno EINVAL,
+ * EEXIST, ENOSPC (NETSW_MAX_PORTS) or ENOMEM.
+ */
+struct netsw_port *netsw_port_add(struct netsw *sw, const uint8_t mac[6], uint32_t ip,
+                                  void (*deliver)(void *ctx, const void *frame, size_t len),
+                                  void *ctx);
+
+/*
+ * A frame the port's VM sent (hostile, copied if kept).  Returns 0 when
+ * it was forwarded (or answered), or a negative errno saying why it was
+ * dropped (it is counted either way): -EMSGSIZE (length), -EPROTO
+ * (malformed, ethertype), -EPERM (spoofed), -ENOBUFS (rate),
+ * -EACCES (policy), -EHOSTUNREACH (no destination).  Never blocks.
+ */
+int netsw_port_input(struct netsw_port *p, const void *frame, size_t len);
+
+/* Detach a port; its counters stay in the switch totals. */
+void netsw_port_remove(struct netsw_port *p);
+
+/*
+ * The descriptors the owner's event loop polls for the switch, written to
+ * out[0..max) (fd and events set, revents cleared); returns how many (0
+ * without an uplink).  Call netsw_service after poll reports any of them.
+ */
+int netsw_fds(struct netsw *sw, struct pollfd *out, int max);
+
+/*
+ * Read what the uplink sent (a bounded batch, never blocking) and deliver
+ * its frames to the ports.  Notices the uplink's status message and its
+ * exit (after which the switch goes on without an uplink).
+ */
+void netsw_service(struct netsw *sw);
+
+/*
+ * Wait up to timeout_ms for the uplink's start-up status (fast: it runs in
+ * parallel with the VM's boot).  Returns 0 when it is up (or when the switch
+ * has no uplink), -ETIMEDOUT, or a negative errno with a one-line message
+ * in msg[len] when it failed: -EADDRINUSE for a published port already
+ * bound on the host, -ENOENT/-EACCES when it could not be started, -EPIPE
+ * when it died.
+ */
+int netsw_uplink_wait(struct netsw *sw, int timeout_ms, char *msg, size_t len);
+
+/*
+ * A netsw_resolve_fn for --net-allow hostnames in a static nanvixd: runs
+ * `nanvix-uplink --resolve NAME` (beside /proc/self/exe; the dynamic
+ * uplink can use the host's NSS) and reads up to `max` IPv4 addresses.
+ * Blocks until it answers (parse time only).  Returns how many, -ENOENT
+ * when the name has none, or another negative errno.
+ */
+int netsw_resolve(const char *name, uint32_t *out, size_t max);
+
+/* netsw_resolve with the uplink program at `uplink` (NULL: beside /proc/self/exe). */
+int netsw_resolve_at(const char *uplink, const char *name, uint32_t *out, size_t max);
+
+/* Counters of the switch (totals) and of one port. */
+void netsw_stats(const struct netsw *sw, struct netsw_stats *out);
+void netsw_port_stats(const struct netsw_port *p, struct netsw_port_stats *out);
+
+#endif /* NETSW_NETSW_H */

@@ -1,0 +1,416 @@
+/* bin/nanvix-uplink: one tenant's libslirp stack in a process of its own, relaying frames on fd 3. */
+
+/*
+ * The switch (netsw.c) starts this program with one end of a
+ * SOCK_SEQPACKET socketpair as fd 3 (uplink_proto.h).  It sets up one slirp
+ * instance, binds the published ports, reports its status, then relays:
+ * every message read on fd 3 is a frame for slirp_input, every frame slirp
+ * sends is one message on fd 3.  The switch has already applied the
+ * egress policy to what arrives here.  The process dies with the switch:
+ * end of file on fd 3, or PR_SET_PDEATHSIG when nanvixd dies.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libslirp.h>
+
+#include <netsw/policy.h>
+
+#include "uplink_proto.h"
+
+#define MAX_POLLFDS      1024
+#define MAX_TIMERS       64
+#define FRAME_MAX        (65521 + 14)
+#define BATCH            64
+#define MAX_GUEST_ERRORS 16
+
+struct timer {
+	bool used, armed;
+	SlirpTimerCb cb;
+	void *cb_opaque;
+	int64_t expire_ms;
+};
+
+static struct timer timers[MAX_TIMERS];
+static struct pollfd pfds[MAX_POLLFDS];
+static int npfds;
+static unsigned guest_errors;
+static uint8_t frame[FRAME_MAX + 1];
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Send the start-up status (err 0: up) to the switch. */
+static void status(int err, const char *fmt, ...)
+{
+	struct uplink_status st;
+	va_list ap;
+
+	memset(&st, 0, sizeof(st));
+	memcpy(st.magic, UPLINK_STATUS_MAGIC, 8);
+	st.err = err;
+	va_start(ap, fmt);
+	vsnprintf(st.msg, sizeof(st.msg), fmt, ap);
+	va_end(ap);
+	if (send(UPLINK_FD, &st, offsetof(struct uplink_status, msg) + strlen(st.msg) + 1,
+	         MSG_NOSIGNAL) < 0)
+		exit(1);
+}
+
+/* A start-up failure: tell the switch, and stop. */
+static void fail(int err, const char *fmt, const char *a, const char *b)
+{
+	status(err, fmt, a, b);
+	exit(2);
+}
+
+/* --- slirp's callbacks ----------------------------------------------------------------- */
+
+static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
+{
+	if (send(UPLINK_FD, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		if (errno == EPIPE || errno == ECONNRESET)
+			exit(0); /* the switch is gone */
+		                 /* Full: drop; TCP retransmits. */
+	}
+	return (ssize_t)len;
+}
+
+static void cb_guest_error(const char *msg, void *opaque)
+{
+	if (guest_errors++ < MAX_GUEST_ERRORS)
+		fprintf(stderr, "nanvix-uplink: guest error: %s\n", msg);
+}
+
+static int64_t cb_clock_get_ns(void *opaque)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void *cb_timer_new(SlirpTimerCb cb, void *cb_opaque, void *opaque)
+{
+	for (int i = 0; i < MAX_TIMERS; i++) {
+		if (!timers[i].used) {
+			timers[i] =
+			        (struct timer){ .used = true, .cb = cb, .cb_opaque = cb_opaque };
+			return &timers[i];
+		}
+	}
+	fprintf(stderr, "nanvix-uplink: out of timers\n");
+	exit(1);
+}
+
+static void cb_timer_free(void *timer, void *opaque)
+{
+	memset(timer, 0, sizeof(struct timer));
+}
+
+static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+	struct timer *t = timer;
+
+	t->armed = true;
+	t->expire_ms = expire_ms;
+}
+
+static void cb_register_poll_fd(int fd, void *opaque)
+{
+}
+
+static void cb_unregister_poll_fd(int fd, void *opaque)
+{
+}
+
+static void cb_notify(void *opaque)
+{
+}
+
+static int add_poll(int fd, int events, void *opaque)
+{
+	short ev = 0;
+
+	if (npfds == MAX_POLLFDS) {
+		fprintf(stderr, "nanvix-uplink: too many sockets\n");
+		exit(1);
+	}
+	if (events & SLIRP_POLL_IN)
+		ev |= POLLIN;
+	if (events & SLIRP_POLL_OUT)
+		ev |= POLLOUT;
+	if (events & SLIRP_POLL_PRI)
+		ev |= POLLPRI;
+	pfds[npfds] = (struct pollfd){ .fd = fd, .events = ev };
+	return npfds++;
+}
+
+static int get_revents(int idx, void *opaque)
+{
+	short re;
+	int ev = 0;
+
+	if (idx < 0 || idx >= npfds)
+		return 0;
+	re = pfds[idx].revents;
+	if (re & POLLIN)
+		ev |= SLIRP_POLL_IN;
+	if (re & POLLOUT)
+		ev |= SLIRP_POLL_OUT;
+	if (re & POLLPRI)
+		ev |= SLIRP_POLL_PRI;
+	if (re & POLLERR)
+		ev |= SLIRP_POLL_ERR;
+	if (re & POLLHUP)
+		ev |= SLIRP_POLL_HUP;
+	return ev;
+}
+
+static const SlirpCb callbacks = {
+	.send_packet = cb_send_packet,
+	.guest_error = cb_guest_error,
+	.clock_get_ns = cb_clock_get_ns,
+	.timer_new = cb_timer_new,
+	.timer_free = cb_timer_free,
+	.timer_mod = cb_timer_mod,
+	.register_poll_fd = cb_register_poll_fd,
+	.unregister_poll_fd = cb_unregister_poll_fd,
+	.notify = cb_notify,
+};
+
+/* --- start-up -------------------------------------------------------------------------- */
+
+static struct in_addr in4(uint32_t host_order)
+{
+	struct in_addr a = { .s_addr = htonl(host_order) };
+
+	return a;
+}
+
+/* "tcp:127.0.0.1:8080-10.0.2.15:80" -> slirp_add_hostfwd; exits with a status on failure. */
+static void publish(Slirp *slirp, const char *spec)
+{
+	char buf[96], *haddr, *hport, *gaddr, *gport, *dash;
+	uint32_t ha, ga;
+	long hp, gp;
+	int udp;
+
+	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf))
+		fail(EINVAL, "bad publish spec %s%s", spec, "");
+	if (strncmp(buf, "tcp:", 4) == 0)
+		udp = 0;
+	else if (strncmp(buf, "udp:", 4) == 0)
+		udp = 1;
+	else
+		fail(EINVAL, "bad publish spec %s%s", spec, "");
+	haddr = buf + 4;
+	dash = strchr(haddr, '-');
+	hport = strchr(haddr, ':');
+	if (!dash || !hport || hport > dash)
+		fail(EINVAL, "bad publish spec %s%s", spec, "");
+	*dash = '\0';
+	*hport++ = '\0';
+	gaddr = dash + 1;
+	gport = strchr(gaddr, ':');
+	if (!gport)
+		fail(EINVAL, "bad publish spec %s%s", spec, "");
+	*gport++ = '\0';
+	hp = strtol(hport, NULL, 10);
+	gp = strtol(gport, NULL, 10);
+	if (netsw_parse_ipv4(haddr, &ha) < 0 || netsw_parse_ipv4(gaddr, &ga) < 0 || hp < 1 ||
+	    hp > 65535 || gp < 1 || gp > 65535)
+		fail(EINVAL, "bad publish spec %s%s", spec, "");
+	errno = 0;
+	if (slirp_add_hostfwd(slirp, udp, in4(ha), (int)hp, in4(ga), (int)gp) < 0) {
+		int e = errno ? errno : EADDRINUSE;
+
+		status(e, "cannot publish %s:%ld/%s: %s", haddr, hp, udp ? "udp" : "tcp",
+		       strerror(e));
+		exit(2);
+	}
+}
+
+/*
+ * `nanvix-uplink --resolve NAME`: print NAME's IPv4 addresses, one a line,
+ * and exit 0 (1 when it has none).  nanvixd is static, where getaddrinfo's
+ * NSS modules cannot load; it resolves --net-allow hostnames through this.
+ */
+static int resolve(const char *name)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res, *r;
+	int n = 0;
+
+	if (getaddrinfo(name, NULL, &hints, &res) != 0)
+		return 1;
+	for (r = res; r; r = r->ai_next) {
+		char buf[INET_ADDRSTRLEN];
+
+		if (r->ai_family == AF_INET &&
+		    inet_ntop(AF_INET, &((struct sockaddr_in *)r->ai_addr)->sin_addr, buf,
+		              sizeof(buf))) {
+			printf("%s\n", buf);
+			n++;
+		}
+	}
+	freeaddrinfo(res);
+	return n > 0 ? 0 : 1;
+}
+
+static const char *opt(const char *arg, const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(arg, name, n) == 0 ? arg + n : NULL;
+}
+
+int main(int argc, char **argv)
+{
+	SlirpConfig cfg;
+	Slirp *slirp;
+	struct stat st;
+	uint32_t net = 0x0a000200u, gw = 0x0a000202u, dns = 0x0a000203u;
+	unsigned long prefix = 24, mtu = 1500;
+	int first_pub = argc;
+	const char *v;
+
+	if (argc == 3 && strcmp(argv[1], "--resolve") == 0)
+		return resolve(argv[2]);
+
+	/* Die with nanvixd; hold nothing of it; never gain privileges. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		return 1;
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	close_range(UPLINK_FD + 1, ~0u, 0);
+	signal(SIGPIPE, SIG_IGN);
+	if (fstat(UPLINK_FD, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		fprintf(stderr, "nanvix-uplink: fd 3 is not a socket: this program is started by "
+		                "nanvixd, not by hand\n");
+		return 1;
+	}
+
+	for (int i = 1; i < argc; i++) {
+		char *s;
+
+		if ((v = opt(argv[i], "--mtu="))) {
+			mtu = strtoul(v, &s, 10);
+			if (*s || mtu < 576 || mtu > 65521)
+				fail(EINVAL, "bad option %s%s", argv[i], "");
+		} else if ((v = opt(argv[i], "--net="))) {
+			char b[32];
+
+			snprintf(b, sizeof(b), "%s", v);
+			s = strchr(b, '/');
+			if (!s)
+				fail(EINVAL, "bad option %s%s", argv[i], "");
+			*s++ = '\0';
+			prefix = strtoul(s, &s, 10);
+			if (*s || prefix < 1 || prefix > 30 || netsw_parse_ipv4(b, &net) < 0)
+				fail(EINVAL, "bad option %s%s", argv[i], "");
+		} else if ((v = opt(argv[i], "--gateway="))) {
+			if (netsw_parse_ipv4(v, &gw) < 0)
+				fail(EINVAL, "bad option %s%s", argv[i], "");
+		} else if ((v = opt(argv[i], "--dns="))) {
+			if (netsw_parse_ipv4(v, &dns) < 0)
+				fail(EINVAL, "bad option %s%s", argv[i], "");
+		} else if (argv[i][0] == '-') {
+			fail(EINVAL, "unknown option %s%s", argv[i], "");
+		} else {
+			first_pub = i;
+			break;
+		}
+	}
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.version = 4;
+	cfg.restricted = 0; /* the switch enforces the policy */
+	cfg.in_enabled = true;
+	cfg.vnetwork = in4(net);
+	cfg.vnetmask = in4(0xffffffffu << (32 - prefix));
+	cfg.vhost = in4(gw);
+	cfg.vnameserver = in4(dns);
+	cfg.vdhcp_start = in4(net | 15);
+	cfg.in6_enabled = false;
+	cfg.if_mtu = mtu;
+	cfg.if_mru = mtu;
+	cfg.disable_host_loopback = false; /* the gateway is the host's loopback */
+	cfg.enable_emu = false;
+	cfg.disable_dhcp = true; /* addresses are assigned by the switch */
+	slirp = slirp_new(&cfg, &callbacks, NULL);
+	if (!slirp)
+		fail(EINVAL, "slirp_new failed (mtu %s%s)", "", "");
+	for (int i = first_pub; i < argc; i++)
+		publish(slirp, argv[i]);
+	status(0, "up");
+
+	for (;;) {
+		uint32_t timeout = UINT32_MAX;
+		int64_t now;
+		int rc;
+
+		npfds = 0;
+		add_poll(UPLINK_FD, SLIRP_POLL_IN, NULL);
+		slirp_pollfds_fill(slirp, &timeout, add_poll, NULL);
+		now = now_ms();
+		for (int i = 0; i < MAX_TIMERS; i++) {
+			if (timers[i].used && timers[i].armed) {
+				int64_t d = timers[i].expire_ms - now;
+
+				if (d < 0)
+					d = 0;
+				if ((uint64_t)d < timeout)
+					timeout = (uint32_t)d;
+			}
+		}
+		rc = poll(pfds, (nfds_t)npfds, timeout > INT_MAX ? -1 : (int)timeout);
+		if (rc < 0 && errno != EINTR) {
+			perror("nanvix-uplink: poll");
+			return 1;
+		}
+		if (rc > 0 && pfds[0].revents) {
+			for (int i = 0; i < BATCH; i++) {
+				ssize_t n = recv(UPLINK_FD, frame, sizeof(frame),
+				                 MSG_DONTWAIT | MSG_TRUNC);
+
+				if (n == 0)
+					return 0; /* the switch closed its end, or died */
+				if (n < 0) {
+					if (errno == EAGAIN || errno == EINTR)
+						break;
+					return 0;
+				}
+				if ((size_t)n > sizeof(frame) || n < 14)
+					continue;
+				slirp_input(slirp, frame, (int)n);
+			}
+		}
+		slirp_pollfds_poll(slirp, rc < 0, get_revents, NULL);
+		now = now_ms();
+		for (int i = 0; i < MAX_TIMERS; i++) {
+			struct timer *t = &timers[i];
+
+			if (t->used && t->armed && t->expire_ms <= now) {
+				t->armed = false;
+				t->cb(t->cb_opaque);
+			}
+		}
+	}
+}

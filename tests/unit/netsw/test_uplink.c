@@ -1,0 +1,269 @@
+/* Check tests of the switch with the real bin/nanvix-uplink: a published port, egress to the host, EADDRINUSE. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <netsw/netsw.h>
+
+#include "frames.h"
+#include "runner.h"
+
+#define GW   IP4(10, 0, 2, 2)
+#define VM_A IP4(10, 0, 2, 15)
+
+static const uint8_t GWMAC[6] = { 0x52, 0x55, 10, 0, 2, 2 };
+
+static struct netsw_config cfg;
+static struct netsw_policy pol;
+static struct netsw *sw;
+static struct netsw_port *pa;
+static uint8_t mac_a[6];
+static uint32_t ip_a;
+static char msg[512];
+
+/* What the VM saw: the last TCP segment and ARP requests for it. */
+static struct {
+	int tcp, arp_req;
+	uint32_t src, seq;
+	uint16_t sport, dport;
+	uint8_t flags;
+} vm;
+
+static void vm_deliver(void *ctx, const void *frame, size_t len)
+{
+	const uint8_t *f = frame, *ip = f + 14;
+
+	if (len >= 42 && fr_rd16(f + 12) == 0x0806 && fr_rd16(f + 20) == 1 &&
+	    fr_rd32(f + 38) == ip_a) {
+		vm.arp_req++;
+		return;
+	}
+	if (len < 54 || fr_rd16(f + 12) != 0x0800 || ip[9] != IPPROTO_TCP)
+		return;
+	ck_assert(fr_checksums_ok(f, len));
+	vm.tcp++;
+	vm.src = fr_rd32(ip + 12);
+	vm.sport = fr_rd16(ip + 20);
+	vm.dport = fr_rd16(ip + 22);
+	vm.seq = fr_rd32(ip + 24);
+	vm.flags = ip[20 + 13];
+}
+
+/* A port no one listens on now (bound to 0, closed). */
+static uint16_t free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	socklen_t al = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(s, 0);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &al), 0);
+	close(s);
+	return ntohs(a.sin_port);
+}
+
+static int tcp_socket(uint16_t port, bool listen_it)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		                 .sin_port = htons(port),
+		                 .sin_addr.s_addr = htonl(0x7f000001) };
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
+
+	ck_assert_int_ge(s, 0);
+	if (listen_it) {
+		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+		ck_assert_int_eq(listen(s, 4), 0);
+	} else {
+		int rc = connect(s, (struct sockaddr *)&a, sizeof(a));
+
+		ck_assert(rc == 0 || errno == EINPROGRESS);
+	}
+	return s;
+}
+
+/* Run the switch's side of the event loop for up to ms, until *done becomes true. */
+static void pump(int ms, const int *done)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p[4];
+		int n = netsw_fds(sw, p, 4);
+
+		if (done && *done)
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= ms)
+			return;
+		ck_assert_int_eq(n, 1);
+		if (poll(p, (nfds_t)n, 20) > 0)
+			netsw_service(sw);
+	}
+}
+
+static void start(void)
+{
+	sw = netsw_new(&cfg);
+	ck_assert_ptr_nonnull(sw);
+	ck_assert_msg(netsw_uplink_wait(sw, 5000, msg, sizeof(msg)) == 0, "%s", msg);
+	pa = netsw_port_add(sw, mac_a, ip_a, vm_deliver, NULL);
+	ck_assert_ptr_nonnull(pa);
+}
+
+static void setup(void)
+{
+	netsw_config_default(&cfg);
+	netsw_policy_init(&pol);
+	cfg.policy = &pol;
+	cfg.uplink_path = "bin/nanvix-uplink";
+	ck_assert_int_eq(netsw_addr_for(&cfg, 0, mac_a, &ip_a), 0);
+	memset(&vm, 0, sizeof(vm));
+	sw = NULL;
+}
+
+static void teardown(void)
+{
+	netsw_free(sw);
+	sw = NULL;
+}
+
+/* A host connection to a published port arrives as a SYN for 10.0.2.15:80; the VM's SYN-ACK completes it. */
+START_TEST(test_published_port)
+{
+	uint16_t port = free_port();
+	char spec[32];
+	uint8_t f[128];
+	struct pollfd p;
+	int c, err = -1, syn_seen = 0;
+	socklen_t el = sizeof(err);
+	size_t n;
+
+	snprintf(spec, sizeof(spec), "%u:80", port);
+	ck_assert_int_eq(netsw_policy_publish(&pol, spec, msg, sizeof(msg)), 0);
+	start();
+	c = tcp_socket(port, false);
+	for (int i = 0; i < 100 && !syn_seen; i++) {
+		pump(50, &vm.tcp);
+		syn_seen = vm.tcp && vm.flags == TCP_SYN;
+		if (vm.arp_req) { /* slirp asks anyway: answer */
+			n = fr_arp(f, GWMAC, mac_a, 2, mac_a, ip_a, GWMAC, GW);
+			ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
+			vm.arp_req = 0;
+		}
+	}
+	ck_assert_msg(syn_seen, "no SYN reached the VM (tcp %d)", vm.tcp);
+	ck_assert_uint_eq(vm.src, GW);
+	ck_assert_uint_eq(vm.dport, 80);
+
+	/* SYN-ACK from the VM (not a SYN alone: the policy passes it). */
+	n = fr_ip(f, GWMAC, mac_a, ip_a, GW, IPPROTO_TCP, 80, vm.sport, TCP_SYN | TCP_ACK, 0);
+	fr_wr32(f + 14 + 20 + 8, vm.seq + 1);
+	fr_wr16(f + 14 + 20 + 16, 0);
+	{
+		uint8_t *ip = f + 14, pseudo[12];
+
+		memcpy(pseudo, ip + 12, 8);
+		pseudo[8] = 0;
+		pseudo[9] = IPPROTO_TCP;
+		fr_wr16(pseudo + 10, 20);
+		fr_wr16(ip + 20 + 16, (uint16_t)~fr_sum(fr_sum(0, pseudo, 12), ip + 20, 20));
+	}
+	vm.tcp = 0;
+	ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
+	pump(2000, &vm.tcp); /* slirp ACKs */
+	p = (struct pollfd){ .fd = c, .events = POLLOUT };
+	ck_assert_int_eq(poll(&p, 1, 2000), 1);
+	ck_assert_int_eq(getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &el), 0);
+	ck_assert_int_eq(err, 0);
+	close(c);
+
+	/* The uplink goes with the switch: the port is free again. */
+	netsw_free(sw);
+	sw = NULL;
+	close(tcp_socket(port, true));
+}
+END_TEST
+
+/* A VM's SYN to gateway:P reaches a host listener on 127.0.0.1:P when allowed. */
+START_TEST(test_egress_to_host_loopback)
+{
+	uint16_t port = free_port();
+	int l = tcp_socket(port, true), a = -1, synack = 0;
+	char spec[32];
+	uint8_t f[128];
+	size_t n;
+
+	snprintf(spec, sizeof(spec), "127.0.0.1:%u", port);
+	ck_assert_int_eq(netsw_policy_allow(&pol, spec, NULL, msg, sizeof(msg)), 0);
+	start();
+	n = fr_ip(f, GWMAC, mac_a, ip_a, GW, IPPROTO_TCP, 40000, port, TCP_SYN, 0);
+	ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
+	for (int i = 0; i < 100 && (a < 0 || !synack); i++) {
+		pump(50, NULL);
+		if (a < 0)
+			a = accept(l, NULL, NULL);
+		synack = vm.tcp && vm.flags == (TCP_SYN | TCP_ACK);
+	}
+	ck_assert_int_ge(a, 0);
+	ck_assert_msg(synack, "no SYN-ACK reached the VM");
+	ck_assert_uint_eq(vm.sport, port);
+	ck_assert_uint_eq(vm.dport, 40000);
+	close(a);
+	close(l);
+}
+END_TEST
+
+/* A published port already taken on the host: a clear error from netsw_uplink_wait. */
+START_TEST(test_publish_in_use)
+{
+	uint16_t port = free_port();
+	int l = tcp_socket(port, true);
+	char spec[32], want[64];
+
+	snprintf(spec, sizeof(spec), "%u:80", port);
+	ck_assert_int_eq(netsw_policy_publish(&pol, spec, msg, sizeof(msg)), 0);
+	sw = netsw_new(&cfg);
+	ck_assert_ptr_nonnull(sw);
+	ck_assert_int_eq(netsw_uplink_wait(sw, 5000, msg, sizeof(msg)), -EADDRINUSE);
+	snprintf(want, sizeof(want), "cannot publish 127.0.0.1:%u/tcp", port);
+	ck_assert_msg(strstr(msg, want), "message: %s", msg);
+	/* The switch goes on without an uplink: SYNs out are refused at once. */
+	ck_assert_int_eq(netsw_fds(sw, (struct pollfd[1]){ 0 }, 1), 0);
+	close(l);
+}
+END_TEST
+
+/* --net-allow hostnames, resolved by the dynamic uplink for the static nanvixd. */
+START_TEST(test_resolve)
+{
+	uint32_t a[4];
+
+	ck_assert_int_eq(netsw_resolve_at("bin/nanvix-uplink", "localhost", a, 4), 1);
+	ck_assert_uint_eq(a[0], IP4(127, 0, 0, 1));
+	ck_assert_int_eq(netsw_resolve_at("/nonexistent/uplink", "localhost", a, 4), -ENOENT);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("netsw/uplink");
+	TCase *tc = tcase_create("uplink");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_published_port);
+	tcase_add_test(tc, test_egress_to_host_loopback);
+	tcase_add_test(tc, test_publish_in_use);
+	tcase_add_test(tc, test_resolve);
+	suite_add_tcase(s, tc);
+	return s;
+}
