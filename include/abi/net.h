@@ -38,11 +38,15 @@ enum nanvix_net_op {
 	NANVIX_NET_ACCEPT = 36,   /* h, addr (0: none), int *addrlen (0: none)
 	                             -> new h; -EAGAIN when none is queued            */
 	NANVIX_NET_CONNECT = 37,  /* h, addr, addrlen -> 0 or -EINPROGRESS (stream),
-	                             -EALREADY, -EISCONN, -ECONNREFUSED...            */
-	NANVIX_NET_SENDTO = 38,   /* h, buf, len, flags | (addrlen << 32), addr (0)
-	                             -> bytes taken; -EAGAIN when no room             */
-	NANVIX_NET_RECVFROM = 39, /* h, buf, len, flags, addr (0), int *addrlen (0)
-	                             -> bytes, 0 at end of stream; -EAGAIN            */
+	                             -EALREADY, -EISCONN, -ECONNREFUSED...; addr 0:
+	                             the outcome of the connect in progress: 0 once
+	                             established, -EINPROGRESS while pending, or its
+	                             error (which it clears, as reading SO_ERROR)     */
+	NANVIX_NET_SENDTO = 38,   /* h | (flags << 32), buf, len, addr (0: none),
+	                             addrlen -> bytes taken; -EAGAIN when no room     */
+	NANVIX_NET_RECVFROM = 39, /* h | (flags << 32), buf, len, addr (0: none),
+	                             int *addrlen (0: none) -> bytes, 0 at end of
+	                             stream; -EAGAIN                                  */
 	NANVIX_NET_SENDMSG = 40,  /* h, struct msghdr *, flags -> bytes              */
 	NANVIX_NET_RECVMSG = 41,  /* h, struct msghdr * (msg_flags and
 	                             msg_namelen written back), flags -> bytes        */
