@@ -316,13 +316,24 @@ void net_service_input(struct net_service *s, const void *frame, size_t len)
 	/* Unicast for another MAC: not ours (the switch should not send it). */
 	if (!(b[0] & 1) && memcmp(b, s->cfg.mac, 6) != 0)
 		return;
-	/* 127/8 never comes from the wire (it would reach VM-local sockets). */
-	if (b[12] == 0x08 && b[13] == 0x00 && len >= SIZEOF_ETH_HDR + 20 &&
-	    (b[SIZEOF_ETH_HDR + 12] == 127 || b[SIZEOF_ETH_HDR + 16] == 127))
-		return;
-	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	/* lwIP reads an IPv4 or ARP header before checking it is all there. */
+	if (b[12] == 0x08 && b[13] == 0x00) {
+		if (len < SIZEOF_ETH_HDR + 20)
+			return;
+		/* 127/8 never comes from the wire (it would reach VM-local sockets). */
+		if (b[SIZEOF_ETH_HDR + 12] == 127 || b[SIZEOF_ETH_HDR + 16] == 127)
+			return;
+	} else if (b[12] == 0x08 && b[13] == 0x06) {
+		if (len < SIZEOF_ETH_HDR + 28)
+			return;
+	} else {
+		return; /* IPv4 and ARP only */
+	}
+	/* Padded to Ethernet's minimum with zeros, as a NIC would deliver it. */
+	p = pbuf_alloc(PBUF_RAW, (u16_t)(len < 60 ? 60 : len), PBUF_RAM);
 	if (p == NULL)
 		return;
+	memset(p->payload, 0, p->len);
 	memcpy(p->payload, frame, len);
 	s->stats.frames_in++;
 	s->stats.bytes_in += len;

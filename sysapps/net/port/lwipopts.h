@@ -50,7 +50,7 @@
 #define ETHARP_TABLE_MATCH_NETIF 1
 #define ARP_TABLE_SIZE      127
 #define ARP_QUEUEING        1
-#define ARP_QUEUE_LEN       16
+#define ARP_QUEUE_LEN       512
 
 /* 127.0.0.1 and a VM's own address loop back inside its netif. */
 #define LWIP_NETIF_LOOPBACK 1
