@@ -7,7 +7,8 @@ OUT := build/out
 HOST_CC ?= gcc
 HOST_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow \
 	-Wno-unused-parameter -D_GNU_SOURCE -MMD -MP \
-	-Iinclude -Imacrokernel/include -Isysapps/include -Isysapps/fs/include
+	-Iinclude -Imacrokernel/include -Isysapps/include -Isysapps/fs/include \
+	-Isysapps/net/include
 HOST_LDFLAGS :=
 
 # Guest kernel: freestanding, no SSE, no red zone, top 2 GiB.

@@ -14,7 +14,7 @@ UNIT_TESTS := $(UNIT_BIN)/test_elf $(UNIT_BIN)/test_guestmem $(UNIT_BIN)/test_hy
 	$(UNIT_BIN)/test_boot $(UNIT_BIN)/test_strace $(UNIT_BIN)/test_aspace \
 	$(UNIT_BIN)/test_ring $(UNIT_BIN)/test_blksw $(UNIT_BIN)/test_ext2 \
 	$(UNIT_BIN)/test_service $(UNIT_BIN)/test_client $(UNIT_BIN)/test_netsw \
-	$(UNIT_BIN)/test_uplink
+	$(UNIT_BIN)/test_uplink $(UNIT_BIN)/test_net_service
 
 ALL += $(UNIT_TESTS)
 
@@ -32,7 +32,7 @@ $(UNIT_OUT)/src/%.o: %.c
 
 $(UNIT_TESTS): $(UNIT_RUNNER)
 	@mkdir -p $(@D)
-	$(HOST_CC) $(UNIT_SAN) $(HOST_LDFLAGS) -o $@ $(filter %.o,$^) $(UNIT_LIBS)
+	$(HOST_CC) $(UNIT_SAN) $(HOST_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(UNIT_LIBS)
 
 $(UNIT_BIN)/test_elf: $(UNIT_OUT)/monitor/test_elf.o $(UNIT_OUT)/monitor/elf_builder.o \
 	$(UNIT_OUT)/src/macrokernel/monitor/elf.o
@@ -82,3 +82,10 @@ $(UNIT_BIN)/test_netsw: $(UNIT_OUT)/netsw/test_netsw.o $(NETSW_UNIT_OBJS)
 
 # The switch with the real bin/nanvix-uplink: published ports, egress, EADDRINUSE.
 $(UNIT_BIN)/test_uplink: $(UNIT_OUT)/netsw/test_uplink.o $(NETSW_UNIT_OBJS) | $(BIN)/nanvix-uplink
+
+# The network service (two VMs on one lwIP stack, a fake switch); lwIP itself
+# is the sanitized archive from sysapps/net/net.mk.
+$(UNIT_OUT)/net/test_net_service.o $(UNIT_OUT)/src/sysapps/net/%.o: UNIT_CFLAGS += $(NET_INC)
+$(UNIT_OUT)/src/sysapps/net/%.o: | $(LWIP_DIR)/src/core/init.c
+$(UNIT_BIN)/test_net_service: $(UNIT_OUT)/net/test_net_service.o \
+	$(UNIT_OUT)/src/sysapps/net/service.o $(UNIT_OUT)/src/sysapps/net/port.o $(NET_UNIT_LIB)

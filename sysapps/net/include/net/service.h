@@ -1,0 +1,96 @@
+/* The network service: forwarded socket calls served on lwIP's raw API. */
+#ifndef NET_SERVICE_H
+#define NET_SERVICE_H
+
+/*
+ * One lwIP stack per process (net_stack_*) and one service per VM on it
+ * (net_service_*).  A service owns the VM's netif (its MAC and IPv4
+ * address), the VM's socket table (handles 1..NANVIX_NET_SOCKETS_MAX-1,
+ * lowest free first) and answers the NANVIX_NET_* requests of abi/net.h
+ * with Linux semantics and errno values.  Its PCBs are bound to its netif
+ * and address, so a VM sees and binds only its own address (127.0.0.1
+ * stays inside the VM: it is the VM's address looped back in its netif).
+ *
+ * Frames: what a VM's netif sends goes to `output`; frames for the VM come
+ * in through net_service_input.  Readiness: after a socket's state changes
+ * the service updates the VM's struct nanvix_net_state as abi/net.h says
+ * and calls `notify` once per batch (per entry point).
+ *
+ * Threads: lwIP runs with NO_SYS, so every function here (on every service
+ * of the process) must be called from one thread at a time, e.g. under one
+ * lock the caller holds.  `output` and `notify` run at the end of the entry
+ * point that caused them, outside lwIP: they may call net_service_input (a
+ * switch delivering synchronously) but must not free the service.
+ *
+ * Every request field is hostile: handles are looked up in the VM's own
+ * table, lengths are bounded, and the caller's memory is reached only
+ * through struct svc_mem.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <abi/net.h>
+#include <abi/ring.h>
+#include <svc/mem.h>
+
+/* Initialise the process's lwIP stack (once; later calls do nothing): 0. */
+int net_stack_init(void);
+
+/* Run the lwIP timeouts that are due (ARP, TCP retransmissions, ...). */
+void net_stack_timers(void);
+
+/* Milliseconds until the next lwIP timeout is due (0: now), -1 if none. */
+int net_stack_next_timer_ms(void);
+
+/* Largest MTU a netif may have (lwIP's pbuf lengths are 16-bit). */
+#define NET_MTU_MAX 65000
+
+struct net_service_config {
+	uint8_t mac[6];
+	uint32_t ip, netmask, gateway; /* network byte order */
+	uint16_t mtu;                  /* 576..NET_MTU_MAX; 0: NET_MTU_MAX */
+};
+
+struct net_service;
+
+/*
+ * A service for one VM: adds and brings up its netif.  `output` receives
+ * each Ethernet frame the netif sends (to the switch port); `notify` is
+ * called once per batch after readiness changed (state->any set).  `state`
+ * is the VM's net state region (the service fills its header now and
+ * revents/changed/any later); it must outlive the service.  NULL on a bad
+ * configuration (ip 0, mtu out of range, an address another service has)
+ * or when out of memory (at most 254 services per process: lwIP's netif
+ * numbers).
+ */
+struct net_service *net_service_new(const struct net_service_config *cfg,
+                                    void (*output)(void *ctx, const void *frame, size_t len),
+                                    void (*notify)(void *ctx), void *ctx,
+                                    struct nanvix_net_state *state);
+
+/* Hand the VM's netif one Ethernet frame from the switch (copied; anything
+ * malformed is dropped). */
+void net_service_input(struct net_service *s, const void *frame, size_t len);
+
+/*
+ * Serve one request (a private, already copied slot; opcode in
+ * [NANVIX_NET_OP_FIRST, NANVIX_NET_OP_END)).  Returns the Linux result
+ * (>= 0) or -errno; *value receives the same value on success (the new
+ * handle for NET_SOCKET/NET_ACCEPT).  Never blocks: -EAGAIN or
+ * -EINPROGRESS where Linux would.
+ */
+int64_t net_service_call(struct net_service *s, const struct nanvix_ring_req *q,
+                         const struct svc_mem *m, uint64_t *value);
+
+/* Abort every connection (RSTs go out through `output`), remove the netif, free. */
+void net_service_free(struct net_service *s);
+
+/* Counters for --stats. */
+struct net_service_stats {
+	uint64_t calls, errors, sockets_open, sockets_max;
+	uint64_t frames_in, frames_out, bytes_in, bytes_out;
+};
+void net_service_stats(const struct net_service *s, struct net_service_stats *out);
+
+#endif /* NET_SERVICE_H */

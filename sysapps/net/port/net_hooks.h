@@ -1,0 +1,18 @@
+/* lwIP hooks of the network service (included by lwIP through LWIP_HOOK_FILENAME). */
+#ifndef NET_HOOKS_H
+#define NET_HOOKS_H
+
+#include "lwip/ip4_addr.h"
+#include "lwip/netif.h"
+
+/*
+ * Route by source address: the netif whose address is `src` (each VM's
+ * netif has its own), so replies the stack makes on its own (RSTs, ICMP)
+ * leave through the VM they answer for.  NULL: route by destination.
+ */
+struct netif *net_hook_route_src(const ip4_addr_t *src, const ip4_addr_t *dest);
+
+/* A random initial sequence number. */
+u32_t net_hook_tcp_isn(void);
+
+#endif /* NET_HOOKS_H */
