@@ -1,12 +1,12 @@
 /* bulk: 64 MiB each way over TCP with varied send and receive sizes, checked by FNV-1a checksums. */
 #include "common.h"
 
-#define TOTAL (64ull << 20)
-#define SEED_UP 0x1234abcdull
+#define TOTAL     (64ull << 20)
+#define SEED_UP   0x1234abcdull
 #define SEED_DOWN 0x9876fedcull
 
-static const size_t send_sizes[] = {1, 3, 512, 1460, 4096, 65536, 131072, 7, 100000, 32768};
-static const size_t recv_sizes[] = {1, 17, 4096, 65536, 1500, 262144, 9, 8192};
+static const size_t send_sizes[] = { 1, 3, 512, 1460, 4096, 65536, 131072, 7, 100000, 32768 };
+static const size_t recv_sizes[] = { 1, 17, 4096, 65536, 1500, 262144, 9, 8192 };
 #define NSEND (sizeof(send_sizes) / sizeof(send_sizes[0]))
 #define NRECV (sizeof(recv_sizes) / sizeof(recv_sizes[0]))
 #define BUFSZ 262144
@@ -154,7 +154,7 @@ int main(void)
 	close(c);
 	st = wait_child(pid);
 	CHECK(st == 0, "server status %d (7: upload content differs)", st);
-	printf("ok bulk: %llu bytes each way, checksums %016llx and %016llx\n",
-	       (unsigned long long)TOTAL, (unsigned long long)up, (unsigned long long)down);
+	OK("bulk: %llu bytes each way, checksums %016llx and %016llx\n", (unsigned long long)TOTAL,
+	   (unsigned long long)up, (unsigned long long)down);
 	return net_done();
 }

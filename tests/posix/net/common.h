@@ -31,7 +31,7 @@
 #define NET_WAIT_MS 20000
 
 static const char *net_test = "net";
-static int net_fails;
+static int net_fails, net_fails_seen;
 
 /* errno's symbolic name (the same with every libc), or its number. */
 static inline const char *ename(int e)
@@ -39,18 +39,17 @@ static inline const char *ename(int e)
 	static char buf[16];
 
 	switch (e) {
-#define E(x)                                                                   \
-	case x:                                                                \
-		return #x;
-		E(EAGAIN) E(EINPROGRESS) E(EALREADY) E(EISCONN) E(ENOTCONN)
-		E(ECONNREFUSED) E(ECONNRESET) E(EPIPE) E(EINTR) E(EINVAL)
-		E(EBADF) E(ENOTSOCK) E(EOPNOTSUPP) E(EADDRINUSE) E(EAFNOSUPPORT)
-		E(EPROTONOSUPPORT) E(ENOPROTOOPT) E(EDESTADDRREQ) E(EFAULT)
-		E(EMSGSIZE) E(ENOENT) E(ETIMEDOUT) E(EADDRNOTAVAIL) E(EPROTOTYPE)
-		E(ESOCKTNOSUPPORT) E(ENOSYS) E(EMFILE) E(ENOTTY) E(EEXIST)
+#define E(x) \
+	case x: return #x;
+		E(EAGAIN)
+		E(EINPROGRESS) E(EALREADY) E(EISCONN) E(ENOTCONN) E(ECONNREFUSED) E(ECONNRESET)
+		        E(EPIPE) E(EINTR) E(EINVAL) E(EBADF) E(ENOTSOCK) E(EOPNOTSUPP) E(EADDRINUSE)
+		                E(EAFNOSUPPORT) E(EPROTONOSUPPORT) E(ENOPROTOOPT) E(EDESTADDRREQ)
+		                        E(EFAULT) E(EMSGSIZE) E(ENOENT) E(ETIMEDOUT)
+		                                E(EADDRNOTAVAIL) E(EPROTOTYPE) E(ESOCKTNOSUPPORT)
+		                                        E(ENOSYS) E(EMFILE) E(ENOTTY) E(EEXIST)
 #undef E
-	case 0:
-		return "0";
+		                                                case 0 : return "0";
 	}
 	snprintf(buf, sizeof(buf), "errno %d", e);
 	return buf;
@@ -70,30 +69,37 @@ static inline const char *ename(int e)
 	} while (0)
 
 /* A call that must fail with errno WANT: CHECK it and say what came. */
-#define CHECK_ERR(call, want, what)                                            \
-	do {                                                                   \
-		errno = 0;                                                     \
-		long r_ = (long)(call);                                        \
-		int e_ = errno;                                                \
-		if (r_ != -1 || e_ != (want)) {                                \
-			net_fails++;                                           \
-			printf("FAIL %s: %s: got %ld/%s, want -1/%s (line "   \
-			       "%d)\n",                                        \
-			       net_test, what, r_, ename(e_), ename(want),     \
-			       __LINE__);                                      \
-			fflush(stdout);                                        \
-		}                                                              \
+#define CHECK_ERR(call, want, what)                                                   \
+	do {                                                                          \
+		errno = 0;                                                            \
+		long r_ = (long)(call);                                               \
+		int e_ = errno;                                                       \
+		if (r_ != -1 || e_ != (want)) {                                       \
+			net_fails++;                                                  \
+			printf("FAIL %s: %s: got %ld/%s, want -1/%s (line "           \
+			       "%d)\n",                                               \
+			       net_test, what, r_, ename(e_), ename(want), __LINE__); \
+			fflush(stdout);                                               \
+		}                                                                     \
+	} while (0)
+
+/* A section's summary line: "ok ..." if no CHECK failed since the last one, else "not ok ...". */
+#define OK(...)                                                          \
+	do {                                                             \
+		printf(net_fails == net_fails_seen ? "ok " : "not ok "); \
+		printf(__VA_ARGS__);                                     \
+		net_fails_seen = net_fails;                              \
 	} while (0)
 
 /* Give up at once (set-up failed: nothing further can be checked). */
-#define DIE(...)                                                               \
-	do {                                                                   \
-		int e_ = errno;                                                \
-		printf("FAIL %s: ", net_test);                                 \
-		printf(__VA_ARGS__);                                           \
-		printf(" (line %d, errno %s)\n", __LINE__, ename(e_));         \
-		fflush(stdout);                                                \
-		exit(1);                                                       \
+#define DIE(...)                                                       \
+	do {                                                           \
+		int e_ = errno;                                        \
+		printf("FAIL %s: ", net_test);                         \
+		printf(__VA_ARGS__);                                   \
+		printf(" (line %d, errno %s)\n", __LINE__, ename(e_)); \
+		fflush(stdout);                                        \
+		exit(1);                                               \
 	} while (0)
 
 /* Final status: 0 if no CHECK failed. */
@@ -217,7 +223,7 @@ static inline ssize_t read_full(int fd, void *buf, size_t n)
 /* Wait (NET_WAIT_MS at most) for EVENTS on FD: the revents, 0 on timeout. */
 static inline short wait_for(int fd, short events)
 {
-	struct pollfd p = {.fd = fd, .events = events};
+	struct pollfd p = { .fd = fd, .events = events };
 	int r;
 
 	do

@@ -65,7 +65,8 @@ static void test_bind_errors(void)
 	CHECK_ERR(socket(AF_INET, 12345, 0), EINVAL, "socket of an unknown type");
 	CHECK_ERR(socket(AF_INET, SOCK_STREAM, IPPROTO_UDP), EPROTONOSUPPORT,
 	          "stream socket with IPPROTO_UDP");
-	printf("ok errors: EADDRINUSE (bound, listening with SO_REUSEADDR, UDP), EINVAL, EAFNOSUPPORT, EFAULT, EPROTONOSUPPORT\n");
+	OK("errors: EADDRINUSE (bound, listening with SO_REUSEADDR, UDP), EINVAL, EAFNOSUPPORT, "
+	   "EFAULT, EPROTONOSUPPORT\n");
 }
 
 static void test_fd_errors(void)
@@ -82,7 +83,8 @@ static void test_fd_errors(void)
 	CHECK_ERR(listen(p[0], 1), ENOTSOCK, "listen on a pipe");
 	CHECK_ERR(accept(p[0], NULL, NULL), ENOTSOCK, "accept on a pipe");
 	CHECK_ERR(connect(p[0], (struct sockaddr *)&sa, sizeof(sa)), ENOTSOCK, "connect on a pipe");
-	CHECK_ERR(getsockname(p[0], (struct sockaddr *)&sa, &len), ENOTSOCK, "getsockname on a pipe");
+	CHECK_ERR(getsockname(p[0], (struct sockaddr *)&sa, &len), ENOTSOCK,
+	          "getsockname on a pipe");
 	CHECK_ERR(setsockopt(p[0], SOL_SOCKET, SO_REUSEADDR, &v, sizeof(v)), ENOTSOCK,
 	          "setsockopt on a pipe");
 	CHECK_ERR(recv(p[0], &b, 1, MSG_DONTWAIT), ENOTSOCK, "recv on a pipe");
@@ -95,20 +97,22 @@ static void test_fd_errors(void)
 	CHECK_ERR(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), EBADF, "bind on a closed fd");
 	CHECK_ERR(listen(fd, 1), EBADF, "listen on a closed fd");
 	CHECK_ERR(accept(fd, NULL, NULL), EBADF, "accept on a closed fd");
-	CHECK_ERR(getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len), EBADF, "getsockopt on a closed fd");
+	CHECK_ERR(getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len), EBADF,
+	          "getsockopt on a closed fd");
 	CHECK_ERR(send(fd, "x", 1, 0), EBADF, "send on a closed fd");
 	CHECK_ERR(close(fd), EBADF, "close twice");
 
 	/* Unconnected stream socket. */
 	t = socket(AF_INET, SOCK_STREAM, 0);
 	len = sizeof(sa);
-	CHECK_ERR(getpeername(t, (struct sockaddr *)&sa, &len), ENOTCONN, "getpeername unconnected");
+	CHECK_ERR(getpeername(t, (struct sockaddr *)&sa, &len), ENOTCONN,
+	          "getpeername unconnected");
 	CHECK_ERR(recv(t, &b, 1, 0), ENOTCONN, "recv on an unconnected stream");
 	CHECK_ERR(accept(t, NULL, NULL), EINVAL, "accept on a non-listening socket");
 	len = sizeof(sa);
 	memset(&sa, 0xff, sizeof(sa));
 	CHECK(getsockname(t, (struct sockaddr *)&sa, &len) == 0 && sa.sin_family == AF_INET &&
-	          sa.sin_port == 0 && sa.sin_addr.s_addr == 0,
+	              sa.sin_port == 0 && sa.sin_addr.s_addr == 0,
 	      "getsockname of an unbound socket is 0.0.0.0:0");
 	close(t);
 
@@ -117,7 +121,7 @@ static void test_fd_errors(void)
 	CHECK_ERR(listen(u, 1), EOPNOTSUPP, "listen on UDP");
 	CHECK_ERR(accept(u, NULL, NULL), EOPNOTSUPP, "accept on UDP");
 	close(u);
-	printf("ok errors: ENOTSOCK on a pipe, EBADF, ENOTCONN, EINVAL, EOPNOTSUPP on UDP\n");
+	OK("errors: ENOTSOCK on a pipe, EBADF, ENOTCONN, EINVAL, EOPNOTSUPP on UDP\n");
 }
 
 static void test_accept4(void)
@@ -153,7 +157,8 @@ static void test_accept4(void)
 	CHECK(s >= 0 && (fcntl(s, F_GETFL) & O_NONBLOCK) && (fcntl(s, F_GETFD) & FD_CLOEXEC),
 	      "socket SOCK_NONBLOCK | SOCK_CLOEXEC");
 	close(s);
-	printf("ok errors: accept4 SOCK_NONBLOCK|SOCK_CLOEXEC, accept does not inherit O_NONBLOCK, EAGAIN\n");
+	OK("errors: accept4 SOCK_NONBLOCK|SOCK_CLOEXEC, accept does not inherit O_NONBLOCK, "
+	   "EAGAIN\n");
 }
 
 static void test_options(void)
@@ -161,7 +166,7 @@ static void test_options(void)
 	int t = socket(AF_INET, SOCK_STREAM, 0), u = socket(AF_INET, SOCK_DGRAM, 0);
 	int one = 1, zero = 0, v, port;
 	socklen_t len;
-	struct linger lg = {.l_onoff = 1, .l_linger = 5}, lg2;
+	struct linger lg = { .l_onoff = 1, .l_linger = 5 }, lg2;
 
 	v = geti(t, SOL_SOCKET, SO_REUSEADDR, &len);
 	CHECK(v == 0 && len == sizeof(int), "SO_REUSEADDR off by default (%d)", v);
@@ -171,7 +176,8 @@ static void test_options(void)
 	CHECK(setsockopt(t, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) == 0, "set SO_KEEPALIVE");
 	v = geti(t, SOL_SOCKET, SO_KEEPALIVE, &len);
 	CHECK(v != 0 && v != -12345, "SO_KEEPALIVE on (%d)", v);
-	CHECK(setsockopt(t, SOL_SOCKET, SO_KEEPALIVE, &zero, sizeof(zero)) == 0, "clear SO_KEEPALIVE");
+	CHECK(setsockopt(t, SOL_SOCKET, SO_KEEPALIVE, &zero, sizeof(zero)) == 0,
+	      "clear SO_KEEPALIVE");
 	CHECK(geti(t, SOL_SOCKET, SO_KEEPALIVE, &len) == 0, "SO_KEEPALIVE off");
 	v = geti(t, IPPROTO_TCP, TCP_NODELAY, &len);
 	CHECK(v == 0, "TCP_NODELAY off by default (%d)", v);
@@ -182,7 +188,7 @@ static void test_options(void)
 	len = sizeof(lg2);
 	memset(&lg2, 0, sizeof(lg2));
 	CHECK(getsockopt(t, SOL_SOCKET, SO_LINGER, &lg2, &len) == 0 && len == sizeof(lg2) &&
-	          lg2.l_onoff != 0 && lg2.l_linger == 5,
+	              lg2.l_onoff != 0 && lg2.l_linger == 5,
 	      "SO_LINGER reads back {on, 5}");
 	CHECK(geti(t, SOL_SOCKET, SO_TYPE, &len) == SOCK_STREAM, "SO_TYPE stream");
 	CHECK(geti(u, SOL_SOCKET, SO_TYPE, &len) == SOCK_DGRAM, "SO_TYPE datagram");
@@ -191,7 +197,8 @@ static void test_options(void)
 	CHECK(v > 0, "SO_RCVBUF positive (%d)", v);
 	v = geti(t, SOL_SOCKET, SO_SNDBUF, &len);
 	CHECK(v > 0, "SO_SNDBUF positive (%d)", v);
-	CHECK_ERR(setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, 0), EINVAL, "setsockopt with optlen 0");
+	CHECK_ERR(setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, 0), EINVAL,
+	          "setsockopt with optlen 0");
 	CHECK_ERR(setsockopt(t, SOL_SOCKET, 12345, &one, sizeof(one)), ENOPROTOOPT,
 	          "setsockopt of an unknown option");
 	len = sizeof(v);
@@ -204,8 +211,9 @@ static void test_options(void)
 	t = bound_socket(SOCK_STREAM, "127.0.0.1", &port);
 	CHECK(port > 0 && port < 65536, "bound port");
 	close(t);
-	printf("ok errors: getsockname after bind to port 0 gives a port != 0\n");
-	printf("ok errors: SO_REUSEADDR, SO_KEEPALIVE, TCP_NODELAY, SO_LINGER, SO_TYPE, SO_ERROR, SO_RCVBUF > 0, ENOPROTOOPT\n");
+	OK("errors: getsockname after bind to port 0 gives a port != 0\n");
+	OK("errors: SO_REUSEADDR, SO_KEEPALIVE, TCP_NODELAY, SO_LINGER, SO_TYPE, SO_ERROR, "
+	   "SO_RCVBUF > 0, ENOPROTOOPT\n");
 }
 
 static void test_ioctls(void)
@@ -251,7 +259,7 @@ static void test_ioctls(void)
 		CHECK(ioctl(a, FIONREAD, &n) == 0 && n == 3, "FIONREAD datagram (%d)", n);
 		close(a);
 	}
-	printf("ok errors: FIONREAD (stream 5, datagram 3), O_NONBLOCK, FIONBIO, MSG_DONTWAIT\n");
+	OK("errors: FIONREAD (stream 5, datagram 3), O_NONBLOCK, FIONBIO, MSG_DONTWAIT\n");
 }
 
 int main(void)

@@ -4,7 +4,7 @@
 
 static short revents(int fd)
 {
-	struct pollfd p = {.fd = fd, .events = POLLIN | POLLOUT};
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
 
 	return poll(&p, 1, 0) == 1 ? p.revents : 0;
 }
@@ -32,7 +32,7 @@ int main(void)
 	CHECK(revents(e) == POLLOUT, "at zero: writable only (%#x)", revents(e));
 	v = 0;
 	CHECK(write(e, &v, 8) == 8 && revents(e) == POLLOUT, "writing 0 changes nothing");
-	printf("ok eventfd: counter adds, read takes all, EAGAIN at zero\n");
+	OK("eventfd: counter adds, read takes all, EAGAIN at zero\n");
 
 	/* Size and value rules. */
 	CHECK_ERR(read(e, &v, 4), EINVAL, "read of 4 bytes");
@@ -51,7 +51,8 @@ int main(void)
 		CHECK(v == UINT64_MAX - 1, "read the maximum back");
 	}
 	close(e);
-	printf("ok eventfd: EINVAL for short buffers and 2^64-1, EAGAIN past 2^64-2, poll at the maximum\n");
+	OK("eventfd: EINVAL for short buffers and 2^64-1, EAGAIN past 2^64-2, poll at the "
+	   "maximum\n");
 
 	/* Semaphore: each read takes one. */
 	e = eventfd(3, EFD_SEMAPHORE | EFD_NONBLOCK);
@@ -62,7 +63,7 @@ int main(void)
 	}
 	CHECK_ERR(read(e, &v, 8), EAGAIN, "semaphore empty");
 	close(e);
-	printf("ok eventfd: EFD_SEMAPHORE reads 1 three times, then EAGAIN\n");
+	OK("eventfd: EFD_SEMAPHORE reads 1 three times, then EAGAIN\n");
 
 	/* Blocking read across fork: the child's write wakes the parent. */
 	e = eventfd(0, 0);
@@ -78,6 +79,6 @@ int main(void)
 	CHECK(st == 0, "child status %d", st);
 	CHECK(wait_for(e, POLLOUT) == POLLOUT, "writable after the read");
 	close(e);
-	printf("ok eventfd: blocking read woken by a child's write\n");
+	OK("eventfd: blocking read woken by a child's write\n");
 	return net_done();
 }

@@ -25,7 +25,7 @@ static int serve_sequential(int l)
 /* Child for the concurrent part: an epoll loop echoing on every connection until CONCURRENT ended. */
 static int serve_epoll(int l)
 {
-	struct epoll_event ev = {.events = EPOLLIN}, out[32];
+	struct epoll_event ev = { .events = EPOLLIN }, out[32];
 	int ep = epoll_create1(0), ended = 0, accepted = 0;
 	char buf[512];
 
@@ -94,7 +94,7 @@ static void sequential(void)
 	CHECK(good == SEQUENTIAL, "%d of %d sequential echoes right", good, SEQUENTIAL);
 	st = wait_child(pid);
 	CHECK(st == 0, "sequential server status %d", st);
-	printf("ok many: %d sequential connections\n", SEQUENTIAL);
+	OK("many: %d sequential connections\n", SEQUENTIAL);
 }
 
 static void concurrent(void)
@@ -124,7 +124,7 @@ static void concurrent(void)
 	CHECK(good == CONCURRENT, "%d of %d concurrent echoes right", good, CONCURRENT);
 	st = wait_child(pid);
 	CHECK(st == 0, "epoll server status %d", st);
-	printf("ok many: %d concurrent connections through one epoll loop\n", CONCURRENT);
+	OK("many: %d concurrent connections through one epoll loop\n", CONCURRENT);
 }
 
 int main(void)

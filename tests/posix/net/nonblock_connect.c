@@ -35,15 +35,13 @@ int main(void)
 	CHECK(re & POLLOUT, "POLLOUT once connected (revents %#x)", re);
 	CHECK(!(re & (POLLERR | POLLHUP)), "no POLLERR/POLLHUP (revents %#x)", re);
 	CHECK(so_error(c) == 0, "SO_ERROR 0 after connecting");
-	CHECK(getpeername(c, (struct sockaddr *)&peer, &plen) == 0 &&
-	          ntohs(peer.sin_port) == port,
+	CHECK(getpeername(c, (struct sockaddr *)&peer, &plen) == 0 && ntohs(peer.sin_port) == port,
 	      "getpeername after connecting");
 	/* Linux answers the first connect after completion with 0, later ones EISCONN. */
 	errno = 0;
 	r = connect(c, (struct sockaddr *)&sa, sizeof(sa));
 	CHECK(r == 0 || errno == EISCONN, "connect again: %d/%s", r, ename(errno));
-	CHECK_ERR(connect(c, (struct sockaddr *)&sa, sizeof(sa)), EISCONN,
-	          "connect once more");
+	CHECK_ERR(connect(c, (struct sockaddr *)&sa, sizeof(sa)), EISCONN, "connect once more");
 	s = accept(l, NULL, NULL);
 	CHECK(s >= 0, "accept the non-blocking client");
 	CHECK(write(c, "hi", 2) == 2, "write on the connected non-blocking socket");
@@ -51,7 +49,7 @@ int main(void)
 		char b[2];
 		CHECK(read_full(s, b, 2) == 2 && memcmp(b, "hi", 2) == 0, "data arrives");
 	}
-	printf("ok nonblock_connect: in progress, POLLOUT, SO_ERROR 0, EISCONN, data flows\n");
+	OK("nonblock_connect: in progress, POLLOUT, SO_ERROR 0, EISCONN, data flows\n");
 	close(c);
 	close(s);
 
@@ -84,7 +82,8 @@ int main(void)
 		}
 		close(c);
 		close(holder);
-		printf("ok nonblock_connect: closed port refuses (blocking ECONNREFUSED, non-blocking SO_ERROR ECONNREFUSED)\n");
+		OK("nonblock_connect: closed port refuses (blocking ECONNREFUSED, non-blocking "
+		   "SO_ERROR ECONNREFUSED)\n");
 	}
 
 	/* A pending connection in the backlog completes before accept. */
@@ -95,6 +94,6 @@ int main(void)
 	close(c);
 	close(s);
 	close(l);
-	printf("ok nonblock_connect: connect completes before accept\n");
+	OK("nonblock_connect: connect completes before accept\n");
 	return net_done();
 }

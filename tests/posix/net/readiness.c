@@ -75,7 +75,7 @@ static int ecollect(int want, uint32_t ev[16])
 
 static void ectl(int op, int fd, uint32_t events, uint32_t tag)
 {
-	struct epoll_event ev = {.events = events, .data.u32 = tag};
+	struct epoll_event ev = { .events = events, .data.u32 = tag };
 
 	if (epoll_ctl(ep, op, fd, &ev) != 0)
 		DIE("epoll_ctl %d on tag %u", op, tag);
@@ -95,20 +95,20 @@ static void drain(void)
 
 static void test_poll(void)
 {
-	struct pollfd f[5] = {{.fd = s, .events = POLLIN},
-	                      {.fd = p[0], .events = POLLIN},
-	                      {.fd = e, .events = POLLIN},
-	                      {.fd = c, .events = POLLOUT},
-	                      {.fd = -2, .events = POLLIN}};
+	struct pollfd f[5] = { { .fd = s, .events = POLLIN },
+		               { .fd = p[0], .events = POLLIN },
+		               { .fd = e, .events = POLLIN },
+		               { .fd = c, .events = POLLOUT },
+		               { .fd = -2, .events = POLLIN } };
 	uint64_t one = 1;
 	int n;
 
 	f[4].fd = closed_fd;
 	n = poll(f, 5, 0);
 	CHECK(n == 2, "idle poll: %d ready, want 2 (c writable, a closed fd)", n);
-	printf("ok readiness poll idle: sock %s, pipe %s, eventfd %s, peer %s, closed fd %s\n",
-	       pbits(f[0].revents), pbits(f[1].revents), pbits(f[2].revents),
-	       pbits(f[3].revents), pbits(f[4].revents));
+	OK("readiness poll idle: sock %s, pipe %s, eventfd %s, peer %s, closed fd %s\n",
+	   pbits(f[0].revents), pbits(f[1].revents), pbits(f[2].revents), pbits(f[3].revents),
+	   pbits(f[4].revents));
 
 	CHECK(write(c, "ab", 2) == 2, "write socket");
 	CHECK(write(p[1], "x", 1) == 1, "write pipe");
@@ -119,8 +119,8 @@ static void test_poll(void)
 			break;
 	}
 	CHECK(n == 3, "poll with data everywhere: %d ready, want 3", n);
-	printf("ok readiness poll data: sock %s, pipe %s, eventfd %s\n",
-	       pbits(f[0].revents), pbits(f[1].revents), pbits(f[2].revents));
+	OK("readiness poll data: sock %s, pipe %s, eventfd %s\n", pbits(f[0].revents),
+	   pbits(f[1].revents), pbits(f[2].revents));
 	drain();
 	n = poll(f, 3, 0);
 	CHECK(n == 0, "poll after draining: %d ready", n);
@@ -129,10 +129,10 @@ static void test_poll(void)
 static void test_select(void)
 {
 	fd_set r, w;
-	struct timeval tv = {0, 0};
+	struct timeval tv = { 0, 0 };
 	int n, max = s > p[0] ? s : p[0];
 	sigset_t block, old, now;
-	struct timespec ts = {NET_WAIT_MS / 1000, 0};
+	struct timespec ts = { NET_WAIT_MS / 1000, 0 };
 
 	max = max > e ? max : e;
 	max = max > c ? max : c;
@@ -159,7 +159,7 @@ static void test_select(void)
 	FD_SET(closed_fd, &r);
 	tv.tv_sec = 0;
 	CHECK_ERR(select(closed_fd + 1, &r, NULL, NULL, &tv), EBADF, "select on a closed fd");
-	printf("ok readiness select: idle, socket readable, EBADF\n");
+	OK("readiness select: idle, socket readable, EBADF\n");
 
 	/* pselect unblocks SIGUSR1 for the wait only: the pending signal interrupts it. */
 	signal(SIGUSR1, on_usr1);
@@ -182,7 +182,7 @@ static void test_select(void)
 	CHECK(n == 1 && FD_ISSET(p[0], &r), "pselect sees the pipe (%d)", n);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	drain();
-	printf("ok readiness pselect: signal mask swapped for the wait, EINTR, ready pipe\n");
+	OK("readiness pselect: signal mask swapped for the wait, EINTR, ready pipe\n");
 }
 
 static void test_epoll(void)
@@ -200,7 +200,7 @@ static void test_epoll(void)
 	ectl(EPOLL_CTL_ADD, p[0], EPOLLIN, T_PIPE);
 	ectl(EPOLL_CTL_ADD, e, EPOLLIN, T_EVFD);
 	{
-		struct epoll_event x = {.events = EPOLLIN};
+		struct epoll_event x = { .events = EPOLLIN };
 		CHECK_ERR(epoll_ctl(ep, EPOLL_CTL_ADD, s, &x), EEXIST, "add twice");
 		CHECK_ERR(epoll_ctl(ep, EPOLL_CTL_MOD, c, &x), ENOENT, "modify unknown");
 		CHECK_ERR(epoll_ctl(ep, EPOLL_CTL_ADD, ep, &x), EINVAL, "add to itself");
@@ -224,8 +224,8 @@ static void test_epoll(void)
 	CHECK(write(p[1], "x", 1) == 1 && write(e, &one, 8) == 8, "write pipe, eventfd");
 	t = ecollect(T_PIPE | T_EVFD, ev);
 	CHECK(t == (T_PIPE | T_EVFD), "pipe and eventfd (%#x)", t);
-	printf("ok readiness epoll level: socket until drained; pipe %s, eventfd %s\n",
-	       ebits(ev[T_PIPE]), ebits(ev[T_EVFD]));
+	OK("readiness epoll level: socket until drained; pipe %s, eventfd %s\n", ebits(ev[T_PIPE]),
+	   ebits(ev[T_EVFD]));
 	drain();
 
 	/* Edge-triggered: once an arrival, even if not drained. */
@@ -245,7 +245,7 @@ static void test_epoll(void)
 	t = ewait(0, ev);
 	CHECK(t == 0, "edge: pipe not again (%#x)", t);
 	drain();
-	printf("ok readiness epoll edge: one report an arrival on socket and pipe\n");
+	OK("readiness epoll edge: one report an arrival on socket and pipe\n");
 
 	/* One-shot: disabled after one report until re-armed. */
 	ectl(EPOLL_CTL_MOD, p[0], EPOLLIN | EPOLLONESHOT, T_PIPE);
@@ -259,21 +259,20 @@ static void test_epoll(void)
 	t = ewait(0, ev);
 	CHECK(t == T_PIPE, "one-shot: re-armed (%#x)", t);
 	drain();
-	printf("ok readiness epoll one-shot: reported, disarmed, re-armed\n");
+	OK("readiness epoll one-shot: reported, disarmed, re-armed\n");
 
 	/* Peer's half-close: EPOLLRDHUP with EPOLLIN; writable socket EPOLLOUT. */
 	ectl(EPOLL_CTL_ADD, c, EPOLLOUT, T_OUT);
 	t = ewait(NET_WAIT_MS, ev);
 	CHECK(t == T_OUT, "peer writable (%#x)", t);
-	printf("ok readiness epoll writable: %s\n", ebits(ev[T_OUT]));
+	OK("readiness epoll writable: %s\n", ebits(ev[T_OUT]));
 	ectl(EPOLL_CTL_DEL, c, 0, T_OUT);
 	ectl(EPOLL_CTL_MOD, s, EPOLLIN | EPOLLRDHUP, T_SOCK);
 	CHECK(shutdown(c, SHUT_WR) == 0, "shutdown");
 	t = ecollect(T_SOCK, ev);
-	CHECK(t == T_SOCK && (ev[T_SOCK] & EPOLLRDHUP), "RDHUP (%#x, %s)", t,
-	      ebits(ev[T_SOCK]));
+	CHECK(t == T_SOCK && (ev[T_SOCK] & EPOLLRDHUP), "RDHUP (%#x, %s)", t, ebits(ev[T_SOCK]));
 	CHECK(recv(s, &b, 1, 0) == 0, "end of file");
-	printf("ok readiness epoll half-close: %s\n", ebits(ev[T_SOCK]));
+	OK("readiness epoll half-close: %s\n", ebits(ev[T_SOCK]));
 
 	/* A pipe with no writer: EPOLLHUP. */
 	ectl(EPOLL_CTL_DEL, s, 0, T_SOCK);
@@ -281,7 +280,7 @@ static void test_epoll(void)
 	close(p[1]);
 	t = ecollect(T_PIPE, ev);
 	CHECK(t == T_PIPE, "pipe without writer (%#x)", t);
-	printf("ok readiness epoll pipe without writer: %s\n", ebits(ev[T_PIPE]));
+	OK("readiness epoll pipe without writer: %s\n", ebits(ev[T_PIPE]));
 	close(ep);
 }
 

@@ -44,7 +44,7 @@ int main(void)
 	CHECK(sigpipes == 1, "no SIGPIPE with MSG_NOSIGNAL (%d)", (int)sigpipes);
 	CHECK(shutdown(s, SHUT_WR) == 0, "peer shuts down too");
 	CHECK(read(c, buf, 1) == 0, "then we read EOF");
-	printf("ok shutdown: half-close (peer reads EOF, answers), EPIPE + SIGPIPE, MSG_NOSIGNAL\n");
+	OK("shutdown: half-close (peer reads EOF, answers), EPIPE + SIGPIPE, MSG_NOSIGNAL\n");
 	close(c);
 	close(s);
 
@@ -81,7 +81,8 @@ int main(void)
 		CHECK(st == 128 + SIGPIPE, "writer killed by SIGPIPE (status %d)", st);
 		close(c);
 	}
-	printf("ok shutdown: write after peer close: EPIPE, SIGPIPE (handled and default), MSG_NOSIGNAL\n");
+	OK("shutdown: write after peer close: EPIPE, SIGPIPE (handled and default), "
+	   "MSG_NOSIGNAL\n");
 
 	/* Closing with unread data resets the connection: ECONNRESET. */
 	tcp_pair(&c, &s);
@@ -95,14 +96,14 @@ int main(void)
 	/* SO_LINGER with zero time: close resets. */
 	tcp_pair(&c, &s);
 	{
-		struct linger lg = {.l_onoff = 1, .l_linger = 0};
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 		CHECK(setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0, "SO_LINGER");
 	}
 	close(s);
 	CHECK(wait_reset(c) & (POLLHUP | POLLERR), "reset arrives");
 	CHECK_ERR(recv(c, buf, sizeof(buf), 0), ECONNRESET, "recv after an abortive close");
 	close(c);
-	printf("ok shutdown: ECONNRESET (close with unread data, SO_LINGER 0)\n");
+	OK("shutdown: ECONNRESET (close with unread data, SO_LINGER 0)\n");
 
 	/* shutdown on an unconnected socket; SHUT_RDWR then both directions end. */
 	l = tcp_listener("127.0.0.1", &port);
@@ -118,6 +119,6 @@ int main(void)
 	CHECK_ERR(send(c, "x", 1, MSG_NOSIGNAL), EPIPE, "send after own SHUT_RDWR");
 	close(c);
 	close(s);
-	printf("ok shutdown: ENOTCONN, EINVAL, SHUT_RDWR\n");
+	OK("shutdown: ENOTCONN, EINVAL, SHUT_RDWR\n");
 	return net_done();
 }

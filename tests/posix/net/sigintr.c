@@ -3,8 +3,8 @@
 #include <sys/time.h>
 
 static volatile sig_atomic_t ticks;
-static int feed_fd = -1;         /* the handler writes here on its second tick */
-static int feed_port = -1;       /* or connects here */
+static int feed_fd = -1;   /* the handler writes here on its second tick */
+static int feed_port = -1; /* or connects here */
 
 static void on_alarm(int sig)
 {
@@ -33,7 +33,7 @@ static void on_alarm(int sig)
 static void arm(int restart)
 {
 	struct sigaction sa;
-	struct itimerval it = {{0, 100000}, {0, 100000}};
+	struct itimerval it = { { 0, 100000 }, { 0, 100000 } };
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
@@ -45,7 +45,7 @@ static void arm(int restart)
 
 static void disarm(void)
 {
-	struct itimerval it = {{0, 0}, {0, 0}};
+	struct itimerval it = { { 0, 0 }, { 0, 0 } };
 
 	setitimer(ITIMER_REAL, &it, NULL);
 	feed_fd = -1;
@@ -57,7 +57,7 @@ int main(void)
 	int c, s, l, port, a;
 	char b;
 	ssize_t r;
-	struct timeval tv = {NET_WAIT_MS / 1000, 0};
+	struct timeval tv = { NET_WAIT_MS / 1000, 0 };
 
 	net_test = "sigintr";
 	tcp_pair(&c, &s);
@@ -81,16 +81,16 @@ int main(void)
 	arm(1);
 	CHECK_ERR(recv(s, &b, 1, 0), EINTR, "recv with SO_RCVTIMEO under SA_RESTART");
 	disarm();
-	printf("ok sigintr recv: EINTR, restarted with SA_RESTART, EINTR with SO_RCVTIMEO\n");
+	OK("sigintr recv: EINTR, restarted with SA_RESTART, EINTR with SO_RCVTIMEO\n");
 
 	/* poll is never restarted. */
 	{
-		struct pollfd p = {.fd = s, .events = POLLIN};
+		struct pollfd p = { .fd = s, .events = POLLIN };
 		arm(1);
 		CHECK_ERR(poll(&p, 1, NET_WAIT_MS), EINTR, "poll under SA_RESTART");
 		disarm();
 	}
-	printf("ok sigintr poll: EINTR even with SA_RESTART\n");
+	OK("sigintr poll: EINTR even with SA_RESTART\n");
 	close(c);
 	close(s);
 
@@ -107,6 +107,6 @@ int main(void)
 	CHECK(ticks >= 2, "the handler ran twice");
 	close(a);
 	close(l);
-	printf("ok sigintr accept: EINTR, restarted with SA_RESTART\n");
+	OK("sigintr accept: EINTR, restarted with SA_RESTART\n");
 	return net_done();
 }

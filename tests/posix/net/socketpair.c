@@ -46,7 +46,7 @@ static void stream_pair(void)
 	      "peer gone: POLLIN|POLLHUP (%#x)", p.revents);
 	CHECK(read(sv[0], buf, 1) == 0, "end of file");
 	close(sv[0]);
-	printf("ok socketpair stream: across fork, upper-cased echo, POLLHUP and EOF at the end\n");
+	OK("socketpair stream: across fork, upper-cased echo, POLLHUP and EOF at the end\n");
 }
 
 static void dgram_pair(void)
@@ -55,7 +55,7 @@ static void dgram_pair(void)
 	char buf[256];
 	ssize_t r;
 	pid_t pid;
-	static const size_t sz[] = {5, 0, 100, 1};
+	static const size_t sz[] = { 5, 0, 100, 1 };
 
 	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0, "socketpair dgram");
 	pid = fork_flushed();
@@ -87,7 +87,8 @@ static void dgram_pair(void)
 	CHECK(r == 50, "MSG_TRUNC gives the real length (%zd)", r);
 	CHECK_ERR(recv(sv[0], buf, sizeof(buf), MSG_DONTWAIT), EAGAIN, "nothing left");
 	close(sv[0]);
-	printf("ok socketpair dgram: 4 datagrams (5, 0, 100, 1 bytes) keep boundaries, truncation, MSG_TRUNC\n");
+	OK("socketpair dgram: 4 datagrams (5, 0, 100, 1 bytes) keep boundaries, truncation, "
+	   "MSG_TRUNC\n");
 }
 
 int main(void)
@@ -108,6 +109,6 @@ int main(void)
 	}
 	close(sv[0]);
 	close(sv[1]);
-	printf("ok socketpair: AF_INET EOPNOTSUPP, SOCK_CLOEXEC|SOCK_NONBLOCK\n");
+	OK("socketpair: AF_INET EOPNOTSUPP, SOCK_CLOEXEC|SOCK_NONBLOCK\n");
 	return net_done();
 }

@@ -3,7 +3,7 @@
 
 #define MESSAGES 5
 
-static const size_t sizes[MESSAGES] = {1, 100, 1460, 10000, 200000};
+static const size_t sizes[MESSAGES] = { 1, 100, 1460, 10000, 200000 };
 
 /* The child: accept one client, check its addresses, echo until end of file. */
 static int serve(int l, const char *addr, int port)
@@ -20,8 +20,7 @@ static int serve(int l, const char *addr, int port)
 	if (plen != sizeof(peer) || peer.sin_family != AF_INET ||
 	    peer.sin_addr.s_addr != sin_of(addr, 0).sin_addr.s_addr)
 		return 3;
-	if (getsockname(s, (struct sockaddr *)&self, &slen) != 0 ||
-	    ntohs(self.sin_port) != port ||
+	if (getsockname(s, (struct sockaddr *)&self, &slen) != 0 || ntohs(self.sin_port) != port ||
 	    self.sin_addr.s_addr != sin_of(addr, 0).sin_addr.s_addr)
 		return 4;
 	while ((r = read(s, buf, sizeof(buf))) > 0)
@@ -46,8 +45,7 @@ static void echo_over(const char *addr, const char *label)
 		_exit(serve(l, addr, port));
 	close(l);
 	c = tcp_connect(addr, port);
-	CHECK(getpeername(c, (struct sockaddr *)&peer, &plen) == 0 &&
-	          ntohs(peer.sin_port) == port,
+	CHECK(getpeername(c, (struct sockaddr *)&peer, &plen) == 0 && ntohs(peer.sin_port) == port,
 	      "%s: getpeername is the server's port", label);
 	out = malloc(200000);
 	in = malloc(200000);
@@ -56,13 +54,11 @@ static void echo_over(const char *addr, const char *label)
 	for (int m = 0; m < MESSAGES; m++) {
 		for (size_t i = 0; i < sizes[m]; i++)
 			out[i] = (char)('a' + (i * 7 + (size_t)m) % 26);
-		CHECK(write_all(c, out, sizes[m]) == 0, "%s: send message %d", label,
-		      m);
+		CHECK(write_all(c, out, sizes[m]) == 0, "%s: send message %d", label, m);
 		memset(in, 0, sizes[m]);
 		CHECK(read_full(c, in, sizes[m]) == (ssize_t)sizes[m],
 		      "%s: echo of message %d complete", label, m);
-		CHECK(memcmp(in, out, sizes[m]) == 0, "%s: echo of message %d intact",
-		      label, m);
+		CHECK(memcmp(in, out, sizes[m]) == 0, "%s: echo of message %d intact", label, m);
 		total += sizes[m];
 	}
 	CHECK(shutdown(c, SHUT_WR) == 0, "%s: shutdown", label);
@@ -70,8 +66,7 @@ static void echo_over(const char *addr, const char *label)
 	close(c);
 	st = wait_child(pid);
 	CHECK(st == 0, "%s: server status %d", label, st);
-	printf("ok tcp_echo %s: %d messages, %zu bytes echoed\n", label, MESSAGES,
-	       total);
+	OK("tcp_echo %s: %d messages, %zu bytes echoed\n", label, MESSAGES, total);
 	free(out);
 	free(in);
 }

@@ -26,7 +26,7 @@
 
 #define HEAD_MAX 8192
 #define BODY_MAX (1 << 20)
-#define IN_MAX (HEAD_MAX + BODY_MAX)
+#define IN_MAX   (HEAD_MAX + BODY_MAX)
 
 struct conn {
 	int fd;
@@ -72,8 +72,7 @@ static int out_add(struct conn *c, const char *p, size_t n)
 	return 0;
 }
 
-static int respond(struct conn *c, int status, const char *reason, const char *body,
-                   size_t blen)
+static int respond(struct conn *c, int status, const char *reason, const char *body, size_t blen)
 {
 	char head[256];
 	int n = snprintf(head, sizeof(head),
