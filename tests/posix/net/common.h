@@ -34,23 +34,34 @@ static const char *net_test = "net";
 static int net_fails, net_fails_seen;
 
 /* errno's symbolic name (the same with every libc), or its number. */
+#define E_(x)         \
+	{             \
+		x, #x \
+	}
+static const struct {
+	int e;
+	const char *name;
+} net_errnos[] = {
+	E_(EAGAIN),          E_(EINPROGRESS),  E_(EALREADY),      E_(EISCONN),
+	E_(ENOTCONN),        E_(ECONNREFUSED), E_(ECONNRESET),    E_(EPIPE),
+	E_(EINTR),           E_(EINVAL),       E_(EBADF),         E_(ENOTSOCK),
+	E_(EOPNOTSUPP),      E_(EADDRINUSE),   E_(EAFNOSUPPORT),  E_(EPROTONOSUPPORT),
+	E_(ENOPROTOOPT),     E_(EDESTADDRREQ), E_(EFAULT),        E_(EMSGSIZE),
+	E_(ENOENT),          E_(ETIMEDOUT),    E_(EADDRNOTAVAIL), E_(EPROTOTYPE),
+	E_(ESOCKTNOSUPPORT), E_(ENOSYS),       E_(EMFILE),        E_(ENOTTY),
+	E_(EEXIST),
+};
+#undef E_
+
 static inline const char *ename(int e)
 {
 	static char buf[16];
 
-	switch (e) {
-#define E(x) \
-	case x: return #x;
-		E(EAGAIN)
-		E(EINPROGRESS) E(EALREADY) E(EISCONN) E(ENOTCONN) E(ECONNREFUSED) E(ECONNRESET)
-		        E(EPIPE) E(EINTR) E(EINVAL) E(EBADF) E(ENOTSOCK) E(EOPNOTSUPP) E(EADDRINUSE)
-		                E(EAFNOSUPPORT) E(EPROTONOSUPPORT) E(ENOPROTOOPT) E(EDESTADDRREQ)
-		                        E(EFAULT) E(EMSGSIZE) E(ENOENT) E(ETIMEDOUT)
-		                                E(EADDRNOTAVAIL) E(EPROTOTYPE) E(ESOCKTNOSUPPORT)
-		                                        E(ENOSYS) E(EMFILE) E(ENOTTY) E(EEXIST)
-#undef E
-		                                                case 0 : return "0";
-	}
+	if (e == 0)
+		return "0";
+	for (size_t i = 0; i < sizeof(net_errnos) / sizeof(net_errnos[0]); i++)
+		if (net_errnos[i].e == e)
+			return net_errnos[i].name;
 	snprintf(buf, sizeof(buf), "errno %d", e);
 	return buf;
 }
