@@ -89,3 +89,21 @@ $(eval $(call guest_progs,tests/posix/files,$(BIN)/tests/posix/files,$(OUT)/test
 
 .SECONDARY: $(FILES_TEST_NAMES:%=$(OUT)/tests/posix/files/%.newlib.o)
 guest-tests: $(FILES_TESTS)
+
+# The network suite (tests/posix/net.sh): tests/posix/net/<name>.c, built
+# with musl and with glibc (newlib has no socket headers).
+NET_TEST_NAMES := $(basename $(notdir $(wildcard tests/posix/net/*.c)))
+NET_TESTS := $(NET_TEST_NAMES:%=$(BIN)/tests/posix/net/%.musl.elf) \
+	$(NET_TEST_NAMES:%=$(BIN)/tests/posix/net/%.glibc.elf)
+
+$(BIN)/tests/posix/net/%.musl.elf: tests/posix/net/%.c tests/posix/net/common.h
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(MUSL_CFLAGS) -static -no-pie -o $@ $<
+
+$(BIN)/tests/posix/net/%.glibc.elf: tests/posix/net/%.c tests/posix/net/common.h
+	@mkdir -p $(@D)
+	gcc $(GLIBC_CFLAGS) -static -o $@ $< -lpthread
+
+.PHONY: net-tests
+net-tests: $(NET_TESTS) $(BIN)/tests/net/http_echo.elf
+guest-tests: net-tests

@@ -59,3 +59,28 @@ bad() {
 	[ -s "$tmp/err" ] && sed 's/^/     | /' "$tmp/err" | head -5
 	return 0
 }
+
+# net_mode_ok MODE: whether nanvixd can run programs with --net=MODE (host
+# or guest): /dev/kvm usable, `nanvixd --help` mentions --net, and
+# bin/tests/hello.musl.elf runs under --net=MODE.  When not, net_why says why.
+net_mode_ok() {
+	local mode=$1 nanvixd=${NANVIXD:-bin/nanvixd} hello=${T:-bin/tests}/hello.musl.elf
+	net_why=
+	if [ ! -c /dev/kvm ] || ! : 2>/dev/null <>/dev/kvm; then
+		net_why="/dev/kvm missing or not accessible"
+	elif [ ! -x "$nanvixd" ]; then
+		net_why="$nanvixd not built"
+	elif ! "$nanvixd" --help 2>&1 | grep -q -- '--net'; then
+		net_why="nanvixd has no --net yet"
+	elif [ ! -x "$hello" ]; then
+		net_why="$hello not built"
+	elif ! "$nanvixd" --net="$mode" --timeout 30 -- "$hello" >/dev/null 2>&1 </dev/null; then
+		net_why="nanvixd --net=$mode does not run $hello"
+	fi
+	[ -z "$net_why" ]
+}
+
+# host_addr: the host's first non-loopback IPv4 address (nothing if none).
+host_addr() {
+	hostname -I 2>/dev/null | tr ' ' '\n' | grep -m1 -E '^[0-9]+(\.[0-9]+){3}$' | grep -v '^127\.'
+}

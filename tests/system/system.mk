@@ -49,3 +49,10 @@ $(BIN)/tests/hostile/%.elf: tests/system/hostile/%.c tests/system/hostile/common
 	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 ALL += $(HOSTILE_ELFS)
+
+# Network system test (tests/system/net.sh): an unmodified Linux HTTP server, musl.
+$(BIN)/tests/net/http_echo.elf: tests/system/net/http_echo.c
+	@mkdir -p $(dir $@)
+	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+ALL += $(BIN)/tests/net/http_echo.elf

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Network system test: bin/tests/net/http_echo.elf, an unmodified Linux
+# HTTP/1.1 server, answers curl: GET /health, POST echoes, keep-alive (two
+# requests on one connection), 404, concurrent clients; SIGTERM stops it
+# with status 0.
+#
+# It runs natively (on a port the kernel picks), then, if nanvixd has
+# --net=host, as `nanvixd --net=host -p 127.0.0.1:PORT:80 -- http_echo.elf`,
+# and, if it has --net=guest, the same with --net=guest; and a smoke run
+# of tcp_echo under each (tests/posix/net.sh has the full matrix).
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+
+NANVIXD=${NANVIXD:-bin/nanvixd}
+T=${T:-bin/tests}
+# shellcheck source=tests/system/lib.sh
+. tests/system/lib.sh
+pass=0 fail=0 skip=0
+tmp=$(mktemp -d)
+srv=
+cleanup() {
+	[ -n "$srv" ] && kill -KILL "$srv" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+HTTP=$T/net/http_echo.elf
+
+if ! command -v curl >/dev/null; then
+	echo "net: SKIPPED: curl missing (apt-get install curl)"
+	echo "net: 0 passed, 0 failed, 1 skipped"
+	exit 0
+fi
+if [ ! -x "$HTTP" ]; then
+	echo "net: FAIL: $HTTP not built (make $HTTP)"
+	exit 1
+fi
+
+# free_port: a TCP port on 127.0.0.1 nobody listens on (probed, not reserved).
+free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# start LABEL CMD...: CMD in the background (its pid in $srv, stdout in
+# $tmp/srv.out); waits (60 s at most) for "listening on PORT", PORT in $port.
+start() {
+	local label=$1
+	shift
+	rm -f "$tmp/srv.out"
+	env --default-signal=TERM,INT "$@" >"$tmp/srv.out" 2>"$tmp/err" </dev/null &
+	srv=$!
+	for _ in $(seq 600); do
+		port=$(sed -n 's/^listening on \([0-9]*\)$/\1/p' "$tmp/srv.out" 2>/dev/null)
+		[ -n "$port" ] && return 0
+		kill -0 "$srv" 2>/dev/null || break
+		sleep 0.1
+	done
+	bad "$label start" "no 'listening on' line: $(head -c 200 "$tmp/srv.out")"
+	kill -KILL "$srv" 2>/dev/null
+	srv=
+	return 1
+}
+
+# check NAME WANT GOT: ok if equal.
+check() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		bad "$1" "got '$(printf %s "$3" | head -c 200)', want '$2'"
+	fi
+}
+
+# http_checks LABEL PORT: the curl checks against a server on 127.0.0.1:PORT.
+http_checks() {
+	local l=$1 url=http://127.0.0.1:$2 got i
+	local c=(curl -s --max-time 30)
+
+	got=$("${c[@]}" -w ' %{http_code}' "$url/health")
+	check "$l GET /health" "ok 200" "$got"
+	got=$("${c[@]}" -w ' %{http_code}' --data-binary 'hello, nanvix' "$url/echo")
+	check "$l POST echo" "hello, nanvix 200" "$got"
+	head -c 300000 /dev/urandom >"$tmp/big"
+	"${c[@]}" --data-binary @"$tmp/big" -H 'Content-Type: application/octet-stream' \
+		"$url/big" >"$tmp/big.back"
+	if cmp -s "$tmp/big" "$tmp/big.back"; then ok "$l POST 300 KB echo"; else bad "$l POST 300 KB echo" "body differs"; fi
+	got=$("${c[@]}" -o /dev/null -w '%{http_code}' "$url/nope")
+	check "$l GET unknown path" "404" "$got"
+	got=$("${c[@]}" -o /dev/null -w '%{http_code}' -X DELETE "$url/health")
+	check "$l DELETE" "405" "$got"
+	# Keep-alive: two requests, one connection.
+	"${c[@]}" -v "$url/health" "$url/health" >"$tmp/ka.out" 2>"$tmp/ka.err"
+	got="$(cat "$tmp/ka.out") $(grep -c '^\* Connected to' "$tmp/ka.err")"
+	check "$l keep-alive: two answers on one connection" "okok 1" "$got"
+	# Concurrent clients.
+	local pids=() n=0
+	for i in $(seq 10); do
+		"${c[@]}" --data-binary "client $i" "$url/echo" >"$tmp/conc.$i" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for i in $(seq 10); do
+		[ "$(cat "$tmp/conc.$i")" = "client $i" ] && n=$((n + 1))
+	done
+	check "$l 10 concurrent clients" "10" "$n"
+}
+
+# stop LABEL: SIGTERM the server; it must exit 0 having printed "stopping".
+stop() {
+	local st
+	kill -TERM "$srv" 2>/dev/null
+	wait "$srv"
+	st=$?
+	srv=
+	if [ "$st" = 0 ] && grep -q '^stopping$' "$tmp/srv.out"; then
+		ok "$1 SIGTERM stops it"
+	else
+		bad "$1 SIGTERM stops it" "status $st, output $(tr '\n' ' ' <"$tmp/srv.out")"
+	fi
+}
+
+echo "== native"
+if start native "$HTTP" 0; then
+	http_checks native "$port"
+	stop native
+fi
+
+for mode in host guest; do
+	echo "== nanvixd --net=$mode"
+	if ! net_mode_ok "$mode"; then
+		echo "SKIP vm side (--net=$mode): $net_why"
+		skip=$((skip + 1))
+		continue
+	fi
+	hp=$(free_port) || { bad "$mode port" "no free port found"; continue; }
+	# The VM's program listens on 80; nanvixd forwards 127.0.0.1:$hp to it.
+	if start "$mode" "$NANVIXD" --net="$mode" -p "127.0.0.1:$hp:80" -- "$HTTP"; then
+		[ "$port" = 80 ] || bad "$mode listening port" "printed $port, want 80"
+		http_checks "$mode" "$hp"
+		stop "$mode"
+	fi
+	for libc in musl glibc; do
+		elf=$T/posix/net/tcp_echo.$libc.elf
+		[ -x "$elf" ] || continue
+		vm --net="$mode" --timeout 120 -- "$elf"
+		judge "$mode tcp_echo.$libc" 0 "^ok tcp_echo loopback: 5 messages"
+	done
+done
+
+echo "net: $pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
