@@ -6,9 +6,17 @@ BLKSW_SRCS := macrokernel/blksw/blksw.c macrokernel/blksw/blksw_cow.c
 # The file-system component built for the host (embedded in the macro-kernel).
 FS_HOST_SRCS := sysapps/fs/service.c sysapps/fs/load.c sysapps/fs/backend_ext2.c sysapps/fs/volume_host.c \
 	$(wildcard sysapps/fs/ext2*.c)
-# The macro-kernel core and the services it links (each registers itself: mk/service.h).
+# The network switch (tenant L2 switch, egress policy; the uplink is bin/nanvix-uplink).
+NETSW_SRCS := macrokernel/netsw/netsw.c macrokernel/netsw/policy.c
+
+# The network component built for the host (lwIP + the socket service).
+include sysapps/net/net.mk
+
+# The macro-kernel core and the services it links (each registers itself:
+# mk/service.h).  The network service brings the switch and lwIP with it.
 MK_SRCS := macrokernel/mk/mk.c macrokernel/rings/ring.c macrokernel/mk/svc_fs.c \
 	macrokernel/mk/svc_blk.c
+MK_NET_SRCS := macrokernel/mk/svc_net.c $(NETSW_SRCS) $(NET_HOST_SRCS)
 
 MONITOR_SRCS := macrokernel/monitor/main.c macrokernel/monitor/vm_kvm_x86_64.c \
 	macrokernel/monitor/boot.c macrokernel/monitor/hypercall.c \
@@ -16,12 +24,14 @@ MONITOR_SRCS := macrokernel/monitor/main.c macrokernel/monitor/vm_kvm_x86_64.c \
 	macrokernel/monitor/strace.c macrokernel/monitor/aspace.c macrokernel/monitor/exec.c \
 	macrokernel/monitor/client.c macrokernel/monitor/hostsig.c macrokernel/monitor/tty.c \
 	macrokernel/monitor/tmpvol.c \
-	$(BLKSW_SRCS) $(MK_SRCS) $(FS_HOST_SRCS)
-MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(OUT)/%.o)
+	$(BLKSW_SRCS) $(MK_SRCS) $(MK_NET_SRCS) $(FS_HOST_SRCS)
+MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(OUT)/%.o) $(NET_HOST_LIB)
 
 # Statically linked: no dynamic loader on the start-up path.
 $(BIN)/nanvixd: $(MONITOR_OBJS) | $(BIN)
 	$(HOST_CC) -static -o $@ $^ $(HOST_LDFLAGS)
+
+$(OUT)/macrokernel/mk/svc_net.o: HOST_CFLAGS += $(NET_INC)
 
 $(OUT)/macrokernel/%.o: macrokernel/%.c
 	@mkdir -p $(dir $@)
@@ -44,7 +54,6 @@ $(BIN)/macrokernel: $(SERVER_OBJS) | $(BIN)
 ALL += $(BIN)/macrokernel
 
 # The network switch (a library: nanvixd links it; the lead wires it into main.c).
-NETSW_SRCS := macrokernel/netsw/netsw.c macrokernel/netsw/policy.c
 
 # bin/nanvix-uplink: libslirp in a process of its own, dynamically linked
 # (Debian ships libslirp only as a shared library; docs/decisions/0004).

@@ -51,7 +51,7 @@
 #define NANVIX_FSD_COPY     0x4e460003u
 #define NANVIX_FSD_BLK      0x4e460004u
 
-/* Kernel-made opcodes (never on the host ring: above NANVIX_RING_OP_COUNT). */
+/* Kernel-made opcodes (never on the host ring: at or above NANVIX_RING_OPCODE_END). */
 #define NANVIX_FSD_LOAD   0x100
 #define NANVIX_FSD_UNLOAD 0x101
 

@@ -75,6 +75,14 @@ enum nanvix_ring_op {
 	NANVIX_RING_OP_COUNT,
 };
 
+/*
+ * Opcodes on the ring are below this; each component owns a range (the
+ * ones above in this file, NANVIX_NET_* 32..63 in abi/net.h).  The
+ * transport refuses anything at or above it as malformed; an opcode below
+ * it that no service of the VM serves is answered -ENOSYS.
+ */
+#define NANVIX_RING_OPCODE_END 0x100
+
 /* The root directory's handle; handles the host hands out are others. */
 #define NANVIX_FS_ROOT 1u
 

@@ -28,6 +28,7 @@
 #include <monitor/tmpvol.h>
 #include <monitor/tty.h>
 #include <monitor/vm.h>
+#include <netsw/netsw.h>
 
 #define NANVIXD_VERSION "0.1.0"
 #define MEM_DEFAULT     (16ull << 20)
@@ -169,9 +170,7 @@ static const char usage_text[] =
         "  122 the VM failed           126 kernel or program not loadable\n"
         "  123 host-side error         127 kernel or program not found\n";
 
-#define NET_RULES_MAX 32
-#define STR_(x)       #x
-#define STR(x)        STR_(x)
+#define UPLINK_WAIT_MS 2000 /* the uplink binds the published ports in ~2 ms */
 
 struct options {
 	uint64_t mem;
@@ -193,11 +192,8 @@ struct options {
 	struct vm_program programs[PROGRAMS_MAX];
 	int nprograms;
 	struct mk_config mk;     /* --fs, --disk, --volume, --net */
-	const char *publish[NET_RULES_MAX]; /* -p specs */
-	int npublish;
-	const char *allow[NET_RULES_MAX]; /* --net-allow specs */
-	int nallow;
-	bool net_given; /* --net given explicitly */
+	struct netsw_policy net_policy; /* -p and --net-allow */
+	bool net_given;                 /* --net given explicitly */
 	const char *macrokernel; /* --macrokernel SOCKET, or NULL: embedded */
 	const char *workdir;     /* -w DIR, or NULL: / */
 	int in_vm;               /* --in-vm */
@@ -484,9 +480,10 @@ static int net_options(struct options *o)
 	if (o->mk.net == MK_NET_HOST && o->macrokernel)
 		return usage_error("%s", "--net=host with --macrokernel is not available yet "
 		                         "(the shared macro-kernel has no network switch)");
-	if (o->mk.net == MK_NET_NONE && (o->npublish || o->nallow))
-		return usage_error("%s", o->npublish ? "-p needs a network (not --net=none)"
-		                                     : "--net-allow needs a network (not --net=none)");
+	if (o->mk.net == MK_NET_NONE && netsw_policy_needs_uplink(&o->net_policy))
+		return usage_error("%s", o->net_policy.npubs ? "-p needs a network (not --net=none)"
+		                                             : "--net-allow needs a network (not "
+		                                               "--net=none)");
 	return 0;
 }
 
@@ -551,6 +548,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	o->mem = MEM_DEFAULT;
+	netsw_policy_init(&o->net_policy);
 	o->stack = BOOT_STACK_SIZE_DEFAULT;
 	o->stop_timeout = HOSTSIG_STOP_TIMEOUT_DEFAULT;
 	opterr = 0;
@@ -673,16 +671,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->net_given = true;
 			break;
 		case 'p':
-			if (o->npublish == NET_RULES_MAX)
-				return usage_error("too many -p (at most %s)", STR(NET_RULES_MAX));
-			o->publish[o->npublish++] = optarg;
+		case OPT_NET_ALLOW: {
+			char why[256];
+
+			if (c == 'p' ? netsw_policy_publish(&o->net_policy, optarg, why, sizeof(why))
+			             : netsw_policy_allow(&o->net_policy, optarg, netsw_resolve, why,
+			                                  sizeof(why)))
+				return usage_error("%s", why);
 			break;
-		case OPT_NET_ALLOW:
-			if (o->nallow == NET_RULES_MAX)
-				return usage_error("too many --net-allow (at most %s)",
-				                   STR(NET_RULES_MAX));
-			o->allow[o->nallow++] = optarg;
-			break;
+		}
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case OPT_VERSION:
 			printf("nanvixd %s (boot ABI %d)\n", NANVIXD_VERSION, NANVIX_ABI_VERSION);
@@ -915,8 +912,24 @@ static int embedded_kick(void *ctx)
 }
 
 /* The embedded macro-kernel: this VM's rings served inside nanvixd. */
+/* The tenant network of the embedded macro-kernel: a switch, and its uplink
+ * when -p or --net-allow need one.  0 or a nanvixd status. */
+static int network_create(struct options *o, struct netsw **net)
+{
+	struct netsw_config cfg;
+
+	netsw_config_default(&cfg);
+	cfg.policy = &o->net_policy;
+	*net = netsw_new(&cfg);
+	if (!*net) {
+		vm_error("network switch: %s", strerror(errno));
+		return NANVIXD_EXIT_HOST;
+	}
+	return 0;
+}
+
 static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **sw,
-                              struct mk_vm **mk)
+                              struct netsw **net, struct mk_vm **mk)
 {
 	char err[512];
 	int rc = blksw_new(sw, AT_FDCWD);
@@ -925,7 +938,13 @@ static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **s
 		vm_error("storage switch: %s", strerror(-rc));
 		return NANVIXD_EXIT_HOST;
 	}
-	rc = mk_vm_attach(mk, &(struct mk_host){ .blk = *sw }, &vm->mem, &o->mk, err, sizeof(err));
+	if (o->mk.net == MK_NET_HOST) {
+		rc = network_create(o, net);
+		if (rc)
+			return rc;
+	}
+	rc = mk_vm_attach(mk, &(struct mk_host){ .blk = *sw, .net = *net }, &vm->mem, &o->mk, err,
+	                  sizeof(err));
 	if (rc) {
 		vm_error("%s", err);
 		return rc == -ENOENT ? NANVIXD_EXIT_NOTFOUND : NANVIXD_EXIT_USAGE;
@@ -936,6 +955,11 @@ static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **s
 	vm->idle = mk_vm_idle;
 	if (o->mk.fs == MK_FS_HOST && !o->no_fast)
 		vm->fastcall = mk_vm_fastcall;
+	/* Published ports are bound by the uplink: a port in use is an error now. */
+	if (*net && (rc = netsw_uplink_wait(*net, UPLINK_WAIT_MS, err, sizeof(err))) != 0) {
+		vm_error("%s", rc == -ETIMEDOUT ? "network uplink: no answer from nanvix-uplink" : err);
+		return NANVIXD_EXIT_HOST;
+	}
 	return 0;
 }
 
@@ -1015,6 +1039,7 @@ static int run(struct options *o)
 	struct boot_entry entry;
 	struct vm vm;
 	struct blksw *sw = NULL;
+	struct netsw *net = NULL;
 	struct mk_vm *mk = NULL;
 	struct mk_client client;
 	bool fsgsbase;
@@ -1131,7 +1156,7 @@ static int run(struct options *o)
 	}
 	if (o->mk.fs != MK_FS_NONE || o->mk.net != MK_NET_NONE) {
 		rc = o->macrokernel ? mk_client_attach(&client, &vm, o->macrokernel, &o->mk)
-		                    : macrokernel_attach(&vm, o, &sw, &mk);
+		                    : macrokernel_attach(&vm, o, &sw, &net, &mk);
 		if (rc)
 			goto out;
 	}
@@ -1209,6 +1234,7 @@ out:
 	tty_restore(&vm);
 	hostsig_fini();
 	mk_vm_detach(mk);
+	netsw_free(net);
 	/* Closing the connection detaches the VM from a shared macro-kernel. */
 	mk_client_close(&client);
 	if (sw)

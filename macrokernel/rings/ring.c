@@ -78,7 +78,7 @@ int ring_attach(struct ring *r, void *base, size_t len)
 /* Check a request copy; 0 or -EINVAL. */
 static int check(const struct ring *r, const struct nanvix_ring_req *q, bool served)
 {
-	if (q->opcode >= NANVIX_RING_OP_COUNT || q->flags)
+	if (q->opcode >= NANVIX_RING_OPCODE_END || q->flags)
 		return -EINVAL;
 	if (!served && q->opcode > NANVIX_RING_SUM)
 		return -ENOSYS;

@@ -91,7 +91,7 @@ END_TEST
 START_TEST(test_malformed_slots)
 {
 	static const struct nanvix_ring_req bad[] = {
-		{ .opcode = 99, .id = 1 },
+		{ .opcode = NANVIX_RING_OPCODE_END, .id = 1 },
 		{ .opcode = NANVIX_RING_NOP, .flags = 1, .id = 2 },
 		{ .opcode = NANVIX_RING_SUM, .id = 3, .buf_off = 8190, .buf_len = 8 },
 		{ .opcode = NANVIX_RING_SUM, .id = 4, .buf_off = 3, .buf_len = 1 },

@@ -1,0 +1,269 @@
+/* The network component placed on the host: a VM's socket calls on the macro-kernel's lwIP. */
+/*
+ * Each VM with --net=host gets a net service (sysapps/net: its own lwIP
+ * netif and socket table) and a port on the tenant's switch
+ * (macrokernel/netsw).  Frames the netif sends go into the switch at once;
+ * frames the switch delivers to a VM are queued here and handed to lwIP by
+ * net_pump(), never from inside another lwIP call, so a conversation
+ * between two VMs (or a VM and the uplink) is a loop, not a recursion.
+ * The pump runs after every socket call and while the VM idles
+ * (mk_vm_idle: NANVIX_HC_SLEEP), where it also polls the switch's uplink
+ * socket and runs lwIP's timers, and the idle wait ends as soon as the
+ * VM has readiness changes to take (abi/net.h).
+ *
+ * lwIP is one stack per process (NO_SYS: one thread), so the VMs served
+ * here are one process-wide list; every call is made by the thread that
+ * runs the macro-kernel.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <abi/bootinfo.h>
+#include <abi/net.h>
+#include <mk/mk.h>
+#include <mk/service.h>
+#include <monitor/guestmem.h>
+#include <net/service.h>
+#include <netsw/netsw.h>
+
+#define RXQ_FRAMES_MAX 4096      /* frames queued for one VM; beyond: dropped */
+#define RXQ_BYTES_MAX  (16 << 20) /* and bytes */
+#define PUMP_ROUNDS    256        /* passes over the VMs per pump */
+#define POLL_FDS_MAX   4
+
+struct frame {
+	struct frame *next;
+	size_t len;
+	unsigned char data[];
+};
+
+struct net_svc {
+	struct net_svc *next; /* every VM of the process (`vms`) */
+	struct netsw *sw;
+	struct netsw_port *port;
+	struct net_service *ns;
+	volatile struct nanvix_net_state *state;
+	struct frame *rx_head, *rx_tail;
+	size_t rx_frames, rx_bytes;
+	uint64_t calls, errors, rx_dropped;
+};
+
+static struct net_svc *vms;
+static unsigned vm_count; /* VMs ever attached: the next one's address index */
+
+/* The switch delivers a frame for this VM: queue a copy for the pump. */
+static void deliver(void *ctx, const void *data, size_t len)
+{
+	struct net_svc *n = ctx;
+	struct frame *f;
+
+	if (n->rx_frames >= RXQ_FRAMES_MAX || n->rx_bytes + len > RXQ_BYTES_MAX ||
+	    !(f = malloc(sizeof(*f) + len))) {
+		n->rx_dropped++; /* TCP sends it again */
+		return;
+	}
+	f->next = NULL;
+	f->len = len;
+	memcpy(f->data, data, len);
+	if (n->rx_tail)
+		n->rx_tail->next = f;
+	else
+		n->rx_head = f;
+	n->rx_tail = f;
+	n->rx_frames++;
+	n->rx_bytes += len;
+}
+
+/* The VM's netif sends a frame: into the switch (which checks it). */
+static void output(void *ctx, const void *data, size_t len)
+{
+	struct net_svc *n = ctx;
+
+	if (n->port)
+		netsw_port_input(n->port, data, len);
+}
+
+static void notify(void *ctx)
+{
+	(void)ctx; /* the idle wait looks at state->any */
+}
+
+/* Hand every queued frame to lwIP, until no VM has one (bounded). */
+static void net_pump(void)
+{
+	for (int round = 0; round < PUMP_ROUNDS; round++) {
+		bool any = false;
+
+		for (struct net_svc *n = vms; n; n = n->next) {
+			struct frame *f = n->rx_head;
+
+			/* Take the whole queue: frames this produces go to the next round. */
+			n->rx_head = n->rx_tail = NULL;
+			n->rx_frames = n->rx_bytes = 0;
+			while (f) {
+				struct frame *next = f->next;
+
+				net_service_input(n->ns, f->data, f->len);
+				free(f);
+				f = next;
+				any = true;
+			}
+		}
+		if (!any)
+			break;
+	}
+	net_stack_timers();
+}
+
+static int64_t net_svc_call(void *state, const struct nanvix_ring_req *q, const struct svc_mem *m,
+                            uint64_t *value)
+{
+	struct net_svc *n = state;
+	int64_t rc = net_service_call(n->ns, q, m, value);
+
+	n->calls++;
+	if (rc < 0 && rc != -EAGAIN && rc != -EINPROGRESS)
+		n->errors++;
+	net_pump();
+	return rc;
+}
+
+static void net_svc_detach(void *state)
+{
+	struct net_svc *n = state;
+	struct frame *f = n->rx_head;
+
+	for (struct net_svc **pp = &vms; *pp; pp = &(*pp)->next)
+		if (*pp == n) {
+			*pp = n->next;
+			break;
+		}
+	if (n->port)
+		netsw_port_remove(n->port);
+	n->port = NULL; /* the RSTs of net_service_free go nowhere */
+	if (n->ns)
+		net_service_free(n->ns);
+	while (f) {
+		struct frame *next = f->next;
+
+		free(f);
+		f = next;
+	}
+	free(n);
+}
+
+static int net_svc_attach(struct mk_vm *vm, const struct mk_config *cfg, const struct mk_host *host,
+                          void **state, char *err, size_t errlen)
+{
+	struct netsw_config sc;
+	struct net_service_config nc = { .mtu = 0 };
+	struct net_svc *n;
+	uint32_t ip;
+
+	if (cfg->net != MK_NET_HOST)
+		return 0;
+	if (!host->net) {
+		snprintf(err, errlen, "macro-kernel: --net=host without a network switch");
+		return -EINVAL;
+	}
+	n = calloc(1, sizeof(*n));
+	if (!n) {
+		snprintf(err, errlen, "macro-kernel: out of memory");
+		return -ENOMEM;
+	}
+	n->sw = host->net;
+	n->state = gpa_ptr(mk_vm_guest(vm), NANVIX_NET_STATE_PADDR, NANVIX_NET_STATE_SIZE);
+	netsw_config_default(&sc);
+	if (!n->state || net_stack_init() || netsw_addr_for(&sc, vm_count, nc.mac, &ip)) {
+		snprintf(err, errlen, "macro-kernel: no address left on the tenant network");
+		free(n);
+		return -ENOSPC;
+	}
+	nc.ip = htonl(ip);
+	nc.netmask = htonl(sc.net.netmask);
+	nc.gateway = htonl(sc.net.gateway);
+	nc.mtu = (uint16_t)(sc.mtu < NET_MTU_MAX ? sc.mtu : NET_MTU_MAX);
+	n->ns = net_service_new(&nc, output, notify, n, (struct nanvix_net_state *)n->state);
+	n->port = n->ns ? netsw_port_add(n->sw, nc.mac, ip, deliver, n) : NULL;
+	if (!n->port) {
+		snprintf(err, errlen, "macro-kernel: cannot attach the VM to the network: %s",
+		         strerror(errno ? errno : ENOMEM));
+		net_svc_detach(n);
+		return -ENOMEM;
+	}
+	vm_count++;
+	n->next = vms;
+	vms = n;
+	*state = n;
+	return 0;
+}
+
+static void net_svc_stats(void *state, struct mk_stats *st)
+{
+	struct net_svc *n = state;
+
+	st->net_calls += n->calls;
+	st->net_errors += n->errors;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Idle for up to `ns`: pump the network and wait on the switch's uplink
+ * and lwIP's next timer.  1 as soon as the VM has readiness changes to
+ * take, 0 after ns, -EINTR on a signal.
+ */
+static int net_svc_idle(void *state, uint64_t ns)
+{
+	struct net_svc *n = state;
+	uint64_t end = now_ns() + ns;
+
+	for (;;) {
+		struct pollfd pfd[POLL_FDS_MAX];
+		struct timespec ts;
+		uint64_t now, wait;
+		int nfd, timer, rc;
+
+		net_pump();
+		if (n->state->any)
+			return 1;
+		now = now_ns();
+		if (now >= end)
+			return 0;
+		wait = end - now;
+		timer = net_stack_next_timer_ms();
+		if (timer >= 0 && (uint64_t)timer * 1000000ull < wait)
+			wait = (uint64_t)timer * 1000000ull + 100000; /* just past it */
+		nfd = netsw_fds(n->sw, pfd, POLL_FDS_MAX);
+		ts.tv_sec = (time_t)(wait / 1000000000ull);
+		ts.tv_nsec = (long)(wait % 1000000000ull);
+		rc = ppoll(pfd, (nfds_t)nfd, &ts, NULL);
+		if (rc < 0 && errno == EINTR)
+			return -EINTR;
+		if (rc > 0)
+			netsw_service(n->sw);
+	}
+}
+
+static const struct mk_service net_svc = {
+	.name = "net",
+	.op_first = NANVIX_NET_OP_FIRST,
+	.op_end = NANVIX_NET_OP_END,
+	.attach = net_svc_attach,
+	.call = net_svc_call,
+	.stats = net_svc_stats,
+	.idle = net_svc_idle,
+	.detach = net_svc_detach,
+};
+MK_SERVICE(net_svc);
