@@ -42,7 +42,12 @@
 	X(lstat, FAST) X(newfstatat, FAST) X(statx, FAST) X(access, FAST)                 \
 	X(faccessat, FAST) X(faccessat2, FAST) X(chmod, FAST) X(fchmod, FAST)             \
 	X(fchmodat, FAST) X(utimensat, FAST) X(statfs, FAST) X(fstatfs, FAST)             \
-	X(creat, FAST)
+	X(creat, FAST) X(select, FAST) X(pselect6, FAST) X(epoll_create, FAST)            \
+	X(epoll_create1, FAST) X(epoll_ctl, FAST) X(epoll_wait, FAST)                     \
+	X(epoll_pwait, FAST) X(epoll_pwait2, FAST) X(eventfd, FAST) X(eventfd2, FAST)     \
+	X(socketpair, FAST) X(sendto, FAST) X(recvfrom, FAST) X(sendmsg, FAST)            \
+	X(recvmsg, FAST) X(shutdown, FAST) X(getsockopt, FAST) X(setsockopt, FAST)        \
+	X(getsockname, FAST) X(getpeername, FAST)
 /* clang-format on */
 
 #endif /* NANVIX_ABI_SYSCALLS_H */
