@@ -45,7 +45,9 @@ struct epoll {
 	struct epitem *items;
 	struct epitem *rhead, *rtail;
 	int nitems, nready;
-	uint32_t visit; /* loop check: last generation that visited it */
+	/* Nesting check: the generation that last measured it, and its depths. */
+	uint32_t visit, visit_up;
+	int down, up;
 };
 
 static const struct file_ops epoll_ops;
@@ -205,22 +207,55 @@ static struct epitem *lookup(struct epoll *ep, struct file *tf, long fd)
 }
 
 /*
- * Would putting `target` (an epoll) into `ep` close a cycle or nest deeper
- * than EPOLL_MAX_NESTS below ep?  Visits each instance under target once.
+ * Nesting checks for putting epoll `target` into `ep` (as Linux's
+ * ep_loop_check): no cycle, and no chain of more than EPOLL_MAX_NESTS
+ * epolls-in-epolls through the new link.  Depths are memoized per check
+ * (generation `gen`), so each instance above ep and below target is
+ * visited once: the cost is what exists, never the number of paths.
  */
-static bool loops(struct epoll *ep, struct epoll *target, int level, uint32_t gen)
+static int depth_down(struct epoll *ep, struct epoll *find, uint32_t gen, bool *found)
 {
 	struct epitem *it;
+	int d = 0;
 
-	if (target == ep || level > EPOLL_MAX_NESTS)
-		return true;
-	if (target->visit == gen)
-		return false;
-	target->visit = gen;
-	for (it = target->items; it; it = it->inext)
-		if (epoll_is(it->file) && loops(ep, it->file->priv, level + 1, gen))
-			return true;
-	return false;
+	if (ep == find)
+		*found = true;
+	if (ep->visit == gen)
+		return ep->down;
+	ep->visit = gen;
+	for (it = ep->items; it && !*found; it = it->inext)
+		if (epoll_is(it->file)) {
+			int x = 1 + depth_down(it->file->priv, find, gen, found);
+
+			d = x > d ? x : d;
+		}
+	ep->down = d;
+	return d;
+}
+
+static int depth_up(struct epoll *ep, uint32_t gen)
+{
+	struct epitem *it;
+	int d = 0;
+
+	if (ep->visit_up == gen)
+		return ep->up;
+	ep->visit_up = gen;
+	for (it = ep->file->watchers; it; it = it->fnext) {
+		int x = 1 + depth_up(it->ep, gen);
+
+		d = x > d ? x : d;
+	}
+	ep->up = d;
+	return d;
+}
+
+static bool loops(struct epoll *ep, struct epoll *target, uint32_t gen)
+{
+	bool found = false;
+	int down = depth_down(target, ep, gen, &found);
+
+	return found || depth_up(ep, gen) + 1 + down > EPOLL_MAX_NESTS;
 }
 
 /* Set interest and queue the item if its file is ready now (as Linux's insert/modify). */
@@ -254,7 +289,7 @@ long epoll_ctl(struct file *epf, int op, long fd, struct file *tf, uint32_t even
 	case LINUX_EPOLL_CTL_ADD:
 		if (it)
 			return -LINUX_EEXIST;
-		if (epoll_is(tf) && loops(ep, tf->priv, 1, ++gen))
+		if (epoll_is(tf) && loops(ep, tf->priv, ++gen))
 			return -LINUX_ELOOP;
 		if (ep->nitems >= EPOLL_MAX_ITEMS)
 			return -LINUX_ENOSPC;
