@@ -97,8 +97,8 @@ static const struct file_ops eventfd_ops = {
 struct file *eventfd_create(uint64_t count, uint32_t flags)
 {
 	struct eventfd *e = kmalloc(sizeof(*e));
-	struct file *f = e ? file_new(&eventfd_ops, LINUX_O_RDWR | (flags & LINUX_O_NONBLOCK), e)
-	                   : NULL;
+	struct file *f =
+	        e ? file_new(&eventfd_ops, LINUX_O_RDWR | (flags & LINUX_O_NONBLOCK), e) : NULL;
 
 	if (!f) {
 		kfree(e);

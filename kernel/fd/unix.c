@@ -21,14 +21,14 @@
 #include <sched/sched.h>
 #include <sig/signal.h>
 
-#define RING_SIZE   PAGE_SIZE
-#define SMALL_COPY  64
-#define HDR         4u              /* datagram length header */
-#define MSG_MAX     (RING_SIZE - HDR) /* largest datagram */
-#define WRITABLE    (RING_SIZE / 4) /* room that makes a socket writable for poll */
-#define SHUT_RCV    1u
-#define SHUT_SEND   2u
-#define LEN_MAX     0x7ffff000ull /* Linux's MAX_RW_COUNT */
+#define RING_SIZE  PAGE_SIZE
+#define SMALL_COPY 64
+#define HDR        4u                /* datagram length header */
+#define MSG_MAX    (RING_SIZE - HDR) /* largest datagram */
+#define WRITABLE   (RING_SIZE / 4)   /* room that makes a socket writable for poll */
+#define SHUT_RCV   1u
+#define SHUT_SEND  2u
+#define LEN_MAX    0x7ffff000ull /* Linux's MAX_RW_COUNT */
 
 struct usock {
 	struct usock *peer; /* NULL once the peer went away */
@@ -73,9 +73,11 @@ static long ring_user(struct usock *s, uint32_t off, uint64_t ubuf, uint64_t n, 
 			rc = to_user ? copy_to_user(ubuf, P2V(pa), chunk)
 			             : copy_from_user(P2V(pa), ubuf, chunk);
 		else if (to_user)
-			rc = hal->copy(proc_current->cr3, ubuf, 0, pa, chunk) < 0 ? -LINUX_EFAULT : 0;
+			rc = hal->copy(proc_current->cr3, ubuf, 0, pa, chunk) < 0 ? -LINUX_EFAULT
+			                                                          : 0;
 		else
-			rc = hal->copy(0, pa, proc_current->cr3, ubuf, chunk) < 0 ? -LINUX_EFAULT : 0;
+			rc = hal->copy(0, pa, proc_current->cr3, ubuf, chunk) < 0 ? -LINUX_EFAULT
+			                                                          : 0;
 		if (rc)
 			return rc;
 		ubuf += chunk;
@@ -240,7 +242,8 @@ static long unix_sendmsg(struct file *f, struct sock_msg *m)
 	if (m->flags & LINUX_MSG_OOB)
 		return -LINUX_EOPNOTSUPP;
 	if (m->addrlen)
-		return stream(s) || s->type == LINUX_SOCK_SEQPACKET ? -LINUX_EISCONN : -LINUX_ENOENT;
+		return stream(s) || s->type == LINUX_SOCK_SEQPACKET ? -LINUX_EISCONN
+		                                                    : -LINUX_ENOENT;
 	return stream(s) ? stream_send(f, s, m) : dgram_send(f, s, m);
 }
 
@@ -400,7 +403,8 @@ static long unix_shutdown(struct file *f, int how)
 	if (p) {
 		sched_wake_key(key_room(p), FD_MAX * 64); /* our own writers */
 		if (connected_type(s)) {
-			p->shut |= (mode & SHUT_RCV ? SHUT_SEND : 0) | (mode & SHUT_SEND ? SHUT_RCV : 0);
+			p->shut |= (mode & SHUT_RCV ? SHUT_SEND : 0) |
+			           (mode & SHUT_SEND ? SHUT_RCV : 0);
 			wake(p, key_data(p), 0);
 		}
 	}

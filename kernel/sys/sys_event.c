@@ -150,7 +150,7 @@ long sys_eventfd(SYSCALL_ARGS)
 static long do_select(long n, const uint64_t u[3], uint64_t deadline, bool nowait)
 {
 	uint64_t want[3][SEL_WORDS] = { { 0 } }, got[3][SEL_WORDS];
-	long words, w, k, count;
+	long words, w, k, count, rc;
 	bool first = true;
 
 	if ((int)n < 0)
@@ -193,8 +193,7 @@ static long do_select(long n, const uint64_t u[3], uint64_t deadline, bool nowai
 		first = false;
 		if (count || nowait)
 			break;
-		long rc = sched_block(FD_POLL_KEY, deadline);
-
+		rc = sched_block(FD_POLL_KEY, deadline);
 		if (rc == -LINUX_ETIMEDOUT)
 			break;
 		if (rc == -LINUX_EINTR)

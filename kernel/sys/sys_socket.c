@@ -190,8 +190,8 @@ long sys_recvmsg(SYSCALL_ARGS)
 		return n;
 	/* Linux writes msg_namelen, msg_controllen and msg_flags back. */
 	namelen = h.msg_name ? m.addrlen : 0;
-	if (namelen && copy_to_user(h.msg_name, m.addr,
-	                            namelen < h.msg_namelen ? namelen : h.msg_namelen))
+	if (namelen &&
+	    copy_to_user(h.msg_name, m.addr, namelen < h.msg_namelen ? namelen : h.msg_namelen))
 		return -LINUX_EFAULT;
 	h.msg_namelen = namelen;
 	h.msg_controllen = 0;

@@ -194,7 +194,8 @@ int main(void)
 	t0 = now_ms();
 	n = epoll_wait(ep, ev, 4, 50);
 	ms = now_ms() - t0;
-	printf("timeout 50 ms: %d, waited 50 ms to 2 s: %s\n", n, ms >= 49 && ms < 2000 ? "yes" : "no");
+	printf("timeout 50 ms: %d, waited 50 ms to 2 s: %s\n", n,
+	       ms >= 49 && ms < 2000 ? "yes" : "no");
 	signal(SIGALRM, on_alarm);
 	alarm(1);
 	n = epoll_wait(ep, ev, 4, 5000);

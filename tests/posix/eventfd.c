@@ -89,7 +89,8 @@ int main(void)
 	check(fd >= 0, "eventfd semaphore");
 	for (int i = 0; i < 3; i++) {
 		rc = read(fd, &v, 8);
-		printf("semaphore read %d: %s %llu\n", i, res(rc), rc == 8 ? (unsigned long long)v : 0);
+		printf("semaphore read %d: %s %llu\n", i, res(rc),
+		       rc == 8 ? (unsigned long long)v : 0);
 	}
 	close(fd);
 

@@ -103,7 +103,8 @@ static void stream_tests(void)
 	check(shutdown(sv[0], SHUT_WR) == 0, "shutdown");
 	rc = read(sv[1], buf, sizeof(buf));
 	printf("read after peer SHUT_WR: %ld\n", rc);
-	printf("poll after peer SHUT_WR: rdhup %d\n", !!(revents(sv[1], POLLIN | POLLRDHUP) & POLLRDHUP));
+	printf("poll after peer SHUT_WR: rdhup %d\n",
+	       !!(revents(sv[1], POLLIN | POLLRDHUP) & POLLRDHUP));
 	rc = send(sv[0], "x", 1, MSG_NOSIGNAL);
 	printf("send after SHUT_WR, MSG_NOSIGNAL: %s, sigpipes %d\n", res(rc), sigpipes);
 	rc = write(sv[0], "x", 1);
@@ -149,7 +150,8 @@ static void stream_tests(void)
 
 		while ((rc = write(sv[0], big, sizeof(big))) > 0 && total < (64l << 20))
 			total += rc;
-		printf("filled: %s, not writable %d\n", res(rc), !(revents(sv[0], POLLOUT) & POLLOUT));
+		printf("filled: %s, not writable %d\n", res(rc),
+		       !(revents(sv[0], POLLOUT) & POLLOUT));
 		rc = read(sv[1], big, sizeof(big));
 		check(rc > 0, "read from a full pair");
 	}

@@ -18,13 +18,15 @@ static int ep_shared;
 
 static const char *err(long rc)
 {
-	return rc >= 0 ? "ok" : errno == EINVAL ? "EINVAL" : errno == EFAULT ? "EFAULT"
-	       : errno == EBADF                 ? "EBADF"
-	       : errno == ENOSPC                ? "ENOSPC"
-	       : errno == ELOOP                 ? "ELOOP"
-	       : errno == EMFILE                ? "EMFILE"
-	       : errno == ENOTSOCK              ? "ENOTSOCK"
-	                                        : strerror(errno);
+	return rc >= 0             ? "ok"
+	       : errno == EINVAL   ? "EINVAL"
+	       : errno == EFAULT   ? "EFAULT"
+	       : errno == EBADF    ? "EBADF"
+	       : errno == ENOSPC   ? "ENOSPC"
+	       : errno == ELOOP    ? "ELOOP"
+	       : errno == EMFILE   ? "EMFILE"
+	       : errno == ENOTSOCK ? "ENOTSOCK"
+	                           : strerror(errno);
 }
 
 /* Register every fd we can open (eventfds) in one epoll, make them all ready, close them all. */
