@@ -34,9 +34,7 @@
 	X(wait4, FAST) X(setpgid, FAST) X(getpgid, FAST) X(getpgrp, FAST) X(setsid, FAST) \
 	X(getsid, FAST) X(execve, FRAME)                                                  \
 	X(socket, FAST) X(bind, FAST) X(listen, FAST) X(accept, FAST) X(accept4, FAST)    \
-	X(connect, FAST) X(sendto, FAST) X(recvfrom, FAST) X(sendmsg, FAST)               \
-	X(recvmsg, FAST) X(shutdown, FAST) X(getsockname, FAST) X(getpeername, FAST)      \
-	X(setsockopt, FAST) X(getsockopt, FAST)                                           \
+	X(connect, FAST)                                                                  \
 	X(pread64, FAST) X(pwrite64, FAST) X(getdents64, FAST) X(fsync, FAST)             \
 	X(fdatasync, FAST) X(truncate, FAST) X(ftruncate, FAST) X(getcwd, FAST)           \
 	X(chdir, FAST) X(fchdir, FAST) X(mkdir, FAST) X(mkdirat, FAST) X(rmdir, FAST)     \
@@ -46,7 +44,12 @@
 	X(lstat, FAST) X(newfstatat, FAST) X(statx, FAST) X(access, FAST)                 \
 	X(faccessat, FAST) X(faccessat2, FAST) X(chmod, FAST) X(fchmod, FAST)             \
 	X(fchmodat, FAST) X(utimensat, FAST) X(statfs, FAST) X(fstatfs, FAST)             \
-	X(creat, FAST)
+	X(creat, FAST) X(select, FAST) X(pselect6, FAST) X(epoll_create, FAST)            \
+	X(epoll_create1, FAST) X(epoll_ctl, FAST) X(epoll_wait, FAST)                     \
+	X(epoll_pwait, FAST) X(epoll_pwait2, FAST) X(eventfd, FAST) X(eventfd2, FAST)     \
+	X(socketpair, FAST) X(sendto, FAST) X(recvfrom, FAST) X(sendmsg, FAST)            \
+	X(recvmsg, FAST) X(shutdown, FAST) X(getsockopt, FAST) X(setsockopt, FAST)        \
+	X(getsockname, FAST) X(getpeername, FAST)
 /* clang-format on */
 
 #endif /* NANVIX_ABI_SYSCALLS_H */

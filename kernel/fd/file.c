@@ -11,7 +11,9 @@
 #include <fd/remote.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
+#include <hal/uaccess.h>
 #include <proc/proc.h>
+#include <sched/sched.h>
 
 struct file *file_new(const struct file_ops *ops, uint32_t flags, void *priv)
 {
@@ -35,9 +37,63 @@ void file_put(struct file *f)
 {
 	if (--f->refs > 0)
 		return;
+	if (f->watchers)
+		epoll_file_gone(f);
 	if (f->ops->release)
 		f->ops->release(f);
 	kfree(f);
+}
+
+int file_poll(struct file *f)
+{
+	int m = f->ops->poll ? f->ops->poll(f) : LINUX_POLLIN | LINUX_POLLOUT;
+
+	if (m & LINUX_POLLIN)
+		m |= LINUX_POLLRDNORM;
+	if (m & LINUX_POLLOUT)
+		m |= LINUX_POLLWRNORM;
+	return m;
+}
+
+void file_changed(struct file *f, int bits)
+{
+	sched_wake_key(FD_POLL_KEY, FD_MAX * 64);
+	if (f && f->watchers)
+		epoll_notify(f, bits);
+}
+
+long file_block(struct file *f, uint64_t key, uint64_t deadline)
+{
+	struct thread *t = thread_current;
+	long rc;
+
+	f->refs++;
+	t->held = f;
+	rc = sched_block(key, deadline);
+	t->held = NULL;
+	if (f->refs == 1) {
+		/* Every fd of it was closed while we slept: it goes now. */
+		file_put(f);
+		return -LINUX_EBADF;
+	}
+	f->refs--;
+	return rc;
+}
+
+long sock_iov(const struct sock_msg *m, uint32_t i, uint64_t *base, uint64_t *len)
+{
+	struct linux_iovec v;
+
+	if (!m->iov) {
+		*base = m->one.base;
+		*len = m->one.len;
+		return 0;
+	}
+	if (copy_from_user(&v, m->iov + (uint64_t)i * sizeof(v), sizeof(v)))
+		return -LINUX_EFAULT;
+	*base = v.iov_base;
+	*len = v.iov_len;
+	return 0;
 }
 
 int fd_init(struct proc *p)

@@ -4,8 +4,8 @@
  * copy (NANVIX_HC_COPY) for anything but a few bytes: a ring-0 copy costs
  * about 0.4 us per 8 bytes when emulated, an exit about 10 us in all.
  * Writes of at most PIPE_BUF bytes are atomic.  Readers and writers block
- * on keys derived from the pipe's address; poll() waiters are woken on every
- * change.
+ * on keys derived from the pipe's address; every change also goes to the
+ * end it concerns through file_changed() (poll, select, epoll).
  */
 #include <abi/linux.h>
 #include <fd/file.h>
@@ -25,6 +25,7 @@ struct pipe {
 	uint64_t buf; /* physical frame */
 	uint32_t head, count;
 	int readers, writers;
+	struct file *rd, *wr; /* the two ends while they exist */
 };
 
 /* Wait keys: odd kernel addresses, never a futex key. */
@@ -38,11 +39,11 @@ static uint64_t key_writable(struct pipe *p)
 	return (uint64_t)p + 3;
 }
 
-static void changed(struct pipe *p, uint64_t key)
+/* Data or room appeared, or an end went: wake `key`'s sleepers and the end `f`'s watchers. */
+static void changed(uint64_t key, struct file *f, int bits)
 {
 	sched_wake_key(key, FD_MAX * 64);
-	sched_wake_key(FD_POLL_KEY, FD_MAX * 64);
-	(void)p;
+	file_changed(f, bits);
 }
 
 /* Move len bytes between user `ubuf` and ring offset `off` (no wrap). */
@@ -71,8 +72,8 @@ static long pipe_read(struct file *f, uint64_t buf, uint64_t len)
 			return 0; /* end of file */
 		if (f->flags & LINUX_O_NONBLOCK)
 			return -LINUX_EAGAIN;
-		rc = sched_block(key_readable(p), 0);
-		if (rc == -LINUX_EINTR)
+		rc = file_block(f, key_readable(p), 0);
+		if (rc == -LINUX_EINTR || rc == -LINUX_EBADF)
 			return rc;
 	}
 	n = len < p->count ? len : p->count;
@@ -82,7 +83,7 @@ static long pipe_read(struct file *f, uint64_t buf, uint64_t len)
 		return -LINUX_EFAULT;
 	p->head = (p->head + n) % PIPE_SIZE;
 	p->count -= n;
-	changed(p, key_writable(p));
+	changed(key_writable(p), p->wr, LINUX_POLLOUT);
 	return n;
 }
 
@@ -105,7 +106,9 @@ static long pipe_write(struct file *f, uint64_t buf, uint64_t len)
 		if (room == 0 || (len - done <= PIPE_BUF && room < len - done)) {
 			if (f->flags & LINUX_O_NONBLOCK)
 				return done ? (long)done : -LINUX_EAGAIN;
-			rc = sched_block(key_writable(p), 0);
+			rc = file_block(f, key_writable(p), 0);
+			if (rc == -LINUX_EBADF)
+				return rc; /* f and maybe p are gone */
 			if (rc == -LINUX_EINTR)
 				return done ? (long)done : rc;
 			continue;
@@ -118,7 +121,7 @@ static long pipe_write(struct file *f, uint64_t buf, uint64_t len)
 			return done ? (long)done : -LINUX_EFAULT;
 		p->count += n;
 		done += n;
-		changed(p, key_readable(p));
+		changed(key_readable(p), p->rd, LINUX_POLLIN);
 	}
 	return done;
 }
@@ -162,7 +165,8 @@ static void pipe_release_read(struct file *f)
 	struct pipe *p = f->priv;
 
 	p->readers--;
-	changed(p, key_writable(p));
+	p->rd = NULL;
+	changed(key_writable(p), p->wr, LINUX_POLLERR | LINUX_POLLOUT);
 	pipe_free_if_unused(p);
 }
 
@@ -171,7 +175,8 @@ static void pipe_release_write(struct file *f)
 	struct pipe *p = f->priv;
 
 	p->writers--;
-	changed(p, key_readable(p));
+	p->wr = NULL;
+	changed(key_readable(p), p->rd, LINUX_POLLHUP | LINUX_POLLIN);
 	pipe_free_if_unused(p);
 }
 
@@ -210,5 +215,7 @@ int pipe_create(uint32_t flags, struct file **rd, struct file **wr)
 	}
 	p->head = p->count = 0;
 	p->readers = p->writers = 1;
+	p->rd = *rd;
+	p->wr = *wr;
 	return 0;
 }

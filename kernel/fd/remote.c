@@ -45,12 +45,6 @@ static long rf_write(struct file *f, uint64_t buf, uint64_t len)
 	return remote_call(NANVIX_FS_WRITE, a, NULL);
 }
 
-static int rf_poll(struct file *f)
-{
-	(void)f;
-	return LINUX_POLLIN | LINUX_POLLOUT; /* disk files never block */
-}
-
 static void rf_release(struct file *f)
 {
 	uint64_t a[5] = { (uint64_t)f->priv };
@@ -61,7 +55,7 @@ static void rf_release(struct file *f)
 static const struct file_ops remote_ops = {
 	.read = rf_read,
 	.write = rf_write,
-	.poll = rf_poll,
+	/* No poll: disk files never block (poll/select: ready; epoll: EPERM, as Linux). */
 	.release = rf_release,
 	.fstat = sys_fs_fstat,
 	.lseek = sys_fs_lseek,

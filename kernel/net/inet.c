@@ -22,10 +22,12 @@
 #include <hal/uaccess.h>
 #include <ipc/ring.h>
 #include <mm/frame.h>
+#include <mm/heap.h>
 #include <net/inet.h>
 #include <proc/proc.h>
 #include <sched/sched.h>
 #include <sig/signal.h>
+#include <sys/syscall.h>
 
 #define WAKE_ALL (1 << 20)
 
@@ -34,15 +36,22 @@ static volatile struct nanvix_net_state *state;
 /* The file of each open handle (for wake-ups), NULL when free. */
 static struct file *socks[NANVIX_NET_SOCKETS_MAX];
 
-/* priv of a socket file: the handle, and the type in the upper half. */
+/* What the kernel keeps of a socket (file priv). */
+struct inet {
+	uint32_t h;    /* host handle */
+	uint32_t type; /* SOCK_STREAM or SOCK_DGRAM */
+	/* SO_RCVTIMEO, SO_SNDTIMEO in ns (0: none): the kernel does the waiting. */
+	uint64_t timeo[2];
+};
+
 static uint32_t handle(const struct file *f)
 {
-	return (uint32_t)(uint64_t)f->priv;
+	return ((const struct inet *)f->priv)->h;
 }
 
 static uint32_t sock_type(const struct file *f)
 {
-	return (uint32_t)((uint64_t)f->priv >> 32);
+	return ((const struct inet *)f->priv)->type;
 }
 
 static uint64_t wait_key(uint32_t h)
@@ -73,8 +82,6 @@ bool inet_active(void)
 
 void inet_events(void)
 {
-	bool woke = false;
-
 	if (!state || !state->any || !__atomic_exchange_n(&state->any, 0, __ATOMIC_ACQ_REL))
 		return;
 	for (uint32_t i = 0; i < NANVIX_NET_SOCKETS_MAX / 32; i++) {
@@ -89,12 +96,10 @@ void inet_events(void)
 			w &= w - 1;
 			if (socks[h]) {
 				sched_wake_key(wait_key(h), WAKE_ALL);
-				woke = true;
+				file_changed(socks[h], 0); /* pollers and epoll */
 			}
 		}
 	}
-	if (woke)
-		sched_wake_key(FD_POLL_KEY, WAKE_ALL);
 }
 
 static long call(uint16_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
@@ -114,15 +119,25 @@ static uint32_t revents(uint32_t h)
  * Sleep until socket h shows one of `want` (or an error or hang-up).
  * 0, -EAGAIN when the caller must not block, -EINTR on a signal.
  */
-static long wait_for(const struct file *f, long flags, uint32_t want)
+static long wait_for(struct file *f, long flags, uint32_t want)
 {
 	uint32_t h = handle(f);
+	uint64_t timeo = ((struct inet *)f->priv)->timeo[want == LINUX_POLLOUT];
+	uint64_t deadline = timeo ? clock_deadline(timeo) : 0;
 
 	if ((f->flags & LINUX_O_NONBLOCK) || (flags & LINUX_MSG_DONTWAIT))
 		return -LINUX_EAGAIN;
 	while (!(revents(h) & (want | LINUX_POLLERR | LINUX_POLLHUP))) {
-		if (sched_block(wait_key(h), 0) == -LINUX_EINTR)
-			return -LINUX_EINTR;
+		/* file_block holds f: a close by another thread cannot free it
+		 * under us; -EBADF when ours was the last reference. */
+		long rc = file_block(f, wait_key(h), deadline);
+
+		if (rc == -LINUX_ETIMEDOUT)
+			return -LINUX_EAGAIN;
+		if (rc == -LINUX_EINTR && timeo)
+			thread_current->no_restart = true; /* as Linux, with a timeout */
+		if (rc == -LINUX_EINTR || rc == -LINUX_EBADF)
+			return rc;
 	}
 	return 0;
 }
@@ -190,8 +205,9 @@ static long in_connect(struct file *f, uint64_t addr, uint64_t len)
 		if (rc != -LINUX_EINPROGRESS)
 			return rc;
 		/* Not settled although it looked ready: wait for the next change. */
-		if (sched_block(wait_key(handle(f)), 0) == -LINUX_EINTR)
-			return -LINUX_EINTR;
+		rc = file_block(f, wait_key(handle(f)), 0);
+		if (rc == -LINUX_EINTR || rc == -LINUX_EBADF)
+			return rc;
 	}
 }
 
@@ -285,16 +301,59 @@ static long in_name(struct file *f, uint64_t addr, uint64_t ulen, bool peer)
 	            0, 0, NULL);
 }
 
+/* SO_RCVTIMEO / SO_SNDTIMEO: which timeout (0, 1), or -1 for another option. */
+static int timeo_index(long level, long name)
+{
+	if (level != LINUX_SOL_SOCKET)
+		return -1;
+	return name == LINUX_SO_RCVTIMEO ? 0 : name == LINUX_SO_SNDTIMEO ? 1 : -1;
+}
+
 static long in_setsockopt(struct file *f, long level, long name, uint64_t val, uint64_t len)
 {
-	return call(NANVIX_NET_SETSOCKOPT, handle(f), (uint64_t)level, (uint64_t)name, val, len,
-	            NULL);
+	int i = timeo_index(level, name);
+	struct linux_timeval tv;
+
+	if (i < 0)
+		return call(NANVIX_NET_SETSOCKOPT, handle(f), (uint64_t)level, (uint64_t)name, val,
+		            len, NULL);
+	if (len < sizeof(tv))
+		return -LINUX_EINVAL;
+	if (copy_from_user(&tv, val, sizeof(tv)))
+		return -LINUX_EFAULT;
+	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return -LINUX_EDOM;
+	/* Negative: no timeout, as Linux; huge values saturate. */
+	((struct inet *)f->priv)->timeo[i] =
+	        tv.tv_sec < 0                 ? 0
+	        : tv.tv_sec > 1000000000000ll ? UINT64_MAX / 2
+	                                      : (uint64_t)tv.tv_sec * 1000000000ull +
+	                                                (uint64_t)tv.tv_usec * 1000ull;
+	return 0;
 }
 
 static long in_getsockopt(struct file *f, long level, long name, uint64_t val, uint64_t ulen)
 {
-	return call(NANVIX_NET_GETSOCKOPT, handle(f), (uint64_t)level, (uint64_t)name, val, ulen,
-	            NULL);
+	int i = timeo_index(level, name);
+	uint64_t ns;
+	struct linux_timeval tv;
+	int32_t len;
+
+	if (i < 0)
+		return call(NANVIX_NET_GETSOCKOPT, handle(f), (uint64_t)level, (uint64_t)name, val,
+		            ulen, NULL);
+	if (copy_from_user(&len, ulen, sizeof(len)))
+		return -LINUX_EFAULT;
+	if (len < 0)
+		return -LINUX_EINVAL;
+	ns = ((struct inet *)f->priv)->timeo[i];
+	tv.tv_sec = (int64_t)(ns / 1000000000ull);
+	tv.tv_usec = (int64_t)(ns % 1000000000ull / 1000ull);
+	if ((uint32_t)len > sizeof(tv))
+		len = sizeof(tv);
+	if (copy_to_user(val, &tv, (uint32_t)len) || copy_to_user(ulen, &len, sizeof(len)))
+		return -LINUX_EFAULT;
+	return 0;
 }
 
 static long in_read(struct file *f, uint64_t buf, uint64_t len)
@@ -322,6 +381,7 @@ static void in_release(struct file *f)
 	uint32_t h = handle(f);
 
 	socks[h] = NULL;
+	kfree(f->priv);
 	call(NANVIX_NET_CLOSE, h, 0, 0, 0, 0, NULL);
 }
 
@@ -357,14 +417,18 @@ static struct file *wrap(uint64_t h, uint32_t type, uint32_t flags)
 
 	/* A handle out of range or already in use breaks the host's contract:
 	 * never index with it, never close someone else's. */
+	struct inet *in;
+
 	if (h == 0 || h >= NANVIX_NET_SOCKETS_MAX || socks[h])
 		return NULL;
-	f = file_new(&inet_ops, LINUX_O_RDWR | (flags & LINUX_O_NONBLOCK),
-	             (void *)(h | ((uint64_t)type << 32)));
+	in = kmalloc(sizeof(*in));
+	f = in ? file_new(&inet_ops, LINUX_O_RDWR | (flags & LINUX_O_NONBLOCK), in) : NULL;
 	if (!f) {
+		kfree(in);
 		call(NANVIX_NET_CLOSE, h, 0, 0, 0, 0, NULL);
 		return NULL;
 	}
+	*in = (struct inet){ .h = (uint32_t)h, .type = type };
 	socks[h] = f;
 	return f;
 }

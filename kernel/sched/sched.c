@@ -13,6 +13,7 @@
  * its creator's trap frame.
  */
 #include <abi/linux.h>
+#include <fd/file.h>
 #include <hal/hal.h>
 #include <ipc/ring.h>
 #include <mm/frame.h>
@@ -495,6 +496,13 @@ void sched_kill_others(struct proc *p)
 		else if (t->state == THREAD_BLOCKED)
 			unblock_quietly(t);
 		mark_dead(t);
+		/* Its file_block() reference: only local files, whose release never sleeps. */
+		if (t->held) {
+			struct file *f = t->held;
+
+			t->held = NULL;
+			file_put(f);
+		}
 	}
 }
 

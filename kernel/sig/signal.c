@@ -56,6 +56,34 @@ void signal_update_work(void)
 	signal_work = ((t->sigpending | t->proc->sigpending) & ~t->sigmask) != 0;
 }
 
+long signal_mask_read(uint64_t uset, uint64_t size, uint64_t *mask)
+{
+	if (size != sizeof(*mask))
+		return -LINUX_EINVAL;
+	return copy_from_user(mask, uset, sizeof(*mask)) ? -LINUX_EFAULT : 0;
+}
+
+void signal_mask_push(uint64_t mask)
+{
+	struct thread *t = thread_current;
+
+	t->saved_mask = t->sigmask;
+	t->restore_mask = true;
+	t->sigmask = mask & ~UNBLOCKABLE;
+	signal_update_work();
+}
+
+void signal_mask_pop(long rc)
+{
+	struct thread *t = thread_current;
+
+	if (rc == -LINUX_EINTR && signal_work)
+		return; /* signal_deliver restores it after the handler */
+	t->sigmask = t->saved_mask;
+	t->restore_mask = false;
+	signal_update_work();
+}
+
 void signal_send(struct thread *t, int sig, bool thread, const struct sig_info *info)
 {
 	struct proc *p = t->proc;
@@ -88,8 +116,11 @@ void signal_send(struct thread *t, int sig, bool thread, const struct sig_info *
  */
 static void restart_syscall(struct trap_frame *tf, const struct linux_sigaction *sa)
 {
+	bool no_restart = thread_current->no_restart;
+
+	thread_current->no_restart = false;
 	if (tf->vector != SIGNAL_SYSCALL_VECTOR || (int64_t)tf->rax != -LINUX_EINTR ||
-	    !(sa->flags & LINUX_SA_RESTART))
+	    !(sa->flags & LINUX_SA_RESTART) || no_restart)
 		return;
 	switch (tf->error) {
 	case LINUX_SYS_read:

@@ -76,12 +76,20 @@ static long vector_io(long fd, uint64_t iov, long cnt, bool writing)
 
 long sys_readv(SYSCALL_ARGS)
 {
+	struct file *f = fd_get(a0);
+
+	/* A socket takes the vector as one message (datagram boundaries). */
+	if (f && f->ops->recvmsg && (f->flags & LINUX_O_ACCMODE) != LINUX_O_WRONLY)
+		return sock_vector_io(f, a1, a2, false);
 	return vector_io(a0, a1, a2, false);
 }
 
 long sys_writev(SYSCALL_ARGS)
 {
 	struct file *f = fd_get(a0);
+
+	if (f && f->ops->sendmsg && (f->flags & LINUX_O_ACCMODE) != LINUX_O_RDONLY)
+		return sock_vector_io(f, a1, a2, true);
 
 	/* A file that takes a whole vector at once (the console: one hypercall). */
 	if (f && f->ops->writev && (f->flags & LINUX_O_ACCMODE) != LINUX_O_RDONLY) {
@@ -322,15 +330,20 @@ static long do_poll(uint64_t ufds, long nfds, uint64_t deadline)
 				pfd.revents = LINUX_POLLNVAL;
 			else
 				pfd.revents =
-				        (int16_t)(f->ops->poll(f) &
+				        (int16_t)(file_poll(f) &
 				                  (pfd.events | LINUX_POLLERR | LINUX_POLLHUP));
 			if (pfd.revents)
 				ready++;
 			if (copy_to_user(ufds + i * sizeof(pfd) + 6, &pfd.revents, 2))
 				return -LINUX_EFAULT;
 		}
-		if (ready || deadline == UINT64_MAX)
+		if (ready)
 			return ready;
+		/* A pending signal ppoll's mask unblocks: EINTR, even without waiting. */
+		if (signal_work)
+			return -LINUX_EINTR;
+		if (deadline == UINT64_MAX)
+			return 0;
 		switch (sched_block(FD_POLL_KEY, deadline)) {
 		case -LINUX_ETIMEDOUT: return 0;
 		case -LINUX_EINTR: return -LINUX_EINTR;
@@ -350,7 +363,6 @@ long sys_poll(SYSCALL_ARGS)
 
 long sys_ppoll(SYSCALL_ARGS)
 {
-	struct thread *t = thread_current;
 	uint64_t deadline = 0, ns, mask;
 	long rc;
 
@@ -361,22 +373,15 @@ long sys_ppoll(SYSCALL_ARGS)
 		deadline = ns == 0 ? UINT64_MAX : clock_deadline(ns);
 	}
 	if (a3) {
-		if (a4 != 8)
-			return -LINUX_EINVAL;
-		if (copy_from_user(&mask, a3, sizeof(mask)))
-			return -LINUX_EFAULT;
+		rc = signal_mask_read(a3, a4, &mask);
+		if (rc)
+			return rc;
 		/* As sigsuspend: the caller's mask comes back after delivery. */
-		t->saved_mask = t->sigmask;
-		t->restore_mask = true;
-		t->sigmask = mask & ~(SIG_BIT(LINUX_SIGKILL) | SIG_BIT(LINUX_SIGSTOP));
-		signal_update_work();
+		signal_mask_push(mask);
 	}
 	rc = do_poll(a0, a1, deadline);
-	if (a3 && rc != -LINUX_EINTR) {
-		t->sigmask = t->saved_mask;
-		t->restore_mask = false;
-		signal_update_work();
-	}
+	if (a3)
+		signal_mask_pop(rc);
 	return rc;
 }
 

@@ -1,4 +1,11 @@
-/* Socket calls: socket() by family, the rest through the file's socket operations. */
+/* Socket calls: socket() by family; bind, listen, accept and connect of forwarded sockets. */
+/*
+ * The calls that move data or options (send*, recv*, shutdown, *sockopt,
+ * get*name) are in sys_socket.c, for every kind of socket.  These four
+ * exist only for sockets served outside the kernel (file_ops.sock); a
+ * kernel-served socket (an AF_UNIX pair) has nothing to bind or connect:
+ * EOPNOTSUPP.
+ */
 #include <abi/linux.h>
 #include <fd/file.h>
 #include <net/inet.h>
@@ -13,7 +20,7 @@ static const struct sock_ops *sock_of(long fd, struct file **f, long *err)
 		return NULL;
 	}
 	if (!(*f)->ops->sock) {
-		*err = -LINUX_ENOTSOCK;
+		*err = (*f)->ops->sendmsg ? -LINUX_EOPNOTSUPP : -LINUX_ENOTSOCK;
 		return NULL;
 	}
 	return (*f)->ops->sock;
@@ -94,58 +101,4 @@ long sys_connect(SYSCALL_ARGS)
 {
 	SOCK_OP(a0, connect);
 	return so->connect(f, a1, (uint32_t)a2);
-}
-
-long sys_sendto(SYSCALL_ARGS)
-{
-	SOCK_OP(a0, sendto);
-	return so->sendto(f, a1, a2, (int)a3, a4, (uint32_t)a5);
-}
-
-long sys_recvfrom(SYSCALL_ARGS)
-{
-	SOCK_OP(a0, recvfrom);
-	return so->recvfrom(f, a1, a2, (int)a3, a4, a5);
-}
-
-long sys_sendmsg(SYSCALL_ARGS)
-{
-	SOCK_OP(a0, sendmsg);
-	return so->sendmsg(f, a1, (int)a2);
-}
-
-long sys_recvmsg(SYSCALL_ARGS)
-{
-	SOCK_OP(a0, recvmsg);
-	return so->recvmsg(f, a1, (int)a2);
-}
-
-long sys_shutdown(SYSCALL_ARGS)
-{
-	SOCK_OP(a0, shutdown);
-	return so->shutdown(f, (int)a1);
-}
-
-long sys_getsockname(SYSCALL_ARGS)
-{
-	SOCK_OP(a0, name);
-	return so->name(f, a1, a2, false);
-}
-
-long sys_getpeername(SYSCALL_ARGS)
-{
-	SOCK_OP(a0, name);
-	return so->name(f, a1, a2, true);
-}
-
-long sys_setsockopt(SYSCALL_ARGS)
-{
-	SOCK_OP(a0, setsockopt);
-	return so->setsockopt(f, (int)a1, (int)a2, a3, (uint32_t)a4);
-}
-
-long sys_getsockopt(SYSCALL_ARGS)
-{
-	SOCK_OP(a0, getsockopt);
-	return so->getsockopt(f, (int)a1, (int)a2, a3, a4);
 }

@@ -505,8 +505,12 @@ static void cb_tcp_err(void *arg, err_t err)
 	if (sk == NULL)
 		return;
 	sk->tcp = NULL;
+	/* As Linux's tcp_reset: a reset after the peer's FIN, while we could
+	 * still send (CLOSE_WAIT), is EPIPE. */
 	if (err == ERR_RST)
-		sk->err = sk->state == SK_CONNECTING ? ECONNREFUSED : ECONNRESET;
+		sk->err = sk->state == SK_CONNECTING    ? ECONNREFUSED
+		          : sk->rx_fin && !sk->shut_wr ? EPIPE
+		                                       : ECONNRESET;
 	else if (err != ERR_CLSD)
 		sk->err = ETIMEDOUT;
 	sk->state = SK_CLOSED;

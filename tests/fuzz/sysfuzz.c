@@ -233,11 +233,35 @@ static const struct call calls[] = {
 	C(getrandom, 0, K_BUF, K_LEN, K_FLAGS),
 	C(statx, 0, K_FD, K_PATH, K_FLAGS, K_FLAGS, K_BUF),
 	C(faccessat2, 0, K_FD, K_PATH, K_INT, K_FLAGS),
-	/* Not served: must fail with ENOSYS and nothing else. */
 	C(select, F_BLOCK, K_INT, K_BUF, K_BUF, K_BUF, K_STRUCT),
+	C(pselect6, F_BLOCK, K_INT, K_BUF, K_BUF, K_BUF, K_STRUCT, K_STRUCT),
+	C(epoll_create, 0, K_INT),
+	C(epoll_create1, 0, K_FLAGS),
+	C(epoll_ctl, 0, K_FD, K_INT, K_FD, K_STRUCT),
+	C(epoll_wait, F_BLOCK, K_FD, K_BUF, K_INT, K_TIMEOUT),
+	C(epoll_pwait, F_BLOCK, K_FD, K_BUF, K_INT, K_TIMEOUT, K_STRUCT, K_LEN),
+	C(epoll_pwait2, F_BLOCK, K_FD, K_BUF, K_INT, K_STRUCT, K_STRUCT, K_LEN),
+	C(eventfd, 0, K_INT),
+	C(eventfd2, 0, K_INT, K_FLAGS),
+	C(socketpair, 0, K_INT, K_INT, K_INT, K_BUF),
+	C(sendto, F_BLOCK, K_FD, K_BUF, K_LEN, K_FLAGS, K_STRUCT, K_LEN),
+	C(recvfrom, F_BLOCK, K_FD, K_BUF, K_LEN, K_FLAGS, K_BUF, K_BUF),
+	C(sendmsg, F_BLOCK, K_FD, K_STRUCT, K_FLAGS),
+	C(recvmsg, F_BLOCK, K_FD, K_STRUCT, K_FLAGS),
+	C(shutdown, 0, K_FD, K_INT),
+	C(getsockopt, 0, K_FD, K_INT, K_INT, K_BUF, K_BUF),
+	C(setsockopt, 0, K_FD, K_INT, K_INT, K_STRUCT, K_LEN),
+	C(getsockname, 0, K_FD, K_BUF, K_BUF),
+	C(getpeername, 0, K_FD, K_BUF, K_BUF),
+	C(socket, 0, K_INT, K_FLAGS, K_INT),
+	C(bind, 0, K_FD, K_STRUCT, K_LEN),
+	C(listen, 0, K_FD, K_INT),
+	C(accept, F_BLOCK, K_FD, K_BUF, K_BUF),
+	C(accept4, F_BLOCK, K_FD, K_BUF, K_BUF, K_FLAGS),
+	C(connect, F_BLOCK, K_FD, K_STRUCT, K_LEN),
+	/* Not served: must fail with ENOSYS and nothing else. */
 	C(mremap, 0, K_ADDR, K_LEN, K_LEN, K_FLAGS, K_ADDR),
 	C(madvise, 0, K_ADDR, K_LEN, K_INT),
-	C(socket, 0, K_INT, K_INT, K_INT),
 	C(ptrace, 0, K_INT, K_PID, K_ADDR, K_ANY),
 	C(mount, 0, K_PATH, K_PATH, K_PATH, K_FLAGS, K_BUF),
 	C(reboot, 0, K_INT, K_INT, K_INT, K_BUF),
@@ -916,18 +940,25 @@ static void run_one(void)
 	if (c->flags & F_BLOCK)
 		timer_ms(0);
 	if (c->nr == SYS_rt_sigaction || c->nr == SYS_rt_sigprocmask ||
-	    c->nr == SYS_rt_sigsuspend || c->nr < 0 || c->nr > 1000 || df)
+	    c->nr == SYS_rt_sigsuspend || c->nr == SYS_epoll_pwait || c->nr == SYS_epoll_pwait2 ||
+	    c->nr == SYS_pselect6 || c->nr < 0 || c->nr > 1000 || df)
 		signals_dirty = 1;
 	if (c->nr == SYS_arch_prctl)
 		sys3(SYS_arch_prctl, ARCH_SET_FS_NR, (long)fsbase, 0); /* libc's TLS back */
 	if (ret < 0 && ret > -4096)
 		nerrors++;
 	else if (c->nr == SYS_open || c->nr == SYS_openat || c->nr == SYS_dup ||
-	         c->nr == SYS_creat || c->nr == SYS_dup2 || c->nr == SYS_dup3 || c->nr == SYS_fcntl)
+	         c->nr == SYS_creat || c->nr == SYS_dup2 || c->nr == SYS_dup3 || c->nr == SYS_fcntl ||
+	         c->nr == SYS_epoll_create || c->nr == SYS_epoll_create1 || c->nr == SYS_eventfd ||
+	         c->nr == SYS_eventfd2 || c->nr == SYS_socket || c->nr == SYS_accept ||
+	         c->nr == SYS_accept4)
 		add_fd(ret);
 	else if ((c->nr == SYS_pipe || c->nr == SYS_pipe2) && ret == 0 && in_pool(a[0], 8)) {
 		add_fd(((int *)a[0])[0]);
 		add_fd(((int *)a[0])[1]);
+	} else if (c->nr == SYS_socketpair && ret == 0 && in_pool(a[3], 8)) {
+		add_fd(((int *)a[3])[0]);
+		add_fd(((int *)a[3])[1]);
 	}
 	if (opt_verbose)
 		report("%s   = %ld\n", who(), ret);

@@ -47,7 +47,7 @@ run big_ranges -m 64M
 run timer_flood
 run huge_timer
 # Exit signals and process groups (found by the syscall fuzzer).
-for t in clone_parent_sig reparent_sig exitsig_info setpgid_nogroup noncanonical; do
+for t in clone_parent_sig reparent_sig exitsig_info setpgid_nogroup noncanonical epoll_abuse; do
 	run "$t"
 done
 

@@ -4,6 +4,7 @@
 
 #include <lib/klib.h>
 
+struct file;
 struct proc;
 struct trap_frame;
 
@@ -32,6 +33,9 @@ struct thread {
 	struct thread *bnext, *bprev; /* wait-queue links */
 	struct thread *tnext, *tprev; /* timed-list links (wake_at set) */
 	struct thread *pnext;         /* the next live thread of the same process */
+	struct file *held;            /* a file referenced while asleep (file_block) */
+	bool no_restart;              /* the -EINTR being returned must not restart (SA_RESTART):
+	                                 a socket call with a timeout, as on Linux */
 	uint8_t *fx;                  /* 512-byte fxsave area, 16-byte aligned, in fx_buf */
 	uint8_t fx_buf[512 + 16];
 };

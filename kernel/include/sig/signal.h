@@ -40,6 +40,20 @@ void signal_deliver(struct trap_frame *tf);
  */
 long signal_return(struct trap_frame *tf);
 
+/*
+ * The sigmask argument of ppoll, pselect6, epoll_pwait: read the user
+ * sigset at `uset` (`size` must be 8) into *mask; 0, -EINVAL or -EFAULT.
+ */
+long signal_mask_read(uint64_t uset, uint64_t size, uint64_t *mask);
+
+/*
+ * Run a sleeping call under `mask` (SIGKILL/SIGSTOP stay unblocked);
+ * signal_mask_pop(rc) gives the caller's mask back, except after -EINTR:
+ * then it comes back after the handler runs, as for sigsuspend.
+ */
+void signal_mask_push(uint64_t mask);
+void signal_mask_pop(long rc);
+
 /* Recompute whether the current thread has signal work (entry.S checks it). */
 void signal_update_work(void);
 

@@ -20,6 +20,10 @@
 SYSCALL_LIST(SYSCALL_DECLARE)
 
 struct trap_frame;
+struct file;
+
+/* readv/writev on a socket file (sys_socket.c): one recvmsg/sendmsg of the whole vector. */
+long sock_vector_io(struct file *f, uint64_t iov, long cnt, bool writing);
 
 /*
  * The slow entry from syscall_common (entry.S): FRAME calls, unknown
