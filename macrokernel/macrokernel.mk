@@ -6,6 +6,9 @@ BLKSW_SRCS := macrokernel/blksw/blksw.c macrokernel/blksw/blksw_cow.c
 # The file-system component built for the host (embedded in the macro-kernel).
 FS_HOST_SRCS := sysapps/fs/service.c sysapps/fs/load.c sysapps/fs/backend_ext2.c sysapps/fs/volume_host.c \
 	$(wildcard sysapps/fs/ext2*.c)
+# The network component built for the host: NET_HOST_SRCS and NET_HOST_LIB (lwIP).
+include sysapps/net/net.mk
+
 MK_SRCS := macrokernel/mk/mk.c macrokernel/rings/ring.c
 
 MONITOR_SRCS := macrokernel/monitor/main.c macrokernel/monitor/vm_kvm_x86_64.c \

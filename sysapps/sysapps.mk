@@ -1,6 +1,4 @@
 # sysapps/: placeable system components built as guest programs.
-
-include sysapps/net/net.mk
 #
 # bin/fsd.elf: the fs component for --fs=guest.  The same service and ext2
 # sources the macro-kernel links (FS_HOST_SRCS), minus host volumes, plus

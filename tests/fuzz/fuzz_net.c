@@ -25,9 +25,9 @@
 
 #include <net/service.h>
 
-#define UBASE  0x40000000ull
-#define ARENA  65536
-#define QMAX   512 /* frames the switch holds */
+#define UBASE 0x40000000ull
+#define ARENA 65536
+#define QMAX  512 /* frames the switch holds */
 
 static uint8_t arena[ARENA];
 static struct net_service *vm[2];
@@ -155,14 +155,14 @@ static uint64_t take(struct in *in, int bytes)
 }
 
 /* Arena layout preset for each input. */
-#define A_SIN_A    0x000 /* 10.0.2.15:port */
-#define A_SIN_B    0x010 /* 10.0.2.16:port */
-#define A_SIN_LO   0x020 /* 127.0.0.1:port */
-#define A_SIN_ANY  0x030 /* 0.0.0.0:port */
-#define A_LEN      0x040 /* int 16 */
-#define A_MSG      0x080 /* msghdr: name at A_SIN_B, 2 iovecs */
-#define A_IOV      0x100
-#define A_BUF      0x1000
+#define A_SIN_A   0x000 /* 10.0.2.15:port */
+#define A_SIN_B   0x010 /* 10.0.2.16:port */
+#define A_SIN_LO  0x020 /* 127.0.0.1:port */
+#define A_SIN_ANY 0x030 /* 0.0.0.0:port */
+#define A_LEN     0x040 /* int 16 */
+#define A_MSG     0x080 /* msghdr: name at A_SIN_B, 2 iovecs */
+#define A_IOV     0x100
+#define A_BUF     0x1000
 
 static void preset(uint16_t port)
 {
@@ -198,29 +198,22 @@ static uint64_t pick_handle(int v, uint8_t k)
 
 static uint64_t arg(struct in *in, int v)
 {
-	static const uint64_t consts[] = { AF_INET, SOCK_STREAM, SOCK_DGRAM, 16, SOL_SOCKET,
-		                               IPPROTO_TCP, IPPROTO_IP, SO_ERROR, SO_REUSEADDR,
-		                               SO_LINGER, SO_RCVBUF, 0x541B /* FIONREAD */,
-		                               SHUT_WR, MSG_PEEK, MSG_TRUNC, 1 };
+	static const uint64_t consts[] = {
+		AF_INET,    SOCK_STREAM, SOCK_DGRAM,   16,        SOL_SOCKET, IPPROTO_TCP,
+		IPPROTO_IP, SO_ERROR,    SO_REUSEADDR, SO_LINGER, SO_RCVBUF,  0x541B /* FIONREAD */,
+		SHUT_WR,    MSG_PEEK,    MSG_TRUNC,    1
+	};
 	uint8_t s = (uint8_t)take(in, 1);
 
 	switch (s & 7) {
-	case 0:
-		return take(in, 1);
-	case 1:
-		return pick_handle(v, (uint8_t)take(in, 1));
-	case 2:
-		return UBASE + take(in, 2);
-	case 3:
-		return UBASE + 16 * (s >> 6); /* one of the preset addresses */
-	case 4:
-		return take(in, 2);
-	case 5:
-		return take(in, 8);
-	case 6:
-		return consts[(s >> 3) & 15];
-	default:
-		return s >> 3 == 1 ? UBASE + A_LEN : s >> 3 == 2 ? UBASE + A_MSG : 0;
+	case 0: return take(in, 1);
+	case 1: return pick_handle(v, (uint8_t)take(in, 1));
+	case 2: return UBASE + take(in, 2);
+	case 3: return UBASE + 16 * (s >> 6); /* one of the preset addresses */
+	case 4: return take(in, 2);
+	case 5: return take(in, 8);
+	case 6: return consts[(s >> 3) & 15];
+	default: return s >> 3 == 1 ? UBASE + A_LEN : s >> 3 == 2 ? UBASE + A_MSG : 0;
 	}
 }
 
@@ -294,8 +287,11 @@ static void frame(struct in *in, uint8_t op)
 
 static struct net_service *make(int v, const char *ip)
 {
-	struct net_service_config cfg = { { 2, 0, 0, 0, 0, (uint8_t)(0xa + v) }, inet_addr(ip),
-		                              inet_addr("255.255.255.0"), inet_addr("10.0.2.2"), 0 };
+	struct net_service_config cfg = { { 2, 0, 0, 0, 0, (uint8_t)(0xa + v) },
+		                          inet_addr(ip),
+		                          inet_addr("255.255.255.0"),
+		                          inet_addr("10.0.2.2"),
+		                          0 };
 
 	return net_service_new(&cfg, sw_output, sw_notify, (void *)(intptr_t)v, &state[v]);
 }
@@ -322,15 +318,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 0:
 		case 1:
 		case 2:
-		case 3:
-			request(&in, (uint8_t)take(&in, 1));
-			break;
-		case 4:
-			deliver(op >> 3);
-			break;
-		case 5:
-			frame(&in, op >> 3);
-			break;
+		case 3: request(&in, (uint8_t)take(&in, 1)); break;
+		case 4: deliver(op >> 3); break;
+		case 5: frame(&in, op >> 3); break;
 		case 6: {
 			/* poke the arena */
 			size_t off = (size_t)take(&in, 2) % ARENA, n = (size_t)take(&in, 1);
