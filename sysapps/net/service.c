@@ -842,8 +842,14 @@ static int port_free(struct net_service *s, struct net_sock *sk, uint16_t port, 
 		if (o == NULL || o == sk || o->type != sk->type || !o->bound || o->accepted ||
 		    o->local_port != port)
 			continue;
+		if (listening) {
+			/* bind let both have the port (SO_REUSEADDR): one may listen. */
+			if (o->state == SK_LISTEN)
+				return 0;
+			continue;
+		}
 		if (sk->type == SOCK_STREAM && sk->reuseaddr && o->reuseaddr &&
-		    o->state != SK_LISTEN && !listening)
+		    o->state != SK_LISTEN)
 			continue;
 		if (sk->type == SOCK_DGRAM && sk->reuseaddr && o->reuseaddr)
 			continue;
@@ -1060,6 +1066,11 @@ static int64_t op_connect(struct net_service *s, struct net_sock *sk, const stru
 		}
 		if (sk->was_connected)
 			return -EISCONN;
+		if (sk->connect_pending) {
+			/* The failure was read through SO_ERROR: Linux says so once. */
+			sk->connect_pending = 0;
+			return -ECONNABORTED;
+		}
 		break;
 	case SK_NEW: break;
 	}
@@ -1839,7 +1850,14 @@ static int64_t op_connect_outcome(struct net_sock *sk)
 	switch (sk->state) {
 	case SK_CONNECTING: return -EINPROGRESS;
 	case SK_CONNECTED: sk->connect_pending = 0; return 0;
-	case SK_CLOSED: return sk->was_connected ? 0 : -ENOTCONN;
+	case SK_CLOSED:
+		if (sk->was_connected)
+			return 0;
+		if (sk->connect_pending) {
+			sk->connect_pending = 0;
+			return -ECONNABORTED;
+		}
+		return -ENOTCONN;
 	default: return -ENOTCONN;
 	}
 }

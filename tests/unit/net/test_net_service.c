@@ -531,6 +531,8 @@ START_TEST(test_tcp_refused)
 	ck_assert_int_eq(so_error(0, a), ECONNREFUSED);
 	ck_assert_int_eq(so_error(0, a), 0);
 	ck_assert_uint_eq(revents(0, a) & POLLERR, 0);
+	ck_assert_int_eq(call(0, NANVIX_NET_CONNECT, (uint64_t)a, 0, 0, 0, 0), -ECONNABORTED);
+	ck_assert_int_eq(call(0, NANVIX_NET_CONNECT, (uint64_t)a, 0, 0, 0, 0), -ENOTCONN);
 	/* ... or by the connect outcome. */
 	ck_assert_int_eq(call(0, NANVIX_NET_CONNECT, (uint64_t)a2, 0, 0, 0, 0), -ECONNREFUSED);
 	ck_assert_int_eq(recv_buf(0, a2, buf, 8, 0), 0);
