@@ -257,6 +257,7 @@ struct net_service *net_service_new(const struct net_service_config *cfg,
 	struct net_service *s, *o;
 	ip4_addr_t ip, mask, gw;
 	uint32_t hip;
+	int n;
 
 	if (cfg == NULL || output == NULL)
 		return NULL;
@@ -268,10 +269,12 @@ struct net_service *net_service_new(const struct net_service_config *cfg,
 	if (cfg->mac[0] & 1) /* multicast MAC */
 		return NULL;
 	net_stack_init();
-	for (o = stk.services; o; o = o->next) {
+	for (o = stk.services, n = 0; o; o = o->next, n++) {
 		if (o->cfg.ip == cfg->ip || memcmp(o->cfg.mac, cfg->mac, 6) == 0)
 			return NULL;
 	}
+	if (n >= NET_SERVICES_MAX) /* lwIP numbers netifs with a byte */
+		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;

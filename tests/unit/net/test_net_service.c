@@ -656,6 +656,17 @@ START_TEST(test_udp)
 	pump();
 	ck_assert_int_eq(recv_buf(0, ua, buf, 64, 0), 5);
 	ck_assert_int_eq(memcmp(gp(buf), "reply", 5), 0);
+	/* The largest datagram: fragmented to fit the MTU, reassembled. */
+	{
+		uint64_t big = galloc(65507), got = galloc(65507);
+		size_t i;
+		for (i = 0; i < 65507; i++)
+			((uint8_t *)gp(big))[i] = (uint8_t)(i * 13);
+		ck_assert_int_eq(send_buf(1, ub, big, 65507, 0), 65507);
+		pump();
+		ck_assert_int_eq(recv_buf(0, ua, got, 65507, 0), 65507);
+		ck_assert_int_eq(memcmp(gp(big), gp(got), 65507), 0);
+	}
 	/* Truncation without MSG_TRUNC: the bytes copied, the rest dropped. */
 	ck_assert_int_eq(send_str(1, ub, "0123456789"), 10);
 	pump();
