@@ -23,30 +23,30 @@
 #define NET_POLLRDHUP  0x2000u
 
 /* TCP-level options (<netinet/tcp.h> would clash with lwIP's TCP_MSS). */
-#define NET_TCP_NODELAY   1
-#define NET_TCP_MAXSEG    2
-#define NET_TCP_CORK      3
-#define NET_TCP_KEEPIDLE  4
-#define NET_TCP_KEEPINTVL 5
-#define NET_TCP_KEEPCNT   6
-#define NET_TCP_SYNCNT    7
-#define NET_TCP_LINGER2   8
-#define NET_TCP_DEFER_ACCEPT 9
-#define NET_TCP_WINDOW_CLAMP 10
-#define NET_TCP_QUICKACK  12
-#define NET_TCP_USER_TIMEOUT 18
-#define NET_TCP_FASTOPEN  23
+#define NET_TCP_NODELAY       1
+#define NET_TCP_MAXSEG        2
+#define NET_TCP_CORK          3
+#define NET_TCP_KEEPIDLE      4
+#define NET_TCP_KEEPINTVL     5
+#define NET_TCP_KEEPCNT       6
+#define NET_TCP_SYNCNT        7
+#define NET_TCP_LINGER2       8
+#define NET_TCP_DEFER_ACCEPT  9
+#define NET_TCP_WINDOW_CLAMP  10
+#define NET_TCP_QUICKACK      12
+#define NET_TCP_USER_TIMEOUT  18
+#define NET_TCP_FASTOPEN      23
 #define NET_TCP_NOTSENT_LOWAT 25
 
 /* Bounds on what one request may ask for. */
-#define NET_IO_MAX     (1024 * 1024) /* bytes moved by one send or receive call */
-#define NET_IOV_MAX    1024          /* Linux UIO_MAXIOV */
-#define NET_ADDR_MAX   128           /* sizeof(struct sockaddr_storage) */
-#define NET_UDP_MAX    65507         /* largest IPv4 UDP payload */
-#define NET_CHUNK      61440         /* bytes per tcp_write (a u16 length) */
-#define NET_BACKLOG_MAX 4096         /* Linux somaxconn */
-#define NET_PENDING_MAX 4096         /* queued, not yet accepted, per VM */
-#define NET_SNDLOWAT   (16 * 1024)   /* send room that makes a stream POLLOUT */
+#define NET_IO_MAX      (1024 * 1024) /* bytes moved by one send or receive call */
+#define NET_IOV_MAX     1024          /* Linux UIO_MAXIOV */
+#define NET_ADDR_MAX    128           /* sizeof(struct sockaddr_storage) */
+#define NET_UDP_MAX     65507         /* largest IPv4 UDP payload */
+#define NET_CHUNK       61440         /* bytes per tcp_write (a u16 length) */
+#define NET_BACKLOG_MAX 4096          /* Linux somaxconn */
+#define NET_PENDING_MAX 4096          /* queued, not yet accepted, per VM */
+#define NET_SNDLOWAT    (16 * 1024)   /* send room that makes a stream POLLOUT */
 
 /* A received segment (TCP) or datagram (UDP) waiting for the guest. */
 struct net_rx {
@@ -66,7 +66,7 @@ enum net_sk_state {
 
 struct net_sock {
 	struct net_service *svc;
-	int h; /* handle; 0 while queued on a listener */
+	int h;    /* handle; 0 while queued on a listener */
 	int type; /* SOCK_STREAM or SOCK_DGRAM */
 	enum net_sk_state state;
 	struct tcp_pcb *tcp; /* NULL once lwIP owns or freed it */
@@ -85,10 +85,10 @@ struct net_sock {
 	struct net_rx *rx_head, *rx_tail;
 	size_t rx_off, rx_bytes;
 
-	int rx_fin;    /* peer finished sending (or the connection died) */
-	int shut_rd;   /* guest shut down reading */
-	int shut_wr;   /* guest shut down writing (or the connection died) */
-	int err;       /* pending error (positive errno), SO_ERROR */
+	int rx_fin;          /* peer finished sending (or the connection died) */
+	int shut_rd;         /* guest shut down reading */
+	int shut_wr;         /* guest shut down writing (or the connection died) */
+	int err;             /* pending error (positive errno), SO_ERROR */
 	int connect_pending; /* -EINPROGRESS returned, outcome not yet reported by connect */
 	int was_connected;
 	int accepted; /* came from a listener */

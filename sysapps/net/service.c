@@ -257,6 +257,7 @@ struct net_service *net_service_new(const struct net_service_config *cfg,
 	struct net_service *s, *o;
 	ip4_addr_t ip, mask, gw;
 	uint32_t hip;
+	int n;
 
 	if (cfg == NULL || output == NULL)
 		return NULL;
@@ -268,10 +269,12 @@ struct net_service *net_service_new(const struct net_service_config *cfg,
 	if (cfg->mac[0] & 1) /* multicast MAC */
 		return NULL;
 	net_stack_init();
-	for (o = stk.services; o; o = o->next) {
+	for (o = stk.services, n = 0; o; o = o->next, n++) {
 		if (o->cfg.ip == cfg->ip || memcmp(o->cfg.mac, cfg->mac, 6) == 0)
 			return NULL;
 	}
+	if (n >= NET_SERVICES_MAX) /* lwIP numbers netifs with a byte */
+		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
@@ -362,32 +365,20 @@ static uint32_t shown(const struct net_sock *sk, uint32_t ip)
 static int errno_of(err_t e)
 {
 	switch (e) {
-	case ERR_OK:
-		return 0;
+	case ERR_OK: return 0;
 	case ERR_MEM:
-	case ERR_BUF:
-		return ENOBUFS;
-	case ERR_RTE:
-		return ENETUNREACH;
-	case ERR_USE:
-		return EADDRINUSE;
-	case ERR_ISCONN:
-		return EISCONN;
-	case ERR_CONN:
-		return ENOTCONN;
-	case ERR_RST:
-		return ECONNRESET;
-	case ERR_ABRT:
-		return ECONNABORTED;
-	case ERR_TIMEOUT:
-		return ETIMEDOUT;
+	case ERR_BUF: return ENOBUFS;
+	case ERR_RTE: return ENETUNREACH;
+	case ERR_USE: return EADDRINUSE;
+	case ERR_ISCONN: return EISCONN;
+	case ERR_CONN: return ENOTCONN;
+	case ERR_RST: return ECONNRESET;
+	case ERR_ABRT: return ECONNABORTED;
+	case ERR_TIMEOUT: return ETIMEDOUT;
 	case ERR_ALREADY:
-	case ERR_INPROGRESS:
-		return EALREADY;
-	case ERR_WOULDBLOCK:
-		return EAGAIN;
-	default:
-		return EINVAL;
+	case ERR_INPROGRESS: return EALREADY;
+	case ERR_WOULDBLOCK: return EAGAIN;
+	default: return EINVAL;
 	}
 }
 
@@ -730,8 +721,8 @@ struct cursor {
 };
 
 /* Move len bytes between src/dst and the buffers at the cursor: 0 or -EFAULT. */
-static int cur_copy(const struct svc_mem *m, uint64_t cr3, struct cursor *c, void *buf,
-                    size_t len, int to_guest)
+static int cur_copy(const struct svc_mem *m, uint64_t cr3, struct cursor *c, void *buf, size_t len,
+                    int to_guest)
 {
 	uint8_t *b = buf;
 	size_t k;
@@ -858,8 +849,14 @@ static int port_free(struct net_service *s, struct net_sock *sk, uint16_t port, 
 		if (o == NULL || o == sk || o->type != sk->type || !o->bound || o->accepted ||
 		    o->local_port != port)
 			continue;
+		if (listening) {
+			/* bind let both have the port (SO_REUSEADDR): one may listen. */
+			if (o->state == SK_LISTEN)
+				return 0;
+			continue;
+		}
 		if (sk->type == SOCK_STREAM && sk->reuseaddr && o->reuseaddr &&
-		    o->state != SK_LISTEN && !listening)
+		    o->state != SK_LISTEN)
 			continue;
 		if (sk->type == SOCK_DGRAM && sk->reuseaddr && o->reuseaddr)
 			continue;
@@ -1058,10 +1055,8 @@ static int64_t op_connect(struct net_service *s, struct net_sock *sk, const stru
 	}
 
 	switch (sk->state) {
-	case SK_LISTEN:
-		return -EISCONN;
-	case SK_CONNECTING:
-		return -EALREADY;
+	case SK_LISTEN: return -EISCONN;
+	case SK_CONNECTING: return -EALREADY;
 	case SK_CONNECTED:
 		if (sk->connect_pending) {
 			sk->connect_pending = 0;
@@ -1078,9 +1073,13 @@ static int64_t op_connect(struct net_service *s, struct net_sock *sk, const stru
 		}
 		if (sk->was_connected)
 			return -EISCONN;
+		if (sk->connect_pending) {
+			/* The failure was read through SO_ERROR: Linux says so once. */
+			sk->connect_pending = 0;
+			return -ECONNABORTED;
+		}
 		break;
-	case SK_NEW:
-		break;
+	case SK_NEW: break;
 	}
 	if (is_broadcast(s, sin.sin_addr.s_addr) || IN_MULTICAST(ntohl(sin.sin_addr.s_addr)))
 		return -ENETUNREACH;
@@ -1135,7 +1134,7 @@ static int64_t iov_total(const struct net_iov *v, size_t n)
 }
 
 static int64_t tcp_send_call(struct net_sock *sk, const struct svc_mem *m, uint64_t cr3,
-                        struct cursor *c, size_t total, int flags)
+                             struct cursor *c, size_t total, int flags)
 {
 	struct net_service *s = sk->svc;
 	struct tcp_pcb *pcb = sk->tcp;
@@ -1203,7 +1202,8 @@ static int64_t tcp_send_call(struct net_sock *sk, const struct svc_mem *m, uint6
 }
 
 static int64_t udp_send_call(struct net_sock *sk, const struct svc_mem *m, uint64_t cr3,
-                        struct cursor *c, size_t total, int flags, const struct sockaddr_in *to)
+                             struct cursor *c, size_t total, int flags,
+                             const struct sockaddr_in *to)
 {
 	struct net_service *s = sk->svc;
 	uint32_t dip;
@@ -1562,14 +1562,11 @@ static int64_t op_shutdown(struct net_sock *sk, uint64_t how)
 		return sk->has_peer ? 0 : -ENOTCONN;
 	}
 	switch (sk->state) {
-	case SK_LISTEN:
-		return 0;
+	case SK_LISTEN: return 0;
 	case SK_NEW:
-	case SK_CLOSED:
-		return -ENOTCONN;
+	case SK_CLOSED: return -ENOTCONN;
 	case SK_CONNECTING:
-	case SK_CONNECTED:
-		break;
+	case SK_CONNECTED: break;
 	}
 	if (how != SHUT_RD && !sk->shut_wr) {
 		if (sk->tcp && sk->state == SK_CONNECTED) {
@@ -1646,43 +1643,23 @@ static int64_t op_setsockopt(struct net_sock *sk, const struct svc_mem *m, uint6
 
 	if (level == SOL_SOCKET) {
 		switch (name) {
-		case SO_REUSEADDR:
-			sk->reuseaddr = v != 0;
-			return 0;
-		case SO_REUSEPORT:
-			sk->reuseport = v != 0;
-			return 0;
+		case SO_REUSEADDR: sk->reuseaddr = v != 0; return 0;
+		case SO_REUSEPORT: sk->reuseport = v != 0; return 0;
 		case SO_KEEPALIVE:
 			sk->keepalive = v != 0;
 			if (pcb)
 				tcp_apply_options(sk, pcb);
 			return 0;
-		case SO_BROADCAST:
-			sk->broadcast = v != 0;
-			return 0;
-		case SO_RCVBUF:
-			sk->rcvbuf = buf_size(v, 2304);
-			return 0;
-		case SO_SNDBUF:
-			sk->sndbuf = buf_size(v, 4608);
-			return 0;
-		case SO_RCVLOWAT:
-			sk->rcvlowat = v < 1 ? 1 : v;
-			return 0;
-		case SO_OOBINLINE:
-			sk->oobinline = v != 0;
-			return 0;
-		case SO_DONTROUTE:
-			sk->dontroute = v != 0;
-			return 0;
-		case SO_DEBUG:
-			sk->debug = v != 0;
-			return 0;
+		case SO_BROADCAST: sk->broadcast = v != 0; return 0;
+		case SO_RCVBUF: sk->rcvbuf = buf_size(v, 2304); return 0;
+		case SO_SNDBUF: sk->sndbuf = buf_size(v, 4608); return 0;
+		case SO_RCVLOWAT: sk->rcvlowat = v < 1 ? 1 : v; return 0;
+		case SO_OOBINLINE: sk->oobinline = v != 0; return 0;
+		case SO_DONTROUTE: sk->dontroute = v != 0; return 0;
+		case SO_DEBUG: sk->debug = v != 0; return 0;
 		case SO_PRIORITY:
-		case SO_TIMESTAMP:
-			return 0;
-		default:
-			return -ENOPROTOOPT;
+		case SO_TIMESTAMP: return 0;
+		default: return -ENOPROTOOPT;
 		}
 	}
 	if (level == IPPROTO_TCP) {
@@ -1694,12 +1671,8 @@ static int64_t op_setsockopt(struct net_sock *sk, const struct svc_mem *m, uint6
 			if (pcb)
 				tcp_apply_options(sk, pcb);
 			return 0;
-		case NET_TCP_KEEPIDLE:
-			slot = &sk->keepidle;
-			break;
-		case NET_TCP_KEEPINTVL:
-			slot = &sk->keepintvl;
-			break;
+		case NET_TCP_KEEPIDLE: slot = &sk->keepidle; break;
+		case NET_TCP_KEEPINTVL: slot = &sk->keepintvl; break;
 		case NET_TCP_KEEPCNT:
 			if (v < 1 || v > 127)
 				return -EINVAL;
@@ -1707,33 +1680,21 @@ static int64_t op_setsockopt(struct net_sock *sk, const struct svc_mem *m, uint6
 			if (pcb)
 				tcp_apply_options(sk, pcb);
 			return 0;
-		case NET_TCP_CORK:
-			sk->cork = v != 0;
-			return 0;
-		case NET_TCP_QUICKACK:
-			sk->quickack = v != 0;
-			return 0;
-		case NET_TCP_MAXSEG:
-			sk->maxseg = v;
-			return 0;
-		case NET_TCP_DEFER_ACCEPT:
-			sk->defer_accept = v;
-			return 0;
+		case NET_TCP_CORK: sk->cork = v != 0; return 0;
+		case NET_TCP_QUICKACK: sk->quickack = v != 0; return 0;
+		case NET_TCP_MAXSEG: sk->maxseg = v; return 0;
+		case NET_TCP_DEFER_ACCEPT: sk->defer_accept = v; return 0;
 		case NET_TCP_USER_TIMEOUT:
 			if (v < 0)
 				return -EINVAL;
 			sk->user_timeout = v;
 			return 0;
-		case NET_TCP_FASTOPEN:
-			sk->fastopen = v;
-			return 0;
+		case NET_TCP_FASTOPEN: sk->fastopen = v; return 0;
 		case NET_TCP_SYNCNT:
 		case NET_TCP_LINGER2:
 		case NET_TCP_WINDOW_CLAMP:
-		case NET_TCP_NOTSENT_LOWAT:
-			return 0;
-		default:
-			return -ENOPROTOOPT;
+		case NET_TCP_NOTSENT_LOWAT: return 0;
+		default: return -ENOPROTOOPT;
 		}
 		if (v < 1 || v > 32767)
 			return -EINVAL;
@@ -1744,9 +1705,7 @@ static int64_t op_setsockopt(struct net_sock *sk, const struct svc_mem *m, uint6
 	}
 	if (level == IPPROTO_IP) {
 		switch (name) {
-		case IP_TOS:
-			sk->tos = v & 0xfc;
-			break;
+		case IP_TOS: sk->tos = v & 0xfc; break;
 		case IP_TTL:
 			if (v == -1)
 				v = 64;
@@ -1754,8 +1713,7 @@ static int64_t op_setsockopt(struct net_sock *sk, const struct svc_mem *m, uint6
 				return -EINVAL;
 			sk->ttl = v;
 			break;
-		default:
-			return -ENOPROTOOPT;
+		default: return -ENOPROTOOPT;
 		}
 		if (pcb)
 			tcp_apply_options(sk, pcb);
@@ -1786,15 +1744,9 @@ static int64_t op_getsockopt(struct net_sock *sk, const struct svc_mem *m, uint6
 		return -EINVAL;
 	if (level == SOL_SOCKET) {
 		switch (name) {
-		case SO_TYPE:
-			u.i = sk->type;
-			break;
-		case SO_PROTOCOL:
-			u.i = sk->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
-			break;
-		case SO_DOMAIN:
-			u.i = AF_INET;
-			break;
+		case SO_TYPE: u.i = sk->type; break;
+		case SO_PROTOCOL: u.i = sk->type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP; break;
+		case SO_DOMAIN: u.i = AF_INET; break;
 		case SO_ERROR:
 			u.i = sk->err;
 			if (sk->err) {
@@ -1802,42 +1754,18 @@ static int64_t op_getsockopt(struct net_sock *sk, const struct svc_mem *m, uint6
 				sk_changed(sk);
 			}
 			break;
-		case SO_ACCEPTCONN:
-			u.i = sk->state == SK_LISTEN;
-			break;
-		case SO_REUSEADDR:
-			u.i = sk->reuseaddr;
-			break;
-		case SO_REUSEPORT:
-			u.i = sk->reuseport;
-			break;
-		case SO_KEEPALIVE:
-			u.i = sk->keepalive;
-			break;
-		case SO_BROADCAST:
-			u.i = sk->broadcast;
-			break;
-		case SO_RCVBUF:
-			u.i = sk->rcvbuf;
-			break;
-		case SO_SNDBUF:
-			u.i = sk->sndbuf;
-			break;
-		case SO_RCVLOWAT:
-			u.i = sk->rcvlowat;
-			break;
-		case SO_SNDLOWAT:
-			u.i = 1;
-			break;
-		case SO_OOBINLINE:
-			u.i = sk->oobinline;
-			break;
-		case SO_DONTROUTE:
-			u.i = sk->dontroute;
-			break;
-		case SO_DEBUG:
-			u.i = sk->debug;
-			break;
+		case SO_ACCEPTCONN: u.i = sk->state == SK_LISTEN; break;
+		case SO_REUSEADDR: u.i = sk->reuseaddr; break;
+		case SO_REUSEPORT: u.i = sk->reuseport; break;
+		case SO_KEEPALIVE: u.i = sk->keepalive; break;
+		case SO_BROADCAST: u.i = sk->broadcast; break;
+		case SO_RCVBUF: u.i = sk->rcvbuf; break;
+		case SO_SNDBUF: u.i = sk->sndbuf; break;
+		case SO_RCVLOWAT: u.i = sk->rcvlowat; break;
+		case SO_SNDLOWAT: u.i = 1; break;
+		case SO_OOBINLINE: u.i = sk->oobinline; break;
+		case SO_DONTROUTE: u.i = sk->dontroute; break;
+		case SO_DEBUG: u.i = sk->debug; break;
 		case SO_LINGER:
 			u.lg.l_onoff = sk->linger_on;
 			u.lg.l_linger = sk->linger_secs;
@@ -1848,56 +1776,31 @@ static int64_t op_getsockopt(struct net_sock *sk, const struct svc_mem *m, uint6
 			memcpy(u.tv, name == SO_RCVTIMEO ? sk->rcvtimeo : sk->sndtimeo, 16);
 			size = 16;
 			break;
-		default:
-			return -ENOPROTOOPT;
+		default: return -ENOPROTOOPT;
 		}
 	} else if (level == IPPROTO_TCP && sk->type == SOCK_STREAM) {
 		switch (name) {
-		case NET_TCP_NODELAY:
-			u.i = sk->nodelay;
-			break;
+		case NET_TCP_NODELAY: u.i = sk->nodelay; break;
 		case NET_TCP_MAXSEG:
 			u.i = sk->tcp && sk->tcp->state != LISTEN && sk->state == SK_CONNECTED
 			              ? sk->tcp->mss
 			              : (sk->maxseg ? sk->maxseg : 536);
 			break;
-		case NET_TCP_KEEPIDLE:
-			u.i = sk->keepidle;
-			break;
-		case NET_TCP_KEEPINTVL:
-			u.i = sk->keepintvl;
-			break;
-		case NET_TCP_KEEPCNT:
-			u.i = sk->keepcnt;
-			break;
-		case NET_TCP_CORK:
-			u.i = sk->cork;
-			break;
-		case NET_TCP_QUICKACK:
-			u.i = sk->quickack;
-			break;
-		case NET_TCP_DEFER_ACCEPT:
-			u.i = sk->defer_accept;
-			break;
-		case NET_TCP_USER_TIMEOUT:
-			u.i = sk->user_timeout;
-			break;
-		case NET_TCP_FASTOPEN:
-			u.i = sk->fastopen;
-			break;
-		default:
-			return -ENOPROTOOPT;
+		case NET_TCP_KEEPIDLE: u.i = sk->keepidle; break;
+		case NET_TCP_KEEPINTVL: u.i = sk->keepintvl; break;
+		case NET_TCP_KEEPCNT: u.i = sk->keepcnt; break;
+		case NET_TCP_CORK: u.i = sk->cork; break;
+		case NET_TCP_QUICKACK: u.i = sk->quickack; break;
+		case NET_TCP_DEFER_ACCEPT: u.i = sk->defer_accept; break;
+		case NET_TCP_USER_TIMEOUT: u.i = sk->user_timeout; break;
+		case NET_TCP_FASTOPEN: u.i = sk->fastopen; break;
+		default: return -ENOPROTOOPT;
 		}
 	} else if (level == IPPROTO_IP) {
 		switch (name) {
-		case IP_TOS:
-			u.i = sk->tos;
-			break;
-		case IP_TTL:
-			u.i = sk->ttl;
-			break;
-		default:
-			return -ENOPROTOOPT;
+		case IP_TOS: u.i = sk->tos; break;
+		case IP_TTL: u.i = sk->ttl; break;
+		default: return -ENOPROTOOPT;
 		}
 	} else {
 		return -ENOPROTOOPT;
@@ -1931,10 +1834,8 @@ static int64_t op_ioctl(struct net_sock *sk, const struct svc_mem *m, uint64_t c
 		break;
 	case FIONBIO: /* the host never blocks; the kernel keeps the flag */
 		return mem_read(m, cr3, ua, &v, sizeof(v));
-	case SIOCATMARK:
-		break;
-	default:
-		return -ENOTTY;
+	case SIOCATMARK: break;
+	default: return -ENOTTY;
 	}
 	return mem_write(m, cr3, ua, &v, sizeof(v));
 }
@@ -1954,15 +1855,17 @@ static int64_t op_connect_outcome(struct net_sock *sk)
 		return -rc;
 	}
 	switch (sk->state) {
-	case SK_CONNECTING:
-		return -EINPROGRESS;
-	case SK_CONNECTED:
-		sk->connect_pending = 0;
-		return 0;
+	case SK_CONNECTING: return -EINPROGRESS;
+	case SK_CONNECTED: sk->connect_pending = 0; return 0;
 	case SK_CLOSED:
-		return sk->was_connected ? 0 : -ENOTCONN;
-	default:
+		if (sk->was_connected)
+			return 0;
+		if (sk->connect_pending) {
+			sk->connect_pending = 0;
+			return -ECONNABORTED;
+		}
 		return -ENOTCONN;
+	default: return -ENOTCONN;
 	}
 }
 
@@ -1986,40 +1889,25 @@ static int64_t dispatch(struct net_service *s, const struct nanvix_ring_req *q,
 		return -EBADF;
 
 	switch ((enum nanvix_net_op)q->opcode) {
-	case NANVIX_NET_CLOSE:
-		return op_close(s, sk);
-	case NANVIX_NET_BIND:
-		return op_bind(s, sk, m, cr3, a[2], a[3]);
-	case NANVIX_NET_LISTEN:
-		return op_listen(s, sk, a[2]);
-	case NANVIX_NET_ACCEPT:
-		return op_accept(s, sk, m, cr3, a[2], a[3]);
+	case NANVIX_NET_CLOSE: return op_close(s, sk);
+	case NANVIX_NET_BIND: return op_bind(s, sk, m, cr3, a[2], a[3]);
+	case NANVIX_NET_LISTEN: return op_listen(s, sk, a[2]);
+	case NANVIX_NET_ACCEPT: return op_accept(s, sk, m, cr3, a[2], a[3]);
 	case NANVIX_NET_CONNECT:
 		if (a[2] == 0)
 			return op_connect_outcome(sk);
 		return op_connect(s, sk, m, cr3, a[2], a[3]);
-	case NANVIX_NET_SENDTO:
-		return op_sendto(sk, m, cr3, flags, a[2], a[3], a[4], a[5]);
-	case NANVIX_NET_RECVFROM:
-		return op_recvfrom(sk, m, cr3, flags, a[2], a[3], a[4], a[5]);
-	case NANVIX_NET_SENDMSG:
-		return op_sendmsg(s, sk, m, cr3, a[2], (int)(uint32_t)a[3]);
-	case NANVIX_NET_RECVMSG:
-		return op_recvmsg(s, sk, m, cr3, a[2], (int)(uint32_t)a[3]);
-	case NANVIX_NET_SHUTDOWN:
-		return op_shutdown(sk, a[2]);
-	case NANVIX_NET_GETSOCKNAME:
-		return op_name(sk, m, cr3, a[2], a[3], 0);
-	case NANVIX_NET_GETPEERNAME:
-		return op_name(sk, m, cr3, a[2], a[3], 1);
-	case NANVIX_NET_SETSOCKOPT:
-		return op_setsockopt(sk, m, cr3, a[2], a[3], a[4], a[5]);
-	case NANVIX_NET_GETSOCKOPT:
-		return op_getsockopt(sk, m, cr3, a[2], a[3], a[4], a[5]);
-	case NANVIX_NET_IOCTL:
-		return op_ioctl(sk, m, cr3, a[2], a[3]);
-	default:
-		return -EINVAL;
+	case NANVIX_NET_SENDTO: return op_sendto(sk, m, cr3, flags, a[2], a[3], a[4], a[5]);
+	case NANVIX_NET_RECVFROM: return op_recvfrom(sk, m, cr3, flags, a[2], a[3], a[4], a[5]);
+	case NANVIX_NET_SENDMSG: return op_sendmsg(s, sk, m, cr3, a[2], (int)(uint32_t)a[3]);
+	case NANVIX_NET_RECVMSG: return op_recvmsg(s, sk, m, cr3, a[2], (int)(uint32_t)a[3]);
+	case NANVIX_NET_SHUTDOWN: return op_shutdown(sk, a[2]);
+	case NANVIX_NET_GETSOCKNAME: return op_name(sk, m, cr3, a[2], a[3], 0);
+	case NANVIX_NET_GETPEERNAME: return op_name(sk, m, cr3, a[2], a[3], 1);
+	case NANVIX_NET_SETSOCKOPT: return op_setsockopt(sk, m, cr3, a[2], a[3], a[4], a[5]);
+	case NANVIX_NET_GETSOCKOPT: return op_getsockopt(sk, m, cr3, a[2], a[3], a[4], a[5]);
+	case NANVIX_NET_IOCTL: return op_ioctl(sk, m, cr3, a[2], a[3]);
+	default: return -EINVAL;
 	}
 }
 

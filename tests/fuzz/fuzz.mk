@@ -11,7 +11,8 @@ FUZZ_CFLAGS := $(HOST_CFLAGS) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 	-fsanitize=fuzzer-no-link
 
 FUZZ_TARGETS := $(FUZZ_BIN)/fuzz_elf $(FUZZ_BIN)/fuzz_hypercall $(FUZZ_BIN)/fuzz_rings \
-	$(FUZZ_BIN)/fuzz_ext2 $(FUZZ_BIN)/fuzz_fs $(FUZZ_BIN)/fuzz_netsw
+	$(FUZZ_BIN)/fuzz_ext2 $(FUZZ_BIN)/fuzz_fs $(FUZZ_BIN)/fuzz_netsw \
+	$(FUZZ_BIN)/fuzz_net
 
 # The guest-side system-call fuzzer (tests/fuzz/sysfuzz.c, run by
 # tests/fuzz/syscalls.sh): a static musl program, built whatever the host's
@@ -44,7 +45,7 @@ $(FUZZ_OUT)/src/%.o: %.c
 
 $(FUZZ_TARGETS):
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $(HOST_LDFLAGS) -o $@ $^
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $(HOST_LDFLAGS) -o $@ $(filter %.o %.a,$^)
 
 $(FUZZ_BIN)/fuzz_elf: $(FUZZ_OUT)/fuzz_elf.o $(FUZZ_OUT)/src/macrokernel/monitor/elf.o
 
@@ -81,3 +82,9 @@ $(FUZZ_BIN)/fuzz_fs: $(FUZZ_OUT)/fuzz_fs.o $(FUZZ_OUT)/src/tests/unit/fs/file_bl
 # The network switch: hostile frames into its ports, and policy specs.
 $(FUZZ_BIN)/fuzz_netsw: $(FUZZ_OUT)/fuzz_netsw.o $(FUZZ_OUT)/src/macrokernel/netsw/netsw.o \
 	$(FUZZ_OUT)/src/macrokernel/netsw/policy.o
+
+# The network service: two VMs on one lwIP stack (lwIP itself instrumented too).
+$(FUZZ_OUT)/fuzz_net.o $(FUZZ_OUT)/src/sysapps/net/%.o: FUZZ_CFLAGS += $(NET_INC)
+$(FUZZ_OUT)/src/sysapps/net/%.o: | $(LWIP_DIR)/src/core/init.c
+$(FUZZ_BIN)/fuzz_net: $(FUZZ_OUT)/fuzz_net.o $(FUZZ_OUT)/src/sysapps/net/service.o \
+	$(FUZZ_OUT)/src/sysapps/net/port.o $(NET_FUZZ_LIB)

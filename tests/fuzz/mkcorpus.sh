@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/fuzz/mkcorpus.sh: regenerate the committed seed corpora tests/fuzz/corpus/elf/,
-# tests/fuzz/corpus/ext2/ and tests/fuzz/corpus/fs/.
+# tests/fuzz/corpus/ext2/ and tests/fuzz/corpus/fs/.  (tests/fuzz/corpus/net/ is
+# hand-written in fuzz_net.c's input format and not regenerated here.)
 # Synthetic seeds come from gen_corpus (the unit tests' image builder); three
 # real-linker seeds are tiny_static.c linked static, static with one text
 # segment, and static-PIE.  Keep the folder small (well under 50 KiB).

@@ -12,50 +12,50 @@
  * verifies IP, TCP, UDP and ICMP checksums of what it receives.
  */
 
-#define NO_SYS              1
+#define NO_SYS               1
 #define SYS_LIGHTWEIGHT_PROT 0
-#define LWIP_TIMERS         1
-#define LWIP_SOCKET         0
-#define LWIP_NETCONN        0
-#define LWIP_NETIF_API      0
-#define LWIP_ALTCP          0
+#define LWIP_TIMERS          1
+#define LWIP_SOCKET          0
+#define LWIP_NETCONN         0
+#define LWIP_NETIF_API       0
+#define LWIP_ALTCP           0
 
 /* Memory: malloc for everything, so it scales with use (no fixed pools). */
-#define MEM_LIBC_MALLOC     1
-#define MEMP_MEM_MALLOC     1
-#define MEM_ALIGNMENT       8
-#define MEM_SIZE            (1024 * 1024) /* unused with MEM_LIBC_MALLOC */
-#define PBUF_POOL_SIZE      16            /* the service allocates RAM pbufs */
-#define PBUF_POOL_BUFSIZE   1600
+#define MEM_LIBC_MALLOC   1
+#define MEMP_MEM_MALLOC   1
+#define MEM_ALIGNMENT     8
+#define MEM_SIZE          (1024 * 1024) /* unused with MEM_LIBC_MALLOC */
+#define PBUF_POOL_SIZE    16            /* the service allocates RAM pbufs */
+#define PBUF_POOL_BUFSIZE 1600
 
 /* Protocols. */
-#define LWIP_IPV4           1
-#define LWIP_IPV6           0
-#define LWIP_ARP            1
-#define LWIP_ETHERNET       1
-#define LWIP_ICMP           1
-#define LWIP_RAW            0
-#define LWIP_UDP            1
-#define LWIP_TCP            1
-#define LWIP_DHCP           0
-#define LWIP_AUTOIP         0
-#define LWIP_IGMP           0
-#define LWIP_DNS            0
-#define IP_FORWARD          0
-#define IP_REASSEMBLY       1
-#define IP_FRAG             1
-#define IP_REASS_MAX_PBUFS  64
+#define LWIP_IPV4          1
+#define LWIP_IPV6          0
+#define LWIP_ARP           1
+#define LWIP_ETHERNET      1
+#define LWIP_ICMP          1
+#define LWIP_RAW           0
+#define LWIP_UDP           1
+#define LWIP_TCP           1
+#define LWIP_DHCP          0
+#define LWIP_AUTOIP        0
+#define LWIP_IGMP          0
+#define LWIP_DNS           0
+#define IP_FORWARD         0
+#define IP_REASSEMBLY      1
+#define IP_FRAG            1
+#define IP_REASS_MAX_PBUFS 64
 
 /* Many netifs share one subnet: ARP entries belong to a netif. */
 #define ETHARP_TABLE_MATCH_NETIF 1
-#define ARP_TABLE_SIZE      127
-#define ARP_QUEUEING        1
-#define ARP_QUEUE_LEN       512
+#define ARP_TABLE_SIZE           127
+#define ARP_QUEUEING             1
+#define ARP_QUEUE_LEN            512
 
 /* 127.0.0.1 and a VM's own address loop back inside its netif. */
-#define LWIP_NETIF_LOOPBACK 1
-#define LWIP_HAVE_LOOPIF    0
-#define LWIP_LOOPBACK_MAX_PBUFS 0
+#define LWIP_NETIF_LOOPBACK                1
+#define LWIP_HAVE_LOOPIF                   0
+#define LWIP_LOOPBACK_MAX_PBUFS            0
 #define LWIP_NETIF_LOOPBACK_MULTITHREADING 0
 
 /* Checksums: see above. */
@@ -112,8 +112,8 @@
  * lwIP's "any"), and the service itself enforces EADDRINUSE per VM, so
  * lwIP lets PCBs share ports (SOF_REUSEADDR on all of them).
  */
-#define SO_REUSE            1
-#define SO_REUSE_RXTOALL    0
+#define SO_REUSE         1
+#define SO_REUSE_RXTOALL 0
 
 /* Interfaces: one per VM, status and link set by the service. */
 #define LWIP_NETIF_STATUS_CALLBACK 0
@@ -123,12 +123,12 @@
 #define LWIP_NETIF_TX_SINGLE_PBUF  0
 
 /* No statistics, no debug output; assertions abort (lwip_port.c). */
-#define LWIP_STATS          0
+#define LWIP_STATS 0
 /* (LWIP_DEBUG stays undefined: lwIP tests it with #ifdef.) */
 
 /* Hooks: source-address routing and random ISNs (net_hooks.h). */
-#define LWIP_HOOK_FILENAME  "net_hooks.h"
-#define LWIP_HOOK_IP4_ROUTE_SRC(src, dest) net_hook_route_src((src), (dest))
+#define LWIP_HOOK_FILENAME                        "net_hooks.h"
+#define LWIP_HOOK_IP4_ROUTE_SRC(src, dest)        net_hook_route_src((src), (dest))
 #define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) net_hook_tcp_isn()
 
 #endif /* NET_LWIPOPTS_H */

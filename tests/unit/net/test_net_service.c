@@ -145,8 +145,10 @@ static void fq_clear(void)
 static struct net_service *make_vm(int i, const char *ip)
 {
 	struct net_service_config cfg = { { 0x52, 0x54, 0, 0x12, 0x34, (uint8_t)(0x56 + i) },
-		                              inet_addr(ip), inet_addr("255.255.255.0"),
-		                              inet_addr("10.0.2.2"), 0 };
+		                          inet_addr(ip),
+		                          inet_addr("255.255.255.0"),
+		                          inet_addr("10.0.2.2"),
+		                          0 };
 
 	st[i] = calloc(1, sizeof(*st[i]));
 	ck_assert_ptr_nonnull(st[i]);
@@ -186,8 +188,7 @@ static void teardown(void)
 /* ------------------------------------------------------------------ */
 /* Requests.                                                           */
 
-static int64_t call(int v, int op, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-                    uint64_t a5)
+static int64_t call(int v, int op, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
 	struct nanvix_ring_req q;
 	uint64_t value = 0xdeadbeef;
@@ -283,7 +284,8 @@ static int getint_opt(int v, int64_t h, int level, int name, int64_t *rc)
 
 	*(int *)gp(len) = 4;
 	*(int *)gp(val) = -12345;
-	*rc = call(v, NANVIX_NET_GETSOCKOPT, (uint64_t)h, (uint64_t)level, (uint64_t)name, val, len);
+	*rc = call(v, NANVIX_NET_GETSOCKOPT, (uint64_t)h, (uint64_t)level, (uint64_t)name, val,
+	           len);
 	return *(int *)gp(val);
 }
 
@@ -529,6 +531,8 @@ START_TEST(test_tcp_refused)
 	ck_assert_int_eq(so_error(0, a), ECONNREFUSED);
 	ck_assert_int_eq(so_error(0, a), 0);
 	ck_assert_uint_eq(revents(0, a) & POLLERR, 0);
+	ck_assert_int_eq(call(0, NANVIX_NET_CONNECT, (uint64_t)a, 0, 0, 0, 0), -ECONNABORTED);
+	ck_assert_int_eq(call(0, NANVIX_NET_CONNECT, (uint64_t)a, 0, 0, 0, 0), -ENOTCONN);
 	/* ... or by the connect outcome. */
 	ck_assert_int_eq(call(0, NANVIX_NET_CONNECT, (uint64_t)a2, 0, 0, 0, 0), -ECONNREFUSED);
 	ck_assert_int_eq(recv_buf(0, a2, buf, 8, 0), 0);
@@ -580,8 +584,8 @@ START_TEST(test_addr_in_use)
 	ck_assert_int_eq(call(1, NANVIX_NET_LISTEN, (uint64_t)b1, 4, 0, 0, 0), 0);
 	/* SO_REUSEADDR does not share a listening port. */
 	*(int *)gp(one) = 1;
-	ck_assert_int_eq(call(1, NANVIX_NET_SETSOCKOPT, (uint64_t)b2, SOL_SOCKET, SO_REUSEADDR, one, 4),
-	                 0);
+	ck_assert_int_eq(
+	        call(1, NANVIX_NET_SETSOCKOPT, (uint64_t)b2, SOL_SOCKET, SO_REUSEADDR, one, 4), 0);
 	ck_assert_int_eq(bind_to(1, b2, IP_B, 80), -EADDRINUSE);
 	/* UDP and TCP ports are separate. */
 	ck_assert_int_eq(bind_to(1, u1, IP_B, 80), 0);
@@ -652,6 +656,17 @@ START_TEST(test_udp)
 	pump();
 	ck_assert_int_eq(recv_buf(0, ua, buf, 64, 0), 5);
 	ck_assert_int_eq(memcmp(gp(buf), "reply", 5), 0);
+	/* The largest datagram: fragmented to fit the MTU, reassembled. */
+	{
+		uint64_t big = galloc(65507), got = galloc(65507);
+		size_t i;
+		for (i = 0; i < 65507; i++)
+			((uint8_t *)gp(big))[i] = (uint8_t)(i * 13);
+		ck_assert_int_eq(send_buf(1, ub, big, 65507, 0), 65507);
+		pump();
+		ck_assert_int_eq(recv_buf(0, ua, got, 65507, 0), 65507);
+		ck_assert_int_eq(memcmp(gp(big), gp(got), 65507), 0);
+	}
 	/* Truncation without MSG_TRUNC: the bytes copied, the rest dropped. */
 	ck_assert_int_eq(send_str(1, ub, "0123456789"), 10);
 	pump();
@@ -712,46 +727,52 @@ START_TEST(test_options)
 	ck_assert_int_eq(getint_opt(0, u, SOL_SOCKET, SO_TYPE, &rc), SOCK_DGRAM);
 	ck_assert_int_eq(getint_opt(0, t, SOL_SOCKET, SO_ACCEPTCONN, &rc), 0);
 	*(int *)gp(val) = 1;
-	ck_assert_int_eq(call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, IPPROTO_TCP, 1 /* NODELAY */, val,
-	                      4),
-	                 0);
+	ck_assert_int_eq(
+	        call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, IPPROTO_TCP, 1 /* NODELAY */, val, 4),
+	        0);
 	ck_assert_int_eq(getint_opt(0, t, IPPROTO_TCP, 1, &rc), 1);
-	ck_assert_int_eq(call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_KEEPALIVE, val, 4),
-	                 0);
+	ck_assert_int_eq(
+	        call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_KEEPALIVE, val, 4), 0);
 	ck_assert_int_eq(getint_opt(0, t, SOL_SOCKET, SO_KEEPALIVE, &rc), 1);
-	ck_assert_int_eq(call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_REUSEPORT, val, 4),
-	                 0);
+	ck_assert_int_eq(
+	        call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_REUSEPORT, val, 4), 0);
 	*(int *)gp(val) = 100000;
-	ck_assert_int_eq(call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_RCVBUF, val, 4), 0);
+	ck_assert_int_eq(call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_RCVBUF, val, 4),
+	                 0);
 	ck_assert_int_eq(getint_opt(0, t, SOL_SOCKET, SO_RCVBUF, &rc), 200000);
 	/* Linger: a struct; short lengths are EINVAL. */
 	((int *)gp(val))[0] = 1;
 	((int *)gp(val))[1] = 0;
 	ck_assert_int_eq(call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_LINGER, val, 4),
 	                 -EINVAL);
-	ck_assert_int_eq(call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_LINGER, val, 8), 0);
-	*(int *)gp(len) = 8;
-	ck_assert_int_eq(call(0, NANVIX_NET_GETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_LINGER, val, len),
+	ck_assert_int_eq(call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_LINGER, val, 8),
 	                 0);
+	*(int *)gp(len) = 8;
+	ck_assert_int_eq(
+	        call(0, NANVIX_NET_GETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_LINGER, val, len), 0);
 	ck_assert_int_eq(((int *)gp(val))[0], 1);
 	/* Unknown options, levels, short or negative lengths, bad pointers. */
 	ck_assert_int_eq(call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, SOL_SOCKET, 9999, val, 4),
 	                 -ENOPROTOOPT);
-	ck_assert_int_eq(call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, 12345, 1, val, 4), -ENOPROTOOPT);
+	ck_assert_int_eq(call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, 12345, 1, val, 4),
+	                 -ENOPROTOOPT);
 	ck_assert_int_eq(call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)u, IPPROTO_TCP, 1, val, 4),
 	                 -ENOPROTOOPT);
-	ck_assert_int_eq(call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_KEEPALIVE, val, 2),
-	                 -EINVAL);
+	ck_assert_int_eq(
+	        call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_KEEPALIVE, val, 2),
+	        -EINVAL);
 	ck_assert_int_eq(call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_KEEPALIVE, val,
 	                      (uint32_t)-1),
 	                 -EINVAL);
-	ck_assert_int_eq(call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_KEEPALIVE, 8, 4),
-	                 -EFAULT);
+	ck_assert_int_eq(
+	        call(0, NANVIX_NET_SETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_KEEPALIVE, 8, 4),
+	        -EFAULT);
 	*(int *)gp(len) = -1;
 	ck_assert_int_eq(call(0, NANVIX_NET_GETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_TYPE, val, len),
 	                 -EINVAL);
 	*(int *)gp(len) = 2; /* short: truncated, as Linux */
-	ck_assert_int_eq(call(0, NANVIX_NET_GETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_TYPE, val, len), 0);
+	ck_assert_int_eq(call(0, NANVIX_NET_GETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_TYPE, val, len),
+	                 0);
 	ck_assert_int_eq(*(int *)gp(len), 2);
 	ck_assert_int_eq(call(0, NANVIX_NET_GETSOCKOPT, (uint64_t)t, SOL_SOCKET, SO_TYPE, val, 0),
 	                 -EFAULT);
@@ -783,7 +804,8 @@ START_TEST(test_bad_requests)
 	ck_assert_int_eq(call(0, NANVIX_NET_CLOSE, NANVIX_NET_SOCKETS_MAX, 0, 0, 0, 0), -EBADF);
 	ck_assert_int_eq(call(0, NANVIX_NET_CLOSE, 1ull << 40, 0, 0, 0, 0), -EBADF);
 	ck_assert_int_eq(call(0, NANVIX_NET_LISTEN, (uint64_t)-1, 0, 0, 0, 0), -EBADF);
-	ck_assert_int_eq(call(1, NANVIX_NET_LISTEN, (uint64_t)t, 0, 0, 0, 0), -EBADF); /* B's table */
+	ck_assert_int_eq(call(1, NANVIX_NET_LISTEN, (uint64_t)t, 0, 0, 0, 0),
+	                 -EBADF); /* B's table */
 	/* Opcodes. */
 	memset(&q, 0, sizeof(q));
 	q.opcode = NANVIX_NET_OP_END;
@@ -798,7 +820,8 @@ START_TEST(test_bad_requests)
 	ck_assert_int_eq(call(0, NANVIX_NET_BIND, (uint64_t)t, sa, (uint32_t)-1, 0, 0), -EINVAL);
 	ck_assert_int_eq(call(0, NANVIX_NET_BIND, (uint64_t)t, sa, 129, 0, 0), -EINVAL);
 	ck_assert_int_eq(call(0, NANVIX_NET_BIND, (uint64_t)t, 0, 16, 0, 0), -EFAULT);
-	ck_assert_int_eq(call(0, NANVIX_NET_BIND, (uint64_t)t, GBASE + GSIZE - 4, 16, 0, 0), -EFAULT);
+	ck_assert_int_eq(call(0, NANVIX_NET_BIND, (uint64_t)t, GBASE + GSIZE - 4, 16, 0, 0),
+	                 -EFAULT);
 	*(uint16_t *)gp(bad6) = AF_INET6;
 	ck_assert_int_eq(call(0, NANVIX_NET_BIND, (uint64_t)t, bad6, 28, 0, 0), -EAFNOSUPPORT);
 	ck_assert_int_eq(call(0, NANVIX_NET_CONNECT, (uint64_t)t, bad6, 28, 0, 0), -EAFNOSUPPORT);
@@ -822,13 +845,14 @@ START_TEST(test_bad_requests)
 	ck_assert_int_eq(recv_buf(0, t, galloc(4), 4, MSG_OOB), -EINVAL);
 	ck_assert_int_eq(send_buf(0, u, galloc(4), 4, MSG_OOB), -EOPNOTSUPP);
 	/* Huge lengths are bounded, bad buffers fault. */
-	ck_assert_int_eq(call(0, NANVIX_NET_SENDTO, (uint64_t)u, galloc(4), ~0ull, addr_in(IP_B, 9),
-	                      16),
-	                 -EMSGSIZE);
+	ck_assert_int_eq(
+	        call(0, NANVIX_NET_SENDTO, (uint64_t)u, galloc(4), ~0ull, addr_in(IP_B, 9), 16),
+	        -EMSGSIZE);
 	ck_assert_int_eq(call(0, NANVIX_NET_SENDTO, (uint64_t)u, 0x10, 4, addr_in(IP_B, 9), 16),
 	                 -EFAULT);
-	ck_assert_int_eq(call(0, NANVIX_NET_SENDTO, (uint64_t)u, galloc(4), 4, addr_in(IP_B, 0), 16),
-	                 -EINVAL);
+	ck_assert_int_eq(
+	        call(0, NANVIX_NET_SENDTO, (uint64_t)u, galloc(4), 4, addr_in(IP_B, 0), 16),
+	        -EINVAL);
 	/* Nothing blew up: the stats counted it all. */
 	{
 		struct net_service_stats s;
@@ -910,7 +934,8 @@ END_TEST
 
 START_TEST(test_loopback)
 {
-	int64_t l = sock(0, SOCK_STREAM), c = sock(0, SOCK_STREAM), s = -1, b = sock(1, SOCK_STREAM);
+	int64_t l = sock(0, SOCK_STREAM), c = sock(0, SOCK_STREAM), s = -1,
+	        b = sock(1, SOCK_STREAM);
 	uint64_t sa = galloc(16), sl = galloc(4);
 	struct sockaddr_in *sin = gp(sa);
 	int tries;

@@ -43,6 +43,9 @@ void net_stack_timers(void);
 /* Milliseconds until the next lwIP timeout is due (0: now), -1 if none. */
 int net_stack_next_timer_ms(void);
 
+/* Services one process may hold (lwIP numbers its netifs with a byte). */
+#define NET_SERVICES_MAX 250
+
 /* Largest MTU a netif may have (lwIP's pbuf lengths are 16-bit). */
 #define NET_MTU_MAX 65000
 
@@ -61,8 +64,7 @@ struct net_service;
  * is the VM's net state region (the service fills its header now and
  * revents/changed/any later); it must outlive the service.  NULL on a bad
  * configuration (ip 0, mtu out of range, an address another service has)
- * or when out of memory (at most 254 services per process: lwIP's netif
- * numbers).
+ * or when out of memory or NET_SERVICES_MAX are open.
  */
 struct net_service *net_service_new(const struct net_service_config *cfg,
                                     void (*output)(void *ctx, const void *frame, size_t len),

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 
 #define LWIP_PLATFORM_DIAG(x) \
-	do {                      \
-		printf x;             \
+	do {                  \
+		printf x;     \
 	} while (0)
 
 /* An lwIP invariant broke: a bug, never bad input (which lwIP drops). */
