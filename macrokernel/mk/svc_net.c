@@ -6,10 +6,12 @@
  * frames the switch delivers to a VM are queued here and handed to lwIP by
  * net_pump(), never from inside another lwIP call, so a conversation
  * between two VMs (or a VM and the uplink) is a loop, not a recursion.
- * The pump runs after every socket call and while the VM idles
- * (mk_vm_idle: NANVIX_HC_SLEEP), where it also polls the switch's uplink
- * socket and runs lwIP's timers, and the idle wait ends as soon as the
- * VM has readiness changes to take (abi/net.h).
+ * The pump (which also takes what the uplink sent and runs lwIP's timers)
+ * runs after every socket call and while the VM idles (mk_vm_idle:
+ * NANVIX_HC_SLEEP), where it waits on the uplink's socket and lwIP's next
+ * timer; the idle wait ends as soon as the VM has readiness changes to
+ * take (abi/net.h).  A VM that computes without making calls or idling
+ * does not pump: traffic for it waits for its next call or idle.
  *
  * lwIP is one stack per process (NO_SYS: one thread), so the VMs served
  * here are one process-wide list; every call is made by the thread that
@@ -35,6 +37,7 @@
 #define RXQ_BYTES_MAX  (16 << 20) /* and bytes */
 #define PUMP_ROUNDS    256        /* passes over the VMs per pump */
 #define POLL_FDS_MAX   4
+#define DRAIN_NS       (2000ull * 1000 * 1000) /* data in flight when a VM ends */
 
 struct frame {
 	struct frame *next;
@@ -93,9 +96,11 @@ static void notify(void *ctx)
 	(void)ctx; /* the idle wait looks at state->any */
 }
 
-/* Hand every queued frame to lwIP, until no VM has one (bounded). */
-static void net_pump(void)
+/* Take what the uplink sent (without waiting), then hand every queued
+ * frame to lwIP until no VM has one (bounded). */
+static void net_pump(struct netsw *sw)
 {
+	netsw_service(sw);
 	for (int round = 0; round < PUMP_ROUNDS; round++) {
 		bool any = false;
 
@@ -129,14 +134,38 @@ static int64_t net_svc_call(void *state, const struct nanvix_ring_req *q, const 
 	n->calls++;
 	if (rc < 0 && rc != -EAGAIN && rc != -EINPROGRESS)
 		n->errors++;
-	net_pump();
+	net_pump(n->sw);
 	return rc;
+}
+
+static uint64_t now_ns(void);
+
+/*
+ * A VM that ends may have just written its last answer: as Linux goes on
+ * sending after a process exits, keep the network going until lwIP has
+ * nothing left in flight for this VM, for at most DRAIN_NS.
+ */
+static void drain(struct net_svc *n)
+{
+	uint64_t end = now_ns() + DRAIN_NS;
+
+	while (n->ns && net_service_pending(n->ns) && now_ns() < end) {
+		struct pollfd pfd[POLL_FDS_MAX];
+		int nfd = netsw_fds(n->sw, pfd, POLL_FDS_MAX);
+
+		net_pump(n->sw);
+		if (poll(pfd, (nfds_t)nfd, 5) < 0 && errno != EINTR)
+			break;
+	}
 }
 
 static void net_svc_detach(void *state)
 {
 	struct net_svc *n = state;
-	struct frame *f = n->rx_head;
+	struct frame *f;
+
+	drain(n);
+	f = n->rx_head;
 
 	for (struct net_svc **pp = &vms; *pp; pp = &(*pp)->next)
 		if (*pp == n) {
@@ -199,6 +228,8 @@ static int net_svc_attach(struct mk_vm *vm, const struct mk_config *cfg, const s
 	vm_count++;
 	n->next = vms;
 	vms = n;
+	netsw_port_announce(n->port);
+	net_pump(n->sw);
 	*state = n;
 	return 0;
 }
@@ -235,7 +266,7 @@ static int net_svc_idle(void *state, uint64_t ns)
 		uint64_t now, wait;
 		int nfd, timer, rc;
 
-		net_pump();
+		net_pump(n->sw);
 		if (n->state->any)
 			return 1;
 		now = now_ns();
@@ -251,8 +282,6 @@ static int net_svc_idle(void *state, uint64_t ns)
 		rc = ppoll(pfd, (nfds_t)nfd, &ts, NULL);
 		if (rc < 0 && errno == EINTR)
 			return -EINTR;
-		if (rc > 0)
-			netsw_service(n->sw);
 	}
 }
 

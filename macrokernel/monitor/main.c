@@ -202,6 +202,7 @@ struct options {
 	bool vm_program;         /* argv[0] is a file of the VM's file system */
 	bool default_tmp;        /* mount a private host directory at /tmp */
 	char tmpdir[PATH_MAX];   /* that directory, once made ("" before) */
+	char etcdir[PATH_MAX];   /* the network's /etc (hosts, resolv.conf), once made */
 	char **argv;             /* program and its arguments */
 	int argc;
 };
@@ -456,15 +457,18 @@ static int add_volume(struct options *o, char *arg)
 }
 
 /* A --volume at /, at /tmp or beneath it: the user's /tmp, not ours. */
-static bool volume_covers_tmp(const struct options *o)
+/* Whether a volume sits at "/", at `dir` (e.g. "/tmp") or beneath it. */
+static bool volume_covers(const struct options *o, const char *dir)
 {
+	size_t n = strlen(dir);
+
 	for (int i = 0; i < o->mk.nvolumes; i++) {
 		const char *at = o->mk.volumes[i].at;
 
 		while (at[0] == '/' && at[1] == '/')
 			at++;
 		if (strspn(at, "/") == strlen(at) ||
-		    (strncmp(at, "/tmp", 4) == 0 && (at[4] == '\0' || at[4] == '/')))
+		    (strncmp(at, dir, n) == 0 && (at[n] == '\0' || at[n] == '/')))
 			return true;
 	}
 	return false;
@@ -701,7 +705,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return usage_error("%s", "--in-vm needs a file system to find the program in "
 		                         "(--disk or --volume)");
 	o->default_tmp = !o->no_tmp && !o->mk.disk && !o->macrokernel && o->mk.fs != MK_FS_GUEST &&
-	                 !volume_covers_tmp(o);
+	                 !volume_covers(o, "/tmp");
 	if ((user_fs || o->default_tmp) && o->mk.fs == MK_FS_NONE)
 		o->mk.fs = MK_FS_HOST;
 	if (o->mk.fs == MK_FS_GUEST && o->mk.nvolumes)
@@ -1026,6 +1030,48 @@ static int add_default_tmp(struct options *o)
 	return 0;
 }
 
+/*
+ * The network's names for a VM without a disk: /etc/hosts (localhost, the
+ * VM, host.internal for the gateway, i.e. the host's loopback) and
+ * /etc/resolv.conf (the switch's DNS address), as a read-only volume at
+ * /etc, so libcs resolve unmodified.  Not with a disk (its /etc is the
+ * user's) nor over a volume of the user's.
+ */
+static int add_net_etc(struct options *o)
+{
+	static const char hosts[] = "127.0.0.1\tlocalhost\n"
+	                            "10.0.2.15\tnanvix\n"
+	                            "10.0.2.2\thost.internal\n";
+	static const char resolv[] = "nameserver 10.0.2.3\n";
+	struct mk_volume *v;
+	char path[PATH_MAX + 32];
+	int fd;
+
+	if (o->mk.net != MK_NET_HOST || o->mk.fs != MK_FS_HOST || o->mk.disk || o->macrokernel ||
+	    volume_covers(o, "/etc") || o->mk.nvolumes == MK_VOLUMES_MAX)
+		return 0;
+	if (tmpvol_create(o->etcdir, sizeof(o->etcdir)) < 0)
+		return NANVIXD_EXIT_HOST;
+	for (int i = 0; i < 2; i++) {
+		const char *text = i ? resolv : hosts;
+
+		snprintf(path, sizeof(path), "%s/%s", o->etcdir, i ? "resolv.conf" : "hosts");
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+			vm_error("cannot write %s: %s", path, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return NANVIXD_EXIT_HOST;
+		}
+		close(fd);
+	}
+	v = &o->mk.volumes[o->mk.nvolumes++];
+	v->hostdir = o->etcdir;
+	v->at = "/etc";
+	v->readonly = true;
+	return 0;
+}
+
 static int run(struct options *o)
 {
 	const void *kernel = NULL, *program = NULL, *helper = NULL;
@@ -1083,6 +1129,9 @@ static int run(struct options *o)
 		if (rc)
 			goto out;
 	}
+	rc = add_net_etc(o);
+	if (rc)
+		goto out;
 	if (o->console_file) {
 		console = open(o->console_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (console < 0) {
@@ -1253,6 +1302,7 @@ out:
 	free(helper_argv);
 	/* Every way out of the VM passes here: the default /tmp goes with it. */
 	tmpvol_remove(o->tmpdir);
+	tmpvol_remove(o->etcdir);
 	return rc;
 }
 

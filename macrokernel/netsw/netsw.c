@@ -89,6 +89,9 @@ struct netsw {
 };
 
 static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t zero[6];
+
+#define UPLINK_STOP_MS 400 /* the uplink's own linger (LINGER_MS) and some */
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -188,6 +191,17 @@ static void uplink_stop(struct netsw *sw)
 		sw->up_fd = -1;
 	}
 	if (sw->up_pid > 0) {
+		/* Closing our end tells it to finish what we sent last (it lingers
+		 * a few tens of ms, UPLINK_STOP_MS at most), then it is killed. */
+		for (int i = 0; i < UPLINK_STOP_MS; i++) {
+			pid_t r = waitpid(sw->up_pid, NULL, WNOHANG);
+
+			if (r == sw->up_pid || (r < 0 && errno != EINTR)) {
+				sw->up_pid = 0;
+				return;
+			}
+			usleep(1000);
+		}
 		kill(sw->up_pid, SIGKILL);
 		while (waitpid(sw->up_pid, NULL, 0) < 0 && errno == EINTR)
 			;
@@ -551,6 +565,16 @@ static int arp_input(struct netsw_port *p, const uint8_t *f, size_t len)
 		deliver(p, reply, sizeof(reply));
 		return 0;
 	}
+	if (op == 1 && (tpa & n->netmask) != n->subnet) {
+		uint8_t reply[ETH_HLEN + ARP_LEN];
+
+		/* Proxy ARP: an address outside the subnet (a link-local one, which
+		 * stacks ARP for directly) is the gateway's to reach, so the policy
+		 * judges what is sent to it rather than it going nowhere. */
+		make_arp(reply, p->mac, 2, sw->gw_mac, tpa, p->mac, p->ip);
+		deliver(p, reply, sizeof(reply));
+		return 0;
+	}
 	if (f[0] & 1) { /* broadcast: requests, gratuitous ARP */
 		flood(sw, p, f, len);
 		if (tpa == spa && uplink_alive(sw))
@@ -742,7 +766,6 @@ struct netsw_port *netsw_port_add(struct netsw *sw, const uint8_t mac[6], uint32
 {
 	const struct netsw_net *n = &sw->cfg.net;
 	struct netsw_port *p;
-	static const uint8_t zero[6];
 
 	if (!deliver_fn || (mac[0] & 1) || memcmp(mac, zero, 6) == 0 ||
 	    memcmp(mac, sw->gw_mac, 6) == 0 || (ip & n->netmask) != n->subnet || ip == n->subnet ||
@@ -778,6 +801,21 @@ struct netsw_port *netsw_port_add(struct netsw *sw, const uint8_t mac[6], uint32
 		uplink_send(sw, garp, sizeof(garp));
 	}
 	return p;
+}
+
+void netsw_port_announce(struct netsw_port *p)
+{
+	struct netsw *sw = p->sw;
+
+	for (int i = 0; i < 2; i++) {
+		uint8_t req[ETH_HLEN + ARP_LEN], from[6];
+		uint32_t a = i ? sw->cfg.net.dns : sw->cfg.net.gateway;
+
+		from[0] = 0x52, from[1] = 0x55;
+		wr32(from + 2, a);
+		make_arp(req, p->mac, 1, from, a, zero, p->ip);
+		deliver(p, req, sizeof(req));
+	}
 }
 
 static void stats_add(struct netsw_port_stats *to, const struct netsw_port_stats *s)

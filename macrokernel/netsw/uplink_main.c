@@ -35,6 +35,8 @@
 #define FRAME_MAX        (65521 + 14)
 #define BATCH            64
 #define MAX_GUEST_ERRORS 16
+#define LINGER_MS        300 /* after the switch is gone: at most this long */
+#define QUIET_MS         5   /* ... and until slirp has been idle this long */
 
 struct timer {
 	bool used, armed;
@@ -46,6 +48,7 @@ struct timer {
 static struct timer timers[MAX_TIMERS];
 static struct pollfd pfds[MAX_POLLFDS];
 static int npfds;
+static int64_t linger_until, quiet_until; /* 0: the switch is there */
 static unsigned guest_errors;
 static uint8_t frame[FRAME_MAX + 1];
 
@@ -366,8 +369,18 @@ int main(int argc, char **argv)
 		int64_t now;
 		int rc;
 
+		/* The switch is gone (its VM ended): what it sent last may still sit
+		 * in slirp on its way to a host socket.  Go on while that keeps
+		 * happening, LINGER_MS at most, then exit. */
+		if (linger_until) {
+			now = now_ms();
+			if (now >= linger_until || (now >= quiet_until))
+				return 0;
+			timeout = 2;
+		}
 		npfds = 0;
-		add_poll(UPLINK_FD, SLIRP_POLL_IN, NULL);
+		if (!linger_until)
+			add_poll(UPLINK_FD, SLIRP_POLL_IN, NULL);
 		slirp_pollfds_fill(slirp, &timeout, add_poll, NULL);
 		now = now_ms();
 		for (int i = 0; i < MAX_TIMERS; i++) {
@@ -385,18 +398,21 @@ int main(int argc, char **argv)
 			perror("nanvix-uplink: poll");
 			return 1;
 		}
-		if (rc > 0 && pfds[0].revents) {
+		if (linger_until && rc > 0)
+			quiet_until = now_ms() + QUIET_MS; /* slirp still has work */
+		if (!linger_until && rc > 0 && pfds[0].revents) {
 			for (int i = 0; i < BATCH; i++) {
 				ssize_t n = recv(UPLINK_FD, frame, sizeof(frame),
 				                 MSG_DONTWAIT | MSG_TRUNC);
 
-				if (n == 0)
-					return 0; /* the switch closed its end, or died */
-				if (n < 0) {
-					if (errno == EAGAIN || errno == EINTR)
-						break;
-					return 0;
+				if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+					/* the switch closed its end, or died: linger */
+					linger_until = now_ms() + LINGER_MS;
+					quiet_until = now_ms() + QUIET_MS;
+					break;
 				}
+				if (n < 0)
+					break;
 				if ((size_t)n > sizeof(frame) || n < 14)
 					continue;
 				slirp_input(slirp, frame, (int)n);

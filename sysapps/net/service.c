@@ -42,6 +42,7 @@
 #include "lwip/etharp.h"
 #include "lwip/init.h"
 #include "lwip/ip4.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
@@ -1927,6 +1928,18 @@ int64_t net_service_call(struct net_service *s, const struct nanvix_ring_req *q,
 	else if (value)
 		*value = (uint64_t)r;
 	return r;
+}
+
+int net_service_pending(const struct net_service *s)
+{
+	u8_t idx = netif_get_index(&s->netif);
+	const struct tcp_pcb *pcb;
+
+	/* Every live connection of the VM, open or closed by it (FIN_WAIT...). */
+	for (pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
+		if (pcb->netif_idx == idx && (pcb->unsent || pcb->unacked))
+			return 1;
+	return 0;
 }
 
 void net_service_free(struct net_service *s)

@@ -153,5 +153,40 @@ for mode in host guest; do
 	done
 done
 
+# Egress (--net=host): the host's loopback through the gateway (10.0.2.2) is
+# closed by default and opened by --net-allow 127.0.0.1:PORT; the cloud
+# metadata address stays closed even under --net-allow 0.0.0.0/0; every
+# refusal is ECONNREFUSED at once and one log line.
+echo "== egress policy (--net=host)"
+GET=$T/net/http_get.elf
+if ! net_mode_ok host; then
+	echo "SKIP egress: $net_why"
+	skip=$((skip + 1))
+elif [ ! -x "$GET" ]; then
+	bad "egress" "$GET not built"
+elif start "host server" "$HTTP" 0; then
+	hport=$port
+	vm --timeout 60 -- "$GET" 10.0.2.2 "$hport" /health
+	judge "loopback of the host refused by default" 1 "^connect 10.0.2.2:$hport: ECONNREFUSED$" \
+		"refused 10.0.2.2:$hport/tcp .*allow 127.0.0.1:$hport"
+	vm --timeout 60 --net-allow "127.0.0.1:$hport" -- "$GET" 10.0.2.2 "$hport" /health
+	judge "--net-allow 127.0.0.1:PORT opens it as 10.0.2.2:PORT" 0 "^HTTP/1.1 200 OK$"
+	vm --timeout 60 --net-allow "127.0.0.1:$hport" -- "$GET" 10.0.2.2 $((hport + 1)) /health
+	judge "another port of the host stays closed" 1 "ECONNREFUSED"
+	vm --timeout 60 --net-allow 0.0.0.0/0 -- "$GET" 169.254.169.254 80 /
+	judge "the metadata address stays closed under 0.0.0.0/0" 1 \
+		"^connect 169.254.169.254:80: ECONNREFUSED$" "refused 169.254.169.254:80/tcp"
+	# A published port already taken on the host: a clear error before the VM runs.
+	vm --timeout 60 -p "127.0.0.1:$hport:80" -- "$HTTP"
+	judge "-p of a port in use: status 123, named" 123 "" "127.0.0.1:$hport.*in use"
+	stop "host server"
+fi
+vm --net=none --timeout 60 -- "$GET" 10.0.2.2 80 /
+judge "--net=none: no sockets at all" 1 "" ""
+vm --net=none -p 8080:80 -- "$GET" 10.0.2.2 80 /
+judge "--net=none with -p: status 125" 125 "" "-p needs a network"
+vm -p nonsense -- "$GET" 10.0.2.2 80 /
+judge "a bad -p spec: status 125" 125 "" "nonsense"
+
 echo "net: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -55,4 +55,8 @@ $(BIN)/tests/net/http_echo.elf: tests/system/net/http_echo.c
 	@mkdir -p $(dir $@)
 	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
-ALL += $(BIN)/tests/net/http_echo.elf
+$(BIN)/tests/net/http_get.elf: tests/system/net/http_get.c
+	@mkdir -p $(dir $@)
+	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+ALL += $(BIN)/tests/net/http_echo.elf $(BIN)/tests/net/http_get.elf

@@ -129,6 +129,15 @@ struct netsw_port *netsw_port_add(struct netsw *sw, const uint8_t mac[6], uint32
  */
 int netsw_port_input(struct netsw_port *p, const void *frame, size_t len);
 
+/*
+ * Tell the port's VM the gateway's and the DNS address's MACs: an ARP
+ * request "from" each, for the VM's own address, delivered to it (a stack
+ * learns the sender of a request aimed at it), so its first packet out
+ * waits for no ARP round trip, and none is left queued behind one when a
+ * VM answers and exits at once.  Its replies go to the uplink, or nowhere.
+ */
+void netsw_port_announce(struct netsw_port *p);
+
 /* Detach a port; its counters stay in the switch totals. */
 void netsw_port_remove(struct netsw_port *p);
 

@@ -692,6 +692,43 @@ START_TEST(test_no_uplink)
 }
 END_TEST
 
+/* An ARP request for an address outside the subnet (lwIP asks for link-local
+ * ones directly) is answered with the gateway's MAC, nothing is flooded, and
+ * what is then sent there meets the policy: the metadata address is refused. */
+START_TEST(test_proxy_arp_outside_subnet)
+{
+	struct netsw_port_stats st;
+	size_t n = fr_arp(f, BCAST, mac_a, 1, mac_a, ip_a, NULL, IP4(169, 254, 169, 254));
+
+	ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
+	ck_assert_int_eq(sa->n, 1);
+	ck_assert_int_eq(sb->n, 0);
+	ck_assert_uint_eq(fr_rd16(sa->last + 14 + 6), 2);
+	ck_assert_mem_eq(sa->last + 14 + 8, GWMAC, 6);
+	ck_assert_uint_eq(fr_rd32(sa->last + 14 + 14), IP4(169, 254, 169, 254));
+	ck_assert_uint_eq(fr_rd32(sa->last + 14 + 24), ip_a);
+	n = fr_ip(f, GWMAC, mac_a, ip_a, IP4(169, 254, 169, 254), IPPROTO_TCP, 4000, 80, TCP_SYN, 0);
+	ck_assert_int_eq(netsw_port_input(pa, f, n), -EACCES);
+	ck_assert_uint_eq(sa->last[14 + 20 + 13], TCP_RST | TCP_ACK);
+	netsw_port_stats(pa, &st);
+	ck_assert_uint_eq(st.drop_policy, 1);
+}
+END_TEST
+
+/* A port is told the gateway's and DNS's MACs by ARP requests "from" them. */
+START_TEST(test_port_announce)
+{
+	netsw_port_announce(pa);
+	ck_assert_int_eq(sa->n, 2);
+	ck_assert_int_eq(sb->n, 0);
+	ck_assert_mem_eq(sa->last, mac_a, 6);
+	ck_assert_uint_eq(fr_rd16(sa->last + 14 + 6), 1);
+	ck_assert_uint_eq(fr_rd32(sa->last + 14 + 14), DNS);
+	ck_assert_uint_eq(sa->last[14 + 8 + 5], 3);
+	ck_assert_uint_eq(fr_rd32(sa->last + 14 + 24), ip_a);
+}
+END_TEST
+
 /* --- ports and switches ------------------------------------------------------------------ */
 
 START_TEST(test_port_add_checks)
@@ -838,6 +875,8 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_hostname_rules);
 	tcase_add_test(tc, test_refused_syn_gets_rst);
 	tcase_add_test(tc, test_no_uplink);
+	tcase_add_test(tc, test_proxy_arp_outside_subnet);
+	tcase_add_test(tc, test_port_announce);
 	tcase_add_test(tc, test_port_add_checks);
 	tcase_add_test(tc, test_bad_configs);
 	tcase_add_test(tc, test_switches_are_isolated);

@@ -85,6 +85,13 @@ void net_service_input(struct net_service *s, const void *frame, size_t len);
 int64_t net_service_call(struct net_service *s, const struct nanvix_ring_req *q,
                          const struct svc_mem *m, uint64_t *value);
 
+/*
+ * Whether the VM's connections still hold data lwIP has to send or see
+ * acknowledged (sockets the VM closed included): what a VM that exits
+ * leaves in flight, which Linux would deliver after its process exited.
+ */
+int net_service_pending(const struct net_service *s);
+
 /* Abort every connection (RSTs go out through `output`), remove the netif, free. */
 void net_service_free(struct net_service *s);
 
