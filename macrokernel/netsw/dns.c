@@ -145,7 +145,9 @@ static int skip_rr(const uint8_t *m, size_t len, size_t *off, struct dns_query *
 			return -1;
 		q->edns = true;
 		q->edns_version = m[p + 5];
-		q->udp_size = size < DNS_UDP_MAX ? DNS_UDP_MAX : size > DNS_EDNS_MAX ? DNS_EDNS_MAX : size;
+		q->udp_size = size < DNS_UDP_MAX    ? DNS_UDP_MAX
+		              : size > DNS_EDNS_MAX ? DNS_EDNS_MAX
+		                                    : size;
 	}
 	*off = p + 10 + rdlen;
 	return 0;
@@ -192,8 +194,8 @@ formerr:
 	return DNS_FORMERR;
 }
 
-size_t dns_encode_answer(const struct dns_query *q, int rcode, const uint32_t *addrs,
-                         size_t naddrs, uint32_t ttl, uint8_t *out, size_t cap)
+size_t dns_encode_answer(const struct dns_query *q, int rcode, const uint32_t *addrs, size_t naddrs,
+                         uint32_t ttl, uint8_t *out, size_t cap)
 {
 	size_t limit = q->edns ? q->udp_size : DNS_UDP_MAX;
 	size_t fixed = DNS_HDR_LEN + (q->qname_len ? q->qname_len + 4 : 0) + (q->edns ? 11 : 0);
@@ -203,8 +205,8 @@ size_t dns_encode_answer(const struct dns_query *q, int rcode, const uint32_t *a
 
 	if (limit > cap)
 		limit = cap;
-	if (q->qname_len > DNS_NAME_MAX || fixed > limit || (rcode > 15 && !q->edns) || rcode < 0 || rcode > 0xfff ||
-	    (!q->qname_len && n))
+	if (q->qname_len > DNS_NAME_MAX || fixed > limit || (rcode > 15 && !q->edns) || rcode < 0 ||
+	    rcode > 0xfff || (!q->qname_len && n))
 		return 0;
 	if (n > (limit - fixed) / 16) {
 		n = (limit - fixed) / 16;

@@ -306,9 +306,10 @@ static void *dns_worker(void *arg)
 		j->state = JOB_BUSY;
 		pthread_mutex_unlock(&dns_lock);
 		/* A BUSY job is this thread's alone. */
-		j->alen = now_ms() - j->queued_ms > DNS_STALE_MS
-		                  ? 0
-		                  : dns_answer(&srv, j->query, j->qlen, j->answer, sizeof(j->answer));
+		j->alen =
+		        now_ms() - j->queued_ms > DNS_STALE_MS
+		                ? 0
+		                : dns_answer(&srv, j->query, j->qlen, j->answer, sizeof(j->answer));
 		pthread_mutex_lock(&dns_lock);
 		j->state = JOB_DONE;
 		if (write(dns_evfd, &one, sizeof(one)) < 0) {
@@ -630,7 +631,8 @@ int main(int argc, char **argv)
 						break;
 					return 0;
 				}
-				if ((size_t)n > sizeof(frame) || n < 14 || dns_input(frame, (size_t)n))
+				if ((size_t)n > sizeof(frame) || n < 14 ||
+				    dns_input(frame, (size_t)n))
 					continue;
 				slirp_input(slirp, frame, (int)n);
 			}

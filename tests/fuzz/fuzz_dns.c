@@ -50,7 +50,8 @@ static size_t answer(const uint8_t *msg, size_t len, uint8_t *out, size_t cap)
 
 	if (rc < 0 && n != 0)
 		abort(); /* a response or a runt was answered */
-	if (rc >= 0 && (n < DNS_HDR_LEN || out[0] != msg[0] || out[1] != msg[1] || !(out[2] & 0x80)))
+	if (rc >= 0 &&
+	    (n < DNS_HDR_LEN || out[0] != msg[0] || out[1] != msg[1] || !(out[2] & 0x80)))
 		abort();
 	if (n > (rc == 0 && q.edns ? q.udp_size : DNS_UDP_MAX))
 		abort();

@@ -25,15 +25,15 @@
  * Addresses are IPv4 in host byte order.
  */
 
-#define DNS_PORT       53
-#define DNS_HDR_LEN    12
-#define DNS_NAME_MAX   255  /* a name in wire form, length octets and root included */
-#define DNS_UDP_MAX    512  /* the largest answer without EDNS (RFC 1035 4.2.1) */
-#define DNS_EDNS_MAX   1232 /* the payload size we advertise and never exceed */
-#define DNS_MAX_JUMPS  16   /* compression pointers followed in one name */
-#define DNS_MAX_ADDRS  16   /* A records in one answer */
-#define DNS_TTL        10   /* seconds: the host's view may change */
-#define DNS_HOST_NAME  "host.internal" /* the gateway, i.e. the host's loopback */
+#define DNS_PORT      53
+#define DNS_HDR_LEN   12
+#define DNS_NAME_MAX  255             /* a name in wire form, length octets and root included */
+#define DNS_UDP_MAX   512             /* the largest answer without EDNS (RFC 1035 4.2.1) */
+#define DNS_EDNS_MAX  1232            /* the payload size we advertise and never exceed */
+#define DNS_MAX_JUMPS 16              /* compression pointers followed in one name */
+#define DNS_MAX_ADDRS 16              /* A records in one answer */
+#define DNS_TTL       10              /* seconds: the host's view may change */
+#define DNS_HOST_NAME "host.internal" /* the gateway, i.e. the host's loopback */
 
 /* Header flags and codes (RFC 1035 4.1.1, RFC 6891). */
 #define DNS_QR        0x8000
@@ -89,8 +89,8 @@ int dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q);
  * (or cap) are left out and TC is set.  Returns the length, or 0 when cap
  * is too small for even the header, question and OPT.
  */
-size_t dns_encode_answer(const struct dns_query *q, int rcode, const uint32_t *addrs,
-                         size_t naddrs, uint32_t ttl, uint8_t *out, size_t cap);
+size_t dns_encode_answer(const struct dns_query *q, int rcode, const uint32_t *addrs, size_t naddrs,
+                         uint32_t ttl, uint8_t *out, size_t cap);
 
 /*
  * The dotted text of wire name `wire` (wire_len bytes, as in struct

@@ -237,7 +237,11 @@ START_TEST(test_bad_name_chars)
 	}
 	/* A dot and a NUL inside a label. */
 	n = hdr(q, 0x1234, 0, 1, 0, 0, 0);
-	memcpy(q + n, "\x03" "a.b\x03" "c\0d\0\0\x01\0\x01", 13);
+	memcpy(q + n,
+	       "\x03"
+	       "a.b\x03"
+	       "c\0d\0\0\x01\0\x01",
+	       13);
 	ck_assert_uint_eq(answer(n + 13), n + 13);
 	ck_assert_int_eq(rcode(), DNS_NXDOMAIN);
 	ck_assert_int_eq(res.calls, 0);
@@ -349,7 +353,7 @@ START_TEST(test_dropped)
 	for (size_t l = 0; l < 12; l++)
 		ck_assert_uint_eq(answer(l), 0);
 	ck_assert_uint_eq(dns_answer(&srv, q, n, a, 511), 0); /* too small an out buffer */
-	q[2] |= 0x80; /* QR */
+	q[2] |= 0x80;                                         /* QR */
 	ck_assert_uint_eq(answer(n), 0);
 	ck_assert_int_eq(res.calls, 0);
 }
@@ -368,8 +372,8 @@ END_TEST
 
 START_TEST(test_bad_counts)
 {
-	static const uint16_t counts[][4] = { { 0, 0, 0, 0 }, { 2, 0, 0, 0 }, { 1, 1, 0, 0 },
-		                              { 1, 0, 1, 0 }, { 1, 0, 0, 1 }, { 65535, 0, 0, 0 },
+	static const uint16_t counts[][4] = { { 0, 0, 0, 0 },    { 2, 0, 0, 0 }, { 1, 1, 0, 0 },
+		                              { 1, 0, 1, 0 },    { 1, 0, 0, 1 }, { 65535, 0, 0, 0 },
 		                              { 1, 0, 0, 65535 } };
 
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
@@ -447,7 +451,10 @@ START_TEST(test_name_too_long)
 		n += name(q + n, big);
 		memset(q + n, 0, 10);
 		n += 10;
-		memcpy(q + n, "\x07" "abcdefg", 8); /* 8 + 249 = 257 */
+		memcpy(q + n,
+		       "\x07"
+		       "abcdefg",
+		       8); /* 8 + 249 = 257 */
 		n += 8;
 		fr_wr16(q + n, (uint16_t)(0xc000 | r1));
 		n += 2;
@@ -463,7 +470,7 @@ END_TEST
 START_TEST(test_bad_pointers)
 {
 	size_t base = query(q, "localhost", DNS_TYPE_A), n;
-	uint16_t bad[] = { 0,     5,   11,  0x3fff, 0 /* self */, 0 /* forward */,
+	uint16_t bad[] = { 0, 5, 11, 0x3fff, 0 /* self */, 0 /* forward */,
 		           0 /* question pointing at itself */ };
 
 	bad[4] = (uint16_t)base;
@@ -532,12 +539,22 @@ START_TEST(test_name_text)
 	char t[DNS_NAME_MAX];
 	uint8_t w[300];
 
-	ck_assert_int_eq(dns_name_text((const uint8_t *)"\x03" "www\x01" "a", 8, t), 0);
+	ck_assert_int_eq(dns_name_text((const uint8_t *)"\x03"
+	                                                "www\x01"
+	                                                "a",
+	                               8, t),
+	                 0);
 	ck_assert_str_eq(t, "www.a");
 	ck_assert_int_eq(dns_name_text((const uint8_t *)"", 1, t), 0);
 	ck_assert_str_eq(t, "");
-	ck_assert_int_eq(dns_name_text((const uint8_t *)"\x03" "www", 4, t), -1); /* no root */
-	ck_assert_int_eq(dns_name_text((const uint8_t *)"\x05" "ww", 4, t), -1);  /* past the end */
+	ck_assert_int_eq(dns_name_text((const uint8_t *)"\x03"
+	                                                "www",
+	                               4, t),
+	                 -1); /* no root */
+	ck_assert_int_eq(dns_name_text((const uint8_t *)"\x05"
+	                                                "ww",
+	                               4, t),
+	                 -1); /* past the end */
 	ck_assert_int_eq(dns_name_text((const uint8_t *)"", 0, t), -1);
 	memset(w, 1, sizeof(w));
 	ck_assert_int_eq(dns_name_text(w, sizeof(w), t), -1); /* longer than a name */
@@ -551,10 +568,12 @@ START_TEST(test_encode_limits)
 
 	ck_assert_int_eq(dns_parse_query(q, query(q, "localhost", DNS_TYPE_A), &dq), 0);
 	ck_assert_uint_eq(dns_encode_answer(&dq, 0, ad, 2, 10, a, 20), 0); /* cap too small */
-	ck_assert_uint_eq(dns_encode_answer(&dq, DNS_BADVERS, NULL, 0, 10, a, 512), 0); /* no EDNS */
+	ck_assert_uint_eq(dns_encode_answer(&dq, DNS_BADVERS, NULL, 0, 10, a, 512),
+	                  0); /* no EDNS */
 	ck_assert_uint_eq(dns_encode_answer(&dq, -1, NULL, 0, 10, a, 512), 0);
 	dq.qname_len = 0;
-	ck_assert_uint_eq(dns_encode_answer(&dq, 0, ad, 2, 10, a, 512), 0); /* records, no question */
+	ck_assert_uint_eq(dns_encode_answer(&dq, 0, ad, 2, 10, a, 512),
+	                  0); /* records, no question */
 	dq.qname_len = DNS_NAME_MAX + 1;
 	ck_assert_uint_eq(dns_encode_answer(&dq, 0, NULL, 0, 10, a, 2048), 0);
 }
