@@ -55,18 +55,18 @@ ALL += $(BIN)/macrokernel
 
 # The network switch (a library: nanvixd links it; the lead wires it into main.c).
 
-# bin/nanvix-uplink: libslirp in a process of its own, dynamically linked
+# bin/nanvix-uplink: libslirp and the DNS responder in a process of its own, dynamically linked
 # (Debian ships libslirp only as a shared library; docs/decisions/0004).
 # slirp.pc requires glib-2.0's .pc, which libslirp-dev does not pull in:
 # its header needs no glib, so fall back to the plain paths.
 SLIRP_CFLAGS := $(shell pkg-config --cflags slirp 2>/dev/null || echo -I/usr/include/slirp)
 SLIRP_LIBS := $(shell pkg-config --libs slirp 2>/dev/null || echo -lslirp)
-UPLINK_SRCS := macrokernel/netsw/uplink_main.c macrokernel/netsw/policy.c
+UPLINK_SRCS := macrokernel/netsw/uplink_main.c macrokernel/netsw/policy.c macrokernel/netsw/dns.c
 UPLINK_OBJS := $(UPLINK_SRCS:%.c=$(OUT)/%.o)
 
 $(OUT)/macrokernel/netsw/uplink_main.o: HOST_CFLAGS += $(SLIRP_CFLAGS)
 
 $(BIN)/nanvix-uplink: $(UPLINK_OBJS) | $(BIN)
-	$(HOST_CC) -o $@ $^ $(HOST_LDFLAGS) $(SLIRP_LIBS)
+	$(HOST_CC) -pthread -o $@ $^ $(HOST_LDFLAGS) $(SLIRP_LIBS)
 
 ALL += $(BIN)/nanvix-uplink

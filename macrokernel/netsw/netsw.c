@@ -14,9 +14,13 @@
  * privilege (no tap device, no bridge) is needed.  slirp has a CVE
  * history and, in Debian, only a shared build depending on glib, while
  * nanvixd is static; so it runs in its own process, bin/nanvix-uplink,
- * started only when the policy needs it (docs/decisions/0004).  The switch
- * enforces the egress policy before a frame reaches slirp: slirp itself is
- * never trusted to restrict anything, nor is the guest.
+ * started only when needed (docs/decisions/0004): at once when the policy
+ * has an allow rule or a publish, else lazily, by the first frame a VM
+ * sends to the DNS address's port 53 (the tenant's DNS responder lives in
+ * the uplink too).  That frame and any that follow wait in the socket
+ * until the uplink reads them, once it is up: none is lost to the start.
+ * The switch enforces the egress policy before a frame reaches slirp:
+ * slirp itself is never trusted to restrict anything, nor is the guest.
  *
  * Frames toward the uplink are those to an address outside the subnet, or
  * to the gateway or DNS address.  For those the switch parses IPv4 and the
@@ -80,7 +84,8 @@ struct netsw {
 	enum uplink_state up_state;
 	int up_fd;
 	pid_t up_pid;
-	int up_err; /* positive errno once failed */
+	int up_err;   /* positive errno once failed */
+	bool up_lazy; /* started by a DNS query: no one waits for it, failures are logged */
 	char up_msg[PATH_MAX + 256];
 
 	uint64_t logged[LOG_SLOTS]; /* refused destinations already logged; 0 = empty */
@@ -174,6 +179,10 @@ int netsw_addr_for(const struct netsw_config *cfg, unsigned idx, uint8_t mac[6],
 	return 0;
 }
 
+static void make_arp(uint8_t *f, const uint8_t *eth_dst, uint16_t op, const uint8_t *sha,
+                     uint32_t spa, const uint8_t *tha, uint32_t tpa);
+static int uplink_send(struct netsw *sw, const void *frame, size_t len);
+
 /* --- the uplink process ---------------------------------------------------------------- */
 
 static void uplink_fail(struct netsw *sw, int err, const char *fmt, const char *a, const char *b)
@@ -181,6 +190,8 @@ static void uplink_fail(struct netsw *sw, int err, const char *fmt, const char *
 	sw->up_state = UP_FAILED;
 	sw->up_err = err;
 	snprintf(sw->up_msg, sizeof(sw->up_msg), fmt, a, b);
+	if (sw->up_lazy)
+		sw->cfg.log(sw->cfg.log_ctx, sw->up_msg);
 }
 
 /* Close the socket and reap the process (killing it first: it may still be running). */
@@ -313,6 +324,14 @@ static void uplink_start(struct netsw *sw)
 	}
 	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
 	sw->up_fd = sv[0];
+	/* Ports added before (a lazy start): slirp learns them from gratuitous ARPs. */
+	for (size_t i = 0; i < sw->nports; i++) {
+		uint8_t garp[ETH_HLEN + ARP_LEN];
+		const struct netsw_port *p = sw->ports[i];
+
+		make_arp(garp, bcast, 1, p->mac, p->ip, zero, p->ip);
+		uplink_send(sw, garp, sizeof(garp));
+	}
 }
 
 static bool uplink_alive(const struct netsw *sw)
@@ -624,6 +643,12 @@ static int egress(struct netsw_port *p, const uint8_t *f, size_t len, size_t ihl
 		fl.dport = rd16(l4 + 2);
 	}
 	v = netsw_policy_check(sw->cfg.policy, &sw->cfg.net, &fl);
+	if (v == NETSW_ALLOW && sw->up_state == UP_NONE && fl.dst == sw->cfg.net.dns &&
+	    fl.dport == 53 && (fl.proto == IPPROTO_UDP || fl.proto == IPPROTO_TCP)) {
+		/* The first DNS query: start the uplink, which holds the responder. */
+		sw->up_lazy = true;
+		uplink_start(sw);
+	}
 	if (v != NETSW_ALLOW) {
 		p->st.drop_policy++;
 		log_refusal(sw, &fl, v);
@@ -938,7 +963,8 @@ void netsw_service(struct netsw *sw)
 		if (n == 0) {
 			if (sw->up_state != UP_FAILED)
 				uplink_fail(sw, EPIPE, "the network uplink exited%s%s", "", "");
-			sw->cfg.log(sw->cfg.log_ctx, sw->up_msg);
+			if (!sw->up_lazy) /* uplink_fail logged it */
+				sw->cfg.log(sw->cfg.log_ctx, sw->up_msg);
 			uplink_stop(sw);
 			return;
 		}

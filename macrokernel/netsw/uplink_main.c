@@ -1,4 +1,4 @@
-/* bin/nanvix-uplink: one tenant's libslirp stack in a process of its own, relaying frames on fd 3. */
+/* bin/nanvix-uplink: one tenant's libslirp stack and DNS responder in a process of its own, relaying frames on fd 3. */
 
 /*
  * The switch (netsw.c) starts this program with one end of a
@@ -8,11 +8,23 @@
  * sends is one message on fd 3.  The switch has already applied the
  * egress policy to what arrives here.  The process dies with the switch:
  * end of file on fd 3, or PR_SET_PDEATHSIG when nanvixd dies.
+ *
+ * UDP to the DNS address never reaches slirp: the tenant's DNS responder
+ * (netsw/dns.h) answers it here, from the host's getaddrinfo.  That call
+ * blocks (a name not in /etc/hosts may wait seconds on the host's DNS
+ * servers), so it runs in DNS_WORKERS threads, started with the first
+ * query that needs one, over DNS_JOBS slots; an eventfd brings their
+ * answers back to this loop, which alone writes fd 3.  Queries that need
+ * no resolver (AAAA, host.internal, malformed ones) are answered at once.
+ * A full queue drops the query (the client retries), and a query that
+ * waited DNS_STALE_MS for a worker is dropped unanswered: its client has
+ * given up on it.
  */
 #include <errno.h>
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,12 +32,14 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <libslirp.h>
 
+#include <netsw/dns.h>
 #include <netsw/policy.h>
 
 #include "uplink_proto.h"
@@ -37,6 +51,9 @@
 #define MAX_GUEST_ERRORS 16
 #define LINGER_MS        300 /* after the switch is gone: at most this long */
 #define QUIET_MS         5   /* ... and until slirp has been idle this long */
+#define DNS_WORKERS      4
+#define DNS_JOBS         64
+#define DNS_STALE_MS     5000
 
 struct timer {
 	bool used, armed;
@@ -51,6 +68,31 @@ static int npfds;
 static int64_t linger_until, quiet_until; /* 0: the switch is there */
 static unsigned guest_errors;
 static uint8_t frame[FRAME_MAX + 1];
+
+enum job_state { JOB_FREE, JOB_QUEUED, JOB_BUSY, JOB_DONE };
+
+/* One query in the resolver threads' hands; `state` and the rest under dns_lock. */
+struct dns_job {
+	enum job_state state;
+	uint64_t seq; /* queue order */
+	int64_t queued_ms;
+	struct dns_frame_meta meta;
+	size_t qlen, alen; /* alen 0: no answer */
+	uint8_t query[DNS_EDNS_MAX];
+	uint8_t answer[DNS_EDNS_MAX];
+};
+
+static struct dns_job jobs[DNS_JOBS];
+static pthread_mutex_t dns_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t dns_cond = PTHREAD_COND_INITIALIZER;
+static uint64_t dns_seq;
+static int dns_evfd = -1;  /* workers -> loop: answers are ready */
+static int dns_workers;    /* threads started (0 until a query needs one) */
+static uint32_t dns_addr;  /* the responder's address (--dns) */
+static uint32_t host_addr; /* the gateway: host.internal */
+static uint16_t dns_ip_id;
+static unsigned dns_dropped;
+static uint8_t dns_reply[14 + 20 + 8 + DNS_EDNS_MAX];
 
 static int64_t now_ms(void)
 {
@@ -198,6 +240,195 @@ static const SlirpCb callbacks = {
 	.unregister_poll_fd = cb_unregister_poll_fd,
 	.notify = cb_notify,
 };
+
+/* --- the DNS responder ------------------------------------------------------------------ */
+
+/* The host's resolver (dns_resolve_fn): getaddrinfo, so /etc/hosts and NSS apply. */
+static int host_resolve(void *ctx, const char *name, uint32_t *out, size_t max)
+{
+	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM }, *res, *r;
+	size_t n = 0;
+	int rc = getaddrinfo(name, NULL, &hints, &res);
+
+	if (rc == EAI_NONAME)
+		return -ENOENT;
+#if defined(EAI_NODATA) && defined(EAI_ADDRFAMILY)
+	if (rc == EAI_NODATA || rc == EAI_ADDRFAMILY) /* the name exists, without IPv4 */
+		return 0;
+#endif
+	if (rc != 0)
+		return -EIO;
+	for (r = res; r && n < max; r = r->ai_next) {
+		uint32_t a;
+		size_t i;
+
+		if (r->ai_family != AF_INET)
+			continue;
+		a = ntohl(((struct sockaddr_in *)r->ai_addr)->sin_addr.s_addr);
+		for (i = 0; i < n && out[i] != a; i++)
+			;
+		if (i == n)
+			out[n++] = a;
+	}
+	freeaddrinfo(res);
+	return (int)n;
+}
+
+/* The resolver of the loop's own pass: never blocks, notes that a worker is needed. */
+static int no_resolve(void *ctx, const char *name, uint32_t *out, size_t max)
+{
+	*(bool *)ctx = true;
+	return -EAGAIN;
+}
+
+/* Send payload[len] back to the client of *m as a frame. */
+static void dns_send(const struct dns_frame_meta *m, const uint8_t *payload, size_t len)
+{
+	size_t n = dns_frame_build(m, dns_ip_id++, payload, len, dns_reply, sizeof(dns_reply));
+
+	if (n)
+		cb_send_packet(dns_reply, n, NULL);
+}
+
+static void *dns_worker(void *arg)
+{
+	const struct dns_server srv = { .host_addr = host_addr, .resolve = host_resolve };
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&dns_lock);
+	for (;;) {
+		struct dns_job *j = NULL;
+
+		for (int i = 0; i < DNS_JOBS; i++)
+			if (jobs[i].state == JOB_QUEUED && (!j || jobs[i].seq < j->seq))
+				j = &jobs[i];
+		if (!j) {
+			pthread_cond_wait(&dns_cond, &dns_lock);
+			continue;
+		}
+		j->state = JOB_BUSY;
+		pthread_mutex_unlock(&dns_lock);
+		/* A BUSY job is this thread's alone. */
+		j->alen =
+		        now_ms() - j->queued_ms > DNS_STALE_MS
+		                ? 0
+		                : dns_answer(&srv, j->query, j->qlen, j->answer, sizeof(j->answer));
+		pthread_mutex_lock(&dns_lock);
+		j->state = JOB_DONE;
+		if (write(dns_evfd, &one, sizeof(one)) < 0) {
+			/* The counter cannot overflow at 64 jobs: nothing to do. */
+		}
+	}
+	return NULL;
+}
+
+/* Start the workers (once); 0, or -1 when not even one could start. */
+static int dns_start(void)
+{
+	pthread_attr_t at;
+
+	if (dns_workers)
+		return 0;
+	dns_evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (dns_evfd < 0)
+		return -1;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&at, 256 << 10);
+	for (int i = 0; i < DNS_WORKERS; i++) {
+		pthread_t t;
+
+		if (pthread_create(&t, &at, dns_worker, NULL) == 0)
+			dns_workers++;
+	}
+	pthread_attr_destroy(&at);
+	if (dns_workers == 0) {
+		close(dns_evfd);
+		dns_evfd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static void dns_drop(const char *why)
+{
+	if (dns_dropped++ < MAX_GUEST_ERRORS)
+		fprintf(stderr, "nanvix-uplink: DNS query dropped: %s\n", why);
+}
+
+/*
+ * A frame from the switch: when it is UDP to the DNS address, answer it
+ * (now, or through a worker) or drop it, and return true: slirp never
+ * sees it.  False for every other frame.
+ */
+static bool dns_input(const uint8_t *f, size_t len)
+{
+	struct dns_server srv = { .host_addr = host_addr, .resolve = no_resolve };
+	struct dns_frame_meta m;
+	const uint8_t *q;
+	uint8_t ans[DNS_EDNS_MAX];
+	bool wants = false;
+	size_t qlen, n;
+	int rc = dns_frame_parse(f, len, dns_addr, &m, &q, &qlen);
+
+	if (rc == 0)
+		return false;
+	if (rc < 0 || qlen > DNS_EDNS_MAX)
+		return true;
+	srv.ctx = &wants;
+	n = dns_answer(&srv, q, qlen, ans, sizeof(ans));
+	if (!wants) {
+		if (n)
+			dns_send(&m, ans, n);
+		return true;
+	}
+	if (dns_start() < 0) { /* no thread: answer here, blocking the loop */
+		srv.resolve = host_resolve;
+		n = dns_answer(&srv, q, qlen, ans, sizeof(ans));
+		if (n)
+			dns_send(&m, ans, n);
+		return true;
+	}
+	pthread_mutex_lock(&dns_lock);
+	for (int i = 0; i < DNS_JOBS; i++) {
+		struct dns_job *j = &jobs[i];
+
+		if (j->state == JOB_FREE) {
+			j->state = JOB_QUEUED;
+			j->seq = dns_seq++;
+			j->queued_ms = now_ms();
+			j->meta = m;
+			j->qlen = qlen;
+			memcpy(j->query, q, qlen);
+			pthread_cond_signal(&dns_cond);
+			pthread_mutex_unlock(&dns_lock);
+			return true;
+		}
+	}
+	pthread_mutex_unlock(&dns_lock);
+	dns_drop("every resolver slot is busy");
+	return true;
+}
+
+/* The workers' answers: send them, free their jobs. */
+static void dns_collect(void)
+{
+	uint64_t v;
+
+	if (read(dns_evfd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return;
+	pthread_mutex_lock(&dns_lock);
+	for (int i = 0; i < DNS_JOBS; i++) {
+		struct dns_job *j = &jobs[i];
+
+		if (j->state == JOB_DONE) {
+			if (j->alen)
+				dns_send(&j->meta, j->answer, j->alen);
+			j->state = JOB_FREE;
+		}
+	}
+	pthread_mutex_unlock(&dns_lock);
+}
 
 /* --- start-up -------------------------------------------------------------------------- */
 
@@ -357,6 +588,8 @@ int main(int argc, char **argv)
 	cfg.disable_host_loopback = false; /* the gateway is the host's loopback */
 	cfg.enable_emu = false;
 	cfg.disable_dhcp = true; /* addresses are assigned by the switch */
+	dns_addr = dns;
+	host_addr = gw;
 	slirp = slirp_new(&cfg, &callbacks, NULL);
 	if (!slirp)
 		fail(EINVAL, "slirp_new failed (mtu %s%s)", "", "");
@@ -379,8 +612,9 @@ int main(int argc, char **argv)
 			timeout = 2;
 		}
 		npfds = 0;
-		if (!linger_until)
-			add_poll(UPLINK_FD, SLIRP_POLL_IN, NULL);
+		/* Index 0: the switch's socket (-1, ignored, once it is gone). */
+		add_poll(linger_until ? -1 : UPLINK_FD, SLIRP_POLL_IN, NULL);
+		add_poll(dns_evfd, SLIRP_POLL_IN, NULL); /* index 1; -1 (ignored) until started */
 		slirp_pollfds_fill(slirp, &timeout, add_poll, NULL);
 		now = now_ms();
 		for (int i = 0; i < MAX_TIMERS; i++) {
@@ -413,11 +647,14 @@ int main(int argc, char **argv)
 				}
 				if (n < 0)
 					break;
-				if ((size_t)n > sizeof(frame) || n < 14)
+				if ((size_t)n > sizeof(frame) || n < 14 ||
+				    dns_input(frame, (size_t)n))
 					continue;
 				slirp_input(slirp, frame, (int)n);
 			}
 		}
+		if (rc > 0 && pfds[1].revents)
+			dns_collect();
 		slirp_pollfds_poll(slirp, rc < 0, get_revents, NULL);
 		now = now_ms();
 		for (int i = 0; i < MAX_TIMERS; i++) {

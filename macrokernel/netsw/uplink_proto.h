@@ -14,6 +14,11 @@
  * after which it exits with status 2).  Every later message, both ways, is
  * one Ethernet frame of 14..mtu+14 bytes.  The uplink exits when fd 3
  * reaches end of file (the switch closed it or died).
+ *
+ * Frames of UDP to the --dns address are the DNS responder's (netsw/dns.h):
+ * the uplink answers them itself, with frames from that address's port 53,
+ * and never passes them to slirp.  Frames the switch sends before the
+ * status arrives wait in the socket; none is lost to the start-up.
  */
 
 #define UPLINK_FD           3

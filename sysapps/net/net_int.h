@@ -104,6 +104,7 @@ struct net_sock {
 	int keepidle, keepintvl, keepcnt;
 	int cork, quickack, maxseg, defer_accept, user_timeout, fastopen;
 	int tos, ttl;
+	int recverr; /* IP_RECVERR: accepted and reported; no ICMP error queue here */
 	uint8_t rcvtimeo[16], sndtimeo[16];
 };
 

@@ -1707,6 +1707,7 @@ static int64_t op_setsockopt(struct net_sock *sk, const struct svc_mem *m, uint6
 	if (level == IPPROTO_IP) {
 		switch (name) {
 		case IP_TOS: sk->tos = v & 0xfc; break;
+		case IP_RECVERR: sk->recverr = v != 0; break; /* glibc's resolver sets it */
 		case IP_TTL:
 			if (v == -1)
 				v = 64;
@@ -1801,6 +1802,7 @@ static int64_t op_getsockopt(struct net_sock *sk, const struct svc_mem *m, uint6
 		switch (name) {
 		case IP_TOS: u.i = sk->tos; break;
 		case IP_TTL: u.i = sk->ttl; break;
+		case IP_RECVERR: u.i = sk->recverr; break;
 		default: return -ENOPROTOOPT;
 		}
 	} else {

@@ -12,7 +12,7 @@ FUZZ_CFLAGS := $(HOST_CFLAGS) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 
 FUZZ_TARGETS := $(FUZZ_BIN)/fuzz_elf $(FUZZ_BIN)/fuzz_hypercall $(FUZZ_BIN)/fuzz_rings \
 	$(FUZZ_BIN)/fuzz_ext2 $(FUZZ_BIN)/fuzz_fs $(FUZZ_BIN)/fuzz_netsw \
-	$(FUZZ_BIN)/fuzz_net
+	$(FUZZ_BIN)/fuzz_net $(FUZZ_BIN)/fuzz_dns
 
 # The guest-side system-call fuzzer (tests/fuzz/sysfuzz.c, run by
 # tests/fuzz/syscalls.sh): a static musl program, built whatever the host's
@@ -88,3 +88,6 @@ $(FUZZ_OUT)/fuzz_net.o $(FUZZ_OUT)/src/sysapps/net/%.o: FUZZ_CFLAGS += $(NET_INC
 $(FUZZ_OUT)/src/sysapps/net/%.o: | $(LWIP_DIR)/src/core/init.c
 $(FUZZ_BIN)/fuzz_net: $(FUZZ_OUT)/fuzz_net.o $(FUZZ_OUT)/src/sysapps/net/service.o \
 	$(FUZZ_OUT)/src/sysapps/net/port.o $(NET_FUZZ_LIB)
+
+# The tenant network's DNS responder: queries, bare and in frames.
+$(FUZZ_BIN)/fuzz_dns: $(FUZZ_OUT)/fuzz_dns.o $(FUZZ_OUT)/src/macrokernel/netsw/dns.o

@@ -68,3 +68,9 @@ dir=tests/fuzz/corpus/netsw
 mkdir -p "$dir"
 python3 tests/fuzz/netsw_seeds.py "$dir"
 du -sb "$dir"
+
+# dns: hand-made queries and query frames (tests/fuzz/dns_seeds.py).
+dir=tests/fuzz/corpus/dns
+mkdir -p "$dir"
+python3 tests/fuzz/dns_seeds.py "$dir"
+du -sb "$dir"

@@ -181,6 +181,27 @@ elif start "host server" "$HTTP" 0; then
 	judge "-p of a port in use: status 123, named" 123 "" "127.0.0.1:$hport.*in use"
 	stop "host server"
 fi
+# Names: the VM's /etc/hosts (localhost, host.internal) and, for others,
+# the switch's DNS address, answered from the host's resolver (its
+# /etc/hosts included); with musl's and glibc's resolvers.
+echo "== names"
+hname=$(awk '!/^#/ && NF >= 2 { for (i = 2; i <= NF; i++) print $i }' /etc/hosts |
+	grep -vE '^(localhost|ip6-|host\.internal$)' | head -1)
+haddr4=$([ -n "$hname" ] && getent ahostsv4 "$hname" | awk 'NR == 1 { print $1 }')
+for libc in musl glibc; do
+	R=$T/net/resolve.$libc.elf
+	[ -x "$R" ] || { bad "names $libc" "$R not built"; continue; }
+	vm --timeout 60 -- "$R" localhost host.internal no-such-name.invalid
+	judge "names ($libc): localhost, host.internal; an unknown name fails" 1 \
+		"^localhost: 127.0.0.1$" ""
+	grep -q '^host.internal: 10.0.2.2$' "$tmp/out" && grep -q '^no-such-name.invalid: no such name$' "$tmp/out" ||
+		bad "names ($libc) detail" "$(tr '\n' ' ' <"$tmp/out")"
+	if [ -n "$haddr4" ]; then
+		vm --timeout 60 -- "$R" "$hname"
+		judge "DNS ($libc): $hname from the host's /etc/hosts is $haddr4" 0 "^$hname: $haddr4$"
+	fi
+done
+
 vm --net=none --timeout 60 -- "$GET" 10.0.2.2 80 /
 judge "--net=none: no sockets at all" 1 "" ""
 vm --net=none -p 8080:80 -- "$GET" 10.0.2.2 80 /

@@ -59,4 +59,14 @@ $(BIN)/tests/net/http_get.elf: tests/system/net/http_get.c
 	@mkdir -p $(dir $@)
 	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
-ALL += $(BIN)/tests/net/http_echo.elf $(BIN)/tests/net/http_get.elf
+# Name resolution with both libcs (their resolvers differ: glibc sets IP_RECVERR...).
+$(BIN)/tests/net/resolve.musl.elf: tests/system/net/resolve.c
+	@mkdir -p $(dir $@)
+	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+$(BIN)/tests/net/resolve.glibc.elf: tests/system/net/resolve.c
+	@mkdir -p $(dir $@)
+	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $< 2>&1 | { grep -v 'statically linked applications' || true; }
+
+ALL += $(BIN)/tests/net/http_echo.elf $(BIN)/tests/net/http_get.elf \
+	$(BIN)/tests/net/resolve.musl.elf $(BIN)/tests/net/resolve.glibc.elf

@@ -14,7 +14,7 @@ UNIT_TESTS := $(UNIT_BIN)/test_elf $(UNIT_BIN)/test_guestmem $(UNIT_BIN)/test_hy
 	$(UNIT_BIN)/test_boot $(UNIT_BIN)/test_strace $(UNIT_BIN)/test_aspace \
 	$(UNIT_BIN)/test_ring $(UNIT_BIN)/test_blksw $(UNIT_BIN)/test_ext2 \
 	$(UNIT_BIN)/test_service $(UNIT_BIN)/test_client $(UNIT_BIN)/test_netsw \
-	$(UNIT_BIN)/test_uplink $(UNIT_BIN)/test_net_service
+	$(UNIT_BIN)/test_uplink $(UNIT_BIN)/test_net_service $(UNIT_BIN)/test_dns
 
 ALL += $(UNIT_TESTS)
 
@@ -79,6 +79,9 @@ $(UNIT_BIN)/test_service: $(UNIT_OUT)/fs/test_service.o $(UNIT_OUT)/fs/file_blkd
 NETSW_UNIT_OBJS := $(UNIT_OUT)/src/macrokernel/netsw/netsw.o $(UNIT_OUT)/src/macrokernel/netsw/policy.o
 
 $(UNIT_BIN)/test_netsw: $(UNIT_OUT)/netsw/test_netsw.o $(NETSW_UNIT_OBJS)
+
+# The DNS responder's codec (queries, answers, frames).
+$(UNIT_BIN)/test_dns: $(UNIT_OUT)/netsw/test_dns.o $(UNIT_OUT)/src/macrokernel/netsw/dns.o
 
 # The switch with the real bin/nanvix-uplink: published ports, egress, EADDRINUSE.
 $(UNIT_BIN)/test_uplink: $(UNIT_OUT)/netsw/test_uplink.o $(NETSW_UNIT_OBJS) | $(BIN)/nanvix-uplink

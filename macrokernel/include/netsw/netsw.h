@@ -11,9 +11,13 @@
 
 /*
  * A switch joins the ports of one tenant (each port one VM's network
- * interface: Ethernet frames in both directions) and, when the policy needs
- * one, an uplink: the process bin/nanvix-uplink (libslirp), reached over a
- * SOCK_SEQPACKET socketpair, one Ethernet frame a message.  Switches share
+ * interface: Ethernet frames in both directions) and, when needed, an
+ * uplink: the process bin/nanvix-uplink (libslirp and the tenant's DNS
+ * responder, netsw/dns.h), reached over a SOCK_SEQPACKET socketpair, one
+ * Ethernet frame a message.  The uplink starts with the switch when the
+ * policy has an allow rule or a publish; otherwise the first frame a VM
+ * sends to the DNS address's port 53 (UDP or TCP) starts it, and waits in
+ * the socket (with any later frames) until it is up.  Switches share
  * nothing: no frame of one tenant reaches another switch.
  *
  * Every frame a port sends is hostile.  It is dropped (and counted) unless
@@ -93,7 +97,8 @@ int netsw_addr_for(const struct netsw_config *cfg, unsigned idx, uint8_t mac[6],
  * the policy needs an uplink (any allow rule or publish) the uplink
  * process is started here, without waiting for it (see
  * netsw_uplink_wait, which also reports an uplink that could not be
- * started).  Returns the switch, or NULL with errno EINVAL (bad config:
+ * started); otherwise the first DNS query starts it (and a failure then is
+ * logged, and the switch goes on without it: no second attempt).  Returns the switch, or NULL with errno EINVAL (bad config:
  * mtu, a non-contiguous netmask, addresses outside the subnet, a burst
  * smaller than one frame) or ENOMEM.
  */
@@ -145,6 +150,8 @@ void netsw_port_remove(struct netsw_port *p);
  * The descriptors the owner's event loop polls for the switch, written to
  * out[0..max) (fd and events set, revents cleared); returns how many (0
  * without an uplink).  Call netsw_service after poll reports any of them.
+ * The set changes when a DNS query starts the uplink (in
+ * netsw_port_input): ask again before each poll.
  */
 int netsw_fds(struct netsw *sw, struct pollfd *out, int max);
 
@@ -158,7 +165,7 @@ void netsw_service(struct netsw *sw);
 /*
  * Wait up to timeout_ms for the uplink's start-up status (fast: it runs in
  * parallel with the VM's boot).  Returns 0 when it is up (or when the switch
- * has no uplink), -ETIMEDOUT, or a negative errno with a one-line message
+ * has no uplink, or one not yet started by a DNS query), -ETIMEDOUT, or a negative errno with a one-line message
  * in msg[len] when it failed: -EADDRINUSE for a published port already
  * bound on the host, -ENOENT/-EACCES when it could not be started, -EPIPE
  * when it died.

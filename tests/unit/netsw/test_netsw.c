@@ -673,11 +673,37 @@ START_TEST(test_no_uplink)
 	n = fr_arp(f, BCAST, mac_a, 1, mac_a, ip_a, NULL, DNS);
 	ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
 	ck_assert_uint_eq(sa->last[14 + 8 + 5], 3);
-	/* An allowed DNS query has nowhere to go. */
+	/* Nothing else was tried. */
+	ck_assert_int_eq(nlog, 0);
+	/* The first DNS query starts the uplink (here it cannot: logged once, never retried). */
 	n = fr_ip(f, GWMAC, mac_a, ip_a, DNS, IPPROTO_UDP, 1000, 53, 0, 20);
 	ck_assert_int_eq(netsw_port_input(pa, f, n), -EHOSTUNREACH);
+	ck_assert_int_eq(nlog, 1);
+	ck_assert_ptr_nonnull(strstr(logbuf, "cannot run the network uplink /nonexistent/"));
+	ck_assert_int_eq(netsw_port_input(pa, f, n), -EHOSTUNREACH);
+	n = fr_ip(f, GWMAC, mac_a, ip_a, DNS, IPPROTO_TCP, 1001, 53, TCP_SYN, 0);
+	ck_assert_int_eq(netsw_port_input(pa, f, n), -EHOSTUNREACH);
+	ck_assert_uint_eq(sa->last[14 + 20 + 13], TCP_RST | TCP_ACK);
+	ck_assert_int_eq(nlog, 1);
+	ck_assert_int_eq(netsw_fds(sw, (struct pollfd[1]){ 0 }, 1), 0);
+	/* The switch still answers ARP itself. */
+	sa->n = 0;
+	n = fr_arp(f, BCAST, mac_a, 1, mac_a, ip_a, NULL, DNS);
+	ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
+	ck_assert_int_eq(sa->n, 1);
+	/* Nor does a query to another port of the DNS address, or a refused one, start it. */
+	rebuild();
+	nlog = 0;
+	logbuf[0] = '\0';
+	n = fr_ip(f, GWMAC, mac_a, ip_a, DNS, IPPROTO_UDP, 1000, 5353, 0, 20);
+	ck_assert_int_eq(netsw_port_input(pa, f, n), -EACCES);
+	ck_assert_ptr_null(strstr(logbuf, "uplink"));
+	ck_assert_int_eq(netsw_uplink_wait(sw, 0, msg, sizeof(msg)), 0);
+	sa->n = 0;
+	sb->n = 0;
 
 	/* A policy needing an uplink that cannot run: a clear error, then RSTs. */
+	nlog = 0;
 	ck_assert_int_eq(netsw_policy_allow(&pol, "10.0.0.0/8", NULL, msg, sizeof(msg)), 0);
 	rebuild();
 	ck_assert_int_eq(netsw_uplink_wait(sw, 1000, msg, sizeof(msg)), -ENOENT);

@@ -1,4 +1,4 @@
-/* Check tests of the switch with the real bin/nanvix-uplink: a published port, egress to the host, EADDRINUSE. */
+/* Check tests of the switch with the real bin/nanvix-uplink: a published port, egress to the host, EADDRINUSE, DNS. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -15,9 +15,11 @@
 #include "runner.h"
 
 #define GW   IP4(10, 0, 2, 2)
+#define DNS  IP4(10, 0, 2, 3)
 #define VM_A IP4(10, 0, 2, 15)
 
 static const uint8_t GWMAC[6] = { 0x52, 0x55, 10, 0, 2, 2 };
+static const uint8_t DNSMAC[6] = { 0x52, 0x55, 10, 0, 2, 3 };
 
 static struct netsw_config cfg;
 static struct netsw_policy pol;
@@ -33,6 +35,10 @@ static struct {
 	uint32_t src, seq;
 	uint16_t sport, dport;
 	uint8_t flags;
+	int udp; /* UDP datagrams from DNS:53, the last one's payload below */
+	uint16_t udp_dport;
+	size_t dns_len;
+	uint8_t dns[1500];
 } vm;
 
 static void vm_deliver(void *ctx, const void *frame, size_t len)
@@ -42,6 +48,22 @@ static void vm_deliver(void *ctx, const void *frame, size_t len)
 	if (len >= 42 && fr_rd16(f + 12) == 0x0806 && fr_rd16(f + 20) == 1 &&
 	    fr_rd32(f + 38) == ip_a) {
 		vm.arp_req++;
+		return;
+	}
+	if (len >= 42 && fr_rd16(f + 12) == 0x0800 && ip[9] == IPPROTO_UDP &&
+	    fr_rd32(ip + 12) == DNS && fr_rd16(ip + 20) == 53) {
+		size_t ulen = fr_rd16(ip + 24);
+
+		ck_assert(fr_checksums_ok(f, len));
+		ck_assert_mem_eq(f, mac_a, 6);
+		ck_assert_mem_eq(f + 6, DNSMAC, 6);
+		ck_assert_uint_eq(fr_rd32(ip + 16), ip_a);
+		ck_assert_uint_ge(ulen, 8);
+		ck_assert_uint_le(ulen - 8, sizeof(vm.dns));
+		vm.udp++;
+		vm.udp_dport = fr_rd16(ip + 22);
+		vm.dns_len = ulen - 8;
+		memcpy(vm.dns, ip + 28, ulen - 8);
 		return;
 	}
 	if (len < 54 || fr_rd16(f + 12) != 0x0800 || ip[9] != IPPROTO_TCP)
@@ -242,6 +264,127 @@ START_TEST(test_publish_in_use)
 }
 END_TEST
 
+/* A DNS query frame (id, name, qtype; payload `junk` bytes instead when junk > 0) from the VM's port 5300. */
+static size_t dns_query(uint8_t *f, uint16_t id, const char *name, uint16_t qtype, size_t junk)
+{
+	uint8_t q[300], *udp = f + 34, pseudo[12];
+	size_t n = 12, plen;
+
+	memset(q, 0, sizeof(q));
+	fr_wr16(q, id);
+	fr_wr16(q + 2, 0x0100); /* RD */
+	fr_wr16(q + 4, 1);
+	for (const char *s = name; *s;) {
+		const char *dot = strchr(s, '.');
+		size_t l = dot ? (size_t)(dot - s) : strlen(s);
+
+		q[n++] = (uint8_t)l;
+		memcpy(q + n, s, l);
+		n += l;
+		s += l + (dot ? 1 : 0);
+	}
+	q[n++] = 0;
+	fr_wr16(q + n, qtype);
+	fr_wr16(q + n + 2, 1);
+	plen = junk ? junk : n + 4;
+	if (junk)
+		memset(q + 12, 0xc0, junk - 12);
+	n = fr_ip(f, DNSMAC, mac_a, ip_a, DNS, IPPROTO_UDP, 5300, 53, 0, plen);
+	memcpy(udp + 8, q, plen);
+	fr_wr16(udp + 6, 0);
+	memcpy(pseudo, f + 26, 8);
+	pseudo[8] = 0;
+	pseudo[9] = IPPROTO_UDP;
+	fr_wr16(pseudo + 10, (uint16_t)(8 + plen));
+	fr_wr16(udp + 6, (uint16_t)~fr_sum(fr_sum(0, pseudo, 12), udp, 8 + plen));
+	return n;
+}
+
+/* Send a query and wait for its answer; returns the rcode, the first address in *addr. */
+static int ask(uint16_t id, const char *name, uint16_t qtype, int *ancount, uint32_t *addr)
+{
+	uint8_t f[400];
+	size_t n = dns_query(f, id, name, qtype, 0), qlen = n - 42;
+
+	vm.udp = 0;
+	ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
+	pump(5000, &vm.udp);
+	ck_assert_msg(vm.udp == 1, "no answer for %s", name);
+	ck_assert_uint_eq(vm.udp_dport, 5300);
+	ck_assert_uint_ge(vm.dns_len, qlen);
+	ck_assert_uint_eq(fr_rd16(vm.dns), id);
+	ck_assert(vm.dns[2] & 0x80);
+	ck_assert_mem_eq(vm.dns + 12, f + 42 + 12, qlen - 12); /* the question */
+	*ancount = fr_rd16(vm.dns + 6);
+	ck_assert_uint_eq(vm.dns_len, qlen + 16 * (size_t)*ancount);
+	if (*ancount) {
+		const uint8_t *r = vm.dns + qlen;
+
+		ck_assert_uint_eq(fr_rd16(r), 0xc00c);
+		ck_assert_uint_eq(fr_rd16(r + 2), 1);
+		ck_assert_uint_eq(fr_rd16(r + 10), 4);
+		*addr = fr_rd32(r + 12);
+	}
+	return vm.dns[3] & 0xf;
+}
+
+/*
+ * With no rule and no publish, the first DNS query starts the uplink and
+ * is answered once it is up; localhost is the host's /etc/hosts entry,
+ * host.internal the gateway; AAAA gets an empty answer; malformed queries
+ * get FORMERR or nothing, and the responder lives on.
+ */
+START_TEST(test_dns)
+{
+	uint8_t f[400];
+	uint32_t a = 0;
+	int an;
+	size_t n;
+
+	sw = netsw_new(&cfg);
+	ck_assert_ptr_nonnull(sw);
+	pa = netsw_port_add(sw, mac_a, ip_a, vm_deliver, NULL);
+	ck_assert_ptr_nonnull(pa);
+	ck_assert_int_eq(netsw_fds(sw, (struct pollfd[1]){ 0 }, 1), 0); /* not started */
+
+	ck_assert_int_eq(ask(0x1001, "localhost", 1, &an, &a), 0);
+	ck_assert_int_ge(an, 1);
+	ck_assert_uint_eq(a, IP4(127, 0, 0, 1));
+	ck_assert_int_eq(netsw_uplink_wait(sw, 0, msg, sizeof(msg)), 0);
+
+	ck_assert_int_eq(ask(0x1002, "host.internal", 1, &an, &a), 0);
+	ck_assert_int_eq(an, 1);
+	ck_assert_uint_eq(a, GW);
+	ck_assert_int_eq(ask(0x1003, "localhost", 28, &an, &a), 0);
+	ck_assert_int_eq(an, 0);
+
+	/* A pointer loop of a query: FORMERR, no question. */
+	n = dns_query(f, 0x1004, "x", 1, 40);
+	vm.udp = 0;
+	ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
+	pump(5000, &vm.udp);
+	ck_assert_int_eq(vm.udp, 1);
+	ck_assert_uint_eq(vm.dns_len, 12);
+	ck_assert_uint_eq(vm.dns[3] & 0xf, 1);
+	/* A bad UDP checksum, and a runt: no answer; the next query still is. */
+	n = dns_query(f, 0x1005, "localhost", 1, 0);
+	f[n - 1] ^= 0x55;
+	ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
+	n = dns_query(f, 0x1006, "localhost", 1, 0);
+	fr_wr16(f + 14 + 2, 20 + 8 + 4);
+	fr_wr16(f + 14 + 10, 0);
+	fr_wr16(f + 14 + 10, (uint16_t)~fr_sum(0, f + 14, 20));
+	fr_wr16(f + 34 + 4, 12);
+	fr_wr16(f + 34 + 6, 0);
+	ck_assert_int_eq(netsw_port_input(pa, f, 14 + 20 + 12), 0);
+	vm.udp = 0;
+	pump(200, &vm.udp);
+	ck_assert_int_eq(vm.udp, 0);
+	ck_assert_int_eq(ask(0x1007, "LocalHost", 1, &an, &a), 0);
+	ck_assert_uint_eq(a, IP4(127, 0, 0, 1));
+}
+END_TEST
+
 /* --net-allow hostnames, resolved by the dynamic uplink for the static nanvixd. */
 START_TEST(test_resolve)
 {
@@ -264,6 +407,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_egress_to_host_loopback);
 	tcase_add_test(tc, test_publish_in_use);
 	tcase_add_test(tc, test_resolve);
+	tcase_add_test(tc, test_dns);
 	suite_add_tcase(s, tc);
 	return s;
 }
