@@ -45,8 +45,8 @@ ALL += $(BIN)/nanvixd
 
 # bin/macrokernel: the shared macro-kernel many nanvixd processes attach to.
 SERVER_SRCS := macrokernel/server/main.c macrokernel/server/conn.c macrokernel/server/hello.c \
-	macrokernel/monitor/guestmem.c $(BLKSW_SRCS) $(MK_SRCS) $(FS_HOST_SRCS)
-SERVER_OBJS := $(SERVER_SRCS:%.c=$(OUT)/%.o)
+	macrokernel/monitor/guestmem.c $(BLKSW_SRCS) $(MK_SRCS) $(MK_NET_SRCS) $(FS_HOST_SRCS)
+SERVER_OBJS := $(SERVER_SRCS:%.c=$(OUT)/%.o) $(NET_HOST_LIB)
 
 $(BIN)/macrokernel: $(SERVER_OBJS) | $(BIN)
 	$(HOST_CC) -static -pthread -o $@ $^ $(HOST_LDFLAGS)

@@ -13,17 +13,22 @@
  * take (abi/net.h).  A VM that computes without making calls or idling
  * does not pump: traffic for it waits for its next call or idle.
  *
- * lwIP is one stack per process (NO_SYS: one thread), so the VMs served
- * here are one process-wide list; every call is made by the thread that
- * runs the macro-kernel.
+ * lwIP is one stack per process (NO_SYS: one thread at a time), so the
+ * VMs served here are one process-wide list and every entry point takes
+ * `net_lock`: uncontended in nanvixd (one thread), shared by the VM
+ * threads and the pump thread (mk_net_run) of bin/macrokernel.  There a
+ * VM's nanvixd idles on its own, so readiness changes are also signalled
+ * on the VM's notify eventfd (mk_config.notify_fd).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <abi/bootinfo.h>
 #include <abi/net.h>
@@ -47,6 +52,8 @@ struct frame {
 
 struct net_svc {
 	struct net_svc *next; /* every VM of the process (`vms`) */
+	unsigned idx;         /* its address on the tenant network (netsw_addr_for) */
+	int notify_fd;        /* eventfd written when readiness changed, or -1 */
 	struct netsw *sw;
 	struct netsw_port *port;
 	struct net_service *ns;
@@ -56,8 +63,8 @@ struct net_svc {
 	uint64_t calls, errors, rx_dropped;
 };
 
+static pthread_mutex_t net_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct net_svc *vms;
-static unsigned vm_count; /* VMs ever attached: the next one's address index */
 
 /* The switch delivers a frame for this VM: queue a copy for the pump. */
 static void deliver(void *ctx, const void *data, size_t len)
@@ -93,7 +100,13 @@ static void output(void *ctx, const void *data, size_t len)
 
 static void notify(void *ctx)
 {
-	(void)ctx; /* the idle wait looks at state->any */
+	struct net_svc *n = ctx;
+	uint64_t one = 1;
+
+	/* nanvixd's own idle wait looks at state->any; a shared macro-kernel's
+	 * client waits on this eventfd (a full counter is as good as a write). */
+	if (n->notify_fd >= 0 && write(n->notify_fd, &one, sizeof(one)) < 0)
+		return;
 }
 
 /* Take what the uplink sent (without waiting), then hand every queued
@@ -129,12 +142,15 @@ static int64_t net_svc_call(void *state, const struct nanvix_ring_req *q, const 
                             uint64_t *value)
 {
 	struct net_svc *n = state;
-	int64_t rc = net_service_call(n->ns, q, m, value);
+	int64_t rc;
 
+	pthread_mutex_lock(&net_lock);
+	rc = net_service_call(n->ns, q, m, value);
 	n->calls++;
 	if (rc < 0 && rc != -EAGAIN && rc != -EINPROGRESS)
 		n->errors++;
 	net_pump(n->sw);
+	pthread_mutex_unlock(&net_lock);
 	return rc;
 }
 
@@ -149,12 +165,17 @@ static void drain(struct net_svc *n)
 {
 	uint64_t end = now_ns() + DRAIN_NS;
 
-	while (n->ns && net_service_pending(n->ns) && now_ns() < end) {
+	for (;;) {
 		struct pollfd pfd[POLL_FDS_MAX];
-		int nfd = netsw_fds(n->sw, pfd, POLL_FDS_MAX);
+		int nfd;
+		bool pending;
 
+		pthread_mutex_lock(&net_lock);
 		net_pump(n->sw);
-		if (poll(pfd, (nfds_t)nfd, 5) < 0 && errno != EINTR)
+		pending = n->ns && net_service_pending(n->ns);
+		nfd = netsw_fds(n->sw, pfd, POLL_FDS_MAX);
+		pthread_mutex_unlock(&net_lock);
+		if (!pending || now_ns() >= end || (poll(pfd, (nfds_t)nfd, 5) < 0 && errno != EINTR))
 			break;
 	}
 }
@@ -165,6 +186,7 @@ static void net_svc_detach(void *state)
 	struct frame *f;
 
 	drain(n);
+	pthread_mutex_lock(&net_lock);
 	f = n->rx_head;
 
 	for (struct net_svc **pp = &vms; *pp; pp = &(*pp)->next)
@@ -177,6 +199,7 @@ static void net_svc_detach(void *state)
 	n->port = NULL; /* the RSTs of net_service_free go nowhere */
 	if (n->ns)
 		net_service_free(n->ns);
+	pthread_mutex_unlock(&net_lock);
 	while (f) {
 		struct frame *next = f->next;
 
@@ -184,6 +207,22 @@ static void net_svc_detach(void *state)
 		f = next;
 	}
 	free(n);
+}
+
+/* The lowest address index no VM of the process uses (under net_lock). */
+static unsigned free_index(void)
+{
+	unsigned idx = 0;
+
+	for (bool again = true; again;) {
+		again = false;
+		for (struct net_svc *v = vms; v; v = v->next)
+			if (v->idx == idx) {
+				idx++;
+				again = true;
+			}
+	}
+	return idx;
 }
 
 static int net_svc_attach(struct mk_vm *vm, const struct mk_config *cfg, const struct mk_host *host,
@@ -206,9 +245,13 @@ static int net_svc_attach(struct mk_vm *vm, const struct mk_config *cfg, const s
 		return -ENOMEM;
 	}
 	n->sw = host->net;
+	n->notify_fd = cfg->notify_fd;
 	n->state = gpa_ptr(mk_vm_guest(vm), NANVIX_NET_STATE_PADDR, NANVIX_NET_STATE_SIZE);
 	netsw_config_default(&sc);
-	if (!n->state || net_stack_init() || netsw_addr_for(&sc, vm_count, nc.mac, &ip)) {
+	pthread_mutex_lock(&net_lock);
+	n->idx = free_index();
+	if (!n->state || net_stack_init() || netsw_addr_for(&sc, n->idx, nc.mac, &ip)) {
+		pthread_mutex_unlock(&net_lock);
 		snprintf(err, errlen, "macro-kernel: no address left on the tenant network");
 		free(n);
 		return -ENOSPC;
@@ -220,16 +263,21 @@ static int net_svc_attach(struct mk_vm *vm, const struct mk_config *cfg, const s
 	n->ns = net_service_new(&nc, output, notify, n, (struct nanvix_net_state *)n->state);
 	n->port = n->ns ? netsw_port_add(n->sw, nc.mac, ip, deliver, n) : NULL;
 	if (!n->port) {
+		int e = errno ? errno : ENOMEM;
+
+		if (n->ns)
+			net_service_free(n->ns);
+		pthread_mutex_unlock(&net_lock);
 		snprintf(err, errlen, "macro-kernel: cannot attach the VM to the network: %s",
-		         strerror(errno ? errno : ENOMEM));
-		net_svc_detach(n);
+		         strerror(e));
+		free(n);
 		return -ENOMEM;
 	}
-	vm_count++;
 	n->next = vms;
 	vms = n;
 	netsw_port_announce(n->port);
 	net_pump(n->sw);
+	pthread_mutex_unlock(&net_lock);
 	*state = n;
 	return 0;
 }
@@ -266,22 +314,46 @@ static int net_svc_idle(void *state, uint64_t ns)
 		uint64_t now, wait;
 		int nfd, timer, rc;
 
+		pthread_mutex_lock(&net_lock);
 		net_pump(n->sw);
+		timer = net_stack_next_timer_ms();
+		nfd = netsw_fds(n->sw, pfd, POLL_FDS_MAX);
+		pthread_mutex_unlock(&net_lock);
 		if (n->state->any)
 			return 1;
 		now = now_ns();
 		if (now >= end)
 			return 0;
 		wait = end - now;
-		timer = net_stack_next_timer_ms();
 		if (timer >= 0 && (uint64_t)timer * 1000000ull < wait)
 			wait = (uint64_t)timer * 1000000ull + 100000; /* just past it */
-		nfd = netsw_fds(n->sw, pfd, POLL_FDS_MAX);
 		ts.tv_sec = (time_t)(wait / 1000000000ull);
 		ts.tv_nsec = (long)(wait % 1000000000ull);
 		rc = ppoll(pfd, (nfds_t)nfd, &ts, NULL);
 		if (rc < 0 && errno == EINTR)
 			return -EINTR;
+	}
+}
+
+void mk_net_run(struct netsw *sw, int wake_fd, volatile int *stop)
+{
+	while (!*stop) {
+		struct pollfd pfd[POLL_FDS_MAX + 1];
+		int nfd, timer;
+
+		pthread_mutex_lock(&net_lock);
+		net_pump(sw);
+		timer = net_stack_next_timer_ms();
+		nfd = netsw_fds(sw, pfd, POLL_FDS_MAX);
+		pthread_mutex_unlock(&net_lock);
+		pfd[nfd++] = (struct pollfd){ .fd = wake_fd, .events = POLLIN };
+		if (poll(pfd, (nfds_t)nfd, timer < 0 || timer > 1000 ? 1000 : timer + 1) > 0 &&
+		    pfd[nfd - 1].revents) {
+			uint64_t v;
+
+			if (read(wake_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+				break;
+		}
 	}
 }
 

@@ -28,7 +28,7 @@ static int usage_error(const char *fmt, const char *arg)
 void mk_client_init(struct mk_client *cl)
 {
 	memset(cl, 0, sizeof(*cl));
-	cl->sock = cl->kick = -1;
+	cl->sock = cl->kick = cl->notify = -1;
 }
 
 /*
@@ -115,6 +115,28 @@ static int client_reply(struct mk_client *cl, struct mksrv_reply *r)
 	return 0;
 }
 
+/*
+ * NANVIX_HC_SLEEP with a network in the shared macro-kernel: wait on the
+ * notify eventfd (the server writes it when the VM's socket readiness
+ * changed) for at most ns.  1 when it fired, 0 after ns, -EINTR.
+ */
+static int client_idle(void *ctx, uint64_t ns)
+{
+	struct mk_client *cl = ctx;
+	struct pollfd p = { .fd = cl->notify, .events = POLLIN };
+	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+	uint64_t v;
+	int rc = ppoll(&p, 1, &ts, NULL);
+
+	if (rc < 0)
+		return errno == EINTR ? -EINTR : 0;
+	if (rc == 0)
+		return 0;
+	if (read(cl->notify, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return 0;
+	return 1;
+}
+
 int mk_client_attach(struct mk_client *cl, struct vm *vm, const char *sockpath,
                      const struct mk_config *cfg)
 {
@@ -135,6 +157,7 @@ int mk_client_attach(struct mk_client *cl, struct vm *vm, const char *sockpath,
 	h.version = MKSRV_VERSION;
 	h.mem_size = vm->mem.size;
 	h.fs = (uint32_t)cfg->fs;
+	h.net = cfg->net == MK_NET_HOST ? MKSRV_NET_HOST : MKSRV_NET_NONE;
 	h.nvolumes = (uint32_t)cfg->nvolumes;
 	if (cfg->disk && hello_str(h.disk, sizeof(h.disk), cfg->disk))
 		return usage_error("disk '%s': path too long for the macro-kernel", cfg->disk);
@@ -155,7 +178,8 @@ int mk_client_attach(struct mk_client *cl, struct vm *vm, const char *sockpath,
 	cl->timed_out = vm->timed_out;
 	cl->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	cl->kick = eventfd(0, EFD_CLOEXEC);
-	if (cl->sock < 0 || cl->kick < 0) {
+	cl->notify = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (cl->sock < 0 || cl->kick < 0 || cl->notify < 0) {
 		vm_error("cannot make the macro-kernel connection: %s", strerror(errno));
 		return NANVIXD_EXIT_HOST;
 	}
@@ -165,6 +189,7 @@ int mk_client_attach(struct mk_client *cl, struct vm *vm, const char *sockpath,
 	}
 	fds[MKSRV_FD_MEM] = vm->ram_fd;
 	fds[MKSRV_FD_KICK] = cl->kick;
+	fds[MKSRV_FD_NOTIFY] = cl->notify;
 	msg.msg_control = ctl.buf;
 	msg.msg_controllen = sizeof(ctl.buf);
 	cm = CMSG_FIRSTHDR(&msg);
@@ -192,6 +217,8 @@ int mk_client_attach(struct mk_client *cl, struct vm *vm, const char *sockpath,
 	vm->ring_kick = client_kick;
 	vm->ring_ctx = cl;
 	vm->load_file = mk_client_load_file;
+	if (cfg->net == MK_NET_HOST)
+		vm->idle = client_idle;
 	return 0;
 }
 
@@ -405,5 +432,7 @@ void mk_client_close(struct mk_client *cl)
 		close(cl->sock);
 	if (cl->kick >= 0)
 		close(cl->kick);
-	cl->sock = cl->kick = -1;
+	if (cl->notify >= 0)
+		close(cl->notify);
+	cl->sock = cl->kick = cl->notify = -1;
 }

@@ -478,12 +478,14 @@ static bool volume_covers(const struct options *o, const char *dir)
 static int net_options(struct options *o)
 {
 	if (!o->net_given)
-		o->mk.net = o->macrokernel ? MK_NET_NONE : MK_NET_HOST;
+		o->mk.net = MK_NET_HOST;
 	if (o->mk.net == MK_NET_GUEST)
 		return usage_error("%s", "--net=guest is not available yet (use --net=host)");
-	if (o->mk.net == MK_NET_HOST && o->macrokernel)
-		return usage_error("%s", "--net=host with --macrokernel is not available yet "
-		                         "(the shared macro-kernel has no network switch)");
+	if (o->macrokernel && o->net_policy.nrules)
+		return usage_error("%s", "--net-allow belongs to the shared macro-kernel: its "
+		                         "tenant's policy is its own (macrokernel --net-allow)");
+	if (o->macrokernel && o->net_policy.npubs)
+		return usage_error("%s", "-p with --macrokernel is not available yet");
 	if (o->mk.net == MK_NET_NONE && netsw_policy_needs_uplink(&o->net_policy))
 		return usage_error("%s", o->net_policy.npubs ? "-p needs a network (not --net=none)"
 		                                             : "--net-allow needs a network (not "
@@ -552,6 +554,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	o->mem = MEM_DEFAULT;
+	o->mk.notify_fd = -1;
 	netsw_policy_init(&o->net_policy);
 	o->stack = BOOT_STACK_SIZE_DEFAULT;
 	o->stop_timeout = HOSTSIG_STOP_TIMEOUT_DEFAULT;

@@ -7,7 +7,7 @@
  * every message read on fd 3 is a frame for slirp_input, every frame slirp
  * sends is one message on fd 3.  The switch has already applied the
  * egress policy to what arrives here.  The process dies with the switch:
- * end of file on fd 3, or PR_SET_PDEATHSIG when nanvixd dies.
+ * end of file on fd 3, which also comes when nanvixd dies.
  *
  * UDP to the DNS address never reaches slirp: the tenant's DNS responder
  * (netsw/dns.h) answers it here, from the host's getaddrinfo.  That call
@@ -528,8 +528,10 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--resolve") == 0)
 		return resolve(argv[2]);
 
-	/* Die with nanvixd; hold nothing of it; never gain privileges. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* Die with the switch's process: end of file on fd 3 (its end closes
+	 * when it exits, however it exits), not PR_SET_PDEATHSIG, which follows
+	 * the thread that started us (a VM's thread in bin/macrokernel).  Hold
+	 * nothing of it; never gain privileges. */
 	if (getppid() == 1)
 		return 1;
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);

@@ -66,7 +66,7 @@ struct conn {
 	struct server *s;
 	struct conn *next;
 	unsigned long long id;
-	int sock, memfd, kickfd;
+	int sock, memfd, kickfd, notifyfd;
 	pid_t pid; /* the client's, for the log */
 	struct vm_mem mem;
 	struct mk_vm *vm;
@@ -188,13 +188,17 @@ static int recv_hello(struct conn *c, char *err, size_t errlen)
 		goto fail;
 	}
 	if (nfds != MKSRV_HELLO_FDS || (msg.msg_flags & MSG_CTRUNC)) {
-		snprintf(err, errlen, "bad hello: %d fds%s, expected %d (memfd, kick eventfd)",
+		snprintf(err, errlen,
+		         "bad hello: %d fds%s, expected %d (memfd, kick and notify eventfds)",
 		         nfds, (msg.msg_flags & MSG_CTRUNC) ? " or more" : "", MKSRV_HELLO_FDS);
 		goto fail;
 	}
 	memcpy(&c->hello, buf, sizeof(c->hello));
 	c->memfd = fds[MKSRV_FD_MEM];
 	c->kickfd = fds[MKSRV_FD_KICK];
+	c->notifyfd = fds[MKSRV_FD_NOTIFY];
+	/* The server writes it and must never block on it. */
+	fcntl(c->notifyfd, F_SETFL, fcntl(c->notifyfd, F_GETFL) | O_NONBLOCK);
 	return 0;
 fail:
 	for (int i = 0; i < nfds; i++)
@@ -238,7 +242,7 @@ static int map_ram(struct conn *c, char *err, size_t errlen)
 	return 0;
 }
 
-static int check_kickfd(int fd, char *err, size_t errlen)
+static int check_eventfd(int fd, const char *what, char *err, size_t errlen)
 {
 	char path[64], link[64];
 	ssize_t n;
@@ -246,7 +250,7 @@ static int check_kickfd(int fd, char *err, size_t errlen)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = readlink(path, link, sizeof(link) - 1);
 	if (n < 0 || (link[n] = '\0', strcmp(link, "anon_inode:[eventfd]") != 0)) {
-		snprintf(err, errlen, "the kick fd is not an eventfd");
+		snprintf(err, errlen, "the %s fd is not an eventfd", what);
 		return -1;
 	}
 	return 0;
@@ -295,6 +299,8 @@ static int attach(struct conn *c, char *err, size_t errlen)
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.fs = (enum mk_fs_placement)c->hello.fs;
+	cfg.net = c->hello.net == MKSRV_NET_HOST ? MK_NET_HOST : MK_NET_NONE;
+	cfg.notify_fd = c->notifyfd;
 	cfg.disk = c->hello.disk[0] ? c->hello.disk : NULL;
 	cfg.nvolumes = (int)c->hello.nvolumes;
 	for (; nvol < cfg.nvolumes; nvol++) {
@@ -306,8 +312,8 @@ static int attach(struct conn *c, char *err, size_t errlen)
 		cfg.volumes[nvol].readonly = c->hello.volumes[nvol].readonly;
 	}
 	if (!rc)
-		rc = mk_vm_attach(&c->vm, &(struct mk_host){ .blk = c->s->sw }, &c->mem, &cfg, err,
-		                  errlen);
+		rc = mk_vm_attach(&c->vm, &(struct mk_host){ .blk = c->s->sw, .net = c->s->net },
+		                  &c->mem, &cfg, err, errlen);
 	/* The service holds its own descriptors of the volumes now. */
 	while (nvol-- > 0)
 		close(volfd[nvol]);
@@ -556,6 +562,8 @@ static void conn_free(struct conn *c)
 		close(c->memfd);
 	if (c->kickfd >= 0)
 		close(c->kickfd);
+	if (c->notifyfd >= 0)
+		close(c->notifyfd);
 	/* Leave the list before closing the socket: conn_stop_all shuts down listed sockets. */
 	pthread_mutex_lock(&s->lock);
 	for (struct conn **pp = &s->conns; *pp; pp = &(*pp)->next) {
@@ -589,7 +597,8 @@ static void *conn_thread(void *arg)
 		goto out;
 	}
 	rc = hello_check(&c->hello, err, sizeof(err));
-	if (!rc && check_kickfd(c->kickfd, err, sizeof(err)))
+	if (!rc && (check_eventfd(c->kickfd, "kick", err, sizeof(err)) ||
+	            check_eventfd(c->notifyfd, "notify", err, sizeof(err))))
 		rc = -EPROTO;
 	if (!rc && map_ram(c, err, sizeof(err)))
 		rc = -EPROTO;
@@ -673,7 +682,7 @@ void conn_start(struct server *s, int fd)
 	}
 	c->s = s;
 	c->sock = fd;
-	c->memfd = c->kickfd = -1;
+	c->memfd = c->kickfd = c->notifyfd = -1;
 	c->id = ++s->next_id;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
 		c->pid = cred.pid;

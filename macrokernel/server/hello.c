@@ -83,6 +83,14 @@ int hello_check(const struct mksrv_hello *h, char *err, size_t errlen)
 		snprintf(err, errlen, "bad file-system placement %u", (unsigned)h->fs);
 		return -EPROTO;
 	}
+	if (h->net != MKSRV_NET_NONE && h->net != MKSRV_NET_HOST) {
+		snprintf(err, errlen, "bad network placement %u", (unsigned)h->net);
+		return -EPROTO;
+	}
+	if (h->reserved) {
+		snprintf(err, errlen, "reserved hello field set");
+		return -EPROTO;
+	}
 	disklen = bounded_len(h->disk, sizeof(h->disk));
 	if (disklen < 0 || !printable(h->disk)) {
 		snprintf(err, errlen, "bad disk field (unterminated or control characters)");

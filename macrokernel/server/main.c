@@ -27,7 +27,21 @@
 
 #include <abi/ring.h>
 #include <blksw/blksw.h>
+#include <mk/mk.h>
+#include <netsw/netsw.h>
+#include <sys/eventfd.h>
+#include <pthread.h>
 #include "server.h"
+
+/* The network pump thread: the switch's uplink and lwIP's timers. */
+static volatile int net_stop;
+static int net_wake = -1;
+
+static void *net_thread(void *arg)
+{
+	mk_net_run(arg, net_wake, &net_stop);
+	return NULL;
+}
 
 #define MACROKERNEL_VERSION "0.1.0"
 #define MAX_VMS_DEFAULT     256
@@ -49,6 +63,11 @@ static const char usage_text[] =
         "      --root DIR      the directory that holds the VMs' disk images and\n"
         "                      volume directories\n"
         "      --max-vms N     attach at most N VMs at once (default 256)\n"
+        "      --net-allow HOST|CIDR[:PORT]\n"
+        "                      destinations outside the tenant network the VMs\n"
+        "                      may reach (repeatable; as nanvixd's, which a VM of\n"
+        "                      this macro-kernel cannot widen).  The VMs share one\n"
+        "                      network, 10.0.2.0/24, and reach each other\n"
         "  -v, --verbose       log each VM's attach and detach to stderr\n"
         "  -h, --help          show this help\n"
         "      --version       show the version\n"
@@ -62,6 +81,7 @@ struct options {
 	const char *root;
 	unsigned max_vms;
 	bool verbose;
+	struct netsw_policy policy; /* --net-allow: the tenant's egress */
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -74,11 +94,12 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_SOCKET = 256, OPT_ROOT, OPT_MAX_VMS, OPT_VERSION };
+	enum { OPT_SOCKET = 256, OPT_ROOT, OPT_MAX_VMS, OPT_VERSION, OPT_NET_ALLOW };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "max-vms", required_argument, NULL, OPT_MAX_VMS },
+		{ "net-allow", required_argument, NULL, OPT_NET_ALLOW },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -87,6 +108,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	o->max_vms = MAX_VMS_DEFAULT;
+	netsw_policy_init(&o->policy);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		char *end;
@@ -103,6 +125,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("invalid --max-vms '%s' (1..4096)", optarg);
 			o->max_vms = (unsigned)n;
 			break;
+		case OPT_NET_ALLOW: {
+			char why[256];
+
+			if (netsw_policy_allow(&o->policy, optarg, netsw_resolve, why, sizeof(why)))
+				return usage_error("%s", why);
+			break;
+		}
 		case 'v': o->verbose = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case OPT_VERSION:
@@ -242,6 +271,22 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	/* The network: after the mask, so its thread never takes SIGINT/SIGTERM. */
+	{
+		struct netsw_config nc;
+		pthread_t t;
+
+		netsw_config_default(&nc);
+		nc.policy = &o.policy;
+		nc.log = NULL;
+		s.net = netsw_new(&nc);
+		net_wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (!s.net || net_wake < 0 || pthread_create(&t, NULL, net_thread, s.net)) {
+			srv_log("network switch: %s", strerror(errno));
+			return 1;
+		}
+		pthread_detach(t);
+	}
 	sfd = signalfd(-1, &stop, SFD_CLOEXEC);
 	if (sfd < 0) {
 		srv_log("signalfd: %s", strerror(errno));
@@ -292,5 +337,9 @@ int main(int argc, char **argv)
 	pthread_mutex_unlock(&s.lock);
 	if (rc)
 		blksw_free(s.sw);
+	/* The uplink dies with the process (its end of the socketpair closes). */
+	net_stop = 1;
+	if (write(net_wake, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0)
+		srv_log("cannot stop the network thread: %s", strerror(errno));
 	return 0;
 }

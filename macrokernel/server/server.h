@@ -9,11 +9,13 @@
 #include <server/proto.h>
 
 struct blksw;
+struct netsw;
 struct conn;
 
-/* The process: one storage switch and one --root for every VM. */
+/* The process: one storage switch, one network switch and one --root for every VM. */
 struct server {
 	struct blksw *sw;
+	struct netsw *net; /* the tenant network (its pump: mk_net_run) */
 	int rootfd; /* O_PATH directory: disks and volumes live beneath it */
 	unsigned max_vms;
 	bool verbose;

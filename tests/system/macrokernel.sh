@@ -402,7 +402,7 @@ start_server "$hmk" "$sock" || {
 	finish
 }
 base=$(fds)
-for c in garbage empty short long random version nofds onefd manyfds swapped pipekick \
+for c in garbage empty short long random version nofds onefd manyfds swapped pipekick pipenotify netplace \
 	filemem unsealed small big unaligned unterminated placement absdisk dotdisk \
 	volumejunk noring dotvolume absvolume "symdisk evil" "symvolume evildir" \
 	"ringfuzz img:cow" "noread img:cow" "drain img:cow" "chatter img:cow" shrink silent \

@@ -191,13 +191,14 @@ static int attach(uint8_t **ram, int *kick)
 {
 	struct mksrv_hello h;
 	struct mksrv_reply r;
-	int fds[2], sock = dial();
+	int fds[3], sock = dial();
 
 	hello_init(&h);
 	fds[0] = make_ram(MEM, true, true);
 	fds[1] = *kick = eventfd(0, EFD_CLOEXEC);
+	fds[2] = eventfd(0, EFD_CLOEXEC);
 	*ram = mmap(NULL, MEM, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
-	if (*ram == MAP_FAILED || send_msg(sock, &h, sizeof(h), fds, 2) < 0) {
+	if (*ram == MAP_FAILED || send_msg(sock, &h, sizeof(h), fds, 3) < 0) {
 		perror("mk_hostile: attach");
 		exit(1);
 	}
@@ -592,12 +593,13 @@ static int shrink(void)
 {
 	struct mksrv_hello h;
 	struct mksrv_reply r;
-	int sock = dial(), fds[2];
+	int sock = dial(), fds[3];
 
 	hello_init(&h);
 	fds[0] = make_ram(MEM, true, true);
 	fds[1] = eventfd(0, EFD_CLOEXEC);
-	send_msg(sock, &h, sizeof(h), fds, 2);
+	fds[2] = eventfd(0, EFD_CLOEXEC);
+	send_msg(sock, &h, sizeof(h), fds, 3);
 	if (get_reply(sock, &r, 10000) != 1 || r.status)
 		return fail("attach refused");
 	if (ftruncate(fds[0], 0) == 0)
@@ -631,8 +633,8 @@ static int hold(int n)
 static int fake_server(bool die)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), sock, fds[2];
-	char ctl[CMSG_SPACE(sizeof(int) * 2)];
+	int lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), sock, fds[MKSRV_HELLO_FDS];
+	char ctl[CMSG_SPACE(sizeof(int) * MKSRV_HELLO_FDS)];
 	struct mksrv_hello h;
 	struct mksrv_reply r;
 	struct iovec iov = { &h, sizeof(h) };
@@ -691,90 +693,103 @@ int main(int argc, char **argv)
 	hello_init(&h);
 	fds[0] = make_ram(MEM, true, true);
 	fds[1] = eventfd(0, EFD_CLOEXEC);
+	fds[2] = eventfd(0, EFD_CLOEXEC);
 
 	if (!strcmp(case_name, "garbage"))
 		return expect_refusal(junk, 100, NULL, 0, "bad hello");
 	if (!strcmp(case_name, "empty"))
-		return expect_refusal("", 0, fds, 2, NULL);
+		return expect_refusal("", 0, fds, 3, NULL);
 	if (!strcmp(case_name, "short"))
-		return expect_refusal(&h, sizeof(h) / 2, fds, 2, "bad hello");
+		return expect_refusal(&h, sizeof(h) / 2, fds, 3, "bad hello");
 	if (!strcmp(case_name, "long")) {
 		memcpy(junk, &h, sizeof(h));
-		return expect_refusal(junk, sizeof(junk), fds, 2, "bad hello");
+		return expect_refusal(junk, sizeof(junk), fds, 3, "bad hello");
 	}
 	if (!strcmp(case_name, "random"))
-		return expect_refusal(junk, sizeof(h), fds, 2, "protocol");
+		return expect_refusal(junk, sizeof(h), fds, 3, "protocol");
 	if (!strcmp(case_name, "version")) {
 		h.version = 99;
-		return expect_refusal(&h, sizeof(h), fds, 2, "protocol");
+		return expect_refusal(&h, sizeof(h), fds, 3, "protocol");
 	}
 	if (!strcmp(case_name, "nofds"))
 		return expect_refusal(&h, sizeof(h), fds, 0, "fds");
 	if (!strcmp(case_name, "onefd"))
 		return expect_refusal(&h, sizeof(h), fds, 1, "fds");
 	if (!strcmp(case_name, "manyfds")) {
-		for (int i = 2; i < 8; i++)
+		for (int i = 3; i < 8; i++)
 			fds[i] = eventfd(0, EFD_CLOEXEC);
 		return expect_refusal(&h, sizeof(h), fds, 8, "fds");
 	}
 	if (!strcmp(case_name, "swapped")) {
-		int sw[2] = { fds[1], fds[0] };
+		int sw[3] = { fds[1], fds[0], fds[2] };
 
-		return expect_refusal(&h, sizeof(h), sw, 2, "eventfd");
+		return expect_refusal(&h, sizeof(h), sw, 3, "eventfd");
 	}
 	if (!strcmp(case_name, "pipekick")) {
-		int p[2], f[2];
+		int p[2], f[3];
 
 		if (pipe(p) < 0)
 			return fail("pipe");
-		f[0] = fds[0], f[1] = p[0];
-		return expect_refusal(&h, sizeof(h), f, 2, "eventfd");
+		f[0] = fds[0], f[1] = p[0], f[2] = fds[2];
+		return expect_refusal(&h, sizeof(h), f, 3, "eventfd");
+	}
+	if (!strcmp(case_name, "pipenotify")) {
+		int p[2], f[3];
+
+		if (pipe(p) < 0)
+			return fail("pipe");
+		f[0] = fds[0], f[1] = fds[1], f[2] = p[1];
+		return expect_refusal(&h, sizeof(h), f, 3, "notify fd is not an eventfd");
+	}
+	if (!strcmp(case_name, "netplace")) {
+		h.net = 7;
+		return expect_refusal(&h, sizeof(h), fds, 3, "network placement");
 	}
 	if (!strcmp(case_name, "filemem")) {
 		char path[] = "/tmp/mk_hostile.XXXXXX";
-		int f[2] = { mkstemp(path), fds[1] };
+		int f[3] = { mkstemp(path), fds[1], fds[2] };
 
 		unlink(path);
 		if (f[0] < 0 || ftruncate(f[0], MEM) < 0)
 			return fail("tmpfile");
-		return expect_refusal(&h, sizeof(h), f, 2, "memfd");
+		return expect_refusal(&h, sizeof(h), f, 3, "memfd");
 	}
 	if (!strcmp(case_name, "unsealed")) {
-		int f[2] = { make_ram(MEM, false, true), fds[1] };
+		int f[3] = { make_ram(MEM, false, true), fds[1], fds[2] };
 
-		return expect_refusal(&h, sizeof(h), f, 2, "sealed");
+		return expect_refusal(&h, sizeof(h), f, 3, "sealed");
 	}
 	if (!strcmp(case_name, "small")) {
-		int f[2] = { make_ram(MEM / 2, true, true), fds[1] };
+		int f[3] = { make_ram(MEM / 2, true, true), fds[1], fds[2] };
 
-		return expect_refusal(&h, sizeof(h), f, 2, "claims");
+		return expect_refusal(&h, sizeof(h), f, 3, "claims");
 	}
 	if (!strcmp(case_name, "big")) {
 		h.mem_size = 1ull << 40;
-		return expect_refusal(&h, sizeof(h), fds, 2, "memory size");
+		return expect_refusal(&h, sizeof(h), fds, 3, "memory size");
 	}
 	if (!strcmp(case_name, "unaligned")) {
 		h.mem_size = MEM - 100;
-		return expect_refusal(&h, sizeof(h), fds, 2, "memory size");
+		return expect_refusal(&h, sizeof(h), fds, 3, "memory size");
 	}
 	if (!strcmp(case_name, "unterminated")) {
 		memset(h.disk, 'A', sizeof(h.disk));
-		return expect_refusal(&h, sizeof(h), fds, 2, "disk");
+		return expect_refusal(&h, sizeof(h), fds, 3, "disk");
 	}
 	if (!strcmp(case_name, "placement")) {
 		h.fs = 7;
-		return expect_refusal(&h, sizeof(h), fds, 2, "placement");
+		return expect_refusal(&h, sizeof(h), fds, 3, "placement");
 	}
 	if (!strcmp(case_name, "absdisk")) {
 		snprintf(h.disk, sizeof(h.disk), "/etc/passwd:ro");
-		return expect_refusal(&h, sizeof(h), fds, 2, "relative");
+		return expect_refusal(&h, sizeof(h), fds, 3, "relative");
 	}
 	if (!strcmp(case_name, "dotdisk")) {
 		snprintf(h.disk, sizeof(h.disk), "sub/../../img:cow");
-		return expect_refusal(&h, sizeof(h), fds, 2, "relative");
+		return expect_refusal(&h, sizeof(h), fds, 3, "relative");
 	}
 	if (!strcmp(case_name, "symdisk")) { /* DISK is a symlink leading out of the root */
-		return expect_refusal(&h, sizeof(h), fds, 2, NULL);
+		return expect_refusal(&h, sizeof(h), fds, 3, NULL);
 	}
 	if (!strcmp(case_name, "dotvolume") || !strcmp(case_name, "absvolume") ||
 	    !strcmp(case_name, "symvolume")) {
@@ -785,16 +800,16 @@ int main(int argc, char **argv)
 		         : case_name[0] == 'a' ? "/etc"
 		                               : disk);
 		snprintf(h.volumes[0].at, sizeof(h.volumes[0].at), "/mnt");
-		return expect_refusal(&h, sizeof(h), fds, 2, "volume");
+		return expect_refusal(&h, sizeof(h), fds, 3, "volume");
 	}
 	if (!strcmp(case_name, "volumejunk")) {
 		h.volumes[3].readonly = 1; /* an unused entry that is not zero */
-		return expect_refusal(&h, sizeof(h), fds, 2, "volume");
+		return expect_refusal(&h, sizeof(h), fds, 3, "volume");
 	}
 	if (!strcmp(case_name, "noring")) {
-		int f[2] = { make_ram(MEM, true, false), fds[1] };
+		int f[3] = { make_ram(MEM, true, false), fds[1], fds[2] };
 
-		return expect_refusal(&h, sizeof(h), f, 2, "ring");
+		return expect_refusal(&h, sizeof(h), f, 3, "ring");
 	}
 	if (!strcmp(case_name, "fake-die") || !strcmp(case_name, "fake-garbage"))
 		return fake_server(case_name[5] == 'd');
@@ -828,7 +843,7 @@ int main(int argc, char **argv)
 		struct mksrv_load *q = malloc(sizeof(*q));
 
 		load_init(q, NANVIX_FS_ROOT, "/sub/prog");
-		return expect_refusal(q, sizeof(*q), fds, 2, "bad hello");
+		return expect_refusal(q, sizeof(*q), fds, 3, "bad hello");
 	}
 	if (!strncmp(case_name, "load-", 5))
 		return load_bad(case_name + 5);
@@ -840,7 +855,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(case_name, "full")) {
 		hello_init(&h);
-		return expect_refusal(&h, sizeof(h), fds, 2, "full");
+		return expect_refusal(&h, sizeof(h), fds, 3, "full");
 	}
 	fprintf(stderr, "mk_hostile: unknown case '%s'\n", case_name);
 	return 2;

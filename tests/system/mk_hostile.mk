@@ -12,11 +12,15 @@ MK_SAN := -fsanitize=address,undefined -fno-sanitize=alignment -fno-sanitize-rec
 	-fno-omit-frame-pointer
 MK_SAN_OBJS := $(SERVER_SRCS:%.c=$(OUT)/mk_san/%.o)
 
+$(OUT)/mk_san/sysapps/net/%.o $(OUT)/mk_san/macrokernel/mk/svc_net.o: HOST_CFLAGS += $(NET_INC)
+$(OUT)/mk_san/sysapps/net/%.o: | $(LWIP_DIR)/src/core/init.c
+
 $(OUT)/mk_san/%.o: %.c
 	@mkdir -p $(@D)
 	$(HOST_CC) $(HOST_CFLAGS) -O1 $(MK_SAN) -c -o $@ $<
 
-$(BIN)/tests/macrokernel.san: $(MK_SAN_OBJS)
+# lwIP itself: the sanitized archive the unit tests use.
+$(BIN)/tests/macrokernel.san: $(MK_SAN_OBJS) $(NET_UNIT_LIB)
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(MK_SAN) -pthread -o $@ $^
 

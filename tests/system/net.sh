@@ -20,6 +20,7 @@ tmp=$(mktemp -d)
 srv=
 cleanup() {
 	[ -n "$srv" ] && kill -KILL "$srv" 2>/dev/null
+	[ -n "${mkpid:-}" ] && kill -KILL "$mkpid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -201,6 +202,32 @@ for libc in musl glibc; do
 		judge "DNS ($libc): $hname from the host's /etc/hosts is $haddr4" 0 "^$hname: $haddr4$"
 	fi
 done
+
+# The shared macro-kernel: its VMs are one tenant's network, each with an
+# address of its own; VM B reaches VM A's server at A's address.
+echo "== shared macro-kernel: two VMs of one tenant"
+mkpid=
+if net_mode_ok host && [ -x bin/macrokernel ]; then
+	mkdir -p "$tmp/mkroot"
+	bin/macrokernel --socket "$tmp/mk.sock" --root "$tmp/mkroot" 2>"$tmp/mk.err" &
+	mkpid=$!
+	for _ in $(seq 50); do [ -S "$tmp/mk.sock" ] && break; sleep 0.1; done
+	if start "VM A" "$NANVIXD" --macrokernel "$tmp/mk.sock" -- "$HTTP" 80; then
+		vm --macrokernel "$tmp/mk.sock" --timeout 60 -- "$GET" 10.0.2.15 80 /health
+		judge "VM B reaches VM A (10.0.2.15:80) through the tenant switch" 0 "^HTTP/1.1 200 OK$"
+		vm --macrokernel "$tmp/mk.sock" --timeout 60 -- "$GET" 10.0.2.2 80 /health
+		judge "a VM of the macro-kernel: the host's loopback refused" 1 "ECONNREFUSED"
+		stop "VM A"
+	fi
+	vm --macrokernel "$tmp/mk.sock" -p 8080:80 -- "$GET" 10.0.2.15 80 /
+	judge "-p with --macrokernel: status 125, said so" 125 "" "not available yet"
+	kill -TERM "$mkpid" 2>/dev/null
+	wait "$mkpid"
+	mkpid=
+else
+	echo "SKIP shared macro-kernel: ${net_why:-bin/macrokernel not built}"
+	skip=$((skip + 1))
+fi
 
 vm --net=none --timeout 60 -- "$GET" 10.0.2.2 80 /
 judge "--net=none: no sockets at all" 1 "" ""

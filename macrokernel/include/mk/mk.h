@@ -39,6 +39,9 @@ struct mk_config {
 	struct mk_volume volumes[MK_VOLUMES_MAX];
 	int nvolumes;
 	enum mk_net_placement net;
+	/* An eventfd the network service writes when the VM's socket readiness
+	 * changed (a shared macro-kernel's client idles on it), or -1. */
+	int notify_fd;
 };
 
 struct mk_vm;
@@ -83,6 +86,14 @@ int mk_vm_load_file(void *vm, uint64_t cwd, const char *path, void **buf, size_t
  * no service idles (the caller then just sleeps).
  */
 int mk_vm_idle(void *ctx, uint64_t ns);
+
+/*
+ * bin/macrokernel's network pump (one thread): take what the uplink of
+ * switch `sw` sends and run lwIP's timers for every VM, until *stop; a
+ * write to eventfd `wake_fd` makes it look at *stop at once.  (nanvixd
+ * pumps in its VM's idle wait instead.)
+ */
+void mk_net_run(struct netsw *sw, int wake_fd, volatile int *stop);
 
 /* Counters for --stats. */
 struct mk_stats {

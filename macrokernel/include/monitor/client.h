@@ -13,6 +13,7 @@
 struct mk_client {
 	const char *path; /* the server's socket */
 	int sock, kick;   /* the connection and the kick eventfd, or -1 */
+	int notify;       /* the eventfd the server writes on network events, or -1 */
 	uint64_t kicks;   /* completions received */
 	bool pending;     /* a kick or load sent whose answer is not read yet */
 	volatile sig_atomic_t *timed_out;

@@ -8,9 +8,11 @@
  * of another size is a protocol error.
  *
  *   client -> server  struct mksrv_hello, with SCM_RIGHTS carrying exactly
- *                     two fds: [0] the guest RAM memfd (sealed against
+ *                     three fds: [0] the guest RAM memfd (sealed against
  *                     shrinking, F_SEAL_SHRINK, and exactly mem_size bytes
- *                     long), [1] the "kick" eventfd.
+ *                     long), [1] the "kick" eventfd, [2] the "notify"
+ *                     eventfd, which the server writes when the VM's socket
+ *                     readiness changed (the client idles on it).
  *   server -> client  struct mksrv_reply: status 0 (attached) or a
  *                     negative errno with a one-line reason.
  *   then any number of these exchanges, one at a time (the client sends
@@ -54,14 +56,15 @@
 #include <stdint.h>
 
 #define MKSRV_MAGIC     0x4b4d564eu /* "NVMK" */
-#define MKSRV_VERSION   2           /* 2: load and stats requests, typed messages */
+#define MKSRV_VERSION   3           /* 2: load and stats requests, typed messages; 3: network */
 #define MKSRV_PATH_MAX  256         /* bytes of a path, with its NUL */
 #define MKSRV_VOLUMES   8           /* = MK_VOLUMES_MAX */
 #define MKSRV_ERR_MAX   256         /* bytes of a reply's reason, with its NUL */
 #define MKSRV_MEM_MAX   (64ull << 30)
-#define MKSRV_HELLO_FDS 2
+#define MKSRV_HELLO_FDS 3
 #define MKSRV_FD_MEM    0
 #define MKSRV_FD_KICK   1
+#define MKSRV_FD_NOTIFY 2
 #define MKSRV_LOAD_PATH 4096        /* bytes of a load's path, with its NUL (NANVIX_FS_PATH_MAX) */
 #define MKSRV_LOAD_MAX  (64u << 20) /* bytes of a loaded file, at most (mk.c's LOAD_MAX) */
 
@@ -70,6 +73,12 @@ enum mksrv_fs {
 	MKSRV_FS_NONE = 0,
 	MKSRV_FS_HOST = 1,
 	MKSRV_FS_GUEST = 2,
+};
+
+/* Where the VM's network runs: the values of enum mk_net_placement (guest: not yet). */
+enum mksrv_net {
+	MKSRV_NET_NONE = 0,
+	MKSRV_NET_HOST = 1,
 };
 
 struct mksrv_volume {
@@ -87,6 +96,8 @@ struct mksrv_hello {
 	uint32_t nvolumes;         /* 0..MKSRV_VOLUMES (host placement only) */
 	char disk[MKSRV_PATH_MAX]; /* blksw spec relative to --root, "" for none */
 	struct mksrv_volume volumes[MKSRV_VOLUMES];
+	uint32_t net;      /* enum mksrv_net: a port on the server's tenant switch */
+	uint32_t reserved; /* 0 */
 };
 
 /* Why a hello was refused: nanvixd's exit status depends on it. */
