@@ -368,3 +368,19 @@ static const struct mk_service net_svc = {
 	.detach = net_svc_detach,
 };
 MK_SERVICE(net_svc);
+
+int mk_vm_net_publish(struct mk_vm *vm, const struct netsw_publish *pub, char *err, size_t errlen)
+{
+	struct net_svc *n = mk_vm_service(vm, &net_svc);
+	int rc;
+
+	if (!n) {
+		snprintf(err, errlen, "the VM has no network in this macro-kernel");
+		return -ENETDOWN;
+	}
+	pthread_mutex_lock(&net_lock);
+	rc = netsw_publish(n->port, pub, err, errlen);
+	net_pump(n->sw); /* frames delivered while it waited */
+	pthread_mutex_unlock(&net_lock);
+	return rc;
+}

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <monitor/client.h>
+#include <netsw/policy.h>
 #include <server/proto.h>
 
 /* As nanvixd's own command-line errors: the hello cannot carry this configuration. */
@@ -423,6 +424,37 @@ int mk_client_stats(struct mk_client *cl, struct mk_stats *out)
 		                  .blk_reads = a.blk_reads,
 		                  .blk_writes = a.blk_writes,
 		                  .blk_flushes = a.blk_flushes };
+	return 0;
+}
+
+int mk_client_publish(struct mk_client *cl, const struct netsw_publish *pub)
+{
+	struct mksrv_publish q = { .magic = MKSRV_MAGIC,
+		                   .type = MKSRV_PUBLISH,
+		                   .proto = pub->proto,
+		                   .host_addr = pub->host_addr,
+		                   .host_port = pub->host_port,
+		                   .guest_port = pub->guest_port };
+	struct mksrv_publish_reply r;
+	ssize_t n;
+
+	if (request(cl, &q, sizeof(q)) < 0 || wait_answer(cl, 5000) < 0) {
+		vm_error("no answer from the macro-kernel at '%s' to -p: %s", cl->path,
+		         strerror(errno));
+		return -1;
+	}
+	n = recv(cl->sock, &r, sizeof(r), MSG_DONTWAIT);
+	cl->pending = false;
+	if (n != sizeof(r) || r.magic != MKSRV_MAGIC || r.type != MKSRV_PUBLISH || r.status > 0 ||
+	    r.status < -4095) {
+		vm_error("the macro-kernel sent a malformed answer to -p");
+		return -1;
+	}
+	if (r.status) {
+		r.error[sizeof(r.error) - 1] = '\0';
+		vm_error("%s", r.error[0] ? r.error : strerror(-r.status));
+		return -1;
+	}
 	return 0;
 }
 

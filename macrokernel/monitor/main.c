@@ -484,8 +484,6 @@ static int net_options(struct options *o)
 	if (o->macrokernel && o->net_policy.nrules)
 		return usage_error("%s", "--net-allow belongs to the shared macro-kernel: its "
 		                         "tenant's policy is its own (macrokernel --net-allow)");
-	if (o->macrokernel && o->net_policy.npubs)
-		return usage_error("%s", "-p with --macrokernel is not available yet");
 	if (o->mk.net == MK_NET_NONE && netsw_policy_needs_uplink(&o->net_policy))
 		return usage_error("%s", o->net_policy.npubs ? "-p needs a network (not --net=none)"
 		                                             : "--net-allow needs a network (not "
@@ -1212,6 +1210,12 @@ static int run(struct options *o)
 		if (rc)
 			goto out;
 	}
+	/* A shared macro-kernel's uplink publishes this VM's ports now. */
+	for (size_t i = 0; o->macrokernel && i < o->net_policy.npubs; i++)
+		if (mk_client_publish(&client, &o->net_policy.pubs[i]) < 0) {
+			rc = NANVIXD_EXIT_HOST;
+			goto out;
+		}
 	rc = vm_setup_cpu(&vm, entry.cr3, entry.rip, entry.rsp, entry.bootinfo, entry.lstar,
 	                  &fsgsbase);
 	if (rc)

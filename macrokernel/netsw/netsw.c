@@ -70,6 +70,9 @@ struct netsw_port {
 	void *ctx;
 	uint64_t tokens, last_ns; /* token bucket, bytes */
 	struct netsw_port_stats st;
+	/* Ports published for this VM after the uplink started (netsw_publish). */
+	struct netsw_publish pubs[NETSW_PORT_PUBLISH_MAX];
+	size_t npubs;
 };
 
 struct netsw {
@@ -79,6 +82,7 @@ struct netsw {
 	struct netsw_port_stats gone; /* counters of removed ports */
 	struct netsw_stats up;        /* uplink_* fields only */
 	uint8_t gw_mac[6];            /* slirp's MAC: 52:55 and the gateway address */
+	uint32_t ctl_id;              /* the last control frame's id */
 	int depth;                    /* nesting of netsw_port_input */
 
 	enum uplink_state up_state;
@@ -97,6 +101,7 @@ static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t zero[6];
 
 #define UPLINK_STOP_MS 400 /* the uplink's own linger (LINGER_MS) and some */
+#define CTL_WAIT_MS    2000 /* for the uplink's answer to a control frame */
 
 static uint16_t rd16(const uint8_t *p)
 {
@@ -643,6 +648,11 @@ static int egress(struct netsw_port *p, const uint8_t *f, size_t len, size_t ihl
 		fl.dport = rd16(l4 + 2);
 	}
 	v = netsw_policy_check(sw->cfg.policy, &sw->cfg.net, &fl);
+	/* The reply side of a UDP port published for this VM (netsw_publish). */
+	for (size_t i = 0; v != NETSW_ALLOW && fl.proto == IPPROTO_UDP && i < p->npubs; i++)
+		if (p->pubs[i].proto == IPPROTO_UDP && p->pubs[i].guest_port == fl.sport &&
+		    fl.dst == sw->cfg.net.gateway)
+			v = NETSW_ALLOW;
 	if (v == NETSW_ALLOW && sw->up_state == UP_NONE && fl.dst == sw->cfg.net.dns &&
 	    fl.dport == 53 && (fl.proto == IPPROTO_UDP || fl.proto == IPPROTO_TCP)) {
 		/* The first DNS query: start the uplink, which holds the responder. */
@@ -828,6 +838,29 @@ struct netsw_port *netsw_port_add(struct netsw *sw, const uint8_t mac[6], uint32
 	return p;
 }
 
+static void uplink_frame(struct netsw *sw, const uint8_t *f, size_t len);
+
+/* A control frame to the uplink (uplink_proto.h); 0 or -1. */
+static int control_send(struct netsw *sw, uint32_t op, const struct netsw_publish *pub,
+                        uint32_t guest_ip, uint32_t id)
+{
+	struct uplink_ctl c = { .op = op, .id = id, .udp = pub->proto == IPPROTO_UDP };
+	uint8_t f[ETH_HLEN + sizeof(c)];
+
+	if (sw->up_fd < 0)
+		return -1;
+	memcpy(c.magic, UPLINK_CTL_MAGIC, 8);
+	c.host_addr = pub->host_addr;
+	c.host_port = pub->host_port;
+	c.guest_addr = guest_ip;
+	c.guest_port = pub->guest_port;
+	memcpy(f, sw->gw_mac, 6);
+	memset(f + 6, 0, 6);
+	wr16(f + 12, UPLINK_ETH_CTL);
+	memcpy(f + ETH_HLEN, &c, sizeof(c));
+	return uplink_send(sw, f, sizeof(f));
+}
+
 void netsw_port_announce(struct netsw_port *p)
 {
 	struct netsw *sw = p->sw;
@@ -864,6 +897,8 @@ void netsw_port_remove(struct netsw_port *p)
 	if (!p)
 		return;
 	sw = p->sw;
+	for (size_t i = 0; i < p->npubs; i++)
+		control_send(sw, UPLINK_CTL_UNPUBLISH, &p->pubs[i], p->ip, 0);
 	for (size_t i = 0; i < sw->nports; i++) {
 		if (sw->ports[i] == p) {
 			sw->ports[i] = sw->ports[--sw->nports];
@@ -872,6 +907,66 @@ void netsw_port_remove(struct netsw_port *p)
 	}
 	stats_add(&sw->gone, &p->st);
 	free(p);
+}
+
+int netsw_publish(struct netsw_port *p, const struct netsw_publish *pub, char *err, size_t errlen)
+{
+	struct netsw *sw = p->sw;
+	uint64_t end;
+	uint32_t id = ++sw->ctl_id;
+	int rc;
+
+	if (p->npubs == NETSW_PORT_PUBLISH_MAX) {
+		snprintf(err, errlen, "more than %d published ports for one VM",
+		         NETSW_PORT_PUBLISH_MAX);
+		return -ENOSPC;
+	}
+	if (sw->up_state == UP_NONE)
+		uplink_start(sw);
+	rc = netsw_uplink_wait(sw, CTL_WAIT_MS, err, errlen);
+	if (rc)
+		return rc == -ETIMEDOUT ? (snprintf(err, errlen, "the network uplink does not answer"),
+		                           rc)
+		                        : rc;
+	if (control_send(sw, UPLINK_CTL_PUBLISH, pub, p->ip, id) < 0) {
+		snprintf(err, errlen, "cannot reach the network uplink");
+		return -EPIPE;
+	}
+	/* Frames that come meanwhile are delivered as usual. */
+	end = default_clock(NULL) + (uint64_t)CTL_WAIT_MS * 1000000u;
+	while (sw->up_fd >= 0) {
+		struct pollfd pfd = { .fd = sw->up_fd, .events = POLLIN };
+		uint64_t now = default_clock(NULL);
+		struct uplink_ctl_reply r;
+		ssize_t n;
+
+		if (now >= end)
+			break;
+		if (poll(&pfd, 1, (int)((end - now + 999999) / 1000000)) <= 0)
+			continue;
+		n = recv(sw->up_fd, sw->rxbuf, sizeof(sw->rxbuf), MSG_DONTWAIT | MSG_TRUNC);
+		if (n <= 0 && !(n < 0 && (errno == EAGAIN || errno == EINTR)))
+			break;
+		if (n <= 0 || (size_t)n > sizeof(sw->rxbuf))
+			continue;
+		if ((size_t)n != ETH_HLEN + sizeof(r) || rd16(sw->rxbuf + 12) != UPLINK_ETH_CTL) {
+			uplink_frame(sw, sw->rxbuf, (size_t)n);
+			continue;
+		}
+		memcpy(&r, sw->rxbuf + ETH_HLEN, sizeof(r));
+		if (memcmp(r.magic, UPLINK_CTL_MAGIC, 8) != 0 || r.id != id)
+			continue;
+		if (r.err) {
+			r.msg[sizeof(r.msg) - 1] = '\0';
+			snprintf(err, errlen, "%s", r.msg[0] ? r.msg : strerror(r.err));
+			return -r.err;
+		}
+		p->pubs[p->npubs] = *pub;
+		p->pubs[p->npubs++].guest_ip = p->ip;
+		return 0;
+	}
+	snprintf(err, errlen, "the network uplink does not answer");
+	return -ETIMEDOUT;
 }
 
 void netsw_stats(const struct netsw *sw, struct netsw_stats *out)

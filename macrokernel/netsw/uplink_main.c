@@ -20,6 +20,7 @@
  * waited DNS_STALE_MS for a worker is dropped unanswered: its client has
  * given up on it.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <netdb.h>
@@ -439,6 +440,54 @@ static struct in_addr in4(uint32_t host_order)
 	return a;
 }
 
+/*
+ * A control frame from the switch (uplink_proto.h): publish or withdraw a
+ * port for a VM that attached after the uplink started.  Returns 1 when
+ * `f` was one (answered), 0 for an ordinary frame.
+ */
+static int control_input(Slirp *slirp, const uint8_t *f, size_t len)
+{
+	struct uplink_ctl c;
+	struct uplink_ctl_reply r;
+	uint8_t out[14 + sizeof(r)];
+	struct in_addr ha;
+
+	if (len < 14 || f[12] != (UPLINK_ETH_CTL >> 8) || f[13] != (UPLINK_ETH_CTL & 0xff))
+		return 0;
+	if (len != 14 + sizeof(c))
+		return 1; /* malformed: dropped */
+	memcpy(&c, f + 14, sizeof(c));
+	if (memcmp(c.magic, UPLINK_CTL_MAGIC, 8) != 0 || c.udp > 1 || !c.host_port ||
+	    !c.guest_port)
+		return 1;
+	memset(&r, 0, sizeof(r));
+	memcpy(r.magic, UPLINK_CTL_MAGIC, 8);
+	r.id = c.id;
+	ha = in4(c.host_addr);
+	errno = 0;
+	if (c.op == UPLINK_CTL_PUBLISH) {
+		if (slirp_add_hostfwd(slirp, (int)c.udp, ha, c.host_port, in4(c.guest_addr),
+		                      c.guest_port) < 0) {
+			r.err = errno ? errno : EADDRINUSE;
+			snprintf(r.msg, sizeof(r.msg), "cannot publish %s:%u/%s: %s", inet_ntoa(ha),
+			         (unsigned)c.host_port, c.udp ? "udp" : "tcp", strerror(r.err));
+		}
+	} else if (c.op == UPLINK_CTL_UNPUBLISH) {
+		slirp_remove_hostfwd(slirp, (int)c.udp, ha, c.host_port);
+	} else {
+		r.err = EINVAL;
+		snprintf(r.msg, sizeof(r.msg), "unknown control operation %u", (unsigned)c.op);
+	}
+	memcpy(out, f + 6, 6); /* back to the switch's "address" */
+	memset(out + 6, 0, 6);
+	out[12] = UPLINK_ETH_CTL >> 8;
+	out[13] = UPLINK_ETH_CTL & 0xff;
+	memcpy(out + 14, &r, sizeof(r));
+	if (send(UPLINK_FD, out, sizeof(out), MSG_NOSIGNAL) < 0)
+		perror("nanvix-uplink: control reply");
+	return 1;
+}
+
 /* "tcp:127.0.0.1:8080-10.0.2.15:80" -> slirp_add_hostfwd; exits with a status on failure. */
 static void publish(Slirp *slirp, const char *spec)
 {
@@ -650,7 +699,7 @@ int main(int argc, char **argv)
 				if (n < 0)
 					break;
 				if ((size_t)n > sizeof(frame) || n < 14 ||
-				    dns_input(frame, (size_t)n))
+				    control_input(slirp, frame, (size_t)n) || dns_input(frame, (size_t)n))
 					continue;
 				slirp_input(slirp, frame, (int)n);
 			}

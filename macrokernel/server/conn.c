@@ -48,6 +48,8 @@
 #include <unistd.h>
 
 #include <mk/mk.h>
+#include <netinet/in.h>
+#include <netsw/policy.h>
 #include <monitor/vm.h>
 #include "server.h"
 
@@ -452,6 +454,30 @@ static int serve_load(struct conn *c, const struct mksrv_load *q, const char **w
 	return rc;
 }
 
+/* A published port for the VM: checked, then bound by the tenant's uplink. */
+static int serve_publish(struct conn *c, const struct mksrv_publish *q, const char **why)
+{
+	struct mksrv_publish_reply r = { .magic = MKSRV_MAGIC, .type = MKSRV_PUBLISH };
+	struct netsw_publish pub = { .proto = (uint8_t)q->proto,
+		                     .host_addr = q->host_addr,
+		                     .host_port = q->host_port,
+		                     .guest_port = q->guest_port };
+
+	if ((q->proto != IPPROTO_TCP && q->proto != IPPROTO_UDP) || !q->host_port ||
+	    !q->guest_port || q->reserved) {
+		*why = "the client sent a malformed request";
+		return -1;
+	}
+	r.status = mk_vm_net_publish(c->vm, &pub, r.error, sizeof(r.error));
+	if (r.status == 0)
+		r.error[0] = '\0';
+	if (send(c->sock, &r, sizeof(r), MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof(r)) {
+		*why = "the client does not read its answers";
+		return -1;
+	}
+	return 0;
+}
+
 static int serve_stats(struct conn *c, const char **why)
 {
 	struct mksrv_stats a = { .magic = MKSRV_MAGIC, .type = MKSRV_STATS };
@@ -473,6 +499,7 @@ static int serve_request(struct conn *c, const char **why)
 	union {
 		struct mksrv_load load;
 		struct mksrv_stats_req stats;
+		struct mksrv_publish publish;
 		char raw[sizeof(struct mksrv_load) + 1]; /* a longer message shows as too long */
 	} m;
 	union {
@@ -508,7 +535,8 @@ static int serve_request(struct conn *c, const char **why)
 	}
 	memcpy(hdr, &m, sizeof(hdr));
 	if (hdr[0] != MKSRV_MAGIC || !((hdr[1] == MKSRV_LOAD && (size_t)n == sizeof(m.load)) ||
-	                               (hdr[1] == MKSRV_STATS && (size_t)n == sizeof(m.stats)))) {
+	                               (hdr[1] == MKSRV_STATS && (size_t)n == sizeof(m.stats)) ||
+	                               (hdr[1] == MKSRV_PUBLISH && (size_t)n == sizeof(m.publish)))) {
 		*why = "the client sent a malformed request";
 		return -1;
 	}
@@ -517,6 +545,8 @@ static int serve_request(struct conn *c, const char **why)
 		*why = "the client sent a request before reading an answer";
 		return -1;
 	}
+	if (hdr[1] == MKSRV_PUBLISH)
+		return serve_publish(c, &m.publish, why);
 	return hdr[1] == MKSRV_LOAD ? serve_load(c, &m.load, why) : serve_stats(c, why);
 }
 

@@ -219,8 +219,30 @@ if net_mode_ok host && [ -x bin/macrokernel ]; then
 		judge "a VM of the macro-kernel: the host's loopback refused" 1 "ECONNREFUSED"
 		stop "VM A"
 	fi
-	vm --macrokernel "$tmp/mk.sock" -p 8080:80 -- "$GET" 10.0.2.15 80 /
-	judge "-p with --macrokernel: status 125, said so" 125 "" "not available yet"
+	# Two VMs, two published ports, one uplink; a port taken is refused.
+	pa=$(free_port) && pb=$(free_port)
+	if start "VM A" "$NANVIXD" --macrokernel "$tmp/mk.sock" -p "$pa:80" -- "$HTTP" 80; then
+		srv_a=$srv
+		srv=
+		if start "VM B" "$NANVIXD" --macrokernel "$tmp/mk.sock" -p "$pb:80" -- "$HTTP" 80; then
+			got=$(curl -s --max-time 30 "http://127.0.0.1:$pa/health")
+			check "two VMs, two ports: A answers on $pa" "ok" "$got"
+			got=$(curl -s --max-time 30 --data-binary "to B" "http://127.0.0.1:$pb/echo")
+			check "two VMs, two ports: B answers on $pb" "to B" "$got"
+			vm --macrokernel "$tmp/mk.sock" -p "$pa:80" -- "$GET" 10.0.2.15 80 /
+			judge "-p of a port another VM publishes: status 123, named" 123 "" \
+				"127.0.0.1:$pa.*in use"
+			stop "VM B"
+		fi
+		srv=$srv_a
+		stop "VM A"
+		# Its VM gone, the port is free for the next one.
+		if start "VM A again" "$NANVIXD" --macrokernel "$tmp/mk.sock" -p "$pa:80" -- "$HTTP" 80; then
+			got=$(curl -s --max-time 30 "http://127.0.0.1:$pa/health")
+			check "a VM's port is withdrawn when it ends" "ok" "$got"
+			stop "VM A again"
+		fi
+	fi
 	kill -TERM "$mkpid" 2>/dev/null
 	wait "$mkpid"
 	mkpid=

@@ -95,6 +95,15 @@ int mk_vm_idle(void *ctx, uint64_t ns);
  */
 void mk_net_run(struct netsw *sw, int wake_fd, volatile int *stop);
 
+/*
+ * Publish a host port for the VM (bin/macrokernel, for its client's -p):
+ * `pub`'s host address, host port, guest port and protocol, to the VM's
+ * address.  0, or a negative errno with a one-line reason in err
+ * (-ENETDOWN: the VM has no network here).
+ */
+struct netsw_publish;
+int mk_vm_net_publish(struct mk_vm *vm, const struct netsw_publish *pub, char *err, size_t errlen);
+
 /* Counters for --stats. */
 struct mk_stats {
 	uint64_t kicks, served, malformed, fs_calls, fs_errors, blk_reads, blk_writes, blk_flushes;

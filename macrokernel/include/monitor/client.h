@@ -50,6 +50,13 @@ int mk_client_load_file(void *ctx, uint64_t cwd, const char *path, void **buf, s
 int mk_client_stats(struct mk_client *cl, struct mk_stats *out);
 
 /* Close the connection (detaching the VM from the server) and the eventfd. */
+/*
+ * Ask the macro-kernel to publish `pub` (nanvixd -p) for this VM.  0, or
+ * -1 after printing why (a host port in use, no network there...).
+ */
+struct netsw_publish;
+int mk_client_publish(struct mk_client *cl, const struct netsw_publish *pub);
+
 void mk_client_close(struct mk_client *cl);
 
 #endif /* MONITOR_CLIENT_H */

@@ -41,6 +41,7 @@
 #define NETSW_DEFAULT_RATE  (256ull << 20) /* bytes/s a port may send */
 #define NETSW_DEFAULT_BURST (8ull << 20)   /* bytes */
 #define NETSW_MAX_PORTS     64
+#define NETSW_PORT_PUBLISH_MAX 16 /* ports published for one VM by netsw_publish */
 #define NETSW_FRAME_MAX     (NETSW_MAX_MTU + 14)
 
 struct netsw;
@@ -143,7 +144,20 @@ int netsw_port_input(struct netsw_port *p, const void *frame, size_t len);
  */
 void netsw_port_announce(struct netsw_port *p);
 
-/* Detach a port; its counters stay in the switch totals. */
+/*
+ * Publish `pub` (host address and port, guest port, protocol; its
+ * guest_ip is ignored) for the VM of port `p`, while the switch runs: a VM
+ * of the shared macro-kernel, whose ports are not known when the uplink
+ * starts.  Starts the uplink if it is not running, asks it to bind the
+ * host port and waits (2 s at most) for its answer, delivering frames that
+ * arrive meanwhile as usual.  0, or a negative errno with a one-line
+ * reason in err (-EADDRINUSE: the host port is taken).  The port is
+ * withdrawn when `p` is removed.
+ */
+int netsw_publish(struct netsw_port *p, const struct netsw_publish *pub, char *err, size_t errlen);
+
+/* Detach a port (withdrawing what netsw_publish published for it); its
+ * counters stay in the switch totals. */
 void netsw_port_remove(struct netsw_port *p);
 
 /*

@@ -30,6 +30,12 @@
  *   - --stats:
  *     client -> server  struct mksrv_stats_req.
  *     server -> client  struct mksrv_stats: the VM's counters (mk_stats).
+ *   - a published port (nanvixd -p), once attached with a network:
+ *     client -> server  struct mksrv_publish: protocol, host address and
+ *                       port, the VM's port.
+ *     server -> client  struct mksrv_publish_reply: 0 once the tenant's
+ *                       uplink listens on the host port for this VM, or a
+ *                       negative errno with a one-line reason.
  *
  * After the hello every message starts with the magic and a type (enum
  * mksrv_type), and a message's size must be exactly its type's.
@@ -120,6 +126,26 @@ enum mksrv_type {
 	MKSRV_DONE = 1,  /* server -> client: struct mksrv_done */
 	MKSRV_LOAD = 2,  /* client -> server: struct mksrv_load; the answer, mksrv_load_reply */
 	MKSRV_STATS = 3, /* client -> server: struct mksrv_stats_req; the answer, mksrv_stats */
+	MKSRV_PUBLISH = 4, /* client -> server: struct mksrv_publish; the answer, mksrv_publish_reply */
+};
+
+/* Forward host_addr:host_port (host byte order) to the VM's guest_port. */
+struct mksrv_publish {
+	uint32_t magic;     /* MKSRV_MAGIC */
+	uint32_t type;      /* MKSRV_PUBLISH */
+	uint32_t proto;     /* 6 TCP or 17 UDP */
+	uint32_t host_addr; /* IPv4, host byte order */
+	uint16_t host_port; /* 1..65535 */
+	uint16_t guest_port; /* 1..65535 */
+	uint32_t reserved;  /* 0 */
+};
+
+struct mksrv_publish_reply {
+	uint32_t magic;            /* MKSRV_MAGIC */
+	uint32_t type;             /* MKSRV_PUBLISH */
+	int32_t status;            /* 0, or a negative errno */
+	uint32_t reserved;         /* 0 */
+	char error[MKSRV_ERR_MAX]; /* one line, NUL-terminated; "" on success */
 };
 
 /* After each kick: the ring has been served.  kicks counts them, from 1. */
