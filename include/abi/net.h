@@ -56,6 +56,10 @@ enum nanvix_net_op {
 	NANVIX_NET_SETSOCKOPT = 45,  /* h, level, optname, optval, optlen            */
 	NANVIX_NET_GETSOCKOPT = 46,  /* h, level, optname, optval, int *optlen       */
 	NANVIX_NET_IOCTL = 47,       /* h, request (FIONREAD, SIOCOUTQ), int *arg    */
+	NANVIX_NET_READV = 48,       /* h, struct iovec *, iovcnt (<= 1024) -> bytes:
+	                                readv as one receive (a datagram stays whole) */
+	NANVIX_NET_WRITEV = 49,      /* h, struct iovec *, iovcnt -> bytes: writev as
+	                                one send                                       */
 	NANVIX_NET_OP_END,
 };
 

@@ -356,6 +356,34 @@ static long in_getsockopt(struct file *f, long level, long name, uint64_t val, u
 	return 0;
 }
 
+/* readv/writev: the whole vector in one call to the host, blocking as
+ * recv/send do (a datagram stays one datagram; a stream send takes all
+ * of it only if it fits the send room: a short count, as Linux may give). */
+static long in_vector(struct file *f, uint64_t iov, uint32_t cnt, bool writing)
+{
+	long rc;
+
+	for (;;) {
+		rc = call(writing ? NANVIX_NET_WRITEV : NANVIX_NET_READV, handle(f), iov, cnt, 0, 0,
+		          NULL);
+		if (rc != -LINUX_EAGAIN)
+			return writing ? sent(rc, 0) : rc;
+		rc = wait_for(f, 0, writing ? LINUX_POLLOUT : LINUX_POLLIN);
+		if (rc)
+			return rc;
+	}
+}
+
+static long in_writev(struct file *f, uint64_t iov, uint32_t cnt)
+{
+	return in_vector(f, iov, cnt, true);
+}
+
+static long in_readv(struct file *f, uint64_t iov, uint32_t cnt)
+{
+	return in_vector(f, iov, cnt, false);
+}
+
 static long in_read(struct file *f, uint64_t buf, uint64_t len)
 {
 	return in_recvfrom(f, buf, len, 0, 0, 0);
@@ -405,6 +433,8 @@ static const struct file_ops inet_ops = {
 	.write = in_write,
 	.poll = in_poll,
 	.release = in_release,
+	.writev = in_writev,
+	.readv = in_readv,
 	.ioctl = in_ioctl,
 	.sock = &inet_sock_ops,
 	.mode = LINUX_S_IFSOCK | 0777,

@@ -1494,6 +1494,25 @@ static int read_msg(struct net_service *s, const struct svc_mem *m, uint64_t cr3
 	return mem_read(m, cr3, mh->iov, s->iov, (size_t)mh->iovlen * sizeof(struct net_iov));
 }
 
+/* readv/writev: the caller's iovec array as one receive or send, flags 0. */
+static int64_t op_vector(struct net_service *s, struct net_sock *sk, const struct svc_mem *m,
+                         uint64_t cr3, uint64_t uiov, uint64_t cnt, int writing)
+{
+	uint32_t fip;
+	uint16_t fport;
+	int mflags = 0, rc;
+
+	if (cnt > NET_IOV_MAX)
+		return -EINVAL; /* Linux: UIO_MAXIOV */
+	if (cnt && uiov == 0)
+		return -EFAULT;
+	if ((rc = mem_read(m, cr3, uiov, s->iov, (size_t)cnt * sizeof(struct net_iov))) < 0)
+		return rc;
+	if (writing)
+		return do_send(sk, m, cr3, s->iov, (size_t)cnt, 0, NULL);
+	return do_recv(sk, m, cr3, s->iov, (size_t)cnt, 0, &fip, &fport, &mflags);
+}
+
 static int64_t op_sendmsg(struct net_service *s, struct net_sock *sk, const struct svc_mem *m,
                           uint64_t cr3, uint64_t ua, int flags)
 {
@@ -1910,6 +1929,8 @@ static int64_t dispatch(struct net_service *s, const struct nanvix_ring_req *q,
 	case NANVIX_NET_SETSOCKOPT: return op_setsockopt(sk, m, cr3, a[2], a[3], a[4], a[5]);
 	case NANVIX_NET_GETSOCKOPT: return op_getsockopt(sk, m, cr3, a[2], a[3], a[4], a[5]);
 	case NANVIX_NET_IOCTL: return op_ioctl(sk, m, cr3, a[2], a[3]);
+	case NANVIX_NET_READV: return op_vector(s, sk, m, cr3, a[2], a[3], 0);
+	case NANVIX_NET_WRITEV: return op_vector(s, sk, m, cr3, a[2], a[3], 1);
 	default: return -EINVAL;
 	}
 }

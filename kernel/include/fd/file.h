@@ -78,8 +78,10 @@ struct file_ops {
 	long (*write)(struct file *f, uint64_t buf, uint64_t len);
 	int (*poll)(struct file *f);
 	void (*release)(struct file *f);
-	/* Optional: a whole iovec at once; device-specific ioctl (else ENOTTY). */
+	/* Optional: a whole iovec at once (the user's array, iovcnt checked
+	 * <= IOV_MAX); device-specific ioctl (else ENOTTY). */
 	long (*writev)(struct file *f, uint64_t iov, uint32_t iovcnt);
+	long (*readv)(struct file *f, uint64_t iov, uint32_t iovcnt);
 	long (*ioctl)(struct file *f, uint64_t req, uint64_t arg);
 	/* Optional: fstat and lseek of files the kernel does not describe
 	 * itself (the fs component's); else st_mode below and 0 / ESPIPE. */
