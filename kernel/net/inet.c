@@ -116,8 +116,12 @@ static uint32_t revents(uint32_t h)
 }
 
 /*
- * Sleep until socket h shows one of `want` (or an error or hang-up).
- * 0, -EAGAIN when the caller must not block, -EINTR on a signal.
+ * Sleep until f's socket shows one of `want` (or an error or hang-up), at
+ * most its SO_RCVTIMEO (POLLIN) or SO_SNDTIMEO (POLLOUT).  0; -EAGAIN when
+ * the caller must not block or the timeout passed; -EINTR on a signal
+ * (not restarted under SA_RESTART when a timeout is set, as on Linux);
+ * -EBADF when another thread closed the last descriptor meanwhile (f is
+ * gone then).
  */
 static long wait_for(struct file *f, long flags, uint32_t want)
 {
