@@ -369,6 +369,32 @@ static const struct mk_service net_svc = {
 };
 MK_SERVICE(net_svc);
 
+int mk_vm_net_fds(void *ctx, struct pollfd *out, int max, int *timeout_ms)
+{
+	struct net_svc *n = mk_vm_service(ctx, &net_svc);
+	int nfd;
+
+	if (!n)
+		return -1;
+	pthread_mutex_lock(&net_lock);
+	nfd = netsw_fds(n->sw, out, max);
+	*timeout_ms = net_stack_next_timer_ms();
+	pthread_mutex_unlock(&net_lock);
+	return nfd;
+}
+
+int mk_vm_net_pump(void *ctx)
+{
+	struct net_svc *n = mk_vm_service(ctx, &net_svc);
+
+	if (!n)
+		return 0;
+	pthread_mutex_lock(&net_lock);
+	net_pump(n->sw);
+	pthread_mutex_unlock(&net_lock);
+	return n->state->any != 0;
+}
+
 int mk_vm_net_publish(struct mk_vm *vm, const struct netsw_publish *pub, char *err, size_t errlen)
 {
 	struct net_svc *n = mk_vm_service(vm, &net_svc);

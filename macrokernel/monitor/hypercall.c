@@ -291,7 +291,11 @@ static int hc_sleep(struct vm *vm, void *args)
 		vm->sig_posted = false;
 		a.ret = -EINTR;
 	} else {
-		int rc = vm->idle ? vm->idle(vm->ring_ctx, a.ns) : -ENOSYS;
+		int rc;
+
+		vm->in_idle = true;
+		rc = vm->idle ? vm->idle(vm->ring_ctx, a.ns) : -ENOSYS;
+		vm->in_idle = false;
 
 		if (rc == -ENOSYS)
 			rc = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL) ? -EINTR : 0;

@@ -13,6 +13,8 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
@@ -1073,6 +1075,94 @@ static int add_net_etc(struct options *o)
 	return 0;
 }
 
+/*
+ * The network watcher (embedded macro-kernel): a VM busy in ring 3 makes
+ * no exits, so neither its calls nor its idle wait pump the network and a
+ * connection to it would wait.  This thread polls what the VM's network
+ * waits on (the uplink, lwIP's next timer) while the VM runs, and kicks
+ * the vCPU (vm_kick): its thread pumps, injects a tick when the guest has
+ * readiness changes to take, and acknowledges; only then does the watcher
+ * poll again.  While the VM idles it leaves the idle wait to do it.
+ */
+struct net_watch {
+	struct vm *vm;
+	struct mk_vm *mk;
+	int stop; /* eventfd: end the thread */
+	pthread_t thread;
+	bool running;
+};
+
+#define WATCH_FDS 4
+
+static void *net_watch_main(void *arg)
+{
+	struct net_watch *w = arg;
+
+	for (;;) {
+		struct pollfd p[WATCH_FDS + 1];
+		int timer = -1, n = mk_vm_net_fds(w->mk, p, WATCH_FDS, &timer), rc;
+
+		if (n < 0)
+			return NULL;
+		p[n] = (struct pollfd){ .fd = w->stop, .events = POLLIN };
+		rc = poll(p, (nfds_t)n + 1, timer < 0 || timer > 1000 ? 1000 : timer + 1);
+		if (rc < 0 && errno != EINTR)
+			return NULL;
+		if (p[n].revents)
+			return NULL;
+		if (w->vm->in_idle) {
+			/* The idle wait pumps; let it drain what woke us. */
+			usleep(1000);
+			continue;
+		}
+		if (rc > 0 || timer >= 0) {
+			struct pollfd a[2] = { { .fd = w->vm->kick_ack, .events = POLLIN },
+				               { .fd = w->stop, .events = POLLIN } };
+			uint64_t v;
+
+			vm_kick(w->vm);
+			/* Until the vCPU's thread has pumped (bounded: it may be in a
+			 * long host call). */
+			if (poll(a, 2, 100) > 0 && a[0].revents &&
+			    read(w->vm->kick_ack, &v, sizeof(v)) < 0 && errno != EAGAIN)
+				return NULL;
+		}
+	}
+}
+
+static void net_watch_start(struct net_watch *w, struct vm *vm, struct mk_vm *mk)
+{
+	w->vm = vm;
+	w->mk = mk;
+	w->stop = eventfd(0, EFD_CLOEXEC);
+	vm->kick_ack = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	vm->host_work = mk_vm_net_pump;
+	if (w->stop < 0 || vm->kick_ack < 0 || vm_kick_setup(vm) < 0 ||
+	    pthread_create(&w->thread, NULL, net_watch_main, w) != 0) {
+		/* Without it a busy VM answers late, not wrongly: go on. */
+		vm_error("network watcher: %s (a VM busy in ring 3 may answer late)",
+		         strerror(errno));
+		return;
+	}
+	w->running = true;
+}
+
+static void net_watch_stop(struct net_watch *w, struct vm *vm)
+{
+	if (w->running) {
+		if (write(w->stop, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0)
+			vm_error("network watcher: %s", strerror(errno));
+		pthread_join(w->thread, NULL);
+		w->running = false;
+	}
+	if (w->stop > 0)
+		close(w->stop);
+	if (vm->kick_ack >= 0)
+		close(vm->kick_ack);
+	vm->kick_ack = -1;
+	vm->host_work = NULL;
+}
+
 static int run(struct options *o)
 {
 	const void *kernel = NULL, *program = NULL, *helper = NULL;
@@ -1087,6 +1177,7 @@ static int run(struct options *o)
 	struct vm vm;
 	struct blksw *sw = NULL;
 	struct netsw *net = NULL;
+	struct net_watch watch = { .stop = -1 };
 	struct mk_vm *mk = NULL;
 	struct mk_client client;
 	bool fsgsbase;
@@ -1094,6 +1185,7 @@ static int run(struct options *o)
 
 	mk_client_init(&client);
 	memset(&vm, 0, sizeof(vm));
+	vm.kick_ack = -1;
 	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = vm.ram_fd = -1;
 	vm.ram_memfd = o->macrokernel != NULL; /* the server maps guest RAM too */
 	vm.out_fd = 1, vm.err_fd = 2, vm.log_fd = 2, vm.in_fd = 0;
@@ -1210,6 +1302,8 @@ static int run(struct options *o)
 		if (rc)
 			goto out;
 	}
+	if (mk && o->mk.net == MK_NET_HOST)
+		net_watch_start(&watch, &vm, mk);
 	/* A shared macro-kernel's uplink publishes this VM's ports now. */
 	for (size_t i = 0; o->macrokernel && i < o->net_policy.npubs; i++)
 		if (mk_client_publish(&client, &o->net_policy.pubs[i]) < 0) {
@@ -1289,6 +1383,7 @@ static int run(struct options *o)
 out:
 	tty_restore(&vm);
 	hostsig_fini();
+	net_watch_stop(&watch, &vm);
 	mk_vm_detach(mk);
 	netsw_free(net);
 	/* Closing the connection detaches the VM from a shared macro-kernel. */

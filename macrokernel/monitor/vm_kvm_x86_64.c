@@ -1,6 +1,7 @@
 /* The micro-VM on /dev/kvm, x86-64: creation, 64-bit entry state, run loop. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <linux/kvm.h>
 #include <stdarg.h>
@@ -61,6 +62,38 @@ static void on_tick(int sig)
 	tick_due = 1;
 	if (tick_run)
 		tick_run->immediate_exit = 1;
+}
+
+/* vm_kick: another thread wants host work done before the guest runs on. */
+#define KICK_SIGNAL (SIGRTMIN + 2) /* + 1 is hostsig.c's GRACE_SIGNAL */
+static volatile sig_atomic_t kick_due;
+static struct kvm_run *volatile kick_run;
+static pthread_t kick_thread;
+
+static void on_kick(int sig)
+{
+	(void)sig;
+	kick_due = 1;
+	if (kick_run)
+		kick_run->immediate_exit = 1;
+}
+
+int vm_kick_setup(struct vm *vm)
+{
+	struct sigaction sa = { .sa_handler = on_kick }; /* no SA_RESTART */
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(KICK_SIGNAL, &sa, NULL) < 0)
+		return -errno;
+	kick_thread = pthread_self();
+	kick_run = vm->run;
+	return 0;
+}
+
+void vm_kick(struct vm *vm)
+{
+	(void)vm;
+	pthread_kill(kick_thread, KICK_SIGNAL);
 }
 
 int vm_timer_arm(struct vm *vm, uint64_t ns)
@@ -635,6 +668,15 @@ int vm_run(struct vm *vm)
 		if (tick_due) {
 			tick_due = 0;
 			vm->irq_pending = true;
+		}
+		if (kick_due) {
+			uint64_t one = 1;
+
+			kick_due = 0;
+			if (vm->host_work && vm->host_work(vm->ring_ctx) > 0)
+				vm->irq_pending = true;
+			if (vm->kick_ack >= 0 && write(vm->kick_ack, &one, sizeof(one)) < 0)
+				vm_error("kick: %s", strerror(errno));
 		}
 		if (vm->irq_pending && inject_tick(vm) < 0)
 			return NANVIXD_EXIT_HOST;

@@ -182,6 +182,26 @@ elif start "host server" "$HTTP" 0; then
 	judge "-p of a port in use: status 123, named" 123 "" "127.0.0.1:$hport.*in use"
 	stop "host server"
 fi
+# A VM whose other thread computes without a system call makes no exits:
+# the host's watcher still brings it the connection (vm_kick).
+echo "== a busy VM still answers"
+BUSY=$T/net/busy_server.elf
+if net_mode_ok host && [ -x "$BUSY" ]; then
+	bp=$(free_port)
+	if start "busy VM" "$NANVIXD" -p "$bp:80" -- "$BUSY"; then
+		got=$(curl -s --max-time 30 "http://127.0.0.1:$bp/")
+		check "a VM spinning in ring 3 answers on its published port" "ok" "$got"
+		kill -TERM "$srv" 2>/dev/null
+		wait "$srv"
+		st=$?
+		srv=
+		check "... and SIGTERM still ends it (143)" 143 "$st"
+	fi
+else
+	echo "SKIP busy VM: ${net_why:-$BUSY not built}"
+	skip=$((skip + 1))
+fi
+
 # Names: the VM's /etc/hosts (localhost, host.internal) and, for others,
 # the switch's DNS address, answered from the host's resolver (its
 # /etc/hosts included); with musl's and glibc's resolvers.

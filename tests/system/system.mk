@@ -68,5 +68,9 @@ $(BIN)/tests/net/resolve.glibc.elf: tests/system/net/resolve.c
 	@mkdir -p $(dir $@)
 	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $< 2>&1 | { grep -v 'statically linked applications' || true; }
 
-ALL += $(BIN)/tests/net/http_echo.elf $(BIN)/tests/net/http_get.elf \
+$(BIN)/tests/net/busy_server.elf: tests/system/net/busy_server.c
+	@mkdir -p $(dir $@)
+	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread -o $@ $<
+
+ALL += $(BIN)/tests/net/http_echo.elf $(BIN)/tests/net/http_get.elf $(BIN)/tests/net/busy_server.elf \
 	$(BIN)/tests/net/resolve.musl.elf $(BIN)/tests/net/resolve.glibc.elf

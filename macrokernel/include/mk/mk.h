@@ -96,6 +96,18 @@ int mk_vm_idle(void *ctx, uint64_t ns);
 void mk_net_run(struct netsw *sw, int wake_fd, volatile int *stop);
 
 /*
+ * For a watcher of a running VM (nanvixd: a VM busy in ring 3 makes no
+ * exits, so its idle wait never pumps): the descriptors of the VM's
+ * network to poll, and lwIP's next timer in *timeout_ms (-1: none);
+ * how many, or -1 when the VM has no network.  Then mk_vm_net_pump (on
+ * the vCPU's thread): take what came; 1 when the VM has readiness
+ * changes to take (inject a tick).  `ctx` is the mk_vm.
+ */
+struct pollfd;
+int mk_vm_net_fds(void *ctx, struct pollfd *out, int max, int *timeout_ms);
+int mk_vm_net_pump(void *ctx);
+
+/*
  * Publish a host port for the VM (bin/macrokernel, for its client's -p):
  * `pub`'s host address, host port, guest port and protocol, to the VM's
  * address.  0, or a negative errno with a one-line reason in err

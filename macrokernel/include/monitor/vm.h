@@ -77,6 +77,12 @@ struct vm {
 	 * `ring_ctx`): 1 wakes the guest early, 0 after ns, -EINTR, -ENOSYS
 	 * for a plain sleep.  NULL: a plain sleep. */
 	int (*idle)(void *ctx, uint64_t ns);
+	/* Host work another thread asked for (vm_kick): done on the vCPU's
+	 * thread before it runs the guest again; 1 injects a tick (the guest
+	 * has something to take).  `ring_ctx`.  NULL: vm_kick is not used. */
+	int (*host_work)(void *ctx);
+	int kick_ack; /* eventfd written after host_work ran, or -1 */
+	volatile bool in_idle; /* inside `idle` (NANVIX_HC_SLEEP) */
 	/*
 	 * The fast file path (abi/vvar.h): serve call `nr` with args a[0..5]
 	 * made in ring 3 of the address space `cr3` (read from the vCPU).
@@ -139,6 +145,14 @@ int vm_timer_arm(struct vm *vm, uint64_t ns);
 
 /* Read the guest TSC and its rate (kHz); returns 0 or -1. */
 int vm_read_tsc(struct vm *vm, uint64_t *tsc, uint64_t *khz);
+
+/*
+ * Make the vCPU's thread run vm->host_work soon: out of KVM_RUN at once
+ * (a signal), then before the guest runs again.  Callable from any thread
+ * once vm_kick_setup has run on the vCPU's thread (0 or -errno).
+ */
+int vm_kick_setup(struct vm *vm);
+void vm_kick(struct vm *vm);
 
 /* Run the vCPU until the guest exits or fails; returns the nanvixd status. */
 int vm_run(struct vm *vm);
