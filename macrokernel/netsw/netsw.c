@@ -350,11 +350,10 @@ static int uplink_send(struct netsw *sw, const void *frame, size_t len)
 	if (!uplink_alive(sw))
 		return -EHOSTUNREACH;
 	if (send(sw->up_fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		/* A full socket, or an uplink that exited (EPIPE): the frame is
+		 * dropped.  Why it exited is for the reading side to find (its
+		 * status, say a published port in use, is queued there). */
 		sw->up.uplink_drop++;
-		if (errno == EPIPE || errno == ECONNRESET) {
-			uplink_fail(sw, EPIPE, "the network uplink exited%s%s", "", "");
-			uplink_stop(sw);
-		}
 		return -ENOBUFS;
 	}
 	sw->up.uplink_tx_frames++;
@@ -1049,7 +1048,9 @@ void netsw_service(struct netsw *sw)
 		ssize_t n = recv(sw->up_fd, sw->rxbuf, sizeof(sw->rxbuf), MSG_DONTWAIT | MSG_TRUNC);
 
 		if (n < 0) {
-			if (errno == EINTR)
+			/* ECONNRESET: it exited with frames of ours unread; what it
+			 * sent before (its status) is still queued: read on. */
+			if (errno == EINTR || errno == ECONNRESET)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
@@ -1098,6 +1099,10 @@ int netsw_uplink_wait(struct netsw *sw, int timeout_ms, char *msg, size_t len)
 		if (pfd.revents) {
 			ssize_t n = recv(sw->up_fd, sw->rxbuf, sizeof(sw->rxbuf), MSG_DONTWAIT);
 
+			/* ECONNRESET: it exited with frames of ours unread (a failed
+			 * start); the status it sent first is still queued. */
+			if (n < 0 && errno == ECONNRESET)
+				n = recv(sw->up_fd, sw->rxbuf, sizeof(sw->rxbuf), MSG_DONTWAIT);
 			if (n > 0) {
 				uplink_status(sw, sw->rxbuf, (size_t)n);
 			} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
