@@ -45,6 +45,19 @@ static long rf_write(struct file *f, uint64_t buf, uint64_t len)
 	return remote_call(NANVIX_FS_WRITE, a, NULL);
 }
 
+static long rf_map_copy(struct file *f, uint64_t ubuf, uint64_t len, uint64_t off)
+{
+	uint64_t a[5] = { (uint64_t)f->priv, ubuf, len, off };
+	long rc;
+
+	if (f->stream)
+		return -LINUX_ENODEV; /* a directory */
+	if (len == 0)
+		return 0;
+	rc = remote_call(NANVIX_FS_PREAD, a, NULL);
+	return rc < 0 ? rc : 0;
+}
+
 static void rf_release(struct file *f)
 {
 	uint64_t a[5] = { (uint64_t)f->priv };
@@ -59,6 +72,7 @@ static const struct file_ops remote_ops = {
 	.release = rf_release,
 	.fstat = sys_fs_fstat,
 	.lseek = sys_fs_lseek,
+	.map_copy = rf_map_copy,
 	.mode = LINUX_S_IFREG | 0644,
 	.seekable = true,
 };

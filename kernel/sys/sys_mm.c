@@ -13,7 +13,6 @@
 #include <mm/vmem.h>
 #include <proc/proc.h>
 #include <fd/file.h>
-#include <fd/remote.h>
 #include <sys/syscall.h>
 
 #define PROT_ALL (LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC)
@@ -103,12 +102,12 @@ long sys_mmap(SYSCALL_ARGS)
 	if ((prot & WX) == WX)
 		return -LINUX_EACCES; /* W^X */
 	if (!(flags & LINUX_MAP_ANONYMOUS)) {
-		/* Files: private copies only, read from the fs component. */
+		/* Files: private copies only, filled by the file's map_copy. */
 		struct file *f = fd_get(a4);
 
 		if (!f)
 			return -LINUX_EBADF;
-		if (!remote_handle(f) || remote_is_dir(f) || type != LINUX_MAP_PRIVATE)
+		if (!f->ops->map_copy || type != LINUX_MAP_PRIVATE || f->ops->map_copy(f, 0, 0, 0))
 			return -LINUX_ENODEV;
 		if ((f->flags & LINUX_O_ACCMODE) == LINUX_O_WRONLY)
 			return -LINUX_EACCES;
@@ -147,8 +146,8 @@ long sys_mmap(SYSCALL_ARGS)
 	 */
 	populate(va, len, LINUX_PROT_READ | LINUX_PROT_WRITE);
 	{
-		uint64_t a[5] = { remote_handle(fd_get(a4)), va, (uint64_t)a1, (uint64_t)a5 };
-		long rc = remote_call(NANVIX_FS_PREAD, a, NULL);
+		struct file *f = fd_get(a4);
+		long rc = f->ops->map_copy(f, va, (uint64_t)a1, (uint64_t)a5);
 
 		if (rc < 0) {
 			unmap(va, len);

@@ -87,6 +87,12 @@ struct file_ops {
 	 * itself (the fs component's); else st_mode below and 0 / ESPIPE. */
 	long (*fstat)(struct file *f, uint64_t ubuf);
 	long (*lseek)(struct file *f, long off, long whence);
+	/* Optional: mmap of the file, which is a private copy: fill the user
+	 * range [ubuf, ubuf + len) (mapped, writable) with the file's bytes
+	 * from `off`, zeros past its end.  0 or -errno (-ENODEV: this file,
+	 * say a directory, cannot be mapped); len 0 only asks whether it can
+	 * be (mmap asks before it takes memory).  NULL: mmap gives ENODEV. */
+	long (*map_copy)(struct file *f, uint64_t ubuf, uint64_t len, uint64_t off);
 	/* Sockets served outside the kernel (struct sock_ops): taken before
 	 * the kernel-side socket operations below. */
 	const struct sock_ops *sock;
