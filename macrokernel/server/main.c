@@ -36,6 +36,7 @@
 /* The network pump thread: the switch's uplink and lwIP's timers. */
 static volatile int net_stop;
 static int net_wake = -1;
+static pthread_t net_pump;
 
 static void *net_thread(void *arg)
 {
@@ -274,18 +275,16 @@ int main(int argc, char **argv)
 	/* The network: after the mask, so its thread never takes SIGINT/SIGTERM. */
 	{
 		struct netsw_config nc;
-		pthread_t t;
 
 		netsw_config_default(&nc);
 		nc.policy = &o.policy;
 		nc.log = NULL;
 		s.net = netsw_new(&nc);
 		net_wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (!s.net || net_wake < 0 || pthread_create(&t, NULL, net_thread, s.net)) {
+		if (!s.net || net_wake < 0 || pthread_create(&net_pump, NULL, net_thread, s.net)) {
 			srv_log("network switch: %s", strerror(errno));
 			return 1;
 		}
-		pthread_detach(t);
 	}
 	sfd = signalfd(-1, &stop, SFD_CLOEXEC);
 	if (sfd < 0) {
@@ -335,11 +334,16 @@ int main(int argc, char **argv)
 	pthread_mutex_lock(&s.lock);
 	rc = s.nconns == 0;
 	pthread_mutex_unlock(&s.lock);
-	if (rc)
-		blksw_free(s.sw);
-	/* The uplink dies with the process (its end of the socketpair closes). */
+	/* The pump ends; the switch (and its uplink) goes once no VM uses it. */
 	net_stop = 1;
 	if (write(net_wake, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0)
 		srv_log("cannot stop the network thread: %s", strerror(errno));
+	else
+		pthread_join(net_pump, NULL);
+	if (rc) {
+		blksw_free(s.sw);
+		netsw_free(s.net);
+	}
+	close(net_wake);
 	return 0;
 }
