@@ -63,8 +63,8 @@
 #define DEFAULT_WARMUP    2
 #define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_PORT      23000
-#define POLL_NS           100000     /* between two failed attempts */
-#define ATTEMPT_TIMEOUT_S 2          /* one connection's wait for the answer */
+#define POLL_NS           100000 /* between two failed attempts */
+#define ATTEMPT_TIMEOUT_S 2      /* one connection's wait for the answer */
 #define STOP_TIMEOUT_NS   10000000000LL
 #define RESP_MAX          4096
 #define PORT_TOKEN        "@PORT@"
@@ -153,8 +153,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 		{ "port", required_argument, NULL, 'p' },  { "path", required_argument, NULL, 'P' },
 		{ "label", required_argument, NULL, 'l' }, { "show", no_argument, NULL, 's' },
 		{ "samples", no_argument, NULL, 'S' },     { "help", no_argument, NULL, 'h' },
-		{ "again", required_argument, NULL, 'a' },
-		{ NULL, 0, NULL, 0 },
+		{ "again", required_argument, NULL, 'a' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -558,7 +557,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "netfirst: %s: run %ld: first %lld ns, listening %lld ns\n",
 			        label, i + 1, (long long)r.first_ns, (long long)r.listen_ns);
 	}
-	med = median_us(s, o.runs); /* sorts s */
+	med = median_us(s, o.runs);      /* sorts s */
 	rank = (99 * o.runs + 99) / 100; /* ceil(0.99 N) */
 	lmed = nlisten == o.runs ? median_us(listen, nlisten) : -1;
 	amed = median_us(again, o.runs * o.again);
