@@ -1,11 +1,11 @@
-# tests/bench: benchmark helpers for ./z bench boot, kernel and io.
+# tests/bench: benchmark helpers for ./z bench boot, kernel, io and net.
 # Boot (tests/bench/boot.sh): kvm_floor, native_hello and benchrun, all
 # linked statically, as nanvixd is, so that start-up costs compare like
 # with like.
 
 BENCH_BIN := $(BIN)/bench
 BENCH_OUT := $(OUT)/bench
-BENCH_PROGS := kvm_floor native_hello benchrun
+BENCH_PROGS := kvm_floor native_hello benchrun netfirst
 
 ALL += $(addprefix $(BENCH_BIN)/,$(BENCH_PROGS))
 
@@ -35,4 +35,13 @@ $(BENCH_BIN)/trap.kernel.elf: tests/bench/trapkernel/trapkernel.S kernel/kernel.
 ALL += $(BENCH_BIN)/iobench.elf
 
 $(BENCH_BIN)/iobench.elf: tests/bench/iobench.c | $(BENCH_BIN)
+	$(MUSL_CC) $(MUSL_CFLAGS) -static -no-pie -o $@ $<
+
+# Network benchmark (tests/bench/net.sh, ./z bench net): netfirst (host,
+# static like the others) times a server's start to its first HTTP answer;
+# netbulk is one static musl binary, the bulk TCP server run natively and
+# in nanvixd, and its timing client run natively.
+ALL += $(BENCH_BIN)/netbulk.elf
+
+$(BENCH_BIN)/netbulk.elf: tests/bench/netbulk.c | $(BENCH_BIN)
 	$(MUSL_CC) $(MUSL_CFLAGS) -static -no-pie -o $@ $<

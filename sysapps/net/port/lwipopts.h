@@ -80,6 +80,14 @@
 #define TCP_RCV_SCALE       5
 #define TCP_WND             (1024 * 1024)
 #define TCP_SND_BUF         (1024 * 1024)
+/*
+ * Announce an opened window once 16 KiB of it is free.  lwIP's default,
+ * min(TCP_WND / 4, 4 * TCP_MSS) = 256 KiB, is more than can be offered to
+ * a peer without window scaling (64 KiB: libslirp, i.e. every published
+ * port), so no update was ever sent on its own and such a sender stalled
+ * until its 5-s persist probe, 64 KiB at a time (./z bench net).
+ */
+#define TCP_WND_UPDATE_THRESHOLD (16 * 1024)
 #define TCP_SND_QUEUELEN    8192
 #define TCP_SNDLOWAT        (16 * 1024)
 #define TCP_SNDQUEUELOWAT   4096
