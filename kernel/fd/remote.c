@@ -6,6 +6,7 @@
 #include <fd/remote.h>
 #include <hal/hal.h>
 #include <ipc/ring.h>
+#include <ipc/server.h>
 #include <mm/frame.h>
 #include <proc/proc.h>
 
@@ -16,7 +17,8 @@ void remote_init(const struct nanvix_bootinfo *bi)
 	if (!ring_init(bi) || !(bi->flags & NANVIX_BOOT_FS))
 		return;
 	active = true;
-	fsd_init(bi->flags & NANVIX_BOOT_FS_GUEST);
+	if (bi->flags & NANVIX_BOOT_FS_GUEST)
+		fsd_init();
 }
 
 bool remote_active(void)
@@ -26,8 +28,8 @@ bool remote_active(void)
 
 long remote_call(uint16_t op, const uint64_t a[5], uint64_t *value)
 {
-	if (fsd_enabled())
-		return fsd_call(op, proc_current->cr3, a, value);
+	if (server_placed(SERVER_FS))
+		return server_call(SERVER_FS, op, proc_current->cr3, a, value);
 	return ring_call(op, proc_current->cr3, a, value);
 }
 

@@ -59,6 +59,8 @@ static uint64_t wait_key(uint32_t h)
 	return (uint64_t)&socks[h] + 1; /* odd: never a futex key */
 }
 
+/* Guest placement of the network component (NANVIX_BOOT_NET_GUEST, to come)
+ * will be decided here too: server_place(SERVER_NET, ...) (ipc/server.h). */
 void inet_init(const struct nanvix_bootinfo *bi)
 {
 	uint64_t pa;

@@ -3,10 +3,10 @@
 #include <abi/hypercall.h>
 #include <fd/file.h>
 #include <hal/hal.h>
+#include <ipc/server.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
 #include <mm/vmem.h>
-#include <fd/fsd.h>
 #include <fd/remote.h>
 #include <proc/proc.h>
 #include <sched/sched.h>
@@ -46,15 +46,15 @@ static long exec_stored(struct nanvix_hc_exec *x)
 	uint64_t addr;
 	long len, rc;
 
-	len = fsd_call(NANVIX_FSD_LOAD, x->cr3, a, &addr);
+	len = server_call(SERVER_FS, NANVIX_FSD_LOAD, x->cr3, a, &addr);
 	if (len < 0)
 		return len;
-	x->image_cr3 = fsd_server_cr3();
+	x->image_cr3 = server_cr3(SERVER_FS);
 	x->image = addr;
 	x->image_len = (uint64_t)len;
 	rc = x->image_cr3 ? exec_host(x) : -LINUX_EIO;
 	a[0] = addr;
-	fsd_call(NANVIX_FSD_UNLOAD, x->cr3, a, NULL);
+	server_call(SERVER_FS, NANVIX_FSD_UNLOAD, x->cr3, a, NULL);
 	return rc;
 }
 
@@ -83,7 +83,7 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
 	x.dst_cr3 = pml4;
 	x.cwd = p->cwd ? remote_handle(p->cwd) : NANVIX_FS_ROOT;
 	rc = exec_host(&x);
-	if (rc == -LINUX_ENOENT && fsd_enabled())
+	if (rc == -LINUX_ENOENT && server_placed(SERVER_FS))
 		rc = exec_stored(&x);
 	if (rc < 0) {
 		/* The old program goes on as if nothing happened. */
@@ -95,7 +95,7 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
 
 	/* Point of no return: the new image replaces the old one. */
 	sched_kill_others(p);
-	fsd_proc_gone(p);
+	server_proc_gone(p);
 	mm->users = 1;
 	mm->cr3 = pml4;
 	mm->brk_start = mm->brk = x.brk;

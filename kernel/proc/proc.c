@@ -12,8 +12,8 @@
 #include <abi/hypercall.h>
 #include <abi/vvar.h>
 #include <fd/file.h>
-#include <fd/fsd.h>
 #include <hal/hal.h>
+#include <ipc/server.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
 #include <mm/vmem.h>
@@ -328,7 +328,7 @@ __attribute__((noreturn)) static void terminate(int wstatus)
 		hal->exit((wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff);
 	}
 	sched_kill_others(p);
-	fsd_proc_gone(p);
+	server_proc_gone(p);
 	vfork_release(p);
 	for (fd = 0; fd < p->max_fd; fd++)
 		if (p->fds[fd])

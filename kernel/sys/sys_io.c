@@ -1,11 +1,10 @@
 /* File-descriptor calls: read/write and vectors, pipes, dup, fcntl, open of devices, poll. */
 #include <abi/hypercall.h>
-#include <abi/fsd.h>
 #include <fd/file.h>
-#include <fd/fsd.h>
 #include <fd/remote.h>
 #include <hal/hal.h>
 #include <hal/uaccess.h>
+#include <ipc/server.h>
 #include <proc/proc.h>
 #include <sched/sched.h>
 #include <sig/signal.h>
@@ -279,6 +278,7 @@ static long path_from_user(char *buf, uint64_t upath)
 static long do_open(long dirfd, uint64_t upath, long flags, long mode)
 {
 	char path[PATH_MAX];
+	struct server *s;
 	struct file *f;
 	long rc;
 
@@ -287,8 +287,9 @@ static long do_open(long dirfd, uint64_t upath, long flags, long mode)
 	rc = path_from_user(path, upath);
 	if (rc)
 		return rc;
-	if (fsd_enabled() && memcmp(path, NANVIX_FSD_PATH, sizeof(NANVIX_FSD_PATH)) == 0) {
-		rc = fsd_open((uint32_t)flags & LINUX_O_ACCMODE, &f);
+	s = server_find(path);
+	if (s) {
+		rc = server_open(s, (uint32_t)flags & LINUX_O_ACCMODE, &f);
 		return rc ? rc : fd_install(f, 0, -1, flags & LINUX_O_CLOEXEC);
 	}
 	f = dev_open(path, flags & (LINUX_O_ACCMODE | LINUX_O_NONBLOCK | LINUX_O_APPEND));

@@ -29,6 +29,10 @@ FS_TEST_ELFS := $(patsubst tests/system/fsprogs/%.c,$(BIN)/tests/fs/%.elf,$(wild
 $(BIN)/tests/fs/%.elf: tests/system/fsprogs/%.c
 	@mkdir -p $(dir $@)
 	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+# A stand-in for fsd.elf speaks the kernel's side of the ABI.
+$(BIN)/tests/fs/fake_fsd.elf: tests/system/fsprogs/fake_fsd.c include/abi/server.h include/abi/fsd.h
+	@mkdir -p $(dir $@)
+	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -Iinclude -o $@ $<
 
 ALL += $(FS_TEST_ELFS)
 

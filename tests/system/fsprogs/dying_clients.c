@@ -6,7 +6,7 @@
  * call is queued or being served), or the parent kills it with SIGKILL.
  * After every round the parent checks that file calls still work and
  * return the right data.  Under --fs=guest this exercises the kernel's
- * request records (kernel/fd/fsd.c); under --fs=host the ring.
+ * request records (kernel/ipc/server.c); under --fs=host the ring.
  *
  * Also: the server's device is not for applications (EBUSY under
  * --fs=guest, absent otherwise).
