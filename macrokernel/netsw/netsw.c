@@ -291,7 +291,8 @@ static void uplink_start(struct netsw *sw)
 	for (prefix = 0; prefix < 32 && (n->netmask << prefix) != 0; prefix++)
 		;
 	argv[argc++] = path;
-	snprintf(args[0], sizeof(args[0]), "--mtu=%u", sw->cfg.mtu);
+	snprintf(args[0], sizeof(args[0]), "--mtu=%u",
+	         sw->cfg.mtu < NETSW_UPLINK_MTU ? sw->cfg.mtu : NETSW_UPLINK_MTU);
 	snprintf(args[1], sizeof(args[1]), "--net=%s/%d", netsw_fmt_ipv4(n->subnet, a1), prefix);
 	snprintf(args[2], sizeof(args[2]), "--gateway=%s", netsw_fmt_ipv4(n->gateway, a1));
 	snprintf(args[3], sizeof(args[3]), "--dns=%s", netsw_fmt_ipv4(n->dns, a1));
