@@ -40,6 +40,7 @@
 
 /* Bounds on what one request may ask for. */
 #define NET_IO_MAX      (1024 * 1024) /* bytes moved by one send or receive call */
+#define NET_RW_MAX      0x7ffff000    /* Linux MAX_RW_COUNT: a longer buffer is clamped */
 #define NET_IOV_MAX     1024          /* Linux UIO_MAXIOV */
 #define NET_ADDR_MAX    128           /* sizeof(struct sockaddr_storage) */
 #define NET_UDP_MAX     65507         /* largest IPv4 UDP payload */

@@ -46,6 +46,8 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
+#include <abi/bootinfo.h>
+
 #include "net_int.h"
 
 /* ------------------------------------------------------------------ */
@@ -1118,15 +1120,28 @@ static int64_t op_connect(struct net_service *s, struct net_sock *sk, const stru
 	return -EINPROGRESS;
 }
 
-/* Total length of the buffers, capped at NET_IO_MAX; -EINVAL for a negative one. */
+/* Whether [ua, ua+len) lies in user space (Linux's access_ok; len 0 always does). */
+static int user_range(uint64_t ua, uint64_t len)
+{
+	return len == 0 || (ua < NANVIX_USER_TOP && len <= NANVIX_USER_TOP - ua);
+}
+
+/*
+ * Total length of the buffers, capped at NET_IO_MAX: -EINVAL for a
+ * negative one, then -EFAULT for one that leaves user space (in this
+ * order, as Linux's import_iovec).
+ */
 static int64_t iov_total(const struct net_iov *v, size_t n)
 {
 	uint64_t t = 0;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		if (v[i].len > (uint64_t)INT64_MAX)
 			return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (!user_range(v[i].base, v[i].len))
+			return -EFAULT;
 		t += v[i].len;
 		if (t > NET_IO_MAX)
 			t = NET_IO_MAX;
@@ -1437,6 +1452,9 @@ static int64_t op_sendto(struct net_sock *sk, const struct svc_mem *m, uint64_t 
 	struct net_iov v = { buf, len };
 	int rc;
 
+	/* Linux's import_single_range: the length clamped, then the range checked. */
+	if (!user_range(buf, len > NET_RW_MAX ? NET_RW_MAX : len))
+		return -EFAULT;
 	if ((rc = send_dest(sk, m, cr3, ua, alen, &sin, &to)) < 0)
 		return rc;
 	if (v.len > NET_IO_MAX)
@@ -1453,6 +1471,8 @@ static int64_t op_recvfrom(struct net_sock *sk, const struct svc_mem *m, uint64_
 	int mflags = 0, alen, rc;
 	int64_t n;
 
+	if (!user_range(buf, len > NET_RW_MAX ? NET_RW_MAX : len))
+		return -EFAULT;
 	if (ua != 0) {
 		if ((rc = mem_read(m, cr3, ualen, &alen, sizeof(alen))) < 0)
 			return rc;
@@ -1504,6 +1524,11 @@ static int64_t op_sendmsg(struct net_service *s, struct net_sock *sk, const stru
 
 	if ((rc = read_msg(s, m, cr3, ua, &mh)) < 0)
 		return rc;
+	/* As Linux's copy_msghdr_from_user: negative is wrong, too long is clamped. */
+	if ((int32_t)mh.namelen < 0)
+		return -EINVAL;
+	if (mh.namelen > NET_ADDR_MAX)
+		mh.namelen = NET_ADDR_MAX;
 	if ((rc = send_dest(sk, m, cr3, mh.name, mh.namelen, &sin, &to)) < 0)
 		return rc;
 	return do_send(sk, m, cr3, s->iov, (size_t)mh.iovlen, flags, to);
@@ -1806,7 +1831,9 @@ static int64_t op_getsockopt(struct net_sock *sk, const struct svc_mem *m, uint6
 		default: return -ENOPROTOOPT;
 		}
 	} else {
-		return -ENOPROTOOPT;
+		/* Linux: a level the protocol does not know reaches IP's, which
+		 * refuses it as EOPNOTSUPP (setsockopt says ENOPROTOOPT). */
+		return level == IPPROTO_UDP && sk->type == SOCK_DGRAM ? -ENOPROTOOPT : -EOPNOTSUPP;
 	}
 	if ((size_t)len > size)
 		len = (int)size;
