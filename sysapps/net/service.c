@@ -641,6 +641,8 @@ static int tcp_pcb_make(struct net_sock *sk)
 	return 0;
 }
 
+/* The lowest free handle, or -ENFILE: the table is the VM's (every process
+ * of it), Linux's system-wide file table, not a process's RLIMIT_NOFILE. */
 static int handle_alloc(struct net_service *s)
 {
 	int h;
@@ -649,7 +651,7 @@ static int handle_alloc(struct net_service *s)
 		if (s->socks[h] == NULL)
 			return h;
 	}
-	return -EMFILE;
+	return -ENFILE;
 }
 
 static void handle_set(struct net_service *s, int h, struct net_sock *sk)
