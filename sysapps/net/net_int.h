@@ -48,6 +48,7 @@
 #define NET_BACKLOG_MAX 4096          /* Linux somaxconn */
 #define NET_PENDING_MAX 4096          /* queued, not yet accepted, per VM */
 #define NET_SNDLOWAT    (16 * 1024)   /* send room that makes a stream POLLOUT */
+#define NET_LOOP_ROUNDS 1024          /* rounds of looped-back packets per entry point */
 
 /* A received segment (TCP) or datagram (UDP) waiting for the guest. */
 struct net_rx {

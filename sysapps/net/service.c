@@ -81,7 +81,31 @@ static void stack_enter(void)
 	stk.depth++;
 }
 
-/* Loop back what netifs sent themselves; 1 if anything was pending. */
+/*
+ * Hand the netif the packets it had looped back to itself when called, not
+ * those they cause (lwIP's netif_poll takes those too, so two of a VM's
+ * own connections that keep answering each other would never let it
+ * return).  The rest waits for the next round.
+ */
+static void loop_poll_once(struct netif *nif)
+{
+	struct pbuf *in = nif->loop_first, *end, *next;
+
+	nif->loop_first = nif->loop_last = NULL;
+	while (in != NULL) {
+		/* A packet is a chain of pbufs; the last one has len == tot_len. */
+		for (end = in; end->len != end->tot_len && end->next; end = end->next)
+			;
+		next = end->next;
+		end->next = NULL;
+		in->if_idx = netif_get_index(nif);
+		if (ip_input(in, nif) != ERR_OK)
+			pbuf_free(in);
+		in = next;
+	}
+}
+
+/* Loop back what netifs sent themselves (one round); 1 if anything was pending. */
 static int stack_poll_loopback(void)
 {
 	struct net_service *s;
@@ -89,11 +113,20 @@ static int stack_poll_loopback(void)
 
 	for (s = stk.services; s; s = s->next) {
 		if (s->netif.loop_first != NULL) {
-			netif_poll(&s->netif);
+			loop_poll_once(&s->netif);
 			any = 1;
 		}
 	}
 	return any;
+}
+
+/* Whether looped-back packets are waiting (for a later round). */
+static int stack_loopback_pending(void)
+{
+	for (struct net_service *s = stk.services; s; s = s->next)
+		if (s->netif.loop_first != NULL)
+			return 1;
+	return 0;
 }
 
 /* Leaving the outermost entry point: deliver frames, then notify. */
@@ -101,16 +134,18 @@ static void stack_leave(void)
 {
 	struct net_service *s;
 	struct net_frame *f;
-	int rounds;
+	int rounds = 0;
 
 	if (stk.depth > 1) {
 		stk.depth--;
 		return;
 	}
 	for (;;) {
-		/* Looped-back traffic can answer itself; bound the rounds. */
-		for (rounds = 0; rounds < 1024 && stack_poll_loopback(); rounds++)
-			;
+		/* Looped-back traffic can answer itself: bound the rounds of the
+		 * whole entry point; what is left waits for the next one (soon:
+		 * net_stack_next_timer_ms is 0 meanwhile). */
+		while (rounds < NET_LOOP_ROUNDS && stack_poll_loopback())
+			rounds++;
 		if ((f = stk.fq_head) != NULL) {
 			stk.fq_head = f->next;
 			if (stk.fq_head == NULL)
@@ -147,6 +182,8 @@ int net_stack_next_timer_ms(void)
 
 	if (!stk.inited)
 		return -1;
+	if (stack_loopback_pending())
+		return 0;
 	t = sys_timeouts_sleeptime();
 	if (t == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
 		return -1;
@@ -502,7 +539,7 @@ static void cb_tcp_err(void *arg, err_t err)
 	/* As Linux's tcp_reset: a reset after the peer's FIN, while we could
 	 * still send (CLOSE_WAIT), is EPIPE. */
 	if (err == ERR_RST)
-		sk->err = sk->state == SK_CONNECTING    ? ECONNREFUSED
+		sk->err = sk->state == SK_CONNECTING   ? ECONNREFUSED
 		          : sk->rx_fin && !sk->shut_wr ? EPIPE
 		                                       : ECONNRESET;
 	else if (err != ERR_CLSD)

@@ -135,7 +135,8 @@ static void datagrams(void)
 	show("udp sendto broadcast", sendto(u, buf, 1, 0, (void *)&to, sizeof(to)));
 	show("udp connect to broadcast", connect(u, (void *)&to, sizeof(to)));
 	setsockopt(u, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
-	show("udp sendto broadcast with SO_BROADCAST", sendto(u, buf, 1, 0, (void *)&to, sizeof(to)));
+	show("udp sendto broadcast with SO_BROADCAST",
+	     sendto(u, buf, 1, 0, (void *)&to, sizeof(to)));
 	show("udp recv nothing queued", recv(u, buf, sizeof(buf), MSG_DONTWAIT));
 	/* A datagram to ourselves, received into bad buffers. */
 	sendto(u, "ping", 4, 0, (void *)&self, sizeof(self));
@@ -207,21 +208,25 @@ static void options(void)
 	socklen_t len = sizeof(v);
 
 	show("setsockopt unknown level", setsockopt(t, 999, 1, &v, sizeof(v)));
-	show("setsockopt unknown SOL_SOCKET option", setsockopt(t, SOL_SOCKET, 12345, &v, sizeof(v)));
+	show("setsockopt unknown SOL_SOCKET option",
+	     setsockopt(t, SOL_SOCKET, 12345, &v, sizeof(v)));
 	show("setsockopt unknown TCP option", setsockopt(t, IPPROTO_TCP, 12345, &v, sizeof(v)));
-	show("setsockopt bad value pointer", RAW(SYS_setsockopt, t, SOL_SOCKET, SO_KEEPALIVE, BADP, 4l));
+	show("setsockopt bad value pointer",
+	     RAW(SYS_setsockopt, t, SOL_SOCKET, SO_KEEPALIVE, BADP, 4l));
 	show("setsockopt kernel value pointer",
 	     RAW(SYS_setsockopt, t, SOL_SOCKET, SO_KEEPALIVE, KADDR, 4l));
 	show("setsockopt optlen -1", RAW(SYS_setsockopt, t, SOL_SOCKET, SO_KEEPALIVE, &v, -1l));
 	show("setsockopt optlen 0", RAW(SYS_setsockopt, t, SOL_SOCKET, SO_KEEPALIVE, &v, 0l));
-	show("setsockopt TCP_KEEPCNT 1000", setsockopt(t, IPPROTO_TCP, TCP_KEEPCNT, (int[]){ 1000 }, 4));
+	show("setsockopt TCP_KEEPCNT 1000",
+	     setsockopt(t, IPPROTO_TCP, TCP_KEEPCNT, (int[]){ 1000 }, 4));
 	show("getsockopt unknown level", getsockopt(t, 999, 1, &v, &len));
 	show("getsockopt UDP level on tcp", getsockopt(t, IPPROTO_UDP, 1, &v, &len));
 	show("getsockopt unknown IP option", getsockopt(t, IPPROTO_IP, 12345, &v, &len));
 	{
 		int u = socket(AF_INET, SOCK_DGRAM, 0);
 
-		show("getsockopt TCP level on udp", getsockopt(u, IPPROTO_TCP, TCP_NODELAY, &v, &len));
+		show("getsockopt TCP level on udp",
+		     getsockopt(u, IPPROTO_TCP, TCP_NODELAY, &v, &len));
 		show("getsockopt unknown UDP option", getsockopt(u, IPPROTO_UDP, 12345, &v, &len));
 		show("setsockopt TCP level on udp", setsockopt(u, IPPROTO_TCP, TCP_NODELAY, &v, 4));
 		close(u);

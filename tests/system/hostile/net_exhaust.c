@@ -124,7 +124,8 @@ int main(void)
 			printf("child %d: bad end\n", k);
 	printf("after closing them all: sockets work: %s\n", works());
 	n = fill(&e);
-	printf("and the table refills: %s after %s sockets\n", ename(e), n >= 500 ? ">= 500" : "too few");
+	printf("and the table refills: %s after %s sockets\n", ename(e),
+	       n >= 500 ? ">= 500" : "too few");
 	drop(n);
 	printf("net_exhaust: exit 0\n");
 	return 0;
