@@ -40,6 +40,7 @@
 
 /* Bounds on what one request may ask for. */
 #define NET_IO_MAX      (1024 * 1024) /* bytes moved by one send or receive call */
+#define NET_RW_MAX      0x7ffff000    /* Linux MAX_RW_COUNT: a longer buffer is clamped */
 #define NET_IOV_MAX     1024          /* Linux UIO_MAXIOV */
 #define NET_ADDR_MAX    128           /* sizeof(struct sockaddr_storage) */
 #define NET_UDP_MAX     65507         /* largest IPv4 UDP payload */
@@ -47,6 +48,7 @@
 #define NET_BACKLOG_MAX 4096          /* Linux somaxconn */
 #define NET_PENDING_MAX 4096          /* queued, not yet accepted, per VM */
 #define NET_SNDLOWAT    (16 * 1024)   /* send room that makes a stream POLLOUT */
+#define NET_LOOP_ROUNDS 1024          /* rounds of looped-back packets per entry point */
 
 /* A received segment (TCP) or datagram (UDP) waiting for the guest. */
 struct net_rx {

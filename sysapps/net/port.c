@@ -5,6 +5,7 @@
 
 #include "lwip/arch.h"
 #include "lwip/netif.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/sys.h"
 #include "net_hooks.h"
 
@@ -45,4 +46,27 @@ struct netif *net_hook_route_src(const ip4_addr_t *src, const ip4_addr_t *dest)
 			return netif;
 	}
 	return NULL;
+}
+
+signed char net_hook_tcp_in(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, struct pbuf *p)
+{
+	/* tcp_input has put the header's fields in host order by now.  The
+	 * sequence number does not matter: after a zero-window probe the
+	 * peer's is one past ours. */
+	u8_t flags = TCPH_FLAGS(hdr);
+
+	switch (pcb->state) {
+	case ESTABLISHED:
+	case FIN_WAIT_1:
+	case FIN_WAIT_2:
+	case CLOSE_WAIT:
+	case CLOSING:
+	case LAST_ACK: break;
+	default: return ERR_OK;
+	}
+	if (pcb->rcv_wnd != 0 || p->tot_len != 0 || (flags & (TCP_SYN | TCP_FIN | TCP_RST)) ||
+	    !(flags & TCP_ACK) || hdr->ackno != pcb->lastack ||
+	    ((tcpwnd_size_t)hdr->wnd << pcb->snd_scale) != pcb->snd_wnd)
+		return ERR_OK;
+	return ERR_ABRT; /* nothing acknowledged, no window update: an echo */
 }

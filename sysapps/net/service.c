@@ -46,6 +46,8 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
+#include <abi/bootinfo.h>
+
 #include "net_int.h"
 
 /* ------------------------------------------------------------------ */
@@ -79,7 +81,31 @@ static void stack_enter(void)
 	stk.depth++;
 }
 
-/* Loop back what netifs sent themselves; 1 if anything was pending. */
+/*
+ * Hand the netif the packets it had looped back to itself when called, not
+ * those they cause (lwIP's netif_poll takes those too, so two of a VM's
+ * own connections that keep answering each other would never let it
+ * return).  The rest waits for the next round.
+ */
+static void loop_poll_once(struct netif *nif)
+{
+	struct pbuf *in = nif->loop_first, *end, *next;
+
+	nif->loop_first = nif->loop_last = NULL;
+	while (in != NULL) {
+		/* A packet is a chain of pbufs; the last one has len == tot_len. */
+		for (end = in; end->len != end->tot_len && end->next; end = end->next)
+			;
+		next = end->next;
+		end->next = NULL;
+		in->if_idx = netif_get_index(nif);
+		if (ip_input(in, nif) != ERR_OK)
+			pbuf_free(in);
+		in = next;
+	}
+}
+
+/* Loop back what netifs sent themselves (one round); 1 if anything was pending. */
 static int stack_poll_loopback(void)
 {
 	struct net_service *s;
@@ -87,11 +113,20 @@ static int stack_poll_loopback(void)
 
 	for (s = stk.services; s; s = s->next) {
 		if (s->netif.loop_first != NULL) {
-			netif_poll(&s->netif);
+			loop_poll_once(&s->netif);
 			any = 1;
 		}
 	}
 	return any;
+}
+
+/* Whether looped-back packets are waiting (for a later round). */
+static int stack_loopback_pending(void)
+{
+	for (struct net_service *s = stk.services; s; s = s->next)
+		if (s->netif.loop_first != NULL)
+			return 1;
+	return 0;
 }
 
 /* Leaving the outermost entry point: deliver frames, then notify. */
@@ -99,16 +134,18 @@ static void stack_leave(void)
 {
 	struct net_service *s;
 	struct net_frame *f;
-	int rounds;
+	int rounds = 0;
 
 	if (stk.depth > 1) {
 		stk.depth--;
 		return;
 	}
 	for (;;) {
-		/* Looped-back traffic can answer itself; bound the rounds. */
-		for (rounds = 0; rounds < 1024 && stack_poll_loopback(); rounds++)
-			;
+		/* Looped-back traffic can answer itself: bound the rounds of the
+		 * whole entry point; what is left waits for the next one (soon:
+		 * net_stack_next_timer_ms is 0 meanwhile). */
+		while (rounds < NET_LOOP_ROUNDS && stack_poll_loopback())
+			rounds++;
 		if ((f = stk.fq_head) != NULL) {
 			stk.fq_head = f->next;
 			if (stk.fq_head == NULL)
@@ -145,6 +182,8 @@ int net_stack_next_timer_ms(void)
 
 	if (!stk.inited)
 		return -1;
+	if (stack_loopback_pending())
+		return 0;
 	t = sys_timeouts_sleeptime();
 	if (t == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
 		return -1;
@@ -500,7 +539,7 @@ static void cb_tcp_err(void *arg, err_t err)
 	/* As Linux's tcp_reset: a reset after the peer's FIN, while we could
 	 * still send (CLOSE_WAIT), is EPIPE. */
 	if (err == ERR_RST)
-		sk->err = sk->state == SK_CONNECTING    ? ECONNREFUSED
+		sk->err = sk->state == SK_CONNECTING   ? ECONNREFUSED
 		          : sk->rx_fin && !sk->shut_wr ? EPIPE
 		                                       : ECONNRESET;
 	else if (err != ERR_CLSD)
@@ -639,6 +678,8 @@ static int tcp_pcb_make(struct net_sock *sk)
 	return 0;
 }
 
+/* The lowest free handle, or -ENFILE: the table is the VM's (every process
+ * of it), Linux's system-wide file table, not a process's RLIMIT_NOFILE. */
 static int handle_alloc(struct net_service *s)
 {
 	int h;
@@ -647,7 +688,7 @@ static int handle_alloc(struct net_service *s)
 		if (s->socks[h] == NULL)
 			return h;
 	}
-	return -EMFILE;
+	return -ENFILE;
 }
 
 static void handle_set(struct net_service *s, int h, struct net_sock *sk)
@@ -1118,15 +1159,28 @@ static int64_t op_connect(struct net_service *s, struct net_sock *sk, const stru
 	return -EINPROGRESS;
 }
 
-/* Total length of the buffers, capped at NET_IO_MAX; -EINVAL for a negative one. */
+/* Whether [ua, ua+len) lies in user space (Linux's access_ok; len 0 always does). */
+static int user_range(uint64_t ua, uint64_t len)
+{
+	return len == 0 || (ua < NANVIX_USER_TOP && len <= NANVIX_USER_TOP - ua);
+}
+
+/*
+ * Total length of the buffers, capped at NET_IO_MAX: -EINVAL for a
+ * negative one, then -EFAULT for one that leaves user space (in this
+ * order, as Linux's import_iovec).
+ */
 static int64_t iov_total(const struct net_iov *v, size_t n)
 {
 	uint64_t t = 0;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i++)
 		if (v[i].len > (uint64_t)INT64_MAX)
 			return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (!user_range(v[i].base, v[i].len))
+			return -EFAULT;
 		t += v[i].len;
 		if (t > NET_IO_MAX)
 			t = NET_IO_MAX;
@@ -1437,6 +1491,9 @@ static int64_t op_sendto(struct net_sock *sk, const struct svc_mem *m, uint64_t 
 	struct net_iov v = { buf, len };
 	int rc;
 
+	/* Linux's import_single_range: the length clamped, then the range checked. */
+	if (!user_range(buf, len > NET_RW_MAX ? NET_RW_MAX : len))
+		return -EFAULT;
 	if ((rc = send_dest(sk, m, cr3, ua, alen, &sin, &to)) < 0)
 		return rc;
 	if (v.len > NET_IO_MAX)
@@ -1453,6 +1510,8 @@ static int64_t op_recvfrom(struct net_sock *sk, const struct svc_mem *m, uint64_
 	int mflags = 0, alen, rc;
 	int64_t n;
 
+	if (!user_range(buf, len > NET_RW_MAX ? NET_RW_MAX : len))
+		return -EFAULT;
 	if (ua != 0) {
 		if ((rc = mem_read(m, cr3, ualen, &alen, sizeof(alen))) < 0)
 			return rc;
@@ -1523,6 +1582,11 @@ static int64_t op_sendmsg(struct net_service *s, struct net_sock *sk, const stru
 
 	if ((rc = read_msg(s, m, cr3, ua, &mh)) < 0)
 		return rc;
+	/* As Linux's copy_msghdr_from_user: negative is wrong, too long is clamped. */
+	if ((int32_t)mh.namelen < 0)
+		return -EINVAL;
+	if (mh.namelen > NET_ADDR_MAX)
+		mh.namelen = NET_ADDR_MAX;
 	if ((rc = send_dest(sk, m, cr3, mh.name, mh.namelen, &sin, &to)) < 0)
 		return rc;
 	return do_send(sk, m, cr3, s->iov, (size_t)mh.iovlen, flags, to);
@@ -1825,7 +1889,9 @@ static int64_t op_getsockopt(struct net_sock *sk, const struct svc_mem *m, uint6
 		default: return -ENOPROTOOPT;
 		}
 	} else {
-		return -ENOPROTOOPT;
+		/* Linux: a level the protocol does not know reaches IP's, which
+		 * refuses it as EOPNOTSUPP (setsockopt says ENOPROTOOPT). */
+		return level == IPPROTO_UDP && sk->type == SOCK_DGRAM ? -ENOPROTOOPT : -EOPNOTSUPP;
 	}
 	if ((size_t)len > size)
 		len = (int)size;

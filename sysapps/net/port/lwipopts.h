@@ -138,5 +138,7 @@
 #define LWIP_HOOK_FILENAME                        "net_hooks.h"
 #define LWIP_HOOK_IP4_ROUTE_SRC(src, dest)        net_hook_route_src((src), (dest))
 #define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) net_hook_tcp_isn()
+#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
+	net_hook_tcp_in((pcb), (hdr), (p))
 
 #endif /* NET_LWIPOPTS_H */

@@ -15,4 +15,17 @@ struct netif *net_hook_route_src(const ip4_addr_t *src, const ip4_addr_t *dest);
 /* A random initial sequence number. */
 u32_t net_hook_tcp_isn(void);
 
+struct tcp_pcb;
+struct tcp_hdr;
+struct pbuf;
+
+/*
+ * A segment about to reach `pcb`: ERR_OK to process it, anything else to
+ * drop it.  Drops a pure ACK that tells a connection with a closed receive
+ * window nothing new (lwIP 2.1 answers every segment outside a zero window
+ * with an ACK, so two connections whose windows are both closed would
+ * answer each other's ACKs for ever).
+ */
+signed char net_hook_tcp_in(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, struct pbuf *p);
+
 #endif /* NET_HOOKS_H */
