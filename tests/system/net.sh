@@ -237,6 +237,19 @@ if net_mode_ok host && [ -x bin/macrokernel ]; then
 		judge "VM B reaches VM A (10.0.2.15:80) through the tenant switch" 0 "^HTTP/1.1 200 OK$"
 		vm --macrokernel "$tmp/mk.sock" --timeout 60 -- "$GET" 10.0.2.2 80 /health
 		judge "a VM of the macro-kernel: the host's loopback refused" 1 "ECONNREFUSED"
+		# A hostile neighbour (sockets filled, windows closed, never read)
+		# on the same switch and lwIP: the others go on.
+		NR=$T/hostile/net_neverread.elf
+		if [ -x "$NR" ]; then
+			"$NANVIXD" --macrokernel "$tmp/mk.sock" --timeout 120 -- "$NR" \
+				>"$tmp/nr.out" 2>&1 </dev/null &
+			nrpid=$!
+			sleep 1
+			vm --macrokernel "$tmp/mk.sock" --timeout 60 -- "$GET" 10.0.2.15 80 /health
+			judge "a neighbour filling its windows: VM C still reaches VM A" 0 "^HTTP/1.1 200 OK$"
+			wait "$nrpid"
+			check "... and the hostile VM ends on its own (0)" 0 "$?"
+		fi
 		stop "VM A"
 	fi
 	# Two VMs, two published ports, one uplink; a port taken is refused.
