@@ -1076,17 +1076,21 @@ static int add_net_etc(struct options *o)
 }
 
 /*
- * The network watcher (embedded macro-kernel): a VM busy in ring 3 makes
- * no exits, so neither its calls nor its idle wait pump the network and a
+ * The network watcher: a VM busy in ring 3 makes no exits, so neither its
+ * calls nor its idle wait take what the network brought it, and a
  * connection to it would wait.  This thread polls what the VM's network
- * waits on (the uplink, lwIP's next timer) while the VM runs, and kicks
- * the vCPU (vm_kick): its thread pumps, injects a tick when the guest has
- * readiness changes to take, and acknowledges; only then does the watcher
- * poll again.  While the VM idles it leaves the idle wait to do it.
+ * waits on while the VM runs (embedded: the uplink and lwIP's next timer;
+ * with a shared macro-kernel: the notify eventfd its pump writes) and
+ * kicks the vCPU (vm_kick): its thread pumps (or takes the notification),
+ * injects a tick when the guest has readiness changes to take, and
+ * acknowledges; only then does the watcher poll again.  While the VM
+ * idles it leaves the idle wait to do it.
  */
 struct net_watch {
 	struct vm *vm;
-	struct mk_vm *mk;
+	void *ctx; /* vm->ring_ctx: the mk_vm, or the shared macro-kernel's client */
+	/* What to poll and lwIP's next timer (mk_vm_net_fds, client_net_fds). */
+	int (*fds)(void *ctx, struct pollfd *out, int max, int *timeout_ms);
 	int stop; /* eventfd: end the thread */
 	pthread_t thread;
 	bool running;
@@ -1100,7 +1104,7 @@ static void *net_watch_main(void *arg)
 
 	for (;;) {
 		struct pollfd p[WATCH_FDS + 1];
-		int timer = -1, n = mk_vm_net_fds(w->mk, p, WATCH_FDS, &timer), rc;
+		int timer = -1, n = w->fds(w->ctx, p, WATCH_FDS, &timer), rc;
 
 		if (n < 0)
 			return NULL;
@@ -1130,13 +1134,34 @@ static void *net_watch_main(void *arg)
 	}
 }
 
-static void net_watch_start(struct net_watch *w, struct vm *vm, struct mk_vm *mk)
+/* With a shared macro-kernel: its pump writes our notify eventfd. */
+static int client_net_fds(void *ctx, struct pollfd *out, int max, int *timeout_ms)
+{
+	struct mk_client *cl = ctx;
+
+	if (max < 1 || cl->notify < 0)
+		return -1;
+	out[0] = (struct pollfd){ .fd = cl->notify, .events = POLLIN };
+	*timeout_ms = -1;
+	return 1;
+}
+
+static int client_host_work(void *ctx)
+{
+	struct mk_client *cl = ctx;
+	uint64_t v;
+
+	return read(cl->notify, &v, sizeof(v)) == sizeof(v);
+}
+
+static void net_watch_start(struct net_watch *w, struct vm *vm, bool shared)
 {
 	w->vm = vm;
-	w->mk = mk;
+	w->ctx = vm->ring_ctx;
+	w->fds = shared ? client_net_fds : mk_vm_net_fds;
 	w->stop = eventfd(0, EFD_CLOEXEC);
 	vm->kick_ack = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	vm->host_work = mk_vm_net_pump;
+	vm->host_work = shared ? client_host_work : mk_vm_net_pump;
 	if (w->stop < 0 || vm->kick_ack < 0 || vm_kick_setup(vm) < 0 ||
 	    pthread_create(&w->thread, NULL, net_watch_main, w) != 0) {
 		/* Without it a busy VM answers late, not wrongly: go on. */
@@ -1302,8 +1327,8 @@ static int run(struct options *o)
 		if (rc)
 			goto out;
 	}
-	if (mk && o->mk.net == MK_NET_HOST)
-		net_watch_start(&watch, &vm, mk);
+	if (o->mk.net == MK_NET_HOST && vm.ring_ctx)
+		net_watch_start(&watch, &vm, o->macrokernel != NULL);
 	/* A shared macro-kernel's uplink publishes this VM's ports now. */
 	for (size_t i = 0; o->macrokernel && i < o->net_policy.npubs; i++)
 		if (mk_client_publish(&client, &o->net_policy.pubs[i]) < 0) {

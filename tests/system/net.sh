@@ -269,6 +269,16 @@ if net_mode_ok host && [ -x bin/macrokernel ]; then
 		fi
 		srv=$srv_a
 		stop "VM A"
+		# A busy VM of the macro-kernel: its notify eventfd, watched.
+		if [ -x "$T/net/busy_server.elf" ] && bp=$(free_port) &&
+			start "busy VM (shared)" "$NANVIXD" --macrokernel "$tmp/mk.sock" -p "$bp:80" -- \
+				"$T/net/busy_server.elf"; then
+			got=$(curl -s --max-time 30 "http://127.0.0.1:$bp/")
+			check "a VM of the macro-kernel spinning in ring 3 answers" "ok" "$got"
+			kill -TERM "$srv" 2>/dev/null
+			wait "$srv"
+			srv=
+		fi
 		# Its VM gone, the port is free for the next one.
 		if start "VM A again" "$NANVIXD" --macrokernel "$tmp/mk.sock" -p "$pa:80" -- "$HTTP" 80; then
 			got=$(curl -s --max-time 30 "http://127.0.0.1:$pa/health")
