@@ -56,6 +56,7 @@ struct net_rx {
 	struct pbuf *p;
 	uint32_t addr; /* UDP: source, network order */
 	uint16_t port; /* UDP: source, host order */
+	uint32_t charge; /* what it counts against the VM's budget (rx_charge) */
 };
 
 enum net_sk_state {
@@ -126,6 +127,9 @@ struct net_service {
 	int notify_pending;
 	int dying;
 	int pending; /* connections queued on this VM's listeners */
+	size_t rx_charged; /* received bytes held for the VM, with overhead */
+	size_t rx_budget;  /* ... at most this much (cfg.rx_budget or the default) */
+	int rx_refused;    /* the budget refused TCP data lwIP now holds */
 	struct net_sock *socks[NANVIX_NET_SOCKETS_MAX];
 	struct net_service_stats stats;
 	struct net_iov iov[NET_IOV_MAX];

@@ -321,6 +321,7 @@ struct net_service *net_service_new(const struct net_service_config *cfg,
 	s->cfg = *cfg;
 	if (s->cfg.mtu == 0)
 		s->cfg.mtu = NET_MTU_MAX;
+	s->rx_budget = s->cfg.rx_budget ? s->cfg.rx_budget : NET_RX_BUDGET;
 	s->output = output;
 	s->notify = notify;
 	s->ctx = ctx;
@@ -442,25 +443,80 @@ static struct net_sock *sk_alloc(struct net_service *s, int type)
 	return sk;
 }
 
+/* What a held buffer chain costs the host: its bytes and each pbuf's overhead. */
+#define RX_PBUF_OVERHEAD 256
+#define RX_RETRY_ROOM    (64u * 1024) /* free budget before refused data is offered again */
+
+static uint32_t rx_charge(struct pbuf *p)
+{
+	return (uint32_t)p->tot_len + RX_PBUF_OVERHEAD * (uint32_t)pbuf_clen(p);
+}
+
+/* Free one held entry and give its charge back. */
+static void rx_release(struct net_sock *sk, struct net_rx *r)
+{
+	sk->svc->rx_charged -= r->charge;
+	pbuf_free(r->p);
+	free(r);
+}
+
 static void rx_free(struct net_sock *sk)
 {
 	struct net_rx *r, *n;
 
 	for (r = sk->rx_head; r; r = n) {
 		n = r->next;
-		pbuf_free(r->p);
-		free(r);
+		rx_release(sk, r);
 	}
 	sk->rx_head = sk->rx_tail = NULL;
 	sk->rx_bytes = sk->rx_off = 0;
 }
 
+/*
+ * Data the budget refused waits in lwIP (a pcb's refused_data), which
+ * offers it again only with the next segment or its 250 ms timer: once the
+ * VM has read enough to be below the budget by a window's worth, offer it
+ * now, connection by connection, while there is room.  At the end of an
+ * entry point, never inside a callback.
+ */
+static void rx_retry(struct net_service *s)
+{
+	u8_t idx;
+	struct tcp_pcb *pcb, *next;
+
+	if (!s->rx_refused || s->rx_charged + RX_RETRY_ROOM > s->rx_budget)
+		return;
+	s->rx_refused = 0;
+	idx = netif_get_index(&s->netif);
+	for (pcb = tcp_active_pcbs; pcb; pcb = next) {
+		next = pcb->next; /* the callback may close it */
+		if (pcb->netif_idx == idx && pcb->refused_data) {
+			if (s->rx_charged + RX_RETRY_ROOM > s->rx_budget) {
+				s->rx_refused = 1;
+				break;
+			}
+			if (tcp_process_refused_data(pcb) == ERR_ABRT)
+				break; /* the list changed under us: the timer does the rest */
+		}
+	}
+}
+
 static int rx_push(struct net_sock *sk, struct pbuf *p, uint32_t addr, uint16_t port)
 {
-	struct net_rx *r = malloc(sizeof(*r));
+	struct net_service *s = sk->svc;
+	uint32_t charge = rx_charge(p);
+	struct net_rx *r;
 
+	if (s->rx_charged + charge > s->rx_budget) {
+		s->stats.rx_over_budget++;
+		s->rx_refused = 1;
+		return -ENOBUFS;
+	}
+	r = malloc(sizeof(*r));
 	if (r == NULL)
 		return -ENOMEM;
+	s->rx_charged += charge;
+	r->charge = charge;
 	r->next = NULL;
 	r->p = p;
 	r->addr = addr;
@@ -1349,8 +1405,7 @@ static void tcp_consume(struct net_sock *sk, size_t n)
 		sk->rx_head = r->next;
 		if (sk->rx_head == NULL)
 			sk->rx_tail = NULL;
-		pbuf_free(r->p);
-		free(r);
+		rx_release(sk, r);
 	}
 	sk->rx_bytes -= n;
 	for (left = n; left > 0 && sk->tcp; left -= w) {
@@ -1423,8 +1478,7 @@ static int64_t udp_recv_call(struct net_sock *sk, const struct svc_mem *m, uint6
 		if (sk->rx_head == NULL)
 			sk->rx_tail = NULL;
 		sk->rx_bytes -= dlen;
-		pbuf_free(r->p);
-		free(r);
+		rx_release(sk, r);
 		sk_changed(sk);
 	}
 	return (flags & MSG_TRUNC) ? (int64_t)dlen : (int64_t)n;
@@ -2010,6 +2064,7 @@ int64_t net_service_call(struct net_service *s, const struct nanvix_ring_req *q,
 		return -EINVAL;
 	stack_enter();
 	r = dispatch(s, q, m);
+	rx_retry(s);
 	stack_leave();
 	s->stats.calls++;
 	if (r < 0)
@@ -2073,4 +2128,5 @@ void net_service_free(struct net_service *s)
 void net_service_stats(const struct net_service *s, struct net_service_stats *out)
 {
 	*out = s->stats;
+	out->rx_held = s->rx_charged;
 }

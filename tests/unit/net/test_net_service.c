@@ -143,13 +143,16 @@ static void fq_clear(void)
 #define IP_A "10.0.2.15"
 #define IP_B "10.0.2.16"
 
+static size_t vm_budget; /* rx_budget of the VMs made next (0: default) */
+
 static struct net_service *make_vm(int i, const char *ip)
 {
 	struct net_service_config cfg = { { 0x52, 0x54, 0, 0x12, 0x34, (uint8_t)(0x56 + i) },
 		                          inet_addr(ip),
 		                          inet_addr("255.255.255.0"),
 		                          inet_addr("10.0.2.2"),
-		                          0 };
+		                          0,
+		                          vm_budget };
 
 	st[i] = calloc(1, sizeof(*st[i]));
 	ck_assert_ptr_nonnull(st[i]);
@@ -992,7 +995,7 @@ START_TEST(test_free_with_connections)
 	expect_str(1, b, "again");
 	/* The same address twice, or a bad config, is refused. */
 	{
-		struct net_service_config cfg = { { 2, 0, 0, 0, 0, 9 }, inet_addr(IP_B), 0, 0, 0 };
+		struct net_service_config cfg = { { 2, 0, 0, 0, 0, 9 }, inet_addr(IP_B), 0, 0, 0, 0 };
 		ck_assert_ptr_null(net_service_new(&cfg, sw_output, sw_notify, NULL, NULL));
 		cfg.ip = inet_addr("127.0.0.1");
 		ck_assert_ptr_null(net_service_new(&cfg, sw_output, sw_notify, NULL, NULL));
@@ -1018,6 +1021,85 @@ static void fill_up(int v, int64_t h)
 	}
 	ck_abort_msg("the socket never filled up");
 }
+
+/*
+ * The per-VM budget of held received data: B never reads 8 connections A
+ * fills, nor a burst of datagrams; B's service holds no more than its
+ * budget (the TCP data waits in lwIP, the datagrams are dropped and
+ * counted), and once B reads, the rest arrives.
+ */
+START_TEST(test_rx_budget)
+{
+	enum { N = 8, BUDGET = 256 * 1024 };
+	struct net_service_stats ss;
+	int64_t c[N], srv[N], l, u, ua;
+	uint64_t buf = galloc(65536);
+	int64_t total = 0, n;
+	int i, tries;
+
+	/* VM B again, with a small budget. */
+	net_service_free(vm[1]);
+	free(st[1]);
+	vm_budget = BUDGET;
+	vm[1] = make_vm(1, IP_B);
+	vm_budget = 0;
+	ck_assert_ptr_nonnull(vm[1]);
+	pump();
+	l = sock(1, SOCK_STREAM);
+	ck_assert_int_eq(bind_to(1, l, "0.0.0.0", 81), 0);
+	ck_assert_int_eq(call(1, NANVIX_NET_LISTEN, (uint64_t)l, 64, 0, 0, 0), 0);
+	for (i = 0; i < N; i++) {
+		c[i] = sock(0, SOCK_STREAM);
+		ck_assert_int_eq(connect_to(0, c[i], IP_B, 81), -EINPROGRESS);
+	}
+	for (i = 0, tries = 0; i < N && tries < 100; tries++) {
+		pump();
+		while (i < N && (srv[i] = call(1, NANVIX_NET_ACCEPT, (uint64_t)l, 0, 0, 0, 0)) > 0)
+			i++;
+	}
+	ck_assert_int_eq(i, N);
+	for (tries = 0; tries < 50; tries++) {
+		for (i = 0; i < N; i++)
+			while ((n = send_buf(0, c[i], buf, 65536, 0)) > 0)
+				total += n;
+		pump();
+	}
+	net_service_stats(vm[1], &ss);
+	ck_assert_uint_le(ss.rx_held, BUDGET);
+	ck_assert_uint_gt(ss.rx_over_budget, 0);
+	ck_assert_int_gt(total, BUDGET); /* A could send more than B may hold */
+	/* UDP over the budget: dropped, counted. */
+	u = sock(1, SOCK_DGRAM);
+	ck_assert_int_eq(bind_to(1, u, "0.0.0.0", 5353), 0);
+	ua = sock(0, SOCK_DGRAM);
+	for (i = 0; i < 16; i++) {
+		uint64_t to = addr_in(IP_B, 5353);
+
+		call(0, NANVIX_NET_SENDTO, (uint64_t)ua, buf, 1000, to, 16);
+	}
+	pump();
+	net_service_stats(vm[1], &ss);
+	ck_assert_uint_le(ss.rx_held, BUDGET);
+	/* B reads everything; the data lwIP held back comes after. */
+	{
+		int64_t got = 0;
+
+		/* Up to 30 s: what lwIP dropped comes back with the senders'
+		 * retransmission timers. */
+		for (tries = 0; tries < 15000 && got < total; tries++) {
+			for (i = 0; i < N; i++)
+				while ((n = recv_buf(1, srv[i], buf, 65536, 0)) > 0)
+					got += n;
+			pump();
+			net_stack_timers();
+			usleep(2000);
+		}
+		ck_assert_int_eq(got, total);
+	}
+	net_service_stats(vm[1], &ss);
+	ck_assert_uint_le(ss.rx_held, BUDGET);
+}
+END_TEST
 
 /* Both windows closed, both sides with data to send: no ACK ping-pong (lwIP
  * answers segments outside a zero window with an ACK), on the wire or looped back. */
@@ -1121,6 +1203,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_free_with_connections);
 	tcase_add_test(tc, test_hostile_frames);
 	tcase_add_test(tc, test_zero_windows_quiet);
+	tcase_add_test(tc, test_rx_budget);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -49,10 +49,18 @@ int net_stack_next_timer_ms(void);
 /* Largest MTU a netif may have (lwIP's pbuf lengths are 16-bit). */
 #define NET_MTU_MAX 65000
 
+/* Default per-VM budget of held received data (net_service_config.rx_budget). */
+#define NET_RX_BUDGET (64u << 20)
+
 struct net_service_config {
 	uint8_t mac[6];
 	uint32_t ip, netmask, gateway; /* network byte order */
 	uint16_t mtu;                  /* 576..NET_MTU_MAX; 0: NET_MTU_MAX */
+	/* Bytes of received data the VM's sockets may hold, counted with a
+	 * per-buffer overhead (0: NET_RX_BUDGET).  Past it TCP data waits in
+	 * lwIP (the sender sees a closed window) and UDP datagrams are
+	 * dropped and counted: one VM cannot make the host hold more. */
+	size_t rx_budget;
 };
 
 struct net_service;
@@ -98,6 +106,8 @@ void net_service_free(struct net_service *s);
 /* Counters for --stats. */
 struct net_service_stats {
 	uint64_t calls, errors, sockets_open, sockets_max;
+	uint64_t rx_over_budget; /* receptions refused by the budget (TCP retried, UDP dropped) */
+	uint64_t rx_held;        /* bytes held now, as charged */
 	uint64_t frames_in, frames_out, bytes_in, bytes_out;
 };
 void net_service_stats(const struct net_service *s, struct net_service_stats *out);
