@@ -654,7 +654,6 @@ struct linux_dirent64 {
 #define LINUX_S_IFREG             0100000
 #define LINUX_S_IFLNK             0120000
 
-
 /* Event files, select, local sockets (fd/epoll.c, fd/eventfd.c, fd/unix.c). */
 #define LINUX_SYS_select        23
 #define LINUX_SYS_socket        41
@@ -690,15 +689,15 @@ struct linux_dirent64 {
 #define LINUX_POLLMSG    0x400
 #define LINUX_POLLRDHUP  0x2000
 
-#define LINUX_EPOLL_CTL_ADD    1
-#define LINUX_EPOLL_CTL_DEL    2
-#define LINUX_EPOLL_CTL_MOD    3
-#define LINUX_EPOLLEXCLUSIVE   (1u << 28)
-#define LINUX_EPOLLWAKEUP      (1u << 29)
-#define LINUX_EPOLLONESHOT     (1u << 30)
-#define LINUX_EPOLLET          (1u << 31)
-#define LINUX_EFD_SEMAPHORE    1
-#define LINUX_FD_SETSIZE       1024
+#define LINUX_EPOLL_CTL_ADD  1
+#define LINUX_EPOLL_CTL_DEL  2
+#define LINUX_EPOLL_CTL_MOD  3
+#define LINUX_EPOLLEXCLUSIVE (1u << 28)
+#define LINUX_EPOLLWAKEUP    (1u << 29)
+#define LINUX_EPOLLONESHOT   (1u << 30)
+#define LINUX_EPOLLET        (1u << 31)
+#define LINUX_EFD_SEMAPHORE  1
+#define LINUX_FD_SETSIZE     1024
 
 #ifndef __ASSEMBLER__
 /* struct epoll_event of x86-64: packed, 12 bytes. */
@@ -721,39 +720,39 @@ struct linux_msghdr {
 };
 #endif
 
-#define LINUX_AF_UNIX         1
-#define LINUX_AF_INET         2
-#define LINUX_AF_INET6        10
-#define LINUX_SOCK_STREAM     1
-#define LINUX_SOCK_DGRAM      2
-#define LINUX_SOCK_SEQPACKET  5
-#define LINUX_SOCK_TYPE_MASK  0xf
-#define LINUX_SOCK_NONBLOCK   LINUX_O_NONBLOCK
-#define LINUX_SOCK_CLOEXEC    LINUX_O_CLOEXEC
-#define LINUX_MSG_OOB         0x1
-#define LINUX_MSG_PEEK        0x2
-#define LINUX_MSG_CTRUNC      0x8
-#define LINUX_MSG_TRUNC       0x20
-#define LINUX_MSG_DONTWAIT    0x40
-#define LINUX_MSG_EOR         0x80
-#define LINUX_MSG_WAITALL     0x100
-#define LINUX_MSG_NOSIGNAL    0x4000
+#define LINUX_AF_UNIX          1
+#define LINUX_AF_INET          2
+#define LINUX_AF_INET6         10
+#define LINUX_SOCK_STREAM      1
+#define LINUX_SOCK_DGRAM       2
+#define LINUX_SOCK_SEQPACKET   5
+#define LINUX_SOCK_TYPE_MASK   0xf
+#define LINUX_SOCK_NONBLOCK    LINUX_O_NONBLOCK
+#define LINUX_SOCK_CLOEXEC     LINUX_O_CLOEXEC
+#define LINUX_MSG_OOB          0x1
+#define LINUX_MSG_PEEK         0x2
+#define LINUX_MSG_CTRUNC       0x8
+#define LINUX_MSG_TRUNC        0x20
+#define LINUX_MSG_DONTWAIT     0x40
+#define LINUX_MSG_EOR          0x80
+#define LINUX_MSG_WAITALL      0x100
+#define LINUX_MSG_NOSIGNAL     0x4000
 #define LINUX_MSG_CMSG_CLOEXEC 0x40000000
-#define LINUX_SHUT_RD         0
-#define LINUX_SHUT_WR         1
-#define LINUX_SHUT_RDWR       2
-#define LINUX_SOL_SOCKET      1
-#define LINUX_SO_TYPE         3
-#define LINUX_SO_ERROR        4
-#define LINUX_SO_SNDBUF       7
-#define LINUX_SO_RCVBUF       8
-#define LINUX_SO_RCVTIMEO     20
-#define LINUX_SO_SNDTIMEO     21
-#define LINUX_SO_ACCEPTCONN   30
-#define LINUX_SO_PROTOCOL     38
-#define LINUX_SO_DOMAIN       39
-#define LINUX_S_IFSOCK        0140000
-#define LINUX_TIOCOUTQ        0x5411
-#define LINUX_FIONBIO         0x5421
+#define LINUX_SHUT_RD          0
+#define LINUX_SHUT_WR          1
+#define LINUX_SHUT_RDWR        2
+#define LINUX_SOL_SOCKET       1
+#define LINUX_SO_TYPE          3
+#define LINUX_SO_ERROR         4
+#define LINUX_SO_SNDBUF        7
+#define LINUX_SO_RCVBUF        8
+#define LINUX_SO_RCVTIMEO      20
+#define LINUX_SO_SNDTIMEO      21
+#define LINUX_SO_ACCEPTCONN    30
+#define LINUX_SO_PROTOCOL      38
+#define LINUX_SO_DOMAIN        39
+#define LINUX_S_IFSOCK         0140000
+#define LINUX_TIOCOUTQ         0x5411
+#define LINUX_FIONBIO          0x5421
 
 #endif /* NANVIX_ABI_LINUX_H */

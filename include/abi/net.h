@@ -30,27 +30,27 @@
 
 enum nanvix_net_op {
 	/*                          args: [0] cr3, then ...                          */
-	NANVIX_NET_SOCKET = 32,   /* domain (AF_INET), type (SOCK_STREAM/DGRAM, no
+	NANVIX_NET_SOCKET = 32,      /* domain (AF_INET), type (SOCK_STREAM/DGRAM, no
 	                             flags), protocol -> h (status and value)        */
-	NANVIX_NET_CLOSE = 33,    /* h: the handle is free when this returns         */
-	NANVIX_NET_BIND = 34,     /* h, addr, addrlen                                */
-	NANVIX_NET_LISTEN = 35,   /* h, backlog                                      */
-	NANVIX_NET_ACCEPT = 36,   /* h, addr (0: none), int *addrlen (0: none)
+	NANVIX_NET_CLOSE = 33,       /* h: the handle is free when this returns         */
+	NANVIX_NET_BIND = 34,        /* h, addr, addrlen                                */
+	NANVIX_NET_LISTEN = 35,      /* h, backlog                                      */
+	NANVIX_NET_ACCEPT = 36,      /* h, addr (0: none), int *addrlen (0: none)
 	                             -> new h; -EAGAIN when none is queued            */
-	NANVIX_NET_CONNECT = 37,  /* h, addr, addrlen -> 0 or -EINPROGRESS (stream),
+	NANVIX_NET_CONNECT = 37,     /* h, addr, addrlen -> 0 or -EINPROGRESS (stream),
 	                             -EALREADY, -EISCONN, -ECONNREFUSED...; addr 0:
 	                             the outcome of the connect in progress: 0 once
 	                             established, -EINPROGRESS while pending, or its
 	                             error (which it clears, as reading SO_ERROR)     */
-	NANVIX_NET_SENDTO = 38,   /* h | (flags << 32), buf, len, addr (0: none),
+	NANVIX_NET_SENDTO = 38,      /* h | (flags << 32), buf, len, addr (0: none),
 	                             addrlen -> bytes taken; -EAGAIN when no room     */
-	NANVIX_NET_RECVFROM = 39, /* h | (flags << 32), buf, len, addr (0: none),
+	NANVIX_NET_RECVFROM = 39,    /* h | (flags << 32), buf, len, addr (0: none),
 	                             int *addrlen (0: none) -> bytes, 0 at end of
 	                             stream; -EAGAIN                                  */
-	NANVIX_NET_SENDMSG = 40,  /* h, struct msghdr *, flags -> bytes              */
-	NANVIX_NET_RECVMSG = 41,  /* h, struct msghdr * (msg_flags and
+	NANVIX_NET_SENDMSG = 40,     /* h, struct msghdr *, flags -> bytes              */
+	NANVIX_NET_RECVMSG = 41,     /* h, struct msghdr * (msg_flags and
 	                             msg_namelen written back), flags -> bytes        */
-	NANVIX_NET_SHUTDOWN = 42, /* h, how (SHUT_RD/WR/RDWR)                        */
+	NANVIX_NET_SHUTDOWN = 42,    /* h, how (SHUT_RD/WR/RDWR)                        */
 	NANVIX_NET_GETSOCKNAME = 43, /* h, addr, int *addrlen                        */
 	NANVIX_NET_GETPEERNAME = 44, /* h, addr, int *addrlen -> -ENOTCONN...        */
 	NANVIX_NET_SETSOCKOPT = 45,  /* h, level, optname, optval, optlen            */

@@ -151,8 +151,8 @@ static long wait_for(struct file *f, long flags, uint32_t want)
 /* The flags a socket call forwards (the kernel does the others itself). */
 static uint64_t host_flags(long flags)
 {
-	return (uint32_t)flags & ~(uint32_t)(LINUX_MSG_DONTWAIT | LINUX_MSG_NOSIGNAL |
-	                                     LINUX_MSG_WAITALL);
+	return (uint32_t)flags &
+	       ~(uint32_t)(LINUX_MSG_DONTWAIT | LINUX_MSG_NOSIGNAL | LINUX_MSG_WAITALL);
 }
 
 /* -EPIPE from a send: SIGPIPE too, unless MSG_NOSIGNAL. */
@@ -331,10 +331,10 @@ static long in_setsockopt(struct file *f, long level, long name, uint64_t val, u
 		return -LINUX_EDOM;
 	/* Negative: no timeout, as Linux; huge values saturate. */
 	((struct inet *)f->priv)->timeo[i] =
-	        tv.tv_sec < 0                 ? 0
-	        : tv.tv_sec > 1000000000000ll ? UINT64_MAX / 2
-	                                      : (uint64_t)tv.tv_sec * 1000000000ull +
-	                                                (uint64_t)tv.tv_usec * 1000ull;
+	        tv.tv_sec < 0 ? 0
+	        : tv.tv_sec > 1000000000000ll
+	                ? UINT64_MAX / 2
+	                : (uint64_t)tv.tv_sec * 1000000000ull + (uint64_t)tv.tv_usec * 1000ull;
 	return 0;
 }
 

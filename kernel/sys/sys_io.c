@@ -335,9 +335,8 @@ static long do_poll(uint64_t ufds, long nfds, uint64_t deadline)
 			else if (!f)
 				pfd.revents = LINUX_POLLNVAL;
 			else
-				pfd.revents =
-				        (int16_t)(file_poll(f) &
-				                  (pfd.events | LINUX_POLLERR | LINUX_POLLHUP));
+				pfd.revents = (int16_t)(file_poll(f) & (pfd.events | LINUX_POLLERR |
+				                                        LINUX_POLLHUP));
 			if (pfd.revents)
 				ready++;
 			if (copy_to_user(ufds + i * sizeof(pfd) + 6, &pfd.revents, 2))

@@ -34,7 +34,7 @@ static const struct sock_ops *sock_of(long fd, struct file **f, long *err)
 	if (!so)                                           \
 		return err;                                \
 	if (!so->op)                                       \
-		return -LINUX_EOPNOTSUPP
+	return -LINUX_EOPNOTSUPP
 
 long sys_socket(SYSCALL_ARGS)
 {

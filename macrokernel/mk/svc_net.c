@@ -11,7 +11,8 @@
  * NANVIX_HC_SLEEP), where it waits on the uplink's socket and lwIP's next
  * timer; the idle wait ends as soon as the VM has readiness changes to
  * take (abi/net.h).  A VM that computes without making calls or idling
- * does not pump: traffic for it waits for its next call or idle.
+ * makes no exits: nanvixd's watcher thread (monitor/main.c) then polls
+ * mk_vm_net_fds and kicks the vCPU, whose thread runs mk_vm_net_pump.
  *
  * lwIP is one stack per process (NO_SYS: one thread at a time), so the
  * VMs served here are one process-wide list and every entry point takes
@@ -38,7 +39,7 @@
 #include <net/service.h>
 #include <netsw/netsw.h>
 
-#define RXQ_FRAMES_MAX 4096      /* frames queued for one VM; beyond: dropped */
+#define RXQ_FRAMES_MAX 4096       /* frames queued for one VM; beyond: dropped */
 #define RXQ_BYTES_MAX  (16 << 20) /* and bytes */
 #define PUMP_ROUNDS    256        /* passes over the VMs per pump */
 #define POLL_FDS_MAX   4
@@ -175,7 +176,8 @@ static void drain(struct net_svc *n)
 		pending = n->ns && net_service_pending(n->ns);
 		nfd = netsw_fds(n->sw, pfd, POLL_FDS_MAX);
 		pthread_mutex_unlock(&net_lock);
-		if (!pending || now_ns() >= end || (poll(pfd, (nfds_t)nfd, 5) < 0 && errno != EINTR))
+		if (!pending || now_ns() >= end ||
+		    (poll(pfd, (nfds_t)nfd, 5) < 0 && errno != EINTR))
 			break;
 	}
 }

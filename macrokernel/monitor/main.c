@@ -193,19 +193,19 @@ struct options {
 	enum tty_mode tty;   /* -t, --no-tty */
 	struct vm_program programs[PROGRAMS_MAX];
 	int nprograms;
-	struct mk_config mk;     /* --fs, --disk, --volume, --net */
+	struct mk_config mk;            /* --fs, --disk, --volume, --net */
 	struct netsw_policy net_policy; /* -p and --net-allow */
 	bool net_given;                 /* --net given explicitly */
-	const char *macrokernel; /* --macrokernel SOCKET, or NULL: embedded */
-	const char *workdir;     /* -w DIR, or NULL: / */
-	int in_vm;               /* --in-vm */
-	int no_tmp;              /* --no-tmp */
-	bool user_fs;            /* --disk, --volume or --macrokernel given */
-	bool vm_program;         /* argv[0] is a file of the VM's file system */
-	bool default_tmp;        /* mount a private host directory at /tmp */
-	char tmpdir[PATH_MAX];   /* that directory, once made ("" before) */
-	char etcdir[PATH_MAX];   /* the network's /etc (hosts, resolv.conf), once made */
-	char **argv;             /* program and its arguments */
+	const char *macrokernel;        /* --macrokernel SOCKET, or NULL: embedded */
+	const char *workdir;            /* -w DIR, or NULL: / */
+	int in_vm;                      /* --in-vm */
+	int no_tmp;                     /* --no-tmp */
+	bool user_fs;                   /* --disk, --volume or --macrokernel given */
+	bool vm_program;                /* argv[0] is a file of the VM's file system */
+	bool default_tmp;               /* mount a private host directory at /tmp */
+	char tmpdir[PATH_MAX];          /* that directory, once made ("" before) */
+	char etcdir[PATH_MAX];          /* the network's /etc (hosts, resolv.conf), once made */
+	char **argv;                    /* program and its arguments */
 	int argc;
 };
 
@@ -674,16 +674,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 			else if (strcmp(optarg, "none") == 0)
 				o->mk.net = MK_NET_NONE;
 			else
-				return usage_error("invalid --net '%s' (host, guest or none)", optarg);
+				return usage_error("invalid --net '%s' (host, guest or none)",
+				                   optarg);
 			o->net_given = true;
 			break;
 		case 'p':
 		case OPT_NET_ALLOW: {
 			char why[256];
 
-			if (c == 'p' ? netsw_policy_publish(&o->net_policy, optarg, why, sizeof(why))
-			             : netsw_policy_allow(&o->net_policy, optarg, netsw_resolve, why,
-			                                  sizeof(why)))
+			if (c == 'p'
+			            ? netsw_policy_publish(&o->net_policy, optarg, why, sizeof(why))
+			            : netsw_policy_allow(&o->net_policy, optarg, netsw_resolve, why,
+			                                 sizeof(why)))
 				return usage_error("%s", why);
 			break;
 		}
@@ -964,7 +966,8 @@ static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **s
 		vm->fastcall = mk_vm_fastcall;
 	/* Published ports are bound by the uplink: a port in use is an error now. */
 	if (*net && (rc = netsw_uplink_wait(*net, UPLINK_WAIT_MS, err, sizeof(err))) != 0) {
-		vm_error("%s", rc == -ETIMEDOUT ? "network uplink: no answer from nanvix-uplink" : err);
+		vm_error("%s",
+		         rc == -ETIMEDOUT ? "network uplink: no answer from nanvix-uplink" : err);
 		return NANVIXD_EXIT_HOST;
 	}
 	return 0;
@@ -1402,8 +1405,10 @@ static int run(struct options *o)
 			        (unsigned long long)ms.kicks, (unsigned long long)ms.served,
 			        (unsigned long long)ms.malformed, (unsigned long long)ms.fs_calls,
 			        (unsigned long long)ms.fs_errors, (unsigned long long)ms.blk_reads,
-			        (unsigned long long)ms.blk_writes, (unsigned long long)ms.blk_flushes,
-			        (unsigned long long)ms.net_calls, (unsigned long long)ms.net_errors);
+			        (unsigned long long)ms.blk_writes,
+			        (unsigned long long)ms.blk_flushes,
+			        (unsigned long long)ms.net_calls,
+			        (unsigned long long)ms.net_errors);
 	}
 out:
 	tty_restore(&vm);

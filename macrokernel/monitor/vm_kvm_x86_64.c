@@ -598,7 +598,8 @@ static void handle_fastcall(struct vm *vm)
 		sregs = vm->run->s.regs.sregs;
 	} else if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &regs) < 0 ||
 	           ioctl(vm->vcpu_fd, KVM_GET_SREGS, &sregs) < 0) {
-		guest_failed(vm, "fast call: cannot read the vCPU's registers: %s", strerror(errno));
+		guest_failed(vm, "fast call: cannot read the vCPU's registers: %s",
+		             strerror(errno));
 		return;
 	}
 	/*
@@ -680,9 +681,8 @@ int vm_run(struct vm *vm)
 		}
 		if (vm->irq_pending && inject_tick(vm) < 0)
 			return NANVIXD_EXIT_HOST;
-		run->kvm_valid_regs = vm->fastcall && vm->sync_regs
-		                              ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS
-		                              : 0;
+		run->kvm_valid_regs =
+		        vm->fastcall && vm->sync_regs ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS : 0;
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				if (vm->timed_out && *vm->timed_out)

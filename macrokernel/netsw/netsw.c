@@ -100,7 +100,7 @@ struct netsw {
 static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t zero[6];
 
-#define UPLINK_STOP_MS 400 /* the uplink's own linger (LINGER_MS) and some */
+#define UPLINK_STOP_MS 400  /* the uplink's own linger (LINGER_MS) and some */
 #define CTL_WAIT_MS    2000 /* for the uplink's answer to a control frame */
 
 static uint16_t rd16(const uint8_t *p)
@@ -925,9 +925,9 @@ int netsw_publish(struct netsw_port *p, const struct netsw_publish *pub, char *e
 		uplink_start(sw);
 	rc = netsw_uplink_wait(sw, CTL_WAIT_MS, err, errlen);
 	if (rc)
-		return rc == -ETIMEDOUT ? (snprintf(err, errlen, "the network uplink does not answer"),
-		                           rc)
-		                        : rc;
+		return rc == -ETIMEDOUT
+		               ? (snprintf(err, errlen, "the network uplink does not answer"), rc)
+		               : rc;
 	if (control_send(sw, UPLINK_CTL_PUBLISH, pub, p->ip, id) < 0) {
 		snprintf(err, errlen, "cannot reach the network uplink");
 		return -EPIPE;

@@ -457,8 +457,7 @@ static int control_input(Slirp *slirp, const uint8_t *f, size_t len)
 	if (len != 14 + sizeof(c))
 		return 1; /* malformed: dropped */
 	memcpy(&c, f + 14, sizeof(c));
-	if (memcmp(c.magic, UPLINK_CTL_MAGIC, 8) != 0 || c.udp > 1 || !c.host_port ||
-	    !c.guest_port)
+	if (memcmp(c.magic, UPLINK_CTL_MAGIC, 8) != 0 || c.udp > 1 || !c.host_port || !c.guest_port)
 		return 1;
 	memset(&r, 0, sizeof(r));
 	memcpy(r.magic, UPLINK_CTL_MAGIC, 8);
@@ -699,7 +698,8 @@ int main(int argc, char **argv)
 				if (n < 0)
 					break;
 				if ((size_t)n > sizeof(frame) || n < 14 ||
-				    control_input(slirp, frame, (size_t)n) || dns_input(frame, (size_t)n))
+				    control_input(slirp, frame, (size_t)n) ||
+				    dns_input(frame, (size_t)n))
 					continue;
 				slirp_input(slirp, frame, (int)n);
 			}

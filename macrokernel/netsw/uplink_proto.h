@@ -29,16 +29,16 @@
  * payload; the uplink answers with a struct uplink_ctl_reply in a frame of
  * the same type, which the switch takes and never delivers to a VM.
  */
-#define UPLINK_ETH_CTL 0x88b5 /* IEEE 802 local experimental ethertype 1 */
+#define UPLINK_ETH_CTL   0x88b5 /* IEEE 802 local experimental ethertype 1 */
 #define UPLINK_CTL_MAGIC "NXUPCTL1"
 
 enum uplink_ctl_op { UPLINK_CTL_PUBLISH = 1, UPLINK_CTL_UNPUBLISH = 2 };
 
 struct uplink_ctl {
 	char magic[8];
-	uint32_t op; /* enum uplink_ctl_op */
-	uint32_t id; /* echoed in the reply */
-	uint32_t udp; /* 0 TCP, 1 UDP */
+	uint32_t op;                    /* enum uplink_ctl_op */
+	uint32_t id;                    /* echoed in the reply */
+	uint32_t udp;                   /* 0 TCP, 1 UDP */
 	uint32_t host_addr, guest_addr; /* host byte order */
 	uint16_t host_port, guest_port;
 };

@@ -191,8 +191,8 @@ static int recv_hello(struct conn *c, char *err, size_t errlen)
 	}
 	if (nfds != MKSRV_HELLO_FDS || (msg.msg_flags & MSG_CTRUNC)) {
 		snprintf(err, errlen,
-		         "bad hello: %d fds%s, expected %d (memfd, kick and notify eventfds)",
-		         nfds, (msg.msg_flags & MSG_CTRUNC) ? " or more" : "", MKSRV_HELLO_FDS);
+		         "bad hello: %d fds%s, expected %d (memfd, kick and notify eventfds)", nfds,
+		         (msg.msg_flags & MSG_CTRUNC) ? " or more" : "", MKSRV_HELLO_FDS);
 		goto fail;
 	}
 	memcpy(&c->hello, buf, sizeof(c->hello));
@@ -534,9 +534,10 @@ static int serve_request(struct conn *c, const char **why)
 		return -1;
 	}
 	memcpy(hdr, &m, sizeof(hdr));
-	if (hdr[0] != MKSRV_MAGIC || !((hdr[1] == MKSRV_LOAD && (size_t)n == sizeof(m.load)) ||
-	                               (hdr[1] == MKSRV_STATS && (size_t)n == sizeof(m.stats)) ||
-	                               (hdr[1] == MKSRV_PUBLISH && (size_t)n == sizeof(m.publish)))) {
+	if (hdr[0] != MKSRV_MAGIC ||
+	    !((hdr[1] == MKSRV_LOAD && (size_t)n == sizeof(m.load)) ||
+	      (hdr[1] == MKSRV_STATS && (size_t)n == sizeof(m.stats)) ||
+	      (hdr[1] == MKSRV_PUBLISH && (size_t)n == sizeof(m.publish)))) {
 		*why = "the client sent a malformed request";
 		return -1;
 	}

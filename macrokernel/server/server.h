@@ -16,7 +16,7 @@ struct conn;
 struct server {
 	struct blksw *sw;
 	struct netsw *net; /* the tenant network (its pump: mk_net_run) */
-	int rootfd; /* O_PATH directory: disks and volumes live beneath it */
+	int rootfd;        /* O_PATH directory: disks and volumes live beneath it */
 	unsigned max_vms;
 	bool verbose;
 

@@ -54,8 +54,8 @@
 struct net_rx {
 	struct net_rx *next;
 	struct pbuf *p;
-	uint32_t addr; /* UDP: source, network order */
-	uint16_t port; /* UDP: source, host order */
+	uint32_t addr;   /* UDP: source, network order */
+	uint16_t port;   /* UDP: source, host order */
 	uint32_t charge; /* what it counts against the VM's budget (rx_charge) */
 };
 
@@ -126,7 +126,7 @@ struct net_service {
 	struct net_service *next; /* every service of the stack */
 	int notify_pending;
 	int dying;
-	int pending; /* connections queued on this VM's listeners */
+	int pending;       /* connections queued on this VM's listeners */
 	size_t rx_charged; /* received bytes held for the VM, with overhead */
 	size_t rx_budget;  /* ... at most this much (cfg.rx_budget or the default) */
 	int rx_refused;    /* the budget refused TCP data lwIP now holds */

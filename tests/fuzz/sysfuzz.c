@@ -948,10 +948,10 @@ static void run_one(void)
 	if (ret < 0 && ret > -4096)
 		nerrors++;
 	else if (c->nr == SYS_open || c->nr == SYS_openat || c->nr == SYS_dup ||
-	         c->nr == SYS_creat || c->nr == SYS_dup2 || c->nr == SYS_dup3 || c->nr == SYS_fcntl ||
-	         c->nr == SYS_epoll_create || c->nr == SYS_epoll_create1 || c->nr == SYS_eventfd ||
-	         c->nr == SYS_eventfd2 || c->nr == SYS_socket || c->nr == SYS_accept ||
-	         c->nr == SYS_accept4)
+	         c->nr == SYS_creat || c->nr == SYS_dup2 || c->nr == SYS_dup3 ||
+	         c->nr == SYS_fcntl || c->nr == SYS_epoll_create || c->nr == SYS_epoll_create1 ||
+	         c->nr == SYS_eventfd || c->nr == SYS_eventfd2 || c->nr == SYS_socket ||
+	         c->nr == SYS_accept || c->nr == SYS_accept4)
 		add_fd(ret);
 	else if ((c->nr == SYS_pipe || c->nr == SYS_pipe2) && ret == 0 && in_pool(a[0], 8)) {
 		add_fd(((int *)a[0])[0]);

@@ -143,7 +143,7 @@ struct file {
 	int refs;
 	uint32_t flags; /* O_ACCMODE, O_NONBLOCK, O_APPEND */
 	void *priv;
-	long stream;              /* console: 0 stdin, 1 stdout, 2 stderr */
+	long stream;             /* console: 0 stdin, 1 stdout, 2 stderr */
 	struct epitem *watchers; /* epoll registrations of this file (fd/epoll.c) */
 };
 
@@ -229,8 +229,7 @@ bool epoll_is(const struct file *f);
  * epoll_ctl on instance `ep`: `op` on (`tf`, `fd`) with `ev` (ADD/MOD).
  * 0 or -EEXIST, -ENOENT, -EINVAL, -ELOOP, -EPERM, -ENOSPC, -ENOMEM.
  */
-long epoll_ctl(struct file *ep, int op, long fd, struct file *tf, uint32_t events,
-               uint64_t data);
+long epoll_ctl(struct file *ep, int op, long fd, struct file *tf, uint32_t events, uint64_t data);
 
 /*
  * Report up to `max` ready events of `ep` to user array `uev`; wait until

@@ -52,8 +52,8 @@ struct mk_service {
 	void (*detach)(void *state);
 };
 
-#define MK_SERVICE(svc)                                                                      \
-	static const struct mk_service *const mk_service_entry_##svc                         \
+#define MK_SERVICE(svc)                                              \
+	static const struct mk_service *const mk_service_entry_##svc \
 	        __attribute__((section("mk_services"), used, aligned(sizeof(void *)))) = &svc
 
 /* This VM's state of service `s`, or NULL when it does not use it. */

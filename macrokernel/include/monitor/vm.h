@@ -81,7 +81,7 @@ struct vm {
 	 * thread before it runs the guest again; 1 injects a tick (the guest
 	 * has something to take).  `ring_ctx`.  NULL: vm_kick is not used. */
 	int (*host_work)(void *ctx);
-	int kick_ack; /* eventfd written after host_work ran, or -1 */
+	int kick_ack;          /* eventfd written after host_work ran, or -1 */
 	volatile bool in_idle; /* inside `idle` (NANVIX_HC_SLEEP) */
 	/*
 	 * The fast file path (abi/vvar.h): serve call `nr` with args a[0..5]

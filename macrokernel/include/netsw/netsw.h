@@ -36,8 +36,8 @@
  */
 
 /* Defaults of netsw_config_default(). */
-#define NETSW_DEFAULT_MTU   65000u
-#define NETSW_MAX_MTU       65521u         /* slirp's if_mtu/if_mru limit */
+#define NETSW_DEFAULT_MTU 65000u
+#define NETSW_MAX_MTU     65521u /* slirp's if_mtu/if_mru limit */
 /*
  * The uplink's own MTU (slirp's if_mtu and if_mru), below the tenant
  * network's: slirp does not scale TCP windows, so a connection through it
@@ -45,12 +45,12 @@
  * (in MSS steps) stall it for slirp's 5 s probe.  16 KiB segments keep
  * four in a window.  VM to VM traffic keeps the large MTU.
  */
-#define NETSW_UPLINK_MTU    16384u
-#define NETSW_DEFAULT_RATE  (256ull << 20) /* bytes/s a port may send */
-#define NETSW_DEFAULT_BURST (8ull << 20)   /* bytes */
-#define NETSW_MAX_PORTS     64
+#define NETSW_UPLINK_MTU       16384u
+#define NETSW_DEFAULT_RATE     (256ull << 20) /* bytes/s a port may send */
+#define NETSW_DEFAULT_BURST    (8ull << 20)   /* bytes */
+#define NETSW_MAX_PORTS        64
 #define NETSW_PORT_PUBLISH_MAX 16 /* ports published for one VM by netsw_publish */
-#define NETSW_FRAME_MAX     (NETSW_MAX_MTU + 14)
+#define NETSW_FRAME_MAX        (NETSW_MAX_MTU + 14)
 
 struct netsw;
 struct netsw_port;

@@ -126,18 +126,19 @@ enum mksrv_type {
 	MKSRV_DONE = 1,  /* server -> client: struct mksrv_done */
 	MKSRV_LOAD = 2,  /* client -> server: struct mksrv_load; the answer, mksrv_load_reply */
 	MKSRV_STATS = 3, /* client -> server: struct mksrv_stats_req; the answer, mksrv_stats */
-	MKSRV_PUBLISH = 4, /* client -> server: struct mksrv_publish; the answer, mksrv_publish_reply */
+	MKSRV_PUBLISH =
+	        4, /* client -> server: struct mksrv_publish; the answer, mksrv_publish_reply */
 };
 
 /* Forward host_addr:host_port (host byte order) to the VM's guest_port. */
 struct mksrv_publish {
-	uint32_t magic;     /* MKSRV_MAGIC */
-	uint32_t type;      /* MKSRV_PUBLISH */
-	uint32_t proto;     /* 6 TCP or 17 UDP */
-	uint32_t host_addr; /* IPv4, host byte order */
-	uint16_t host_port; /* 1..65535 */
+	uint32_t magic;      /* MKSRV_MAGIC */
+	uint32_t type;       /* MKSRV_PUBLISH */
+	uint32_t proto;      /* 6 TCP or 17 UDP */
+	uint32_t host_addr;  /* IPv4, host byte order */
+	uint16_t host_port;  /* 1..65535 */
 	uint16_t guest_port; /* 1..65535 */
-	uint32_t reserved;  /* 0 */
+	uint32_t reserved;   /* 0 */
 };
 
 struct mksrv_publish_reply {

@@ -75,11 +75,11 @@
  * Window scaling gives a 1 MiB window (1 MiB of unread data per socket at
  * most, held as the received pbufs).
  */
-#define TCP_MSS             (65000 - 40)
-#define LWIP_WND_SCALE      1
-#define TCP_RCV_SCALE       5
-#define TCP_WND             (1024 * 1024)
-#define TCP_SND_BUF         (1024 * 1024)
+#define TCP_MSS        (65000 - 40)
+#define LWIP_WND_SCALE 1
+#define TCP_RCV_SCALE  5
+#define TCP_WND        (1024 * 1024)
+#define TCP_SND_BUF    (1024 * 1024)
 /*
  * Announce an opened window once 16 KiB of it is free.  lwIP's default,
  * min(TCP_WND / 4, 4 * TCP_MSS) = 256 KiB, is more than can be offered to
@@ -88,17 +88,17 @@
  * until its 5-s persist probe, 64 KiB at a time (./z bench net).
  */
 #define TCP_WND_UPDATE_THRESHOLD (16 * 1024)
-#define TCP_SND_QUEUELEN    8192
-#define TCP_SNDLOWAT        (16 * 1024)
-#define TCP_SNDQUEUELOWAT   4096
-#define TCP_OVERSIZE        TCP_MSS
-#define TCP_QUEUE_OOSEQ     1
-#define LWIP_TCP_SACK_OUT   0
-#define TCP_LISTEN_BACKLOG  0 /* the service keeps its own accept queues */
-#define LWIP_TCP_KEEPALIVE  1
-#define LWIP_TCP_TIMESTAMPS 0
-#define LWIP_CALLBACK_API   1
-#define LWIP_EVENT_API      0
+#define TCP_SND_QUEUELEN         8192
+#define TCP_SNDLOWAT             (16 * 1024)
+#define TCP_SNDQUEUELOWAT        4096
+#define TCP_OVERSIZE             TCP_MSS
+#define TCP_QUEUE_OOSEQ          1
+#define LWIP_TCP_SACK_OUT        0
+#define TCP_LISTEN_BACKLOG       0 /* the service keeps its own accept queues */
+#define LWIP_TCP_KEEPALIVE       1
+#define LWIP_TCP_TIMESTAMPS      0
+#define LWIP_CALLBACK_API        1
+#define LWIP_EVENT_API           0
 /* TCP_SNDLOWAT's 16-bit sanity check does not apply with window scaling. */
 #define LWIP_DISABLE_TCP_SANITY_CHECKS 1
 

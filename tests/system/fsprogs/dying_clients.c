@@ -83,7 +83,7 @@ int main(void)
 				;
 			if (round % 2)
 				pause(); /* the parent kills us */
-			_exit(0);    /* exit_group: the reader dies wherever it is */
+			_exit(0);        /* exit_group: the reader dies wherever it is */
 		}
 		if (round % 2) {
 			usleep(1000 * (round % 5));

@@ -17,7 +17,8 @@ int main(int argc, char **argv)
 			bad = 1;
 			continue;
 		}
-		printf("%s: %s\n", argv[i], inet_ntoa(((struct sockaddr_in *)r->ai_addr)->sin_addr));
+		printf("%s: %s\n", argv[i],
+		       inet_ntoa(((struct sockaddr_in *)r->ai_addr)->sin_addr));
 		freeaddrinfo(r);
 	}
 	return bad;

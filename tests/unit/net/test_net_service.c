@@ -995,7 +995,9 @@ START_TEST(test_free_with_connections)
 	expect_str(1, b, "again");
 	/* The same address twice, or a bad config, is refused. */
 	{
-		struct net_service_config cfg = { { 2, 0, 0, 0, 0, 9 }, inet_addr(IP_B), 0, 0, 0, 0 };
+		struct net_service_config cfg = {
+			{ 2, 0, 0, 0, 0, 9 }, inet_addr(IP_B), 0, 0, 0, 0
+		};
 		ck_assert_ptr_null(net_service_new(&cfg, sw_output, sw_notify, NULL, NULL));
 		cfg.ip = inet_addr("127.0.0.1");
 		ck_assert_ptr_null(net_service_new(&cfg, sw_output, sw_notify, NULL, NULL));

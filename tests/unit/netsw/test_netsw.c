@@ -733,7 +733,8 @@ START_TEST(test_proxy_arp_outside_subnet)
 	ck_assert_mem_eq(sa->last + 14 + 8, GWMAC, 6);
 	ck_assert_uint_eq(fr_rd32(sa->last + 14 + 14), IP4(169, 254, 169, 254));
 	ck_assert_uint_eq(fr_rd32(sa->last + 14 + 24), ip_a);
-	n = fr_ip(f, GWMAC, mac_a, ip_a, IP4(169, 254, 169, 254), IPPROTO_TCP, 4000, 80, TCP_SYN, 0);
+	n = fr_ip(f, GWMAC, mac_a, ip_a, IP4(169, 254, 169, 254), IPPROTO_TCP, 4000, 80, TCP_SYN,
+	          0);
 	ck_assert_int_eq(netsw_port_input(pa, f, n), -EACCES);
 	ck_assert_uint_eq(sa->last[14 + 20 + 13], TCP_RST | TCP_ACK);
 	netsw_port_stats(pa, &st);

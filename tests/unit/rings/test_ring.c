@@ -143,7 +143,7 @@ START_TEST(test_backpressure)
 	ck_assert_uint_eq(ring_service(&r, 100, NULL, NULL), NSLOTS); /* fills the completions */
 	hdr->req_tail = 2 * NSLOTS;
 	ck_assert_uint_eq(ring_service(&r, 100, NULL, NULL), 0); /* full: nothing more, no wait */
-	hdr->cpl_head = 3;                           /* the guest reads three */
+	hdr->cpl_head = 3;                                       /* the guest reads three */
 	ck_assert_uint_eq(ring_service(&r, 100, NULL, NULL), 3);
 	/* A lying cpl_head cannot make the host overwrite unread completions. */
 	hdr->cpl_head = 0;
