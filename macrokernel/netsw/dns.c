@@ -21,31 +21,11 @@
 
 #include <netsw/dns.h>
 
+#include "wire.h"
+
 #define ETH_HLEN 14
 #define IP_HLEN  20
 #define UDP_HLEN 8
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
 
 /*
  * Decode the name at m[*off] into wire[DNS_NAME_MAX] (decompressed),
@@ -295,37 +275,6 @@ size_t dns_answer(const struct dns_server *s, const uint8_t *msg, size_t len, ui
 
 /* --- frames -------------------------------------------------------------------------------- */
 
-/* Ones'-complement sum of b[n] added to sum (not folded). */
-static uint32_t csum_add(uint32_t sum, const uint8_t *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += rd16(b + i);
-	if (n & 1)
-		sum += (uint32_t)b[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-/* The UDP checksum sum (folded, not inverted) over the pseudo header and udp[ulen]. */
-static uint16_t udp_sum(const uint8_t *ip, const uint8_t *udp, size_t ulen)
-{
-	uint8_t pseudo[12];
-
-	memcpy(pseudo, ip + 12, 8);
-	pseudo[8] = 0;
-	pseudo[9] = 17;
-	wr16(pseudo + 10, (uint16_t)ulen);
-	return csum_fold(csum_add(csum_add(0, pseudo, 12), udp, ulen));
-}
-
 int dns_frame_parse(const uint8_t *f, size_t len, uint32_t server_ip, struct dns_frame_meta *m,
                     const uint8_t **payload, size_t *plen)
 {
@@ -343,7 +292,7 @@ int dns_frame_parse(const uint8_t *f, size_t len, uint32_t server_ip, struct dns
 	udp = ip + ihl;
 	ulen = rd16(udp + 4);
 	if (ulen < UDP_HLEN || ulen > tot - ihl || rd16(udp + 2) != DNS_PORT ||
-	    (rd16(udp + 6) != 0 && udp_sum(ip, udp, ulen) != 0xffff))
+	    (rd16(udp + 6) != 0 && l4_sum(ip, 17, udp, ulen) != 0xffff))
 		return -1;
 	memcpy(m->client_mac, f + 6, 6);
 	memcpy(m->server_mac, f, 6);
@@ -382,7 +331,7 @@ size_t dns_frame_build(const struct dns_frame_meta *m, uint16_t ip_id, const uin
 	wr16(udp + 4, (uint16_t)ulen);
 	wr16(udp + 6, 0);
 	memmove(udp + UDP_HLEN, payload, plen);
-	sum = (uint16_t)~udp_sum(ip, udp, ulen);
+	sum = (uint16_t)~l4_sum(ip, 17, udp, ulen);
 	wr16(udp + 6, sum ? sum : 0xffff);
 	return ETH_HLEN + tot;
 }

@@ -48,6 +48,7 @@
 #include <netsw/netsw.h>
 
 #include "uplink_proto.h"
+#include "wire.h"
 
 #define ETH_HLEN      14
 #define ETH_P_IPV4    0x0800
@@ -102,47 +103,6 @@ static const uint8_t zero[6];
 
 #define UPLINK_STOP_MS 400  /* the uplink's own linger (LINGER_MS) and some */
 #define CTL_WAIT_MS    2000 /* for the uplink's answer to a control frame */
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
-
-/* Ones'-complement sum of b[n] added to sum (not folded). */
-static uint32_t csum_add(uint32_t sum, const uint8_t *b, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += rd16(b + i);
-	if (n & 1)
-		sum += (uint32_t)b[n - 1] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 static uint64_t default_clock(void *ctx)
 {
@@ -465,7 +425,7 @@ static void make_arp(uint8_t *f, const uint8_t *eth_dst, uint16_t op, const uint
 static void send_rst(struct netsw_port *p, const uint8_t *f, size_t ihl, size_t tot)
 {
 	const uint8_t *ip = f + ETH_HLEN, *tcp = ip + ihl;
-	uint8_t out[ETH_HLEN + 40], *oip = out + ETH_HLEN, *otcp = oip + 20, pseudo[12];
+	uint8_t out[ETH_HLEN + 40], *oip = out + ETH_HLEN, *otcp = oip + 20;
 	size_t doff = (size_t)(tcp[12] >> 4) * 4;
 	uint32_t ack =
 	        rd32(tcp + 4) + 1 + (uint32_t)(tot - ihl - doff) + ((tcp[13] & 0x01) ? 1 : 0);
@@ -481,18 +441,14 @@ static void send_rst(struct netsw_port *p, const uint8_t *f, size_t ihl, size_t 
 	oip[9] = IPPROTO_TCP;
 	memcpy(oip + 12, ip + 16, 4);
 	memcpy(oip + 16, ip + 12, 4);
-	wr16(oip + 10, csum_fold(csum_add(0, oip, 20)));
+	wr16(oip + 10, (uint16_t)~csum_fold(csum_add(0, oip, 20)));
 	memcpy(otcp, tcp + 2, 2); /* source port: the SYN's destination port */
 	memcpy(otcp + 2, tcp, 2);
 	wr32(otcp + 4, 0);
 	wr32(otcp + 8, ack);
 	otcp[12] = 5 << 4;
 	otcp[13] = 0x14; /* RST|ACK */
-	memcpy(pseudo, oip + 12, 8);
-	pseudo[8] = 0;
-	pseudo[9] = IPPROTO_TCP;
-	wr16(pseudo + 10, 20);
-	wr16(otcp + 16, csum_fold(csum_add(csum_add(0, pseudo, 12), otcp, 20)));
+	wr16(otcp + 16, (uint16_t)~l4_sum(oip, IPPROTO_TCP, otcp, 20));
 	p->st.rst_sent++;
 	deliver(p, out, sizeof(out));
 }
