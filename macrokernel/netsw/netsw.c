@@ -513,6 +513,19 @@ static bool rate_ok(struct netsw_port *p, size_t len)
 	return true;
 }
 
+/* A frame from p to another port of the segment, by its destination MAC. */
+static int unicast(struct netsw_port *p, const uint8_t *f, size_t len)
+{
+	struct netsw_port *to = port_by_mac(p->sw, f);
+
+	if (!to || to == p) {
+		p->st.drop_nodest++;
+		return -EHOSTUNREACH;
+	}
+	deliver(to, f, len);
+	return 0;
+}
+
 static int arp_input(struct netsw_port *p, const uint8_t *f, size_t len)
 {
 	struct netsw *sw = p->sw;
@@ -563,16 +576,7 @@ static int arp_input(struct netsw_port *p, const uint8_t *f, size_t len)
 	}
 	if (memcmp(f, sw->gw_mac, 6) == 0) /* a reply to slirp's request */
 		return uplink_send(sw, f, len) == 0 ? 0 : -EHOSTUNREACH;
-	{
-		struct netsw_port *to = port_by_mac(sw, f);
-
-		if (!to || to == p) {
-			p->st.drop_nodest++;
-			return -EHOSTUNREACH;
-		}
-		deliver(to, f, len);
-		return 0;
-	}
+	return unicast(p, f, len);
 malformed:
 	p->st.drop_malformed++;
 	return -EPROTO;
@@ -641,7 +645,6 @@ static int ipv4_input(struct netsw_port *p, const uint8_t *f, size_t len)
 	const uint8_t *ip = f + ETH_HLEN;
 	size_t ihl, tot;
 	uint32_t dst;
-	struct netsw_port *to;
 
 	if (len < ETH_HLEN + 20 || (ip[0] >> 4) != 4)
 		goto malformed;
@@ -660,13 +663,7 @@ static int ipv4_input(struct netsw_port *p, const uint8_t *f, size_t len)
 	}
 	if ((dst & n->netmask) != n->subnet || dst == n->gateway || dst == n->dns)
 		return egress(p, f, len, ihl, tot);
-	to = port_by_mac(sw, f);
-	if (!to || to == p) {
-		p->st.drop_nodest++;
-		return -EHOSTUNREACH;
-	}
-	deliver(to, f, len);
-	return 0;
+	return unicast(p, f, len);
 malformed:
 	p->st.drop_malformed++;
 	return -EPROTO;
