@@ -20,6 +20,7 @@
 #include <proc/proc.h>
 #include <sched/sched.h>
 #include <sig/signal.h>
+#include <sys/syscall.h>
 
 #define RING_SIZE  PAGE_SIZE
 #define SMALL_COPY 64
@@ -512,9 +513,22 @@ static void unix_release(struct file *f)
 	kfree(s);
 }
 
+/* readv/writev: the vector as one message (a datagram stays whole). */
+static long unix_readv(struct file *f, uint64_t iov, uint32_t cnt)
+{
+	return sock_vector_io(f, iov, cnt, false);
+}
+
+static long unix_writev(struct file *f, uint64_t iov, uint32_t cnt)
+{
+	return sock_vector_io(f, iov, cnt, true);
+}
+
 static const struct file_ops unix_ops = {
 	.read = unix_read,
 	.write = unix_write,
+	.readv = unix_readv,
+	.writev = unix_writev,
 	.poll = unix_poll,
 	.release = unix_release,
 	.ioctl = unix_ioctl,

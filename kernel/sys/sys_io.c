@@ -77,14 +77,13 @@ long sys_readv(SYSCALL_ARGS)
 {
 	struct file *f = fd_get(a0);
 
-	/* A socket takes the vector as one message (datagram boundaries). */
+	/* A file that takes a whole vector at once (a socket: one message,
+	 * datagram boundaries kept). */
 	if (f && f->ops->readv && (f->flags & LINUX_O_ACCMODE) != LINUX_O_WRONLY) {
 		if (a2 < 0 || a2 > IOV_MAX)
 			return -LINUX_EINVAL;
 		return f->ops->readv(f, a1, (uint32_t)a2);
 	}
-	if (f && f->ops->recvmsg && (f->flags & LINUX_O_ACCMODE) != LINUX_O_WRONLY)
-		return sock_vector_io(f, a1, a2, false);
 	return vector_io(a0, a1, a2, false);
 }
 
@@ -92,10 +91,8 @@ long sys_writev(SYSCALL_ARGS)
 {
 	struct file *f = fd_get(a0);
 
-	if (f && f->ops->sendmsg && (f->flags & LINUX_O_ACCMODE) != LINUX_O_RDONLY)
-		return sock_vector_io(f, a1, a2, true);
-
-	/* A file that takes a whole vector at once (the console: one hypercall). */
+	/* A file that takes a whole vector at once (the console: one
+	 * hypercall; a socket: one message). */
 	if (f && f->ops->writev && (f->flags & LINUX_O_ACCMODE) != LINUX_O_RDONLY) {
 		if (a2 < 0 || a2 > IOV_MAX)
 			return -LINUX_EINVAL;

@@ -61,8 +61,9 @@ struct sock_ops {
  *   sendmsg/recvmsg: move data described by `m` (struct sock_msg below);
  *     return the bytes moved or -errno.  They may block unless the file is
  *     O_NONBLOCK or m->flags has MSG_DONTWAIT.  sendmsg raises SIGPIPE
- *     itself on EPIPE unless MSG_NOSIGNAL.  read/write/readv/writev on a
- *     file with these ops go through them too (flags 0).
+ *     itself on EPIPE unless MSG_NOSIGNAL.  read/write on a
+ *     file with these ops go through them too (flags 0), and its readv/writev
+ *     ops through sock_vector_io.
  *   shutdown: `how` is SHUT_RD/WR/RDWR (checked by the caller); 0 or -errno.
  *   getsockopt: fill `val` (room *len <= SOCK_OPT_MAX bytes) and set *len.
  *   setsockopt: `val` holds `len` bytes (len <= SOCK_OPT_MAX, longer user
