@@ -19,7 +19,8 @@ all: $(ALL)
 # macro-kernel (as nanvix-macrokernel) in PREFIX/bin, the guest files in
 # PREFIX/lib/nanvix, where nanvixd looks for them (../lib/nanvix from itself).
 PREFIX ?= /usr/local
-INSTALL_GUEST := $(BIN)/kernel.elf $(BIN)/fsd.elf $(BIN)/launch.elf $(BIN)/hello.elf
+INSTALL_GUEST := $(BIN)/kernel.elf $(BIN)/fsd.elf $(BIN)/netd.elf $(BIN)/launch.elf \
+	$(BIN)/hello.elf
 install: $(BIN)/nanvixd $(BIN)/macrokernel $(INSTALL_GUEST)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/nanvix
 	install -m 0755 $(BIN)/nanvixd $(DESTDIR)$(PREFIX)/bin/nanvixd

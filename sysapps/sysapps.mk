@@ -9,7 +9,8 @@
 # system or -w names a working directory: chdir, then execve in place.
 
 FSD_SRCS := sysapps/fs/fsd.c sysapps/fs/service.c sysapps/fs/load.c sysapps/fs/backend_ext2.c \
-	sysapps/fs/volume_none.c $(wildcard sysapps/fs/ext2*.c) sysapps/launch/run.c
+	sysapps/fs/volume_none.c $(wildcard sysapps/fs/ext2*.c) sysapps/launch/run.c \
+	sysapps/svc/server.c
 FSD_OBJS := $(FSD_SRCS:%.c=$(OUT)/guest/%.o)
 
 $(OUT)/guest/sysapps/%.o: sysapps/%.c $(NEWLIB_STAMP)

@@ -81,9 +81,8 @@ struct nanvix_memrange {
 #define NANVIX_BOOT_TTY(n)  (1u << (4 + (n)))
 #define NANVIX_BOOT_TTY_ALL (7u << 4)
 #define NANVIX_BOOT_NET     (1u << 7) /* socket calls go to the network component (abi/net.h) */
-/* Components served inside the VM (abi/server.h) have a *_GUEST flag each:
- * FS_GUEST above; NANVIX_BOOT_NET_GUEST (socket calls to the in-VM network
- * server, /dev/netd) is to come, on a free bit (8 and up). */
+/* Components served inside the VM (abi/server.h) have a *_GUEST flag each. */
+#define NANVIX_BOOT_NET_GUEST (1u << 8) /* ...to the in-VM network server (abi/netd.h) */
 
 /*
  * Signals the host forwards to process 1 (bootinfo.host_signals): what

@@ -47,6 +47,8 @@ struct nanvix_fsd_page {
 	int64_t status;                 /* server -> kernel: its result... */
 	uint64_t value;                 /* ...and value (a handle, offset, address) */
 	struct nanvix_server_copy copy; /* server -> kernel: NANVIX_FSD_COPY */
+	uint32_t events;
+	uint32_t pad;
 	struct {
 		uint16_t op;
 		uint16_t pad[3];

@@ -1,4 +1,4 @@
-/* Socket calls forwarded to the network component, and socket readiness: version 1. */
+/* Socket calls forwarded to the network component, socket readiness and frames: version 2. */
 #ifndef NANVIX_ABI_NET_H
 #define NANVIX_ABI_NET_H
 
@@ -26,7 +26,7 @@
 
 #include <stdint.h>
 
-#define NANVIX_NET_ABI_VERSION 1
+#define NANVIX_NET_ABI_VERSION 2
 
 enum nanvix_net_op {
 	/*                          args: [0] cr3, then ...                          */
@@ -60,6 +60,13 @@ enum nanvix_net_op {
 	                                readv as one receive (a datagram stays whole) */
 	NANVIX_NET_WRITEV = 49,      /* h, struct iovec *, iovcnt -> bytes: writev as
 	                                one send                                       */
+	/* Guest placement only (below): Ethernet frames of the in-VM server. */
+	NANVIX_NET_FRAMES_SEND = 50, /* buf, len (<= NANVIX_NET_FRAMES_BUF_MAX): frame
+	                                records -> frames taken; -EINVAL when a record
+	                                is malformed (the ones before it are sent)     */
+	NANVIX_NET_FRAMES_RECV = 51, /* buf, cap (>= NANVIX_NET_FRAMES_RECV_MIN): fills
+	                                it with the frames waiting for the VM, as
+	                                records -> bytes written (0: none waits)        */
 	NANVIX_NET_OP_END,
 };
 
@@ -75,6 +82,33 @@ enum nanvix_net_op {
  * kernel raises SIGPIPE on -EPIPE unless it is given) and MSG_WAITALL (the
  * kernel repeats the call).
  */
+
+/*
+ * Frames (guest placement, nanvixd --net=guest).  The network component
+ * then runs in the VM (bin/netd.elf, abi/netd.h) and the host only
+ * switches its Ethernet frames: the kernel passes the server's
+ * NANVIX_NET_FRAMES_SEND/RECV on to the call ring with the server's
+ * address space in args[0], so the host copies frames straight between
+ * the server's buffers and the switch port, many frames per exit.  A
+ * buffer holds frame records back to back, each a struct
+ * nanvix_net_frame_hdr and `len` bytes of frame (destination MAC first, no
+ * FCS), padded to a multiple of 8.  The host checks every record (len
+ * from 14 to the port's MTU + 14, inside the buffer) and the switch checks
+ * every frame (its source MAC and IP must be the VM's).  When frames wait
+ * for the VM the host sets `frames` and `any` in the net state region
+ * (below), as for a readiness change.
+ */
+#define NANVIX_NET_FRAMES_BUF_MAX  (256u * 1024)
+#define NANVIX_NET_FRAME_ETH_HDR   14u
+#define NANVIX_NET_FRAMES_RECV_MIN (65536u + 8u) /* one frame of the largest MTU */
+
+struct nanvix_net_frame_hdr {
+	uint32_t len; /* bytes of frame that follow */
+	uint32_t pad; /* 0 */
+};
+
+/* Bytes one record of a `len`-byte frame takes. */
+#define NANVIX_NET_FRAME_RECORD(len) (8u + (((uint32_t)(len) + 7u) & ~7u))
 
 /*
  * The net state region: readiness of every socket, written by the host,
@@ -99,8 +133,14 @@ struct nanvix_net_state {
 	uint32_t version;  /* NANVIX_NET_ABI_VERSION (host, at boot) */
 	uint32_t nsockets; /* NANVIX_NET_SOCKETS_MAX (host, at boot) */
 	uint32_t pad0;
-	uint32_t any; /* host sets 1; guest exchanges with 0 */
-	uint32_t pad1[11];
+	uint32_t any;    /* host sets 1; guest exchanges with 0 */
+	uint32_t frames; /* guest placement: host sets 1 when frames wait; guest exchanges */
+	/* The VM's address on the tenant network (host, at attach; network
+	 * byte order): what the in-VM server configures its netif with. */
+	uint32_t ip, netmask, gateway;
+	uint16_t mtu;
+	uint8_t mac[6];
+	uint32_t pad1[5];
 	uint32_t changed[NANVIX_NET_SOCKETS_MAX / 32]; /* host ORs bits; guest exchanges words */
 	uint32_t revents[NANVIX_NET_SOCKETS_MAX];      /* host: Linux POLL* bits of socket h */
 };

@@ -4,7 +4,7 @@
 
 /*
  * A component placed in the VM (boot flag NANVIX_BOOT_FS_GUEST for the fs
- * component; the network component's flag is to come) runs as a ring-3
+ * component, NANVIX_BOOT_NET_GUEST for the network one) runs as a ring-3
  * process, the component's server, and the kernel forwards the calls of
  * every other process to it instead of to the host.  Each component has
  * its own device (NANVIX_SERVER_*_PATH), which exactly one process may
@@ -22,9 +22,14 @@
  * some hosts).
  *
  *   ioctl(fd, NANVIX_SERVER_REGISTER, page)  once, before anything else.
- *   ioctl(fd, NANVIX_SERVER_SERVE, 0)        complete the request being
+ *   ioctl(fd, NANVIX_SERVER_SERVE, ms)       complete the request being
  *       served (if any) with page->status/value, then wait for the next one
- *       and place it in page->req.  Returns 0, or -EINTR (a signal: call again).
+ *       and place it in page->req.  Returns 0, or -EINTR (a signal: call
+ *       again).  ms > 0 bounds the wait: then, and when the kernel wakes the
+ *       server for its component's own events, it returns 0 with
+ *       page->req.opcode 0 (no request).  page->events says what woke it
+ *       (NANVIX_SERVER_EV_*, cleared by each SERVE), with or without a
+ *       request.  ms 0: wait for a request only.
  *   ioctl(fd, NANVIX_SERVER_COPY, 0)         copy page->copy.len bytes
  *       between the client's page->copy.client and the server's
  *       page->copy.local (dir: NANVIX_SERVER_FROM_CLIENT or _TO_CLIENT).
@@ -46,7 +51,7 @@
 
 /* The components' devices (abi/fsd.h: NANVIX_FSD_PATH). */
 #define NANVIX_SERVER_FS_PATH  "/dev/fsd"
-#define NANVIX_SERVER_NET_PATH "/dev/netd" /* reserved: no net server yet */
+#define NANVIX_SERVER_NET_PATH "/dev/netd"
 
 /* ioctl requests ('N' 'F' and a number, unlike any Linux tty ioctl). */
 #define NANVIX_SERVER_REGISTER        0x4e460001u
@@ -69,6 +74,11 @@ struct nanvix_server_page {
 	int64_t status;                 /* server -> kernel: its result... */
 	uint64_t value;                 /* ...and value (a handle, offset, address) */
 	struct nanvix_server_copy copy; /* server -> kernel: NANVIX_SERVER_COPY */
+	uint32_t events;                /* kernel -> server: NANVIX_SERVER_EV_* since the last SERVE */
+	uint32_t pad;
 };
+
+/* page->events. */
+#define NANVIX_SERVER_EV_WAKE 1u /* the component's own events (netd: frames wait) */
 
 #endif /* NANVIX_ABI_SERVER_H */

@@ -6,14 +6,9 @@
 #include <ipc/server.h>
 
 /* The fs server's page is the generic one with blk after it. */
-#define SAME_FIELD(f)                                     \
-	(__builtin_offsetof(struct nanvix_fsd_page, f) == \
-	 __builtin_offsetof(struct nanvix_server_page, f))
-_Static_assert(SAME_FIELD(req) && SAME_FIELD(status) && SAME_FIELD(value) && SAME_FIELD(copy),
-               "nanvix_fsd_page begins with nanvix_server_page");
+SERVER_PAGE_CHECK(struct nanvix_fsd_page);
 _Static_assert(__builtin_offsetof(struct nanvix_fsd_page, blk) >= sizeof(struct nanvix_server_page),
                "blk follows the generic fields");
-_Static_assert(sizeof(struct nanvix_fsd_page) <= 4096, "the message page is one page");
 
 /* NANVIX_FSD_BLK: page->blk as a block request to the storage switch. */
 static long blk(volatile struct nanvix_fsd_page *page, uint64_t cr3)

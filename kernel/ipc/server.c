@@ -27,6 +27,7 @@
 #include <mm/vmem.h>
 #include <proc/proc.h>
 #include <sched/sched.h>
+#include <sys/syscall.h>
 
 #define SERVER_RECORDS 32 /* per instance; callers beyond it wait */
 
@@ -47,6 +48,7 @@ struct server {
 	struct proc *proc;            /* NULL until the device is opened */
 	bool gone;                    /* the server opened it and has gone since */
 	volatile struct nanvix_server_page *page;
+	uint32_t events; /* NANVIX_SERVER_EV_* for the next SERVE (server_wake) */
 	struct record *serving;
 	uint32_t seq_next;
 	struct record records[SERVER_RECORDS];
@@ -194,21 +196,44 @@ static struct record *next_request(struct server *s)
 	return best;
 }
 
-static long serve(struct server *s)
+void server_wake(enum server_id id)
+{
+	struct server *s = &servers[id];
+
+	s->events |= NANVIX_SERVER_EV_WAKE;
+	sched_wake_key(key_server(s), 1);
+}
+
+/* Complete the record being served, then take the next request (or, with
+ * timeout_ms > 0, return without one after that long or on server_wake). */
+static long serve(struct server *s, uint64_t timeout_ms)
 {
 	volatile struct nanvix_server_page *page = s->page;
+	uint64_t deadline = 0;
 	struct record *r;
 
 	if (s->serving) {
 		complete(s, s->serving, (long)page->status, page->value);
 		s->serving = NULL;
 	}
+	if (timeout_ms)
+		deadline = clock_deadline((timeout_ms < 3600000 ? timeout_ms : 3600000) * 1000000);
+	page->req.opcode = 0;
 	while (!(r = next_request(s))) {
-		long rc = sched_block(key_server(s), 0);
+		long rc;
 
+		if (timeout_ms && s->events)
+			break;
+		rc = sched_block(key_server(s), deadline);
 		if (rc == -LINUX_EINTR)
 			return rc;
+		if (rc == -LINUX_ETIMEDOUT)
+			break;
 	}
+	page->events = s->events;
+	s->events = 0;
+	if (!r)
+		return 0;
 	r->state = REC_SERVING;
 	s->serving = r;
 	page->req = r->q;
@@ -269,7 +294,7 @@ static long server_ioctl(struct file *f, uint64_t req, uint64_t arg)
 	if (!s->page)
 		return -LINUX_EINVAL;
 	switch (req) {
-	case NANVIX_SERVER_SERVE: return serve(s);
+	case NANVIX_SERVER_SERVE: return serve(s, arg);
 	case NANVIX_SERVER_COPY: return copy(s);
 	default:
 		if (!s->ops->ioctl)

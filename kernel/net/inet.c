@@ -1,7 +1,10 @@
-/* Internet sockets: socket calls forwarded on the call ring, readiness from the host. */
+/* Internet sockets: socket calls forwarded to the network component, readiness from it. */
 /*
  * A socket is a host handle (1..NANVIX_NET_SOCKETS_MAX-1) wrapped in a
- * file.  Every call goes to the host as one NANVIX_NET_* request, and the
+ * file.  Every call goes to the host as one NANVIX_NET_* request (or, with
+ * the component placed in the VM, to its server, net/netd.c, which keeps
+ * the same region through the kernel: all said of the host below holds
+ * for it), and the
  * host never blocks: a call that cannot complete answers -EAGAIN (connect:
  * -EINPROGRESS).  Blocking is done here, by sleeping the calling thread on
  * the socket's key until the readiness the host keeps in the net state
@@ -21,9 +24,11 @@
 #include <fd/file.h>
 #include <hal/uaccess.h>
 #include <ipc/ring.h>
+#include <ipc/server.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
 #include <net/inet.h>
+#include <net/netd.h>
 #include <proc/proc.h>
 #include <sched/sched.h>
 #include <sig/signal.h>
@@ -59,8 +64,8 @@ static uint64_t wait_key(uint32_t h)
 	return (uint64_t)&socks[h] + 1; /* odd: never a futex key */
 }
 
-/* Guest placement of the network component (NANVIX_BOOT_NET_GUEST, to come)
- * will be decided here too: server_place(SERVER_NET, ...) (ipc/server.h). */
+/* With NANVIX_BOOT_NET_GUEST the calls go to the in-VM server (net/netd.c)
+ * and the readiness comes from it; otherwise both are the host's. */
 void inet_init(const struct nanvix_bootinfo *bi)
 {
 	uint64_t pa;
@@ -75,6 +80,8 @@ void inet_init(const struct nanvix_bootinfo *bi)
 		panic("net state at %#lx has magic %#x version %u", pa, state->magic,
 		      state->version);
 	ring_host_events = inet_events;
+	if (bi->flags & NANVIX_BOOT_NET_GUEST)
+		netd_init(state);
 }
 
 bool inet_active(void)
@@ -86,6 +93,7 @@ void inet_events(void)
 {
 	if (!state || !state->any || !__atomic_exchange_n(&state->any, 0, __ATOMIC_ACQ_REL))
 		return;
+	netd_frames();
 	for (uint32_t i = 0; i < NANVIX_NET_SOCKETS_MAX / 32; i++) {
 		uint32_t w;
 
@@ -109,6 +117,8 @@ static long call(uint16_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3
 {
 	uint64_t a[5] = { a0, a1, a2, a3, a4 };
 
+	if (server_placed(SERVER_NET))
+		return server_call(SERVER_NET, op, proc_current->cr3, a, value);
 	return ring_call(op, proc_current->cr3, a, value);
 }
 

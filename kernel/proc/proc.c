@@ -17,6 +17,7 @@
 #include <mm/frame.h>
 #include <mm/heap.h>
 #include <mm/vmem.h>
+#include <net/netd.h>
 #include <proc/proc.h>
 #include <sched/sched.h>
 #include <sig/signal.h>
@@ -325,6 +326,7 @@ __attribute__((noreturn)) static void terminate(int wstatus)
 
 	if (p->pid == 1) {
 		/* The VM is the first process: its status in shell convention. */
+		netd_drain();
 		hal->exit((wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff);
 	}
 	sched_kill_others(p);

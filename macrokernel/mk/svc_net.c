@@ -1,4 +1,4 @@
-/* The network component placed on the host: a VM's socket calls on the macro-kernel's lwIP. */
+/* The network component on the host: a VM's socket calls on the macro-kernel's lwIP, or its frames. */
 /*
  * Each VM with --net=host gets a net service (sysapps/net: its own lwIP
  * netif and socket table) and a port on the tenant's switch
@@ -13,6 +13,13 @@
  * take (abi/net.h).  A VM that computes without making calls or idling
  * makes no exits: nanvixd's watcher thread (monitor/main.c) then polls
  * mk_vm_net_fds and kicks the vCPU, whose thread runs mk_vm_net_pump.
+ *
+ * With the component placed in the VM (--net=guest) the VM gets the same
+ * switch port and address but no service here: its in-VM server (netd)
+ * sends and receives the port's Ethernet frames itself, in batches
+ * (NANVIX_NET_FRAMES_SEND/RECV, abi/net.h).  Frames for it wait in the
+ * same queue, and the pump tells the guest (state->frames) instead of
+ * handing them to lwIP.
  *
  * lwIP is one stack per process (NO_SYS: one thread at a time), so the
  * VMs served here are one process-wide list and every entry point takes
@@ -57,8 +64,10 @@ struct net_svc {
 	int notify_fd;        /* eventfd written when readiness changed, or -1 */
 	struct netsw *sw;
 	struct netsw_port *port;
-	struct net_service *ns;
+	struct net_service *ns; /* NULL: the component is in the VM (frames only) */
 	volatile struct nanvix_net_state *state;
+	bool told;              /* guest: frames waiting, state->frames set */
+	uint16_t mtu;
 	struct frame *rx_head, *rx_tail;
 	size_t rx_frames, rx_bytes;
 	uint64_t calls, errors, rx_dropped;
@@ -66,6 +75,7 @@ struct net_svc {
 
 static pthread_mutex_t net_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct net_svc *vms;
+static unsigned char frame_buf[NANVIX_NET_FRAMES_BUF_MAX]; /* FRAMES_SEND/RECV, under net_lock */
 
 /* The switch delivers a frame for this VM: queue a copy for the pump. */
 static void deliver(void *ctx, const void *data, size_t len)
@@ -99,6 +109,19 @@ static void output(void *ctx, const void *data, size_t len)
 		netsw_port_input(n->port, data, len);
 }
 
+static void notify(void *ctx);
+
+/* Guest placement: tell the VM (once per batch) that frames wait. */
+static void tell_frames(struct net_svc *n)
+{
+	if (n->told || !n->rx_head)
+		return;
+	n->told = true;
+	__atomic_store_n(&n->state->frames, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&n->state->any, 1, __ATOMIC_RELEASE);
+	notify(n);
+}
+
 static void notify(void *ctx)
 {
 	struct net_svc *n = ctx;
@@ -121,6 +144,10 @@ static void net_pump(struct netsw *sw)
 		for (struct net_svc *n = vms; n; n = n->next) {
 			struct frame *f = n->rx_head;
 
+			if (!n->ns) {
+				tell_frames(n); /* its server takes them */
+				continue;
+			}
 			/* Take the whole queue: frames this produces go to the next round. */
 			n->rx_head = n->rx_tail = NULL;
 			n->rx_frames = n->rx_bytes = 0;
@@ -139,14 +166,89 @@ static void net_pump(struct netsw *sw)
 	net_stack_timers();
 }
 
+/*
+ * NANVIX_NET_FRAMES_SEND: the records in the server's buffer, each checked
+ * before its frame goes to the switch (which checks the frame).  Frames
+ * taken, or -EINVAL at the first bad record (those before it are sent).
+ */
+static int64_t frames_send(struct net_svc *n, const struct nanvix_ring_req *q,
+                           const struct svc_mem *m)
+{
+	unsigned char *buf = frame_buf;
+	uint64_t len = q->args[2], off = 0;
+	int64_t sent = 0;
+
+	if (len > sizeof(frame_buf) || (len & 7))
+		return -EINVAL;
+	if (m->read(m->ctx, q->args[0], q->args[1], buf, len))
+		return -EFAULT;
+	while (off < len) {
+		struct nanvix_net_frame_hdr h;
+
+		if (len - off < sizeof(h))
+			return sent ? sent : -EINVAL;
+		memcpy(&h, buf + off, sizeof(h));
+		if (h.len < NANVIX_NET_FRAME_ETH_HDR ||
+		    h.len > (uint32_t)n->mtu + NANVIX_NET_FRAME_ETH_HDR ||
+		    NANVIX_NET_FRAME_RECORD(h.len) > len - off)
+			return sent ? sent : -EINVAL;
+		if (n->port)
+			netsw_port_input(n->port, buf + off + sizeof(h), h.len);
+		off += NANVIX_NET_FRAME_RECORD(h.len);
+		sent++;
+	}
+	return sent;
+}
+
+/* NANVIX_NET_FRAMES_RECV: as many waiting frames as fit, as records. */
+static int64_t frames_recv(struct net_svc *n, const struct nanvix_ring_req *q,
+                           const struct svc_mem *m)
+{
+	unsigned char *buf = frame_buf;
+	uint64_t cap = q->args[2], used = 0;
+
+	if (cap < NANVIX_NET_FRAMES_RECV_MIN)
+		return -EINVAL;
+	if (cap > sizeof(frame_buf))
+		cap = sizeof(frame_buf);
+	while (n->rx_head && NANVIX_NET_FRAME_RECORD(n->rx_head->len) <= cap - used) {
+		struct frame *f = n->rx_head;
+		struct nanvix_net_frame_hdr h = { .len = (uint32_t)f->len };
+		uint32_t rec = NANVIX_NET_FRAME_RECORD(f->len);
+
+		memcpy(buf + used, &h, sizeof(h));
+		memcpy(buf + used + sizeof(h), f->data, f->len);
+		memset(buf + used + sizeof(h) + f->len, 0, rec - sizeof(h) - f->len);
+		used += rec;
+		n->rx_head = f->next;
+		if (!n->rx_head)
+			n->rx_tail = NULL;
+		n->rx_frames--;
+		n->rx_bytes -= f->len;
+		free(f);
+	}
+	n->told = false;
+	if (used && m->write(m->ctx, q->args[0], q->args[1], buf, used))
+		return -EFAULT; /* the frames are lost: TCP sends them again */
+	return (int64_t)used;
+}
+
 static int64_t net_svc_call(void *state, const struct nanvix_ring_req *q, const struct svc_mem *m,
                             uint64_t *value)
 {
 	struct net_svc *n = state;
+	bool frames = q->opcode == NANVIX_NET_FRAMES_SEND || q->opcode == NANVIX_NET_FRAMES_RECV;
 	int64_t rc;
 
 	pthread_mutex_lock(&net_lock);
-	rc = net_service_call(n->ns, q, m, value);
+	if (frames != !n->ns)
+		rc = -EINVAL; /* socket calls in one placement, frames in the other */
+	else if (q->opcode == NANVIX_NET_FRAMES_SEND)
+		rc = frames_send(n, q, m);
+	else if (q->opcode == NANVIX_NET_FRAMES_RECV)
+		rc = frames_recv(n, q, m);
+	else
+		rc = net_service_call(n->ns, q, m, value);
 	n->calls++;
 	if (rc < 0 && rc != -EAGAIN && rc != -EINPROGRESS)
 		n->errors++;
@@ -235,7 +337,7 @@ static int net_svc_attach(struct mk_vm *vm, const struct mk_config *cfg, const s
 	struct net_svc *n;
 	uint32_t ip;
 
-	if (cfg->net != MK_NET_HOST)
+	if (cfg->net != MK_NET_HOST && cfg->net != MK_NET_GUEST)
 		return 0;
 	if (!host->net) {
 		snprintf(err, errlen, "macro-kernel: --net=host without a network switch");
@@ -262,8 +364,19 @@ static int net_svc_attach(struct mk_vm *vm, const struct mk_config *cfg, const s
 	nc.netmask = htonl(sc.net.netmask);
 	nc.gateway = htonl(sc.net.gateway);
 	nc.mtu = (uint16_t)(sc.mtu < NET_MTU_MAX ? sc.mtu : NET_MTU_MAX);
-	n->ns = net_service_new(&nc, output, notify, n, (struct nanvix_net_state *)n->state);
-	n->port = n->ns ? netsw_port_add(n->sw, nc.mac, ip, deliver, n) : NULL;
+	n->mtu = nc.mtu;
+	if (cfg->net == MK_NET_HOST) {
+		n->ns = net_service_new(&nc, output, notify, n, (struct nanvix_net_state *)n->state);
+	} else {
+		/* The in-VM server configures its netif from this. */
+		n->state->ip = nc.ip;
+		n->state->netmask = nc.netmask;
+		n->state->gateway = nc.gateway;
+		n->state->mtu = nc.mtu;
+		memcpy((void *)n->state->mac, nc.mac, sizeof(nc.mac));
+	}
+	n->port = n->ns || cfg->net == MK_NET_GUEST ? netsw_port_add(n->sw, nc.mac, ip, deliver, n)
+	                                            : NULL;
 	if (!n->port) {
 		int e = errno ? errno : ENOMEM;
 

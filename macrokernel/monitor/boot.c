@@ -541,6 +541,8 @@ int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_
 			                           .paddr = NANVIX_NET_STATE_PADDR,
 			                           .size = NANVIX_NET_STATE_SIZE };
 		bi->flags |= NANVIX_BOOT_NET;
+		if (cfg->net_guest)
+			bi->flags |= NANVIX_BOOT_NET_GUEST;
 	}
 	if (cfg->fs)
 		bi->flags |= NANVIX_BOOT_FS;

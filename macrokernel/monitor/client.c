@@ -158,7 +158,9 @@ int mk_client_attach(struct mk_client *cl, struct vm *vm, const char *sockpath,
 	h.version = MKSRV_VERSION;
 	h.mem_size = vm->mem.size;
 	h.fs = (uint32_t)cfg->fs;
-	h.net = cfg->net == MK_NET_HOST ? MKSRV_NET_HOST : MKSRV_NET_NONE;
+	h.net = cfg->net == MK_NET_HOST    ? MKSRV_NET_HOST
+	        : cfg->net == MK_NET_GUEST ? MKSRV_NET_GUEST
+	                                   : MKSRV_NET_NONE;
 	h.nvolumes = (uint32_t)cfg->nvolumes;
 	if (cfg->disk && hello_str(h.disk, sizeof(h.disk), cfg->disk))
 		return usage_error("disk '%s': path too long for the macro-kernel", cfg->disk);
@@ -218,7 +220,7 @@ int mk_client_attach(struct mk_client *cl, struct vm *vm, const char *sockpath,
 	vm->ring_kick = client_kick;
 	vm->ring_ctx = cl;
 	vm->load_file = mk_client_load_file;
-	if (cfg->net == MK_NET_HOST)
+	if (cfg->net != MK_NET_NONE)
 		vm->idle = client_idle;
 	return 0;
 }

@@ -149,8 +149,10 @@ static const char usage_text[] =
         "      --net=host|guest|none\n"
         "                          where the TCP/IP stack (lwIP) runs: in the\n"
         "                          macro-kernel (host, the default), in the VM as a\n"
-        "                          server process (guest), or no network at all\n"
-        "                          (none: socket() fails with EAFNOSUPPORT)\n"
+        "                          server process (guest: netd.elf beside\n"
+        "                          kernel.elf; the macro-kernel only switches its\n"
+        "                          frames), or no network at all (none: socket()\n"
+        "                          fails with EAFNOSUPPORT)\n"
         "  -p, --publish [HOSTADDR:]HOSTPORT:GUESTPORT[/udp]\n"
         "                          forward a host port to the program's port (the\n"
         "                          host address defaults to 127.0.0.1; repeatable),\n"
@@ -481,8 +483,6 @@ static int net_options(struct options *o)
 {
 	if (!o->net_given)
 		o->mk.net = MK_NET_HOST;
-	if (o->mk.net == MK_NET_GUEST)
-		return usage_error("%s", "--net=guest is not available yet (use --net=host)");
 	if (o->macrokernel && o->net_policy.nrules)
 		return usage_error("%s", "--net-allow belongs to the shared macro-kernel: its "
 		                         "tenant's policy is its own (macrokernel --net-allow)");
@@ -947,7 +947,7 @@ static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **s
 		vm_error("storage switch: %s", strerror(-rc));
 		return NANVIXD_EXIT_HOST;
 	}
-	if (o->mk.net == MK_NET_HOST) {
+	if (o->mk.net != MK_NET_NONE) {
 		rc = network_create(o, net);
 		if (rc)
 			return rc;
@@ -975,23 +975,41 @@ static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **s
 
 /*
  * The argv of a process 1 that starts the user's program: the fs server
- * (sysapps/fs/fsd.c, --fs=guest: once the disk is mounted) or the
- * launcher (sysapps/launch/launch.c).  Either changes to -w's directory
- * and execs `name` (a program nanvixd registered, which execve finds by
- * that name, or a path in the VM's file system) with the user's argv.
- * NULL when out of memory.
+ * (sysapps/fs/fsd.c, --fs=guest: once the disk is mounted), the network
+ * server (sysapps/net/netd.c, --net=guest: once its netif is up) or the
+ * launcher (sysapps/launch/launch.c).  Each changes to -w's directory and
+ * execs `name` (a program nanvixd registered, which execve finds by that
+ * name, or a path in the VM's file system) with the user's argv.  With
+ * both servers in the VM, the fs server execs the network server
+ * (registered as NETD_NAME), which execs the program.  NULL when out of
+ * memory.
  */
-static char **helper_args(const struct options *o, bool fsd, const char *name, int *argc)
+#define NETD_FILE "netd.elf" /* the network server's guest file */
+#define NETD_NAME "netd"     /* ...and its name as a registered program */
+
+static char **helper_args(const struct options *o, const char *name, int *argc)
 {
-	char **v = calloc((size_t)o->argc + 10, sizeof(*v));
+	char **v = calloc((size_t)o->argc + 16, sizeof(*v));
 	const char *colon = o->mk.disk ? strrchr(o->mk.disk, ':') : NULL;
+	bool fsd = o->mk.fs == MK_FS_GUEST, netd = o->mk.net == MK_NET_GUEST;
 	int n = 0;
 
 	if (!v)
 		return NULL;
-	v[n++] = fsd ? "fsd" : "launch";
-	if (fsd && colon && strcmp(colon, ":ro") == 0)
-		v[n++] = "--ro";
+	if (fsd) {
+		v[n++] = "fsd";
+		if (colon && strcmp(colon, ":ro") == 0)
+			v[n++] = "--ro";
+		if (netd) {
+			v[n++] = "--exec";
+			v[n++] = NETD_NAME;
+			v[n++] = "--";
+		}
+	}
+	if (netd)
+		v[n++] = NETD_NAME;
+	else if (!fsd)
+		v[n++] = "launch";
 	if (o->vm_program)
 		v[n++] = "--vm";
 	if (o->workdir) {
@@ -1053,7 +1071,7 @@ static int add_net_etc(struct options *o)
 	char path[PATH_MAX + 32];
 	int fd;
 
-	if (o->mk.net != MK_NET_HOST || o->mk.fs != MK_FS_HOST || o->mk.disk || o->macrokernel ||
+	if (o->mk.net == MK_NET_NONE || o->mk.fs != MK_FS_HOST || o->mk.disk || o->macrokernel ||
 	    volume_covers(o, "/etc") || o->mk.nvolumes == MK_VOLUMES_MAX)
 		return 0;
 	if (tmpvol_create(o->etcdir, sizeof(o->etcdir)) < 0)
@@ -1197,8 +1215,10 @@ static int run(struct options *o)
 	size_t kernel_size = 0, program_size = 0, helper_size = 0;
 	char kpath[PATH_MAX], hpath[PATH_MAX], err[256], random[16];
 	char **helper_argv = NULL;
-	/* Process 1 is the fs server, or the launcher, which start the program. */
-	bool fsd = o->mk.fs == MK_FS_GUEST, launch = !fsd && (o->vm_program || o->workdir);
+	/* Process 1 is a server placed in the VM, or the launcher, which start the program. */
+	bool fsd = o->mk.fs == MK_FS_GUEST, netd = o->mk.net == MK_NET_GUEST;
+	bool launch = !fsd && !netd && (o->vm_program || o->workdir);
+	char npath[PATH_MAX];
 	const char *slash = strrchr(o->argv[0], '/');
 	struct boot_config cfg;
 	struct boot_entry entry;
@@ -1230,10 +1250,35 @@ static int run(struct options *o)
 		if (rc)
 			goto out;
 	}
-	if (fsd || launch) {
-		rc = open_helper(o, fsd ? "fsd.elf" : "launch.elf",
-		                 fsd ? "fs server for --fs=guest" : "launcher", hpath,
-		                 sizeof(hpath), &helper, &helper_size);
+	if (netd) {
+		/* Process 1 itself, or the program the fs server starts. */
+		const void *data;
+		size_t size;
+
+		rc = open_helper(o, NETD_FILE, "network server for --net=guest", npath,
+		                 sizeof(npath), &data, &size);
+		if (rc)
+			goto out;
+		if (fsd) {
+			munmap((void *)data, size);
+			if (o->nprograms == PROGRAMS_MAX) {
+				vm_error("too many programs (--program, --image) for --net=guest");
+				rc = NANVIXD_EXIT_USAGE;
+				goto out;
+			}
+			o->programs[o->nprograms].name = NETD_NAME;
+			o->programs[o->nprograms].path = npath;
+			o->nprograms++;
+		} else {
+			helper = data, helper_size = size;
+			snprintf(hpath, sizeof(hpath), "%s", npath);
+		}
+	}
+	if (fsd || netd || launch) {
+		if (!helper)
+			rc = open_helper(o, fsd ? "fsd.elf" : "launch.elf",
+			                 fsd ? "fs server for --fs=guest" : "launcher", hpath,
+			                 sizeof(hpath), &helper, &helper_size);
 		if (rc)
 			goto out;
 		/* The VM execs a host program later: refuse a bad one now, and say why. */
@@ -1280,7 +1325,7 @@ static int run(struct options *o)
 	cfg.argc = o->argc, cfg.argv = o->argv;
 	cfg.envc = o->envc, cfg.envp = o->env;
 	if (helper) {
-		helper_argv = helper_args(o, fsd, cfg.name, &cfg.argc);
+		helper_argv = helper_args(o, cfg.name, &cfg.argc);
 		if (!helper_argv) {
 			vm_error("out of memory");
 			rc = NANVIXD_EXIT_HOST;
@@ -1302,7 +1347,8 @@ static int run(struct options *o)
 	memcpy(cfg.random, random, sizeof(random));
 	cfg.fs = o->mk.fs != MK_FS_NONE;
 	cfg.fs_guest = o->mk.fs == MK_FS_GUEST;
-	cfg.net = o->mk.net == MK_NET_HOST;
+	cfg.net = o->mk.net != MK_NET_NONE;
+	cfg.net_guest = netd;
 	/* The fast file path needs the fs service in this process. */
 	cfg.fastcall = o->mk.fs == MK_FS_HOST && !o->macrokernel && !o->no_fast;
 	rc = boot_prepare(&vm.mem, &cfg, &entry, err, sizeof(err));
@@ -1330,7 +1376,7 @@ static int run(struct options *o)
 		if (rc)
 			goto out;
 	}
-	if (o->mk.net == MK_NET_HOST && vm.ring_ctx)
+	if (o->mk.net != MK_NET_NONE && vm.ring_ctx)
 		net_watch_start(&watch, &vm, o->macrokernel != NULL);
 	/* A shared macro-kernel's uplink publishes this VM's ports now. */
 	for (size_t i = 0; o->macrokernel && i < o->net_policy.npubs; i++)

@@ -61,7 +61,8 @@
 #define FDS_MAX           8 /* a hello carrying more has its extra fds dropped by the kernel */
 
 _Static_assert(MKSRV_VOLUMES == MK_VOLUMES_MAX, "proto.h and mk.h disagree on volumes");
-_Static_assert(MKSRV_FS_HOST == (int)MK_FS_HOST && MKSRV_FS_GUEST == (int)MK_FS_GUEST,
+_Static_assert(MKSRV_FS_HOST == (int)MK_FS_HOST && MKSRV_FS_GUEST == (int)MK_FS_GUEST &&
+                       MKSRV_NET_HOST == (int)MK_NET_HOST && MKSRV_NET_GUEST == (int)MK_NET_GUEST,
                "proto.h and mk.h disagree on placements");
 
 struct conn {
@@ -301,7 +302,7 @@ static int attach(struct conn *c, char *err, size_t errlen)
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.fs = (enum mk_fs_placement)c->hello.fs;
-	cfg.net = c->hello.net == MKSRV_NET_HOST ? MK_NET_HOST : MK_NET_NONE;
+	cfg.net = (enum mk_net_placement)c->hello.net; /* checked: the same values */
 	cfg.notify_fd = c->notifyfd;
 	cfg.disk = c->hello.disk[0] ? c->hello.disk : NULL;
 	cfg.nvolumes = (int)c->hello.nvolumes;

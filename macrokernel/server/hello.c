@@ -83,7 +83,7 @@ int hello_check(const struct mksrv_hello *h, char *err, size_t errlen)
 		snprintf(err, errlen, "bad file-system placement %u", (unsigned)h->fs);
 		return -EPROTO;
 	}
-	if (h->net != MKSRV_NET_NONE && h->net != MKSRV_NET_HOST) {
+	if (h->net != MKSRV_NET_NONE && h->net != MKSRV_NET_HOST && h->net != MKSRV_NET_GUEST) {
 		snprintf(err, errlen, "bad network placement %u", (unsigned)h->net);
 		return -EPROTO;
 	}

@@ -32,40 +32,22 @@
 #include <fs/blkdev.h>
 #include <fs/service.h>
 #include <launch/launch.h>
+#include <svc/server.h>
 
 #define EXIT_SETUP 125 /* nanvixd's "bad disk" status */
 
 static struct nanvix_fsd_page page __attribute__((aligned(4096)));
 static int dev = -1;
 
-/* A raw ioctl on /dev/fsd: the kernel's result (>= 0 or -errno, Linux). */
 static long fsd_ioctl(unsigned long req, uint64_t arg)
 {
-	long ret;
-
-	__asm__ volatile("syscall"
-	                 : "=a"(ret)
-	                 : "a"((long)LINUX_SYS_ioctl), "D"((long)dev), "S"(req), "d"(arg)
-	                 : "rcx", "r11", "memory");
-	return ret;
+	return svc_server_ioctl(dev, req, arg);
 }
 
 static int client_copy(uint32_t dir, uint64_t client, void *local, size_t len)
 {
-	while (len) {
-		size_t n = len > NANVIX_HC_COPY_MAX ? NANVIX_HC_COPY_MAX : len;
-
-		page.copy.dir = dir;
-		page.copy.client = client;
-		page.copy.local = (uintptr_t)local;
-		page.copy.len = n;
-		if (fsd_ioctl(NANVIX_FSD_COPY, 0) < 0)
-			return -LINUX_EFAULT;
-		client += n;
-		local = (char *)local + n;
-		len -= n;
-	}
-	return 0;
+	return svc_server_copy(dev, (volatile struct nanvix_server_page *)&page, dir, client, local,
+	                       len);
 }
 
 static int mem_read(void *ctx, uint64_t cr3, uint64_t ua, void *dst, size_t len)

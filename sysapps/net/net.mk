@@ -55,3 +55,26 @@ $(OUT)/sysapps/net/%.o: | $(LWIP_DIR)/src/core/init.c
 
 .PHONY: net-host
 net-host: $(NET_HOST_SRCS:%.c=$(OUT)/%.o) $(NET_HOST_LIB)
+
+# bin/netd.elf: the component placed in the VM (--net=guest).  The same
+# service and port, linked with musl (static, like any Linux program: the
+# service speaks Linux constants, which newlib's headers lack) and lwIP
+# built by musl-gcc; the server's main and the shared launcher around it.
+NETD_SRCS := sysapps/net/netd.c $(NET_HOST_SRCS) sysapps/launch/run.c sysapps/svc/server.c
+NETD_OBJS := $(NETD_SRCS:%.c=$(OUT)/netd/%.o)
+NET_GUEST_LIB := $(OUT)/lib/liblwip_guest.a
+NETD_CC := musl-gcc
+NETD_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+	-D_GNU_SOURCE -Iinclude $(NET_INC) \
+	-Isysapps/launch/include
+
+$(eval $(call lwip_flavour,guest,$$(NETD_CC),-O2))
+
+$(OUT)/netd/%.o: %.c | $(LWIP_DIR)/src/core/init.c
+	@mkdir -p $(@D)
+	$(NETD_CC) $(NETD_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BIN)/netd.elf: $(NETD_OBJS) $(NET_GUEST_LIB) | $(BIN)
+	$(NETD_CC) -static -no-pie -o $@ $(NETD_OBJS) $(NET_GUEST_LIB)
+
+ALL += $(BIN)/netd.elf

@@ -38,6 +38,10 @@
 #define NET_TCP_FASTOPEN      23
 #define NET_TCP_NOTSENT_LOWAT 25
 
+/* Socket ioctls (<linux/sockios.h>, which musl's headers lack). */
+#define NET_SIOCOUTQ   0x5411 /* TIOCOUTQ */
+#define NET_SIOCATMARK 0x8905
+
 /* Bounds on what one request may ask for. */
 #define NET_IO_MAX      (1024 * 1024) /* bytes moved by one send or receive call */
 #define NET_RW_MAX      0x7ffff000    /* Linux MAX_RW_COUNT: a longer buffer is clamped */

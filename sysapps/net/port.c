@@ -1,6 +1,7 @@
-/* lwIP's platform functions on the host: clock, randomness, assertions, hooks. */
+/* lwIP's platform functions: clock, randomness, assertions, hooks (host and netd). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "lwip/arch.h"
@@ -17,9 +18,20 @@ u32_t sys_now(void)
 	return (u32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
 }
 
+/* Random words from getrandom, a batch at a time (musl has no arc4random). */
 uint32_t net_lwip_rand(void)
 {
-	return arc4random();
+	static uint32_t pool[64];
+	static size_t left;
+
+	if (left == 0) {
+		if (getrandom(pool, sizeof(pool), 0) != (ssize_t)sizeof(pool)) {
+			fputs("net: getrandom failed\n", stderr);
+			abort();
+		}
+		left = sizeof(pool) / sizeof(pool[0]);
+	}
+	return pool[--left];
 }
 
 void net_lwip_assert(const char *msg, const char *file, int line)
@@ -30,7 +42,7 @@ void net_lwip_assert(const char *msg, const char *file, int line)
 
 u32_t net_hook_tcp_isn(void)
 {
-	return arc4random();
+	return net_lwip_rand();
 }
 
 struct netif *net_hook_route_src(const ip4_addr_t *src, const ip4_addr_t *dest)

@@ -32,7 +32,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1968,7 +1967,7 @@ static int64_t op_ioctl(struct net_sock *sk, const struct svc_mem *m, uint64_t c
 		else
 			v = sk->rx_head ? sk->rx_head->p->tot_len : 0;
 		break;
-	case SIOCOUTQ:
+	case NET_SIOCOUTQ:
 		if (sk->state == SK_LISTEN)
 			return -EINVAL;
 		if (sk->tcp)
@@ -1976,7 +1975,7 @@ static int64_t op_ioctl(struct net_sock *sk, const struct svc_mem *m, uint64_t c
 		break;
 	case FIONBIO: /* the host never blocks; the kernel keeps the flag */
 		return mem_read(m, cr3, ua, &v, sizeof(v));
-	case SIOCATMARK: break;
+	case NET_SIOCATMARK: break;
 	default: return -ENOTTY;
 	}
 	return mem_write(m, cr3, ua, &v, sizeof(v));

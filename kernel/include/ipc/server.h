@@ -13,8 +13,7 @@ struct server;
  * (its device, record pool, queue and message page).  A component places
  * its instance at boot when the boot info says so:
  *   SERVER_FS   /dev/fsd   remote_init, flag NANVIX_BOOT_FS_GUEST (fd/fsd.c)
- *   SERVER_NET  /dev/netd  inet_init, flag NANVIX_BOOT_NET_GUEST (to come:
- *                          no net server yet, the device does not exist)
+ *   SERVER_NET  /dev/netd  inet_init, flag NANVIX_BOOT_NET_GUEST (net/netd.c)
  */
 enum server_id { SERVER_FS, SERVER_NET, SERVER_COUNT };
 
@@ -47,6 +46,21 @@ bool server_placed(enum server_id id);
  */
 long server_call(enum server_id id, uint16_t op, uint64_t cr3, const uint64_t a[5],
                  uint64_t *value);
+
+/* Wake component `id`'s server for its own events: its SERVE (with a
+ * timeout) returns without a request, page->events NANVIX_SERVER_EV_WAKE. */
+void server_wake(enum server_id id);
+
+/* A component's message page begins with struct nanvix_server_page. */
+#define SERVER_PAGE_SAME(type, f) \
+	(__builtin_offsetof(type, f) == __builtin_offsetof(struct nanvix_server_page, f))
+#define SERVER_PAGE_CHECK(type)                                                              \
+	_Static_assert(SERVER_PAGE_SAME(type, req) && SERVER_PAGE_SAME(type, status) &&      \
+	                       SERVER_PAGE_SAME(type, value) && SERVER_PAGE_SAME(type, copy) && \
+	                       SERVER_PAGE_SAME(type, events) &&                               \
+	                       sizeof(type) >= sizeof(struct nanvix_server_page) &&           \
+	                       sizeof(type) <= 4096,                                           \
+	               #type " begins with struct nanvix_server_page and fits a page")
 
 /* The placed server whose device is `path` (a kernel string), or NULL. */
 struct server *server_find(const char *path);

@@ -29,7 +29,8 @@ struct boot_config {
 	/* Forward file calls over the ring (NANVIX_BOOT_FS), to the in-VM
 	 * server rather than the host (NANVIX_BOOT_FS_GUEST). */
 	bool fs, fs_guest;
-	bool net; /* socket calls are forwarded: lay out the net state region */
+	bool net;       /* socket calls are forwarded: lay out the net state region */
+	bool net_guest; /* ...to the in-VM network server (netd) */
 	/* Map the fast-call page (abi/vvar.h, the fast file path). */
 	bool fastcall;
 };

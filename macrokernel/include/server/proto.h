@@ -81,10 +81,11 @@ enum mksrv_fs {
 	MKSRV_FS_GUEST = 2,
 };
 
-/* Where the VM's network runs: the values of enum mk_net_placement (guest: not yet). */
+/* Where the VM's network runs: the values of enum mk_net_placement. */
 enum mksrv_net {
 	MKSRV_NET_NONE = 0,
 	MKSRV_NET_HOST = 1,
+	MKSRV_NET_GUEST = 2, /* lwIP in the VM: the server switches its frames */
 };
 
 struct mksrv_volume {
