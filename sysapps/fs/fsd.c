@@ -334,8 +334,10 @@ static __attribute__((noreturn)) void serve(struct fs_service *s)
 	}
 }
 
-/* The server's life: set up, report to the parent on `ready`, serve. */
-static __attribute__((noreturn)) void server(int ready, int readonly)
+static int readonly; /* --ro */
+
+/* The server's life: set up, report to the parent on `ready`, serve (never returns). */
+static void server(int ready)
 {
 	static struct blkdev disk = { .read = disk_read, .write = disk_write, .flush = disk_flush };
 	struct fs_service *s;
@@ -377,44 +379,19 @@ static int usage(void)
 	return EXIT_SETUP;
 }
 
+static int own_option(const char *opt)
+{
+	if (strcmp(opt, "--ro"))
+		return 0;
+	readonly = 1;
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
-	enum launch_origin origin = LAUNCH_HOST;
-	const char *name = NULL, *workdir = NULL;
-	int readonly = 0, i, p[2];
-	char c;
-	pid_t pid;
+	struct launch_args a;
 
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
-		if (!strcmp(argv[i], "--ro"))
-			readonly = 1;
-		else if (!strcmp(argv[i], "--vm"))
-			origin = LAUNCH_VM;
-		else if (!strcmp(argv[i], "--cd") && i + 1 < argc)
-			workdir = argv[++i];
-		else if (!strcmp(argv[i], "--exec") && i + 1 < argc)
-			name = argv[++i];
-		else
-			return usage();
-	}
-	if (!name || i + 1 >= argc)
+	if (launch_parse(argc, argv, own_option, &a))
 		return usage();
-	if (pipe(p) < 0) {
-		perror("fsd: pipe");
-		return EXIT_SETUP;
-	}
-	pid = fork();
-	if (pid < 0) {
-		perror("fsd: fork");
-		return EXIT_SETUP;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		server(p[1], readonly);
-	}
-	close(p[1]);
-	if (read(p[0], &c, 1) != 1)
-		return EXIT_SETUP; /* the server said why */
-	close(p[0]);
-	launch_program(workdir, name, argv + i + 1, origin);
+	launch_with_server("fsd", server, &a, EXIT_SETUP);
 }

@@ -13,7 +13,6 @@
  * first, then the disk and volumes (docs/syscalls.md).
  */
 #include <stdio.h>
-#include <string.h>
 
 #include <launch/launch.h>
 
@@ -27,21 +26,9 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	enum launch_origin origin = LAUNCH_HOST;
-	const char *path = NULL, *workdir = NULL;
-	int i;
+	struct launch_args a;
 
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
-		if (!strcmp(argv[i], "--vm"))
-			origin = LAUNCH_VM;
-		else if (!strcmp(argv[i], "--cd") && i + 1 < argc)
-			workdir = argv[++i];
-		else if (!strcmp(argv[i], "--exec") && i + 1 < argc)
-			path = argv[++i];
-		else
-			return usage();
-	}
-	if (!path || i + 1 >= argc)
+	if (launch_parse(argc, argv, NULL, &a))
 		return usage();
-	launch_program(workdir, path, argv + i + 1, origin);
+	launch_program(a.workdir, a.path, a.argv, a.origin);
 }

@@ -211,7 +211,7 @@ static __attribute__((noreturn)) void serve(void)
 }
 
 /* The server's life: set up, report to the parent on `ready_fd`, serve. */
-static __attribute__((noreturn)) void server(int ready_fd)
+static void server(int ready_fd)
 {
 	struct net_service_config cfg;
 
@@ -254,40 +254,9 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	enum launch_origin origin = LAUNCH_HOST;
-	const char *name = NULL, *workdir = NULL;
-	int i, p[2];
-	char c;
-	pid_t pid;
+	struct launch_args a;
 
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
-		if (!strcmp(argv[i], "--vm"))
-			origin = LAUNCH_VM;
-		else if (!strcmp(argv[i], "--cd") && i + 1 < argc)
-			workdir = argv[++i];
-		else if (!strcmp(argv[i], "--exec") && i + 1 < argc)
-			name = argv[++i];
-		else
-			return usage();
-	}
-	if (!name || i + 1 >= argc)
+	if (launch_parse(argc, argv, NULL, &a))
 		return usage();
-	if (pipe(p) < 0) {
-		perror("netd: pipe");
-		return EXIT_SETUP;
-	}
-	pid = fork();
-	if (pid < 0) {
-		perror("netd: fork");
-		return EXIT_SETUP;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		server(p[1]);
-	}
-	close(p[1]);
-	if (read(p[0], &c, 1) != 1)
-		return EXIT_SETUP; /* the server said why */
-	close(p[0]);
-	launch_program(workdir, name, argv + i + 1, origin);
+	launch_with_server("netd", server, &a, EXIT_SETUP);
 }

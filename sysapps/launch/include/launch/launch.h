@@ -1,4 +1,4 @@
-/* Starting the user's program as process 1: launch.elf and fsd share it. */
+/* Starting the user's program as process 1: launch.elf, fsd and netd share it. */
 #ifndef LAUNCH_LAUNCH_H
 #define LAUNCH_LAUNCH_H
 
@@ -23,5 +23,32 @@ enum launch_origin {
  */
 __attribute__((noreturn)) void launch_program(const char *workdir, const char *path, char **argv,
                                               enum launch_origin origin);
+
+/* What every process 1 nanvixd boots is told:
+ *     NAME [OWN...] [--vm] [--cd DIR] --exec PATH -- ARGV0 [ARGS...] */
+struct launch_args {
+	enum launch_origin origin; /* --vm: LAUNCH_VM */
+	const char *workdir;       /* --cd, or NULL */
+	const char *path;          /* --exec */
+	char **argv;               /* after --, NULL-terminated */
+};
+
+/*
+ * Parse argv into *a.  `own` (may be NULL) is offered each other option
+ * first (a component's own flags) and returns whether it took it.  0, or
+ * -1 on a bad command line.
+ */
+int launch_parse(int argc, char **argv, int (*own)(const char *opt), struct launch_args *a);
+
+/*
+ * Start a server placed in the VM, then become the program: fork; the
+ * child runs server(ready_fd), which writes one byte to ready_fd once it
+ * serves and never returns; the parent waits for that byte and calls
+ * launch_program.  If the fork fails or the server ends before it is
+ * ready (it says why on stderr), exits with `setup`.  `who` prefixes
+ * errors.
+ */
+__attribute__((noreturn)) void launch_with_server(const char *who, void (*server)(int ready_fd),
+                                                  const struct launch_args *a, int setup);
 
 #endif /* LAUNCH_LAUNCH_H */
