@@ -14,7 +14,7 @@ include sysapps/net/net.mk
 
 # The macro-kernel core and the services it links (each registers itself:
 # mk/service.h).  The network service brings the switch and lwIP with it.
-MK_SRCS := macrokernel/mk/mk.c macrokernel/rings/ring.c macrokernel/mk/svc_fs.c \
+MK_SRCS := macrokernel/mk/mk.c macrokernel/mk/hello.c macrokernel/rings/ring.c macrokernel/mk/svc_fs.c \
 	macrokernel/mk/svc_blk.c
 MK_NET_SRCS := macrokernel/mk/svc_net.c $(NETSW_SRCS) $(NET_HOST_SRCS)
 

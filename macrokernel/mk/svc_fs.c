@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <abi/linux.h>
 #include <abi/ring.h>
@@ -11,6 +12,7 @@
 #include <mk/mk.h>
 #include <mk/service.h>
 #include <monitor/guestmem.h>
+#include <server/proto.h>
 
 #define LOAD_MAX (64u << 20)
 
@@ -89,6 +91,167 @@ static void fs_svc_stats(void *state, struct mk_stats *st)
 	st->fs_errors += f->errors;
 }
 
+/* ---- The fs section of the shared macro-kernel's hello (server/proto.h). ---- */
+
+_Static_assert(MKSRV_VOLUMES == MK_VOLUMES_MAX, "proto.h and mk.h disagree on volumes");
+_Static_assert(MKSRV_FS_HOST == (int)MK_FS_HOST && MKSRV_FS_GUEST == (int)MK_FS_GUEST,
+               "proto.h and mk.h disagree on fs placements");
+
+/* Copy a string into a fixed field; -1 when it does not fit. */
+static int put_str(char *dst, size_t len, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= len)
+		return -1;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+static int fs_hello_put(const struct mk_config *cfg, void *payload, char *err, size_t errlen)
+{
+	struct mksrv_fs_section *f = payload;
+
+	if (cfg->fs == MK_FS_NONE)
+		return 0;
+	f->placement = (uint32_t)cfg->fs;
+	f->nvolumes = (uint32_t)cfg->nvolumes;
+	if (cfg->disk && put_str(f->disk, sizeof(f->disk), cfg->disk)) {
+		snprintf(err, errlen, "disk '%s': path too long for the macro-kernel", cfg->disk);
+		return -ENAMETOOLONG;
+	}
+	for (int i = 0; i < cfg->nvolumes && i < MKSRV_VOLUMES; i++) {
+		const struct mk_volume *v = &cfg->volumes[i];
+
+		if (put_str(f->volumes[i].hostdir, sizeof(f->volumes[i].hostdir), v->hostdir) ||
+		    put_str(f->volumes[i].at, sizeof(f->volumes[i].at), v->at)) {
+			snprintf(err, errlen, "volume '%s': path too long for the macro-kernel",
+			         v->hostdir);
+			return -ENAMETOOLONG;
+		}
+		f->volumes[i].readonly = v->readonly;
+	}
+	return 1;
+}
+
+/* Length of the NUL-terminated string in a[0..n), or -1 when it has no NUL. */
+static int bounded_len(const char *a, size_t n)
+{
+	const char *nul = memchr(a, '\0', n);
+
+	return nul ? (int)(nul - a) : -1;
+}
+
+/* Control bytes would break the one-line logs and replies that name the path. */
+static bool printable(const char *p)
+{
+	for (; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * A path beneath the server's root: non-empty, relative, no ".." component
+ * (a component starting with "..:" counts too, for disk specs' suffixes).
+ * The storage switch and the volume check resolve it beneath the root
+ * anyway; this refuses the obvious escapes with a clear message.
+ */
+static bool beneath(const char *p)
+{
+	if (!*p || *p == '/')
+		return false;
+	while (*p) {
+		if (p[0] == '.' && p[1] == '.' && (p[2] == '\0' || p[2] == '/' || p[2] == ':'))
+			return false;
+		p = strchr(p, '/');
+		if (!p)
+			break;
+		while (*p == '/')
+			p++;
+	}
+	return true;
+}
+
+static bool all_zero(const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* Both strings terminated and printable, flags known, reserved zero. */
+static bool volume_well_formed(const struct mksrv_volume *v)
+{
+	return bounded_len(v->hostdir, sizeof(v->hostdir)) >= 0 &&
+	       bounded_len(v->at, sizeof(v->at)) >= 0 && printable(v->hostdir) &&
+	       printable(v->at) && v->readonly <= 1 && v->reserved == 0;
+}
+
+static int fs_hello_take(const void *payload, struct mk_config *cfg, char *err, size_t errlen)
+{
+	const struct mksrv_fs_section *f = payload;
+	int disklen;
+
+	if (f->placement != MKSRV_FS_HOST && f->placement != MKSRV_FS_GUEST) {
+		snprintf(err, errlen, "bad file-system placement %u", (unsigned)f->placement);
+		return -EPROTO;
+	}
+	disklen = bounded_len(f->disk, sizeof(f->disk));
+	if (disklen < 0 || !printable(f->disk)) {
+		snprintf(err, errlen, "bad disk field (unterminated or control characters)");
+		return -EPROTO;
+	}
+	if (f->nvolumes > MKSRV_VOLUMES) {
+		snprintf(err, errlen, "too many volumes (%u, at most %d)", (unsigned)f->nvolumes,
+		         MKSRV_VOLUMES);
+		return -EPROTO;
+	}
+	for (unsigned i = 0; i < MKSRV_VOLUMES; i++) {
+		const struct mksrv_volume *v = &f->volumes[i];
+
+		if (i < f->nvolumes ? !volume_well_formed(v) : !all_zero(v, sizeof(*v))) {
+			snprintf(err, errlen, "bad volume entry %u", i);
+			return -EPROTO;
+		}
+	}
+	/* Well formed: now what it asks for. */
+	if (disklen > 0 && !beneath(f->disk)) {
+		snprintf(err, errlen, "disk '%s': not a path relative to the macro-kernel's root",
+		         f->disk);
+		return -EINVAL;
+	}
+	if (f->placement == MKSRV_FS_GUEST && (disklen == 0 || f->nvolumes > 0)) {
+		snprintf(err, errlen, "guest placement needs a disk and no volumes");
+		return -EINVAL;
+	}
+	for (unsigned i = 0; i < f->nvolumes; i++) {
+		const struct mksrv_volume *v = &f->volumes[i];
+
+		if (!beneath(v->hostdir)) {
+			snprintf(err, errlen,
+			         "volume '%s': not a directory relative to the macro-kernel's root",
+			         v->hostdir);
+			return -EINVAL;
+		}
+		if (v->at[0] != '/') {
+			snprintf(err, errlen, "volume '%s': the guest path '%s' is not absolute",
+			         v->hostdir, v->at);
+			return -EINVAL;
+		}
+		cfg->volumes[i].hostdir = v->hostdir; /* the server opens it beneath its root */
+		cfg->volumes[i].at = v->at;
+		cfg->volumes[i].readonly = v->readonly;
+	}
+	cfg->fs = (enum mk_fs_placement)f->placement;
+	cfg->disk = disklen ? f->disk : NULL;
+	cfg->nvolumes = (int)f->nvolumes;
+	return 0;
+}
+
 static const struct mk_service fs_svc = {
 	.name = "fs",
 	.op_first = NANVIX_FS_OPEN,
@@ -97,6 +260,10 @@ static const struct mk_service fs_svc = {
 	.call = fs_svc_call,
 	.stats = fs_svc_stats,
 	.detach = fs_svc_detach,
+	.hello_type = MKSRV_SECTION_FS,
+	.hello_len = sizeof(struct mksrv_fs_section),
+	.hello_put = fs_hello_put,
+	.hello_take = fs_hello_take,
 };
 MK_SERVICE(fs_svc);
 

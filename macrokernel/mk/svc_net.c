@@ -45,6 +45,7 @@
 #include <monitor/guestmem.h>
 #include <net/service.h>
 #include <netsw/netsw.h>
+#include <server/proto.h>
 
 #define RXQ_FRAMES_MAX 4096       /* frames queued for one VM; beyond: dropped */
 #define RXQ_BYTES_MAX  (16 << 20) /* and bytes */
@@ -472,6 +473,32 @@ void mk_net_run(struct netsw *sw, int wake_fd, volatile int *stop)
 	}
 }
 
+/* The net section of the shared macro-kernel's hello (server/proto.h). */
+_Static_assert(MKSRV_NET_HOST == (int)MK_NET_HOST && MKSRV_NET_GUEST == (int)MK_NET_GUEST,
+               "proto.h and mk.h disagree on network placements");
+
+static int net_hello_put(const struct mk_config *cfg, void *payload, char *err, size_t errlen)
+{
+	struct mksrv_net_section *n = payload;
+
+	if (cfg->net == MK_NET_NONE)
+		return 0;
+	n->placement = (uint32_t)cfg->net;
+	return 1;
+}
+
+static int net_hello_take(const void *payload, struct mk_config *cfg, char *err, size_t errlen)
+{
+	const struct mksrv_net_section *n = payload;
+
+	if ((n->placement != MKSRV_NET_HOST && n->placement != MKSRV_NET_GUEST) || n->reserved) {
+		snprintf(err, errlen, "bad network placement %u", (unsigned)n->placement);
+		return -EPROTO;
+	}
+	cfg->net = (enum mk_net_placement)n->placement;
+	return 0;
+}
+
 static const struct mk_service net_svc = {
 	.name = "net",
 	.op_first = NANVIX_NET_OP_FIRST,
@@ -481,6 +508,10 @@ static const struct mk_service net_svc = {
 	.stats = net_svc_stats,
 	.idle = net_svc_idle,
 	.detach = net_svc_detach,
+	.hello_type = MKSRV_SECTION_NET,
+	.hello_len = sizeof(struct mksrv_net_section),
+	.hello_put = net_hello_put,
+	.hello_take = net_hello_take,
 };
 MK_SERVICE(net_svc);
 

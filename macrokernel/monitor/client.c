@@ -13,6 +13,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <mk/service.h>
 #include <monitor/client.h>
 #include <netsw/policy.h>
 #include <server/proto.h>
@@ -78,15 +79,6 @@ static int client_kick(void *ctx)
 	}
 }
 
-/* Copy a string into a fixed hello field; -1 when it does not fit. */
-static int hello_str(char *dst, size_t len, const char *src)
-{
-	if (strlen(src) >= len)
-		return -1;
-	strcpy(dst, src);
-	return 0;
-}
-
 /*
  * Receive the server's reply to the hello, waiting at most 10 s.  A server
  * that refused at once may have reset the connection before reading our
@@ -142,37 +134,28 @@ int mk_client_attach(struct mk_client *cl, struct vm *vm, const char *sockpath,
                      const struct mk_config *cfg)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct mksrv_hello h;
+	/* The header, then each component's section (mk_hello_put). */
+	static char hello[MKSRV_HELLO_MAX] __attribute__((aligned(8)));
+	struct mksrv_hello h = { .magic = MKSRV_MAGIC,
+		                 .version = MKSRV_VERSION,
+		                 .mem_size = vm->mem.size };
 	struct mksrv_reply r;
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * MKSRV_HELLO_FDS)];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = { &h, sizeof(h) };
+	struct iovec iov = { hello, 0 };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cm;
 	int fds[MKSRV_HELLO_FDS];
+	char err[256];
+	long len = mk_hello_put(cfg, hello + sizeof(h), sizeof(hello) - sizeof(h), &h.nsections, err,
+	                        sizeof(err));
 
-	memset(&h, 0, sizeof(h));
-	h.magic = MKSRV_MAGIC;
-	h.version = MKSRV_VERSION;
-	h.mem_size = vm->mem.size;
-	h.fs = (uint32_t)cfg->fs;
-	h.net = cfg->net == MK_NET_HOST    ? MKSRV_NET_HOST
-	        : cfg->net == MK_NET_GUEST ? MKSRV_NET_GUEST
-	                                   : MKSRV_NET_NONE;
-	h.nvolumes = (uint32_t)cfg->nvolumes;
-	if (cfg->disk && hello_str(h.disk, sizeof(h.disk), cfg->disk))
-		return usage_error("disk '%s': path too long for the macro-kernel", cfg->disk);
-	for (int i = 0; i < cfg->nvolumes; i++) {
-		const struct mk_volume *v = &cfg->volumes[i];
-
-		if (hello_str(h.volumes[i].hostdir, sizeof(h.volumes[i].hostdir), v->hostdir) ||
-		    hello_str(h.volumes[i].at, sizeof(h.volumes[i].at), v->at))
-			return usage_error("volume '%s': path too long for the macro-kernel",
-			                   v->hostdir);
-		h.volumes[i].readonly = v->readonly;
-	}
+	if (len < 0)
+		return usage_error("%s", err);
+	memcpy(hello, &h, sizeof(h));
+	iov.iov_len = sizeof(h) + (size_t)len;
 	if (strlen(sockpath) >= sizeof(sa.sun_path))
 		return usage_error("macro-kernel socket path '%s' is too long", sockpath);
 	strcpy(sa.sun_path, sockpath);

@@ -60,10 +60,6 @@
 #define HELLO_DEADLINE_MS 5000
 #define FDS_MAX           8 /* a hello carrying more has its extra fds dropped by the kernel */
 
-_Static_assert(MKSRV_VOLUMES == MK_VOLUMES_MAX, "proto.h and mk.h disagree on volumes");
-_Static_assert(MKSRV_FS_HOST == (int)MK_FS_HOST && MKSRV_FS_GUEST == (int)MK_FS_GUEST &&
-                       MKSRV_NET_HOST == (int)MK_NET_HOST && MKSRV_NET_GUEST == (int)MK_NET_GUEST,
-               "proto.h and mk.h disagree on placements");
 
 struct conn {
 	struct server *s;
@@ -73,7 +69,11 @@ struct conn {
 	pid_t pid; /* the client's, for the log */
 	struct vm_mem mem;
 	struct mk_vm *vm;
-	struct mksrv_hello hello;        /* the strings the VM's config points into */
+	/* The hello, whose strings cfg points into (aligned: sections are read in place). */
+	char hello[MKSRV_HELLO_MAX] __attribute__((aligned(8)));
+	size_t hello_len;
+	uint64_t mem_size; /* the hello's */
+	struct mk_config cfg;            /* from the hello (hello_check) */
 	char volpath[MKSRV_VOLUMES][32]; /* "/proc/self/fd/N" of each volume */
 	uint64_t kicks, loads;
 };
@@ -121,7 +121,7 @@ static long long now_ms(void)
 
 /*
  * Receive the hello and its fds within the deadline.  Returns 0 with
- * c->hello, c->memfd and c->kickfd set; 1 when the client left without a
+ * c->hello (c->hello_len bytes), c->memfd and c->kickfd set; 1 when the client left without a
  * word; or -1 with a reason in err (every fd received is then closed).
  */
 static int recv_hello(struct conn *c, char *err, size_t errlen)
@@ -132,7 +132,7 @@ static int recv_hello(struct conn *c, char *err, size_t errlen)
 		struct cmsghdr align;
 	} ctl;
 	/* One byte more than a hello: a longer message shows as too long, not cut. */
-	char buf[sizeof(struct mksrv_hello) + 1];
+	char buf[MKSRV_HELLO_MAX + 1];
 	struct iovec iov = { buf, sizeof(buf) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int fds[FDS_MAX], nfds = 0;
@@ -185,9 +185,10 @@ static int recv_hello(struct conn *c, char *err, size_t errlen)
 			close(fds[i]);
 		return 1;
 	}
-	if ((size_t)n != sizeof(struct mksrv_hello) || (msg.msg_flags & MSG_TRUNC)) {
-		snprintf(err, errlen, "bad hello: %zd bytes, expected %zu", n,
-		         sizeof(struct mksrv_hello));
+	if ((size_t)n < sizeof(struct mksrv_hello) || (size_t)n > MKSRV_HELLO_MAX ||
+	    (msg.msg_flags & MSG_TRUNC)) {
+		snprintf(err, errlen, "bad hello: %zd bytes, expected %zu to %u", n,
+		         sizeof(struct mksrv_hello), MKSRV_HELLO_MAX);
 		goto fail;
 	}
 	if (nfds != MKSRV_HELLO_FDS || (msg.msg_flags & MSG_CTRUNC)) {
@@ -196,7 +197,8 @@ static int recv_hello(struct conn *c, char *err, size_t errlen)
 		         (msg.msg_flags & MSG_CTRUNC) ? " or more" : "", MKSRV_HELLO_FDS);
 		goto fail;
 	}
-	memcpy(&c->hello, buf, sizeof(c->hello));
+	memcpy(c->hello, buf, (size_t)n);
+	c->hello_len = (size_t)n;
 	c->memfd = fds[MKSRV_FD_MEM];
 	c->kickfd = fds[MKSRV_FD_KICK];
 	c->notifyfd = fds[MKSRV_FD_NOTIFY];
@@ -212,7 +214,7 @@ fail:
 /* The memfd: tmpfs, sealed against shrinking, exactly mem_size long; then map it. */
 static int map_ram(struct conn *c, char *err, size_t errlen)
 {
-	uint64_t size = c->hello.mem_size;
+	uint64_t size = c->mem_size;
 	struct statfs sfs;
 	struct stat st;
 	int seals;
@@ -269,7 +271,7 @@ static int check_eventfd(int fd, const char *what, char *err, size_t errlen)
  */
 static int volume_open(struct conn *c, int i, int *fd, char *err, size_t errlen)
 {
-	const char *rel = c->hello.volumes[i].hostdir;
+	const char *rel = c->cfg.volumes[i].hostdir;
 	struct open_how how = {
 		.flags = O_PATH | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
@@ -298,21 +300,14 @@ static int volume_open(struct conn *c, int i, int *fd, char *err, size_t errlen)
 static int attach(struct conn *c, char *err, size_t errlen)
 {
 	int volfd[MKSRV_VOLUMES], nvol = 0, rc = 0;
-	struct mk_config cfg;
+	struct mk_config cfg = c->cfg; /* the hello's, volumes replaced by what we opened */
 
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.fs = (enum mk_fs_placement)c->hello.fs;
-	cfg.net = (enum mk_net_placement)c->hello.net; /* checked: the same values */
 	cfg.notify_fd = c->notifyfd;
-	cfg.disk = c->hello.disk[0] ? c->hello.disk : NULL;
-	cfg.nvolumes = (int)c->hello.nvolumes;
 	for (; nvol < cfg.nvolumes; nvol++) {
 		rc = volume_open(c, nvol, &volfd[nvol], err, errlen);
 		if (rc)
 			break;
 		cfg.volumes[nvol].hostdir = c->volpath[nvol];
-		cfg.volumes[nvol].at = c->hello.volumes[nvol].at;
-		cfg.volumes[nvol].readonly = c->hello.volumes[nvol].readonly;
 	}
 	if (!rc)
 		rc = mk_vm_attach(&c->vm, &(struct mk_host){ .blk = c->s->sw, .net = c->s->net },
@@ -611,6 +606,12 @@ static void conn_free(struct conn *c)
 	free(c);
 }
 
+/* The enum mk_fs_placement and mk_net_placement values share their names. */
+static const char *placement_name(int p)
+{
+	return p == 1 ? "host" : p == 2 ? "guest" : "none";
+}
+
 static void *conn_thread(void *arg)
 {
 	struct conn *c = arg;
@@ -628,7 +629,13 @@ static void *conn_thread(void *arg)
 		}
 		goto out;
 	}
-	rc = hello_check(&c->hello, err, sizeof(err));
+	rc = hello_check(c->hello, c->hello_len, &c->cfg, err, sizeof(err));
+	if (!rc) {
+		struct mksrv_hello h;
+
+		memcpy(&h, c->hello, sizeof(h));
+		c->mem_size = h.mem_size;
+	}
 	if (!rc && (check_eventfd(c->kickfd, "kick", err, sizeof(err)) ||
 	            check_eventfd(c->notifyfd, "notify", err, sizeof(err))))
 		rc = -EPROTO;
@@ -645,12 +652,10 @@ static void *conn_thread(void *arg)
 	}
 	reply(c->sock, 0, MKSRV_OK, NULL);
 	if (s->verbose)
-		srv_log("vm %llu (pid %d) attached: %llu MiB, fs %s, disk %s, %u volume(s)", c->id,
-		        (int)c->pid, (unsigned long long)(c->mem.size >> 20),
-		        c->hello.fs == MKSRV_FS_HOST    ? "host"
-		        : c->hello.fs == MKSRV_FS_GUEST ? "guest"
-		                                        : "none",
-		        c->hello.disk[0] ? c->hello.disk : "-", (unsigned)c->hello.nvolumes);
+		srv_log("vm %llu (pid %d) attached: %llu MiB, fs %s, disk %s, %d volume(s), net %s",
+		        c->id, (int)c->pid, (unsigned long long)(c->mem.size >> 20),
+		        placement_name((int)c->cfg.fs), c->cfg.disk ? c->cfg.disk : "-",
+		        c->cfg.nvolumes, placement_name((int)c->cfg.net));
 	why = serve(c);
 	if (s->verbose) {
 		struct mk_stats st;

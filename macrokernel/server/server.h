@@ -41,14 +41,18 @@ void conn_start(struct server *s, int fd);
 /* Ask every connection's thread to end (they detach their VMs) and wait up to `secs`. */
 void conn_stop_all(struct server *s, int secs);
 
+struct mk_config;
+
 /*
- * Check a hello (every field, see server/proto.h).  Returns 0; -EPROTO
- * when it is malformed (magic, version, sizes, unterminated strings,
+ * Check a hello of `len` bytes (every field, see server/proto.h: the
+ * header here, each section by its component) and fill *cfg from it (its
+ * strings point into `msg`; notify_fd -1).  Returns 0; -EPROTO when it is
+ * malformed (magic, version, sizes, sections, unterminated strings,
  * reserved fields); or -EINVAL when it is well formed but asks for what
  * is not allowed (paths outside the root, a guest placement without a
  * disk): a refused configuration.  A one-line reason goes to err.
  */
-int hello_check(const struct mksrv_hello *h, char *err, size_t errlen);
+int hello_check(const void *msg, size_t len, struct mk_config *cfg, char *err, size_t errlen);
 
 /* Print "macrokernel: " and the message to stderr (one line, one write). */
 void srv_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -403,6 +403,7 @@ start_server "$hmk" "$sock" || {
 }
 base=$(fds)
 for c in garbage empty short long random version nofds onefd manyfds swapped pipekick pipenotify netplace \
+	section-unknown section-twice section-size section-past section-count section-trailing \
 	filemem unsealed small big unaligned unterminated placement absdisk dotdisk \
 	volumejunk noring dotvolume absvolume "symdisk evil" "symvolume evildir" \
 	"ringfuzz img:cow" "noread img:cow" "drain img:cow" "chatter img:cow" shrink silent \

@@ -37,6 +37,8 @@
 
 #include <abi/bootinfo.h>
 #include <abi/ring.h>
+#include <stddef.h>
+
 #include <server/proto.h>
 
 #define MEM  (16u << 20)
@@ -114,15 +116,35 @@ static int make_ram(uint64_t size, bool seal, bool ring)
 	return fd;
 }
 
-static void hello_init(struct mksrv_hello *h)
+/* A hello as nanvixd sends one: the header and the fs section, and with
+ * a network the net section (hello_len says how much is sent). */
+struct hello {
+	struct mksrv_hello h;
+	struct mksrv_section fs_sec;
+	struct mksrv_fs_section fs;
+	struct mksrv_section net_sec;
+	struct mksrv_net_section net;
+};
+
+static void hello_init(struct hello *h)
 {
 	memset(h, 0, sizeof(*h));
-	h->magic = MKSRV_MAGIC;
-	h->version = MKSRV_VERSION;
-	h->mem_size = MEM;
-	h->fs = MKSRV_FS_HOST;
+	h->h.magic = MKSRV_MAGIC;
+	h->h.version = MKSRV_VERSION;
+	h->h.mem_size = MEM;
+	h->h.nsections = 1;
+	h->fs_sec = (struct mksrv_section){ MKSRV_SECTION_FS, sizeof(h->fs) };
+	h->fs.placement = MKSRV_FS_HOST;
 	if (disk)
-		snprintf(h->disk, sizeof(h->disk), "%s", disk);
+		snprintf(h->fs.disk, sizeof(h->fs.disk), "%s", disk);
+	h->net_sec = (struct mksrv_section){ MKSRV_SECTION_NET, sizeof(h->net) };
+	h->net.placement = MKSRV_NET_HOST;
+}
+
+/* The bytes of `h` a client sends: its sections, no more. */
+static size_t hello_len(const struct hello *h)
+{
+	return h->h.nsections >= 2 ? sizeof(*h) : offsetof(struct hello, net_sec);
 }
 
 /* Send `len` bytes of `buf` with `nfds` fds; errors are the test's to judge. */
@@ -189,7 +211,7 @@ static int expect_refusal(const void *hello, size_t len, const int *fds, int nfd
 /* A well-formed attach: returns the socket, with *ram mapped and *kick set. */
 static int attach(uint8_t **ram, int *kick)
 {
-	struct mksrv_hello h;
+	struct hello h;
 	struct mksrv_reply r;
 	int fds[3], sock = dial();
 
@@ -198,7 +220,7 @@ static int attach(uint8_t **ram, int *kick)
 	fds[1] = *kick = eventfd(0, EFD_CLOEXEC);
 	fds[2] = eventfd(0, EFD_CLOEXEC);
 	*ram = mmap(NULL, MEM, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
-	if (*ram == MAP_FAILED || send_msg(sock, &h, sizeof(h), fds, 3) < 0) {
+	if (*ram == MAP_FAILED || send_msg(sock, &h, hello_len(&h), fds, 3) < 0) {
 		perror("mk_hostile: attach");
 		exit(1);
 	}
@@ -591,7 +613,7 @@ static int load_bad(const char *how)
 /* Our RAM cannot be truncated under the server: the seal holds. */
 static int shrink(void)
 {
-	struct mksrv_hello h;
+	struct hello h;
 	struct mksrv_reply r;
 	int sock = dial(), fds[3];
 
@@ -599,7 +621,7 @@ static int shrink(void)
 	fds[0] = make_ram(MEM, true, true);
 	fds[1] = eventfd(0, EFD_CLOEXEC);
 	fds[2] = eventfd(0, EFD_CLOEXEC);
-	send_msg(sock, &h, sizeof(h), fds, 3);
+	send_msg(sock, &h, hello_len(&h), fds, 3);
 	if (get_reply(sock, &r, 10000) != 1 || r.status)
 		return fail("attach refused");
 	if (ftruncate(fds[0], 0) == 0)
@@ -635,9 +657,9 @@ static int fake_server(bool die)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0), sock, fds[MKSRV_HELLO_FDS];
 	char ctl[CMSG_SPACE(sizeof(int) * MKSRV_HELLO_FDS)];
-	struct mksrv_hello h;
+	static char h[MKSRV_HELLO_MAX];
 	struct mksrv_reply r;
-	struct iovec iov = { &h, sizeof(h) };
+	struct iovec iov = { h, sizeof(h) };
 	struct msghdr msg = {
 		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)
 	};
@@ -650,7 +672,8 @@ static int fake_server(bool die)
 		return fail("listen: %s", strerror(errno));
 	printf("listening\n");
 	sock = accept(lfd, NULL, NULL);
-	if (sock < 0 || recvmsg(sock, &msg, 0) != sizeof(h) || !(cm = CMSG_FIRSTHDR(&msg)) ||
+	if (sock < 0 || recvmsg(sock, &msg, 0) < (ssize_t)sizeof(struct mksrv_hello) ||
+	    !(cm = CMSG_FIRSTHDR(&msg)) ||
 	    cm->cmsg_len != CMSG_LEN(sizeof(fds)))
 		return fail("no hello");
 	memcpy(fds, CMSG_DATA(cm), sizeof(fds));
@@ -675,7 +698,7 @@ static int fake_server(bool die)
 
 int main(int argc, char **argv)
 {
-	struct mksrv_hello h;
+	struct hello h;
 	char junk[sizeof(h) + 64];
 	int fds[8];
 
@@ -700,30 +723,32 @@ int main(int argc, char **argv)
 	if (!strcmp(case_name, "empty"))
 		return expect_refusal("", 0, fds, 3, NULL);
 	if (!strcmp(case_name, "short"))
-		return expect_refusal(&h, sizeof(h) / 2, fds, 3, "bad hello");
+		return expect_refusal(&h, sizeof(h.h) / 2, fds, 3, "bad hello");
 	if (!strcmp(case_name, "long")) {
-		memcpy(junk, &h, sizeof(h));
-		return expect_refusal(junk, sizeof(junk), fds, 3, "bad hello");
+		static char big[MKSRV_HELLO_MAX + 64];
+
+		memcpy(big, &h, sizeof(h));
+		return expect_refusal(big, sizeof(big), fds, 3, "bad hello");
 	}
 	if (!strcmp(case_name, "random"))
-		return expect_refusal(junk, sizeof(h), fds, 3, "protocol");
+		return expect_refusal(junk, hello_len(&h), fds, 3, "protocol");
 	if (!strcmp(case_name, "version")) {
-		h.version = 99;
-		return expect_refusal(&h, sizeof(h), fds, 3, "protocol");
+		h.h.version = 99;
+		return expect_refusal(&h, hello_len(&h), fds, 3, "protocol");
 	}
 	if (!strcmp(case_name, "nofds"))
-		return expect_refusal(&h, sizeof(h), fds, 0, "fds");
+		return expect_refusal(&h, hello_len(&h), fds, 0, "fds");
 	if (!strcmp(case_name, "onefd"))
-		return expect_refusal(&h, sizeof(h), fds, 1, "fds");
+		return expect_refusal(&h, hello_len(&h), fds, 1, "fds");
 	if (!strcmp(case_name, "manyfds")) {
 		for (int i = 3; i < 8; i++)
 			fds[i] = eventfd(0, EFD_CLOEXEC);
-		return expect_refusal(&h, sizeof(h), fds, 8, "fds");
+		return expect_refusal(&h, hello_len(&h), fds, 8, "fds");
 	}
 	if (!strcmp(case_name, "swapped")) {
 		int sw[3] = { fds[1], fds[0], fds[2] };
 
-		return expect_refusal(&h, sizeof(h), sw, 3, "eventfd");
+		return expect_refusal(&h, hello_len(&h), sw, 3, "eventfd");
 	}
 	if (!strcmp(case_name, "pipekick")) {
 		int p[2], f[3];
@@ -731,7 +756,7 @@ int main(int argc, char **argv)
 		if (pipe(p) < 0)
 			return fail("pipe");
 		f[0] = fds[0], f[1] = p[0], f[2] = fds[2];
-		return expect_refusal(&h, sizeof(h), f, 3, "eventfd");
+		return expect_refusal(&h, hello_len(&h), f, 3, "eventfd");
 	}
 	if (!strcmp(case_name, "pipenotify")) {
 		int p[2], f[3];
@@ -739,11 +764,38 @@ int main(int argc, char **argv)
 		if (pipe(p) < 0)
 			return fail("pipe");
 		f[0] = fds[0], f[1] = fds[1], f[2] = p[1];
-		return expect_refusal(&h, sizeof(h), f, 3, "notify fd is not an eventfd");
+		return expect_refusal(&h, hello_len(&h), f, 3, "notify fd is not an eventfd");
+	}
+	if (!strcmp(case_name, "section-unknown")) {
+		h.fs_sec.type = 99;
+		return expect_refusal(&h, hello_len(&h), fds, 3, "unknown type 99");
+	}
+	if (!strcmp(case_name, "section-twice")) {
+		h.h.nsections = 2;
+		h.net_sec.type = MKSRV_SECTION_FS;
+		h.net_sec.len = sizeof(h.net);
+		return expect_refusal(&h, hello_len(&h), fds, 3, "second fs section");
+	}
+	if (!strcmp(case_name, "section-size")) {
+		h.fs_sec.len = sizeof(h.fs) - 8;
+		return expect_refusal(&h, hello_len(&h), fds, 3, "expected");
+	}
+	if (!strcmp(case_name, "section-past")) { /* a section claiming more than was sent */
+		h.h.nsections = 2;
+		return expect_refusal(&h, hello_len(&h) - 4, fds, 3, "past the end");
+	}
+	if (!strcmp(case_name, "section-count")) {
+		h.h.nsections = 1000;
+		return expect_refusal(&h, hello_len(&h), fds, 3, "too many hello sections");
+	}
+	if (!strcmp(case_name, "section-trailing")) { /* bytes after the last section */
+		h.h.nsections = 1;
+		return expect_refusal(&h, sizeof(h), fds, 3, "after the last hello section");
 	}
 	if (!strcmp(case_name, "netplace")) {
-		h.net = 7;
-		return expect_refusal(&h, sizeof(h), fds, 3, "network placement");
+		h.h.nsections = 2;
+		h.net.placement = 7;
+		return expect_refusal(&h, hello_len(&h), fds, 3, "network placement");
 	}
 	if (!strcmp(case_name, "filemem")) {
 		char path[] = "/tmp/mk_hostile.XXXXXX";
@@ -752,64 +804,64 @@ int main(int argc, char **argv)
 		unlink(path);
 		if (f[0] < 0 || ftruncate(f[0], MEM) < 0)
 			return fail("tmpfile");
-		return expect_refusal(&h, sizeof(h), f, 3, "memfd");
+		return expect_refusal(&h, hello_len(&h), f, 3, "memfd");
 	}
 	if (!strcmp(case_name, "unsealed")) {
 		int f[3] = { make_ram(MEM, false, true), fds[1], fds[2] };
 
-		return expect_refusal(&h, sizeof(h), f, 3, "sealed");
+		return expect_refusal(&h, hello_len(&h), f, 3, "sealed");
 	}
 	if (!strcmp(case_name, "small")) {
 		int f[3] = { make_ram(MEM / 2, true, true), fds[1], fds[2] };
 
-		return expect_refusal(&h, sizeof(h), f, 3, "claims");
+		return expect_refusal(&h, hello_len(&h), f, 3, "claims");
 	}
 	if (!strcmp(case_name, "big")) {
-		h.mem_size = 1ull << 40;
-		return expect_refusal(&h, sizeof(h), fds, 3, "memory size");
+		h.h.mem_size = 1ull << 40;
+		return expect_refusal(&h, hello_len(&h), fds, 3, "memory size");
 	}
 	if (!strcmp(case_name, "unaligned")) {
-		h.mem_size = MEM - 100;
-		return expect_refusal(&h, sizeof(h), fds, 3, "memory size");
+		h.h.mem_size = MEM - 100;
+		return expect_refusal(&h, hello_len(&h), fds, 3, "memory size");
 	}
 	if (!strcmp(case_name, "unterminated")) {
-		memset(h.disk, 'A', sizeof(h.disk));
-		return expect_refusal(&h, sizeof(h), fds, 3, "disk");
+		memset(h.fs.disk, 'A', sizeof(h.fs.disk));
+		return expect_refusal(&h, hello_len(&h), fds, 3, "disk");
 	}
 	if (!strcmp(case_name, "placement")) {
-		h.fs = 7;
-		return expect_refusal(&h, sizeof(h), fds, 3, "placement");
+		h.fs.placement = 7;
+		return expect_refusal(&h, hello_len(&h), fds, 3, "placement");
 	}
 	if (!strcmp(case_name, "absdisk")) {
-		snprintf(h.disk, sizeof(h.disk), "/etc/passwd:ro");
-		return expect_refusal(&h, sizeof(h), fds, 3, "relative");
+		snprintf(h.fs.disk, sizeof(h.fs.disk), "/etc/passwd:ro");
+		return expect_refusal(&h, hello_len(&h), fds, 3, "relative");
 	}
 	if (!strcmp(case_name, "dotdisk")) {
-		snprintf(h.disk, sizeof(h.disk), "sub/../../img:cow");
-		return expect_refusal(&h, sizeof(h), fds, 3, "relative");
+		snprintf(h.fs.disk, sizeof(h.fs.disk), "sub/../../img:cow");
+		return expect_refusal(&h, hello_len(&h), fds, 3, "relative");
 	}
 	if (!strcmp(case_name, "symdisk")) { /* DISK is a symlink leading out of the root */
-		return expect_refusal(&h, sizeof(h), fds, 3, NULL);
+		return expect_refusal(&h, hello_len(&h), fds, 3, NULL);
 	}
 	if (!strcmp(case_name, "dotvolume") || !strcmp(case_name, "absvolume") ||
 	    !strcmp(case_name, "symvolume")) {
-		h.disk[0] = '\0';
-		h.nvolumes = 1;
-		snprintf(h.volumes[0].hostdir, sizeof(h.volumes[0].hostdir), "%s",
+		h.fs.disk[0] = '\0';
+		h.fs.nvolumes = 1;
+		snprintf(h.fs.volumes[0].hostdir, sizeof(h.fs.volumes[0].hostdir), "%s",
 		         case_name[0] == 'd'   ? "../"
 		         : case_name[0] == 'a' ? "/etc"
 		                               : disk);
-		snprintf(h.volumes[0].at, sizeof(h.volumes[0].at), "/mnt");
-		return expect_refusal(&h, sizeof(h), fds, 3, "volume");
+		snprintf(h.fs.volumes[0].at, sizeof(h.fs.volumes[0].at), "/mnt");
+		return expect_refusal(&h, hello_len(&h), fds, 3, "volume");
 	}
 	if (!strcmp(case_name, "volumejunk")) {
-		h.volumes[3].readonly = 1; /* an unused entry that is not zero */
-		return expect_refusal(&h, sizeof(h), fds, 3, "volume");
+		h.fs.volumes[3].readonly = 1; /* an unused entry that is not zero */
+		return expect_refusal(&h, hello_len(&h), fds, 3, "volume");
 	}
 	if (!strcmp(case_name, "noring")) {
 		int f[3] = { make_ram(MEM, true, false), fds[1], fds[2] };
 
-		return expect_refusal(&h, sizeof(h), f, 3, "ring");
+		return expect_refusal(&h, hello_len(&h), f, 3, "ring");
 	}
 	if (!strcmp(case_name, "fake-die") || !strcmp(case_name, "fake-garbage"))
 		return fake_server(case_name[5] == 'd');
@@ -843,7 +895,7 @@ int main(int argc, char **argv)
 		struct mksrv_load *q = malloc(sizeof(*q));
 
 		load_init(q, NANVIX_FS_ROOT, "/sub/prog");
-		return expect_refusal(q, sizeof(*q), fds, 3, "bad hello");
+		return expect_refusal(q, sizeof(*q), fds, 3, "protocol mismatch");
 	}
 	if (!strncmp(case_name, "load-", 5))
 		return load_bad(case_name + 5);
@@ -855,7 +907,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(case_name, "full")) {
 		hello_init(&h);
-		return expect_refusal(&h, sizeof(h), fds, 3, "full");
+		return expect_refusal(&h, hello_len(&h), fds, 3, "full");
 	}
 	fprintf(stderr, "mk_hostile: unknown case '%s'\n", case_name);
 	return 2;

@@ -57,7 +57,7 @@ $(UNIT_BIN)/test_aspace: $(UNIT_OUT)/monitor/test_aspace.o $(UNIT_OUT)/monitor/g
 	$(UNIT_OUT)/src/macrokernel/monitor/aspace.o $(UNIT_OUT)/src/macrokernel/monitor/guestmem.o
 
 $(UNIT_BIN)/test_client: $(UNIT_OUT)/monitor/test_client.o \
-	$(UNIT_OUT)/src/macrokernel/monitor/client.o
+	$(UNIT_OUT)/src/macrokernel/monitor/client.o $(UNIT_OUT)/src/macrokernel/mk/hello.o
 
 $(UNIT_BIN)/test_ring: $(UNIT_OUT)/rings/test_ring.o $(UNIT_OUT)/src/macrokernel/rings/ring.o
 

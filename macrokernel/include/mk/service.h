@@ -50,7 +50,39 @@ struct mk_service {
 	int (*idle)(void *state, uint64_t ns);
 	/* Give back everything the state holds (NULL states are not passed). */
 	void (*detach)(void *state);
+
+	/*
+	 * Optional: the component's section of the shared macro-kernel's hello
+	 * (server/proto.h), type `hello_type` (0: none), payload exactly
+	 * `hello_len` bytes.  hello_put (nanvixd) writes the payload for `cfg`
+	 * into a zeroed `payload`: 1, 0 when the VM does not use the
+	 * component (no section), or a negative errno with a reason in err
+	 * (a value the protocol cannot carry).  hello_take (the server) checks
+	 * a client's payload, every field, and sets its part of *cfg, whose
+	 * strings may point into `payload`: 0, -EPROTO (malformed) or -EINVAL
+	 * (well formed, refused), with a reason in err.
+	 */
+	uint32_t hello_type;
+	uint32_t hello_len;
+	int (*hello_put)(const struct mk_config *cfg, void *payload, char *err, size_t errlen);
+	int (*hello_take)(const void *payload, struct mk_config *cfg, char *err, size_t errlen);
 };
+
+/*
+ * The sections of a hello for `cfg`, written at `buf` (at most `cap`
+ * bytes, zeroed first), one per registered component the VM uses: the
+ * bytes written and *n the sections, or a negative errno with err set.
+ */
+long mk_hello_put(const struct mk_config *cfg, void *buf, size_t cap, uint32_t *n, char *err,
+                  size_t errlen);
+
+/*
+ * Check `n` sections in [buf, buf + len) (a client's) and fill *cfg from
+ * them through their components' hello_take; the sections must fill the
+ * range exactly.  0, -EPROTO or -EINVAL with err set.
+ */
+int mk_hello_take(const void *buf, size_t len, uint32_t n, struct mk_config *cfg, char *err,
+                  size_t errlen);
 
 #define MK_SERVICE(svc)                                              \
 	static const struct mk_service *const mk_service_entry_##svc \

@@ -7,7 +7,8 @@
  * macro-kernel server).  Every message is one fixed-size record; a record
  * of another size is a protocol error.
  *
- *   client -> server  struct mksrv_hello, with SCM_RIGHTS carrying exactly
+ *   client -> server  a hello: struct mksrv_hello and its sections (below),
+ *                     one message, with SCM_RIGHTS carrying exactly
  *                     three fds: [0] the guest RAM memfd (sealed against
  *                     shrinking, F_SEAL_SHRINK, and exactly mem_size bytes
  *                     long), [1] the "kick" eventfd, [2] the "notify"
@@ -47,6 +48,16 @@
  * on the file description it shares, but not make a MSG_DONTWAIT send
  * block.  The kick eventfd is read with RWF_NOWAIT for the same reason.
  *
+ * The hello is typed per component: after its fixed header come
+ * `nsections` sections back to back to the end of the message, each a
+ * struct mksrv_section and exactly `len` bytes of payload, the layout its
+ * type names.  A VM that does not use a component sends no section for it
+ * (its placement is then "none").  Each component owns its section: it
+ * registers the type, the payload's size, and how to write and check it in
+ * its struct mk_service (mk/service.h: hello_*), so the server core knows
+ * only the framing.  A section of an unknown type, a repeated type, a
+ * payload of another size, or bytes past the last section refuse the hello.
+ *
  * Every field of a hello is validated by the server: strings must be
  * NUL-terminated within their arrays, paths relative (disk, volume host
  * directories: resolved beneath the server's --root) without "..", guest
@@ -62,7 +73,7 @@
 #include <stdint.h>
 
 #define MKSRV_MAGIC     0x4b4d564eu /* "NVMK" */
-#define MKSRV_VERSION   3           /* 2: load and stats requests, typed messages; 3: network */
+#define MKSRV_VERSION   4 /* 2: load and stats requests, typed messages; 3: network; 4: hello sections */
 #define MKSRV_PATH_MAX  256         /* bytes of a path, with its NUL */
 #define MKSRV_VOLUMES   8           /* = MK_VOLUMES_MAX */
 #define MKSRV_ERR_MAX   256         /* bytes of a reply's reason, with its NUL */
@@ -73,6 +84,8 @@
 #define MKSRV_FD_NOTIFY 2
 #define MKSRV_LOAD_PATH 4096        /* bytes of a load's path, with its NUL (NANVIX_FS_PATH_MAX) */
 #define MKSRV_LOAD_MAX  (64u << 20) /* bytes of a loaded file, at most (mk.c's LOAD_MAX) */
+#define MKSRV_SECTIONS_MAX 8          /* sections of one hello */
+#define MKSRV_HELLO_MAX    (16u << 10) /* bytes of a hello, sections included */
 
 /* Where the VM's file system runs: the values of enum mk_fs_placement. */
 enum mksrv_fs {
@@ -96,15 +109,34 @@ struct mksrv_volume {
 };
 
 struct mksrv_hello {
-	uint32_t magic;            /* MKSRV_MAGIC */
-	uint32_t version;          /* MKSRV_VERSION */
-	uint64_t mem_size;         /* guest RAM bytes: a multiple of 4 KiB, at most MKSRV_MEM_MAX */
-	uint32_t fs;               /* enum mksrv_fs */
+	uint32_t magic;     /* MKSRV_MAGIC */
+	uint32_t version;   /* MKSRV_VERSION */
+	uint64_t mem_size;  /* guest RAM bytes: a multiple of 4 KiB, at most MKSRV_MEM_MAX */
+	uint32_t nsections; /* 0..MKSRV_SECTIONS_MAX, following this header */
+	uint32_t reserved;  /* 0 */
+};
+
+struct mksrv_section {
+	uint32_t type; /* enum mksrv_section_type */
+	uint32_t len;  /* bytes of payload that follow: exactly the type's */
+};
+
+/* The components' sections (each owned by its service, mk/service.h). */
+enum mksrv_section_type {
+	MKSRV_SECTION_FS = 1,  /* struct mksrv_fs_section (mk/svc_fs.c) */
+	MKSRV_SECTION_NET = 2, /* struct mksrv_net_section (mk/svc_net.c) */
+};
+
+struct mksrv_fs_section {
+	uint32_t placement;        /* enum mksrv_fs: HOST or GUEST */
 	uint32_t nvolumes;         /* 0..MKSRV_VOLUMES (host placement only) */
 	char disk[MKSRV_PATH_MAX]; /* blksw spec relative to --root, "" for none */
 	struct mksrv_volume volumes[MKSRV_VOLUMES];
-	uint32_t net;      /* enum mksrv_net: a port on the server's tenant switch */
-	uint32_t reserved; /* 0 */
+};
+
+struct mksrv_net_section {
+	uint32_t placement; /* enum mksrv_net: HOST or GUEST; a port on the tenant switch */
+	uint32_t reserved;  /* 0 */
 };
 
 /* Why a hello was refused: nanvixd's exit status depends on it. */
