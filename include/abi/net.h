@@ -111,6 +111,33 @@ struct nanvix_net_frame_hdr {
 #define NANVIX_NET_FRAME_RECORD(len) (8u + (((uint32_t)(len) + 7u) & ~7u))
 
 /*
+ * The record at *off of a buffer of `size` bytes: 1 with the frame in
+ * *frame and *len, *off moved past the record; 0 at the end (*off ==
+ * size); -1 when the record is malformed (cut short, len < 14 or > max,
+ * running past the end).  Both ends parse with this (the host checks the
+ * in-VM server's buffers; the server, the host's).
+ */
+static inline int nanvix_net_frame_next(const uint8_t *buf, uint64_t size, uint64_t *off,
+                                        uint32_t max, const uint8_t **frame, uint32_t *len)
+{
+	uint64_t o = *off;
+	uint32_t l;
+
+	if (o >= size)
+		return o == size ? 0 : -1;
+	if (size - o < sizeof(struct nanvix_net_frame_hdr))
+		return -1;
+	l = (uint32_t)buf[o] | (uint32_t)buf[o + 1] << 8 | (uint32_t)buf[o + 2] << 16 |
+	    (uint32_t)buf[o + 3] << 24; /* x86: little-endian, as the header */
+	if (l < NANVIX_NET_FRAME_ETH_HDR || l > max || NANVIX_NET_FRAME_RECORD(l) > size - o)
+		return -1;
+	*frame = buf + o + sizeof(struct nanvix_net_frame_hdr);
+	*len = l;
+	*off = o + NANVIX_NET_FRAME_RECORD(l);
+	return 1;
+}
+
+/*
  * The net state region: readiness of every socket, written by the host,
  * read by the guest kernel.  Laid out by the host before boot (boot info
  * ring of kind NANVIX_RING_KIND_NET_STATE).

@@ -175,30 +175,24 @@ static void net_pump(struct netsw *sw)
 static int64_t frames_send(struct net_svc *n, const struct nanvix_ring_req *q,
                            const struct svc_mem *m)
 {
-	unsigned char *buf = frame_buf;
 	uint64_t len = q->args[2], off = 0;
+	const uint8_t *frame;
+	uint32_t flen;
 	int64_t sent = 0;
+	int rc;
 
 	if (len > sizeof(frame_buf) || (len & 7))
 		return -EINVAL;
-	if (m->read(m->ctx, q->args[0], q->args[1], buf, len))
+	if (m->read(m->ctx, q->args[0], q->args[1], frame_buf, len))
 		return -EFAULT;
-	while (off < len) {
-		struct nanvix_net_frame_hdr h;
-
-		if (len - off < sizeof(h))
-			return sent ? sent : -EINVAL;
-		memcpy(&h, buf + off, sizeof(h));
-		if (h.len < NANVIX_NET_FRAME_ETH_HDR ||
-		    h.len > (uint32_t)n->mtu + NANVIX_NET_FRAME_ETH_HDR ||
-		    NANVIX_NET_FRAME_RECORD(h.len) > len - off)
-			return sent ? sent : -EINVAL;
+	while ((rc = nanvix_net_frame_next(frame_buf, len, &off,
+	                                   (uint32_t)n->mtu + NANVIX_NET_FRAME_ETH_HDR, &frame,
+	                                   &flen)) > 0) {
 		if (n->port)
-			netsw_port_input(n->port, buf + off + sizeof(h), h.len);
-		off += NANVIX_NET_FRAME_RECORD(h.len);
+			netsw_port_input(n->port, frame, flen);
 		sent++;
 	}
-	return sent;
+	return rc < 0 ? -EINVAL : sent; /* the frames before a bad record are sent */
 }
 
 /* NANVIX_NET_FRAMES_RECV: as many waiting frames as fit, as records. */

@@ -126,23 +126,18 @@ static void push_ready(void)
 static void take_frames(void)
 {
 	for (int round = 0; round < RECV_ROUNDS; round++) {
+		uint64_t off = 0;
+		const uint8_t *frame;
+		uint32_t len;
 		long got;
-		size_t off = 0;
 
 		page.frames.buf = (uintptr_t)rxbuf;
 		page.frames.len = sizeof(rxbuf);
 		got = netd_ioctl(NANVIX_NETD_RECV, 0);
 		if (got <= 0 || (size_t)got > sizeof(rxbuf))
 			return;
-		while ((size_t)got - off >= sizeof(struct nanvix_net_frame_hdr)) {
-			struct nanvix_net_frame_hdr h;
-
-			memcpy(&h, rxbuf + off, sizeof(h));
-			if (NANVIX_NET_FRAME_RECORD(h.len) > (size_t)got - off)
-				break;
-			net_service_input(svc, rxbuf + off + sizeof(h), h.len);
-			off += NANVIX_NET_FRAME_RECORD(h.len);
-		}
+		while (nanvix_net_frame_next(rxbuf, (uint64_t)got, &off, UINT16_MAX, &frame, &len) > 0)
+			net_service_input(svc, frame, len);
 		if ((size_t)got + NANVIX_NET_FRAMES_RECV_MIN <= sizeof(rxbuf))
 			return; /* it had room for more: nothing else waits */
 	}
