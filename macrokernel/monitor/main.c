@@ -920,9 +920,12 @@ static int embedded_kick(void *ctx)
 	return mk_vm_kick(ctx);
 }
 
-/* The embedded macro-kernel: this VM's rings served inside nanvixd. */
-/* The tenant network of the embedded macro-kernel: a switch, and its uplink
- * when -p or --net-allow need one.  0 or a nanvixd status. */
+/*
+ * The tenant network of the embedded macro-kernel: a switch, and its uplink
+ * when -p or --net-allow need one.  0 or a nanvixd status.  The uplink is
+ * started here and waited for only in macrokernel_attach, so it comes up
+ * while nanvixd loads the kernel and builds the VM.
+ */
 static int network_create(struct options *o, struct netsw **net)
 {
 	struct netsw_config cfg;
@@ -937,6 +940,8 @@ static int network_create(struct options *o, struct netsw **net)
 	return 0;
 }
 
+/* The embedded macro-kernel: this VM's rings served inside nanvixd (`net`:
+ * network_create's switch, or NULL). */
 static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **sw,
                               struct netsw **net, struct mk_vm **mk)
 {
@@ -946,11 +951,6 @@ static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **s
 	if (rc) {
 		vm_error("storage switch: %s", strerror(-rc));
 		return NANVIXD_EXIT_HOST;
-	}
-	if (o->mk.net != MK_NET_NONE) {
-		rc = network_create(o, net);
-		if (rc)
-			return rc;
 	}
 	rc = mk_vm_attach(mk, &(struct mk_host){ .blk = *sw, .net = *net }, &vm->mem, &o->mk, err,
 	                  sizeof(err));
@@ -1240,6 +1240,11 @@ static int run(struct options *o)
 	vm.strace_fd = 2;
 	vm.timed_out = &timed_out;
 
+	if (o->mk.net != MK_NET_NONE && !o->macrokernel) {
+		rc = network_create(o, &net); /* first: its uplink starts meanwhile */
+		if (rc)
+			goto out;
+	}
 	rc = open_kernel(o, kpath, sizeof(kpath), &kernel, &kernel_size);
 	if (rc)
 		goto out;
