@@ -134,6 +134,9 @@ struct net_service {
 	size_t rx_charged; /* received bytes held for the VM, with overhead */
 	size_t rx_budget;  /* ... at most this much (cfg.rx_budget or the default) */
 	int rx_refused;    /* the budget refused TCP data lwIP now holds */
+	size_t tx_bound;   /* send data held for the VM, at most (see tx_room) */
+	size_t tx_budget;  /* ... allowed (cfg.tx_budget or the default) */
+	int tx_starved;    /* out of send budget: streams do not report POLLOUT */
 	struct net_sock *socks[NANVIX_NET_SOCKETS_MAX];
 	struct net_service_stats stats;
 	struct net_iov iov[NET_IOV_MAX];

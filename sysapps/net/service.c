@@ -166,12 +166,18 @@ static void stack_leave(void)
 	stk.depth--;
 }
 
+static void tx_release(struct net_service *s);
+
 void net_stack_timers(void)
 {
 	if (!stk.inited)
 		return;
 	stack_enter();
 	sys_check_timeouts();
+	/* Connections the VM closed are acknowledged without callbacks. */
+	for (struct net_service *s = stk.services; s; s = s->next)
+		if (s->tx_starved)
+			tx_release(s);
 	stack_leave();
 }
 
@@ -221,7 +227,7 @@ static uint32_t sk_poll(const struct net_sock *sk)
 		if (sk->shut_wr || sk->state != SK_CONNECTED || sk->tcp == NULL)
 			m |= NET_POLLOUT | NET_POLLWRNORM;
 		else if (sk->tcp->snd_buf >= NET_SNDLOWAT &&
-		         tcp_sndqueuelen(sk->tcp) < TCP_SNDQUEUELOWAT)
+		         tcp_sndqueuelen(sk->tcp) < TCP_SNDQUEUELOWAT && !sk->svc->tx_starved)
 			m |= NET_POLLOUT | NET_POLLWRNORM;
 	}
 	return m;
@@ -321,6 +327,7 @@ struct net_service *net_service_new(const struct net_service_config *cfg,
 	if (s->cfg.mtu == 0)
 		s->cfg.mtu = NET_MTU_MAX;
 	s->rx_budget = s->cfg.rx_budget ? s->cfg.rx_budget : NET_RX_BUDGET;
+	s->tx_budget = s->cfg.tx_budget ? s->cfg.tx_budget : NET_TX_BUDGET;
 	s->output = output;
 	s->notify = notify;
 	s->ctx = ctx;
@@ -578,8 +585,11 @@ static err_t cb_tcp_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
 	struct net_sock *sk = arg;
 
-	if (sk)
+	if (sk) {
+		if (sk->svc->tx_starved)
+			tx_release(sk->svc);
 		sk_changed(sk);
+	}
 	return ERR_OK;
 }
 
@@ -1243,6 +1253,60 @@ static int64_t iov_total(const struct net_iov *v, size_t n)
 	return (int64_t)t;
 }
 
+/*
+ * The per-VM send budget.  Data a VM's connections hold to send or see
+ * acknowledged stays on this side (for sockets it closed too, until lwIP
+ * is done with them), so it is bounded per VM, not only per socket.
+ * tx_bound is an upper bound (sends add to it; nothing else can make the
+ * held data grow), set to the exact figure by walking the VM's connections
+ * (tx_exact) only when the bound says the budget is reached: once per
+ * budget's worth of data sent, or per send while the VM is near it.  A VM out of budget is "starved": none of its streams
+ * reports POLLOUT (so blocked senders sleep) until TX_RETRY_ROOM is free
+ * again, seen on an acknowledgement or by the timers.
+ */
+#define TX_RETRY_ROOM (64u * 1024)
+
+static size_t tx_exact(const struct net_service *s)
+{
+	u8_t idx = netif_get_index(&s->netif);
+	size_t held = 0;
+
+	for (const struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
+		if (pcb->netif_idx == idx)
+			held += TCP_SND_BUF - pcb->snd_buf;
+	return held;
+}
+
+/* Every stream of the VM publishes its readiness again (POLLOUT follows tx_starved). */
+static void tx_starve(struct net_service *s, int starved)
+{
+	if (s->tx_starved == starved)
+		return;
+	s->tx_starved = starved;
+	for (int h = 1; h < NANVIX_NET_SOCKETS_MAX; h++)
+		if (s->socks[h] && s->socks[h]->type == SOCK_STREAM)
+			sk_changed(s->socks[h]);
+}
+
+static void tx_release(struct net_service *s)
+{
+	s->tx_bound = tx_exact(s);
+	if (s->tx_bound + TX_RETRY_ROOM <= s->tx_budget)
+		tx_starve(s, 0);
+}
+
+/* Bytes the VM may still queue (0: starved now). */
+static size_t tx_room(struct net_service *s, size_t want)
+{
+	if (s->tx_bound + want > s->tx_budget)
+		s->tx_bound = tx_exact(s);
+	if (s->tx_bound < s->tx_budget)
+		return s->tx_budget - s->tx_bound;
+	s->stats.tx_over_budget++;
+	tx_starve(s, 1);
+	return 0;
+}
+
 static int64_t tcp_send_call(struct net_sock *sk, const struct svc_mem *m, uint64_t cr3,
                              struct cursor *c, size_t total, int flags)
 {
@@ -1270,6 +1334,13 @@ static int64_t tcp_send_call(struct net_sock *sk, const struct svc_mem *m, uint6
 	room = pcb->snd_buf;
 	if (room == 0 || tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN - 2)
 		return -EAGAIN;
+	n = tx_room(s, total < room ? total : room);
+	if (n == 0) {
+		sk_changed(sk);
+		return -EAGAIN;
+	}
+	if (room > n)
+		room = n;
 	while (sent < total && sent < room) {
 		n = total - sent;
 		if (n > room - sent)
@@ -1305,6 +1376,7 @@ static int64_t tcp_send_call(struct net_sock *sk, const struct svc_mem *m, uint6
 			break;
 		}
 		sent += n;
+		s->tx_bound += n;
 	}
 	tcp_output(pcb);
 	sk_changed(sk);
@@ -2128,4 +2200,5 @@ void net_service_stats(const struct net_service *s, struct net_service_stats *ou
 {
 	*out = s->stats;
 	out->rx_held = s->rx_charged;
+	out->tx_held = tx_exact(s);
 }

@@ -143,7 +143,8 @@ static void fq_clear(void)
 #define IP_A "10.0.2.15"
 #define IP_B "10.0.2.16"
 
-static size_t vm_budget; /* rx_budget of the VMs made next (0: default) */
+static size_t vm_budget;    /* rx_budget of the VMs made next (0: default) */
+static size_t vm_tx_budget; /* tx_budget of the VMs made next (0: default) */
 
 static struct net_service *make_vm(int i, const char *ip)
 {
@@ -152,7 +153,8 @@ static struct net_service *make_vm(int i, const char *ip)
 		                          inet_addr("255.255.255.0"),
 		                          inet_addr("10.0.2.2"),
 		                          0,
-		                          vm_budget };
+		                          vm_budget,
+		                          vm_tx_budget };
 
 	st[i] = calloc(1, sizeof(*st[i]));
 	ck_assert_ptr_nonnull(st[i]);
@@ -996,7 +998,7 @@ START_TEST(test_free_with_connections)
 	/* The same address twice, or a bad config, is refused. */
 	{
 		struct net_service_config cfg = {
-			{ 2, 0, 0, 0, 0, 9 }, inet_addr(IP_B), 0, 0, 0, 0
+			{ 2, 0, 0, 0, 0, 9 }, inet_addr(IP_B), 0, 0, 0, 0, 0
 		};
 		ck_assert_ptr_null(net_service_new(&cfg, sw_output, sw_notify, NULL, NULL));
 		cfg.ip = inet_addr("127.0.0.1");
@@ -1103,6 +1105,73 @@ START_TEST(test_rx_budget)
 }
 END_TEST
 
+/*
+ * The per-VM send budget: A (a small budget) fills 8 connections to B,
+ * which does not read.  A's service holds no more unsent or unacknowledged
+ * data than its budget, its streams stop reporting POLLOUT once it is
+ * spent (blocked senders sleep instead of spinning), and once B reads,
+ * the budget frees, POLLOUT comes back and A sends again.
+ */
+START_TEST(test_tx_budget)
+{
+	enum { N = 8, BUDGET = 512 * 1024 };
+	struct net_service_stats ss;
+	int64_t c[N], srv[N], l, n, total = 0, got = 0;
+	uint64_t buf = galloc(65536);
+	int i, tries;
+
+	net_service_free(vm[0]);
+	free(st[0]);
+	vm_tx_budget = BUDGET;
+	vm[0] = make_vm(0, IP_A);
+	vm_tx_budget = 0;
+	ck_assert_ptr_nonnull(vm[0]);
+	pump();
+	l = sock(1, SOCK_STREAM);
+	ck_assert_int_eq(bind_to(1, l, "0.0.0.0", 82), 0);
+	ck_assert_int_eq(call(1, NANVIX_NET_LISTEN, (uint64_t)l, 64, 0, 0, 0), 0);
+	for (i = 0; i < N; i++) {
+		c[i] = sock(0, SOCK_STREAM);
+		ck_assert_int_eq(connect_to(0, c[i], IP_B, 82), -EINPROGRESS);
+	}
+	for (i = 0, tries = 0; i < N && tries < 100; tries++) {
+		pump();
+		while (i < N && (srv[i] = call(1, NANVIX_NET_ACCEPT, (uint64_t)l, 0, 0, 0, 0)) > 0)
+			i++;
+	}
+	ck_assert_int_eq(i, N);
+	/* Fill: B's windows (1 MiB each) take part, then A's budget stops it. */
+	for (tries = 0; tries < 200; tries++) {
+		for (i = 0; i < N; i++)
+			while ((n = send_buf(0, c[i], buf, 65536, 0)) > 0)
+				total += n;
+		pump();
+	}
+	net_service_stats(vm[0], &ss);
+	ck_assert_uint_gt(ss.tx_over_budget, 0);
+	ck_assert_uint_le(ss.tx_held, BUDGET);
+	for (i = 0; i < N; i++) {
+		ck_assert_uint_eq(revents(0, c[i]) & POLLOUT, 0);
+		ck_assert_int_eq(send_buf(0, c[i], buf, 100, 0), -EAGAIN);
+	}
+	/* B reads everything: A's data drains, its budget frees, POLLOUT is back. */
+	for (tries = 0; tries < 5000 && got < total; tries++) {
+		for (i = 0; i < N; i++)
+			while ((n = recv_buf(1, srv[i], buf, 65536, 0)) > 0)
+				got += n;
+		pump();
+		net_stack_timers();
+	}
+	ck_assert_int_eq(got, total);
+	net_service_stats(vm[0], &ss);
+	ck_assert_uint_eq(ss.tx_held, 0);
+	for (i = 0; i < N; i++) {
+		ck_assert_uint_ne(revents(0, c[i]) & POLLOUT, 0);
+		ck_assert_int_eq(send_buf(0, c[i], buf, 100, 0), 100);
+	}
+}
+END_TEST
+
 /* Both windows closed, both sides with data to send: no ACK ping-pong (lwIP
  * answers segments outside a zero window with an ACK), on the wire or looped back. */
 START_TEST(test_zero_windows_quiet)
@@ -1206,6 +1275,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_hostile_frames);
 	tcase_add_test(tc, test_zero_windows_quiet);
 	tcase_add_test(tc, test_rx_budget);
+	tcase_add_test(tc, test_tx_budget);
 	suite_add_tcase(s, tc);
 	return s;
 }

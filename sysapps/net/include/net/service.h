@@ -49,8 +49,10 @@ int net_stack_next_timer_ms(void);
 /* Largest MTU a netif may have (lwIP's pbuf lengths are 16-bit). */
 #define NET_MTU_MAX 65000
 
-/* Default per-VM budget of held received data (net_service_config.rx_budget). */
+/* Default per-VM budgets of held received and unsent or unacknowledged
+ * data (net_service_config.rx_budget, tx_budget). */
 #define NET_RX_BUDGET (64u << 20)
+#define NET_TX_BUDGET (64u << 20)
 
 struct net_service_config {
 	uint8_t mac[6];
@@ -61,6 +63,11 @@ struct net_service_config {
 	 * lwIP (the sender sees a closed window) and UDP datagrams are
 	 * dropped and counted: one VM cannot make the host hold more. */
 	size_t rx_budget;
+	/* Bytes the VM's connections may hold to send or see acknowledged,
+	 * its closed ones included (0: NET_TX_BUDGET).  Past it sends answer
+	 * -EAGAIN and streams stop reporting POLLOUT until acknowledgements
+	 * free room; each socket is also bounded by its own buffer. */
+	size_t tx_budget;
 };
 
 struct net_service;
@@ -108,6 +115,8 @@ struct net_service_stats {
 	uint64_t calls, errors, sockets_open, sockets_max;
 	uint64_t rx_over_budget; /* receptions refused by the budget (TCP retried, UDP dropped) */
 	uint64_t rx_held;        /* bytes held now, as charged */
+	uint64_t tx_over_budget; /* sends refused by the send budget */
+	uint64_t tx_held;        /* bytes unsent or unacknowledged now */
 	uint64_t frames_in, frames_out, bytes_in, bytes_out;
 };
 void net_service_stats(const struct net_service *s, struct net_service_stats *out);
