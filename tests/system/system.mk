@@ -30,9 +30,11 @@ $(BIN)/tests/fs/%.elf: tests/system/fsprogs/%.c
 	@mkdir -p $(dir $@)
 	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 # A stand-in for fsd.elf speaks the kernel's side of the ABI.
-$(BIN)/tests/fs/fake_fsd.elf: tests/system/fsprogs/fake_fsd.c include/abi/server.h include/abi/fsd.h
+$(BIN)/tests/fs/fake_fsd.elf: tests/system/fsprogs/fake_fsd.c sysapps/svc/server.c \
+	include/abi/server.h include/abi/fsd.h sysapps/include/svc/server.h
 	@mkdir -p $(dir $@)
-	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -Iinclude -o $@ $<
+	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -Iinclude -Isysapps/include -o $@ \
+		$(filter %.c,$^)
 
 ALL += $(FS_TEST_ELFS)
 

@@ -24,22 +24,14 @@
 #include <abi/fsd.h>
 #include <abi/hypercall.h>
 #include <abi/linux.h>
+#include <svc/server.h>
 
 static struct nanvix_fsd_page page __attribute__((aligned(4096)));
 static const char rodata_page[4096] __attribute__((aligned(4096))) = "read-only";
 static int dev = -1, failed;
 
-/* A raw ioctl: the kernel's result (>= 0 or -errno). */
-static long sys_ioctl(int fd, unsigned long req, uint64_t arg)
-{
-	long ret;
-
-	__asm__ volatile("syscall"
-	                 : "=a"(ret)
-	                 : "a"((long)LINUX_SYS_ioctl), "D"((long)fd), "S"(req), "d"(arg)
-	                 : "rcx", "r11", "memory");
-	return ret;
-}
+/* A raw ioctl (svc/server.h): the kernel's result (>= 0 or -errno). */
+#define sys_ioctl svc_server_ioctl
 
 static void expect(const char *what, long got, long want)
 {

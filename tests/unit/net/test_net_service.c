@@ -1026,6 +1026,53 @@ static void fill_up(int v, int64_t h)
 	ck_abort_msg("the socket never filled up");
 }
 
+/* VM v made again with these budgets (0: the defaults). */
+static void remake_vm(int v, size_t rx_budget, size_t tx_budget)
+{
+	net_service_free(vm[v]);
+	free(st[v]);
+	vm_budget = rx_budget;
+	vm_tx_budget = tx_budget;
+	vm[v] = make_vm(v, v ? IP_B : IP_A);
+	vm_budget = vm_tx_budget = 0;
+	ck_assert_ptr_nonnull(vm[v]);
+	pump();
+}
+
+/* n connections from A (c[]) to B's listener on `port` (accepted: srv[]). */
+static void connect_many(int n, int port, int64_t *c, int64_t *srv)
+{
+	int64_t l = sock(1, SOCK_STREAM);
+	int i, tries;
+
+	ck_assert_int_eq(bind_to(1, l, "0.0.0.0", port), 0);
+	ck_assert_int_eq(call(1, NANVIX_NET_LISTEN, (uint64_t)l, 64, 0, 0, 0), 0);
+	for (i = 0; i < n; i++) {
+		c[i] = sock(0, SOCK_STREAM);
+		ck_assert_int_eq(connect_to(0, c[i], IP_B, port), -EINPROGRESS);
+	}
+	for (i = 0, tries = 0; i < n && tries < 100; tries++) {
+		pump();
+		while (i < n && (srv[i] = call(1, NANVIX_NET_ACCEPT, (uint64_t)l, 0, 0, 0, 0)) > 0)
+			i++;
+	}
+	ck_assert_int_eq(i, n);
+}
+
+/* A sends on each of c[0..n) until nothing more goes, `rounds` times: bytes sent. */
+static int64_t send_all(int n, const int64_t *c, uint64_t buf, int rounds)
+{
+	int64_t total = 0, k;
+
+	while (rounds-- > 0) {
+		for (int i = 0; i < n; i++)
+			while ((k = send_buf(0, c[i], buf, 65536, 0)) > 0)
+				total += k;
+		pump();
+	}
+	return total;
+}
+
 /*
  * The per-VM budget of held received data: B never reads 8 connections A
  * fills, nor a burst of datagrams; B's service holds no more than its
@@ -1036,38 +1083,14 @@ START_TEST(test_rx_budget)
 {
 	enum { N = 8, BUDGET = 256 * 1024 };
 	struct net_service_stats ss;
-	int64_t c[N], srv[N], l, u, ua;
+	int64_t c[N], srv[N], u, ua;
 	uint64_t buf = galloc(65536);
-	int64_t total = 0, n;
+	int64_t total, n;
 	int i, tries;
 
-	/* VM B again, with a small budget. */
-	net_service_free(vm[1]);
-	free(st[1]);
-	vm_budget = BUDGET;
-	vm[1] = make_vm(1, IP_B);
-	vm_budget = 0;
-	ck_assert_ptr_nonnull(vm[1]);
-	pump();
-	l = sock(1, SOCK_STREAM);
-	ck_assert_int_eq(bind_to(1, l, "0.0.0.0", 81), 0);
-	ck_assert_int_eq(call(1, NANVIX_NET_LISTEN, (uint64_t)l, 64, 0, 0, 0), 0);
-	for (i = 0; i < N; i++) {
-		c[i] = sock(0, SOCK_STREAM);
-		ck_assert_int_eq(connect_to(0, c[i], IP_B, 81), -EINPROGRESS);
-	}
-	for (i = 0, tries = 0; i < N && tries < 100; tries++) {
-		pump();
-		while (i < N && (srv[i] = call(1, NANVIX_NET_ACCEPT, (uint64_t)l, 0, 0, 0, 0)) > 0)
-			i++;
-	}
-	ck_assert_int_eq(i, N);
-	for (tries = 0; tries < 50; tries++) {
-		for (i = 0; i < N; i++)
-			while ((n = send_buf(0, c[i], buf, 65536, 0)) > 0)
-				total += n;
-		pump();
-	}
+	remake_vm(1, BUDGET, 0); /* B, with a small budget */
+	connect_many(N, 81, c, srv);
+	total = send_all(N, c, buf, 50);
 	net_service_stats(vm[1], &ss);
 	ck_assert_uint_le(ss.rx_held, BUDGET);
 	ck_assert_uint_gt(ss.rx_over_budget, 0);
@@ -1116,37 +1139,14 @@ START_TEST(test_tx_budget)
 {
 	enum { N = 8, BUDGET = 512 * 1024 };
 	struct net_service_stats ss;
-	int64_t c[N], srv[N], l, n, total = 0, got = 0;
+	int64_t c[N], srv[N], n, total, got = 0;
 	uint64_t buf = galloc(65536);
 	int i, tries;
 
-	net_service_free(vm[0]);
-	free(st[0]);
-	vm_tx_budget = BUDGET;
-	vm[0] = make_vm(0, IP_A);
-	vm_tx_budget = 0;
-	ck_assert_ptr_nonnull(vm[0]);
-	pump();
-	l = sock(1, SOCK_STREAM);
-	ck_assert_int_eq(bind_to(1, l, "0.0.0.0", 82), 0);
-	ck_assert_int_eq(call(1, NANVIX_NET_LISTEN, (uint64_t)l, 64, 0, 0, 0), 0);
-	for (i = 0; i < N; i++) {
-		c[i] = sock(0, SOCK_STREAM);
-		ck_assert_int_eq(connect_to(0, c[i], IP_B, 82), -EINPROGRESS);
-	}
-	for (i = 0, tries = 0; i < N && tries < 100; tries++) {
-		pump();
-		while (i < N && (srv[i] = call(1, NANVIX_NET_ACCEPT, (uint64_t)l, 0, 0, 0, 0)) > 0)
-			i++;
-	}
-	ck_assert_int_eq(i, N);
+	remake_vm(0, 0, BUDGET); /* A, with a small send budget */
+	connect_many(N, 82, c, srv);
 	/* Fill: B's windows (1 MiB each) take part, then A's budget stops it. */
-	for (tries = 0; tries < 200; tries++) {
-		for (i = 0; i < N; i++)
-			while ((n = send_buf(0, c[i], buf, 65536, 0)) > 0)
-				total += n;
-		pump();
-	}
+	total = send_all(N, c, buf, 200);
 	net_service_stats(vm[0], &ss);
 	ck_assert_uint_gt(ss.tx_over_budget, 0);
 	ck_assert_uint_le(ss.tx_held, BUDGET);
