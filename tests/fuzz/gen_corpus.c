@@ -1,10 +1,12 @@
 /* Writes the synthetic seeds of tests/fuzz/corpus/elf/ (valid and broken images) into a folder. */
-/* With --fs, the request sequences of tests/fuzz/corpus/fs/ instead (format: fuzz_fs.h). */
+/* With --fs, the request sequences of tests/fuzz/corpus/fs/ instead (format: fuzz_fs.h); */
+/* with --frames, the inputs of fuzz_frames.c (format: there). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <abi/linux.h>
+#include <abi/net.h>
 #include <abi/ring.h>
 
 #include "fuzz_fs.h"
@@ -366,6 +368,90 @@ static int gen_fs(void)
 	return 0;
 }
 
+/* Write len bytes at p as the seed `name`. */
+static void put_bytes(const char *name, const void *p, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(p, 1, len, f) != len || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* ---- frames seeds: 4 bytes of max (little-endian), then the record buffer ---- */
+
+static struct {
+	unsigned char b[4 + 8192];
+	size_t len;
+} fr;
+
+static void frames_begin(uint32_t max)
+{
+	memset(&fr, 0, sizeof(fr));
+	memcpy(fr.b, &max, 4);
+	fr.len = 4;
+}
+
+/* A record of a frame of `len` bytes (filled with a pattern), whose header says `hdr_len`. */
+static void frames_add(uint32_t hdr_len, uint32_t len)
+{
+	struct nanvix_net_frame_hdr h = { .len = hdr_len };
+
+	memcpy(fr.b + fr.len, &h, sizeof(h));
+	for (uint32_t i = 0; i < len; i++)
+		fr.b[fr.len + sizeof(h) + i] = (unsigned char)(i < 6 ? 0xff : i);
+	fr.len += NANVIX_NET_FRAME_RECORD(len);
+}
+
+static int gen_frames(void)
+{
+	frames_begin(1514);
+	put_bytes("empty", fr.b, fr.len);
+	frames_add(60, 60);
+	put_bytes("one", fr.b, fr.len);
+	frames_add(14, 14);
+	frames_add(42, 42);
+	frames_add(99, 99);
+	put_bytes("several", fr.b, fr.len);
+
+	frames_begin(1514);
+	frames_add(1514, 1514);
+	put_bytes("max-size", fr.b, fr.len);
+
+	frames_begin(1514);
+	frames_add(1515, 1515);
+	put_bytes("bad-over-max", fr.b, fr.len);
+
+	frames_begin(1514);
+	frames_add(60, 60);
+	frames_add(13, 13);
+	put_bytes("bad-short-frame", fr.b, fr.len);
+
+	frames_begin(1514);
+	frames_add(60, 60);
+	fr.len += 5; /* a header cut short */
+	put_bytes("bad-cut-header", fr.b, fr.len);
+
+	frames_begin(1514);
+	frames_add(100, 60);
+	put_bytes("bad-past-end", fr.b, fr.len);
+
+	frames_begin(UINT16_MAX);
+	frames_add(60, 60);
+	fr.len -= 3; /* not a multiple of 8 */
+	put_bytes("bad-unaligned-size", fr.b, fr.len);
+
+	/* A length whose record size wrapped to 8 in 32 bits (found by fuzz_frames). */
+	frames_begin(UINT32_MAX);
+	frames_add(UINT32_MAX, 16);
+	put_bytes("bad-len-wraps", fr.b, fr.len);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned i;
@@ -374,8 +460,12 @@ int main(int argc, char **argv)
 		dir = argv[2];
 		return gen_fs();
 	}
+	if (argc == 3 && strcmp(argv[1], "--frames") == 0) {
+		dir = argv[2];
+		return gen_frames();
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s [--fs] DIR\n", argv[0]);
+		fprintf(stderr, "usage: %s [--fs|--frames] DIR\n", argv[0]);
 		return 2;
 	}
 	dir = argv[1];
