@@ -107,8 +107,8 @@ struct nanvix_net_frame_hdr {
 	uint32_t pad; /* 0 */
 };
 
-/* Bytes one record of a `len`-byte frame takes. */
-#define NANVIX_NET_FRAME_RECORD(len) (8u + (((uint32_t)(len) + 7u) & ~7u))
+/* Bytes one record of a `len`-byte frame takes (64-bit: no len near 4 GiB wraps it). */
+#define NANVIX_NET_FRAME_RECORD(len) (8u + (((uint64_t)(uint32_t)(len) + 7u) & ~(uint64_t)7))
 
 /*
  * The record at *off of a buffer of `size` bytes: 1 with the frame in

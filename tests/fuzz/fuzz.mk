@@ -12,7 +12,7 @@ FUZZ_CFLAGS := $(HOST_CFLAGS) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 
 FUZZ_TARGETS := $(FUZZ_BIN)/fuzz_elf $(FUZZ_BIN)/fuzz_hypercall $(FUZZ_BIN)/fuzz_rings \
 	$(FUZZ_BIN)/fuzz_ext2 $(FUZZ_BIN)/fuzz_fs $(FUZZ_BIN)/fuzz_netsw \
-	$(FUZZ_BIN)/fuzz_net $(FUZZ_BIN)/fuzz_dns
+	$(FUZZ_BIN)/fuzz_net $(FUZZ_BIN)/fuzz_dns $(FUZZ_BIN)/fuzz_hello $(FUZZ_BIN)/fuzz_frames
 
 # The guest-side system-call fuzzer (tests/fuzz/sysfuzz.c, run by
 # tests/fuzz/syscalls.sh): a static musl program, built whatever the host's
@@ -62,7 +62,8 @@ $(FUZZ_BIN)/fuzz_hypercall: $(FUZZ_OUT)/fuzz_hypercall.o \
 
 # Seed generator (host gcc, no instrumentation), used by mkcorpus.sh.
 $(FUZZ_BIN)/gen_corpus: tests/fuzz/gen_corpus.c tests/unit/monitor/elf_builder.c \
-	tests/unit/monitor/elf_builder.h tests/fuzz/fuzz_fs.h
+	tests/unit/monitor/elf_builder.h tests/fuzz/fuzz_fs.h macrokernel/include/server/proto.h \
+	include/abi/net.h
 	@mkdir -p $(@D)
 	$(HOST_CC) $(filter-out -MMD -MP,$(HOST_CFLAGS)) -Itests/unit -o $@ $(filter %.c,$^)
 
@@ -91,3 +92,16 @@ $(FUZZ_BIN)/fuzz_net: $(FUZZ_OUT)/fuzz_net.o $(FUZZ_OUT)/src/sysapps/net/service
 
 # The tenant network's DNS responder: queries, bare and in frames.
 $(FUZZ_BIN)/fuzz_dns: $(FUZZ_OUT)/fuzz_dns.o $(FUZZ_OUT)/src/macrokernel/netsw/dns.o
+
+# The shared macro-kernel's hello, checked by the services bin/macrokernel links (each
+# registers its section: mk/service.h), so every server source but its main and
+# connection threads, lwIP included.
+FUZZ_HELLO_SRCS := $(filter-out macrokernel/server/main.c macrokernel/server/conn.c,$(SERVER_SRCS))
+$(FUZZ_OUT)/src/macrokernel/mk/svc_net.o: FUZZ_CFLAGS += $(NET_INC)
+$(FUZZ_OUT)/src/macrokernel/mk/svc_net.o: | $(LWIP_DIR)/src/core/init.c
+$(FUZZ_BIN)/fuzz_hello: HOST_LDFLAGS += -pthread
+$(FUZZ_BIN)/fuzz_hello: $(FUZZ_OUT)/fuzz_hello.o $(FUZZ_HELLO_SRCS:%.c=$(FUZZ_OUT)/src/%.o) \
+	$(NET_FUZZ_LIB)
+
+# The frame-record parser of abi/net.h (header only).
+$(FUZZ_BIN)/fuzz_frames: $(FUZZ_OUT)/fuzz_frames.o

@@ -1,11 +1,14 @@
 /* Writes the synthetic seeds of tests/fuzz/corpus/elf/ (valid and broken images) into a folder. */
-/* With --fs, the request sequences of tests/fuzz/corpus/fs/ instead (format: fuzz_fs.h). */
+/* With --fs, the request sequences of tests/fuzz/corpus/fs/ instead (format: fuzz_fs.h); */
+/* with --hello or --frames, the inputs of fuzz_hello.c or fuzz_frames.c (formats: there). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <abi/linux.h>
+#include <abi/net.h>
 #include <abi/ring.h>
+#include <server/proto.h>
 
 #include "fuzz_fs.h"
 #include "monitor/elf_builder.h"
@@ -366,6 +369,232 @@ static int gen_fs(void)
 	return 0;
 }
 
+/* Write len bytes at p as the seed `name`. */
+static void put_bytes(const char *name, const void *p, size_t len)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (!f || fwrite(p, 1, len, f) != len || fclose(f) != 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* ---- hello seeds: byte 0 the mode, then a hello (even) or a config program (odd) ---- */
+
+static struct {
+	unsigned char b[MKSRV_HELLO_MAX] __attribute__((aligned(8)));
+	size_t len;
+} hl;
+
+static void hello_begin(uint32_t nsections)
+{
+	struct mksrv_hello h = { .magic = MKSRV_MAGIC,
+		                 .version = MKSRV_VERSION,
+		                 .mem_size = 64u << 20,
+		                 .nsections = nsections };
+
+	memset(&hl, 0, sizeof(hl));
+	memcpy(hl.b, &h, sizeof(h));
+	hl.len = sizeof(h);
+}
+
+/* The seed: mode byte 0, then the hello. */
+static void hello_put(const char *name)
+{
+	static unsigned char b[1 + MKSRV_HELLO_MAX];
+
+	b[0] = 0;
+	memcpy(b + 1, hl.b, hl.len);
+	put_bytes(name, b, 1 + hl.len);
+}
+
+/* A section of `type` with `len` bytes of payload: its payload, zeroed. */
+static void *hello_section(uint32_t type, uint32_t len)
+{
+	struct mksrv_section sec = { .type = type, .len = len };
+	void *payload = hl.b + hl.len + sizeof(sec);
+
+	memcpy(hl.b + hl.len, &sec, sizeof(sec));
+	hl.len += sizeof(sec) + len;
+	return payload;
+}
+
+static struct mksrv_fs_section *hello_fs(uint32_t placement, const char *disk)
+{
+	struct mksrv_fs_section *f = hello_section(MKSRV_SECTION_FS, sizeof(*f));
+
+	f->placement = placement;
+	snprintf(f->disk, sizeof(f->disk), "%s", disk);
+	return f;
+}
+
+static void hello_volume(struct mksrv_fs_section *f, const char *hostdir, const char *at, int ro)
+{
+	struct mksrv_volume *v = &f->volumes[f->nvolumes++];
+
+	snprintf(v->hostdir, sizeof(v->hostdir), "%s", hostdir);
+	snprintf(v->at, sizeof(v->at), "%s", at);
+	v->readonly = (uint32_t)ro;
+}
+
+static void hello_net(uint32_t placement)
+{
+	struct mksrv_net_section *n = hello_section(MKSRV_SECTION_NET, sizeof(*n));
+
+	n->placement = placement;
+}
+
+/* A config program (fuzz_hello.c cfg_from): bytes, then strings. */
+static void prog_put(const char *name, const unsigned char *head, size_t n, const char **strs)
+{
+	unsigned char b[2048];
+	size_t len = 1;
+
+	b[0] = 1;
+	memcpy(b + len, head, n);
+	len += n;
+	for (; *strs; strs++) {
+		size_t l = strlen(*strs);
+
+		b[len++] = (unsigned char)l;
+		memcpy(b + len, *strs, l);
+		len += l;
+	}
+	put_bytes(name, b, len);
+}
+
+static int gen_hello(void)
+{
+	struct mksrv_fs_section *f;
+
+	hello_begin(2);
+	f = hello_fs(MKSRV_FS_HOST, "disk.img:cow");
+	hello_volume(f, "vol/a", "/mnt/a", 1);
+	hello_volume(f, "shared", "/data", 0);
+	hello_net(MKSRV_NET_HOST);
+	hello_put("fs-host-net-host");
+
+	hello_begin(2);
+	hello_fs(MKSRV_FS_GUEST, "img/root.ext2");
+	hello_net(MKSRV_NET_GUEST);
+	hello_put("fs-guest-net-guest");
+
+	hello_begin(2);
+	hello_net(MKSRV_NET_HOST);
+	f = hello_fs(MKSRV_FS_HOST, "");
+	hello_volume(f, "..x/y", "/", 0);
+	hello_put("net-then-fs-volume");
+
+	hello_begin(1);
+	hello_net(MKSRV_NET_GUEST);
+	hello_put("net-only");
+
+	hello_begin(0);
+	hello_put("none");
+
+	/* Refused, one way each. */
+	hello_begin(1);
+	hello_fs(MKSRV_FS_HOST, "a/../../etc:ro");
+	hello_put("bad-disk-dotdot");
+
+	hello_begin(1);
+	f = hello_fs(MKSRV_FS_GUEST, "disk.img");
+	hello_volume(f, "v", "/v", 0);
+	hello_put("bad-guest-volume");
+
+	hello_begin(2);
+	hello_net(MKSRV_NET_HOST);
+	hello_net(MKSRV_NET_HOST);
+	hello_put("bad-net-twice");
+
+	hello_begin(1);
+	hello_section(7, 8);
+	hello_put("bad-unknown-section");
+
+	/* Config programs: placements (fs + 3 * net), nvolumes, readonly bits, capacity. */
+	prog_put("prog-host", (const unsigned char[]){ 1 + 3 * 1, 2, 1, 0 }, 4,
+	         (const char *[]){ "disk.img", "vol/a", "mnt/a", "shared", "data", NULL });
+	prog_put("prog-guest", (const unsigned char[]){ 2 + 3 * 2, 0, 0, 0 }, 4,
+	         (const char *[]){ "root.ext2:ro", NULL });
+	prog_put("prog-small-cap", (const unsigned char[]){ 1 + 3 * 1, 1, 0, 0x80, 0x10, 0x00 }, 6,
+	         (const char *[]){ "", "v", "v", NULL });
+	return 0;
+}
+
+/* ---- frames seeds: 4 bytes of max (little-endian), then the record buffer ---- */
+
+static struct {
+	unsigned char b[4 + 8192];
+	size_t len;
+} fr;
+
+static void frames_begin(uint32_t max)
+{
+	memset(&fr, 0, sizeof(fr));
+	memcpy(fr.b, &max, 4);
+	fr.len = 4;
+}
+
+/* A record of a frame of `len` bytes (filled with a pattern), whose header says `hdr_len`. */
+static void frames_add(uint32_t hdr_len, uint32_t len)
+{
+	struct nanvix_net_frame_hdr h = { .len = hdr_len };
+
+	memcpy(fr.b + fr.len, &h, sizeof(h));
+	for (uint32_t i = 0; i < len; i++)
+		fr.b[fr.len + sizeof(h) + i] = (unsigned char)(i < 6 ? 0xff : i);
+	fr.len += NANVIX_NET_FRAME_RECORD(len);
+}
+
+static int gen_frames(void)
+{
+	frames_begin(1514);
+	put_bytes("empty", fr.b, fr.len);
+	frames_add(60, 60);
+	put_bytes("one", fr.b, fr.len);
+	frames_add(14, 14);
+	frames_add(42, 42);
+	frames_add(99, 99);
+	put_bytes("several", fr.b, fr.len);
+
+	frames_begin(1514);
+	frames_add(1514, 1514);
+	put_bytes("max-size", fr.b, fr.len);
+
+	frames_begin(1514);
+	frames_add(1515, 1515);
+	put_bytes("bad-over-max", fr.b, fr.len);
+
+	frames_begin(1514);
+	frames_add(60, 60);
+	frames_add(13, 13);
+	put_bytes("bad-short-frame", fr.b, fr.len);
+
+	frames_begin(1514);
+	frames_add(60, 60);
+	fr.len += 5; /* a header cut short */
+	put_bytes("bad-cut-header", fr.b, fr.len);
+
+	frames_begin(1514);
+	frames_add(100, 60);
+	put_bytes("bad-past-end", fr.b, fr.len);
+
+	frames_begin(UINT16_MAX);
+	frames_add(60, 60);
+	fr.len -= 3; /* not a multiple of 8 */
+	put_bytes("bad-unaligned-size", fr.b, fr.len);
+
+	/* A length whose record size wrapped to 8 in 32 bits (found by fuzz_frames). */
+	frames_begin(UINT32_MAX);
+	frames_add(UINT32_MAX, 16);
+	put_bytes("bad-len-wraps", fr.b, fr.len);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned i;
@@ -374,8 +603,16 @@ int main(int argc, char **argv)
 		dir = argv[2];
 		return gen_fs();
 	}
+	if (argc == 3 && strcmp(argv[1], "--hello") == 0) {
+		dir = argv[2];
+		return gen_hello();
+	}
+	if (argc == 3 && strcmp(argv[1], "--frames") == 0) {
+		dir = argv[2];
+		return gen_frames();
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s [--fs] DIR\n", argv[0]);
+		fprintf(stderr, "usage: %s [--fs|--hello|--frames] DIR\n", argv[0]);
 		return 2;
 	}
 	dir = argv[1];

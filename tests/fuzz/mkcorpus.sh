@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/fuzz/mkcorpus.sh: regenerate the committed seed corpora tests/fuzz/corpus/elf/,
-# tests/fuzz/corpus/ext2/ and tests/fuzz/corpus/fs/.  (tests/fuzz/corpus/net/ is
+# tests/fuzz/corpus/ext2/, fs/, netsw/, dns/, hello/ and frames/.  (tests/fuzz/corpus/net/ is
 # hand-written in fuzz_net.c's input format and not regenerated here.)
 # Synthetic seeds come from gen_corpus (the unit tests' image builder); three
 # real-linker seeds are tiny_static.c linked static, static with one text
@@ -74,3 +74,12 @@ dir=tests/fuzz/corpus/dns
 mkdir -p "$dir"
 python3 tests/fuzz/dns_seeds.py "$dir"
 du -sb "$dir"
+
+# hello and frames: shared macro-kernel hellos and config programs, frame-record
+# buffers (formats: tests/fuzz/fuzz_hello.c, tests/fuzz/fuzz_frames.c).
+for t in hello frames; do
+	dir=tests/fuzz/corpus/$t
+	mkdir -p "$dir"
+	bin/tests/fuzz/gen_corpus --$t "$dir"
+	du -sb "$dir"
+done
