@@ -4,10 +4,16 @@
 # requests on one connection), 404, concurrent clients; SIGTERM stops it
 # with status 0.
 #
-# It runs natively (on a port the kernel picks), then, if nanvixd has
-# --net=host, as `nanvixd --net=host -p 127.0.0.1:PORT:80 -- http_echo.elf`,
-# and, if it has --net=guest, the same with --net=guest; and a smoke run
-# of tcp_echo under each (tests/posix/net.sh has the full matrix).
+# It runs natively (on a port the kernel picks), then as `nanvixd
+# --net=MODE -p 127.0.0.1:PORT:80 -- http_echo.elf` for MODE host and
+# guest, with a smoke run of tcp_echo under each (tests/posix/net.sh has the
+# full matrix).  The egress policy, a busy VM and names run in both
+# placements too, with the same expectations: a placement moves lwIP, not
+# the switch that judges the frames.  A shared macro-kernel's VMs reach
+# each other, also across placements, and publish ports through its uplink.
+#
+# A placement nanvixd cannot run hello in is a failure; only a machine
+# without /dev/kvm, or binaries not built, skips (net_mode_gate, lib.sh).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -20,6 +26,7 @@ tmp=$(mktemp -d)
 srv=
 cleanup() {
 	[ -n "$srv" ] && kill -KILL "$srv" 2>/dev/null
+	[ -n "${srv_a:-}" ] && kill -KILL "$srv_a" 2>/dev/null
 	[ -n "${mkpid:-}" ] && kill -KILL "$mkpid" 2>/dev/null
 	rm -rf "$tmp"
 }
@@ -134,11 +141,7 @@ fi
 
 for mode in host guest; do
 	echo "== nanvixd --net=$mode"
-	if ! net_mode_ok "$mode"; then
-		echo "SKIP vm side (--net=$mode): $net_why"
-		skip=$((skip + 1))
-		continue
-	fi
+	net_mode_gate "$mode" "http_echo and tcp_echo in a VM" || continue
 	hp=$(free_port) || { bad "$mode port" "no free port found"; continue; }
 	# The VM's program listens on 80; nanvixd forwards 127.0.0.1:$hp to it.
 	if start "$mode" "$NANVIXD" --net="$mode" -p "127.0.0.1:$hp:80" -- "$HTTP"; then
@@ -154,80 +157,94 @@ for mode in host guest; do
 	done
 done
 
-# Egress (--net=host): the host's loopback through the gateway (10.0.2.2) is
-# closed by default and opened by --net-allow 127.0.0.1:PORT; the cloud
-# metadata address stays closed even under --net-allow 0.0.0.0/0; every
-# refusal is ECONNREFUSED at once and one log line.
-echo "== egress policy (--net=host)"
+# Egress: the host's loopback through the gateway (10.0.2.2) is closed by
+# default and opened by --net-allow 127.0.0.1:PORT; the cloud metadata
+# address stays closed even under --net-allow 0.0.0.0/0; every refusal is
+# ECONNREFUSED at once and one log line.  The switch judges the frames, so
+# both placements must give the same answers.
 GET=$T/net/http_get.elf
-if ! net_mode_ok host; then
-	echo "SKIP egress: $net_why"
-	skip=$((skip + 1))
-elif [ ! -x "$GET" ]; then
-	bad "egress" "$GET not built"
-elif start "host server" "$HTTP" 0; then
+for mode in host guest; do
+	echo "== egress policy (--net=$mode)"
+	net_mode_gate "$mode" "egress" || continue
+	if [ ! -x "$GET" ]; then
+		bad "egress ($mode)" "$GET not built"
+		continue
+	fi
+	start "host server ($mode)" "$HTTP" 0 || continue
 	hport=$port
-	vm --timeout 60 -- "$GET" 10.0.2.2 "$hport" /health
-	judge "loopback of the host refused by default" 1 "^connect 10.0.2.2:$hport: ECONNREFUSED$" \
+	vm --net="$mode" --timeout 60 -- "$GET" 10.0.2.2 "$hport" /health
+	judge "$mode: loopback of the host refused by default" 1 "^connect 10.0.2.2:$hport: ECONNREFUSED$" \
 		"refused 10.0.2.2:$hport/tcp .*allow 127.0.0.1:$hport"
-	vm --timeout 60 --net-allow "127.0.0.1:$hport" -- "$GET" 10.0.2.2 "$hport" /health
-	judge "--net-allow 127.0.0.1:PORT opens it as 10.0.2.2:PORT" 0 "^HTTP/1.1 200 OK$"
-	vm --timeout 60 --net-allow "127.0.0.1:$hport" -- "$GET" 10.0.2.2 $((hport + 1)) /health
-	judge "another port of the host stays closed" 1 "ECONNREFUSED"
-	vm --timeout 60 --net-allow 0.0.0.0/0 -- "$GET" 169.254.169.254 80 /
-	judge "the metadata address stays closed under 0.0.0.0/0" 1 \
+	vm --net="$mode" --timeout 60 --net-allow "127.0.0.1:$hport" -- "$GET" 10.0.2.2 "$hport" /health
+	judge "$mode: --net-allow 127.0.0.1:PORT opens it as 10.0.2.2:PORT" 0 "^HTTP/1.1 200 OK$"
+	vm --net="$mode" --timeout 60 --net-allow "127.0.0.1:$hport" -- "$GET" 10.0.2.2 $((hport + 1)) /health
+	judge "$mode: another port of the host stays closed" 1 "ECONNREFUSED"
+	vm --net="$mode" --timeout 60 --net-allow 0.0.0.0/0 -- "$GET" 169.254.169.254 80 /
+	judge "$mode: the metadata address stays closed under 0.0.0.0/0" 1 \
 		"^connect 169.254.169.254:80: ECONNREFUSED$" "refused 169.254.169.254:80/tcp"
 	# A published port already taken on the host: a clear error before the VM runs.
-	vm --timeout 60 -p "127.0.0.1:$hport:80" -- "$HTTP"
-	judge "-p of a port in use: status 123, named" 123 "" "127.0.0.1:$hport.*in use"
-	stop "host server"
-fi
+	vm --net="$mode" --timeout 60 -p "127.0.0.1:$hport:80" -- "$HTTP"
+	judge "$mode: -p of a port in use: status 123, named" 123 "" "127.0.0.1:$hport.*in use"
+	stop "host server ($mode)"
+done
+
 # A VM whose other thread computes without a system call makes no exits:
-# the host's watcher still brings it the connection (vm_kick).
-echo "== a busy VM still answers"
+# the host's watcher still brings it the connection (vm_kick), to the
+# macro-kernel's lwIP (host) or to the VM's network server (guest).
 BUSY=$T/net/busy_server.elf
-if net_mode_ok host && [ -x "$BUSY" ]; then
-	bp=$(free_port)
-	if start "busy VM" "$NANVIXD" -p "$bp:80" -- "$BUSY"; then
+for mode in host guest; do
+	echo "== a busy VM still answers (--net=$mode)"
+	net_mode_gate "$mode" "busy VM" || continue
+	if [ ! -x "$BUSY" ]; then
+		bad "busy VM ($mode)" "$BUSY not built"
+		continue
+	fi
+	bp=$(free_port) || { bad "$mode port" "no free port found"; continue; }
+	if start "busy VM ($mode)" "$NANVIXD" --net="$mode" -p "$bp:80" -- "$BUSY"; then
 		got=$(curl -s --max-time 30 "http://127.0.0.1:$bp/")
-		check "a VM spinning in ring 3 answers on its published port" "ok" "$got"
+		check "$mode: a VM spinning in ring 3 answers on its published port" "ok" "$got"
 		kill -TERM "$srv" 2>/dev/null
 		wait "$srv"
 		st=$?
 		srv=
-		check "... and SIGTERM still ends it (143)" 143 "$st"
+		check "$mode: ... and SIGTERM still ends it (143)" 143 "$st"
 	fi
-else
-	echo "SKIP busy VM: ${net_why:-$BUSY not built}"
-	skip=$((skip + 1))
-fi
+done
 
 # Names: the VM's /etc/hosts (localhost, host.internal) and, for others,
 # the switch's DNS address, answered from the host's resolver (its
 # /etc/hosts included); with musl's and glibc's resolvers.
-echo "== names"
 hname=$(awk '!/^#/ && NF >= 2 { for (i = 2; i <= NF; i++) print $i }' /etc/hosts |
 	grep -vE '^(localhost|ip6-|host\.internal$)' | head -1)
 haddr4=$([ -n "$hname" ] && getent ahostsv4 "$hname" | awk 'NR == 1 { print $1 }')
-for libc in musl glibc; do
-	R=$T/net/resolve.$libc.elf
-	[ -x "$R" ] || { bad "names $libc" "$R not built"; continue; }
-	vm --timeout 60 -- "$R" localhost host.internal no-such-name.invalid
-	judge "names ($libc): localhost, host.internal; an unknown name fails" 1 \
-		"^localhost: 127.0.0.1$" ""
-	grep -q '^host.internal: 10.0.2.2$' "$tmp/out" && grep -q '^no-such-name.invalid: no such name$' "$tmp/out" ||
-		bad "names ($libc) detail" "$(tr '\n' ' ' <"$tmp/out")"
-	if [ -n "$haddr4" ]; then
-		vm --timeout 60 -- "$R" "$hname"
-		judge "DNS ($libc): $hname from the host's /etc/hosts is $haddr4" 0 "^$hname: $haddr4$"
-	fi
+for mode in host guest; do
+	echo "== names (--net=$mode)"
+	net_mode_gate "$mode" "names" || continue
+	for libc in musl glibc; do
+		R=$T/net/resolve.$libc.elf
+		[ -x "$R" ] || { bad "$mode: names $libc" "$R not built"; continue; }
+		vm --net="$mode" --timeout 60 -- "$R" localhost host.internal no-such-name.invalid
+		judge "$mode: names ($libc): localhost, host.internal; an unknown name fails" 1 \
+			"^localhost: 127.0.0.1$" ""
+		grep -q '^host.internal: 10.0.2.2$' "$tmp/out" && grep -q '^no-such-name.invalid: no such name$' "$tmp/out" ||
+			bad "$mode: names ($libc) detail" "$(tr '\n' ' ' <"$tmp/out")"
+		if [ -n "$haddr4" ]; then
+			vm --net="$mode" --timeout 60 -- "$R" "$hname"
+			judge "$mode: DNS ($libc): $hname from the host's /etc/hosts is $haddr4" 0 "^$hname: $haddr4$"
+		fi
+	done
 done
 
 # The shared macro-kernel: its VMs are one tenant's network, each with an
 # address of its own; VM B reaches VM A's server at A's address.
 echo "== shared macro-kernel: two VMs of one tenant"
 mkpid=
-if net_mode_ok host && [ -x bin/macrokernel ]; then
+if ! net_mode_gate host "shared macro-kernel"; then
+	:
+elif [ ! -x bin/macrokernel ]; then
+	echo "SKIP shared macro-kernel: bin/macrokernel not built"
+	skip=$((skip + 1))
+else
 	mkdir -p "$tmp/mkroot"
 	bin/macrokernel --socket "$tmp/mk.sock" --root "$tmp/mkroot" 2>"$tmp/mk.err" &
 	mkpid=$!
@@ -268,6 +285,7 @@ if net_mode_ok host && [ -x bin/macrokernel ]; then
 			stop "VM B"
 		fi
 		srv=$srv_a
+		srv_a=
 		stop "VM A"
 		# A busy VM of the macro-kernel: its notify eventfd, watched.
 		if [ -x "$T/net/busy_server.elf" ] && bp=$(free_port) &&
@@ -289,9 +307,58 @@ if net_mode_ok host && [ -x bin/macrokernel ]; then
 	kill -TERM "$mkpid" 2>/dev/null
 	wait "$mkpid"
 	mkpid=
-else
-	echo "SKIP shared macro-kernel: ${net_why:-bin/macrokernel not built}"
+fi
+
+# Mixed placement on one switch: a --net=guest VM (its lwIP in the VM) and
+# a --net=host VM (its lwIP in the macro-kernel) reach each other's
+# servers, both ways, and a --net=guest VM publishes a port through the
+# macro-kernel's uplink.
+echo "== shared macro-kernel: --net=guest and --net=host VMs together"
+mkpid=
+if ! net_mode_gate host "mixed placement" || ! net_mode_gate guest "mixed placement"; then
+	:
+elif [ ! -x bin/macrokernel ]; then
+	echo "SKIP mixed placement: bin/macrokernel not built"
 	skip=$((skip + 1))
+else
+	mkdir -p "$tmp/mkroot2"
+	bin/macrokernel --socket "$tmp/mk2.sock" --root "$tmp/mkroot2" 2>"$tmp/mk2.err" &
+	mkpid=$!
+	for _ in $(seq 50); do [ -S "$tmp/mk2.sock" ] && break; sleep 0.1; done
+	# A VM takes the lowest address free, and one that ended keeps its
+	# address while the macro-kernel drains its connections (up to 2 s):
+	# so a macro-kernel of its own, where A is 10.0.2.15 and B 10.0.2.16.
+	if start "guest VM A (shared)" "$NANVIXD" --macrokernel "$tmp/mk2.sock" --net=guest -- "$HTTP" 80; then
+		srv_a=$srv
+		srv=
+		if start "host VM B (shared)" "$NANVIXD" --macrokernel "$tmp/mk2.sock" --net=host -- "$HTTP" 80; then
+			vm --macrokernel "$tmp/mk2.sock" --net=host --timeout 60 -- "$GET" 10.0.2.15 80 /health
+			judge "a --net=host VM reaches a --net=guest VM's http_echo (10.0.2.15:80)" 0 "^HTTP/1.1 200 OK$"
+			vm --macrokernel "$tmp/mk2.sock" --net=guest --timeout 60 -- "$GET" 10.0.2.16 80 /health
+			judge "a --net=guest VM reaches a --net=host VM's http_echo (10.0.2.16:80)" 0 "^HTTP/1.1 200 OK$"
+			vm --macrokernel "$tmp/mk2.sock" --net=guest --timeout 60 -- "$GET" 10.0.2.15 80 /health
+			judge "a --net=guest VM reaches another --net=guest VM's http_echo" 0 "^HTTP/1.1 200 OK$"
+			vm --macrokernel "$tmp/mk2.sock" --net=guest --timeout 60 -- "$GET" 10.0.2.2 80 /health
+			judge "a --net=guest VM of the macro-kernel: the host's loopback refused" 1 "ECONNREFUSED"
+			stop "host VM B (shared)"
+		fi
+		srv=$srv_a
+		srv_a=
+		stop "guest VM A (shared)"
+	fi
+	# A --net=guest VM publishes a port through the macro-kernel's uplink.
+	if pg=$(free_port) &&
+		start "guest VM publishing (shared)" "$NANVIXD" --macrokernel "$tmp/mk2.sock" --net=guest \
+			-p "$pg:80" -- "$HTTP" 80; then
+		got=$(curl -s --max-time 30 "http://127.0.0.1:$pg/health")
+		check "a --net=guest VM of the macro-kernel answers on its published port" "ok" "$got"
+		got=$(curl -s --max-time 30 --data-binary "to the guest VM" "http://127.0.0.1:$pg/echo")
+		check "... and echoes a POST through it" "to the guest VM" "$got"
+		stop "guest VM publishing (shared)"
+	fi
+	kill -TERM "$mkpid" 2>/dev/null
+	wait "$mkpid"
+	mkpid=
 fi
 
 vm --net=none --timeout 60 -- "$GET" 10.0.2.2 80 /

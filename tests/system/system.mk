@@ -54,6 +54,11 @@ $(BIN)/tests/hostile/%.elf: tests/system/hostile/%.c tests/system/hostile/common
 	@mkdir -p $(dir $@)
 	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
+# netd_forge plays the VM's network server (bin/netd.elf): it speaks the ABI headers.
+$(BIN)/tests/hostile/netd_forge.elf: tests/system/hostile/netd_forge.c $(wildcard include/abi/*.h)
+	@mkdir -p $(dir $@)
+	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -Iinclude -o $@ $<
+
 ALL += $(HOSTILE_ELFS)
 
 # Network system test (tests/system/net.sh): an unmodified Linux HTTP server, musl.
