@@ -108,7 +108,8 @@ static void complete(struct server *s, struct record *r, long status, uint64_t v
 	sched_wake_key(key_of(r), 1);
 }
 
-long server_call(enum server_id id, uint16_t op, uint64_t cr3, const uint64_t a[5], uint64_t *value)
+long server_call_until(enum server_id id, uint16_t op, uint64_t cr3, const uint64_t a[5],
+                       uint64_t *value, uint64_t deadline)
 {
 	struct server *s = &servers[id];
 	struct record *r = NULL;
@@ -124,7 +125,8 @@ long server_call(enum server_id id, uint16_t op, uint64_t cr3, const uint64_t a[
 				r = &s->records[i];
 		if (r)
 			break;
-		sched_block(key_record(s), 0);
+		if (sched_block(key_record(s), deadline) == -LINUX_ETIMEDOUT)
+			return -LINUX_ETIMEDOUT;
 	}
 	r->state = REC_QUEUED;
 	r->seq = s->seq_next++;
@@ -137,13 +139,29 @@ long server_call(enum server_id id, uint16_t op, uint64_t cr3, const uint64_t a[
 	r->thread = thread_current;
 	sched_wake_key(key_server(s), 1);
 	/* Not interruptible: the server holds our request (signals stay pending). */
-	while (r->state != REC_DONE)
-		sched_block(key_of(r), 0);
+	while (r->state != REC_DONE) {
+		if (sched_block(key_of(r), deadline) != -LINUX_ETIMEDOUT)
+			continue;
+		if (r->state == REC_QUEUED) {
+			record_free(s, r);
+		} else if (r->state == REC_SERVING) {
+			r->thread = NULL; /* abandoned: the server finds its client gone */
+		} else {
+			break; /* done just now */
+		}
+		if (r->state != REC_DONE)
+			return -LINUX_ETIMEDOUT;
+	}
 	rc = r->status;
 	if (value)
 		*value = r->value;
 	record_free(s, r);
 	return rc;
+}
+
+long server_call(enum server_id id, uint16_t op, uint64_t cr3, const uint64_t a[5], uint64_t *value)
+{
+	return server_call_until(id, op, cr3, a, value, 0);
 }
 
 /* The server is gone: every waiting client fails with EIO, for good. */

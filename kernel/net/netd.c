@@ -19,8 +19,11 @@
 #include <net/inet.h>
 #include <net/netd.h>
 #include <proc/proc.h>
+#include <sys/syscall.h>
 
 SERVER_PAGE_CHECK(struct nanvix_netd_page);
+
+#define NETD_DRAIN_WAIT_NS (3000ull * 1000 * 1000) /* the server's own limit is 2 s */
 
 static volatile struct nanvix_net_state *state;
 
@@ -39,8 +42,10 @@ static long frames(volatile struct nanvix_netd_page *page, uint64_t cr3, uint16_
 {
 	uint64_t a[5] = { page->frames.buf, page->frames.len };
 
-	if (a[1] > NANVIX_NET_FRAMES_BUF_MAX || !uaccess_ok(a[0], a[1]))
+	if (a[1] > NANVIX_NET_FRAMES_BUF_MAX)
 		return -LINUX_EINVAL;
+	if (!uaccess_ok(a[0], a[1]))
+		return -LINUX_EFAULT; /* as an unmapped buffer, and as READY */
 	return ring_call(op, cr3, a, NULL);
 }
 
@@ -110,6 +115,8 @@ void netd_drain(void)
 {
 	uint64_t a[5] = { 0 };
 
+	/* The server bounds its drain (2 s); a wedged one is waited for no longer. */
 	if (state && server_cr3(SERVER_NET))
-		server_call(SERVER_NET, NANVIX_NETD_DRAIN, proc_current->cr3, a, NULL);
+		server_call_until(SERVER_NET, NANVIX_NETD_DRAIN, proc_current->cr3, a, NULL,
+		                  clock_deadline(NETD_DRAIN_WAIT_NS));
 }

@@ -135,6 +135,18 @@ else
 	ln -s "$PWD/bin/kernel.elf" "$tmp/forge/kernel.elf"
 	ln -s "$PWD/$T/netd_forge.elf" "$tmp/forge/netd.elf"
 	forge netd_forge 10.0.2.15
+	# A server that never serves: the VM still ends with its program (the
+	# kernel waits 3 s at most for the drain), not at --timeout (124).
+	bin/nanvixd --kernel "$tmp/forge/kernel.elf" --net=guest --timeout 60 \
+		-e NETD_FORGE_WEDGE=1 -- bin/tests/hello.musl.elf >"$tmp/out" 2>"$tmp/err" </dev/null
+	st=$?
+	if [ "$st" = 0 ] && grep -q '^a wedged server holds /dev/netd$' "$tmp/out" &&
+		grep -q '^hello' "$tmp/out"; then
+		ok "netd_forge: a wedged server does not hold the VM's end"
+	else
+		bad "netd_forge: a wedged server does not hold the VM's end" \
+			"status $st (124: the exit hung): $(tr '\n' ' ' <"$tmp/out" | head -c 200)"
+	fi
 	if [ -x bin/macrokernel ] && [ -x bin/tests/net/http_echo.elf ] && [ -x bin/tests/net/http_get.elf ]; then
 		mkdir -p "$tmp/mkroot"
 		bin/macrokernel --socket "$tmp/mk.sock" --root "$tmp/mkroot" 2>"$tmp/mk.err" &

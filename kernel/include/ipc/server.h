@@ -47,6 +47,12 @@ bool server_placed(enum server_id id);
 long server_call(enum server_id id, uint16_t op, uint64_t cr3, const uint64_t a[5],
                  uint64_t *value);
 
+/* server_call waiting until `deadline` at most (clock_deadline; 0: no
+ * limit): -ETIMEDOUT then, the request dropped or, if the server holds it,
+ * abandoned (its client counts as gone). */
+long server_call_until(enum server_id id, uint16_t op, uint64_t cr3, const uint64_t a[5],
+                       uint64_t *value, uint64_t deadline);
+
 /* Wake component `id`'s server for its own events: its SERVE (with a
  * timeout) returns without a request, page->events NANVIX_SERVER_EV_WAKE. */
 void server_wake(enum server_id id);

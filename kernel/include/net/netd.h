@@ -13,7 +13,8 @@ void netd_init(volatile struct nanvix_net_state *st);
 void netd_frames(void);
 
 /* Process 1 has ended: let a running server send what is in flight (it
- * answers within 2 s), so the VM's last replies leave before it stops. */
+ * answers within 2 s; one that does not is waited for 3 s at most), so the
+ * VM's last replies leave before it stops. */
 void netd_drain(void);
 
 #endif /* NET_NETD_H */

@@ -217,7 +217,13 @@ static void bad_sends(void)
 	memcpy(buf + 8, f, len);
 	show_sent("SEND a record of mtu + 15 bytes",
 	          frames(NANVIX_NETD_SEND, buf, NANVIX_NET_FRAME_RECORD(mtu + 15)));
-	record(buf, NULL, 0xffffffffu);
+	{
+		/* Only the header: such a record cannot be laid out. */
+		struct nanvix_net_frame_hdr h = { .len = 0xffffffffu };
+
+		memset(buf, 0, 64);
+		memcpy(buf, &h, sizeof(h));
+	}
 	show_sent("SEND a record of 2^32-1 bytes", frames(NANVIX_NETD_SEND, buf, 64));
 	record(buf, f, 60);
 	show_sent("SEND a record running past the buffer", frames(NANVIX_NETD_SEND, buf, 64));
@@ -420,6 +426,24 @@ int main(int argc, char **argv)
 	}
 	if (!name || i + 1 >= argc || pipe(p) < 0)
 		return 125;
+	if (getenv("NETD_FORGE_WEDGE")) {
+		/* A server that registers and then never serves: the VM must
+		 * still end when process 1 does (the kernel's drain is bounded). */
+		if (fork() == 0) {
+			dev = open(NANVIX_NETD_PATH, O_RDWR | O_CLOEXEC);
+			nioctl(dev, NANVIX_SERVER_REGISTER, (uintptr_t)&page);
+			close(p[1]);
+			for (;;)
+				pause();
+		}
+		close(p[1]);
+		if (read(p[0], &c, 1) != 0)
+			return 125;
+		puts("a wedged server holds /dev/netd");
+		fflush(stdout);
+		execve(name, argv + i + 1, environ);
+		return 127;
+	}
 	if (fork() == 0) {
 		close(p[0]);
 		server();
