@@ -86,7 +86,8 @@ struct net_sock {
 	int has_peer; /* connected (or connecting) */
 	uint32_t peer_ip;
 	uint16_t peer_port;
-	int loop; /* the guest named 127.0.0.1: reported so, and VM-local only */
+	int loop;       /* the guest named 127.0.0.1: reported so, and VM-local only */
+	int local_auto; /* udp: local_ip chosen by connect (reset by AF_UNSPEC) */
 
 	/* Received data: TCP segments (first one consumed from rx_off on) or UDP datagrams. */
 	struct net_rx *rx_head, *rx_tail;

@@ -1132,6 +1132,10 @@ static int64_t op_connect(struct net_service *s, struct net_sock *sk, const stru
 	if (sk->type == SOCK_DGRAM && sin.sin_family == AF_UNSPEC) {
 		udp_disconnect(sk->udp);
 		sk->has_peer = 0;
+		if (sk->local_auto) { /* Linux resets an address it chose */
+			sk->local_ip = htonl(INADDR_ANY);
+			sk->local_auto = 0;
+		}
 		return 0;
 	}
 	if (sk->type == SOCK_STREAM && sin.sin_family == AF_UNSPEC) {
@@ -1158,6 +1162,11 @@ static int64_t op_connect(struct net_service *s, struct net_sock *sk, const stru
 		sk->peer_port = ntohs(sin.sin_port);
 		if (loop && sk->local_ip == htonl(INADDR_ANY))
 			sk->loop = 1;
+		if (sk->local_ip == htonl(INADDR_ANY)) {
+			/* As Linux: the route's source address, until a disconnect. */
+			sk->local_ip = loop ? LOOPBACK_IP : own_ip(s);
+			sk->local_auto = 1;
+		}
 		return 0;
 	}
 

@@ -124,6 +124,29 @@ int main(void)
 		          "empty nonblocking recv");
 		OK("udp: AF_UNSPEC disconnects (EDESTADDRREQ), empty recv EAGAIN\n");
 	}
+	/* An unbound socket that connects takes the route's source address
+	 * (loopback here); AF_UNSPEC gives it back. */
+	{
+		int d = socket(AF_INET, SOCK_DGRAM, 0);
+		struct sockaddr_in me, un;
+		socklen_t ml = sizeof(me);
+
+		memset(&un, 0, sizeof(un));
+		un.sin_family = AF_UNSPEC;
+		CHECK(d >= 0 && connect(d, (struct sockaddr *)&to_b, sizeof(to_b)) == 0,
+		      "connect an unbound socket");
+		CHECK(getsockname(d, (struct sockaddr *)&me, &ml) == 0 &&
+		              me.sin_addr.s_addr == htonl(INADDR_LOOPBACK) && me.sin_port != 0,
+		      "getsockname after connect: %s:%d", inet_ntoa(me.sin_addr),
+		      ntohs(me.sin_port));
+		ml = sizeof(me);
+		CHECK(connect(d, (struct sockaddr *)&un, sizeof(un)) == 0 &&
+		              getsockname(d, (struct sockaddr *)&me, &ml) == 0 &&
+		              me.sin_addr.s_addr == htonl(INADDR_ANY),
+		      "getsockname after AF_UNSPEC: %s", inet_ntoa(me.sin_addr));
+		close(d);
+		OK("udp: connect gives an unbound socket its source address, AF_UNSPEC takes it back\n");
+	}
 	close(a);
 	close(b);
 	close(c);
