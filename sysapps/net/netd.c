@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +44,7 @@
 #define IDLE_MS    1000     /* SERVE's timeout when lwIP has no timer */
 #define DRAIN_MS   2000     /* NANVIX_NETD_DRAIN: at most this long */
 #define RECV_ROUNDS 64      /* NANVIX_NETD_RECV calls per wake-up */
+#define BUDGET_MIN  (1u << 20) /* the smallest receive and send budgets */
 
 static struct nanvix_netd_page page __attribute__((aligned(4096)));
 static struct nanvix_net_state ready; /* the service's readiness, pushed to the kernel */
@@ -205,6 +207,25 @@ static __attribute__((noreturn)) void serve(void)
 	}
 }
 
+/*
+ * lwIP's buffers are this process's memory, in the VM: the receive and
+ * send budgets (each a quarter of the VM's RAM, the host placement's
+ * default at most) make a VM that fills its sockets meet EAGAIN and a
+ * closed window before netd meets ENOMEM.
+ */
+static size_t budget(void)
+{
+	struct sysinfo si;
+	uint64_t b;
+
+	if (sysinfo(&si) != 0)
+		return BUDGET_MIN;
+	b = (uint64_t)si.totalram * (si.mem_unit ? si.mem_unit : 1) / 4;
+	if (b > NET_RX_BUDGET)
+		b = NET_RX_BUDGET;
+	return b < BUDGET_MIN ? BUDGET_MIN : (size_t)b;
+}
+
 /* The server's life: set up, report to the parent on `ready_fd`, serve. */
 static void server(int ready_fd)
 {
@@ -226,6 +247,7 @@ static void server(int ready_fd)
 	cfg.netmask = page.config.netmask;
 	cfg.gateway = page.config.gateway;
 	cfg.mtu = page.config.mtu;
+	cfg.rx_budget = cfg.tx_budget = budget();
 	svc = net_stack_init() ? NULL : net_service_new(&cfg, output, notify, NULL, &ready);
 	if (!svc) {
 		fputs("netd: cannot bring up the network interface (no address from the host?)\n",
