@@ -74,7 +74,7 @@ struct nanvix_server_page {
 	int64_t status;                 /* server -> kernel: its result... */
 	uint64_t value;                 /* ...and value (a handle, offset, address) */
 	struct nanvix_server_copy copy; /* server -> kernel: NANVIX_SERVER_COPY */
-	uint32_t events;                /* kernel -> server: NANVIX_SERVER_EV_* since the last SERVE */
+	uint32_t events; /* kernel -> server: NANVIX_SERVER_EV_* since the last SERVE */
 	uint32_t pad;
 };
 

@@ -32,7 +32,8 @@ long mk_hello_put(const struct mk_config *cfg, void *buf, size_t cap, uint32_t *
 		if (!h.type)
 			continue;
 		if (cap - used < sizeof(h) + h.len) {
-			snprintf(err, errlen, "the hello has no room for the %s section", (*s)->name);
+			snprintf(err, errlen, "the hello has no room for the %s section",
+			         (*s)->name);
 			return -E2BIG;
 		}
 		rc = (*s)->hello_put(cfg, out + used + sizeof(h), err, errlen);
@@ -98,7 +99,8 @@ int mk_hello_take(const void *buf, size_t len, uint32_t n, struct mk_config *cfg
 			return -EPROTO;
 		}
 		if (len - off < h.len) {
-			snprintf(err, errlen, "hello section %u (%s): runs past the end of the hello",
+			snprintf(err, errlen,
+			         "hello section %u (%s): runs past the end of the hello",
 			         (unsigned)i, s->name);
 			return -EPROTO;
 		}

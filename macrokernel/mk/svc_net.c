@@ -67,7 +67,7 @@ struct net_svc {
 	struct netsw_port *port;
 	struct net_service *ns; /* NULL: the component is in the VM (frames only) */
 	volatile struct nanvix_net_state *state;
-	bool told;              /* guest: frames waiting, state->frames set */
+	bool told; /* guest: frames waiting, state->frames set */
 	uint16_t mtu;
 	struct frame *rx_head, *rx_tail;
 	size_t rx_frames, rx_bytes;
@@ -361,7 +361,8 @@ static int net_svc_attach(struct mk_vm *vm, const struct mk_config *cfg, const s
 	nc.mtu = (uint16_t)(sc.mtu < NET_MTU_MAX ? sc.mtu : NET_MTU_MAX);
 	n->mtu = nc.mtu;
 	if (cfg->net == MK_NET_HOST) {
-		n->ns = net_service_new(&nc, output, notify, n, (struct nanvix_net_state *)n->state);
+		n->ns = net_service_new(&nc, output, notify, n,
+		                        (struct nanvix_net_state *)n->state);
 	} else {
 		/* The in-VM server configures its netif from this. */
 		n->state->ip = nc.ip;

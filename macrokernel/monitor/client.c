@@ -149,8 +149,8 @@ int mk_client_attach(struct mk_client *cl, struct vm *vm, const char *sockpath,
 	struct cmsghdr *cm;
 	int fds[MKSRV_HELLO_FDS];
 	char err[256];
-	long len = mk_hello_put(cfg, hello + sizeof(h), sizeof(hello) - sizeof(h), &h.nsections, err,
-	                        sizeof(err));
+	long len = mk_hello_put(cfg, hello + sizeof(h), sizeof(hello) - sizeof(h), &h.nsections,
+	                        err, sizeof(err));
 
 	if (len < 0)
 		return usage_error("%s", err);

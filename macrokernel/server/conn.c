@@ -60,7 +60,6 @@
 #define HELLO_DEADLINE_MS 5000
 #define FDS_MAX           8 /* a hello carrying more has its extra fds dropped by the kernel */
 
-
 struct conn {
 	struct server *s;
 	struct conn *next;
@@ -72,7 +71,7 @@ struct conn {
 	/* The hello, whose strings cfg points into (aligned: sections are read in place). */
 	char hello[MKSRV_HELLO_MAX] __attribute__((aligned(8)));
 	size_t hello_len;
-	uint64_t mem_size; /* the hello's */
+	uint64_t mem_size;               /* the hello's */
 	struct mk_config cfg;            /* from the hello (hello_check) */
 	char volpath[MKSRV_VOLUMES][32]; /* "/proc/self/fd/N" of each volume */
 	uint64_t kicks, loads;

@@ -40,10 +40,10 @@
 #include <net/service.h>
 #include <svc/server.h>
 
-#define EXIT_SETUP 125      /* nanvixd's "bad setup" status */
-#define IDLE_MS    1000     /* SERVE's timeout when lwIP has no timer */
-#define DRAIN_MS   2000     /* NANVIX_NETD_DRAIN: at most this long */
-#define RECV_ROUNDS 64      /* NANVIX_NETD_RECV calls per wake-up */
+#define EXIT_SETUP  125        /* nanvixd's "bad setup" status */
+#define IDLE_MS     1000       /* SERVE's timeout when lwIP has no timer */
+#define DRAIN_MS    2000       /* NANVIX_NETD_DRAIN: at most this long */
+#define RECV_ROUNDS 64         /* NANVIX_NETD_RECV calls per wake-up */
 #define BUDGET_MIN  (1u << 20) /* the smallest receive and send budgets */
 
 static struct nanvix_netd_page page __attribute__((aligned(4096)));
@@ -138,7 +138,8 @@ static void take_frames(void)
 		got = netd_ioctl(NANVIX_NETD_RECV, 0);
 		if (got <= 0 || (size_t)got > sizeof(rxbuf))
 			return;
-		while (nanvix_net_frame_next(rxbuf, (uint64_t)got, &off, UINT16_MAX, &frame, &len) > 0)
+		while (nanvix_net_frame_next(rxbuf, (uint64_t)got, &off, UINT16_MAX, &frame, &len) >
+		       0)
 			net_service_input(svc, frame, len);
 		if ((size_t)got + NANVIX_NET_FRAMES_RECV_MIN <= sizeof(rxbuf))
 			return; /* it had room for more: nothing else waits */
@@ -199,8 +200,8 @@ static __attribute__((noreturn)) void serve(void)
 			drain();
 			page.status = 0;
 		} else if (page.req.opcode) {
-			page.status = net_service_call(svc, (const struct nanvix_ring_req *)&page.req,
-			                               &mem, &value);
+			page.status = net_service_call(
+			        svc, (const struct nanvix_ring_req *)&page.req, &mem, &value);
 			page.value = value;
 		}
 		net_stack_timers();

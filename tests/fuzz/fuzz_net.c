@@ -292,7 +292,7 @@ static struct net_service *make(int v, const char *ip)
 		                          inet_addr("255.255.255.0"),
 		                          inet_addr("10.0.2.2"),
 		                          0,
-		                          256 * 1024,   /* small budgets: their edges get fuzzed */
+		                          256 * 1024, /* small budgets: their edges get fuzzed */
 		                          512 * 1024 };
 
 	return net_service_new(&cfg, sw_output, sw_notify, (void *)(intptr_t)v, &state[v]);

@@ -673,8 +673,7 @@ static int fake_server(bool die)
 	printf("listening\n");
 	sock = accept(lfd, NULL, NULL);
 	if (sock < 0 || recvmsg(sock, &msg, 0) < (ssize_t)sizeof(struct mksrv_hello) ||
-	    !(cm = CMSG_FIRSTHDR(&msg)) ||
-	    cm->cmsg_len != CMSG_LEN(sizeof(fds)))
+	    !(cm = CMSG_FIRSTHDR(&msg)) || cm->cmsg_len != CMSG_LEN(sizeof(fds)))
 		return fail("no hello");
 	memcpy(fds, CMSG_DATA(cm), sizeof(fds));
 	memset(&r, 0, sizeof(r));

@@ -60,12 +60,12 @@ void server_wake(enum server_id id);
 /* A component's message page begins with struct nanvix_server_page. */
 #define SERVER_PAGE_SAME(type, f) \
 	(__builtin_offsetof(type, f) == __builtin_offsetof(struct nanvix_server_page, f))
-#define SERVER_PAGE_CHECK(type)                                                              \
-	_Static_assert(SERVER_PAGE_SAME(type, req) && SERVER_PAGE_SAME(type, status) &&      \
+#define SERVER_PAGE_CHECK(type)                                                                 \
+	_Static_assert(SERVER_PAGE_SAME(type, req) && SERVER_PAGE_SAME(type, status) &&         \
 	                       SERVER_PAGE_SAME(type, value) && SERVER_PAGE_SAME(type, copy) && \
-	                       SERVER_PAGE_SAME(type, events) &&                               \
-	                       sizeof(type) >= sizeof(struct nanvix_server_page) &&           \
-	                       sizeof(type) <= 4096,                                           \
+	                       SERVER_PAGE_SAME(type, events) &&                                \
+	                       sizeof(type) >= sizeof(struct nanvix_server_page) &&             \
+	                       sizeof(type) <= 4096,                                            \
 	               #type " begins with struct nanvix_server_page and fits a page")
 
 /* The placed server whose device is `path` (a kernel string), or NULL. */

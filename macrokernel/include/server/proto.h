@@ -72,19 +72,19 @@
 
 #include <stdint.h>
 
-#define MKSRV_MAGIC     0x4b4d564eu /* "NVMK" */
-#define MKSRV_VERSION   4 /* 2: load and stats requests, typed messages; 3: network; 4: hello sections */
-#define MKSRV_PATH_MAX  256         /* bytes of a path, with its NUL */
-#define MKSRV_VOLUMES   8           /* = MK_VOLUMES_MAX */
-#define MKSRV_ERR_MAX   256         /* bytes of a reply's reason, with its NUL */
-#define MKSRV_MEM_MAX   (64ull << 30)
-#define MKSRV_HELLO_FDS 3
-#define MKSRV_FD_MEM    0
-#define MKSRV_FD_KICK   1
-#define MKSRV_FD_NOTIFY 2
-#define MKSRV_LOAD_PATH 4096        /* bytes of a load's path, with its NUL (NANVIX_FS_PATH_MAX) */
-#define MKSRV_LOAD_MAX  (64u << 20) /* bytes of a loaded file, at most (mk.c's LOAD_MAX) */
-#define MKSRV_SECTIONS_MAX 8          /* sections of one hello */
+#define MKSRV_MAGIC        0x4b4d564eu /* "NVMK" */
+#define MKSRV_VERSION      4           /* 2: loads, stats; 3: network; 4: hello sections */
+#define MKSRV_PATH_MAX     256         /* bytes of a path, with its NUL */
+#define MKSRV_VOLUMES      8           /* = MK_VOLUMES_MAX */
+#define MKSRV_ERR_MAX      256         /* bytes of a reply's reason, with its NUL */
+#define MKSRV_MEM_MAX      (64ull << 30)
+#define MKSRV_HELLO_FDS    3
+#define MKSRV_FD_MEM       0
+#define MKSRV_FD_KICK      1
+#define MKSRV_FD_NOTIFY    2
+#define MKSRV_LOAD_PATH    4096 /* bytes of a load's path, with its NUL (NANVIX_FS_PATH_MAX) */
+#define MKSRV_LOAD_MAX     (64u << 20) /* bytes of a loaded file, at most (mk.c's LOAD_MAX) */
+#define MKSRV_SECTIONS_MAX 8           /* sections of one hello */
 #define MKSRV_HELLO_MAX    (16u << 10) /* bytes of a hello, sections included */
 
 /* Where the VM's file system runs: the values of enum mk_fs_placement. */

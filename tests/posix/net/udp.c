@@ -145,7 +145,8 @@ int main(void)
 		              me.sin_addr.s_addr == htonl(INADDR_ANY),
 		      "getsockname after AF_UNSPEC: %s", inet_ntoa(me.sin_addr));
 		close(d);
-		OK("udp: connect gives an unbound socket its source address, AF_UNSPEC takes it back\n");
+		OK("udp: connect gives an unbound socket its source address, AF_UNSPEC takes it "
+		   "back\n");
 	}
 	close(a);
 	close(b);
