@@ -167,7 +167,8 @@ done
 # fresh server; nanvixd with --stats for its counts per request.
 say ""
 say "2. wrk -t1 -cC -d${SECS}s --latency http://127.0.0.1:PORT/health, C = 1 and 32"
-say "   native: $HTTP PORT; nanvixd: $NANVIXD --stats -p 127.0.0.1:PORT:80 -- $HTTP 80"
+say "   native: $HTTP PORT; nanvixd: $NANVIXD -m 128M --stats -p 127.0.0.1:PORT:80 -- $HTTP 80"
+say "   (128 MiB: http_echo takes 1 MiB a connection; 16 MiB cannot hold 32)"
 declare -A W
 for where in native vm guest; do
 	for c in 1 32; do
@@ -176,7 +177,8 @@ for where in native vm guest; do
 			start "$HTTP" "$port"
 		else
 			# shellcheck disable=SC2046 # no option or one word
-			start "$NANVIXD" $(placement "$where") --stats -p "127.0.0.1:$port:80" -- "$HTTP" 80
+			start "$NANVIXD" $(placement "$where") -m 128M --stats -p "127.0.0.1:$port:80" -- \
+				"$HTTP" 80
 		fi
 		pids=("$srv")
 		for k in $(pgrep -P "$srv" || true); do pids+=("$k"); done
