@@ -93,7 +93,7 @@ enum nanvix_net_op {
  * buffer holds frame records back to back, each a struct
  * nanvix_net_frame_hdr and `len` bytes of frame (destination MAC first, no
  * FCS), padded to a multiple of 8.  The host checks every record (len
- * from 14 to the port's MTU + 14, inside the buffer) and the switch checks
+ * from 14 to the port's MTU + 14, pad 0, inside the buffer) and the switch checks
  * every frame (its source MAC and IP must be the VM's).  When frames wait
  * for the VM the host sets `frames` and `any` in the net state region
  * (below), as for a readiness change.
@@ -114,7 +114,7 @@ struct nanvix_net_frame_hdr {
  * The record at *off of a buffer of `size` bytes: 1 with the frame in
  * *frame and *len, *off moved past the record; 0 at the end (*off ==
  * size); -1 when the record is malformed (cut short, len < 14 or > max,
- * running past the end).  Both ends parse with this (the host checks the
+ * pad not 0, running past the end).  Both ends parse with this (the host checks the
  * in-VM server's buffers; the server, the host's).
  */
 static inline int nanvix_net_frame_next(const uint8_t *buf, uint64_t size, uint64_t *off,
@@ -129,6 +129,8 @@ static inline int nanvix_net_frame_next(const uint8_t *buf, uint64_t size, uint6
 		return -1;
 	l = (uint32_t)buf[o] | (uint32_t)buf[o + 1] << 8 | (uint32_t)buf[o + 2] << 16 |
 	    (uint32_t)buf[o + 3] << 24; /* x86: little-endian, as the header */
+	if (buf[o + 4] | buf[o + 5] | buf[o + 6] | buf[o + 7])
+		return -1; /* pad */
 	if (l < NANVIX_NET_FRAME_ETH_HDR || l > max || NANVIX_NET_FRAME_RECORD(l) > size - o)
 		return -1;
 	*frame = buf + o + sizeof(struct nanvix_net_frame_hdr);

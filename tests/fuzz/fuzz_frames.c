@@ -6,7 +6,7 @@
  * any read past it.
  *
  * Invariants: each frame returned lies inside the buffer, right after its
- * 8-byte header, and is 14..max bytes long; the offsets strictly increase,
+ * 8-byte header (whose pad is 0), and is 14..max bytes long; the offsets strictly increase,
  * stay multiples of 8 and stop within the buffer; a failure leaves the
  * offset alone; the loop takes at most size / 16 + 1 steps; 0 (the end)
  * comes only at exactly size.  Each answer is also checked against this
@@ -39,6 +39,8 @@ static int expected(const uint8_t *buf, uint64_t size, uint64_t off, uint32_t ma
 	*len = (uint32_t)buf[off] | (uint32_t)buf[off + 1] << 8 | (uint32_t)buf[off + 2] << 16 |
 	       (uint32_t)buf[off + 3] << 24;
 	rec = 8 + (((uint64_t)*len + 7) & ~(uint64_t)7);
+	if (buf[off + 4] || buf[off + 5] || buf[off + 6] || buf[off + 7])
+		return -1; /* the header's pad must be 0 */
 	if (*len < 14 || *len > max || rec > size - off)
 		return -1;
 	return 1;
