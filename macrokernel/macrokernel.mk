@@ -18,7 +18,7 @@ MK_SRCS := macrokernel/mk/mk.c macrokernel/mk/hello.c macrokernel/rings/ring.c m
 	macrokernel/mk/svc_blk.c
 MK_NET_SRCS := macrokernel/mk/svc_net.c $(NETSW_SRCS) $(NET_HOST_SRCS)
 
-MONITOR_SRCS := macrokernel/monitor/main.c macrokernel/monitor/vm_kvm_x86_64.c \
+MONITOR_SRCS := macrokernel/monitor/main.c macrokernel/monitor/instance.c macrokernel/monitor/vm_kvm_x86_64.c \
 	macrokernel/monitor/boot.c macrokernel/monitor/hypercall.c \
 	macrokernel/monitor/guestmem.c macrokernel/monitor/elf.c \
 	macrokernel/monitor/strace.c macrokernel/monitor/aspace.c macrokernel/monitor/exec.c \

@@ -135,7 +135,8 @@ int mk_client_attach(struct mk_client *cl, struct vm *vm, const char *sockpath,
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	/* The header, then each component's section (mk_hello_put). */
-	static char hello[MKSRV_HELLO_MAX] __attribute__((aligned(8)));
+	uint64_t hello_buf[MKSRV_HELLO_MAX / 8]; /* 16 KiB */
+	char *hello = (char *)hello_buf;
 	struct mksrv_hello h = { .magic = MKSRV_MAGIC,
 		                 .version = MKSRV_VERSION,
 		                 .mem_size = vm->mem.size };
@@ -149,7 +150,7 @@ int mk_client_attach(struct mk_client *cl, struct vm *vm, const char *sockpath,
 	struct cmsghdr *cm;
 	int fds[MKSRV_HELLO_FDS];
 	char err[256];
-	long len = mk_hello_put(cfg, hello + sizeof(h), sizeof(hello) - sizeof(h), &h.nsections,
+	long len = mk_hello_put(cfg, hello + sizeof(h), sizeof(hello_buf) - sizeof(h), &h.nsections,
 	                        err, sizeof(err));
 
 	if (len < 0)
@@ -161,7 +162,7 @@ int mk_client_attach(struct mk_client *cl, struct vm *vm, const char *sockpath,
 	strcpy(sa.sun_path, sockpath);
 
 	cl->path = sockpath;
-	cl->timed_out = vm->timed_out;
+	cl->timed_out = &vm->timers[VM_TIMER_DEADLINE].fired;
 	cl->sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	cl->kick = eventfd(0, EFD_CLOEXEC);
 	cl->notify = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -337,7 +338,7 @@ static int read_sealed(int fd, uint64_t size, void **buf)
 int mk_client_load_file(void *ctx, uint64_t cwd, const char *path, void **buf, size_t *len)
 {
 	struct mk_client *cl = ctx;
-	static struct mksrv_load q; /* 4 KiB; the vCPU thread is the only caller */
+	struct mksrv_load q; /* 4 KiB */
 	struct mksrv_load_reply r;
 	size_t plen = strlen(path);
 	int fd, rc;

@@ -253,9 +253,9 @@ static int image_load(struct vm *vm, const struct nanvix_hc_exec *x, const char 
 /* Interpreters of interpreters, as deep as Linux goes before ELOOP. */
 #define SCRIPT_DEPTH_MAX 4
 
-int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
+/* exec_program with `a` (100 KiB) to hold the argument vectors. */
+static int64_t exec_into(struct vm *vm, struct nanvix_hc_exec *x, struct args *a)
 {
-	static struct args a; /* 100 KiB: not on the stack */
 	struct aspace_frames frames;
 	struct boot_exec_result res;
 	struct boot_config cfg;
@@ -278,12 +278,12 @@ int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 	}
 	if (i == sizeof(path))
 		return -ENAMETOOLONG;
-	a.used = 0;
-	a.n = 0;
-	argc = take_vector(&vm->mem, x->cr3, x->argv, &a);
+	a->used = 0;
+	a->n = 0;
+	argc = take_vector(&vm->mem, x->cr3, x->argv, a);
 	if (argc < 0)
 		return argc;
-	envc = take_vector(&vm->mem, x->cr3, x->envp, &a);
+	envc = take_vector(&vm->mem, x->cr3, x->envp, a);
 	if (envc < 0)
 		return envc;
 
@@ -297,7 +297,7 @@ int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 		else
 			rc = script_line(im.data, im.len, interp, arg);
 		if (rc == 0)
-			rc = script_args(&a, &argc, interp, arg, path);
+			rc = script_args(a, &argc, interp, arg, path);
 		image_release(&im);
 		if (rc)
 			return rc;
@@ -314,9 +314,9 @@ int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 	cfg.program_size = im.len;
 	cfg.name = im.name;
 	cfg.argc = argc;
-	cfg.argv = a.ptrs;
+	cfg.argv = a->ptrs;
 	cfg.envc = envc;
-	cfg.envp = a.ptrs + argc;
+	cfg.envp = a->ptrs + argc;
 	cfg.stack_size = vm->stack_size;
 	cfg.vvar = &vm->vvar;
 	if (getrandom(cfg.random, sizeof(cfg.random), 0) != sizeof(cfg.random))
@@ -339,4 +339,16 @@ int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
 	memset(x->name, 0, sizeof(x->name));
 	memcpy(x->name, im.name, strnlen(im.name, sizeof(x->name) - 1));
 	return 0;
+}
+
+int64_t exec_program(struct vm *vm, struct nanvix_hc_exec *x)
+{
+	struct args *a = malloc(sizeof(*a));
+	int64_t rc;
+
+	if (!a)
+		return -ENOMEM;
+	rc = exec_into(vm, x, a);
+	free(a);
+	return rc;
 }

@@ -7,6 +7,10 @@
  * kernel takes the bits at that tick (or when an idle SLEEP or a console
  * READ returns -EINTR) and sends each to process 1.
  *
+ * This is the command line's binding of nanvixd's own signals to its one
+ * VM (a process has one set of handlers, hence the file's statics); a
+ * process holding many VMs forwards to each with vm_post_signal instead.
+ *
  * The guest may ignore a stop signal, or be unable to act on it; nanvixd
  * does not depend on it: a second signal of the same kind, or the end of
  * the grace period after the first (the `docker stop` model), kills the
@@ -24,35 +28,24 @@
 #include <monitor/hostsig.h>
 #include <monitor/vm.h>
 
-#define GRACE_SIGNAL (SIGRTMIN + 1)
-
 static const int forwarded[] = { SIGHUP, SIGINT, SIGTERM, SIGWINCH };
 #define NFWD ((int)(sizeof(forwarded) / sizeof(forwarded[0])))
 
 static volatile sig_atomic_t received[NFWD]; /* counts, written by the handler */
 static int seen[NFWD];                       /* counts the run loop has acted on */
-static volatile sig_atomic_t grace_over;
-static struct kvm_run *volatile kick_run;
+static struct vm *volatile bound;            /* the VM they go to */
 static double grace_s;
 static int stop_sig; /* the first stop signal, or 0 */
-static bool grace_made;
-static timer_t grace_timer;
 
 static void on_forwarded(int sig)
 {
+	struct vm *vm = bound;
+
 	for (int i = 0; i < NFWD; i++)
 		if (forwarded[i] == sig)
 			received[i]++;
-	if (kick_run)
-		kick_run->immediate_exit = 1;
-}
-
-static void on_grace(int sig)
-{
-	(void)sig;
-	grace_over = 1;
-	if (kick_run)
-		kick_run->immediate_exit = 1;
+	if (vm)
+		vm_interrupt(vm);
 }
 
 int hostsig_init(struct vm *vm, double stop_timeout)
@@ -65,7 +58,8 @@ int hostsig_init(struct vm *vm, double stop_timeout)
 	for (int i = 0; i < NFWD; i++)
 		sigaddset(&sa.sa_mask, forwarded[i]);
 	grace_s = stop_timeout;
-	kick_run = vm->run;
+	bound = vm;
+	vm->poll = hostsig_poll;
 	for (int i = 0; i < NFWD; i++) {
 		struct sigaction old;
 
@@ -75,23 +69,7 @@ int hostsig_init(struct vm *vm, double stop_timeout)
 		if (old.sa_handler == SIG_IGN && sigaction(forwarded[i], &old, NULL) < 0)
 			return -errno;
 	}
-	sa.sa_handler = on_grace;
-	return sigaction(GRACE_SIGNAL, &sa, NULL) < 0 ? -errno : 0;
-}
-
-static int arm_grace(void)
-{
-	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = GRACE_SIGNAL };
-	struct itimerspec its = {
-		.it_value = { (time_t)grace_s, (long)((grace_s - (double)(time_t)grace_s) * 1e9) }
-	};
-
-	if (its.it_value.tv_sec == 0 && its.it_value.tv_nsec == 0)
-		its.it_value.tv_nsec = 1;
-	if (timer_create(CLOCK_MONOTONIC, &sev, &grace_timer) < 0)
-		return -errno;
-	grace_made = true;
-	return timer_settime(grace_timer, 0, &its, NULL) < 0 ? -errno : 0;
+	return 0;
 }
 
 static const char *name(int sig)
@@ -124,7 +102,8 @@ int hostsig_poll(struct vm *vm)
 				return killed(sig, name(sig));
 			if (!stop_sig) {
 				stop_sig = sig;
-				int rc = arm_grace();
+				uint64_t ns = (uint64_t)(grace_s * 1e9);
+				int rc = vm_timer_set(vm, VM_TIMER_GRACE, ns ? ns : 1);
 
 				if (rc < 0) {
 					vm_error("cannot arm the stop timer: %s", strerror(-rc));
@@ -132,12 +111,9 @@ int hostsig_poll(struct vm *vm)
 				}
 			}
 		}
-		/* The guest may scribble on the field; it only ever gains our bit. */
-		__atomic_fetch_or(&vm->bootinfo->host_signals, 1ull << (sig - 1), __ATOMIC_SEQ_CST);
-		vm->irq_pending = true;
-		vm->sig_posted = true;
+		vm_post_signal(vm, sig);
 	}
-	if (grace_over) {
+	if (vm->timers[VM_TIMER_GRACE].fired) {
 		snprintf(why, sizeof(why), "%s: the program did not exit within %g s",
 		         name(stop_sig), grace_s);
 		return killed(stop_sig, why);
@@ -147,15 +123,11 @@ int hostsig_poll(struct vm *vm)
 
 void hostsig_fini(void)
 {
-	kick_run = NULL;
-	if (grace_made)
-		timer_delete(grace_timer);
-	grace_made = false;
+	bound = NULL;
 	for (int i = 0; i < NFWD; i++) {
 		struct sigaction sa;
 
 		if (sigaction(forwarded[i], NULL, &sa) == 0 && sa.sa_handler == on_forwarded)
 			signal(forwarded[i], SIG_DFL);
 	}
-	signal(GRACE_SIGNAL, SIG_DFL);
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
@@ -341,12 +342,19 @@ static int copy_side(struct vm *vm, uint64_t cr3, uint64_t addr, uint64_t len, b
 
 static int hc_copy(struct vm *vm, void *args)
 {
-	static struct iovec dst[HOST_IOV_MAX], src[HOST_IOV_MAX];
+	struct iovec *dst, *src;
 	struct nanvix_hc_copy a;
 	int nd, ns, i = 0, j = 0;
 	size_t di = 0, si = 0;
 
 	memcpy(&a, args, sizeof(a));
+	/* Both sides' pieces (32 KiB), made on the VM's first copy. */
+	if (!vm->copy_iov && !(vm->copy_iov = malloc(2 * HOST_IOV_MAX * sizeof(struct iovec)))) {
+		a.ret = -ENOMEM;
+		PUT_FIELD(args, struct nanvix_hc_copy, a, ret);
+		return 0;
+	}
+	dst = vm->copy_iov, src = vm->copy_iov + HOST_IOV_MAX;
 	/* Check both sides wholly before copying a byte. */
 	if (a.len > NANVIX_HC_COPY_MAX ||
 	    copy_side(vm, a.dst_cr3, a.dst, a.len, true, dst, &nd) < 0 ||

@@ -27,6 +27,7 @@
 #include <monitor/client.h>
 #include <monitor/guestmem.h>
 #include <monitor/hostsig.h>
+#include <monitor/instance.h>
 #include <monitor/tmpvol.h>
 #include <monitor/tty.h>
 #include <monitor/vm.h>
@@ -205,14 +206,11 @@ struct options {
 	bool user_fs;                   /* --disk, --volume or --macrokernel given */
 	bool vm_program;                /* argv[0] is a file of the VM's file system */
 	bool default_tmp;               /* mount a private host directory at /tmp */
-	char tmpdir[PATH_MAX];          /* that directory, once made ("" before) */
-	char etcdir[PATH_MAX];          /* the network's /etc (hosts, resolv.conf), once made */
+	char **owned;                   /* strings made while parsing, freed at the end */
+	int nowned;
 	char **argv;                    /* program and its arguments */
 	int argc;
 };
-
-static volatile sig_atomic_t timed_out;
-static struct kvm_run *volatile timeout_run;
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -390,6 +388,20 @@ out:
 	return rc;
 }
 
+/* Keep `p` (malloc'd) until nanvixd exits; NULL when out of memory (p is freed). */
+static char *own(struct options *o, char *p)
+{
+	char **n = realloc(o->owned, ((size_t)o->nowned + 1) * sizeof(*n));
+
+	if (!n) {
+		free(p);
+		return NULL;
+	}
+	o->owned = n;
+	o->owned[o->nowned++] = p;
+	return p;
+}
+
 /* Register a program image execve can start; checks that PATH is a regular file. */
 static int add_program(struct options *o, const char *name, const char *path)
 {
@@ -410,7 +422,6 @@ static int add_program(struct options *o, const char *name, const char *path)
 /* Every regular file of DIR, under its file name. */
 static int add_image(struct options *o, const char *dir)
 {
-	static char paths[PROGRAMS_MAX][PATH_MAX];
 	struct dirent *e;
 	DIR *d = opendir(dir);
 	int rc = 0;
@@ -421,12 +432,16 @@ static int add_image(struct options *o, const char *dir)
 	}
 	while (!rc && (e = readdir(d))) {
 		struct stat st;
-		/* Each program keeps its own path buffer for the VM's lifetime. */
-		char *path = paths[o->nprograms < PROGRAMS_MAX ? o->nprograms : 0];
+		char *path;
 
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, PATH_MAX, "%s/%s", dir, e->d_name);
+		/* Each program keeps its own path for the VM's lifetime (o->owned). */
+		if (asprintf(&path, "%s/%s", dir, e->d_name) < 0 || !own(o, path)) {
+			rc = NANVIXD_EXIT_HOST;
+			vm_error("out of memory");
+			break;
+		}
 		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		rc = add_program(o, strrchr(path, '/') + 1, path);
@@ -458,24 +473,6 @@ static int add_volume(struct options *o, char *arg)
 	}
 	o->mk.nvolumes++;
 	return 0;
-}
-
-/* A --volume at /, at /tmp or beneath it: the user's /tmp, not ours. */
-/* Whether a volume sits at "/", at `dir` (e.g. "/tmp") or beneath it. */
-static bool volume_covers(const struct options *o, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	for (int i = 0; i < o->mk.nvolumes; i++) {
-		const char *at = o->mk.volumes[i].at;
-
-		while (at[0] == '/' && at[1] == '/')
-			at++;
-		if (strspn(at, "/") == strlen(at) ||
-		    (strncmp(at, dir, n) == 0 && (at[n] == '\0' || at[n] == '/')))
-			return true;
-	}
-	return false;
 }
 
 /* --net, -p and --net-allow together; 0 or a nanvixd status. */
@@ -710,7 +707,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return usage_error("%s", "--in-vm needs a file system to find the program in "
 		                         "(--disk or --volume)");
 	o->default_tmp = !o->no_tmp && !o->mk.disk && !o->macrokernel && o->mk.fs != MK_FS_GUEST &&
-	                 !volume_covers(o, "/tmp");
+	                 !instance_volume_covers(&o->mk, "/tmp");
 	if ((user_fs || o->default_tmp) && o->mk.fs == MK_FS_NONE)
 		o->mk.fs = MK_FS_HOST;
 	if (o->mk.fs == MK_FS_GUEST && o->mk.nvolumes)
@@ -733,759 +730,84 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* Map a whole file read-only.  Returns 0 or a nanvixd status. */
-static int map_file(const char *what, const char *path, const void **data, size_t *size)
+/* The instance's configuration: the options as data. */
+static void instance_config_from(const struct options *o, struct instance_config *c)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	void *p;
-
-	if (fd < 0) {
-		vm_error("cannot open %s '%s': %s", what, path, strerror(errno));
-		return errno == ENOENT || errno == ENOTDIR ? NANVIXD_EXIT_NOTFOUND
-		                                           : NANVIXD_EXIT_BADELF;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		vm_error("%s '%s' is not a regular file", what, path);
-		close(fd);
-		return NANVIXD_EXIT_BADELF;
-	}
-	if (st.st_size == 0) {
-		vm_error("%s '%s' is empty", what, path);
-		close(fd);
-		return NANVIXD_EXIT_BADELF;
-	}
-	p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED) {
-		vm_error("cannot map %s '%s': %s", what, path, strerror(errno));
-		return NANVIXD_EXIT_HOST;
-	}
-	*data = p;
-	*size = st.st_size;
-	return 0;
+	memset(c, 0, sizeof(*c));
+	c->mem = o->mem;
+	c->stack = o->stack;
+	c->timeout = o->timeout;
+	c->kernel = o->kernel;
+	c->console_file = o->console_file;
+	c->argv = o->argv;
+	c->argc = o->argc;
+	c->env = (char **)o->env;
+	c->envc = o->envc;
+	c->vm_program = o->vm_program;
+	c->workdir = o->workdir;
+	c->user_fs = o->user_fs;
+	c->default_tmp = o->default_tmp;
+	c->strace = o->strace;
+	c->strace_file = o->strace_file;
+	c->no_fast = o->no_fast;
+	c->tty = o->tty;
+	c->programs = o->programs;
+	c->nprograms = o->nprograms;
+	c->mk = o->mk;
+	c->net_policy = &o->net_policy;
+	c->macrokernel = o->macrokernel;
 }
 
-static void on_alarm(int sig)
+/* --stats: the VM's and the macro-kernel's counters, on stderr. */
+static void print_stats(struct instance *in)
 {
-	(void)sig;
-	timed_out = 1;
-	if (timeout_run)
-		timeout_run->immediate_exit = 1;
+	struct vm *vm = instance_vm(in);
+	struct mk_stats ms;
+
+	fprintf(stderr,
+	        "nanvixd: stats: exits=%llu traps=%llu syscalls=%llu enosys=%llu "
+	        "frames_free=%llu frames_total=%llu fast_calls=%llu\n",
+	        (unsigned long long)vm->nexits, (unsigned long long)vm->stats.traps,
+	        (unsigned long long)vm->stats.syscalls, (unsigned long long)vm->stats.enosys,
+	        (unsigned long long)vm->stats.frames_free,
+	        (unsigned long long)vm->stats.frames_total, (unsigned long long)vm->nfastcalls);
+	if (instance_mk_stats(in, &ms) == 0)
+		fprintf(stderr,
+		        "nanvixd: stats: ring kicks=%llu served=%llu malformed=%llu "
+		        "fs_calls=%llu fs_errors=%llu blk_reads=%llu blk_writes=%llu "
+		        "blk_flushes=%llu net_calls=%llu net_errors=%llu\n",
+		        (unsigned long long)ms.kicks, (unsigned long long)ms.served,
+		        (unsigned long long)ms.malformed, (unsigned long long)ms.fs_calls,
+		        (unsigned long long)ms.fs_errors, (unsigned long long)ms.blk_reads,
+		        (unsigned long long)ms.blk_writes, (unsigned long long)ms.blk_flushes,
+		        (unsigned long long)ms.net_calls, (unsigned long long)ms.net_errors);
 }
 
-static int arm_timeout(double seconds)
+/* nanvixd -- app: one instance, its host signals forwarded, run to its end. */
+static int run(const struct options *o)
 {
-	struct sigaction sa;
-	struct itimerval it;
+	struct instance_config cfg;
+	struct instance *in;
+	int rc;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm; /* no SA_RESTART: KVM_RUN must return EINTR */
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGALRM, &sa, NULL) < 0)
-		return -1;
-	memset(&it, 0, sizeof(it));
-	it.it_value.tv_sec = (time_t)seconds;
-	it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
-	if (it.it_value.tv_sec == 0 && it.it_value.tv_usec == 0)
-		it.it_value.tv_usec = 1;
-	return setitimer(ITIMER_REAL, &it, NULL);
-}
-
-/*
- * Where a guest file (kernel.elf, fsd.elf) is looked for, in order: beside
- * the nanvixd binary (the build tree's bin/), then ../lib/nanvix from it
- * (`make install PREFIX=...`: PREFIX/bin/nanvixd, PREFIX/lib/nanvix/).
- */
-static const char *const guest_dirs[] = { "", "/../lib/nanvix" };
-
-/*
- * The path of guest file `name` in buf[len]: the first of guest_dirs that
- * holds it, or, when none does, NULL with buf naming every place tried.
- */
-static const char *find_guest_file(const char *name, char *buf, size_t len)
-{
-	char exe[PATH_MAX], tried[2 * PATH_MAX + 8] = "";
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n <= 0) {
-		snprintf(buf, len, "%s", name);
-		return access(name, F_OK) == 0 ? buf : NULL;
-	}
-	exe[n] = '\0';
-	dirname(exe);
-	for (size_t i = 0; i < sizeof(guest_dirs) / sizeof(guest_dirs[0]); i++) {
-		size_t t = strlen(tried);
-
-		if (snprintf(buf, len, "%s%s/%s", exe, guest_dirs[i], name) >= (int)len)
-			continue; /* too long a path to open anyway */
-		if (access(buf, F_OK) == 0)
-			return buf;
-		if (snprintf(tried + t, sizeof(tried) - t, "%s%s", t ? " nor " : "", buf) < 0)
-			break;
-	}
-	snprintf(buf, len, "%s", tried);
-	return NULL;
-}
-
-/* The microkernel image: --kernel, else found by find_guest_file. */
-static int open_kernel(const struct options *o, char *path, size_t len, const void **data,
-                       size_t *size)
-{
-	if (o->kernel)
-		return map_file("kernel", o->kernel, data, size);
-	if (!find_guest_file("kernel.elf", path, len)) {
-		vm_error("cannot find the microkernel: no %s; give its path with --kernel PATH "
-		         "(nanvixd looks beside itself, then in ../lib/nanvix from there, as "
-		         "'make install' lays it out)",
-		         path);
-		return NANVIXD_EXIT_NOTFOUND;
-	}
-	return map_file("kernel", path, data, size);
-}
-
-/*
- * A guest program that starts the user's (`file`: fsd.elf, --fs=guest's
- * server, or launch.elf; `what` names it in errors): beside the kernel
- * given with --kernel, else found by find_guest_file.
- */
-static int open_helper(const struct options *o, const char *file, const char *what, char *path,
-                       size_t len, const void **data, size_t *size)
-{
-	if (o->kernel) {
-		char k[PATH_MAX];
-
-		snprintf(k, sizeof(k), "%s", o->kernel);
-		snprintf(path, len, "%s/%s", dirname(k), file);
-	} else if (!find_guest_file(file, path, len)) {
-		vm_error("cannot find the %s: no %s (it belongs beside kernel.elf; with "
-		         "--kernel, nanvixd looks beside that file)",
-		         what, path);
-		return NANVIXD_EXIT_NOTFOUND;
-	}
-	return map_file(what, path, data, size);
-}
-
-/* Seed the guest clock (boot info, vvar pages): host time at one guest TSC reading. */
-static int seed_clock(struct vm *vm, struct nanvix_bootinfo *bi, struct nanvix_vvar *first)
-{
-	struct timespec rt, mono;
-	uint64_t tsc, khz;
-
-	if (vm_read_tsc(vm, &tsc, &khz) < 0)
-		return -1;
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	bi->tsc_base = tsc;
-	bi->tsc_khz = khz;
-	bi->tsc_mult = (uint64_t)(((unsigned __int128)1000000 << 32) / khz);
-	bi->realtime_base_ns = (uint64_t)rt.tv_sec * 1000000000ull + rt.tv_nsec;
-	bi->monotonic_base_ns = (uint64_t)mono.tv_sec * 1000000000ull + mono.tv_nsec;
-	vm->vvar.tsc_base = bi->tsc_base;
-	vm->vvar.tsc_mult = bi->tsc_mult;
-	vm->vvar.clock_base_ns[0] = bi->realtime_base_ns;
-	vm->vvar.clock_base_ns[1] = bi->monotonic_base_ns;
-	vm->vvar.flags =
-	        (vm->strace ? NANVIX_VVAR_SLOW : 0) | (vm->fastcall ? NANVIX_VVAR_FASTFS : 0);
-	*first = vm->vvar; /* the kernel sets the pid */
-	return 0;
-}
-
-/*
- * The kernel's counters when it did not report them at exit (--timeout, a
- * guest error): read from guest memory, where the stopped kernel keeps
- * them.  Counters the kernel image does not locate stay zero.
- */
-static void live_stats(struct vm *vm)
-{
-	const struct nanvix_kcounters *k =
-	        vm->kstats_gpa ? gpa_ptr(&vm->mem, vm->kstats_gpa, sizeof(*k)) : NULL;
-	const uint64_t *f = vm->frames_gpa ? gpa_ptr(&vm->mem, vm->frames_gpa, 16) : NULL;
-
-	if (k) {
-		/* As the kernel's exit report counts them: traps include the calls. */
-		vm->stats.traps = k->traps + k->syscalls + k->enosys;
-		vm->stats.syscalls = k->syscalls;
-		vm->stats.enosys = k->enosys;
-		vm->stats.last_enosys = k->last_enosys;
-	}
-	if (f) {
-		vm->stats.frames_free = f[0];
-		vm->stats.frames_total = f[1];
-	}
-}
-
-static int embedded_kick(void *ctx)
-{
-	return mk_vm_kick(ctx);
-}
-
-/*
- * The tenant network of the embedded macro-kernel: a switch, and its uplink
- * when -p or --net-allow need one.  0 or a nanvixd status.  The uplink is
- * started here and waited for only in macrokernel_attach, so it comes up
- * while nanvixd loads the kernel and builds the VM.
- */
-static int network_create(struct options *o, struct netsw **net)
-{
-	struct netsw_config cfg;
-
-	netsw_config_default(&cfg);
-	cfg.policy = &o->net_policy;
-	*net = netsw_new(&cfg);
-	if (!*net) {
-		vm_error("network switch: %s", strerror(errno));
-		return NANVIXD_EXIT_HOST;
-	}
-	return 0;
-}
-
-/* The embedded macro-kernel: this VM's rings served inside nanvixd (`net`:
- * network_create's switch, or NULL). */
-static int macrokernel_attach(struct vm *vm, struct options *o, struct blksw **sw,
-                              struct netsw **net, struct mk_vm **mk)
-{
-	char err[512];
-	int rc = blksw_new(sw, AT_FDCWD);
-
-	if (rc) {
-		vm_error("storage switch: %s", strerror(-rc));
-		return NANVIXD_EXIT_HOST;
-	}
-	rc = mk_vm_attach(mk, &(struct mk_host){ .blk = *sw, .net = *net }, &vm->mem, &o->mk, err,
-	                  sizeof(err));
-	if (rc) {
-		vm_error("%s", err);
-		return rc == -ENOENT ? NANVIXD_EXIT_NOTFOUND : NANVIXD_EXIT_USAGE;
-	}
-	vm->ring_kick = embedded_kick;
-	vm->ring_ctx = *mk;
-	vm->load_file = mk_vm_load_file;
-	vm->idle = mk_vm_idle;
-	if (o->mk.fs == MK_FS_HOST && !o->no_fast)
-		vm->fastcall = mk_vm_fastcall;
-	/* Published ports are bound by the uplink: a port in use is an error now. */
-	if (*net && (rc = netsw_uplink_wait(*net, UPLINK_WAIT_MS, err, sizeof(err))) != 0) {
-		vm_error("%s",
-		         rc == -ETIMEDOUT ? "network uplink: no answer from nanvix-uplink" : err);
-		return NANVIXD_EXIT_HOST;
-	}
-	return 0;
-}
-
-/*
- * The argv of a process 1 that starts the user's program: the fs server
- * (sysapps/fs/fsd.c, --fs=guest: once the disk is mounted), the network
- * server (sysapps/net/netd.c, --net=guest: once its netif is up) or the
- * launcher (sysapps/launch/launch.c).  Each changes to -w's directory and
- * execs `name` (a program nanvixd registered, which execve finds by that
- * name, or a path in the VM's file system) with the user's argv.  With
- * both servers in the VM, the fs server execs the network server
- * (registered as NETD_NAME), which execs the program.  NULL when out of
- * memory.
- */
-#define NETD_FILE "netd.elf" /* the network server's guest file */
-#define NETD_NAME "netd"     /* ...and its name as a registered program */
-
-static char **helper_args(const struct options *o, const char *name, int *argc)
-{
-	char **v = calloc((size_t)o->argc + 16, sizeof(*v));
-	const char *colon = o->mk.disk ? strrchr(o->mk.disk, ':') : NULL;
-	bool fsd = o->mk.fs == MK_FS_GUEST, netd = o->mk.net == MK_NET_GUEST;
-	int n = 0;
-
-	if (!v)
-		return NULL;
-	if (fsd) {
-		v[n++] = "fsd";
-		if (colon && strcmp(colon, ":ro") == 0)
-			v[n++] = "--ro";
-		if (netd) {
-			v[n++] = "--exec";
-			v[n++] = NETD_NAME;
-			v[n++] = "--";
-		}
-	}
-	if (netd)
-		v[n++] = NETD_NAME;
-	else if (!fsd)
-		v[n++] = "launch";
-	if (o->vm_program)
-		v[n++] = "--vm";
-	if (o->workdir) {
-		v[n++] = "--cd";
-		v[n++] = (char *)o->workdir;
-	}
-	v[n++] = "--exec";
-	v[n++] = (char *)(o->vm_program ? o->argv[0] : name);
-	v[n++] = "--";
-	for (int i = 0; i < o->argc; i++)
-		v[n++] = o->argv[i];
-	*argc = n;
-	return v;
-}
-
-/*
- * A host program refused as not loadable (`err`): when the VM's file
- * system may hold a file at the same path, say how to run that one.
- */
-static void program_error(const struct options *o, const char *err)
-{
-	if (o->user_fs && o->argv[0][0] == '/')
-		vm_error("%s (the host's %s; to run %s from the VM's file system, add --in-vm)",
-		         err, o->argv[0], o->argv[0]);
-	else
-		vm_error("%s", err);
-}
-
-/* The default /tmp: a fresh private host directory as a volume at /tmp. */
-static int add_default_tmp(struct options *o)
-{
-	struct mk_volume *v;
-
-	if (o->mk.nvolumes == MK_VOLUMES_MAX)
-		return 0; /* no room: the user's volumes matter more */
-	if (tmpvol_create(o->tmpdir, sizeof(o->tmpdir)) < 0)
-		return NANVIXD_EXIT_HOST;
-	v = &o->mk.volumes[o->mk.nvolumes++];
-	v->hostdir = o->tmpdir;
-	v->at = "/tmp";
-	v->readonly = false;
-	return 0;
-}
-
-/*
- * The network's names for a VM without a disk: /etc/hosts (localhost, the
- * VM, host.internal for the gateway, i.e. the host's loopback) and
- * /etc/resolv.conf (the switch's DNS address), as a read-only volume at
- * /etc, so libcs resolve unmodified.  Not with a disk (its /etc is the
- * user's) nor over a volume of the user's.
- */
-static int add_net_etc(struct options *o)
-{
-	static const char hosts[] = "127.0.0.1\tlocalhost\n"
-	                            "10.0.2.15\tnanvix\n"
-	                            "10.0.2.2\thost.internal\n";
-	static const char resolv[] = "nameserver 10.0.2.3\n";
-	struct mk_volume *v;
-	char path[PATH_MAX + 32];
-	int fd;
-
-	if (o->mk.net == MK_NET_NONE || o->mk.fs != MK_FS_HOST || o->mk.disk || o->macrokernel ||
-	    volume_covers(o, "/etc") || o->mk.nvolumes == MK_VOLUMES_MAX)
-		return 0;
-	if (tmpvol_create(o->etcdir, sizeof(o->etcdir)) < 0)
-		return NANVIXD_EXIT_HOST;
-	for (int i = 0; i < 2; i++) {
-		const char *text = i ? resolv : hosts;
-
-		snprintf(path, sizeof(path), "%s/%s", o->etcdir, i ? "resolv.conf" : "hosts");
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
-			vm_error("cannot write %s: %s", path, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			return NANVIXD_EXIT_HOST;
-		}
-		close(fd);
-	}
-	v = &o->mk.volumes[o->mk.nvolumes++];
-	v->hostdir = o->etcdir;
-	v->at = "/etc";
-	v->readonly = true;
-	return 0;
-}
-
-/*
- * The network watcher: a VM busy in ring 3 makes no exits, so neither its
- * calls nor its idle wait take what the network brought it, and a
- * connection to it would wait.  This thread polls what the VM's network
- * waits on while the VM runs (embedded: the uplink and lwIP's next timer;
- * with a shared macro-kernel: the notify eventfd its pump writes) and
- * kicks the vCPU (vm_kick): its thread pumps (or takes the notification),
- * injects a tick when the guest has readiness changes to take, and
- * acknowledges; only then does the watcher poll again.  While the VM
- * idles it leaves the idle wait to do it.
- */
-struct net_watch {
-	struct vm *vm;
-	void *ctx; /* vm->ring_ctx: the mk_vm, or the shared macro-kernel's client */
-	/* What to poll and lwIP's next timer (mk_vm_net_fds, client_net_fds). */
-	int (*fds)(void *ctx, struct pollfd *out, int max, int *timeout_ms);
-	int stop; /* eventfd: end the thread */
-	pthread_t thread;
-	bool running;
-};
-
-#define WATCH_FDS 4
-
-static void *net_watch_main(void *arg)
-{
-	struct net_watch *w = arg;
-
-	for (;;) {
-		struct pollfd p[WATCH_FDS + 1];
-		int timer = -1, n = w->fds(w->ctx, p, WATCH_FDS, &timer), rc;
-
-		if (n < 0)
-			return NULL;
-		p[n] = (struct pollfd){ .fd = w->stop, .events = POLLIN };
-		rc = poll(p, (nfds_t)n + 1, timer < 0 || timer > 1000 ? 1000 : timer + 1);
-		if (rc < 0 && errno != EINTR)
-			return NULL;
-		if (p[n].revents)
-			return NULL;
-		if (w->vm->in_idle) {
-			/* The idle wait pumps; let it drain what woke us. */
-			usleep(1000);
-			continue;
-		}
-		if (rc > 0 || timer >= 0) {
-			struct pollfd a[2] = { { .fd = w->vm->kick_ack, .events = POLLIN },
-				               { .fd = w->stop, .events = POLLIN } };
-			uint64_t v;
-
-			vm_kick(w->vm);
-			/* Until the vCPU's thread has pumped (bounded: it may be in a
-			 * long host call). */
-			if (poll(a, 2, 100) > 0 && a[0].revents &&
-			    read(w->vm->kick_ack, &v, sizeof(v)) < 0 && errno != EAGAIN)
-				return NULL;
-		}
-	}
-}
-
-/* With a shared macro-kernel: its pump writes our notify eventfd. */
-static int client_net_fds(void *ctx, struct pollfd *out, int max, int *timeout_ms)
-{
-	struct mk_client *cl = ctx;
-
-	if (max < 1 || cl->notify < 0)
-		return -1;
-	out[0] = (struct pollfd){ .fd = cl->notify, .events = POLLIN };
-	*timeout_ms = -1;
-	return 1;
-}
-
-static int client_host_work(void *ctx)
-{
-	struct mk_client *cl = ctx;
-	uint64_t v;
-
-	return read(cl->notify, &v, sizeof(v)) == sizeof(v);
-}
-
-static void net_watch_start(struct net_watch *w, struct vm *vm, bool shared)
-{
-	w->vm = vm;
-	w->ctx = vm->ring_ctx;
-	w->fds = shared ? client_net_fds : mk_vm_net_fds;
-	w->stop = eventfd(0, EFD_CLOEXEC);
-	vm->kick_ack = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	vm->host_work = shared ? client_host_work : mk_vm_net_pump;
-	if (w->stop < 0 || vm->kick_ack < 0 || vm_kick_setup(vm) < 0 ||
-	    pthread_create(&w->thread, NULL, net_watch_main, w) != 0) {
-		/* Without it a busy VM answers late, not wrongly: go on. */
-		vm_error("network watcher: %s (a VM busy in ring 3 may answer late)",
-		         strerror(errno));
-		return;
-	}
-	w->running = true;
-}
-
-static void net_watch_stop(struct net_watch *w, struct vm *vm)
-{
-	if (w->running) {
-		if (write(w->stop, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0)
-			vm_error("network watcher: %s", strerror(errno));
-		pthread_join(w->thread, NULL);
-		w->running = false;
-	}
-	if (w->stop > 0)
-		close(w->stop);
-	if (vm->kick_ack >= 0)
-		close(vm->kick_ack);
-	vm->kick_ack = -1;
-	vm->host_work = NULL;
-}
-
-static int run(struct options *o)
-{
-	const void *kernel = NULL, *program = NULL, *helper = NULL;
-	size_t kernel_size = 0, program_size = 0, helper_size = 0;
-	char kpath[PATH_MAX], hpath[PATH_MAX], err[256], random[16];
-	char **helper_argv = NULL;
-	/* Process 1 is a server placed in the VM, or the launcher, which start the program. */
-	bool fsd = o->mk.fs == MK_FS_GUEST, netd = o->mk.net == MK_NET_GUEST;
-	bool launch = !fsd && !netd && (o->vm_program || o->workdir);
-	char npath[PATH_MAX];
-	const char *slash = strrchr(o->argv[0], '/');
-	struct boot_config cfg;
-	struct boot_entry entry;
-	struct vm vm;
-	struct blksw *sw = NULL;
-	struct netsw *net = NULL;
-	struct net_watch watch = { .stop = -1 };
-	struct mk_vm *mk = NULL;
-	struct mk_client client;
-	bool fsgsbase;
-	int rc, console = -1;
-
-	mk_client_init(&client);
-	memset(&vm, 0, sizeof(vm));
-	vm.kick_ack = -1;
-	vm.kvm_fd = vm.vm_fd = vm.vcpu_fd = vm.ram_fd = -1;
-	vm.ram_memfd = o->macrokernel != NULL; /* the server maps guest RAM too */
-	vm.out_fd = 1, vm.err_fd = 2, vm.log_fd = 2, vm.in_fd = 0;
-	vm.strace_fd = 2;
-	vm.timed_out = &timed_out;
-
-	if (o->mk.net != MK_NET_NONE && !o->macrokernel) {
-		rc = network_create(o, &net); /* first: its uplink starts meanwhile */
-		if (rc)
-			goto out;
-	}
-	rc = open_kernel(o, kpath, sizeof(kpath), &kernel, &kernel_size);
+	instance_config_from(o, &cfg);
+	rc = instance_create(&in, &cfg);
 	if (rc)
-		goto out;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.name = slash ? slash + 1 : o->argv[0];
-	if (!o->vm_program) {
-		rc = map_file("program", o->argv[0], &program, &program_size);
-		if (rc)
-			goto out;
-	}
-	if (netd) {
-		/* Process 1 itself, or the program the fs server starts. */
-		const void *data;
-		size_t size;
-
-		rc = open_helper(o, NETD_FILE, "network server for --net=guest", npath,
-		                 sizeof(npath), &data, &size);
-		if (rc)
-			goto out;
-		if (fsd) {
-			munmap((void *)data, size);
-			if (o->nprograms == PROGRAMS_MAX) {
-				vm_error("too many programs (--program, --image) for --net=guest");
-				rc = NANVIXD_EXIT_USAGE;
-				goto out;
-			}
-			o->programs[o->nprograms].name = NETD_NAME;
-			o->programs[o->nprograms].path = npath;
-			o->nprograms++;
-		} else {
-			helper = data, helper_size = size;
-			snprintf(hpath, sizeof(hpath), "%s", npath);
-		}
-	}
-	if (fsd || netd || launch) {
-		if (!helper)
-			rc = open_helper(o, fsd ? "fsd.elf" : "launch.elf",
-			                 fsd ? "fs server for --fs=guest" : "launcher", hpath,
-			                 sizeof(hpath), &helper, &helper_size);
-		if (rc)
-			goto out;
-		/* The VM execs a host program later: refuse a bad one now, and say why. */
-		rc = program ? boot_check_program(program, program_size, o->stack, cfg.name, err,
-		                                  sizeof(err))
-		             : 0;
-		if (rc) {
-			program_error(o, err);
-			goto out;
-		}
-	}
-	if (o->default_tmp) {
-		rc = add_default_tmp(o);
-		if (rc)
-			goto out;
-	}
-	rc = add_net_etc(o);
-	if (rc)
-		goto out;
-	if (o->console_file) {
-		console = open(o->console_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (console < 0) {
-			vm_error("cannot open console file '%s': %s", o->console_file,
-			         strerror(errno));
-			rc = NANVIXD_EXIT_USAGE;
-			goto out;
-		}
-		vm.out_fd = vm.err_fd = vm.log_fd = console;
-	}
-	rc = tty_setup(&vm, o->tty);
-	if (rc)
-		goto out;
-	if (getrandom(random, sizeof(random), 0) != sizeof(random)) {
-		vm_error("getrandom: %s", strerror(errno));
-		rc = NANVIXD_EXIT_HOST;
-		goto out;
-	}
-
-	rc = vm_create(&vm, o->mem);
-	if (rc)
-		goto out;
-	cfg.kernel = kernel, cfg.kernel_size = kernel_size;
-	cfg.program = program, cfg.program_size = program_size;
-	cfg.argc = o->argc, cfg.argv = o->argv;
-	cfg.envc = o->envc, cfg.envp = o->env;
-	if (helper) {
-		helper_argv = helper_args(o, cfg.name, &cfg.argc);
-		if (!helper_argv) {
-			vm_error("out of memory");
-			rc = NANVIXD_EXIT_HOST;
-			goto out;
-		}
-		cfg.argv = helper_argv;
-		cfg.program = helper, cfg.program_size = helper_size;
-	}
-	cfg.stack_size = o->stack;
-	/* execve can start a host program itself by its name, and any image given. */
-	if (program && o->nprograms < PROGRAMS_MAX) {
-		o->programs[o->nprograms].name = cfg.name;
-		o->programs[o->nprograms].path = o->argv[0];
-		o->nprograms++;
-	}
-	vm.programs = o->programs;
-	vm.nprograms = o->nprograms;
-	vm.stack_size = o->stack;
-	memcpy(cfg.random, random, sizeof(random));
-	cfg.fs = o->mk.fs != MK_FS_NONE;
-	cfg.fs_guest = o->mk.fs == MK_FS_GUEST;
-	cfg.net = o->mk.net != MK_NET_NONE;
-	cfg.net_guest = netd;
-	/* The fast file path needs the fs service in this process. */
-	cfg.fastcall = o->mk.fs == MK_FS_HOST && !o->macrokernel && !o->no_fast;
-	rc = boot_prepare(&vm.mem, &cfg, &entry, err, sizeof(err));
-	if (rc == NANVIXD_EXIT_NOMEM) {
-		uint64_t need = boot_min_memory(&cfg, MEM_MAX);
-
-		if (need)
-			vm_error("%s: it needs -m %llu (MiB) at least to start, more for what the "
-			         "program allocates",
-			         err, (unsigned long long)(need >> 20));
-		else
-			vm_error("%s; raise -m", err);
-		goto out;
-	}
-	if (rc) {
-		if (rc == NANVIXD_EXIT_BADELF && !helper)
-			program_error(o, err);
-		else
-			vm_error("%s", err);
-		goto out;
-	}
-	if (o->mk.fs != MK_FS_NONE || o->mk.net != MK_NET_NONE) {
-		rc = o->macrokernel ? mk_client_attach(&client, &vm, o->macrokernel, &o->mk)
-		                    : macrokernel_attach(&vm, o, &sw, &net, &mk);
-		if (rc)
-			goto out;
-	}
-	if (o->mk.net != MK_NET_NONE && vm.ring_ctx)
-		net_watch_start(&watch, &vm, o->macrokernel != NULL);
-	/* A shared macro-kernel's uplink publishes this VM's ports now. */
-	for (size_t i = 0; o->macrokernel && i < o->net_policy.npubs; i++)
-		if (mk_client_publish(&client, &o->net_policy.pubs[i]) < 0) {
-			rc = NANVIXD_EXIT_HOST;
-			goto out;
-		}
-	rc = vm_setup_cpu(&vm, entry.cr3, entry.rip, entry.rsp, entry.bootinfo, entry.lstar,
-	                  &fsgsbase);
-	if (rc)
-		goto out;
-	if (fsgsbase)
-		entry.bi->flags |= NANVIX_BOOT_FSGSBASE;
-	if (o->strace_file) {
-		vm.strace_fd = open(o->strace_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (vm.strace_fd < 0) {
-			vm_error("cannot open strace file '%s': %s", o->strace_file,
-			         strerror(errno));
-			rc = NANVIXD_EXIT_USAGE;
-			goto out;
-		}
-	}
-	if (o->strace) {
-		entry.bi->flags |= NANVIX_BOOT_STRACE;
-		vm.strace = true;
-	}
-	entry.bi->flags |= tty_boot_flags(&vm);
-	if (seed_clock(&vm, entry.bi, entry.vvar) < 0) {
-		vm_error("cannot read the guest TSC");
-		rc = NANVIXD_EXIT_HOST;
-		goto out;
-	}
-	timeout_run = vm.run;
-	if (o->timeout > 0 && arm_timeout(o->timeout) < 0) {
-		vm_error("cannot arm the timeout: %s", strerror(errno));
-		rc = NANVIXD_EXIT_HOST;
-		goto out;
-	}
-	vm.kstats_gpa = entry.kstats_gpa;
-	vm.frames_gpa = entry.frames_gpa;
-	if (hostsig_init(&vm, o->stop_timeout) < 0) {
+		return rc;
+	if (hostsig_init(instance_vm(in), o->stop_timeout) < 0) {
 		vm_error("cannot catch signals: %s", strerror(errno));
 		rc = NANVIXD_EXIT_HOST;
-		goto out;
+	} else {
+		/* Nothing here pauses it; a VM_PAUSED would only be resumed. */
+		while ((rc = instance_run(in)) == VM_PAUSED)
+			;
+		if (rc == NANVIXD_EXIT_TIMEOUT)
+			vm_error("timeout: %s stopped after %g s", instance_name(in), o->timeout);
+		if (o->stats)
+			print_stats(in);
 	}
-	vm.bootinfo = entry.bi;
-	rc = vm_run(&vm);
-	timeout_run = NULL;
-	if (!vm.have_stats)
-		live_stats(&vm);
-	if (rc == NANVIXD_EXIT_TIMEOUT)
-		vm_error("timeout: %s stopped after %g s", cfg.name, o->timeout);
-	if (o->stats)
-		fprintf(stderr,
-		        "nanvixd: stats: exits=%llu traps=%llu syscalls=%llu enosys=%llu "
-		        "frames_free=%llu frames_total=%llu fast_calls=%llu\n",
-		        (unsigned long long)vm.nexits, (unsigned long long)vm.stats.traps,
-		        (unsigned long long)vm.stats.syscalls, (unsigned long long)vm.stats.enosys,
-		        (unsigned long long)vm.stats.frames_free,
-		        (unsigned long long)vm.stats.frames_total,
-		        (unsigned long long)vm.nfastcalls);
-	if (o->stats && (mk || client.sock >= 0)) {
-		struct mk_stats ms = { 0 };
-
-		if (mk)
-			mk_vm_stats(mk, &ms);
-		if (mk || mk_client_stats(&client, &ms) == 0)
-			fprintf(stderr,
-			        "nanvixd: stats: ring kicks=%llu served=%llu malformed=%llu "
-			        "fs_calls=%llu fs_errors=%llu blk_reads=%llu blk_writes=%llu "
-			        "blk_flushes=%llu net_calls=%llu net_errors=%llu\n",
-			        (unsigned long long)ms.kicks, (unsigned long long)ms.served,
-			        (unsigned long long)ms.malformed, (unsigned long long)ms.fs_calls,
-			        (unsigned long long)ms.fs_errors, (unsigned long long)ms.blk_reads,
-			        (unsigned long long)ms.blk_writes,
-			        (unsigned long long)ms.blk_flushes,
-			        (unsigned long long)ms.net_calls,
-			        (unsigned long long)ms.net_errors);
-	}
-out:
-	tty_restore(&vm);
 	hostsig_fini();
-	net_watch_stop(&watch, &vm);
-	mk_vm_detach(mk);
-	netsw_free(net);
-	/* Closing the connection detaches the VM from a shared macro-kernel. */
-	mk_client_close(&client);
-	if (sw)
-		blksw_free(sw);
-	vm_destroy(&vm);
-	if (console >= 0)
-		close(console);
-	if (vm.strace_fd > 2)
-		close(vm.strace_fd);
-	if (kernel)
-		munmap((void *)kernel, kernel_size);
-	if (program)
-		munmap((void *)program, program_size);
-	if (helper)
-		munmap((void *)helper, helper_size);
-	free(helper_argv);
-	/* Every way out of the VM passes here: the default /tmp goes with it. */
-	tmpvol_remove(o->tmpdir);
-	tmpvol_remove(o->etcdir);
+	instance_destroy(in);
 	return rc;
 }
 
@@ -1515,5 +837,8 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < o.nenv_files; i++)
 		free(o.env_files[i]);
+	for (int i = 0; i < o.nowned; i++)
+		free(o.owned[i]);
+	free(o.owned);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <abi/bootinfo.h>
@@ -49,70 +50,166 @@
 /* RFLAGS bits cleared on SYSCALL: TF, IF, DF, IOPL, NT, AC. */
 #define SFMASK_BITS 0x47700ull
 
-/* The tick's signal: kick the vCPU out of KVM_RUN (one VM per process). */
-#define TICK_SIGNAL SIGRTMIN
+/*
+ * Every timer of a VM and every wake-up from another thread use one
+ * signal, VM_SIGNAL, sent to the thread running the VM's vCPU: it makes
+ * KVM_RUN (or a host wait) return EINTR.  Nothing in the handler points
+ * at a VM: a timer's signal carries the VM's serial and the timer's id,
+ * and counts only if that VM is the one this thread is running, so a
+ * signal still queued for a VM that has moved to another thread or been
+ * destroyed is dropped (vm_run finds timers that fired meanwhile).
+ */
+#define VM_SIGNAL SIGRTMIN
 /* How soon to look again at a tick that found ring 3 unable to take it. */
 #define TICK_RETRY_NS 200000ull
-static volatile sig_atomic_t tick_due;
-static struct kvm_run *volatile tick_run;
+#define TIMER_ID_BITS 4
 
-static void on_tick(int sig)
+static __thread struct vm *running; /* the VM this thread is in vm_run for */
+/* Names a VM in its timers' signals (not a pointer: a late signal finds no VM). */
+#define VM_SERIAL_MASK ((1u << (31 - TIMER_ID_BITS)) - 1)
+static unsigned serials;
+
+static void on_vm_signal(int sig, siginfo_t *si, void *uc)
 {
-	(void)sig;
-	tick_due = 1;
-	if (tick_run)
-		tick_run->immediate_exit = 1;
+	struct vm *vm = running;
+
+	(void)sig, (void)uc;
+	if (!vm)
+		return;
+	if (si->si_code == SI_TIMER) {
+		unsigned v = (unsigned)si->si_value.sival_int;
+
+		if (v >> TIMER_ID_BITS != vm->serial || (v & ((1u << TIMER_ID_BITS) - 1)) >= VM_TIMERS)
+			return;
+		vm->timers[v & ((1u << TIMER_ID_BITS) - 1)].fired = 1;
+	}
+	vm->run->immediate_exit = 1;
 }
 
-/* vm_kick: another thread wants host work done before the guest runs on. */
-#define KICK_SIGNAL (SIGRTMIN + 2) /* + 1 is hostsig.c's GRACE_SIGNAL */
-static volatile sig_atomic_t kick_due;
-static struct kvm_run *volatile kick_run;
-static pthread_t kick_thread;
-
-static void on_kick(int sig)
+/* The handler, installed once per process and never removed: a late signal is harmless. */
+static int vm_signal_setup(void)
 {
-	(void)sig;
-	kick_due = 1;
-	if (kick_run)
-		kick_run->immediate_exit = 1;
+	struct sigaction sa = { .sa_sigaction = on_vm_signal, .sa_flags = SA_SIGINFO };
+
+	sigemptyset(&sa.sa_mask); /* no SA_RESTART: KVM_RUN and host waits return EINTR */
+	return sigaction(VM_SIGNAL, &sa, NULL) < 0 ? -errno : 0;
 }
 
-int vm_kick_setup(struct vm *vm)
+void vm_interrupt(struct vm *vm)
 {
-	struct sigaction sa = { .sa_handler = on_kick }; /* no SA_RESTART */
+	pid_t tid = vm->tid;
 
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(KICK_SIGNAL, &sa, NULL) < 0)
-		return -errno;
-	kick_thread = pthread_self();
-	kick_run = vm->run;
-	return 0;
+	if (vm->run && vm->run != MAP_FAILED)
+		vm->run->immediate_exit = 1;
+	if (tid > 0 && running != vm)
+		syscall(SYS_tgkill, getpid(), tid, VM_SIGNAL);
 }
 
 void vm_kick(struct vm *vm)
 {
-	(void)vm;
-	pthread_kill(kick_thread, KICK_SIGNAL);
+	vm->kick_due = 1;
+	vm_interrupt(vm);
+}
+
+void vm_stop(struct vm *vm, int status)
+{
+	vm->stop_status = status;
+	vm_interrupt(vm);
+}
+
+void vm_post_signal(struct vm *vm, int sig)
+{
+	if (sig >= 1 && sig <= 64) {
+		__atomic_fetch_or(&vm->signals_due, 1ull << (sig - 1), __ATOMIC_SEQ_CST);
+		vm_interrupt(vm);
+	}
+}
+
+void vm_pause(struct vm *vm)
+{
+	vm->pause_due = 1;
+	vm_interrupt(vm);
+}
+
+/* Make timer `id` signal thread `tid`; 0 or -errno. */
+static int timer_make(struct vm *vm, int id, pid_t tid)
+{
+	struct sigevent sev;
+
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = VM_SIGNAL;
+	sev.sigev_value.sival_int = (int)(vm->serial << TIMER_ID_BITS | (unsigned)id);
+	sev._sigev_un._tid = tid;
+	if (timer_create(CLOCK_MONOTONIC, &sev, &vm->timers[id].id) < 0)
+		return -errno;
+	vm->timers[id].made = true;
+	return 0;
+}
+
+int vm_timer_set(struct vm *vm, enum vm_timer_id id, uint64_t ns)
+{
+	struct itimerspec its = { .it_value = { (time_t)(ns / 1000000000ull),
+		                                (long)(ns % 1000000000ull) } };
+	struct vm_timer *t = &vm->timers[id];
+	pid_t tid = vm->tid > 0 ? vm->tid : (pid_t)syscall(SYS_gettid);
+
+	if (!t->made) {
+		int rc = timer_make(vm, id, tid);
+
+		if (rc)
+			return rc;
+		vm->timer_tid = tid;
+	}
+	t->fired = 0;
+	t->armed = ns != 0;
+	return timer_settime(t->id, 0, &its, NULL) < 0 ? -errno : 0;
 }
 
 int vm_timer_arm(struct vm *vm, uint64_t ns)
 {
-	struct itimerspec its = { .it_value = { (time_t)(ns / 1000000000ull),
-		                                (long)(ns % 1000000000ull) } };
+	return vm_timer_set(vm, VM_TIMER_TICK, ns);
+}
 
-	if (!vm->tick_made) {
-		struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = TICK_SIGNAL };
-		struct sigaction sa = { .sa_handler = on_tick }; /* no SA_RESTART */
+/*
+ * On entry to vm_run: timers that expired while no thread ran the VM
+ * count as fired, and timers aimed at another thread (the VM ran there
+ * last) are made again for this one, with what they had left.
+ */
+static int timers_adopt(struct vm *vm)
+{
+	for (int id = 0; id < VM_TIMERS; id++) {
+		struct vm_timer *t = &vm->timers[id];
+		struct itimerspec left;
 
-		sigemptyset(&sa.sa_mask);
-		if (sigaction(TICK_SIGNAL, &sa, NULL) < 0 ||
-		    timer_create(CLOCK_MONOTONIC, &sev, &vm->tick_timer) < 0)
+		if (!t->made)
+			continue;
+		if (timer_gettime(t->id, &left) < 0)
 			return -errno;
-		vm->tick_made = true;
-		tick_run = vm->run;
+		if (t->armed && left.it_value.tv_sec == 0 && left.it_value.tv_nsec == 0) {
+			t->fired = 1;
+			t->armed = false;
+		}
+		if (vm->timer_tid == vm->tid)
+			continue;
+		timer_delete(t->id);
+		t->made = false;
+		if (timer_make(vm, id, vm->tid) < 0 ||
+		    (t->armed && timer_settime(t->id, 0, &left, NULL) < 0))
+			return -errno;
 	}
-	return timer_settime(vm->tick_timer, 0, &its, NULL) < 0 ? -errno : 0;
+	vm->timer_tid = vm->tid;
+	return 0;
+}
+
+static void timers_delete(struct vm *vm)
+{
+	for (int id = 0; id < VM_TIMERS; id++)
+		if (vm->timers[id].made) {
+			timer_delete(vm->timers[id].id);
+			vm->timers[id].made = false;
+			vm->timers[id].armed = false;
+		}
 }
 
 /*
@@ -234,6 +331,11 @@ int vm_create(struct vm *vm, uint64_t mem_size)
 	vm->kvm_fd = vm->vm_fd = vm->vcpu_fd = vm->ram_fd = -1;
 	vm->run = MAP_FAILED;
 	vm->mem.base = MAP_FAILED;
+	vm->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED) & VM_SERIAL_MASK;
+	if (vm_signal_setup() < 0) {
+		vm_error("cannot catch the VM's timer signal: %s", strerror(errno));
+		goto out_err;
+	}
 
 	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (vm->kvm_fd < 0) {
@@ -323,11 +425,9 @@ out_err:
 
 void vm_destroy(struct vm *vm)
 {
-	if (vm->tick_made) {
-		timer_delete(vm->tick_timer);
-		tick_run = NULL;
-		vm->tick_made = false;
-	}
+	timers_delete(vm);
+	free(vm->copy_iov);
+	vm->copy_iov = NULL;
 	if (vm->run != MAP_FAILED && vm->run)
 		munmap(vm->run, vm->run_size);
 	if (vm->vcpu_fd >= 0)
@@ -607,7 +707,7 @@ static void handle_fastcall(struct vm *vm)
 	 * but fast calls would never open (each exit comes mid-instruction):
 	 * while one is pending, calls take the trap path, where it lands.
 	 */
-	if ((sregs.cs.selector & 3) == 3 && !vm->irq_pending && !tick_due) {
+	if ((sregs.cs.selector & 3) == 3 && !vm->irq_pending && !vm->timers[VM_TIMER_TICK].fired) {
 		const uint64_t a[6] = { regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9 };
 
 		rc = vm->fastcall(vm->ring_ctx, sregs.cr3 & PTE_ADDR, regs.rax, a, &ret);
@@ -654,42 +754,77 @@ static void fastcall_access(struct vm *vm)
 	fault_access(vm, NANVIX_FASTCALL_VA + off, run->mmio.is_write);
 }
 
-int vm_run(struct vm *vm)
+/* Whether timer `id` has fired since it was last set; consumes it. */
+static bool timer_take(struct vm *vm, enum vm_timer_id id)
+{
+	if (!vm->timers[id].fired)
+		return false;
+	vm->timers[id].fired = 0;
+	vm->timers[id].armed = false;
+	return true;
+}
+
+/*
+ * What other threads, timers and the CLI's hook asked for, between two
+ * KVM_RUNs: 0 to run the guest on, else the value vm_run returns.
+ */
+static int take_requests(struct vm *vm)
+{
+	if (vm->stop_status)
+		return vm->stop_status;
+	if (vm->timers[VM_TIMER_DEADLINE].fired)
+		return NANVIXD_EXIT_TIMEOUT;
+	if (vm->poll) {
+		int rc = vm->poll(vm);
+
+		if (rc)
+			return rc;
+	}
+	if (vm->pause_due) {
+		vm->pause_due = 0;
+		return VM_PAUSED;
+	}
+	if (vm->signals_due && vm->bootinfo) {
+		uint64_t bits = __atomic_exchange_n(&vm->signals_due, 0, __ATOMIC_SEQ_CST);
+
+		/* The guest may scribble on the field; it only ever gains our bits. */
+		__atomic_fetch_or(&vm->bootinfo->host_signals, bits, __ATOMIC_SEQ_CST);
+		vm->irq_pending = true;
+		vm->sig_posted = true;
+	}
+	if (timer_take(vm, VM_TIMER_TICK))
+		vm->irq_pending = true;
+	if (vm->kick_due) {
+		uint64_t one = 1;
+
+		vm->kick_due = 0;
+		if (vm->host_work && vm->host_work(vm->ring_ctx) > 0)
+			vm->irq_pending = true;
+		if (vm->kick_ack >= 0 && write(vm->kick_ack, &one, sizeof(one)) < 0)
+			vm_error("kick: %s", strerror(errno));
+	}
+	if (vm->irq_pending && inject_tick(vm) < 0)
+		return NANVIXD_EXIT_HOST;
+	return 0;
+}
+
+static int run_loop(struct vm *vm)
 {
 	struct kvm_run *run = vm->run;
 
-	vm->done = false;
 	while (!vm->done) {
-		if (vm->bootinfo) {
-			int rc = hostsig_poll(vm);
+		int rc;
 
-			if (rc)
-				return rc;
-		}
-		if (tick_due) {
-			tick_due = 0;
-			vm->irq_pending = true;
-		}
-		if (kick_due) {
-			uint64_t one = 1;
-
-			kick_due = 0;
-			if (vm->host_work && vm->host_work(vm->ring_ctx) > 0)
-				vm->irq_pending = true;
-			if (vm->kick_ack >= 0 && write(vm->kick_ack, &one, sizeof(one)) < 0)
-				vm_error("kick: %s", strerror(errno));
-		}
-		if (vm->irq_pending && inject_tick(vm) < 0)
-			return NANVIXD_EXIT_HOST;
+		/* Cleared before the requests are read: one made meanwhile exits the next KVM_RUN. */
+		run->immediate_exit = 0;
+		rc = take_requests(vm);
+		if (rc)
+			return rc;
 		run->kvm_valid_regs =
 		        vm->fastcall && vm->sync_regs ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS : 0;
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN) {
-				if (vm->timed_out && *vm->timed_out)
-					return NANVIXD_EXIT_TIMEOUT;
-				run->immediate_exit = 0;
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			}
 			vm_error("KVM_RUN: %s", strerror(errno));
 			return NANVIXD_EXIT_HOST;
 		}
@@ -719,10 +854,7 @@ int vm_run(struct vm *vm)
 			        vm, "VM entry failed (reason %#llx)",
 			        (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 			break;
-		case KVM_EXIT_INTR:
-			if (vm->timed_out && *vm->timed_out)
-				return NANVIXD_EXIT_TIMEOUT;
-			break;
+		case KVM_EXIT_INTR: break; /* the loop's top looks at what interrupted it */
 		case KVM_EXIT_IRQ_WINDOW_OPEN: break; /* the loop's top injects the pending tick */
 		default:
 			guest_failed(vm, "unexpected exit (KVM exit reason %u)", run->exit_reason);
@@ -730,4 +862,24 @@ int vm_run(struct vm *vm)
 		}
 	}
 	return vm->status;
+}
+
+int vm_run(struct vm *vm)
+{
+	struct vm *outer = running;
+	int rc;
+
+	vm->done = false;
+	vm->tid = (pid_t)syscall(SYS_gettid);
+	running = vm;
+	rc = timers_adopt(vm);
+	if (rc < 0) {
+		vm_error("cannot move the VM's timers to this thread: %s", strerror(-rc));
+		rc = NANVIXD_EXIT_HOST;
+	} else {
+		rc = run_loop(vm);
+	}
+	running = outer;
+	vm->tid = 0;
+	return rc;
 }

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <time.h>
 #include <stddef.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 #include <stdint.h>
 
 #include <abi/bootinfo.h>
@@ -29,6 +31,23 @@ enum nanvixd_status {
 	NANVIXD_EXIT_BADELF = 126,   /* kernel or program is not loadable */
 	NANVIXD_EXIT_NOTFOUND = 127, /* kernel or program file not found */
 };
+
+/* The VM's timers (vm_timer_set), each a POSIX timer made on first use. */
+enum vm_timer_id {
+	VM_TIMER_TICK,     /* preemption tick (NANVIX_HC_TIMER) */
+	VM_TIMER_DEADLINE, /* --timeout: vm_run returns NANVIXD_EXIT_TIMEOUT */
+	VM_TIMER_GRACE,    /* the stop grace period (hostsig.c) */
+	VM_TIMERS
+};
+
+struct vm_timer {
+	volatile sig_atomic_t fired; /* set by the signal (or found expired) */
+	bool made, armed;
+	timer_t id;
+};
+
+/* vm_run's value when vm_pause stopped it: call vm_run again to resume. */
+#define VM_PAUSED 256
 
 /* A program execve can start: a name and the host file behind it. */
 struct vm_program {
@@ -91,6 +110,7 @@ struct vm {
 	 */
 	int (*fastcall)(void *ctx, uint64_t cr3, uint64_t nr, const uint64_t a[6], int64_t *ret);
 	uint64_t nfastcalls;
+	struct iovec *copy_iov; /* NANVIX_HC_COPY's scratch (hypercall.c), or NULL */
 
 	/* Filled by the run loop. */
 	bool done;
@@ -101,11 +121,23 @@ struct vm {
 	/* Where the kernel keeps them meanwhile (boot_entry): read when the VM
 	 * stops without NANVIX_HC_EXIT.  0: unknown. */
 	uint64_t kstats_gpa, frames_gpa;
-	volatile sig_atomic_t *timed_out; /* set by the timeout signal */
 
-	/* Preemption tick (NANVIX_HC_TIMER): a POSIX timer, made on first use. */
-	bool tick_made;
-	timer_t tick_timer;
+	/*
+	 * Timers and requests from other threads (vm_kick, vm_stop, vm_pause):
+	 * each sets its flag and interrupts KVM_RUN on the vCPU's thread; the
+	 * run loop acts on them between two KVM_RUNs.
+	 */
+	unsigned serial;                /* names the VM in its timers' signals */
+	pid_t tid;                      /* the thread in vm_run, or 0 */
+	pid_t timer_tid;                /* the thread the timers signal */
+	struct vm_timer timers[VM_TIMERS];
+	volatile sig_atomic_t kick_due;  /* vm_kick: run host_work */
+	volatile sig_atomic_t pause_due; /* vm_pause: vm_run returns VM_PAUSED */
+	volatile int stop_status;        /* vm_stop: vm_run returns it */
+	uint64_t signals_due;            /* vm_post_signal: bit (sig - 1) for process 1 */
+	/* Called by the run loop between two KVM_RUNs (the CLI's host signals,
+	 * hostsig_poll): 0, or a status vm_run returns.  NULL: none. */
+	int (*poll)(struct vm *vm);
 	bool irq_pending; /* NANVIX_TIMER_VECTOR waits for the guest's IF */
 
 	/* Forwarded signals (hostsig.c): posted in the boot info (host view;
@@ -138,23 +170,43 @@ int vm_setup_cpu(struct vm *vm, uint64_t cr3, uint64_t rip, uint64_t rsp, uint64
                  uint64_t lstar, bool *fsgsbase);
 
 /*
- * Arm the one-shot preemption tick `ns` from now (0 disarms): when it fires
- * the run loop injects NANVIX_TIMER_VECTOR.  Returns 0 or -errno.
+ * Arm the VM's one-shot timer `id` `ns` from now (0 disarms).  It signals
+ * the thread running the VM (moved with it when vm_run is called on
+ * another thread); vm->timers[id].fired is set when it expires.  Call on
+ * the thread that runs the VM, or while no thread does.  0 or -errno.
  */
+int vm_timer_set(struct vm *vm, enum vm_timer_id id, uint64_t ns);
+
+/* The preemption tick: the run loop injects NANVIX_TIMER_VECTOR when it fires. */
 int vm_timer_arm(struct vm *vm, uint64_t ns);
 
 /* Read the guest TSC and its rate (kHz); returns 0 or -1. */
 int vm_read_tsc(struct vm *vm, uint64_t *tsc, uint64_t *khz);
 
 /*
- * Make the vCPU's thread run vm->host_work soon: out of KVM_RUN at once
- * (a signal), then before the guest runs again.  Callable from any thread
- * once vm_kick_setup has run on the vCPU's thread (0 or -errno).
+ * Requests from any thread, and from signal handlers (they only set a
+ * flag and signal the vCPU's thread): vm_kick runs vm->host_work before
+ * the guest runs again; vm_stop makes vm_run return `status` (non-zero);
+ * vm_pause makes it return VM_PAUSED; vm_interrupt only makes the run
+ * loop look (at vm->poll).
  */
-int vm_kick_setup(struct vm *vm);
 void vm_kick(struct vm *vm);
+void vm_stop(struct vm *vm, int status);
+void vm_pause(struct vm *vm);
+void vm_interrupt(struct vm *vm);
 
-/* Run the vCPU until the guest exits or fails; returns the nanvixd status. */
+/*
+ * Send signal `sig` (1..64) to the guest's process 1: posted in the boot
+ * info's host_signals and taken by the kernel at the tick injected for it.
+ * Callable from any thread and from signal handlers.
+ */
+void vm_post_signal(struct vm *vm, int sig);
+
+/*
+ * Run the vCPU on the calling thread until the guest exits or fails, a
+ * timer or request stops it; returns the nanvixd status, or VM_PAUSED
+ * (call again to resume, on any thread).
+ */
 int vm_run(struct vm *vm);
 
 /*

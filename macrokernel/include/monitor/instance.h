@@ -1,0 +1,90 @@
+/* One micro-VM as a value: its configuration as data, its lifecycle as calls. */
+#ifndef MONITOR_INSTANCE_H
+#define MONITOR_INSTANCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mk/mk.h>
+#include <monitor/tty.h>
+#include <monitor/vm.h>
+#include <netsw/netsw.h>
+
+/*
+ * What an instance runs and with what.  The instance copies what it keeps
+ * (the program list, the component configuration); the strings and arrays
+ * it points at must outlive it.  `nanvixd -- app` fills one from its
+ * command line (main.c); a process holding many VMs fills one per VM.
+ */
+struct instance_config {
+	uint64_t mem;             /* guest RAM, bytes, a multiple of 4 KiB */
+	uint64_t stack;           /* user stack size, bytes */
+	double timeout;           /* seconds of wall-clock time, 0: none */
+	const char *kernel;       /* kernel.elf, or NULL: found beside nanvixd */
+	const char *console_file; /* the guest's console output, or NULL: fds 1 and 2 */
+	char **argv;              /* the program and its arguments */
+	int argc;
+	char **env; /* its environment */
+	int envc;
+	bool vm_program;  /* argv[0] is a file of the VM's file system */
+	const char *workdir;  /* its working directory in the VM, or NULL: / */
+	bool user_fs;         /* the user gave a file system (--disk, --volume, a shared mk) */
+	bool default_tmp;     /* mount a private host directory at /tmp */
+	bool strace;          /* report system calls (to strace_file, or stderr) */
+	const char *strace_file;
+	bool no_fast;      /* no fast file path */
+	enum tty_mode tty; /* which console streams are terminals */
+	const struct vm_program *programs; /* what execve may start besides the program */
+	int nprograms;
+	struct mk_config mk;                   /* components and their placement */
+	const struct netsw_policy *net_policy; /* -p and --net-allow */
+	const char *macrokernel;               /* a shared macro-kernel's socket, or NULL */
+};
+
+struct instance;
+
+/*
+ * Build an instance: load the kernel and program, make the VM, its
+ * macro-kernel (embedded, or attached to the shared one), its network and
+ * console, and boot state, up to the first guest instruction.  Returns 0
+ * with *out set, or a nanvixd status (enum nanvixd_status) after printing
+ * one line saying why; nothing is left behind then.
+ */
+int instance_create(struct instance **out, const struct instance_config *cfg);
+
+/*
+ * Run the instance's vCPU on the calling thread until the guest exits or
+ * fails, its timeout expires, or instance_stop/instance_pause is called.
+ * Returns the program's status (0..255) or a nanvixd status, or VM_PAUSED:
+ * call again, on any thread, to resume.
+ */
+int instance_run(struct instance *in);
+
+/*
+ * From any thread or a signal handler: make instance_run return `status`
+ * (instance_stop), return VM_PAUSED (instance_pause), or send process 1
+ * signal `sig` (instance_signal).
+ */
+void instance_stop(struct instance *in, int status);
+void instance_pause(struct instance *in);
+void instance_signal(struct instance *in, int sig);
+
+/* The instance's VM: counters, and hooks such as the command line's host signals. */
+struct vm *instance_vm(struct instance *in);
+
+/* The program's name (argv[0]'s basename), for messages. */
+const char *instance_name(const struct instance *in);
+
+/*
+ * The macro-kernel's counters for this VM.  0, or -1 when it has none (no
+ * component) or a shared one did not answer.  Call after instance_run.
+ */
+int instance_mk_stats(struct instance *in, struct mk_stats *out);
+
+/* Release everything the instance holds: fds, threads, mappings, directories. */
+void instance_destroy(struct instance *in);
+
+/* Whether a volume of `mk` sits at "/", at `dir` (e.g. "/tmp") or beneath it. */
+bool instance_volume_covers(const struct mk_config *mk, const char *dir);
+
+#endif /* MONITOR_INSTANCE_H */
