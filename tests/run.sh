@@ -17,7 +17,7 @@ for g in "${groups[@]}"; do
 	case "$g" in
 	unit) cmd=(tests/unit/run.sh) ;;
 	fuzz) cmd=(tests/fuzz/run.sh) ;;
-	system) cmd=(bash -c "r=0; for t in run cli macrokernel signals shell hostile rootfs; do tests/system/\$t.sh || r=1; done; exit \$r") ;;
+	system) cmd=(bash -c "r=0; for t in run cli macrokernel signals shell hostile rootfs snapshot; do tests/system/\$t.sh || r=1; done; exit \$r") ;;
 	fs) cmd=(tests/system/fs.sh) ;;
 	posix) cmd=(bash -c "r=0; for t in run files open_posix; do tests/posix/\$t.sh || r=1; done; exit \$r") ;;
 	net) cmd=(bash -c "r=0; tests/posix/net.sh || r=1; tests/system/net.sh || r=1; exit \$r") ;;

@@ -148,6 +148,15 @@ struct nanvix_bootinfo {
 	 * the guest writes; the host never reads it.
 	 */
 	uint64_t host_signals;
+
+	/*
+	 * Snapshots (abi/snapshot.h): 0 and zero in a VM that booted; the
+	 * host writes them, with new clock bases above, before the first
+	 * instruction of a restored VM.
+	 */
+	uint64_t generation;     /* restores this VM went through */
+	uint64_t restored_ns;    /* CLOCK_REALTIME at the last restore */
+	uint8_t seed[32];        /* fresh random bytes of the last restore */
 };
 #endif
 

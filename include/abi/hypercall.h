@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#define NANVIX_ABI_VERSION 6
+#define NANVIX_ABI_VERSION 7
 
 #define NANVIX_HC_PORT_BASE  0x500
 #define NANVIX_HC_PORT_COUNT 32
@@ -38,7 +38,8 @@ enum nanvix_hc {
 	NANVIX_HC_RELEASE = 0x50e,      /* struct nanvix_hc_release */
 	NANVIX_HC_RING = 0x50f,         /* doorbell: value = the ring's GPA */
 	NANVIX_HC_TTY = 0x510,          /* struct nanvix_hc_tty */
-	NANVIX_HC_LAST = NANVIX_HC_TTY,
+	NANVIX_HC_SNAPSHOT = 0x511,     /* struct nanvix_hc_snapshot */
+	NANVIX_HC_LAST = NANVIX_HC_SNAPSHOT,
 };
 
 /*
@@ -322,6 +323,22 @@ struct nanvix_hc_tty {
 	int64_t ret;
 };
 
+/*
+ * NANVIX_HC_SNAPSHOT: the program asked for a snapshot here (abi/snapshot.h).
+ * Made by the kernel from its own call path, never with a user address.
+ * `ret`: 0 when the host takes no snapshot (the VM goes on), 1 when it
+ * saved the VM (the host then ends it: this VM never sees the 1), or, in a
+ * VM restored from the snapshot, the restore's generation (>= 1) with the
+ * boot info's clock bases, `generation` and `seed` already rewritten: the
+ * kernel reloads its clocks and every address space's vvar page before it
+ * returns to the program.  A negative errno when the host refused (the
+ * VM's components keep state outside it, or writing the snapshot failed;
+ * the host has said why).
+ */
+struct nanvix_hc_snapshot {
+	int64_t ret;
+};
+
 /* Any hypercall's argument block: a guest keeps one, aligned, for all calls. */
 union nanvix_hc_args {
 	struct nanvix_hc_exit exit;
@@ -339,6 +356,7 @@ union nanvix_hc_args {
 	struct nanvix_hc_exec exec;
 	struct nanvix_hc_release release;
 	struct nanvix_hc_tty tty;
+	struct nanvix_hc_snapshot snapshot;
 };
 
 #endif /* NANVIX_ABI_HYPERCALL_H */

@@ -1,5 +1,6 @@
-/* Character devices: the console (nanvixd's stdin/stdout/stderr), null, zero, urandom. */
+/* Character devices: the console (nanvixd's stdin/stdout/stderr), null, zero, urandom, snapshot. */
 #include <abi/linux.h>
+#include <abi/snapshot.h>
 #include <fd/file.h>
 #include <hal/hal.h>
 #include <hal/uaccess.h>
@@ -169,6 +170,33 @@ static const struct file_ops random_ops = {
 	.seekable = true,
 };
 
+/*
+ * /dev/nanvix-snapshot (abi/snapshot.h): the program's snapshot point and
+ * the state of its restores.  Only ioctls; reads and writes fail.
+ */
+static long snapshot_ioctl(struct file *f, uint64_t req, uint64_t arg)
+{
+	struct nanvix_snapshot_info info;
+	long rc;
+
+	(void)f;
+	req = (uint32_t)req; /* an int in ioctl(2): libcs may sign-extend it */
+	if (req != NANVIX_SNAPSHOT_TAKE && req != NANVIX_SNAPSHOT_INFO)
+		return -LINUX_ENOTTY;
+	if (!hal->snapshot)
+		return -LINUX_ENOTTY;
+	memset(&info, 0, sizeof(info));
+	rc = hal->snapshot(req == NANVIX_SNAPSHOT_TAKE, &info);
+	if (rc < 0)
+		return rc;
+	return copy_to_user(arg, &info, sizeof(info));
+}
+
+static const struct file_ops snapshot_ops = {
+	.ioctl = snapshot_ioctl,
+	.mode = LINUX_S_IFCHR | 0444,
+};
+
 static const struct {
 	const char *path;
 	const struct file_ops *ops;
@@ -177,6 +205,7 @@ static const struct {
 	{ "/dev/zero", &zero_ops },
 	{ "/dev/urandom", &random_ops },
 	{ "/dev/random", &random_ops },
+	{ NANVIX_SNAPSHOT_PATH, &snapshot_ops },
 };
 
 struct file *dev_open(const char *path, uint32_t flags)

@@ -207,6 +207,32 @@ static long kvm_tty(int stream, uint32_t req, uint64_t arg)
 	return hc.tty.ret;
 }
 
+/*
+ * A snapshot point.  The call returns in the VM that made it (no snapshot,
+ * or the host refused) or, with the same registers, in every VM restored
+ * from the snapshot: there the host has rewritten the boot info's clock
+ * bases, and they are reloaded before anything else runs.
+ */
+static long kvm_snapshot(bool take, struct nanvix_snapshot_info *info)
+{
+	long rc = 0;
+
+	if (take) {
+		hc.snapshot.ret = -LINUX_ENOSYS;
+		hypercall(NANVIX_HC_SNAPSHOT, &hc.snapshot);
+		rc = hc.snapshot.ret;
+		if (rc > 0)
+			clock_restored(boot_info);
+	}
+	if (rc < 0)
+		return rc;
+	info->generation = boot_info->generation;
+	info->realtime_ns = boot_info->restored_ns;
+	memcpy(info->seed, boot_info->seed, sizeof(info->seed));
+	info->taken = rc > 0;
+	return 0;
+}
+
 static void kvm_ring_kick(void)
 {
 	hal_outl(NANVIX_HC_RING, (uint32_t)NANVIX_RING_PADDR);
@@ -231,6 +257,7 @@ static struct hal_ops kvm_ops = {
 	.ring_kick = kvm_ring_kick,
 	.host_signals = kvm_host_signals,
 	.tty = kvm_tty,
+	.snapshot = kvm_snapshot,
 };
 
 const struct hal_ops *hal;

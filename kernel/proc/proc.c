@@ -54,6 +54,22 @@ void proc_vvar_update(struct proc *p)
 	p->fdmap = (uint32_t *)((uint8_t *)vv + NANVIX_VVAR_FDMAP);
 }
 
+void proc_vvar_clocks(uint64_t tsc_base, uint64_t tsc_mult, uint64_t realtime, uint64_t monotonic)
+{
+	for (struct proc *p = proc_list; p; p = p->next) {
+		uint64_t pa = p->state == PROC_ALIVE && p->mm ? vmem_translate(p->cr3, NANVIX_VVAR_VA) : 0;
+		struct nanvix_vvar *vv;
+
+		if (!pa)
+			continue;
+		vv = P2V(pa);
+		vv->tsc_base = tsc_base;
+		vv->tsc_mult = tsc_mult;
+		vv->clock_base_ns[0] = realtime;
+		vv->clock_base_ns[1] = monotonic;
+	}
+}
+
 /*
  * `p` is left alone in a space it shared.  If the page was another
  * process's (a CLONE_VM parent that exited before its child), its fd map

@@ -2,6 +2,7 @@
 #include <abi/hypercall.h>
 #include <hal/hal.h>
 #include <hal/uaccess.h>
+#include <proc/proc.h>
 #include <sched/sched.h>
 #include <sys/syscall.h>
 
@@ -17,6 +18,18 @@ void clock_init(const struct nanvix_bootinfo *bi)
 	clk.mult = bi->tsc_mult;
 	clk.realtime = bi->realtime_base_ns;
 	clk.monotonic = bi->monotonic_base_ns;
+}
+
+/*
+ * After a restore: the host moved the boot info's TSC base (this vCPU's
+ * TSC is not the saved one's) and realtime base (the host's time now).
+ * Reload them, and every address space's vvar page, whose clock ring 3
+ * reads without the kernel.  Bounded by the processes that exist.
+ */
+void clock_restored(const struct nanvix_bootinfo *bi)
+{
+	clock_init(bi);
+	proc_vvar_clocks(bi->tsc_base, bi->tsc_mult, bi->realtime_base_ns, bi->monotonic_base_ns);
 }
 
 /* Nanoseconds since the boot-info bases. */

@@ -14,6 +14,14 @@ void gpa_zero(const struct vm_mem *mem, uint64_t gpa, uint64_t len)
 
 	if (!p || (gpa | len) % PAGE)
 		return;
+	/* A snapshot's private mapping would fall back to the file's pages:
+	 * fresh anonymous ones instead (KVM follows the mapping). */
+	if (mem->file) {
+		if (mmap(p, len, PROT_READ | PROT_WRITE,
+		         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
+			memset(p, 0, len);
+		return;
+	}
 	if (madvise(p, len, mem->shared ? MADV_REMOVE : MADV_DONTNEED) < 0)
 		memset(p, 0, len);
 }

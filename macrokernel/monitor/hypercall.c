@@ -433,6 +433,19 @@ static int hc_tty(struct vm *vm, void *args)
 	return 0;
 }
 
+/* The snapshot point (abi/snapshot.h): the run loop saves the VM after this exit. */
+static int hc_snapshot(struct vm *vm, void *args)
+{
+	struct nanvix_hc_snapshot a = { .ret = 0 };
+
+	if (vm->snapshot) {
+		vm->snapshot_due = (uint64_t)((uint8_t *)args - vm->mem.base) + 1;
+		return 0; /* `ret` is written by the restore */
+	}
+	PUT_FIELD(args, struct nanvix_hc_snapshot, a, ret);
+	return 0;
+}
+
 #define HC(port, fn, type) [(port)-NANVIX_HC_PORT_BASE] = { fn, sizeof(type) }
 
 static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
@@ -452,6 +465,7 @@ static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
 	HC(NANVIX_HC_EXEC, hc_exec, struct nanvix_hc_exec),
 	HC(NANVIX_HC_RELEASE, hc_release, struct nanvix_hc_release),
 	HC(NANVIX_HC_TTY, hc_tty, struct nanvix_hc_tty),
+	HC(NANVIX_HC_SNAPSHOT, hc_snapshot, struct nanvix_hc_snapshot),
 };
 
 /* The doorbell carries the ring's address, not an argument struct. */

@@ -26,6 +26,7 @@
 #include <monitor/client.h>
 #include <monitor/guestmem.h>
 #include <monitor/instance.h>
+#include <monitor/snapshot.h>
 #include <monitor/tmpvol.h>
 #include <monitor/tty.h>
 #include <monitor/vm.h>
@@ -73,6 +74,8 @@ struct instance {
 	struct mk_client client; /* the shared macro-kernel's connection */
 	struct net_watch watch;
 	bool deadline_armed;
+	const struct snap_image *img; /* restored from it (NULL: booted) */
+	bool snapshot_saved;
 	char tmpdir[PATH_MAX]; /* the default /tmp's host directory, once made ("" before) */
 	char etcdir[PATH_MAX]; /* the network's /etc (hosts, resolv.conf), once made */
 };
@@ -693,8 +696,10 @@ static struct instance *instance_new(const struct instance_config *cfg)
 	}
 	memcpy(in->programs, cfg->programs, (size_t)cfg->nprograms * sizeof(*in->programs));
 	in->nprograms = cfg->nprograms;
-	slash = strrchr(cfg->argv[0], '/');
-	snprintf(in->name, sizeof(in->name), "%s", slash ? slash + 1 : cfg->argv[0]);
+	if (cfg->argv) {
+		slash = strrchr(cfg->argv[0], '/');
+		snprintf(in->name, sizeof(in->name), "%s", slash ? slash + 1 : cfg->argv[0]);
+	}
 	in->console = -1;
 	in->watch.stop = -1;
 	mk_client_init(&in->client);
@@ -703,7 +708,30 @@ static struct instance *instance_new(const struct instance_config *cfg)
 	in->vm.ram_memfd = cfg->macrokernel != NULL; /* the server maps guest RAM too */
 	in->vm.out_fd = 1, in->vm.err_fd = 2, in->vm.log_fd = 2, in->vm.in_fd = 0;
 	in->vm.strace_fd = 2;
+	in->vm.mem_fd = -1;
 	return in;
+}
+
+/* vm->snapshot for --snapshot-out: the VM stopped at its snapshot call. */
+static int save_snapshot(struct vm *vm, uint64_t hc_gpa, void *ctx)
+{
+	struct instance *in = ctx;
+	char err[512];
+
+	if (snapshot_save(vm, in->c.snapshot_out, hc_gpa, in->kernel, in->kernel_size, 0, err,
+	                  sizeof(err)) < 0) {
+		vm_error("snapshot: %s", err);
+		return NANVIXD_EXIT_HOST;
+	}
+	in->snapshot_saved = true;
+	vm->done = true;
+	vm->status = 0;
+	return 0;
+}
+
+bool instance_snapshot_saved(const struct instance *in)
+{
+	return in->snapshot_saved;
 }
 
 int instance_create(struct instance **out, const struct instance_config *cfg)
@@ -777,11 +805,88 @@ int instance_create(struct instance **out, const struct instance_config *cfg)
 	in->vm.kstats_gpa = entry.kstats_gpa;
 	in->vm.frames_gpa = entry.frames_gpa;
 	in->vm.bootinfo = entry.bi;
+	if (in->c.snapshot_out) {
+		in->vm.snapshot = save_snapshot;
+		in->vm.snapshot_ctx = in;
+	}
 	*out = in;
 	return 0;
 fail:
 	instance_destroy(in);
 	return rc;
+}
+
+int instance_restore(struct instance **out, const struct instance_config *cfg,
+                     const struct snap_image *img)
+{
+	struct instance_config c = *cfg;
+	struct instance *in;
+	int rc;
+
+	*out = NULL;
+	/* What the snapshot fixed. */
+	c.argv = NULL, c.argc = 0, c.env = NULL, c.envc = 0;
+	c.programs = snapshot_programs(img, &c.nprograms);
+	c.mem = snapshot_mem_size(img);
+	c.default_tmp = false;
+	c.mk.fs = MK_FS_NONE;
+	c.mk.net = MK_NET_NONE;
+	c.snapshot_out = NULL;
+	in = instance_new(&c);
+	if (!in) {
+		vm_error("out of memory");
+		return NANVIXD_EXIT_HOST;
+	}
+	snprintf(in->name, sizeof(in->name), "%s", snapshot_name(img));
+	in->img = img;
+	rc = open_outputs(in);
+	if (!rc)
+		rc = tty_setup(&in->vm, in->c.tty);
+	if (!rc) {
+		in->vm.mem_from_file = true;
+		in->vm.mem_fd = snapshot_mem_fd(img);
+		rc = vm_create(&in->vm, in->c.mem);
+	}
+	if (!rc) {
+		in->vm.programs = in->programs;
+		in->vm.nprograms = in->nprograms;
+		rc = snapshot_restore(&in->vm, img, false);
+	}
+	if (rc) {
+		instance_destroy(in);
+		return rc;
+	}
+	*out = in;
+	return 0;
+}
+
+int instance_reset(struct instance *in)
+{
+	struct vm *vm = &in->vm;
+
+	if (!in->img) {
+		vm_error("reset: the instance was not restored from a snapshot");
+		return NANVIXD_EXIT_USAGE;
+	}
+	/* The host's view of the VM as a restore leaves it. */
+	vm->done = false;
+	vm->status = 0;
+	vm->stop_status = 0;
+	vm->pause_due = 0;
+	vm->kick_due = 0;
+	vm->signals_due = 0;
+	vm->sig_posted = false;
+	vm->irq_pending = false;
+	vm->snapshot_due = 0;
+	vm->have_stats = false;
+	vm->nexits = vm->nfastcalls = 0;
+	memset(&vm->stats, 0, sizeof(vm->stats));
+	memset(&vm->strace_st, 0, sizeof(vm->strace_st));
+	for (int id = 0; id < VM_TIMERS; id++)
+		if (vm->timers[id].made)
+			vm_timer_set(vm, (enum vm_timer_id)id, 0);
+	in->deadline_armed = false;
+	return snapshot_restore(vm, in->img, true);
 }
 
 int instance_run(struct instance *in)

@@ -28,6 +28,7 @@
 #include <monitor/guestmem.h>
 #include <monitor/hostsig.h>
 #include <monitor/instance.h>
+#include <monitor/snapshot.h>
 #include <monitor/tmpvol.h>
 #include <monitor/tty.h>
 #include <monitor/vm.h>
@@ -56,6 +57,7 @@ static const char usage_text[] =
         "\n"
         "examples:\n"
         "  musl-gcc -static -o hello hello.c && nanvixd -- ./hello\n"
+        "  nanvixd --snapshot-out /tmp/snap -- ./server && nanvixd --restore /tmp/snap\n"
         "  nanvixd -m 512 --timeout 10 -e HOME=/ -e TERM -- ./prog --flag arg\n"
         "  nanvixd --disk root.img -v \"$PWD/data:/data:ro\" -- ./prog /data/in\n"
         "  nanvixd --disk root.img --in-vm -w /root -- /bin/sh -c 'ls /tmp'\n"
@@ -113,6 +115,25 @@ static const char usage_text[] =
         "      --strace            print each system call of the program, with\n"
         "                          arguments and result, to stderr (like strace -f)\n"
         "      --strace-file PATH  the same, written to PATH instead\n"
+        "\n"
+        "snapshots (docs/architecture.md, Snapshots; the program picks the point\n"
+        "with an ioctl on /dev/nanvix-snapshot, see include/abi/snapshot.h):\n"
+        "      --snapshot-out DIR  save the VM into DIR when the program asks for a\n"
+        "                          snapshot, then exit 0 (without this option the\n"
+        "                          program's request returns and it goes on).  The\n"
+        "                          VM must keep all its state inside: --net=none\n"
+        "                          (the default here), no --disk, --volume or\n"
+        "                          --macrokernel, and no default /tmp\n"
+        "      --restore DIR       run a VM restored from the snapshot in DIR instead\n"
+        "                          of booting one (no PROGRAM: it is the snapshot's);\n"
+        "                          memory, programs and environment are the\n"
+        "                          snapshot's.  A corrupt or truncated snapshot, or\n"
+        "                          one taken by another nanvixd build, on another\n"
+        "                          CPU or TSC rate, is refused (status 126)\n"
+        "      --repeat N          with --restore: run N times, resetting the VM in\n"
+        "                          place between runs (its pages dropped back to the\n"
+        "                          snapshot's, registers rewritten); the status is\n"
+        "                          the first non-zero one, else 0\n"
         "\n"
         "file system (ext2 disk images, host directories):\n"
         "      --disk IMAGE[:ro|:cow]\n"
@@ -210,6 +231,10 @@ struct options {
 	int nowned;
 	char **argv;                    /* program and its arguments */
 	int argc;
+	const char *snapshot_out;       /* --snapshot-out DIR */
+	const char *restore;            /* --restore DIR */
+	long repeat;                    /* --repeat N (1 without) */
+	char boot_only[32];             /* the first option a snapshot fixes, for --restore */
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -490,6 +515,20 @@ static int net_options(struct options *o)
 	return 0;
 }
 
+/* "-m" or "--stack": how the user wrote option `c`, for messages. */
+static void option_name(const struct option *longopts, int c, char *buf, size_t len)
+{
+	for (; longopts->name; longopts++)
+		if (longopts->val == c) {
+			if (c < 256)
+				snprintf(buf, len, "-%c", c);
+			else
+				snprintf(buf, len, "--%s", longopts->name);
+			return;
+		}
+	snprintf(buf, len, "-%c", c);
+}
+
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	enum {
@@ -514,6 +553,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_NO_TMP,
 		OPT_NET,
 		OPT_NET_ALLOW,
+		OPT_SNAPSHOT_OUT,
+		OPT_RESTORE,
+		OPT_REPEAT,
 	};
 	static const struct option longopts[] = {
 		{ "memory", required_argument, NULL, 'm' },
@@ -543,10 +585,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "net", required_argument, NULL, OPT_NET },
 		{ "publish", required_argument, NULL, 'p' },
 		{ "net-allow", required_argument, NULL, OPT_NET_ALLOW },
+		{ "snapshot-out", required_argument, NULL, OPT_SNAPSHOT_OUT },
+		{ "restore", required_argument, NULL, OPT_RESTORE },
+		{ "repeat", required_argument, NULL, OPT_REPEAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* The options a snapshot fixes (--restore refuses them). */
+	static const int boot_only[] = { 'm', 'e', 'v', 'w', 'p', OPT_STACK, OPT_ENV_FILE,
+		                         OPT_PROGRAM, OPT_IMAGE, OPT_FS, OPT_DISK,
+		                         OPT_MACROKERNEL, OPT_IN_VM, OPT_STRACE, OPT_STRACE_FILE,
+		                         OPT_KERNEL, OPT_SNAPSHOT_OUT, OPT_NO_FAST, OPT_NET,
+		                         OPT_NET_ALLOW, OPT_NO_TMP };
 	bool user_fs;
 	int c;
 
@@ -556,9 +607,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->stack = BOOT_STACK_SIZE_DEFAULT;
 	o->stop_timeout = HOSTSIG_STOP_TIMEOUT_DEFAULT;
 	opterr = 0;
+	o->repeat = 1;
 	while ((c = getopt_long(argc, argv, "+m:e:v:w:p:hit", longopts, NULL)) != -1) {
 		char *end;
 
+		/* What a snapshot fixes: refused with --restore. */
+		for (size_t i = 0; !o->boot_only[0] && i < sizeof(boot_only) / sizeof(boot_only[0]); i++)
+			if (c == boot_only[i])
+				option_name(longopts, c, o->boot_only, sizeof(o->boot_only));
 		switch (c) {
 		case 'm': {
 			const char *why = parse_size(optarg, 1ull << 20, &o->mem);
@@ -686,12 +742,42 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("%s", why);
 			break;
 		}
+		case OPT_SNAPSHOT_OUT: o->snapshot_out = optarg; break;
+		case OPT_RESTORE: o->restore = optarg; break;
+		case OPT_REPEAT:
+			errno = 0;
+			o->repeat = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || o->repeat < 1 || o->repeat > 1000000)
+				return usage_error("invalid --repeat '%s' (1 to 1000000)", optarg);
+			break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case OPT_VERSION:
 			printf("nanvixd %s (boot ABI %d)\n", NANVIXD_VERSION, NANVIX_ABI_VERSION);
 			exit(0);
 		default: return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
 		}
+	}
+	if (o->restore) {
+		if (o->boot_only[0])
+			return usage_error("%s cannot go with --restore: the snapshot fixes the VM's "
+			                   "program, memory, environment, file system and network",
+			                   o->boot_only);
+		if (optind < argc)
+			return usage_error("--restore runs the snapshot's program: no PROGRAM ('%s')",
+			                   argv[optind]);
+		return 0;
+	}
+	if (o->repeat != 1)
+		return usage_error("%s", "--repeat needs --restore (it resets a restored VM in place)");
+	if (o->snapshot_out) {
+		if (o->mk.disk || o->mk.nvolumes || o->macrokernel || o->mk.fs != MK_FS_NONE)
+			return usage_error("%s", "--snapshot-out cannot keep a file system's state: no "
+			                         "--disk, --volume, --fs or --macrokernel");
+		if (o->net_given && o->mk.net != MK_NET_NONE)
+			return usage_error("%s", "--snapshot-out needs --net=none (the network's "
+			                         "state is not saved yet)");
+		o->net_given = true; /* none */
+		o->no_tmp = 1;
 	}
 	/* Volumes of a shared macro-kernel are beneath its --root: it checks them. */
 	for (int i = 0; !o->macrokernel && i < o->mk.nvolumes; i++) {
@@ -756,6 +842,7 @@ static void instance_config_from(const struct options *o, struct instance_config
 	c->mk = o->mk;
 	c->net_policy = &o->net_policy;
 	c->macrokernel = o->macrokernel;
+	c->snapshot_out = o->snapshot_out;
 }
 
 /* --stats: the VM's and the macro-kernel's counters, on stderr. */
@@ -783,31 +870,64 @@ static void print_stats(struct instance *in)
 		        (unsigned long long)ms.net_calls, (unsigned long long)ms.net_errors);
 }
 
+/* --restore DIR: open and check the snapshot once, then restore from it. */
+static int restore(const struct options *o, struct instance_config *cfg, struct snap_image **img,
+                   struct instance **in)
+{
+	char err[1024];
+
+	if (snapshot_open(img, o->restore, err, sizeof(err)) < 0) {
+		vm_error("%s", err);
+		return errno == ENOENT && access(o->restore, F_OK) < 0 ? NANVIXD_EXIT_NOTFOUND
+		                                                       : NANVIXD_EXIT_BADELF;
+	}
+	return instance_restore(in, cfg, *img);
+}
+
 /* nanvixd -- app: one instance, its host signals forwarded, run to its end. */
 static int run(const struct options *o)
 {
 	struct instance_config cfg;
+	struct snap_image *img = NULL;
 	struct instance *in;
 	int rc;
 
 	instance_config_from(o, &cfg);
-	rc = instance_create(&in, &cfg);
-	if (rc)
+	rc = o->restore ? restore(o, &cfg, &img, &in) : instance_create(&in, &cfg);
+	if (rc) {
+		snapshot_close(img);
 		return rc;
+	}
 	if (hostsig_init(instance_vm(in), o->stop_timeout) < 0) {
 		vm_error("cannot catch signals: %s", strerror(errno));
 		rc = NANVIXD_EXIT_HOST;
 	} else {
-		/* Nothing here pauses it; a VM_PAUSED would only be resumed. */
-		while ((rc = instance_run(in)) == VM_PAUSED)
-			;
-		if (rc == NANVIXD_EXIT_TIMEOUT)
-			vm_error("timeout: %s stopped after %g s", instance_name(in), o->timeout);
-		if (o->stats)
-			print_stats(in);
+		int first = 0;
+
+		for (long i = 0; i < o->repeat; i++) {
+			/* Nothing here pauses it; a VM_PAUSED would only be resumed. */
+			while ((rc = instance_run(in)) == VM_PAUSED)
+				;
+			if (rc == NANVIXD_EXIT_TIMEOUT)
+				vm_error("timeout: %s stopped after %g s", instance_name(in),
+				         o->timeout);
+			if (o->stats)
+				print_stats(in);
+			if (rc && !first)
+				first = rc;
+			if (i + 1 < o->repeat && (rc = instance_reset(in)) != 0) {
+				first = first ? first : rc;
+				break;
+			}
+		}
+		rc = first;
+		if (instance_snapshot_saved(in))
+			fprintf(stderr, "nanvixd: snapshot of %s saved in %s\n", instance_name(in),
+			        o->snapshot_out);
 	}
 	hostsig_fini();
 	instance_destroy(in);
+	snapshot_close(img);
 	return rc;
 }
 

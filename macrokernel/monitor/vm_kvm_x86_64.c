@@ -376,6 +376,11 @@ int vm_create(struct vm *vm, uint64_t mem_size)
 		if (rc)
 			goto out_err;
 		rc = NANVIXD_EXIT_HOST;
+	} else if (vm->mem_from_file) {
+		/* A snapshot's pages, shared with every VM restored from it until written. */
+		vm->mem.base = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+		                    MAP_PRIVATE | MAP_NORESERVE, vm->mem_fd, 0);
+		vm->mem.file = true;
 	} else {
 		vm->mem.base = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
 		                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -449,20 +454,30 @@ void vm_destroy(struct vm *vm)
  * Give the guest the CPUID the host supports: KVM checks EFER and CR4 bits
  * against it.  *umip: whether it offers UMIP (CPUID.(7,0):ECX[2]).
  */
-static int setup_cpuid(struct vm *vm, bool *umip)
-{
-	enum { NENT = 128 };
-	struct {
-		struct kvm_cpuid2 c;
-		struct kvm_cpuid_entry2 e[NENT];
-	} cpuid;
+#define CPUID_NENT 128
+struct cpuid_table {
+	struct kvm_cpuid2 c;
+	struct kvm_cpuid_entry2 e[CPUID_NENT];
+};
 
-	memset(&cpuid, 0, sizeof(cpuid));
-	cpuid.c.nent = NENT;
-	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, &cpuid) < 0) {
+static int supported_cpuid(struct vm *vm, struct cpuid_table *cpuid)
+{
+	memset(cpuid, 0, sizeof(*cpuid));
+	cpuid->c.nent = CPUID_NENT;
+	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0) {
 		vm_error("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+static int setup_cpuid(struct vm *vm, bool *umip)
+{
+	enum { NENT = CPUID_NENT };
+	struct cpuid_table cpuid;
+
+	if (supported_cpuid(vm, &cpuid) < 0)
+		return -1;
 	if (ioctl(vm->vcpu_fd, KVM_SET_CPUID2, &cpuid) < 0) {
 		vm_error("KVM_SET_CPUID2: %s", strerror(errno));
 		return -1;
@@ -830,7 +845,15 @@ static int run_loop(struct vm *vm)
 		}
 		vm->nexits++;
 		switch (run->exit_reason) {
-		case KVM_EXIT_IO: handle_io(vm); break;
+		case KVM_EXIT_IO:
+			handle_io(vm);
+			if (vm->snapshot_due && !vm->done) {
+				uint64_t gpa = vm->snapshot_due - 1;
+
+				vm->snapshot_due = 0;
+				return vm->snapshot(vm, gpa, vm->snapshot_ctx);
+			}
+			break;
 		case KVM_EXIT_HLT: guest_failed(vm, "halted with nothing to run"); break;
 		case KVM_EXIT_MMIO:
 			if (fastcall_page(vm)) {
@@ -882,4 +905,160 @@ int vm_run(struct vm *vm)
 	running = outer;
 	vm->tid = 0;
 	return rc;
+}
+
+/* ---- Snapshots: the vCPU's whole state, and what it may be restored on ---- */
+
+/* The MSRs the kernel sets or the CPU keeps for it; the rest are KVM's defaults. */
+static const uint32_t saved_msrs[] = { MSR_STAR,           MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
+	                               MSR_KERNEL_GS_BASE, 0x277 /* PAT */ };
+
+int vm_cpu_save(struct vm *vm, struct vm_cpu_state *st)
+{
+	struct {
+		struct kvm_msrs m;
+		struct kvm_msr_entry e[VM_CPU_MSRS];
+	} msrs;
+	const unsigned n = sizeof(saved_msrs) / sizeof(saved_msrs[0]);
+
+	memset(st, 0, sizeof(*st));
+	/* Finish the exit the vCPU is in (the port write's completion, registers
+	 * a fast call left in the run area) without running the guest. */
+	vm->run->kvm_valid_regs = 0;
+	vm->run->immediate_exit = 1;
+	if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0 || (errno != EINTR && errno != EAGAIN)) {
+		vm_error("snapshot: cannot complete the vCPU's exit: %s",
+		         errno ? strerror(errno) : "it ran");
+		vm->run->immediate_exit = 0;
+		return -1;
+	}
+	vm->run->immediate_exit = 0;
+	memset(&msrs, 0, sizeof(msrs));
+	msrs.m.nmsrs = n;
+	for (unsigned i = 0; i < n; i++)
+		msrs.e[i].index = saved_msrs[i];
+	if (ioctl(vm->vcpu_fd, KVM_GET_REGS, &st->regs) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_GET_SREGS, &st->sregs) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_GET_XSAVE, st->xsave) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_GET_XCRS, &st->xcrs) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_GET_VCPU_EVENTS, &st->events) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_GET_DEBUGREGS, &st->debugregs) < 0) {
+		vm_error("snapshot: cannot read the vCPU's state: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->vcpu_fd, KVM_GET_MSRS, &msrs) != (int)n) {
+		vm_error("snapshot: cannot read the vCPU's MSRs");
+		return -1;
+	}
+	st->nmsrs = n;
+	memcpy(st->msrs, msrs.e, n * sizeof(msrs.e[0]));
+	st->irq_pending = vm->irq_pending;
+	return 0;
+}
+
+int vm_cpu_load(struct vm *vm, const struct vm_cpu_state *st, bool fresh)
+{
+	struct {
+		struct kvm_msrs m;
+		struct kvm_msr_entry e[VM_CPU_MSRS];
+	} msrs;
+	struct kvm_vcpu_events ev = st->events;
+	bool umip;
+
+	if (st->nmsrs > VM_CPU_MSRS) {
+		vm_error("snapshot: %u MSRs, at most %d", st->nmsrs, VM_CPU_MSRS);
+		return -1;
+	}
+	if (fresh && setup_cpuid(vm, &umip) < 0)
+		return -1;
+	memset(&msrs, 0, sizeof(msrs));
+	msrs.m.nmsrs = st->nmsrs;
+	memcpy(msrs.e, st->msrs, st->nmsrs * sizeof(msrs.e[0]));
+	/* The events a later KVM_RUN takes: what was pending then, nothing else. */
+	ev.flags &= KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SHADOW |
+	            KVM_VCPUEVENT_VALID_SMM;
+	if (ioctl(vm->vcpu_fd, KVM_SET_SREGS, &st->sregs) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_SET_REGS, &st->regs) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_SET_XCRS, &st->xcrs) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_SET_XSAVE, st->xsave) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_SET_VCPU_EVENTS, &ev) < 0 ||
+	    ioctl(vm->vcpu_fd, KVM_SET_DEBUGREGS, &st->debugregs) < 0) {
+		vm_error("restore: the vCPU refused the snapshot's state: %s", strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->vcpu_fd, KVM_SET_MSRS, &msrs) != (int)st->nmsrs) {
+		vm_error("restore: the vCPU refused the snapshot's MSRs");
+		return -1;
+	}
+	vm->irq_pending = st->irq_pending != 0;
+	return 0;
+}
+
+/* FNV-1a: a fingerprint, not a defence. */
+static uint64_t hash_fnv(uint64_t h, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+int vm_fingerprint(struct vm *vm, struct vm_fingerprint *fp)
+{
+	struct cpuid_table cpuid;
+	unsigned a, b, c, d;
+	int khz;
+
+	memset(fp, 0, sizeof(*fp));
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
+	memcpy(fp->vendor, &b, 4);
+	memcpy(fp->vendor + 4, &d, 4);
+	memcpy(fp->vendor + 8, &c, 4);
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	fp->signature = a;
+	if (supported_cpuid(vm, &cpuid) < 0)
+		return -1;
+	/*
+	 * Only the feature words the guest can act on: other fields of the
+	 * supported CPUID (APIC ids, cache topology) follow the host CPU the
+	 * caller happens to run on.
+	 */
+	fp->cpuid_hash = 0xcbf29ce484222325ull;
+	for (unsigned i = 0; i < cpuid.c.nent && i < CPUID_NENT; i++) {
+		const struct kvm_cpuid_entry2 *e = &cpuid.e[i];
+		uint32_t w[4] = { 0, 0, 0, 0 };
+
+		if (e->function == 1)
+			w[2] = e->ecx, w[3] = e->edx;
+		else if (e->function == 7 && e->index == 0)
+			w[1] = e->ebx, w[2] = e->ecx, w[3] = e->edx;
+		else if (e->function == 0xd && e->index <= 1)
+			w[0] = e->eax;
+		else if (e->function == 0x80000001)
+			w[2] = e->ecx, w[3] = e->edx;
+		else
+			continue;
+		fp->cpuid_hash = hash_fnv(fp->cpuid_hash, &e->function, sizeof(e->function));
+		fp->cpuid_hash = hash_fnv(fp->cpuid_hash, w, sizeof(w));
+	}
+	khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+	if (khz <= 0) {
+		vm_error("KVM_GET_TSC_KHZ: %s", strerror(errno));
+		return -1;
+	}
+	fp->tsc_khz = (uint64_t)khz;
+	return 0;
+}
+
+int vm_mem_reset(struct vm *vm)
+{
+	void *p = mmap(vm->mem.base, vm->mem.size, PROT_READ | PROT_WRITE,
+	               MAP_PRIVATE | MAP_NORESERVE | MAP_FIXED, vm->mem_fd, 0);
+
+	if (p == MAP_FAILED) {
+		vm_error("restore: cannot map the snapshot's memory again: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }

@@ -85,3 +85,21 @@ $(BIN)/tests/net/busy_server.elf: tests/system/net/busy_server.c
 
 ALL += $(BIN)/tests/net/http_echo.elf $(BIN)/tests/net/http_get.elf $(BIN)/tests/net/busy_server.elf \
 	$(BIN)/tests/net/resolve.musl.elf $(BIN)/tests/net/resolve.glibc.elf
+
+# Snapshot tests (tests/system/snapshot.sh): the same program with musl and glibc.
+SNAP_TEST_ELFS := $(BIN)/tests/snapshot/snap_state.musl.elf $(BIN)/tests/snapshot/snap_state.glibc.elf
+$(BIN)/tests/snapshot/%.musl.elf: tests/system/snapshot/%.c include/abi/snapshot.h
+	@mkdir -p $(dir $@)
+	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -Iinclude -o $@ $< -lpthread
+$(BIN)/tests/snapshot/%.glibc.elf: tests/system/snapshot/%.c include/abi/snapshot.h
+	@mkdir -p $(dir $@)
+	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -Iinclude -o $@ $< -lpthread
+
+ALL += $(SNAP_TEST_ELFS)
+# A host tool that bends one field of a snapshot's state (with a valid hash).
+$(BIN)/tests/snapshot/snap_forge: tests/system/snapshot/snap_forge.c macrokernel/monitor/snapshot.c \
+	macrokernel/include/monitor/snapshot.h macrokernel/include/monitor/vm.h
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -o $@ $<
+
+ALL += $(BIN)/tests/snapshot/snap_forge

@@ -3,6 +3,7 @@
 #define HAL_HAL_H
 
 #include <abi/hypercall.h>
+#include <abi/snapshot.h>
 #include <lib/klib.h>
 
 /*
@@ -61,6 +62,10 @@ struct hal_ops {
 	 * `arg`: 0 or -errno, -ENOTTY when the stream is no terminal (NULL:
 	 * no terminals). */
 	long (*tty)(int stream, uint32_t req, uint64_t arg);
+	/* The program asked for a snapshot here (`take`) or only for the
+	 * state (abi/snapshot.h): fills *info; 0 or -errno.  After a restore
+	 * it has reloaded the clocks (NULL: no snapshots). */
+	long (*snapshot)(bool take, struct nanvix_snapshot_info *info);
 };
 
 extern const struct hal_ops *hal;

@@ -135,6 +135,9 @@ long proc_wait(long pid, int *wstatus, long options);
  */
 void proc_vvar_update(struct proc *p);
 
+/* Rewrite the clock fields of every process's vvar page (after a restore). */
+void proc_vvar_clocks(uint64_t tsc_base, uint64_t tsc_mult, uint64_t realtime, uint64_t monotonic);
+
 /* The process `pid`, or NULL. */
 struct proc *proc_find(long pid);
 

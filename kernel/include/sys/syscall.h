@@ -41,6 +41,9 @@ extern uint8_t syscall_slow;
 /* Clock bases from the boot info (sys_time.c). */
 void clock_init(const struct nanvix_bootinfo *bi);
 
+/* Reload the clocks and the vvar pages' after a restore rewrote `bi`'s bases. */
+void clock_restored(const struct nanvix_bootinfo *bi);
+
 /* Nanoseconds since boot (sys_time.c): the scheduler's clock. */
 uint64_t clock_uptime_ns(void);
 

@@ -39,6 +39,7 @@ struct instance_config {
 	struct mk_config mk;                   /* components and their placement */
 	const struct netsw_policy *net_policy; /* -p and --net-allow */
 	const char *macrokernel;               /* a shared macro-kernel's socket, or NULL */
+	const char *snapshot_out; /* save the VM here at its snapshot call, and stop */
 };
 
 struct instance;
@@ -51,6 +52,29 @@ struct instance;
  * one line saying why; nothing is left behind then.
  */
 int instance_create(struct instance **out, const struct instance_config *cfg);
+
+/*
+ * Build an instance from an opened snapshot (snapshot_open) instead of a
+ * boot: RAM, registers and programs come from `img`, which must outlive
+ * the instance; from `cfg` only the console, terminals, timeout and
+ * network policy count (argv, memory, stack, env and file system are the
+ * snapshot's).  Returns 0 with *out set, or a nanvixd status after
+ * printing why.
+ */
+struct snap_image;
+int instance_restore(struct instance **out, const struct instance_config *cfg,
+                     const struct snap_image *img);
+
+/*
+ * Reset a restored instance in place for its next run: its private pages
+ * dropped (RAM is the snapshot's again), its registers rewritten, a new
+ * generation, seed and clocks.  Keeps the VM, vCPU and fds.  0, or a
+ * nanvixd status after printing why (the instance must then be destroyed).
+ */
+int instance_reset(struct instance *in);
+
+/* Whether the instance saved a snapshot (snapshot_out). */
+bool instance_snapshot_saved(const struct instance *in);
 
 /*
  * Run the instance's vCPU on the calling thread until the guest exits or

@@ -2,6 +2,7 @@
 #ifndef MONITOR_VM_H
 #define MONITOR_VM_H
 
+#include <linux/kvm.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <time.h>
@@ -60,11 +61,36 @@ struct vm_mem {
 	uint8_t *base;
 	uint64_t size; /* bytes, a multiple of 4 KiB */
 	bool shared;   /* a MAP_SHARED memfd mapping (gpa_zero punches holes) */
+	bool file;     /* a MAP_PRIVATE mapping of a snapshot's memory file */
+};
+
+/* Everything a later KVM_RUN of the vCPU depends on (no irqchip here). */
+#define VM_CPU_MSRS 8
+struct vm_cpu_state {
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+	uint32_t xsave[1024]; /* struct kvm_xsave without its flexible tail (4 KiB: KVM_GET_XSAVE) */
+	struct kvm_xcrs xcrs;
+	struct kvm_vcpu_events events;
+	struct kvm_debugregs debugregs;
+	uint32_t nmsrs;
+	uint32_t irq_pending; /* the host owed the guest a tick */
+	struct kvm_msr_entry msrs[VM_CPU_MSRS];
+};
+
+/* What a snapshot may only be restored on: the same CPU model, features and TSC rate. */
+struct vm_fingerprint {
+	char vendor[12];    /* CPUID.0 */
+	uint32_t signature; /* CPUID.1:EAX: family, model, stepping */
+	uint64_t cpuid_hash; /* of KVM_GET_SUPPORTED_CPUID: what the guest sees */
+	uint64_t tsc_khz;
 };
 
 struct vm {
 	struct vm_mem mem;
 	bool ram_memfd; /* set before vm_create: RAM in a memfd, to share with bin/macrokernel */
+	bool mem_from_file; /* set before vm_create: RAM is the snapshot memory file mem_fd, */
+	int mem_fd;         /* mapped MAP_PRIVATE (the VM does not own the fd) */
 	int ram_fd;     /* that memfd (sealed against shrinking), or -1 */
 	int kvm_fd, vm_fd, vcpu_fd;
 	struct kvm_run *run;
@@ -110,6 +136,15 @@ struct vm {
 	 */
 	int (*fastcall)(void *ctx, uint64_t cr3, uint64_t nr, const uint64_t a[6], int64_t *ret);
 	uint64_t nfastcalls;
+	/*
+	 * NANVIX_HC_SNAPSHOT: save the VM, stopped at the call whose argument
+	 * block is at guest-physical `hc_gpa`, and return the status vm_run
+	 * ends with (0: saved).  NULL: no snapshot wanted; the call returns 0
+	 * and the guest goes on.  `snapshot_ctx` is its context.
+	 */
+	int (*snapshot)(struct vm *vm, uint64_t hc_gpa, void *ctx);
+	void *snapshot_ctx;
+	uint64_t snapshot_due; /* the call's hc_gpa + 1 once made, for the run loop */
 	struct iovec *copy_iov; /* NANVIX_HC_COPY's scratch (hypercall.c), or NULL */
 
 	/* Filled by the run loop. */
@@ -179,6 +214,20 @@ int vm_timer_set(struct vm *vm, enum vm_timer_id id, uint64_t ns);
 
 /* The preemption tick: the run loop injects NANVIX_TIMER_VECTOR when it fires. */
 int vm_timer_arm(struct vm *vm, uint64_t ns);
+
+/*
+ * Snapshots (snapshot.c).  vm_cpu_save completes the exit the vCPU stopped
+ * at (KVM_RUN with immediate_exit) and reads its whole state; vm_cpu_load
+ * writes it back (`fresh`: a vCPU that never ran, which first gets the
+ * same CPUID).  vm_fingerprint reads what a snapshot must match.  0, or
+ * -1 after printing why.
+ */
+int vm_cpu_save(struct vm *vm, struct vm_cpu_state *st);
+int vm_cpu_load(struct vm *vm, const struct vm_cpu_state *st, bool fresh);
+int vm_fingerprint(struct vm *vm, struct vm_fingerprint *fp);
+
+/* Map the snapshot memory file vm->mem_fd over guest RAM again (dropping private pages). */
+int vm_mem_reset(struct vm *vm);
 
 /* Read the guest TSC and its rate (kHz); returns 0 or -1. */
 int vm_read_tsc(struct vm *vm, uint64_t *tsc, uint64_t *khz);
