@@ -718,7 +718,10 @@ static int save_snapshot(struct vm *vm, uint64_t hc_gpa, void *ctx)
 	struct instance *in = ctx;
 	char err[512];
 
-	if (snapshot_save(vm, in->c.snapshot_out, hc_gpa, in->kernel, in->kernel_size, 0, err,
+	/* The network server's state is in the VM's memory; the host keeps none to save. */
+	uint32_t flags = in->c.mk.net == MK_NET_GUEST ? SNAP_NET_GUEST : 0;
+
+	if (snapshot_save(vm, in->c.snapshot_out, hc_gpa, in->kernel, in->kernel_size, flags, err,
 	                  sizeof(err)) < 0) {
 		vm_error("snapshot: %s", err);
 		return NANVIXD_EXIT_HOST;
@@ -830,7 +833,9 @@ int instance_restore(struct instance **out, const struct instance_config *cfg,
 	c.mem = snapshot_mem_size(img);
 	c.default_tmp = false;
 	c.mk.fs = MK_FS_NONE;
-	c.mk.net = MK_NET_NONE;
+	c.mk.net = snapshot_flags(img) & SNAP_NET_GUEST ? MK_NET_GUEST : MK_NET_NONE;
+	c.mk.disk = NULL;
+	c.mk.nvolumes = 0;
 	c.snapshot_out = NULL;
 	in = instance_new(&c);
 	if (!in) {
@@ -839,7 +844,12 @@ int instance_restore(struct instance **out, const struct instance_config *cfg,
 	}
 	snprintf(in->name, sizeof(in->name), "%s", snapshot_name(img));
 	in->img = img;
-	rc = open_outputs(in);
+	/* The VM's network: a new switch port (its address and MAC are the
+	 * snapshot's, written again into the VM's net state), the uplink
+	 * publishing this run's -p ports; lwIP itself is in the VM's memory. */
+	rc = in->c.mk.net != MK_NET_NONE && !in->c.macrokernel ? network_create(in, &in->net) : 0;
+	if (!rc)
+		rc = open_outputs(in);
 	if (!rc)
 		rc = tty_setup(&in->vm, in->c.tty);
 	if (!rc) {
@@ -850,8 +860,10 @@ int instance_restore(struct instance **out, const struct instance_config *cfg,
 	if (!rc) {
 		in->vm.programs = in->programs;
 		in->vm.nprograms = in->nprograms;
-		rc = snapshot_restore(&in->vm, img, false);
+		rc = attach_components(in);
 	}
+	if (!rc)
+		rc = snapshot_restore(&in->vm, img, false);
 	if (rc) {
 		instance_destroy(in);
 		return rc;

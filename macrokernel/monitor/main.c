@@ -121,13 +121,16 @@ static const char usage_text[] =
         "      --snapshot-out DIR  save the VM into DIR when the program asks for a\n"
         "                          snapshot, then exit 0 (without this option the\n"
         "                          program's request returns and it goes on).  The\n"
-        "                          VM must keep all its state inside: --net=none\n"
-        "                          (the default here), no --disk, --volume or\n"
-        "                          --macrokernel, and no default /tmp\n"
+        "                          VM must keep all its state inside: --net=guest\n"
+        "                          or --net=none (the default here), no --disk,\n"
+        "                          --volume or --macrokernel, and no default /tmp\n"
         "      --restore DIR       run a VM restored from the snapshot in DIR instead\n"
         "                          of booting one (no PROGRAM: it is the snapshot's);\n"
         "                          memory, programs and environment are the\n"
-        "                          snapshot's.  A corrupt or truncated snapshot, or\n"
+        "                          snapshot's; -p publishes its ports again (with\n"
+        "                          --net=guest, lwIP's state, listening sockets\n"
+        "                          included, is in the snapshot).  A corrupt or\n"
+        "                          truncated snapshot, or\n"
         "                          one taken by another nanvixd build, on another\n"
         "                          CPU or TSC rate, is refused (status 126)\n"
         "      --repeat N          with --restore: run N times, resetting the VM in\n"
@@ -593,11 +596,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	/* The options a snapshot fixes (--restore refuses them). */
-	static const int boot_only[] = { 'm', 'e', 'v', 'w', 'p', OPT_STACK, OPT_ENV_FILE,
+	static const int boot_only[] = { 'm', 'e', 'v', 'w', OPT_STACK, OPT_ENV_FILE,
 		                         OPT_PROGRAM, OPT_IMAGE, OPT_FS, OPT_DISK,
 		                         OPT_MACROKERNEL, OPT_IN_VM, OPT_STRACE, OPT_STRACE_FILE,
 		                         OPT_KERNEL, OPT_SNAPSHOT_OUT, OPT_NO_FAST, OPT_NET,
-		                         OPT_NET_ALLOW, OPT_NO_TMP };
+		                         OPT_NO_TMP };
 	bool user_fs;
 	int c;
 
@@ -773,10 +776,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		if (o->mk.disk || o->mk.nvolumes || o->macrokernel || o->mk.fs != MK_FS_NONE)
 			return usage_error("%s", "--snapshot-out cannot keep a file system's state: no "
 			                         "--disk, --volume, --fs or --macrokernel");
-		if (o->net_given && o->mk.net != MK_NET_NONE)
-			return usage_error("%s", "--snapshot-out needs --net=none (the network's "
-			                         "state is not saved yet)");
-		o->net_given = true; /* none */
+		if (o->net_given && o->mk.net == MK_NET_HOST)
+			return usage_error("%s", "--snapshot-out needs --net=guest or --net=none (the "
+			                         "host placement keeps the VM's sockets in nanvixd)");
+		o->net_given = true; /* none, unless --net=guest */
 		o->no_tmp = 1;
 	}
 	/* Volumes of a shared macro-kernel are beneath its --root: it checks them. */
@@ -881,6 +884,9 @@ static int restore(const struct options *o, struct instance_config *cfg, struct 
 		return errno == ENOENT && access(o->restore, F_OK) < 0 ? NANVIXD_EXIT_NOTFOUND
 		                                                       : NANVIXD_EXIT_BADELF;
 	}
+	if (!(snapshot_flags(*img) & SNAP_NET_GUEST) && netsw_policy_needs_uplink(&o->net_policy))
+		return usage_error("%s", "-p and --net-allow need a network: this snapshot's VM "
+		                         "has none (take it with --net=guest)");
 	return instance_restore(in, cfg, *img);
 }
 

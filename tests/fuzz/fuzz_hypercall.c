@@ -367,6 +367,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(before, ram, MEM_SIZE);
 
 	rc = vm_hypercall(&vm, port, arg);
+	free(vm.copy_iov); /* the VM's lazily made scratch (vm_destroy's job in nanvixd) */
+	vm.copy_iov = NULL;
 
 	if (port < NANVIX_HC_PORT_BASE || port >= NANVIX_HC_PORT_BASE + NANVIX_HC_PORT_COUNT) {
 		if (rc != -1 || vm.done)

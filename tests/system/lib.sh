@@ -52,6 +52,19 @@ expect() {
 	judge "$name" "$want" "$out_pat" "$err_pat"
 }
 
+# free_port: a TCP port on 127.0.0.1 nobody listens on (probed, not reserved).
+free_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
 ok() { pass=$((pass + 1)); printf 'ok   %s\n' "$1"; }
 bad() {
 	fail=$((fail + 1))

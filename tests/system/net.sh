@@ -43,19 +43,6 @@ if [ ! -x "$HTTP" ]; then
 	exit 1
 fi
 
-# free_port: a TCP port on 127.0.0.1 nobody listens on (probed, not reserved).
-free_port() {
-	local p
-	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # start LABEL CMD...: CMD in the background (its pid in $srv, stdout in
 # $tmp/srv.out); waits (60 s at most) for "listening on PORT", PORT in $port.
 start() {
