@@ -80,5 +80,8 @@ struct nanvix_server_page {
 
 /* page->events. */
 #define NANVIX_SERVER_EV_WAKE 1u /* the component's own events (netd: frames wait) */
+/* The VM was restored from a snapshot: what the host configured may have
+ * changed (netd: the VM's address and MAC; NANVIX_NETD_CONFIG again). */
+#define NANVIX_SERVER_EV_RESTORED 2u
 
 #endif /* NANVIX_ABI_SERVER_H */

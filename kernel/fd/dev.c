@@ -4,6 +4,7 @@
 #include <fd/file.h>
 #include <hal/hal.h>
 #include <hal/uaccess.h>
+#include <ipc/server.h>
 #include <mm/frame.h>
 #include <proc/proc.h>
 #include <sched/sched.h>
@@ -189,6 +190,8 @@ static long snapshot_ioctl(struct file *f, uint64_t req, uint64_t arg)
 	rc = hal->snapshot(req == NANVIX_SNAPSHOT_TAKE, &info);
 	if (rc < 0)
 		return rc;
+	if (info.taken)
+		server_restored(); /* netd takes the VM's (new) address */
 	return copy_to_user(arg, &info, sizeof(info));
 }
 

@@ -222,6 +222,14 @@ void server_wake(enum server_id id)
 	sched_wake_key(key_server(s), 1);
 }
 
+void server_restored(void)
+{
+	for (int id = 0; id < SERVER_COUNT; id++) {
+		servers[id].events |= NANVIX_SERVER_EV_RESTORED;
+		sched_wake_key(key_server(&servers[id]), 1);
+	}
+}
+
 /* Complete the record being served, then take the next request (or, with
  * timeout_ms > 0, return without one after that long or on server_wake). */
 static long serve(struct server *s, uint64_t timeout_ms)
@@ -240,7 +248,7 @@ static long serve(struct server *s, uint64_t timeout_ms)
 	while (!(r = next_request(s))) {
 		long rc;
 
-		if (timeout_ms && s->events)
+		if (timeout_ms && (s->events & (NANVIX_SERVER_EV_WAKE | NANVIX_SERVER_EV_RESTORED)))
 			break;
 		rc = sched_block(key_server(s), deadline);
 		if (rc == -LINUX_EINTR)

@@ -162,6 +162,17 @@ fail:
 	return rc;
 }
 
+int mk_vm_reset(struct mk_vm *vm)
+{
+	void *region = gpa_ptr(vm->mem, NANVIX_RING_PADDR, NANVIX_RING_SIZE);
+	int rc = region ? ring_attach(&vm->ring, region, NANVIX_RING_SIZE) : -EINVAL;
+
+	for (int i = 0; !rc && i < vm->nsvc; i++)
+		if (vm->svc[i].s->reset)
+			rc = vm->svc[i].s->reset(vm->svc[i].state);
+	return rc;
+}
+
 int mk_vm_idle(void *ctx, uint64_t ns)
 {
 	struct mk_vm *vm = ctx;

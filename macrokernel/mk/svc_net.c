@@ -69,6 +69,7 @@ struct net_svc {
 	volatile struct nanvix_net_state *state;
 	bool told; /* guest: frames waiting, state->frames set */
 	uint16_t mtu;
+	struct net_service_config nc; /* its address, MAC, netmask, gateway, MTU */
 	struct frame *rx_head, *rx_tail;
 	size_t rx_frames, rx_bytes;
 	uint64_t calls, errors, rx_dropped;
@@ -309,6 +310,42 @@ static void net_svc_detach(void *state)
 }
 
 /* The lowest address index no VM of the process uses (under net_lock). */
+/* The in-VM server configures its netif from the net state region (NETD_CONFIG). */
+static void tell_config(struct net_svc *n)
+{
+	n->state->ip = n->nc.ip;
+	n->state->netmask = n->nc.netmask;
+	n->state->gateway = n->nc.gateway;
+	n->state->mtu = n->nc.mtu;
+	memcpy((void *)n->state->mac, n->nc.mac, sizeof(n->nc.mac));
+}
+
+/*
+ * The VM's memory is a snapshot's again: its address goes back in (the
+ * snapshot's may be another VM's), and frames queued for the VM it was
+ * are dropped, as on a wire that was cut.  Only for the in-VM placement:
+ * the host's lwIP state cannot be reset.
+ */
+static int net_svc_reset(void *state)
+{
+	struct net_svc *n = state;
+	struct frame *f;
+
+	if (n->ns)
+		return -ENOTSUP;
+	pthread_mutex_lock(&net_lock);
+	while ((f = n->rx_head)) {
+		n->rx_head = f->next;
+		free(f);
+	}
+	n->rx_tail = NULL;
+	n->rx_frames = n->rx_bytes = 0;
+	n->told = false;
+	tell_config(n);
+	pthread_mutex_unlock(&net_lock);
+	return 0;
+}
+
 static unsigned free_index(void)
 {
 	unsigned idx = 0;
@@ -364,12 +401,8 @@ static int net_svc_attach(struct mk_vm *vm, const struct mk_config *cfg, const s
 		n->ns = net_service_new(&nc, output, notify, n,
 		                        (struct nanvix_net_state *)n->state);
 	} else {
-		/* The in-VM server configures its netif from this. */
-		n->state->ip = nc.ip;
-		n->state->netmask = nc.netmask;
-		n->state->gateway = nc.gateway;
-		n->state->mtu = nc.mtu;
-		memcpy((void *)n->state->mac, nc.mac, sizeof(nc.mac));
+		n->nc = nc;
+		tell_config(n);
 	}
 	n->port = n->ns || cfg->net == MK_NET_GUEST ? netsw_port_add(n->sw, nc.mac, ip, deliver, n)
 	                                            : NULL;
@@ -503,6 +536,7 @@ static const struct mk_service net_svc = {
 	.stats = net_svc_stats,
 	.idle = net_svc_idle,
 	.detach = net_svc_detach,
+	.reset = net_svc_reset,
 	.hello_type = MKSRV_SECTION_NET,
 	.hello_len = sizeof(struct mksrv_net_section),
 	.hello_put = net_hello_put,

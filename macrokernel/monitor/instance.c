@@ -875,6 +875,7 @@ int instance_restore(struct instance **out, const struct instance_config *cfg,
 int instance_reset(struct instance *in)
 {
 	struct vm *vm = &in->vm;
+	int rc;
 
 	if (!in->img) {
 		vm_error("reset: the instance was not restored from a snapshot");
@@ -898,7 +899,12 @@ int instance_reset(struct instance *in)
 		if (vm->timers[id].made)
 			vm_timer_set(vm, (enum vm_timer_id)id, 0);
 	in->deadline_armed = false;
-	return snapshot_restore(vm, in->img, true);
+	rc = snapshot_restore(vm, in->img, true);
+	if (!rc && in->mk && mk_vm_reset(in->mk) < 0) {
+		vm_error("reset: the macro-kernel cannot take the VM's memory back");
+		rc = NANVIXD_EXIT_HOST;
+	}
+	return rc;
 }
 
 int instance_run(struct instance *in)

@@ -177,6 +177,33 @@ static void drain(void)
 	settle();
 }
 
+/* The host's configuration (NANVIX_NETD_CONFIG) as the service's. */
+static int take_config(struct net_service_config *cfg)
+{
+	if (netd_ioctl(NANVIX_NETD_CONFIG, 0) != 0)
+		return -1;
+	memset(cfg, 0, sizeof(*cfg));
+	memcpy(cfg->mac, (const void *)page.config.mac, sizeof(cfg->mac));
+	cfg->ip = page.config.ip;
+	cfg->netmask = page.config.netmask;
+	cfg->gateway = page.config.gateway;
+	cfg->mtu = page.config.mtu;
+	return 0;
+}
+
+/*
+ * The VM was restored, maybe into another slot of the tenant network: the
+ * host wrote that slot's address and MAC.  Listening sockets (bound to the
+ * wildcard address) go on under the new one.
+ */
+static void readdress(void)
+{
+	struct net_service_config cfg;
+
+	if (take_config(&cfg) != 0 || net_service_readdress(svc, &cfg) != 0)
+		fputs("netd: cannot take the restored VM's address\n", stderr);
+}
+
 static __attribute__((noreturn)) void serve(void)
 {
 	const struct svc_mem mem = { .read = mem_read, .write = mem_write };
@@ -194,6 +221,8 @@ static __attribute__((noreturn)) void serve(void)
 			fprintf(stderr, "netd: serving failed: error %ld\n", -rc);
 			_exit(1);
 		}
+		if (page.events & NANVIX_SERVER_EV_RESTORED)
+			readdress();
 		if (page.events & NANVIX_SERVER_EV_WAKE)
 			take_frames();
 		if (page.req.opcode == NANVIX_NETD_DRAIN) {
@@ -237,17 +266,10 @@ static void server(int ready_fd)
 		perror("netd: " NANVIX_NETD_PATH);
 		_exit(1);
 	}
-	if (netd_ioctl(NANVIX_SERVER_REGISTER, (uintptr_t)&page) != 0 ||
-	    netd_ioctl(NANVIX_NETD_CONFIG, 0) != 0) {
+	if (netd_ioctl(NANVIX_SERVER_REGISTER, (uintptr_t)&page) != 0 || take_config(&cfg) != 0) {
 		fputs("netd: cannot register with the kernel\n", stderr);
 		_exit(1);
 	}
-	memset(&cfg, 0, sizeof(cfg));
-	memcpy(cfg.mac, (const void *)page.config.mac, sizeof(cfg.mac));
-	cfg.ip = page.config.ip;
-	cfg.netmask = page.config.netmask;
-	cfg.gateway = page.config.gateway;
-	cfg.mtu = page.config.mtu;
 	cfg.rx_budget = cfg.tx_budget = budget();
 	svc = net_stack_init() ? NULL : net_service_new(&cfg, output, notify, NULL, &ready);
 	if (!svc) {

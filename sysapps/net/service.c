@@ -34,6 +34,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -294,6 +295,15 @@ static err_t netif_setup(struct netif *netif)
 	return ERR_OK;
 }
 
+/* An address and MAC a service may take: unicast, not 0/8, 127/8 or class D/E. */
+static bool address_ok(const struct net_service_config *cfg)
+{
+	uint32_t hip = ntohl(cfg->ip);
+
+	return hip != 0 && (hip >> 24) != 127 && (hip >> 28) < 14 && hip != 0xffffffffu &&
+	       !(cfg->mac[0] & 1);
+}
+
 struct net_service *net_service_new(const struct net_service_config *cfg,
                                     void (*output)(void *ctx, const void *frame, size_t len),
                                     void (*notify)(void *ctx), void *ctx,
@@ -301,17 +311,11 @@ struct net_service *net_service_new(const struct net_service_config *cfg,
 {
 	struct net_service *s, *o;
 	ip4_addr_t ip, mask, gw;
-	uint32_t hip;
 	int n;
 
 	if (cfg == NULL || output == NULL)
 		return NULL;
-	hip = ntohl(cfg->ip);
-	if (hip == 0 || (hip >> 24) == 127 || (hip >> 28) >= 14 || hip == 0xffffffffu)
-		return NULL;
-	if (cfg->mtu != 0 && (cfg->mtu < 576 || cfg->mtu > NET_MTU_MAX))
-		return NULL;
-	if (cfg->mac[0] & 1) /* multicast MAC */
+	if (!address_ok(cfg) || (cfg->mtu != 0 && (cfg->mtu < 576 || cfg->mtu > NET_MTU_MAX)))
 		return NULL;
 	net_stack_init();
 	for (o = stk.services, n = 0; o; o = o->next, n++) {
@@ -353,6 +357,31 @@ struct net_service *net_service_new(const struct net_service_config *cfg,
 	netif_set_link_up(&s->netif);
 	stack_leave();
 	return s;
+}
+
+int net_service_readdress(struct net_service *s, const struct net_service_config *cfg)
+{
+	ip4_addr_t ip, mask, gw;
+
+	if (s == NULL || cfg == NULL || !address_ok(cfg))
+		return -1;
+	for (struct net_service *o = stk.services; o; o = o->next)
+		if (o != s && (o->cfg.ip == cfg->ip || memcmp(o->cfg.mac, cfg->mac, 6) == 0))
+			return -1;
+	ip4_addr_set_u32(&ip, cfg->ip);
+	ip4_addr_set_u32(&mask, cfg->netmask);
+	ip4_addr_set_u32(&gw, cfg->gateway);
+	stack_enter();
+	netif_set_down(&s->netif);
+	memcpy(s->netif.hwaddr, cfg->mac, ETH_HWADDR_LEN);
+	memcpy(s->cfg.mac, cfg->mac, sizeof(s->cfg.mac));
+	s->cfg.ip = cfg->ip;
+	s->cfg.netmask = cfg->netmask;
+	s->cfg.gateway = cfg->gateway;
+	netif_set_addr(&s->netif, &ip, &mask, &gw);
+	netif_set_up(&s->netif); /* announces the new address */
+	stack_leave();
+	return 0;
 }
 
 void net_service_input(struct net_service *s, const void *frame, size_t len)

@@ -57,6 +57,9 @@ long server_call_until(enum server_id id, uint16_t op, uint64_t cr3, const uint6
  * timeout) returns without a request, page->events NANVIX_SERVER_EV_WAKE. */
 void server_wake(enum server_id id);
 
+/* Tell every registered server the VM was restored (NANVIX_SERVER_EV_RESTORED). */
+void server_restored(void);
+
 /* A component's message page begins with struct nanvix_server_page. */
 #define SERVER_PAGE_SAME(type, f) \
 	(__builtin_offsetof(type, f) == __builtin_offsetof(struct nanvix_server_page, f))

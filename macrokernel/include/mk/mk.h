@@ -134,4 +134,11 @@ int mk_vm_fastcall(void *ctx, uint64_t cr3, uint64_t nr, const uint64_t a[6], in
 /* Detach: close every handle, unmount (flushing), close the disk, free. */
 void mk_vm_detach(struct mk_vm *vm);
 
+/*
+ * The VM's memory was reset to a snapshot's (instance_reset): read the
+ * ring's indices from it again and let each service rewrite its part.  0,
+ * or a negative errno when the ring in that memory is not valid.
+ */
+int mk_vm_reset(struct mk_vm *vm);
+
 #endif /* MK_MK_H */

@@ -50,6 +50,13 @@ struct mk_service {
 	int (*idle)(void *state, uint64_t ns);
 	/* Give back everything the state holds (NULL states are not passed). */
 	void (*detach)(void *state);
+	/*
+	 * Optional: the VM's memory was reset to a snapshot's (a restore in
+	 * place): write again what the service keeps in guest memory for it
+	 * (net: its address in the net state region) and forget what it owed
+	 * the guest.  0 or a negative errno.
+	 */
+	int (*reset)(void *state);
 
 	/*
 	 * Optional: the component's section of the shared macro-kernel's hello

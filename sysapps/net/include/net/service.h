@@ -86,6 +86,16 @@ struct net_service *net_service_new(const struct net_service_config *cfg,
                                     void (*notify)(void *ctx), void *ctx,
                                     struct nanvix_net_state *state);
 
+/*
+ * Give the service's netif a new address and MAC (a VM restored from a
+ * snapshot into another slot of the tenant network): sockets bound to the
+ * wildcard address, listening ones included, go on; the netif announces
+ * itself (gratuitous ARP).  0, or -1 when `cfg` is invalid or another
+ * service has that address or MAC.  Only ip, netmask, gateway and mac are
+ * read.
+ */
+int net_service_readdress(struct net_service *s, const struct net_service_config *cfg);
+
 /* Hand the VM's netif one Ethernet frame from the switch (copied; anything
  * malformed is dropped). */
 void net_service_input(struct net_service *s, const void *frame, size_t len);
