@@ -26,6 +26,8 @@ MONITOR_SRCS := macrokernel/monitor/main.c macrokernel/monitor/instance.c macrok
 	macrokernel/monitor/tmpvol.c macrokernel/monitor/snapshot.c \
 	$(BLKSW_SRCS) $(MK_SRCS) $(MK_NET_SRCS) $(FS_HOST_SRCS)
 MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(OUT)/%.o) $(NET_HOST_LIB)
+# The VM as a library (monitor/instance.h): everything but nanvixd's command line.
+MONITOR_LIB_OBJS := $(filter-out $(OUT)/macrokernel/monitor/main.o,$(MONITOR_OBJS))
 
 # Statically linked: no dynamic loader on the start-up path.
 $(BIN)/nanvixd: $(MONITOR_OBJS) | $(BIN)

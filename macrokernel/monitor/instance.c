@@ -636,7 +636,9 @@ static int prepare_boot(struct instance *in, struct boot_entry *entry)
 /* Open --console-file and --strace-file; 0 or a nanvixd status. */
 static int open_outputs(struct instance *in)
 {
-	if (in->c.console_file) {
+	if (in->c.console_fd >= 0) {
+		in->vm.out_fd = in->vm.err_fd = in->vm.log_fd = in->c.console_fd;
+	} else if (in->c.console_file) {
 		in->console = open(in->c.console_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		                   0644);
 		if (in->console < 0) {
@@ -667,7 +669,9 @@ static int attach_components(struct instance *in)
 		return 0;
 	rc = in->c.macrokernel ? mk_client_attach(&in->client, &in->vm, in->c.macrokernel,
 	                                          &in->c.mk)
-	                       : macrokernel_attach(&in->vm, in, &in->sw, &in->net, &in->mk);
+	                       : macrokernel_attach(&in->vm, in, &in->sw,
+	                                            in->c.net_switch ? &in->c.net_switch : &in->net,
+	                                            &in->mk);
 	if (rc)
 		return rc;
 	if (in->c.mk.net != MK_NET_NONE && in->vm.ring_ctx)
@@ -750,7 +754,7 @@ int instance_create(struct instance **out, const struct instance_config *cfg)
 		return NANVIXD_EXIT_HOST;
 	}
 	if (in->c.mk.net != MK_NET_NONE && !in->c.macrokernel) {
-		rc = network_create(in, &in->net); /* first: its uplink starts meanwhile */
+		rc = in->c.net_switch ? 0 : network_create(in, &in->net); /* first: its uplink starts meanwhile */
 		if (rc)
 			goto fail;
 	}
@@ -847,7 +851,9 @@ int instance_restore(struct instance **out, const struct instance_config *cfg,
 	/* The VM's network: a new switch port (its address and MAC are the
 	 * snapshot's, written again into the VM's net state), the uplink
 	 * publishing this run's -p ports; lwIP itself is in the VM's memory. */
-	rc = in->c.mk.net != MK_NET_NONE && !in->c.macrokernel ? network_create(in, &in->net) : 0;
+	rc = in->c.mk.net != MK_NET_NONE && !in->c.macrokernel && !in->c.net_switch
+	             ? network_create(in, &in->net)
+	             : 0;
 	if (!rc)
 		rc = open_outputs(in);
 	if (!rc)
@@ -940,6 +946,19 @@ void instance_pause(struct instance *in)
 void instance_signal(struct instance *in, int sig)
 {
 	vm_post_signal(&in->vm, sig);
+}
+
+int instance_publish(struct instance *in, const struct netsw_publish *pub)
+{
+	char err[256];
+
+	if (in->c.macrokernel)
+		return mk_client_publish(&in->client, pub);
+	if (!in->mk || mk_vm_net_publish(in->mk, pub, err, sizeof(err)) != 0) {
+		vm_error("publish: %s", in->mk ? err : "the VM has no network");
+		return -1;
+	}
+	return 0;
 }
 
 struct vm *instance_vm(struct instance *in)

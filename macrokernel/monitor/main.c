@@ -846,6 +846,7 @@ static void instance_config_from(const struct options *o, struct instance_config
 	c->net_policy = &o->net_policy;
 	c->macrokernel = o->macrokernel;
 	c->snapshot_out = o->snapshot_out;
+	c->console_fd = -1;
 }
 
 /* --stats: the VM's and the macro-kernel's counters, on stderr. */

@@ -40,6 +40,15 @@ struct instance_config {
 	const struct netsw_policy *net_policy; /* -p and --net-allow */
 	const char *macrokernel;               /* a shared macro-kernel's socket, or NULL */
 	const char *snapshot_out; /* save the VM here at its snapshot call, and stop */
+	/*
+	 * The tenant switch the VM joins, shared by the process's VMs (the
+	 * instance never frees it), or NULL: a switch of its own, with
+	 * `net_policy`.  A shared switch has its own policy and uplink.
+	 */
+	struct netsw *net_switch;
+	/* Where the guest's console output goes (fds 1 and 2, kernel log), or
+	 * -1: console_file, else nanvixd's stdout and stderr.  Not closed. */
+	int console_fd;
 };
 
 struct instance;
@@ -92,6 +101,12 @@ int instance_run(struct instance *in);
 void instance_stop(struct instance *in, int status);
 void instance_pause(struct instance *in);
 void instance_signal(struct instance *in, int sig);
+
+/*
+ * Publish a port of the VM on the host while it runs (as -p does at the
+ * start): 0, or -1 after printing why (the port is taken, no network).
+ */
+int instance_publish(struct instance *in, const struct netsw_publish *pub);
 
 /* The instance's VM: counters, and hooks such as the command line's host signals. */
 struct vm *instance_vm(struct instance *in);

@@ -1,0 +1,299 @@
+/*
+ * snapbench: nanvixd's side of ./z bench start and ./z bench density, with
+ * the instance API (monitor/instance.h) in one process, as nanvix-serve
+ * holds its VMs.  The snapshot is an echo server's, taken in accept
+ * (nanvixd --net=guest --snapshot-out).
+ *
+ *   snapbench start SNAPDIR N OUT   N fresh VMs, one after another: the time
+ *                                   from the restore's start to the first
+ *                                   full HTTP response through the
+ *                                   published port; each VM then destroyed
+ *   snapbench reset SNAPDIR N OUT   one VM reset in place N times: from the
+ *                                   reset's start to the first response
+ *   snapbench density SNAPDIR N     N VMs held at once, each answered once:
+ *                                   memory per instance, creation rate
+ *
+ * start and reset write one sample per line (microseconds) to OUT and print
+ * p50 and p99; density prints key=value lines.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <monitor/instance.h>
+#include <monitor/snapshot.h>
+#include <netsw/netsw.h>
+
+#include "peers/httpclient.h"
+
+#define GUEST_PORT 8080
+
+struct vmi {
+	struct instance *in;
+	pthread_t thread;
+	int port;
+	int status;
+};
+
+static struct netsw *tenant;
+static struct netsw_policy policy;
+
+/* The vCPU's thread: until the VM ends, is stopped, or paused (reset below joins it). */
+static void *vcpu(void *arg)
+{
+	struct vmi *v = arg;
+
+	v->status = instance_run(v->in);
+	return NULL;
+}
+
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(s, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (s >= 0)
+		close(s);
+	return port;
+}
+
+/* Restore a VM from `img`, publish its port, start its vCPU thread: 0 or -1. */
+static int vmi_start(struct vmi *v, const struct snap_image *img, int console)
+{
+	struct instance_config c;
+	struct netsw_publish pub = { .proto = IPPROTO_TCP,
+		                     .host_addr = INADDR_LOOPBACK,
+		                     .guest_port = GUEST_PORT };
+	pthread_attr_t attr;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.tty = TTY_NONE;
+	c.mk.notify_fd = -1;
+	c.net_policy = &policy;
+	c.net_switch = tenant;
+	c.console_fd = console;
+	if (instance_restore(&v->in, &c, img) != 0)
+		return -1;
+	for (int tries = 0; tries < 8; tries++) {
+		v->port = free_port();
+		pub.host_port = (uint16_t)v->port;
+		if (v->port > 0 && instance_publish(v->in, &pub) == 0)
+			break;
+		v->port = -1;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 256 << 10);
+	rc = v->port > 0 ? pthread_create(&v->thread, &attr, vcpu, v) : -1;
+	pthread_attr_destroy(&attr);
+	if (rc) {
+		instance_destroy(v->in);
+		return -1;
+	}
+	return 0;
+}
+
+static void vmi_stop(struct vmi *v)
+{
+	instance_stop(v->in, 128 + 9);
+	pthread_join(v->thread, NULL);
+	instance_destroy(v->in);
+}
+
+/* The first full response from the VM's published port, within 10 s: 0 or -1. */
+static int answer(const struct vmi *v)
+{
+	struct http_first_opts o = { .backoff_max_us = 200 };
+	char err[256];
+
+	o.addr.sin_family = AF_INET;
+	o.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	o.addr.sin_port = htons((uint16_t)v->port);
+	o.deadline_ns = now_ns() + 10000000000ll;
+	if (http_first(&o, NULL, err, sizeof(err)) != 200) {
+		fprintf(stderr, "snapbench: port %d: %s\n", v->port, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void report(const char *what, double *us, int n, const char *out)
+{
+	FILE *f = fopen(out, "w");
+
+	for (int i = 0; f && i < n; i++)
+		fprintf(f, "%.1f\n", us[i]);
+	if (f)
+		fclose(f);
+	qsort(us, (size_t)n, sizeof(*us), cmp);
+	printf("%s: n=%d p50_us=%.0f p99_us=%.0f min_us=%.0f\n", what, n, us[n / 2],
+	       us[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], us[0]);
+}
+
+static int bench_start(const struct snap_image *img, int n, const char *out)
+{
+	double *us = calloc((size_t)n, sizeof(*us));
+
+	for (int i = 0; us && i < n; i++) {
+		struct vmi v;
+		int64_t t0 = now_ns();
+
+		if (vmi_start(&v, img, -1) < 0)
+			return 1;
+		if (answer(&v) < 0) {
+			vmi_stop(&v);
+			return 1;
+		}
+		us[i] = (double)(now_ns() - t0) / 1000.0;
+		vmi_stop(&v);
+	}
+	report("restore-fresh", us, n, out);
+	free(us);
+	return 0;
+}
+
+static int bench_reset(const struct snap_image *img, int n, const char *out)
+{
+	double *us = calloc((size_t)n, sizeof(*us));
+	struct vmi v;
+
+	if (!us || vmi_start(&v, img, -1) < 0 || answer(&v) < 0)
+		return 1;
+	for (int i = 0; i < n; i++) {
+		int64_t t0;
+
+		/* The same steps as nanvix-serve's recycle: pause, reset, run on. */
+		instance_pause(v.in);
+		pthread_join(v.thread, NULL);
+		t0 = now_ns();
+		if (instance_reset(v.in) != 0 || pthread_create(&v.thread, NULL, vcpu, &v) != 0)
+			return 1;
+		if (answer(&v) < 0)
+			return 1;
+		us[i] = (double)(now_ns() - t0) / 1000.0;
+	}
+	vmi_stop(&v);
+	report("reset-in-place", us, n, out);
+	free(us);
+	return 0;
+}
+
+/* A field of /proc/meminfo (or of a /proc/PID file of the same layout), in KiB. */
+static long meminfo(const char *file, const char *key)
+{
+	char line[256];
+	long v = -1;
+	size_t k = strlen(key);
+	FILE *f = fopen(file, "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, key, k) == 0 && line[k] == ':') {
+			v = strtol(line + k + 1, NULL, 10);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static int bench_density(const struct snap_image *img, int n)
+{
+	struct vmi *v = calloc((size_t)n, sizeof(*v));
+	const char *keys[] = { "MemAvailable", "Slab", "PageTables", "KernelStack" };
+	long before[4], after[4], dirty0, dirty1;
+	int made = 0, answered = 0;
+	int64_t t0, t1;
+	const char *why = "all made";
+
+	for (int k = 0; k < 4; k++)
+		before[k] = meminfo("/proc/meminfo", keys[k]);
+	dirty0 = meminfo("/proc/self/smaps_rollup", "Private_Dirty");
+	t0 = now_ns();
+	for (; v && made < n; made++)
+		if (vmi_start(&v[made], img, -1) < 0) {
+			why = "a restore failed (see above)";
+			break;
+		}
+	t1 = now_ns();
+	for (int i = 0; i < made; i++)
+		answered += answer(&v[i]) == 0;
+	sleep(1); /* let the guests settle after answering */
+	for (int k = 0; k < 4; k++)
+		after[k] = meminfo("/proc/meminfo", keys[k]);
+	dirty1 = meminfo("/proc/self/smaps_rollup", "Private_Dirty");
+	printf("density: instances=%d answered=%d stopped=\"%s\"\n", made, answered, why);
+	if (made) {
+		printf("density: memavailable_drop_kib_per_instance=%.0f\n",
+		       (double)(before[0] - after[0]) / made);
+		printf("density: private_dirty_kib_per_instance=%.0f\n",
+		       (double)(dirty1 - dirty0) / made);
+		printf("density: slab_kib_per_instance=%.0f pagetables_kib_per_instance=%.1f "
+		       "kernelstack_kib_per_instance=%.1f\n",
+		       (double)(after[1] - before[1]) / made, (double)(after[2] - before[2]) / made,
+		       (double)(after[3] - before[3]) / made);
+		printf("density: creation_per_s=%.0f\n", made / ((double)(t1 - t0) / 1e9));
+	}
+	for (int i = 0; i < made; i++)
+		vmi_stop(&v[i]);
+	free(v);
+	return answered == made && made == n ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct snap_image *img;
+	struct netsw_config cfg;
+	struct rlimit rl;
+	char err[1024];
+	int n, rc;
+
+	if (argc < 4 || (strcmp(argv[1], "density") != 0 && argc < 5)) {
+		fputs("usage: snapbench start|reset SNAPDIR N OUT | snapbench density SNAPDIR N\n",
+		      stderr);
+		return 2;
+	}
+	n = atoi(argv[3]);
+	if (n < 1)
+		return 2;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (snapshot_open(&img, argv[2], err, sizeof(err)) < 0) {
+		fprintf(stderr, "snapbench: %s\n", err);
+		return 1;
+	}
+	netsw_policy_init(&policy);
+	netsw_config_default(&cfg);
+	cfg.policy = &policy;
+	tenant = netsw_new(&cfg);
+	if (!tenant)
+		return 1;
+	if (!strcmp(argv[1], "start"))
+		rc = bench_start(img, n, argv[4]);
+	else if (!strcmp(argv[1], "reset"))
+		rc = bench_reset(img, n, argv[4]);
+	else
+		rc = bench_density(img, n);
+	netsw_free(tenant);
+	snapshot_close(img);
+	return rc;
+}
