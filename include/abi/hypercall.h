@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#define NANVIX_ABI_VERSION 7
+#include <abi/version.h>
 
 #define NANVIX_HC_PORT_BASE  0x500
 #define NANVIX_HC_PORT_COUNT 32

@@ -26,7 +26,7 @@ ALL += $(BENCH_BIN)/kernel_ops.elf $(BENCH_BIN)/trap.kernel.elf
 $(BENCH_BIN)/kernel_ops.elf: tests/bench/kernel_ops.c | $(BENCH_BIN)
 	$(MUSL_CC) $(MUSL_CFLAGS) -static -no-pie -o $@ $<
 
-$(BENCH_BIN)/trap.kernel.elf: tests/bench/trapkernel/trapkernel.S kernel/kernel.ld | $(BENCH_BIN) $(BENCH_OUT)
+$(BENCH_BIN)/trap.kernel.elf: tests/bench/trapkernel/trapkernel.S kernel/kernel.ld include/abi/version.h | $(BENCH_BIN) $(BENCH_OUT)
 	$(KCC) $(KCFLAGS) $(KLDFLAGS) -MF $(BENCH_OUT)/trap.kernel.d -T kernel/kernel.ld -o $@ $<
 
 # I/O benchmark (tests/bench/io.sh, ./z bench io): iobench is one static

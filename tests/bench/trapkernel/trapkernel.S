@@ -44,11 +44,14 @@
  * Any other exception ends the VM with status 99.
  *
  * Constants mirror kernel/include/abi/ (C headers the assembler cannot
- * read): kernel_header.h, bootinfo.h and hypercall.h.
+ * read): kernel_header.h, bootinfo.h and hypercall.h; the ABI version comes
+ * from abi/version.h, which it can.
  */
 
+#include <abi/version.h>
+
 #define KHDR_MAGIC  0x4b584e4e         /* NANVIX_KHDR_MAGIC */
-#define ABI_VERSION 6                  /* NANVIX_ABI_VERSION */
+#define ABI_VERSION NANVIX_ABI_VERSION
 #define KVBASE      0xffffffff80000000 /* NANVIX_KERNEL_VBASE: virt = phys + this */
 #define SEL_UCODE   0x23               /* NANVIX_SEL_UCODE */
 #define SEL_UDATA   0x1b               /* NANVIX_SEL_UDATA */

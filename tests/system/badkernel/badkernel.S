@@ -4,9 +4,11 @@
  * It carries a valid nanvix kernel header so nanvixd boots it, then does
  * one thing no correct kernel does.
  */
+#include <abi/version.h>
+
 	.section .nanvix_header, "a"
 	.long 0x4b584e4e /* NANVIX_KHDR_MAGIC */
-	.long 6          /* NANVIX_ABI_VERSION (abi/hypercall.h) */
+	.long NANVIX_ABI_VERSION
 	.quad entry
 	.quad sysentry
 	.quad stack_top
