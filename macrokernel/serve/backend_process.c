@@ -15,7 +15,10 @@
  * whose only writer is the instance's fd 3, which ends when it ends (or
  * closes fd 3: a program run this way must leave fd 3 alone).
  * destroy kills the process group with SIGKILL and reaps the process: no
- * zombie, no process left behind.  The port can in principle be taken by
+ * zombie, no process left behind.  "process-fresh" also recycles: after
+ * each request the process is replaced in place by a new one (on a new
+ * port and with new fds), as a micro-VM restored from its snapshot would
+ * be; it exercises the gateway's recycle path.  The port can in principle be taken by
  * someone else between the probe and the program's bind: the program
  * then fails to start, and the pool retries.
  */
@@ -379,10 +382,24 @@ static void proc_destroy(void *state, struct serve_inst *inst, char *how, size_t
 {
 	struct proc *p = inst->priv;
 
+	if (!p)
+		return; /* a failed recycle left nothing running */
 	stop(p, how, howlen);
 	free(p);
 	inst->priv = NULL;
 	inst->dead_fd = inst->log_fd = -1;
+}
+
+/* process-fresh: a new process after every request, in place (what a snapshot restore gives). */
+static int proc_recycle(void *state, struct serve_inst *inst, char *err, size_t errlen)
+{
+	struct proc *p = inst->priv;
+
+	stop(p, NULL, 0);
+	free(p);
+	inst->priv = NULL;
+	inst->dead_fd = inst->log_fd = -1;
+	return proc_spawn(state, inst, err, errlen);
 }
 
 static const struct serve_backend process_backend = {
@@ -393,3 +410,13 @@ static const struct serve_backend process_backend = {
 	.destroy = proc_destroy,
 };
 SERVE_BACKEND(process_backend);
+
+static const struct serve_backend process_fresh_backend = {
+	.name = "process-fresh",
+	.summary = "as process, but a new process for every request (recycle)",
+	.prepare = proc_prepare,
+	.spawn = proc_spawn,
+	.recycle = proc_recycle,
+	.destroy = proc_destroy,
+};
+SERVE_BACKEND(process_fresh_backend);

@@ -299,7 +299,8 @@ static void client_done(struct client *c)
 		return;
 	}
 	c->in_len -= c->req_len;
-	memmove(c->in, c->in + c->req_len, c->in_len);
+	if (c->in_len)
+		memmove(c->in, c->in + c->req_len, c->in_len);
 	if (c->in_len == 0) { /* an idle keep-alive connection holds no buffer */
 		free(c->in);
 		c->in = NULL;
@@ -384,7 +385,7 @@ void client_error(struct client *c, int status, const char *code, const char *fm
 
 	count_status(c, status);
 	if (status == 400 || status == 408 || status == 411 || status == 413 || status == 417 ||
-	    status == 431 || status == 501 || status == 505)
+	    status == 431 || status == 500 || status == 501 || status == 505)
 		c->close_after = true; /* the rest of the stream cannot be trusted */
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -627,30 +628,13 @@ static void client_route(struct client *c)
 	pool_submit(p, c);
 }
 
-/* Make room for at least `need` bytes in the client's buffer.  0 or -1. */
-static int in_reserve(struct client *c, size_t need)
-{
-	size_t cap = c->in_cap ? c->in_cap : IN_MIN;
-	char *nb;
-
-	if (need <= c->in_cap)
-		return 0;
-	while (cap < need)
-		cap *= 2;
-	nb = realloc(c->in, cap);
-	if (!nb)
-		return -1;
-	c->in = nb;
-	c->in_cap = cap;
-	return 0;
-}
-
 static const char *parse_error_text(int status)
 {
 	switch (status) {
 	case 431: return "the request head is larger than 16 KiB or has too many fields";
 	case 417: return "the only expectation supported is 100-continue";
 	case 501: return "the only transfer coding supported is chunked";
+	case 500: return "out of memory";
 	case 505: return "only HTTP/1.0 and HTTP/1.1 are served";
 	default: return "malformed request";
 	}
@@ -697,13 +681,10 @@ static void client_parse(struct client *c)
 				             (unsigned long long)s->opt.max_body);
 				break;
 			}
+			/* The buffer grows as the body arrives (client_fill), not as announced. */
 			c->req_len = c->req.head_len + (c->req.fr.content_length > 0
 			                                        ? (size_t)c->req.fr.content_length
 			                                        : 0);
-			if (in_reserve(c, c->req_len) < 0) {
-				client_error(c, 500, "internal", "out of memory for the request");
-				break;
-			}
 			if (c->req.expect_continue && c->req.minor == 1 && c->in_len < c->req_len)
 				send_continue(c);
 		}
@@ -721,9 +702,19 @@ static ssize_t client_fill(struct client *c)
 	ssize_t n;
 
 	if (c->in_len >= want)
-		return -1; /* everything needed is here; the parser decides */
-	if (c->in_len == c->in_cap && in_reserve(c, c->in_cap ? c->in_cap * 2 : IN_MIN) < 0)
-		return -2;
+		return -1;            /* everything needed is here; the parser decides */
+	if (c->in_len == c->in_cap) { /* double, up to what the request needs */
+		size_t cap = c->in_cap ? c->in_cap * 2 : IN_MIN;
+		char *nb;
+
+		if (cap > want)
+			cap = want;
+		nb = realloc(c->in, cap);
+		if (!nb)
+			return -2;
+		c->in = nb;
+		c->in_cap = cap;
+	}
 	do
 		n = recv(c->w.fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
 	while (n < 0 && errno == EINTR);
@@ -999,16 +990,18 @@ static void on_signal(struct serve *s)
 	struct signalfd_siginfo si;
 
 	while (read(s->w_sig.fd, &si, sizeof(si)) == sizeof(si)) {
+		bool again = s->stopping;
+
 		if (si.ssi_signo == SIGUSR1) {
 			print_stats(s);
-		} else {
-			serve_log("%s: %s", strsignal((int)si.ssi_signo),
-			          s->stopping ? "stopping now, abandoning the requests in flight"
-			                      : "stopping: finishing the requests in flight");
-			if (s->stopping)
-				s->exit_code = s->exit_code ? s->exit_code : 1;
-			gateway_stop(s, false);
+			continue;
 		}
+		if (again && !s->exit_code)
+			s->exit_code = 1; /* requests were cut short */
+		gateway_stop(s, false);   /* the listener is closed before the line says so */
+		serve_log("%s: %s", strsignal((int)si.ssi_signo),
+		          again ? "stopping now, abandoning the requests in flight"
+		                : "stopping: finishing the requests in flight");
 	}
 }
 

@@ -30,6 +30,7 @@
  * completion comes back through pool_job_done().
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -113,16 +114,31 @@ static void dispatch(struct inst *in, struct client *c)
 	proxy_start(in, c);
 }
 
-/* Hand the instance, detached from every list and counter of its state, to a worker to destroy. */
-static void begin_destroy(struct inst *in)
+/* Watch the instance's dead_fd and log_fd, as the backend set them. */
+static void watch_fds(struct inst *in)
+{
+	struct serve *s = in->pool->srv;
+
+	if (in->pub.dead_fd >= 0) {
+		in->w_dead.fd = in->pub.dead_fd;
+		gateway_watch(s, &in->w_dead, EPOLLIN);
+	}
+	if (in->pub.log_fd >= 0) {
+		in->w_log.fd = in->pub.log_fd;
+		/* The loop must never block on it, whatever the backend made it. */
+		fcntl(in->w_log.fd, F_SETFL, fcntl(in->w_log.fd, F_GETFL) | O_NONBLOCK);
+		gateway_watch(s, &in->w_log, EPOLLIN);
+	}
+}
+
+/* Stop watching them (before a job that may close them), with the last of its output. */
+static void unwatch_fds(struct inst *in)
 {
 	struct pool *p = in->pool;
 	struct serve *s = p->srv;
 
-	timer_disarm(&s->th, &in->timer);
-	proxy_close_upstream(in);
 	if (in->w_log.fd >= 0) {
-		inst_log_event(in); /* what it wrote last */
+		inst_log_event(in);
 		if (in->w_log.fd >= 0)
 			gateway_unwatch(s, &in->w_log);
 		in->w_log.fd = -1;
@@ -134,6 +150,17 @@ static void begin_destroy(struct inst *in)
 	if (in->w_dead.fd >= 0)
 		gateway_unwatch(s, &in->w_dead);
 	in->w_dead.fd = -1;
+}
+
+/* Hand the instance, detached from every list and counter of its state, to a worker to destroy. */
+static void begin_destroy(struct inst *in)
+{
+	struct pool *p = in->pool;
+	struct serve *s = p->srv;
+
+	timer_disarm(&s->th, &in->timer);
+	proxy_close_upstream(in);
+	unwatch_fds(in);
 	in->state = I_DESTROYING;
 	p->ndestroying++;
 	in->job = (struct job){ .kind = J_DESTROY, .pool = p, .inst = in };
@@ -263,6 +290,7 @@ void inst_release(struct inst *in)
 	p->nbusy--;
 	if (s->be->recycle) {
 		proxy_close_upstream(in); /* a reset instance has no connections */
+		unwatch_fds(in);          /* the recycle may replace them */
 		in->state = I_RECYCLING;
 		p->nrecycling++;
 		in->job = (struct job){ .kind = J_RECYCLE, .pool = p, .inst = in };
@@ -311,7 +339,7 @@ static void spawn_done(struct inst *in, struct job *j)
 		          serve_now() + (delay < SERVE_RETRY_MAX ? delay : SERVE_RETRY_MAX));
 		if (!p->nstarting && !p->nidle && !p->nbusy && !p->nrecycling)
 			fail_queue(p, j->err);
-		if (!s->ready && !s->stopping) {
+		if (!s->ready && !s->stopping && p->ninst - p->ndestroying < p->fn->min) {
 			serve_log("function %s: its min instances (%u) did not start: stopping",
 			          p->fn->name, p->fn->min);
 			s->exit_code = 1;
@@ -328,14 +356,7 @@ static void spawn_done(struct inst *in, struct job *j)
 		begin_destroy(in);
 		return;
 	}
-	if (in->pub.dead_fd >= 0) {
-		in->w_dead.fd = in->pub.dead_fd;
-		gateway_watch(s, &in->w_dead, EPOLLIN);
-	}
-	if (in->pub.log_fd >= 0) {
-		in->w_log.fd = in->pub.log_fd;
-		gateway_watch(s, &in->w_log, EPOLLIN);
-	}
+	watch_fds(in);
 	to_idle(in);
 	pool_kick(p);
 	gateway_check_ready(s);
@@ -353,6 +374,8 @@ static void recycle_done(struct inst *in, struct job *j)
 	} else if (in->doomed || (p->srv->stopping && !p->nqueue)) {
 		begin_destroy(in);
 	} else {
+		p->st.recycles++;
+		watch_fds(in);
 		to_idle(in);
 	}
 	pool_kick(p);
@@ -411,11 +434,11 @@ void pool_timer(struct serve *s, struct timer *t)
 
 void inst_dead_event(struct inst *in)
 {
+	/* Watched only while IDLE or BUSY (not while a job runs for it). */
 	if (in->state == I_BUSY)
 		inst_fail(in, 502, true, "it died while serving a request");
 	else if (in->state == I_IDLE)
 		inst_fail(in, 502, true, "it died while idle");
-	/* RECYCLING: the recycle fails or brings it back; the fd stays readable meanwhile. */
 }
 
 void inst_log_event(struct inst *in)
@@ -462,10 +485,10 @@ void pool_print_stats(const struct pool *p)
 
 	serve_log("stats %s: invocations=%" PRIu64 " 2xx=%" PRIu64 " 3xx=%" PRIu64 " 4xx=%" PRIu64
 	          " 5xx=%" PRIu64 " 503=%" PRIu64 " 504=%" PRIu64 " crashes=%" PRIu64
-	          " started=%" PRIu64 " destroyed=%" PRIu64 " spawn_failures=%" PRIu64
-	          " aborted=%" PRIu64 " instances=%u busy=%u queued=%u",
+	          " started=%" PRIu64 " destroyed=%" PRIu64 " recycles=%" PRIu64
+	          " spawn_failures=%" PRIu64 " aborted=%" PRIu64 " instances=%u busy=%u queued=%u",
 	          p->fn->name, st->invocations, st->s2xx, st->s3xx, st->s4xx, st->s5xx,
-	          st->rejected, st->timeouts, st->crashes, st->started, st->destroyed,
+	          st->rejected, st->timeouts, st->crashes, st->started, st->destroyed, st->recycles,
 	          st->spawn_failures, st->aborted, p->ninst, p->nbusy, p->nqueue);
 }
 

@@ -228,8 +228,13 @@ static int progress(struct client *c)
 static void finish(struct inst *in, struct client *c)
 {
 	struct serve *s = in->pool->srv;
+	/*
+	 * Kept only when the response's end is certain.  Not after HEAD: a
+	 * server that sends a body anyway (some do) would have it read as the
+	 * next response, if it arrives after the head.
+	 */
 	bool keep = c->framing != F_CLOSE && !c->up_extra && !c->resp.fr.conn_close &&
-	            (c->resp.minor >= 1 || c->resp.fr.conn_keep_alive);
+	            (c->resp.minor >= 1 || c->resp.fr.conn_keep_alive) && !is_head_request(c);
 
 	if (keep) {
 		in->up_used = true;

@@ -104,7 +104,7 @@ struct fn_stats {
 	uint64_t rejected; /* 503: its queue was full */
 	uint64_t timeouts; /* 504 */
 	uint64_t crashes;  /* instances that died or broke a connection */
-	uint64_t started, destroyed, spawn_failures;
+	uint64_t started, destroyed, spawn_failures, recycles;
 	uint64_t aborted; /* clients that went away before their response */
 };
 

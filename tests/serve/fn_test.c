@@ -13,8 +13,13 @@
  *   /chunked?n=N  200, N bytes of 'y' in chunks of 1000
  *   /close        200, a body delimited by the end of the connection
  *   /headers      200, the request head as received
+ *   /drop-next    200; the next request on this connection is dropped: the
+ *                 connection closes without an answer (a kept connection gone stale)
+ *   /garbage      a response that is not HTTP
  *   anything else 404
  *
+ * HEAD is answered like GET, body included, as some broken servers do:
+ * the gateway must not pass that body on, nor take it for the next response.
  * Every response carries X-Pid and X-Fn ($NANVIX_FUNCTION).  With the
  * argument --fail it exits with status 1 before it is ready; with
  * --chatty it prints a line to stdout before "ready" and one per request.
@@ -37,6 +42,7 @@
 #define BODY_MAX  (4 * 1024 * 1024)
 
 static bool chatty;
+static int drop_fd = -1; /* the connection whose next request is dropped */
 
 static int write_all(int fd, const void *buf, size_t n)
 {
@@ -128,6 +134,10 @@ static int serve_one(int fd)
 		len += (size_t)n;
 	}
 	close_conn = strcasestr(buf, "\r\nconnection: close") != NULL;
+	if (fd == drop_fd) {
+		drop_fd = -1;
+		return -1;
+	}
 	if (chatty)
 		printf("request %s %s\n", method, target), fflush(stdout);
 
@@ -195,6 +205,12 @@ static int serve_one(int fd)
 		const char *r = "HTTP/1.0 200 OK\r\nX-Framing: close\r\n\r\nuntil the end\n";
 
 		write_all(fd, r, strlen(r));
+		return -1;
+	} else if (!strcmp(target, "/drop-next")) {
+		drop_fd = fd;
+		snprintf(out, sizeof(out), "the next one goes\n");
+	} else if (!strcmp(target, "/garbage")) {
+		write_all(fd, "NOT HTTP AT ALL\r\n\r\n", 19);
 		return -1;
 	} else if (!strcmp(target, "/headers")) {
 		return respond(fd, 200, NULL, buf, head_len, close_conn) || close_conn ? -1 : 0;

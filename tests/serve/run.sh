@@ -122,6 +122,15 @@ wait_stat() {
 	return 1
 }
 
+# wait_log PATTERN [SECS]: until the daemon's stderr has a line matching PATTERN (ERE).
+wait_log() {
+	for _ in $(seq $((${2:-60} * 10))); do
+		grep -Eq -- "$1" "$errf" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # http [CURL ARGS...] URL: the status code; the body in $tmp/body, the head in $tmp/head.
 http() {
 	curl -s -m 60 -D "$tmp/head" -o "$tmp/body" -w '%{http_code}' "$@"
@@ -222,13 +231,14 @@ cat >"$tmp/main.json" <<EOF
   {"name": "slowfn", "program": "$FN", "max": 1, "timeout": 1},
   {"name": "idler", "program": "$FN", "idle_timeout": 1},
   {"name": "keeper", "program": "$FN", "min": 1, "idle_timeout": 0.2},
-  {"name": "broken", "program": "$FN", "args": ["--fail"]}
+  {"name": "broken", "program": "$FN", "args": ["--fail"]},
+  {"name": "sticky", "program": "$FN", "max": 1}
 ]}
 EOF
 # The "beta" program is relative: to the config's folder.
 mkdir -p "$tmp/bin/tests/serve" && cp "$FN" "$tmp/bin/tests/serve/fn_test"
 
-if ! start main "$tmp/main.json" --client-timeout 3 --max-body 64K; then
+if ! start main "$tmp/main.json" --client-timeout 3 --max-body 64K --max-response 3M; then
 	bad "daemon starts and signals readiness" "see above"
 	echo "serve: $pass passed, $fail failed"
 	exit 1
@@ -369,7 +379,7 @@ wait_stat slowfn destroyed 1
 code2=$(http "$url/fn/slowfn/pid")
 new=$(cat "$tmp/body")
 [ "$code" = 504 ] && [ "$code2" = 200 ] && [ -n "$old" ] && [ "$old" != "$new" ] && ! kill -0 "$old" 2>/dev/null &&
-	[ "$(ctr slowfn 504)" = 1 ] && grep -q 'function slowfn: instance [0-9]* destroyed: a request timed out after 1.0 s' "$errf"
+	[ "$(ctr slowfn 504)" = 1 ] && wait_log 'function slowfn: instance [0-9]+ destroyed: a request timed out after 1.0 s'
 check "slow function: 504, its instance killed and replaced" $? "$code $code2 old=$old new=$new $(stats slowfn)"
 
 # Crash: 502, replaced, logged, counted.
@@ -379,10 +389,25 @@ code=$(http "$url/fn/alpha/crash")
 c502=$?
 wait_stat alpha crashes 1
 code2=$(http "$url/fn/alpha/echo")
-grep -Eq 'function alpha: instance [0-9]+ crashed: .*\(exited with status 3\)' "$errf"
+wait_log 'function alpha: instance [0-9]+ crashed: .*\(exited with status 3\)'
 logged=$?
 [ "$c502" = 0 ] && [ "$logged" = 0 ] && [ "$code2" = 200 ] && [ "$(zombies)" = 0 ]
 check "crashing instance: 502, log line, counted, replaced, no zombie" $? "code=$code logged=$logged code2=$code2 zombies=$(zombies)"
+
+# A kept connection that went stale: retried once on a new one, not a crash.
+code=$(http "$url/fn/sticky/drop-next")
+code2=$(http "$url/fn/sticky/pid")
+[ "$code" = 200 ] && [ "$code2" = 200 ] && [ "$(ctr sticky crashes)" = 0 ] && [ "$(ctr sticky started)" = 1 ]
+check "stale kept connection to an instance: retried on a new one" $? "$code $code2 $(stats sticky)"
+
+# Bad responses from an instance: 502, the instance replaced (not counted as a crash).
+code=$(http "$url/fn/sticky/garbage")
+[ "$code" = 502 ] && grep -q 'malformed response' "$tmp/body" && wait_stat sticky destroyed 1 &&
+	[ "$(ctr sticky crashes)" = 0 ]
+check "malformed response: 502, instance replaced" $? "$code $(cat "$tmp/body") $(stats sticky)"
+code=$(http "$url/fn/sticky/big?n=3500000")
+[ "$code" = 502 ] && grep -q 'larger than --max-response' "$tmp/body" && wait_stat sticky destroyed 2
+check "response over --max-response: 502" $? "$code $(cat "$tmp/body")"
 
 # A client that gives up: its request finishes, the instance is reused.
 rm -f "$tmp/go-alpha"
@@ -433,6 +458,11 @@ sleep 1
 [ "$(ctr keeper instances)" = 1 ] && [ "$(ctr keeper destroyed)" = 0 ]
 check "idle timeout: min instances stay" $? "$(stats keeper)"
 
+# The instances' output reaches stderr, a line at a time, with the function and instance.
+wait_log '^nanvix-serve: beta/[0-9]+: request GET /echo$' &&
+	wait_log '^nanvix-serve: beta/[0-9]+: starting on port [0-9]+$'
+check "instance output relayed to stderr (function/instance: line)" $? "$(grep beta/ "$errf" | head -3)"
+
 # Counters by status class.
 s=$(stats alpha)
 [[ $s == *" 2xx="* ]] && [ "$(ctr alpha 5xx)" -ge 1 ] && [ "$(ctr alpha invocations)" -ge 20 ]
@@ -462,6 +492,31 @@ for k in $kids; do kill -0 "$k" 2>/dev/null && left=$((left + 1)); done
 	grep -q 'stats alpha: invocations=' "$errf"
 check "SIGTERM: refuses new connections, finishes the request in flight, exit 0, no instance left" $? \
 	"refused=$refused alive-after-term=$alive drain=$(cat "$tmp/drain.code") exit=$dst left=$left (pid $dpid_was)"
+
+# ---------------------------------------------------------------- recycle
+
+cat >"$tmp/fresh.json" <<EOF
+{"functions": [{"name": "fresh", "program": "$FN", "min": 1, "max": 1}]}
+EOF
+if start fresh "$tmp/fresh.json" --backend process-fresh; then
+	p1=$(curl -s -m 60 "$url/fn/fresh/pid")
+	p2=$(curl -s -m 60 "$url/fn/fresh/pid")
+	p3=$(curl -s -m 60 "$url/fn/fresh/pid")
+	wait_stat fresh recycles 3
+	rc=$?
+	kids=$(children)
+	[ "$rc" = 0 ] && [ -n "$p1" ] && [ "$p1" != "$p2" ] && [ "$p2" != "$p3" ] && [ "$p1" != "$p3" ] &&
+		[ "$(ctr fresh started)" = 1 ] && ! kill -0 "$p1" 2>/dev/null
+	check "recycle (process-fresh): a new process after each request, the old one gone" $? \
+		"pids $p1 $p2 $p3, $(stats fresh)"
+	stop_daemon
+	left=0
+	for k in $kids; do kill -0 "$k" 2>/dev/null && left=$((left + 1)); done
+	[ "$dst" = 0 ] && [ "$left" = 0 ]
+	check "recycle: exit 0, no process left" $? "exit $dst, left $left"
+else
+	bad "recycle (process-fresh)" "the daemon did not start"
+fi
 
 # ---------------------------------------------------------------- leaks
 

@@ -93,10 +93,13 @@ struct serve_backend {
 
 	/*
 	 * Optional (NULL: instances are kept as they are between requests):
-	 * put an idle instance back into its initial state, e.g. restore the
-	 * snapshot in place, so that no request sees what an earlier one left.
-	 * The gateway has closed its connections to the instance.  It may
-	 * change addr.  On -1 the gateway destroys the instance.
+	 * after each request, put the instance back into its initial state,
+	 * e.g. restore the snapshot in place, so that no request sees what an
+	 * earlier one left.  The gateway has closed its connections to the
+	 * instance and stopped watching dead_fd and log_fd: recycle may
+	 * replace addr, dead_fd and log_fd (closing the old ones), and the
+	 * gateway watches whatever they are when it returns.  On -1 the
+	 * gateway destroys the instance (destroy is still called).
 	 */
 	int (*recycle)(void *state, struct serve_inst *inst, char *err, size_t errlen);
 
