@@ -253,8 +253,11 @@ static int wait_ready(const struct serve_inst *inst, struct proc *p, char *err, 
 static void stop(struct proc *p, char *how, size_t howlen)
 {
 	siginfo_t si = { 0 };
-	int status;
+	int status = 0;
 
+	if (how)
+		how[0] = 0;
+	/* Ended already (a zombie): how, SIGKILL included (the OOM killer's, say). */
 	if (how && waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
 	    si.si_pid == p->pid) {
 		if (si.si_code == CLD_EXITED)
@@ -267,6 +270,14 @@ static void stop(struct proc *p, char *how, size_t howlen)
 	kill(p->pid, SIGKILL);
 	while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
 		;
+	/* Or it was ending as it was killed: anything but our SIGKILL is its own end. */
+	if (how && !how[0]) {
+		if (WIFEXITED(status))
+			snprintf(how, howlen, "exited with status %d", WEXITSTATUS(status));
+		else if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL)
+			snprintf(how, howlen, "killed by signal %d (%s)", WTERMSIG(status),
+			         strsignal(WTERMSIG(status)));
+	}
 	if (p->pidfd >= 0)
 		close(p->pidfd);
 	if (p->out >= 0)

@@ -30,4 +30,10 @@ $(OUT)/tests/serve/%.o: tests/serve/%.c
 $(addprefix $(SERVE_TEST_BIN)/,$(SERVE_TEST_PROGS)): $(SERVE_TEST_BIN)/%: $(OUT)/tests/serve/%.o | $(SERVE_TEST_BIN)
 	$(HOST_CC) -pthread -o $@ $< $(HOST_LDFLAGS)
 
-ALL += $(addprefix $(SERVE_TEST_BIN)/,$(SERVE_TEST_PROGS))
+# The parser's unit test, with the sanitizers watching its random inputs.
+$(SERVE_TEST_BIN)/http_test: tests/serve/http_test.c macrokernel/serve/http.c \
+		macrokernel/include/serve/http.h | $(SERVE_TEST_BIN)
+	$(HOST_CC) $(filter-out -MMD -MP,$(HOST_CFLAGS)) -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -o $@ tests/serve/http_test.c macrokernel/serve/http.c
+
+ALL += $(addprefix $(SERVE_TEST_BIN)/,$(SERVE_TEST_PROGS)) $(SERVE_TEST_BIN)/http_test

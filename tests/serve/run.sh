@@ -16,6 +16,7 @@ cd "$(dirname "$0")/../.." || exit 1
 SERVE=${SERVE:-bin/nanvix-serve}
 FN=$PWD/bin/tests/serve/fn_test
 LOADGEN=bin/tests/serve/loadgen
+HTTP_TEST=bin/tests/serve/http_test
 pass=0
 fail=0
 tmp=$(mktemp -d)
@@ -25,14 +26,14 @@ pids_to_kill=()
 cleanup() {
 	[ -n "$dpid" ] && kill -KILL "$dpid" 2>/dev/null
 	for p in "${pids_to_kill[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$tmp"
+	[ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 if [ -z "${NO_BUILD:-}" ]; then
-	make -j2 "$SERVE" "$FN" "$LOADGEN" >/dev/null || exit 1
+	make -j2 "$SERVE" "$FN" "$LOADGEN" "$HTTP_TEST" >/dev/null || exit 1
 fi
-for b in "$SERVE" "$FN" "$LOADGEN"; do
+for b in "$SERVE" "$FN" "$LOADGEN" "$HTTP_TEST"; do
 	if [ ! -x "$b" ]; then
 		echo "FAIL build: $b is not built (make $b)"
 		exit 1
@@ -162,6 +163,15 @@ zombies() {
 	ps -o stat= --ppid "$dpid" 2>/dev/null | grep -c '^Z'
 }
 
+# ---------------------------------------------------------------- the HTTP parser
+
+while IFS= read -r line; do
+	case "$line" in
+	"ok   "*) ok "http: ${line#ok   }" ;;
+	"FAIL "*) bad "http" "${line#FAIL }" ;;
+	esac
+done < <("$HTTP_TEST" 2>&1 || echo "FAIL http_test exited with status $?")
+
 # ---------------------------------------------------------------- command line
 
 out=$("$SERVE" --help)
@@ -182,6 +192,11 @@ EOF
 st=$?
 [ "$st" = 2 ] && grep -q "listen 'nowhere:80'" "$tmp/e"
 check "bad --listen refused (exit 2)" $? "status $st: $(cat "$tmp/e")"
+
+"$SERVE" --config "$tmp/ok.json" --notify-fd 77 >/dev/null 2>"$tmp/e"
+st=$?
+[ "$st" = 2 ] && grep -q -- '--notify-fd 77: that file descriptor is not open' "$tmp/e"
+check "--notify-fd of a closed fd refused (exit 2)" $? "status $st: $(cat "$tmp/e")"
 
 # config_error NAME JSON PATTERN: the daemon refuses the configuration with exit 2.
 config_error() {
@@ -244,6 +259,11 @@ if ! start main "$tmp/main.json" --client-timeout 3 --max-body 64K --max-respons
 	exit 1
 fi
 ok "daemon starts and signals readiness (READY=1 on --notify-fd, ready line on stdout)"
+
+"$SERVE" --config "$tmp/ok.json" --listen "$hostport" >/dev/null 2>"$tmp/e"
+st=$?
+[ "$st" = 1 ] && grep -q "cannot listen on $hostport: Address already in use" "$tmp/e"
+check "address in use: exit 1, said" $? "status $st: $(cat "$tmp/e")"
 
 # Routing.
 code=$(http "$url/fn/alpha/echo/x?y=1")
@@ -578,6 +598,21 @@ EOF
 			"exit $dst, codes $codes; $(grep -E '==[0-9]+==' "$errf" | head -20)"
 	else
 		bad "valgrind memcheck" "the daemon did not start under valgrind"
+	fi
+	if PREFIX="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect" \
+		start vg2 "$tmp/vg.json" --backend process-fresh; then
+		c1=$(http "$url/fn/v/echo")
+		c2=$(http "$url/fn/v/crash")
+		c3=$(http "$url/fn/w/pid")
+		c4=$(http "$url/fn/w/pid")
+		wait_stat w recycles 2
+		stop_daemon
+		codes="$c1 $c2 $c3 $c4"
+		[ "$dst" = 0 ] && [ "$codes" = "200 502 200 200" ] && ! grep -q 'ERROR SUMMARY: [1-9]' "$errf"
+		check "valgrind memcheck: recycling backend, no error or leak, exit 0" $? \
+			"exit $dst, codes $codes; $(grep -E '==[0-9]+==' "$errf" | head -20)"
+	else
+		bad "valgrind memcheck (process-fresh)" "the daemon did not start under valgrind"
 	fi
 fi
 
