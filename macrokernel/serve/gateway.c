@@ -46,7 +46,9 @@
 
 #define IN_MIN       4096 /* a client's buffer starts this big */
 #define ACCEPT_BURST 64
-#define EMFILE_PAUSE 100 /* ms without accepting after running out of fds */
+#define EMFILE_PAUSE 100       /* ms without accepting after running out of fds */
+#define LINGER_MS    2000      /* a closing connection's last bytes are awaited this long */
+#define LINGER_BYTES (1 << 20) /* ... and this many at most */
 
 void serve_log(const char *fmt, ...)
 {
@@ -176,6 +178,7 @@ static void client_interest(struct client *c)
 	case C_QUEUED:
 	case C_EXEC: ev = c->peer_eof ? 0 : EPOLLRDHUP; break;
 	case C_WRITE: ev = EPOLLOUT; break;
+	case C_LINGER: ev = EPOLLIN | EPOLLRDHUP; break;
 	case C_DEAD: return;
 	}
 	gateway_watch(c->srv, &c->w, ev);
@@ -286,6 +289,48 @@ static void count_status(struct client *c, int status)
 
 static void client_parse(struct client *c);
 
+/*
+ * Close after a response, gently: closing a socket with unread bytes in it
+ * sends a reset, which can destroy the response before the client read it
+ * (an error answered before the request was read whole, say).  So shut our
+ * side, read and drop what still comes until the client closes its side,
+ * for LINGER_MS and LINGER_BYTES at most, then close.
+ */
+static void client_linger(struct client *c)
+{
+	struct serve *s = c->srv;
+	unsigned ms = s->opt.client_timeout_ms < LINGER_MS ? s->opt.client_timeout_ms : LINGER_MS;
+
+	if (c->w.fd < 0 || shutdown(c->w.fd, SHUT_WR) < 0) {
+		client_close(c);
+		return;
+	}
+	free(c->in);
+	c->in = NULL;
+	c->in_len = c->in_cap = 0;
+	c->req_len = 0; /* counts the bytes dropped from now on */
+	client_set_state(c, C_LINGER);
+	timer_arm(&s->th, &c->timer, serve_now() + ms);
+}
+
+static void client_drain(struct client *c)
+{
+	char buf[16384];
+
+	for (;;) {
+		ssize_t n = recv(c->w.fd, buf, sizeof(buf), 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0 || (c->req_len += (size_t)n) > LINGER_BYTES) {
+			client_close(c);
+			return;
+		}
+	}
+}
+
 /* The response went out: close, or wait for the next request. */
 static void client_done(struct client *c)
 {
@@ -295,7 +340,7 @@ static void client_done(struct client *c)
 	c->out_head = NULL;
 	proxy_reset(c);
 	if (client_closing(c)) {
-		client_close(c);
+		client_linger(c);
 		return;
 	}
 	c->in_len -= c->req_len;
@@ -760,6 +805,7 @@ static void client_event(struct client *c, uint32_t events)
 		else if (events & EPOLLOUT)
 			client_write(c);
 		return;
+	case C_LINGER: client_drain(c); return;
 	case C_DEAD: return;
 	}
 }
@@ -792,6 +838,7 @@ static void client_timer(struct serve *s, struct client *c)
 		s->st.client_timeouts++;
 		client_close(c);
 		break;
+	case C_LINGER: client_close(c); break;
 	case C_DEAD: break;
 	}
 }

@@ -158,6 +158,7 @@ enum client_state {
 	C_QUEUED, /* the request waits in its pool's queue */
 	C_EXEC,   /* an instance serves it */
 	C_WRITE,  /* the response goes out */
+	C_LINGER, /* answered, our side shut: its last bytes are read and dropped before close */
 	C_DEAD,   /* closed, in the graveyard */
 };
 

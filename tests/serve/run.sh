@@ -137,21 +137,14 @@ http() {
 	curl -s -m 60 -D "$tmp/head" -o "$tmp/body" -w '%{http_code}' "$@"
 }
 
-# raw TEXT: send TEXT on a new connection, print what comes back (until the server closes).
+# raw TEXT: send TEXT (printf %b escapes) on a new connection, print what comes
+# back until the server closes (60 s at most).
 raw() {
-	python3 - "$hostport" "$1" <<'EOF'
-import socket, sys
-host, port = sys.argv[1].rsplit(':', 1)
-s = socket.create_connection((host, int(port)), timeout=60)
-s.sendall(sys.argv[2].encode().decode('unicode_escape').encode('latin-1'))
-out = b''
-while True:
-    b = s.recv(65536)
-    if not b:
-        break
-    out += b
-sys.stdout.write(out.decode('latin-1'))
-EOF
+	(
+		exec 9<>"/dev/tcp/${hostport%:*}/${hostport##*:}" || exit 1
+		printf '%b' "$1" >&9
+		timeout 60 cat <&9
+	)
 }
 
 # children: pids of the daemon's instance processes.
@@ -447,19 +440,11 @@ code=$(http "$url/fn/broken/echo")
 check "function that cannot start: 502, spawn failure counted" $? "$code $(cat "$tmp/body") $(stats broken)"
 
 # A slow client does not hold others up, and times out (408).
-python3 - "$hostport" >"$tmp/slow" <<'EOF' &
-import socket, sys
-host, port = sys.argv[1].rsplit(':', 1)
-s = socket.create_connection((host, int(port)), timeout=60)
-s.sendall(b'GET /fn/alpha/echo HTTP/1.1\r\nHost: x\r\n')
-out = b''
-while True:
-    b = s.recv(4096)
-    if not b:
-        break
-    out += b
-print(out.decode().split('\r\n')[0])
-EOF
+(
+	exec 9<>"/dev/tcp/${hostport%:*}/${hostport##*:}" || exit 1
+	printf 'GET /fn/alpha/echo HTTP/1.1\r\nHost: x\r\n' >&9
+	timeout 60 head -1 <&9 | tr -d '\r'
+) >"$tmp/slow" &
 sp=$!
 pids_to_kill+=("$sp")
 code=$(http "$url/fn/alpha/echo")
