@@ -1,4 +1,4 @@
-/* bin/nanvix-serve: the serverless daemon, an HTTP gateway in front of pools of function instances. */
+/* bin/nanvix-serve: the serverless daemon, an HTTP gateway in front of pools of instances. */
 /*
  * main() reads the command line and the configuration, picks the backend,
  * blocks the signals it reads from a signalfd, listens, starts the worker

@@ -6,7 +6,8 @@
 # the configuration; it is linked statically, glibc dynamically (so that
 # valgrind sees the allocator: tests/serve/run.sh runs it under memcheck).
 SERVE_BACKEND_SRCS := macrokernel/serve/backend_process.c
-SERVE_SRCS := macrokernel/serve/main.c macrokernel/serve/gateway.c macrokernel/serve/proxy.c \
+SERVE_SRCS := macrokernel/serve/main.c macrokernel/serve/gateway.c macrokernel/serve/client.c \
+	macrokernel/serve/proxy.c \
 	macrokernel/serve/pool.c macrokernel/serve/jobs.c macrokernel/serve/timer.c \
 	macrokernel/serve/http.c macrokernel/serve/config.c macrokernel/serve/backend.c \
 	$(SERVE_BACKEND_SRCS)

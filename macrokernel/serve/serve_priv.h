@@ -3,6 +3,7 @@
 #define SERVE_SERVE_PRIV_H
 
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -326,12 +327,28 @@ void proxy_reset(struct client *c);
 /* Stop watching and close the connection to the instance. */
 void proxy_close_upstream(struct inst *in);
 
-/* gateway.c: client connections and the event loop. */
+/* gateway.c: the event loop, the listening socket, signals, shutdown. */
 int gateway_listen(struct serve *s, char *err, size_t errlen);
 int gateway_run(struct serve *s);
-/* Watch fd for `events` (EPOLL*) as w: add, change, remove. */
+/* Watch fd for `events` (EPOLL*) as w: add, change, remove (the fd stays open). */
 void gateway_watch(struct serve *s, struct watch *w, uint32_t events);
 void gateway_unwatch(struct serve *s, struct watch *w);
+/* Accept again if accepting was paused (at --max-conns, or out of fds). */
+void gateway_resume_accept(struct serve *s);
+/* Readiness: print the ready line and notify once every pool is ready. */
+void gateway_check_ready(struct serve *s);
+/* Begin the shutdown (first signal) or hurry it (second, or a fatal error). */
+void gateway_stop(struct serve *s, bool hurry);
+
+/* client.c: client connections (all on the event loop). */
+/* A connection accepted: its struct, in state IDLE. */
+void client_new(struct serve *s, int fd, const struct sockaddr_storage *ss);
+void client_event(struct client *c, uint32_t events);
+void client_timer(struct serve *s, struct client *c);
+/* Close the connection; the struct goes to the graveyard unless its request is in flight. */
+void client_close(struct client *c);
+/* Free a struct from the graveyard. */
+void client_free(struct client *c);
 /* Move the client to state st (its epoll interest follows). */
 void client_set_state(struct client *c, enum client_state st);
 /* Send the client a response of the gateway's own: a JSON error body. */
@@ -339,9 +356,5 @@ void client_error(struct client *c, int status, const char *code, const char *fm
         __attribute__((format(printf, 4, 5)));
 /* Send the client the instance's response, as parsed into its exchange fields. */
 void client_relay(struct client *c);
-/* Readiness: print the ready line and notify once every pool is ready. */
-void gateway_check_ready(struct serve *s);
-/* Begin the shutdown (first signal) or hurry it (second). */
-void gateway_stop(struct serve *s, bool hurry);
 
 #endif /* SERVE_SERVE_PRIV_H */

@@ -1,4 +1,4 @@
-/* nanvix-serve's deadlines: a binary min-heap of timers embedded in clients, instances and pools. */
+/* nanvix-serve's deadlines: a binary min-heap of timers embedded in clients, instances, pools. */
 #include <stdint.h>
 #include <stdlib.h>
 

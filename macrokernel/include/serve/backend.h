@@ -48,17 +48,17 @@ struct serve_inst {
 	struct sockaddr_storage addr; /* where the instance serves HTTP (TCP: 127.0.0.1:PORT) */
 	socklen_t addrlen;
 	/*
-	 * Readable (EPOLLIN) once the instance died on its own, or -1 when the
-	 * backend cannot tell (the gateway then learns it from the connection).
-	 * A process backend gives a pidfd.  Owned by the backend: it stays
-	 * open until destroy, which closes it.
+	 * Readable (or hung up) once the instance died on its own, or -1 when
+	 * the backend cannot tell (the gateway then learns it from the
+	 * connection).  A process backend gives a pidfd.  Owned by the backend:
+	 * it stays open until destroy (or a recycle that replaces it) closes it.
 	 */
 	int dead_fd;
 	/*
-	 * The instance's output (console, stdout), non-blocking, or -1: the
-	 * gateway reads it and copies it to stderr, one line at a time with
-	 * the function and instance in front.  Owned (closed) by the backend
-	 * in destroy, like dead_fd.
+	 * The instance's output (console, stdout), or -1: the gateway makes it
+	 * non-blocking, reads it and copies it to stderr, one line at a time
+	 * with the function and instance in front.  Owned (closed) by the
+	 * backend, like dead_fd.
 	 */
 	int log_fd;
 	void *priv; /* the backend's */
@@ -68,7 +68,7 @@ struct serve_backend {
 	const char *name;    /* what --backend selects */
 	const char *summary; /* one line for --help */
 
-	/* Optional: the backend's shared state in *state (NULL if absent). */
+	/* Optional: set up the backend's shared state, passed to every call as `state`. */
 	int (*init)(void **state, char *err, size_t errlen);
 	/* Optional: give it back (every function was unprepared). */
 	void (*fini)(void *state);
