@@ -9,7 +9,8 @@
 # fn_test's /wait?path=FILE until the test creates FILE, and the test
 # learns the daemon's state from its own counters (SIGUSR1), polled with
 # bounds of 30 s or more that only a hung daemon reaches.  Set NO_BUILD=1
-# to skip `make`; VALGRIND=0 skips the memcheck run.
+# to skip `make`; VALGRIND=0 skips the memcheck runs; KEEP_TMP=1 keeps the
+# scratch folder (the daemons' stderr) for a look after a failure.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -26,7 +27,7 @@ pids_to_kill=()
 cleanup() {
 	[ -n "$dpid" ] && kill -KILL "$dpid" 2>/dev/null
 	for p in "${pids_to_kill[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	[ -n "${KEEP_TMP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
+	if [ -n "${KEEP_TMP:-}" ]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
 
