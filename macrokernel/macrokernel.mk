@@ -72,3 +72,6 @@ $(BIN)/nanvix-uplink: $(UPLINK_OBJS) | $(BIN)
 	$(HOST_CC) -pthread -o $@ $^ $(HOST_LDFLAGS) $(SLIRP_LIBS)
 
 ALL += $(BIN)/nanvix-uplink
+
+# bin/nanvix-serve, the serverless daemon.
+include macrokernel/serve/serve.mk
