@@ -328,10 +328,12 @@ static void smaps(long *dirty, long *pss, long *rss)
 static int port_free(long port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), ok, one = 1;
 
 	if (s < 0)
 		return 0;
+	/* As the servers do: connections of a previous run in TIME_WAIT do not count. */
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	ok = bind(s, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 	close(s);
 	return ok;
