@@ -30,9 +30,14 @@
  * Output, stdout: one machine-readable line and one for people:
  *   density label=L n=N ok=N create_s=S create_per_s=R memavail_mib_per=A
  *     private_dirty_mib_per=D pss_mib_per=P rss_mib_per=Q slab_kib_per=B
- *     pagetables_kib_per=G kernelstack_kib_per=K procs_per=C leaked=0
- *     memavail_back_mib=Z
- *   (memavail_back_mib: MemAvailable after teardown minus before, MiB.)
+ *     pagetables_kib_per=G kernelstack_kib_per=K shmem_kib_per=H procs_per=C
+ *     leaked=0 memavail_back_mib=Z
+ *   (slab, pagetables, kernelstack, shmem: /proc/meminfo after minus
+ *   before, over N; shmem holds a gVisor sandbox's application memory,
+ *   which its processes map shared, so that Private_Dirty misses it;
+ *   memavail_back_mib: MemAvailable after teardown minus before, MiB.
+ *   MemAvailable moves with everything else the host runs meanwhile:
+ *   Private_Dirty and the kernel deltas are the instances' own.)
  * On failure: "density label=L n=N ok=K failed=\"REASON\"" with ok the
  * instances that had answered, and leaked= as above.
  */
@@ -75,7 +80,7 @@ struct opts {
 
 /* The fields of /proc/meminfo we compare, in kB. */
 struct meminfo {
-	long avail, slab, pagetables, kernelstack;
+	long avail, slab, pagetables, kernelstack, shmem;
 };
 
 /* A process, identified across pid reuse by its start time. */
@@ -188,6 +193,8 @@ static int read_meminfo(struct meminfo *m)
 			m->pagetables = v;
 		else if (sscanf(line, "KernelStack: %ld", &v) == 1)
 			m->kernelstack = v;
+		else if (sscanf(line, "Shmem: %ld", &v) == 1)
+			m->shmem = v;
 	}
 	fclose(f);
 	return 0;
@@ -568,13 +575,15 @@ int main(int argc, char **argv)
 		printf("density label=%s n=%ld ok=%ld create_s=%.3f create_per_s=%.1f "
 		       "memavail_mib_per=%.2f private_dirty_mib_per=%.2f pss_mib_per=%.2f "
 		       "rss_mib_per=%.2f slab_kib_per=%.1f pagetables_kib_per=%.1f "
-		       "kernelstack_kib_per=%.1f procs_per=%.1f leaked=%d memavail_back_mib=%ld\n",
+		       "kernelstack_kib_per=%.1f shmem_kib_per=%.1f procs_per=%.1f leaked=%d "
+		       "memavail_back_mib=%ld\n",
 		       o.label, o.n, ok, secs, n / secs, avail, (double)dirty / 1024.0 / n,
 		       (double)pss / 1024.0 / n, (double)rss / 1024.0 / n,
 		       (double)(after.slab - before.slab) / n,
 		       (double)(after.pagetables - before.pagetables) / n,
-		       (double)(after.kernelstack - before.kernelstack) / n, (double)nprocs / n,
-		       leaked, (back.avail - before.avail) / 1024);
+		       (double)(after.kernelstack - before.kernelstack) / n,
+		       (double)(after.shmem - before.shmem) / n, (double)nprocs / n, leaked,
+		       (back.avail - before.avail) / 1024);
 		printf("%s: %ld instances ready in %.2f s (%.1f/s); per instance: %.2f MiB of "
 		       "MemAvailable, %.2f MiB private dirty (%.1f processes), kernel %.0f KiB "
 		       "slab + "

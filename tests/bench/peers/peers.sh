@@ -77,14 +77,15 @@ usage() {
 	exit 2
 }
 
-# Temporary files of this run, removed on exit; background helpers, ended.
+# Temporary files of this run (and runsc containers), removed on exit.
 TMP=$(mktemp -d)
-BG=()
 cleanup() {
-	local p
-	for p in "${BG[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
+	local id
+	if [ -d "$TMP/runsc-state" ]; then
+		for id in $(runsc --root="$TMP/runsc-state" list -quiet 2>/dev/null); do
+			runsc --root="$TMP/runsc-state" delete --force "$id" >/dev/null 2>&1 || true
+		done
+	fi
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -233,6 +234,15 @@ runsc_setup() {
 	RUNSC_PLATFORM=$(sed -n 2p "$cache")
 	RUNSC_TRIED=$(sed -n 3p "$cache")
 	[ -n "$RUNSC_PLATFORM" ] || skip runsc "no platform works: $RUNSC_TRIED"
+	RUNSC_STATE=$TMP/runsc-state # this run's containers only (cleanup deletes any left)
+	mkdir -p "$RUNSC_STATE"
+}
+
+# runsc_none_left: true when runsc lists no container in $RUNSC_STATE (the
+# processes are density's to check); else LEFT names them.
+runsc_none_left() {
+	LEFT=$(runsc --root="$RUNSC_STATE" list -quiet 2>&1 | tr '\n' ' ' | sed 's/ *$//')
+	[ -z "$LEFT" ]
 }
 
 runsc_version() {
@@ -560,10 +570,6 @@ cmd_density() {
 	steps=$(density_steps "$spec")
 	"${peer}_setup"
 	"${peer}_version"
-	if [ "$peer" = runsc ]; then
-		RUNSC_STATE=$TMP/runsc-state # no stale containers of earlier runs
-		mkdir -p "$RUNSC_STATE"
-	fi
 	: >"$out"
 	logdir=$CACHE/logs/density-$peer
 	for n in $steps; do
@@ -584,14 +590,16 @@ cmd_density() {
 			timeout=$((10000 + 100 * n)) backoff=1000
 			;;
 		runsc)
+			# runsc finds containers by ID prefix: no ID may begin another ("c-1" and
+			# "c-11"), hence the closing "-c".
 			CMD=(runsc --root="$RUNSC_STATE" --platform="$RUNSC_PLATFORM" --network=host run
-				--bundle "$TMP/bundle-d@I@" "peer-$$-@I@")
+				--bundle "$TMP/bundle-d@I@" "peer-$$-$n-@I@-c")
 			local i
 			for ((i = 0; i < n; i++)); do
 				runsc_bundle "$TMP/bundle-d$i" $((DPORT + i))
 			done
 			# shellcheck disable=SC2089 # a shell command line, run by density
-			AFTER="runsc --root='$RUNSC_STATE' delete --force 'peer-$$-@I@' >/dev/null 2>&1 || true"
+			AFTER="runsc --root='$RUNSC_STATE' delete --force 'peer-$$-$n-@I@-c' >'$logdir/delete-@I@.log' 2>&1"
 			timeout=$((30000 + 2000 * n)) backoff=1000
 			;;
 		qemu)
@@ -607,6 +615,10 @@ cmd_density() {
 		line=$(sed -n 1p "$TMP/density.out")
 		human=$(sed -n 2p "$TMP/density.out")
 		[ -n "$line" ] || die "density $peer $n: no result (exit $rc)"
+		if [ "$peer" = runsc ] && ! runsc_none_left; then
+			rc=1
+			line+=" failed=\"runsc containers left after teardown: $LEFT\""
+		fi
 		say "$line"
 		say "$human"
 		echo "# $line" >>"$out"
@@ -623,10 +635,6 @@ cmd_density() {
 	[ -n "$stopped" ] || stopped="reached the requested $n"
 	say "density peer=$peer max=$max stopped=\"$stopped\""
 	say "$peer: most instances held at once: $max ($stopped)"
-	# No process of any instance may outlive the run (density checks its own).
-	if [ "$peer" = runsc ] && runsc --root="$RUNSC_STATE" list 2>/dev/null | grep -q "peer-$$-"; then
-		die "runsc containers left: $(runsc --root="$RUNSC_STATE" list | grep -c "peer-$$-")"
-	fi
 	[ "$max" -gt 0 ]
 }
 
