@@ -44,6 +44,7 @@
 #define HEAD_MAX     8192       /* request line and headers */
 #define BODY_MAX     (1L << 30) /* largest Content-Length accepted */
 #define IDLE_S       10         /* a connection's longest silence */
+#define DRAIN_MAX    (1L << 20) /* input read and dropped after a refusal */
 
 /* One connection: its socket and the bytes read but not yet parsed. */
 struct conn {
@@ -261,21 +262,36 @@ static int parse_head(const char *buf, size_t len, struct request *req)
 	return PARSE_OK;
 }
 
-/* Answer STATUS with a one-line reason body and nothing more. */
+/*
+ * Answer STATUS with a one-line reason body, then read and drop what the
+ * client still sends (up to DRAIN_MAX, for at most a second of silence)
+ * before the caller closes: closing with unread input makes the kernel send
+ * a reset, and a reset can destroy the answer before the client reads it.
+ */
 static void refuse(int fd, int status)
 {
 	const char *reason = status == PARSE_TOO_BIG    ? "Payload Too Large"
 	                     : status == PARSE_HEAD_BIG ? "Request Header Fields Too Large"
 	                     : status == PARSE_CHUNKED  ? "Not Implemented"
 	                                                : "Bad Request";
+	struct timeval second = { .tv_sec = 1 };
+	long drained = 0;
 	char out[256];
 	int n = snprintf(out, sizeof(out),
 	                 "HTTP/1.1 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
 	                 "Connection: close\r\n\r\n%s\n",
 	                 status, reason, strlen(reason) + 1, reason);
 
-	if (n > 0 && (size_t)n < sizeof(out))
-		(void)write_all(fd, out, (size_t)n);
+	if (n <= 0 || (size_t)n >= sizeof(out) || write_all(fd, out, (size_t)n) != 0)
+		return;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &second, sizeof(second));
+	while (drained < DRAIN_MAX && !stop) {
+		ssize_t r = read(fd, out, sizeof(out));
+
+		if (r <= 0)
+			break;
+		drained += r;
+	}
 }
 
 /*
