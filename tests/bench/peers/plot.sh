@@ -77,7 +77,7 @@ plot_cdf() {
 }
 
 plot_mem() {
-	local out=$1 label labels i=0 plots=()
+	local out=$1 label labels ymin i=0 plots=()
 	shift
 	[ $# -gt 0 ] || usage
 	cat "$@" | awk '$1 !~ /^#/ && NF >= 3 {print $1, $2, $3, (NF >= 4 ? $4 : "-")}' >"$TMP/mem"
@@ -97,6 +97,9 @@ plot_mem() {
 		i=$((i + 1))
 	done
 	[ ${#plots[@]} -gt 0 ] || die "no value above 0 to plot on a log scale in $*"
+	# Room below the smallest value, which autoscaling would put on the border.
+	ymin=$(awk '$3 + 0 > 0 {print $3} $4 != "-" && $4 + 0 > 0 {print $4}' "$TMP/mem" |
+		sort -g | head -n 1 | awk '{print $1 / 3}')
 	{
 		echo "set terminal pngcairo size 900,600 noenhanced"
 		echo "set output $(gp_quote "$out")"
@@ -104,9 +107,10 @@ plot_mem() {
 		echo "set xlabel 'instances held at once'"
 		echo "set ylabel 'MiB per instance (log scale)'"
 		echo "set logscale y"
+		echo "set yrange [$ymin:*]"
 		echo "set offsets graph 0.05, graph 0.05, 0, 0"
 		echo "set grid"
-		echo "set key outside right"
+		echo "set key top right box opaque"
 		printf 'plot '
 		(
 			IFS=,
