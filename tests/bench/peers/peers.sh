@@ -229,7 +229,7 @@ runsc_setup() {
 			fi
 			RUNSC_TRIED+="$p: $REASON; "
 		done
-		printf '%s\n%s\n%s\n' "$ver" "$RUNSC_PLATFORM" "$RUNSC_TRIED" >"$cache"
+		printf '%s\n%s\n%s\n' "$ver" "$RUNSC_PLATFORM" "${RUNSC_TRIED%; }" >"$cache"
 	fi
 	RUNSC_PLATFORM=$(sed -n 2p "$cache")
 	RUNSC_TRIED=$(sed -n 3p "$cache")
