@@ -45,3 +45,4 @@ ALL += $(BENCH_BIN)/netbulk.elf
 
 $(BENCH_BIN)/netbulk.elf: tests/bench/netbulk.c | $(BENCH_BIN)
 	$(MUSL_CC) $(MUSL_CFLAGS) -static -no-pie -o $@ $<
+include tests/bench/peers/peers.mk
