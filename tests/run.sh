@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every test group (or the ones named): unit, fuzz, system, fs, posix, net, qemu.
+# Run every test group (or the ones named): unit, fuzz, system, fs, posix, net, serve, qemu.
 #
 # Each group's script prints its own detail; this prints one line a group
 # and the closing "N passed, N failed" over the groups.  Exits non-zero if
@@ -8,7 +8,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(unit fuzz system fs posix net qemu)
+[ ${#groups[@]} -gt 0 ] || groups=(unit fuzz system fs posix net serve qemu)
 passed=0
 failed=0
 summary=()
@@ -21,8 +21,9 @@ for g in "${groups[@]}"; do
 	fs) cmd=(tests/system/fs.sh) ;;
 	posix) cmd=(bash -c "r=0; for t in run files open_posix; do tests/posix/\$t.sh || r=1; done; exit \$r") ;;
 	net) cmd=(bash -c "r=0; tests/posix/net.sh || r=1; tests/system/net.sh || r=1; exit \$r") ;;
+	serve) cmd=(bash -c "r=0; tests/serve/run.sh || r=1; tests/serve/vm.sh || r=1; exit \$r") ;;
 	qemu) cmd=(tests/qemu/run.sh) ;;
-	*) echo "tests: unknown group '$g' (have: unit fuzz system fs posix net qemu)" >&2; exit 2 ;;
+	*) echo "tests: unknown group '$g' (have: unit fuzz system fs posix net serve qemu)" >&2; exit 2 ;;
 	esac
 	echo "=================== $g ==================="
 	if NO_BUILD=1 "${cmd[@]}"; then

@@ -1,9 +1,7 @@
 /* Snapshots of a VM: saving, opening and checking, restoring (snapshot.h). */
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <link.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +23,7 @@
 #define SNAP_MAGIC      "NVXSNAP"
 #define SNAP_VERSION    1
 #define SNAP_PROGS_MAX  32768 /* bytes of program names and paths */
-#define SNAP_BUILD_ID   32    /* bytes of nanvixd's build id kept */
+#define SNAP_BUILD_ID   32    /* bytes of the host build stamp kept */
 #define SNAP_STATE_FILE "state"
 #define SNAP_MEM_FILE   "mem"
 
@@ -107,44 +105,25 @@ static uint64_t hash_bytes(uint64_t seed, const void *p, size_t len)
 	return mix(mix(mix(h[0], h[1]), h[2]), h[3]);
 }
 
-/* The build id of this nanvixd (the GNU note the linker writes), from its program headers. */
+/*
+ * The build of the host side that took a snapshot: this object's compile
+ * time, so every program of one build (nanvixd, nanvix-serve, snapbench,
+ * all linking this file's object) restores the others' snapshots, and a
+ * rebuild refuses the old ones (the state layout or the restore may have
+ * changed).
+ */
 struct build_id {
 	uint8_t id[SNAP_BUILD_ID];
 	uint32_t len;
 };
 
-static int find_build_id(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	struct build_id *out = arg;
-
-	(void)size;
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
-		size_t off = 0;
-
-		if (ph->p_type != PT_NOTE)
-			continue;
-		while (off + sizeof(ElfW(Nhdr)) <= ph->p_memsz) {
-			const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)(p + off);
-			size_t name = (n->n_namesz + 3) & ~3u, desc = (n->n_descsz + 3) & ~3u;
-
-			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
-			    memcmp(p + off + sizeof(*n), "GNU", 4) == 0) {
-				out->len = n->n_descsz < SNAP_BUILD_ID ? n->n_descsz : SNAP_BUILD_ID;
-				memcpy(out->id, p + off + sizeof(*n) + name, out->len);
-				return 1;
-			}
-			off += sizeof(*n) + name + desc;
-		}
-	}
-	return 1; /* the first object is the program itself: no note, no id */
-}
-
 static void own_build_id(struct build_id *b)
 {
+	static const char stamp[] = "nanvix " __DATE__ " " __TIME__;
+
 	memset(b, 0, sizeof(*b));
-	dl_iterate_phdr(find_build_id, b);
+	b->len = sizeof(stamp) - 1 < SNAP_BUILD_ID ? sizeof(stamp) - 1 : SNAP_BUILD_ID;
+	memcpy(b->id, stamp, b->len);
 }
 
 /* Where a guest's uptime stood at TSC `tsc` under the clock bases of `v`. */

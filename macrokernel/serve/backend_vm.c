@@ -39,7 +39,8 @@
 #include <netsw/netsw.h>
 #include <serve/backend.h>
 
-#define GUEST_PORT   8080           /* where a function listens in its VM */
+#define GUEST_PORT     8080 /* where a function listens in its VM (PORT) */
+#define GUEST_PORT_STR "8080"
 #define VCPU_STACK   (256u << 10)   /* a vCPU thread's stack: the run loop is shallow */
 #define STOP_STATUS  (128 + 9)      /* how a VM the backend stops ends (as SIGKILL) */
 
@@ -78,7 +79,7 @@ static void say(char *err, size_t len, const char *what, const char *detail)
 	snprintf(err, len, "%s%s%s", what, detail ? ": " : "", detail ? detail : "");
 }
 
-static int vm_init(void **state, char *err, size_t errlen)
+static int be_init(void **state, char *err, size_t errlen)
 {
 	struct vm_backend *b = calloc(1, sizeof(*b));
 	struct netsw_config cfg;
@@ -108,7 +109,7 @@ static int vm_init(void **state, char *err, size_t errlen)
 	return 0;
 }
 
-static void vm_fini(void *state)
+static void be_fini(void *state)
 {
 	struct vm_backend *b = state;
 
@@ -132,14 +133,14 @@ static void base_config(struct vm_backend *b, struct instance_config *c, int con
 	c->console_fd = console;
 }
 
-static int vm_prepare(void *state, struct serve_fn *fn, char *err, size_t errlen)
+static int be_prepare(void *state, struct serve_fn *fn, char *err, size_t errlen)
 {
 	struct vm_backend *b = state;
 	struct vm_fn *f = calloc(1, sizeof(*f));
 	struct instance_config c;
 	struct instance *in = NULL;
 	int argc = 0, envc = 0, rc;
-	char why[1024];
+	char why[1024], **env;
 
 	if (!f) {
 		say(err, errlen, "out of memory", NULL);
@@ -152,17 +153,31 @@ static int vm_prepare(void *state, struct serve_fn *fn, char *err, size_t errlen
 		free(f);
 		return -1;
 	}
-	snprintf(f->dir, sizeof(f->dir), "%s/%s", b->dir, fn->name);
+	if (snprintf(f->dir, sizeof(f->dir), "%s/%s", b->dir, fn->name) >= (int)sizeof(f->dir)) {
+		say(err, errlen, "the snapshot directory's path is too long", b->dir);
+		free(f);
+		return -1;
+	}
 	while (fn->argv[argc])
 		argc++;
 	while (fn->envv && fn->envv[envc])
 		envc++;
+	/* The function's env, and what nanvix-serve sets itself (NANVIX_*, PORT). */
+	env = calloc((size_t)envc + 3, sizeof(*env));
+	if (!env) {
+		say(err, errlen, "out of memory", NULL);
+		free(f);
+		return -1;
+	}
+	memcpy(env, fn->envv, (size_t)envc * sizeof(*env));
+	env[envc++] = "NANVIX_SNAPSHOT=1";
+	env[envc++] = "PORT=" GUEST_PORT_STR;
 	base_config(b, &c, 2);
 	c.mem = (fn->memory + 4095) & ~4095ull;
 	c.timeout = fn->start_timeout_ms / 1000.0;
 	c.argv = fn->argv;
 	c.argc = argc;
-	c.env = fn->envv;
+	c.env = env;
 	c.envc = envc;
 	c.snapshot_out = f->dir;
 	c.console_fd = 2;
@@ -178,10 +193,12 @@ static int vm_prepare(void *state, struct serve_fn *fn, char *err, size_t errlen
 		         fn->program, rc, GUEST_PORT);
 		say(err, errlen, why, NULL);
 		instance_destroy(in);
+		free(env);
 		free(f);
 		return -1;
 	}
 	instance_destroy(in);
+	free(env);
 	if (snapshot_open(&f->img, f->dir, why, sizeof(why)) < 0) {
 		say(err, errlen, why, NULL);
 		free(f);
@@ -202,7 +219,7 @@ static void remove_snapshot(const char *dir)
 	rmdir(dir);
 }
 
-static void vm_unprepare(void *state, struct serve_fn *fn)
+static void be_unprepare(void *state, struct serve_fn *fn)
 {
 	struct vm_fn *f = fn->backend_priv;
 
@@ -284,7 +301,7 @@ static void inst_free(struct vm_inst *v)
 	free(v);
 }
 
-static int vm_spawn(void *state, struct serve_inst *inst, char *err, size_t errlen)
+static int be_spawn(void *state, struct serve_inst *inst, char *err, size_t errlen)
 {
 	struct vm_backend *b = state;
 	struct vm_fn *f = inst->fn->backend_priv;
@@ -374,7 +391,7 @@ static int command(struct vm_inst *v, enum cmd cmd)
 	return rc;
 }
 
-static int vm_recycle(void *state, struct serve_inst *inst, char *err, size_t errlen)
+static int be_recycle(void *state, struct serve_inst *inst, char *err, size_t errlen)
 {
 	(void)state;
 	if (command(inst->priv, CMD_RESET) != 0) {
@@ -384,7 +401,7 @@ static int vm_recycle(void *state, struct serve_inst *inst, char *err, size_t er
 	return 0;
 }
 
-static void vm_destroy(void *state, struct serve_inst *inst, char *how, size_t howlen)
+static void be_destroy(void *state, struct serve_inst *inst, char *how, size_t howlen)
 {
 	struct vm_inst *v = inst->priv;
 	bool ended;
@@ -410,13 +427,13 @@ static void vm_destroy(void *state, struct serve_inst *inst, char *how, size_t h
 static const struct serve_backend vm_backend = {
 	.name = "vm",
 	.summary = "each instance a micro-VM restored from its function's snapshot (the default)",
-	.init = vm_init,
-	.fini = vm_fini,
-	.prepare = vm_prepare,
-	.unprepare = vm_unprepare,
-	.spawn = vm_spawn,
-	.recycle = vm_recycle,
-	.destroy = vm_destroy,
+	.init = be_init,
+	.fini = be_fini,
+	.prepare = be_prepare,
+	.unprepare = be_unprepare,
+	.spawn = be_spawn,
+	.recycle = be_recycle,
+	.destroy = be_destroy,
 };
 
 SERVE_BACKEND(vm_backend);

@@ -50,7 +50,7 @@ static const char usage_text[] =
         "  -l, --listen ADDR:PORT   where to listen (default 127.0.0.1:8080; port 0: a\n"
         "                           free one; IPv6 as [ADDR]:PORT)\n"
         "      --notify-fd N        write READY=1 to fd N, then close it, once ready\n"
-        "      --backend NAME       what runs the instances (default process):\n"
+        "      --backend NAME       what runs the instances (default vm):\n"
         "%s"
         "      --workers N          threads for the backend's calls (default 4, 1..64)\n"
         "      --max-conns N        client connections at once (default 1024)\n"
@@ -138,7 +138,7 @@ static int parse_options(int argc, char **argv, struct serve_options *o)
 	*o = (struct serve_options){
 		.listen = "127.0.0.1:8080",
 		.notify_fd = -1,
-		.backend = "process",
+		.backend = "vm",
 		.workers = 4,
 		.max_conns = 1024,
 		.max_body = 1 << 20,

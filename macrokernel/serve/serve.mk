@@ -5,7 +5,7 @@
 # adding its source to SERVE_BACKEND_SRCS.  jansson (libjansson-dev) reads
 # the configuration; it is linked statically, glibc dynamically (so that
 # valgrind sees the allocator: tests/serve/run.sh runs it under memcheck).
-SERVE_BACKEND_SRCS := macrokernel/serve/backend_process.c
+SERVE_BACKEND_SRCS := macrokernel/serve/backend_process.c macrokernel/serve/backend_vm.c
 SERVE_SRCS := macrokernel/serve/main.c macrokernel/serve/gateway.c macrokernel/serve/client.c \
 	macrokernel/serve/proxy.c \
 	macrokernel/serve/pool.c macrokernel/serve/jobs.c macrokernel/serve/timer.c \
@@ -13,7 +13,8 @@ SERVE_SRCS := macrokernel/serve/main.c macrokernel/serve/gateway.c macrokernel/s
 	$(SERVE_BACKEND_SRCS)
 SERVE_OBJS := $(SERVE_SRCS:%.c=$(OUT)/%.o)
 
-$(BIN)/nanvix-serve: $(SERVE_OBJS) | $(BIN)
+# The vm backend holds its VMs with the instance API (MONITOR_LIB_OBJS).
+$(BIN)/nanvix-serve: $(SERVE_OBJS) $(MONITOR_LIB_OBJS) | $(BIN)
 	$(HOST_CC) -pthread -o $@ $^ $(HOST_LDFLAGS) -Wl,-Bstatic -ljansson -Wl,-Bdynamic -lm
 
 ALL += $(BIN)/nanvix-serve

@@ -46,3 +46,20 @@ ALL += $(BENCH_BIN)/netbulk.elf
 $(BENCH_BIN)/netbulk.elf: tests/bench/netbulk.c | $(BENCH_BIN)
 	$(MUSL_CC) $(MUSL_CFLAGS) -static -no-pie -o $@ $<
 include tests/bench/peers/peers.mk
+
+# Snapshots (./z bench start and density): the echo server with nanvix's
+# snapshot point (it overrides echo_http's weak no-op), and snapbench, which
+# restores and resets VMs with the instance API as nanvix-serve does.
+ALL += $(BENCH_BIN)/echo_snap.elf $(BENCH_BIN)/snapbench
+
+$(BENCH_BIN)/echo_snap.elf: tests/bench/peers/echo_http.c tests/bench/snapshot_point_nanvix.c \
+		tests/bench/peers/snapshot_point.h include/abi/snapshot.h | $(BENCH_BIN)
+	$(MUSL_CC) $(MUSL_CFLAGS) -Iinclude -Itests/bench/peers -static -no-pie -o $@ \
+		tests/bench/peers/echo_http.c tests/bench/snapshot_point_nanvix.c
+
+$(BENCH_OUT)/snapbench.o: tests/bench/snapbench.c | $(BENCH_OUT)
+	$(HOST_CC) $(HOST_CFLAGS) -Itests/bench -c -o $@ $<
+
+$(BENCH_BIN)/snapbench: $(BENCH_OUT)/snapbench.o $(OUT)/bench/peers/httpclient.o \
+		$(MONITOR_LIB_OBJS) | $(BENCH_BIN)
+	$(HOST_CC) -pthread -o $@ $^ $(HOST_LDFLAGS)

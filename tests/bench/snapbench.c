@@ -24,13 +24,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <monitor/instance.h>
 #include <monitor/snapshot.h>
 #include <netsw/netsw.h>
 
-#include "peers/httpclient.h"
+#include "peers/httpclient.h" /* now_ns */
 
 #define GUEST_PORT 8080
 
@@ -110,18 +112,39 @@ static void vmi_stop(struct vmi *v)
 	instance_destroy(v->in);
 }
 
-/* The first full response from the VM's published port, within 10 s: 0 or -1. */
+/*
+ * One GET on a fresh connection to the VM's published port and its whole
+ * response, within 10 s: 0 or -1.  One connection at a time: the VM was
+ * snapshotted listening, so it answers the first one (httpclient's
+ * overlapping attempts, made for peers that boot, would queue behind each
+ * other in echo_http's one-connection-at-a-time loop).
+ */
 static int answer(const struct vmi *v)
 {
-	struct http_first_opts o = { .backoff_max_us = 200 };
-	char err[256];
+	static const char req[] = "GET / HTTP/1.1\r\nHost: vm\r\nConnection: close\r\n\r\n";
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+		                 .sin_port = htons((uint16_t)v->port) };
+	struct timeval tv = { 10, 0 };
+	char buf[4096];
+	size_t got = 0;
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	ssize_t n;
 
-	o.addr.sin_family = AF_INET;
-	o.addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	o.addr.sin_port = htons((uint16_t)v->port);
-	o.deadline_ns = now_ns() + 10000000000ll;
-	if (http_first(&o, NULL, err, sizeof(err)) != 200) {
-		fprintf(stderr, "snapbench: port %d: %s\n", v->port, err);
+	if (s < 0)
+		return -1;
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    write(s, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1)) {
+		close(s);
+		return -1;
+	}
+	while (got < sizeof(buf) - 1 && (n = read(s, buf + got, sizeof(buf) - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(s);
+	if (strncmp(buf, "HTTP/1.1 200", 12) != 0) {
+		fprintf(stderr, "snapbench: port %d: no answer (%zu bytes)\n", v->port, got);
 		return -1;
 	}
 	return 0;
@@ -261,7 +284,7 @@ int main(int argc, char **argv)
 	struct snap_image *img;
 	struct netsw_config cfg;
 	struct rlimit rl;
-	char err[1024];
+	char err[1024], uplink[4096];
 	int n, rc;
 
 	if (argc < 4 || (strcmp(argv[1], "density") != 0 && argc < 5)) {
@@ -284,6 +307,14 @@ int main(int argc, char **argv)
 	netsw_policy_init(&policy);
 	netsw_config_default(&cfg);
 	cfg.policy = &policy;
+	/* bin/bench/snapbench: the uplink is bin/nanvix-uplink. */
+	n = (int)readlink("/proc/self/exe", uplink, sizeof(uplink) - 32);
+	if (n > 0) {
+		uplink[n] = '\0';
+		strcpy(strrchr(uplink, '/'), "/../nanvix-uplink");
+		cfg.uplink_path = uplink;
+	}
+	n = atoi(argv[3]);
 	tenant = netsw_new(&cfg);
 	if (!tenant)
 		return 1;

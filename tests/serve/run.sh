@@ -70,7 +70,7 @@ start() {
 	rm -f "$tmp/notify"
 	mkfifo "$tmp/notify"
 	exec 7<>"$tmp/notify"
-	${PREFIX:-} "$SERVE" --config "$cfg" --listen 127.0.0.1:0 --notify-fd 8 "$@" \
+	${PREFIX:-} "$SERVE" --config "$cfg" --listen 127.0.0.1:0 --notify-fd 8 --backend process "$@" \
 		8>&7 >"$outf" 2>"$errf" </dev/null &
 	dpid=$!
 	for _ in $(seq 120); do

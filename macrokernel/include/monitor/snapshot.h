@@ -15,7 +15,7 @@
  *   state  the vCPU's registers and every piece of state a later KVM_RUN
  *          depends on, where the kernel keeps its boot info and clocks,
  *          the VM's configuration (memory size, programs, components), the
- *          build id of the nanvixd that took it, the CPU and TSC it ran on,
+ *          build of the host side that took it, the CPU and TSC it ran on,
  *          the memory file's hash, and a hash of itself;
  *   mem    guest RAM as a sparse raw file: pages that were zero are holes.
  *
