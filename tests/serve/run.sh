@@ -221,7 +221,7 @@ config_error "reserved environment variable" \
 cat >"$tmp/broken.json" <<EOF
 {"functions": [{"name": "broken", "program": "$FN", "args": ["--fail"], "min": 1}]}
 EOF
-timeout 60 "$SERVE" --config "$tmp/broken.json" --listen 127.0.0.1:0 >"$tmp/o" 2>"$tmp/e"
+timeout 60 "$SERVE" --backend process --config "$tmp/broken.json" --listen 127.0.0.1:0 >"$tmp/o" 2>"$tmp/e"
 st=$?
 [ "$st" = 1 ] && grep -Eq 'function broken: instance 1 did not start: .* before it printed "ready" \(it exited with status 1\)' "$tmp/e" &&
 	! grep -q ready "$tmp/o"
@@ -254,7 +254,7 @@ if ! start main "$tmp/main.json" --client-timeout 3 --max-body 64K --max-respons
 fi
 ok "daemon starts and signals readiness (READY=1 on --notify-fd, ready line on stdout)"
 
-"$SERVE" --config "$tmp/ok.json" --listen "$hostport" >/dev/null 2>"$tmp/e"
+"$SERVE" --backend process --config "$tmp/ok.json" --listen "$hostport" >/dev/null 2>"$tmp/e"
 st=$?
 [ "$st" = 1 ] && grep -q "cannot listen on $hostport: Address already in use" "$tmp/e"
 check "address in use: exit 1, said" $? "status $st: $(cat "$tmp/e")"
