@@ -654,7 +654,8 @@ int snapshot_restore(struct vm *vm, const struct snap_image *img, bool in_place)
 	rc = refresh_boot_info(vm, img);
 	if (rc)
 		return rc;
-	/* The tick the kernel may be waiting for: soon, as after any pause. */
-	vm->irq_pending = vm->irq_pending || st->cpu_state.irq_pending;
-	return vm_timer_arm(vm, 1000000) < 0 ? NANVIXD_EXIT_HOST : 0;
+	/* The tick the kernel may be waiting for: at the first chance, as after
+	 * any pause (not a timer: this may run on another thread than the vCPU's). */
+	vm->irq_pending = true;
+	return 0;
 }

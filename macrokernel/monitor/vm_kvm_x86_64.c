@@ -363,7 +363,9 @@ int vm_create(struct vm *vm, uint64_t mem_size)
 		rc = NANVIXD_EXIT_NOKVM;
 		goto out_err;
 	}
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	do /* another VM's signal may land on this thread */
+		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	while (vm->vm_fd < 0 && errno == EINTR);
 	if (vm->vm_fd < 0) {
 		vm_error("KVM_CREATE_VM: %s", strerror(errno));
 		rc = NANVIXD_EXIT_NOKVM;

@@ -35,6 +35,7 @@
 #include "peers/httpclient.h" /* now_ns */
 
 #define GUEST_PORT 8080
+#define TENANT_VMS 60 /* VMs per tenant switch (below its port limit) */
 
 struct vmi {
 	struct instance *in;
@@ -43,8 +44,27 @@ struct vmi {
 	int status;
 };
 
-static struct netsw *tenant;
+/*
+ * Tenant networks: a switch holds NETSW_PORTS_MAX VMs, so density spreads
+ * its VMs over as many switches (each with its own uplink process) as it
+ * needs; start and reset use the first.
+ */
+#define TENANTS_MAX 256
+static struct netsw *tenants[TENANTS_MAX];
+static struct netsw_config tenant_cfg;
 static struct netsw_policy policy;
+
+/* The switch for the VM numbered `i`, made on first use; NULL when out. */
+static struct netsw *tenant(int i)
+{
+	int t = i / TENANT_VMS;
+
+	if (t >= TENANTS_MAX)
+		return NULL;
+	if (!tenants[t])
+		tenants[t] = netsw_new(&tenant_cfg);
+	return tenants[t];
+}
 
 /* The vCPU's thread: until the VM ends, is stopped, or paused (reset below joins it). */
 static void *vcpu(void *arg)
@@ -70,7 +90,7 @@ static int free_port(void)
 }
 
 /* Restore a VM from `img`, publish its port, start its vCPU thread: 0 or -1. */
-static int vmi_start(struct vmi *v, const struct snap_image *img, int console)
+static int vmi_start(struct vmi *v, const struct snap_image *img, int console, int i)
 {
 	struct instance_config c;
 	struct netsw_publish pub = { .proto = IPPROTO_TCP,
@@ -83,7 +103,9 @@ static int vmi_start(struct vmi *v, const struct snap_image *img, int console)
 	c.tty = TTY_NONE;
 	c.mk.notify_fd = -1;
 	c.net_policy = &policy;
-	c.net_switch = tenant;
+	c.net_switch = tenant(i);
+	if (!c.net_switch)
+		return -1;
 	c.console_fd = console;
 	if (instance_restore(&v->in, &c, img) != 0)
 		return -1;
@@ -178,7 +200,7 @@ static int bench_start(const struct snap_image *img, int n, const char *out)
 		struct vmi v;
 		int64_t t0 = now_ns();
 
-		if (vmi_start(&v, img, -1) < 0)
+		if (vmi_start(&v, img, -1, 0) < 0)
 			return 1;
 		if (answer(&v) < 0) {
 			vmi_stop(&v);
@@ -197,7 +219,7 @@ static int bench_reset(const struct snap_image *img, int n, const char *out)
 	double *us = calloc((size_t)n, sizeof(*us));
 	struct vmi v;
 
-	if (!us || vmi_start(&v, img, -1) < 0 || answer(&v) < 0)
+	if (!us || vmi_start(&v, img, -1, 0) < 0 || answer(&v) < 0)
 		return 1;
 	for (int i = 0; i < n; i++) {
 		int64_t t0;
@@ -250,7 +272,7 @@ static int bench_density(const struct snap_image *img, int n)
 	dirty0 = meminfo("/proc/self/smaps_rollup", "Private_Dirty");
 	t0 = now_ns();
 	for (; v && made < n; made++)
-		if (vmi_start(&v[made], img, -1) < 0) {
+		if (vmi_start(&v[made], img, -1, made) < 0) {
 			why = "a restore failed (see above)";
 			break;
 		}
@@ -282,7 +304,6 @@ static int bench_density(const struct snap_image *img, int n)
 int main(int argc, char **argv)
 {
 	struct snap_image *img;
-	struct netsw_config cfg;
 	struct rlimit rl;
 	char err[1024], uplink[4096];
 	int n, rc;
@@ -305,18 +326,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	netsw_policy_init(&policy);
-	netsw_config_default(&cfg);
-	cfg.policy = &policy;
+	netsw_config_default(&tenant_cfg);
+	tenant_cfg.policy = &policy;
 	/* bin/bench/snapbench: the uplink is bin/nanvix-uplink. */
 	n = (int)readlink("/proc/self/exe", uplink, sizeof(uplink) - 32);
 	if (n > 0) {
 		uplink[n] = '\0';
 		strcpy(strrchr(uplink, '/'), "/../nanvix-uplink");
-		cfg.uplink_path = uplink;
+		tenant_cfg.uplink_path = uplink;
 	}
 	n = atoi(argv[3]);
-	tenant = netsw_new(&cfg);
-	if (!tenant)
+	if (!tenant(0))
 		return 1;
 	if (!strcmp(argv[1], "start"))
 		rc = bench_start(img, n, argv[4]);
@@ -324,7 +344,8 @@ int main(int argc, char **argv)
 		rc = bench_reset(img, n, argv[4]);
 	else
 		rc = bench_density(img, n);
-	netsw_free(tenant);
+	for (int t = 0; t < TENANTS_MAX; t++)
+		netsw_free(tenants[t]);
 	snapshot_close(img);
 	return rc;
 }

@@ -26,7 +26,6 @@ int vm_read_tsc(struct vm *vm, uint64_t *tsc, uint64_t *khz)
 	return -1;
 }
 int vm_mem_reset(struct vm *vm) { (void)vm; return -1; }
-int vm_timer_arm(struct vm *vm, uint64_t ns) { (void)vm, (void)ns; return -1; }
 uint32_t tty_boot_flags(const struct vm *vm) { (void)vm; return 0; }
 void vm_error(const char *fmt, ...) { (void)fmt; }
 
