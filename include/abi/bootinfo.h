@@ -154,9 +154,9 @@ struct nanvix_bootinfo {
 	 * host writes them, with new clock bases above, before the first
 	 * instruction of a restored VM.
 	 */
-	uint64_t generation;     /* restores this VM went through */
-	uint64_t restored_ns;    /* CLOCK_REALTIME at the last restore */
-	uint8_t seed[32];        /* fresh random bytes of the last restore */
+	uint64_t generation;  /* restores this VM went through */
+	uint64_t restored_ns; /* CLOCK_REALTIME at the last restore */
+	uint8_t seed[32];     /* fresh random bytes of the last restore */
 };
 #endif
 

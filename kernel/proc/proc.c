@@ -57,7 +57,9 @@ void proc_vvar_update(struct proc *p)
 void proc_vvar_clocks(uint64_t tsc_base, uint64_t tsc_mult, uint64_t realtime, uint64_t monotonic)
 {
 	for (struct proc *p = proc_list; p; p = p->next) {
-		uint64_t pa = p->state == PROC_ALIVE && p->mm ? vmem_translate(p->cr3, NANVIX_VVAR_VA) : 0;
+		uint64_t pa = p->state == PROC_ALIVE && p->mm
+		                      ? vmem_translate(p->cr3, NANVIX_VVAR_VA)
+		                      : 0;
 		struct nanvix_vvar *vv;
 
 		if (!pa)

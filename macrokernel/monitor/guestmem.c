@@ -18,7 +18,8 @@ void gpa_zero(const struct vm_mem *mem, uint64_t gpa, uint64_t len)
 	 * fresh anonymous ones instead (KVM follows the mapping). */
 	if (mem->file) {
 		if (mmap(p, len, PROT_READ | PROT_WRITE,
-		         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
+		         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1,
+		         0) == MAP_FAILED)
 			memset(p, 0, len);
 		return;
 	}

@@ -65,12 +65,12 @@ struct instance {
 	const void *kernel, *program, *helper; /* mapped images */
 	size_t kernel_size, program_size, helper_size;
 	char **helper_argv;
-	char name[64];       /* argv[0]'s basename */
-	char npath[PATH_MAX]; /* netd.elf, when execve starts it by name */
-	int console;         /* --console-file, or -1 */
-	struct blksw *sw;    /* the embedded macro-kernel's storage switch, */
-	struct netsw *net;   /* its network switch, */
-	struct mk_vm *mk;    /* and this VM in it (NULL: none or shared) */
+	char name[64];           /* argv[0]'s basename */
+	char npath[PATH_MAX];    /* netd.elf, when execve starts it by name */
+	int console;             /* --console-file, or -1 */
+	struct blksw *sw;        /* the embedded macro-kernel's storage switch, */
+	struct netsw *net;       /* its network switch, */
+	struct mk_vm *mk;        /* and this VM in it (NULL: none or shared) */
 	struct mk_client client; /* the shared macro-kernel's connection */
 	struct net_watch watch;
 	bool deadline_armed;
@@ -166,8 +166,7 @@ static const char *find_guest_file(const char *name, char *buf, size_t len)
 }
 
 /* The microkernel image: --kernel, else found by find_guest_file. */
-static int open_kernel(struct instance *in, char *path, size_t len, const void **data,
-                       size_t *size)
+static int open_kernel(struct instance *in, char *path, size_t len, const void **data, size_t *size)
 {
 	if (in->c.kernel)
 		return map_file("kernel", in->c.kernel, data, size);
@@ -289,8 +288,8 @@ static int macrokernel_attach(struct vm *vm, struct instance *in, struct blksw *
 		vm_error("storage switch: %s", strerror(-rc));
 		return NANVIXD_EXIT_HOST;
 	}
-	rc = mk_vm_attach(mk, &(struct mk_host){ .blk = *sw, .net = *net }, &vm->mem, &in->c.mk, err,
-	                  sizeof(err));
+	rc = mk_vm_attach(mk, &(struct mk_host){ .blk = *sw, .net = *net }, &vm->mem, &in->c.mk,
+	                  err, sizeof(err));
 	if (rc) {
 		vm_error("%s", err);
 		return rc == -ENOENT ? NANVIXD_EXIT_NOTFOUND : NANVIXD_EXIT_USAGE;
@@ -408,8 +407,9 @@ static int add_net_etc(struct instance *in)
 	char path[PATH_MAX + 32];
 	int fd;
 
-	if (in->c.mk.net == MK_NET_NONE || in->c.mk.fs != MK_FS_HOST || in->c.mk.disk || in->c.macrokernel ||
-	    instance_volume_covers(&in->c.mk, "/etc") || in->c.mk.nvolumes == MK_VOLUMES_MAX)
+	if (in->c.mk.net == MK_NET_NONE || in->c.mk.fs != MK_FS_HOST || in->c.mk.disk ||
+	    in->c.macrokernel || instance_volume_covers(&in->c.mk, "/etc") ||
+	    in->c.mk.nvolumes == MK_VOLUMES_MAX)
 		return 0;
 	if (tmpvol_create(in->etcdir, sizeof(in->etcdir)) < 0)
 		return NANVIXD_EXIT_HOST;
@@ -639,8 +639,8 @@ static int open_outputs(struct instance *in)
 	if (in->c.console_fd >= 0) {
 		in->vm.out_fd = in->vm.err_fd = in->vm.log_fd = in->c.console_fd;
 	} else if (in->c.console_file) {
-		in->console = open(in->c.console_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		                   0644);
+		in->console =
+		        open(in->c.console_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (in->console < 0) {
 			vm_error("cannot open console file '%s': %s", in->c.console_file,
 			         strerror(errno));
@@ -667,11 +667,10 @@ static int attach_components(struct instance *in)
 
 	if (in->c.mk.fs == MK_FS_NONE && in->c.mk.net == MK_NET_NONE)
 		return 0;
-	rc = in->c.macrokernel ? mk_client_attach(&in->client, &in->vm, in->c.macrokernel,
-	                                          &in->c.mk)
-	                       : macrokernel_attach(&in->vm, in, &in->sw,
-	                                            in->c.net_switch ? &in->c.net_switch : &in->net,
-	                                            &in->mk);
+	rc = in->c.macrokernel
+	             ? mk_client_attach(&in->client, &in->vm, in->c.macrokernel, &in->c.mk)
+	             : macrokernel_attach(&in->vm, in, &in->sw,
+	                                  in->c.net_switch ? &in->c.net_switch : &in->net, &in->mk);
 	if (rc)
 		return rc;
 	if (in->c.mk.net != MK_NET_NONE && in->vm.ring_ctx)
@@ -754,7 +753,10 @@ int instance_create(struct instance **out, const struct instance_config *cfg)
 		return NANVIXD_EXIT_HOST;
 	}
 	if (in->c.mk.net != MK_NET_NONE && !in->c.macrokernel) {
-		rc = in->c.net_switch ? 0 : network_create(in, &in->net); /* first: its uplink starts meanwhile */
+		rc = in->c.net_switch
+		             ? 0
+		             : network_create(in,
+		                              &in->net); /* first: its uplink starts meanwhile */
 		if (rc)
 			goto fail;
 	}

@@ -232,12 +232,12 @@ struct options {
 	bool default_tmp;               /* mount a private host directory at /tmp */
 	char **owned;                   /* strings made while parsing, freed at the end */
 	int nowned;
-	char **argv;                    /* program and its arguments */
+	char **argv; /* program and its arguments */
 	int argc;
-	const char *snapshot_out;       /* --snapshot-out DIR */
-	const char *restore;            /* --restore DIR */
-	long repeat;                    /* --repeat N (1 without) */
-	char boot_only[32];             /* the first option a snapshot fixes, for --restore */
+	const char *snapshot_out; /* --snapshot-out DIR */
+	const char *restore;      /* --restore DIR */
+	long repeat;              /* --repeat N (1 without) */
+	char boot_only[32];       /* the first option a snapshot fixes, for --restore */
 };
 
 static int usage_error(const char *fmt, const char *arg)
@@ -596,10 +596,24 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	/* The options a snapshot fixes (--restore refuses them). */
-	static const int boot_only[] = { 'm', 'e', 'v', 'w', OPT_STACK, OPT_ENV_FILE,
-		                         OPT_PROGRAM, OPT_IMAGE, OPT_FS, OPT_DISK,
-		                         OPT_MACROKERNEL, OPT_IN_VM, OPT_STRACE, OPT_STRACE_FILE,
-		                         OPT_KERNEL, OPT_SNAPSHOT_OUT, OPT_NO_FAST, OPT_NET,
+	static const int boot_only[] = { 'm',
+		                         'e',
+		                         'v',
+		                         'w',
+		                         OPT_STACK,
+		                         OPT_ENV_FILE,
+		                         OPT_PROGRAM,
+		                         OPT_IMAGE,
+		                         OPT_FS,
+		                         OPT_DISK,
+		                         OPT_MACROKERNEL,
+		                         OPT_IN_VM,
+		                         OPT_STRACE,
+		                         OPT_STRACE_FILE,
+		                         OPT_KERNEL,
+		                         OPT_SNAPSHOT_OUT,
+		                         OPT_NO_FAST,
+		                         OPT_NET,
 		                         OPT_NO_TMP };
 	bool user_fs;
 	int c;
@@ -615,7 +629,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		char *end;
 
 		/* What a snapshot fixes: refused with --restore. */
-		for (size_t i = 0; !o->boot_only[0] && i < sizeof(boot_only) / sizeof(boot_only[0]); i++)
+		for (size_t i = 0; !o->boot_only[0] && i < sizeof(boot_only) / sizeof(boot_only[0]);
+		     i++)
 			if (c == boot_only[i])
 				option_name(longopts, c, o->boot_only, sizeof(o->boot_only));
 		switch (c) {
@@ -762,23 +777,28 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (o->restore) {
 		if (o->boot_only[0])
-			return usage_error("%s cannot go with --restore: the snapshot fixes the VM's "
-			                   "program, memory, environment, file system and network",
-			                   o->boot_only);
+			return usage_error(
+			        "%s cannot go with --restore: the snapshot fixes the VM's "
+			        "program, memory, environment, file system and network",
+			        o->boot_only);
 		if (optind < argc)
-			return usage_error("--restore runs the snapshot's program: no PROGRAM ('%s')",
-			                   argv[optind]);
+			return usage_error(
+			        "--restore runs the snapshot's program: no PROGRAM ('%s')",
+			        argv[optind]);
 		return 0;
 	}
 	if (o->repeat != 1)
-		return usage_error("%s", "--repeat needs --restore (it resets a restored VM in place)");
+		return usage_error("%s",
+		                   "--repeat needs --restore (it resets a restored VM in place)");
 	if (o->snapshot_out) {
 		if (o->mk.disk || o->mk.nvolumes || o->macrokernel || o->mk.fs != MK_FS_NONE)
-			return usage_error("%s", "--snapshot-out cannot keep a file system's state: no "
-			                         "--disk, --volume, --fs or --macrokernel");
+			return usage_error("%s",
+			                   "--snapshot-out cannot keep a file system's state: no "
+			                   "--disk, --volume, --fs or --macrokernel");
 		if (o->net_given && o->mk.net == MK_NET_HOST)
-			return usage_error("%s", "--snapshot-out needs --net=guest or --net=none (the "
-			                         "host placement keeps the VM's sockets in nanvixd)");
+			return usage_error("%s",
+			                   "--snapshot-out needs --net=guest or --net=none (the "
+			                   "host placement keeps the VM's sockets in nanvixd)");
 		o->net_given = true; /* none, unless --net=guest */
 		o->no_tmp = 1;
 	}

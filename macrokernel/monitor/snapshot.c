@@ -235,7 +235,8 @@ static int hash_memory(int fd, uint64_t size, uint64_t *hash, uint64_t *data)
 			munmap(map, size);
 			return end < 0 ? -errno : -EINVAL;
 		}
-		for (uint64_t p = (uint64_t)start / PAGE; p < ((uint64_t)end + PAGE - 1) / PAGE; p++)
+		for (uint64_t p = (uint64_t)start / PAGE; p < ((uint64_t)end + PAGE - 1) / PAGE;
+		     p++)
 			if (!page_is_zero(map + p * PAGE)) {
 				h = hash_page(h, p, map + p * PAGE);
 				*data += PAGE;
@@ -436,8 +437,9 @@ static int check_state(struct snap_image *img, char *err, size_t errlen)
 		return -1;
 	}
 	if (st->abi_version != NANVIX_ABI_VERSION) {
-		say(err, errlen, "snapshot '%s' holds a kernel of boot ABI %u; this nanvixd speaks %d",
-		    img->dir, st->abi_version, NANVIX_ABI_VERSION);
+		say(err, errlen,
+		    "snapshot '%s' holds a kernel of boot ABI %u; this nanvixd speaks %d", img->dir,
+		    st->abi_version, NANVIX_ABI_VERSION);
 		return -1;
 	}
 	/* Every address the restore writes through must lie in guest RAM. */
@@ -446,7 +448,8 @@ static int check_state(struct snap_image *img, char *err, size_t errlen)
 	    bi_end < st->bootinfo_gpa || st->hc_gpa > st->mem_size - 8 || st->hc_gpa % 8 ||
 	    st->name[sizeof(st->name) - 1] || st->cpu_state.nmsrs > VM_CPU_MSRS ||
 	    !unpack_programs(img)) {
-		say(err, errlen, "snapshot '%s' is malformed (its state is inconsistent)", img->dir);
+		say(err, errlen, "snapshot '%s' is malformed (its state is inconsistent)",
+		    img->dir);
 		return -1;
 	}
 	return 0;

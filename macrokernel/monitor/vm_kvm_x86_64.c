@@ -79,7 +79,8 @@ static void on_vm_signal(int sig, siginfo_t *si, void *uc)
 	if (si->si_code == SI_TIMER) {
 		unsigned v = (unsigned)si->si_value.sival_int;
 
-		if (v >> TIMER_ID_BITS != vm->serial || (v & ((1u << TIMER_ID_BITS) - 1)) >= VM_TIMERS)
+		if (v >> TIMER_ID_BITS != vm->serial ||
+		    (v & ((1u << TIMER_ID_BITS) - 1)) >= VM_TIMERS)
 			return;
 		vm->timers[v & ((1u << TIMER_ID_BITS) - 1)].fired = 1;
 	}
@@ -912,8 +913,8 @@ int vm_run(struct vm *vm)
 /* ---- Snapshots: the vCPU's whole state, and what it may be restored on ---- */
 
 /* The MSRs the kernel sets or the CPU keeps for it; the rest are KVM's defaults. */
-static const uint32_t saved_msrs[] = { MSR_STAR,           MSR_LSTAR, MSR_CSTAR, MSR_SFMASK,
-	                               MSR_KERNEL_GS_BASE, 0x277 /* PAT */ };
+static const uint32_t saved_msrs[] = { MSR_STAR,   MSR_LSTAR,          MSR_CSTAR,
+	                               MSR_SFMASK, MSR_KERNEL_GS_BASE, 0x277 /* PAT */ };
 
 int vm_cpu_save(struct vm *vm, struct vm_cpu_state *st)
 {

@@ -41,8 +41,8 @@
 
 #define GUEST_PORT     8080 /* where a function listens in its VM (PORT) */
 #define GUEST_PORT_STR "8080"
-#define VCPU_STACK   (256u << 10)   /* a vCPU thread's stack: the run loop is shallow */
-#define STOP_STATUS  (128 + 9)      /* how a VM the backend stops ends (as SIGKILL) */
+#define VCPU_STACK     (256u << 10) /* a vCPU thread's stack: the run loop is shallow */
+#define STOP_STATUS    (128 + 9)    /* how a VM the backend stops ends (as SIGKILL) */
 
 /* The backend's shared state: the tenant network and where snapshots go. */
 struct vm_backend {
@@ -65,13 +65,13 @@ struct vm_inst {
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	enum cmd cmd;     /* what the paused thread is asked to do */
-	bool paused;      /* the thread waits for a command */
-	bool ended;       /* instance_run returned for good */
-	int status;       /* ...with this */
-	int reset_rc;     /* the last CMD_RESET's result */
-	int dead;         /* eventfd: written when the VM ends */
-	int log[2];       /* the console pipe */
+	enum cmd cmd; /* what the paused thread is asked to do */
+	bool paused;  /* the thread waits for a command */
+	bool ended;   /* instance_run returned for good */
+	int status;   /* ...with this */
+	int reset_rc; /* the last CMD_RESET's result */
+	int dead;     /* eventfd: written when the VM ends */
+	int log[2];   /* the console pipe */
 };
 
 static void say(char *err, size_t len, const char *what, const char *detail)
@@ -147,8 +147,9 @@ static int be_prepare(void *state, struct serve_fn *fn, char *err, size_t errlen
 		return -1;
 	}
 	if (!fn->snapshot) {
-		say(err, errlen, "the vm backend serves functions from a snapshot: set \"snapshot\": "
-		                 "true and have the program open /dev/nanvix-snapshot",
+		say(err, errlen,
+		    "the vm backend serves functions from a snapshot: set \"snapshot\": "
+		    "true and have the program open /dev/nanvix-snapshot",
 		    NULL);
 		free(f);
 		return -1;
@@ -339,8 +340,9 @@ static int be_spawn(void *state, struct serve_inst *inst, char *err, size_t errl
 		port = -1;
 	}
 	if (rc || port < 0) {
-		say(err, errlen, rc ? "cannot restore the function's snapshot (see above)"
-		                    : "cannot publish the instance's port",
+		say(err, errlen,
+		    rc ? "cannot restore the function's snapshot (see above)"
+		       : "cannot publish the instance's port",
 		    NULL);
 		inst_free(v);
 		return -1;

@@ -26,20 +26,20 @@ struct instance_config {
 	int argc;
 	char **env; /* its environment */
 	int envc;
-	bool vm_program;  /* argv[0] is a file of the VM's file system */
-	const char *workdir;  /* its working directory in the VM, or NULL: / */
-	bool user_fs;         /* the user gave a file system (--disk, --volume, a shared mk) */
-	bool default_tmp;     /* mount a private host directory at /tmp */
-	bool strace;          /* report system calls (to strace_file, or stderr) */
+	bool vm_program;     /* argv[0] is a file of the VM's file system */
+	const char *workdir; /* its working directory in the VM, or NULL: / */
+	bool user_fs;        /* the user gave a file system (--disk, --volume, a shared mk) */
+	bool default_tmp;    /* mount a private host directory at /tmp */
+	bool strace;         /* report system calls (to strace_file, or stderr) */
 	const char *strace_file;
-	bool no_fast;      /* no fast file path */
-	enum tty_mode tty; /* which console streams are terminals */
+	bool no_fast;                      /* no fast file path */
+	enum tty_mode tty;                 /* which console streams are terminals */
 	const struct vm_program *programs; /* what execve may start besides the program */
 	int nprograms;
 	struct mk_config mk;                   /* components and their placement */
 	const struct netsw_policy *net_policy; /* -p and --net-allow */
 	const char *macrokernel;               /* a shared macro-kernel's socket, or NULL */
-	const char *snapshot_out; /* save the VM here at its snapshot call, and stop */
+	const char *snapshot_out;              /* save the VM here at its snapshot call, and stop */
 	/*
 	 * The tenant switch the VM joins, shared by the process's VMs (the
 	 * instance never frees it), or NULL: a switch of its own, with

@@ -69,7 +69,8 @@ struct vm_mem {
 struct vm_cpu_state {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
-	uint32_t xsave[1024]; /* struct kvm_xsave without its flexible tail (4 KiB: KVM_GET_XSAVE) */
+	uint32_t
+	        xsave[1024]; /* struct kvm_xsave without its flexible tail (4 KiB: KVM_GET_XSAVE) */
 	struct kvm_xcrs xcrs;
 	struct kvm_vcpu_events events;
 	struct kvm_debugregs debugregs;
@@ -80,8 +81,8 @@ struct vm_cpu_state {
 
 /* What a snapshot may only be restored on: the same CPU model, features and TSC rate. */
 struct vm_fingerprint {
-	char vendor[12];    /* CPUID.0 */
-	uint32_t signature; /* CPUID.1:EAX: family, model, stepping */
+	char vendor[12];     /* CPUID.0 */
+	uint32_t signature;  /* CPUID.1:EAX: family, model, stepping */
 	uint64_t cpuid_hash; /* of KVM_GET_SUPPORTED_CPUID: what the guest sees */
 	uint64_t tsc_khz;
 };
@@ -91,7 +92,7 @@ struct vm {
 	bool ram_memfd; /* set before vm_create: RAM in a memfd, to share with bin/macrokernel */
 	bool mem_from_file; /* set before vm_create: RAM is the snapshot memory file mem_fd, */
 	int mem_fd;         /* mapped MAP_PRIVATE (the VM does not own the fd) */
-	int ram_fd;     /* that memfd (sealed against shrinking), or -1 */
+	int ram_fd;         /* that memfd (sealed against shrinking), or -1 */
 	int kvm_fd, vm_fd, vcpu_fd;
 	struct kvm_run *run;
 	size_t run_size;
@@ -144,7 +145,7 @@ struct vm {
 	 */
 	int (*snapshot)(struct vm *vm, uint64_t hc_gpa, void *ctx);
 	void *snapshot_ctx;
-	uint64_t snapshot_due; /* the call's hc_gpa + 1 once made, for the run loop */
+	uint64_t snapshot_due;  /* the call's hc_gpa + 1 once made, for the run loop */
 	struct iovec *copy_iov; /* NANVIX_HC_COPY's scratch (hypercall.c), or NULL */
 
 	/* Filled by the run loop. */
@@ -162,9 +163,9 @@ struct vm {
 	 * each sets its flag and interrupts KVM_RUN on the vCPU's thread; the
 	 * run loop acts on them between two KVM_RUNs.
 	 */
-	unsigned serial;                /* names the VM in its timers' signals */
-	pid_t tid;                      /* the thread in vm_run, or 0 */
-	pid_t timer_tid;                /* the thread the timers signal */
+	unsigned serial; /* names the VM in its timers' signals */
+	pid_t tid;       /* the thread in vm_run, or 0 */
+	pid_t timer_tid; /* the thread the timers signal */
 	struct vm_timer timers[VM_TIMERS];
 	volatile sig_atomic_t kick_due;  /* vm_kick: run host_work */
 	volatile sig_atomic_t pause_due; /* vm_pause: vm_run returns VM_PAUSED */

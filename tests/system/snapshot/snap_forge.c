@@ -11,10 +11,25 @@
 #include "../../../macrokernel/monitor/snapshot.c"
 
 /* snapshot.c's VM calls, never reached from what this tool uses. */
-int vm_create(struct vm *vm, uint64_t mem_size) { (void)vm, (void)mem_size; return -1; }
-void vm_destroy(struct vm *vm) { (void)vm; }
-int vm_fingerprint(struct vm *vm, struct vm_fingerprint *fp) { (void)vm, (void)fp; return -1; }
-int vm_cpu_save(struct vm *vm, struct vm_cpu_state *st) { (void)vm, (void)st; return -1; }
+int vm_create(struct vm *vm, uint64_t mem_size)
+{
+	(void)vm, (void)mem_size;
+	return -1;
+}
+void vm_destroy(struct vm *vm)
+{
+	(void)vm;
+}
+int vm_fingerprint(struct vm *vm, struct vm_fingerprint *fp)
+{
+	(void)vm, (void)fp;
+	return -1;
+}
+int vm_cpu_save(struct vm *vm, struct vm_cpu_state *st)
+{
+	(void)vm, (void)st;
+	return -1;
+}
 int vm_cpu_load(struct vm *vm, const struct vm_cpu_state *st, bool fresh)
 {
 	(void)vm, (void)st, (void)fresh;
@@ -25,9 +40,20 @@ int vm_read_tsc(struct vm *vm, uint64_t *tsc, uint64_t *khz)
 	(void)vm, (void)tsc, (void)khz;
 	return -1;
 }
-int vm_mem_reset(struct vm *vm) { (void)vm; return -1; }
-uint32_t tty_boot_flags(const struct vm *vm) { (void)vm; return 0; }
-void vm_error(const char *fmt, ...) { (void)fmt; }
+int vm_mem_reset(struct vm *vm)
+{
+	(void)vm;
+	return -1;
+}
+uint32_t tty_boot_flags(const struct vm *vm)
+{
+	(void)vm;
+	return 0;
+}
+void vm_error(const char *fmt, ...)
+{
+	(void)fmt;
+}
 
 int main(int argc, char **argv)
 {

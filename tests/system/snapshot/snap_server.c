@@ -19,7 +19,8 @@
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(argc > 1 ? atoi(argv[1]) : 8080) };
+	struct sockaddr_in a = { .sin_family = AF_INET,
+		                 .sin_port = htons(argc > 1 ? atoi(argv[1]) : 8080) };
 	struct nanvix_snapshot_info info = { 0 };
 	int s = socket(AF_INET, SOCK_STREAM, 0), one = 1, fd, served = 0;
 
@@ -56,7 +57,8 @@ int main(int argc, char **argv)
 		n = snprintf(body, sizeof(body), "generation %llu served %d\n",
 		             (unsigned long long)info.generation, ++served);
 		h = snprintf(head, sizeof(head),
-		             "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", n);
+		             "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
+		             n);
 		if (write(c, head, (size_t)h) != h || write(c, body, (size_t)n) != n)
 			perror("write");
 		close(c);
