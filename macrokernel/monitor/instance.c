@@ -7,12 +7,14 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -961,6 +963,37 @@ int instance_publish(struct instance *in, const struct netsw_publish *pub)
 		return -1;
 	}
 	return 0;
+}
+
+/* A 127.0.0.1 TCP port nobody listens on now (bound and released: the uplink takes it). */
+static int free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
+
+	if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(s, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (s >= 0)
+		close(s);
+	return port;
+}
+
+int instance_publish_any(struct instance *in, uint16_t guest_port)
+{
+	struct netsw_publish pub = { .proto = IPPROTO_TCP,
+		                     .host_addr = INADDR_LOOPBACK,
+		                     .guest_port = guest_port };
+
+	for (int tries = 0; tries < 8; tries++) {
+		int port = free_port();
+
+		pub.host_port = (uint16_t)port;
+		if (port > 0 && instance_publish(in, &pub) == 0)
+			return port;
+	}
+	return -1;
 }
 
 struct vm *instance_vm(struct instance *in)

@@ -272,21 +272,6 @@ static void *vcpu_main(void *arg)
 	return NULL;
 }
 
-/* A 127.0.0.1 TCP port nobody listens on now (bound and released: the uplink takes it). */
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = -1;
-
-	if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(s, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	if (s >= 0)
-		close(s);
-	return port;
-}
-
 static void inst_free(struct vm_inst *v)
 {
 	if (v->in)
@@ -308,9 +293,6 @@ static int be_spawn(void *state, struct serve_inst *inst, char *err, size_t errl
 	struct vm_fn *f = inst->fn->backend_priv;
 	struct vm_inst *v = calloc(1, sizeof(*v));
 	struct instance_config c;
-	struct netsw_publish pub = { .proto = IPPROTO_TCP,
-		                     .host_addr = INADDR_LOOPBACK,
-		                     .guest_port = GUEST_PORT };
 	struct sockaddr_in *sa = (struct sockaddr_in *)&inst->addr;
 	pthread_attr_t attr;
 	int rc, port = -1;
@@ -331,14 +313,8 @@ static int be_spawn(void *state, struct serve_inst *inst, char *err, size_t errl
 	}
 	base_config(b, &c, v->log[1]);
 	rc = instance_restore(&v->in, &c, f->img);
-	/* The uplink binds the port: one taken meanwhile by someone else is tried again. */
-	for (int tries = 0; !rc && tries < 8; tries++) {
-		port = free_port();
-		pub.host_port = (uint16_t)port;
-		if (port > 0 && instance_publish(v->in, &pub) == 0)
-			break;
-		port = -1;
-	}
+	if (!rc)
+		port = instance_publish_any(v->in, GUEST_PORT);
 	if (rc || port < 0) {
 		say(err, errlen,
 		    rc ? "cannot restore the function's snapshot (see above)"

@@ -75,27 +75,10 @@ static void *vcpu(void *arg)
 	return NULL;
 }
 
-static int free_port(void)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t len = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-	if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(s, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	if (s >= 0)
-		close(s);
-	return port;
-}
-
 /* Restore a VM from `img`, publish its port, start its vCPU thread: 0 or -1. */
 static int vmi_start(struct vmi *v, const struct snap_image *img, int console, int i)
 {
 	struct instance_config c;
-	struct netsw_publish pub = { .proto = IPPROTO_TCP,
-		                     .host_addr = INADDR_LOOPBACK,
-		                     .guest_port = GUEST_PORT };
 	pthread_attr_t attr;
 	int rc;
 
@@ -109,13 +92,7 @@ static int vmi_start(struct vmi *v, const struct snap_image *img, int console, i
 	c.console_fd = console;
 	if (instance_restore(&v->in, &c, img) != 0)
 		return -1;
-	for (int tries = 0; tries < 8; tries++) {
-		v->port = free_port();
-		pub.host_port = (uint16_t)v->port;
-		if (v->port > 0 && instance_publish(v->in, &pub) == 0)
-			break;
-		v->port = -1;
-	}
+	v->port = instance_publish_any(v->in, GUEST_PORT);
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 << 10);
 	rc = v->port > 0 ? pthread_create(&v->thread, &attr, vcpu, v) : -1;

@@ -108,6 +108,13 @@ void instance_signal(struct instance *in, int sig);
  */
 int instance_publish(struct instance *in, const struct netsw_publish *pub);
 
+/*
+ * Publish the VM's TCP `guest_port` on a free port of 127.0.0.1 (one that
+ * nobody listened on a moment ago; tried again if the uplink finds it
+ * taken meanwhile).  The host port, or -1 after printing why.
+ */
+int instance_publish_any(struct instance *in, uint16_t guest_port);
+
 /* The instance's VM: counters, and hooks such as the command line's host signals. */
 struct vm *instance_vm(struct instance *in);
 
