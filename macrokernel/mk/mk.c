@@ -116,11 +116,18 @@ static int handle(void *ctx, const struct nanvix_ring_req *q, struct nanvix_ring
 	return -ENOSYS;
 }
 
+/* Check the ring region in the VM's memory and take its geometry and indices from it. */
+static int attach_ring(struct mk_vm *vm)
+{
+	void *region = gpa_ptr(vm->mem, NANVIX_RING_PADDR, NANVIX_RING_SIZE);
+
+	return region ? ring_attach(&vm->ring, region, NANVIX_RING_SIZE) : -EINVAL;
+}
+
 int mk_vm_attach(struct mk_vm **out, const struct mk_host *host, const struct vm_mem *mem,
                  const struct mk_config *cfg, char *err, size_t errlen)
 {
 	struct mk_vm *vm = calloc(1, sizeof(*vm));
-	void *region;
 	int rc;
 
 	*out = NULL;
@@ -129,8 +136,7 @@ int mk_vm_attach(struct mk_vm **out, const struct mk_host *host, const struct vm
 		return -ENOMEM;
 	}
 	vm->mem = mem;
-	region = gpa_ptr(mem, NANVIX_RING_PADDR, NANVIX_RING_SIZE);
-	rc = region ? ring_attach(&vm->ring, region, NANVIX_RING_SIZE) : -EINVAL;
+	rc = attach_ring(vm);
 	if (rc) {
 		snprintf(err, errlen, "macro-kernel: the VM's ring region is not valid");
 		goto fail;
@@ -164,8 +170,7 @@ fail:
 
 int mk_vm_reset(struct mk_vm *vm)
 {
-	void *region = gpa_ptr(vm->mem, NANVIX_RING_PADDR, NANVIX_RING_SIZE);
-	int rc = region ? ring_attach(&vm->ring, region, NANVIX_RING_SIZE) : -EINVAL;
+	int rc = attach_ring(vm);
 
 	for (int i = 0; !rc && i < vm->nsvc; i++)
 		if (vm->svc[i].s->reset)

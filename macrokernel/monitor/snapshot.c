@@ -485,7 +485,8 @@ static int check_host(struct snap_image *img, char *err, size_t errlen)
 	}
 	vm_destroy(&probe);
 	if (memcmp(fp.vendor, st->cpu.vendor, sizeof(fp.vendor)) != 0 ||
-	    fp.signature != st->cpu.signature || fp.cpuid_hash != st->cpu.cpuid_hash) {
+	    fp.signature != st->cpu.signature ||
+	    memcmp(fp.features, st->cpu.features, sizeof(fp.features)) != 0) {
 		say(err, errlen,
 		    "snapshot '%s' was taken on another CPU (%.12s, signature %#x; here %.12s, "
 		    "%#x%s): it cannot be restored here",

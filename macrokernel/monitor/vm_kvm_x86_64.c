@@ -997,16 +997,6 @@ int vm_cpu_load(struct vm *vm, const struct vm_cpu_state *st, bool fresh)
 	return 0;
 }
 
-/* FNV-1a: a fingerprint, not a defence. */
-static uint64_t hash_fnv(uint64_t h, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
-}
-
 int vm_fingerprint(struct vm *vm, struct vm_fingerprint *fp)
 {
 	struct cpuid_table cpuid;
@@ -1027,23 +1017,20 @@ int vm_fingerprint(struct vm *vm, struct vm_fingerprint *fp)
 	 * supported CPUID (APIC ids, cache topology) follow the host CPU the
 	 * caller happens to run on.
 	 */
-	fp->cpuid_hash = 0xcbf29ce484222325ull;
 	for (unsigned i = 0; i < cpuid.c.nent && i < CPUID_NENT; i++) {
 		const struct kvm_cpuid_entry2 *e = &cpuid.e[i];
-		uint32_t w[4] = { 0, 0, 0, 0 };
+		uint32_t *w = fp->features;
 
 		if (e->function == 1)
-			w[2] = e->ecx, w[3] = e->edx;
+			w[0] = e->ecx, w[1] = e->edx;
 		else if (e->function == 7 && e->index == 0)
-			w[1] = e->ebx, w[2] = e->ecx, w[3] = e->edx;
-		else if (e->function == 0xd && e->index <= 1)
-			w[0] = e->eax;
+			w[2] = e->ebx, w[3] = e->ecx, w[4] = e->edx;
+		else if (e->function == 0xd && e->index == 0)
+			w[5] = e->eax;
+		else if (e->function == 0xd && e->index == 1)
+			w[6] = e->eax;
 		else if (e->function == 0x80000001)
-			w[2] = e->ecx, w[3] = e->edx;
-		else
-			continue;
-		fp->cpuid_hash = hash_fnv(fp->cpuid_hash, &e->function, sizeof(e->function));
-		fp->cpuid_hash = hash_fnv(fp->cpuid_hash, w, sizeof(w));
+			w[7] = e->ecx, w[8] = e->edx;
 	}
 	khz = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
 	if (khz <= 0) {

@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <mk/logline.h>
+
 #include "serve_priv.h"
 
 #define ACCEPT_BURST 64
@@ -34,19 +36,11 @@
 
 void serve_log(const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
-	int n = snprintf(line, sizeof(line), "nanvix-serve: ");
 
 	va_start(ap, fmt);
-	n += vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	log_line_v("nanvix-serve", fmt, ap);
 	va_end(ap);
-	if (n > (int)sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
-		/* stderr is gone: nothing else to tell */
-	}
 }
 
 uint64_t serve_now(void)

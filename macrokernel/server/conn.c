@@ -47,6 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <mk/logline.h>
 #include <mk/mk.h>
 #include <netinet/in.h>
 #include <netsw/policy.h>
@@ -79,19 +80,11 @@ struct conn {
 
 void srv_log(const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
-	int n = snprintf(line, sizeof(line), "macrokernel: ");
 
 	va_start(ap, fmt);
-	n += vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	log_line_v("macrokernel", fmt, ap);
 	va_end(ap);
-	if (n > (int)sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, n) < 0) {
-		/* nowhere left to say it */
-	}
 }
 
 /* Send the reply; a client that cannot take it is simply dropped later. */

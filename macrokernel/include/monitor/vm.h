@@ -80,10 +80,13 @@ struct vm_cpu_state {
 };
 
 /* What a snapshot may only be restored on: the same CPU model, features and TSC rate. */
+#define VM_CPU_FEATURE_WORDS 9
 struct vm_fingerprint {
-	char vendor[12];     /* CPUID.0 */
-	uint32_t signature;  /* CPUID.1:EAX: family, model, stepping */
-	uint64_t cpuid_hash; /* of KVM_GET_SUPPORTED_CPUID: what the guest sees */
+	char vendor[12];    /* CPUID.0 */
+	uint32_t signature; /* CPUID.1:EAX: family, model, stepping */
+	/* KVM_GET_SUPPORTED_CPUID's feature words (what the guest sees):
+	 * 1:ECX,EDX 7.0:EBX,ECX,EDX 0xD.0:EAX 0xD.1:EAX 0x80000001:ECX,EDX */
+	uint32_t features[VM_CPU_FEATURE_WORDS];
 	uint64_t tsc_khz;
 };
 
