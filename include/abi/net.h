@@ -26,7 +26,7 @@
 
 #include <stdint.h>
 
-#define NANVIX_NET_ABI_VERSION 2
+#define NANVIX_NET_ABI_VERSION 3
 
 enum nanvix_net_op {
 	/*                          args: [0] cr3, then ...                          */
@@ -148,11 +148,12 @@ static inline int nanvix_net_frame_next(const uint8_t *buf, uint64_t size, uint6
  * (the return of a doorbell, of a SLEEP, or an injected tick), the host
  *   1. stores the socket's current POLL* bits in revents[h],
  *   2. sets bit h of changed[] (an atomic OR),
- *   3. sets `any` to 1.
- * A SLEEP in progress returns early once `any` is set.  The kernel takes
- * `any` with an exchange, then each non-zero changed[] word with an
- * exchange, and wakes whoever waits on those sockets; poll and epoll read
- * revents[] directly.  The host reads none of this: a guest that scribbles
+ *   3. sets bit h / 32 of `any` (an atomic OR): which changed[] words to look at.
+ * A SLEEP in progress returns early once `any` is non-zero.  The kernel
+ * takes `any` with an exchange, then, for each bit set in it, that
+ * changed[] word with an exchange, and wakes whoever waits on those
+ * sockets; poll and epoll read revents[] directly.  (Each word the kernel
+ * reads costs it an emulated load: it never scans the whole table.)  The host reads none of this: a guest that scribbles
  * on the region only confuses its own kernel.
  */
 #define NANVIX_NET_STATE_MAGIC 0x5445454eu /* "NEET" */
@@ -162,7 +163,7 @@ struct nanvix_net_state {
 	uint32_t version;  /* NANVIX_NET_ABI_VERSION (host, at boot) */
 	uint32_t nsockets; /* NANVIX_NET_SOCKETS_MAX (host, at boot) */
 	uint32_t pad0;
-	uint32_t any;    /* host sets 1; guest exchanges with 0 */
+	uint32_t any;    /* host ORs bits (which changed[] words); guest exchanges with 0 */
 	uint32_t frames; /* guest placement: host sets 1 when frames wait; guest exchanges */
 	/* The VM's address on the tenant network (host, at attach; network
 	 * byte order): what the in-VM server configures its netif with. */

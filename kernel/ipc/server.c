@@ -36,6 +36,7 @@ enum rec_state { REC_FREE, REC_QUEUED, REC_SERVING, REC_DONE };
 struct record {
 	enum rec_state state;
 	uint32_t seq;             /* queue order */
+	struct record *next;      /* in the server's queue, while REC_QUEUED */
 	struct nanvix_ring_req q; /* args[0]: the client's address space */
 	int pid, tid;             /* the client... */
 	struct thread *thread;    /* ...exactly: a later thread may reuse the tid */
@@ -51,6 +52,9 @@ struct server {
 	uint32_t events; /* NANVIX_SERVER_EV_* for the next SERVE (server_wake) */
 	struct record *serving;
 	uint32_t seq_next;
+	/* The REC_QUEUED records, oldest first: SERVE takes the head (no scan:
+	 * every ring-0 instruction is emulated). */
+	struct record *head, *tail;
 	struct record records[SERVER_RECORDS];
 };
 
@@ -89,8 +93,26 @@ static bool client_alive(const struct record *r)
 	       sched_find_thread(p, r->tid) == r->thread;
 }
 
+/* Take a queued record out of the queue (at most SERVER_RECORDS steps). */
+static void unqueue(struct server *s, struct record *r)
+{
+	struct record **pp = &s->head, *prev = NULL;
+
+	for (int i = 0; *pp && i < SERVER_RECORDS; i++, prev = *pp, pp = &(*pp)->next) {
+		if (*pp != r)
+			continue;
+		*pp = r->next;
+		if (s->tail == r)
+			s->tail = prev;
+		r->next = NULL;
+		return;
+	}
+}
+
 static void record_free(struct server *s, struct record *r)
 {
+	if (r->state == REC_QUEUED)
+		unqueue(s, r);
 	r->state = REC_FREE;
 	sched_wake_key(key_record(s), 1);
 }
@@ -129,6 +151,12 @@ long server_call_until(enum server_id id, uint16_t op, uint64_t cr3, const uint6
 			return -LINUX_ETIMEDOUT;
 	}
 	r->state = REC_QUEUED;
+	r->next = NULL;
+	if (s->tail)
+		s->tail->next = r;
+	else
+		s->head = r;
+	s->tail = r;
 	r->seq = s->seq_next++;
 	r->q = (struct nanvix_ring_req){ .opcode = op, .id = r->seq };
 	r->q.args[0] = cr3;
@@ -175,10 +203,12 @@ static void server_lost(struct server *s)
 		struct record *r = &s->records[i];
 
 		if (r->state == REC_QUEUED || r->state == REC_SERVING) {
+			r->next = NULL;
 			r->state = REC_SERVING;
 			complete(s, r, -LINUX_EIO, 0);
 		}
 	}
+	s->head = s->tail = NULL;
 	sched_wake_key(key_record(s), SERVER_RECORDS);
 }
 
@@ -194,24 +224,22 @@ uint64_t server_cr3(enum server_id id)
 	return servers[id].proc ? servers[id].proc->cr3 : 0;
 }
 
-/* The oldest queued record whose client is still there (others are freed). */
+/* Take the oldest queued record whose client is still there (others are freed). */
 static struct record *next_request(struct server *s)
 {
-	struct record *best = NULL;
+	struct record *r;
 
-	for (int i = 0; i < SERVER_RECORDS; i++) {
-		struct record *r = &s->records[i];
-
-		if (r->state != REC_QUEUED)
-			continue;
-		if (!client_alive(r)) {
-			record_free(s, r);
-			continue;
-		}
-		if (!best || (int32_t)(r->seq - best->seq) < 0)
-			best = r;
+	while ((r = s->head) != NULL) {
+		s->head = r->next;
+		if (!s->head)
+			s->tail = NULL;
+		r->next = NULL;
+		r->state = REC_SERVING; /* out of the queue */
+		if (client_alive(r))
+			return r;
+		record_free(s, r);
 	}
-	return best;
+	return NULL;
 }
 
 void server_wake(enum server_id id)
@@ -260,7 +288,6 @@ static long serve(struct server *s, uint64_t timeout_ms)
 	s->events = 0;
 	if (!r)
 		return 0;
-	r->state = REC_SERVING;
 	s->serving = r;
 	page->req = r->q;
 	page->req.args[0] = 0; /* the client's address space stays ours */

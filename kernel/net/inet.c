@@ -89,15 +89,22 @@ bool inet_active(void)
 	return state != NULL;
 }
 
+_Static_assert(NANVIX_NET_SOCKETS_MAX / 32 <= 32, "`any` has a bit per changed[] word");
+
 void inet_events(void)
 {
-	if (!state || !state->any || !__atomic_exchange_n(&state->any, 0, __ATOMIC_ACQ_REL))
+	uint32_t words;
+
+	if (!state || !state->any ||
+	    !(words = __atomic_exchange_n(&state->any, 0, __ATOMIC_ACQ_REL)))
 		return;
 	netd_frames();
-	for (uint32_t i = 0; i < NANVIX_NET_SOCKETS_MAX / 32; i++) {
-		uint32_t w;
+	/* Only the words `any` names: the host sets their bits after the words'. */
+	while (words) {
+		uint32_t i = (uint32_t)__builtin_ctz(words), w;
 
-		if (!state->changed[i])
+		words &= words - 1;
+		if (i >= NANVIX_NET_SOCKETS_MAX / 32 || !state->changed[i])
 			continue;
 		w = __atomic_exchange_n(&state->changed[i], 0, __ATOMIC_ACQ_REL);
 		while (w) {

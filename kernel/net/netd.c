@@ -52,18 +52,24 @@ static long frames(volatile struct nanvix_netd_page *page, uint64_t cr3, uint16_
 /* Take the readiness of the sockets the server marks changed in *ustate. */
 static long ready(uint64_t ustate)
 {
-	uint32_t changed[NANVIX_NET_SOCKETS_MAX / 32];
 	uint64_t revents = ustate + __builtin_offsetof(struct nanvix_net_state, revents);
-	bool any = false;
+	uint64_t changed = ustate + __builtin_offsetof(struct nanvix_net_state, changed);
+	uint32_t words, any = 0;
 
-	if (copy_from_user(changed, ustate + __builtin_offsetof(struct nanvix_net_state, changed),
-	                   sizeof(changed)))
+	/* The words its `any` names (abi/net.h), not the whole table. */
+	if (copy_from_user(&words, ustate + __builtin_offsetof(struct nanvix_net_state, any),
+	                   sizeof(words)))
 		return -LINUX_EFAULT;
-	for (uint32_t i = 0; i < NANVIX_NET_SOCKETS_MAX / 32; i++) {
-		uint32_t w = changed[i];
+	words &= (uint32_t)((1ull << (NANVIX_NET_SOCKETS_MAX / 32)) - 1);
+	while (words) {
+		uint32_t i = (uint32_t)__builtin_ctz(words), word, w;
 
-		if (!w)
+		words &= words - 1;
+		if (copy_from_user(&word, changed + 4ull * i, sizeof(word)))
+			return -LINUX_EFAULT;
+		if (!word)
 			continue;
+		w = word;
 		while (w) {
 			uint32_t h = i * 32 + (uint32_t)__builtin_ctz(w), ev;
 
@@ -72,11 +78,11 @@ static long ready(uint64_t ustate)
 				return -LINUX_EFAULT;
 			state->revents[h] = ev;
 		}
-		__atomic_or_fetch(&state->changed[i], changed[i], __ATOMIC_RELEASE);
-		any = true;
+		__atomic_or_fetch(&state->changed[i], word, __ATOMIC_RELEASE);
+		any |= 1u << i;
 	}
 	if (any) {
-		__atomic_store_n(&state->any, 1, __ATOMIC_RELEASE);
+		__atomic_or_fetch(&state->any, any, __ATOMIC_RELEASE);
 		inet_events();
 	}
 	return 0;

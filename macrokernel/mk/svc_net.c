@@ -120,7 +120,7 @@ static void tell_frames(struct net_svc *n)
 		return;
 	n->told = true;
 	__atomic_store_n(&n->state->frames, 1, __ATOMIC_RELEASE);
-	__atomic_store_n(&n->state->any, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_or(&n->state->any, 1u, __ATOMIC_RELEASE); /* ends a SLEEP */
 	notify(n);
 }
 

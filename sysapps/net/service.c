@@ -243,7 +243,7 @@ static void publish(struct net_service *s, int h, uint32_t bits)
 		return;
 	__atomic_store_n(&st->revents[h], bits, __ATOMIC_RELAXED);
 	__atomic_fetch_or(&st->changed[h / 32], 1u << (h % 32), __ATOMIC_RELEASE);
-	__atomic_store_n(&st->any, 1u, __ATOMIC_RELEASE);
+	__atomic_fetch_or(&st->any, 1u << (h / 32), __ATOMIC_RELEASE);
 	s->notify_pending = 1;
 }
 

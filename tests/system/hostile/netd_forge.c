@@ -258,14 +258,20 @@ static void bad_ready(void)
 {
 	show("READY with an unmapped table", nioctl(dev, NANVIX_NETD_READY, (uintptr_t)hole));
 	show("READY with a table in the kernel's half", nioctl(dev, NANVIX_NETD_READY, KADDR));
-	/* changed[] half in the mapped page, half in the hole. */
-	show("READY with a table running into unmapped memory",
-	     nioctl(dev, NANVIX_NETD_READY,
-	            (uintptr_t)hole - __builtin_offsetof(struct nanvix_net_state, changed) - 64));
+	/* changed[] half in the mapped page, half in the hole, `any` naming every word. */
+	{
+		struct nanvix_net_state *t =
+		        (void *)(hole - __builtin_offsetof(struct nanvix_net_state, changed) - 64);
+
+		t->any = ~0u;
+		memset(t->changed, 0xff, 64);
+		show("READY with a table running into unmapped memory",
+		     nioctl(dev, NANVIX_NETD_READY, (uintptr_t)t));
+	}
 	memset(&state, 0, sizeof(state));
 	memset(state.changed, 0xff, sizeof(state.changed));
 	memset(state.revents, 0xff, sizeof(state.revents));
-	state.any = 1;
+	state.any = ~0u;
 	show("READY with every socket changed, every event set",
 	     nioctl(dev, NANVIX_NETD_READY, (uintptr_t)&state));
 	memset(&state, 0, sizeof(state));
