@@ -177,12 +177,16 @@ struct nanvix_hc_random {
 };
 
 /*
- * NANVIX_HC_SLEEP: the VM has nothing to run for `ns` nanoseconds; the host
- * sleeps that long (at most NANVIX_HC_SLEEP_MAX_NS per call; the kernel loops)
- * without spending CPU.  `ret`: 0, or -EINTR if the host was interrupted
- * (e.g. the --timeout fired).
+ * NANVIX_HC_SLEEP: the VM has nothing to run for `ns` nanoseconds
+ * (NANVIX_HC_SLEEP_FOREVER: until something arrives); the host waits
+ * without spending CPU, and may return sooner (nanvixd returns after
+ * NANVIX_HC_SLEEP_MAX_NS at most; the kernel loops).  A VM of a fleet
+ * (monitor/fleet.h) is parked instead: no host thread waits for it.
+ * `ret`: 0, or -EINTR if the host was interrupted (e.g. the --timeout
+ * fired).
  */
-#define NANVIX_HC_SLEEP_MAX_NS 1000000000ull
+#define NANVIX_HC_SLEEP_MAX_NS  1000000000ull
+#define NANVIX_HC_SLEEP_FOREVER UINT64_MAX
 struct nanvix_hc_sleep {
 	uint64_t ns;
 	int64_t ret;

@@ -12,6 +12,7 @@
  * built so that its first switch-in "returns" to trap_return with a copy of
  * its creator's trap frame.
  */
+#include <abi/hypercall.h>
 #include <abi/linux.h>
 #include <fd/file.h>
 #include <hal/hal.h>
@@ -28,7 +29,6 @@
 #define KSTACK_SLOT  (16 * 1024) /* one guard page, then the stack */
 #define KSTACK_PAGES 3
 #define MAX_THREADS  1024
-#define IDLE_MAX_NS  1000000000ull
 #define QUANTUM_NS   10000000ull /* 10 ms time slice when threads compete */
 
 struct thread *thread_current;
@@ -402,8 +402,7 @@ static void schedule(void)
 		if (!hal->sleep)
 			panic("all threads blocked and the HAL cannot idle");
 		/* Cut short (-EINTR): the host may have forwarded a signal. */
-		if (hal->sleep(earliest && earliest - now < IDLE_MAX_NS ? earliest - now
-		                                                        : IDLE_MAX_NS) < 0)
+		if (hal->sleep(earliest ? earliest - now : NANVIX_HC_SLEEP_FOREVER) < 0)
 			proc_host_signals();
 		if (ring_host_events)
 			ring_host_events();

@@ -346,18 +346,34 @@ static int net_svc_reset(void *state)
 	return 0;
 }
 
-static unsigned free_index(void)
+/* The lowest address slot free on switch `sw` (net_lock held). */
+static unsigned free_index(const struct netsw *sw)
 {
+	size_t n = 0, words;
+	uint64_t *used;
 	unsigned idx = 0;
 
-	for (bool again = true; again;) {
-		again = false;
-		for (struct net_svc *v = vms; v; v = v->next)
-			if (v->idx == idx) {
-				idx++;
-				again = true;
-			}
+	for (struct net_svc *v = vms; v; v = v->next)
+		n++;
+	words = n / 64 + 1;
+	used = calloc(words, sizeof(*used));
+	if (!used) { /* the slow way */
+		for (bool again = true; again;) {
+			again = false;
+			for (struct net_svc *v = vms; v; v = v->next)
+				if (v->sw == sw && v->idx == idx) {
+					idx++;
+					again = true;
+				}
+		}
+		return idx;
 	}
+	for (struct net_svc *v = vms; v; v = v->next)
+		if (v->sw == sw && v->idx < words * 64)
+			used[v->idx / 64] |= 1ull << (v->idx % 64);
+	while (used[idx / 64] & (1ull << (idx % 64)))
+		idx++;
+	free(used);
 	return idx;
 }
 
@@ -383,9 +399,9 @@ static int net_svc_attach(struct mk_vm *vm, const struct mk_config *cfg, const s
 	n->sw = host->net;
 	n->notify_fd = cfg->notify_fd;
 	n->state = gpa_ptr(mk_vm_guest(vm), NANVIX_NET_STATE_PADDR, NANVIX_NET_STATE_SIZE);
-	netsw_config_default(&sc);
+	sc = *netsw_config_of(host->net);
 	pthread_mutex_lock(&net_lock);
-	n->idx = free_index();
+	n->idx = free_index(host->net);
 	if (!n->state || net_stack_init() || netsw_addr_for(&sc, n->idx, nc.mac, &ip)) {
 		pthread_mutex_unlock(&net_lock);
 		snprintf(err, errlen, "macro-kernel: no address left on the tenant network");

@@ -282,18 +282,22 @@ static int hc_sleep(struct vm *vm, void *args)
 	struct timespec ts;
 
 	memcpy(&a, args, sizeof(a));
-	if (a.ns > NANVIX_HC_SLEEP_MAX_NS)
-		a.ns = NANVIX_HC_SLEEP_MAX_NS;
-	ts.tv_sec = a.ns / 1000000000ull;
-	ts.tv_nsec = a.ns % 1000000000ull;
 	/* Interrupted by the --timeout or a forwarded signal: let the run loop
 	 * and the kernel see it; one already posted is not slept through. */
 	if (vm->sig_posted) {
 		vm->sig_posted = false;
 		a.ret = -EINTR;
+	} else if (vm->park) {
+		/* No thread waits: parked, the guest's wait returns 0 when it runs again. */
+		vm->park_due = vm->park(vm->park_ctx, a.ns) == 0;
+		a.ret = 0;
 	} else {
 		int rc;
 
+		if (a.ns > NANVIX_HC_SLEEP_MAX_NS)
+			a.ns = NANVIX_HC_SLEEP_MAX_NS;
+		ts.tv_sec = a.ns / 1000000000ull;
+		ts.tv_nsec = a.ns % 1000000000ull;
 		vm->in_idle = true;
 		rc = vm->idle ? vm->idle(vm->ring_ctx, a.ns) : -ENOSYS;
 		vm->in_idle = false;

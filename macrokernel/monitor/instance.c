@@ -75,6 +75,7 @@ struct instance {
 	struct mk_vm *mk;        /* and this VM in it (NULL: none or shared) */
 	struct mk_client client; /* the shared macro-kernel's connection */
 	struct net_watch watch;
+	int wake; /* c.fleet: the network's readiness eventfd (mk notify_fd), or -1 */
 	bool deadline_armed;
 	const struct snap_image *img; /* restored from it (NULL: booted) */
 	bool snapshot_saved;
@@ -669,13 +670,28 @@ static int attach_components(struct instance *in)
 
 	if (in->c.mk.fs == MK_FS_NONE && in->c.mk.net == MK_NET_NONE)
 		return 0;
+	if (in->c.fleet) {
+		/* No watcher: the fleet's poller waits on this for the VM. */
+		if (in->c.macrokernel) {
+			vm_error("a VM of a fleet cannot use a shared macro-kernel");
+			return NANVIXD_EXIT_USAGE;
+		}
+		in->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (in->wake < 0) {
+			vm_error("cannot make the VM's wake-up eventfd: %s", strerror(errno));
+			return NANVIXD_EXIT_HOST;
+		}
+		in->c.mk.notify_fd = in->wake;
+	}
 	rc = in->c.macrokernel
 	             ? mk_client_attach(&in->client, &in->vm, in->c.macrokernel, &in->c.mk)
 	             : macrokernel_attach(&in->vm, in, &in->sw,
 	                                  in->c.net_switch ? &in->c.net_switch : &in->net, &in->mk);
 	if (rc)
 		return rc;
-	if (in->c.mk.net != MK_NET_NONE && in->vm.ring_ctx)
+	if (in->c.mk.net != MK_NET_NONE && in->vm.ring_ctx && in->c.fleet)
+		in->vm.host_work = mk_vm_net_pump; /* at the fleet's vm_kick */
+	else if (in->c.mk.net != MK_NET_NONE && in->vm.ring_ctx)
 		net_watch_start(&in->watch, &in->vm, in->c.macrokernel != NULL);
 	/* A shared macro-kernel's uplink publishes this VM's ports now. */
 	for (size_t i = 0; in->c.macrokernel && i < in->c.net_policy->npubs; i++)
@@ -707,6 +723,7 @@ static struct instance *instance_new(const struct instance_config *cfg)
 	}
 	in->console = -1;
 	in->watch.stop = -1;
+	in->wake = -1;
 	mk_client_init(&in->client);
 	in->vm.kick_ack = -1;
 	in->vm.kvm_fd = in->vm.vm_fd = in->vm.vcpu_fd = in->vm.ram_fd = -1;
@@ -932,7 +949,7 @@ int instance_run(struct instance *in)
 		in->deadline_armed = true;
 	}
 	rc = vm_run(&in->vm);
-	if (rc != VM_PAUSED && !in->vm.have_stats)
+	if (rc != VM_PAUSED && rc != VM_PARKED && !in->vm.have_stats)
 		live_stats(&in->vm);
 	return rc;
 }
@@ -996,6 +1013,11 @@ int instance_publish_any(struct instance *in, uint16_t guest_port)
 	return -1;
 }
 
+int instance_wake_fd(const struct instance *in)
+{
+	return in->wake;
+}
+
 struct vm *instance_vm(struct instance *in)
 {
 	return &in->vm;
@@ -1033,6 +1055,8 @@ void instance_destroy(struct instance *in)
 	vm_destroy(&in->vm);
 	if (in->console >= 0)
 		close(in->console);
+	if (in->wake >= 0)
+		close(in->wake);
 	if (in->vm.strace_fd > 2)
 		close(in->vm.strace_fd);
 	if (in->kernel)

@@ -856,6 +856,10 @@ static int run_loop(struct vm *vm)
 				vm->snapshot_due = 0;
 				return vm->snapshot(vm, gpa, vm->snapshot_ctx);
 			}
+			if (vm->park_due && !vm->done) {
+				vm->park_due = false;
+				return VM_PARKED;
+			}
 			break;
 		case KVM_EXIT_HLT: guest_failed(vm, "halted with nothing to run"); break;
 		case KVM_EXIT_MMIO:

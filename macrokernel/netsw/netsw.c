@@ -74,12 +74,17 @@ struct netsw_port {
 	/* Ports published for this VM after the uplink started (netsw_publish). */
 	struct netsw_publish pubs[NETSW_PORT_PUBLISH_MAX];
 	size_t npubs;
+	struct netsw_port *mac_next, *ip_next; /* hash chains */
 };
+
+/* Ports by MAC and by IPv4 address: a frame's lookup costs no scan. */
+#define PORT_BUCKETS 4096
 
 struct netsw {
 	struct netsw_config cfg;
-	struct netsw_port *ports[NETSW_MAX_PORTS];
-	size_t nports;
+	struct netsw_port **ports; /* nports of them, room for cap */
+	size_t nports, cap;
+	struct netsw_port *by_mac[PORT_BUCKETS], *by_ip[PORT_BUCKETS];
 	struct netsw_port_stats gone; /* counters of removed ports */
 	struct netsw_stats up;        /* uplink_* fields only */
 	uint8_t gw_mac[6];            /* slirp's MAC: 52:55 and the gateway address */
@@ -117,6 +122,38 @@ static void default_log(void *ctx, const char *line)
 	fprintf(stderr, "nanvixd: net: %s\n", line);
 }
 
+static size_t mac_bucket(const uint8_t *mac)
+{
+	return ((size_t)mac[3] << 16 ^ (size_t)mac[4] << 8 ^ mac[5] ^ (size_t)mac[2] << 4) %
+	       PORT_BUCKETS;
+}
+
+static size_t ip_bucket(uint32_t ip)
+{
+	return (ip ^ ip >> 12) % PORT_BUCKETS;
+}
+
+static struct netsw_port *port_by_ip(struct netsw *sw, uint32_t ip)
+{
+	struct netsw_port *p = sw->by_ip[ip_bucket(ip)];
+
+	while (p && p->ip != ip)
+		p = p->ip_next;
+	return p;
+}
+
+void netsw_config_large(struct netsw_config *cfg)
+{
+	netsw_config_default(cfg);
+	cfg->net.subnet = 0x0a000000u;  /* 10.0.0.0 */
+	cfg->net.netmask = 0xffff0000u; /* /16 */
+}
+
+const struct netsw_config *netsw_config_of(const struct netsw *sw)
+{
+	return &sw->cfg;
+}
+
 void netsw_config_default(struct netsw_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -133,13 +170,14 @@ void netsw_config_default(struct netsw_config *cfg)
 int netsw_addr_for(const struct netsw_config *cfg, unsigned idx, uint8_t mac[6], uint32_t *ip)
 {
 	const struct netsw_net *n = &cfg->net;
-	uint32_t a = n->first_ip + idx;
+	uint32_t a = n->first_ip + idx, m = 0x3456u + idx;
 
-	if (idx > 0xff - 0x56 || a < n->first_ip || (a & n->netmask) != n->subnet ||
-	    a == (n->subnet | ~n->netmask))
+	if (idx > 0xffffu - 0x3456u || a < n->first_ip || (a & n->netmask) != n->subnet ||
+	    a == (n->subnet | ~n->netmask) || a == n->gateway || a == n->dns)
 		return -ERANGE;
-	mac[0] = 0x52, mac[1] = 0x54, mac[2] = 0x00, mac[3] = 0x12, mac[4] = 0x34;
-	mac[5] = (uint8_t)(0x56 + idx);
+	mac[0] = 0x52, mac[1] = 0x54, mac[2] = 0x00, mac[3] = 0x12;
+	mac[4] = (uint8_t)(m >> 8);
+	mac[5] = (uint8_t)m;
 	*ip = a;
 	return 0;
 }
@@ -383,15 +421,31 @@ static void deliver(struct netsw_port *p, const void *frame, size_t len)
 
 static struct netsw_port *port_by_mac(struct netsw *sw, const uint8_t *mac)
 {
-	for (size_t i = 0; i < sw->nports; i++)
-		if (memcmp(sw->ports[i]->mac, mac, 6) == 0)
-			return sw->ports[i];
-	return NULL;
+	struct netsw_port *p = sw->by_mac[mac_bucket(mac)];
+
+	while (p && memcmp(p->mac, mac, 6) != 0)
+		p = p->mac_next;
+	return p;
 }
 
-/* Every port but `from` (NULL: every port). */
+/*
+ * A broadcast frame (checked: ARP or IPv4 of a sane length) from `from`
+ * (NULL: the uplink).  An ARP request goes to the port owning the address
+ * asked for, other ARP to no port (a VM's address never moves to another
+ * MAC: both follow its slot); anything else to every port but `from`.
+ */
 static void flood(struct netsw *sw, struct netsw_port *from, const void *frame, size_t len)
 {
+	const uint8_t *f = frame;
+
+	if (len >= ETH_HLEN + ARP_LEN && rd16(f + 12) == ETH_P_ARP) {
+		const uint8_t *a = f + ETH_HLEN;
+		struct netsw_port *to = rd16(a + 6) == 1 ? port_by_ip(sw, rd32(a + 24)) : NULL;
+
+		if (to && to != from && rd32(a + 24) != rd32(a + 14))
+			deliver(to, frame, len);
+		return;
+	}
 	for (size_t i = 0; i < sw->nports; i++)
 		if (sw->ports[i] != from)
 			deliver(sw->ports[i], frame, len);
@@ -745,6 +799,7 @@ void netsw_free(struct netsw *sw)
 	uplink_stop(sw);
 	while (sw->nports)
 		netsw_port_remove(sw->ports[0]);
+	free(sw->ports);
 	free(sw);
 }
 
@@ -761,15 +816,22 @@ struct netsw_port *netsw_port_add(struct netsw *sw, const uint8_t mac[6], uint32
 		errno = EINVAL;
 		return NULL;
 	}
-	for (size_t i = 0; i < sw->nports; i++) {
-		if (memcmp(sw->ports[i]->mac, mac, 6) == 0 || sw->ports[i]->ip == ip) {
-			errno = EEXIST;
-			return NULL;
-		}
+	if (port_by_mac(sw, mac) || port_by_ip(sw, ip)) {
+		errno = EEXIST;
+		return NULL;
 	}
 	if (sw->nports == NETSW_MAX_PORTS) {
 		errno = ENOSPC;
 		return NULL;
+	}
+	if (sw->nports == sw->cap) {
+		size_t cap = sw->cap ? sw->cap * 2 : 64;
+		struct netsw_port **more = realloc(sw->ports, cap * sizeof(*more));
+
+		if (!more)
+			return NULL;
+		sw->ports = more;
+		sw->cap = cap;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
@@ -782,6 +844,10 @@ struct netsw_port *netsw_port_add(struct netsw *sw, const uint8_t mac[6], uint32
 	p->tokens = sw->cfg.burst;
 	p->last_ns = sw->cfg.clock_ns(sw->cfg.clock_ctx);
 	sw->ports[sw->nports++] = p;
+	p->mac_next = sw->by_mac[mac_bucket(mac)];
+	sw->by_mac[mac_bucket(mac)] = p;
+	p->ip_next = sw->by_ip[ip_bucket(ip)];
+	sw->by_ip[ip_bucket(ip)] = p;
 	if (uplink_alive(sw)) { /* slirp learns a gratuitous ARP: it need not ask */
 		uint8_t garp[ETH_HLEN + ARP_LEN];
 
@@ -858,6 +924,16 @@ void netsw_port_remove(struct netsw_port *p)
 			break;
 		}
 	}
+	for (struct netsw_port **pp = &sw->by_mac[mac_bucket(p->mac)]; *pp; pp = &(*pp)->mac_next)
+		if (*pp == p) {
+			*pp = p->mac_next;
+			break;
+		}
+	for (struct netsw_port **pp = &sw->by_ip[ip_bucket(p->ip)]; *pp; pp = &(*pp)->ip_next)
+		if (*pp == p) {
+			*pp = p->ip_next;
+			break;
+		}
 	stats_add(&sw->gone, &p->st);
 	free(p);
 }

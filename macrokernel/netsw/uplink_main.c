@@ -45,7 +45,7 @@
 
 #include "uplink_proto.h"
 
-#define MAX_POLLFDS      1024
+#define MAX_POLLFDS      65536 /* slirp's sockets: one a published port, one a connection */
 #define MAX_TIMERS       64
 #define FRAME_MAX        (65521 + 14)
 #define BATCH            64

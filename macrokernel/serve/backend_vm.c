@@ -8,13 +8,14 @@
  *            opens that snapshot: checked and hashed once, here.
  *   spawn    restores a VM from it into the process's one tenant network
  *            (a new address, which the VM's lwIP takes), publishes its
- *            port 8080 on a free 127.0.0.1 port for the gateway, and runs
- *            its vCPU on a thread of its own.  The VM answers at once: it
- *            was snapshotted listening.
+ *            port 8080 on a free 127.0.0.1 port for the gateway, and hands
+ *            it to the backend's fleet (monitor/fleet.h): a thread runs it
+ *            only while it runs; idle, it waits in the fleet's epoll set.
+ *            The VM answers at once: it was snapshotted listening.
  *   recycle  resets the VM in place between requests (its private pages
  *            dropped back to the snapshot's, registers rewritten, a new
  *            generation, seed and clocks): no request sees another's state.
- *   destroy  stops the vCPU, joins its thread, gives everything back.
+ *   destroy  stops the VM, takes it off the fleet, gives everything back.
  *
  * Every VM's console output goes to one pipe per instance (log_fd), and its
  * end to an eventfd (dead_fd).
@@ -33,6 +34,7 @@
 #include <unistd.h>
 
 #include <monitor/boot.h>
+#include <monitor/fleet.h>
 #include <monitor/instance.h>
 #include <monitor/snapshot.h>
 #include <monitor/vm.h>
@@ -41,12 +43,12 @@
 
 #define GUEST_PORT     8080 /* where a function listens in its VM (PORT) */
 #define GUEST_PORT_STR "8080"
-#define VCPU_STACK     (256u << 10) /* a vCPU thread's stack: the run loop is shallow */
-#define STOP_STATUS    (128 + 9)    /* how a VM the backend stops ends (as SIGKILL) */
+#define STOP_STATUS    (128 + 9) /* how a VM the backend stops ends (as SIGKILL) */
 
-/* The backend's shared state: the tenant network and where snapshots go. */
+/* The backend's shared state: the tenant network, the fleet, where snapshots go. */
 struct vm_backend {
 	struct netsw *net;
+	struct fleet *fleet;
 	struct netsw_policy policy; /* publishes nothing up front, allows nothing out */
 	char dir[PATH_MAX];         /* snapshots: DIR/NAME/{state,mem} */
 };
@@ -57,21 +59,12 @@ struct vm_fn {
 	char dir[PATH_MAX];
 };
 
-/* What the instance's thread and the gateway's workers share. */
-enum cmd { CMD_NONE, CMD_RESET, CMD_STOP };
-
+/* One instance: its VM, its place in the fleet, its pipes. */
 struct vm_inst {
 	struct instance *in;
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	enum cmd cmd; /* what the paused thread is asked to do */
-	bool paused;  /* the thread waits for a command */
-	bool ended;   /* instance_run returned for good */
-	int status;   /* ...with this */
-	int reset_rc; /* the last CMD_RESET's result */
-	int dead;     /* eventfd: written when the VM ends */
-	int log[2];   /* the console pipe */
+	struct fleet_vm *fv;
+	int dead;   /* eventfd: written when the VM ends */
+	int log[2]; /* the console pipe */
 };
 
 static void say(char *err, size_t len, const char *what, const char *detail)
@@ -84,6 +77,7 @@ static int be_init(void **state, char *err, size_t errlen)
 	struct vm_backend *b = calloc(1, sizeof(*b));
 	struct netsw_config cfg;
 	const char *tmp = getenv("TMPDIR");
+	int rc;
 
 	if (!b) {
 		say(err, errlen, "out of memory", NULL);
@@ -96,11 +90,22 @@ static int be_init(void **state, char *err, size_t errlen)
 		return -1;
 	}
 	netsw_policy_init(&b->policy);
-	netsw_config_default(&cfg);
+	netsw_config_large(&cfg);
 	cfg.policy = &b->policy;
 	b->net = netsw_new(&cfg);
 	if (!b->net) {
 		say(err, errlen, "cannot make the tenant network switch", strerror(errno));
+		rmdir(b->dir);
+		free(b);
+		return -1;
+	}
+	rc = fleet_new(&b->fleet);
+	if (rc == 0)
+		rc = fleet_pump_switch(b->fleet, b->net);
+	if (rc < 0) {
+		say(err, errlen, "cannot start the VMs' threads", strerror(-rc));
+		fleet_free(b->fleet);
+		netsw_free(b->net);
 		rmdir(b->dir);
 		free(b);
 		return -1;
@@ -115,6 +120,7 @@ static void be_fini(void *state)
 
 	if (!b)
 		return;
+	fleet_free(b->fleet); /* every instance is gone: its pump first */
 	netsw_free(b->net);
 	rmdir(b->dir);
 	free(b);
@@ -233,47 +239,20 @@ static void be_unprepare(void *state, struct serve_fn *fn)
 	fn->backend_priv = NULL;
 }
 
-/*
- * The vCPU's thread: run the VM; when a worker pauses it, wait for a
- * command (reset in place, or stop), do it, and run on.  The VM ends on
- * its own, or at CMD_STOP.
- */
-static void *vcpu_main(void *arg)
+/* The fleet's `ended`, under its lock: tell the gateway. */
+static void vm_ended(void *ctx, int status)
 {
-	struct vm_inst *v = arg;
-	int rc;
+	struct vm_inst *v = ctx;
 
-	for (;;) {
-		rc = instance_run(v->in);
-		if (rc != VM_PAUSED)
-			break;
-		pthread_mutex_lock(&v->lock);
-		v->paused = true;
-		pthread_cond_broadcast(&v->cond);
-		while (v->cmd == CMD_NONE)
-			pthread_cond_wait(&v->cond, &v->lock);
-		if (v->cmd == CMD_RESET)
-			v->reset_rc = instance_reset(v->in);
-		rc = v->cmd == CMD_STOP ? -1 : v->reset_rc;
-		v->cmd = CMD_NONE;
-		v->paused = false;
-		pthread_cond_broadcast(&v->cond);
-		pthread_mutex_unlock(&v->lock);
-		if (rc)
-			break;
-	}
-	pthread_mutex_lock(&v->lock);
-	v->ended = true;
-	v->status = rc;
-	pthread_cond_broadcast(&v->cond);
-	pthread_mutex_unlock(&v->lock);
+	(void)status; /* fleet_status has it */
 	if (write(v->dead, &(uint64_t){ 1 }, sizeof(uint64_t)) < 0)
 		perror("nanvix-serve: vm backend");
-	return NULL;
 }
 
 static void inst_free(struct vm_inst *v)
 {
+	if (v->fv)
+		fleet_remove(v->fv, STOP_STATUS);
 	if (v->in)
 		instance_destroy(v->in);
 	if (v->dead >= 0)
@@ -282,8 +261,6 @@ static void inst_free(struct vm_inst *v)
 		close(v->log[0]);
 	if (v->log[1] >= 0)
 		close(v->log[1]);
-	pthread_cond_destroy(&v->cond);
-	pthread_mutex_destroy(&v->lock);
 	free(v);
 }
 
@@ -294,15 +271,12 @@ static int be_spawn(void *state, struct serve_inst *inst, char *err, size_t errl
 	struct vm_inst *v = calloc(1, sizeof(*v));
 	struct instance_config c;
 	struct sockaddr_in *sa = (struct sockaddr_in *)&inst->addr;
-	pthread_attr_t attr;
 	int rc, port = -1;
 
 	if (!v) {
 		say(err, errlen, "out of memory", NULL);
 		return -1;
 	}
-	pthread_mutex_init(&v->lock, NULL);
-	pthread_cond_init(&v->cond, NULL);
 	v->log[0] = v->log[1] = -1;
 	v->dead = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (v->dead < 0 || pipe2(v->log, O_CLOEXEC) < 0 ||
@@ -312,6 +286,7 @@ static int be_spawn(void *state, struct serve_inst *inst, char *err, size_t errl
 		return -1;
 	}
 	base_config(b, &c, v->log[1]);
+	c.fleet = true;
 	rc = instance_restore(&v->in, &c, f->img);
 	if (!rc)
 		port = instance_publish_any(v->in, GUEST_PORT);
@@ -323,12 +298,9 @@ static int be_spawn(void *state, struct serve_inst *inst, char *err, size_t errl
 		inst_free(v);
 		return -1;
 	}
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, VCPU_STACK);
-	rc = pthread_create(&v->thread, &attr, vcpu_main, v);
-	pthread_attr_destroy(&attr);
-	if (rc) {
-		say(err, errlen, "cannot start the vCPU thread", strerror(rc));
+	v->fv = fleet_add(b->fleet, v->in, vm_ended, v);
+	if (!v->fv) {
+		say(err, errlen, "cannot run the VM", strerror(errno));
 		inst_free(v);
 		return -1;
 	}
@@ -343,61 +315,36 @@ static int be_spawn(void *state, struct serve_inst *inst, char *err, size_t errl
 	return 0;
 }
 
-/* Pause the VM and hand its paused thread `cmd`; the thread's answer. */
-static int command(struct vm_inst *v, enum cmd cmd)
-{
-	int rc;
-
-	pthread_mutex_lock(&v->lock);
-	if (v->ended) {
-		pthread_mutex_unlock(&v->lock);
-		return -1;
-	}
-	instance_pause(v->in);
-	while (!v->paused && !v->ended)
-		pthread_cond_wait(&v->cond, &v->lock);
-	if (v->ended) {
-		pthread_mutex_unlock(&v->lock);
-		return -1;
-	}
-	v->cmd = cmd;
-	pthread_cond_broadcast(&v->cond);
-	while (v->paused && !v->ended)
-		pthread_cond_wait(&v->cond, &v->lock);
-	rc = cmd == CMD_RESET ? v->reset_rc : 0;
-	pthread_mutex_unlock(&v->lock);
-	return rc;
-}
-
 static int be_recycle(void *state, struct serve_inst *inst, char *err, size_t errlen)
 {
+	struct vm_inst *v = inst->priv;
+	int rc;
+
 	(void)state;
-	if (command(inst->priv, CMD_RESET) != 0) {
+	if (fleet_hold(v->fv) != 0) {
+		say(err, errlen, "the VM ended before its reset", NULL);
+		return -1;
+	}
+	rc = instance_reset(v->in);
+	if (rc != 0) { /* held until destroyed: its state is the reset's half-work */
 		say(err, errlen, "cannot reset the VM in place (see above)", NULL);
 		return -1;
 	}
+	fleet_release(v->fv);
 	return 0;
 }
 
 static void be_destroy(void *state, struct serve_inst *inst, char *how, size_t howlen)
 {
 	struct vm_inst *v = inst->priv;
-	bool ended;
+	int status = fleet_status(v->fv);
 
 	(void)state;
-	pthread_mutex_lock(&v->lock);
-	ended = v->ended;
-	pthread_mutex_unlock(&v->lock);
-	if (ended) {
-		if (v->status >= 128 && v->status < 128 + 65)
-			snprintf(how, howlen, "killed by signal %d", v->status - 128);
-		else
-			snprintf(how, howlen, "exited with status %d", v->status);
-	} else if (command(v, CMD_STOP) != 0) {
-		instance_stop(v->in, STOP_STATUS); /* it ended meanwhile, or will now */
-	}
-	pthread_join(v->thread, NULL);
-	inst_free(v);
+	if (status >= 128 && status < 128 + 65)
+		snprintf(how, howlen, "killed by signal %d", status - 128);
+	else if (status >= 0)
+		snprintf(how, howlen, "exited with status %d", status);
+	inst_free(v); /* stops it if it runs on */
 	inst->priv = NULL;
 	inst->dead_fd = inst->log_fd = -1;
 }

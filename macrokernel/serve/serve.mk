@@ -27,7 +27,11 @@ $(SERVE_TEST_BIN):
 
 $(OUT)/tests/serve/%.o: tests/serve/%.c
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
+	$(HOST_CC) $(HOST_CFLAGS) -Iinclude -c -o $@ $<
+
+# The same function for the vm backend: a static musl program for a VM.
+$(SERVE_TEST_BIN)/fn_test.elf: tests/serve/fn_test.c include/abi/snapshot.h | $(SERVE_TEST_BIN)
+	$(MUSL_CC) $(MUSL_CFLAGS) -D_GNU_SOURCE -Iinclude -static -no-pie -o $@ tests/serve/fn_test.c
 
 $(addprefix $(SERVE_TEST_BIN)/,$(SERVE_TEST_PROGS)): $(SERVE_TEST_BIN)/%: $(OUT)/tests/serve/%.o | $(SERVE_TEST_BIN)
 	$(HOST_CC) -pthread -o $@ $< $(HOST_LDFLAGS)
@@ -38,4 +42,5 @@ $(SERVE_TEST_BIN)/http_test: tests/serve/http_test.c macrokernel/serve/http.c \
 	$(HOST_CC) $(filter-out -MMD -MP,$(HOST_CFLAGS)) -fsanitize=address,undefined \
 		-fno-sanitize-recover=all -o $@ tests/serve/http_test.c macrokernel/serve/http.c
 
-ALL += $(addprefix $(SERVE_TEST_BIN)/,$(SERVE_TEST_PROGS)) $(SERVE_TEST_BIN)/http_test
+ALL += $(addprefix $(SERVE_TEST_BIN)/,$(SERVE_TEST_PROGS)) $(SERVE_TEST_BIN)/http_test \
+	$(SERVE_TEST_BIN)/fn_test.elf

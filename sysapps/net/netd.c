@@ -41,7 +41,7 @@
 #include <svc/server.h>
 
 #define EXIT_SETUP  125        /* nanvixd's "bad setup" status */
-#define IDLE_MS     1000       /* SERVE's timeout when lwIP has no timer */
+#define IDLE_MS     3600000    /* SERVE's timeout when lwIP has no timer: its longest */
 #define DRAIN_MS    2000       /* NANVIX_NETD_DRAIN: at most this long */
 #define RECV_ROUNDS 64         /* NANVIX_NETD_RECV calls per wake-up */
 #define BUDGET_MIN  (1u << 20) /* the smallest receive and send budgets */

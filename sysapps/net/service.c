@@ -43,6 +43,7 @@
 #include "lwip/init.h"
 #include "lwip/ip4.h"
 #include "lwip/priv/tcp_priv.h"
+#include "lwip/sys.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
@@ -60,9 +61,23 @@ struct net_frame {
 	uint8_t data[];
 };
 
+/*
+ * A quiet stack stops asking for timers: with no TCP connection open and
+ * no frame in or out for NET_QUIET_MS, lwIP's remaining timers have nothing
+ * urgent to do: a pending ARP entry lasts ARP_MAXPENDING (5 s), a partial
+ * datagram IP_REASS_MAXAGE (5 s), and connections in TIME-WAIT (which the
+ * TCP timer would wake for 4 times a second for 2 MSL) only stay longer:
+ * TIME-WAIT is counted in TCP timer ticks, and lwIP reuses the oldest one
+ * when it needs a PCB.  An idle VM then sleeps without waking at all; the
+ * next frame runs the overdue timers once (lwIP restarts a late cyclic
+ * timer instead of catching up).
+ */
+#define NET_QUIET_MS 6000u
+
 static struct {
 	int inited;
-	int depth; /* entry points in progress (nested through output) */
+	int depth;        /* entry points in progress (nested through output) */
+	u32_t last_frame; /* sys_now() of the last frame in or out */
 	struct net_frame *fq_head, *fq_tail;
 	struct net_service *services;
 } stk;
@@ -72,6 +87,7 @@ int net_stack_init(void)
 	if (!stk.inited) {
 		lwip_init();
 		stk.inited = 1;
+		stk.last_frame = sys_now();
 	}
 	return 0;
 }
@@ -193,6 +209,8 @@ int net_stack_next_timer_ms(void)
 	t = sys_timeouts_sleeptime();
 	if (t == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
 		return -1;
+	if (tcp_active_pcbs == NULL && (u32_t)(sys_now() - stk.last_frame) >= NET_QUIET_MS)
+		return -1; /* quiet: see NET_QUIET_MS */
 	return t > INT_MAX ? INT_MAX : (int)t;
 }
 
@@ -275,6 +293,7 @@ static err_t netif_linkoutput(struct netif *netif, struct pbuf *p)
 	else
 		stk.fq_head = f;
 	stk.fq_tail = f;
+	stk.last_frame = sys_now();
 	s->stats.frames_out++;
 	s->stats.bytes_out += f->len;
 	return ERR_OK;
@@ -392,6 +411,7 @@ void net_service_input(struct net_service *s, const void *frame, size_t len)
 	if (s == NULL || frame == NULL || len < SIZEOF_ETH_HDR ||
 	    len > (size_t)SIZEOF_ETH_HDR + s->cfg.mtu)
 		return;
+	stk.last_frame = sys_now();
 	/* Unicast for another MAC: not ours (the switch should not send it). */
 	if (!(b[0] & 1) && memcmp(b, s->cfg.mac, 6) != 0)
 		return;

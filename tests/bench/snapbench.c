@@ -1,7 +1,8 @@
 /*
  * snapbench: nanvixd's side of ./z bench start and ./z bench density, with
  * the instance API (monitor/instance.h) in one process, as nanvix-serve
- * holds its VMs.  The snapshot is an echo server's, taken in accept
+ * holds its VMs: run by a fleet (monitor/fleet.h), with a thread only while
+ * a VM runs.  The snapshot is an echo server's, taken in accept
  * (nanvixd --net=guest --snapshot-out).
  *
  *   snapbench start SNAPDIR N OUT   N fresh VMs, one after another: the time
@@ -16,6 +17,7 @@
  * start and reset write one sample per line (microseconds) to OUT and print
  * p50 and p99; density prints key=value lines.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -28,6 +30,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <monitor/fleet.h>
 #include <monitor/instance.h>
 #include <monitor/snapshot.h>
 #include <netsw/netsw.h>
@@ -35,17 +38,18 @@
 #include "peers/httpclient.h" /* now_ns */
 
 #define GUEST_PORT 8080
-#define TENANT_VMS 60 /* VMs per tenant switch (below its port limit) */
+#define TENANT_VMS 16000 /* VMs per tenant switch (below its port limit) */
 
 struct vmi {
 	struct instance *in;
-	pthread_t thread;
+	struct fleet_vm *fv;
 	int port;
-	int status;
 };
 
+static struct fleet *fleet;
+
 /*
- * Tenant networks: a switch holds NETSW_PORTS_MAX VMs, so density spreads
+ * Tenant networks: a switch holds NETSW_MAX_PORTS VMs, so density spreads
  * its VMs over as many switches (each with its own uplink process) as it
  * needs; start and reset use the first.
  */
@@ -61,29 +65,22 @@ static struct netsw *tenant(int i)
 
 	if (t >= TENANTS_MAX)
 		return NULL;
-	if (!tenants[t])
+	if (!tenants[t]) {
 		tenants[t] = netsw_new(&tenant_cfg);
+		if (tenants[t] && fleet_pump_switch(fleet, tenants[t]) < 0)
+			return NULL;
+	}
 	return tenants[t];
 }
 
-/* The vCPU's thread: until the VM ends, is stopped, or paused (reset below joins it). */
-static void *vcpu(void *arg)
-{
-	struct vmi *v = arg;
-
-	v->status = instance_run(v->in);
-	return NULL;
-}
-
-/* Restore a VM from `img`, publish its port, start its vCPU thread: 0 or -1. */
+/* Restore a VM from `img`, publish its port, hand it to the fleet: 0 or -1. */
 static int vmi_start(struct vmi *v, const struct snap_image *img, int console, int i)
 {
 	struct instance_config c;
-	pthread_attr_t attr;
-	int rc;
 
 	memset(&c, 0, sizeof(c));
 	c.tty = TTY_NONE;
+	c.fleet = true;
 	c.mk.notify_fd = -1;
 	c.net_policy = &policy;
 	c.net_switch = tenant(i);
@@ -93,11 +90,8 @@ static int vmi_start(struct vmi *v, const struct snap_image *img, int console, i
 	if (instance_restore(&v->in, &c, img) != 0)
 		return -1;
 	v->port = instance_publish_any(v->in, GUEST_PORT);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, 256 << 10);
-	rc = v->port > 0 ? pthread_create(&v->thread, &attr, vcpu, v) : -1;
-	pthread_attr_destroy(&attr);
-	if (rc) {
+	v->fv = v->port > 0 ? fleet_add(fleet, v->in, NULL, NULL) : NULL;
+	if (!v->fv) {
 		instance_destroy(v->in);
 		return -1;
 	}
@@ -106,8 +100,7 @@ static int vmi_start(struct vmi *v, const struct snap_image *img, int console, i
 
 static void vmi_stop(struct vmi *v)
 {
-	instance_stop(v->in, 128 + 9);
-	pthread_join(v->thread, NULL);
+	fleet_remove(v->fv, 128 + 9);
 	instance_destroy(v->in);
 }
 
@@ -201,12 +194,13 @@ static int bench_reset(const struct snap_image *img, int n, const char *out)
 	for (int i = 0; i < n; i++) {
 		int64_t t0;
 
-		/* The same steps as nanvix-serve's recycle: pause, reset, run on. */
-		instance_pause(v.in);
-		pthread_join(v.thread, NULL);
-		t0 = now_ns();
-		if (instance_reset(v.in) != 0 || pthread_create(&v.thread, NULL, vcpu, &v) != 0)
+		/* The same steps as nanvix-serve's recycle: hold, reset, run on. */
+		if (fleet_hold(v.fv) != 0)
 			return 1;
+		t0 = now_ns();
+		if (instance_reset(v.in) != 0)
+			return 1;
+		fleet_release(v.fv);
 		if (answer(&v) < 0)
 			return 1;
 		us[i] = (double)(now_ns() - t0) / 1000.0;
@@ -235,11 +229,54 @@ static long meminfo(const char *file, const char *key)
 	return v;
 }
 
+#define IDLE_WINDOW_S 3
+
+/* This process's threads, and apart from them the ones KVM adds to it (its
+ * per-VM "kvm-nx-lpage-recovery" workers, not ours to avoid). */
+static long count_threads(long *kvm)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	long n = 0;
+
+	*kvm = 0;
+	while (d && (e = readdir(d)) != NULL) {
+		char path[300], comm[64] = "";
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (f && fgets(comm, sizeof(comm), f) && strncmp(comm, "kvm-", 4) == 0)
+			(*kvm)++;
+		else
+			n++;
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* CPU time of this process (its VMs' guests included), in ms. */
+static long cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+	       (long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+}
+
 static int bench_density(const struct snap_image *img, int n)
 {
 	struct vmi *v = calloc((size_t)n, sizeof(*v));
 	const char *keys[] = { "MemAvailable", "Slab", "PageTables", "KernelStack" };
-	long before[4], after[4], dirty0, dirty1;
+	long before[4], after[4], dirty0, dirty1, threads, kvm_threads, cpu0, cpu1;
+	struct fleet_stats fs;
+	uint64_t wakes;
 	int made = 0, answered = 0;
 	int64_t t0, t1;
 	const char *why = "all made";
@@ -256,11 +293,23 @@ static int bench_density(const struct snap_image *img, int n)
 	t1 = now_ns();
 	for (int i = 0; i < made; i++)
 		answered += answer(&v[i]) == 0;
-	sleep(1); /* let the guests settle after answering */
+	/* Let the guests settle: their network goes quiet 6 s after its last frame. */
+	sleep(7);
 	for (int k = 0; k < 4; k++)
 		after[k] = meminfo("/proc/meminfo", keys[k]);
 	dirty1 = meminfo("/proc/self/smaps_rollup", "Private_Dirty");
+	fleet_stats(fleet, &fs);
+	wakes = fs.wakes;
+	cpu0 = cpu_ms();
+	sleep(IDLE_WINDOW_S);
+	cpu1 = cpu_ms();
+	fleet_stats(fleet, &fs);
+	threads = count_threads(&kvm_threads);
 	printf("density: instances=%d answered=%d stopped=\"%s\"\n", made, answered, why);
+	printf("density: threads=%ld kvm_threads=%ld parked=%u workers=%u "
+	       "idle_cpu_ms_per_s=%.1f idle_wakes_per_s=%.1f\n",
+	       threads, kvm_threads, fs.parked, fs.workers, (double)(cpu1 - cpu0) / IDLE_WINDOW_S,
+	       (double)(fs.wakes - wakes) / IDLE_WINDOW_S);
 	if (made) {
 		printf("density: memavailable_drop_kib_per_instance=%.0f\n",
 		       (double)(before[0] - after[0]) / made);
@@ -293,7 +342,10 @@ int main(int argc, char **argv)
 	n = atoi(argv[3]);
 	if (n < 1)
 		return 2;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+	/* About six descriptors a VM (and one in the uplink for its port):
+	 * as many as this user may have (root: up to fs.nr_open). */
+	rl.rlim_cur = rl.rlim_max = 1 << 20;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 && getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
@@ -303,7 +355,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	netsw_policy_init(&policy);
-	netsw_config_default(&tenant_cfg);
+	netsw_config_large(&tenant_cfg);
 	tenant_cfg.policy = &policy;
 	/* bin/bench/snapbench: the uplink is bin/nanvix-uplink. */
 	n = (int)readlink("/proc/self/exe", uplink, sizeof(uplink) - 32);
@@ -313,7 +365,7 @@ int main(int argc, char **argv)
 		tenant_cfg.uplink_path = uplink;
 	}
 	n = atoi(argv[3]);
-	if (!tenant(0))
+	if (fleet_new(&fleet) < 0 || !tenant(0))
 		return 1;
 	if (!strcmp(argv[1], "start"))
 		rc = bench_start(img, n, argv[4]);
@@ -321,6 +373,7 @@ int main(int argc, char **argv)
 		rc = bench_reset(img, n, argv[4]);
 	else
 		rc = bench_density(img, n);
+	fleet_free(fleet); /* its switch pumps first */
 	for (int t = 0; t < TENANTS_MAX; t++)
 		netsw_free(tenants[t]);
 	snapshot_close(img);

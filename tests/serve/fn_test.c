@@ -23,9 +23,16 @@
  * Every response carries X-Pid and X-Fn ($NANVIX_FUNCTION).  With the
  * argument --fail it exits with status 1 before it is ready; with
  * --chatty it prints a line to stdout before "ready" and one per request.
+ *
+ * It listens on 127.0.0.1, or on $HOST (0.0.0.0 in a VM, whose network
+ * reaches it from outside).  In a Nanvix VM (the vm backend sets
+ * NANVIX_SNAPSHOT=1) it asks for its
+ * snapshot once it listens (abi/snapshot.h); every restored copy goes on
+ * from there.  Elsewhere the device is missing and nothing happens.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -33,9 +40,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <abi/snapshot.h>
 
 #define MAX_CONNS 16
 #define HEAD_MAX  (32 * 1024)
@@ -239,6 +249,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	a.sin_port = htons((unsigned short)atoi(port));
+	/* $HOST (an IPv4 literal, 0.0.0.0 in a VM) instead of loopback. */
+	if (getenv("HOST") && inet_pton(AF_INET, getenv("HOST"), &a.sin_addr) != 1) {
+		fprintf(stderr, "fn_test: HOST is not an IPv4 address\n");
+		return 2;
+	}
 	ls = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(ls, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(ls, 64) < 0) {
@@ -249,6 +264,15 @@ int main(int argc, char **argv)
 		printf("starting on port %s\n", port);
 	printf("ready\n");
 	fflush(stdout);
+	if (getenv("NANVIX_SNAPSHOT")) {
+		struct nanvix_snapshot_info info;
+		int fd = open(NANVIX_SNAPSHOT_PATH, O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			ioctl(fd, NANVIX_SNAPSHOT_TAKE, &info);
+			close(fd);
+		}
+	}
 	pf[0] = (struct pollfd){ ls, POLLIN, 0 };
 	for (;;) {
 		if (poll(pf, (nfds_t)n, -1) < 0) {

@@ -49,6 +49,12 @@ struct instance_config {
 	/* Where the guest's console output goes (fds 1 and 2, kernel log), or
 	 * -1: console_file, else nanvixd's stdout and stderr.  Not closed. */
 	int console_fd;
+	/*
+	 * Run by a fleet (monitor/fleet.h): no network watcher thread; the
+	 * network signals the VM's readiness on instance_wake_fd.  Needs the
+	 * embedded macro-kernel (not `macrokernel`).
+	 */
+	bool fleet;
 };
 
 struct instance;
@@ -117,6 +123,10 @@ int instance_publish_any(struct instance *in, uint16_t guest_port);
 
 /* The instance's VM: counters, and hooks such as the command line's host signals. */
 struct vm *instance_vm(struct instance *in);
+
+/* With cfg.fleet and a network: the eventfd written when the VM has
+ * network work to take (read it to clear), else -1. */
+int instance_wake_fd(const struct instance *in);
 
 /* The program's name (argv[0]'s basename), for messages. */
 const char *instance_name(const struct instance *in);

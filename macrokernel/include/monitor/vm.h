@@ -49,6 +49,9 @@ struct vm_timer {
 
 /* vm_run's value when vm_pause stopped it: call vm_run again to resume. */
 #define VM_PAUSED 256
+/* vm_run's value when the guest idles and vm->park took it: call vm_run
+ * again (on any thread) once something woke it. */
+#define VM_PARKED 257
 
 /* A program execve can start: a name and the host file behind it. */
 struct vm_program {
@@ -132,6 +135,15 @@ struct vm {
 	int (*host_work)(void *ctx);
 	int kick_ack;          /* eventfd written after host_work ran, or -1 */
 	volatile bool in_idle; /* inside `idle` (NANVIX_HC_SLEEP) */
+	/*
+	 * NANVIX_HC_SLEEP for a VM that no thread waits for (monitor/fleet.h),
+	 * before `idle`: `ns` is the guest's (NANVIX_HC_SLEEP_FOREVER: no
+	 * deadline).  0 parks it: the guest will see the SLEEP return 0, and
+	 * vm_run returns VM_PARKED; 1 returns to the guest at once.  NULL: idle.
+	 */
+	int (*park)(void *ctx, uint64_t ns);
+	void *park_ctx;
+	bool park_due; /* the SLEEP just served parked the VM */
 	/*
 	 * The fast file path (abi/vvar.h): serve call `nr` with args a[0..5]
 	 * made in ring 3 of the address space `cr3` (read from the vCPU).
@@ -257,8 +269,8 @@ void vm_post_signal(struct vm *vm, int sig);
 
 /*
  * Run the vCPU on the calling thread until the guest exits or fails, a
- * timer or request stops it; returns the nanvixd status, or VM_PAUSED
- * (call again to resume, on any thread).
+ * timer or request stops it; returns the nanvixd status, VM_PAUSED or
+ * VM_PARKED (call again to resume, on any thread).
  */
 int vm_run(struct vm *vm);
 

@@ -48,7 +48,7 @@
 #define NETSW_UPLINK_MTU       16384u
 #define NETSW_DEFAULT_RATE     (256ull << 20) /* bytes/s a port may send */
 #define NETSW_DEFAULT_BURST    (8ull << 20)   /* bytes */
-#define NETSW_MAX_PORTS        64
+#define NETSW_MAX_PORTS        16384 /* VMs of one tenant network (a /18 or larger) */
 #define NETSW_PORT_PUBLISH_MAX 16 /* ports published for one VM by netsw_publish */
 #define NETSW_FRAME_MAX        (NETSW_MAX_MTU + 14)
 
@@ -95,9 +95,20 @@ struct netsw_stats {
 void netsw_config_default(struct netsw_config *cfg);
 
 /*
+ * The same with a /16 (10.0.0.0/16, the same gateway, DNS and first VM
+ * address): room for NETSW_MAX_PORTS VMs, for a process holding many
+ * (nanvix-serve).
+ */
+void netsw_config_large(struct netsw_config *cfg);
+
+/* The configuration a switch was made with. */
+const struct netsw_config *netsw_config_of(const struct netsw *sw);
+
+/*
  * The address of VM number `idx` (0, 1, ...) on the network: MAC
- * 52:54:00:12:34:(0x56 + idx) (locally administered) and IPv4 first_ip +
- * idx.  Returns 0, or -ERANGE when idx leaves the subnet or the MAC byte.
+ * 52:54:00:12:(0x3456 + idx as two bytes) (locally administered: the first
+ * VM's is 52:54:00:12:34:56) and IPv4 first_ip + idx.  Returns 0, or
+ * -ERANGE when idx leaves the subnet or the MAC's two bytes.
  */
 int netsw_addr_for(const struct netsw_config *cfg, unsigned idx, uint8_t mac[6], uint32_t *ip);
 
@@ -121,6 +132,10 @@ void netsw_free(struct netsw *sw);
 
 /*
  * Attach a VM's interface: frames for it are passed to deliver(ctx,
+ * frame, len).  Broadcast ARP requests reach only the port owning the
+ * address asked for (a thousand idle VMs are not woken by one), other
+ * broadcast ARP (gratuitous, replies) no port; IPv4 broadcasts reach every
+ * port.  Delivery is
  * frame, len) (synchronously, from netsw_port_input of another port or
  * netsw_service; the frame is valid only during the call).  deliver may
  * call netsw_port_input (up to a small nesting depth, beyond which frames

@@ -45,6 +45,9 @@
 #define IP_REASSEMBLY      1
 #define IP_FRAG            1
 #define IP_REASS_MAX_PBUFS 64
+/* Fragments of a datagram arrive within 5 s or it is dropped (lwIP's
+ * default is 15 s): a quiet stack may stop its timers sooner (service.c). */
+#define IP_REASS_MAXAGE 5
 
 /* Many netifs share one subnet: ARP entries belong to a netif. */
 #define ETHARP_TABLE_MATCH_NETIF 1

@@ -25,6 +25,13 @@ struct sink {
 	uint8_t last[NETSW_FRAME_MAX];
 };
 
+static void sink_count(void *ctx, const void *frame, size_t len)
+{
+	(void)frame, (void)len;
+	if (ctx)
+		(*(int *)ctx)++;
+}
+
 static void sink_deliver(void *ctx, const void *frame, size_t len)
 {
 	struct sink *s = ctx;
@@ -137,6 +144,8 @@ START_TEST(test_unicast_between_ports)
 }
 END_TEST
 
+/* An ARP request reaches the owner of the address only (idle VMs stay
+ * asleep), a gratuitous one no port; IPv4 broadcasts reach every other port. */
 START_TEST(test_broadcast_floods_other_ports)
 {
 	struct sink *sc = calloc(1, sizeof(*sc));
@@ -150,17 +159,23 @@ START_TEST(test_broadcast_floods_other_ports)
 	ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
 	ck_assert_int_eq(sa->n, 0);
 	ck_assert_int_eq(sb->n, 1);
-	ck_assert_int_eq(sc->n, 1);
+	ck_assert_int_eq(sc->n, 0);
 	/* B's unicast reply reaches A only. */
 	n = fr_arp(f, mac_a, mac_b, 2, mac_b, ip_b, mac_a, ip_a);
 	ck_assert_int_eq(netsw_port_input(pb, f, n), 0);
 	ck_assert_int_eq(sa->n, 1);
-	ck_assert_int_eq(sc->n, 1);
-	/* An IPv4 broadcast stays on the segment. */
+	ck_assert_int_eq(sc->n, 0);
+	/* A request for an address nobody has, and a gratuitous one: no port. */
+	n = fr_arp(f, BCAST, mac_a, 1, mac_a, ip_a, NULL, IP4(10, 0, 2, 99));
+	ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
+	n = fr_arp(f, BCAST, mac_a, 1, mac_a, ip_a, NULL, ip_a);
+	ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
+	ck_assert_int_eq(sb->n + sc->n, 1);
+	/* An IPv4 broadcast reaches every other port of the segment. */
 	n = fr_ip(f, BCAST, mac_a, ip_a, IP4(10, 0, 2, 255), IPPROTO_UDP, 1, 2, 0, 0);
 	ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
 	ck_assert_int_eq(sb->n, 2);
-	ck_assert_int_eq(sc->n, 2);
+	ck_assert_int_eq(sc->n, 1);
 	free(sc);
 }
 END_TEST
@@ -819,6 +834,61 @@ START_TEST(test_bad_configs)
 }
 END_TEST
 
+/* A /16 tenant of thousands of ports: two MAC bytes, lookups by hash, removal. */
+START_TEST(test_large_tenant)
+{
+	enum { PORTS = 3000 };
+	struct netsw_config big;
+	struct netsw *s;
+	struct netsw_port **p = calloc(PORTS, sizeof(*p));
+	int *hits = calloc(PORTS, sizeof(*hits));
+	uint8_t mac[6], mac_x[6];
+	uint32_t ip, ip_x;
+	size_t n;
+
+	netsw_config_large(&big);
+	ck_assert_int_eq(netsw_addr_for(&big, 0, mac, &ip), 0);
+	ck_assert_int_eq(mac[4], 0x34);
+	ck_assert_int_eq(mac[5], 0x56);
+	ck_assert_uint_eq(ip, IP4(10, 0, 2, 15));
+	ck_assert_int_eq(netsw_addr_for(&big, 1000, mac, &ip), 0);
+	ck_assert_int_eq(mac[4], 0x38);
+	ck_assert_int_eq(mac[5], 0x3e);
+	ck_assert_uint_eq(ip, IP4(10, 0, 5, 247));
+	ck_assert_int_eq(netsw_addr_for(&big, 0xffff - 0x3456 + 1, mac, &ip), -ERANGE);
+	s = netsw_new(&big);
+	ck_assert_ptr_nonnull(s);
+	for (int i = 0; i < PORTS; i++) {
+		ck_assert_int_eq(netsw_addr_for(&big, (unsigned)i, mac, &ip), 0);
+		p[i] = netsw_port_add(s, mac, ip, sink_count, &hits[i]);
+		ck_assert_ptr_nonnull(p[i]);
+	}
+	ck_assert_int_eq(netsw_addr_for(&big, 17, mac, &ip), 0);
+	ck_assert_ptr_null(netsw_port_add(s, mac, IP4(10, 0, 200, 1), sink_count, NULL));
+	ck_assert_int_eq(errno, EEXIST);
+	/* Port 0 asks for port 2999's MAC: only 2999 hears it; then a unicast. */
+	ck_assert_int_eq(netsw_addr_for(&big, 0, mac, &ip), 0);
+	ck_assert_int_eq(netsw_addr_for(&big, PORTS - 1, mac_x, &ip_x), 0);
+	n = fr_arp(f, BCAST, mac, 1, mac, ip, NULL, ip_x);
+	ck_assert_int_eq(netsw_port_input(p[0], f, n), 0);
+	n = fr_ip(f, mac_x, mac, ip, ip_x, IPPROTO_UDP, 1, 2, 0, 0);
+	ck_assert_int_eq(netsw_port_input(p[0], f, n), 0);
+	for (int i = 0; i < PORTS - 1; i++)
+		ck_assert_int_eq(hits[i], 0);
+	ck_assert_int_eq(hits[PORTS - 1], 2);
+	/* Removed from the middle: gone from both tables, its address free again. */
+	netsw_port_remove(p[PORTS - 1]);
+	ck_assert_int_eq(netsw_port_input(p[0], f, n), -EHOSTUNREACH);
+	p[PORTS - 1] = netsw_port_add(s, mac_x, ip_x, sink_count, &hits[PORTS - 1]);
+	ck_assert_ptr_nonnull(p[PORTS - 1]);
+	ck_assert_int_eq(netsw_port_input(p[0], f, n), 0);
+	ck_assert_int_eq(hits[PORTS - 1], 3);
+	netsw_free(s);
+	free(hits);
+	free(p);
+}
+END_TEST
+
 /* Two tenants: nothing one sends reaches the other, whatever MAC it aims at. */
 START_TEST(test_switches_are_isolated)
 {
@@ -836,6 +906,8 @@ START_TEST(test_switches_are_isolated)
 	n = fr_ip(f, mac_c, mac_a, ip_a, ip_c, IPPROTO_UDP, 1, 2, 0, 0);
 	ck_assert_int_eq(netsw_port_input(pa, f, n), -EHOSTUNREACH);
 	n = fr_arp(f, BCAST, mac_a, 1, mac_a, ip_a, NULL, ip_c);
+	ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
+	n = fr_ip(f, BCAST, mac_a, ip_a, IP4(10, 0, 2, 255), IPPROTO_UDP, 1, 2, 0, 0);
 	ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
 	ck_assert_int_eq(sb->n, 1);
 	ck_assert_int_eq(s2->n, 0);
@@ -892,6 +964,7 @@ Suite *unit_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_unicast_between_ports);
 	tcase_add_test(tc, test_broadcast_floods_other_ports);
+	tcase_add_test(tc, test_large_tenant);
 	tcase_add_test(tc, test_anti_spoofing);
 	tcase_add_test(tc, test_malformed_frames);
 	tcase_add_test(tc, test_random_frames_never_crash);

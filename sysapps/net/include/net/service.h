@@ -40,7 +40,8 @@ int net_stack_init(void);
 /* Run the lwIP timeouts that are due (ARP, TCP retransmissions, ...). */
 void net_stack_timers(void);
 
-/* Milliseconds until the next lwIP timeout is due (0: now), -1 if none. */
+/* Milliseconds until the next lwIP timeout is due (0: now), -1 if none or
+ * the stack is quiet (service.c: NET_QUIET_MS). */
 int net_stack_next_timer_ms(void);
 
 /* Services one process may hold (lwIP numbers its netifs with a byte). */
