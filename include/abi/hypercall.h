@@ -183,7 +183,9 @@ struct nanvix_hc_random {
  * NANVIX_HC_SLEEP_MAX_NS at most; the kernel loops).  A VM of a fleet
  * (monitor/fleet.h) is parked instead: no host thread waits for it.
  * `ret`: 0, or -EINTR if the host was interrupted (e.g. the --timeout
- * fired).
+ * fired), or the new generation (> 0) in a VM restored from a snapshot the
+ * host took while this SLEEP waited (the boot info's clocks were rewritten,
+ * as after NANVIX_HC_SNAPSHOT).
  */
 #define NANVIX_HC_SLEEP_MAX_NS  1000000000ull
 #define NANVIX_HC_SLEEP_FOREVER UINT64_MAX

@@ -118,10 +118,16 @@ static long kvm_random(uint64_t buf, uint64_t len)
 	return hc.random.ret;
 }
 
+static struct nanvix_bootinfo *boot_info;
+
+/* Above 0 (the new generation): restored from a snapshot the host took
+ * while this SLEEP waited; the host rewrote the clock bases. */
 static long kvm_sleep(uint64_t ns)
 {
 	hc.sleep.ns = ns;
 	hypercall(NANVIX_HC_SLEEP, &hc.sleep);
+	if (hc.sleep.ret > 0)
+		clock_restored(boot_info);
 	return hc.sleep.ret;
 }
 
@@ -185,7 +191,6 @@ static void kvm_strace(long nr, const long args[6], long ret, bool noreturn)
 }
 
 /* The boot info stays mapped (direct map): the host posts signals in it. */
-static struct nanvix_bootinfo *boot_info;
 
 static uint64_t kvm_host_signals(void)
 {

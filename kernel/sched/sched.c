@@ -17,6 +17,7 @@
 #include <fd/file.h>
 #include <hal/hal.h>
 #include <ipc/ring.h>
+#include <ipc/server.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
 #include <mm/vmem.h>
@@ -394,6 +395,7 @@ static void schedule(void)
 
 	for (;;) {
 		uint64_t now = clock_uptime_ns(), earliest = expire(now);
+		long rc;
 
 		next = dequeue();
 		if (next)
@@ -401,9 +403,14 @@ static void schedule(void)
 		/* Nothing to run: idle in the host until the earliest deadline. */
 		if (!hal->sleep)
 			panic("all threads blocked and the HAL cannot idle");
-		/* Cut short (-EINTR): the host may have forwarded a signal. */
-		if (hal->sleep(earliest ? earliest - now : NANVIX_HC_SLEEP_FOREVER) < 0)
+		/* Cut short (-EINTR): the host may have forwarded a signal.  Above
+		 * 0: this VM is a restored copy of one the host snapshotted while it
+		 * slept (the HAL reloaded the clocks); netd takes its new address. */
+		rc = hal->sleep(earliest ? earliest - now : NANVIX_HC_SLEEP_FOREVER);
+		if (rc < 0)
 			proc_host_signals();
+		else if (rc > 0)
+			server_restored();
 		if (ring_host_events)
 			ring_host_events();
 	}

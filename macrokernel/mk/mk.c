@@ -196,6 +196,11 @@ int mk_vm_kick(struct mk_vm *vm)
 	return 0;
 }
 
+bool mk_vm_quiet(const struct mk_vm *vm)
+{
+	return ring_quiet(&vm->ring);
+}
+
 void mk_vm_stats(const struct mk_vm *vm, struct mk_stats *out)
 {
 	*out = vm->st;

@@ -290,6 +290,9 @@ static int hc_sleep(struct vm *vm, void *args)
 	} else if (vm->park) {
 		/* No thread waits: parked, the guest's wait returns 0 when it runs again. */
 		vm->park_due = vm->park(vm->park_ctx, a.ns) == 0;
+		if (vm->park_due) /* a host snapshot restores here (instance_snapshot) */
+			vm->parked_ret_gpa = (uint64_t)((uint8_t *)args - vm->mem.base) +
+			                     offsetof(struct nanvix_hc_sleep, ret);
 		a.ret = 0;
 	} else {
 		int rc;

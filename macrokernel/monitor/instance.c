@@ -133,9 +133,10 @@ static int map_file(const char *what, const char *path, const void **data, size_
 }
 
 /*
- * Where a guest file (kernel.elf, fsd.elf) is looked for, in order: beside
- * the nanvixd binary (the build tree's bin/), then ../lib/nanvix from it
- * (`make install PREFIX=...`: PREFIX/bin/nanvixd, PREFIX/lib/nanvix/).
+ * Where a guest file (kernel.elf, fsd.elf) is looked for, in order: the
+ * directory $NANVIX_GUEST_DIR names (when set), beside the nanvixd binary
+ * (the build tree's bin/), then ../lib/nanvix from it (`make install
+ * PREFIX=...`: PREFIX/bin/nanvixd, PREFIX/lib/nanvix/).
  */
 static const char *const guest_dirs[] = { "", "/../lib/nanvix" };
 
@@ -146,8 +147,13 @@ static const char *const guest_dirs[] = { "", "/../lib/nanvix" };
 static const char *find_guest_file(const char *name, char *buf, size_t len)
 {
 	char exe[PATH_MAX], tried[2 * PATH_MAX + 8] = "";
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	const char *dir = getenv("NANVIX_GUEST_DIR");
+	ssize_t n;
 
+	if (dir && *dir && snprintf(buf, len, "%s/%s", dir, name) < (int)len &&
+	    access(buf, F_OK) == 0)
+		return buf;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0) {
 		snprintf(buf, len, "%s", name);
 		return access(name, F_OK) == 0 ? buf : NULL;
@@ -752,6 +758,30 @@ static int save_snapshot(struct vm *vm, uint64_t hc_gpa, void *ctx)
 	vm->done = true;
 	vm->status = 0;
 	return 0;
+}
+
+int instance_snapshot(struct instance *in, const char *dir, char *err, size_t errlen)
+{
+	uint32_t flags = in->c.mk.net == MK_NET_GUEST ? SNAP_NET_GUEST : 0;
+
+	if (in->c.mk.fs != MK_FS_NONE || in->c.mk.net == MK_NET_HOST || in->c.macrokernel) {
+		snprintf(err, errlen,
+		         "the VM keeps state outside its memory (a file system, --net=host or a "
+		         "shared macro-kernel): it cannot be snapshotted");
+		return -1;
+	}
+	if (!in->vm.parked_ret_gpa) {
+		snprintf(err, errlen,
+		         "the VM is not idle: the host snapshots a VM parked in its idle wait "
+		         "(held by its fleet while parked), not one stopped mid-computation");
+		return -1;
+	}
+	if (in->mk && !mk_vm_quiet(in->mk)) {
+		snprintf(err, errlen, "the VM has calls in flight on its ring: try again");
+		return -1;
+	}
+	return snapshot_save(&in->vm, dir, in->vm.parked_ret_gpa, in->kernel, in->kernel_size,
+	                     flags, err, errlen);
 }
 
 bool instance_snapshot_saved(const struct instance *in)

@@ -650,6 +650,7 @@ int snapshot_restore(struct vm *vm, const struct snap_image *img, bool in_place)
 
 	if (in_place && vm_mem_reset(vm) < 0)
 		return NANVIXD_EXIT_HOST;
+	vm->parked_ret_gpa = 0; /* that wait is gone with the old state */
 	if (vm_cpu_load(vm, &st->cpu_state, !in_place) < 0)
 		return NANVIXD_EXIT_HOST;
 	vm->kstats_gpa = st->kstats_gpa;

@@ -900,6 +900,7 @@ int vm_run(struct vm *vm)
 	int rc;
 
 	vm->done = false;
+	vm->parked_ret_gpa = 0;
 	vm->tid = (pid_t)syscall(SYS_gettid);
 	running = vm;
 	rc = timers_adopt(vm);

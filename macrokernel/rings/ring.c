@@ -153,3 +153,11 @@ unsigned ring_service(struct ring *r, unsigned budget, ring_handler_fn *handler,
 	publish_u32(h + offsetof(struct nanvix_ring_header, req_head), r->req_head);
 	return done;
 }
+
+bool ring_quiet(const struct ring *r)
+{
+	const uint8_t *h = r->base;
+
+	return read_u32(h + offsetof(struct nanvix_ring_header, req_tail)) == r->req_head &&
+	       read_u32(h + offsetof(struct nanvix_ring_header, cpl_head)) == r->cpl_tail;
+}

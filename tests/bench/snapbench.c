@@ -11,8 +11,11 @@
  *                                   published port; each VM then destroyed
  *   snapbench reset SNAPDIR N OUT   one VM reset in place N times: from the
  *                                   reset's start to the first response
- *   snapbench density SNAPDIR N     N VMs held at once, each answered once:
- *                                   memory per instance, creation rate
+ *   snapbench density SNAPDIR N [PER]
+ *                                   N VMs held at once, each answered once,
+ *                                   by processes of PER VMs (1000): memory
+ *                                   per instance, creation rate, threads
+ *                                   and CPU while they idle
  *
  * start and reset write one sample per line (microseconds) to OUT and print
  * p50 and p99; density prints key=value lines.
@@ -28,6 +31,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <monitor/fleet.h>
@@ -229,7 +233,8 @@ static long meminfo(const char *file, const char *key)
 	return v;
 }
 
-#define IDLE_WINDOW_S 3
+#define IDLE_WINDOW_S       3
+#define DENSITY_PER_PROCESS 1000 /* VMs a process holds in `density` */
 
 /* This process's threads, and apart from them the ones KVM adds to it (its
  * per-VM "kvm-nx-lpage-recovery" workers, not ours to avoid). */
@@ -270,61 +275,157 @@ static long cpu_ms(void)
 	       (long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 }
 
-static int bench_density(const struct snap_image *img, int n)
+/* What one shard (a process of VMs) measured, sent to the parent as is. */
+struct shard_report {
+	int made, answered;
+	double create_s;
+	long dirty_kib, threads, kvm_threads, idle_cpu_ms;
+	uint32_t parked, workers;
+	uint64_t idle_wakes;
+	char why[64];
+};
+
+/*
+ * One shard: make n VMs (each with its own switch slot) in this process,
+ * answer each once, let them settle, measure, report on `out`, then hold
+ * them until `go` reads end of file.
+ */
+static int density_shard(const struct snap_image *img, int n, int out, int go)
 {
 	struct vmi *v = calloc((size_t)n, sizeof(*v));
-	const char *keys[] = { "MemAvailable", "Slab", "PageTables", "KernelStack" };
-	long before[4], after[4], dirty0, dirty1, threads, kvm_threads, cpu0, cpu1;
+	struct shard_report r = { .why = "all made" };
 	struct fleet_stats fs;
+	long dirty0, cpu0;
 	uint64_t wakes;
-	int made = 0, answered = 0;
-	int64_t t0, t1;
-	const char *why = "all made";
+	int64_t t0;
+	char c;
 
-	for (int k = 0; k < 4; k++)
-		before[k] = meminfo("/proc/meminfo", keys[k]);
+	if (!v || fleet_new(&fleet) < 0 || !tenant(0))
+		return 1;
 	dirty0 = meminfo("/proc/self/smaps_rollup", "Private_Dirty");
 	t0 = now_ns();
-	for (; v && made < n; made++)
-		if (vmi_start(&v[made], img, -1, made) < 0) {
-			why = "a restore failed (see above)";
+	for (; r.made < n; r.made++)
+		if (vmi_start(&v[r.made], img, -1, r.made) < 0) {
+			snprintf(r.why, sizeof(r.why), "a restore failed (see above)");
 			break;
 		}
-	t1 = now_ns();
-	for (int i = 0; i < made; i++)
-		answered += answer(&v[i]) == 0;
+	r.create_s = (double)(now_ns() - t0) / 1e9;
+	for (int i = 0; i < r.made; i++)
+		r.answered += answer(&v[i]) == 0;
 	/* Let the guests settle: their network goes quiet 6 s after its last frame. */
 	sleep(7);
-	for (int k = 0; k < 4; k++)
-		after[k] = meminfo("/proc/meminfo", keys[k]);
-	dirty1 = meminfo("/proc/self/smaps_rollup", "Private_Dirty");
+	r.dirty_kib = meminfo("/proc/self/smaps_rollup", "Private_Dirty") - dirty0;
 	fleet_stats(fleet, &fs);
 	wakes = fs.wakes;
 	cpu0 = cpu_ms();
 	sleep(IDLE_WINDOW_S);
-	cpu1 = cpu_ms();
+	r.idle_cpu_ms = cpu_ms() - cpu0;
 	fleet_stats(fleet, &fs);
-	threads = count_threads(&kvm_threads);
-	printf("density: instances=%d answered=%d stopped=\"%s\"\n", made, answered, why);
-	printf("density: threads=%ld kvm_threads=%ld parked=%u workers=%u "
-	       "idle_cpu_ms_per_s=%.1f idle_wakes_per_s=%.1f\n",
-	       threads, kvm_threads, fs.parked, fs.workers, (double)(cpu1 - cpu0) / IDLE_WINDOW_S,
-	       (double)(fs.wakes - wakes) / IDLE_WINDOW_S);
-	if (made) {
-		printf("density: memavailable_drop_kib_per_instance=%.0f\n",
-		       (double)(before[0] - after[0]) / made);
-		printf("density: private_dirty_kib_per_instance=%.0f\n",
-		       (double)(dirty1 - dirty0) / made);
-		printf("density: slab_kib_per_instance=%.0f pagetables_kib_per_instance=%.1f "
-		       "kernelstack_kib_per_instance=%.1f\n",
-		       (double)(after[1] - before[1]) / made, (double)(after[2] - before[2]) / made,
-		       (double)(after[3] - before[3]) / made);
-		printf("density: creation_per_s=%.0f\n", made / ((double)(t1 - t0) / 1e9));
-	}
-	for (int i = 0; i < made; i++)
+	r.idle_wakes = fs.wakes - wakes;
+	r.parked = fs.parked;
+	r.workers = fs.workers;
+	r.threads = count_threads(&r.kvm_threads);
+	if (write(out, &r, sizeof(r)) != sizeof(r))
+		return 1;
+	while (read(go, &c, 1) > 0)
+		;
+	for (int i = 0; i < r.made; i++)
 		vmi_stop(&v[i]);
 	free(v);
-	return answered == made && made == n ? 0 : 1;
+	fleet_free(fleet);
+	for (int t = 0; t < TENANTS_MAX; t++)
+		netsw_free(tenants[t]);
+	return 0;
+}
+
+/*
+ * N VMs over ceil(N / per) processes of at most `per` each (KVM's cost of
+ * a VM grows with the VMs of its process: each registers with the process's
+ * memory map), as several nanvix-serve daemons would hold them.
+ */
+static int bench_density(const struct snap_image *img, int n, int per)
+{
+	const char *keys[] = { "MemAvailable", "Slab", "PageTables", "KernelStack" };
+	int shards = (n + per - 1) / per, go[2], rc = 0;
+	struct shard_report sum = { .why = "all made" };
+	long before[4], after[4];
+	pid_t *pids = calloc((size_t)shards, sizeof(*pids));
+	int *from = calloc((size_t)shards, sizeof(*from));
+	double create_max = 0;
+
+	if (!pids || !from || pipe(go) < 0)
+		return 1;
+	for (int k = 0; k < 4; k++)
+		before[k] = meminfo("/proc/meminfo", keys[k]);
+	for (int i = 0; i < shards; i++) {
+		int p[2], count = i == shards - 1 ? n - per * (shards - 1) : per;
+
+		if (pipe(p) < 0)
+			return 1;
+		fflush(stdout);
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			close(p[0]);
+			close(go[1]);
+			_exit(density_shard(img, count, p[1], go[0]));
+		}
+		close(p[1]);
+		from[i] = p[0];
+	}
+	close(go[0]);
+	for (int i = 0; i < shards; i++) {
+		struct shard_report r;
+
+		if (read(from[i], &r, sizeof(r)) != sizeof(r)) {
+			snprintf(sum.why, sizeof(sum.why), "a shard process failed (see above)");
+			rc = 1;
+			continue;
+		}
+		sum.made += r.made;
+		sum.answered += r.answered;
+		sum.dirty_kib += r.dirty_kib;
+		sum.threads += r.threads;
+		sum.kvm_threads += r.kvm_threads;
+		sum.idle_cpu_ms += r.idle_cpu_ms;
+		sum.parked += r.parked;
+		sum.workers += r.workers;
+		sum.idle_wakes += r.idle_wakes;
+		create_max = r.create_s > create_max ? r.create_s : create_max;
+		if (strcmp(r.why, "all made") != 0)
+			snprintf(sum.why, sizeof(sum.why), "%s", r.why);
+	}
+	for (int k = 0; k < 4; k++)
+		after[k] = meminfo("/proc/meminfo", keys[k]);
+	printf("density: instances=%d answered=%d processes=%d stopped=\"%s\"\n", sum.made,
+	       sum.answered, shards, sum.why);
+	printf("density: threads=%ld kvm_threads=%ld parked=%u workers=%u "
+	       "idle_cpu_ms_per_s=%.1f idle_wakes_per_s=%.1f\n",
+	       sum.threads, sum.kvm_threads, sum.parked, sum.workers,
+	       (double)sum.idle_cpu_ms / IDLE_WINDOW_S, (double)sum.idle_wakes / IDLE_WINDOW_S);
+	if (sum.made) {
+		printf("density: memavailable_drop_kib_per_instance=%.0f\n",
+		       (double)(before[0] - after[0]) / sum.made);
+		printf("density: private_dirty_kib_per_instance=%.0f\n",
+		       (double)sum.dirty_kib / sum.made);
+		printf("density: slab_kib_per_instance=%.0f pagetables_kib_per_instance=%.1f "
+		       "kernelstack_kib_per_instance=%.1f\n",
+		       (double)(after[1] - before[1]) / sum.made,
+		       (double)(after[2] - before[2]) / sum.made,
+		       (double)(after[3] - before[3]) / sum.made);
+		printf("density: creation_per_s=%.0f (all processes at once)\n",
+		       sum.made / (create_max > 0 ? create_max : 1));
+	}
+	fflush(stdout);
+	close(go[1]);
+	for (int i = 0; i < shards; i++) {
+		int st;
+
+		waitpid(pids[i], &st, 0);
+		close(from[i]);
+	}
+	free(pids);
+	free(from);
+	return rc == 0 && sum.answered == sum.made && sum.made == n ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -335,7 +436,8 @@ int main(int argc, char **argv)
 	int n, rc;
 
 	if (argc < 4 || (strcmp(argv[1], "density") != 0 && argc < 5)) {
-		fputs("usage: snapbench start|reset SNAPDIR N OUT | snapbench density SNAPDIR N\n",
+		fputs("usage: snapbench start|reset SNAPDIR N OUT | snapbench density SNAPDIR N "
+		      "[PER_PROCESS]\n",
 		      stderr);
 		return 2;
 	}
@@ -365,14 +467,19 @@ int main(int argc, char **argv)
 		tenant_cfg.uplink_path = uplink;
 	}
 	n = atoi(argv[3]);
+	if (!strcmp(argv[1], "density")) {
+		int per = argc > 4 ? atoi(argv[4]) : DENSITY_PER_PROCESS;
+
+		rc = bench_density(img, n, per > 0 ? per : DENSITY_PER_PROCESS);
+		snapshot_close(img);
+		return rc;
+	}
 	if (fleet_new(&fleet) < 0 || !tenant(0))
 		return 1;
 	if (!strcmp(argv[1], "start"))
 		rc = bench_start(img, n, argv[4]);
-	else if (!strcmp(argv[1], "reset"))
-		rc = bench_reset(img, n, argv[4]);
 	else
-		rc = bench_density(img, n);
+		rc = bench_reset(img, n, argv[4]);
 	fleet_free(fleet); /* its switch pumps first */
 	for (int t = 0; t < TENANTS_MAX; t++)
 		netsw_free(tenants[t]);

@@ -13,6 +13,8 @@
 #     missing file, and states (rewritten with a valid hash by snap_forge)
 #     from another CPU, TSC rate, nanvixd build or ABI, or with addresses
 #     and lists bent out of range.
+#   - The host snapshots an idle VM (held by its fleet while parked); its
+#     restored copy answers with a new generation; a busy VM is refused.
 #   - The command line refuses what a snapshot fixes, and what it cannot hold.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -90,6 +92,36 @@ for libc in musl glibc; do
 	if wait "$srv"; then ok "server-quits-$libc"; else bad "server-quits-$libc" "status $?"; fi
 done
 expect "publish-needs-net-snapshot" 125 "" "need a network" -- --restore "$tmp/snap.musl" -p 18080:8080
+
+# The host takes a snapshot of an idle VM (instance_snapshot, through
+# snap_host: the VM held by its fleet while parked in its idle wait); the
+# VM goes on, and a restored copy answers with a new generation and the
+# state the server had (nothing served yet).  A VM held mid-computation
+# is refused.
+for libc in musl glibc; do
+	snap=$tmp/host.$libc
+	NANVIX_GUEST_DIR=$PWD/bin "$T/snapshot/snap_host" take "$T/snapshot/snap_server.$libc.elf" "$snap" \
+		>"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ "$st" = 0 ] && grep -q "taken" "$tmp/out" && grep -q "goes on\|went on" "$tmp/out"; then
+		ok "host-snapshot-of-idle-vm-$libc"; else bad "host-snapshot-of-idle-vm-$libc" "$st: $(cat "$tmp/out" "$tmp/err" | tail -3)"; fi
+	port=$(free_port) || { bad "host-snapshot-port-$libc" "no free port"; continue; }
+	"$NANVIXD" --restore "$snap" -p "127.0.0.1:$port:8080" >"$tmp/srv.out" 2>"$tmp/err" </dev/null &
+	srv=$!
+	got=""
+	for _ in $(seq 100); do
+		got=$(curl -s -m 5 "http://127.0.0.1:$port/first") && [ -n "$got" ] && break
+		sleep 0.1
+	done
+	if [ "$got" = "generation 1 served 1" ]; then ok "host-snapshot-restored-answers-$libc"; else
+		bad "host-snapshot-restored-answers-$libc" "got '$got'"; fi
+	curl -s -m 5 "http://127.0.0.1:$port/quit" >/dev/null
+	wait "$srv" || bad "host-snapshot-restored-quits-$libc" "status $?"
+done
+NANVIX_GUEST_DIR=$PWD/bin "$T/snapshot/snap_host" busy "$T/loop.musl.elf" "$tmp/busy" >"$tmp/out" 2>"$tmp/err"
+st=$?
+if [ "$st" = 0 ] && grep -q "refused: the VM is not idle" "$tmp/out" && [ ! -e "$tmp/busy/state" ]; then
+	ok "host-snapshot-refuses-busy-vm"; else bad "host-snapshot-refuses-busy-vm" "$st: $(cat "$tmp/out")"; fi
 
 # 100 of each kind from one snapshot.
 snap=$tmp/snap.musl

@@ -104,3 +104,11 @@ $(BIN)/tests/snapshot/snap_forge: tests/system/snapshot/snap_forge.c macrokernel
 	$(HOST_CC) $(HOST_CFLAGS) -o $@ $<
 
 ALL += $(BIN)/tests/snapshot/snap_forge
+# A host program that snapshots an idle VM with the instance API (instance_snapshot).
+$(OUT)/tests/snapshot/snap_host.o: tests/system/snapshot/snap_host.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -c -o $@ $<
+$(BIN)/tests/snapshot/snap_host: $(OUT)/tests/snapshot/snap_host.o $(MONITOR_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -pthread -o $@ $^ $(HOST_LDFLAGS)
+ALL += $(BIN)/tests/snapshot/snap_host

@@ -141,4 +141,7 @@ void mk_vm_detach(struct mk_vm *vm);
  */
 int mk_vm_reset(struct mk_vm *vm);
 
+/* No call of the VM's in flight on its ring (ring_quiet). */
+bool mk_vm_quiet(const struct mk_vm *vm);
+
 #endif /* MK_MK_H */

@@ -92,6 +92,18 @@ int instance_reset(struct instance *in);
 bool instance_snapshot_saved(const struct instance *in);
 
 /*
+ * Snapshot a VM the host holds (fleet_hold) while it is parked in its
+ * idle wait, into `dir` (as --snapshot-out's files); the VM goes on when
+ * released, and every VM restored from the snapshot resumes from that
+ * wait with a new generation, seed and clocks (its netd takes its new
+ * address).  Refused, -1 with why in err: a VM not parked (held or paused
+ * mid-computation), one with calls in flight on its ring, one that keeps
+ * state outside its memory (a file system, --net=host, a shared
+ * macro-kernel).  0 when saved.
+ */
+int instance_snapshot(struct instance *in, const char *dir, char *err, size_t errlen);
+
+/*
  * Run the instance's vCPU on the calling thread until the guest exits or
  * fails, its timeout expires, or instance_stop/instance_pause is called.
  * Returns the program's status (0..255) or a nanvixd status, or VM_PAUSED:

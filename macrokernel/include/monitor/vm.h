@@ -144,6 +144,9 @@ struct vm {
 	int (*park)(void *ctx, uint64_t ns);
 	void *park_ctx;
 	bool park_due; /* the SLEEP just served parked the VM */
+	/* While parked: the guest-physical address of that SLEEP's `ret`; 0
+	 * once the VM runs again. */
+	uint64_t parked_ret_gpa;
 	/*
 	 * The fast file path (abi/vvar.h): serve call `nr` with args a[0..5]
 	 * made in ring 3 of the address space `cr3` (read from the vCPU).

@@ -2,6 +2,7 @@
 #ifndef RINGS_RING_H
 #define RINGS_RING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,5 +49,10 @@ typedef int ring_handler_fn(void *ctx, const struct nanvix_ring_req *q, struct n
  * served.  Never blocks, never touches memory outside the region.
  */
 unsigned ring_service(struct ring *r, unsigned budget, ring_handler_fn *handler, void *ctx);
+
+/* No request in flight: every one the guest posted has been served and
+ * every completion taken by the guest (read from the region: a guest that
+ * scribbles on its indices only gets itself refused). */
+bool ring_quiet(const struct ring *r);
 
 #endif /* RINGS_RING_H */
