@@ -75,7 +75,9 @@ struct fleet {
 	pthread_cond_t changed; /* fleet_hold, fleet_remove, fleet_free: a state changed */
 	struct fleet_vm *qhead, *qtail;
 	struct fleet_vm *graveyard;
-	uint32_t idle_workers, workers, vms, running, parked;
+	/* Workers waiting for work, and how many of them a signal already claimed. */
+	uint32_t idle_workers, claimed;
+	uint32_t workers, vms, running, parked;
 	uint64_t wakes;
 	bool stopping;
 	int ep, stop_fd;
@@ -99,7 +101,8 @@ static void enqueue(struct fleet *f, struct fleet_vm *v)
 	else
 		f->qhead = v;
 	f->qtail = v;
-	if (f->idle_workers > 0) {
+	if (f->idle_workers > f->claimed) { /* one that no other VM is waking */
+		f->claimed++;
 		pthread_cond_signal(&f->work);
 		return;
 	}
@@ -203,6 +206,8 @@ static void *worker_main(void *arg)
 			f->idle_workers++;
 			rc = pthread_cond_timedwait(&f->work, &f->lock, &until);
 			f->idle_workers--;
+			if (f->claimed > 0)
+				f->claimed--;
 			if (rc == ETIMEDOUT && !f->qhead)
 				break;
 		}
