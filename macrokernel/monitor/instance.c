@@ -746,11 +746,13 @@ static int save_snapshot(struct vm *vm, uint64_t hc_gpa, void *ctx)
 	struct instance *in = ctx;
 	char err[512];
 
-	/* The network server's state is in the VM's memory; the host keeps none to save. */
-	uint32_t flags = in->c.mk.net == MK_NET_GUEST ? SNAP_NET_GUEST : 0;
+	/* The network and file servers' state is in the VM's memory; the host
+	 * keeps none to save (a read-only disk is named, not copied). */
+	uint32_t flags = (in->c.mk.net == MK_NET_GUEST ? SNAP_NET_GUEST : 0) |
+	                 (in->c.mk.disk ? SNAP_DISK_RO : 0);
 
-	if (snapshot_save(vm, in->c.snapshot_out, hc_gpa, in->kernel, in->kernel_size, flags, err,
-	                  sizeof(err)) < 0) {
+	if (snapshot_save(vm, in->c.snapshot_out, hc_gpa, in->kernel, in->kernel_size, flags,
+	                  in->c.mk.disk, err, sizeof(err)) < 0) {
 		vm_error("snapshot: %s", err);
 		return NANVIXD_EXIT_HOST;
 	}
@@ -762,12 +764,15 @@ static int save_snapshot(struct vm *vm, uint64_t hc_gpa, void *ctx)
 
 int instance_snapshot(struct instance *in, const char *dir, char *err, size_t errlen)
 {
-	uint32_t flags = in->c.mk.net == MK_NET_GUEST ? SNAP_NET_GUEST : 0;
+	uint32_t flags = (in->c.mk.net == MK_NET_GUEST ? SNAP_NET_GUEST : 0) |
+	                 (in->c.mk.disk ? SNAP_DISK_RO : 0);
 
-	if (in->c.mk.fs != MK_FS_NONE || in->c.mk.net == MK_NET_HOST || in->c.macrokernel) {
+	if (in->c.mk.fs == MK_FS_HOST || (in->c.mk.disk && !strstr(in->c.mk.disk, ":ro")) ||
+	    in->c.mk.net == MK_NET_HOST || in->c.macrokernel) {
 		snprintf(err, errlen,
-		         "the VM keeps state outside its memory (a file system, --net=host or a "
-		         "shared macro-kernel): it cannot be snapshotted");
+		         "the VM keeps state outside its memory (a host file system or volume, a "
+		         "writable disk, --net=host or a shared macro-kernel): it cannot be "
+		         "snapshotted");
 		return -1;
 	}
 	if (!in->vm.parked_ret_gpa) {
@@ -781,7 +786,7 @@ int instance_snapshot(struct instance *in, const char *dir, char *err, size_t er
 		return -1;
 	}
 	return snapshot_save(&in->vm, dir, in->vm.parked_ret_gpa, in->kernel, in->kernel_size,
-	                     flags, err, errlen);
+	                     flags, in->c.mk.disk, err, errlen);
 }
 
 bool instance_snapshot_saved(const struct instance *in)
@@ -887,9 +892,10 @@ int instance_restore(struct instance **out, const struct instance_config *cfg,
 	c.programs = snapshot_programs(img, &c.nprograms);
 	c.mem = snapshot_mem_size(img);
 	c.default_tmp = false;
-	c.mk.fs = MK_FS_NONE;
+	/* A read-only disk is served again to the VM's own file server. */
+	c.mk.disk = snapshot_disk(img);
+	c.mk.fs = c.mk.disk ? MK_FS_GUEST : MK_FS_NONE;
 	c.mk.net = snapshot_flags(img) & SNAP_NET_GUEST ? MK_NET_GUEST : MK_NET_NONE;
-	c.mk.disk = NULL;
 	c.mk.nvolumes = 0;
 	c.snapshot_out = NULL;
 	in = instance_new(&c);

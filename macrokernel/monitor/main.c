@@ -123,8 +123,11 @@ static const char usage_text[] =
         "                          snapshot, then exit 0 (without this option the\n"
         "                          program's request returns and it goes on).  The\n"
         "                          VM must keep all its state inside: --net=guest\n"
-        "                          or --net=none (the default here), no --disk,\n"
-        "                          --volume or --macrokernel, and no default /tmp\n"
+        "                          or --net=none (the default here), no --volume,\n"
+        "                          --fs=host or --macrokernel, no default /tmp; a\n"
+        "                          disk only as --disk IMAGE:ro --fs=guest (the\n"
+        "                          image is named in the snapshot and must be\n"
+        "                          there, unchanged, at --restore)\n"
         "      --restore DIR       run a VM restored from the snapshot in DIR instead\n"
         "                          of booting one (no PROGRAM: it is the snapshot's);\n"
         "                          memory, programs and environment are the\n"
@@ -792,10 +795,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return usage_error("%s",
 		                   "--repeat needs --restore (it resets a restored VM in place)");
 	if (o->snapshot_out) {
-		if (o->mk.disk || o->mk.nvolumes || o->macrokernel || o->mk.fs != MK_FS_NONE)
+		size_t dl = o->mk.disk ? strlen(o->mk.disk) : 0;
+
+		if (o->mk.nvolumes || o->macrokernel || o->mk.fs == MK_FS_HOST ||
+		    (o->mk.disk && o->mk.fs != MK_FS_GUEST))
 			return usage_error("%s",
-			                   "--snapshot-out cannot keep a file system's state: no "
-			                   "--disk, --volume, --fs or --macrokernel");
+			                   "--snapshot-out cannot keep a host file system's state: no "
+			                   "--volume, --fs=host or --macrokernel (a disk needs "
+			                   "--disk IMAGE:ro --fs=guest)");
+		if (o->mk.disk && (dl < 4 || strcmp(o->mk.disk + dl - 3, ":ro") != 0))
+			return usage_error("%s",
+			                   "--snapshot-out keeps a disk only read-only: --disk "
+			                   "IMAGE:ro --fs=guest");
 		if (o->net_given && o->mk.net == MK_NET_HOST)
 			return usage_error("%s",
 			                   "--snapshot-out needs --net=guest or --net=none (the "

@@ -21,7 +21,7 @@
 
 #define PAGE            4096ull
 #define SNAP_MAGIC      "NVXSNAP"
-#define SNAP_VERSION    1
+#define SNAP_VERSION    2
 #define SNAP_PROGS_MAX  32768 /* bytes of program names and paths */
 #define SNAP_BUILD_ID   32    /* bytes of the host build stamp kept */
 #define SNAP_STATE_FILE "state"
@@ -50,6 +50,10 @@ struct snap_state {
 	struct nanvix_vvar vvar;
 	struct vm_cpu_state cpu_state;
 	char name[64];
+	/* SNAP_DISK_RO: the image's blksw spec and what identifies the file. */
+	char disk[PATH_MAX + 4];
+	uint64_t disk_dev, disk_ino, disk_size;
+	int64_t disk_mtime_ns;
 	char programs[SNAP_PROGS_MAX]; /* nprograms times name\0path\0 */
 	uint64_t hash;                 /* of everything above */
 };
@@ -288,8 +292,38 @@ static int write_file(int dirfd, const char *name, const void *buf, size_t len,
 	return rc;
 }
 
+/*
+ * A read-only disk's spec made absolute ("PATH:ro") and its identity into
+ * *st; 0, or -1 with why.
+ */
+static int save_disk(struct snap_state *st, const char *spec, char *err, size_t errlen)
+{
+	char path[PATH_MAX], real[PATH_MAX];
+	size_t n = strlen(spec);
+	struct stat sb;
+
+	if (n < 4 || strcmp(spec + n - 3, ":ro") != 0 || n - 3 >= sizeof(path)) {
+		say(err, errlen,
+		    "a snapshot keeps only a read-only disk (--disk IMAGE:ro), not '%s'", spec);
+		return -1;
+	}
+	memcpy(path, spec, n - 3);
+	path[n - 3] = '\0';
+	if (!realpath(path, real) || stat(real, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		say(err, errlen, "the disk image '%s' is not a file", path);
+		return -1;
+	}
+	snprintf(st->disk, sizeof(st->disk), "%s:ro", real);
+	st->disk_dev = (uint64_t)sb.st_dev;
+	st->disk_ino = (uint64_t)sb.st_ino;
+	st->disk_size = (uint64_t)sb.st_size;
+	st->disk_mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec;
+	return 0;
+}
+
 int snapshot_save(struct vm *vm, const char *dir, uint64_t hc_gpa, const void *kernel,
-                  size_t kernel_size, uint32_t flags, char *err, size_t errlen)
+                  size_t kernel_size, uint32_t flags, const char *disk, char *err,
+                  size_t errlen)
 {
 	struct snap_state *st = calloc(1, sizeof(*st));
 	struct build_id bid;
@@ -319,6 +353,8 @@ int snapshot_save(struct vm *vm, const char *dir, uint64_t hc_gpa, const void *k
 	st->stack_size = vm->stack_size;
 	st->vvar = vm->vvar;
 	snprintf(st->name, sizeof(st->name), "%s", vm->bootinfo->name);
+	if ((flags & SNAP_DISK_RO) && save_disk(st, disk ? disk : "", err, errlen) < 0)
+		goto out;
 	if (!pack_programs(vm, st)) {
 		say(err, errlen, "the VM's program list does not fit in a snapshot (%d programs)",
 		    vm->nprograms);
@@ -447,7 +483,8 @@ static int check_state(struct snap_image *img, char *err, size_t errlen)
 	    st->bootinfo_gpa >= st->mem_size || bi_end > st->mem_size ||
 	    bi_end < st->bootinfo_gpa || st->hc_gpa > st->mem_size - 8 || st->hc_gpa % 8 ||
 	    st->name[sizeof(st->name) - 1] || st->cpu_state.nmsrs > VM_CPU_MSRS ||
-	    !unpack_programs(img)) {
+	    st->disk[sizeof(st->disk) - 1] || (st->flags & ~(SNAP_NET_GUEST | SNAP_DISK_RO)) ||
+	    !(st->flags & SNAP_DISK_RO) != !st->disk[0] || !unpack_programs(img)) {
 		say(err, errlen, "snapshot '%s' is malformed (its state is inconsistent)",
 		    img->dir);
 		return -1;
@@ -498,6 +535,39 @@ static int check_host(struct snap_image *img, char *err, size_t errlen)
 		say(err, errlen,
 		    "snapshot '%s' was taken with a %llu kHz TSC; this host's runs at %llu kHz",
 		    img->dir, (unsigned long long)st->cpu.tsc_khz, (unsigned long long)fp.tsc_khz);
+		return -1;
+	}
+	return 0;
+}
+
+/* The disk it was taken with: the same file, unchanged since; 0 or -1 with why. */
+static int check_disk(struct snap_image *img, char *err, size_t errlen)
+{
+	const struct snap_state *st = &img->st;
+	char path[PATH_MAX + 4];
+	size_t n = strlen(st->disk);
+	struct stat sb;
+
+	if (!(st->flags & SNAP_DISK_RO))
+		return 0;
+	if (n < 4 || strcmp(st->disk + n - 3, ":ro") != 0) {
+		say(err, errlen, "snapshot '%s' is malformed (its disk)", img->dir);
+		return -1;
+	}
+	memcpy(path, st->disk, n - 3);
+	path[n - 3] = '\0';
+	if (stat(path, &sb) < 0) {
+		say(err, errlen, "snapshot '%s' needs its disk image '%s': %s", img->dir, path,
+		    strerror(errno));
+		return -1;
+	}
+	if ((uint64_t)sb.st_dev != st->disk_dev || (uint64_t)sb.st_ino != st->disk_ino ||
+	    (uint64_t)sb.st_size != st->disk_size ||
+	    (int64_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec != st->disk_mtime_ns) {
+		say(err, errlen,
+		    "snapshot '%s': the disk image '%s' changed since the snapshot (another file, "
+		    "size or modification time): its file system would not match the VM's",
+		    img->dir, path);
 		return -1;
 	}
 	return 0;
@@ -555,7 +625,8 @@ int snapshot_open(struct snap_image **out, const char *dir, char *err, size_t er
 		return -1;
 	}
 	if (read_state(img, dirfd, err, errlen) < 0 || check_state(img, err, errlen) < 0 ||
-	    check_host(img, err, errlen) < 0 || check_memory(img, dirfd, err, errlen) < 0) {
+	    check_host(img, err, errlen) < 0 || check_disk(img, err, errlen) < 0 ||
+	    check_memory(img, dirfd, err, errlen) < 0) {
 		close(dirfd);
 		snapshot_close(img);
 		return -1;
@@ -588,6 +659,11 @@ int snapshot_mem_fd(const struct snap_image *img)
 uint32_t snapshot_flags(const struct snap_image *img)
 {
 	return img->st.flags;
+}
+
+const char *snapshot_disk(const struct snap_image *img)
+{
+	return img->st.flags & SNAP_DISK_RO ? img->st.disk : NULL;
 }
 
 const char *snapshot_name(const struct snap_image *img)

@@ -101,6 +101,12 @@ static int proc_prepare(void *state, struct serve_fn *fn, char *err, size_t errl
 {
 	struct stat st;
 
+	if (fn->disk) {
+		snprintf(err, errlen,
+		         "the %s backend runs host programs: \"disk\" needs the vm backend",
+		         "process");
+		return -1;
+	}
 	if (stat(fn->program, &st) < 0 || access(fn->program, X_OK) < 0) {
 		snprintf(err, errlen, "\"program\" %s cannot be run: %s", fn->program,
 		         strerror(errno));

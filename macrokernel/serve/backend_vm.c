@@ -57,6 +57,7 @@ struct vm_backend {
 struct vm_fn {
 	struct snap_image *img;
 	char dir[PATH_MAX];
+	char disk[PATH_MAX + 4]; /* "IMAGE:ro" when the program is on a disk */
 };
 
 /* One instance: its VM, its place in the fleet, its pipes. */
@@ -188,6 +189,13 @@ static int be_prepare(void *state, struct serve_fn *fn, char *err, size_t errlen
 	c.envc = envc;
 	c.snapshot_out = f->dir;
 	c.console_fd = 2;
+	if (fn->disk) { /* the program is on the disk, its file system in the VM */
+		snprintf(f->disk, sizeof(f->disk), "%s:ro", fn->disk);
+		c.mk.disk = f->disk;
+		c.mk.fs = MK_FS_GUEST;
+		c.vm_program = true;
+		c.user_fs = true;
+	}
 	rc = instance_create(&in, &c);
 	if (!rc)
 		while ((rc = instance_run(in)) == VM_PAUSED)

@@ -16,8 +16,8 @@
 #define MEMORY_DEFAULT (64ULL << 20)
 
 static const char *const known_fields[] = {
-	"name", "program", "args",    "env",          "memory",        "host",     "min",
-	"max",  "queue",   "timeout", "idle_timeout", "start_timeout", "snapshot", NULL,
+	"name", "program", "disk", "args", "env", "memory", "host", "min", "max", "queue",
+	"timeout", "idle_timeout", "start_timeout", "snapshot", NULL,
 };
 
 /* Where an error is: the file, and the function being read (its index, its name once known). */
@@ -315,7 +315,7 @@ static int get_function(struct where *w, json_t *o, struct serve_fn *fn, const s
 			known = known || !strcmp(*k, key);
 		if (!known)
 			return fail(w, NULL,
-			            "unknown field \"%.64s\" (known: name, program, args, env, "
+			            "unknown field \"%.64s\" (known: name, program, disk, args, env, "
 			            "memory, host, min, max, queue, timeout, idle_timeout, "
 			            "start_timeout, snapshot)",
 			            key);
@@ -328,8 +328,22 @@ static int get_function(struct where *w, json_t *o, struct serve_fn *fn, const s
 	if (!s || !*s)
 		return fail(w, "program", "must be a path (a non-empty string of at most %d bytes)",
 		            SERVE_STRING_MAX);
-	if (!(fn->program = resolve_program(w->path, s)))
+	v = json_object_get(o, "disk");
+	if (v) {
+		const char *d = plain_string(v, SERVE_STRING_MAX);
+
+		if (!d || !*d || strchr(d, ':'))
+			return fail(w, "disk",
+			            "must be the path of a disk image (a non-empty string of at most "
+			            "%d bytes, without ':')",
+			            SERVE_STRING_MAX);
+		if (s[0] != '/')
+			return fail(w, "program", "with \"disk\", must be an absolute path in the disk");
+		if (!(fn->disk = resolve_program(w->path, d)) || !(fn->program = strdup(s)))
+			return fail(w, "disk", "out of memory");
+	} else if (!(fn->program = resolve_program(w->path, s))) {
 		return fail(w, "program", "out of memory");
+	}
 	if (get_args(w, o, fn) || get_env(w, o, fn) || get_memory(w, o, fn))
 		return -1;
 
@@ -381,6 +395,7 @@ void serve_config_free(struct serve_config *cfg)
 
 		free(fn->name);
 		free(fn->program);
+		free(fn->disk);
 		free(fn->host);
 		free_strv(fn->argv);
 		free_strv(fn->envv);

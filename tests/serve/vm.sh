@@ -6,6 +6,8 @@
 #   - Two functions (bin/bench/echo_snap.elf, snapshotted in accept), routed
 #     by path and by Host:, one scaled from zero.
 #   - 100 requests: each answered, each by a VM reset in place.
+#   - A function whose program is on a read-only ext2 image ("disk"), its
+#     file system served in the VM: snapshotted and restored like the rest.
 #   - tests/serve/fn_test.elf (fn_test built static for a VM, snapshotted
 #     once it listens): a full queue answers 503, a slow request 504 with
 #     its VM destroyed and replaced, a crashing VM 502, logged, replaced.
@@ -34,8 +36,14 @@ fi
 for f in "$SERVE" "$ECHO" "$FN" "$LOADGEN" bin/kernel.elf bin/netd.elf; do
 	[ -e "$f" ] || { echo "serve-vm: FAIL: $f not built"; exit 1; }
 done
+# A function whose program is on a read-only disk image (its file system in the VM).
+mkdir -p "$tmp/root/bin"
+cp "$FN" "$tmp/root/bin/fn"
+mke2fs -q -t ext2 -b 4096 -d "$tmp/root" -F "$tmp/fn.img" 8M || { echo "serve-vm: FAIL: mke2fs"; exit 1; }
 cat >"$tmp/fns.json" <<JSON
 {"functions": [
+ {"name": "ondisk", "disk": "$tmp/fn.img", "program": "/bin/fn", "env": {"HOST": "0.0.0.0"},
+  "memory": "16M", "snapshot": true},
  {"name": "echo", "program": "$ECHO", "memory": "16M", "min": 1, "max": 2, "snapshot": true},
  {"name": "other", "program": "$ECHO", "memory": "16M", "min": 0, "max": 1, "host": "other.test",
   "snapshot": true},
@@ -52,6 +60,9 @@ body=$(curl -s -m 20 "$url/fn/echo/hello?x=1")
 case "$body" in *"GET /hello?x=1 HTTP/1.1"*) ok "routed by path" ;; *) bad "routed by path" "$body" ;; esac
 body=$(curl -s -m 20 -H "Host: other.test" "$url/by-host")
 case "$body" in *"GET /by-host HTTP/1.1"*) ok "routed by host, scaled from zero" ;; *) bad "routed by host" "$body" ;; esac
+body=$(curl -s -m 20 "$url/fn/ondisk/echo")
+case "$body" in *"echo GET /echo"*) ok "a program on a disk image (fs in the VM), from its snapshot" ;;
+*) bad "a program on a disk image" "$body" ;; esac
 code=$(curl -s -o /dev/null -w '%{http_code}' -m 10 "$url/fn/nosuch/x")
 [ "$code" = 404 ] && ok "unknown function 404" || bad "unknown function 404" "got $code"
 

@@ -13,6 +13,8 @@
 #     missing file, and states (rewritten with a valid hash by snap_forge)
 #     from another CPU, TSC rate, nanvixd build or ABI, or with addresses
 #     and lists bent out of range.
+#   - A server on a read-only disk with its file system in the VM: restored,
+#     it reads the disk; a changed image is refused.
 #   - The host snapshots an idle VM (held by its fleet while parked); its
 #     restored copy answers with a new generation; a busy VM is refused.
 #   - The command line refuses what a snapshot fixes, and what it cannot hold.
@@ -93,6 +95,40 @@ for libc in musl glibc; do
 done
 expect "publish-needs-net-snapshot" 125 "" "need a network" -- --restore "$tmp/snap.musl" -p 18080:8080
 
+# A server on a read-only disk whose file system runs in the VM (--disk
+# IMAGE:ro --fs=guest): snapshotted, restored, it reads the disk's files;
+# the image changed since: refused.  What a snapshot cannot keep: refused.
+if command -v mke2fs >/dev/null; then
+	mkdir -p "$tmp/root/bin" "$tmp/root/data"
+	cp "$T/snapshot/snap_server.musl.elf" "$tmp/root/bin/server"
+	echo "hello from the disk" >"$tmp/root/data/hello.txt"
+	mke2fs -q -t ext2 -b 4096 -d "$tmp/root" -F "$tmp/fn.img" 8M
+	vm --disk "$tmp/fn.img:ro" --fs=guest --in-vm --net=guest --snapshot-out "$tmp/dsnap" -- /bin/server
+	judge "disk-snapshot" 0 "" "saved in"
+	port=$(free_port)
+	"$NANVIXD" --restore "$tmp/dsnap" -p "127.0.0.1:$port:8080" >"$tmp/srv.out" 2>"$tmp/err" </dev/null &
+	srv=$!
+	got=""
+	for _ in $(seq 100); do
+		got=$(curl -s -m 5 "http://127.0.0.1:$port/cat/data/hello.txt") && [ -n "$got" ] && break
+		sleep 0.1
+	done
+	if [ "$got" = "hello from the disk" ]; then ok "disk-snapshot-restored-reads-its-disk"; else
+		bad "disk-snapshot-restored-reads-its-disk" "got '$got' $(tail -2 "$tmp/err")"; fi
+	curl -s -m 5 "http://127.0.0.1:$port/quit" >/dev/null
+	wait "$srv" || bad "disk-snapshot-quits" "status $?"
+	touch -d "2001-01-01" "$tmp/fn.img"
+	vm --restore "$tmp/dsnap"
+	judge "disk-snapshot-refuses-a-changed-image" 126 "" "changed since the snapshot"
+	expect "snapshot-refuses-writable-disk" 125 "" "keeps a disk only read-only" -- \
+		--snapshot-out "$tmp/x" --disk "$tmp/fn.img" --fs=guest -- "$T/snapshot/snap_state.musl.elf"
+	expect "snapshot-refuses-host-fs-disk" 125 "" "a disk needs --disk IMAGE:ro --fs=guest" -- \
+		--snapshot-out "$tmp/x" --disk "$tmp/fn.img:ro" -- "$T/snapshot/snap_state.musl.elf"
+else
+	skip=$((skip + 1))
+	echo "skip disk-snapshot: mke2fs missing (e2fsprogs)"
+fi
+
 # The host takes a snapshot of an idle VM (instance_snapshot, through
 # snap_host: the VM held by its fleet while parked in its idle wait); the
 # VM goes on, and a restored copy answers with a new generation and the
@@ -167,7 +203,7 @@ judge "restore-missing-dir" 127 "" "cannot open snapshot"
 expect "restore-refuses-memory" 125 "" "-m cannot go with --restore" -- --restore "$snap" -m 32
 expect "restore-refuses-program" 125 "" "no PROGRAM" -- --restore "$snap" -- "$T/snapshot/snap_state.musl.elf"
 expect "repeat-needs-restore" 125 "" "--repeat needs --restore" -- --repeat 2 -- "$T/snapshot/snap_state.musl.elf"
-expect "snapshot-refuses-disk" 125 "" "cannot keep a file system" -- --snapshot-out "$tmp/x" --disk /dev/null -- "$T/snapshot/snap_state.musl.elf"
+expect "snapshot-refuses-volume" 125 "" "cannot keep a host file system" -- --snapshot-out "$tmp/x" -v "$tmp:/x" -- "$T/snapshot/snap_state.musl.elf"
 expect "snapshot-refuses-host-net" 125 "" "needs --net=guest or --net=none" -- --snapshot-out "$tmp/x" --net=host -- "$T/snapshot/snap_state.musl.elf"
 if "$NANVIXD" --help | grep -q -- "--snapshot-out DIR"; then ok "help-snapshot"; else bad "help-snapshot" "not in --help"; fi
 

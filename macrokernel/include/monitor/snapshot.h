@@ -25,6 +25,11 @@
 
 /* What the state records of the VM's components (placement at snapshot time). */
 #define SNAP_NET_GUEST (1u << 0) /* lwIP in the VM (netd): its state is in `mem` */
+/* A read-only disk image served to the VM's own file server (--disk IMG:ro
+ * --fs=guest): the file system's state is in `mem`, the image is named and
+ * identified in the state, and must be the same file, unchanged, when
+ * restored. */
+#define SNAP_DISK_RO (1u << 1)
 
 /* A snapshot opened and checked once (snapshot_open), to restore from many times. */
 struct snap_image;
@@ -34,10 +39,15 @@ struct snap_image;
  * guest-physical `hc_gpa` (its pending exit already completed), into `dir`
  * (made if missing; the files are written beside and renamed, so a reader
  * never sees half a snapshot).  `kernel` is the kernel image it booted
- * (hashed as its build id), `flags` SNAP_*.  0, or -1 with why in err.
+ * (hashed as its build id), `flags` SNAP_*; with SNAP_DISK_RO, `disk` is
+ * the image's blksw spec ("PATH:ro").  0, or -1 with why in err.
  */
 int snapshot_save(struct vm *vm, const char *dir, uint64_t hc_gpa, const void *kernel,
-                  size_t kernel_size, uint32_t flags, char *err, size_t errlen);
+                  size_t kernel_size, uint32_t flags, const char *disk, char *err,
+                  size_t errlen);
+
+/* With SNAP_DISK_RO: the disk's blksw spec ("ABSOLUTE-PATH:ro"), else NULL. */
+const char *snapshot_disk(const struct snap_image *img);
 
 /*
  * Open the snapshot in `dir` and check it: both files there, the format,

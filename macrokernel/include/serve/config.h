@@ -25,7 +25,9 @@
  */
 struct serve_fn {
 	char *name;        /* [a-z0-9-]+, unique; the path prefix /fn/NAME/ */
-	char *program;     /* absolute: a relative path was resolved against the config's folder */
+	char *program;     /* absolute: a relative path was resolved against the config's folder;
+	                    * with `disk`, an absolute path in the disk's file system */
+	char *disk;        /* an ext2 image (absolute) the program is on, or NULL */
 	char **argv;       /* program, then "args"; NULL-terminated */
 	char **envv;       /* "env" as "KEY=VALUE" strings; NULL-terminated */
 	uint64_t memory;   /* bytes an instance may use ("memory") */

@@ -2,7 +2,9 @@
  * An HTTP server snapshotted in accept (tests/system/snapshot.sh): it
  * listens on port 8080 (or argv[1]), asks for a snapshot, then answers
  * each request with the VM's current generation and a request count, one connection at
- * a time, until a request for /quit.  Restored, it must answer its first
+ * a time, until a request for /quit; GET /cat/PATH answers with the first
+ * bytes of the file /PATH instead (a disk's file system after a restore).
+ * Restored, it must answer its first
  * request with the listening socket it made before the snapshot.
  */
 #include <arpa/inet.h>
@@ -37,7 +39,7 @@ int main(int argc, char **argv)
 	printf("ready generation %llu\n", (unsigned long long)info.generation);
 	fflush(stdout);
 	for (;;) {
-		char req[2048], body[128], head[256];
+		char req[2048], body[256], head[256];
 		size_t got = 0;
 		int c = accept(s, NULL, NULL), quit, n, h;
 
@@ -60,6 +62,18 @@ int main(int argc, char **argv)
 			ioctl(fd, NANVIX_SNAPSHOT_INFO, &info);
 		n = snprintf(body, sizeof(body), "generation %llu served %d\n",
 		             (unsigned long long)info.generation, ++served);
+		if (strncmp(req, "GET /cat/", 9) == 0) {
+			char path[200];
+			int f;
+
+			if (sscanf(req + 8, "%199s", path) != 1 || (f = open(path, O_RDONLY)) < 0) {
+				n = snprintf(body, sizeof(body), "cannot open the file\n");
+			} else {
+				n = (int)read(f, body, sizeof(body));
+				n = n < 0 ? 0 : n;
+				close(f);
+			}
+		}
 		h = snprintf(head, sizeof(head),
 		             "HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n",
 		             n);
