@@ -118,6 +118,7 @@ static long kvm_random(uint64_t buf, uint64_t len)
 	return hc.random.ret;
 }
 
+/* The boot info stays mapped (direct map): the host posts signals in it. */
 static struct nanvix_bootinfo *boot_info;
 
 /* Above 0 (the new generation): restored from a snapshot the host took
@@ -189,8 +190,6 @@ static void kvm_strace(long nr, const long args[6], long ret, bool noreturn)
 	hc.strace.flags = noreturn ? NANVIX_STRACE_NORETURN : 0;
 	hypercall(NANVIX_HC_STRACE, &hc.strace);
 }
-
-/* The boot info stays mapped (direct map): the host posts signals in it. */
 
 static uint64_t kvm_host_signals(void)
 {
