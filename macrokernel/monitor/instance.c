@@ -1005,17 +1005,28 @@ void instance_signal(struct instance *in, int sig)
 	vm_post_signal(&in->vm, sig);
 }
 
-int instance_publish(struct instance *in, const struct netsw_publish *pub)
+/* Publish; 0, or a negative errno after a line saying why (unless `quiet`
+ * and the port was taken: the caller tries another). */
+static int publish(struct instance *in, const struct netsw_publish *pub, bool quiet)
 {
 	char err[256];
+	int rc;
 
 	if (in->c.macrokernel)
-		return mk_client_publish(&in->client, pub);
-	if (!in->mk || mk_vm_net_publish(in->mk, pub, err, sizeof(err)) != 0) {
-		vm_error("publish: %s", in->mk ? err : "the VM has no network");
-		return -1;
+		return mk_client_publish(&in->client, pub) < 0 ? -EIO : 0;
+	if (!in->mk) {
+		vm_error("publish: the VM has no network");
+		return -ENETDOWN;
 	}
-	return 0;
+	rc = mk_vm_net_publish(in->mk, pub, err, sizeof(err));
+	if (rc < 0 && !(quiet && rc == -EADDRINUSE))
+		vm_error("publish: %s", err);
+	return rc < 0 ? rc : 0;
+}
+
+int instance_publish(struct instance *in, const struct netsw_publish *pub)
+{
+	return publish(in, pub, false) < 0 ? -1 : 0;
 }
 
 /* A 127.0.0.1 TCP port nobody listens on now (bound and released: the uplink takes it). */
@@ -1039,12 +1050,19 @@ int instance_publish_any(struct instance *in, uint16_t guest_port)
 		                     .host_addr = INADDR_LOOPBACK,
 		                     .guest_port = guest_port };
 
+	/* Another process may take the port between free_port and the uplink's
+	 * bind: try others, quietly, and say why only for the last. */
 	for (int tries = 0; tries < 8; tries++) {
-		int port = free_port();
+		int port = free_port(), rc;
 
+		if (port <= 0)
+			break;
 		pub.host_port = (uint16_t)port;
-		if (port > 0 && instance_publish(in, &pub) == 0)
+		rc = publish(in, &pub, tries < 7);
+		if (rc == 0)
 			return port;
+		if (rc != -EADDRINUSE)
+			break;
 	}
 	return -1;
 }
