@@ -74,24 +74,30 @@ for libc in musl glibc; do
 		ok "in-place-runs-differ-$libc"; else bad "in-place-runs-differ-$libc" "$(grep random "$tmp/out" | tr '\n' ' ')"; fi
 done
 
+# restored_answers NAME SNAPDIR PATH WANT: restore SNAPDIR with its port
+# 8080 published, GET PATH until it answers (10 s), check the answer is
+# WANT, then GET /quit and check the VM ends with status 0.
+restored_answers() {
+	local name=$1 snap=$2 path=$3 want=$4 port srv got=""
+	port=$(free_port) || { bad "$name" "no free port"; return; }
+	"$NANVIXD" --restore "$snap" -p "127.0.0.1:$port:8080" >"$tmp/srv.out" 2>"$tmp/err" </dev/null &
+	srv=$!
+	for _ in $(seq 100); do
+		got=$(curl -s -m 5 "http://127.0.0.1:$port$path") && [ -n "$got" ] && break
+		sleep 0.1
+	done
+	if [ "$got" = "$want" ]; then ok "$name"; else bad "$name" "got '$got' $(tail -2 "$tmp/err")"; fi
+	curl -s -m 5 "http://127.0.0.1:$port/quit" >/dev/null
+	wait "$srv" || bad "$name-quits" "status $?"
+}
+
 # A server snapshotted in accept (--net=guest) answers its first request
 # after a restore, through a port published at the restore.
 for libc in musl glibc; do
 	snap=$tmp/server.$libc
 	vm --net=guest --snapshot-out "$snap" -- "$T/snapshot/snap_server.$libc.elf"
 	judge "server-snapshot-$libc" 0 "" "saved in"
-	port=$(free_port) || { bad "server-port-$libc" "no free port"; continue; }
-	"$NANVIXD" --restore "$snap" -p "127.0.0.1:$port:8080" >"$tmp/srv.out" 2>"$tmp/err" </dev/null &
-	srv=$!
-	got=""
-	for _ in $(seq 100); do
-		got=$(curl -s -m 5 "http://127.0.0.1:$port/first") && [ -n "$got" ] && break
-		sleep 0.1
-	done
-	if [ "$got" = "generation 1 served 1" ]; then ok "server-answers-after-restore-$libc"; else
-		bad "server-answers-after-restore-$libc" "got '$got'"; fi
-	curl -s -m 5 "http://127.0.0.1:$port/quit" >/dev/null
-	if wait "$srv"; then ok "server-quits-$libc"; else bad "server-quits-$libc" "status $?"; fi
+	restored_answers "server-answers-after-restore-$libc" "$snap" /first "generation 1 served 1"
 done
 expect "publish-needs-net-snapshot" 125 "" "need a network" -- --restore "$tmp/snap.musl" -p 18080:8080
 
@@ -105,18 +111,8 @@ if command -v mke2fs >/dev/null; then
 	mke2fs -q -t ext2 -b 4096 -d "$tmp/root" -F "$tmp/fn.img" 8M
 	vm --disk "$tmp/fn.img:ro" --fs=guest --in-vm --net=guest --snapshot-out "$tmp/dsnap" -- /bin/server
 	judge "disk-snapshot" 0 "" "saved in"
-	port=$(free_port)
-	"$NANVIXD" --restore "$tmp/dsnap" -p "127.0.0.1:$port:8080" >"$tmp/srv.out" 2>"$tmp/err" </dev/null &
-	srv=$!
-	got=""
-	for _ in $(seq 100); do
-		got=$(curl -s -m 5 "http://127.0.0.1:$port/cat/data/hello.txt") && [ -n "$got" ] && break
-		sleep 0.1
-	done
-	if [ "$got" = "hello from the disk" ]; then ok "disk-snapshot-restored-reads-its-disk"; else
-		bad "disk-snapshot-restored-reads-its-disk" "got '$got' $(tail -2 "$tmp/err")"; fi
-	curl -s -m 5 "http://127.0.0.1:$port/quit" >/dev/null
-	wait "$srv" || bad "disk-snapshot-quits" "status $?"
+	restored_answers "disk-snapshot-restored-reads-its-disk" "$tmp/dsnap" /cat/data/hello.txt \
+		"hello from the disk"
 	touch -d "2001-01-01" "$tmp/fn.img"
 	vm --restore "$tmp/dsnap"
 	judge "disk-snapshot-refuses-a-changed-image" 126 "" "changed since the snapshot"
@@ -141,18 +137,7 @@ for libc in musl glibc; do
 	st=$?
 	if [ "$st" = 0 ] && grep -q "taken" "$tmp/out" && grep -q "goes on\|went on" "$tmp/out"; then
 		ok "host-snapshot-of-idle-vm-$libc"; else bad "host-snapshot-of-idle-vm-$libc" "$st: $(cat "$tmp/out" "$tmp/err" | tail -3)"; fi
-	port=$(free_port) || { bad "host-snapshot-port-$libc" "no free port"; continue; }
-	"$NANVIXD" --restore "$snap" -p "127.0.0.1:$port:8080" >"$tmp/srv.out" 2>"$tmp/err" </dev/null &
-	srv=$!
-	got=""
-	for _ in $(seq 100); do
-		got=$(curl -s -m 5 "http://127.0.0.1:$port/first") && [ -n "$got" ] && break
-		sleep 0.1
-	done
-	if [ "$got" = "generation 1 served 1" ]; then ok "host-snapshot-restored-answers-$libc"; else
-		bad "host-snapshot-restored-answers-$libc" "got '$got'"; fi
-	curl -s -m 5 "http://127.0.0.1:$port/quit" >/dev/null
-	wait "$srv" || bad "host-snapshot-restored-quits-$libc" "status $?"
+	restored_answers "host-snapshot-restored-answers-$libc" "$snap" /first "generation 1 served 1"
 done
 NANVIX_GUEST_DIR=$PWD/bin "$T/snapshot/snap_host" busy "$T/loop.musl.elf" "$tmp/busy" >"$tmp/out" 2>"$tmp/err"
 st=$?
