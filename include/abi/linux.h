@@ -54,6 +54,22 @@
 #define LINUX_SYS_setrlimit       160
 #define LINUX_SYS_clock_nanosleep 230
 #define LINUX_SYS_prlimit64       302
+/* Scheduling policy and affinity, memory locking, prctl (sys_sched.c). */
+#define LINUX_SYS_sched_setparam         142
+#define LINUX_SYS_sched_getparam         143
+#define LINUX_SYS_sched_setscheduler     144
+#define LINUX_SYS_sched_getscheduler     145
+#define LINUX_SYS_sched_get_priority_max 146
+#define LINUX_SYS_sched_get_priority_min 147
+#define LINUX_SYS_sched_rr_get_interval  148
+#define LINUX_SYS_mlock                  149
+#define LINUX_SYS_munlock                150
+#define LINUX_SYS_mlockall               151
+#define LINUX_SYS_munlockall             152
+#define LINUX_SYS_prctl                  157
+#define LINUX_SYS_sched_setaffinity      203
+#define LINUX_SYS_sched_getaffinity      204
+#define LINUX_SYS_mlock2                 325
 #define LINUX_SYS_clone           56
 #define LINUX_SYS_futex           202
 #define LINUX_SYS_set_robust_list 273

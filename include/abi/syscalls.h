@@ -49,7 +49,13 @@
 	X(epoll_pwait, FAST) X(epoll_pwait2, FAST) X(eventfd, FAST) X(eventfd2, FAST)     \
 	X(socketpair, FAST) X(sendto, FAST) X(recvfrom, FAST) X(sendmsg, FAST)            \
 	X(recvmsg, FAST) X(shutdown, FAST) X(getsockopt, FAST) X(setsockopt, FAST)        \
-	X(getsockname, FAST) X(getpeername, FAST)
+	X(getsockname, FAST) X(getpeername, FAST)                                         \
+	X(sched_setparam, FAST) X(sched_getparam, FAST) X(sched_setscheduler, FAST)       \
+	X(sched_getscheduler, FAST) X(sched_get_priority_max, FAST)                       \
+	X(sched_get_priority_min, FAST) X(sched_rr_get_interval, FAST)                    \
+	X(sched_setaffinity, FAST) X(sched_getaffinity, FAST) X(mlock, FAST)              \
+	X(mlock2, FAST) X(munlock, FAST) X(mlockall, FAST) X(munlockall, FAST)            \
+	X(prctl, FAST)
 /* clang-format on */
 
 #endif /* NANVIX_ABI_SYSCALLS_H */

@@ -57,7 +57,9 @@ struct proc {
 	uint64_t alarm_at;
 	uint64_t alarm_interval;
 	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
-	char name[32];
+	char name[32];            /* the program's; prctl(PR_SET_NAME) sets the first 15 bytes */
+	int sched_policy;         /* what sched_setscheduler asked: kept, reported (sys_sched.c) */
+	int sched_priority;
 };
 
 extern struct proc *proc_current;
