@@ -70,6 +70,7 @@
 #define LINUX_SYS_sched_setaffinity      203
 #define LINUX_SYS_sched_getaffinity      204
 #define LINUX_SYS_mlock2                 325
+#define LINUX_SYS_waitid                 247
 #define LINUX_SYS_clone           56
 #define LINUX_SYS_futex           202
 #define LINUX_SYS_set_robust_list 273
@@ -95,6 +96,15 @@
 #define LINUX_WNOHANG             1
 #define LINUX_WUNTRACED           2
 #define LINUX_WCONTINUED          8
+#define LINUX_WSTOPPED            2 /* waitid's name for WUNTRACED */
+#define LINUX_WEXITED             4
+#define LINUX_WNOWAIT             0x01000000
+#define LINUX_P_ALL               0
+#define LINUX_P_PID               1
+#define LINUX_P_PGID              2
+#define LINUX_CLD_EXITED          1
+#define LINUX_CLD_KILLED          2
+#define LINUX_CLD_DUMPED          3
 #define LINUX_WALL                0x40000000
 #define LINUX_WCLONE              0x80000000
 #define LINUX_CLD_EXITED          1

@@ -463,7 +463,8 @@ long proc_wait(long pid, int *wstatus, long options)
 				long cpid = q->pid;
 
 				*wstatus = q->wstatus;
-				reap(q);
+				if (!(options & LINUX_WNOWAIT)) /* waitid's: left to be waited for again */
+					reap(q);
 				return cpid;
 			}
 		}

@@ -91,6 +91,64 @@ long sys_wait4(SYSCALL_ARGS)
 	return pid;
 }
 
+/*
+ * waitid(idtype, id, infop, options, rusage): exits only (the VM has no
+ * job control yet: WSTOPPED and WCONTINUED are accepted and never
+ * reported); WNOHANG, WNOWAIT (the child stays a zombie), __WALL, __WCLONE.
+ * The siginfo is Linux's SIGCHLD layout; with WNOHANG and nothing ended it
+ * is zeroed where Linux zeroes it.  rusage is zeroed, as wait4's.
+ */
+long sys_waitid(SYSCALL_ARGS)
+{
+	static const uint8_t zero_rusage[144];
+	uint32_t options = (uint32_t)a3;
+	int idtype = (int)a0, id = (int)a1, status = 0;
+	struct {
+		int32_t signo, err, code, pad;
+		int32_t pid;
+		uint32_t uid;
+		int32_t status;
+	} info = { 0 };
+	long pid;
+
+	if (options & ~(uint32_t)(LINUX_WNOHANG | LINUX_WSTOPPED | LINUX_WEXITED |
+	                          LINUX_WCONTINUED | LINUX_WNOWAIT | LINUX_WALL | LINUX_WCLONE) ||
+	    !(options & (LINUX_WSTOPPED | LINUX_WEXITED | LINUX_WCONTINUED)))
+		return -LINUX_EINVAL;
+	if (idtype == LINUX_P_ALL)
+		pid = -1;
+	else if (idtype == LINUX_P_PID && id > 0)
+		pid = id;
+	else if (idtype == LINUX_P_PGID && id >= 0)
+		pid = id ? -(long)id : 0;
+	else
+		return -LINUX_EINVAL;
+	if ((a2 && !uaccess_ok(a2, 128)) || (a4 && !uaccess_ok(a4, sizeof(zero_rusage))))
+		return -LINUX_EFAULT;
+	options &= ~(uint32_t)LINUX_WSTOPPED;
+	if (!(options & LINUX_WEXITED)) /* only stops or continues asked: none come */
+		options |= LINUX_WNOHANG | LINUX_WNOWAIT;
+	pid = proc_wait(pid, &status, options & ~(uint32_t)LINUX_WEXITED);
+	if (pid < 0)
+		return pid;
+	if (pid > 0 && (options & LINUX_WEXITED)) {
+		info.signo = LINUX_SIGCHLD;
+		info.pid = (int32_t)pid;
+		if (status & 0x7f) {
+			info.code = status & 0x80 ? LINUX_CLD_DUMPED : LINUX_CLD_KILLED;
+			info.status = status & 0x7f;
+		} else {
+			info.code = LINUX_CLD_EXITED;
+			info.status = (status >> 8) & 0xff;
+		}
+	}
+	if (a2 && copy_to_user(a2, &info, sizeof(info)))
+		return -LINUX_EFAULT;
+	if (a4 && copy_to_user(a4, zero_rusage, sizeof(zero_rusage)))
+		return -LINUX_EFAULT;
+	return 0;
+}
+
 /* `pid` 0 means the caller; otherwise the caller or one of its children. */
 static struct proc *self_or_child(int pid)
 {

@@ -129,7 +129,7 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
  * < -1 for a group), storing its status; the pid, 0 (WNOHANG), -ECHILD or
  * -EINTR.
  */
-long proc_wait(long pid, int *wstatus, long options);
+long proc_wait(long pid, int *wstatus, long options); /* options: wait4's, and WNOWAIT */
 
 /*
  * Publish `p` in its vvar page (ring-3 getpid, the fd map) if it is its
