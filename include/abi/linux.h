@@ -71,6 +71,8 @@
 #define LINUX_SYS_sched_getaffinity      204
 #define LINUX_SYS_mlock2                 325
 #define LINUX_SYS_waitid                 247
+#define LINUX_SYS_times                  100
+#define LINUX_SYS_getrusage              98
 #define LINUX_SYS_clone           56
 #define LINUX_SYS_futex           202
 #define LINUX_SYS_set_robust_list 273

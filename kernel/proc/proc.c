@@ -306,6 +306,7 @@ long proc_clone(const struct trap_frame *tf, uint64_t flags, uint64_t sp, uint64
 	child->vfork_tid = flags & LINUX_CLONE_VFORK ? thread_current->tid : 0;
 	child->sigpending = 0;
 	child->alarm_at = child->alarm_interval = 0;
+	child->cpu_dead_ns = child->cpu_children_ns = 0; /* the record is the parent's copy */
 	child->fds = P2V(fds);
 	for (fd = 0; fd < parent->max_fd; fd++)
 		if ((child->fds[fd] = parent->fds[fd]))
@@ -421,6 +422,10 @@ static void reap(struct proc *z)
 {
 	struct proc **pp;
 
+	/* Its threads all ended (a zombie): its time and its children's. */
+	if (z->parent)
+		z->parent->cpu_children_ns += z->cpu_dead_ns + z->cpu_children_ns;
+
 	for (pp = &proc_list; *pp; pp = &(*pp)->next)
 		if (*pp == z) {
 			*pp = z->next;
@@ -463,7 +468,8 @@ long proc_wait(long pid, int *wstatus, long options)
 				long cpid = q->pid;
 
 				*wstatus = q->wstatus;
-				if (!(options & LINUX_WNOWAIT)) /* waitid's: left to be waited for again */
+				if (!(options &
+				      LINUX_WNOWAIT)) /* waitid's: left to be waited for again */
 					reap(q);
 				return cpid;
 			}

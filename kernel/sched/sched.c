@@ -273,6 +273,8 @@ struct thread *sched_spawn(struct proc *p, const struct trap_frame *tf, uint64_t
 		return NULL;
 	}
 	fx_align(t);
+	t->cpu_ns = 0;
+	t->run_since = 0; /* set when it first runs */
 	t->slot = slot;
 	t->tid = slot + 1;
 	t->proc = p;
@@ -323,6 +325,9 @@ static void mark_dead(struct thread *t)
 {
 	struct thread **pp;
 
+	/* The running thread's last slice is charged when it switches out. */
+	if (t != thread_current)
+		t->proc->cpu_dead_ns += t->cpu_ns;
 	t->state = THREAD_DEAD;
 	t->proc->nthreads--;
 	for (pp = &t->proc->threads; *pp; pp = &(*pp)->pnext)
@@ -392,6 +397,11 @@ static uint64_t expire(uint64_t now)
 static void schedule(void)
 {
 	struct thread *prev = thread_current, *next;
+	uint64_t left = clock_uptime_ns();
+
+	prev->cpu_ns += left - prev->run_since;
+	if (prev->state == THREAD_DEAD)
+		prev->proc->cpu_dead_ns += prev->cpu_ns;
 
 	for (;;) {
 		uint64_t now = clock_uptime_ns(), earliest = expire(now);
@@ -415,9 +425,24 @@ static void schedule(void)
 			ring_host_events();
 	}
 	next->state = THREAD_RUNNING;
+	next->run_since = clock_uptime_ns(); /* after any idle wait: not its time */
 	if (next != prev)
 		switch_to(prev, next);
 	reap();
+}
+
+uint64_t sched_thread_cpu_ns(const struct thread *t)
+{
+	return t->cpu_ns + (t == thread_current ? clock_uptime_ns() - t->run_since : 0);
+}
+
+uint64_t sched_proc_cpu_ns(const struct proc *p)
+{
+	uint64_t ns = p->cpu_dead_ns;
+
+	for (const struct thread *t = p->threads; t; t = t->pnext)
+		ns += sched_thread_cpu_ns(t);
+	return ns;
 }
 
 void sched_tick(void)

@@ -40,6 +40,34 @@ static uint64_t elapsed_ns(void)
 	return (uint64_t)(((unsigned __int128)d * clk.mult) >> 32);
 }
 
+/*
+ * A CPU-time clock of another process or thread, as clock_getcpuclockid
+ * and pthread_getcpuclockid make them: ~pid << 3 | (4: a thread) | kind
+ * (0 profiling, 1 virtual, 2 scheduler: all the same time here).  A
+ * thread of the caller's process, or any live process.
+ */
+static long cpu_clock_read(long id, uint64_t *ns)
+{
+	int pid = (int)~(id >> 3);
+	struct proc *p;
+
+	if ((id & 3) == 3)
+		return -LINUX_EINVAL;
+	if (id & 4) {
+		struct thread *t = pid ? sched_find_thread(proc_current, pid) : thread_current;
+
+		if (!t)
+			return -LINUX_EINVAL;
+		*ns = sched_thread_cpu_ns(t);
+		return 0;
+	}
+	p = pid ? proc_find(pid) : proc_current;
+	if (!p || p->state != PROC_ALIVE)
+		return -LINUX_EINVAL;
+	*ns = sched_proc_cpu_ns(p);
+	return 0;
+}
+
 long clock_read(long id, uint64_t *ns)
 {
 	switch (id) {
@@ -49,11 +77,9 @@ long clock_read(long id, uint64_t *ns)
 	case LINUX_CLOCK_MONOTONIC_RAW:
 	case LINUX_CLOCK_MONOTONIC_COARSE:
 	case LINUX_CLOCK_BOOTTIME: *ns = clk.monotonic + elapsed_ns(); return 0;
-	case LINUX_CLOCK_PROCESS_CPUTIME_ID:
-	case LINUX_CLOCK_THREAD_CPUTIME_ID:
-		*ns = elapsed_ns(); /* one vCPU, one process: its lifetime */
-		return 0;
-	default: return -LINUX_EINVAL;
+	case LINUX_CLOCK_PROCESS_CPUTIME_ID: *ns = sched_proc_cpu_ns(proc_current); return 0;
+	case LINUX_CLOCK_THREAD_CPUTIME_ID: *ns = sched_thread_cpu_ns(thread_current); return 0;
+	default: return id < 0 ? cpu_clock_read(id, ns) : -LINUX_EINVAL;
 	}
 }
 
@@ -61,7 +87,7 @@ long sys_clock_gettime(SYSCALL_ARGS)
 {
 	struct linux_timespec ts;
 	uint64_t ns;
-	long rc = clock_read(a0, &ns);
+	long rc = clock_read((int)a0, /* a clockid_t: an int */ &ns);
 
 	if (rc)
 		return rc;
@@ -74,7 +100,7 @@ long sys_clock_getres(SYSCALL_ARGS)
 {
 	struct linux_timespec ts = { 0, 1 };
 	uint64_t ns;
-	long rc = clock_read(a0, &ns);
+	long rc = clock_read((int)a0, /* a clockid_t: an int */ &ns);
 
 	if (rc || !a1)
 		return rc;
@@ -153,6 +179,7 @@ long sys_clock_nanosleep(SYSCALL_ARGS)
 	uint64_t ns, now;
 	long rc;
 
+	a0 = (int)a0, a1 = (int)a1; /* clockid_t and flags: ints, whatever the upper halves */
 	if (a0 != LINUX_CLOCK_REALTIME && a0 != LINUX_CLOCK_MONOTONIC && a0 != LINUX_CLOCK_BOOTTIME)
 		return -LINUX_EINVAL;
 	if (a1 & ~LINUX_TIMER_ABSTIME)
@@ -165,4 +192,37 @@ long sys_clock_nanosleep(SYSCALL_ARGS)
 		ns = ns > now ? ns - now : 0;
 	}
 	return sleep_ns(ns);
+}
+
+/* Nanoseconds as clock ticks of sysconf(_SC_CLK_TCK): 100 a second. */
+static int64_t ticks(uint64_t ns)
+{
+	return (int64_t)(ns / 10000000ull);
+}
+
+/* times: all CPU time counts as user time (the VM does not split it). */
+long sys_times(SYSCALL_ARGS)
+{
+	int64_t tms[4] = { ticks(sched_proc_cpu_ns(proc_current)), 0,
+		           ticks(proc_current->cpu_children_ns), 0 };
+
+	if (a0 && copy_to_user((uint64_t)a0, tms, sizeof(tms)))
+		return -LINUX_EFAULT;
+	return (long)ticks(clk.monotonic + elapsed_ns());
+}
+
+long sys_getrusage(SYSCALL_ARGS)
+{
+	int64_t ru[18] = { 0 }; /* struct rusage: utime, stime (timevals), 14 counters */
+	uint64_t ns;
+
+	switch ((int)a0) {
+	case 0 /* RUSAGE_SELF */: ns = sched_proc_cpu_ns(proc_current); break;
+	case -1 /* RUSAGE_CHILDREN */: ns = proc_current->cpu_children_ns; break;
+	case 1 /* RUSAGE_THREAD */: ns = sched_thread_cpu_ns(thread_current); break;
+	default: return -LINUX_EINVAL;
+	}
+	ru[0] = (int64_t)(ns / 1000000000ull);
+	ru[1] = (int64_t)(ns % 1000000000ull / 1000);
+	return copy_to_user((uint64_t)a1, ru, sizeof(ru));
 }

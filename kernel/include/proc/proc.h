@@ -29,12 +29,13 @@ struct proc {
 	int pid;
 	enum proc_state state;
 	int wstatus;         /* wait status once a zombie */
+	int max_fd;          /* fds[max_fd..] are all free (ints in pairs: the record fills its frame) */
 	struct proc *parent; /* NULL for process 1 */
 	struct proc *next;   /* all processes */
 	int pgid, sid;
-	int max_fd;             /* fds[max_fd..] are all free */
 	struct thread *threads; /* live threads, linked by pnext */
 	int nthreads;
+	uint32_t umask;
 	uint64_t cr3;        /* physical PML4: mm->cr3 while alive, kept by a zombie */
 	struct mm *mm;       /* NULL once a zombie */
 	bool owns_root;      /* a zombie frees its PML4 when reaped */
@@ -42,7 +43,6 @@ struct proc {
 	int vfork_tid;       /* a CLONE_VFORK parent thread sleeping until we exec or exit */
 	struct file **fds;   /* FD_MAX open files (fd/file.h), one frame */
 	uint64_t cloexec[8]; /* FD_CLOEXEC bits of fds */
-	uint32_t umask;
 	struct file *cwd; /* a remote directory, or NULL: the root */
 	uint32_t *fdmap;  /* the fd map in its vvar page (abi/vvar.h), or NULL */
 	/* Signals: actions, process-directed pending set and the reasons. */
@@ -60,6 +60,8 @@ struct proc {
 	char name[32];            /* the program's; prctl(PR_SET_NAME) sets the first 15 bytes */
 	int sched_policy;         /* what sched_setscheduler asked: kept, reported (sys_sched.c) */
 	int sched_priority;
+	uint64_t cpu_dead_ns;     /* CPU time of its threads that ended */
+	uint64_t cpu_children_ns; /* of its children waited for, and theirs */
 };
 
 extern struct proc *proc_current;

@@ -36,6 +36,8 @@ struct thread {
 	struct file *held;            /* a file referenced while asleep (file_block) */
 	bool no_restart;              /* the -EINTR being returned must not restart (SA_RESTART):
 	                                 a socket call with a timeout, as on Linux */
+	uint64_t cpu_ns;              /* time it ran (scheduler clock), up to run_since */
+	uint64_t run_since;           /* when it was last switched in */
 	uint8_t *fx;                  /* 512-byte fxsave area, 16-byte aligned, in fx_buf */
 	uint8_t fx_buf[512 + 16];
 };
@@ -105,5 +107,10 @@ void sched_set_fs(uint64_t base);
 
 /* Context switch (switch.S): save callee-saved registers and RSP, load the other. */
 void sched_switch_context(uint64_t *save_ksp, uint64_t load_ksp);
+
+/* CPU time (the scheduler's clock while it ran; one vCPU: no idle time
+ * counts) of thread `t`, and of process `p`'s threads, live and ended. */
+uint64_t sched_thread_cpu_ns(const struct thread *t);
+uint64_t sched_proc_cpu_ns(const struct proc *p);
 
 #endif /* SCHED_SCHED_H */
