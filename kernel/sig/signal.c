@@ -35,8 +35,7 @@ struct rt_sigframe {
 _Static_assert(sizeof(struct linux_sigcontext) == 256, "struct sigcontext is Linux's");
 _Static_assert(sizeof(struct linux_siginfo) == 128, "siginfo_t is Linux's");
 
-/* Signals whose default action is to do nothing. */
-static bool ignored_by_default(int sig)
+bool signal_ignored_by_default(int sig)
 {
 	return sig == LINUX_SIGCHLD || sig == LINUX_SIGCONT || sig == LINUX_SIGURG ||
 	       sig == LINUX_SIGWINCH;
@@ -46,7 +45,7 @@ static bool ignored(struct proc *p, int sig)
 {
 	uint64_t h = p->actions[sig - 1].handler;
 
-	return h == LINUX_SIG_IGN || (h == LINUX_SIG_DFL && ignored_by_default(sig));
+	return h == LINUX_SIG_IGN || (h == LINUX_SIG_DFL && signal_ignored_by_default(sig));
 }
 
 void signal_update_work(void)
@@ -89,7 +88,9 @@ void signal_send(struct thread *t, int sig, bool thread, const struct sig_info *
 	struct proc *p = t->proc;
 	struct thread *taker;
 
-	if (ignored(p, sig))
+	/* A blocked signal stays pending even when ignored, as on Linux: the
+	 * action may change before it is unblocked (delivery drops it then). */
+	if (ignored(p, sig) && !(t->sigmask & SIG_BIT(sig)))
 		return;
 	p->siginfo[sig - 1].code = info->code;
 	p->siginfo[sig - 1].pid = info->pid;
@@ -232,7 +233,7 @@ void signal_deliver(struct trap_frame *tf)
 			p->sigpending &= ~SIG_BIT(sig);
 		sa = &p->actions[sig - 1];
 		if (sa->handler == LINUX_SIG_IGN ||
-		    (sa->handler == LINUX_SIG_DFL && ignored_by_default(sig)))
+		    (sa->handler == LINUX_SIG_DFL && signal_ignored_by_default(sig)))
 			continue;
 		if (sa->handler == LINUX_SIG_DFL || sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP)
 			proc_kill(sig, NULL);

@@ -33,9 +33,15 @@ long sys_rt_sigaction(SYSCALL_ARGS)
 	if (a1) {
 		act.mask &= ~UNBLOCKABLE;
 		*cur = act;
-		/* Ignoring a signal discards it if pending (POSIX). */
-		if (act.handler == LINUX_SIG_IGN)
+		/* Ignoring a signal discards it if pending (POSIX), as does the
+		 * default action of one ignored by default (Linux). */
+		if (act.handler == LINUX_SIG_IGN ||
+		    (act.handler == LINUX_SIG_DFL && signal_ignored_by_default((int)a0))) {
 			proc_current->sigpending &= ~SIG_BIT(a0);
+			for (struct thread *t = proc_current->threads; t; t = t->pnext)
+				t->sigpending &= ~SIG_BIT(a0);
+			signal_update_work();
+		}
 	}
 	return 0;
 }

@@ -60,4 +60,7 @@ void signal_update_work(void);
 /* Set by signal_update_work: the fast system-call path must deliver. */
 extern uint8_t signal_work;
 
+/* Whether `sig`'s default action is to do nothing (SIGCHLD, SIGCONT, SIGURG, SIGWINCH). */
+bool signal_ignored_by_default(int sig);
+
 #endif /* SIG_SIGNAL_H */
