@@ -194,6 +194,8 @@ struct linux_winsize {
 #define LINUX_FUTEX_CLOCK_REALTIME 256
 
 /* sigaction flags and special handlers. */
+#define LINUX_SA_NOCLDSTOP 0x00000001
+#define LINUX_SA_NOCLDWAIT 0x00000002
 #define LINUX_SA_SIGINFO   0x00000004
 #define LINUX_SA_RESTORER  0x04000000
 #define LINUX_SA_ONSTACK   0x08000000

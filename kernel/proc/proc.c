@@ -28,6 +28,8 @@
 _Static_assert(sizeof(struct proc) <= PAGE_SIZE, "struct proc fits its frame");
 
 struct proc *proc_current;
+
+static void reap_unwanted(struct proc *parent);
 struct proc *proc_list;
 
 /*
@@ -275,6 +277,7 @@ long proc_clone(const struct trap_frame *tf, uint64_t flags, uint64_t sp, uint64
 
 	if (!hal->fork_aspace && !share)
 		return -LINUX_ENOSYS;
+	reap_unwanted(parent); /* their records first: a parent that never waits leaks none */
 	child = proc_alloc();
 	fds = child ? mm_frame_alloc() : 0;
 	if (fds)
@@ -307,6 +310,7 @@ long proc_clone(const struct trap_frame *tf, uint64_t flags, uint64_t sp, uint64
 	child->sigpending = 0;
 	child->alarm_at = child->alarm_interval = 0;
 	child->cpu_dead_ns = child->cpu_children_ns = 0; /* the record is the parent's copy */
+	child->autoreap = false;
 	child->fds = P2V(fds);
 	for (fd = 0; fd < parent->max_fd; fd++)
 		if ((child->fds[fd] = parent->fds[fd]))
@@ -374,6 +378,14 @@ __attribute__((noreturn)) static void terminate(int wstatus)
 	p->wstatus = wstatus;
 	p->state = PROC_ZOMBIE;
 	p->alarm_at = 0;
+	if (p->parent && p->exit_signal == LINUX_SIGCHLD) {
+		const struct linux_sigaction *sa = &p->parent->actions[LINUX_SIGCHLD - 1];
+
+		/* No zombie for a parent that ignores SIGCHLD or set SA_NOCLDWAIT:
+		 * freed when the parent next waits or forks (this record is still
+		 * in use until this thread switches away). */
+		p->autoreap = sa->handler == LINUX_SIG_IGN || (sa->flags & LINUX_SA_NOCLDWAIT);
+	}
 	if (p->parent) {
 		struct sig_info info = {
 			.code = (wstatus & 0x7f) ? LINUX_CLD_KILLED : LINUX_CLD_EXITED,
@@ -422,8 +434,9 @@ static void reap(struct proc *z)
 {
 	struct proc **pp;
 
-	/* Its threads all ended (a zombie): its time and its children's. */
-	if (z->parent)
+	/* Its threads all ended (a zombie): its time and its children's,
+	 * when waited for (as Linux counts them). */
+	if (z->parent && !z->autoreap)
 		z->parent->cpu_children_ns += z->cpu_dead_ns + z->cpu_children_ns;
 
 	for (pp = &proc_list; *pp; pp = &(*pp)->next)
@@ -434,6 +447,18 @@ static void reap(struct proc *z)
 	if (z->owns_root)
 		mm_frame_free(z->cr3 & PTE_ADDR);
 	mm_frame_free(V2P(z));
+}
+
+/* Free the zombies of `parent` no one will wait for (autoreap). */
+static void reap_unwanted(struct proc *parent)
+{
+	struct proc *q, *next;
+
+	for (q = proc_list; q; q = next) {
+		next = q->next;
+		if (q->parent == parent && q->state == PROC_ZOMBIE && q->autoreap)
+			reap(q);
+	}
 }
 
 static bool wait_match(const struct proc *q, long pid, long options)
@@ -460,6 +485,7 @@ long proc_wait(long pid, int *wstatus, long options)
 		struct proc *q;
 		bool have = false;
 
+		reap_unwanted(proc_current);
 		for (q = proc_list; q; q = q->next) {
 			if (q->parent != proc_current || !wait_match(q, pid, options))
 				continue;

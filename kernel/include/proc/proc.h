@@ -39,6 +39,7 @@ struct proc {
 	uint64_t cr3;        /* physical PML4: mm->cr3 while alive, kept by a zombie */
 	struct mm *mm;       /* NULL once a zombie */
 	bool owns_root;      /* a zombie frees its PML4 when reaped */
+	bool autoreap;       /* a zombie no one waits for (SIGCHLD ignored, SA_NOCLDWAIT) */
 	int exit_signal;     /* sent to the parent at exit (clone's low byte), 0: none */
 	int vfork_tid;       /* a CLONE_VFORK parent thread sleeping until we exec or exit */
 	struct file **fds;   /* FD_MAX open files (fd/file.h), one frame */
