@@ -73,6 +73,11 @@
 #define LINUX_SYS_waitid                 247
 #define LINUX_SYS_times                  100
 #define LINUX_SYS_getrusage              98
+#define LINUX_SYS_sigaltstack            131
+#define LINUX_SS_ONSTACK                 1
+#define LINUX_SS_DISABLE                 2
+#define LINUX_SS_AUTODISARM              (1u << 31)
+#define LINUX_MINSIGSTKSZ                2048
 #define LINUX_SYS_clone           56
 #define LINUX_SYS_futex           202
 #define LINUX_SYS_set_robust_list 273

@@ -55,7 +55,8 @@
 	X(sched_get_priority_min, FAST) X(sched_rr_get_interval, FAST)                    \
 	X(sched_setaffinity, FAST) X(sched_getaffinity, FAST) X(mlock, FAST)              \
 	X(mlock2, FAST) X(munlock, FAST) X(mlockall, FAST) X(munlockall, FAST)            \
-	X(prctl, FAST) X(waitid, FAST) X(times, FAST) X(getrusage, FAST)
+	X(prctl, FAST) X(waitid, FAST) X(times, FAST) X(getrusage, FAST)                 \
+	X(sigaltstack, FRAME)
 /* clang-format on */
 
 #endif /* NANVIX_ABI_SYSCALLS_H */

@@ -104,6 +104,9 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
 	proc_exec_mm(mm);
 	memcpy(p->name, x.name, sizeof(p->name));
 	p->name[sizeof(p->name) - 1] = '\0';
+	/* Nor does the alternate signal stack (in the old address space). */
+	thread_current->ss_sp = thread_current->ss_size = 0;
+	thread_current->ss_flags = 0;
 	/* Handlers do not survive an exec; ignored signals stay ignored. */
 	for (i = 0; i < LINUX_NSIG; i++)
 		if (p->actions[i].handler != LINUX_SIG_IGN)

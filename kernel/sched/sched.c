@@ -275,6 +275,15 @@ struct thread *sched_spawn(struct proc *p, const struct trap_frame *tf, uint64_t
 	fx_align(t);
 	t->cpu_ns = 0;
 	t->run_since = 0; /* set when it first runs */
+	/* A thread starts without an alternate signal stack; a process (fork)
+	 * keeps its creator's (Linux: cleared for CLONE_VM without VFORK). */
+	t->ss_sp = t->ss_size = 0;
+	t->ss_flags = 0;
+	if (p != thread_current->proc && p->mm != thread_current->proc->mm) {
+		t->ss_sp = thread_current->ss_sp;
+		t->ss_size = thread_current->ss_size;
+		t->ss_flags = thread_current->ss_flags;
+	}
 	t->slot = slot;
 	t->tid = slot + 1;
 	t->proc = p;

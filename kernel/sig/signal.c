@@ -143,19 +143,37 @@ static void restart_syscall(struct trap_frame *tf, const struct linux_sigaction 
 }
 
 /* Build the handler frame for `sig` and point `tf` at the handler; false if impossible. */
+/* Is `sp` on thread t's alternate signal stack? */
+static bool on_altstack(const struct thread *t, uint64_t sp)
+{
+	return t->ss_size && sp > t->ss_sp && sp - t->ss_sp <= t->ss_size;
+}
+
 static bool setup_frame(struct trap_frame *tf, int sig, const struct linux_sigaction *sa)
 {
 	struct thread *t = thread_current;
 	struct rt_sigframe f;
-	uint64_t fp, sp;
+	uint64_t fp, sp, top = tf->rsp - RED_ZONE;
+	bool onstack = on_altstack(t, tf->rsp);
 
 	if (!(sa->flags & LINUX_SA_RESTORER))
 		return false; /* x86-64 has no kernel-provided return trampoline */
-	fp = ((tf->rsp - RED_ZONE) - 512) & ~63ull;
+	memset(&f, 0, sizeof(f));
+	/* What the handler's ucontext says of the alternate stack (and what
+	 * rt_sigreturn puts back): the settings as last set, before any
+	 * SS_AUTODISARM (Linux's __save_altstack). */
+	f.uc.ss_sp = t->ss_sp;
+	f.uc.ss_size = t->ss_size;
+	f.uc.ss_flags = (int32_t)(t->ss_size ? t->ss_flags : LINUX_SS_DISABLE);
+	if ((sa->flags & LINUX_SA_ONSTACK) && t->ss_size && !onstack) {
+		top = t->ss_sp + t->ss_size;
+		if (t->ss_flags & LINUX_SS_AUTODISARM)
+			t->ss_sp = t->ss_size = 0;
+	}
+	fp = (top - 512) & ~63ull;
 	sp = ((fp - sizeof(f)) & ~15ull) - 8; /* as after a call: (sp + 8) % 16 == 0 */
 	if (!uaccess_ok(sp, fp + 512 - sp) || uaccess_fxsave(fp))
 		return false;
-	memset(&f, 0, sizeof(f));
 	f.pretcode = sa->restorer;
 	f.uc.mcontext = (struct linux_sigcontext){
 		.r8 = tf->r8,
@@ -276,6 +294,45 @@ long signal_return(struct trap_frame *tf)
 	/* Ring, segments and privileged flags stay the kernel's choice. */
 	tf->rflags = (m->eflags & RFLAGS_USER_MASK) | RFLAGS_USER_SET;
 	thread_current->sigmask = uc.sigmask & ~UNBLOCKABLE;
+	/* The alternate stack as the frame says (errors ignored, as Linux's). */
+	signal_altstack_set(uc.ss_sp, uc.ss_size, (uint32_t)uc.ss_flags, tf->rsp);
 	signal_update_work();
 	return (long)m->rax;
+}
+
+long signal_altstack_set(uint64_t sp, uint64_t size, uint32_t flags, uint64_t user_sp)
+{
+	struct thread *t = thread_current;
+	uint32_t mode = flags & ~LINUX_SS_AUTODISARM;
+
+	if (on_altstack(t, user_sp))
+		return -LINUX_EPERM;
+	if (mode != 0 && mode != LINUX_SS_ONSTACK && mode != LINUX_SS_DISABLE)
+		return -LINUX_EINVAL;
+	if (mode == LINUX_SS_DISABLE) {
+		t->ss_sp = t->ss_size = 0;
+		t->ss_flags = 0;
+		return 0;
+	}
+	if (size < LINUX_MINSIGSTKSZ)
+		return -LINUX_ENOMEM;
+	if (sp + size < sp)
+		return -LINUX_EINVAL;
+	t->ss_sp = sp;
+	t->ss_size = size;
+	t->ss_flags = flags; /* as given, as Linux keeps them */
+	return 0;
+}
+
+long signal_altstack_get(uint64_t *sp, uint64_t *size, uint32_t *flags, uint64_t user_sp)
+{
+	const struct thread *t = thread_current;
+
+	*sp = t->ss_sp;
+	*size = t->ss_size;
+	*flags = (!t->ss_size               ? LINUX_SS_DISABLE
+	          : on_altstack(t, user_sp) ? LINUX_SS_ONSTACK
+	                                    : 0) |
+	         (t->ss_flags & LINUX_SS_AUTODISARM);
+	return 0;
 }

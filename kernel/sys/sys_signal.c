@@ -264,3 +264,34 @@ long sys_setitimer(SYSCALL_ARGS)
 	itimer_set(value, interval);
 	return 0;
 }
+
+/* stack_t: ss_sp, ss_flags (an int, then padding), ss_size. */
+long sys_sigaltstack(SYSCALL_ARGS)
+{
+	struct trap_frame *tf = (struct trap_frame *)thread_current->kstack_top - 1;
+	struct {
+		uint64_t sp;
+		int32_t flags, pad;
+		uint64_t size;
+	} ss, old = { 0 };
+	uint64_t osp, osize;
+	uint32_t oflags;
+	long rc = 0;
+
+	signal_altstack_get(&osp, &osize, &oflags, tf->rsp);
+	if (a0) {
+		if (copy_from_user(&ss, (uint64_t)a0, sizeof(ss)))
+			return -LINUX_EFAULT;
+		rc = signal_altstack_set(ss.sp, ss.size, (uint32_t)ss.flags, tf->rsp);
+		if (rc)
+			return rc;
+	}
+	if (a1) {
+		old.sp = osp;
+		old.flags = (int32_t)oflags;
+		old.size = osize;
+		if (copy_to_user((uint64_t)a1, &old, sizeof(old)))
+			return -LINUX_EFAULT;
+	}
+	return 0;
+}

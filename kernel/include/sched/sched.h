@@ -36,6 +36,10 @@ struct thread {
 	struct file *held;            /* a file referenced while asleep (file_block) */
 	bool no_restart;              /* the -EINTR being returned must not restart (SA_RESTART):
 	                                 a socket call with a timeout, as on Linux */
+	/* sigaltstack: the alternate signal stack (ss_size 0: none) and its
+	 * flags (SS_AUTODISARM); a new thread has none, fork's child its creator's. */
+	uint64_t ss_sp, ss_size;
+	uint32_t ss_flags;
 	uint64_t cpu_ns;              /* time it ran (scheduler clock), up to run_since */
 	uint64_t run_since;           /* when it was last switched in */
 	uint8_t *fx;                  /* 512-byte fxsave area, 16-byte aligned, in fx_buf */

@@ -63,4 +63,12 @@ extern uint8_t signal_work;
 /* Whether `sig`'s default action is to do nothing (SIGCHLD, SIGCONT, SIGURG, SIGWINCH). */
 bool signal_ignored_by_default(int sig);
 
+/*
+ * The calling thread's alternate signal stack (sigaltstack), the user's
+ * RSP telling whether it runs on it: set (0, -EPERM on it, -EINVAL for bad
+ * flags, -ENOMEM under MINSIGSTKSZ) and read.
+ */
+long signal_altstack_set(uint64_t sp, uint64_t size, uint32_t flags, uint64_t user_sp);
+long signal_altstack_get(uint64_t *sp, uint64_t *size, uint32_t *flags, uint64_t user_sp);
+
 #endif /* SIG_SIGNAL_H */
