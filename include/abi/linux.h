@@ -74,6 +74,8 @@
 #define LINUX_SYS_times                  100
 #define LINUX_SYS_getrusage              98
 #define LINUX_SYS_sigaltstack            131
+#define LINUX_SYS_clock_settime          227
+#define LINUX_SYS_settimeofday           164
 #define LINUX_SS_ONSTACK                 1
 #define LINUX_SS_DISABLE                 2
 #define LINUX_SS_AUTODISARM              (1u << 31)

@@ -21,6 +21,7 @@
 #include <proc/proc.h>
 #include <sched/sched.h>
 #include <sig/signal.h>
+#include <sys/syscall.h>
 
 /* Gap kept free between the stack and the first mmap. */
 #define STACK_GAP (1ull << 20)
@@ -53,6 +54,9 @@ void proc_vvar_update(struct proc *p)
 	}
 	vv->flags &= ~NANVIX_VVAR_SHARED;
 	vv->pid = (uint32_t)p->pid;
+	/* The kernel's clock bases, not the host's at the space's making: the
+	 * VM's realtime may have been set (clock_settime). */
+	clock_bases(&vv->tsc_base, &vv->tsc_mult, &vv->clock_base_ns[0], &vv->clock_base_ns[1]);
 	p->fdmap = (uint32_t *)((uint8_t *)vv + NANVIX_VVAR_FDMAP);
 }
 

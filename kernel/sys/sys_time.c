@@ -32,6 +32,14 @@ void clock_restored(const struct nanvix_bootinfo *bi)
 	proc_vvar_clocks(bi->tsc_base, bi->tsc_mult, bi->realtime_base_ns, bi->monotonic_base_ns);
 }
 
+void clock_bases(uint64_t *tsc_base, uint64_t *mult, uint64_t *realtime, uint64_t *monotonic)
+{
+	*tsc_base = clk.tsc_base;
+	*mult = clk.mult;
+	*realtime = clk.realtime;
+	*monotonic = clk.monotonic;
+}
+
 /* Nanoseconds since the boot-info bases. */
 static uint64_t elapsed_ns(void)
 {
@@ -225,4 +233,36 @@ long sys_getrusage(SYSCALL_ARGS)
 	ru[0] = (int64_t)(ns / 1000000000ull);
 	ru[1] = (int64_t)(ns % 1000000000ull / 1000);
 	return copy_to_user((uint64_t)a1, ru, sizeof(ru));
+}
+
+/* Set CLOCK_REALTIME to `ns`: the VM's own (the host's clock is untouched). */
+static long set_realtime(uint64_t ns)
+{
+	clk.realtime = ns - elapsed_ns();
+	proc_vvar_clocks(clk.tsc_base, clk.mult, clk.realtime, clk.monotonic);
+	return 0;
+}
+
+long sys_clock_settime(SYSCALL_ARGS)
+{
+	uint64_t ns;
+	long rc;
+
+	if ((int)a0 != LINUX_CLOCK_REALTIME)
+		return -LINUX_EINVAL; /* the monotonic and CPU clocks are not settable */
+	rc = clock_timespec_ns((uint64_t)a1, &ns);
+	return rc ? rc : set_realtime(ns);
+}
+
+long sys_settimeofday(SYSCALL_ARGS)
+{
+	struct linux_timeval tv;
+
+	if (!a0)
+		return 0; /* only a time zone: kept nowhere (UTC) */
+	if (copy_from_user(&tv, (uint64_t)a0, sizeof(tv)))
+		return -LINUX_EFAULT;
+	if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return -LINUX_EINVAL;
+	return set_realtime((uint64_t)tv.tv_sec * NSEC + (uint64_t)tv.tv_usec * 1000);
 }

@@ -71,6 +71,8 @@ for libc in musl newlib; do
 	expect "timeout-asleep.$libc" 124 'sleeping' 'timeout' -- --timeout 0.5 -- "$T/sleeper.$libc.elf"
 	expect "sleep.$libc" 0 'woke' '' -- -- "$T/sleeper.$libc.elf" 0
 done
+# The VM's own wall clock (natively, as root, this would set the host's).
+expect "settime.musl" 0 'settimeofday: ok' '' -- -- "$T/settime.musl.elf"
 if [ -x "$T/hello.pie.elf" ]; then
 	expect "static-pie" 0 'hello, world' '' -- -- "$T/hello.pie.elf"
 else

@@ -50,6 +50,9 @@ uint64_t clock_uptime_ns(void);
 /* Clock `id` in ns since the epoch of that clock; 0 or -EINVAL (sys_time.c). */
 long clock_read(long id, uint64_t *ns);
 
+/* The clock bases the vvar pages carry (CLOCK_REALTIME moves with clock_settime). */
+void clock_bases(uint64_t *tsc_base, uint64_t *mult, uint64_t *realtime, uint64_t *monotonic);
+
 /*
  * The scheduler-clock deadline `ns` from now, saturating at UINT64_MAX
  * (never): user-given spans may be as long as 2^64 ns.
