@@ -76,6 +76,8 @@
 #define LINUX_SYS_sigaltstack            131
 #define LINUX_SYS_clock_settime          227
 #define LINUX_SYS_settimeofday           164
+#define LINUX_SYS_rt_sigtimedwait        128
+#define LINUX_SYS_rt_sigqueueinfo        129
 #define LINUX_SS_ONSTACK                 1
 #define LINUX_SS_DISABLE                 2
 #define LINUX_SS_AUTODISARM              (1u << 31)
@@ -217,6 +219,7 @@ struct linux_winsize {
 #define LINUX_SI_USER     0
 #define LINUX_SI_KERNEL   0x80
 #define LINUX_SI_TKILL    (-6)
+#define LINUX_SI_QUEUE    (-1)
 #define LINUX_SEGV_MAPERR 1
 #define LINUX_SEGV_ACCERR 2
 

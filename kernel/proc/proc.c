@@ -194,6 +194,12 @@ static void signal_proc(struct proc *p, int sig, const struct sig_info *info)
 		signal_send(t, sig, false, info);
 }
 
+void proc_signal_value(struct proc *p, int sig, int code, uint64_t value)
+{
+	signal_proc(p, sig,
+	            &(struct sig_info){ .code = code, .pid = proc_current->pid, .addr = value });
+}
+
 void proc_signal(struct proc *p, int sig, int code)
 {
 	signal_proc(p, sig, &(struct sig_info){ .code = code, .pid = proc_current->pid });

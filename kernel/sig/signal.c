@@ -143,6 +143,32 @@ static void restart_syscall(struct trap_frame *tf, const struct linux_sigaction 
 }
 
 /* Build the handler frame for `sig` and point `tf` at the handler; false if impossible. */
+void signal_info(const struct proc *p, int sig, struct linux_siginfo *info)
+{
+	const int code = p->siginfo[sig - 1].code;
+
+	memset(info, 0, sizeof(*info));
+	info->si_signo = sig;
+	info->si_code = code;
+	if (sig == LINUX_SIGCHLD || p->siginfo[sig - 1].child) {
+		/* si_pid, si_uid, si_status */
+		int32_t status = p->siginfo[sig - 1].status;
+
+		info->u.kill.pid = p->siginfo[sig - 1].pid;
+		memcpy(info->u.raw + 8, &status, sizeof(status));
+	} else if (code == LINUX_SI_QUEUE) {
+		/* si_pid, si_uid, si_value (kept where a fault keeps its address) */
+		uint64_t value = p->siginfo[sig - 1].addr;
+
+		info->u.kill.pid = p->siginfo[sig - 1].pid;
+		memcpy(info->u.raw + 8, &value, sizeof(value));
+	} else if (code == LINUX_SI_USER || code == LINUX_SI_TKILL) {
+		info->u.kill.pid = p->siginfo[sig - 1].pid;
+	} else {
+		info->u.addr = p->siginfo[sig - 1].addr;
+	}
+}
+
 /* Is `sp` on thread t's alternate signal stack? */
 static bool on_altstack(const struct thread *t, uint64_t sp)
 {
@@ -203,19 +229,7 @@ static bool setup_frame(struct trap_frame *tf, int sig, const struct linux_sigac
 		.fpstate = fp,
 	};
 	f.uc.sigmask = t->restore_mask ? t->saved_mask : t->sigmask;
-	f.info.si_signo = sig;
-	f.info.si_code = t->proc->siginfo[sig - 1].code;
-	if (sig == LINUX_SIGCHLD || t->proc->siginfo[sig - 1].child) {
-		/* si_pid, si_uid, si_status */
-		int32_t status = t->proc->siginfo[sig - 1].status;
-
-		f.info.u.kill.pid = t->proc->siginfo[sig - 1].pid;
-		memcpy(f.info.u.raw + 8, &status, sizeof(status));
-	} else if (f.info.si_code == LINUX_SI_USER || f.info.si_code == LINUX_SI_TKILL) {
-		f.info.u.kill.pid = t->proc->siginfo[sig - 1].pid;
-	} else {
-		f.info.u.addr = t->proc->siginfo[sig - 1].addr;
-	}
+	signal_info(t->proc, sig, &f.info);
 	if (copy_to_user(sp, &f, sizeof(f)))
 		return false;
 

@@ -295,3 +295,83 @@ long sys_sigaltstack(SYSCALL_ARGS)
 	}
 	return 0;
 }
+
+/*
+ * rt_sigtimedwait(set, info, timeout, size): take a pending signal of
+ * `set`, or wait for one (the set unblocked meanwhile, as on Linux) until
+ * the timeout (EAGAIN); another signal that comes is EINTR and is
+ * delivered.  One instance a signal is kept (real-time ones are not queued).
+ */
+long sys_rt_sigtimedwait(SYSCALL_ARGS)
+{
+	struct thread *t = thread_current;
+	uint64_t set, deadline = 0, ns, saved;
+	struct linux_siginfo info;
+	long rc = 0;
+
+	if (a3 != SIGSET_SIZE)
+		return -LINUX_EINVAL;
+	if (copy_from_user(&set, (uint64_t)a0, sizeof(set)))
+		return -LINUX_EFAULT;
+	set &= ~UNBLOCKABLE;
+	if (a2) {
+		rc = clock_timespec_ns((uint64_t)a2, &ns);
+		if (rc)
+			return rc;
+		deadline = ns ? clock_deadline(ns) : 0;
+	}
+	saved = t->sigmask;
+	for (;;) {
+		uint64_t ready = (t->sigpending | t->proc->sigpending) & set;
+
+		if (ready) {
+			int sig = __builtin_ctzll(ready) + 1;
+
+			if (t->sigpending & SIG_BIT(sig))
+				t->sigpending &= ~SIG_BIT(sig);
+			else
+				t->proc->sigpending &= ~SIG_BIT(sig);
+			t->sigmask = saved;
+			signal_update_work();
+			signal_info(t->proc, sig, &info);
+			if (a1 && copy_to_user((uint64_t)a1, &info, sizeof(info)))
+				return -LINUX_EFAULT;
+			return sig;
+		}
+		if (rc || (a2 && !deadline))
+			break; /* woken by another signal, the deadline, or no wait asked */
+		t->sigmask = saved & ~set;
+		signal_update_work();
+		rc = signal_work ? -LINUX_EINTR : sched_block(SIGWAIT_KEY, deadline);
+		t->sigmask = saved;
+		if (rc == -LINUX_ETIMEDOUT)
+			rc = -LINUX_EAGAIN;
+	}
+	signal_update_work();
+	return rc == -LINUX_EAGAIN || (a2 && !deadline) ? -LINUX_EAGAIN : -LINUX_EINTR;
+}
+
+/* rt_sigqueueinfo(pid, sig, info): a signal with a value to a process. */
+long sys_rt_sigqueueinfo(SYSCALL_ARGS)
+{
+	int pid = (int)a0, sig = (int)a1;
+	struct linux_siginfo info;
+	struct proc *p;
+	uint64_t value;
+
+	if (!valid_sig(sig) && sig != 0)
+		return -LINUX_EINVAL;
+	if (copy_from_user(&info, (uint64_t)a2, sizeof(info)))
+		return -LINUX_EFAULT;
+	/* Not a kernel's or kill's code, unless to oneself (Linux's rule). */
+	if ((info.si_code >= 0 || info.si_code == LINUX_SI_TKILL) && pid != proc_current->pid)
+		return -LINUX_EPERM;
+	p = proc_find(pid);
+	if (!p || p->state != PROC_ALIVE || proc_is_system(p))
+		return -LINUX_ESRCH;
+	if (!sig)
+		return 0;
+	memcpy(&value, info.u.raw + 8, sizeof(value));
+	proc_signal_value(p, sig, info.si_code, value);
+	return 0;
+}

@@ -147,6 +147,7 @@ void proc_vvar_clocks(uint64_t tsc_base, uint64_t tsc_mult, uint64_t realtime, u
 struct proc *proc_find(long pid);
 
 /* Send `sig` to process `p` (any of its threads), as from the current process. */
+void proc_signal_value(struct proc *p, int sig, int code, uint64_t value); /* sigqueue's */
 void proc_signal(struct proc *p, int sig, int code);
 
 /*

@@ -71,4 +71,9 @@ bool signal_ignored_by_default(int sig);
 long signal_altstack_set(uint64_t sp, uint64_t size, uint32_t flags, uint64_t user_sp);
 long signal_altstack_get(uint64_t *sp, uint64_t *size, uint32_t *flags, uint64_t user_sp);
 
+/* The siginfo of pending signal `sig` of process `p`, as a handler or sigtimedwait gets it. */
+struct linux_siginfo;
+struct proc;
+void signal_info(const struct proc *p, int sig, struct linux_siginfo *info);
+
 #endif /* SIG_SIGNAL_H */
