@@ -116,6 +116,8 @@
 #define LINUX_CLD_EXITED          1
 #define LINUX_CLD_KILLED          2
 #define LINUX_CLD_DUMPED          3
+#define LINUX_CLD_STOPPED         5
+#define LINUX_CLD_CONTINUED       6
 #define LINUX_WALL                0x40000000
 #define LINUX_WCLONE              0x80000000
 #define LINUX_SYS_NR              512 /* size of the dispatch table */

@@ -194,6 +194,62 @@ static void signal_proc(struct proc *p, int sig, const struct sig_info *info)
 		signal_send(t, sig, false, info);
 }
 
+static uint64_t key_child(struct proc *p)
+{
+	return (uint64_t)p + 5;
+}
+
+static uint64_t key_stop(struct proc *p)
+{
+	return (uint64_t)p + 7;
+}
+
+/* Tell `p`'s parent a stop or a continue (SIGCHLD unless SA_NOCLDSTOP) and wake its waits. */
+static void job_notify(struct proc *p, int code, int status)
+{
+	struct proc *parent = p->parent;
+
+	if (!parent)
+		return;
+	if (!(parent->actions[LINUX_SIGCHLD - 1].flags & LINUX_SA_NOCLDSTOP))
+		signal_proc(parent, LINUX_SIGCHLD,
+		            &(struct sig_info){
+		                    .code = code, .pid = p->pid, .status = status, .child = true });
+	sched_wake_key(key_child(parent), 64);
+}
+
+void proc_stop_wait(void)
+{
+	struct proc *p = proc_current;
+
+	while (p->stopped &&
+	       !((thread_current->sigpending | p->sigpending) & SIG_BIT(LINUX_SIGKILL)))
+		sched_block(key_stop(p), 0);
+}
+
+void proc_stop(int sig)
+{
+	struct proc *p = proc_current;
+
+	if (!p->stopped) {
+		p->stopped = true;
+		p->stop_sig = (uint8_t)sig;
+		p->job_report = PROC_REPORT_STOPPED;
+		job_notify(p, LINUX_CLD_STOPPED, sig);
+	}
+	proc_stop_wait();
+}
+
+void proc_continue(struct proc *p)
+{
+	if (!p->stopped)
+		return;
+	p->stopped = false;
+	p->job_report = PROC_REPORT_CONTINUED;
+	job_notify(p, LINUX_CLD_CONTINUED, LINUX_SIGCONT);
+	sched_wake_key(key_stop(p), 1 << 20); /* every thread */
+}
+
 void proc_signal_value(struct proc *p, int sig, int code, uint64_t value)
 {
 	signal_proc(p, sig,
@@ -219,10 +275,6 @@ void proc_host_signals(void)
 }
 
 /* Wait key of a process's wait4 callers. */
-static uint64_t key_child(struct proc *p)
-{
-	return (uint64_t)p + 5;
-}
 
 /* Give back a private address space and its record. */
 static void mm_drop_copy(struct mm *mm)
@@ -320,7 +372,8 @@ long proc_clone(const struct trap_frame *tf, uint64_t flags, uint64_t sp, uint64
 	child->sigpending = 0;
 	child->alarm_at = child->alarm_interval = 0;
 	child->cpu_dead_ns = child->cpu_children_ns = 0; /* the record is the parent's copy */
-	child->autoreap = false;
+	child->autoreap = child->stopped = false;
+	child->job_report = 0;
 	child->fds = P2V(fds);
 	for (fd = 0; fd < parent->max_fd; fd++)
 		if ((child->fds[fd] = parent->fds[fd]))
@@ -500,7 +553,22 @@ long proc_wait(long pid, int *wstatus, long options)
 			if (q->parent != proc_current || !wait_match(q, pid, options))
 				continue;
 			have = true;
-			if (q->state == PROC_ZOMBIE) {
+			/* Stops and continues first: a zombie stays to be waited for. */
+			if ((options & LINUX_WUNTRACED) && (q->job_report & PROC_REPORT_STOPPED) &&
+			    q->state != PROC_ZOMBIE) {
+				*wstatus = q->stop_sig << 8 | 0x7f;
+				if (!(options & LINUX_WNOWAIT))
+					q->job_report &= ~PROC_REPORT_STOPPED;
+				return q->pid;
+			}
+			if ((options & LINUX_WCONTINUED) &&
+			    (q->job_report & PROC_REPORT_CONTINUED) && q->state != PROC_ZOMBIE) {
+				*wstatus = 0xffff;
+				if (!(options & LINUX_WNOWAIT))
+					q->job_report &= ~PROC_REPORT_CONTINUED;
+				return q->pid;
+			}
+			if (q->state == PROC_ZOMBIE && !(options & PROC_WAIT_NO_EXITS)) {
 				long cpid = q->pid;
 
 				*wstatus = q->wstatus;

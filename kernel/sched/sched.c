@@ -319,7 +319,8 @@ static void switch_to(struct thread *prev, struct thread *next)
 			hal_write_cr3(next->proc->cr3);
 		proc_current = next->proc;
 	}
-	signal_work = ((next->sigpending | next->proc->sigpending) & ~next->sigmask) != 0;
+	signal_work = ((next->sigpending | next->proc->sigpending) & ~next->sigmask) != 0 ||
+	              next->proc->stopped; /* it stops on its way back to ring 3 */
 	hal_wrmsr(MSR_FS_BASE, next->fs_base);
 	__asm__ volatile("fxrstor (%0)" : : "r"(next->fx) : "memory");
 	thread_current = next;

@@ -18,9 +18,12 @@
 #include <sig/signal.h>
 
 /* User-controllable RFLAGS bits (as in entry.S) and the ones always set. */
-#define RFLAGS_USER_MASK      0x240cd5ull
-#define RFLAGS_USER_SET       0x202ull
-#define UNBLOCKABLE           (SIG_BIT(LINUX_SIGKILL) | SIG_BIT(LINUX_SIGSTOP))
+#define RFLAGS_USER_MASK 0x240cd5ull
+#define RFLAGS_USER_SET  0x202ull
+#define UNBLOCKABLE      (SIG_BIT(LINUX_SIGKILL) | SIG_BIT(LINUX_SIGSTOP))
+#define STOP_SIGNALS                                                                \
+	(SIG_BIT(LINUX_SIGSTOP) | SIG_BIT(LINUX_SIGTSTP) | SIG_BIT(LINUX_SIGTTIN) | \
+	 SIG_BIT(LINUX_SIGTTOU))
 #define RED_ZONE              128
 #define SIGNAL_SYSCALL_VECTOR 0x80 /* trap frames of system calls (entry.S) */
 
@@ -88,6 +91,18 @@ void signal_send(struct thread *t, int sig, bool thread, const struct sig_info *
 	struct proc *p = t->proc;
 	struct thread *taker;
 
+	/* SIGCONT continues a stopped process whatever its action or mask, and
+	 * drops pending stops; a stop drops a pending SIGCONT (Linux). */
+	if (sig == LINUX_SIGCONT) {
+		p->sigpending &= ~STOP_SIGNALS;
+		for (struct thread *u = p->threads; u; u = u->pnext)
+			u->sigpending &= ~STOP_SIGNALS;
+		proc_continue(p);
+	} else if (SIG_BIT(sig) & STOP_SIGNALS) {
+		p->sigpending &= ~SIG_BIT(LINUX_SIGCONT);
+		for (struct thread *u = p->threads; u; u = u->pnext)
+			u->sigpending &= ~SIG_BIT(LINUX_SIGCONT);
+	}
 	/* A blocked signal stays pending even when ignored, as on Linux: the
 	 * action may change before it is unblocked (delivery drops it then). */
 	if (ignored(p, sig) && !(t->sigmask & SIG_BIT(sig)))
@@ -252,10 +267,13 @@ void signal_deliver(struct trap_frame *tf)
 	struct proc *p = t->proc;
 
 	for (;;) {
-		uint64_t ready = (t->sigpending | p->sigpending) & ~t->sigmask;
+		uint64_t ready;
 		struct linux_sigaction *sa;
 		int sig;
 
+		if (p->stopped) /* another thread stopped the process */
+			proc_stop_wait();
+		ready = (t->sigpending | p->sigpending) & ~t->sigmask;
 		if (!ready)
 			break;
 		sig = __builtin_ctzll(ready) + 1;
@@ -267,7 +285,13 @@ void signal_deliver(struct trap_frame *tf)
 		if (sa->handler == LINUX_SIG_IGN ||
 		    (sa->handler == LINUX_SIG_DFL && signal_ignored_by_default(sig)))
 			continue;
-		if (sa->handler == LINUX_SIG_DFL || sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP)
+		/* A stop signal's default action (SIGSTOP's always): stop, then look again. */
+		if (sig == LINUX_SIGSTOP ||
+		    (sa->handler == LINUX_SIG_DFL && (SIG_BIT(sig) & STOP_SIGNALS))) {
+			proc_stop(sig);
+			continue;
+		}
+		if (sa->handler == LINUX_SIG_DFL || sig == LINUX_SIGKILL)
 			proc_kill(sig, NULL);
 		restart_syscall(tf, sa);
 		if (!uaccess_canonical(sa->handler))

@@ -125,16 +125,22 @@ long sys_waitid(SYSCALL_ARGS)
 		return -LINUX_EINVAL;
 	if ((a2 && !uaccess_ok(a2, 128)) || (a4 && !uaccess_ok(a4, sizeof(zero_rusage))))
 		return -LINUX_EFAULT;
-	options &= ~(uint32_t)LINUX_WSTOPPED;
-	if (!(options & LINUX_WEXITED)) /* only stops or continues asked: none come */
-		options |= LINUX_WNOHANG | LINUX_WNOWAIT;
+	/* WSTOPPED is wait4's WUNTRACED; without WEXITED no ended child is reported. */
+	if (!(options & LINUX_WEXITED))
+		options |= PROC_WAIT_NO_EXITS;
 	pid = proc_wait(pid, &status, options & ~(uint32_t)LINUX_WEXITED);
 	if (pid < 0)
 		return pid;
-	if (pid > 0 && (options & LINUX_WEXITED)) {
+	if (pid > 0) {
 		info.signo = LINUX_SIGCHLD;
 		info.pid = (int32_t)pid;
-		if (status & 0x7f) {
+		if (status == 0xffff) {
+			info.code = LINUX_CLD_CONTINUED;
+			info.status = LINUX_SIGCONT;
+		} else if ((status & 0xff) == 0x7f) {
+			info.code = LINUX_CLD_STOPPED;
+			info.status = (status >> 8) & 0xff;
+		} else if (status & 0x7f) {
 			info.code = status & 0x80 ? LINUX_CLD_DUMPED : LINUX_CLD_KILLED;
 			info.status = status & 0x7f;
 		} else {

@@ -40,8 +40,11 @@ struct proc {
 	struct mm *mm;       /* NULL once a zombie */
 	bool owns_root;      /* a zombie frees its PML4 when reaped */
 	bool autoreap;       /* a zombie no one waits for (SIGCHLD ignored, SA_NOCLDWAIT) */
+	bool stopped;        /* job control: stopped by `stop_sig` until SIGCONT */
+	uint8_t stop_sig;
 	int exit_signal;     /* sent to the parent at exit (clone's low byte), 0: none */
 	int vfork_tid;       /* a CLONE_VFORK parent thread sleeping until we exec or exit */
+	uint32_t job_report; /* PROC_REPORT_*: a stop or continue the parent may wait for */
 	struct file **fds;   /* FD_MAX open files (fd/file.h), one frame */
 	uint64_t cloexec[8]; /* FD_CLOEXEC bits of fds */
 	struct file *cwd; /* a remote directory, or NULL: the root */
@@ -132,7 +135,21 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
  * < -1 for a group), storing its status; the pid, 0 (WNOHANG), -ECHILD or
  * -EINTR.
  */
-long proc_wait(long pid, int *wstatus, long options); /* options: wait4's, and WNOWAIT */
+long proc_wait(long pid, int *wstatus, long options); /* options: wait4's, WNOWAIT, PROC_WAIT_NO_EXITS */
+#define PROC_WAIT_NO_EXITS  0x10000000 /* waitid without WEXITED: ended children are not reported */
+#define PROC_REPORT_STOPPED   1u
+#define PROC_REPORT_CONTINUED 2u
+
+/*
+ * Job control.  proc_stop: the current process stops on `sig` (its parent
+ * is told: SIGCHLD with CLD_STOPPED unless SA_NOCLDSTOP, and its wait);
+ * the calling thread then sleeps until SIGCONT or a pending SIGKILL, as
+ * does every other thread on its way back to ring 3 (proc_stop_wait).
+ * proc_continue: SIGCONT was sent to `p`.
+ */
+void proc_stop(int sig);
+void proc_stop_wait(void);
+void proc_continue(struct proc *p);
 
 /*
  * Publish `p` in its vvar page (ring-3 getpid, the fd map) if it is its
