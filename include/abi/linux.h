@@ -78,6 +78,7 @@
 #define LINUX_SYS_settimeofday           164
 #define LINUX_SYS_rt_sigtimedwait        128
 #define LINUX_SYS_rt_sigqueueinfo        129
+#define LINUX_SYS_madvise                28
 #define LINUX_SS_ONSTACK                 1
 #define LINUX_SS_DISABLE                 2
 #define LINUX_SS_AUTODISARM              (1u << 31)

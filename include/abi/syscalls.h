@@ -57,7 +57,7 @@
 	X(mlock2, FAST) X(munlock, FAST) X(mlockall, FAST) X(munlockall, FAST)            \
 	X(prctl, FAST) X(waitid, FAST) X(times, FAST) X(getrusage, FAST)                 \
 	X(sigaltstack, FRAME) X(clock_settime, FAST) X(settimeofday, FAST)              \
-	X(rt_sigtimedwait, FAST) X(rt_sigqueueinfo, FAST)
+	X(rt_sigtimedwait, FAST) X(rt_sigqueueinfo, FAST) X(madvise, FAST)
 /* clang-format on */
 
 #endif /* NANVIX_ABI_SYSCALLS_H */

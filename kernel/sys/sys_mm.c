@@ -196,3 +196,53 @@ long sys_mprotect(SYSCALL_ARGS)
 	}
 	return 0;
 }
+
+/*
+ * madvise: the advice is checked (EINVAL for an unaligned start or an
+ * unknown advice, ENOMEM when part of the range is not mapped) and taken
+ * where it means something here: MADV_DONTNEED and MADV_FREE give the
+ * pages fresh zero frames (their next read is zero, as for Linux's private
+ * anonymous memory), one step a mapped page; the rest are hints a VM with
+ * its memory resident has no use for.
+ */
+#define MADV_DONTNEED 4
+#define MADV_FREE     8
+#define MADV_REMOVE   9
+#define MADV_LAST     23 /* MADV_POPULATE_WRITE */
+
+long sys_madvise(SYSCALL_ARGS)
+{
+	uint64_t addr = (uint64_t)a0, len = PAGE_UP((uint64_t)a1), v, end, *pte;
+	int advice = (int)a2;
+
+	if ((addr & PAGE_MASK) || advice < 0 || advice > MADV_LAST || (advice > 4 && advice < 8) ||
+	    (uint64_t)a1 > NANVIX_USER_TOP)
+		return -LINUX_EINVAL;
+	if (!len)
+		return 0;
+	if (!user_range(addr, len))
+		return -LINUX_ENOMEM;
+	end = addr + len;
+	/* Check: every page mapped (the first hole ends the walk). */
+	for (v = addr; v < end; v += PAGE_SIZE)
+		if (vmem_next(proc_current->cr3, v, v + PAGE_SIZE, &pte) != v)
+			return -LINUX_ENOMEM;
+	if (advice == MADV_REMOVE)
+		return -LINUX_EINVAL; /* anonymous private memory: as Linux answers */
+	if (advice != MADV_DONTNEED && advice != MADV_FREE)
+		return 0;
+	/* Act: a freed frame goes dirty before a clean (zero) one is taken. */
+	for (v = addr; v < end; v += PAGE_SIZE) {
+		uint64_t old, pa;
+
+		pte = vmem_pte(proc_current->cr3, v, false);
+		old = *pte;
+		mm_frame_free(old & PTE_ADDR);
+		pa = mm_frame_alloc();
+		if (!pa)
+			panic("madvise: no frame right after freeing one");
+		*pte = pa | (old & ~PTE_ADDR);
+		vmem_flush(v);
+	}
+	return 0;
+}
