@@ -157,7 +157,6 @@ static void restart_syscall(struct trap_frame *tf, const struct linux_sigaction 
 	}
 }
 
-/* Build the handler frame for `sig` and point `tf` at the handler; false if impossible. */
 void signal_info(const struct proc *p, int sig, struct linux_siginfo *info)
 {
 	const int code = p->siginfo[sig - 1].code;
@@ -190,6 +189,7 @@ static bool on_altstack(const struct thread *t, uint64_t sp)
 	return t->ss_size && sp > t->ss_sp && sp - t->ss_sp <= t->ss_size;
 }
 
+/* Build the handler frame for `sig` and point `tf` at the handler; false if impossible. */
 static bool setup_frame(struct trap_frame *tf, int sig, const struct linux_sigaction *sa)
 {
 	struct thread *t = thread_current;
