@@ -47,6 +47,11 @@ static pid_t stopper(int sig)
 	pid = fork();
 	if (pid == 0) {
 		close(gate[1]);
+		/* A group of its own, whose parent is in another group of the
+		 * session: not orphaned, so SIGTSTP stops it on Linux whatever
+		 * group and session the test harness runs in (the kernel drops
+		 * SIGTSTP to an orphaned group). */
+		setpgid(0, 0);
 		raise(sig);
 		while (read(gate[0], &c, 1) > 0)
 			;

@@ -40,7 +40,8 @@ for src in tests/posix/*.c; do
 		fi
 		total=$((total + 1))
 		# Braces: bash's own report of a killed program stays out of the log.
-		{ "$elf" >"$tmp/native" 2>"$tmp/native.err" </dev/null; } 2>/dev/null
+		# Bounded: a program that hangs natively fails (124), not the whole run.
+		{ timeout 120 "$elf" >"$tmp/native" 2>"$tmp/native.err" </dev/null; } 2>/dev/null
 		nst=$?
 		[ "$nst" = 0 ] && native_ok=$((native_ok + 1))
 		if [ "$kvm" = 0 ]; then
