@@ -86,6 +86,22 @@ void signal_mask_pop(long rc)
 	signal_update_work();
 }
 
+void signal_discard(struct proc *p, uint64_t mask)
+{
+	p->sigpending &= ~mask;
+	for (struct thread *u = p->threads; u; u = u->pnext)
+		u->sigpending &= ~mask;
+	signal_update_work();
+}
+
+void signal_take(struct thread *t, int sig)
+{
+	if (t->sigpending & SIG_BIT(sig))
+		t->sigpending &= ~SIG_BIT(sig);
+	else
+		t->proc->sigpending &= ~SIG_BIT(sig);
+}
+
 void signal_send(struct thread *t, int sig, bool thread, const struct sig_info *info)
 {
 	struct proc *p = t->proc;
@@ -94,14 +110,10 @@ void signal_send(struct thread *t, int sig, bool thread, const struct sig_info *
 	/* SIGCONT continues a stopped process whatever its action or mask, and
 	 * drops pending stops; a stop drops a pending SIGCONT (Linux). */
 	if (sig == LINUX_SIGCONT) {
-		p->sigpending &= ~STOP_SIGNALS;
-		for (struct thread *u = p->threads; u; u = u->pnext)
-			u->sigpending &= ~STOP_SIGNALS;
+		signal_discard(p, STOP_SIGNALS);
 		proc_continue(p);
 	} else if (SIG_BIT(sig) & STOP_SIGNALS) {
-		p->sigpending &= ~SIG_BIT(LINUX_SIGCONT);
-		for (struct thread *u = p->threads; u; u = u->pnext)
-			u->sigpending &= ~SIG_BIT(LINUX_SIGCONT);
+		signal_discard(p, SIG_BIT(LINUX_SIGCONT));
 	}
 	/* A blocked signal stays pending even when ignored, as on Linux: the
 	 * action may change before it is unblocked (delivery drops it then). */
@@ -277,10 +289,7 @@ void signal_deliver(struct trap_frame *tf)
 		if (!ready)
 			break;
 		sig = __builtin_ctzll(ready) + 1;
-		if (t->sigpending & SIG_BIT(sig))
-			t->sigpending &= ~SIG_BIT(sig);
-		else
-			p->sigpending &= ~SIG_BIT(sig);
+		signal_take(t, sig);
 		sa = &p->actions[sig - 1];
 		if (sa->handler == LINUX_SIG_IGN ||
 		    (sa->handler == LINUX_SIG_DFL && signal_ignored_by_default(sig)))

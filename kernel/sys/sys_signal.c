@@ -36,12 +36,8 @@ long sys_rt_sigaction(SYSCALL_ARGS)
 		/* Ignoring a signal discards it if pending (POSIX), as does the
 		 * default action of one ignored by default (Linux). */
 		if (act.handler == LINUX_SIG_IGN ||
-		    (act.handler == LINUX_SIG_DFL && signal_ignored_by_default((int)a0))) {
-			proc_current->sigpending &= ~SIG_BIT(a0);
-			for (struct thread *t = proc_current->threads; t; t = t->pnext)
-				t->sigpending &= ~SIG_BIT(a0);
-			signal_update_work();
-		}
+		    (act.handler == LINUX_SIG_DFL && signal_ignored_by_default((int)a0)))
+			signal_discard(proc_current, SIG_BIT(a0));
 	}
 	return 0;
 }
@@ -327,10 +323,7 @@ long sys_rt_sigtimedwait(SYSCALL_ARGS)
 		if (ready) {
 			int sig = __builtin_ctzll(ready) + 1;
 
-			if (t->sigpending & SIG_BIT(sig))
-				t->sigpending &= ~SIG_BIT(sig);
-			else
-				t->proc->sigpending &= ~SIG_BIT(sig);
+			signal_take(t, sig);
 			t->sigmask = saved;
 			signal_update_work();
 			signal_info(t->proc, sig, &info);

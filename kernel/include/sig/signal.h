@@ -76,4 +76,10 @@ struct linux_siginfo;
 struct proc;
 void signal_info(const struct proc *p, int sig, struct linux_siginfo *info);
 
+/* Drop the signals of `mask` pending for `p` and every one of its threads. */
+void signal_discard(struct proc *p, uint64_t mask);
+
+/* Take pending `sig` off thread `t` (its own first, else its process's). */
+void signal_take(struct thread *t, int sig);
+
 #endif /* SIG_SIGNAL_H */
