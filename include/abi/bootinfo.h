@@ -105,6 +105,16 @@ struct nanvix_segment {
 #endif
 
 #ifndef __ASSEMBLER__
+/*
+ * The frame area at pfn_stacks, for `npages` frames of RAM: the kernel's
+ * two uint32_t PFN stacks, then a uint16_t reference count a frame (the
+ * references beyond the first: 0 for a frame one mapping owns; see
+ * PTE_SHARED), page-rounded.
+ */
+#define NANVIX_PFN_REFS(npages) (2 * (uint64_t)(npages)*4)
+#define NANVIX_PFN_AREA(npages) \
+	((NANVIX_PFN_REFS(npages) + 2 * (uint64_t)(npages) + 4095) & ~4095ull)
+
 struct nanvix_bootinfo {
 	uint32_t magic;       /* NANVIX_BOOTINFO_MAGIC */
 	uint32_t abi_version; /* NANVIX_ABI_VERSION */
@@ -114,7 +124,7 @@ struct nanvix_bootinfo {
 
 	/* Physical frames the kernel owns; all of them are zero. */
 	struct nanvix_memrange free[NANVIX_MEMRANGES_MAX];
-	uint64_t pfn_stacks; /* phys of 2 x (mem_size / 4096) uint32_t, zero */
+	uint64_t pfn_stacks; /* phys of NANVIX_PFN_AREA(mem_size / 4096) zero bytes */
 
 	/* The first user process, fully mapped by the host. */
 	uint64_t cr3;       /* phys of the PML4 (kernel half included) */

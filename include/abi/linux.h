@@ -71,6 +71,17 @@
 #define LINUX_SYS_sched_getaffinity      204
 #define LINUX_SYS_mlock2                 325
 #define LINUX_SYS_waitid                 247
+#define LINUX_SYS_timer_create           222
+#define LINUX_SYS_timer_settime          223
+#define LINUX_SYS_timer_gettime          224
+#define LINUX_SYS_timer_getoverrun       225
+#define LINUX_SYS_timer_delete           226
+#define LINUX_SYS_mq_open                240
+#define LINUX_SYS_mq_unlink              241
+#define LINUX_SYS_mq_timedsend           242
+#define LINUX_SYS_mq_timedreceive        243
+#define LINUX_SYS_mq_notify              244
+#define LINUX_SYS_mq_getsetattr          245
 #define LINUX_SYS_times                  100
 #define LINUX_SYS_getrusage              98
 #define LINUX_SYS_sigaltstack            131
@@ -79,6 +90,7 @@
 #define LINUX_SYS_rt_sigtimedwait        128
 #define LINUX_SYS_rt_sigqueueinfo        129
 #define LINUX_SYS_madvise                28
+#define LINUX_SYS_msync                  26
 #define LINUX_SS_ONSTACK                 1
 #define LINUX_SS_DISABLE                 2
 #define LINUX_SS_AUTODISARM              (1u << 31)
@@ -223,6 +235,8 @@ struct linux_winsize {
 #define LINUX_SI_KERNEL   0x80
 #define LINUX_SI_TKILL    (-6)
 #define LINUX_SI_QUEUE    (-1)
+#define LINUX_SI_TIMER    (-2)
+#define LINUX_SI_MESGQ    (-3)
 #define LINUX_SEGV_MAPERR 1
 #define LINUX_SEGV_ACCERR 2
 
@@ -438,6 +452,7 @@ struct linux_iovec {
 #define LINUX_SYS_execve    59
 #define LINUX_SYS_wait4     61
 #define LINUX_SYS_fcntl     72
+#define LINUX_SYS_flock     73
 #define LINUX_SYS_mkdir     83
 #define LINUX_SYS_link      86
 #define LINUX_SYS_unlink    87
@@ -590,6 +605,12 @@ struct linux_iovec {
 #define LINUX_F_GETFL         3
 #define LINUX_F_SETFL         4
 #define LINUX_F_DUPFD_CLOEXEC 1030
+#define LINUX_F_GETLK         5
+#define LINUX_F_SETLK         6
+#define LINUX_F_SETLKW        7
+#define LINUX_F_OFD_GETLK     36
+#define LINUX_F_OFD_SETLK     37
+#define LINUX_F_OFD_SETLKW    38
 #define LINUX_FD_CLOEXEC      1
 
 /* More signal numbers, and rt_sigprocmask's "how". */

@@ -69,9 +69,10 @@ enum nanvix_ring_op {
 	NANVIX_FS_CHMOD = 22,    /* h(dir), path (0: h), mode, AT_* flags            */
 	NANVIX_FS_UTIMENS = 23, /* h(dir), path (0: h), struct timespec[2] * (0: now), AT_* flags */
 	NANVIX_FS_STATFS = 24,  /* h(dir), path (0: h), struct statfs *             */
-	NANVIX_BLK_READ = 25,   /* disk, buf, len, offset: 512-byte multiples      */
-	NANVIX_BLK_WRITE = 26,  /* disk, buf, len, offset                           */
-	NANVIX_BLK_FLUSH = 27,  /* disk: returns after the host's fsync             */
+	NANVIX_FS_IDENT = 25,   /* h -> value: the file's identity (record locks)   */
+	NANVIX_BLK_READ = 26,   /* disk, buf, len, offset: 512-byte multiples      */
+	NANVIX_BLK_WRITE = 27,  /* disk, buf, len, offset                           */
+	NANVIX_BLK_FLUSH = 28,  /* disk: returns after the host's fsync             */
 	NANVIX_RING_OP_COUNT,
 };
 
@@ -88,6 +89,12 @@ enum nanvix_ring_op {
 
 /* FS_OPEN's completion value: the handle, with this bit set for a directory. */
 #define NANVIX_FS_OPEN_DIR (1ull << 63)
+
+/*
+ * FS_IDENT's value: the same for every handle of one file (st_dev in the
+ * high 32 bits, the inode number in the low 32), never 0.
+ */
+#define NANVIX_FS_IDENT_OF(dev, ino) (((uint64_t)(dev) << 32) | (uint32_t)(ino))
 
 /* Longest path a request may name, NUL included (Linux PATH_MAX). */
 #define NANVIX_FS_PATH_MAX 4096

@@ -57,7 +57,11 @@
 	X(mlock2, FAST) X(munlock, FAST) X(mlockall, FAST) X(munlockall, FAST)            \
 	X(prctl, FAST) X(waitid, FAST) X(times, FAST) X(getrusage, FAST)                 \
 	X(sigaltstack, FRAME) X(clock_settime, FAST) X(settimeofday, FAST)              \
-	X(rt_sigtimedwait, FAST) X(rt_sigqueueinfo, FAST) X(madvise, FAST)
+	X(rt_sigtimedwait, FAST) X(rt_sigqueueinfo, FAST) X(madvise, FAST) \
+	X(flock, FAST) X(mq_open, FAST) X(mq_unlink, FAST) X(mq_timedsend, FAST)         \
+	X(mq_timedreceive, FAST) X(mq_notify, FAST) X(mq_getsetattr, FAST)              \
+	X(timer_create, FAST) X(timer_settime, FAST) X(timer_gettime, FAST)              \
+	X(timer_getoverrun, FAST) X(timer_delete, FAST) X(msync, FAST)
 /* clang-format on */
 
 #endif /* NANVIX_ABI_SYSCALLS_H */

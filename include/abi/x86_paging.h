@@ -19,4 +19,13 @@
  */
 #define PTE_NONE (1ull << 9)
 
+/*
+ * Software bit: a user leaf whose frame other address spaces may map too
+ * (MAP_SHARED).  The host's fork maps the same frame in the child and
+ * counts the reference in the guest's frame reference counts (abi/bootinfo.h,
+ * NANVIX_PFN_REFS); its release of an address space frees such a frame
+ * only when no other reference is left.
+ */
+#define PTE_SHARED (1ull << 10)
+
 #endif /* NANVIX_ABI_X86_PAGING_H */

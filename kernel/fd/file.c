@@ -8,6 +8,7 @@
 #include <abi/linux.h>
 #include <abi/vvar.h>
 #include <fd/file.h>
+#include <fd/lock.h>
 #include <fd/remote.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
@@ -39,6 +40,7 @@ void file_put(struct file *f)
 		return;
 	if (f->watchers)
 		epoll_file_gone(f);
+	lock_file_gone(f);
 	if (f->ops->release)
 		f->ops->release(f);
 	kfree(f);
@@ -139,6 +141,15 @@ void fd_set_cloexec(long fd, bool on)
 		proc_current->cloexec[fd / 64] &= ~(1ull << (fd % 64));
 }
 
+/* The current process lets go of one descriptor of `f`. */
+static void fd_drop(struct file *f)
+{
+	lock_close(proc_current, f);
+	if (f->ops->flush)
+		f->ops->flush(f);
+	file_put(f);
+}
+
 long fd_install(struct file *f, long min, long at, bool cloexec)
 {
 	struct file **fds = proc_current->fds;
@@ -150,7 +161,7 @@ long fd_install(struct file *f, long min, long at, bool cloexec)
 			return -LINUX_EBADF;
 		}
 		if (fds[at])
-			file_put(fds[at]);
+			fd_drop(fds[at]);
 	} else {
 		for (fd = min < 0 ? 0 : min; fd < FD_MAX && fds[fd]; fd++)
 			;
@@ -176,6 +187,6 @@ long fd_close(long fd)
 	proc_current->fds[fd] = NULL;
 	fd_publish(proc_current, fd);
 	fd_set_cloexec(fd, false);
-	file_put(f);
+	fd_drop(f);
 	return 0;
 }

@@ -216,6 +216,8 @@ syscall_common:
 	popq %rdi
 	cmpb $0, signal_work
 	jne syscall_signal_path
+	cmpq $-4, %rax /* -EINTR with nothing due: signal_deliver restarts the call */
+	je syscall_signal_path
 	addq $16, %rsp
 	movq 0(%rsp), %rcx
 	movq 16(%rsp), %r11

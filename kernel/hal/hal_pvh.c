@@ -271,9 +271,9 @@ __attribute__((noreturn)) void pvh_main(uint32_t start_info_pa)
 		panic("pvh: need RAM above the kernel and at most 1 GiB (have top %#lx)", ram_top);
 	/* The PFN stacks come off the end of the largest range. */
 	npages = ram_top / PAGE_SIZE;
-	stacks_pa = PAGE_DOWN(ranges[best].end - 2 * npages * sizeof(uint32_t));
+	stacks_pa = PAGE_DOWN(ranges[best].end - NANVIX_PFN_AREA(npages));
 	ranges[best].end = stacks_pa;
-	memset(P2V(stacks_pa), 0, 2 * npages * sizeof(uint32_t));
+	memset(P2V(stacks_pa), 0, NANVIX_PFN_AREA(npages));
 	mm_frame_init(ranges, n, P2V(stacks_pa), npages);
 
 	hal_write_cr3(build_page_tables(ram_top));

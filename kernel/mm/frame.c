@@ -20,6 +20,7 @@ static struct {
 	unsigned nranges, r; /* bump: ranges[r].start is the next fresh frame */
 	uint32_t *clean, *dirty;
 	uint64_t nclean, ndirty;
+	uint16_t *refs; /* references a frame beyond its first (MAP_SHARED) */
 } fa;
 
 /* fa.nfree and fa.ntotal, named for the kernel header (abi/kernel_header.h). */
@@ -40,6 +41,7 @@ void mm_frame_init(const struct nanvix_memrange *ranges, unsigned nranges, uint3
 	fa.ntotal = npages;
 	fa.clean = stacks;
 	fa.dirty = stacks + npages;
+	fa.refs = (uint16_t *)((uint8_t *)stacks + NANVIX_PFN_REFS(npages));
 	fa.nclean = fa.ndirty = 0;
 }
 
@@ -153,8 +155,24 @@ long mm_frame_release_user(uint64_t cr3)
 
 void mm_frame_free(uint64_t pa)
 {
-	fa.dirty[fa.ndirty++] = (uint32_t)(pa / PAGE_SIZE);
+	uint64_t pfn = pa / PAGE_SIZE;
+
+	if (pfn < fa.ntotal && fa.refs[pfn]) {
+		fa.refs[pfn]--; /* another mapping still has it */
+		return;
+	}
+	fa.dirty[fa.ndirty++] = (uint32_t)pfn;
 	fa.nfree++;
+}
+
+bool mm_frame_ref(uint64_t pa)
+{
+	uint64_t pfn = pa / PAGE_SIZE;
+
+	if (pfn >= fa.ntotal || fa.refs[pfn] == UINT16_MAX)
+		return false;
+	fa.refs[pfn]++;
+	return true;
 }
 
 uint64_t mm_frames_free(void)

@@ -12,8 +12,10 @@
 #include <abi/hypercall.h>
 #include <abi/vvar.h>
 #include <fd/file.h>
+#include <fd/lock.h>
 #include <hal/hal.h>
 #include <ipc/server.h>
+#include <mm/fmap.h>
 #include <mm/frame.h>
 #include <mm/heap.h>
 #include <mm/vmem.h>
@@ -308,6 +310,7 @@ static struct mm *mm_copy(void)
 		mm_drop_copy(mm);
 		return NULL;
 	}
+	fmap_fork(from->cr3, mm->cr3);
 	return mm;
 }
 
@@ -421,12 +424,16 @@ __attribute__((noreturn)) static void terminate(int wstatus)
 	for (fd = 0; fd < p->max_fd; fd++)
 		if (p->fds[fd])
 			fd_close(fd);
+	lock_proc_gone(p);
+	timer_proc_gone(p);
 	mm_frame_free(V2P(p->fds));
 	p->fds = NULL;
 	if (p->cwd)
 		file_put(p->cwd);
 	p->cwd = NULL;
 	p->max_fd = 0;
+	if (p->mm->users == 1)
+		fmap_space_gone(p->cr3);
 	p->owns_root = mm_leave(p, p->mm);
 	if (p->owns_root)
 		vmem_free_user(p->cr3);
@@ -471,6 +478,8 @@ void proc_exec_mm(struct mm *mm)
 	uint64_t old_cr3 = p->cr3;
 
 	vfork_release(p);
+	if (old->users == 1)
+		fmap_space_gone(old_cr3); /* while it is still the current space */
 	p->cr3 = mm->cr3;
 	hal_write_cr3(mm->cr3);
 	if (mm_leave(p, old)) {

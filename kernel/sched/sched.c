@@ -392,6 +392,9 @@ static uint64_t expire(uint64_t now)
 	for (p = sched_alarms_used ? proc_list : NULL; p; p = p->next)
 		if (p->alarm_at && (a = expire_alarm(p, now)) && (!earliest || a < earliest))
 			earliest = a;
+	a = timer_expire(now);
+	if (a && (!earliest || a < earliest))
+		earliest = a;
 
 	for (t = timed_head; t; t = next) {
 		next = t->tnext;
@@ -470,6 +473,11 @@ void sched_tick(void)
 		enqueue(thread_current);
 		schedule();
 	}
+}
+
+void sched_timer_arm(uint64_t deadline)
+{
+	arm(deadline);
 }
 
 void sched_timer_update(void)

@@ -163,10 +163,41 @@ static void restart_syscall(struct trap_frame *tf, const struct linux_sigaction 
 	case LINUX_SYS_recvfrom:
 	case LINUX_SYS_sendmsg:
 	case LINUX_SYS_recvmsg:
+	case LINUX_SYS_fcntl: /* F_SETLKW, F_OFD_SETLKW */
+	case LINUX_SYS_flock:
 		tf->rax = tf->error; /* the number again */
 		tf->rip -= 2;        /* back onto the 2-byte `syscall` */
 		break;
 	}
+}
+
+/*
+ * A call -EINTR ended though no handler ran (the process was stopped and
+ * continued, the signal turned out to be ignored, or a SIGCONT cancelled
+ * the stop that woke it): it starts again, as on Linux, but for the calls
+ * Linux lets fail with EINTR after a stop (signal(7)) and socket calls
+ * with a timeout.  A sleep starts again with its whole length (Linux
+ * resumes it with what was left).  The syscall paths come here on -EINTR
+ * even with no signal due (entry.S, syscall_dispatch).
+ */
+static void restart_without_handler(struct trap_frame *tf)
+{
+	bool no_restart = thread_current->no_restart;
+
+	if (tf->vector != SIGNAL_SYSCALL_VECTOR || (int64_t)tf->rax != -LINUX_EINTR)
+		return;
+	thread_current->no_restart = false;
+	if (no_restart)
+		return;
+	switch (tf->error) {
+	case LINUX_SYS_rt_sigreturn: /* RAX is the interrupted code's, restored */
+	case LINUX_SYS_epoll_wait:
+	case LINUX_SYS_epoll_pwait:
+	case LINUX_SYS_epoll_pwait2:
+	case LINUX_SYS_rt_sigtimedwait: return;
+	}
+	tf->rax = tf->error; /* the number again */
+	tf->rip -= 2;        /* back onto the 2-byte `syscall` */
 }
 
 void signal_info(const struct proc *p, int sig, struct linux_siginfo *info)
@@ -182,7 +213,8 @@ void signal_info(const struct proc *p, int sig, struct linux_siginfo *info)
 
 		info->u.kill.pid = p->siginfo[sig - 1].pid;
 		memcpy(info->u.raw + 8, &status, sizeof(status));
-	} else if (code == LINUX_SI_QUEUE) {
+	} else if (code == LINUX_SI_QUEUE || code == LINUX_SI_MESGQ || code == LINUX_SI_TIMER) {
+		/* SI_TIMER: si_timerid where si_pid is, si_overrun 0, then si_value */
 		/* si_pid, si_uid, si_value (kept where a fault keeps its address) */
 		uint64_t value = p->siginfo[sig - 1].addr;
 
@@ -277,6 +309,7 @@ void signal_deliver(struct trap_frame *tf)
 {
 	struct thread *t = thread_current;
 	struct proc *p = t->proc;
+	bool handler = false;
 
 	for (;;) {
 		uint64_t ready;
@@ -311,8 +344,11 @@ void signal_deliver(struct trap_frame *tf)
 			          sig, tf->rsp);
 		if (sa->flags & LINUX_SA_RESETHAND)
 			sa->handler = LINUX_SIG_DFL;
+		handler = true;
 		break; /* one handler at a time; the rest after it returns */
 	}
+	if (!handler)
+		restart_without_handler(tf);
 	if (t->restore_mask) {
 		t->sigmask = t->saved_mask;
 		t->restore_mask = false;

@@ -8,6 +8,7 @@
  */
 #include <fd/file.h>
 #include <fd/remote.h>
+#include <fd/shm.h>
 #include <hal/uaccess.h>
 #include <proc/proc.h>
 #include <sys/syscall.h>
@@ -137,6 +138,13 @@ long sys_truncate(SYSCALL_ARGS)
 
 long sys_ftruncate(SYSCALL_ARGS)
 {
+	struct file *f = fd_get((int)a0);
+
+	if (f && f->ops->truncate) {
+		if ((f->flags & LINUX_O_ACCMODE) == LINUX_O_RDONLY)
+			return -LINUX_EINVAL; /* as Linux: not open for writing */
+		return a1 < 0 ? -LINUX_EINVAL : f->ops->truncate(f, (uint64_t)a1);
+	}
 	return fd_call(NANVIX_FS_TRUNCATE, a0, 0, a1, 0);
 }
 
@@ -197,13 +205,42 @@ long sys_rmdir(SYSCALL_ARGS)
 	return call(NANVIX_FS_UNLINK, dir_handle(LINUX_AT_FDCWD), a0, LINUX_AT_REMOVEDIR, 0, 0);
 }
 
+/*
+ * The name of a path under /dev/shm (fd/shm.c) into buf (room for
+ * SHM_NAME_MAX + 2 bytes), after SHM_DIR: 1; 0 for any other path (only
+ * its first bytes are copied into ring 0); or -errno.
+ */
+static long shm_path(uint64_t upath, char *buf)
+{
+	size_t i;
+
+	for (i = 0; i < SHM_DIR_LEN; i++) {
+		if (copy_from_user(&buf[i], upath + i, 1))
+			return -LINUX_EFAULT;
+		if (buf[i] != SHM_DIR[i])
+			return 0;
+	}
+	for (i = 0; i < SHM_NAME_MAX + 2; i++) {
+		if (copy_from_user(&buf[i], upath + SHM_DIR_LEN + i, 1))
+			return -LINUX_EFAULT;
+		if (buf[i] == '\0')
+			return 1;
+	}
+	return -LINUX_ENAMETOOLONG;
+}
+
 long sys_unlink(SYSCALL_ARGS)
 {
-	return call(NANVIX_FS_UNLINK, dir_handle(LINUX_AT_FDCWD), a0, 0, 0, 0);
+	return sys_unlinkat(LINUX_AT_FDCWD, a0, 0, 0, 0, 0);
 }
 
 long sys_unlinkat(SYSCALL_ARGS)
 {
+	char name[SHM_NAME_MAX + 2];
+	long rc = shm_path((uint64_t)a1, name);
+
+	if (rc)
+		return rc < 0 ? rc : a2 ? -LINUX_ENOTDIR : shm_unlink(name);
 	return call(NANVIX_FS_UNLINK, dir_handle(a0), a1, a2, 0, 0);
 }
 
@@ -228,13 +265,20 @@ long sys_renameat2(SYSCALL_ARGS)
 
 long sys_link(SYSCALL_ARGS)
 {
-	uint64_t cwd = dir_handle(LINUX_AT_FDCWD);
-
-	return call(NANVIX_FS_LINK, cwd, a0, cwd, a1, 0);
+	return sys_linkat(LINUX_AT_FDCWD, a0, LINUX_AT_FDCWD, a1, 0, 0);
 }
 
 long sys_linkat(SYSCALL_ARGS)
 {
+	char old[SHM_NAME_MAX + 2], new[SHM_NAME_MAX + 2];
+	long rc = shm_path((uint64_t)a1, old), rc2 = shm_path((uint64_t)a3, new);
+
+	if (rc < 0 || rc2 < 0)
+		return rc < 0 ? rc : rc2;
+	if (rc && rc2)
+		return shm_link(old, new);
+	if (rc || rc2)
+		return -LINUX_EXDEV; /* /dev/shm is a file system of its own */
 	return call(NANVIX_FS_LINK, dir_handle(a0), a1, dir_handle(a2), a3, a4);
 }
 

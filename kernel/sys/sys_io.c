@@ -1,7 +1,9 @@
 /* File-descriptor calls: read/write and vectors, pipes, dup, fcntl, open of devices, poll. */
 #include <abi/hypercall.h>
 #include <fd/file.h>
+#include <fd/lock.h>
 #include <fd/remote.h>
+#include <fd/shm.h>
 #include <hal/hal.h>
 #include <hal/uaccess.h>
 #include <ipc/server.h>
@@ -229,6 +231,13 @@ long sys_dup3(SYSCALL_ARGS)
 	return dup_to(a0, 0, a1, a2 & LINUX_O_CLOEXEC);
 }
 
+long sys_flock(SYSCALL_ARGS)
+{
+	struct file *f = fd_get(a0);
+
+	return f ? lock_flock(f, a1) : -LINUX_EBADF;
+}
+
 long sys_fcntl(SYSCALL_ARGS)
 {
 	struct file *f = fd_get(a0);
@@ -249,6 +258,12 @@ long sys_fcntl(SYSCALL_ARGS)
 		f->flags = (f->flags & ~(LINUX_O_NONBLOCK | LINUX_O_APPEND)) |
 		           (a2 & (LINUX_O_NONBLOCK | LINUX_O_APPEND));
 		return 0;
+	case LINUX_F_GETLK:
+	case LINUX_F_SETLK:
+	case LINUX_F_SETLKW:
+	case LINUX_F_OFD_GETLK:
+	case LINUX_F_OFD_SETLK:
+	case LINUX_F_OFD_SETLKW: return lock_fcntl(f, a1, (uint64_t)a2);
 	default: return -LINUX_EINVAL;
 	}
 }
@@ -284,6 +299,8 @@ static long do_open(long dirfd, uint64_t upath, long flags, long mode)
 	rc = path_from_user(path, upath);
 	if (rc)
 		return rc;
+	if (!memcmp(path, SHM_DIR, SHM_DIR_LEN))
+		return shm_open(path + SHM_DIR_LEN, flags, mode);
 	s = server_find(path);
 	if (s) {
 		rc = server_open(s, (uint32_t)flags & LINUX_O_ACCMODE, &f);

@@ -1,4 +1,4 @@
-/* Address-space calls: brk, mmap (anonymous), munmap, mprotect; W^X enforced. */
+/* Address-space calls: brk, mmap, munmap, mprotect, madvise; W^X enforced. */
 /*
  * Pages are mapped eagerly from zero frames: a demand-zero fault costs
  * ~230 us on the emulated platform against ~12 us for mapping a frame up
@@ -6,9 +6,16 @@
  * acts in a way that cannot fail half-way (act): frame needs, including
  * page tables, are reserved by counting before any mapping changes.
  * A PROT_NONE page keeps its frame behind a non-present PTE marked
- * PTE_NONE, so mprotect can bring it back.
+ * PTE_NONE, so mprotect can bring it back.  MAP_SHARED pages carry
+ * PTE_SHARED: fork's child maps the same frames, counted references keep
+ * a frame until its last mapping goes (mm_frame_ref).  Files map as
+ * private copies, or shared through their map_shared (/dev/shm objects);
+ * a MAP_SHARED mapping of a disk file is a shared copy, written back to
+ * the file at msync, munmap, exit and exec when writable (mm/fmap.c).
  */
 #include <hal/hal.h>
+#include <fd/remote.h>
+#include <mm/fmap.h>
 #include <mm/frame.h>
 #include <mm/vmem.h>
 #include <proc/proc.h>
@@ -43,10 +50,11 @@ static bool range_free(uint64_t va, uint64_t len)
 	return vmem_next(proc_current->cr3, va, va + len, &pte) == va + len;
 }
 
-/* Map [va, va + len) to fresh zero frames; the caller reserved the frames. */
-static void populate(uint64_t va, uint64_t len, int prot)
+/* Map [va, va + len) to fresh zero frames; the caller reserved the frames.
+ * `shared`: the pages are MAP_SHARED (fork's child maps the same frames). */
+static void populate(uint64_t va, uint64_t len, int prot, bool shared)
 {
-	uint64_t p, flags = pte_flags(prot);
+	uint64_t p, flags = pte_flags(prot) | (shared ? PTE_SHARED : 0);
 
 	for (p = va; p < va + len; p += PAGE_SIZE) {
 		uint64_t pa = mm_frame_alloc();
@@ -61,6 +69,7 @@ static void unmap(uint64_t va, uint64_t len)
 {
 	uint64_t p, end = va + len, *pte;
 
+	fmap_range(va, len, true); /* shared file pages go back to their file first */
 	for (p = vmem_next(proc_current->cr3, va, end, &pte); p < end;
 	     p = vmem_next(proc_current->cr3, p + PAGE_SIZE, end, &pte)) {
 		mm_frame_free(*pte & PTE_ADDR);
@@ -80,7 +89,7 @@ long sys_brk(SYSCALL_ARGS)
 		if (!frames_for((new_top - old_top) / PAGE_SIZE) ||
 		    !range_free(old_top, new_top - old_top))
 			return p->brk; /* the libc turns this into ENOMEM */
-		populate(old_top, new_top - old_top, LINUX_PROT_READ | LINUX_PROT_WRITE);
+		populate(old_top, new_top - old_top, LINUX_PROT_READ | LINUX_PROT_WRITE, false);
 	} else if (new_top < old_top) {
 		unmap(new_top, old_top - new_top);
 	}
@@ -93,6 +102,8 @@ long sys_mmap(SYSCALL_ARGS)
 	struct mm *p = proc_current->mm;
 	uint64_t addr = a0, len = PAGE_UP(a1), va;
 	int prot = (int)a2, flags = (int)a3, type = flags & 3;
+	struct file *f = NULL;
+	bool share = false;
 
 	if (a1 == 0 || (uint64_t)a1 > NANVIX_USER_TOP)
 		return a1 == 0 ? -LINUX_EINVAL : -LINUX_ENOMEM;
@@ -102,14 +113,21 @@ long sys_mmap(SYSCALL_ARGS)
 	if ((prot & WX) == WX)
 		return -LINUX_EACCES; /* W^X */
 	if (!(flags & LINUX_MAP_ANONYMOUS)) {
-		/* Files: private copies only, filled by the file's map_copy. */
-		struct file *f = fd_get(a4);
+		uint32_t acc;
 
+		f = fd_get(a4);
 		if (!f)
 			return -LINUX_EBADF;
-		if (!f->ops->map_copy || type != LINUX_MAP_PRIVATE || f->ops->map_copy(f, 0, 0, 0))
+		acc = f->flags & LINUX_O_ACCMODE;
+		share = type == LINUX_MAP_SHARED && f->ops->map_shared;
+		if (!share && (!f->ops->map_copy || f->ops->map_copy(f, 0, 0, 0)))
 			return -LINUX_ENODEV;
-		if ((f->flags & LINUX_O_ACCMODE) == LINUX_O_WRONLY)
+		/* Written back through the fs component: its files only. */
+		if (!share && type == LINUX_MAP_SHARED && (prot & LINUX_PROT_WRITE) &&
+		    !remote_handle(f))
+			return -LINUX_ENODEV;
+		if (acc == LINUX_O_WRONLY || (type == LINUX_MAP_SHARED &&
+		                              (prot & LINUX_PROT_WRITE) && acc == LINUX_O_RDONLY))
 			return -LINUX_EACCES;
 	}
 	if (!frames_for(len / PAGE_SIZE))
@@ -136,7 +154,16 @@ long sys_mmap(SYSCALL_ARGS)
 		p->mmap_next = va;
 	}
 	if (flags & LINUX_MAP_ANONYMOUS) {
-		populate(va, len, prot);
+		populate(va, len, prot, type == LINUX_MAP_SHARED);
+		return va;
+	}
+	if (share) {
+		long rc = f->ops->map_shared(f, va, len, (uint64_t)a5, pte_flags(prot));
+
+		if (rc < 0) {
+			unmap(va, len);
+			return rc;
+		}
 		return va;
 	}
 	/*
@@ -144,11 +171,21 @@ long sys_mmap(SYSCALL_ARGS)
 	 * mapping (a read past the end leaves zeros), then the final
 	 * protection goes on.
 	 */
-	populate(va, len, LINUX_PROT_READ | LINUX_PROT_WRITE);
+	populate(va, len, LINUX_PROT_READ | LINUX_PROT_WRITE, type == LINUX_MAP_SHARED);
 	{
-		struct file *f = fd_get(a4);
 		long rc = f->ops->map_copy(f, va, (uint64_t)a1, (uint64_t)a5);
 
+		if (rc >= 0 && type == LINUX_MAP_SHARED && (prot & LINUX_PROT_WRITE)) {
+			/* The file's size now bounds what goes back (a seek to the end and back). */
+			long cur = f->ops->lseek(f, 0, LINUX_SEEK_CUR);
+			long size = cur < 0 ? cur : f->ops->lseek(f, 0, LINUX_SEEK_END);
+
+			if (cur >= 0)
+				f->ops->lseek(f, cur, LINUX_SEEK_SET);
+			rc = size < 0 ? size
+			              : fmap_add(proc_current->cr3, va, len, f, (uint64_t)a5,
+			                         (uint64_t)size);
+		}
 		if (rc < 0) {
 			unmap(va, len);
 			return rc;
@@ -157,6 +194,30 @@ long sys_mmap(SYSCALL_ARGS)
 	if (prot != (LINUX_PROT_READ | LINUX_PROT_WRITE))
 		sys_mprotect((long)va, (long)len, prot, 0, 0, 0);
 	return va;
+}
+
+/* msync: Linux's checks; the shared file pages of the range go back to their files. */
+#define MS_ASYNC      1
+#define MS_INVALIDATE 2
+#define MS_SYNC       4
+
+long sys_msync(SYSCALL_ARGS)
+{
+	uint64_t addr = (uint64_t)a0, len = PAGE_UP((uint64_t)a1), v, *pte;
+	int flags = (int)a2;
+
+	if ((addr & PAGE_MASK) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
+	    (flags & (MS_ASYNC | MS_SYNC)) == (MS_ASYNC | MS_SYNC))
+		return -LINUX_EINVAL;
+	if (!len)
+		return 0;
+	if (!user_range(addr, len))
+		return -LINUX_ENOMEM;
+	for (v = addr; v < addr + len; v += PAGE_SIZE)
+		if (vmem_next(proc_current->cr3, v, v + PAGE_SIZE, &pte) != v)
+			return -LINUX_ENOMEM;
+	fmap_range(addr, len, false);
+	return 0;
 }
 
 long sys_munmap(SYSCALL_ARGS)
@@ -191,7 +252,7 @@ long sys_mprotect(SYSCALL_ARGS)
 	for (v = addr; v < addr + len; v += PAGE_SIZE) {
 		uint64_t *pte = vmem_pte(proc_current->cr3, v, false);
 
-		*pte = (*pte & PTE_ADDR) | flags;
+		*pte = (*pte & (PTE_ADDR | PTE_SHARED)) | flags;
 		vmem_flush(v);
 	}
 	return 0;
@@ -237,6 +298,8 @@ long sys_madvise(SYSCALL_ARGS)
 
 		pte = vmem_pte(proc_current->cr3, v, false);
 		old = *pte;
+		if (old & PTE_SHARED)
+			continue; /* shared memory keeps its contents, as on Linux */
 		mm_frame_free(old & PTE_ADDR);
 		pa = mm_frame_alloc();
 		if (!pa)

@@ -31,10 +31,18 @@
 #define MCL_ONFAULT         4
 #define MLOCK_ONFAULT       1
 
-/* The process `pid` names (0: the caller), or NULL; pid < 0 is the caller's EINVAL. */
+/*
+ * The process `pid` names (0: the caller; a thread id of the caller's
+ * process names that process: the policy is kept a process, and the libcs'
+ * pthread_setschedparam pass a thread id), or NULL; pid < 0 is the
+ * caller's EINVAL.
+ */
 static struct proc *target(int pid)
 {
 	struct proc *p = pid == 0 ? proc_current : proc_find(pid);
+
+	if (!p && sched_find_thread(proc_current, pid))
+		p = proc_current;
 
 	return p && p->state == PROC_ALIVE ? p : NULL;
 }

@@ -4,6 +4,7 @@
 #include <hal/uaccess.h>
 #include <proc/proc.h>
 #include <sched/sched.h>
+#include <sig/signal.h>
 #include <sys/syscall.h>
 
 #define NSEC 1000000000ull
@@ -144,13 +145,23 @@ uint64_t clock_uptime_ns(void)
 }
 
 /* Block the calling thread for `ns`; other threads run meanwhile, or the VM idles. */
-static long sleep_ns(uint64_t ns)
+/* A signal cutting it short (-EINTR) writes the time left to `urem` (0: nowhere). */
+static long sleep_ns(uint64_t ns, uint64_t urem)
 {
+	uint64_t deadline, now;
 	long rc;
 
 	if (ns == 0)
 		return 0;
-	rc = sched_block(0, clock_deadline(ns));
+	deadline = clock_deadline(ns);
+	rc = sched_block(0, deadline);
+	if (rc == -LINUX_EINTR && urem) {
+		uint64_t left = deadline > (now = clock_uptime_ns()) ? deadline - now : 0;
+		struct linux_timespec ts = { (int64_t)(left / NSEC), (int64_t)(left % NSEC) };
+
+		if (copy_to_user(urem, &ts, sizeof(ts)))
+			return -LINUX_EFAULT;
+	}
 	return rc == -LINUX_ETIMEDOUT ? 0 : rc;
 }
 
@@ -179,7 +190,13 @@ long sys_nanosleep(SYSCALL_ARGS)
 	uint64_t ns;
 	long rc = clock_timespec_ns(a0, &ns);
 
-	return rc ? rc : sleep_ns(ns);
+	return rc ? rc : sleep_ns(ns, (uint64_t)a1);
+}
+
+/* What absolute CLOCK_REALTIME sleepers wait on besides their deadline. */
+static uint64_t realtime_key(void)
+{
+	return (uint64_t)(uintptr_t)&clk + 1;
 }
 
 long sys_clock_nanosleep(SYSCALL_ARGS)
@@ -196,10 +213,19 @@ long sys_clock_nanosleep(SYSCALL_ARGS)
 	if (rc)
 		return rc;
 	if (a1 & LINUX_TIMER_ABSTIME) {
-		clock_read(a0, &now);
-		ns = ns > now ? ns - now : 0;
+		/* Until the clock reads `ns`: a CLOCK_REALTIME sleeper looks
+		 * again when clock_settime moves that clock (realtime_key). */
+		for (;;) {
+			clock_read(a0, &now);
+			if (now >= ns)
+				return 0;
+			rc = sched_block(a0 == LINUX_CLOCK_REALTIME ? realtime_key() : 0,
+			                 clock_deadline(ns - now));
+			if (rc != 0 && rc != -LINUX_ETIMEDOUT)
+				return rc;
+		}
 	}
-	return sleep_ns(ns);
+	return sleep_ns(ns, (uint64_t)a3);
 }
 
 /* Nanoseconds as clock ticks of sysconf(_SC_CLK_TCK): 100 a second. */
@@ -238,8 +264,13 @@ long sys_getrusage(SYSCALL_ARGS)
 /* Set CLOCK_REALTIME to `ns`: the VM's own (the host's clock is untouched). */
 static long set_realtime(uint64_t ns)
 {
+	uint64_t old = clk.realtime;
+
 	clk.realtime = ns - elapsed_ns();
 	proc_vvar_clocks(clk.tsc_base, clk.mult, clk.realtime, clk.monotonic);
+	/* Timers set for an absolute CLOCK_REALTIME time move with it. */
+	timer_realtime_moved((int64_t)(clk.realtime - old));
+	sched_wake_key(realtime_key(), 1 << 20);
 	return 0;
 }
 

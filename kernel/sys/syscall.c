@@ -49,6 +49,6 @@ void syscall_dispatch(struct trap_frame *tf)
 		tf->rax = dispatch_traced(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9, nr);
 	else
 		tf->rax = dispatch(tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9, nr);
-	if (signal_work)
-		signal_deliver(tf);
+	if (signal_work || (int64_t)tf->rax == -LINUX_EINTR)
+		signal_deliver(tf); /* -EINTR with nothing due: restarted there */
 }

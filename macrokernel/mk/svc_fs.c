@@ -255,7 +255,7 @@ static int fs_hello_take(const void *payload, struct mk_config *cfg, char *err, 
 static const struct mk_service fs_svc = {
 	.name = "fs",
 	.op_first = NANVIX_FS_OPEN,
-	.op_end = NANVIX_FS_STATFS + 1,
+	.op_end = NANVIX_FS_IDENT + 1,
 	.attach = fs_svc_attach,
 	.call = fs_svc_call,
 	.stats = fs_svc_stats,

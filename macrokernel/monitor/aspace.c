@@ -3,12 +3,17 @@
  * Copying a page in emulated ring 0 costs about 2 ms; here it is a memcpy.
  * The walk is bounded by the frame list: each table or page it descends
  * into consumes one listed frame, so a hostile source with cycles or
- * shared tables ends with -ENOMEM, never an endless loop.
+ * shared tables ends with -ENOMEM, never an endless loop.  A PTE_SHARED
+ * page is not copied: the child maps the same frame and the guest's
+ * reference count of it (NANVIX_PFN_REFS) goes up by one; each such page
+ * still counts against a bound (the frame list's length plus the pages of
+ * RAM), so the walk stays finite.
  */
 #include <errno.h>
 #include <sys/mman.h>
 #include <string.h>
 
+#include <abi/bootinfo.h>
 #include <abi/x86_paging.h>
 #include <monitor/aspace.h>
 #include <monitor/guestmem.h>
@@ -19,7 +24,17 @@ struct fork_walk {
 	struct vm_mem *mem;
 	const struct aspace_frames *f;
 	uint64_t used;
+	uint16_t *refs; /* the guest's frame reference counts */
+	uint64_t npages, shared;
 };
+
+/* The guest's frame reference counts (in its memory: checked, never trusted), or NULL. */
+static uint16_t *frame_refs(struct vm_mem *mem, uint64_t *npages)
+{
+	*npages = mem->size / PAGE;
+	return gpa_ptr(mem, mem->size - NANVIX_PFN_AREA(*npages) + NANVIX_PFN_REFS(*npages),
+	               *npages * sizeof(uint16_t));
+}
 
 int aspace_lent(struct vm_mem *mem, const struct nanvix_frames_lent *lent, struct aspace_frames *f)
 {
@@ -77,6 +92,18 @@ static int copy_table(struct fork_walk *w, uint64_t src, uint64_t *dst, int leve
 			continue;
 		if (level > 0 && (e & PTE_PS))
 			return -EINVAL; /* user memory is mapped with 4 KiB pages only */
+		if (level == 0 && (e & PTE_SHARED)) {
+			/* The same frame, one more reference. */
+			uint64_t pfn = (e & PTE_ADDR) / PAGE;
+
+			if (!w->refs || pfn >= w->npages || !gpa_ptr(w->mem, e & PTE_ADDR, PAGE))
+				return -EINVAL;
+			if (w->refs[pfn] == UINT16_MAX || ++w->shared > w->npages + w->f->nlist)
+				return -ENOMEM;
+			w->refs[pfn]++;
+			dst[i] = e;
+			continue;
+		}
 		copy = take(w, &pa, &err);
 		if (!copy)
 			return err;
@@ -99,12 +126,13 @@ static int copy_table(struct fork_walk *w, uint64_t src, uint64_t *dst, int leve
 int aspace_fork(struct vm_mem *mem, uint64_t src_cr3, uint64_t dst_cr3,
                 const struct aspace_frames *frames, uint32_t *used)
 {
-	struct fork_walk w = { mem, frames, 0 };
+	struct fork_walk w = { mem, frames, 0, NULL, 0, 0 };
 	uint64_t *dst = gpa_ptr(mem, dst_cr3 & PTE_ADDR, PAGE);
 	unsigned i;
 	int rc;
 
 	*used = 0;
+	w.refs = frame_refs(mem, &w.npages);
 	if (!dst || !gpa_ptr(mem, src_cr3 & PTE_ADDR, PAGE) ||
 	    frames->range_count > mem->size / PAGE || frames->range_start > mem->size / PAGE)
 		return -EINVAL;
@@ -119,12 +147,14 @@ int aspace_fork(struct vm_mem *mem, uint64_t src_cr3, uint64_t dst_cr3,
 /*
  * Walk the table at `pa` (level 2 = PDPT .. 0 = PT) and everything below
  * it, counting frames (pages, then the table itself) in *n, and listing
- * them in `list` when it is not NULL.  Every visit counts, and the walk
- * stops at `max`, so cycles or shared tables in a hostile tree end in
- * -E2BIG instead of looping.
+ * them in `list` when it is not NULL.  A PTE_SHARED page that other
+ * mappings still reference is not freed: listing (the second pass) drops
+ * one of its references instead.  Every visit counts, and the walk stops
+ * at `max`, so cycles or shared tables in a hostile tree end in -E2BIG
+ * instead of looping.
  */
 static int release_walk(struct vm_mem *mem, uint64_t pa, int level, uint32_t *list, uint32_t max,
-                        uint32_t *n)
+                        uint32_t *n, uint16_t *refs, uint64_t npages)
 {
 	const uint64_t *t = gpa_ptr(mem, pa, PAGE);
 	unsigned i;
@@ -140,13 +170,18 @@ static int release_walk(struct vm_mem *mem, uint64_t pa, int level, uint32_t *li
 		if (level > 0) {
 			if (e & PTE_PS)
 				return -EINVAL; /* user memory is mapped with 4 KiB pages only */
-			rc = release_walk(mem, frame, level - 1, list, max, n);
+			rc = release_walk(mem, frame, level - 1, list, max, n, refs, npages);
 			if (rc)
 				return rc;
 			continue;
 		}
 		if (!gpa_ptr(mem, frame, PAGE))
 			return -EINVAL;
+		if ((e & PTE_SHARED) && refs && frame / PAGE < npages && refs[frame / PAGE]) {
+			if (list)
+				refs[frame / PAGE]--;
+			continue;
+		}
 		if (*n == max)
 			return -E2BIG;
 		if (list)
@@ -163,7 +198,8 @@ static int release_walk(struct vm_mem *mem, uint64_t pa, int level, uint32_t *li
 
 int aspace_release(struct vm_mem *mem, uint64_t cr3, uint32_t *pfns, uint32_t max, uint32_t *count)
 {
-	uint64_t *root = gpa_ptr(mem, cr3 & PTE_ADDR, PAGE);
+	uint64_t *root = gpa_ptr(mem, cr3 & PTE_ADDR, PAGE), npages;
+	uint16_t *refs = frame_refs(mem, &npages);
 	uint32_t n = 0, i;
 	int rc;
 
@@ -173,13 +209,13 @@ int aspace_release(struct vm_mem *mem, uint64_t cr3, uint32_t *pfns, uint32_t ma
 	/* Check and count first: on any error nothing has changed. */
 	for (i = 0; i < 256; i++)
 		if ((root[i] & PTE_P) &&
-		    (rc = release_walk(mem, root[i] & PTE_ADDR, 2, NULL, max, &n)))
+		    (rc = release_walk(mem, root[i] & PTE_ADDR, 2, NULL, max, &n, refs, npages)))
 			return rc;
 	/* List (the tree is unchanged: the same walk, still bounded by max). */
 	n = 0;
 	for (i = 0; i < 256; i++)
 		if ((root[i] & PTE_P) &&
-		    (rc = release_walk(mem, root[i] & PTE_ADDR, 2, pfns, max, &n)))
+		    (rc = release_walk(mem, root[i] & PTE_ADDR, 2, pfns, max, &n, refs, npages)))
 			return rc;
 	for (i = 0; i < 256; i++)
 		root[i] = 0;

@@ -172,7 +172,10 @@ static int load_kernel(struct builder *b, const struct boot_config *cfg,
 	char why[160];
 	unsigned i;
 
-	if (elf_parse(cfg->kernel, cfg->kernel_size, ELF_KIND_KERNEL, b->mem->size, &info, why,
+	/* Parsed against 1 GiB at least: a kernel that is sound but larger than
+	 * the RAM left is "too small" (nomem below), not a bad image. */
+	if (elf_parse(cfg->kernel, cfg->kernel_size, ELF_KIND_KERNEL,
+	              b->mem->size < (1ull << 30) ? 1ull << 30 : b->mem->size, &info, why,
 	              sizeof(why)) < 0)
 		return fail(b, NANVIXD_EXIT_BADELF, "kernel: %s", why);
 	/* Check every segment and reserve the image before allocating any table. */
@@ -486,7 +489,7 @@ int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_
 
 	if (mem->size < NANVIX_KERNEL_PBASE + 64 * PAGE || (mem->size & PAGE_MASK))
 		return nomem(&b);
-	pfn_bytes = (2 * npages * sizeof(uint32_t) + PAGE_MASK) & ~PAGE_MASK;
+	pfn_bytes = NANVIX_PFN_AREA(npages);
 	b.ranges[0] = (struct nanvix_memrange){ LOW_FRAMES_START, NANVIX_KERNEL_PBASE };
 	b.ranges[1] = (struct nanvix_memrange){ NANVIX_KERNEL_PBASE, mem->size - pfn_bytes };
 	b.pml4 = frame_alloc(&b);

@@ -1652,6 +1652,20 @@ int64_t fs_service_call(struct fs_service *s, const struct nanvix_ring_req *q,
 		rc = hd ? hd->node.m->ops->fsync(hd->node.m, &hd->node) : -LINUX_EBADF;
 		break;
 	}
+	case NANVIX_FS_IDENT: {
+		/* One value for every handle of one file: its record locks' key. */
+		struct handle *hd = handle_get(s, q->args[1]);
+		struct ext2_stat st;
+
+		if (!hd) {
+			rc = -LINUX_EBADF;
+			break;
+		}
+		rc = hd->node.m->ops->getattr(hd->node.m, &hd->node, &st);
+		if (!rc)
+			*value = NANVIX_FS_IDENT_OF(hd->node.m->dev, st.ino);
+		break;
+	}
 	case NANVIX_FS_GETPATH: {
 		struct handle *hd = handle_get(s, q->args[1]);
 		size_t n;

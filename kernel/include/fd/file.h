@@ -94,6 +94,16 @@ struct file_ops {
 	 * say a directory, cannot be mapped); len 0 only asks whether it can
 	 * be (mmap asks before it takes memory).  NULL: mmap gives ENODEV. */
 	long (*map_copy)(struct file *f, uint64_t ubuf, uint64_t len, uint64_t off);
+	/* Optional: MAP_SHARED, mapping the file's own frames at the free user
+	 * range [va, va + len) of the current space from `off`, with PTE
+	 * `flags`; 0 or -errno (the caller unmaps what was mapped).  NULL:
+	 * MAP_SHARED maps a private copy when read-only, else ENODEV. */
+	long (*map_shared)(struct file *f, uint64_t va, uint64_t len, uint64_t off, uint64_t flags);
+	/* Optional: ftruncate of a file the kernel keeps; 0 or -errno. */
+	long (*truncate)(struct file *f, uint64_t len);
+	/* Optional: the current process closes a descriptor of the file
+	 * (every close, not only the last: mq_notify's registration). */
+	void (*flush)(struct file *f);
 	/* Sockets served outside the kernel (struct sock_ops): taken before
 	 * the kernel-side socket operations below. */
 	const struct sock_ops *sock;
@@ -146,6 +156,7 @@ struct file {
 	void *priv;
 	long stream;             /* console: 0 stdin, 1 stdout, 2 stderr */
 	struct epitem *watchers; /* epoll registrations of this file (fd/epoll.c) */
+	uint64_t lock_id;        /* the file's identity for locks (fd/lock.c), 0: not fetched */
 };
 
 #define FD_MAX 512 /* one frame of pointers a process */

@@ -23,6 +23,10 @@ uint64_t mm_frame_alloc(void);
 /* Give back frame `pa` (contents need not be zero). */
 void mm_frame_free(uint64_t pa);
 
+/* One more mapping of frame `pa` (MAP_SHARED): mm_frame_free then drops a
+ * reference until the last.  False when the count is full. */
+bool mm_frame_ref(uint64_t pa);
+
 /*
  * Free frames lent to the host for a bulk job (NANVIX_HC_FORK) without
  * touching them one by one: a run of never-used frames, then the clean

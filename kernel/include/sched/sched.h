@@ -40,9 +40,9 @@ struct thread {
 	 * flags (SS_AUTODISARM); a new thread has none, fork's child its creator's. */
 	uint64_t ss_sp, ss_size;
 	uint32_t ss_flags;
-	uint64_t cpu_ns;              /* time it ran (scheduler clock), up to run_since */
-	uint64_t run_since;           /* when it was last switched in */
-	uint8_t *fx;                  /* 512-byte fxsave area, 16-byte aligned, in fx_buf */
+	uint64_t cpu_ns;    /* time it ran (scheduler clock), up to run_since */
+	uint64_t run_since; /* when it was last switched in */
+	uint8_t *fx;        /* 512-byte fxsave area, 16-byte aligned, in fx_buf */
 	uint8_t fx_buf[512 + 16];
 };
 
@@ -102,6 +102,9 @@ struct thread *sched_thread_for_signal(struct proc *p, int sig);
 
 /* Set once any process arms ITIMER_REAL: the scheduler then checks alarms. */
 extern bool sched_alarms_used;
+
+/* A timer (sig/timer.c) is due at `deadline`: make sure a tick comes by then. */
+void sched_timer_arm(uint64_t deadline);
 
 /* The process alarm changed: make sure a tick comes by its deadline. */
 void sched_timer_update(void);

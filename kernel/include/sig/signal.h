@@ -4,6 +4,7 @@
 
 #include <lib/klib.h>
 
+struct proc;
 struct thread;
 struct trap_frame;
 
@@ -59,6 +60,16 @@ void signal_update_work(void);
 
 /* Set by signal_update_work: the fast system-call path must deliver. */
 extern uint8_t signal_work;
+
+/*
+ * POSIX timers (sig/timer.c): fire the due ones, returning the earliest
+ * deadline left (0: none), for the scheduler; drop a process's timers.
+ */
+uint64_t timer_expire(uint64_t now);
+void timer_proc_gone(struct proc *p);
+
+/* CLOCK_REALTIME jumped by `delta` ns: its TIMER_ABSTIME timers fall due accordingly. */
+void timer_realtime_moved(int64_t delta);
 
 /* Whether `sig`'s default action is to do nothing (SIGCHLD, SIGCONT, SIGURG, SIGWINCH). */
 bool signal_ignored_by_default(int sig);

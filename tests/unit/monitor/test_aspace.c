@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <abi/bootinfo.h>
 #include <abi/x86_paging.h>
 #include <monitor/aspace.h>
 
@@ -159,6 +160,61 @@ START_TEST(test_release_hostile)
 }
 END_TEST
 
+/* The guest's reference count of the frame at `pa` (NANVIX_PFN_REFS at the top of RAM). */
+static uint16_t *refs_of(uint64_t pa)
+{
+	uint64_t npages = MEM_SIZE / 4096;
+	uint16_t *refs = (uint16_t *)(mem.base + MEM_SIZE - NANVIX_PFN_AREA(npages) +
+	                              NANVIX_PFN_REFS(npages));
+
+	return &refs[pa / 4096];
+}
+
+START_TEST(test_fork_shared)
+{
+	struct aspace_frames f = lend(NFREE);
+	uint32_t used, out[64], count;
+	uint64_t pa;
+
+	/* A MAP_SHARED page: the child maps the same frame, one more reference. */
+	*gpt_slot(&pt, 0x400000, 0) |= PTE_SHARED;
+	ck_assert_int_eq(aspace_fork(&mem, pt.cr3, DST_ROOT, &f, &used), 0);
+	ck_assert_uint_eq(used, 2 + 1 + 2 + 2); /* one page fewer to copy */
+	gpt_rights(&mem, DST_ROOT, 0x400000, &pa);
+	ck_assert_uint_eq(pa, DATA_PA);
+	ck_assert_uint_eq(*refs_of(DATA_PA), 1);
+	/* The child goes: the frame stays (not listed, not zeroed), one reference less. */
+	ck_assert_int_eq(aspace_release(&mem, DST_ROOT, out, 64, &count), 0);
+	ck_assert_uint_eq(count, 7);
+	for (unsigned i = 0; i < count; i++)
+		ck_assert_uint_ne(out[i], DATA_PA / 4096);
+	ck_assert_uint_eq(*refs_of(DATA_PA), 0);
+	ck_assert_int_eq(memcmp(mem.base + DATA_PA, "page one", 8), 0);
+	/* The parent goes last: the frame is freed with it. */
+	ck_assert_int_eq(aspace_release(&mem, pt.cr3, out, 64, &count), 0);
+	ck_assert_uint_eq(count, 8);
+	ck_assert_int_eq(mem.base[DATA_PA], 0);
+}
+END_TEST
+
+START_TEST(test_fork_shared_hostile)
+{
+	struct aspace_frames f = lend(NFREE);
+	uint32_t used;
+
+	/* A full reference count: ENOMEM, the count unchanged. */
+	*gpt_slot(&pt, 0x400000, 0) |= PTE_SHARED;
+	*refs_of(DATA_PA) = UINT16_MAX;
+	ck_assert_int_eq(aspace_fork(&mem, pt.cr3, DST_ROOT, &f, &used), -ENOMEM);
+	ck_assert_uint_eq(*refs_of(DATA_PA), UINT16_MAX);
+	memset(mem.base + DST_ROOT, 0, 2048);
+	/* A shared page outside RAM is refused. */
+	*refs_of(DATA_PA) = 0;
+	*gpt_slot(&pt, 0x403000, 0) = (MEM_SIZE + 0x1000ull) | GPT_URW | PTE_SHARED;
+	ck_assert_int_eq(aspace_fork(&mem, pt.cr3, DST_ROOT, &f, &used), -EINVAL);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("monitor/aspace");
@@ -170,6 +226,8 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_fork_hostile);
 	tcase_add_test(tc, test_release);
 	tcase_add_test(tc, test_release_hostile);
+	tcase_add_test(tc, test_fork_shared);
+	tcase_add_test(tc, test_fork_shared_hostile);
 	suite_add_tcase(s, tc);
 	return s;
 }
