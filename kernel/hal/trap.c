@@ -70,6 +70,9 @@ static bool is_int_n(const struct trap_frame *tf)
 
 static void user_fault(struct trap_frame *tf)
 {
+	/* A not-present page in the stack's growth area: map it and retry. */
+	if (tf->vector == 14 && !(tf->error & 1) && mm_stack_grow(hal_read_cr2()))
+		return;
 	int sig = is_int_n(tf) ? LINUX_SIGSEGV : signal_of(tf->vector);
 	const struct linux_sigaction *sa = &proc_current->actions[sig - 1];
 	uint64_t addr = tf->vector == 14 ? hal_read_cr2() : tf->rip;

@@ -12,8 +12,6 @@
 #include <sched/sched.h>
 #include <sig/signal.h>
 
-#define STACK_GAP (1ull << 20)
-
 /* The FPU state of a fresh program: x87 control 0x37f, MXCSR 0x1f80. */
 static const uint8_t fpu_init[512] __attribute__((aligned(16))) = {
 	[0] = 0x7f,
@@ -99,8 +97,7 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
 	mm->users = 1;
 	mm->cr3 = pml4;
 	mm->brk_start = mm->brk = x.brk;
-	mm->stack_lo = x.stack_lo;
-	mm->mmap_next = x.stack_lo - STACK_GAP;
+	mm_set_stack(mm, x.stack_lo, x.stack_hi);
 	proc_exec_mm(mm);
 	memcpy(p->name, x.name, sizeof(p->name));
 	p->name[sizeof(p->name) - 1] = '\0';

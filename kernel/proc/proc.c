@@ -25,9 +25,6 @@
 #include <sig/signal.h>
 #include <sys/syscall.h>
 
-/* Gap kept free between the stack and the first mmap. */
-#define STACK_GAP (1ull << 20)
-
 _Static_assert(sizeof(struct proc) <= PAGE_SIZE, "struct proc fits its frame");
 
 struct proc *proc_current;
@@ -150,13 +147,13 @@ void proc_init_boot(const struct nanvix_bootinfo *bi)
 	p->mm = mm;
 	mm->users = 1;
 	mm->brk_start = mm->brk = bi->brk;
-	mm->stack_lo = bi->stack_lo;
-	mm->mmap_next = bi->stack_lo - STACK_GAP;
+	mm_set_stack(mm, bi->stack_lo, bi->stack_hi);
 	p->exit_signal = LINUX_SIGCHLD;
 	p->umask = 022;
 	for (i = 0; i < LINUX_RLIM_NLIMITS; i++)
 		p->rlimits[i].rlim_cur = p->rlimits[i].rlim_max = LINUX_RLIM_INFINITY;
-	/* The stack cannot grow: its limit is what nanvixd mapped. */
+	/* What nanvixd mapped: glibc sizes its threads' stacks by this, and
+	 * they are mapped up front (the main stack still grows to MM_STACK_MAX). */
 	p->rlimits[LINUX_RLIMIT_STACK].rlim_cur = bi->stack_hi - bi->stack_lo;
 	p->rlimits[LINUX_RLIMIT_STACK].rlim_max = bi->stack_hi - bi->stack_lo;
 	p->rlimits[LINUX_RLIMIT_NOFILE].rlim_cur = FD_MAX;

@@ -204,7 +204,8 @@ void timer_realtime_moved(int64_t delta)
 		if (delta > 0)
 			t->at = t->at > now + (uint64_t)delta ? t->at - (uint64_t)delta : now;
 		else
-			t->at = t->at > UINT64_MAX + (uint64_t)delta ? UINT64_MAX : t->at - (uint64_t)delta;
+			t->at = t->at > UINT64_MAX + (uint64_t)delta ? UINT64_MAX
+			                                             : t->at - (uint64_t)delta;
 		sched_timer_arm(t->at);
 	}
 }

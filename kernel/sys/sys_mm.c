@@ -78,6 +78,33 @@ static void unmap(uint64_t va, uint64_t len)
 	}
 }
 
+/* Room left below the stack's growth area before mmap's (Linux's stack guard gap is 1 MiB). */
+#define STACK_GAP (1ull << 20)
+
+void mm_set_stack(struct mm *mm, uint64_t lo, uint64_t hi)
+{
+	uint64_t size = hi - lo > MM_STACK_MAX ? hi - lo : MM_STACK_MAX;
+
+	mm->stack_lo = lo;
+	mm->stack_floor = hi > size ? hi - size : 0;
+	mm->mmap_next = mm->stack_floor - STACK_GAP;
+}
+
+bool mm_stack_grow(uint64_t addr)
+{
+	struct mm *m = proc_current->mm;
+	uint64_t lo = PAGE_DOWN(addr);
+
+	if (!m || addr >= m->stack_lo || addr < m->stack_floor || lo < PAGE_UP(m->brk))
+		return false;
+	/* Everything from the fault up to the stack, so it stays one range. */
+	if (!frames_for((m->stack_lo - lo) / PAGE_SIZE) || !range_free(lo, m->stack_lo - lo))
+		return false;
+	populate(lo, m->stack_lo - lo, LINUX_PROT_READ | LINUX_PROT_WRITE, false);
+	m->stack_lo = lo;
+	return true;
+}
+
 long sys_brk(SYSCALL_ARGS)
 {
 	struct mm *p = proc_current->mm;

@@ -43,6 +43,10 @@
 
 extern char **environ;
 
+/* The program's PATH unless one is given (docker's default). */
+#define DEFAULT_PATH_VALUE "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH       "PATH=" DEFAULT_PATH_VALUE
+
 static const char usage_text[] =
         "usage: nanvixd [OPTIONS] -- PROGRAM [ARGS...]\n"
         "\n"
@@ -70,8 +74,10 @@ static const char usage_text[] =
         "                          MB... are the same): all powers of 1024, as in\n"
         "                          QEMU; a bare number is MiB (-m 128 = 128 MiB),\n"
         "                          B is bytes; at most 64G\n"
-        "      --stack SIZE        user stack size (default 256K; suffixes as for\n"
-        "                          -m, but a bare number is bytes; 16K..1G)\n"
+        "      --stack SIZE        user stack mapped at start (default 256K;\n"
+        "                          suffixes as for -m, but a bare number is\n"
+        "                          bytes; 16K..1G); the main stack grows on\n"
+        "                          use to 8M (or SIZE if larger), as Linux's\n"
         "      --timeout SECONDS   kill the VM after this wall-clock time (may be\n"
         "                          fractional, e.g. 0.5)\n"
         "      --stop-timeout SECONDS\n"
@@ -90,7 +96,9 @@ static const char usage_text[] =
         "                          Default: each is a terminal when nanvixd's own is\n"
         "      --no-tty            none of them is a terminal (ioctls give ENOTTY)\n"
         "  -e, --env KEY=VALUE     add to the program's environment (repeatable;\n"
-        "                          the environment is otherwise empty)\n"
+        "                          the environment is otherwise empty but for\n"
+        "                          PATH=" DEFAULT_PATH_VALUE "\n"
+        "                          when no PATH is given)\n"
         "  -e, --env KEY           copy KEY from nanvixd's environment (nothing if\n"
         "                          it is unset)\n"
         "      --env-file FILE     read KEY=VALUE (or KEY) lines from FILE; blank\n"
@@ -799,10 +807,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 		if (o->mk.nvolumes || o->macrokernel || o->mk.fs == MK_FS_HOST ||
 		    (o->mk.disk && o->mk.fs != MK_FS_GUEST))
-			return usage_error("%s",
-			                   "--snapshot-out cannot keep a host file system's state: no "
-			                   "--volume, --fs=host or --macrokernel (a disk needs "
-			                   "--disk IMAGE:ro --fs=guest)");
+			return usage_error(
+			        "%s", "--snapshot-out cannot keep a host file system's state: no "
+			              "--volume, --fs=host or --macrokernel (a disk needs "
+			              "--disk IMAGE:ro --fs=guest)");
 		if (o->mk.disk && (dl < 4 || strcmp(o->mk.disk + dl - 3, ":ro") != 0))
 			return usage_error("%s",
 			                   "--snapshot-out keeps a disk only read-only: --disk "
@@ -848,6 +856,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->vm_program =
 	        o->in_vm || (user_fs && o->argv[0][0] == '/' && access(o->argv[0], F_OK) < 0 &&
 	                     (errno == ENOENT || errno == ENOTDIR));
+	/* Docker's default search path when none was given, so that a shell
+	 * finds /bin/sh and friends on a disk or volume. */
+	for (c = 0; c < o->envc && strncmp(o->env[c], "PATH=", 5); c++)
+		;
+	if (c == o->envc && o->envc < ENV_MAX)
+		o->env[o->envc++] = (char *)DEFAULT_PATH;
 	return 0;
 }
 

@@ -109,10 +109,13 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# The VMs run a private copy of nanvixd and kernel.elf, so that one run
+# The VMs run a private copy of nanvixd, kernel.elf and the helpers
+# nanvixd loads from beside it (launch.elf for volumes), so that one run
 # measures one build even while the tree is being rebuilt.
 mkdir "$tmp/bin"
-cp bin/nanvixd bin/kernel.elf "$tmp/bin/"
+for f in nanvixd kernel.elf launch.elf fsd.elf netd.elf; do
+	[ ! -e "bin/$f" ] || cp "bin/$f" "$tmp/bin/"
+done
 NANVIXD=$tmp/bin/nanvixd
 VM=("$NANVIXD" -m 256M)
 outfile=$tmp/out

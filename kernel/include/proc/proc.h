@@ -17,38 +17,51 @@ enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
  */
 struct mm {
 	int users;
-	uint64_t cr3;       /* physical PML4 */
-	uint64_t brk_start; /* initial break: page-aligned end of the image */
-	uint64_t brk;       /* current break */
-	uint64_t mmap_next; /* mmap without a hint allocates below this */
-	uint64_t stack_lo;  /* lowest stack page */
+	uint64_t cr3;         /* physical PML4 */
+	uint64_t brk_start;   /* initial break: page-aligned end of the image */
+	uint64_t brk;         /* current break */
+	uint64_t mmap_next;   /* mmap without a hint allocates below this */
+	uint64_t stack_lo;    /* lowest stack page */
+	uint64_t stack_floor; /* the stack may grow down to here (mm_stack_grow) */
 };
+
+/*
+ * The main stack [lo, hi) the host mapped: it grows on faults down to
+ * MM_STACK_MAX below hi (or its own size when larger), as Linux's under its
+ * 8 MiB RLIMIT_STACK; mmap allocates below that (sys/sys_mm.c).
+ */
+#define MM_STACK_MAX (8ull << 20)
+void mm_set_stack(struct mm *mm, uint64_t lo, uint64_t hi);
+
+/* A user fault on the unmapped page `addr`: true when it was stack room,
+ * now mapped (the access runs again); false otherwise. */
+bool mm_stack_grow(uint64_t addr);
 
 /* One per process, in its own frame (copied whole by fork). */
 struct proc {
 	int pid;
 	enum proc_state state;
-	int wstatus;         /* wait status once a zombie */
-	int max_fd;          /* fds[max_fd..] are all free (ints in pairs: the record fills its frame) */
+	int wstatus; /* wait status once a zombie */
+	int max_fd;  /* fds[max_fd..] are all free (ints in pairs: the record fills its frame) */
 	struct proc *parent; /* NULL for process 1 */
 	struct proc *next;   /* all processes */
 	int pgid, sid;
 	struct thread *threads; /* live threads, linked by pnext */
 	int nthreads;
 	uint32_t umask;
-	uint64_t cr3;        /* physical PML4: mm->cr3 while alive, kept by a zombie */
-	struct mm *mm;       /* NULL once a zombie */
-	bool owns_root;      /* a zombie frees its PML4 when reaped */
-	bool autoreap;       /* a zombie no one waits for (SIGCHLD ignored, SA_NOCLDWAIT) */
-	bool stopped;        /* job control: stopped by `stop_sig` until SIGCONT */
+	uint64_t cr3;   /* physical PML4: mm->cr3 while alive, kept by a zombie */
+	struct mm *mm;  /* NULL once a zombie */
+	bool owns_root; /* a zombie frees its PML4 when reaped */
+	bool autoreap;  /* a zombie no one waits for (SIGCHLD ignored, SA_NOCLDWAIT) */
+	bool stopped;   /* job control: stopped by `stop_sig` until SIGCONT */
 	uint8_t stop_sig;
 	int exit_signal;     /* sent to the parent at exit (clone's low byte), 0: none */
 	int vfork_tid;       /* a CLONE_VFORK parent thread sleeping until we exec or exit */
 	uint32_t job_report; /* PROC_REPORT_*: a stop or continue the parent may wait for */
 	struct file **fds;   /* FD_MAX open files (fd/file.h), one frame */
 	uint64_t cloexec[8]; /* FD_CLOEXEC bits of fds */
-	struct file *cwd; /* a remote directory, or NULL: the root */
-	uint32_t *fdmap;  /* the fd map in its vvar page (abi/vvar.h), or NULL */
+	struct file *cwd;    /* a remote directory, or NULL: the root */
+	uint32_t *fdmap;     /* the fd map in its vvar page (abi/vvar.h), or NULL */
 	/* Signals: actions, process-directed pending set and the reasons. */
 	struct linux_sigaction actions[LINUX_NSIG];
 	uint64_t sigpending;
@@ -61,8 +74,8 @@ struct proc {
 	uint64_t alarm_at;
 	uint64_t alarm_interval;
 	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
-	char name[32];            /* the program's; prctl(PR_SET_NAME) sets the first 15 bytes */
-	int sched_policy;         /* what sched_setscheduler asked: kept, reported (sys_sched.c) */
+	char name[32];    /* the program's; prctl(PR_SET_NAME) sets the first 15 bytes */
+	int sched_policy; /* what sched_setscheduler asked: kept, reported (sys_sched.c) */
 	int sched_priority;
 	uint64_t cpu_dead_ns;     /* CPU time of its threads that ended */
 	uint64_t cpu_children_ns; /* of its children waited for, and theirs */
@@ -135,8 +148,9 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
  * < -1 for a group), storing its status; the pid, 0 (WNOHANG), -ECHILD or
  * -EINTR.
  */
-long proc_wait(long pid, int *wstatus, long options); /* options: wait4's, WNOWAIT, PROC_WAIT_NO_EXITS */
-#define PROC_WAIT_NO_EXITS  0x10000000 /* waitid without WEXITED: ended children are not reported */
+long proc_wait(long pid, int *wstatus,
+               long options);            /* options: wait4's, WNOWAIT, PROC_WAIT_NO_EXITS */
+#define PROC_WAIT_NO_EXITS    0x10000000 /* waitid without WEXITED: ended children are not reported */
 #define PROC_REPORT_STOPPED   1u
 #define PROC_REPORT_CONTINUED 2u
 
