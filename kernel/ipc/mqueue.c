@@ -247,26 +247,6 @@ long sys_mq_unlink(SYSCALL_ARGS)
 	return 0;
 }
 
-/* An absolute CLOCK_REALTIME timeout (0: none) as a scheduler deadline; 0 or -errno. */
-static long abs_deadline(uint64_t uts, uint64_t *deadline)
-{
-	uint64_t abs, now;
-	long rc;
-
-	*deadline = 0;
-	if (!uts)
-		return 0;
-	rc = clock_timespec_ns(uts, &abs);
-	if (rc)
-		return rc;
-	clock_read(LINUX_CLOCK_REALTIME, &now);
-	/* Already past: the deadline is now (a wait times out at once). */
-	*deadline = clock_deadline(abs > now ? abs - now : 0);
-	if (!*deadline)
-		*deadline = 1;
-	return 0;
-}
-
 /* Wait on `key` for `f` until woken or `deadline` (0: none); 0 or -errno. */
 static long mq_wait(struct file *f, uint64_t key, uint64_t deadline)
 {
@@ -303,7 +283,7 @@ long sys_mq_timedsend(SYSCALL_ARGS)
 		return -LINUX_EMSGSIZE;
 	if (prio >= MQ_PRIO_MAX)
 		return -LINUX_EINVAL;
-	rc = abs_deadline((uint64_t)a4, &deadline);
+	rc = clock_timeout((uint64_t)a4, LINUX_CLOCK_REALTIME, &deadline);
 	if (rc)
 		return rc;
 	m = kmalloc(sizeof(*m));
@@ -363,7 +343,7 @@ long sys_mq_timedreceive(SYSCALL_ARGS)
 	q = f->priv;
 	if ((uint64_t)a2 < (uint64_t)q->msgsize)
 		return -LINUX_EMSGSIZE;
-	rc = abs_deadline((uint64_t)a4, &deadline);
+	rc = clock_timeout((uint64_t)a4, LINUX_CLOCK_REALTIME, &deadline);
 	if (rc)
 		return rc;
 	while (!q->head) {

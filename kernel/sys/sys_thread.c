@@ -99,26 +99,12 @@ static long futex_key(uint64_t uaddr, uint64_t *key)
 /* Deadline on the scheduler clock for a futex timeout, 0 for none. */
 static long futex_deadline(int cmd, int op, uint64_t uts, uint64_t *deadline)
 {
-	uint64_t ns, now_abs;
-	long rc;
-
-	*deadline = 0;
-	if (!uts)
-		return 0;
-	rc = clock_timespec_ns(uts, &ns);
-	if (rc)
-		return rc;
-	if (cmd == LINUX_FUTEX_WAIT_BITSET) {
-		/* Absolute, on CLOCK_REALTIME or CLOCK_MONOTONIC. */
-		clock_read(op & LINUX_FUTEX_CLOCK_REALTIME ? LINUX_CLOCK_REALTIME
-		                                           : LINUX_CLOCK_MONOTONIC,
-		           &now_abs);
-		ns = ns > now_abs ? ns - now_abs : 0;
-	}
-	*deadline = clock_deadline(ns);
-	if (*deadline == 0)
-		*deadline = 1;
-	return 0;
+	/* FUTEX_WAIT_BITSET: absolute, on CLOCK_REALTIME or CLOCK_MONOTONIC. */
+	return clock_timeout(uts,
+	                     cmd != LINUX_FUTEX_WAIT_BITSET    ? -1
+	                     : op & LINUX_FUTEX_CLOCK_REALTIME ? LINUX_CLOCK_REALTIME
+	                                                       : LINUX_CLOCK_MONOTONIC,
+	                     deadline);
 }
 
 long sys_futex(SYSCALL_ARGS)

@@ -172,6 +172,27 @@ uint64_t clock_deadline(uint64_t ns)
 	return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
 }
 
+long clock_timeout(uint64_t uts, long clock, uint64_t *deadline)
+{
+	uint64_t ns, now;
+	long rc;
+
+	*deadline = 0;
+	if (!uts)
+		return 0;
+	rc = clock_timespec_ns(uts, &ns);
+	if (rc)
+		return rc;
+	if (clock >= 0) {
+		clock_read(clock, &now);
+		ns = ns > now ? ns - now : 0; /* already past: the wait times out at once */
+	}
+	*deadline = clock_deadline(ns);
+	if (*deadline == 0)
+		*deadline = 1;
+	return 0;
+}
+
 long clock_timespec_ns(uint64_t uva, uint64_t *ns)
 {
 	struct linux_timespec ts;

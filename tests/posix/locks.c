@@ -149,17 +149,23 @@ static void waiter(int fd)
 	printf("child got it\n");
 }
 
-static void blocking(void)
+/* Open the file in *fd, write-lock its byte 0, make a pipe and fork: fork's result. */
+static pid_t fork_holding_0(int *fd, int p[2])
 {
-	int fd = open(path, O_RDWR), p[2];
-	pid_t pid;
-	char c;
-
-	setlk(fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 1);
+	*fd = open(path, O_RDWR);
+	setlk(*fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 1);
 	if (pipe(p) < 0)
 		exit(1);
 	fflush(stdout);
-	pid = fork();
+	return fork();
+}
+
+static void blocking(void)
+{
+	int fd, p[2];
+	pid_t pid = fork_holding_0(&fd, p);
+	char c;
+
 	if (pid == 0) {
 		int cfd = open(path, O_RDWR);
 
@@ -183,15 +189,10 @@ static void blocking(void)
 /* A holds 0, B holds 1; B waits for 0, then A asking for 1 is a deadlock. */
 static void deadlock(void)
 {
-	int fd = open(path, O_RDWR), p[2];
-	pid_t pid;
+	int fd, p[2];
+	pid_t pid = fork_holding_0(&fd, p);
 	char c;
 
-	setlk(fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 1);
-	if (pipe(p) < 0)
-		exit(1);
-	fflush(stdout);
-	pid = fork();
 	if (pid == 0) {
 		int cfd = open(path, O_RDWR);
 

@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "wait_child.h"
+
 #define PAGES 4
 
 struct shared {
@@ -21,16 +23,6 @@ struct shared {
 	pthread_mutex_t lock;
 	long counter;
 };
-
-static void wait_child(pid_t pid)
-{
-	int st;
-
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		printf("child failed\n");
-		exit(1);
-	}
-}
 
 int main(void)
 {

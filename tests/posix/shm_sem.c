@@ -17,21 +17,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "wait_child.h"
+
 static char name[64], sname[64];
 
 static const char *err(int rc)
 {
 	return rc < 0 ? strerror(errno) : "ok";
-}
-
-static void wait_child(pid_t pid)
-{
-	int st;
-
-	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		printf("child failed\n");
-		exit(1);
-	}
 }
 
 int main(void)

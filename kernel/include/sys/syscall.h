@@ -59,6 +59,13 @@ void clock_bases(uint64_t *tsc_base, uint64_t *mult, uint64_t *realtime, uint64_
  */
 uint64_t clock_deadline(uint64_t ns);
 
+/*
+ * A timeout given as a user struct timespec at `uts` (0: none, *deadline
+ * 0) as a scheduler-clock deadline, never 0: a span when `clock` < 0,
+ * else an absolute time on that clock.  0, -EFAULT or -EINVAL.
+ */
+long clock_timeout(uint64_t uts, long clock, uint64_t *deadline);
+
 /* Read and check a user struct timespec as ns; 0, -EFAULT or -EINVAL. */
 long clock_timespec_ns(uint64_t uva, uint64_t *ns);
 
