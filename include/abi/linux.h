@@ -241,6 +241,8 @@ struct linux_winsize {
 #define LINUX_SEGV_ACCERR 2
 
 #define LINUX_ITIMER_REAL 0
+#define LINUX_ITIMER_VIRTUAL 1
+#define LINUX_ITIMER_PROF 2
 
 /* Resource limits. */
 #define LINUX_RLIMIT_CPU     0

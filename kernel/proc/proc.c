@@ -422,7 +422,7 @@ __attribute__((noreturn)) static void terminate(int wstatus)
 		if (p->fds[fd])
 			fd_close(fd);
 	lock_proc_gone(p);
-	timer_proc_gone(p);
+	timer_proc_gone(p, false);
 	mm_frame_free(V2P(p->fds));
 	p->fds = NULL;
 	if (p->cwd)

@@ -10,6 +10,12 @@
  * expiries count as overruns (timer_getoverrun), as on Linux.  A
  * process's timers go at exec and exit.  Other clocks (CPU time, the
  * _ALARM ones) are refused with EINVAL.
+ *
+ * The table also holds the CPU-time interval timers of setitimer,
+ * ITIMER_VIRTUAL and ITIMER_PROF (one each a process, kept across exec as
+ * on Linux): their times count the process's CPU time (the VM does not
+ * split user from system time, so both count all of it), and the
+ * scheduler looks at them at least every time slice while one is armed.
  */
 #include <abi/linux.h>
 #include <hal/uaccess.h>
@@ -36,7 +42,8 @@
 
 struct ptimer {
 	struct proc *owner; /* NULL: free */
-	int id;
+	int id;             /* timer_create's; ITIMER_VIRTUAL/PROF (1, 2) for a CPU itimer */
+	bool cpu;           /* a setitimer CPU-time timer: at and interval in CPU ns */
 	int clock;
 	int notify, signo, tid;
 	uint64_t value;    /* sigev_value */
@@ -62,12 +69,28 @@ struct linux_itimerspec {
 static struct ptimer timers[TIMER_MAX];
 static int ntimers;
 
-static struct ptimer *timer_of(struct proc *p, long id)
+/* p's timer `id`: a POSIX one, or (cpu) its ITIMER_VIRTUAL/PROF. */
+static struct ptimer *find(struct proc *p, long id, bool cpu)
 {
 	int i;
 
 	for (i = 0; i < TIMER_MAX; i++)
-		if (timers[i].owner == p && timers[i].id == id)
+		if (timers[i].owner == p && timers[i].id == id && timers[i].cpu == cpu)
+			return &timers[i];
+	return NULL;
+}
+
+static struct ptimer *timer_of(struct proc *p, long id)
+{
+	return find(p, id, false);
+}
+
+static struct ptimer *slot_free(void)
+{
+	int i;
+
+	for (i = 0; i < TIMER_MAX; i++)
+		if (!timers[i].owner)
 			return &timers[i];
 	return NULL;
 }
@@ -80,7 +103,7 @@ static bool clock_ok(int clock)
 
 long sys_timer_create(SYSCALL_ARGS)
 {
-	int clock = (int)a0, i, id;
+	int clock = (int)a0, id;
 	struct linux_sigevent ev = { .signo = LINUX_SIGALRM, .notify = SIGEV_SIGNAL };
 	struct ptimer *t = NULL;
 
@@ -102,9 +125,7 @@ long sys_timer_create(SYSCALL_ARGS)
 	/* The lowest id this process does not use. */
 	for (id = 0; id < TIMER_MAX && timer_of(proc_current, id); id++)
 		;
-	for (i = 0; i < TIMER_MAX && !t; i++)
-		if (!timers[i].owner)
-			t = &timers[i];
+	t = slot_free();
 	if (!t || id == TIMER_MAX)
 		return -LINUX_EAGAIN;
 	if (copy_to_user((uint64_t)a2, &id, sizeof(id)))
@@ -198,7 +219,7 @@ void timer_realtime_moved(int64_t delta)
 	for (i = 0; ntimers && i < TIMER_MAX; i++) {
 		struct ptimer *t = &timers[i];
 
-		if (!t->owner || !t->at || !t->abs_realtime)
+		if (!t->owner || !t->at || !t->abs_realtime || t->cpu)
 			continue;
 		/* The clock went forward by delta: the time comes delta sooner. */
 		if (delta > 0)
@@ -221,15 +242,72 @@ long sys_timer_delete(SYSCALL_ARGS)
 	return 0;
 }
 
-void timer_proc_gone(struct proc *p)
+void timer_proc_gone(struct proc *p, bool exec)
 {
 	int i;
 
 	for (i = 0; ntimers && i < TIMER_MAX; i++)
-		if (timers[i].owner == p) {
+		if (timers[i].owner == p && !(exec && timers[i].cpu)) {
 			timers[i].owner = NULL;
 			ntimers--;
 		}
+}
+
+/* ITIMER_VIRTUAL and ITIMER_PROF's signals. */
+static int itimer_signal(int which)
+{
+	return which == 1 ? LINUX_SIGVTALRM : LINUX_SIGPROF;
+}
+
+long timer_itimer(int which, uint64_t value, uint64_t interval, uint64_t *old_value,
+                  uint64_t *old_interval)
+{
+	struct proc *p = proc_current;
+	struct ptimer *t = find(p, which, true);
+	uint64_t cpu = sched_proc_cpu_ns(p);
+
+	*old_value = t && t->at ? (t->at > cpu ? t->at - cpu : 1) : 0;
+	*old_interval = t ? t->interval : 0;
+	if (value == UINT64_MAX)
+		return 0; /* getitimer */
+	if (!value) {
+		if (t) {
+			t->owner = NULL;
+			ntimers--;
+		}
+		return 0;
+	}
+	if (!t) {
+		t = slot_free();
+		if (!t)
+			return -LINUX_EAGAIN;
+		memset(t, 0, sizeof(*t));
+		t->owner = p;
+		t->id = which;
+		t->cpu = true;
+		t->notify = SIGEV_SIGNAL;
+		t->signo = itimer_signal(which);
+		ntimers++;
+	}
+	t->at = value > UINT64_MAX - cpu ? UINT64_MAX : cpu + value;
+	t->interval = interval;
+	sched_timer_arm(clock_deadline(TIMER_LOOK_NS));
+	return 0;
+}
+
+/* A CPU itimer: fire when the process has run long enough; the next look. */
+static uint64_t expire_cpu(struct ptimer *t, uint64_t now)
+{
+	uint64_t cpu = sched_proc_cpu_ns(t->owner), left;
+
+	if (cpu >= t->at) {
+		proc_signal(t->owner, t->signo, LINUX_SI_KERNEL);
+		t->at = t->interval ? cpu + t->interval : 0;
+		if (!t->at)
+			return 0;
+	}
+	left = t->at - cpu;
+	return now + (left > TIMER_LOOK_NS ? left : TIMER_LOOK_NS);
 }
 
 static struct thread *target(const struct ptimer *t)
@@ -305,6 +383,13 @@ uint64_t timer_expire(uint64_t now)
 
 		if (!t->owner || !t->at)
 			continue;
+		if (t->cpu) {
+			uint64_t look = expire_cpu(t, now);
+
+			if (look && (!earliest || look < earliest))
+				earliest = look;
+			continue;
+		}
 		if (t->at <= now) {
 			if (!t->interval) {
 				t->at = 0;

@@ -233,13 +233,37 @@ long sys_alarm(SYSCALL_ARGS)
 	return old.value.tv_sec + (old.value.tv_usec ? 1 : 0);
 }
 
+/* ns as a timeval, rounded up to a microsecond as Linux reports timers. */
+static struct linux_timeval ns_timeval(uint64_t ns)
+{
+	return (struct linux_timeval){ ns / NSEC, (ns % NSEC + USEC - 1) / USEC };
+}
+
+/* ITIMER_VIRTUAL and ITIMER_PROF (CPU time, sig/timer.c): old value out, new in. */
+static long cpu_itimer(int which, uint64_t value, uint64_t interval, struct linux_itimerval *old)
+{
+	uint64_t ov, oi;
+	long rc;
+
+	if (value != UINT64_MAX && interval && interval < ITIMER_MIN_NS)
+		interval = ITIMER_MIN_NS;
+	rc = timer_itimer(which, value, interval, &ov, &oi);
+	old->value = ns_timeval(ov);
+	old->interval = ns_timeval(oi);
+	return rc;
+}
+
 long sys_getitimer(SYSCALL_ARGS)
 {
 	struct linux_itimerval v;
+	int which = (int)a0;
 
-	if (a0 != LINUX_ITIMER_REAL)
+	if (which == LINUX_ITIMER_VIRTUAL || which == LINUX_ITIMER_PROF)
+		cpu_itimer(which, UINT64_MAX, 0, &v);
+	else if (which == LINUX_ITIMER_REAL)
+		v = itimer_get();
+	else
 		return -LINUX_EINVAL;
-	v = itimer_get();
 	return copy_to_user(a1, &v, sizeof(v));
 }
 
@@ -247,17 +271,28 @@ long sys_setitimer(SYSCALL_ARGS)
 {
 	struct linux_itimerval nv, old;
 	uint64_t value, interval;
+	int which = (int)a0;
+	long rc;
 
-	if (a0 != LINUX_ITIMER_REAL)
+	if (which != LINUX_ITIMER_REAL && which != LINUX_ITIMER_VIRTUAL &&
+	    which != LINUX_ITIMER_PROF)
 		return -LINUX_EINVAL;
 	if (copy_from_user(&nv, a1, sizeof(nv)))
 		return -LINUX_EFAULT;
 	if (!timeval_ns(&nv.value, &value) || !timeval_ns(&nv.interval, &interval))
 		return -LINUX_EINVAL;
-	old = itimer_get();
+	if (value == UINT64_MAX)
+		value--; /* UINT64_MAX asks cpu_itimer only to read */
+	if (which != LINUX_ITIMER_REAL) {
+		rc = cpu_itimer(which, value, interval, &old);
+		if (rc)
+			return rc;
+	} else {
+		old = itimer_get();
+		itimer_set(value, interval);
+	}
 	if (a2 && copy_to_user(a2, &old, sizeof(old)))
 		return -LINUX_EFAULT;
-	itimer_set(value, interval);
 	return 0;
 }
 

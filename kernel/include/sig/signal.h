@@ -66,7 +66,17 @@ extern uint8_t signal_work;
  * deadline left (0: none), for the scheduler; drop a process's timers.
  */
 uint64_t timer_expire(uint64_t now);
-void timer_proc_gone(struct proc *p);
+
+/* p's timers go: all (exit), or those exec ends (POSIX timers, not setitimer's). */
+void timer_proc_gone(struct proc *p, bool exec);
+
+/*
+ * setitimer/getitimer of ITIMER_VIRTUAL (1) or ITIMER_PROF (2) for the
+ * current process, in CPU ns: the old value and interval out, then the
+ * new ones in (value 0: disarm; UINT64_MAX: only read).  0 or -EAGAIN.
+ */
+long timer_itimer(int which, uint64_t value, uint64_t interval, uint64_t *old_value,
+                  uint64_t *old_interval);
 
 /* CLOCK_REALTIME jumped by `delta` ns: its TIMER_ABSTIME timers fall due accordingly. */
 void timer_realtime_moved(int64_t delta);
