@@ -54,28 +54,54 @@ static bool range_free(uint64_t va, uint64_t len)
  * `shared`: the pages are MAP_SHARED (fork's child maps the same frames). */
 static void populate(uint64_t va, uint64_t len, int prot, bool shared)
 {
-	uint64_t p, flags = pte_flags(prot) | (shared ? PTE_SHARED : 0);
+	uint64_t flags = pte_flags(prot) | (shared ? PTE_SHARED : 0), end = va + len;
 
-	for (p = va; p < va + len; p += PAGE_SIZE) {
-		uint64_t pa = mm_frame_alloc();
+	/* One walk a page table, then its entries in a row: ring 0 is slow here. */
+	while (va < end) {
+		uint64_t *pte = vmem_pte(proc_current->cr3, va, true);
+		unsigned i;
 
-		if (!pa || vmem_map(proc_current->cr3, p, pa, flags) < 0)
-			panic("mapping %#lx: frames ran out after the reservation", p);
+		if (!pte)
+			panic("mapping %#lx: frames ran out after the reservation", va);
+		for (i = (va >> 12) & 511; i < 512 && va < end; i++, va += PAGE_SIZE, pte++) {
+			uint64_t pa = mm_frame_alloc();
+
+			if (!pa)
+				panic("mapping %#lx: frames ran out after the reservation", va);
+			*pte = pa | flags; /* was not present: nothing to flush */
+		}
 	}
 }
 
-/* Unmap every mapped page of [va, va + len) and free its frame: as many steps as pages mapped. */
+/* Pages unmapped at once past which one flush of the whole TLB beats one invlpg a page. */
+#define FLUSH_EACH_MAX 8
+
+/*
+ * Unmap every mapped page of [va, va + len) and free its frame: one walk
+ * a page table that holds some (vmem_next skips the empty ones), then its
+ * entries in a row.
+ */
 static void unmap(uint64_t va, uint64_t len)
 {
 	uint64_t p, end = va + len, *pte;
+	unsigned n = 0;
 
 	fmap_range(va, len, true); /* shared file pages go back to their file first */
 	for (p = vmem_next(proc_current->cr3, va, end, &pte); p < end;
-	     p = vmem_next(proc_current->cr3, p + PAGE_SIZE, end, &pte)) {
-		mm_frame_free(*pte & PTE_ADDR);
-		*pte = 0;
-		vmem_flush(p);
+	     p = vmem_next(proc_current->cr3, p, end, &pte)) {
+		unsigned i;
+
+		for (i = (p >> 12) & 511; i < 512 && p < end; i++, p += PAGE_SIZE, pte++) {
+			if (!(*pte & (PTE_P | PTE_NONE)))
+				continue;
+			mm_frame_free(*pte & PTE_ADDR);
+			*pte = 0;
+			if (++n <= FLUSH_EACH_MAX)
+				vmem_flush(p);
+		}
 	}
+	if (n > FLUSH_EACH_MAX)
+		vmem_flush_all();
 }
 
 /* Room left below the stack's growth area before mmap's (Linux's stack guard gap is 1 MiB). */
