@@ -7,7 +7,7 @@
  * address space goes (exit, exec).  The fs component reads the bytes
  * through the process's page tables, so ring 0 copies nothing.  Every
  * process sharing the pages writes back the same bytes.  The table holds
- * FMAP_MAX ranges for the VM; each walk is bounded by it.
+ * FMAP_MAX ranges for the VM; each walk stops at the highest in use.
  */
 #include <abi/ring.h>
 #include <fd/file.h>
@@ -25,7 +25,7 @@ struct fmap {
 };
 
 static struct fmap maps[FMAP_MAX];
-static int nmaps;
+static int nmaps, mtop; /* ranges kept; one past the highest entry in use */
 
 long fmap_add(uint64_t cr3, uint64_t va, uint64_t len, struct file *f, uint64_t off, uint64_t fsize)
 {
@@ -36,6 +36,8 @@ long fmap_add(uint64_t cr3, uint64_t va, uint64_t len, struct file *f, uint64_t 
 			file_get(f);
 			maps[i] = (struct fmap){ cr3, va, len, f, off, fsize };
 			nmaps++;
+			if (i >= mtop)
+				mtop = i + 1;
 			return 0;
 		}
 	return -LINUX_ENOMEM;
@@ -63,6 +65,8 @@ static void drop(struct fmap *m)
 	file_put(m->f);
 	m->cr3 = 0;
 	nmaps--;
+	while (mtop > 0 && !maps[mtop - 1].cr3)
+		mtop--;
 }
 
 void fmap_range(uint64_t va, uint64_t len, bool unmap)
@@ -70,7 +74,7 @@ void fmap_range(uint64_t va, uint64_t len, bool unmap)
 	uint64_t cr3 = proc_current->cr3, end = va + len;
 	int i;
 
-	for (i = 0; nmaps && i < FMAP_MAX; i++) {
+	for (i = 0; i < mtop; i++) {
 		struct fmap *m = &maps[i];
 		uint64_t lo, hi;
 
@@ -106,9 +110,9 @@ void fmap_range(uint64_t va, uint64_t len, bool unmap)
 
 void fmap_fork(uint64_t from, uint64_t to)
 {
-	int i, n = FMAP_MAX;
+	int i, n = mtop; /* the copies go in after: not walked again */
 
-	for (i = 0; nmaps && i < n; i++)
+	for (i = 0; i < n; i++)
 		if (maps[i].cr3 == from)
 			fmap_add(to, maps[i].va, maps[i].len, maps[i].f, maps[i].off,
 			         maps[i].fsize);
@@ -118,7 +122,7 @@ void fmap_space_gone(uint64_t cr3)
 {
 	int i;
 
-	for (i = 0; nmaps && i < FMAP_MAX; i++)
+	for (i = 0; i < mtop; i++)
 		if (maps[i].cr3 == cr3) {
 			write_back(&maps[i], maps[i].va, maps[i].va + maps[i].len);
 			drop(&maps[i]);

@@ -1,6 +1,7 @@
 /* POSIX per-process timers: timer_create, timer_settime, timer_gettime, timer_getoverrun, timer_delete. */
 /*
- * One table for the VM (TIMER_MAX timers), each owned by a process and
+ * One table for the VM (TIMER_MAX timers; walks stop at the highest slot
+ * in use), each owned by a process and
  * named by a small id unique in it, the lowest free as on Linux.  A timer
  * counts on CLOCK_REALTIME, CLOCK_MONOTONIC or CLOCK_BOOTTIME; expiries are kept as deadlines on the scheduler clock,
  * which the scheduler looks at with its own (timer_expire).  An expiry
@@ -67,14 +68,14 @@ struct linux_itimerspec {
 };
 
 static struct ptimer timers[TIMER_MAX];
-static int ntimers;
+static int ntimers, ttop; /* timers in use; one past the highest slot in use */
 
 /* p's timer `id`: a POSIX one, or (cpu) its ITIMER_VIRTUAL/PROF. */
 static struct ptimer *find(struct proc *p, long id, bool cpu)
 {
 	int i;
 
-	for (i = 0; i < TIMER_MAX; i++)
+	for (i = 0; i < ttop; i++)
 		if (timers[i].owner == p && timers[i].id == id && timers[i].cpu == cpu)
 			return &timers[i];
 	return NULL;
@@ -85,14 +86,27 @@ static struct ptimer *timer_of(struct proc *p, long id)
 	return find(p, id, false);
 }
 
-static struct ptimer *slot_free(void)
+/* A free slot, counted in use (the caller sets its owner), or NULL. */
+static struct ptimer *slot_take(void)
 {
 	int i;
 
 	for (i = 0; i < TIMER_MAX; i++)
-		if (!timers[i].owner)
+		if (!timers[i].owner) {
+			if (i >= ttop)
+				ttop = i + 1;
+			ntimers++;
 			return &timers[i];
+		}
 	return NULL;
+}
+
+static void slot_give(struct ptimer *t)
+{
+	t->owner = NULL;
+	ntimers--;
+	while (ttop > 0 && !timers[ttop - 1].owner)
+		ttop--;
 }
 
 static bool clock_ok(int clock)
@@ -122,14 +136,22 @@ long sys_timer_create(SYSCALL_ARGS)
 	} else {
 		ev.value = 0; /* si_value: the timer id, set below */
 	}
-	/* The lowest id this process does not use. */
-	for (id = 0; id < TIMER_MAX && timer_of(proc_current, id); id++)
-		;
-	t = slot_free();
-	if (!t || id == TIMER_MAX)
+	/* The lowest id this process does not use: one pass over the table. */
+	{
+		uint64_t used[TIMER_MAX / 64] = { 0 };
+		int i;
+
+		for (i = 0; i < ttop; i++)
+			if (timers[i].owner == proc_current && !timers[i].cpu)
+				used[timers[i].id / 64] |= 1ull << (timers[i].id % 64);
+		for (id = 0; id < TIMER_MAX && (used[id / 64] >> (id % 64)) & 1; id++)
+			;
+	}
+	if (id == TIMER_MAX || ntimers == TIMER_MAX)
 		return -LINUX_EAGAIN;
 	if (copy_to_user((uint64_t)a2, &id, sizeof(id)))
 		return -LINUX_EFAULT;
+	t = slot_take();
 	memset(t, 0, sizeof(*t));
 	t->owner = proc_current;
 	t->id = id;
@@ -138,7 +160,6 @@ long sys_timer_create(SYSCALL_ARGS)
 	t->signo = ev.signo;
 	t->tid = ev.tid;
 	t->value = a1 ? ev.value : (uint64_t)id;
-	ntimers++;
 	return 0;
 }
 
@@ -216,7 +237,7 @@ void timer_realtime_moved(int64_t delta)
 	uint64_t now = clock_uptime_ns();
 	int i;
 
-	for (i = 0; ntimers && i < TIMER_MAX; i++) {
+	for (i = 0; i < ttop; i++) {
 		struct ptimer *t = &timers[i];
 
 		if (!t->owner || !t->at || !t->abs_realtime || t->cpu)
@@ -237,8 +258,7 @@ long sys_timer_delete(SYSCALL_ARGS)
 
 	if (!t)
 		return -LINUX_EINVAL;
-	t->owner = NULL;
-	ntimers--;
+	slot_give(t);
 	return 0;
 }
 
@@ -246,11 +266,9 @@ void timer_proc_gone(struct proc *p, bool exec)
 {
 	int i;
 
-	for (i = 0; ntimers && i < TIMER_MAX; i++)
-		if (timers[i].owner == p && !(exec && timers[i].cpu)) {
-			timers[i].owner = NULL;
-			ntimers--;
-		}
+	for (i = ttop - 1; i >= 0; i--)
+		if (timers[i].owner == p && !(exec && timers[i].cpu))
+			slot_give(&timers[i]);
 }
 
 /* ITIMER_VIRTUAL and ITIMER_PROF's signals. */
@@ -271,14 +289,12 @@ long timer_itimer(int which, uint64_t value, uint64_t interval, uint64_t *old_va
 	if (value == UINT64_MAX)
 		return 0; /* getitimer */
 	if (!value) {
-		if (t) {
-			t->owner = NULL;
-			ntimers--;
-		}
+		if (t)
+			slot_give(t);
 		return 0;
 	}
 	if (!t) {
-		t = slot_free();
+		t = slot_take();
 		if (!t)
 			return -LINUX_EAGAIN;
 		memset(t, 0, sizeof(*t));
@@ -287,7 +303,6 @@ long timer_itimer(int which, uint64_t value, uint64_t interval, uint64_t *old_va
 		t->cpu = true;
 		t->notify = SIGEV_SIGNAL;
 		t->signo = itimer_signal(which);
-		ntimers++;
 	}
 	t->at = value > UINT64_MAX - cpu ? UINT64_MAX : cpu + value;
 	t->interval = interval;
@@ -378,7 +393,7 @@ uint64_t timer_expire(uint64_t now)
 	uint64_t earliest = 0;
 	int i;
 
-	for (i = 0; ntimers && i < TIMER_MAX; i++) {
+	for (i = 0; i < ttop; i++) {
 		struct ptimer *t = &timers[i];
 
 		if (!t->owner || !t->at)
