@@ -137,10 +137,17 @@ void signal_send(struct thread *t, int sig, bool thread, const struct sig_info *
 	signal_update_work();
 }
 
+/* The interrupted system call of `tf` runs again on the return to ring 3. */
+static void call_again(struct trap_frame *tf)
+{
+	tf->rax = tf->error; /* the number again */
+	tf->rip -= 2;        /* back onto the 2-byte `syscall` */
+}
+
 /*
  * A call a handler interrupted with -EINTR starts again after the handler
- * when it asked for SA_RESTART, as on Linux for these calls (sleeps, poll
- * and sigsuspend return EINTR whatever the flag).
+ * when it asked for SA_RESTART, as on Linux for these calls (sleeps, poll,
+ * sigsuspend and timed futex waits return EINTR whatever the flag).
  */
 static void restart_syscall(struct trap_frame *tf, const struct linux_sigaction *sa)
 {
@@ -151,6 +158,11 @@ static void restart_syscall(struct trap_frame *tf, const struct linux_sigaction 
 	    !(sa->flags & LINUX_SA_RESTART) || no_restart)
 		return;
 	switch (tf->error) {
+	case LINUX_SYS_futex:
+		/* A wait without a timeout only (glibc's sem_wait, as Linux's ERESTARTSYS). */
+		if (!tf->r10)
+			call_again(tf);
+		break;
 	case LINUX_SYS_read:
 	case LINUX_SYS_write:
 	case LINUX_SYS_readv:
@@ -164,10 +176,7 @@ static void restart_syscall(struct trap_frame *tf, const struct linux_sigaction 
 	case LINUX_SYS_sendmsg:
 	case LINUX_SYS_recvmsg:
 	case LINUX_SYS_fcntl: /* F_SETLKW, F_OFD_SETLKW */
-	case LINUX_SYS_flock:
-		tf->rax = tf->error; /* the number again */
-		tf->rip -= 2;        /* back onto the 2-byte `syscall` */
-		break;
+	case LINUX_SYS_flock: call_again(tf); break;
 	}
 }
 
@@ -196,8 +205,7 @@ static void restart_without_handler(struct trap_frame *tf)
 	case LINUX_SYS_epoll_pwait2:
 	case LINUX_SYS_rt_sigtimedwait: return;
 	}
-	tf->rax = tf->error; /* the number again */
-	tf->rip -= 2;        /* back onto the 2-byte `syscall` */
+	call_again(tf);
 }
 
 void signal_info(const struct proc *p, int sig, struct linux_siginfo *info)
