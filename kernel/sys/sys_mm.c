@@ -50,6 +50,23 @@ static bool range_free(uint64_t va, uint64_t len)
 	return vmem_next(proc_current->cr3, va, va + len, &pte) == va + len;
 }
 
+/* Is every page of [va, end) mapped (present or PROT_NONE)?  One walk a page table. */
+static bool all_mapped(uint64_t va, uint64_t end)
+{
+	uint64_t *pte;
+
+	while (va < end) {
+		unsigned i;
+
+		if (vmem_next(proc_current->cr3, va, va + PAGE_SIZE, &pte) != va)
+			return false;
+		for (i = (va >> 12) & 511; i < 512 && va < end; i++, va += PAGE_SIZE, pte++)
+			if (!(*pte & (PTE_P | PTE_NONE)))
+				return false;
+	}
+	return true;
+}
+
 /* Map [va, va + len) to fresh zero frames; the caller reserved the frames.
  * `shared`: the pages are MAP_SHARED (fork's child maps the same frames). */
 static void populate(uint64_t va, uint64_t len, int prot, bool shared)
@@ -73,8 +90,21 @@ static void populate(uint64_t va, uint64_t len, int prot, bool shared)
 	}
 }
 
-/* Pages unmapped at once past which one flush of the whole TLB beats one invlpg a page. */
+/* Pages changed at once past which one flush of the whole TLB beats one invlpg a page. */
 #define FLUSH_EACH_MAX 8
+
+/* The TLB forgets [va, va + len): invlpg a page, or one flush for many. */
+static void flush_range(uint64_t va, uint64_t len)
+{
+	uint64_t v;
+
+	if (len / PAGE_SIZE > FLUSH_EACH_MAX) {
+		vmem_flush_all();
+		return;
+	}
+	for (v = va; v < va + len; v += PAGE_SIZE)
+		vmem_flush(v);
+}
 
 /*
  * Unmap every mapped page of [va, va + len) and free its frame: one walk
@@ -256,7 +286,7 @@ long sys_mmap(SYSCALL_ARGS)
 
 long sys_msync(SYSCALL_ARGS)
 {
-	uint64_t addr = (uint64_t)a0, len = PAGE_UP((uint64_t)a1), v, *pte;
+	uint64_t addr = (uint64_t)a0, len = PAGE_UP((uint64_t)a1);
 	int flags = (int)a2;
 
 	if ((addr & PAGE_MASK) || (flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
@@ -266,9 +296,8 @@ long sys_msync(SYSCALL_ARGS)
 		return 0;
 	if (!user_range(addr, len))
 		return -LINUX_ENOMEM;
-	for (v = addr; v < addr + len; v += PAGE_SIZE)
-		if (vmem_next(proc_current->cr3, v, v + PAGE_SIZE, &pte) != v)
-			return -LINUX_ENOMEM;
+	if (!all_mapped(addr, addr + len))
+		return -LINUX_ENOMEM;
 	fmap_range(addr, len, false);
 	return 0;
 }
@@ -294,20 +323,18 @@ long sys_mprotect(SYSCALL_ARGS)
 		return -LINUX_EACCES; /* W^X */
 	if (!user_range(addr, len))
 		return -LINUX_ENOMEM;
-	/* Check: every page is mapped (the first hole ends the walk).  Act: rewrite their flags. */
-	for (v = addr; v < addr + len; v += PAGE_SIZE) {
-		uint64_t *pte;
-
-		if (vmem_next(proc_current->cr3, v, v + PAGE_SIZE, &pte) != v)
-			return -LINUX_ENOMEM;
-	}
+	/* Check: every page is mapped.  Act: rewrite their flags, a page table at a time. */
+	if (!all_mapped(addr, addr + len))
+		return -LINUX_ENOMEM;
 	flags = pte_flags(prot);
-	for (v = addr; v < addr + len; v += PAGE_SIZE) {
+	for (v = addr; v < addr + len;) {
 		uint64_t *pte = vmem_pte(proc_current->cr3, v, false);
+		unsigned i;
 
-		*pte = (*pte & (PTE_ADDR | PTE_SHARED)) | flags;
-		vmem_flush(v);
+		for (i = (v >> 12) & 511; i < 512 && v < addr + len; i++, v += PAGE_SIZE, pte++)
+			*pte = (*pte & (PTE_ADDR | PTE_SHARED)) | flags;
 	}
+	flush_range(addr, len);
 	return 0;
 }
 
@@ -337,28 +364,30 @@ long sys_madvise(SYSCALL_ARGS)
 	if (!user_range(addr, len))
 		return -LINUX_ENOMEM;
 	end = addr + len;
-	/* Check: every page mapped (the first hole ends the walk). */
-	for (v = addr; v < end; v += PAGE_SIZE)
-		if (vmem_next(proc_current->cr3, v, v + PAGE_SIZE, &pte) != v)
-			return -LINUX_ENOMEM;
+	/* Check: every page mapped. */
+	if (!all_mapped(addr, end))
+		return -LINUX_ENOMEM;
 	if (advice == MADV_REMOVE)
 		return -LINUX_EINVAL; /* anonymous private memory: as Linux answers */
 	if (advice != MADV_DONTNEED && advice != MADV_FREE)
 		return 0;
-	/* Act: a freed frame goes dirty before a clean (zero) one is taken. */
-	for (v = addr; v < end; v += PAGE_SIZE) {
-		uint64_t old, pa;
+	/* Act, a page table at a time: a freed frame goes dirty before a clean (zero) one is taken. */
+	for (v = addr; v < end;) {
+		unsigned i;
 
 		pte = vmem_pte(proc_current->cr3, v, false);
-		old = *pte;
-		if (old & PTE_SHARED)
-			continue; /* shared memory keeps its contents, as on Linux */
-		mm_frame_free(old & PTE_ADDR);
-		pa = mm_frame_alloc();
-		if (!pa)
-			panic("madvise: no frame right after freeing one");
-		*pte = pa | (old & ~PTE_ADDR);
-		vmem_flush(v);
+		for (i = (v >> 12) & 511; i < 512 && v < end; i++, v += PAGE_SIZE, pte++) {
+			uint64_t old = *pte, pa;
+
+			if (old & PTE_SHARED)
+				continue; /* shared memory keeps its contents, as on Linux */
+			mm_frame_free(old & PTE_ADDR);
+			pa = mm_frame_alloc();
+			if (!pa)
+				panic("madvise: no frame right after freeing one");
+			*pte = pa | (old & ~PTE_ADDR);
+		}
 	}
+	flush_range(addr, len);
 	return 0;
 }
