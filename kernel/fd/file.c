@@ -141,6 +141,21 @@ void fd_set_cloexec(long fd, bool on)
 		proc_current->cloexec[fd / 64] &= ~(1ull << (fd % 64));
 }
 
+long file_size_by_seek(struct file *f, long *cur)
+{
+	long size;
+
+	*cur = 0;
+	if (!f->ops->lseek)
+		return 0;
+	*cur = f->ops->lseek(f, 0, LINUX_SEEK_CUR);
+	if (*cur < 0)
+		return *cur;
+	size = f->ops->lseek(f, 0, LINUX_SEEK_END);
+	f->ops->lseek(f, *cur, LINUX_SEEK_SET);
+	return size;
+}
+
 /* The current process lets go of one descriptor of `f`. */
 static void fd_drop(struct file *f)
 {

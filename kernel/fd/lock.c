@@ -280,20 +280,16 @@ static long flock_range(struct file *f, const struct linux_flock *fl, uint64_t *
 	switch (fl->l_whence) {
 	case LINUX_SEEK_SET: break;
 	case LINUX_SEEK_CUR:
+		base = f->ops->lseek ? f->ops->lseek(f, 0, LINUX_SEEK_CUR) : 0;
+		if (base < 0)
+			return base;
+		break;
 	case LINUX_SEEK_END: {
-		long cur = f->ops->lseek ? f->ops->lseek(f, 0, LINUX_SEEK_CUR) : 0;
+		long cur;
 
-		if (cur < 0)
-			return cur;
-		base = cur;
-		if (fl->l_whence == LINUX_SEEK_END) {
-			/* The size through a seek to the end, then back. */
-			base = f->ops->lseek ? f->ops->lseek(f, 0, LINUX_SEEK_END) : 0;
-			if (base < 0)
-				return base;
-			if (f->ops->lseek)
-				f->ops->lseek(f, cur, LINUX_SEEK_SET);
-		}
+		base = file_size_by_seek(f, &cur);
+		if (base < 0)
+			return base;
 		break;
 	}
 	default: return -LINUX_EINVAL;

@@ -137,32 +137,19 @@ void signal_send(struct thread *t, int sig, bool thread, const struct sig_info *
 	signal_update_work();
 }
 
-/* The interrupted system call of `tf` runs again on the return to ring 3. */
-static void call_again(struct trap_frame *tf)
-{
-	tf->rax = tf->error; /* the number again */
-	tf->rip -= 2;        /* back onto the 2-byte `syscall` */
-}
-
 /*
- * A call a handler interrupted with -EINTR starts again after the handler
- * when it asked for SA_RESTART, as on Linux for these calls (sleeps, poll,
+ * With a handler: a call it interrupted starts again after it when it
+ * asked for SA_RESTART, as on Linux for these calls (sleeps, poll,
  * sigsuspend and timed futex waits return EINTR whatever the flag).
  */
-static void restart_syscall(struct trap_frame *tf, const struct linux_sigaction *sa)
+static bool restarts_for_handler(const struct trap_frame *tf, const struct linux_sigaction *sa)
 {
-	bool no_restart = thread_current->no_restart;
-
-	thread_current->no_restart = false;
-	if (tf->vector != SIGNAL_SYSCALL_VECTOR || (int64_t)tf->rax != -LINUX_EINTR ||
-	    !(sa->flags & LINUX_SA_RESTART) || no_restart)
-		return;
+	if (!(sa->flags & LINUX_SA_RESTART))
+		return false;
 	switch (tf->error) {
 	case LINUX_SYS_futex:
 		/* A wait without a timeout only (glibc's sem_wait, as Linux's ERESTARTSYS). */
-		if (!tf->r10)
-			call_again(tf);
-		break;
+		return !tf->r10;
 	case LINUX_SYS_read:
 	case LINUX_SYS_write:
 	case LINUX_SYS_readv:
@@ -176,36 +163,47 @@ static void restart_syscall(struct trap_frame *tf, const struct linux_sigaction 
 	case LINUX_SYS_sendmsg:
 	case LINUX_SYS_recvmsg:
 	case LINUX_SYS_fcntl: /* F_SETLKW, F_OFD_SETLKW */
-	case LINUX_SYS_flock: call_again(tf); break;
+	case LINUX_SYS_flock: return true;
 	}
+	return false;
 }
 
 /*
- * A call -EINTR ended though no handler ran (the process was stopped and
- * continued, the signal turned out to be ignored, or a SIGCONT cancelled
- * the stop that woke it): it starts again, as on Linux, but for the calls
- * Linux lets fail with EINTR after a stop (signal(7)) and socket calls
- * with a timeout.  A sleep starts again with its whole length (Linux
- * resumes it with what was left).  The syscall paths come here on -EINTR
- * even with no signal due (entry.S, syscall_dispatch).
+ * Without a handler (the process was stopped and continued, the signal
+ * turned out to be ignored, or a SIGCONT cancelled the stop that woke
+ * it): the call starts again, as on Linux, but for the calls Linux lets
+ * fail with EINTR after a stop (signal(7)).  A sleep starts again with its
+ * whole length (Linux resumes it with what was left).  The syscall paths
+ * come here on -EINTR even with no signal due (entry.S, syscall_dispatch).
  */
-static void restart_without_handler(struct trap_frame *tf)
+static bool restarts_without_handler(const struct trap_frame *tf)
 {
-	bool no_restart = thread_current->no_restart;
-
-	if (tf->vector != SIGNAL_SYSCALL_VECTOR || (int64_t)tf->rax != -LINUX_EINTR)
-		return;
-	thread_current->no_restart = false;
-	if (no_restart)
-		return;
 	switch (tf->error) {
 	case LINUX_SYS_rt_sigreturn: /* RAX is the interrupted code's, restored */
 	case LINUX_SYS_epoll_wait:
 	case LINUX_SYS_epoll_pwait:
 	case LINUX_SYS_epoll_pwait2:
-	case LINUX_SYS_rt_sigtimedwait: return;
+	case LINUX_SYS_rt_sigtimedwait: return false;
 	}
-	call_again(tf);
+	return true;
+}
+
+/*
+ * A system call that ended -EINTR runs again, by the rules above for a
+ * handler `sa` or for none (NULL); never a socket call with a timeout
+ * (no_restart), as on Linux.
+ */
+static void restart_call(struct trap_frame *tf, const struct linux_sigaction *sa)
+{
+	bool no_restart = thread_current->no_restart;
+
+	thread_current->no_restart = false;
+	if (tf->vector != SIGNAL_SYSCALL_VECTOR || (int64_t)tf->rax != -LINUX_EINTR || no_restart)
+		return;
+	if (sa ? restarts_for_handler(tf, sa) : restarts_without_handler(tf)) {
+		tf->rax = tf->error; /* the number again */
+		tf->rip -= 2;        /* back onto the 2-byte `syscall` */
+	}
 }
 
 void signal_info(const struct proc *p, int sig, struct linux_siginfo *info)
@@ -343,7 +341,7 @@ void signal_deliver(struct trap_frame *tf)
 		}
 		if (sa->handler == LINUX_SIG_DFL || sig == LINUX_SIGKILL)
 			proc_kill(sig, NULL);
-		restart_syscall(tf, sa);
+		restart_call(tf, sa);
 		if (!uaccess_canonical(sa->handler))
 			proc_kill(LINUX_SIGSEGV, "signal %d: non-canonical handler %#lx", sig,
 			          sa->handler);
@@ -356,7 +354,7 @@ void signal_deliver(struct trap_frame *tf)
 		break; /* one handler at a time; the rest after it returns */
 	}
 	if (!handler)
-		restart_without_handler(tf);
+		restart_call(tf, NULL);
 	if (t->restore_mask) {
 		t->sigmask = t->saved_mask;
 		t->restore_mask = false;

@@ -174,16 +174,6 @@ static void remaining(const struct ptimer *t, struct linux_itimerspec *its)
 	its->interval.tv_nsec = (int64_t)(t->interval % 1000000000ull);
 }
 
-static long timespec_ns(const struct linux_timespec *ts, uint64_t *ns)
-{
-	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
-		return -LINUX_EINVAL;
-	*ns = (uint64_t)ts->tv_sec > UINT64_MAX / 1000000000ull - 1
-	              ? UINT64_MAX
-	              : (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
-	return 0;
-}
-
 long sys_timer_settime(SYSCALL_ARGS)
 {
 	struct ptimer *t = timer_of(proc_current, (int)a0);
@@ -195,7 +185,7 @@ long sys_timer_settime(SYSCALL_ARGS)
 		return -LINUX_EINVAL;
 	if (copy_from_user(&its, (uint64_t)a2, sizeof(its)))
 		return -LINUX_EFAULT;
-	if ((rc = timespec_ns(&its.value, &value)) || (rc = timespec_ns(&its.interval, &interval)))
+	if ((rc = clock_ts_ns(&its.value, &value)) || (rc = clock_ts_ns(&its.interval, &interval)))
 		return rc;
 	if (a3) {
 		remaining(t, &old);

@@ -259,12 +259,9 @@ long sys_mmap(SYSCALL_ARGS)
 		long rc = f->ops->map_copy(f, va, (uint64_t)a1, (uint64_t)a5);
 
 		if (rc >= 0 && type == LINUX_MAP_SHARED && (prot & LINUX_PROT_WRITE)) {
-			/* The file's size now bounds what goes back (a seek to the end and back). */
-			long cur = f->ops->lseek(f, 0, LINUX_SEEK_CUR);
-			long size = cur < 0 ? cur : f->ops->lseek(f, 0, LINUX_SEEK_END);
+			/* The file's size now bounds what goes back. */
+			long cur, size = file_size_by_seek(f, &cur);
 
-			if (cur >= 0)
-				f->ops->lseek(f, cur, LINUX_SEEK_SET);
 			rc = size < 0 ? size
 			              : fmap_add(proc_current->cr3, va, len, f, (uint64_t)a5,
 			                         (uint64_t)size);

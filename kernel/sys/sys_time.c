@@ -193,17 +193,23 @@ long clock_timeout(uint64_t uts, long clock, uint64_t *deadline)
 	return 0;
 }
 
+long clock_ts_ns(const struct linux_timespec *ts, uint64_t *ns)
+{
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (int64_t)NSEC)
+		return -LINUX_EINVAL;
+	*ns = (uint64_t)ts->tv_sec > UINT64_MAX / NSEC - 1
+	              ? UINT64_MAX
+	              : (uint64_t)ts->tv_sec * NSEC + ts->tv_nsec;
+	return 0;
+}
+
 long clock_timespec_ns(uint64_t uva, uint64_t *ns)
 {
 	struct linux_timespec ts;
 
 	if (copy_from_user(&ts, uva, sizeof(ts)))
 		return -LINUX_EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= (int64_t)NSEC)
-		return -LINUX_EINVAL;
-	*ns = (uint64_t)ts.tv_sec > UINT64_MAX / NSEC - 1 ? UINT64_MAX
-	                                                  : (uint64_t)ts.tv_sec * NSEC + ts.tv_nsec;
-	return 0;
+	return clock_ts_ns(&ts, ns);
 }
 
 long sys_nanosleep(SYSCALL_ARGS)

@@ -161,6 +161,12 @@ struct file {
 
 #define FD_MAX 512 /* one frame of pointers a process */
 
+/*
+ * f's size through a seek to the end and back, and its offset in *cur
+ * (both 0 for a file without lseek); the size or -errno.
+ */
+long file_size_by_seek(struct file *f, long *cur);
+
 /* A new file with one reference, or NULL. */
 struct file *file_new(const struct file_ops *ops, uint32_t flags, void *priv);
 

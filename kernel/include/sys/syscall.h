@@ -66,6 +66,9 @@ uint64_t clock_deadline(uint64_t ns);
  */
 long clock_timeout(uint64_t uts, long clock, uint64_t *deadline);
 
+/* Check a struct timespec and give it as ns (saturating at UINT64_MAX); 0 or -EINVAL. */
+long clock_ts_ns(const struct linux_timespec *ts, uint64_t *ns);
+
 /* Read and check a user struct timespec as ns; 0, -EFAULT or -EINVAL. */
 long clock_timespec_ns(uint64_t uva, uint64_t *ns);
 
