@@ -39,7 +39,8 @@ enum nanvix_hc {
 	NANVIX_HC_RING = 0x50f,         /* doorbell: value = the ring's GPA */
 	NANVIX_HC_TTY = 0x510,          /* struct nanvix_hc_tty */
 	NANVIX_HC_SNAPSHOT = 0x511,     /* struct nanvix_hc_snapshot */
-	NANVIX_HC_LAST = NANVIX_HC_SNAPSHOT,
+	NANVIX_HC_MM = 0x512,           /* struct nanvix_hc_mm */
+	NANVIX_HC_LAST = NANVIX_HC_MM,
 };
 
 /*
@@ -345,6 +346,60 @@ struct nanvix_hc_snapshot {
 	int64_t ret;
 };
 
+/*
+ * NANVIX_HC_MM: the page-table work of mmap, munmap, madvise and brk,
+ * done natively on the range [va, va + len) of the user half of `cr3`
+ * (page-aligned, non-empty, below 2^47).  Every operation checks the whole
+ * range first and changes nothing when it fails.  A hostile tree (cycles,
+ * shared tables, large pages, frames outside RAM) ends in -EINVAL, after a
+ * walk bounded by the size of RAM.  The host only adds mappings, or
+ * removes them together with their frames' contents: a hypervisor that
+ * shadows the guest's tables sees that, and not other edits by the host
+ * (see macrokernel/monitor/aspace.c); narrowing rights stays the guest's.
+ *
+ *  - NANVIX_MM_MAP: every page of the range must be unmapped (-EEXIST
+ *    otherwise).  Each gets a zero frame and the PTE `frame | pte`, and
+ *    missing page tables are built, all from the lent frames: first the
+ *    `dirty` list (frame numbers taken from its end backwards; the host
+ *    zeroes each), then `frames` as NANVIX_HC_FORK lends them.  -ENOMEM,
+ *    before any change, when they cannot cover the pages and tables.
+ *    `count`: frames taken, dirty ones first.  `pte` may hold only PTE_P,
+ *    PTE_W, PTE_U, PTE_NX, PTE_NONE and PTE_SHARED; a present page must be
+ *    user and never both writable and executable (W^X), a PTE_NONE one
+ *    not present; -EINVAL otherwise.
+ *  - NANVIX_MM_UNMAP: every mapped page (present or PTE_NONE) is unmapped;
+ *    its frame is zeroed and its number appended to `freed` (room for
+ *    `freed_max`; -E2BIG before any change).  -EBUSY, before any change,
+ *    when a PTE_SHARED frame of the range is still referenced by other
+ *    mappings (NANVIX_PFN_REFS).  `count`: frames listed.
+ *  - NANVIX_MM_ZERO (MADV_DONTNEED): every page must be mapped (-ENOMEM
+ *    otherwise); each private one is zeroed in place (the host may drop its
+ *    memory), PTE_SHARED ones are left alone.  `count`: pages zeroed.
+ *
+ * `ret`: 0 or -errno; -EINVAL for a malformed request.
+ */
+enum nanvix_mm_op {
+	NANVIX_MM_MAP = 1,
+	NANVIX_MM_UNMAP = 2,
+	NANVIX_MM_ZERO = 3,
+};
+
+struct nanvix_hc_mm {
+	uint64_t cr3;
+	uint64_t va;
+	uint64_t len;
+	uint64_t pte;
+	uint32_t op;
+	uint32_t ndirty;
+	uint64_t dirty;                   /* MAP: guest-physical uint32_t array of dirty frames */
+	struct nanvix_frames_lent frames; /* MAP */
+	uint64_t freed;                   /* UNMAP: guest-physical uint32_t array */
+	uint32_t freed_max;
+	uint32_t pad;
+	uint64_t count;
+	int64_t ret;
+};
+
 /* Any hypercall's argument block: a guest keeps one, aligned, for all calls. */
 union nanvix_hc_args {
 	struct nanvix_hc_exit exit;
@@ -363,6 +418,7 @@ union nanvix_hc_args {
 	struct nanvix_hc_release release;
 	struct nanvix_hc_tty tty;
 	struct nanvix_hc_snapshot snapshot;
+	struct nanvix_hc_mm mm;
 };
 
 #endif /* NANVIX_ABI_HYPERCALL_H */

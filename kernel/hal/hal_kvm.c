@@ -169,6 +169,13 @@ static long kvm_release(uint64_t cr3, uint64_t pfns, uint32_t max, uint32_t *cou
 	return hc.release.ret;
 }
 
+/* In place: the request is a kernel static (mm/frame.c), and copying it costs emulated stores. */
+static long kvm_mm(struct nanvix_hc_mm *a)
+{
+	hypercall(NANVIX_HC_MM, a);
+	return a->ret;
+}
+
 static long kvm_exec(struct nanvix_hc_exec *x)
 {
 	hc.exec = *x;
@@ -258,6 +265,7 @@ static struct hal_ops kvm_ops = {
 	.fork_aspace = kvm_fork_aspace,
 	.exec = kvm_exec,
 	.release = kvm_release,
+	.mm = kvm_mm,
 	.ring_kick = kvm_ring_kick,
 	.host_signals = kvm_host_signals,
 	.tty = kvm_tty,

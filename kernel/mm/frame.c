@@ -136,6 +136,57 @@ void mm_frame_batch_commit(const struct frame_batch *b, const struct nanvix_fram
 	fa.nfree -= used;
 }
 
+/* The one NANVIX_HC_MM request block (single vCPU; callers do not sleep across it). */
+static struct nanvix_hc_mm mm_req;
+
+long mm_frame_host_mm(uint32_t op, uint64_t cr3, uint64_t va, uint64_t len, uint64_t pte)
+{
+	struct nanvix_hc_mm *a = &mm_req;
+	struct nanvix_memrange *r = fa.r < fa.nranges ? &fa.ranges[fa.r] : NULL;
+	uint64_t n, part;
+	long rc;
+
+	if (!hal->mm)
+		return -LINUX_ENOSYS;
+	/* Only the fields `op` reads are written: each store is emulated. */
+	a->op = op;
+	a->cr3 = cr3;
+	a->va = va;
+	a->len = len;
+	a->pte = pte;
+	if (op == NANVIX_MM_MAP) {
+		/* Dirty frames (the host zeroes them natively), the bump range, the clean stack. */
+		a->dirty = V2P(fa.dirty);
+		a->ndirty = (uint32_t)fa.ndirty;
+		a->frames.range_start = r ? r->start / PAGE_SIZE : 0;
+		a->frames.range_count = r ? (r->end - r->start) / PAGE_SIZE : 0;
+		a->frames.pfns = V2P(fa.clean);
+		a->frames.npfns = (uint32_t)fa.nclean;
+	} else if (op == NANVIX_MM_UNMAP) {
+		/* Freed frames come back zeroed: onto the clean stack. */
+		a->freed = V2P(fa.clean + fa.nclean);
+		a->freed_max = (uint32_t)(fa.ntotal - fa.nclean);
+	}
+	rc = hal->mm(a);
+	n = a->count;
+	if (op == NANVIX_MM_MAP) {
+		/* Taken in that order: the dirty top, the range's front, the clean top. */
+		fa.nfree -= n;
+		part = n < a->ndirty ? n : a->ndirty;
+		fa.ndirty -= part;
+		n -= part;
+		part = n < a->frames.range_count ? n : a->frames.range_count;
+		if (part)
+			r->start += part * PAGE_SIZE;
+		fa.nclean -= n - part;
+	} else if (op == NANVIX_MM_UNMAP) {
+		n = n < a->freed_max ? n : a->freed_max;
+		fa.nclean += n;
+		fa.nfree += n;
+	}
+	return rc;
+}
+
 long mm_frame_release_user(uint64_t cr3)
 {
 	uint32_t count = 0;

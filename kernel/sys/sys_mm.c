@@ -5,6 +5,13 @@
  * front.  Each call first checks everything the user passed (check), then
  * acts in a way that cannot fail half-way (act): frame needs, including
  * page tables, are reserved by counting before any mapping changes.
+ * Under nanvixd the page-table work of mmap, munmap, madvise and brk is
+ * one NANVIX_HC_MM exit: the host checks the whole range, then edits the
+ * tables natively, with frames lent from the allocator (mm_frame_host_mm);
+ * a ring-0 walk costs about 25 us a page here.  The host never narrows
+ * rights (the hypervisor's shadow tables would not see it), so mprotect,
+ * and munmap of a shared frame other mappings keep (-EBUSY), stay ring-0
+ * walks, as does everything without a host (QEMU).
  * A PROT_NONE page keeps its frame behind a non-present PTE marked
  * PTE_NONE, so mprotect can bring it back.  MAP_SHARED pages carry
  * PTE_SHARED: fork's child maps the same frames, counted references keep
@@ -67,27 +74,60 @@ static bool all_mapped(uint64_t va, uint64_t end)
 	return true;
 }
 
-/* Map [va, va + len) to fresh zero frames; the caller reserved the frames.
- * `shared`: the pages are MAP_SHARED (fork's child maps the same frames). */
-static void populate(uint64_t va, uint64_t len, int prot, bool shared)
+/* Map [va, va + len), free, to fresh zero frames with PTE flags `pte`; the caller reserved the frames. */
+static void populate(uint64_t va, uint64_t len, uint64_t pte)
 {
-	uint64_t flags = pte_flags(prot) | (shared ? PTE_SHARED : 0), end = va + len;
+	uint64_t end = va + len;
 
 	/* One walk a page table, then its entries in a row: ring 0 is slow here. */
 	while (va < end) {
-		uint64_t *pte = vmem_pte(proc_current->cr3, va, true);
+		uint64_t *slot = vmem_pte(proc_current->cr3, va, true);
 		unsigned i;
 
-		if (!pte)
+		if (!slot)
 			panic("mapping %#lx: frames ran out after the reservation", va);
-		for (i = (va >> 12) & 511; i < 512 && va < end; i++, va += PAGE_SIZE, pte++) {
+		for (i = (va >> 12) & 511; i < 512 && va < end; i++, va += PAGE_SIZE, slot++) {
 			uint64_t pa = mm_frame_alloc();
 
 			if (!pa)
 				panic("mapping %#lx: frames ran out after the reservation", va);
-			*pte = pa | flags; /* was not present: nothing to flush */
+			*slot = pa | pte; /* was not present: nothing to flush */
 		}
 	}
+}
+
+/*
+ * The host edits [va, va + len) of the caller's tables natively
+ * (NANVIX_HC_MM): one exit instead of ring-0 work a page.  Its result,
+ * or -LINUX_ENOSYS when there is no host to ask (QEMU) and the kernel
+ * walks the tables itself.
+ */
+static long host_mm(uint32_t op, uint64_t va, uint64_t len, uint64_t pte)
+{
+	return mm_frame_host_mm(op, proc_current->cr3, va, len, pte);
+}
+
+/*
+ * Map [va, va + len) to fresh zero frames, PROT `prot`, MAP_SHARED pages
+ * when `shared` (fork's child maps the same frames).  0, -LINUX_EEXIST
+ * when part of the range is mapped, or -LINUX_ENOMEM; nothing changes on
+ * an error.
+ */
+static long map_fresh(uint64_t va, uint64_t len, int prot, bool shared)
+{
+	uint64_t pte = pte_flags(prot) | (shared ? PTE_SHARED : 0);
+	long rc;
+
+	if (!frames_for(len / PAGE_SIZE))
+		return -LINUX_ENOMEM;
+	rc = host_mm(NANVIX_MM_MAP, va, len, pte);
+	/* ENOMEM: the host was lent one free range of several; walk them all here. */
+	if (rc != -LINUX_ENOSYS && rc != -LINUX_ENOMEM)
+		return rc;
+	if (!range_free(va, len))
+		return -LINUX_EEXIST;
+	populate(va, len, pte);
+	return 0;
 }
 
 /* Pages changed at once past which one flush of the whole TLB beats one invlpg a page. */
@@ -117,6 +157,11 @@ static void unmap(uint64_t va, uint64_t len)
 	unsigned n = 0;
 
 	fmap_range(va, len, true); /* shared file pages go back to their file first */
+	/* Any refusal (EBUSY: a shared frame mapped elsewhere) changed nothing: walk here. */
+	if (host_mm(NANVIX_MM_UNMAP, va, len, 0) == 0) {
+		flush_range(va, len);
+		return;
+	}
 	for (p = vmem_next(proc_current->cr3, va, end, &pte); p < end;
 	     p = vmem_next(proc_current->cr3, p, end, &pte)) {
 		unsigned i;
@@ -132,6 +177,21 @@ static void unmap(uint64_t va, uint64_t len)
 	}
 	if (n > FLUSH_EACH_MAX)
 		vmem_flush_all();
+}
+
+/* Places below MAP_FIXED mappings mmap tries before it gives up (ENOMEM). */
+#define MMAP_TRIES 16
+
+/*
+ * Take [va, va + len) for a new mapping: fresh frames (map_fresh), or,
+ * when the mapping brings its own frames (`own`: a shared object's
+ * map_shared), only the check that the range is free.
+ */
+static long claim(uint64_t va, uint64_t len, int prot, bool shared, bool own)
+{
+	if (own)
+		return range_free(va, len) ? 0 : -LINUX_EEXIST;
+	return map_fresh(va, len, prot, shared);
 }
 
 /* Room left below the stack's growth area before mmap's (Linux's stack guard gap is 1 MiB). */
@@ -154,9 +214,8 @@ bool mm_stack_grow(uint64_t addr)
 	if (!m || addr >= m->stack_lo || addr < m->stack_floor || lo < PAGE_UP(m->brk))
 		return false;
 	/* Everything from the fault up to the stack, so it stays one range. */
-	if (!frames_for((m->stack_lo - lo) / PAGE_SIZE) || !range_free(lo, m->stack_lo - lo))
+	if (map_fresh(lo, m->stack_lo - lo, LINUX_PROT_READ | LINUX_PROT_WRITE, false))
 		return false;
-	populate(lo, m->stack_lo - lo, LINUX_PROT_READ | LINUX_PROT_WRITE, false);
 	m->stack_lo = lo;
 	return true;
 }
@@ -169,10 +228,9 @@ long sys_brk(SYSCALL_ARGS)
 	if (want < p->brk_start || want >= p->mmap_next)
 		return p->brk;
 	if (new_top > old_top) {
-		if (!frames_for((new_top - old_top) / PAGE_SIZE) ||
-		    !range_free(old_top, new_top - old_top))
+		if (map_fresh(old_top, new_top - old_top, LINUX_PROT_READ | LINUX_PROT_WRITE,
+		              false))
 			return p->brk; /* the libc turns this into ENOMEM */
-		populate(old_top, new_top - old_top, LINUX_PROT_READ | LINUX_PROT_WRITE, false);
 	} else if (new_top < old_top) {
 		unmap(new_top, old_top - new_top);
 	}
@@ -183,10 +241,11 @@ long sys_brk(SYSCALL_ARGS)
 long sys_mmap(SYSCALL_ARGS)
 {
 	struct mm *p = proc_current->mm;
-	uint64_t addr = a0, len = PAGE_UP(a1), va;
-	int prot = (int)a2, flags = (int)a3, type = flags & 3;
+	uint64_t addr = a0, len = PAGE_UP(a1), va, top;
+	int prot = (int)a2, flags = (int)a3, type = flags & 3, first, tries;
 	struct file *f = NULL;
 	bool share = false;
+	long rc;
 
 	if (a1 == 0 || (uint64_t)a1 > NANVIX_USER_TOP)
 		return a1 == 0 ? -LINUX_EINVAL : -LINUX_ENOMEM;
@@ -213,36 +272,49 @@ long sys_mmap(SYSCALL_ARGS)
 		                              (prot & LINUX_PROT_WRITE) && acc == LINUX_O_RDONLY))
 			return -LINUX_EACCES;
 	}
-	if (!frames_for(len / PAGE_SIZE))
-		return -LINUX_ENOMEM;
+	if (share && !frames_for(len / PAGE_SIZE))
+		return -LINUX_ENOMEM; /* map_fresh checks for the others */
+	/* Anonymous memory gets its final protection; a file copy is filled writable first. */
+	first = flags & LINUX_MAP_ANONYMOUS ? prot : LINUX_PROT_READ | LINUX_PROT_WRITE;
 
 	if (flags & (LINUX_MAP_FIXED | LINUX_MAP_FIXED_NOREPLACE)) {
 		if (addr & PAGE_MASK)
 			return -LINUX_EINVAL;
 		if (!user_range(addr, len))
 			return -LINUX_ENOMEM;
-		if (!range_free(addr, len)) {
-			if (flags & LINUX_MAP_FIXED_NOREPLACE)
-				return -LINUX_EEXIST;
-			unmap(addr, len);
-		}
 		va = addr;
-	} else if (addr && !(addr & PAGE_MASK) && user_range(addr, len) &&
-	           addr >= PAGE_UP(p->brk) && range_free(addr, len)) {
-		va = addr; /* the hint is free */
+		rc = claim(va, len, first, type == LINUX_MAP_SHARED, share);
+		if (rc == -LINUX_EEXIST && !(flags & LINUX_MAP_FIXED_NOREPLACE)) {
+			unmap(va, len);
+			rc = claim(va, len, first, type == LINUX_MAP_SHARED, share);
+		}
 	} else {
-		if (p->mmap_next - len < PAGE_UP(p->brk) || len > p->mmap_next)
-			return -LINUX_ENOMEM;
-		va = p->mmap_next - len;
-		p->mmap_next = va;
-	}
-	if (flags & LINUX_MAP_ANONYMOUS) {
-		populate(va, len, prot, type == LINUX_MAP_SHARED);
-		return va;
-	}
-	if (share) {
-		long rc = f->ops->map_shared(f, va, len, (uint64_t)a5, pte_flags(prot));
+		rc = -LINUX_EEXIST;
+		if (addr && !(addr & PAGE_MASK) && user_range(addr, len) &&
+		    addr >= PAGE_UP(p->brk)) {
+			va = addr; /* the hint, if it is free */
+			rc = claim(va, len, first, type == LINUX_MAP_SHARED, share);
+		}
+		/* Below the lowest mapping so far; past a MAP_FIXED one in the way (a few tries). */
+		for (top = p->mmap_next, tries = 0; rc == -LINUX_EEXIST; tries++) {
+			uint64_t *pte;
 
+			if (tries == MMAP_TRIES || top - len < PAGE_UP(p->brk) || len > top)
+				return -LINUX_ENOMEM;
+			va = top - len;
+			rc = claim(va, len, first, type == LINUX_MAP_SHARED, share);
+			if (rc == 0)
+				p->mmap_next = va;
+			else if (rc == -LINUX_EEXIST)
+				top = vmem_next(proc_current->cr3, va, va + len, &pte);
+		}
+	}
+	if (rc < 0)
+		return rc;
+	if (flags & LINUX_MAP_ANONYMOUS)
+		return va;
+	if (share) {
+		rc = f->ops->map_shared(f, va, len, (uint64_t)a5, pte_flags(prot));
 		if (rc < 0) {
 			unmap(va, len);
 			return rc;
@@ -250,14 +322,12 @@ long sys_mmap(SYSCALL_ARGS)
 		return va;
 	}
 	/*
-	 * Map writable first: the host fills the pages through the user
-	 * mapping (a read past the end leaves zeros), then the final
-	 * protection goes on.
+	 * A copy of the file, mapped writable so far: the host fills the pages
+	 * through the user mapping (a read past the end leaves zeros), then
+	 * the final protection goes on.
 	 */
-	populate(va, len, LINUX_PROT_READ | LINUX_PROT_WRITE, type == LINUX_MAP_SHARED);
 	{
-		long rc = f->ops->map_copy(f, va, (uint64_t)a1, (uint64_t)a5);
-
+		rc = f->ops->map_copy(f, va, (uint64_t)a1, (uint64_t)a5);
 		if (rc >= 0 && type == LINUX_MAP_SHARED && (prot & LINUX_PROT_WRITE)) {
 			/* The file's size now bounds what goes back. */
 			long cur, size = file_size_by_seek(f, &cur);
@@ -361,6 +431,13 @@ long sys_madvise(SYSCALL_ARGS)
 	if (!user_range(addr, len))
 		return -LINUX_ENOMEM;
 	end = addr + len;
+	if (advice == MADV_DONTNEED || advice == MADV_FREE) {
+		/* The host zeroes the private pages in place: no frame changes hands. */
+		long rc = host_mm(NANVIX_MM_ZERO, addr, len, 0);
+
+		if (rc != -LINUX_ENOSYS)
+			return rc;
+	}
 	/* Check: every page mapped. */
 	if (!all_mapped(addr, end))
 		return -LINUX_ENOMEM;

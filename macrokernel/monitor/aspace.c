@@ -10,6 +10,7 @@
  * RAM), so the walk stays finite.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <sys/mman.h>
 #include <string.h>
 
@@ -42,25 +43,46 @@ int aspace_lent(struct vm_mem *mem, const struct nanvix_frames_lent *lent, struc
 	f->range_count = lent->range_count;
 	f->list = gpa_ptr(mem, lent->pfns, (uint64_t)lent->npfns * sizeof(uint32_t));
 	f->nlist = lent->npfns;
+	f->dirty = NULL;
+	f->ndirty = 0;
 	return (lent->npfns && !f->list) || (lent->pfns & 3) ? -EINVAL : 0;
 }
 
-int aspace_take(struct vm_mem *mem, const struct aspace_frames *f, uint64_t *used, uint64_t *pa)
+/*
+ * The next lent frame (see struct aspace_frames) in *pa.  Dirty frames are
+ * always zeroed, with gpa_zero (see "Shadow paging" below); the others
+ * when `zero` says so (a frame the guest lends as clean is zero unless it
+ * lies, and then it only fools itself).
+ */
+static int take_frame(struct vm_mem *mem, const struct aspace_frames *f, uint64_t *used,
+                      uint64_t *pa, bool zero)
 {
+	uint64_t n = *used;
+	bool dirty = n < f->ndirty;
 	uint8_t *p;
 
-	if (*used < f->range_count)
-		*pa = (f->range_start + *used) * PAGE;
-	else if (*used - f->range_count < f->nlist)
-		*pa = (uint64_t)f->list[f->nlist - 1 - (*used - f->range_count)] * PAGE;
+	if (dirty)
+		*pa = (uint64_t)f->dirty[f->ndirty - 1 - n] * PAGE;
+	else if ((n -= f->ndirty) < f->range_count)
+		*pa = (f->range_start + n) * PAGE;
+	else if (n - f->range_count < f->nlist)
+		*pa = (uint64_t)f->list[f->nlist - 1 - (n - f->range_count)] * PAGE;
 	else
 		return -ENOMEM;
 	(*used)++;
 	p = gpa_ptr(mem, *pa, PAGE);
 	if (!p)
 		return -EINVAL;
-	memset(p, 0, PAGE); /* lent frames should be zero; make sure */
+	if (dirty)
+		gpa_zero(mem, *pa, PAGE);
+	else if (zero)
+		memset(p, 0, PAGE);
 	return 0;
+}
+
+int aspace_take(struct vm_mem *mem, const struct aspace_frames *f, uint64_t *used, uint64_t *pa)
+{
+	return take_frame(mem, f, used, pa, true); /* lent frames should be zero; make sure */
 }
 
 /* The next lent frame as a host pointer, or NULL (-ENOMEM / -EINVAL in *err). */
@@ -224,4 +246,311 @@ int aspace_release(struct vm_mem *mem, uint64_t cr3, uint32_t *pfns, uint32_t ma
 		gpa_zero(mem, (uint64_t)pfns[i] * PAGE, PAGE);
 	*count = n;
 	return 0;
+}
+
+/*
+ * NANVIX_HC_MM.  Each operation walks its range twice: a check that
+ * changes nothing, then the act.  A walk visits one page table per 2 MiB
+ * slot of the range that has one, and skips a missing table's whole span
+ * in one step; it is bounded by what RAM can hold (a page table a frame,
+ * 512 skips a table above), so shared tables or cycles end in -EINVAL.
+ *
+ * Shadow paging.  The hypervisor keeps its own copy of the guest's page
+ * tables and learns of changes by trapping the guest's writes to them;
+ * the host's writes are not seen, and neither invlpg nor a CR3 reload
+ * makes it look again (measured: after a host-side unmap the page still
+ * read, after a host-side write-protect it still took writes).  What it
+ * does see is the host dropping a frame (MADV_DONTNEED, gpa_zero): every
+ * shadow entry that maps the frame goes.  So the host only adds mappings
+ * (MAP) or removes them together with their frames' contents (UNMAP of
+ * frames no one else maps, ZERO); narrowing rights (mprotect), or
+ * unmapping a shared frame that stays mapped elsewhere, is left to the
+ * kernel's trapped writes (-EBUSY).
+ */
+#define USER_TOP (1ull << 47)
+#define SPAN(l)  (1ull << (12 + 9 * (l))) /* bytes an entry of level l covers */
+
+struct mm_walk {
+	struct vm_mem *mem;
+	uint64_t *root;
+	uint16_t *refs;
+	uint64_t npages;
+	uint64_t tables, skips; /* visits so far, against npages and 512 * npages */
+};
+
+/*
+ * The page table covering `va`: *pt, or NULL when the entry of level
+ * *hole (1 = PD .. 3 = PML4) on the way has none.  *next is the first
+ * address past what the table or the hole covers.  -EINVAL for a large
+ * page, a table outside RAM, or a walk longer than RAM allows.
+ */
+static int mm_find(struct mm_walk *w, uint64_t va, uint64_t **pt, int *hole, uint64_t *next)
+{
+	uint64_t *t = w->root;
+	int level;
+
+	for (level = 3; level > 0; level--) {
+		uint64_t e = t[(va >> (12 + 9 * level)) & 511];
+
+		if (!(e & PTE_P)) {
+			*pt = NULL;
+			*hole = level;
+			*next = (va | (SPAN(level) - 1)) + 1;
+			return ++w->skips > 512 * (w->npages + 1) ? -EINVAL : 0;
+		}
+		if ((e & PTE_PS) || !(t = gpa_ptr(w->mem, e & PTE_ADDR, PAGE)))
+			return -EINVAL; /* user memory is mapped with 4 KiB pages only */
+	}
+	*pt = t;
+	*hole = 0;
+	*next = (va | (SPAN(1) - 1)) + 1;
+	return ++w->tables > w->npages ? -EINVAL : 0;
+}
+
+/* Tables MAP must build for the hole of level `hole` over [va, end): one a slot of each level below it. */
+static uint64_t tables_for(uint64_t va, uint64_t end, int hole)
+{
+	uint64_t n = 0;
+	int l;
+
+	for (l = 1; l <= hole; l++)
+		n += ((end - 1) >> (12 + 9 * l)) - (va >> (12 + 9 * l)) + 1;
+	return n;
+}
+
+static bool mapped(uint64_t e)
+{
+	return e & (PTE_P | PTE_NONE);
+}
+
+/* A mapped entry's frame, checked: NULL when it lies outside RAM. */
+static uint8_t *leaf_frame(struct mm_walk *w, uint64_t e)
+{
+	return gpa_ptr(w->mem, e & PTE_ADDR, PAGE);
+}
+
+/* Does UNMAP drop a reference to this shared frame rather than free it? */
+static bool still_shared(struct mm_walk *w, uint64_t e)
+{
+	uint64_t pfn = (e & PTE_ADDR) / PAGE;
+
+	return (e & PTE_SHARED) && w->refs && pfn < w->npages && w->refs[pfn];
+}
+
+/*
+ * The check pass: 0 when the operation can act on all of [va, end).  For
+ * MAP, *n counts the page tables to build; for UNMAP, the frames to free.
+ */
+static int mm_check(struct mm_walk *w, uint32_t op, uint64_t va, uint64_t end, uint64_t *n)
+{
+	*n = 0;
+	while (va < end) {
+		uint64_t *pt, next;
+		unsigned i;
+		int hole, rc = mm_find(w, va, &pt, &hole, &next);
+
+		if (rc)
+			return rc;
+		if (next > end || next == 0)
+			next = end;
+		if (!pt) {
+			if (op == NANVIX_MM_ZERO)
+				return -ENOMEM; /* not mapped */
+			if (op == NANVIX_MM_MAP)
+				*n += tables_for(va, next, hole);
+			va = next;
+			continue;
+		}
+		for (i = (va >> 12) & 511; va < next; i++, va += PAGE) {
+			uint64_t e = pt[i];
+
+			if (op == NANVIX_MM_MAP) {
+				if (mapped(e))
+					return -EEXIST;
+				continue;
+			}
+			if (!mapped(e)) {
+				if (op == NANVIX_MM_ZERO)
+					return -ENOMEM;
+				continue;
+			}
+			if (!leaf_frame(w, e))
+				return -EINVAL;
+			if (op == NANVIX_MM_UNMAP) {
+				if (still_shared(w, e))
+					return -EBUSY; /* it stays mapped elsewhere: the kernel's job */
+				(*n)++;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The page table covering `va`, built from lent frames where missing. */
+static uint64_t *mm_make(struct mm_walk *w, const struct aspace_frames *f, uint64_t *used,
+                         uint64_t va, int *err)
+{
+	uint64_t *t = w->root;
+	int level;
+
+	for (level = 3; level > 0; level--) {
+		uint64_t *e = &t[(va >> (12 + 9 * level)) & 511], pa;
+
+		if (!(*e & PTE_P)) {
+			if ((*err = take_frame(w->mem, f, used, &pa, true)))
+				return NULL;
+			*e = pa | PTE_P | PTE_W | PTE_U;
+		}
+		if ((*e & PTE_PS) || !(t = gpa_ptr(w->mem, *e & PTE_ADDR, PAGE))) {
+			*err = -EINVAL;
+			return NULL;
+		}
+	}
+	return t;
+}
+
+/* MAP's act: fresh frames for [va, end), tables built on the way. */
+static int mm_map(struct mm_walk *w, uint64_t va, uint64_t end, uint64_t pte,
+                  const struct aspace_frames *f, uint64_t *used)
+{
+	while (va < end) {
+		int err = 0;
+		uint64_t *pt = mm_make(w, f, used, va, &err), next = (va | (SPAN(1) - 1)) + 1;
+		unsigned i;
+
+		if (!pt)
+			return err;
+		if (next > end || next == 0)
+			next = end;
+		for (i = (va >> 12) & 511; va < next; i++, va += PAGE) {
+			uint64_t pa;
+
+			if ((err = take_frame(w->mem, f, used, &pa, false)))
+				return err;
+			pt[i] = pa | pte;
+		}
+	}
+	return 0;
+}
+
+/* Frames [run, run + nrun pages) that gpa_zero has yet to drop, in one call. */
+struct zero_run {
+	struct vm_mem *mem;
+	uint64_t run, nrun;
+};
+
+/* Add `frame` to the run (either end), or drop the run and start a new one. */
+static void zero_add(struct zero_run *z, uint64_t frame)
+{
+	if (z->nrun && frame == z->run + z->nrun * PAGE) {
+		z->nrun++;
+	} else if (z->nrun && frame + PAGE == z->run) {
+		z->run = frame;
+		z->nrun++;
+	} else {
+		if (z->nrun)
+			gpa_zero(z->mem, z->run, z->nrun * PAGE);
+		z->run = frame;
+		z->nrun = 1;
+	}
+}
+
+/*
+ * The act of UNMAP and ZERO over [va, end), whose check passed: each
+ * private frame is dropped (zeroed, and unmapped from the hypervisor's
+ * shadow tables); UNMAP also clears the entry and lists the frame.
+ */
+static int mm_edit(struct mm_walk *w, uint32_t op, uint64_t va, uint64_t end, uint32_t *freed,
+                   uint64_t max, uint64_t *n)
+{
+	struct zero_run z = { w->mem, 0, 0 };
+	int rc = 0;
+
+	*n = 0;
+	while (va < end && !rc) {
+		uint64_t *pt, next;
+		unsigned i;
+		int hole;
+
+		if ((rc = mm_find(w, va, &pt, &hole, &next)))
+			break;
+		if (next > end || next == 0)
+			next = end;
+		for (i = (va >> 12) & 511; pt && va < next; i++, va += PAGE) {
+			uint64_t e = pt[i], frame = e & PTE_ADDR;
+
+			/* Only a guest changing its tables under us fails these. */
+			if (!mapped(e) || !leaf_frame(w, e) || still_shared(w, e) ||
+			    (op == NANVIX_MM_ZERO && (e & PTE_SHARED)))
+				continue;
+			if (op == NANVIX_MM_UNMAP) {
+				if (*n == max) {
+					rc = -E2BIG;
+					break;
+				}
+				freed[*n] = (uint32_t)(frame / PAGE);
+				pt[i] = 0;
+			}
+			(*n)++;
+			zero_add(&z, frame);
+		}
+		va = next;
+	}
+	if (z.nrun)
+		gpa_zero(z.mem, z.run, z.nrun * PAGE);
+	return rc;
+}
+
+/* May the guest ask MAP for these PTE flags?  Its own rules, W^X included, checked again. */
+static bool mm_pte_ok(uint64_t pte)
+{
+	if (pte & ~(PTE_P | PTE_W | PTE_U | PTE_NX | PTE_NONE | PTE_SHARED))
+		return false;
+	if (!(pte & PTE_P))
+		return (pte & ~PTE_SHARED) == PTE_NONE;
+	return (pte & PTE_U) && !(pte & PTE_NONE) && (!(pte & PTE_W) || (pte & PTE_NX));
+}
+
+static int mm_run(struct vm_mem *mem, struct nanvix_hc_mm *a, const struct aspace_frames *f,
+                  uint32_t *freed)
+{
+	struct mm_walk w = { mem, gpa_ptr(mem, a->cr3 & PTE_ADDR, PAGE), NULL, 0, 0, 0 };
+	uint64_t end = a->va + a->len, n, used = 0;
+	int rc;
+
+	w.refs = frame_refs(mem, &w.npages);
+	if (!w.root || (a->va | a->len) % PAGE || !a->len || a->va >= USER_TOP ||
+	    a->len > USER_TOP - a->va)
+		return -EINVAL;
+	switch (a->op) {
+	case NANVIX_MM_MAP:
+		if (!mm_pte_ok(a->pte) || f->range_start > w.npages || f->range_count > w.npages)
+			return -EINVAL;
+		if (a->len / PAGE > (uint64_t)f->ndirty + f->range_count + f->nlist)
+			return -ENOMEM; /* before a walk as long as the range */
+		if ((rc = mm_check(&w, a->op, a->va, end, &n)))
+			return rc;
+		if (a->len / PAGE + n > (uint64_t)f->ndirty + f->range_count + f->nlist)
+			return -ENOMEM;
+		w.tables = w.skips = 0;
+		rc = mm_map(&w, a->va, end, a->pte, f, &used);
+		a->count = used;
+		return rc;
+	case NANVIX_MM_UNMAP:
+	case NANVIX_MM_ZERO:
+		if ((rc = mm_check(&w, a->op, a->va, end, &n)))
+			return rc;
+		if (a->op == NANVIX_MM_UNMAP && n > a->freed_max)
+			return -E2BIG;
+		w.tables = w.skips = 0;
+		return mm_edit(&w, a->op, a->va, end, freed, a->freed_max, &a->count);
+	default: return -EINVAL;
+	}
+}
+
+void aspace_mm(struct vm_mem *mem, struct nanvix_hc_mm *a, const struct aspace_frames *frames,
+               uint32_t *freed)
+{
+	a->count = 0;
+	a->ret = mm_run(mem, a, frames, freed);
 }

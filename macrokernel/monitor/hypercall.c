@@ -430,6 +430,33 @@ static int hc_release(struct vm *vm, void *args)
 	return 0;
 }
 
+static int hc_mm(struct vm *vm, void *args)
+{
+	struct nanvix_hc_mm a;
+	struct aspace_frames f = { 0 };
+	uint32_t *freed = NULL;
+
+	memcpy(&a, args, sizeof(a));
+	a.count = 0;
+	a.ret = 0;
+	if (a.op == NANVIX_MM_MAP) {
+		a.ret = aspace_lent(&vm->mem, &a.frames, &f);
+		f.dirty = gpa_ptr(&vm->mem, a.dirty, (uint64_t)a.ndirty * sizeof(uint32_t));
+		f.ndirty = a.ndirty;
+		if ((a.ndirty && !f.dirty) || (a.dirty & 3))
+			a.ret = -EINVAL;
+	} else if (a.op == NANVIX_MM_UNMAP) {
+		freed = gpa_ptr(&vm->mem, a.freed, (uint64_t)a.freed_max * sizeof(uint32_t));
+		if (!freed || (a.freed & 3))
+			a.ret = -EINVAL;
+	}
+	if (a.ret == 0)
+		aspace_mm(&vm->mem, &a, &f, freed);
+	PUT_FIELD(args, struct nanvix_hc_mm, a, count);
+	PUT_FIELD(args, struct nanvix_hc_mm, a, ret);
+	return 0;
+}
+
 static int hc_tty(struct vm *vm, void *args)
 {
 	struct nanvix_hc_tty a;
@@ -473,6 +500,7 @@ static const struct hc_desc hypercalls[NANVIX_HC_PORT_COUNT] = {
 	HC(NANVIX_HC_RELEASE, hc_release, struct nanvix_hc_release),
 	HC(NANVIX_HC_TTY, hc_tty, struct nanvix_hc_tty),
 	HC(NANVIX_HC_SNAPSHOT, hc_snapshot, struct nanvix_hc_snapshot),
+	HC(NANVIX_HC_MM, hc_mm, struct nanvix_hc_mm),
 };
 
 /* The doorbell carries the ring's address, not an argument struct. */

@@ -1,4 +1,5 @@
-/* mmap_edges: partial munmap, mprotect of a hole, zero length, MAP_FIXED replacement, PROT_NONE. */
+/* mmap_edges: partial munmap, mprotect of a hole, zero length, MAP_FIXED replacement and
+ * placement around it, PROT_NONE. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -7,6 +8,10 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000 /* Linux's value; not in every libc's headers */
+#endif
 
 /* The x86-64 page size; a constant so the newlib build needs no sysconf. */
 #define PAGE 4096
@@ -41,8 +46,8 @@ int main(void)
 {
 	size_t pg = PAGE;
 	struct rlimit nocore = { 0, 0 };
-	unsigned char *p, *q;
-	int r, st = 0, ends;
+	unsigned char *p, *q, *f;
+	int r, st = 0, ends, around, i;
 	pid_t pid;
 
 	/* Three pages; unmap the middle one; both ends stay mapped and keep their data. */
@@ -77,6 +82,40 @@ int main(void)
 	check(q == p && all(p, pg, 0), "MAP_FIXED replaces with zeroes");
 	check(all(p + 2 * pg, pg - 1, 'a'), "MAP_FIXED leaves the other pages alone");
 	munmap(p, 3 * pg);
+
+	/* A page placed with MAP_FIXED below the lowest mapping: later mmaps go around it. */
+	p = map_anon(NULL, 4 * pg, PROT_READ | PROT_WRITE, 0);
+	check(p != MAP_FAILED, "mmap 4 pages");
+	if (p == MAP_FAILED)
+		return 1;
+	f = map_anon(p - 3 * pg, pg, PROT_READ | PROT_WRITE, MAP_FIXED_NOREPLACE);
+	check(f == p - 3 * pg, "MAP_FIXED_NOREPLACE below the lowest mapping");
+	if (f != p - 3 * pg)
+		return 1;
+	memset(f, 'f', pg);
+	around = 1;
+	for (i = 0; i < 8; i++) {
+		q = map_anon(NULL, 2 * pg, PROT_READ | PROT_WRITE, 0);
+		if (q == MAP_FAILED || (q < f + pg && f < q + 2 * pg) || !all(q, 2 * pg, 0))
+			around = 0;
+		else
+			memset(q, 'q', 2 * pg);
+	}
+	printf("mmaps around a MAP_FIXED page: %s, its data kept: %s\n", around ? "yes" : "no",
+	       all(f, pg, 'f') ? "yes" : "no");
+	check(around && all(f, pg, 'f'), "mmap places new mappings around MAP_FIXED ones");
+	errno = 0;
+	q = map_anon(f, pg, PROT_READ, MAP_FIXED_NOREPLACE);
+	printf("MAP_FIXED_NOREPLACE over a mapping: %s %s\n",
+	       q == MAP_FAILED ? "MAP_FAILED" : "mapped", errno == EEXIST ? "EEXIST" : "?");
+	check(q == MAP_FAILED && errno == EEXIST,
+	      "MAP_FIXED_NOREPLACE over a mapping gives EEXIST");
+
+	/* PROT_NONE and back: the page keeps its data. */
+	r = mprotect(f, pg, PROT_NONE);
+	r |= mprotect(f, pg, PROT_READ);
+	printf("PROT_NONE and back: %d, data kept: %s\n", r, all(f, pg, 'f') ? "yes" : "no");
+	check(r == 0 && all(f, pg, 'f'), "PROT_NONE and back keeps the data");
 
 	/* Touching a PROT_NONE page is fatal: SIGSEGV, seen by the parent. */
 	p = map_anon(NULL, pg, PROT_NONE, 0);

@@ -48,6 +48,10 @@ struct hal_ops {
 	 * -errno; *count listed.  NULL: the kernel walks the tables itself.
 	 */
 	long (*release)(uint64_t cr3, uint64_t pfns, uint32_t max, uint32_t *count);
+	/* mmap's page-table work on the host (NANVIX_HC_MM) on the request
+	 * `a` in place (a kernel static, 8-byte aligned): returns a->ret,
+	 * a->count is set (NULL: the kernel walks the tables itself). */
+	long (*mm)(struct nanvix_hc_mm *a);
 	/* execve on the host (NANVIX_HC_EXEC): fills `x`'s outputs, returns its ret (NULL: none). */
 	long (*exec)(struct nanvix_hc_exec *x);
 	/* Ring the doorbell of the ring region; answers are in place on return

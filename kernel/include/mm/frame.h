@@ -49,6 +49,16 @@ void mm_frame_batch(struct frame_batch *b, struct nanvix_frames_lent *lent);
 void mm_frame_batch_commit(const struct frame_batch *b, const struct nanvix_frames_lent *lent);
 
 /*
+ * The page-table work of mmap and its kin done by the host (hal->mm,
+ * NANVIX_HC_MM): operation `op` on [va, va + len) of `cr3` with PTE flags
+ * `pte`.  MAP lends the dirty stack (the host zeroes the frames it takes
+ * from it) and a batch of clean frames; UNMAP's freed frames come back
+ * zeroed onto the clean stack.  Returns the host's answer, or
+ * -LINUX_ENOSYS when the HAL has no such call (nothing changed).
+ */
+long mm_frame_host_mm(uint32_t op, uint64_t cr3, uint64_t va, uint64_t len, uint64_t pte);
+
+/*
  * Free the user half of the address space at `cr3` through the host
  * (hal->release): its frames come back zeroed, straight onto the clean
  * stack; O(1) here.  0, or -errno when the HAL cannot (then nothing

@@ -7,11 +7,17 @@
 #include <abi/hypercall.h>
 #include <monitor/vm.h>
 
-/* Where aspace_fork takes frames: a run, then a list from its end (NANVIX_HC_FORK). */
+/*
+ * Where the host takes frames: the dirty list from its end (NANVIX_HC_MM
+ * only; zeroed here), then a run, then a list from its end
+ * (NANVIX_HC_FORK).
+ */
 struct aspace_frames {
 	uint64_t range_start, range_count;
 	const uint32_t *list;
 	uint32_t nlist;
+	const uint32_t *dirty;
+	uint32_t ndirty;
 };
 
 /*
@@ -45,5 +51,14 @@ int aspace_fork(struct vm_mem *mem, uint64_t src_cr3, uint64_t dst_cr3,
  * changes.  Returns 0, -E2BIG or -EINVAL; *count frames were listed.
  */
 int aspace_release(struct vm_mem *mem, uint64_t cr3, uint32_t *pfns, uint32_t max, uint32_t *count);
+
+/*
+ * One NANVIX_HC_MM operation (abi/hypercall.h) on the request `a` (its
+ * `count` and `ret` are written), taking frames from `frames` (MAP) and
+ * listing freed ones in `freed[0..a->freed_max)` (UNMAP).  Checks the whole
+ * range before changing anything; the walk is bounded by the size of RAM.
+ */
+void aspace_mm(struct vm_mem *mem, struct nanvix_hc_mm *a, const struct aspace_frames *frames,
+               uint32_t *freed);
 
 #endif /* MONITOR_ASPACE_H */

@@ -1,4 +1,4 @@
-/* Check tests for the host-side address-space copy (fork) and teardown (exit), hostile trees included. */
+/* Check tests for the host-side address-space copy (fork), teardown (exit) and mmap work, hostile trees included. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +45,7 @@ static void teardown(void)
 
 static struct aspace_frames lend(uint32_t n)
 {
-	struct aspace_frames f = { 0, 0, list, n };
+	struct aspace_frames f = { .list = list, .nlist = n };
 
 	return f;
 }
@@ -215,6 +215,235 @@ START_TEST(test_fork_shared_hostile)
 }
 END_TEST
 
+/* One NANVIX_HC_MM request on the test's tree. */
+static struct nanvix_hc_mm mm_req(uint32_t op, uint64_t va, uint64_t len, uint64_t pte)
+{
+	struct nanvix_hc_mm a = { .cr3 = pt.cr3, .va = va, .len = len, .pte = pte, .op = op };
+
+	return a;
+}
+
+#define URW_NX (GPT_URW | PTE_NX)
+
+START_TEST(test_mm_map)
+{
+	uint32_t dirty[2] = { FREE_FIRST + 100, FREE_FIRST + 101 };
+	struct aspace_frames f = lend(NFREE);
+	struct nanvix_hc_mm a = mm_req(NANVIX_MM_MAP, 0x5fe000, 0x3000, URW_NX);
+	uint64_t pa, before = *gpt_slot(&pt, 0x401000, 0);
+
+	f.dirty = dirty;
+	f.ndirty = 2;
+	memset(mem.base + dirty[0] * 4096ull, 0xaa, 4096);
+	memset(mem.base + dirty[1] * 4096ull, 0xbb, 4096);
+	/* Over a mapped page: EEXIST, nothing taken or changed. */
+	a.va = 0x401000;
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, -EEXIST);
+	ck_assert_uint_eq(a.count, 0);
+	ck_assert_uint_eq(*gpt_slot(&pt, 0x401000, 0), before);
+	ck_assert_uint_eq(mem.base[dirty[1] * 4096ull], 0xbb);
+	/* Across two page tables, the second one missing: 3 pages + 1 table. */
+	a.va = 0x5fe000;
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, 0);
+	ck_assert_uint_eq(a.count, 4);
+	/* Dirty frames first, from the top of their list, zeroed. */
+	ck_assert_uint_eq(gpt_rights(&mem, pt.cr3, 0x5fe000, &pa), GPT_URW | GPT_NX);
+	ck_assert_uint_eq(pa, dirty[1] * 4096ull);
+	ck_assert_uint_eq(mem.base[pa + 4095], 0);
+	gpt_rights(&mem, pt.cr3, 0x5ff000, &pa);
+	ck_assert_uint_eq(pa, dirty[0] * 4096ull);
+	ck_assert_uint_eq(mem.base[pa], 0);
+	ck_assert_uint_eq(gpt_rights(&mem, pt.cr3, 0x600000, &pa), GPT_URW | GPT_NX);
+	ck_assert_uint_ge(pa / 4096, FREE_FIRST);
+	ck_assert_uint_lt(pa / 4096, FREE_FIRST + NFREE);
+	/* PROT_NONE and shared pages keep their software bits. */
+	a = mm_req(NANVIX_MM_MAP, 0x700000, 0x1000, PTE_NONE | PTE_SHARED);
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, 0);
+	ck_assert_uint_eq(*gpt_slot(&pt, 0x700000, 0) & ~PTE_ADDR, PTE_NONE | PTE_SHARED);
+}
+END_TEST
+
+START_TEST(test_mm_map_refused)
+{
+	struct aspace_frames f = lend(3);
+	struct nanvix_hc_mm a = mm_req(NANVIX_MM_MAP, 0x600000, 0x3000, URW_NX);
+	uint64_t pa, flags[] = { GPT_URW,         GPT_P | GPT_W,   PTE_NONE | GPT_P | GPT_U, GPT_U,
+		                 URW_NX | 0x1000, URW_NX | GPT_PS, PTE_NONE | GPT_W };
+	unsigned i;
+
+	/* 3 pages need a table too: ENOMEM before anything changes. */
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, -ENOMEM);
+	ck_assert_uint_eq(a.count, 0);
+	ck_assert_uint_eq(gpt_rights(&mem, pt.cr3, 0x600000, &pa), 0);
+	/* Flags the guest may not ask for: W and X together, kernel or odd bits. */
+	f = lend(NFREE);
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		a = mm_req(NANVIX_MM_MAP, 0x600000, 0x1000, flags[i]);
+		aspace_mm(&mem, &a, &f, NULL);
+		ck_assert_int_eq(a.ret, -EINVAL);
+	}
+	/* Ranges: unaligned, empty, kernel half, wrapping; unknown ops. */
+	a = mm_req(NANVIX_MM_MAP, 0x600800, 0x1000, URW_NX);
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, -EINVAL);
+	a = mm_req(NANVIX_MM_UNMAP, 0x600000, 0, 0);
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, -EINVAL);
+	a = mm_req(NANVIX_MM_UNMAP, 1ull << 47, 0x1000, 0);
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, -EINVAL);
+	a = mm_req(NANVIX_MM_ZERO, 0x400000, ~0xfffull, 0);
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, -EINVAL);
+	a = mm_req(9, 0x400000, 0x1000, 0);
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, -EINVAL);
+	a = mm_req(0, 0x400000, 0x1000, 0);
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, -EINVAL);
+	a = mm_req(NANVIX_MM_ZERO, 0x400000, 0x1000, 0);
+	a.cr3 = MEM_SIZE;
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, -EINVAL);
+}
+END_TEST
+
+START_TEST(test_mm_unmap)
+{
+	struct aspace_frames f = lend(0);
+	uint32_t freed[8];
+	struct nanvix_hc_mm a = mm_req(NANVIX_MM_UNMAP, 0x3ff000, 0x4000, 0);
+	uint64_t pa;
+
+	/* Too little room: E2BIG, nothing changed. */
+	a.freed_max = 1;
+	aspace_mm(&mem, &a, &f, freed);
+	ck_assert_int_eq(a.ret, -E2BIG);
+	ck_assert(gpt_rights(&mem, pt.cr3, 0x400000, &pa) & GPT_P);
+	/* Unmapped pages in the range are skipped; frames listed and zeroed. */
+	a.freed_max = 8;
+	aspace_mm(&mem, &a, &f, freed);
+	ck_assert_int_eq(a.ret, 0);
+	ck_assert_uint_eq(a.count, 2);
+	ck_assert_uint_eq(freed[0], DATA_PA / 4096);
+	ck_assert_uint_eq(freed[1], DATA_PA / 4096 + 1);
+	ck_assert_uint_eq(*gpt_slot(&pt, 0x400000, 0), 0);
+	ck_assert_uint_eq(*gpt_slot(&pt, 0x401000, 0), 0);
+	ck_assert_int_eq(mem.base[DATA_PA], 0);
+	ck_assert_int_eq(mem.base[DATA_PA + 0x1000], 0);
+	/* A shared frame another mapping holds: EBUSY, left to the kernel. */
+	*gpt_slot(&pt, 0x7ffff000, 0) |= PTE_SHARED;
+	*refs_of(DATA_PA + 0x2000) = 1;
+	a = mm_req(NANVIX_MM_UNMAP, 0x7ffff000, 0x1000, 0);
+	a.freed_max = 8;
+	aspace_mm(&mem, &a, &f, freed);
+	ck_assert_int_eq(a.ret, -EBUSY);
+	ck_assert_uint_eq(*refs_of(DATA_PA + 0x2000), 1);
+	ck_assert(*gpt_slot(&pt, 0x7ffff000, 0) & PTE_NONE);
+	/* Its last mapping: freed like any other. */
+	*refs_of(DATA_PA + 0x2000) = 0;
+	aspace_mm(&mem, &a, &f, freed);
+	ck_assert_int_eq(a.ret, 0);
+	ck_assert_uint_eq(a.count, 1);
+	ck_assert_uint_eq(freed[0], (DATA_PA + 0x2000) / 4096);
+	ck_assert_uint_eq(*gpt_slot(&pt, 0x7ffff000, 0), 0);
+	/* Nothing mapped over a huge range: skipped a table at a time. */
+	a = mm_req(NANVIX_MM_UNMAP, 0x1000, (1ull << 47) - 0x1000, 0);
+	a.freed_max = 8;
+	aspace_mm(&mem, &a, &f, freed);
+	ck_assert_int_eq(a.ret, 0);
+	ck_assert_uint_eq(a.count, 0);
+}
+END_TEST
+
+START_TEST(test_mm_zero)
+{
+	struct aspace_frames f = lend(0);
+	struct nanvix_hc_mm a = mm_req(NANVIX_MM_ZERO, 0x400000, 0x3000, 0);
+	uint64_t pa;
+
+	/* A hole in the range: ENOMEM, nothing changed. */
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, -ENOMEM);
+	ck_assert_int_eq(memcmp(mem.base + DATA_PA, "page one", 8), 0);
+	/* Private pages zeroed in place, mappings unchanged. */
+	a.len = 0x2000;
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, 0);
+	ck_assert_uint_eq(a.count, 2);
+	ck_assert_int_eq(mem.base[DATA_PA], 0);
+	ck_assert_int_eq(mem.base[DATA_PA + 0x1000], 0);
+	ck_assert_uint_eq(gpt_rights(&mem, pt.cr3, 0x401000, &pa), GPT_P | GPT_U);
+	ck_assert_uint_eq(pa, DATA_PA + 0x1000);
+	/* Shared pages keep their contents. */
+	*gpt_slot(&pt, 0x7ffff000, 0) |= PTE_SHARED;
+	a = mm_req(NANVIX_MM_ZERO, 0x7ffff000, 0x1000, 0);
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, 0);
+	ck_assert_uint_eq(a.count, 0);
+	ck_assert_int_eq(memcmp(mem.base + DATA_PA + 0x2000, "page none", 9), 0);
+}
+END_TEST
+
+START_TEST(test_mm_hostile)
+{
+	struct aspace_frames f = lend(NFREE);
+	uint32_t freed[8];
+	struct nanvix_hc_mm a;
+	uint64_t *pd = gpt_slot(&pt, 0x400000, 1) - 2, *pdpt = gpt_slot(&pt, 0x400000, 2);
+	uint64_t pd_e = pd[2], pdpt_e = pdpt[0], pa;
+	unsigned i;
+
+	/* Every PDPT entry names the same PD, whose entries all name the same
+	 * PT: 262,144 visits of one table, cut off at the size of RAM. */
+	for (i = 0; i < 512; i++)
+		pd[i] = pd_e;
+	for (i = 0; i < 512; i++)
+		pdpt[i] = pdpt_e;
+	a = mm_req(NANVIX_MM_UNMAP, 0, 1ull << 39, 0);
+	a.freed_max = 8;
+	aspace_mm(&mem, &a, &f, freed);
+	ck_assert_int_eq(a.ret, -EINVAL);
+	a = mm_req(NANVIX_MM_ZERO, 0, 1ull << 39, 0);
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_ne(a.ret, 0);
+	ck_assert_int_eq(memcmp(mem.base + DATA_PA, "page one", 8), 0);
+	for (i = 0; i < 512; i++)
+		pdpt[i] = pd[i] = 0;
+	pdpt[0] = pdpt_e;
+	pd[2] = pd_e;
+	/* A large page, and a page outside RAM, in the range. */
+	*gpt_slot(&pt, 0x40000000, 1) = 0x200000 | GPT_URW | GPT_PS;
+	a = mm_req(NANVIX_MM_UNMAP, 0x3ff00000, 0x200000, 0);
+	a.freed_max = 8;
+	aspace_mm(&mem, &a, &f, freed);
+	ck_assert_int_eq(a.ret, -EINVAL);
+	a = mm_req(NANVIX_MM_ZERO, 0x40000000, 0x1000, 0);
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, -EINVAL);
+	a = mm_req(NANVIX_MM_MAP, 0x40000000, 0x1000, URW_NX);
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, -EINVAL);
+	*gpt_slot(&pt, 0x40000000, 1) = 0;
+	*gpt_slot(&pt, 0x402000, 0) = (MEM_SIZE + 0x1000ull) | GPT_URW;
+	a = mm_req(NANVIX_MM_UNMAP, 0x400000, 0x3000, 0);
+	a.freed_max = 8;
+	aspace_mm(&mem, &a, &f, freed);
+	ck_assert_int_eq(a.ret, -EINVAL);
+	ck_assert_int_eq(memcmp(mem.base + DATA_PA, "page one", 8), 0);
+	ck_assert(gpt_rights(&mem, pt.cr3, 0x400000, &pa) & GPT_P);
+	/* A lent frame outside RAM. */
+	list[NFREE - 1] = MEM_SIZE / 4096 + 5;
+	a = mm_req(NANVIX_MM_MAP, 0x600000, 0x1000, URW_NX);
+	aspace_mm(&mem, &a, &f, NULL);
+	ck_assert_int_eq(a.ret, -EINVAL);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("monitor/aspace");
@@ -228,6 +457,11 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_release_hostile);
 	tcase_add_test(tc, test_fork_shared);
 	tcase_add_test(tc, test_fork_shared_hostile);
+	tcase_add_test(tc, test_mm_map);
+	tcase_add_test(tc, test_mm_map_refused);
+	tcase_add_test(tc, test_mm_unmap);
+	tcase_add_test(tc, test_mm_zero);
+	tcase_add_test(tc, test_mm_hostile);
 	suite_add_tcase(s, tc);
 	return s;
 }
