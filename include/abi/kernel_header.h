@@ -14,6 +14,8 @@
 
 #include <stdint.h>
 
+#include <abi/bootinfo.h>
+
 #define NANVIX_KHDR_MAGIC    0x4b584e4eu /* "NNXK" */
 #define NANVIX_KHDR_NVECTORS 33          /* exceptions 0..31, the timer 32 */
 
@@ -35,8 +37,48 @@ struct nanvix_kernel_header {
 	 * error), so that --stats reports them on every exit path.
 	 */
 	uint64_t kstats;       /* struct nanvix_kcounters */
-	uint64_t frame_counts; /* uint64_t[2]: frames free, frames managed */
+	uint64_t frame_counts; /* struct nanvix_frame_state */
 };
+
+/*
+ * The frame allocator's state (kernel/mm/frame.c), in the kernel image.
+ * nanvixd reads the counts for --stats, and the fast mm path (abi/vvar.h)
+ * takes and gives frames through it while ring 3 runs, when the kernel is
+ * never half-way through a change (ring 0 runs with interrupts off).
+ * Everything in it is checked before use, as any guest memory.  The two
+ * PFN stacks are the uint32_t arrays at the start of the boot info's
+ * pfn_stacks area (NANVIX_PFN_AREA): the clean one (zero frames) is the
+ * second when `clean_second`, and the dirty one the other.  Free frames:
+ * nclean + ndirty on the stacks, plus never-used ones from ranges[r]
+ * onwards (bump allocation from each range's start).
+ */
+struct nanvix_frame_state {
+	uint64_t nfree, ntotal; /* frames free, frames managed */
+	uint64_t nclean, ndirty;
+	uint32_t clean_second;
+	uint32_t r, nranges, pad;
+	struct nanvix_memrange ranges[NANVIX_MEMRANGES_MAX];
+};
+
+/*
+ * Account `n` frames a NANVIX_HC_MM map took (abi/hypercall.h) from a
+ * lending of `ndirty` dirty frames, then `range_count` frames of
+ * ranges[r], then the clean stack, in that order.  Both the kernel and
+ * the fast mm path use it.
+ */
+static inline void nanvix_frames_taken(struct nanvix_frame_state *s, uint64_t n, uint64_t ndirty,
+                                       uint64_t range_count)
+{
+	uint64_t part = n < ndirty ? n : ndirty;
+
+	s->nfree -= n;
+	s->ndirty -= part;
+	n -= part;
+	part = n < range_count ? n : range_count;
+	if (part)
+		s->ranges[s->r].start += part * 4096;
+	s->nclean -= n - part;
+}
 
 /* The kernel's running counts, written by the kernel only. */
 struct nanvix_kcounters {

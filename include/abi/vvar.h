@@ -25,6 +25,8 @@
 #define NANVIX_VVAR_SLOW   (1u << 0) /* flags: every call traps (nanvixd --strace) */
 #define NANVIX_VVAR_FASTFS (1u << 1) /* flags: the fast file path below is served */
 #define NANVIX_VVAR_SHARED (1u << 2) /* flags: a CLONE_VM space: every call traps */
+#define NANVIX_VVAR_FASTMM (1u << 3) /* flags: the fast mm path below is served */
+#define NANVIX_VVAR_FMAPS  (1u << 4) /* flags: shared file mappings: munmap traps */
 
 /*
  * The fast file path (ring 3, no trap).  read, pread64, fstat and lseek of
@@ -51,11 +53,25 @@
 #define NANVIX_FDMAP_DIR         (1u << 30)
 #define NANVIX_FDMAP_HANDLE_MASK (NANVIX_FDMAP_DIR - 1)
 
+/*
+ * The fast mm path (ring 3, no trap), the same way: mmap of private
+ * anonymous memory without an address, munmap and madvise(MADV_DONTNEED,
+ * MADV_FREE) are made by the entry page with a store to the fast-call
+ * page.  The host checks the call as the kernel would and serves what it
+ * can with the page-table work of NANVIX_HC_MM, taking and giving frames
+ * through the kernel's struct nanvix_frame_state (abi/kernel_header.h)
+ * and placing mappings below `mmap_next` (updated here) and above
+ * `brk_top` (the break, page-aligned, written by the kernel); anything
+ * else (a hint, MAP_FIXED, a file, a shared frame, FMAPS) goes on to the
+ * trap.  The kernel reads `mmap_next` back before it places a mapping.
+ */
 #define NANVIX_VVAR_PID      0
 #define NANVIX_VVAR_FLAGS    4
 #define NANVIX_VVAR_TSC_BASE 8
 #define NANVIX_VVAR_TSC_MULT 16
 #define NANVIX_VVAR_CLOCKS   24 /* [0] CLOCK_REALTIME, [1] CLOCK_MONOTONIC base ns */
+#define NANVIX_VVAR_MMAP_NEXT 40
+#define NANVIX_VVAR_BRK_TOP   48
 
 #ifndef __ASSEMBLER__
 struct nanvix_vvar {
@@ -64,6 +80,8 @@ struct nanvix_vvar {
 	uint64_t tsc_base;
 	uint64_t tsc_mult;
 	uint64_t clock_base_ns[2];
+	uint64_t mmap_next; /* the fast mm path: mmap allocates below this */
+	uint64_t brk_top;   /* ...and above this */
 };
 #endif
 

@@ -263,6 +263,12 @@ syscall_entry:
 	je fast_fd
 	cmpq $LINUX_SYS_lseek, %rax
 	je fast_fd
+	cmpq $LINUX_SYS_mmap, %rax
+	je fast_mm
+	cmpq $LINUX_SYS_munmap, %rax
+	je fast_mm
+	cmpq $LINUX_SYS_madvise, %rax
+	je fast_mm
 syscall_trap:
 	/* Trap on; the kernel returns straight to RCX. */
 	int3
@@ -311,12 +317,23 @@ fast_fd:
 	jae vdso_fallback
 	cmpl $0, NANVIX_VVAR_FDMAP(%r11,%rdi,4)
 	je vdso_fallback
+fast_call:
 	movabsq $NANVIX_FASTCALL_VA, %r11
 	movq %rax, (%r11)
 	testq %r11, %r11
 	jnz vdso_fallback
 	VDSO_LEAVE
 	jmp *%rcx
+
+/* mmap, munmap, madvise by the host (abi/vvar.h, the fast mm path); it sends on what it does not serve. */
+fast_mm:
+	VDSO_ENTER
+	movabsq $NANVIX_VVAR_VA, %r11
+	testl $(NANVIX_VVAR_SLOW | NANVIX_VVAR_SHARED), NANVIX_VVAR_FLAGS(%r11)
+	jnz vdso_fallback
+	testl $NANVIX_VVAR_FASTMM, NANVIX_VVAR_FLAGS(%r11)
+	jz vdso_fallback
+	jmp fast_call
 
 /* clock_gettime(REALTIME or MONOTONIC, ts): ns = base + ((tsc - tsc_base) * mult >> 32). */
 vdso_clock_gettime:

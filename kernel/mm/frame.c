@@ -10,92 +10,93 @@
  *     memory to the host), and the two stacks swap roles.
  * Every operation is O(1) but the scrub, which is one call per batch.
  */
+#include <abi/kernel_header.h>
 #include <abi/linux.h>
 #include <hal/hal.h>
 #include <mm/frame.h>
 
 static struct {
-	uint64_t nfree, ntotal; /* first: mm_frame_counts below */
-	struct nanvix_memrange ranges[NANVIX_MEMRANGES_MAX];
-	unsigned nranges, r; /* bump: ranges[r].start is the next fresh frame */
+	struct nanvix_frame_state s; /* first: mm_frame_counts below */
 	uint32_t *clean, *dirty;
-	uint64_t nclean, ndirty;
 	uint16_t *refs; /* references a frame beyond its first (MAP_SHARED) */
 } fa;
 
-/* fa.nfree and fa.ntotal, named for the kernel header (abi/kernel_header.h). */
+/* The state the host reads (abi/kernel_header.h), named for the kernel header. */
 extern const uint64_t mm_frame_counts[2] __attribute__((alias("fa")));
+
+/* The clean and dirty stacks swap roles: the host learns which is which from s.clean_second. */
+static void swap_stacks(void)
+{
+	uint32_t *t = fa.clean;
+
+	fa.clean = fa.dirty;
+	fa.dirty = t;
+	fa.s.clean_second ^= 1;
+}
 
 void mm_frame_init(const struct nanvix_memrange *ranges, unsigned nranges, uint32_t *stacks,
                    uint64_t npages)
 {
 	unsigned i;
 
-	fa.nranges = nranges < NANVIX_MEMRANGES_MAX ? nranges : NANVIX_MEMRANGES_MAX;
-	fa.r = 0;
-	fa.nfree = 0;
-	for (i = 0; i < fa.nranges; i++) {
-		fa.ranges[i] = ranges[i];
-		fa.nfree += (ranges[i].end - ranges[i].start) / PAGE_SIZE;
+	fa.s.nranges = nranges < NANVIX_MEMRANGES_MAX ? nranges : NANVIX_MEMRANGES_MAX;
+	fa.s.r = 0;
+	fa.s.nfree = 0;
+	for (i = 0; i < fa.s.nranges; i++) {
+		fa.s.ranges[i] = ranges[i];
+		fa.s.nfree += (ranges[i].end - ranges[i].start) / PAGE_SIZE;
 	}
-	fa.ntotal = npages;
+	fa.s.ntotal = npages;
 	fa.clean = stacks;
 	fa.dirty = stacks + npages;
+	fa.s.clean_second = 0;
 	fa.refs = (uint16_t *)((uint8_t *)stacks + NANVIX_PFN_REFS(npages));
-	fa.nclean = fa.ndirty = 0;
+	fa.s.nclean = fa.s.ndirty = 0;
 }
 
 uint64_t mm_frame_alloc(void)
 {
-	while (fa.r < fa.nranges) {
-		struct nanvix_memrange *r = &fa.ranges[fa.r];
+	while (fa.s.r < fa.s.nranges) {
+		struct nanvix_memrange *r = &fa.s.ranges[fa.s.r];
 
 		if (r->start < r->end) {
 			uint64_t pa = r->start;
 
 			r->start += PAGE_SIZE;
-			fa.nfree--;
+			fa.s.nfree--;
 			return pa;
 		}
-		fa.r++;
+		fa.s.r++;
 	}
-	if (fa.nclean == 0 && fa.ndirty > 0) {
-		uint32_t *t;
-
-		if (hal->frames_scrub(fa.dirty, fa.ndirty) < 0)
-			panic("frame scrub of %lu frames refused", fa.ndirty);
-		t = fa.clean;
-		fa.clean = fa.dirty;
-		fa.nclean = fa.ndirty;
-		fa.dirty = t;
-		fa.ndirty = 0;
+	if (fa.s.nclean == 0 && fa.s.ndirty > 0) {
+		if (hal->frames_scrub(fa.dirty, fa.s.ndirty) < 0)
+			panic("frame scrub of %lu frames refused", fa.s.ndirty);
+		swap_stacks();
+		fa.s.nclean = fa.s.ndirty;
+		fa.s.ndirty = 0;
 	}
-	if (fa.nclean == 0)
+	if (fa.s.nclean == 0)
 		return 0;
-	fa.nfree--;
-	return (uint64_t)fa.clean[--fa.nclean] * PAGE_SIZE;
+	fa.s.nfree--;
+	return (uint64_t)fa.clean[--fa.s.nclean] * PAGE_SIZE;
 }
 
 /* Scrub the dirty stack and put it on top of the clean one (host work, O(1) here). */
 static void scrub_dirty(void)
 {
-	uint32_t *t;
-
-	if (fa.ndirty == 0)
+	if (fa.s.ndirty == 0)
 		return;
-	if (hal->frames_scrub(fa.dirty, fa.ndirty) < 0)
-		panic("frame scrub of %lu frames refused", fa.ndirty);
-	if (fa.nclean == 0) {
-		t = fa.clean;
-		fa.clean = fa.dirty;
-		fa.dirty = t;
-		fa.nclean = fa.ndirty;
+	if (hal->frames_scrub(fa.dirty, fa.s.ndirty) < 0)
+		panic("frame scrub of %lu frames refused", fa.s.ndirty);
+	if (fa.s.nclean == 0) {
+		swap_stacks();
+		fa.s.nclean = fa.s.ndirty;
 	} else {
-		hal->copy(0, V2P(fa.clean + fa.nclean), 0, V2P(fa.dirty),
-		          fa.ndirty * sizeof(uint32_t));
-		fa.nclean += fa.ndirty;
+		hal->copy(0, V2P(fa.clean + fa.s.nclean), 0, V2P(fa.dirty),
+		          fa.s.ndirty * sizeof(uint32_t));
+		fa.s.nclean += fa.s.ndirty;
 	}
-	fa.ndirty = 0;
+	fa.s.ndirty = 0;
 }
 
 void mm_frame_batch(struct frame_batch *b, struct nanvix_frames_lent *lent)
@@ -106,17 +107,17 @@ void mm_frame_batch(struct frame_batch *b, struct nanvix_frames_lent *lent)
 	/* The largest run of never-used frames (bump ranges are independent). */
 	b->range_start = b->range_count = 0;
 	b->range_index = 0;
-	for (i = fa.r; i < fa.nranges; i++) {
-		uint64_t n = (fa.ranges[i].end - fa.ranges[i].start) / PAGE_SIZE;
+	for (i = fa.s.r; i < fa.s.nranges; i++) {
+		uint64_t n = (fa.s.ranges[i].end - fa.s.ranges[i].start) / PAGE_SIZE;
 
 		if (n > b->range_count) {
-			b->range_start = fa.ranges[i].start / PAGE_SIZE;
+			b->range_start = fa.s.ranges[i].start / PAGE_SIZE;
 			b->range_count = n;
 			b->range_index = i;
 		}
 	}
 	b->list = fa.clean;
-	b->nlist = (uint32_t)fa.nclean;
+	b->nlist = (uint32_t)fa.s.nclean;
 	lent->range_start = b->range_start;
 	lent->range_count = b->range_count;
 	lent->pfns = V2P(b->list);
@@ -131,9 +132,9 @@ void mm_frame_batch_commit(const struct frame_batch *b, const struct nanvix_fram
 	uint64_t from_range = used < b->range_count ? used : b->range_count;
 
 	if (from_range)
-		fa.ranges[b->range_index].start += from_range * PAGE_SIZE;
-	fa.nclean -= used - from_range;
-	fa.nfree -= used;
+		fa.s.ranges[b->range_index].start += from_range * PAGE_SIZE;
+	fa.s.nclean -= used - from_range;
+	fa.s.nfree -= used;
 }
 
 /* The one NANVIX_HC_MM request block (single vCPU; callers do not sleep across it). */
@@ -142,8 +143,8 @@ static struct nanvix_hc_mm mm_req;
 long mm_frame_host_mm(uint32_t op, uint64_t cr3, uint64_t va, uint64_t len, uint64_t pte)
 {
 	struct nanvix_hc_mm *a = &mm_req;
-	struct nanvix_memrange *r = fa.r < fa.nranges ? &fa.ranges[fa.r] : NULL;
-	uint64_t n, part;
+	struct nanvix_memrange *r = fa.s.r < fa.s.nranges ? &fa.s.ranges[fa.s.r] : NULL;
+	uint64_t n;
 	long rc;
 
 	if (!hal->mm)
@@ -157,32 +158,24 @@ long mm_frame_host_mm(uint32_t op, uint64_t cr3, uint64_t va, uint64_t len, uint
 	if (op == NANVIX_MM_MAP) {
 		/* Dirty frames (the host zeroes them natively), the bump range, the clean stack. */
 		a->dirty = V2P(fa.dirty);
-		a->ndirty = (uint32_t)fa.ndirty;
+		a->ndirty = (uint32_t)fa.s.ndirty;
 		a->frames.range_start = r ? r->start / PAGE_SIZE : 0;
 		a->frames.range_count = r ? (r->end - r->start) / PAGE_SIZE : 0;
 		a->frames.pfns = V2P(fa.clean);
-		a->frames.npfns = (uint32_t)fa.nclean;
+		a->frames.npfns = (uint32_t)fa.s.nclean;
 	} else if (op == NANVIX_MM_UNMAP) {
 		/* Freed frames come back zeroed: onto the clean stack. */
-		a->freed = V2P(fa.clean + fa.nclean);
-		a->freed_max = (uint32_t)(fa.ntotal - fa.nclean);
+		a->freed = V2P(fa.clean + fa.s.nclean);
+		a->freed_max = (uint32_t)(fa.s.ntotal - fa.s.nclean);
 	}
 	rc = hal->mm(a);
 	n = a->count;
 	if (op == NANVIX_MM_MAP) {
-		/* Taken in that order: the dirty top, the range's front, the clean top. */
-		fa.nfree -= n;
-		part = n < a->ndirty ? n : a->ndirty;
-		fa.ndirty -= part;
-		n -= part;
-		part = n < a->frames.range_count ? n : a->frames.range_count;
-		if (part)
-			r->start += part * PAGE_SIZE;
-		fa.nclean -= n - part;
+		nanvix_frames_taken(&fa.s, n, a->ndirty, a->frames.range_count);
 	} else if (op == NANVIX_MM_UNMAP) {
 		n = n < a->freed_max ? n : a->freed_max;
-		fa.nclean += n;
-		fa.nfree += n;
+		fa.s.nclean += n;
+		fa.s.nfree += n;
 	}
 	return rc;
 }
@@ -195,11 +188,11 @@ long mm_frame_release_user(uint64_t cr3)
 	if (!hal->release)
 		return -LINUX_ENOSYS;
 	/* Room: the clean stack holds every frame of RAM at most. */
-	rc = hal->release(cr3, V2P(fa.clean + fa.nclean), (uint32_t)(fa.ntotal - fa.nclean),
+	rc = hal->release(cr3, V2P(fa.clean + fa.s.nclean), (uint32_t)(fa.s.ntotal - fa.s.nclean),
 	                  &count);
 	if (rc == 0) {
-		fa.nclean += count;
-		fa.nfree += count;
+		fa.s.nclean += count;
+		fa.s.nfree += count;
 	}
 	return rc;
 }
@@ -208,19 +201,19 @@ void mm_frame_free(uint64_t pa)
 {
 	uint64_t pfn = pa / PAGE_SIZE;
 
-	if (pfn < fa.ntotal && fa.refs[pfn]) {
+	if (pfn < fa.s.ntotal && fa.refs[pfn]) {
 		fa.refs[pfn]--; /* another mapping still has it */
 		return;
 	}
-	fa.dirty[fa.ndirty++] = (uint32_t)pfn;
-	fa.nfree++;
+	fa.dirty[fa.s.ndirty++] = (uint32_t)pfn;
+	fa.s.nfree++;
 }
 
 bool mm_frame_ref(uint64_t pa)
 {
 	uint64_t pfn = pa / PAGE_SIZE;
 
-	if (pfn >= fa.ntotal || fa.refs[pfn] == UINT16_MAX)
+	if (pfn >= fa.s.ntotal || fa.refs[pfn] == UINT16_MAX)
 		return false;
 	fa.refs[pfn]++;
 	return true;
@@ -228,10 +221,10 @@ bool mm_frame_ref(uint64_t pa)
 
 uint64_t mm_frames_free(void)
 {
-	return fa.nfree;
+	return fa.s.nfree;
 }
 
 uint64_t mm_frames_total(void)
 {
-	return fa.ntotal;
+	return fa.s.ntotal;
 }

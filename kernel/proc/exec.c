@@ -96,6 +96,7 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
 	server_proc_gone(p);
 	mm->users = 1;
 	mm->cr3 = pml4;
+	mm->vvar = NULL; /* the new space's, at proc_exec_mm */
 	mm->brk_start = mm->brk = x.brk;
 	mm_set_stack(mm, x.stack_lo, x.stack_hi);
 	proc_exec_mm(mm);

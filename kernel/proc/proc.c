@@ -44,9 +44,13 @@ void proc_vvar_update(struct proc *p)
 	struct nanvix_vvar *vv;
 
 	p->fdmap = NULL;
+	if (p->mm)
+		p->mm->vvar = NULL;
 	if (!pa)
 		return;
 	vv = P2V(pa);
+	if (p->mm)
+		mm_vvar_attach(p->mm, vv);
 	if (p->mm->users > 1) {
 		vv->flags |= NANVIX_VVAR_SHARED;
 		return;
@@ -146,6 +150,7 @@ void proc_init_boot(const struct nanvix_bootinfo *bi)
 	p->cr3 = mm->cr3 = bi->cr3;
 	p->mm = mm;
 	mm->users = 1;
+	mm->vvar = NULL;
 	mm->brk_start = mm->brk = bi->brk;
 	mm_set_stack(mm, bi->stack_lo, bi->stack_hi);
 	p->exit_signal = LINUX_SIGCHLD;
@@ -294,6 +299,7 @@ static struct mm *mm_copy(void)
 	if (!mm)
 		return NULL;
 	*mm = *from;
+	mm->vvar = NULL; /* the child's own page, once proc_vvar_update finds it */
 	mm->users = 1;
 	mm->cr3 = vmem_space_new(from->cr3);
 	if (!mm->cr3) {

@@ -20,6 +20,7 @@
  * a MAP_SHARED mapping of a disk file is a shared copy, written back to
  * the file at msync, munmap, exit and exec when writable (mm/fmap.c).
  */
+#include <abi/vvar.h>
 #include <hal/hal.h>
 #include <fd/remote.h>
 #include <mm/fmap.h>
@@ -197,13 +198,37 @@ static long claim(uint64_t va, uint64_t len, int prot, bool shared, bool own)
 /* Room left below the stack's growth area before mmap's (Linux's stack guard gap is 1 MiB). */
 #define STACK_GAP (1ull << 20)
 
+/* mmap_next: the vvar page's when there is one (the fast mm path moves it there). */
+static uint64_t mmap_next_of(struct mm *m)
+{
+	return m->vvar ? m->vvar->mmap_next : m->mmap_next;
+}
+
+static void mmap_next_set(struct mm *m, uint64_t v)
+{
+	m->mmap_next = v;
+	if (m->vvar)
+		m->vvar->mmap_next = v;
+}
+
+void mm_vvar_attach(struct mm *m, struct nanvix_vvar *vv)
+{
+	/* A fork's copy of a live page holds the truth; a new space's page is 0 there. */
+	if (vv->mmap_next)
+		m->mmap_next = vv->mmap_next;
+	else
+		vv->mmap_next = m->mmap_next;
+	vv->brk_top = PAGE_UP(m->brk);
+	m->vvar = vv;
+}
+
 void mm_set_stack(struct mm *mm, uint64_t lo, uint64_t hi)
 {
 	uint64_t size = hi - lo > MM_STACK_MAX ? hi - lo : MM_STACK_MAX;
 
 	mm->stack_lo = lo;
 	mm->stack_floor = hi > size ? hi - size : 0;
-	mm->mmap_next = mm->stack_floor - STACK_GAP;
+	mmap_next_set(mm, mm->stack_floor - STACK_GAP);
 }
 
 bool mm_stack_grow(uint64_t addr)
@@ -225,7 +250,7 @@ long sys_brk(SYSCALL_ARGS)
 	struct mm *p = proc_current->mm;
 	uint64_t want = a0, old_top = PAGE_UP(p->brk), new_top = PAGE_UP(want);
 
-	if (want < p->brk_start || want >= p->mmap_next)
+	if (want < p->brk_start || want >= mmap_next_of(p))
 		return p->brk;
 	if (new_top > old_top) {
 		if (map_fresh(old_top, new_top - old_top, LINUX_PROT_READ | LINUX_PROT_WRITE,
@@ -235,6 +260,8 @@ long sys_brk(SYSCALL_ARGS)
 		unmap(new_top, old_top - new_top);
 	}
 	p->brk = want;
+	if (p->vvar)
+		p->vvar->brk_top = PAGE_UP(want); /* the fast mm path maps above it */
 	return want;
 }
 
@@ -296,7 +323,7 @@ long sys_mmap(SYSCALL_ARGS)
 			rc = claim(va, len, first, type == LINUX_MAP_SHARED, share);
 		}
 		/* Below the lowest mapping so far; past a MAP_FIXED one in the way (a few tries). */
-		for (top = p->mmap_next, tries = 0; rc == -LINUX_EEXIST; tries++) {
+		for (top = mmap_next_of(p), tries = 0; rc == -LINUX_EEXIST; tries++) {
 			uint64_t *pte;
 
 			if (tries == MMAP_TRIES || top - len < PAGE_UP(p->brk) || len > top)
@@ -304,7 +331,7 @@ long sys_mmap(SYSCALL_ARGS)
 			va = top - len;
 			rc = claim(va, len, first, type == LINUX_MAP_SHARED, share);
 			if (rc == 0)
-				p->mmap_next = va;
+				mmap_next_set(p, va);
 			else if (rc == -LINUX_EEXIST)
 				top = vmem_next(proc_current->cr3, va, va + len, &pte);
 		}
@@ -335,6 +362,8 @@ long sys_mmap(SYSCALL_ARGS)
 			rc = size < 0 ? size
 			              : fmap_add(proc_current->cr3, va, len, f, (uint64_t)a5,
 			                         (uint64_t)size);
+			if (rc >= 0 && p->vvar)
+				p->vvar->flags |= NANVIX_VVAR_FMAPS; /* munmap must write back: trap */
 		}
 		if (rc < 0) {
 			unmap(va, len);

@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include <abi/bootinfo.h>
+#include <abi/kernel_header.h>
+#include <abi/linux.h>
+#include <abi/vvar.h>
 #include <abi/x86_paging.h>
 #include <monitor/aspace.h>
 #include <monitor/guestmem.h>
@@ -553,4 +556,128 @@ void aspace_mm(struct vm_mem *mem, struct nanvix_hc_mm *a, const struct aspace_f
 {
 	a->count = 0;
 	a->ret = mm_run(mem, a, frames, freed);
+}
+
+/*
+ * The fast mm path (abi/vvar.h).  What the process may not write, it
+ * cannot forge: the vvar page is used only while it is read-only to ring 3,
+ * and the frame state is kernel memory.  Both are still checked as any
+ * guest memory, since the kernel is a guest too.
+ */
+struct fast_mm {
+	struct nanvix_vvar *vv;
+	struct nanvix_frame_state *fs;
+	uint32_t *clean, *dirty;
+	uint64_t npages;
+};
+
+/* The vvar page of `cr3` and the kernel's frame state, checked; -1 when the path is closed. */
+static int fast_state(struct vm_mem *mem, uint64_t frames_gpa, uint64_t cr3, struct fast_mm *c)
+{
+	uint64_t gpa, base, npages = mem->size / PAGE;
+	struct nanvix_frame_state *fs;
+
+	if (gva_translate(mem, cr3, NANVIX_VVAR_VA, false, &gpa) ||
+	    !gva_translate(mem, cr3, NANVIX_VVAR_VA, true, &gpa))
+		return -1; /* no vvar page, or one the process could have written */
+	c->vv = gpa_ptr(mem, gpa & ~(PAGE - 1), sizeof(*c->vv));
+	c->fs = fs = frames_gpa ? gpa_ptr(mem, frames_gpa, sizeof(*fs)) : NULL;
+	if (!c->vv || !fs || (c->vv->flags & (NANVIX_VVAR_SLOW | NANVIX_VVAR_SHARED)) ||
+	    !(c->vv->flags & NANVIX_VVAR_FASTMM))
+		return -1;
+	if (fs->ntotal != npages || fs->nclean > npages || fs->ndirty > npages ||
+	    fs->nfree > npages || fs->nranges > NANVIX_MEMRANGES_MAX || fs->r > fs->nranges)
+		return -1;
+	base = mem->size - NANVIX_PFN_AREA(npages);
+	c->clean = gpa_ptr(mem, base + (fs->clean_second ? npages * 4 : 0), npages * 4);
+	c->dirty = gpa_ptr(mem, base + (fs->clean_second ? 0 : npages * 4), npages * 4);
+	c->npages = npages;
+	return c->clean && c->dirty ? 0 : -1;
+}
+
+static bool fast_user_range(uint64_t va, uint64_t len)
+{
+	return va >= NANVIX_USER_MIN && va < NANVIX_USER_TOP && len <= NANVIX_USER_TOP - va;
+}
+
+/* mmap(0, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, fd, 0) below mmap_next: the address, or 0 to trap. */
+static uint64_t fast_mmap(struct vm_mem *mem, uint64_t cr3, struct fast_mm *c, const uint64_t a[6])
+{
+	struct nanvix_frame_state *fs = c->fs;
+	struct nanvix_hc_mm q = { .cr3 = cr3, .op = NANVIX_MM_MAP };
+	struct aspace_frames f = { .list = c->clean, .nlist = (uint32_t)fs->nclean,
+		                   .dirty = c->dirty, .ndirty = (uint32_t)fs->ndirty };
+	uint64_t len = (a[1] + PAGE - 1) & ~(PAGE - 1), top = c->vv->mmap_next, pages;
+
+	if (a[0] || a[3] != (LINUX_MAP_PRIVATE | LINUX_MAP_ANONYMOUS) ||
+	    (a[2] & ~(uint64_t)(LINUX_PROT_READ | LINUX_PROT_WRITE)) || !a[1] ||
+	    a[1] > NANVIX_USER_TOP || (a[5] & (PAGE - 1)))
+		return 0;
+	pages = len / PAGE;
+	/* The kernel's own margin (sys_mm.c's frames_for), and its placement. */
+	if (pages + pages / 512 + 4 > fs->nfree || len > top || top - len < c->vv->brk_top ||
+	    !fast_user_range(top - len, len))
+		return 0;
+	if (fs->r < fs->nranges && fs->ranges[fs->r].start <= fs->ranges[fs->r].end) {
+		f.range_start = fs->ranges[fs->r].start / PAGE;
+		f.range_count = (fs->ranges[fs->r].end - fs->ranges[fs->r].start) / PAGE;
+	}
+	q.va = top - len;
+	q.len = len;
+	q.pte = !(a[2] & (LINUX_PROT_READ | LINUX_PROT_WRITE))
+	                ? PTE_NONE
+	                : PTE_P | PTE_U | PTE_NX | (a[2] & LINUX_PROT_WRITE ? PTE_W : 0);
+	aspace_mm(mem, &q, &f, NULL);
+	if (q.count)
+		nanvix_frames_taken(fs, q.count, f.ndirty, f.range_count);
+	if (q.ret)
+		return 0;
+	c->vv->mmap_next = q.va;
+	return q.va;
+}
+
+int aspace_fastmm(struct vm_mem *mem, uint64_t frames_gpa, uint64_t cr3, uint64_t nr,
+                  const uint64_t a[6], int64_t *ret)
+{
+	struct nanvix_hc_mm q = { .cr3 = cr3, .va = a[0] };
+	struct fast_mm c;
+	uint64_t va;
+
+	if (fast_state(mem, frames_gpa, cr3, &c))
+		return 1;
+	q.len = (a[1] + PAGE - 1) & ~(PAGE - 1);
+	switch (nr) {
+	case LINUX_SYS_mmap:
+		va = fast_mmap(mem, cr3, &c, a);
+		if (!va)
+			return 1;
+		*ret = (int64_t)va;
+		return 0;
+	case LINUX_SYS_munmap:
+		/* As sys_munmap: anything odd, and shared file mappings, are the kernel's. */
+		if ((a[0] & (PAGE - 1)) || (int64_t)a[1] <= 0 || !fast_user_range(a[0], q.len) ||
+		    (c.vv->flags & NANVIX_VVAR_FMAPS))
+			return 1;
+		q.op = NANVIX_MM_UNMAP;
+		q.freed_max = (uint32_t)(c.npages - c.fs->nclean);
+		aspace_mm(mem, &q, NULL, c.clean + c.fs->nclean);
+		if (q.ret)
+			return 1; /* nothing changed: the trap path decides (EBUSY and the like) */
+		c.fs->nclean += q.count;
+		c.fs->nfree += q.count;
+		*ret = 0;
+		return 0;
+	case LINUX_SYS_madvise:
+		if ((a[0] & (PAGE - 1)) || (a[2] != 4 && a[2] != 8) || !a[1] ||
+		    a[1] > NANVIX_USER_TOP || !fast_user_range(a[0], q.len))
+			return 1; /* only MADV_DONTNEED and MADV_FREE */
+		q.op = NANVIX_MM_ZERO;
+		aspace_mm(mem, &q, NULL, NULL);
+		if (q.ret && q.ret != -ENOMEM)
+			return 1;
+		*ret = q.ret;
+		return 0;
+	default:
+		return 1;
+	}
 }

@@ -565,7 +565,7 @@ int boot_prepare(struct vm_mem *mem, const struct boot_config *cfg, struct boot_
 	out->lstar = kh->syscall_entry;
 	out->bi = bi;
 	out->kstats_gpa = kernel_gpa(mem, kh->kstats, sizeof(struct nanvix_kcounters));
-	out->frames_gpa = kernel_gpa(mem, kh->frame_counts, 2 * sizeof(uint64_t));
+	out->frames_gpa = kernel_gpa(mem, kh->frame_counts, sizeof(struct nanvix_frame_state));
 	return 0;
 }
 

@@ -231,7 +231,8 @@ static int seed_clock(struct vm *vm, struct nanvix_bootinfo *bi, struct nanvix_v
 	vm->vvar.clock_base_ns[0] = bi->realtime_base_ns;
 	vm->vvar.clock_base_ns[1] = bi->monotonic_base_ns;
 	vm->vvar.flags =
-	        (vm->strace ? NANVIX_VVAR_SLOW : 0) | (vm->fastcall ? NANVIX_VVAR_FASTFS : 0);
+	        (vm->strace ? NANVIX_VVAR_SLOW : 0) | (vm->fastcall ? NANVIX_VVAR_FASTFS : 0) |
+	        (vm->fastmm ? NANVIX_VVAR_FASTMM : 0);
 	*first = vm->vvar; /* the kernel sets the pid */
 	return 0;
 }
@@ -622,7 +623,11 @@ static int prepare_boot(struct instance *in, struct boot_entry *entry)
 	cfg.net = in->c.mk.net != MK_NET_NONE;
 	cfg.net_guest = in->c.mk.net == MK_NET_GUEST;
 	/* The fast file path needs the fs service in this process. */
-	cfg.fastcall = in->c.mk.fs == MK_FS_HOST && !in->c.macrokernel && !in->c.no_fast;
+	/* The fast mm path needs only nanvixd; --no-fast-path turns it off too.
+	 * (Set again by attach_components, for restored VMs.) */
+	in->vm.fastmm = !in->c.no_fast;
+	cfg.fastcall = (in->c.mk.fs == MK_FS_HOST && !in->c.macrokernel && !in->c.no_fast) ||
+	               in->vm.fastmm;
 	rc = boot_prepare(&in->vm.mem, &cfg, entry, err, sizeof(err));
 	if (rc == NANVIXD_EXIT_NOMEM) {
 		uint64_t need = boot_min_memory(&cfg, MEM_MAX);
@@ -673,6 +678,8 @@ static int open_outputs(struct instance *in)
 static int attach_components(struct instance *in)
 {
 	int rc;
+
+	in->vm.fastmm = !in->c.no_fast; /* abi/vvar.h: the fast mm path */
 
 	if (in->c.mk.fs == MK_FS_NONE && in->c.mk.net == MK_NET_NONE)
 		return 0;

@@ -14,8 +14,10 @@
 #include <unistd.h>
 
 #include <abi/bootinfo.h>
+#include <abi/linux.h>
 #include <abi/vvar.h>
 #include <abi/x86_paging.h>
+#include <monitor/aspace.h>
 #include <monitor/guestmem.h>
 #include <monitor/hostsig.h>
 #include <monitor/vm.h>
@@ -728,7 +730,13 @@ static void handle_fastcall(struct vm *vm)
 	if ((sregs.cs.selector & 3) == 3 && !vm->irq_pending && !vm->timers[VM_TIMER_TICK].fired) {
 		const uint64_t a[6] = { regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9 };
 
-		rc = vm->fastcall(vm->ring_ctx, sregs.cr3 & PTE_ADDR, regs.rax, a, &ret);
+		if (regs.rax == LINUX_SYS_mmap || regs.rax == LINUX_SYS_munmap ||
+		    regs.rax == LINUX_SYS_madvise)
+			rc = vm->fastmm ? aspace_fastmm(&vm->mem, vm->frames_gpa, sregs.cr3 & PTE_ADDR,
+			                                regs.rax, a, &ret)
+			                : 1;
+		else if (vm->fastcall)
+			rc = vm->fastcall(vm->ring_ctx, sregs.cr3 & PTE_ADDR, regs.rax, a, &ret);
 	}
 	if (rc == 0) {
 		regs.rax = (uint64_t)ret;
@@ -747,7 +755,9 @@ static bool fastcall_page(const struct vm *vm)
 {
 	uint64_t gpa = vm->run->mmio.phys_addr;
 
-	return vm->fastcall && gpa >= NANVIX_FASTCALL_GPA && gpa < NANVIX_FASTCALL_GPA + 4096;
+	/* Also with no fast path on: a restored snapshot's pages may still say
+	 * there is one, and the call then goes on to the trap. */
+	return gpa >= NANVIX_FASTCALL_GPA && gpa < NANVIX_FASTCALL_GPA + 4096;
 }
 
 /*
@@ -839,7 +849,9 @@ static int run_loop(struct vm *vm)
 		if (rc)
 			return rc;
 		run->kvm_valid_regs =
-		        vm->fastcall && vm->sync_regs ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS : 0;
+		        (vm->fastcall || vm->fastmm) && vm->sync_regs
+		                ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS
+		                : 0;
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;

@@ -23,7 +23,15 @@ struct mm {
 	uint64_t mmap_next;   /* mmap without a hint allocates below this */
 	uint64_t stack_lo;    /* lowest stack page */
 	uint64_t stack_floor; /* the stack may grow down to here (mm_stack_grow) */
+	/* The space's vvar page (abi/vvar.h), or NULL: there the fast mm path
+	 * keeps mmap_next, which is then the one that counts (mm_vvar_attach). */
+	struct nanvix_vvar *vvar;
 };
+
+struct nanvix_vvar;
+
+/* `vv` is m's vvar page: mmap_next and the break go there (sys/sys_mm.c). */
+void mm_vvar_attach(struct mm *m, struct nanvix_vvar *vv);
 
 /*
  * The main stack [lo, hi) the host mapped: it grows on faults down to

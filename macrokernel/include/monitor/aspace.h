@@ -61,4 +61,13 @@ int aspace_release(struct vm_mem *mem, uint64_t cr3, uint32_t *pfns, uint32_t ma
 void aspace_mm(struct vm_mem *mem, struct nanvix_hc_mm *a, const struct aspace_frames *frames,
                uint32_t *freed);
 
+/*
+ * The fast mm path (abi/vvar.h): system call `nr` with arguments `a`, made
+ * from ring 3 in the address space `cr3`, with the kernel's frame state at
+ * `frames_gpa` (struct nanvix_frame_state).  0 when served (the result in
+ * *ret), 1 when the call goes on to the kernel (nothing changed).
+ */
+int aspace_fastmm(struct vm_mem *mem, uint64_t frames_gpa, uint64_t cr3, uint64_t nr,
+                  const uint64_t a[6], int64_t *ret);
+
 #endif /* MONITOR_ASPACE_H */

@@ -154,6 +154,7 @@ struct vm {
 	 * NULL: every store to the fast-call page is a guest error.
 	 */
 	int (*fastcall)(void *ctx, uint64_t cr3, uint64_t nr, const uint64_t a[6], int64_t *ret);
+	bool fastmm; /* the fast mm path (abi/vvar.h): aspace_fastmm */
 	uint64_t nfastcalls;
 	/*
 	 * NANVIX_HC_SNAPSHOT: save the VM, stopped at the call whose argument
