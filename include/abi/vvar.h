@@ -65,11 +65,11 @@
  * else (a hint, MAP_FIXED, a file, a shared frame, FMAPS) goes on to the
  * trap.  The kernel reads `mmap_next` back before it places a mapping.
  */
-#define NANVIX_VVAR_PID      0
-#define NANVIX_VVAR_FLAGS    4
-#define NANVIX_VVAR_TSC_BASE 8
-#define NANVIX_VVAR_TSC_MULT 16
-#define NANVIX_VVAR_CLOCKS   24 /* [0] CLOCK_REALTIME, [1] CLOCK_MONOTONIC base ns */
+#define NANVIX_VVAR_PID       0
+#define NANVIX_VVAR_FLAGS     4
+#define NANVIX_VVAR_TSC_BASE  8
+#define NANVIX_VVAR_TSC_MULT  16
+#define NANVIX_VVAR_CLOCKS    24 /* [0] CLOCK_REALTIME, [1] CLOCK_MONOTONIC base ns */
 #define NANVIX_VVAR_MMAP_NEXT 40
 #define NANVIX_VVAR_BRK_TOP   48
 

@@ -112,7 +112,7 @@ long proc_exec(struct trap_frame *tf, uint64_t path, uint64_t argv, uint64_t env
 	for (i = 0; i < p->max_fd; i++)
 		if (p->fds[i] && fd_cloexec(i))
 			fd_close(i);
-	timer_proc_gone(p, true); /* POSIX timers do not survive an exec */
+	timer_proc_gone(p, true);       /* POSIX timers do not survive an exec */
 	for (i = 0; i < p->max_fd; i++) /* the new vvar page's fd map */
 		if (p->fds[i])
 			fd_publish(p, i);

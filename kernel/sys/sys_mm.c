@@ -362,8 +362,9 @@ long sys_mmap(SYSCALL_ARGS)
 			rc = size < 0 ? size
 			              : fmap_add(proc_current->cr3, va, len, f, (uint64_t)a5,
 			                         (uint64_t)size);
+			/* Its munmap must write back first: no fast path from now on. */
 			if (rc >= 0 && p->vvar)
-				p->vvar->flags |= NANVIX_VVAR_FMAPS; /* munmap must write back: trap */
+				p->vvar->flags |= NANVIX_VVAR_FMAPS;
 		}
 		if (rc < 0) {
 			unmap(va, len);

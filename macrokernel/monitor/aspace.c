@@ -605,8 +605,10 @@ static uint64_t fast_mmap(struct vm_mem *mem, uint64_t cr3, struct fast_mm *c, c
 {
 	struct nanvix_frame_state *fs = c->fs;
 	struct nanvix_hc_mm q = { .cr3 = cr3, .op = NANVIX_MM_MAP };
-	struct aspace_frames f = { .list = c->clean, .nlist = (uint32_t)fs->nclean,
-		                   .dirty = c->dirty, .ndirty = (uint32_t)fs->ndirty };
+	struct aspace_frames f = { .list = c->clean,
+		                   .nlist = (uint32_t)fs->nclean,
+		                   .dirty = c->dirty,
+		                   .ndirty = (uint32_t)fs->ndirty };
 	uint64_t len = (a[1] + PAGE - 1) & ~(PAGE - 1), top = c->vv->mmap_next, pages;
 
 	if (a[0] || a[3] != (LINUX_MAP_PRIVATE | LINUX_MAP_ANONYMOUS) ||
@@ -677,7 +679,6 @@ int aspace_fastmm(struct vm_mem *mem, uint64_t frames_gpa, uint64_t cr3, uint64_
 			return 1;
 		*ret = q.ret;
 		return 0;
-	default:
-		return 1;
+	default: return 1;
 	}
 }

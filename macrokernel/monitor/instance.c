@@ -230,9 +230,9 @@ static int seed_clock(struct vm *vm, struct nanvix_bootinfo *bi, struct nanvix_v
 	vm->vvar.tsc_mult = bi->tsc_mult;
 	vm->vvar.clock_base_ns[0] = bi->realtime_base_ns;
 	vm->vvar.clock_base_ns[1] = bi->monotonic_base_ns;
-	vm->vvar.flags =
-	        (vm->strace ? NANVIX_VVAR_SLOW : 0) | (vm->fastcall ? NANVIX_VVAR_FASTFS : 0) |
-	        (vm->fastmm ? NANVIX_VVAR_FASTMM : 0);
+	vm->vvar.flags = (vm->strace ? NANVIX_VVAR_SLOW : 0) |
+	                 (vm->fastcall ? NANVIX_VVAR_FASTFS : 0) |
+	                 (vm->fastmm ? NANVIX_VVAR_FASTMM : 0);
 	*first = vm->vvar; /* the kernel sets the pid */
 	return 0;
 }

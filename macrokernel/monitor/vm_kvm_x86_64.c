@@ -732,8 +732,8 @@ static void handle_fastcall(struct vm *vm)
 
 		if (regs.rax == LINUX_SYS_mmap || regs.rax == LINUX_SYS_munmap ||
 		    regs.rax == LINUX_SYS_madvise)
-			rc = vm->fastmm ? aspace_fastmm(&vm->mem, vm->frames_gpa, sregs.cr3 & PTE_ADDR,
-			                                regs.rax, a, &ret)
+			rc = vm->fastmm ? aspace_fastmm(&vm->mem, vm->frames_gpa,
+			                                sregs.cr3 & PTE_ADDR, regs.rax, a, &ret)
 			                : 1;
 		else if (vm->fastcall)
 			rc = vm->fastcall(vm->ring_ctx, sregs.cr3 & PTE_ADDR, regs.rax, a, &ret);
@@ -848,10 +848,9 @@ static int run_loop(struct vm *vm)
 		rc = take_requests(vm);
 		if (rc)
 			return rc;
-		run->kvm_valid_regs =
-		        (vm->fastcall || vm->fastmm) && vm->sync_regs
-		                ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS
-		                : 0;
+		run->kvm_valid_regs = (vm->fastcall || vm->fastmm) && vm->sync_regs
+		                              ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS
+		                              : 0;
 		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;

@@ -191,6 +191,25 @@ echo "== stress: 64 processes x 8 threads, pipes and futexes, three rounds, no l
 expect "stress" 0 'back to round 1.s: yes' '' -- -m 256M --timeout 600 -- "$T/stress.elf" 64 8 10
 grep -h 'rounds of\|free frames' "$tmp/out" | sed 's/^/     /'
 
+echo "== the fast mm path: allocator calls served from ring 3, as the kernel answers them"
+# mmap_revoke checks that rights taken away stay taken away; shared_anon
+# that munmap leaves shared frames held elsewhere alone.  Each runs with
+# the fast path (fast_calls counted) and without, with the same output.
+for prog in mmap_revoke.musl mmap_revoke.glibc shared_anon.glibc; do
+	elf=bin/tests/posix/$prog.elf
+	vm --stats -- "$elf"
+	fast_st=$st
+	cp "$tmp/out" "$tmp/fast.out"
+	calls=$(grep -oE 'fast_calls=[0-9]+' "$tmp/err" | cut -d= -f2)
+	vm --stats --no-fast-path -- "$elf"
+	if [ "$fast_st" = 0 ] && [ "$st" = 0 ] && [ "${calls:-0}" -gt 0 ] &&
+	   grep -q 'fast_calls=0' "$tmp/err" && cmp -s "$tmp/out" "$tmp/fast.out"; then
+		ok "fast-mm-$prog ($calls fast calls; the same output through the kernel)"
+	else
+		bad "fast-mm-$prog" "status $fast_st/$st, fast calls ${calls:-none}: $(diff "$tmp/fast.out" "$tmp/out" | head -5 | tr '\n' ' ')"
+	fi
+done
+
 echo "== nanvixd under valgrind: no memory errors, leaks or leaked fds"
 # grind NAME STATUS -- nanvixd args: valgrind output in $tmp/vg.
 grind() {
@@ -221,6 +240,7 @@ if command -v valgrind >/dev/null && [ -x "$T/nanvixd.dyn" ]; then
 	grind console-file 0 -- --console-file "$tmp/console" -- "$T/hello.musl.elf"
 	grind fork-exec 0 -- --image "$T" -- "$T/spawn.musl.elf" exitcode.musl.elf 3
 	grind threads 0 -- -- bin/tests/posix/pipe_thread.musl.elf
+	grind fast-mm 0 -- -- bin/tests/posix/mmap_revoke.musl.elf
 else
 	skip=$((skip + 1))
 	echo "skip valgrind: valgrind or $T/nanvixd.dyn missing"

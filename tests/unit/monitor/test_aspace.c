@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include <abi/bootinfo.h>
+#include <abi/kernel_header.h>
+#include <abi/linux.h>
+#include <abi/vvar.h>
 #include <abi/x86_paging.h>
 #include <monitor/aspace.h>
 
@@ -444,6 +447,140 @@ START_TEST(test_mm_hostile)
 }
 END_TEST
 
+/* The fast mm path's guest side: a read-only vvar page and the kernel's frame state. */
+#define VVAR_PA  0xa0000ull
+#define STATE_PA 0xa1000ull
+
+static struct nanvix_vvar *vvar_of(void)
+{
+	return (struct nanvix_vvar *)(mem.base + VVAR_PA);
+}
+
+static struct nanvix_frame_state *state_of(void)
+{
+	return (struct nanvix_frame_state *)(mem.base + STATE_PA);
+}
+
+/* The clean PFN stack (the first of the two at the top of RAM). */
+static uint32_t *clean_stack(void)
+{
+	return (uint32_t *)(mem.base + MEM_SIZE - NANVIX_PFN_AREA(MEM_SIZE / 4096));
+}
+
+static void fast_setup(void)
+{
+	struct nanvix_frame_state *fs = state_of();
+
+	ck_assert_int_eq(gpt_map(&pt, NANVIX_VVAR_VA, VVAR_PA, GPT_P | GPT_U | GPT_NX, 0), 0);
+	vvar_of()->flags = NANVIX_VVAR_FASTMM;
+	vvar_of()->mmap_next = 0x10000000;
+	vvar_of()->brk_top = 0x1000000;
+	fs->ntotal = MEM_SIZE / 4096;
+	fs->nfree = 64;
+	fs->nranges = 1;
+	fs->ranges[0].start = FREE_FIRST * 4096ull;
+	fs->ranges[0].end = (FREE_FIRST + 64) * 4096ull;
+}
+
+static int fast(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, int64_t *ret)
+{
+	const uint64_t a[6] = { a0, a1, a2, a3, ~0ull, 0 };
+
+	return aspace_fastmm(&mem, STATE_PA, pt.cr3, nr, a, ret);
+}
+
+#define ANON (LINUX_MAP_PRIVATE | LINUX_MAP_ANONYMOUS)
+#define RW   (LINUX_PROT_READ | LINUX_PROT_WRITE)
+
+START_TEST(test_fastmm_mmap)
+{
+	struct nanvix_frame_state *fs = state_of();
+	int64_t ret = 0;
+	uint64_t pa;
+
+	fast_setup();
+	/* Below mmap_next, from the bump range: 3 pages and a page table. */
+	ck_assert_int_eq(fast(LINUX_SYS_mmap, 0, 0x2001, RW, ANON, &ret), 0);
+	ck_assert_uint_eq((uint64_t)ret, 0x10000000 - 0x3000);
+	ck_assert_uint_eq(vvar_of()->mmap_next, 0x10000000 - 0x3000);
+	ck_assert_uint_eq(fs->nfree, 64 - 4);
+	ck_assert_uint_eq(fs->ranges[0].start, (FREE_FIRST + 4) * 4096ull);
+	ck_assert_uint_eq(gpt_rights(&mem, pt.cr3, (uint64_t)ret, &pa), GPT_URW | GPT_NX);
+	/* What the kernel decides: a hint, MAP_FIXED, a file, exec rights, too much. */
+	ck_assert_int_eq(fast(LINUX_SYS_mmap, 0x20000000, 0x1000, RW, ANON, &ret), 1);
+	ck_assert_int_eq(fast(LINUX_SYS_mmap, 0, 0x1000, RW, ANON | LINUX_MAP_FIXED, &ret), 1);
+	ck_assert_int_eq(fast(LINUX_SYS_mmap, 0, 0x1000, RW, LINUX_MAP_PRIVATE, &ret), 1);
+	ck_assert_int_eq(fast(LINUX_SYS_mmap, 0, 0x1000, LINUX_PROT_EXEC, ANON, &ret), 1);
+	ck_assert_int_eq(fast(LINUX_SYS_mmap, 0, 0x100000, RW, ANON, &ret), 1);
+	ck_assert_int_eq(fast(LINUX_SYS_mmap, 0, 0, RW, ANON, &ret), 1);
+	/* Above the break only. */
+	vvar_of()->brk_top = vvar_of()->mmap_next - 0x1000;
+	ck_assert_int_eq(fast(LINUX_SYS_mmap, 0, 0x2000, RW, ANON, &ret), 1);
+	ck_assert_uint_eq(fs->nfree, 64 - 4);
+}
+END_TEST
+
+START_TEST(test_fastmm_closed)
+{
+	int64_t ret = 0;
+
+	fast_setup();
+	/* Flags that close the path; a vvar page the process could write. */
+	vvar_of()->flags = NANVIX_VVAR_FASTMM | NANVIX_VVAR_SHARED;
+	ck_assert_int_eq(fast(LINUX_SYS_mmap, 0, 0x1000, RW, ANON, &ret), 1);
+	vvar_of()->flags = 0;
+	ck_assert_int_eq(fast(LINUX_SYS_madvise, 0x400000, 0x1000, 4, 0, &ret), 1);
+	vvar_of()->flags = NANVIX_VVAR_FASTMM;
+	*gpt_slot(&pt, NANVIX_VVAR_VA, 0) |= GPT_W;
+	ck_assert_int_eq(fast(LINUX_SYS_madvise, 0x400000, 0x1000, 4, 0, &ret), 1);
+	*gpt_slot(&pt, NANVIX_VVAR_VA, 0) &= ~GPT_W;
+	/* A frame state that cannot be right; another call. */
+	state_of()->nclean = MEM_SIZE;
+	ck_assert_int_eq(fast(LINUX_SYS_munmap, 0x400000, 0x1000, 0, 0, &ret), 1);
+	state_of()->nclean = 0;
+	ck_assert_int_eq(fast(LINUX_SYS_getpid, 0, 0, 0, 0, &ret), 1);
+	ck_assert_int_eq(memcmp(mem.base + DATA_PA, "page one", 8), 0);
+}
+END_TEST
+
+START_TEST(test_fastmm_unmap_zero)
+{
+	struct nanvix_frame_state *fs = state_of();
+	int64_t ret = 1;
+
+	fast_setup();
+	/* madvise: zeroed in place; a hole is ENOMEM, served; other advice is the kernel's. */
+	ck_assert_int_eq(fast(LINUX_SYS_madvise, 0x400000, 0x1000, 4, 0, &ret), 0);
+	ck_assert_int_eq(ret, 0);
+	ck_assert_int_eq(mem.base[DATA_PA], 0);
+	ck_assert_int_eq(fast(LINUX_SYS_madvise, 0x400000, 0x3000, 8, 0, &ret), 0);
+	ck_assert_int_eq(ret, -ENOMEM);
+	ck_assert_int_eq(fast(LINUX_SYS_madvise, 0x400000, 0x1000, 3, 0, &ret), 1);
+	/* munmap: frames onto the clean stack. */
+	ret = 1;
+	ck_assert_int_eq(fast(LINUX_SYS_munmap, 0x400000, 0x2000, 0, 0, &ret), 0);
+	ck_assert_int_eq(ret, 0);
+	ck_assert_uint_eq(fs->nclean, 2);
+	ck_assert_uint_eq(fs->nfree, 66);
+	ck_assert_uint_eq(clean_stack()[0], DATA_PA / 4096);
+	ck_assert_uint_eq(clean_stack()[1], DATA_PA / 4096 + 1);
+	ck_assert_uint_eq(*gpt_slot(&pt, 0x401000, 0), 0);
+	/* Shared file mappings, or a shared frame held elsewhere: the kernel's. */
+	vvar_of()->flags |= NANVIX_VVAR_FMAPS;
+	ck_assert_int_eq(fast(LINUX_SYS_munmap, 0x7ffff000, 0x1000, 0, 0, &ret), 1);
+	vvar_of()->flags &= ~NANVIX_VVAR_FMAPS;
+	*gpt_slot(&pt, 0x7ffff000, 0) |= PTE_SHARED;
+	*refs_of(DATA_PA + 0x2000) = 1;
+	ck_assert_int_eq(fast(LINUX_SYS_munmap, 0x7ffff000, 0x1000, 0, 0, &ret), 1);
+	ck_assert(*gpt_slot(&pt, 0x7ffff000, 0) & PTE_NONE);
+	/* Unaligned, empty or negative: the kernel answers. */
+	ck_assert_int_eq(fast(LINUX_SYS_munmap, 0x400800, 0x1000, 0, 0, &ret), 1);
+	ck_assert_int_eq(fast(LINUX_SYS_munmap, 0x400000, 0, 0, 0, &ret), 1);
+	ck_assert_int_eq(fast(LINUX_SYS_munmap, 0x400000, ~0ull, 0, 0, &ret), 1);
+	ck_assert_uint_eq(fs->nclean, 2);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("monitor/aspace");
@@ -462,6 +599,9 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_mm_unmap);
 	tcase_add_test(tc, test_mm_zero);
 	tcase_add_test(tc, test_mm_hostile);
+	tcase_add_test(tc, test_fastmm_mmap);
+	tcase_add_test(tc, test_fastmm_closed);
+	tcase_add_test(tc, test_fastmm_unmap_zero);
 	suite_add_tcase(s, tc);
 	return s;
 }
