@@ -29,9 +29,16 @@ MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(OUT)/%.o) $(NET_HOST_LIB)
 # The VM as a library (monitor/instance.h): everything but nanvixd's command line.
 MONITOR_LIB_OBJS := $(filter-out $(OUT)/macrokernel/monitor/main.o,$(MONITOR_OBJS))
 
+# Signed images (docs/trust.md): libsodium and jansson, linked into nanvixd and bin/nanvix only.
+TRUST_OBJS := $(OUT)/macrokernel/trust/trust.o
+TRUST_LIBS := -lsodium -ljansson
 # Statically linked: no dynamic loader on the start-up path.
-$(BIN)/nanvixd: $(MONITOR_OBJS) | $(BIN)
-	$(HOST_CC) -static -o $@ $^ $(HOST_LDFLAGS)
+$(BIN)/nanvixd: $(MONITOR_OBJS) $(TRUST_OBJS) | $(BIN)
+	$(HOST_CC) -static -o $@ $^ $(HOST_LDFLAGS) $(TRUST_LIBS)
+# bin/nanvix: the operator's command (its signing helpers so far).
+$(BIN)/nanvix: $(OUT)/macrokernel/cli/nanvix.o $(TRUST_OBJS) | $(BIN)
+	$(HOST_CC) -static -o $@ $^ $(HOST_LDFLAGS) $(TRUST_LIBS)
+ALL += $(BIN)/nanvix
 
 $(OUT)/macrokernel/mk/svc_net.o: HOST_CFLAGS += $(NET_INC)
 

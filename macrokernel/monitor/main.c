@@ -6,6 +6,7 @@
 #include <libgen.h>
 #include <linux/kvm.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@
 #include <monitor/tmpvol.h>
 #include <monitor/tty.h>
 #include <monitor/vm.h>
+#include <trust/trust.h>
 #include <netsw/netsw.h>
 
 #define NANVIXD_VERSION "0.1.0"
@@ -177,6 +179,11 @@ static const char usage_text[] =
         "                          default nanvixd serves from ring 3 read, pread,\n"
         "                          fstat and lseek of disk files with --fs=host, and\n"
         "                          anonymous mmap, munmap and madvise always)\n"
+        "      --trust POLICY      run only images the policy's keys signed (the\n"
+        "                          program, each --image and the --disk image, each\n"
+        "                          with FILE.sig beside it: nanvix sign), within what\n"
+        "                          their keys' profiles allow (network, volumes,\n"
+        "                          memory); see docs/trust.md.  A refusal exits 126\n"
         "      --macrokernel SOCKET\n"
         "                          attach to the shared macro-kernel listening on\n"
         "                          SOCKET (bin/macrokernel) instead of the embedded\n"
@@ -228,6 +235,7 @@ struct options {
 	int strace;
 	const char *strace_file;
 	int no_fast; /* --no-fast-path */
+	const char *trust; /* --trust POLICY */
 
 	double stop_timeout; /* --stop-timeout */
 	enum tty_mode tty;   /* -t, --no-tty */
@@ -531,6 +539,71 @@ static int net_options(struct options *o)
 	return 0;
 }
 
+/* A trust refusal: the reason on stderr, and the run ends with 126. */
+static int trust_refused(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "nanvixd: trust: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return NANVIXD_EXIT_BADELF;
+}
+
+/*
+ * --trust POLICY (docs/trust.md): every image the VM starts from must be
+ * signed by one of the policy's keys (or, if it allows, run unsigned with
+ * its restricted profile), and the run gets no more than the narrowest
+ * profile of the keys involved: the network, host volumes, memory.
+ */
+static int trust_options(struct options *o)
+{
+	static struct trust_policy policy;
+	struct trust_profile prof = { true, true, UINT64_MAX };
+	char err[1024], disk[PATH_MAX];
+	const char *colon;
+	int i;
+
+	if (trust_policy_load(o->trust, &policy, err, sizeof(err)))
+		return trust_refused("%s", err);
+	if (o->vm_program && !o->mk.disk)
+		return trust_refused("%s: a program on a volume cannot be checked; give a signed "
+		                     "program file or a signed --disk",
+		                     o->argv[0]);
+	if (!o->vm_program && trust_check(&policy, o->argv[0], &prof, err, sizeof(err)) < 0)
+		return trust_refused("%s", err);
+	for (i = 0; i < o->nprograms; i++) {
+		size_t n = strlen(o->programs[i].path);
+
+		if (n > 4 && !strcmp(o->programs[i].path + n - 4, ".sig"))
+			continue; /* a signature beside its image in an --image directory */
+		if (trust_check(&policy, o->programs[i].path, &prof, err, sizeof(err)) < 0)
+			return trust_refused("%s", err);
+	}
+	if (o->mk.disk) {
+		snprintf(disk, sizeof(disk), "%s", o->mk.disk);
+		colon = strrchr(disk, ':');
+		if (colon && (!strcmp(colon, ":ro") || !strcmp(colon, ":cow")))
+			disk[colon - disk] = '\0';
+		if (trust_check(&policy, disk, &prof, err, sizeof(err)) < 0)
+			return trust_refused("%s", err);
+	}
+	if (!prof.volumes && o->mk.nvolumes)
+		return trust_refused("the images' profile allows no host volumes (-v)");
+	if (o->mem > prof.max_memory)
+		return trust_refused("the images' profile allows at most %llu MiB of memory (-m)",
+		                     (unsigned long long)(prof.max_memory >> 20));
+	if (!prof.net && o->mk.net != MK_NET_NONE) {
+		if (o->net_given || o->net_policy.npubs || o->net_policy.nrules)
+			return trust_refused("the images' profile allows no network (--net, -p, "
+			                     "--net-allow)");
+		o->mk.net = MK_NET_NONE; /* the default network, taken away */
+	}
+	return 0;
+}
+
 /* "-m" or "--stack": how the user wrote option `c`, for messages. */
 static void option_name(const struct option *longopts, int c, char *buf, size_t len)
 {
@@ -562,6 +635,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_DISK,
 		OPT_MACROKERNEL,
 		OPT_NO_FAST,
+		OPT_TRUST,
 		OPT_ENV_FILE,
 		OPT_STOP_TIMEOUT,
 		OPT_NO_TTY,
@@ -591,6 +665,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "volume", required_argument, NULL, 'v' },
 		{ "macrokernel", required_argument, NULL, OPT_MACROKERNEL },
 		{ "no-fast-path", no_argument, NULL, OPT_NO_FAST },
+		{ "trust", required_argument, NULL, OPT_TRUST },
 		{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
 		{ "tty", no_argument, NULL, 't' },
 		{ "no-tty", no_argument, NULL, OPT_NO_TTY },
@@ -626,6 +701,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		                         OPT_KERNEL,
 		                         OPT_SNAPSHOT_OUT,
 		                         OPT_NO_FAST,
+		                         OPT_TRUST,
 		                         OPT_NET,
 		                         OPT_NO_TMP };
 	bool user_fs;
@@ -740,6 +816,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_MACROKERNEL: o->macrokernel = optarg; break;
 		case OPT_NO_FAST: o->no_fast = 1; break;
+		case OPT_TRUST: o->trust = optarg; break;
 		case 'w':
 			if (optarg[0] != '/')
 				return usage_error(
@@ -863,7 +940,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		;
 	if (c == o->envc && o->envc < ENV_MAX)
 		o->env[o->envc++] = (char *)DEFAULT_PATH;
-	return 0;
+	return o->trust ? trust_options(o) : 0;
 }
 
 /* The instance's configuration: the options as data. */

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Signed images (docs/trust.md): bin/nanvix keygen/sign/verify against
+# OpenBSD's signify (Debian's signify-openbsd) both ways, and nanvixd
+# --trust: a signed program runs within its key's profile; an unsigned
+# one, one signed by another key, a modified one, a damaged signature and
+# a bad policy are refused with 126 and the reason.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+. tests/system/lib.sh
+system_setup trust
+
+NANVIX=${NANVIX:-bin/nanvix}
+SIGNIFY=$(command -v signify-openbsd || true)
+k=$tmp/keys
+mkdir -p "$k"
+cp "$T/hello.musl.elf" "$tmp/hello.elf"
+cp "$T/hello.musl.elf" "$tmp/other.elf"
+
+# check NAME COMMAND...: ok when the command succeeds.
+check() {
+	local name=$1
+	shift
+	if "$@" >"$tmp/cmd.out" 2>&1; then
+		ok "$name"
+	else
+		bad "$name" "$(tr '\n' ' ' <"$tmp/cmd.out" | head -c 300)"
+	fi
+}
+
+# refused NAME PATTERN -- nanvixd args: status 126 and PATTERN in stderr.
+refused() {
+	local name=$1 pat=$2
+	shift 3
+	vm "$@"
+	if [ "$st" = 126 ] && grep -qE -- "$pat" "$tmp/err"; then
+		ok "$name"
+	else
+		bad "$name" "status $st, expected 126 and /$pat/: $(tr '\n' ' ' <"$tmp/err" | head -c 300)"
+	fi
+}
+
+echo "== keys and signatures (signify's format)"
+check "keygen" "$NANVIX" keygen "$k/ops.pub" "$k/ops.sec"
+check "keygen of a second key" "$NANVIX" keygen "$k/other.pub" "$k/other.sec"
+if [ "$(stat -c %a "$k/ops.sec")" = 600 ]; then ok "secret key mode 0600"; else bad "secret key mode" "$(stat -c %a "$k/ops.sec")"; fi
+if "$NANVIX" keygen "$k/ops.pub" "$k/ops.sec" 2>/dev/null; then
+	bad "keygen over a secret key" "it overwrote ops.sec"
+else
+	ok "keygen never overwrites a secret key"
+fi
+check "sign" "$NANVIX" sign "$k/ops.sec" "$tmp/hello.elf"
+check "verify" "$NANVIX" verify "$k/ops.pub" "$tmp/hello.elf"
+check "sign with the other key" "$NANVIX" sign "$k/other.sec" "$tmp/other.elf"
+if "$NANVIX" verify "$k/ops.pub" "$tmp/other.elf" >"$tmp/cmd.out" 2>&1; then
+	bad "verify with the wrong key" "accepted"
+else
+	grep -q "another key" "$tmp/cmd.out" && ok "verify with the wrong key: refused" ||
+		bad "verify with the wrong key" "$(cat "$tmp/cmd.out")"
+fi
+if [ -n "$SIGNIFY" ]; then
+	check "signify verifies our signature" "$SIGNIFY" -V -p "$k/ops.pub" -m "$tmp/hello.elf"
+	check "signify signs with our secret key" \
+		"$SIGNIFY" -S -s "$k/ops.sec" -m "$tmp/hello.elf" -x "$tmp/by-signify.sig"
+	check "signify's signature verifies here" \
+		"$NANVIX" verify "$k/ops.pub" "$tmp/hello.elf" "$tmp/by-signify.sig"
+	check "signify makes a key pair" "$SIGNIFY" -G -n -p "$k/s.pub" -s "$k/s.sec"
+	check "its secret key signs here" "$NANVIX" sign "$k/s.sec" "$tmp/hello.elf" "$tmp/s.sig"
+	check "and signify checks that" "$SIGNIFY" -V -p "$k/s.pub" -m "$tmp/hello.elf" -x "$tmp/s.sig"
+else
+	skip=$((skip + 1))
+	echo "skip signify compatibility: signify-openbsd missing (./z setup installs it)"
+fi
+
+echo "== nanvixd --trust"
+cat >"$k/policy.json" <<'EOF'
+{"keys": [{"pubkey": "ops.pub", "profile": {"volumes": true, "max_memory": "64M"}}],
+ "unsigned": "deny"}
+EOF
+vm --trust "$k/policy.json" -- "$tmp/hello.elf"
+judge "signed program runs" 0 'hello, world'
+refused "unsigned program" 'not signed' -- --trust "$k/policy.json" -- "$T/hello.musl.elf"
+refused "another key's signature" 'does not list' -- --trust "$k/policy.json" -- "$tmp/other.elf"
+refused "more memory than the profile" 'at most 64 MiB' -- --trust "$k/policy.json" -m 128M -- "$tmp/hello.elf"
+refused "network the profile does not give" 'no network' -- --trust "$k/policy.json" --net=host -- "$tmp/hello.elf"
+refused "a published port" 'no network' -- --trust "$k/policy.json" -p 18080:80 -- "$tmp/hello.elf"
+vm --trust "$k/policy.json" -v "$tmp:/data:ro" -- "$tmp/hello.elf"
+judge "volumes the profile gives" 0 'hello, world'
+cp "$tmp/hello.elf" "$tmp/changed.elf"
+cp "$tmp/hello.elf.sig" "$tmp/changed.elf.sig"
+printf 'x' >>"$tmp/changed.elf"
+refused "modified program" 'does not match' -- --trust "$k/policy.json" -- "$tmp/changed.elf"
+cp "$tmp/hello.elf" "$tmp/damaged.elf"
+# Bytes 45-47 of the 74 are inside the Ed25519 signature itself.
+sed -E '2s/^(.{60}).{4}/\1AAAA/' "$tmp/hello.elf.sig" >"$tmp/damaged.elf.sig"
+refused "damaged signature" 'does not match' -- --trust "$k/policy.json" -- "$tmp/damaged.elf"
+printf 'untrusted comment: x\nnot base64 at all\n' >"$tmp/damaged.elf.sig"
+refused "garbage signature file" 'bad base64' -- --trust "$k/policy.json" -- "$tmp/damaged.elf"
+refused "a --program needs a signature too" 'not signed' -- --trust "$k/policy.json" --program exitcode="$T/exitcode.musl.elf" -- "$tmp/hello.elf"
+printf '{"keys": [' >"$k/broken.json"
+refused "malformed policy" 'broken.json' -- --trust "$k/broken.json" -- "$tmp/hello.elf"
+echo '{"keys": [{"pubkey": "missing.pub"}]}' >"$k/nokey.json"
+refused "policy naming a missing key" 'missing.pub' -- --trust "$k/nokey.json" -- "$tmp/hello.elf"
+echo '{"keys": [{"pubkey": "ops.pub", "profile": {"net": "yes"}}]}' >"$k/badprof.json"
+refused "policy with a bad profile" 'bad profile entry' -- --trust "$k/badprof.json" -- "$tmp/hello.elf"
+
+cat >"$k/restricted.json" <<'EOF'
+{"keys": [{"pubkey": "ops.pub", "profile": {"net": true, "max_memory": "1G"}}],
+ "unsigned": "restricted"}
+EOF
+vm --trust "$k/restricted.json" -- "$T/hello.musl.elf"
+judge "unsigned program runs restricted" 0 'hello, world'
+refused "restricted: no network" 'no network' -- --trust "$k/restricted.json" --net=host -- "$T/hello.musl.elf"
+refused "restricted: no volumes" 'no host volumes' -- --trust "$k/restricted.json" -v "$tmp:/data" -- "$T/hello.musl.elf"
+refused "restricted: default memory at most" 'at most 16 MiB' -- --trust "$k/restricted.json" -m 64M -- "$T/hello.musl.elf"
+refused "a signed program with an unsigned image: the narrower profile" 'at most 16 MiB' \
+	-- --trust "$k/restricted.json" -m 512M --program exitcode="$T/exitcode.musl.elf" -- "$tmp/hello.elf"
+vm --trust "$k/restricted.json" -m 512M --net=host -- "$tmp/hello.elf"
+judge "a signed program gets its key's profile" 0 'hello, world'
+
+echo "trust: $pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
