@@ -51,9 +51,11 @@ int main(int argc, char **argv)
 			snprintf(sig, sizeof(sig), "%s", argv[4]);
 		else
 			snprintf(sig, sizeof(sig), "%s.sig", argv[3]);
-		if (!strcmp(cmd, "sign") && trust_sign(argv[2], argv[3], sig, err, sizeof(err)) == 0)
+		if (!strcmp(cmd, "sign") &&
+		    trust_sign(argv[2], argv[3], sig, err, sizeof(err)) == 0)
 			return 0;
-		if (!strcmp(cmd, "verify") && trust_read_pubkey(argv[2], &k, err, sizeof(err)) == 0 &&
+		if (!strcmp(cmd, "verify") &&
+		    trust_read_pubkey(argv[2], &k, err, sizeof(err)) == 0 &&
 		    trust_verify(&k, argv[3], sig, err, sizeof(err)) == 0) {
 			printf("%s: signature good\n", argv[3]);
 			return 0;

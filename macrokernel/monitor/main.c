@@ -234,7 +234,7 @@ struct options {
 	int stats;
 	int strace;
 	const char *strace_file;
-	int no_fast; /* --no-fast-path */
+	int no_fast;       /* --no-fast-path */
 	const char *trust; /* --trust POLICY */
 
 	double stop_timeout; /* --stop-timeout */

@@ -22,6 +22,11 @@
 #define SIG_BYTES    (2 + TRUST_KEYNUM + 64)
 #define RESTRICT_MEM (16ull << 20) /* nanvixd's default -m */
 
+static int pub_from(const uint8_t *b, struct trust_pubkey *k);
+static int sec_from(const uint8_t *b, const char *path, struct trust_seckey *k, char *err,
+                    size_t errlen);
+static int sig_from(const uint8_t *b, struct trust_sig *s);
+
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -39,14 +44,34 @@ static int crypto_ready(char *err, size_t errlen)
 }
 
 /*
- * Read a signify file: the comment line, then one base64 line decoding to
- * exactly `len` bytes that start with "Ed" (and, for secret keys, "BK").
+ * Decode a signify file's text: the comment line, then one base64 line
+ * decoding to exactly `len` bytes that start with "Ed".
  */
+static int decode_blob(const char *text, size_t n, const char *path, const char *what, uint8_t *out,
+                       size_t len, char *err, size_t errlen)
+{
+	const char *line, *end;
+	size_t binlen = 0;
+
+	if (n < strlen(COMMENT) || memcmp(text, COMMENT, strlen(COMMENT)) ||
+	    !(line = memchr(text, '\n', n)))
+		return fail(err, errlen, "%s: not a %s (no \"%s\" line)", path, what, COMMENT);
+	line++;
+	end = memchr(line, '\n', n - (size_t)(line - text));
+	if (!end)
+		end = text + n;
+	if (sodium_base642bin(out, len, line, (size_t)(end - line), NULL, &binlen, NULL,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    binlen != len || memcmp(out, "Ed", 2))
+		return fail(err, errlen, "%s: not a %s (bad base64 line)", path, what);
+	return 0;
+}
+
+/* Read a signify file (at most KEYFILE_MAX bytes) and decode it. */
 static int read_blob(const char *path, const char *what, uint8_t *out, size_t len, char *err,
                      size_t errlen)
 {
-	char text[KEYFILE_MAX + 1], *line, *end;
-	size_t binlen = 0;
+	char text[KEYFILE_MAX + 1];
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
@@ -57,36 +82,46 @@ static int read_blob(const char *path, const char *what, uint8_t *out, size_t le
 	if (n < 0 || n > KEYFILE_MAX)
 		return fail(err, errlen, "%s: not a %s (%s)", path, what,
 		            n < 0 ? strerror(errno) : "too long");
-	text[n] = '\0';
-	if (strncmp(text, COMMENT, strlen(COMMENT)) || !(line = strchr(text, '\n')))
-		return fail(err, errlen, "%s: not a %s (no \"%s\" line)", path, what, COMMENT);
-	line++;
-	end = line + strcspn(line, "\n");
-	if (sodium_base642bin(out, len, line, (size_t)(end - line), NULL, &binlen, NULL,
-	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
-	    binlen != len || memcmp(out, "Ed", 2))
-		return fail(err, errlen, "%s: not a %s (bad base64 line)", path, what);
-	return 0;
+	return decode_blob(text, (size_t)n, path, what, out, len, err, errlen);
 }
 
-int trust_read_pubkey(const char *path, struct trust_pubkey *k, char *err, size_t errlen)
+int trust_decode(const char *text, size_t n, enum trust_kind kind, void *out, char *err,
+                 size_t errlen)
 {
-	uint8_t b[PUB_BYTES];
+	uint8_t b[SEC_BYTES];
 
-	if (read_blob(path, "signify public key", b, sizeof(b), err, errlen))
-		return -1;
+	switch (kind) {
+	case TRUST_PUBKEY:
+		if (decode_blob(text, n, "input", "signify public key", b, PUB_BYTES, err, errlen))
+			return -1;
+		return pub_from(b, out);
+	case TRUST_SECKEY:
+		if (decode_blob(text, n, "input", "signify secret key", b, SEC_BYTES, err, errlen))
+			return -1;
+		return sec_from(b, "input", out, err, errlen);
+	case TRUST_SIG:
+		if (decode_blob(text, n, "input", "signify signature", b, SIG_BYTES, err, errlen))
+			return -1;
+		return sig_from(b, out);
+	}
+	return fail(err, errlen, "unknown kind");
+}
+
+/* The decoded bytes of each kind, checked, into its struct. */
+static int pub_from(const uint8_t *b, struct trust_pubkey *k)
+{
 	memcpy(k->keynum, b + 2, TRUST_KEYNUM);
 	memcpy(k->key, b + 2 + TRUST_KEYNUM, 32);
 	return 0;
 }
 
-int trust_read_seckey(const char *path, struct trust_seckey *k, char *err, size_t errlen)
+static int sec_from(const uint8_t *b, const char *path, struct trust_seckey *k, char *err,
+                    size_t errlen)
 {
-	uint8_t b[SEC_BYTES], sum[crypto_hash_sha512_BYTES];
+	uint8_t sum[crypto_hash_sha512_BYTES];
 	uint32_t rounds;
 
-	if (read_blob(path, "signify secret key", b, sizeof(b), err, errlen) ||
-	    crypto_ready(err, errlen))
+	if (crypto_ready(err, errlen))
 		return -1;
 	if (memcmp(b + 2, "BK", 2))
 		return fail(err, errlen, "%s: unknown key derivation", path);
@@ -103,15 +138,41 @@ int trust_read_seckey(const char *path, struct trust_seckey *k, char *err, size_
 	return 0;
 }
 
+static int sig_from(const uint8_t *b, struct trust_sig *s)
+{
+	memcpy(s->keynum, b + 2, TRUST_KEYNUM);
+	memcpy(s->sig, b + 2 + TRUST_KEYNUM, 64);
+	return 0;
+}
+
+int trust_read_pubkey(const char *path, struct trust_pubkey *k, char *err, size_t errlen)
+{
+	uint8_t b[PUB_BYTES];
+
+	if (read_blob(path, "signify public key", b, sizeof(b), err, errlen))
+		return -1;
+	return pub_from(b, k);
+}
+
+int trust_read_seckey(const char *path, struct trust_seckey *k, char *err, size_t errlen)
+{
+	uint8_t b[SEC_BYTES];
+	int rc;
+
+	if (read_blob(path, "signify secret key", b, sizeof(b), err, errlen))
+		return -1;
+	rc = sec_from(b, path, k, err, errlen);
+	sodium_memzero(b, sizeof(b));
+	return rc;
+}
+
 int trust_read_sig(const char *path, struct trust_sig *s, char *err, size_t errlen)
 {
 	uint8_t b[SIG_BYTES];
 
 	if (read_blob(path, "signify signature", b, sizeof(b), err, errlen))
 		return -1;
-	memcpy(s->keynum, b + 2, TRUST_KEYNUM);
-	memcpy(s->sig, b + 2 + TRUST_KEYNUM, 64);
-	return 0;
+	return sig_from(b, s);
 }
 
 /* Write a signify file: comment, base64 of `b`.  `excl`: never over an existing file, mode 0600. */
@@ -188,8 +249,7 @@ static int map_file(const char *path, const uint8_t **map, size_t *len, char *er
 	return 0;
 }
 
-int trust_sign(const char *secpath, const char *path, const char *sigpath, char *err,
-               size_t errlen)
+int trust_sign(const char *secpath, const char *path, const char *sigpath, char *err, size_t errlen)
 {
 	struct trust_seckey k;
 	uint8_t b[SIG_BYTES] = "Ed";
@@ -266,7 +326,8 @@ static int read_profile(json_t *o, struct trust_profile *p, const char *where, c
 		return 0;
 	if (!json_is_object(o))
 		return fail(err, errlen, "%s: \"profile\" must be an object", where);
-	json_object_foreach(o, key, v) {
+	json_object_foreach(o, key, v)
+	{
 		if (!strcmp(key, "net") && json_is_boolean(v))
 			p->net = json_is_true(v);
 		else if (!strcmp(key, "volumes") && json_is_boolean(v))
@@ -306,7 +367,8 @@ int trust_policy_load(const char *path, struct trust_policy *p, char *err, size_
 		goto out;
 	}
 	p->allow_unsigned = u && !strcmp(u, "restricted");
-	json_array_foreach(keys, i, e) {
+	json_array_foreach(keys, i, e)
+	{
 		const char *kp = json_string_value(json_object_get(e, "pubkey"));
 		char full[2 * PATH_MAX + 2];
 
@@ -352,10 +414,11 @@ int trust_check(const struct trust_policy *p, const char *path, struct trust_pro
 	snprintf(sigpath, sizeof(sigpath), "%s.sig", path);
 	if (access(sigpath, F_OK) != 0) {
 		if (!p->allow_unsigned)
-			return fail(err, errlen,
-			            "%s: not signed (no %s) and the trust policy allows only signed "
-			            "images",
-			            path, sigpath);
+			return fail(
+			        err, errlen,
+			        "%s: not signed (no %s) and the trust policy allows only signed "
+			        "images",
+			        path, sigpath);
 		narrow(prof, &p->restricted);
 		return 1;
 	}

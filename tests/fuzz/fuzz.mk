@@ -12,7 +12,8 @@ FUZZ_CFLAGS := $(HOST_CFLAGS) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 
 FUZZ_TARGETS := $(FUZZ_BIN)/fuzz_elf $(FUZZ_BIN)/fuzz_hypercall $(FUZZ_BIN)/fuzz_rings \
 	$(FUZZ_BIN)/fuzz_ext2 $(FUZZ_BIN)/fuzz_fs $(FUZZ_BIN)/fuzz_netsw \
-	$(FUZZ_BIN)/fuzz_net $(FUZZ_BIN)/fuzz_dns $(FUZZ_BIN)/fuzz_hello $(FUZZ_BIN)/fuzz_frames
+	$(FUZZ_BIN)/fuzz_net $(FUZZ_BIN)/fuzz_dns $(FUZZ_BIN)/fuzz_hello $(FUZZ_BIN)/fuzz_frames \
+	$(FUZZ_BIN)/fuzz_trust
 
 # The guest-side system-call fuzzer (tests/fuzz/sysfuzz.c, run by
 # tests/fuzz/syscalls.sh): a static musl program, built whatever the host's
@@ -45,9 +46,12 @@ $(FUZZ_OUT)/src/%.o: %.c
 
 $(FUZZ_TARGETS):
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $(HOST_LDFLAGS) -o $@ $(filter %.o %.a,$^)
+	$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) $(HOST_LDFLAGS) -o $@ $(filter %.o %.a,$^) $(FUZZ_LIBS)
 
 $(FUZZ_BIN)/fuzz_elf: $(FUZZ_OUT)/fuzz_elf.o $(FUZZ_OUT)/src/macrokernel/monitor/elf.o
+
+$(FUZZ_BIN)/fuzz_trust: $(FUZZ_OUT)/fuzz_trust.o $(FUZZ_OUT)/src/macrokernel/trust/trust.o
+$(FUZZ_BIN)/fuzz_trust: FUZZ_LIBS := -lsodium -ljansson
 
 $(FUZZ_BIN)/fuzz_hypercall: $(FUZZ_OUT)/fuzz_hypercall.o \
 	$(FUZZ_OUT)/src/macrokernel/monitor/hypercall.o \

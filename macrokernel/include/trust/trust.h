@@ -46,9 +46,14 @@ struct trust_policy {
 	struct trust_pubkey keys[TRUST_KEYS_MAX];
 	struct trust_profile profiles[TRUST_KEYS_MAX];
 	int nkeys;
-	bool allow_unsigned;           /* unsigned images run, with `restricted` */
+	bool allow_unsigned;             /* unsigned images run, with `restricted` */
 	struct trust_profile restricted; /* the most restrictive profile */
 };
+
+/* Decode the text of one file of `kind` into *out (the struct of that kind); 0 or -1 and why. */
+enum trust_kind { TRUST_PUBKEY, TRUST_SECKEY, TRUST_SIG };
+int trust_decode(const char *text, size_t n, enum trust_kind kind, void *out, char *err,
+                 size_t errlen);
 
 /* Read one file of each kind; 0, or -1 with the reason in err. */
 int trust_read_pubkey(const char *path, struct trust_pubkey *k, char *err, size_t errlen);
