@@ -32,9 +32,21 @@ MONITOR_LIB_OBJS := $(filter-out $(OUT)/macrokernel/monitor/main.o,$(MONITOR_OBJ
 # Signed images (docs/trust.md): libsodium and jansson, linked into nanvixd and bin/nanvix only.
 TRUST_OBJS := $(OUT)/macrokernel/trust/trust.o
 TRUST_LIBS := -lsodium -ljansson
+# nanvixd's system-call allowlist (libseccomp); bin/tests/nanvixd.sandbox is
+# built with NANVIXD_SANDBOX_TEST, the default build never.
+SANDBOX_OBJ := $(OUT)/macrokernel/monitor/sandbox.o
+NANVIXD_LIBS := $(TRUST_LIBS) -lseccomp
 # Statically linked: no dynamic loader on the start-up path.
-$(BIN)/nanvixd: $(MONITOR_OBJS) $(TRUST_OBJS) | $(BIN)
-	$(HOST_CC) -static -o $@ $^ $(HOST_LDFLAGS) $(TRUST_LIBS)
+$(BIN)/nanvixd: $(MONITOR_OBJS) $(TRUST_OBJS) $(SANDBOX_OBJ) | $(BIN)
+	$(HOST_CC) -static -o $@ $^ $(HOST_LDFLAGS) $(NANVIXD_LIBS)
+$(OUT)/macrokernel/monitor/sandbox_test.o: macrokernel/monitor/sandbox.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) -DNANVIXD_SANDBOX_TEST -c -o $@ $<
+$(BIN)/tests/nanvixd.sandbox: $(MONITOR_OBJS) $(TRUST_OBJS) \
+		$(OUT)/macrokernel/monitor/sandbox_test.o | $(BIN)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) -static -o $@ $^ $(HOST_LDFLAGS) $(NANVIXD_LIBS)
+ALL += $(BIN)/tests/nanvixd.sandbox
 # bin/nanvix: the operator's command (its signing helpers so far).
 $(BIN)/nanvix: $(OUT)/macrokernel/cli/nanvix.o $(TRUST_OBJS) | $(BIN)
 	$(HOST_CC) -static -o $@ $^ $(HOST_LDFLAGS) $(TRUST_LIBS)

@@ -32,6 +32,7 @@
 #include <monitor/snapshot.h>
 #include <monitor/tmpvol.h>
 #include <monitor/tty.h>
+#include <monitor/sandbox.h>
 #include <monitor/vm.h>
 #include <trust/trust.h>
 #include <netsw/netsw.h>
@@ -179,6 +180,9 @@ static const char usage_text[] =
         "                          default nanvixd serves from ring 3 read, pread,\n"
         "                          fstat and lseek of disk files with --fs=host, and\n"
         "                          anonymous mmap, munmap and madvise always)\n"
+        "      --no-seccomp        do not confine nanvixd to its system-call allowlist\n"
+        "                          (by default, once the VM is built, any other call\n"
+        "                          ends nanvixd with status 119; for debugging)\n"
         "      --trust POLICY      run only images the policy's keys signed (the\n"
         "                          program, each --image and the --disk image, each\n"
         "                          with FILE.sig beside it: nanvix sign), within what\n"
@@ -216,8 +220,10 @@ static const char usage_text[] =
         "exit status: the program's (128+N when killed by signal N), or\n"
         "  120 no usable /dev/kvm      124 --timeout expired\n"
         "  121 guest memory too small  125 bad command line, or no -w DIR\n"
-        "  122 the VM failed           126 kernel or program not loadable\n"
-        "  123 host-side error         127 kernel or program not found\n";
+        "  122 the VM failed           126 kernel or program not loadable, or\n"
+        "  123 host-side error             refused by --trust\n"
+        "  119 nanvixd made a system   127 kernel or program not found\n"
+        "      call its seccomp allowlist forbids (a bug, or an attack: reported)\n";
 
 #define UPLINK_WAIT_MS 2000 /* the uplink binds the published ports in ~2 ms */
 
@@ -236,6 +242,7 @@ struct options {
 	const char *strace_file;
 	int no_fast;       /* --no-fast-path */
 	const char *trust; /* --trust POLICY */
+	int no_seccomp;    /* --no-seccomp */
 
 	double stop_timeout; /* --stop-timeout */
 	enum tty_mode tty;   /* -t, --no-tty */
@@ -636,6 +643,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_MACROKERNEL,
 		OPT_NO_FAST,
 		OPT_TRUST,
+		OPT_NO_SECCOMP,
 		OPT_ENV_FILE,
 		OPT_STOP_TIMEOUT,
 		OPT_NO_TTY,
@@ -666,6 +674,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "macrokernel", required_argument, NULL, OPT_MACROKERNEL },
 		{ "no-fast-path", no_argument, NULL, OPT_NO_FAST },
 		{ "trust", required_argument, NULL, OPT_TRUST },
+		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
 		{ "tty", no_argument, NULL, 't' },
 		{ "no-tty", no_argument, NULL, OPT_NO_TTY },
@@ -817,6 +826,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_MACROKERNEL: o->macrokernel = optarg; break;
 		case OPT_NO_FAST: o->no_fast = 1; break;
 		case OPT_TRUST: o->trust = optarg; break;
+		case OPT_NO_SECCOMP: o->no_seccomp = 1; break;
 		case 'w':
 			if (optarg[0] != '/')
 				return usage_error(
@@ -1021,6 +1031,7 @@ static int run(const struct options *o)
 	struct instance_config cfg;
 	struct snap_image *img = NULL;
 	struct instance *in;
+	char err[256];
 	int rc;
 
 	instance_config_from(o, &cfg);
@@ -1031,6 +1042,9 @@ static int run(const struct options *o)
 	}
 	if (hostsig_init(instance_vm(in), o->stop_timeout) < 0) {
 		vm_error("cannot catch signals: %s", strerror(errno));
+		rc = NANVIXD_EXIT_HOST;
+	} else if (!o->no_seccomp && sandbox_install(err, sizeof(err)) < 0) {
+		vm_error("%s (--no-seccomp runs without it)", err);
 		rc = NANVIXD_EXIT_HOST;
 	} else {
 		int first = 0;
@@ -1078,6 +1092,8 @@ int main(int argc, char **argv)
 	struct options o;
 	int rc;
 
+	/* Nothing inherited but stdin, stdout and stderr (docs/security.md). */
+	close_range(3, ~0u, 0);
 	memset(&o, 0, sizeof(o));
 	rc = parse_options(argc, argv, &o);
 	if (rc == 0) {

@@ -11,9 +11,9 @@ $(BIN)/tests/bad-%.kernel.elf: tests/system/badkernel/badkernel.S kernel/kernel.
 ALL += $(BADKERNEL_ELFS)
 
 # nanvixd linked dynamically, for valgrind (which cannot follow static glibc).
-$(BIN)/tests/nanvixd.dyn: $(MONITOR_OBJS) $(TRUST_OBJS)
+$(BIN)/tests/nanvixd.dyn: $(MONITOR_OBJS) $(TRUST_OBJS) $(SANDBOX_OBJ)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) -o $@ $^ $(TRUST_LIBS)
+	$(HOST_CC) -o $@ $^ $(NANVIXD_LIBS)
 
 ALL += $(BIN)/tests/nanvixd.dyn
 

@@ -23,6 +23,7 @@
  * of the VM itself, in the style of timeout(1) and env(1).
  */
 enum nanvixd_status {
+	NANVIXD_EXIT_SECCOMP = 119,  /* nanvixd made a system call its allowlist forbids */
 	NANVIXD_EXIT_NOKVM = 120,    /* /dev/kvm missing or unusable */
 	NANVIXD_EXIT_NOMEM = 121,    /* guest memory too small for the images */
 	NANVIXD_EXIT_GUEST = 122,    /* the VM stopped on an error */

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# nanvixd's own confinement (docs/security.md): its seccomp allowlist is on
+# for every thread with no_new_privs, a forbidden call ends it with 119 and
+# a line (the test-only build bin/tests/nanvixd.sandbox makes one on
+# request), --no-seccomp turns it off, inherited fds are closed at start;
+# and nanvixd runs as an ordinary user given access to /dev/kvm.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+. tests/system/lib.sh
+system_setup sandbox
+
+SANDBOX=${SANDBOX:-bin/tests/nanvixd.sandbox}
+KERNEL=bin/kernel.elf
+
+# status_of PID FIELD: a field of /proc/PID/status.
+status_of() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+# A VM that stays up for a moment; its nanvixd's Seccomp and NoNewPrivs fields.
+probe() {
+	"$NANVIXD" "$@" --timeout 3 -- "$T/sleeper.musl.elf" >/dev/null 2>&1 &
+	local pid=$! i
+	for i in $(seq 50); do
+		[ "$(status_of $pid Seccomp)" = 2 ] && break
+		sleep 0.05
+	done
+	seccomp=$(status_of $pid Seccomp)
+	nnp=$(status_of $pid NoNewPrivs)
+	threads=$(ls "/proc/$pid/task" 2>/dev/null | wc -l)
+	filtered=0
+	for t in /proc/$pid/task/*; do
+		[ "$(awk '$1 == "Seccomp:" { print $2 }' "$t/status" 2>/dev/null)" = 2 ] &&
+			filtered=$((filtered + 1))
+	done
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+}
+
+echo "== the allowlist"
+probe
+if [ "$seccomp" = 2 ] && [ "$nnp" = 1 ] && [ "$filtered" = "$threads" ]; then
+	ok "a running nanvixd is filtered (Seccomp 2, NoNewPrivs 1, $filtered of $threads threads)"
+else
+	bad "filter on" "Seccomp '$seccomp' NoNewPrivs '$nnp', $filtered of $threads threads filtered"
+fi
+probe --no-seccomp
+if [ "$seccomp" = 0 ]; then
+	ok "--no-seccomp: no filter"
+else
+	bad "--no-seccomp" "Seccomp '$seccomp'"
+fi
+if [ -x "$SANDBOX" ]; then
+	NANVIXD_TEST_FORBIDDEN=1 "$SANDBOX" --kernel "$KERNEL" -- "$T/hello.musl.elf" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ "$st" = 119 ] && grep -q 'seccomp: forbidden system call 101' "$tmp/err" &&
+	   ! grep -q hello "$tmp/out"; then
+		ok "a forbidden call (ptrace) ends nanvixd with 119 and a line"
+	else
+		bad "forbidden call" "status $st: $(cat "$tmp/err")"
+	fi
+	"$SANDBOX" --kernel "$KERNEL" -- "$T/hello.musl.elf" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	[ "$st" = 0 ] && grep -q 'hello, world' "$tmp/out" && ok "the test build runs normally without the request" ||
+		bad "test build" "status $st"
+	NANVIXD_TEST_FORBIDDEN=1 "$NANVIXD" -- "$T/hello.musl.elf" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	[ "$st" = 0 ] && ok "the default build has no such request" || bad "default build" "status $st"
+else
+	bad "test build" "$SANDBOX missing"
+fi
+
+# Inherited descriptors are closed at start: none of nanvixd's fds is this file.
+"$NANVIXD" --timeout 3 -- "$T/sleeper.musl.elf" >/dev/null 2>&1 7>"$tmp/inherited" 9<"$tmp/inherited" &
+pid=$!
+sleep 0.5
+held=$(ls -l "/proc/$pid/fd" 2>/dev/null | grep -c "$tmp/inherited")
+nfd=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
+kill $pid 2>/dev/null
+wait $pid 2>/dev/null
+if [ "$nfd" -gt 0 ] && [ "$held" = 0 ]; then
+	ok "inherited fds closed at start ($nfd fds of its own)"
+else
+	bad "inherited fds" "$held still open of $nfd"
+fi
+
+echo "== an ordinary user with access to /dev/kvm"
+user=nobody
+if [ "$(id -u)" != 0 ]; then
+	skip=$((skip + 1))
+	echo "skip non-root: this test must start as root to grant a user /dev/kvm"
+elif ! command -v setfacl >/dev/null || ! id "$user" >/dev/null 2>&1 || ! command -v setpriv >/dev/null; then
+	skip=$((skip + 1))
+	echo "skip non-root: setfacl (acl), setpriv or the user '$user' missing"
+else
+	# The kvm group's access (docs/security.md), for one user, for this test only.
+	setfacl -m "u:$user:rw" /dev/kvm
+	trap 'setfacl -x "u:'"$user"'" /dev/kvm 2>/dev/null; rm -rf "$tmp"' EXIT
+	as_user() { (cd / && setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups -- "$@"); }
+	abs=$(pwd)
+	as_user "$abs/$NANVIXD" -- "$abs/$T/hello.musl.elf" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	[ "$st" = 0 ] && grep -q 'hello, world' "$tmp/out" && ok "nanvixd runs as $user" ||
+		bad "as $user" "status $st: $(head -c 300 "$tmp/err")"
+	as_user "$abs/$NANVIXD" --image "$abs/$T" -- "$abs/$T/hello.musl.elf" >"$tmp/out" 2>"$tmp/err"
+	[ $? = 0 ] && ok "as $user with an image directory" || bad "as $user, --image" "$(head -c 300 "$tmp/err")"
+	setfacl -x "u:$user" /dev/kvm
+	as_user "$abs/$NANVIXD" -- "$abs/$T/hello.musl.elf" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	[ "$st" = 120 ] && grep -qi 'kvm' "$tmp/err" && ok "without access: 120 and why" ||
+		bad "without access" "status $st: $(head -c 300 "$tmp/err")"
+fi
+
+echo "sandbox: $pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ]
