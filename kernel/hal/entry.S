@@ -306,13 +306,17 @@ vdso_fallback:
  * store to the fast-call page exits to the host, which answers in RAX and
  * clears R11, or sets R11 to send us on to the trap (RAX untouched).
  */
-fast_fd:
-	VDSO_ENTER
-	movabsq $NANVIX_VVAR_VA, %r11
-	testl $(NANVIX_VVAR_SLOW | NANVIX_VVAR_SHARED), NANVIX_VVAR_FLAGS(%r11)
-	jnz vdso_fallback
-	testl $NANVIX_VVAR_FASTFS, NANVIX_VVAR_FLAGS(%r11)
+/* Open only when the vvar flags have `flag` and neither SLOW nor SHARED; R11 = the vvar page. */
+#define FAST_PATH_OPEN(flag)                                                   \
+	VDSO_ENTER;                                                            \
+	movabsq $NANVIX_VVAR_VA, %r11;                                         \
+	testl $(NANVIX_VVAR_SLOW | NANVIX_VVAR_SHARED), NANVIX_VVAR_FLAGS(%r11); \
+	jnz vdso_fallback;                                                     \
+	testl $(flag), NANVIX_VVAR_FLAGS(%r11);                                \
 	jz vdso_fallback
+
+fast_fd:
+	FAST_PATH_OPEN(NANVIX_VVAR_FASTFS)
 	cmpq $NANVIX_VVAR_FDMAP_COUNT, %rdi
 	jae vdso_fallback
 	cmpl $0, NANVIX_VVAR_FDMAP(%r11,%rdi,4)
@@ -327,12 +331,7 @@ fast_call:
 
 /* mmap, munmap, madvise by the host (abi/vvar.h, the fast mm path); it sends on what it does not serve. */
 fast_mm:
-	VDSO_ENTER
-	movabsq $NANVIX_VVAR_VA, %r11
-	testl $(NANVIX_VVAR_SLOW | NANVIX_VVAR_SHARED), NANVIX_VVAR_FLAGS(%r11)
-	jnz vdso_fallback
-	testl $NANVIX_VVAR_FASTMM, NANVIX_VVAR_FLAGS(%r11)
-	jz vdso_fallback
+	FAST_PATH_OPEN(NANVIX_VVAR_FASTMM)
 	jmp fast_call
 
 /* clock_gettime(REALTIME or MONOTONIC, ts): ns = base + ((tsc - tsc_base) * mult >> 32). */

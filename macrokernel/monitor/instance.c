@@ -1079,6 +1079,17 @@ int instance_wake_fd(const struct instance *in)
 	return in->wake;
 }
 
+bool instance_uplink_pending(const struct instance *in)
+{
+	return in->net && netsw_uplink_pending(in->net);
+}
+
+void instance_uplink_start(struct instance *in)
+{
+	if (in->net)
+		netsw_uplink_start_now(in->net);
+}
+
 struct vm *instance_vm(struct instance *in)
 {
 	return &in->vm;

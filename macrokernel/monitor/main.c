@@ -180,9 +180,13 @@ static const char usage_text[] =
         "                          default nanvixd serves from ring 3 read, pread,\n"
         "                          fstat and lseek of disk files with --fs=host, and\n"
         "                          anonymous mmap, munmap and madvise always)\n"
-        "      --no-seccomp        do not confine nanvixd to its system-call allowlist\n"
-        "                          (by default, once the VM is built, any other call\n"
-        "                          ends nanvixd with status 119; for debugging)\n"
+        "      --seccomp=auto|on|off\n"
+        "                          confine nanvixd to its system-call allowlist once\n"
+        "                          the VM is built (any other call ends it with 119):\n"
+        "                          on (a network's uplink then starts at boot, not at\n"
+        "                          the first DNS query), auto (the default: on unless\n"
+        "                          the uplink is still to start lazily), off (for\n"
+        "                          debugging; also --no-seccomp)\n"
         "      --trust POLICY      run only images the policy's keys signed (the\n"
         "                          program, each --image and the --disk image, each\n"
         "                          with FILE.sig beside it: nanvix sign), within what\n"
@@ -225,6 +229,8 @@ static const char usage_text[] =
         "  119 nanvixd made a system   127 kernel or program not found\n"
         "      call its seccomp allowlist forbids (a bug, or an attack: reported)\n";
 
+enum { SECCOMP_AUTO, SECCOMP_ON, SECCOMP_OFF }; /* --seccomp */
+
 #define UPLINK_WAIT_MS 2000 /* the uplink binds the published ports in ~2 ms */
 
 struct options {
@@ -242,7 +248,7 @@ struct options {
 	const char *strace_file;
 	int no_fast;       /* --no-fast-path */
 	const char *trust; /* --trust POLICY */
-	int no_seccomp;    /* --no-seccomp */
+	int seccomp;       /* --seccomp: SECCOMP_AUTO (0), SECCOMP_ON, SECCOMP_OFF */
 
 	double stop_timeout; /* --stop-timeout */
 	enum tty_mode tty;   /* -t, --no-tty */
@@ -644,6 +650,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_NO_FAST,
 		OPT_TRUST,
 		OPT_NO_SECCOMP,
+		OPT_SECCOMP,
 		OPT_ENV_FILE,
 		OPT_STOP_TIMEOUT,
 		OPT_NO_TTY,
@@ -675,6 +682,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "no-fast-path", no_argument, NULL, OPT_NO_FAST },
 		{ "trust", required_argument, NULL, OPT_TRUST },
 		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+		{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 		{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
 		{ "tty", no_argument, NULL, 't' },
 		{ "no-tty", no_argument, NULL, OPT_NO_TTY },
@@ -826,7 +834,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_MACROKERNEL: o->macrokernel = optarg; break;
 		case OPT_NO_FAST: o->no_fast = 1; break;
 		case OPT_TRUST: o->trust = optarg; break;
-		case OPT_NO_SECCOMP: o->no_seccomp = 1; break;
+		case OPT_NO_SECCOMP: o->seccomp = SECCOMP_OFF; break;
+		case OPT_SECCOMP:
+			if (!strcmp(optarg, "auto"))
+				o->seccomp = SECCOMP_AUTO;
+			else if (!strcmp(optarg, "on"))
+				o->seccomp = SECCOMP_ON;
+			else if (!strcmp(optarg, "off"))
+				o->seccomp = SECCOMP_OFF;
+			else
+				return usage_error("--seccomp is auto, on or off, not '%s'",
+				                   optarg);
+			break;
 		case 'w':
 			if (optarg[0] != '/')
 				return usage_error(
@@ -1026,6 +1045,21 @@ static int restore(const struct options *o, struct instance_config *cfg, struct 
 }
 
 /* nanvixd -- app: one instance, its host signals forwarded, run to its end. */
+/*
+ * Whether to confine nanvixd (docs/security.md): always with --seccomp=on,
+ * which starts a network's uplink now, since a filtered nanvixd cannot
+ * start processes; by default, unless the uplink is still to start
+ * lazily (at the VM's first DNS query).
+ */
+static bool seccomp_wanted(const struct options *o, struct instance *in)
+{
+	if (o->seccomp == SECCOMP_OFF)
+		return false;
+	if (o->seccomp == SECCOMP_ON)
+		instance_uplink_start(in);
+	return !instance_uplink_pending(in);
+}
+
 static int run(const struct options *o)
 {
 	struct instance_config cfg;
@@ -1043,8 +1077,8 @@ static int run(const struct options *o)
 	if (hostsig_init(instance_vm(in), o->stop_timeout) < 0) {
 		vm_error("cannot catch signals: %s", strerror(errno));
 		rc = NANVIXD_EXIT_HOST;
-	} else if (!o->no_seccomp && sandbox_install(err, sizeof(err)) < 0) {
-		vm_error("%s (--no-seccomp runs without it)", err);
+	} else if (seccomp_wanted(o, in) && sandbox_install(err, sizeof(err)) < 0) {
+		vm_error("%s (--seccomp=off runs without it)", err);
 		rc = NANVIXD_EXIT_HOST;
 	} else {
 		int first = 0;

@@ -49,14 +49,16 @@ static const char *const allowed[] = {
 	"timer_getoverrun", "timer_delete",
 	/* threads, signals, the process */
 	"futex", "set_robust_list", "get_robust_list", "clone", "clone3", "exit", "exit_group",
+	"restart_syscall",
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigtimedwait", "rt_sigpending",
 	"rt_sigqueueinfo", "rt_tgsigqueueinfo", "sigaltstack", "signalfd4", "kill", "tgkill",
 	"tkill", "getpid", "gettid", "getppid", "getuid", "geteuid", "getgid", "getegid",
 	"sched_yield", "sched_getaffinity", "sched_setaffinity", "getrlimit", "setrlimit",
 	"prlimit64", "getrusage", "getrandom", "prctl", "arch_prctl", "set_tid_address", "rseq",
 	"uname", "sysinfo", "wait4", "waitid", "membarrier",
-	/* I/O on sockets that exist (the macro-kernel, the uplink, published ports) */
-	"sendmsg", "recvmsg", "sendto", "recvfrom", "sendmmsg", "recvmmsg", "accept", "accept4",
+	/* I/O on sockets that exist (the macro-kernel, the uplink, published ports), and
+	 * connected pairs (no address: a VM's socketpair in the host network component) */
+	"socketpair", "sendmsg", "recvmsg", "sendto", "recvfrom", "sendmmsg", "recvmmsg", "accept", "accept4",
 	"shutdown", "getsockopt", "setsockopt", "getsockname", "getpeername",
 };
 /* clang-format on */

@@ -1144,3 +1144,16 @@ int netsw_uplink_wait(struct netsw *sw, int timeout_ms, char *msg, size_t len)
 		}
 	}
 }
+
+bool netsw_uplink_pending(const struct netsw *sw)
+{
+	return sw->up_state == UP_NONE;
+}
+
+void netsw_uplink_start_now(struct netsw *sw)
+{
+	if (sw->up_state == UP_NONE) {
+		sw->up_lazy = true; /* as a DNS query would have started it */
+		uplink_start(sw);
+	}
+}

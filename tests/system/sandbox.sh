@@ -2,7 +2,8 @@
 # nanvixd's own confinement (docs/security.md): its seccomp allowlist is on
 # for every thread with no_new_privs, a forbidden call ends it with 119 and
 # a line (the test-only build bin/tests/nanvixd.sandbox makes one on
-# request), --no-seccomp turns it off, inherited fds are closed at start;
+# request), --seccomp=auto|on|off chooses when it is on (auto: not while a
+# network's uplink is still to start lazily), inherited fds are closed at start;
 # and nanvixd runs as an ordinary user given access to /dev/kvm.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -36,20 +37,37 @@ probe() {
 }
 
 echo "== the allowlist"
-probe
-if [ "$seccomp" = 2 ] && [ "$nnp" = 1 ] && [ "$filtered" = "$threads" ]; then
-	ok "a running nanvixd is filtered (Seccomp 2, NoNewPrivs 1, $filtered of $threads threads)"
+# expect_filter NAME WANT nanvixd-args: WANT 2 (filtered, every thread, no_new_privs) or 0.
+expect_filter() {
+	local name=$1 want=$2
+	shift 2
+	probe "$@"
+	if [ "$want" = 2 ] && [ "$seccomp" = 2 ] && [ "$nnp" = 1 ] && [ "$filtered" = "$threads" ]; then
+		ok "$name: filtered (Seccomp 2, NoNewPrivs 1, $filtered of $threads threads)"
+	elif [ "$want" = 0 ] && [ "$seccomp" = 0 ]; then
+		ok "$name: not filtered"
+	else
+		bad "$name" "Seccomp '$seccomp' NoNewPrivs '$nnp', $filtered of $threads threads filtered; wanted $want"
+	fi
+}
+expect_filter "no network (auto)" 2 --net=none
+expect_filter "an uplink started at boot by -p (auto)" 2 -p 18431:80
+expect_filter "--seccomp=on with the default network" 2 --seccomp=on
+expect_filter "the default network, uplink still to start (auto)" 0
+expect_filter "--seccomp=off" 0 --net=none --seccomp=off
+expect_filter "--no-seccomp" 0 --net=none --no-seccomp
+# Filtered, the VM still resolves names: the uplink started before the filter.
+vm --seccomp=on --timeout 60 -- "$T/net/resolve.musl.elf" localhost host.internal no-such-name.invalid
+if [ "$st" = 1 ] && grep -q '^host.internal: 10.0.2.2$' "$tmp/out" &&
+   grep -q '^no-such-name.invalid: no such name$' "$tmp/out"; then
+	ok "--seccomp=on: DNS through the uplink started at boot"
 else
-	bad "filter on" "Seccomp '$seccomp' NoNewPrivs '$nnp', $filtered of $threads threads filtered"
+	bad "--seccomp=on DNS" "status $st: $(tr '\n' ' ' <"$tmp/out") $(head -c 200 "$tmp/err")"
 fi
-probe --no-seccomp
-if [ "$seccomp" = 0 ]; then
-	ok "--no-seccomp: no filter"
-else
-	bad "--no-seccomp" "Seccomp '$seccomp'"
-fi
+vm --seccomp=maybe -- "$T/hello.musl.elf"
+judge "--seccomp=maybe is a usage error" 125 "" "auto, on or off"
 if [ -x "$SANDBOX" ]; then
-	NANVIXD_TEST_FORBIDDEN=1 "$SANDBOX" --kernel "$KERNEL" -- "$T/hello.musl.elf" >"$tmp/out" 2>"$tmp/err"
+	NANVIXD_TEST_FORBIDDEN=1 "$SANDBOX" --kernel "$KERNEL" --seccomp=on -- "$T/hello.musl.elf" >"$tmp/out" 2>"$tmp/err"
 	st=$?
 	if [ "$st" = 119 ] && grep -q 'seccomp: forbidden system call 101' "$tmp/err" &&
 	   ! grep -q hello "$tmp/out"; then
@@ -57,11 +75,11 @@ if [ -x "$SANDBOX" ]; then
 	else
 		bad "forbidden call" "status $st: $(cat "$tmp/err")"
 	fi
-	"$SANDBOX" --kernel "$KERNEL" -- "$T/hello.musl.elf" >"$tmp/out" 2>"$tmp/err"
+	"$SANDBOX" --kernel "$KERNEL" --seccomp=on -- "$T/hello.musl.elf" >"$tmp/out" 2>"$tmp/err"
 	st=$?
 	[ "$st" = 0 ] && grep -q 'hello, world' "$tmp/out" && ok "the test build runs normally without the request" ||
 		bad "test build" "status $st"
-	NANVIXD_TEST_FORBIDDEN=1 "$NANVIXD" -- "$T/hello.musl.elf" >"$tmp/out" 2>"$tmp/err"
+	NANVIXD_TEST_FORBIDDEN=1 "$NANVIXD" --seccomp=on -- "$T/hello.musl.elf" >"$tmp/out" 2>"$tmp/err"
 	st=$?
 	[ "$st" = 0 ] && ok "the default build has no such request" || bad "default build" "status $st"
 else

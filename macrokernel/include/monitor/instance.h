@@ -136,6 +136,14 @@ int instance_publish_any(struct instance *in, uint16_t guest_port);
 /* The instance's VM: counters, and hooks such as the command line's host signals. */
 struct vm *instance_vm(struct instance *in);
 
+/*
+ * Whether the VM's network uplink is still to start (lazily, at its first
+ * DNS query: a new process), and starting it now: before nanvixd's
+ * seccomp filter, which forbids new processes (docs/security.md).
+ */
+bool instance_uplink_pending(const struct instance *in);
+void instance_uplink_start(struct instance *in);
+
 /* With cfg.fleet and a network: the eventfd written when the VM has
  * network work to take (read it to clear), else -1. */
 int instance_wake_fd(const struct instance *in);

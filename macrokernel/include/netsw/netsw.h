@@ -209,6 +209,12 @@ void netsw_service(struct netsw *sw);
  */
 int netsw_uplink_wait(struct netsw *sw, int timeout_ms, char *msg, size_t len);
 
+/* True while the uplink has not been started: the first DNS query would start it. */
+bool netsw_uplink_pending(const struct netsw *sw);
+
+/* Start the uplink now unless it was (before nanvixd forbids itself new processes). */
+void netsw_uplink_start_now(struct netsw *sw);
+
 /*
  * A netsw_resolve_fn for --net-allow hostnames in a static nanvixd: runs
  * `nanvix-uplink --resolve NAME` (beside /proc/self/exe; the dynamic
