@@ -91,6 +91,8 @@
 #define LINUX_SYS_rt_sigqueueinfo        129
 #define LINUX_SYS_madvise                28
 #define LINUX_SYS_msync                  26
+#define LINUX_SYS_mremap                 25
+#define LINUX_SYS_memfd_create           319
 #define LINUX_SS_ONSTACK                 1
 #define LINUX_SS_DISABLE                 2
 #define LINUX_SS_AUTODISARM              (1u << 31)
@@ -151,6 +153,7 @@
 
 /* mmap / mprotect. */
 #define LINUX_PROT_READ           0x1
+#define LINUX_PROT_NONE           0x0
 #define LINUX_PROT_WRITE          0x2
 #define LINUX_PROT_EXEC           0x4
 #define LINUX_MAP_SHARED          0x01

@@ -61,7 +61,8 @@
 	X(flock, FAST) X(mq_open, FAST) X(mq_unlink, FAST) X(mq_timedsend, FAST)         \
 	X(mq_timedreceive, FAST) X(mq_notify, FAST) X(mq_getsetattr, FAST)              \
 	X(timer_create, FAST) X(timer_settime, FAST) X(timer_gettime, FAST)              \
-	X(timer_getoverrun, FAST) X(timer_delete, FAST) X(msync, FAST)
+	X(timer_getoverrun, FAST) X(timer_delete, FAST) X(msync, FAST) X(mremap, FAST)       \
+	X(memfd_create, FAST)
 /* clang-format on */
 
 #endif /* NANVIX_ABI_SYSCALLS_H */

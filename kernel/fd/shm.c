@@ -289,14 +289,81 @@ static long name_ok(const char *name)
 	return 0;
 }
 
+/* A new object, no name, no size; NULL when out of memory. */
+static struct shm_obj *obj_new(uint32_t mode)
+{
+	struct shm_obj *o = kmalloc(sizeof(*o));
+	uint64_t pa = o ? mm_frame_alloc() : 0;
+
+	if (!pa) {
+		kfree(o);
+		return NULL;
+	}
+	memset(o, 0, sizeof(*o));
+	o->mode = mode;
+	o->ino = next_ino++;
+	o->pfns = P2V(pa);
+	return o;
+}
+
+/* Open `o` with `flags` as a new fd; the object goes when that fails and nothing holds it. */
+static long obj_open(struct shm_obj *o, long flags)
+{
+	struct shm_file *sf = kmalloc(sizeof(*sf));
+	struct file *f = sf ? file_new(&shm_ops, (uint32_t)flags & (LINUX_O_ACCMODE | LINUX_O_APPEND), sf)
+	                    : NULL;
+
+	if (!f) {
+		kfree(sf);
+		obj_put(o);
+		return -LINUX_ENOMEM;
+	}
+	sf->obj = o;
+	sf->off = 0;
+	o->opens++;
+	if ((flags & LINUX_O_TRUNC) && (flags & LINUX_O_ACCMODE) != LINUX_O_RDONLY)
+		shm_truncate(f, 0);
+	return fd_install(f, 0, -1, flags & LINUX_O_CLOEXEC);
+}
+
+/*
+ * memfd_create: an object as /dev/shm holds them, with no name (it goes
+ * with its last fd and mapping), read-write, mode 0777 as Linux gives.
+ * Sealing is accepted as a flag but no seal can be added (fcntl
+ * F_ADD_SEALS is EINVAL); huge pages are refused (EINVAL).
+ */
+#define MFD_CLOEXEC       1u
+#define MFD_ALLOW_SEALING 2u
+#define MFD_NAME_MAX      249
+
+long sys_memfd_create(SYSCALL_ARGS)
+{
+	uint64_t uname = (uint64_t)a0;
+	unsigned flags = (unsigned)a1, i;
+	struct shm_obj *o;
+	char c;
+
+	if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING))
+		return -LINUX_EINVAL;
+	for (i = 0;; i++) { /* the name only needs to be readable and short */
+		if (copy_from_user(&c, uname + i, 1))
+			return -LINUX_EFAULT;
+		if (!c)
+			break;
+		if (i == MFD_NAME_MAX)
+			return -LINUX_EINVAL;
+	}
+	o = obj_new(0777);
+	if (!o)
+		return -LINUX_ENOMEM;
+	return obj_open(o, LINUX_O_RDWR | (flags & MFD_CLOEXEC ? LINUX_O_CLOEXEC : 0));
+}
+
 long shm_open(const char *name, long flags, long mode)
 {
 	struct shm_name *e;
 	struct shm_obj *o;
-	struct shm_file *sf;
-	struct file *f;
 	long rc = name_ok(name);
-	int acc = (int)flags & LINUX_O_ACCMODE;
 
 	if (rc)
 		return rc;
@@ -306,39 +373,17 @@ long shm_open(const char *name, long flags, long mode)
 	if (e) {
 		o = e->obj;
 	} else {
-		uint64_t pa;
-
 		if (!(flags & LINUX_O_CREAT))
 			return -LINUX_ENOENT;
-		o = kmalloc(sizeof(*o));
-		pa = o ? mm_frame_alloc() : 0;
-		if (!pa) {
-			kfree(o);
+		o = obj_new((uint32_t)mode & 07777 & ~proc_current->umask);
+		if (!o)
 			return -LINUX_ENOMEM;
-		}
-		memset(o, 0, sizeof(*o));
-		o->mode = (uint32_t)mode & 07777 & ~proc_current->umask;
-		o->ino = next_ino++;
-		o->pfns = P2V(pa);
 		if (!name_add(name, o)) {
 			obj_put(o);
 			return -LINUX_ENOSPC;
 		}
 	}
-	sf = kmalloc(sizeof(*sf));
-	f = sf ? file_new(&shm_ops, (uint32_t)flags & (LINUX_O_ACCMODE | LINUX_O_APPEND), sf)
-	       : NULL;
-	if (!f) {
-		kfree(sf);
-		obj_put(o);
-		return -LINUX_ENOMEM;
-	}
-	sf->obj = o;
-	sf->off = 0;
-	o->opens++;
-	if ((flags & LINUX_O_TRUNC) && acc != LINUX_O_RDONLY)
-		shm_truncate(f, 0);
-	return fd_install(f, 0, -1, flags & LINUX_O_CLOEXEC);
+	return obj_open(o, flags);
 }
 
 long shm_unlink(const char *name)

@@ -88,12 +88,37 @@ long fs_open(long dirfd, uint64_t upath, long flags, long mode)
 	return fd_install(f, 0, -1, flags & LINUX_O_CLOEXEC);
 }
 
-/* pread64/pwrite64: ESPIPE for an fd that is not a disk file. */
+/*
+ * pread64/pwrite64 of a seekable kernel file (/dev/shm, memfd): at `off`,
+ * the file offset left as it was.  Ring 0 is never preempted, so no other
+ * call sees the offset moved.
+ */
+static long kernel_positional(struct file *f, bool write, uint64_t buf, uint64_t len, long off)
+{
+	long cur = f->ops->lseek(f, 0, LINUX_SEEK_CUR), rc;
+
+	if (cur < 0)
+		return cur;
+	rc = f->ops->lseek(f, off, LINUX_SEEK_SET);
+	if (rc >= 0)
+		rc = write ? f->ops->write(f, buf, len) : f->ops->read(f, buf, len);
+	f->ops->lseek(f, cur, LINUX_SEEK_SET);
+	return rc;
+}
+
+/* pread64/pwrite64: ESPIPE for an fd that is neither a disk file nor a seekable kernel file. */
 static long fd_positional(uint16_t op, long fd, uint64_t buf, uint64_t len, long off)
 {
 	uint64_t h;
 	long rc = fd_handle(fd, &h);
+	struct file *f;
 
+	if (rc == -LINUX_EINVAL && (f = fd_get(fd)) && f->ops->seekable && f->ops->lseek &&
+	    (op == NANVIX_FS_PREAD ? f->ops->read : f->ops->write)) {
+		if (off < 0)
+			return -LINUX_EINVAL;
+		return kernel_positional(f, op == NANVIX_FS_PWRITE, buf, len, off);
+	}
 	if (rc)
 		return rc == -LINUX_EINVAL ? -LINUX_ESPIPE : rc;
 	if (off < 0)

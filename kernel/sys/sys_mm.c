@@ -195,10 +195,37 @@ static long claim(uint64_t va, uint64_t len, int prot, bool shared, bool own)
 	return map_fresh(va, len, prot, shared);
 }
 
+/* mmap_next: the vvar page's when there is one (the fast mm path moves it there). */
+static uint64_t mmap_next_of(struct mm *m);
+static void mmap_next_set(struct mm *m, uint64_t v);
+
+/*
+ * A place for a new mapping of `len` bytes below the lowest one so far
+ * (mmap_next), past MAP_FIXED mappings in the way (a few tries), taken as
+ * claim() takes it; *va.  0 or -LINUX_ENOMEM.
+ */
+static long place_below(struct mm *p, uint64_t len, int prot, bool shared, bool own, uint64_t *va)
+{
+	uint64_t top = mmap_next_of(p), *pte;
+	long rc = -LINUX_EEXIST;
+	int tries;
+
+	for (tries = 0; rc == -LINUX_EEXIST; tries++) {
+		if (tries == MMAP_TRIES || top - len < PAGE_UP(p->brk) || len > top)
+			return -LINUX_ENOMEM;
+		*va = top - len;
+		rc = claim(*va, len, prot, shared, own);
+		if (rc == 0)
+			mmap_next_set(p, *va);
+		else if (rc == -LINUX_EEXIST)
+			top = vmem_next(proc_current->cr3, *va, *va + len, &pte);
+	}
+	return rc;
+}
+
 /* Room left below the stack's growth area before mmap's (Linux's stack guard gap is 1 MiB). */
 #define STACK_GAP (1ull << 20)
 
-/* mmap_next: the vvar page's when there is one (the fast mm path moves it there). */
 static uint64_t mmap_next_of(struct mm *m)
 {
 	return m->vvar ? m->vvar->mmap_next : m->mmap_next;
@@ -268,8 +295,8 @@ long sys_brk(SYSCALL_ARGS)
 long sys_mmap(SYSCALL_ARGS)
 {
 	struct mm *p = proc_current->mm;
-	uint64_t addr = a0, len = PAGE_UP(a1), va, top;
-	int prot = (int)a2, flags = (int)a3, type = flags & 3, first, tries;
+	uint64_t addr = a0, len = PAGE_UP(a1), va = 0;
+	int prot = (int)a2, flags = (int)a3, type = flags & 3, first;
 	struct file *f = NULL;
 	bool share = false;
 	long rc;
@@ -322,19 +349,8 @@ long sys_mmap(SYSCALL_ARGS)
 			va = addr; /* the hint, if it is free */
 			rc = claim(va, len, first, type == LINUX_MAP_SHARED, share);
 		}
-		/* Below the lowest mapping so far; past a MAP_FIXED one in the way (a few tries). */
-		for (top = mmap_next_of(p), tries = 0; rc == -LINUX_EEXIST; tries++) {
-			uint64_t *pte;
-
-			if (tries == MMAP_TRIES || top - len < PAGE_UP(p->brk) || len > top)
-				return -LINUX_ENOMEM;
-			va = top - len;
-			rc = claim(va, len, first, type == LINUX_MAP_SHARED, share);
-			if (rc == 0)
-				mmap_next_set(p, va);
-			else if (rc == -LINUX_EEXIST)
-				top = vmem_next(proc_current->cr3, va, va + len, &pte);
-		}
+		if (rc == -LINUX_EEXIST)
+			rc = place_below(p, len, first, type == LINUX_MAP_SHARED, share, &va);
 	}
 	if (rc < 0)
 		return rc;
@@ -494,4 +510,81 @@ long sys_madvise(SYSCALL_ARGS)
 	}
 	flush_range(addr, len);
 	return 0;
+}
+
+/*
+ * mremap of private memory: shrink in place; grow in place when the pages
+ * after it are free; else, with MREMAP_MAYMOVE, a new mapping (below
+ * mmap_next, or at new_address with MREMAP_FIXED) that the host fills
+ * with a copy, and the old one unmapped.  The range must be mapped
+ * (EFAULT).  Differs from Linux: shared mappings and PROT_NONE ones only
+ * shrink (EINVAL), and a grown private file mapping reads zeros past its
+ * old end, not the file.
+ */
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED   2
+
+/* The prot of a mapped page's PTE. */
+static int pte_prot(uint64_t e)
+{
+	if (!(e & PTE_P))
+		return LINUX_PROT_NONE;
+	return LINUX_PROT_READ | (e & PTE_W ? LINUX_PROT_WRITE : 0) |
+	       (e & PTE_NX ? 0 : LINUX_PROT_EXEC);
+}
+
+long sys_mremap(SYSCALL_ARGS)
+{
+	struct mm *p = proc_current->mm;
+	uint64_t old = (uint64_t)a0, olen = PAGE_UP((uint64_t)a1), nlen = PAGE_UP((uint64_t)a2);
+	uint64_t flags = (uint64_t)a3, naddr = (uint64_t)a4, va = 0, done, *pte;
+	int prot;
+	long rc;
+
+	if ((old & PAGE_MASK) || (flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
+	    ((flags & MREMAP_FIXED) && (!(flags & MREMAP_MAYMOVE) || (naddr & PAGE_MASK))) ||
+	    !nlen || !olen || (uint64_t)a2 > NANVIX_USER_TOP)
+		return -LINUX_EINVAL;
+	if (!user_range(old, olen) || !all_mapped(old, old + olen))
+		return -LINUX_EFAULT;
+	pte = vmem_pte(proc_current->cr3, old, false);
+	prot = pte_prot(*pte);
+	if (nlen <= olen && !(flags & MREMAP_FIXED)) {
+		if (nlen < olen)
+			unmap(old + nlen, olen - nlen);
+		return (long)old;
+	}
+	if ((*pte & PTE_SHARED) || prot == LINUX_PROT_NONE)
+		return -LINUX_EINVAL;
+	if (!(flags & MREMAP_FIXED) && user_range(old, nlen) &&
+	    map_fresh(old + olen, nlen - olen, prot, false) == 0)
+		return (long)old; /* grown in place */
+	if (!(flags & MREMAP_MAYMOVE))
+		return -LINUX_ENOMEM;
+	/* Move: a writable copy first, then the old mapping goes. */
+	if (flags & MREMAP_FIXED) {
+		if (!user_range(naddr, nlen))
+			return -LINUX_EINVAL;
+		if (naddr < old + olen && old < naddr + nlen)
+			return -LINUX_EINVAL; /* overlapping */
+		unmap(naddr, nlen);
+		va = naddr;
+		rc = map_fresh(va, nlen, LINUX_PROT_READ | LINUX_PROT_WRITE, false);
+	} else {
+		rc = place_below(p, nlen, LINUX_PROT_READ | LINUX_PROT_WRITE, false, false, &va);
+	}
+	if (rc)
+		return rc == -LINUX_EEXIST ? -LINUX_ENOMEM : rc;
+	for (done = 0; done < olen && done < nlen; done += NANVIX_HC_COPY_MAX) {
+		uint64_t n = olen - done < NANVIX_HC_COPY_MAX ? olen - done : NANVIX_HC_COPY_MAX;
+
+		if (hal->copy(proc_current->cr3, va + done, proc_current->cr3, old + done, n) < 0) {
+			unmap(va, nlen);
+			return -LINUX_EFAULT;
+		}
+	}
+	if (prot != (LINUX_PROT_READ | LINUX_PROT_WRITE))
+		sys_mprotect((long)va, (long)nlen, prot, 0, 0, 0);
+	unmap(old, olen);
+	return (long)va;
 }

@@ -171,6 +171,8 @@ static const struct desc calls[] = {
 	D(timer_getoverrun, 1, K_INT),
 	D(timer_delete, 1, K_INT),
 	D(msync, 3, K_HEX, K_UINT, K_HEX),
+	D(mremap, 5, K_HEX, K_UINT, K_UINT, K_HEX, K_HEX),
+	D(memfd_create, 2, K_STR, K_HEX),
 	D(getsid, 1, K_INT),
 	D(rt_sigpending, 2, K_HEX, K_UINT),
 	D(rt_sigsuspend, 2, K_HEX, K_UINT),
