@@ -537,7 +537,7 @@ long sys_mremap(SYSCALL_ARGS)
 {
 	struct mm *p = proc_current->mm;
 	uint64_t old = (uint64_t)a0, olen = PAGE_UP((uint64_t)a1), nlen = PAGE_UP((uint64_t)a2);
-	uint64_t flags = (uint64_t)a3, naddr = (uint64_t)a4, va = 0, done, *pte;
+	uint64_t flags = (uint64_t)a3, naddr = (uint64_t)a4, va = 0, done, keep, *pte;
 	int prot;
 	long rc;
 
@@ -575,8 +575,9 @@ long sys_mremap(SYSCALL_ARGS)
 	}
 	if (rc)
 		return rc == -LINUX_EEXIST ? -LINUX_ENOMEM : rc;
-	for (done = 0; done < olen && done < nlen; done += NANVIX_HC_COPY_MAX) {
-		uint64_t n = olen - done < NANVIX_HC_COPY_MAX ? olen - done : NANVIX_HC_COPY_MAX;
+	keep = olen < nlen ? olen : nlen;
+	for (done = 0; done < keep; done += NANVIX_HC_COPY_MAX) {
+		uint64_t n = keep - done < NANVIX_HC_COPY_MAX ? keep - done : NANVIX_HC_COPY_MAX;
 
 		if (hal->copy(proc_current->cr3, va + done, proc_current->cr3, old + done, n) < 0) {
 			unmap(va, nlen);
