@@ -54,33 +54,6 @@ void mm_frame_init(const struct nanvix_memrange *ranges, unsigned nranges, uint3
 	fa.s.nclean = fa.s.ndirty = 0;
 }
 
-uint64_t mm_frame_alloc(void)
-{
-	while (fa.s.r < fa.s.nranges) {
-		struct nanvix_memrange *r = &fa.s.ranges[fa.s.r];
-
-		if (r->start < r->end) {
-			uint64_t pa = r->start;
-
-			r->start += PAGE_SIZE;
-			fa.s.nfree--;
-			return pa;
-		}
-		fa.s.r++;
-	}
-	if (fa.s.nclean == 0 && fa.s.ndirty > 0) {
-		if (hal->frames_scrub(fa.dirty, fa.s.ndirty) < 0)
-			panic("frame scrub of %lu frames refused", fa.s.ndirty);
-		swap_stacks();
-		fa.s.nclean = fa.s.ndirty;
-		fa.s.ndirty = 0;
-	}
-	if (fa.s.nclean == 0)
-		return 0;
-	fa.s.nfree--;
-	return (uint64_t)fa.clean[--fa.s.nclean] * PAGE_SIZE;
-}
-
 /* Scrub the dirty stack and put it on top of the clean one (host work, O(1) here). */
 static void scrub_dirty(void)
 {
@@ -97,6 +70,28 @@ static void scrub_dirty(void)
 		fa.s.nclean += fa.s.ndirty;
 	}
 	fa.s.ndirty = 0;
+}
+
+uint64_t mm_frame_alloc(void)
+{
+	while (fa.s.r < fa.s.nranges) {
+		struct nanvix_memrange *r = &fa.s.ranges[fa.s.r];
+
+		if (r->start < r->end) {
+			uint64_t pa = r->start;
+
+			r->start += PAGE_SIZE;
+			fa.s.nfree--;
+			return pa;
+		}
+		fa.s.r++;
+	}
+	if (fa.s.nclean == 0)
+		scrub_dirty(); /* the dirty stack becomes the clean one */
+	if (fa.s.nclean == 0)
+		return 0;
+	fa.s.nfree--;
+	return (uint64_t)fa.clean[--fa.s.nclean] * PAGE_SIZE;
 }
 
 void mm_frame_batch(struct frame_batch *b, struct nanvix_frames_lent *lent)

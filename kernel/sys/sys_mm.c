@@ -196,8 +196,17 @@ static long claim(uint64_t va, uint64_t len, int prot, bool shared, bool own)
 }
 
 /* mmap_next: the vvar page's when there is one (the fast mm path moves it there). */
-static uint64_t mmap_next_of(struct mm *m);
-static void mmap_next_set(struct mm *m, uint64_t v);
+static uint64_t mmap_next_of(struct mm *m)
+{
+	return m->vvar ? m->vvar->mmap_next : m->mmap_next;
+}
+
+static void mmap_next_set(struct mm *m, uint64_t v)
+{
+	m->mmap_next = v;
+	if (m->vvar)
+		m->vvar->mmap_next = v;
+}
 
 /*
  * A place for a new mapping of `len` bytes below the lowest one so far
@@ -225,18 +234,6 @@ static long place_below(struct mm *p, uint64_t len, int prot, bool shared, bool 
 
 /* Room left below the stack's growth area before mmap's (Linux's stack guard gap is 1 MiB). */
 #define STACK_GAP (1ull << 20)
-
-static uint64_t mmap_next_of(struct mm *m)
-{
-	return m->vvar ? m->vvar->mmap_next : m->mmap_next;
-}
-
-static void mmap_next_set(struct mm *m, uint64_t v)
-{
-	m->mmap_next = v;
-	if (m->vvar)
-		m->vvar->mmap_next = v;
-}
 
 void mm_vvar_attach(struct mm *m, struct nanvix_vvar *vv)
 {
