@@ -68,6 +68,14 @@ struct linux_itimerspec {
 };
 
 static struct ptimer timers[TIMER_MAX];
+
+/* a + b, saturating at UINT64_MAX ("never"): a huge setitimer or
+ * timer_settime time must not wrap into a deadline already past, which
+ * would make every tick fire it again and starve the VM. */
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return b > UINT64_MAX - a ? UINT64_MAX : a + b;
+}
 static int ntimers, ttop; /* timers in use; one past the highest slot in use */
 
 /* p's timer `id`: a POSIX one, or (cpu) its ITIMER_VIRTUAL/PROF. */
@@ -294,7 +302,7 @@ long timer_itimer(int which, uint64_t value, uint64_t interval, uint64_t *old_va
 		t->notify = SIGEV_SIGNAL;
 		t->signo = itimer_signal(which);
 	}
-	t->at = value > UINT64_MAX - cpu ? UINT64_MAX : cpu + value;
+	t->at = add_sat(cpu, value);
 	t->interval = interval;
 	sched_timer_arm(clock_deadline(TIMER_LOOK_NS));
 	return 0;
@@ -307,12 +315,12 @@ static uint64_t expire_cpu(struct ptimer *t, uint64_t now)
 
 	if (cpu >= t->at) {
 		proc_signal(t->owner, t->signo, LINUX_SI_KERNEL);
-		t->at = t->interval ? cpu + t->interval : 0;
+		t->at = t->interval ? add_sat(cpu, t->interval) : 0;
 		if (!t->at)
 			return 0;
 	}
 	left = t->at - cpu;
-	return now + (left > TIMER_LOOK_NS ? left : TIMER_LOOK_NS);
+	return add_sat(now, left > TIMER_LOOK_NS ? left : TIMER_LOOK_NS);
 }
 
 static struct thread *target(const struct ptimer *t)
@@ -403,14 +411,16 @@ uint64_t timer_expire(uint64_t now)
 				uint64_t missed = (now - t->at) / t->interval;
 
 				add_overrun(t, missed);
-				t->at += (missed + 1) * t->interval;
+				t->at = (missed + 1) > UINT64_MAX / t->interval
+				                ? UINT64_MAX
+				                : add_sat(t->at, (missed + 1) * t->interval);
 			}
 			fire(t);
 		}
 		if (t->at) {
 			uint64_t look = t->interval && t->interval < TIMER_LOOK_NS &&
-			                                t->at < now + TIMER_LOOK_NS
-			                        ? now + TIMER_LOOK_NS
+			                                t->at < add_sat(now, TIMER_LOOK_NS)
+			                        ? add_sat(now, TIMER_LOOK_NS)
 			                        : t->at;
 
 			if (!earliest || look < earliest)
