@@ -47,8 +47,9 @@ $(BIN)/tests/nanvixd.sandbox: $(MONITOR_OBJS) $(TRUST_OBJS) \
 	@mkdir -p $(dir $@)
 	$(HOST_CC) -static -o $@ $^ $(HOST_LDFLAGS) $(NANVIXD_LIBS)
 ALL += $(BIN)/tests/nanvixd.sandbox
-# bin/nanvix: the operator's command (its signing helpers so far).
-$(BIN)/nanvix: $(OUT)/macrokernel/cli/nanvix.o $(TRUST_OBJS) | $(BIN)
+# bin/nanvix: the operator's command: VM lifecycle over nanvix-api's control API, and signing.
+NANVIX_CLI_OBJS := $(addprefix $(OUT)/macrokernel/cli/,nanvix.o ctl.o httpc.o)
+$(BIN)/nanvix: $(NANVIX_CLI_OBJS) $(TRUST_OBJS) | $(BIN)
 	$(HOST_CC) -static -o $@ $^ $(HOST_LDFLAGS) $(TRUST_LIBS)
 ALL += $(BIN)/nanvix
 
@@ -94,3 +95,6 @@ ALL += $(BIN)/nanvix-uplink
 
 # bin/nanvix-serve, the serverless daemon.
 include macrokernel/serve/serve.mk
+
+# bin/nanvix-api, the control daemon.
+include macrokernel/api/api.mk

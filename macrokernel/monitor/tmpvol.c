@@ -27,7 +27,12 @@ static const char *usable(const char *dir)
 
 int tmpvol_create(char *path, size_t len)
 {
-	const char *base = usable("/dev/shm");
+	/* A daemon that runs nanvixd (nanvix-api) names a base it removes
+	 * itself, so that nothing stays behind when nanvixd is killed. */
+	const char *base = usable(getenv("NANVIXD_TMPDIR"));
+
+	if (!base)
+		base = usable("/dev/shm");
 
 	if (!base)
 		base = usable(getenv("TMPDIR"));
