@@ -1,13 +1,21 @@
-/* nanvix: the operator's command; for now the signing helpers (keygen, sign, verify). */
+/* nanvix: the operator's command: VMs of the nanvix-api daemon (ctl.c) and the signing helpers. */
 #include <stdio.h>
 #include <string.h>
 
 #include <trust/trust.h>
 
-static const char usage_text[] =
-        "usage: nanvix COMMAND [ARGS]\n"
+#include "ctl.h"
+
+static const char usage_head[] =
+        "usage: nanvix [-H ADDR] COMMAND [ARGS]\n"
         "\n"
         "examples:\n"
+        "  nanvix run bin/hello.elf\n"
+        "      run a program in a micro-VM of the daemon (nanvix-api); it prints here\n"
+        "  nanvix run -d --name web -m 256M -p 8080:80 httpd.elf --port 80\n"
+        "      start one in the background; commands then take its name or id\n"
+        "  nanvix ps -a; nanvix logs -f web; nanvix stop web; nanvix rm web\n"
+        "      list VMs, follow one's output, stop it, forget it\n"
         "  nanvix keygen ops.pub ops.sec\n"
         "      a new Ed25519 key pair (the secret key without a passphrase, mode 0600)\n"
         "  nanvix sign ops.sec app.elf\n"
@@ -17,30 +25,78 @@ static const char usage_text[] =
         "  nanvixd --trust policy.json -- app.elf\n"
         "      run app.elf only if the policy's keys signed it (docs/trust.md)\n"
         "\n"
+        "VM commands (nanvix COMMAND --help for each):\n";
+
+static const char usage_tail[] =
+        "\n"
+        "signing commands:\n"
+        "  keygen PUBKEY SECKEY             make a key pair (never over a secret key)\n"
+        "  sign SECKEY FILE [SIG]           sign FILE (SIG: FILE.sig)\n"
+        "  verify PUBKEY FILE [SIG]         check FILE's signature; 0 when it is good\n"
+        "  help [COMMAND]                   this text, or COMMAND's\n"
+        "\n"
         "Keys and signatures are OpenBSD signify's format: signify-openbsd -S -s ops.sec\n"
         "-m app.elf signs the same way, and signify-openbsd -V -p ops.pub -m app.elf\n"
         "checks a signature made here.\n"
         "\n"
-        "commands:\n"
-        "  keygen PUBKEY SECKEY         make a key pair (never over an existing secret key)\n"
-        "  sign SECKEY FILE [SIG]       sign FILE (SIG: FILE.sig)\n"
-        "  verify PUBKEY FILE [SIG]     check FILE's signature; exit 0 when it is good\n"
-        "  help                         this text\n";
+        "options:\n"
+        "  -H, --host ADDR   the daemon: unix:PATH, /PATH or http://127.0.0.1:PORT;\n"
+        "                    default $NANVIX_HOST, else $XDG_RUNTIME_DIR/nanvix/api.sock,\n"
+        "                    else /run/nanvix/api.sock (root) or /tmp/nanvix-UID/api.sock\n"
+        "\n"
+        "environment:\n"
+        "  NANVIX_HOST       as --host\n"
+        "  NANVIX_API_KEY    sent as Authorization: Bearer (the daemon's --keys)\n";
 
 static int usage(FILE *f, int status)
 {
-	fputs(usage_text, f);
+	fputs(usage_head, f);
+	ctl_list(f);
+	fputs(usage_tail, f);
 	return status;
 }
 
 int main(int argc, char **argv)
 {
 	char err[512], sig[4096];
-	const char *cmd = argc > 1 ? argv[1] : NULL;
+	const char *cmd, *host = NULL;
 	struct trust_pubkey k;
+	char *help_argv[] = { NULL, "--help", NULL };
 
+	/* Options before COMMAND: -H ADDR, -HADDR, --host ADDR, --host=ADDR. */
+	while (argc > 1 && argv[1][0] == '-' && argv[1][1] == 'H') {
+		if (argv[1][2]) {
+			host = argv[1] + 2;
+		} else if (argc > 2) {
+			host = argv[2];
+			argv++, argc--;
+		} else {
+			fprintf(stderr, "nanvix: -H needs the daemon's address\n");
+			return 2;
+		}
+		argv++, argc--;
+	}
+	while (argc > 1 && !strncmp(argv[1], "--host", 6) && (!argv[1][6] || argv[1][6] == '=')) {
+		if (argv[1][6] == '=') {
+			host = argv[1] + 7;
+		} else if (argc > 2) {
+			host = argv[2];
+			argv++, argc--;
+		} else {
+			fprintf(stderr, "nanvix: --host needs the daemon's address\n");
+			return 2;
+		}
+		argv++, argc--;
+	}
+	cmd = argc > 1 ? argv[1] : NULL;
 	if (!cmd)
 		return usage(stderr, 2);
+	if (ctl_is_command(cmd))
+		return ctl_main(host, argc - 1, argv + 1);
+	if (!strcmp(cmd, "help") && argc == 3 && ctl_is_command(argv[2])) {
+		help_argv[0] = argv[2];
+		return ctl_main(host, 2, help_argv);
+	}
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
 		return usage(stdout, 0);
 	if (!strcmp(cmd, "keygen") && argc == 4) {

@@ -1,0 +1,1445 @@
+/* ctl: bin/nanvix's VM lifecycle commands, clients of nanvix-api (docs/api/openapi.yaml). */
+/*
+ * Each command is a few requests to the daemon's control API, one
+ * connection each (httpc.c), and prints a human table or, with --json, the
+ * API's own JSON.  The daemon is trusted but its answers are still checked
+ * before use: bodies are bounded, must be JSON objects, and every field a
+ * command reads is type-checked, so a malformed answer gives a message and
+ * status 1, never a crash.  Strings from the daemon reach the terminal with
+ * control characters replaced.
+ *
+ * Exit statuses: 0; 1 when something failed (the daemon's fault_message,
+ * or why it could not be reached, on stderr); 2 for bad usage; `run` and
+ * `wait` pass the VM's own exit status through.
+ *
+ * `run` in the foreground follows the VM's log (a chunked stream that ends
+ * when the VM has exited), then waits for its status.  SIGINT, SIGTERM and
+ * SIGHUP sent to nanvix are passed to the VM's program through the kill
+ * route (the VM does not share the terminal); the third kills the VM.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "httpc.h"
+
+#define JSON_MAX        (16 << 20) /* the largest JSON answer taken */
+#define CALL_TIMEOUT_MS 60000      /* the longest wait for an answer, but for waits and logs -f */
+#define WAIT_STEP_S     300        /* a wait asks the daemon for this long, then asks again */
+#define REF_MAX         64         /* a VM's id or name, as the API's VmId pattern */
+#define PROGRAM_COLUMN  48         /* ps shows this much of the program and its arguments */
+
+/* The connection to the daemon, shared by a command's requests. */
+struct ctl {
+	const char *cmd;            /* the command, for messages */
+	const char *host;           /* -H's address, or NULL */
+	const char *key;            /* $NANVIX_API_KEY, or NULL */
+	struct httpc_target target; /* the host, parsed at the first request */
+	int target_ok;
+};
+
+/* A daemon's answer. */
+struct reply {
+	int status;   /* the HTTP status */
+	json_t *json; /* the body when it was a JSON object, else NULL */
+};
+
+/* One lifecycle command. */
+struct command {
+	const char *name;
+	int (*run)(struct ctl *c, int argc, char **argv);
+	const char *synopsis; /* nanvix --help's line */
+	const char *summary;
+	const char *help; /* nanvix NAME --help: examples first */
+};
+
+static const struct command *find(const char *name);
+
+/* ---- output ---- */
+
+/* S with control characters as '?', cut to max bytes (with "..."): malloc'd. */
+static char *clean(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	char *d;
+
+	if (n > max)
+		n = max;
+	d = malloc(n + 1);
+	if (!d)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		d[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+	d[n] = '\0';
+	if (strlen(s) > max && max >= 3)
+		memcpy(d + max - 3, "...", 3);
+	return d;
+}
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "nanvix: MESSAGE" on stderr, control characters replaced. */
+static void say(const char *fmt, ...)
+{
+	char msg[1024], *m;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	m = clean(msg, sizeof(msg));
+	fflush(stdout);
+	fprintf(stderr, "nanvix: %s\n", m);
+	free(m);
+}
+
+static int usage_error(struct ctl *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A usage mistake: said with a pointer to the command's help; returns 2. */
+static int usage_error(struct ctl *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "nanvix %s: %s\nsee 'nanvix %s --help'\n", c->cmd, msg, c->cmd);
+	return 2;
+}
+
+static int help(struct ctl *c)
+{
+	const struct command *cmd = find(c->cmd);
+
+	printf("usage: nanvix [-H ADDR] %s\n\n%s.\n\n%s", cmd->synopsis, cmd->summary, cmd->help);
+	return 0;
+}
+
+static void print_json(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+}
+
+/* A table printed with columns as wide as their widest cell. */
+#define TABLE_COLS 8
+struct table {
+	int ncols;
+	size_t nrows;
+	char **cells; /* nrows * ncols, each malloc'd */
+};
+
+/* Append a row of t->ncols cells (copied, cleaned). */
+static void table_row(struct table *t, const char *const *cols)
+{
+	char **grown = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(*grown));
+
+	if (!grown)
+		abort();
+	t->cells = grown;
+	for (int i = 0; i < t->ncols; i++)
+		t->cells[t->nrows * t->ncols + i] = clean(cols[i] ? cols[i] : "-", 4096);
+	t->nrows++;
+}
+
+/* Print the table and free its cells. */
+static void table_print(struct table *t)
+{
+	size_t width[TABLE_COLS] = { 0 };
+
+	for (size_t r = 0; r < t->nrows; r++)
+		for (int i = 0; i < t->ncols; i++) {
+			size_t n = strlen(t->cells[r * t->ncols + i]);
+
+			if (n > width[i])
+				width[i] = n;
+		}
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (int i = 0; i < t->ncols; i++) {
+			const char *cell = t->cells[r * t->ncols + i];
+
+			if (i == t->ncols - 1)
+				printf("%s\n", cell);
+			else
+				printf("%-*s   ", (int)width[i], cell);
+			free(t->cells[r * t->ncols + i]);
+		}
+	}
+	free(t->cells);
+	t->cells = NULL;
+	t->nrows = 0;
+}
+
+/* ---- values ---- */
+
+static const char *str_of(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* Whether S is a VM's id or name as the API's VmId pattern has it (and so safe in a path). */
+static int ref_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > REF_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = s[i];
+		int alnum = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
+		            (ch >= 'A' && ch <= 'Z');
+
+		if (!alnum && (i == 0 || !strchr("_.-", ch)))
+			return 0;
+	}
+	return 1;
+}
+
+/* A VM as the API's Vm schema requires it: an object with id (safe), name and state. */
+static int vm_ok(json_t *vm)
+{
+	const char *id = str_of(vm, "id");
+
+	return json_is_object(vm) && id && ref_ok(id) && str_of(vm, "name") && str_of(vm, "state");
+}
+
+/* Seconds since an RFC 3339 date-time (…Z or …±HH:MM), or -1 when S is not one. */
+static long long age_of(const char *s)
+{
+	struct tm tm = { 0 };
+	int used = 0, oh, om;
+	long long t;
+	const char *p;
+
+	if (!s ||
+	    sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+	           &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &used) != 6 ||
+	    !used)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	t = timegm(&tm);
+	p = s + used;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	if ((*p == 'Z' || *p == 'z') && !p[1])
+		;
+	else if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2)
+		t -= (*p == '+' ? 1 : -1) * (oh * 3600LL + om * 60);
+	else
+		return -1;
+	t = (long long)time(NULL) - t;
+	return t < 0 ? 0 : t;
+}
+
+static void fmt_age(char *buf, size_t n, long long secs)
+{
+	if (secs < 0)
+		snprintf(buf, n, "-");
+	else if (secs < 120)
+		snprintf(buf, n, "%llds", secs);
+	else if (secs < 7200)
+		snprintf(buf, n, "%lldm", secs / 60);
+	else if (secs < 172800)
+		snprintf(buf, n, "%lldh", secs / 3600);
+	else
+		snprintf(buf, n, "%lldd", secs / 86400);
+}
+
+static void fmt_bytes(char *buf, size_t n, double b)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+
+	while (b >= 1024 && u < 4) {
+		b /= 1024;
+		u++;
+	}
+	snprintf(buf, n, u ? "%.1f%s" : "%.0f%s", b, unit[u]);
+}
+
+/* ---- requests ---- */
+
+/* Parse the daemon's address once: -H, else $NANVIX_HOST, else the default socket. */
+static int resolve(struct ctl *c)
+{
+	char def[PATH_MAX], err[512];
+	const char *addr = c->host, *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (c->target_ok)
+		return 0;
+	if (!addr || !*addr)
+		addr = getenv("NANVIX_HOST");
+	if (!addr || !*addr) {
+		if (xdg && *xdg)
+			snprintf(def, sizeof(def), "%s/nanvix/api.sock", xdg);
+		else if (geteuid() == 0)
+			snprintf(def, sizeof(def), "/run/nanvix/api.sock");
+		else
+			snprintf(def, sizeof(def), "/tmp/nanvix-%u/api.sock", (unsigned)geteuid());
+		addr = def;
+	}
+	if (httpc_target_parse(&c->target, addr, err, sizeof(err)) < 0) {
+		say("the daemon's address %s (see --host)", err);
+		return -1;
+	}
+	c->target_ok = 1;
+	return 0;
+}
+
+static void reply_free(struct reply *r)
+{
+	json_decref(r->json);
+	r->json = NULL;
+}
+
+/*
+ * Send RQ with BODY (a JSON value, or NULL) and read the answer into *r.
+ * Returns 0 when the daemon answered, its body a JSON object, empty or
+ * streamed; -1 (said on stderr) when it could not be reached or answered
+ * something else.  A JSON body that is not an object is taken from an
+ * error status (r->json NULL; fault() says the status).
+ */
+static int exchange(struct ctl *c, struct httpc_request *rq, json_t *body, struct reply *r)
+{
+	struct httpc_response rs;
+	char err[512], *text = NULL;
+	json_error_t jerr;
+	int ret = -1, st;
+
+	memset(r, 0, sizeof(*r));
+	if (resolve(c) < 0)
+		return -1;
+	if (body && !(text = json_dumps(body, JSON_COMPACT))) {
+		say("out of memory");
+		return -1;
+	}
+	rq->body = text;
+	rq->bearer = c->key;
+	if (!rq->max_body)
+		rq->max_body = JSON_MAX;
+	st = httpc_request(&c->target, rq, &rs, err, sizeof(err));
+	if (st == HTTPC_ECONNECT) {
+		say("cannot reach the daemon at %s: %s (is nanvix-api running? see --host)",
+		    c->target.name, err);
+		goto out;
+	}
+	if (st < 0) {
+		say("the daemon at %s: %s", c->target.name, err);
+		goto out;
+	}
+	r->status = rs.status;
+	if (rs.body_len > 0) {
+		r->json = json_loadb(rs.body, rs.body_len, 0, &jerr);
+		if (!json_is_object(r->json)) {
+			json_decref(r->json);
+			r->json = NULL;
+			if (rs.status >= 200 && rs.status < 300) {
+				say("the daemon's answer to %s %s is not a JSON object", rq->method,
+				    rq->path);
+				goto out;
+			}
+		}
+	}
+	ret = 0;
+out:
+	httpc_response_free(&rs);
+	free(text);
+	return ret;
+}
+
+/* Say the daemon's fault_message (or its status when it gave none); returns 1. */
+static int fault(const struct reply *r)
+{
+	const char *msg = str_of(r->json, "fault_message");
+
+	if (msg && *msg)
+		say("%s", msg);
+	else
+		say("the daemon answered HTTP %d", r->status);
+	return 1;
+}
+
+/*
+ * METHOD PATH with BODY (or NULL): 0 when the daemon answered 2xx (its JSON
+ * in r->json, NULL for none), else -1 with the reason said on stderr.
+ */
+static int call(struct ctl *c, const char *method, const char *path, json_t *body, struct reply *r)
+{
+	struct httpc_request rq = {
+		.method = method,
+		.path = path,
+		.timeout_ms = CALL_TIMEOUT_MS,
+	};
+
+	if (exchange(c, &rq, body, r) < 0)
+		return -1;
+	if (r->status < 200 || r->status > 299) {
+		fault(r);
+		reply_free(r);
+		return -1;
+	}
+	return 0;
+}
+
+/* Check REF before it goes into a path; says why not and returns -1. */
+static int check_ref(const char *ref)
+{
+	if (ref_ok(ref))
+		return 0;
+	say("'%s': not a VM's id or name (letters, digits, '_', '.', '-'; at most %d)", ref,
+	    REF_MAX);
+	return -1;
+}
+
+/* The VM REF's route SUFFIX ("" for the VM itself) in buf. */
+static const char *vm_path(char *buf, size_t n, const char *ref, const char *suffix)
+{
+	snprintf(buf, n, "/v1/vms/%s%s", ref, suffix);
+	return buf;
+}
+
+/* ---- signals passed to the VM of `run` ---- */
+
+static volatile sig_atomic_t pending_signal;
+
+static void note_signal(int sig)
+{
+	pending_signal = sig;
+}
+
+struct forward {
+	struct ctl *c;
+	const char *ref;
+	int count;
+};
+
+/* Pass a signal nanvix got on to the VM (httpc calls this outside the handler). */
+static void forward_signal(void *arg)
+{
+	struct forward *f = arg;
+	struct httpc_request rq = { .method = "POST", .timeout_ms = CALL_TIMEOUT_MS };
+	struct reply r;
+	char path[128];
+	json_t *body;
+	int sig = pending_signal;
+
+	if (!sig)
+		return;
+	pending_signal = 0;
+	if (++f->count >= 3) {
+		say("killing %s", f->ref);
+		sig = SIGKILL;
+	}
+	body = json_pack("{s:i}", "signal", sig);
+	rq.path = vm_path(path, sizeof(path), f->ref, "/kill");
+	/* 404 or 409: it is gone or exiting anyway. */
+	if (body && exchange(f->c, &rq, body, &r) == 0) {
+		if (r.status >= 300 && r.status != 404 && r.status != 409)
+			fault(&r);
+		reply_free(&r);
+	}
+	json_decref(body);
+}
+
+static void forward_signals(int on)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on ? note_signal : SIG_DFL };
+
+	/* No SA_RESTART: a blocked read must return to let forward_signal act. */
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* ---- shared steps ---- */
+
+/* httpc sink: the bytes to stdout as they come. */
+static int write_out(void *arg, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(STDOUT_FILENO, p, n);
+
+		if (w < 0 && errno == EINTR) {
+			if (arg)
+				forward_signal(arg);
+			continue;
+		}
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= w;
+	}
+	return 0;
+}
+
+/* Copy REF's log to stdout, following it until the VM exited when FOLLOW. */
+static int copy_log(struct ctl *c, const char *ref, int follow, struct forward *fwd)
+{
+	char path[128];
+	struct httpc_request rq = {
+		.method = "GET",
+		.path = vm_path(path, sizeof(path), ref, follow ? "/logs?follow=true" : "/logs"),
+		.timeout_ms = follow ? -1 : CALL_TIMEOUT_MS,
+		.sink = write_out,
+		.sink_arg = fwd,
+		.on_signal = fwd ? forward_signal : NULL,
+		.signal_arg = fwd,
+	};
+	struct reply r;
+
+	fflush(stdout);
+	if (exchange(c, &rq, NULL, &r) < 0)
+		return -1;
+	if (r.status < 200 || r.status > 299) {
+		fault(&r);
+		reply_free(&r);
+		return -1;
+	}
+	reply_free(&r);
+	return 0;
+}
+
+/* Wait for REF to exit: its exit status in *status; 0, or -1 (said). */
+static int wait_exit(struct ctl *c, const char *ref, struct forward *fwd, int *status)
+{
+	char suffix[32], path[128];
+	struct httpc_request rq = {
+		.method = "GET",
+		.path = path,
+		.timeout_ms = (WAIT_STEP_S + 60) * 1000,
+		.on_signal = fwd ? forward_signal : NULL,
+		.signal_arg = fwd,
+	};
+	struct reply r;
+	json_t *st;
+
+	snprintf(suffix, sizeof(suffix), "/wait?timeout=%d", WAIT_STEP_S);
+	vm_path(path, sizeof(path), ref, suffix);
+	for (;;) {
+		time_t asked = time(NULL);
+
+		if (exchange(c, &rq, NULL, &r) < 0)
+			return -1;
+		if (r.status != 408)
+			break;
+		/* The wait's timeout passed: ask again (not in a busy loop if it was early). */
+		reply_free(&r);
+		if (time(NULL) - asked < 1)
+			sleep(1);
+	}
+	if (r.status != 200) {
+		fault(&r);
+		reply_free(&r);
+		return -1;
+	}
+	st = json_object_get(r.json, "exit_status");
+	if (!json_is_integer(st) || json_integer_value(st) < 0 || json_integer_value(st) > 255) {
+		say("%s ended without an exit status", ref);
+		reply_free(&r);
+		return -1;
+	}
+	*status = json_integer_value(st);
+	reply_free(&r);
+	return 0;
+}
+
+/* GET /v1/vms: the VMs (all, or those not exited) in *out, a new array; 0 or -1 (said). */
+static int list_vms(struct ctl *c, int all, json_t **out)
+{
+	struct reply r;
+	json_t *vms, *vm;
+	size_t i;
+
+	if (call(c, "GET", "/v1/vms", NULL, &r) < 0)
+		return -1;
+	vms = json_object_get(r.json, "vms");
+	if (!json_is_array(vms)) {
+		say("the daemon's list of VMs is malformed");
+		reply_free(&r);
+		return -1;
+	}
+	*out = json_array();
+	json_array_foreach(vms, i, vm)
+	{
+		if (!vm_ok(vm)) {
+			say("the daemon's list holds a malformed VM (#%zu)", i);
+			json_decref(*out);
+			reply_free(&r);
+			return -1;
+		}
+		if (all || strcmp(str_of(vm, "state"), "exited"))
+			json_array_append(*out, vm);
+	}
+	reply_free(&r);
+	return 0;
+}
+
+/*
+ * getopt_long over a command's arguments (argv[0] its name), saying what
+ * is wrong with a bad option: returns the option, '?' after a bad one, -1
+ * at the end.
+ */
+static int next_opt(struct ctl *c, int argc, char **argv, const char *shorts,
+                    const struct option *longs)
+{
+	int o;
+
+	opterr = 0;
+	o = getopt_long(argc, argv, shorts, longs, NULL);
+	if (o == '?' || o == ':') {
+		const char *bad = argv[optind - 1];
+
+		if (o == ':')
+			usage_error(c, "option '%s' needs a value", bad);
+		else if (optopt && bad[0] == '-' && bad[1] != '-')
+			usage_error(c, "unknown option '-%c'", optopt);
+		else
+			usage_error(c, "unknown option '%s'", bad);
+		return '?';
+	}
+	return o;
+}
+
+/* ---- run ---- */
+
+/* A JSON string of S, or NULL (said) when S is not UTF-8, which JSON cannot carry. */
+static json_t *text(struct ctl *c, const char *s, const char *what)
+{
+	json_t *j = json_string(s);
+
+	if (!j)
+		usage_error(c, "%s '%s' is not UTF-8 text", what, s);
+	return j;
+}
+
+/* Append S to SPEC's array KEY (made when missing); 0 or 2 (said). */
+static int append(struct ctl *c, json_t *spec, const char *key, const char *s, const char *what)
+{
+	json_t *a = json_object_get(spec, key), *v = text(c, s, what);
+
+	if (!v)
+		return 2;
+	if (!a) {
+		a = json_array();
+		json_object_set_new(spec, key, a);
+	}
+	json_array_append_new(a, v);
+	return 0;
+}
+
+/* Set SPEC's KEY to the string S; 0 or 2 (said). */
+static int set_text(struct ctl *c, json_t *spec, const char *key, const char *s, const char *what)
+{
+	json_t *v = text(c, s, what);
+
+	if (!v)
+		return 2;
+	json_object_set_new(spec, key, v);
+	return 0;
+}
+
+/*
+ * A host path made absolute (realpath) when it names something here, so a
+ * daemon started elsewhere finds it; else S itself.  *buf holds the result.
+ */
+static const char *host_path(const char *s, char buf[PATH_MAX])
+{
+	return realpath(s, buf) ? buf : s;
+}
+
+/* SPEC's item of KEY from "HOSTPART:REST" with HOSTPART made absolute; 0 or 2. */
+static int append_host_item(struct ctl *c, json_t *spec, const char *key, const char *arg,
+                            const char *what)
+{
+	const char *colon = strchr(arg, ':');
+	char host[PATH_MAX], abs[PATH_MAX], item[2 * PATH_MAX + 16];
+
+	if (!colon || colon == arg || (size_t)(colon - arg) >= sizeof(host))
+		return usage_error(c, "%s '%s': expected HOST:/PATH[:ro]", what, arg);
+	memcpy(host, arg, colon - arg);
+	host[colon - arg] = '\0';
+	snprintf(item, sizeof(item), "%s%s", host_path(host, abs), colon);
+	return append(c, spec, key, item, what);
+}
+
+/* --disk IMG[:ro|:cow] with IMG made absolute; 0 or 2. */
+static int set_disk(struct ctl *c, json_t *spec, const char *arg)
+{
+	char img[PATH_MAX], abs[PATH_MAX], disk[PATH_MAX + 8];
+	const char *mode = strrchr(arg, ':');
+
+	if (!mode || (strcmp(mode, ":ro") && strcmp(mode, ":cow")))
+		mode = arg + strlen(arg);
+	if (mode == arg || (size_t)(mode - arg) >= sizeof(img))
+		return usage_error(c, "--disk '%s': expected IMAGE[:ro|:cow]", arg);
+	memcpy(img, arg, mode - arg);
+	img[mode - arg] = '\0';
+	snprintf(disk, sizeof(disk), "%s%s", host_path(img, abs), mode);
+	return set_text(c, spec, "disk", disk, "--disk");
+}
+
+/* Parse run's options into SPEC (a VmCreate); the index of PROGRAM in *prog. 0 or 2. */
+static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *detach, int *remove,
+                       int *prog)
+{
+	enum { OPT_NAME = 256, OPT_RM, OPT_TIMEOUT, OPT_NET, OPT_DISK };
+	static const struct option longs[] = {
+		{ "detach", no_argument, NULL, 'd' },
+		{ "name", required_argument, NULL, OPT_NAME },
+		{ "env", required_argument, NULL, 'e' },
+		{ "volume", required_argument, NULL, 'v' },
+		{ "publish", required_argument, NULL, 'p' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "rm", no_argument, NULL, OPT_RM },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "net", required_argument, NULL, OPT_NET },
+		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "workdir", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end, env[4096];
+	const char *val;
+	double secs;
+	int o, bad = 0;
+
+	/* '+': options end at PROGRAM, so its own options pass through. */
+	while (!bad && (o = next_opt(c, argc, argv, "+:de:v:p:m:w:h", longs)) != -1) {
+		switch (o) {
+		case 'd': *detach = 1; break;
+		case OPT_RM: *remove = 1; break;
+		case OPT_NAME: bad = set_text(c, spec, "name", optarg, "--name"); break;
+		case 'm': bad = set_text(c, spec, "memory", optarg, "--memory"); break;
+		case 'w': bad = set_text(c, spec, "workdir", optarg, "--workdir"); break;
+		case 'p': bad = append(c, spec, "publish", optarg, "--publish"); break;
+		case 'v': bad = append_host_item(c, spec, "volumes", optarg, "--volume"); break;
+		case OPT_DISK: bad = set_disk(c, spec, optarg); break;
+		case 'e':
+			/* -e KEY takes this shell's value, as docker does (none: not set). */
+			if (!*optarg || *optarg == '=')
+				bad = usage_error(c, "-e '%s': expected KEY=VALUE or KEY", optarg);
+			else if (strchr(optarg, '='))
+				bad = append(c, spec, "env", optarg, "-e");
+			else if ((val = getenv(optarg))) {
+				snprintf(env, sizeof(env), "%s=%s", optarg, val);
+				bad = append(c, spec, "env", env, "-e");
+			}
+			break;
+		case OPT_TIMEOUT:
+			errno = 0;
+			secs = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(secs) || secs < 0)
+				bad = usage_error(c, "--timeout '%s': expected seconds", optarg);
+			else
+				json_object_set_new(spec, "timeout", json_real(secs));
+			break;
+		case OPT_NET:
+			if (strcmp(optarg, "host") && strcmp(optarg, "guest") &&
+			    strcmp(optarg, "none"))
+				bad = usage_error(c, "--net '%s': expected host, guest or none",
+				                  optarg);
+			else
+				bad = set_text(c, spec, "net", optarg, "--net");
+			break;
+		case 'h': help(c); return -1;
+		default: return 2;
+		}
+	}
+	if (bad)
+		return bad;
+	if (optind >= argc)
+		return usage_error(c, "no PROGRAM to run");
+	*prog = optind;
+	return 0;
+}
+
+static int cmd_run(struct ctl *c, int argc, char **argv)
+{
+	json_t *spec = json_object();
+	struct forward fwd = { .c = c };
+	char abs[PATH_MAX];
+	const char *program;
+	struct reply r = { 0 };
+	int detach = 0, remove = 0, prog = 0, status = 1, ret;
+
+	ret = run_options(c, argc, argv, spec, &detach, &remove, &prog);
+	if (ret)
+		goto out_spec;
+	/* A local program goes by its absolute path (the daemon's --allow-path checks it). */
+	program = argv[prog];
+	if (!json_object_get(spec, "disk") && realpath(program, abs))
+		program = abs;
+	if ((ret = set_text(c, spec, "program", program, "PROGRAM")))
+		goto out_spec;
+	for (int i = prog + 1; i < argc; i++)
+		if ((ret = append(c, spec, "args", argv[i], "argument")))
+			goto out_spec;
+	if (remove)
+		json_object_set_new(spec, "auto_remove", json_true());
+	json_object_set_new(spec, "start", json_true());
+
+	ret = 1;
+	if (call(c, "POST", "/v1/vms", spec, &r) < 0)
+		goto out_spec;
+	if (!vm_ok(r.json)) {
+		say("the daemon's answer lacks the new VM's id");
+		goto out_reply;
+	}
+	fwd.ref = str_of(r.json, "id");
+	if (detach) {
+		printf("%s\n", fwd.ref);
+		ret = 0;
+		goto out_reply;
+	}
+	forward_signals(1);
+	copy_log(c, fwd.ref, 1, &fwd);
+	if (wait_exit(c, fwd.ref, &fwd, &status) == 0)
+		ret = status;
+	forward_signals(0);
+	if (remove) {
+		/* auto_remove may have forgotten it already once waited for: 404 is fine. */
+		char path[128];
+		struct httpc_request rq = {
+			.method = "DELETE",
+			.path = vm_path(path, sizeof(path), fwd.ref, "?force=true"),
+			.timeout_ms = CALL_TIMEOUT_MS,
+		};
+		struct reply d;
+
+		if (exchange(c, &rq, NULL, &d) == 0) {
+			if (d.status >= 300 && d.status != 404)
+				fault(&d);
+			reply_free(&d);
+		}
+	}
+out_reply:
+	reply_free(&r);
+out_spec:
+	json_decref(spec);
+	return ret < 0 ? 0 : ret;
+}
+
+/* ---- ps, stats ---- */
+
+/* Options of ps and stats: -a and --json.  0, or the exit status to return at once. */
+static int list_options(struct ctl *c, int argc, char **argv, int *all, int *json)
+{
+	static const struct option longs[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int o;
+
+	while ((o = next_opt(c, argc, argv, ":ah", longs)) != -1) {
+		switch (o) {
+		case 'a': *all = 1; break;
+		case 'j': *json = 1; break;
+		case 'h': help(c); return -1;
+		default: return 2;
+		}
+	}
+	if (optind != argc)
+		return usage_error(c, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+static int cmd_ps(struct ctl *c, int argc, char **argv)
+{
+	static const char *const head[] = { "ID", "NAME", "STATE", "STATUS", "AGE", "PROGRAM" };
+	struct table t = { .ncols = 6 };
+	int all = 0, json = 0, ret;
+	json_t *vms, *vm, *a;
+	size_t i, j;
+
+	ret = list_options(c, argc, argv, &all, &json);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (list_vms(c, all, &vms) < 0)
+		return 1;
+	if (json) {
+		json_t *o = json_pack("{s:O}", "vms", vms);
+
+		print_json(o);
+		json_decref(o);
+		json_decref(vms);
+		return 0;
+	}
+	table_row(&t, head);
+	json_array_foreach(vms, i, vm)
+	{
+		/* program holds more than the column, so that clean() marks a cut with "...". */
+		char status[24] = "-", age[24], program[2 * PROGRAM_COLUMN] = "", *shown;
+		const char *row[6];
+		json_t *st = json_object_get(vm, "exit_status"), *arg;
+		size_t len;
+
+		if (json_is_integer(st))
+			snprintf(status, sizeof(status), "%lld", (long long)json_integer_value(st));
+		fmt_age(age, sizeof(age), age_of(str_of(vm, "created_at")));
+		snprintf(program, sizeof(program), "%s", str_of(vm, "program") ?: "-");
+		a = json_object_get(vm, "args");
+		json_array_foreach(a, j, arg)
+		{
+			len = strlen(program);
+			if (json_is_string(arg) && len < sizeof(program) - 1)
+				snprintf(program + len, sizeof(program) - len, " %s",
+				         json_string_value(arg));
+		}
+		shown = clean(program, PROGRAM_COLUMN);
+		row[0] = str_of(vm, "id");
+		row[1] = str_of(vm, "name");
+		row[2] = str_of(vm, "state");
+		row[3] = status;
+		row[4] = age;
+		row[5] = shown;
+		table_row(&t, row);
+		free(shown);
+	}
+	table_print(&t);
+	json_decref(vms);
+	return 0;
+}
+
+static int cmd_stats(struct ctl *c, int argc, char **argv)
+{
+	static const char *const head[] = { "ID", "NAME", "STATE", "CPU-SECONDS", "MEMORY" };
+	struct table t = { .ncols = 5 };
+	int all = 0, json = 0, ret;
+	json_t *vms, *vm;
+	size_t i;
+
+	ret = list_options(c, argc, argv, &all, &json);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (list_vms(c, all, &vms) < 0)
+		return 1;
+	if (json) {
+		json_t *o = json_pack("{s:O}", "vms", vms);
+
+		print_json(o);
+		json_decref(o);
+		json_decref(vms);
+		return 0;
+	}
+	table_row(&t, head);
+	json_array_foreach(vms, i, vm)
+	{
+		char cpu[32] = "-", mem[32] = "-";
+		json_t *cs = json_object_get(vm, "cpu_seconds");
+		json_t *mb = json_object_get(vm, "memory_bytes");
+		const char *row[5];
+
+		if (json_is_number(cs) && json_number_value(cs) >= 0)
+			snprintf(cpu, sizeof(cpu), "%.2f", json_number_value(cs));
+		if (json_is_integer(mb) && json_integer_value(mb) >= 0)
+			fmt_bytes(mem, sizeof(mem), (double)json_integer_value(mb));
+		row[0] = str_of(vm, "id");
+		row[1] = str_of(vm, "name");
+		row[2] = str_of(vm, "state");
+		row[3] = cpu;
+		row[4] = mem;
+		table_row(&t, row);
+	}
+	table_print(&t);
+	json_decref(vms);
+	return 0;
+}
+
+/* ---- commands on named VMs ---- */
+
+/*
+ * Options of a command on VMs: SHORTS/LONGS besides -h; each other option
+ * goes to take(c, o, optarg), which returns 0 or 2.  Afterwards at least
+ * min and at most max VMs must be named (max 0: any number).  Returns 0,
+ * or the exit status to return at once.
+ */
+static int vm_options(struct ctl *c, int argc, char **argv, const char *shorts,
+                      const struct option *longs,
+                      int (*take)(struct ctl *c, int o, const char *arg, void *ctx), void *ctx,
+                      int min, int max)
+{
+	int o, bad;
+
+	while ((o = next_opt(c, argc, argv, shorts, longs)) != -1) {
+		if (o == 'h') {
+			help(c);
+			return -1;
+		}
+		if (o == '?' || !take)
+			return 2;
+		bad = take(c, o, optarg, ctx);
+		if (bad)
+			return bad;
+	}
+	if (argc - optind < min)
+		return usage_error(c, "name the VM%s (an id or a name)", max == 1 ? "" : "s");
+	if (max && argc - optind > max)
+		return usage_error(c, "unexpected argument '%s'", argv[optind + max]);
+	return 0;
+}
+
+static const struct option help_only[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/*
+ * METHOD on each VM named in argv[first..] (route SUFFIX, BODY or NULL),
+ * printing each one done, as docker does.  0, or 1 when any failed.
+ */
+static int each_vm(struct ctl *c, int argc, char **argv, int first, const char *method,
+                   const char *suffix, json_t *body)
+{
+	int failed = 0;
+
+	for (int i = first; i < argc; i++) {
+		char path[128];
+		struct reply r;
+
+		if (check_ref(argv[i]) < 0 ||
+		    call(c, method, vm_path(path, sizeof(path), argv[i], suffix), body, &r) < 0) {
+			failed = 1;
+			continue;
+		}
+		printf("%s\n", argv[i]);
+		reply_free(&r);
+	}
+	return failed;
+}
+
+static int take_stop(struct ctl *c, int o, const char *arg, void *ctx)
+{
+	char *end;
+	double s;
+
+	errno = 0;
+	s = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(s) || s < 0 || s > 3600)
+		return usage_error(c, "-t '%s': expected seconds, 0 to 3600", arg);
+	json_object_set_new(ctx, "grace_seconds", json_real(s));
+	return 0;
+}
+
+static int cmd_stop(struct ctl *c, int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "time", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	json_t *body = json_object();
+	int ret = vm_options(c, argc, argv, ":t:h", longs, take_stop, body, 1, 0);
+
+	if (!ret)
+		ret = each_vm(c, argc, argv, optind, "POST", "/stop",
+		              json_object_size(body) ? body : NULL);
+	json_decref(body);
+	return ret < 0 ? 0 : ret;
+}
+
+static int take_kill(struct ctl *c, int o, const char *arg, void *ctx)
+{
+	json_t **sig = ctx;
+	char *end;
+	long n;
+
+	/* A number goes as a number, a name (KILL, SIGTERM) as a string. */
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (!errno && end != arg && !*end && n > 0 && n < 65)
+		*sig = json_integer(n);
+	else if (*arg &&
+	         strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+"
+	                     "-") == strlen(arg) &&
+	         strlen(arg) < 16)
+		*sig = json_string(arg);
+	else
+		return usage_error(c, "-s '%s': expected a signal's name or number", arg);
+	return 0;
+}
+
+static int cmd_kill(struct ctl *c, int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "signal", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	json_t *sig = NULL, *body = json_object();
+	int ret = vm_options(c, argc, argv, ":s:h", longs, take_kill, &sig, 1, 0);
+
+	if (sig)
+		json_object_set_new(body, "signal", sig);
+	if (!ret)
+		ret = each_vm(c, argc, argv, optind, "POST", "/kill",
+		              json_object_size(body) ? body : NULL);
+	json_decref(body);
+	return ret < 0 ? 0 : ret;
+}
+
+static int cmd_pause(struct ctl *c, int argc, char **argv)
+{
+	int ret = vm_options(c, argc, argv, ":h", help_only, NULL, NULL, 1, 0);
+
+	if (!ret)
+		ret = each_vm(c, argc, argv, optind, "POST", "/pause", NULL);
+	return ret < 0 ? 0 : ret;
+}
+
+static int cmd_resume(struct ctl *c, int argc, char **argv)
+{
+	int ret = vm_options(c, argc, argv, ":h", help_only, NULL, NULL, 1, 0);
+
+	if (!ret)
+		ret = each_vm(c, argc, argv, optind, "POST", "/resume", NULL);
+	return ret < 0 ? 0 : ret;
+}
+
+static int take_flag(struct ctl *c, int o, const char *arg, void *ctx)
+{
+	*(int *)ctx = 1;
+	return 0;
+}
+
+static int cmd_rm(struct ctl *c, int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int force = 0, ret = vm_options(c, argc, argv, ":fh", longs, take_flag, &force, 1, 0);
+
+	if (!ret)
+		ret = each_vm(c, argc, argv, optind, "DELETE", force ? "?force=true" : "", NULL);
+	return ret < 0 ? 0 : ret;
+}
+
+static int cmd_logs(struct ctl *c, int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "follow", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int follow = 0, ret = vm_options(c, argc, argv, ":fh", longs, take_flag, &follow, 1, 1);
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (check_ref(argv[optind]) < 0 || copy_log(c, argv[optind], follow, NULL) < 0)
+		return 1;
+	return 0;
+}
+
+static int cmd_inspect(struct ctl *c, int argc, char **argv)
+{
+	int ret = vm_options(c, argc, argv, ":h", help_only, NULL, NULL, 1, 1);
+	char path[128];
+	struct reply r;
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (check_ref(argv[optind]) < 0 ||
+	    call(c, "GET", vm_path(path, sizeof(path), argv[optind], ""), NULL, &r) < 0)
+		return 1;
+	if (!vm_ok(r.json)) {
+		say("the daemon's answer is not a VM");
+		reply_free(&r);
+		return 1;
+	}
+	print_json(r.json);
+	reply_free(&r);
+	return 0;
+}
+
+static int cmd_wait(struct ctl *c, int argc, char **argv)
+{
+	int status, ret = vm_options(c, argc, argv, ":h", help_only, NULL, NULL, 1, 1);
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (check_ref(argv[optind]) < 0 || wait_exit(c, argv[optind], NULL, &status) < 0)
+		return 1;
+	printf("%d\n", status);
+	return status;
+}
+
+/* ---- the daemon ---- */
+
+static const struct option json_only[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int cmd_version(struct ctl *c, int argc, char **argv)
+{
+	int json = 0, ret = vm_options(c, argc, argv, ":h", json_only, take_flag, &json, 0, 0);
+	struct reply r;
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (optind != argc)
+		return usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if (!json)
+		printf("client:  %s\n", CTL_VERSION);
+	if (call(c, "GET", "/v1/version", NULL, &r) < 0)
+		return 1;
+	if (!str_of(r.json, "version") || !str_of(r.json, "api")) {
+		say("the daemon's version answer is malformed");
+		reply_free(&r);
+		return 1;
+	}
+	if (json) {
+		json_t *o = json_pack("{s:{s:s},s:O}", "client", "version", CTL_VERSION, "daemon",
+		                      r.json);
+
+		print_json(o);
+		json_decref(o);
+	} else {
+		char *v = clean(str_of(r.json, "version"), 256),
+		     *a = clean(str_of(r.json, "api"), 16);
+
+		printf("daemon:  %s (API %s)\n", v, a);
+		free(v);
+		free(a);
+		if (str_of(r.json, "nanvixd")) {
+			char *n = clean(str_of(r.json, "nanvixd"), PATH_MAX);
+
+			printf("nanvixd: %s\n", n);
+			free(n);
+		}
+	}
+	reply_free(&r);
+	return 0;
+}
+
+static int cmd_health(struct ctl *c, int argc, char **argv)
+{
+	int json = 0, ret = vm_options(c, argc, argv, ":h", json_only, take_flag, &json, 0, 0);
+	struct httpc_request rq = {
+		.method = "GET",
+		.path = "/v1/health",
+		.timeout_ms = CALL_TIMEOUT_MS,
+	};
+	struct reply r;
+	const char *status, *name;
+	json_t *checks, *v;
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (optind != argc)
+		return usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if (exchange(c, &rq, NULL, &r) < 0)
+		return 1;
+	/* 503 carries a Health too: what fails. */
+	status = str_of(r.json, "status");
+	checks = json_object_get(r.json, "checks");
+	if ((r.status != 200 && r.status != 503) || !status || !json_is_object(checks)) {
+		if (r.status == 200)
+			say("the daemon's health answer is malformed");
+		else
+			fault(&r);
+		reply_free(&r);
+		return 1;
+	}
+	if (json) {
+		print_json(r.json);
+	} else {
+		char *s = clean(status, 32);
+
+		printf("status: %s\n", s);
+		free(s);
+		json_object_foreach(checks, name, v)
+		{
+			char *n = clean(name, 64), *m = clean(json_string_value(v) ?: "?", 512);
+
+			printf("  %s: %s\n", n, m);
+			free(n);
+			free(m);
+		}
+	}
+	ret = strcmp(status, "ok") ? 1 : 0;
+	reply_free(&r);
+	return ret;
+}
+
+/* ---- the table ---- */
+
+static const struct command commands[] = {
+	{ "run", cmd_run, "run [OPTIONS] PROGRAM [ARGS...]", "Run a program in a new micro-VM",
+	  "examples:\n"
+	  "  nanvix run bin/hello.elf\n"
+	  "      run a program; it prints here and nanvix exits with its status\n"
+	  "  nanvix run -e GREETING=hi -m 128M app.elf --verbose\n"
+	  "      an environment variable and 128 MiB of RAM; --verbose is app.elf's own\n"
+	  "  nanvix run -d --name web -p 8080:80 -v /srv/www:/www:ro httpd.elf\n"
+	  "      in the background (prints the id): the host's port 8080 to the VM's 80,\n"
+	  "      /srv/www read-only at /www\n"
+	  "  nanvix run --rm --timeout 10 job.elf\n"
+	  "      killed after 10 s (status 124), forgotten once it ended\n"
+	  "  nanvix run --disk root.img:cow /bin/sh -c 'ls /'\n"
+	  "      a program of an ext2 image, its changes kept apart from the image\n"
+	  "\n"
+	  "options (before PROGRAM: what follows it is PROGRAM's):\n"
+	  "  -d, --detach               start it, print its id and return\n"
+	  "      --name NAME            a unique name that commands take for the id\n"
+	  "  -e, --env KEY=VALUE        set an environment variable (-e KEY: this shell's)\n"
+	  "  -v, --volume HOST:/PATH[:ro]\n"
+	  "                             share the host directory HOST at /PATH\n"
+	  "  -p, --publish [ADDR:]HOSTPORT:GUESTPORT[/udp]\n"
+	  "                             forward a port of the host into the VM\n"
+	  "  -m, --memory SIZE          guest RAM (64M, 1G; default 64M)\n"
+	  "      --rm                   forget the VM once it ended\n"
+	  "      --timeout SECONDS      kill it after this long (exit status 124)\n"
+	  "      --net host|guest|none  its network stack (none: no network)\n"
+	  "      --disk IMAGE[:ro|:cow] an ext2 image as its root; PROGRAM is a path in it\n"
+	  "  -w, --workdir DIR          the program's working directory\n"
+	  "  -h, --help                 this text\n"
+	  "\n"
+	  "A PROGRAM found here is sent as its absolute path, which must be inside one of\n"
+	  "the daemon's --allow-path directories (so must -v's and --disk's host paths).\n"
+	  "Ctrl-C, SIGTERM and SIGHUP are passed to the program; the third one kills the\n"
+	  "VM.  Without -d, nanvix exits with the VM's status: the program's, 128+N for\n"
+	  "signal N, 124 for --timeout.\n" },
+	{ "ps", cmd_ps, "ps [-a] [--json]", "List the VMs that have not exited",
+	  "examples:\n"
+	  "  nanvix ps\n"
+	  "      the VMs that have not exited: created, running, paused or stopping\n"
+	  "  nanvix ps -a\n"
+	  "      every VM the daemon holds, exited ones too (STATUS: the exit status)\n"
+	  "  nanvix ps --json | python3 -m json.tool\n"
+	  "      the API's {\"vms\": [...]}, for scripts\n"
+	  "\n"
+	  "options:\n"
+	  "  -a, --all     exited VMs too\n"
+	  "      --json    the API's JSON instead of the table\n"
+	  "  -h, --help    this text\n" },
+	{ "logs", cmd_logs, "logs [-f] VM", "Print a VM's console output",
+	  "examples:\n"
+	  "  nanvix logs web\n"
+	  "      everything it printed so far\n"
+	  "  nanvix logs -f web\n"
+	  "      and then what it prints, until it exits\n"
+	  "\n"
+	  "options:\n"
+	  "  -f, --follow  keep printing until the VM has exited\n"
+	  "  -h, --help    this text\n" },
+	{ "stop", cmd_stop, "stop [-t SECONDS] VM...",
+	  "SIGTERM to VMs, SIGKILL after a grace period",
+	  "examples:\n"
+	  "  nanvix stop web\n"
+	  "      SIGTERM, and SIGKILL if it still runs 10 s later\n"
+	  "  nanvix stop -t 0 web db\n"
+	  "      two VMs, no grace\n"
+	  "\n"
+	  "options:\n"
+	  "  -t, --time SECONDS  the grace period (default 10)\n"
+	  "  -h, --help          this text\n" },
+	{ "kill", cmd_kill, "kill [-s SIGNAL] VM...", "Send VMs a signal (SIGKILL by default)",
+	  "examples:\n"
+	  "  nanvix kill web\n"
+	  "      end it at once (exit status 137)\n"
+	  "  nanvix kill -s HUP web\n"
+	  "      SIGHUP to its program (SIGTERM, SIGINT, SIGHUP and SIGWINCH reach it)\n"
+	  "\n"
+	  "options:\n"
+	  "  -s, --signal SIGNAL  a name (TERM, SIGTERM) or a number\n"
+	  "  -h, --help           this text\n" },
+	{ "pause", cmd_pause, "pause VM...", "Freeze running VMs",
+	  "examples:\n"
+	  "  nanvix pause web\n"
+	  "      its vCPU stops until `nanvix resume web`\n" },
+	{ "resume", cmd_resume, "resume VM...", "Let paused VMs run again",
+	  "examples:\n"
+	  "  nanvix resume web\n" },
+	{ "rm", cmd_rm, "rm [-f] VM...", "Forget exited VMs and delete their logs",
+	  "examples:\n"
+	  "  nanvix rm web\n"
+	  "      refused while it runs\n"
+	  "  nanvix rm -f web\n"
+	  "      kill it first if it runs\n"
+	  "\n"
+	  "options:\n"
+	  "  -f, --force  kill a running VM first\n"
+	  "  -h, --help   this text\n" },
+	{ "inspect", cmd_inspect, "inspect VM", "A VM's details, as JSON",
+	  "examples:\n"
+	  "  nanvix inspect web\n"
+	  "      state, program, pid, exit status, times, CPU and memory\n" },
+	{ "wait", cmd_wait, "wait VM", "Wait for a VM to exit; exit with its status",
+	  "examples:\n"
+	  "  nanvix wait web\n"
+	  "      prints e.g. 0 once it exited, and exits with that status\n" },
+	{ "stats", cmd_stats, "stats [-a] [--json]", "The VMs' CPU time and memory, once",
+	  "examples:\n"
+	  "  nanvix stats\n"
+	  "      CPU seconds and resident memory of each VM's nanvixd\n"
+	  "  nanvix stats --json\n"
+	  "\n"
+	  "options:\n"
+	  "  -a, --all     exited VMs too\n"
+	  "      --json    the API's JSON instead of the table\n"
+	  "  -h, --help    this text\n" },
+	{ "version", cmd_version, "version [--json]", "The client's and the daemon's versions",
+	  "examples:\n"
+	  "  nanvix version\n"
+	  "  nanvix -H http://127.0.0.1:7070 version --json\n" },
+	{ "health", cmd_health, "health [--json]", "Whether the daemon can run VMs",
+	  "examples:\n"
+	  "  nanvix health\n"
+	  "      status: ok, and each check (KVM, nanvixd, the kernel); exit 0 when all pass\n" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+int ctl_is_command(const char *name)
+{
+	return find(name) != NULL;
+}
+
+void ctl_list(FILE *f)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-32s %s\n", commands[i].synopsis, commands[i].summary);
+}
+
+int ctl_main(const char *host, int argc, char **argv)
+{
+	const struct command *cmd = find(argv[0]);
+	struct ctl c = { .cmd = argv[0], .host = host };
+
+	if (!cmd)
+		return 2;
+	c.key = getenv("NANVIX_API_KEY");
+	if (c.key && !*c.key)
+		c.key = NULL;
+	optind = 1;
+	return cmd->run(&c, argc, argv);
+}

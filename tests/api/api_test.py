@@ -1,0 +1,536 @@
+#!/usr/bin/env python3
+"""nanvix-api against its contract: docs/api/openapi.yaml, hostile clients, keys.
+
+Run by tests/api/run.sh, which builds and passes: --daemon (bin/nanvix-api),
+--bin (the bin/ folder), --tmp (a scratch folder), --kvm 0|1.  Each check
+prints "ok   NAME" or "FAIL NAME: why"; the exit status is 1 if any failed.
+
+Every daemon here is started by the test with its own socket, state folder
+and options, and stopped with SIGTERM at the end of its checks; a check that
+needs VMs to run is skipped (with its reason) without /dev/kvm.
+"""
+import argparse
+import glob
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import yaml
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--daemon", required=True)
+ap.add_argument("--bin", required=True)
+ap.add_argument("--tmp", required=True)
+ap.add_argument("--kvm", type=int, default=1)
+ap.add_argument("--spec", default="docs/api/openapi.yaml")
+opt = ap.parse_args()
+
+passed = failed = 0
+
+
+def ok(name):
+    global passed
+    passed += 1
+    print(f"ok   {name}", flush=True)
+
+
+def bad(name, why):
+    global failed
+    failed += 1
+    print(f"FAIL {name}: {why}", flush=True)
+
+
+def check(name, cond, why=""):
+    if cond:
+        ok(name)
+    else:
+        bad(name, why)
+
+
+class UnixConn(http.client.HTTPConnection):
+    def __init__(self, path, timeout=30):
+        super().__init__("localhost", timeout=timeout)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(self.timeout)
+        self.sock.connect(self.path)
+
+
+class Daemon:
+    """One nanvix-api with its own socket and state, started and stopped by the test."""
+
+    n = 0
+
+    def __init__(self, *extra, keys=None):
+        Daemon.n += 1
+        self.dir = os.path.join(opt.tmp, f"d{Daemon.n}")
+        os.makedirs(self.dir)
+        self.sock = os.path.join(self.dir, "api.sock")
+        self.audit = os.path.join(self.dir, "state", "audit.log")
+        self.key = None
+        args = [opt.daemon, "--socket", self.sock, "--state", os.path.join(self.dir, "state"),
+                "--allow-path", opt.bin, *extra]
+        self.err = open(os.path.join(self.dir, "stderr"), "w")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.err, text=True)
+        line = self.proc.stdout.readline()
+        if not line.startswith("nanvix-api: ready unix:"):
+            raise RuntimeError(f"daemon did not start: {line!r} (see {self.dir}/stderr)")
+        self.ready = line.strip()
+
+    def req(self, method, path, body=None, headers=None, key=None, timeout=30):
+        c = UnixConn(self.sock, timeout)
+        h = dict(headers or {})
+        if key or self.key:
+            h["Authorization"] = "Bearer " + (key or self.key)
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+            h["Content-Type"] = "application/json"
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data
+
+    def json(self, method, path, body=None, **kw):
+        st, h, data = self.req(method, path, body, **kw)
+        try:
+            return st, json.loads(data) if data else None
+        except ValueError:
+            return st, data
+
+    def alive(self):
+        try:
+            return self.req("GET", "/v1/version", timeout=5)[0] == 200
+        except OSError:
+            return False
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = "hung"
+        self.err.close()
+        return rc
+
+
+def raw(sock_path, data, timeout=10, pause=None):
+    """Send bytes (a list: sent with pause seconds between) on a new connection; what comes back."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.connect(sock_path)
+    for i, part in enumerate(data if isinstance(data, list) else [data]):
+        if i and pause:
+            time.sleep(pause)
+        try:
+            s.sendall(part)
+        except OSError:
+            break
+    out = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+    except (socket.timeout, ConnectionResetError):
+        pass
+    s.close()
+    return out
+
+
+def status_of(resp):
+    m = re.match(rb"HTTP/1\.[01] (\d{3})", resp)
+    return int(m.group(1)) if m else None
+
+
+spec = yaml.safe_load(open(opt.spec))
+codes = set(spec["components"]["schemas"]["Error"]["properties"]["code"]["enum"])
+METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
+
+
+def error_shape(name, st, body):
+    check(name, isinstance(body, dict) and body.get("code") in codes and
+          isinstance(body.get("fault_message"), str) and body["fault_message"],
+          f"{st} {body!r}")
+
+
+# ---- The contract: every documented route answers, nothing else does ---------
+
+d = Daemon("--client-timeout", "1", "--max-conns", "8", "--max-body", "64K")
+hello = os.path.join(opt.bin, "hello.elf")
+sleeper = os.path.join(opt.bin, "tests", "sleeper.musl.elf")
+
+st, vm = d.json("POST", "/v1/vms", {"program": hello, "name": "spec-vm"})
+check("create (not started) answers 201 with the Vm", st == 201 and vm.get("state") == "created",
+      f"{st} {vm}")
+vm_id = vm["id"] if isinstance(vm, dict) and "id" in vm else "spec-vm"
+
+for path, ops in spec["paths"].items():
+    concrete = path.replace("{id}", "spec-vm")
+    documented = {m.upper() for m in ops if m.upper() in METHODS}
+    for m in METHODS:
+        q = "?timeout=0" if concrete.endswith("/wait") else ""
+        body = "{}" if m in ("POST", "PUT", "PATCH") else None
+        if m == "DELETE":  # keep the VM: a DELETE is checked on a VM of its own below
+            st, h, data = d.req(m, concrete.replace("spec-vm", "no-such-vm"), body)
+            if m in documented:
+                check(f"{m} {path} is served", st == 404 and b"no VM" in data, f"{st} {data!r}")
+            else:
+                check(f"{m} {path} is 405", st == 405, f"{st} {data!r}")
+            continue
+        st, h, data = d.req(m, concrete + q, body)
+        if m in documented:
+            check(f"{m} {path} is served", st not in (404, 405) or b"no route" not in data,
+                  f"{st} {data!r}")
+        else:
+            check(f"{m} {path} is 405 with Allow", st == 405 and "allow" in h, f"{st} {h}")
+
+for p in ["/", "/v1", "/v1/", "/v2/vms", "/v1/vms/", "/v1/vm", "/v1/vms/spec-vm/",
+          "/v1/vms/spec-vm/start/now", "/v1/functions", "/v1/snapshots", "/health",
+          "/metrics", "/v1//vms", "/v1/vms/spec-vm/../../version", "/v1/vms/..",
+          "/v1/vms/%2e%2e", "/v1/vms/spec%2Dvm", "/v1/vms/.hidden", "/v1/vms/-x"]:
+    st, h, data = d.req("GET", p)
+    try:
+        body = json.loads(data)
+    except ValueError:
+        body = data
+    check(f"undocumented {p} is 404", st == 404, f"{st} {data!r}")
+error_shape("a 404's body is an Error", st, body)
+
+# ---- Bad input gets 4xx with an Error; 500 never ------------------------------
+
+bad_bodies = [
+    ("not JSON", b"{\"program\":"),
+    ("an array", b"[]"),
+    ("a string", b"\"x\""),
+    ("duplicate keys", b"{\"program\":\"/a\",\"program\":\"/b\"}"),
+    ("unknown field", {"program": hello, "bogus": 1}),
+    ("args not a list", {"program": hello, "args": "x"}),
+    ("args with a number", {"program": hello, "args": [1]}),
+    ("args with NUL", b"{\"program\":\"" + hello.encode() + b"\",\"args\":[\"a\\u0000b\"]}"),
+    ("env without =", {"program": hello, "env": ["HOME"]}),
+    ("env with empty key", {"program": hello, "env": ["=x"]}),
+    ("memory malformed", {"program": hello, "memory": "lots"}),
+    ("memory over --max-memory", {"program": hello, "memory": "64G"}),
+    ("memory negative", {"program": hello, "memory": "-5M"}),
+    ("relative program", {"program": "hello.elf"}),
+    ("program outside --allow-path", {"program": "/bin/sh"}),
+    ("program missing", {"program": opt.bin + "/no-such"}),
+    ("no program", {}),
+    ("program and snapshot", {"program": hello, "snapshot": "s"}),
+    ("bad name", {"program": hello, "name": "../x"}),
+    ("long name", {"program": hello, "name": "a" * 65}),
+    ("bad net", {"program": hello, "net": "bridge"}),
+    ("timeout 0", {"program": hello, "timeout": 0}),
+    ("timeout a string", {"program": hello, "timeout": "5"}),
+    ("start not a boolean", {"program": hello, "start": 1}),
+    ("volume outside --allow-path", {"program": hello, "volumes": ["/etc:/etc"]}),
+    ("volume malformed", {"program": hello, "volumes": ["nocolon"]}),
+    ("disk outside --allow-path", {"program": "/bin/x", "disk": "/etc/passwd"}),
+    ("workdir relative", {"program": hello, "workdir": "tmp"}),
+    ("publish garbage", {"program": hello, "publish": ["$(reboot)"]}),
+    ("snapshot name with slash", {"snapshot": "../../etc"}),
+]
+for name, body in bad_bodies:
+    st, h, data = d.req("POST", "/v1/vms", body)
+    try:
+        b = json.loads(data)
+    except ValueError:
+        b = data
+    check(f"create with {name} is 400", st == 400 and isinstance(b, dict) and
+          b.get("code") == "bad_request" and b.get("fault_message"), f"{st} {data!r}")
+st, body = d.json("POST", "/v1/vms", {"snapshot": "none-here"})
+check("create from a missing snapshot is 404", st == 404, f"{st} {body}")
+st, body = d.json("POST", "/v1/vms", {"program": hello, "name": "fresh"})
+check("create another VM", st == 201, f"{st} {body}")
+st, body = d.json("POST", "/v1/vms", {"program": hello, "name": "fresh"})
+check("create with a name in use is 409", st == 409 and body.get("code") == "conflict", f"{st} {body}")
+st, body = d.json("POST", "/v1/vms/fresh/kill", {"signal": "SIGBOGUS"})
+check("kill with an unknown signal is 400", st == 400, f"{st} {body}")
+st, body = d.json("POST", "/v1/vms/fresh/stop", {"grace_seconds": -1})
+check("stop with a negative grace is 400", st == 400, f"{st} {body}")
+st, body = d.json("GET", "/v1/vms?state=zombie")
+check("list with an unknown state is 400", st == 400, f"{st} {body}")
+st, body = d.json("GET", "/v1/vms/fresh/logs?since=-1")
+check("logs since -1 is 400", st == 400, f"{st} {body}")
+st, body = d.json("GET", "/v1/vms/fresh/wait")
+check("waiting for a VM never started is 409", st == 409, f"{st} {body}")
+for what in ("pause", "resume", "stop"):
+    st, body = d.json("POST", f"/v1/vms/fresh/{what}")
+    check(f"{what} of a created VM is 409", st == 409 and body.get("code") == "conflict",
+          f"{st} {body}")
+
+# ---- Hostile clients -----------------------------------------------------------
+
+big = b"x" * (65 * 1024)
+r = raw(d.sock, b"POST /v1/vms HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(big) + big)
+check("a body over --max-body is 413", status_of(r) == 413, r[:80])
+r = raw(d.sock, b"POST /v1/vms HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n")
+check("a huge Content-Length is 413 at once", status_of(r) == 413, r[:80])
+r = raw(d.sock, b"GET /v1/version HTTP/1.1\r\nX: " + b"a" * 20000 + b"\r\n\r\n")
+check("a head over 16 KiB is 431", status_of(r) == 431, r[:80])
+r = raw(d.sock, b"GARBAGE\r\n\r\n")
+check("a malformed request line is 400", status_of(r) == 400, r[:80])
+r = raw(d.sock, b"GET /v1/version HTTP/2.0\r\n\r\n")
+check("HTTP/2.0 is 505", status_of(r) == 505, r[:80])
+r = raw(d.sock, b"POST /v1/vms HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+check("a chunked request body is refused (411)", status_of(r) == 411, r[:80])
+r = raw(d.sock, b"POST /v1/vms HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd")
+check("conflicting Content-Lengths are 400", status_of(r) == 400, r[:80])
+r = raw(d.sock, b"GET /v1/version HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+check("pipelined requests both answered", r.count(b"HTTP/1.1 200") == 2, r[:200])
+
+# A slow client is cut off at --client-timeout (1 s here) with 408, and others
+# are served meanwhile.
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(d.sock)
+s.sendall(b"GET /v1/ver")
+t0 = time.monotonic()
+st, _, _ = d.req("GET", "/v1/version")
+fast = time.monotonic() - t0
+s.settimeout(10)
+try:
+    got = s.recv(4096)
+except OSError:
+    got = b""
+s.close()
+check("a slow client gets 408 and is closed", status_of(got) == 408, got[:80])
+check("others are answered while a client is slow", st == 200, f"{st} after {fast:.2f} s")
+
+# Connections past --max-conns (8) are told 503; the daemon serves after.
+held = []
+for _ in range(8):
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.connect(d.sock)
+    held.append(c)
+time.sleep(0.2)
+r = raw(d.sock, b"GET /v1/version HTTP/1.1\r\n\r\n")
+check("a connection past --max-conns is 503", status_of(r) == 503, r[:80])
+for c in held:
+    c.close()
+time.sleep(0.3)
+check("the daemon serves again after a flood", d.alive())
+
+# Random bytes: the daemon survives and answers 4xx or closes.
+import random
+
+rng = random.Random(1)
+for i in range(200):
+    junk = bytes(rng.getrandbits(8) for _ in range(rng.randrange(1, 300)))
+    if rng.random() < 0.5:
+        junk = b"POST /v1/vms HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % len(junk) + junk
+    r = raw(d.sock, junk, timeout=3)
+    st = status_of(r)
+    if st is not None and st >= 500 and st != 503:
+        bad("random requests never get 5xx", f"{st} for {junk[:60]!r}")
+        break
+else:
+    ok("200 random requests: no 5xx")
+check("the daemon is alive after the random requests", d.alive())
+
+# ---- Lifecycle through the API ---------------------------------------------------
+
+if not opt.kvm:
+    print("skip VM lifecycle: /dev/kvm missing or not accessible")
+else:
+    st, vm = d.json("POST", "/v1/vms/fresh/start")
+    check("start a created VM", st == 200 and vm["state"] in ("running", "exited"), f"{st} {vm}")
+    st, vm = d.json("GET", "/v1/vms/fresh/wait?timeout=30")
+    check("wait answers with the exit status", st == 200 and vm["exit_status"] == 0, f"{st} {vm}")
+    st, h, data = d.req("GET", "/v1/vms/fresh/logs")
+    native = subprocess.run([hello], capture_output=True).stdout
+    check("logs are the program's output", st == 200 and data == native, f"{data!r} vs {native!r}")
+    st, h, data = d.req("GET", "/v1/vms/fresh/logs?since=7")
+    check("logs since a byte", data == native[7:], f"{data!r}")
+    st, vm = d.json("POST", "/v1/vms/fresh/start")
+    check("starting an exited VM is 409", st == 409, f"{st} {vm}")
+
+    st, vm = d.json("POST", "/v1/vms", {"program": sleeper, "args": ["60"], "start": True,
+                                        "name": "sl"})
+    check("create and start a sleeper", st == 201 and vm["state"] == "running", f"{st} {vm}")
+    st, vm = d.json("GET", "/v1/vms/sl/wait?timeout=0.3")
+    check("a wait that times out is 408", st == 408 and vm.get("code") == "timeout", f"{st} {vm}")
+    st, body = d.json("DELETE", "/v1/vms/sl")
+    check("deleting a running VM is 409", st == 409, f"{st} {body}")
+    st, vm = d.json("POST", "/v1/vms/sl/pause")
+    check("pause", st == 200 and vm["state"] == "paused", f"{st} {vm}")
+    pid = vm.get("pid")
+    stat = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] if pid else "?"
+    check("a paused VM's nanvixd is stopped", stat == "T", stat)
+    st, vm = d.json("POST", "/v1/vms/sl/resume")
+    check("resume", st == 200 and vm["state"] == "running", f"{st} {vm}")
+    st, vm = d.json("POST", "/v1/vms/sl/kill", {"signal": "KILL"})
+    check("kill answers 202", st == 202, f"{st} {vm}")
+    st, vm = d.json("GET", "/v1/vms/sl/wait?timeout=30")
+    check("SIGKILL ends the VM with 137", st == 200 and vm["exit_status"] == 137, f"{st} {vm}")
+    left = glob.glob(f"/dev/shm/nanvix-api.{d.proc.pid}.*")
+    check("a killed VM leaves no /tmp behind", not left, left)
+
+    st, vm = d.json("POST", "/v1/vms", {"program": sleeper, "args": ["60"], "start": True})
+    t0 = time.monotonic()
+    d.json("POST", f"/v1/vms/{vm['id']}/stop", {"grace_seconds": 0.5})
+    st, vm = d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=30")
+    check("stop ends a sleeper (SIGTERM: 143)", st == 200 and vm["exit_status"] == 143,
+          f"{st} {vm}")
+    st, body = d.json("DELETE", f"/v1/vms/{vm['id']}")
+    check("delete an exited VM is 204", st == 204, f"{st} {body}")
+    st, body = d.json("GET", f"/v1/vms/{vm['id']}")
+    check("a deleted VM is 404", st == 404 and body.get("code") == "not_found", f"{st} {body}")
+
+    st, vm = d.json("POST", "/v1/vms", {"program": sleeper, "args": ["60"], "start": True})
+    pid = vm.get("pid")
+    st, body = d.req("DELETE", f"/v1/vms/{vm['id']}?force=true")[:2]
+    gone = not os.path.exists(f"/proc/{pid}") if pid else False
+    check("delete?force=true kills and deletes a running VM", st == 204 and gone, f"{st}")
+    check("its state folder is gone", not os.path.exists(os.path.join(d.dir, "state", "vms",
+                                                                       vm["id"])))
+
+    st, vm = d.json("POST", "/v1/vms", {"program": hello, "start": True, "auto_remove": True})
+    st2, vm2 = d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=30")
+    time.sleep(0.5)
+    st3, _ = d.json("GET", f"/v1/vms/{vm['id']}")
+    check("auto_remove: gone once waited for", st2 == 200 and st3 == 404, f"{st2} {st3}")
+
+    st, body = d.json("POST", "/v1/vms", {"program": hello, "memory": "1M", "start": True})
+    st, vm = d.json("GET", f"/v1/vms/{body['id']}/wait?timeout=30")
+    st, h, log = d.req("GET", f"/v1/vms/{body['id']}/logs")
+    check("a VM nanvixd refuses exits with nanvixd's status and says why",
+          vm["exit_status"] == 121 and b"nanvixd" in log, f"{vm['exit_status']} {log!r}")
+
+    # A follow stream sees output as it comes and ends when the VM exits.
+    st, vm = d.json("POST", "/v1/vms", {"program": sleeper, "args": ["1"], "start": True})
+    t0 = time.monotonic()
+    st, h, data = d.req("GET", f"/v1/vms/{vm['id']}/logs?follow=true")
+    check("logs?follow=true streams until the VM exits",
+          st == 200 and data == b"sleeping\nwoke\n" and h.get("transfer-encoding") == "chunked",
+          f"{st} {data!r} {h}")
+
+    st, text = d.req("GET", "/v1/metrics")[0], d.req("GET", "/v1/metrics")[2].decode()
+    for series in ("nanvix_vm_starts_total", "nanvix_vms{state=\"exited\"}",
+                   "nanvix_vm_start_seconds_bucket", "nanvix_api_requests_total",
+                   "nanvix_vm_exit_status{"):
+        check(f"/v1/metrics has {series}", series in text, text[:200])
+    try:
+        pt = subprocess.run(["promtool", "check", "metrics"], input=text, text=True,
+                            capture_output=True)
+        check("promtool check metrics", pt.returncode == 0, pt.stdout + pt.stderr)
+    except FileNotFoundError:
+        print("skip promtool: not installed (apt-get install prometheus)")
+
+    # Shutting the daemon down kills what runs and leaves no socket.
+    st, vm = d.json("POST", "/v1/vms", {"program": sleeper, "args": ["60"], "start": True})
+    pid = vm.get("pid")
+
+st, h, data = d.req("GET", "/v1/health")
+check("health is 200 and ok", st == 200 and json.loads(data)["status"] == "ok", data)
+rc = d.stop()
+check("SIGTERM stops the daemon with 0", rc == 0, rc)
+check("the daemon removes its socket", not os.path.exists(d.sock))
+if opt.kvm:
+    check("its VMs do not outlive it", pid and not os.path.exists(f"/proc/{pid}"), pid)
+    check("no /tmp bases are left", not glob.glob(f"/dev/shm/nanvix-api.{d.proc.pid}.*"))
+lines = [json.loads(l) for l in open(d.audit)]
+check("the audit log is JSON lines with time and event",
+      lines and all("time" in l and "event" in l for l in lines), lines[:2])
+check("the audit log has who did what",
+      any(l["event"] == "api" and l.get("method") == "POST" and l.get("who", "").startswith("uid ")
+          for l in lines), lines[:3])
+
+# ---- Keys, scopes and rates, over the Unix socket and TCP ------------------------
+
+
+def keygen(name, scopes):
+    out = subprocess.run([opt.daemon, "keygen", name, scopes], capture_output=True, text=True,
+                         check=True).stdout
+    key = re.search(r"^key: (\S+)$", out, re.M).group(1)
+    entry = json.loads(re.search(r"^entry: (.*)$", out, re.M).group(1))
+    return key, entry
+
+
+kr, er = keygen("reader", "read")
+ki, ei = keygen("invoker", "read,invoke")
+km, em = keygen("admin", "read,invoke,manage")
+er.update(rate=2, burst=2)
+keys_file = os.path.join(opt.tmp, "keys.json")
+json.dump({"keys": [er, ei, em]}, open(keys_file, "w"))
+check("keygen's entry has the hash, not the key", kr not in json.dumps(er) and len(er["sha256"]) == 64)
+
+r = subprocess.run([opt.daemon, "--listen", "127.0.0.1:0", "--socket", os.path.join(opt.tmp, "x.sock")],
+                   capture_output=True, text=True, timeout=10)
+check("--listen without --keys is refused (2)", r.returncode == 2 and "--keys" in r.stderr, r.stderr)
+r = subprocess.run([opt.daemon, "--keys", keys_file, "--listen", "0.0.0.0:0",
+                    "--socket", os.path.join(opt.tmp, "x.sock")], capture_output=True, text=True,
+                   timeout=10)
+check("--listen on a non-loopback address is refused", r.returncode == 2, r.stderr)
+bad_keys = os.path.join(opt.tmp, "bad-keys.json")
+for content in ['{"keys": [{"name": "x", "sha256": "abc", "scopes": ["read"]}]}',
+                '{"keys": [{"name": "x", "sha256": "' + "0" * 64 + '", "scopes": ["root"]}]}',
+                '{"keys": []}', "not json"]:
+    open(bad_keys, "w").write(content)
+    r = subprocess.run([opt.daemon, "--keys", bad_keys, "--socket", os.path.join(opt.tmp, "x.sock")],
+                       capture_output=True, text=True, timeout=10)
+    check(f"a bad keys file is refused: {content[:40]}", r.returncode == 2 and "--keys" in r.stderr,
+          r.stderr)
+
+d = Daemon("--keys", keys_file, "--listen", "127.0.0.1:0")
+m = re.search(r"http://127\.0\.0\.1:(\d+)", d.ready)
+check("the TCP listener is announced", m is not None, d.ready)
+port = int(m.group(1)) if m else 0
+
+
+def tcp(method, path, key=None, body=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    h = {"Authorization": "Bearer " + key} if key else {}
+    c.request(method, path, body=body, headers=h)
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data
+
+
+st, h, data = d.req("GET", "/v1/version")
+check("no key on the socket is 401", st == 401 and "www-authenticate" in h, f"{st} {data!r}")
+st, h, data = tcp("GET", "/v1/version")
+check("no key on TCP is 401", st == 401, f"{st} {data!r}")
+st, h, data = tcp("GET", "/v1/version", key="nvx_" + "0" * 64)
+check("an unknown key is 401", st == 401, f"{st} {data!r}")
+st, h, data = tcp("GET", "/v1/version", key=ki)
+check("a read scope answers on TCP", st == 200, f"{st} {data!r}")
+st, h, data = d.req("POST", "/v1/vms", {"program": hello}, key=kr)
+check("create without the invoke scope is 403", st == 403 and b"forbidden" in data, f"{st} {data!r}")
+st, h, data = d.req("POST", "/v1/vms", {"program": hello, "name": "k1"}, key=ki)
+check("create with the invoke scope is 201",
+      st == 201, f"{st} {data!r}")
+st, h, data = d.req("DELETE", "/v1/vms/k1", key=ki)
+check("delete without the manage scope is 403", st == 403, f"{st} {data!r}")
+st, h, data = d.req("DELETE", "/v1/vms/k1", key=km)
+check("delete with the manage scope is 204", st == 204, f"{st} {data!r}")
+statuses = [d.req("GET", "/v1/version", key=kr)[:2] for _ in range(6)]
+limited = [h for st, h in statuses if st == 429]
+check("past its rate a key gets 429 with Retry-After",
+      limited and all(h.get("retry-after", "").isdigit() for h in limited), statuses)
+check("another key is not limited by it", d.req("GET", "/v1/version", key=ki)[0] == 200)
+time.sleep(1.1)
+check("the bucket refills", d.req("GET", "/v1/version", key=kr)[0] == 200)
+text = d.req("GET", "/v1/metrics", key=ki)[2].decode()
+check("metrics count the 429s per key", 'nanvix_api_rate_limited_total{key="reader"}' in text, text[:300])
+d.stop()
+events = [json.loads(l)["event"] for l in open(d.audit)]
+for e in ("auth_refused", "rate_limited", "api"):
+    check(f"the audit log has {e}", e in events, events)
+refusal = [json.loads(l) for l in open(d.audit) if '"auth_refused"' in l]
+check("an auth refusal names the peer", refusal and refusal[0].get("who", "").startswith(("tcp ", "uid ")),
+      refusal[:1])
+
+print(f"api: {passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
