@@ -75,6 +75,8 @@ struct api_vm {
 	double started_mono, finished_mono;
 	double stop_deadline; /* a stop's grace period ends (0: over or none) */
 	double kill_at;       /* SIGKILL if nanvixd is still there (0: none) */
+	double cpu_final;       /* once exited: nanvixd's CPU seconds (wait4) */
+	uint64_t maxrss_final;  /* once exited: its peak resident bytes */
 	bool auto_remove, waited;
 	char **argv; /* nanvixd's command line, made at create */
 	int argc;
@@ -116,7 +118,8 @@ void vm_reap(void);
 void vm_tick(double now);
 /* Kill every running VM and wait for it (daemon shutdown). */
 void vm_shutdown(void);
-/* CPU seconds and resident bytes of the VM's nanvixd (0 when not running). */
+/* CPU seconds and resident bytes of the VM's nanvixd: so far while it runs, its
+ * total and peak once exited, 0 before it starts. */
 void vm_usage(const struct api_vm *vm, double *cpu_s, uint64_t *rss);
 
 /* ---- Connections (conn.c) ------------------------------------------------- */

@@ -162,13 +162,14 @@ char *metrics_render(size_t *len)
 	for (const struct api_vm *vm = vm_list(); vm; vm = vm->next)
 		put(&t, "nanvix_vm_info{id=\"%s\",name=\"%s\",state=\"%s\"} 1\n", vm->id, vm->name,
 		    vm_state_names[vm->state]);
-	header(&t, "nanvix_vm_cpu_seconds_total", "counter", "CPU time of a running VM's nanvixd.");
+	header(&t, "nanvix_vm_cpu_seconds_total", "counter",
+	       "CPU time of a VM's nanvixd (in all, once it exited).");
 	for (const struct api_vm *vm = vm_list(); vm; vm = vm->next) {
 		double cpu;
 		uint64_t rss;
 
 		vm_usage(vm, &cpu, &rss);
-		if (vm->pid)
+		if (vm->state != VM_CREATED)
 			put(&t, "nanvix_vm_cpu_seconds_total{id=\"%s\",name=\"%s\"} %.2f\n", vm->id,
 			    vm->name, cpu);
 	}

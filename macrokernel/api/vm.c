@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -678,13 +679,16 @@ static void unlink_vm(struct api_vm *vm)
 	free(vm);
 }
 
-/* nanvixd has gone with wait status ws. */
-static void exited(struct api_vm *vm, int ws)
+/* nanvixd has gone with wait status ws, having used ru. */
+static void exited(struct api_vm *vm, int ws, const struct rusage *ru)
 {
 	char log[PATH_MAX], line[512], msg[512] = "";
 	FILE *f;
 
 	vm->exit_status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	vm->cpu_final = (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
+	                (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6;
+	vm->maxrss_final = (uint64_t)ru->ru_maxrss * 1024;
 	vm->state = VM_EXITED;
 	vm->pid = 0;
 	vm->finished_at = api_wall();
@@ -709,19 +713,21 @@ static void exited(struct api_vm *vm, int ws)
 
 void vm_reap(void)
 {
+	struct rusage ru;
 	int ws;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
+	while ((pid = wait4(-1, &ws, WNOHANG, &ru)) > 0)
 		for (struct api_vm *vm = vms; vm; vm = vm->next)
 			if (vm->pid == pid && alive(vm)) {
-				exited(vm, ws);
+				exited(vm, ws, &ru);
 				break;
 			}
 }
 
 int vm_destroy(struct api_vm *vm, bool force, char *err, size_t errlen)
 {
+	struct rusage ru;
 	int ws;
 
 	if (alive(vm)) {
@@ -729,8 +735,8 @@ int vm_destroy(struct api_vm *vm, bool force, char *err, size_t errlen)
 			return fail(err, errlen, 409, "VM %s is %s: stop it first, or force", vm->id,
 			            vm_state_names[vm->state]);
 		kill(-vm->pid, SIGKILL);
-		if (waitpid(vm->pid, &ws, 0) == vm->pid)
-			exited(vm, ws);
+		if (wait4(vm->pid, &ws, 0, &ru) == vm->pid)
+			exited(vm, ws, &ru);
 	}
 	unlink_vm(vm);
 	return 0;
@@ -760,14 +766,15 @@ void vm_tick(double now)
 
 void vm_shutdown(void)
 {
+	struct rusage ru;
 	int ws;
 
 	for (struct api_vm *vm = vms; vm; vm = vm->next)
 		if (alive(vm))
 			kill(-vm->pid, SIGKILL);
 	for (struct api_vm *vm = vms; vm; vm = vm->next)
-		if (alive(vm) && waitpid(vm->pid, &ws, 0) == vm->pid)
-			exited(vm, ws);
+		if (alive(vm) && wait4(vm->pid, &ws, 0, &ru) == vm->pid)
+			exited(vm, ws, &ru);
 }
 
 void vm_usage(const struct api_vm *vm, double *cpu_s, uint64_t *rss)
@@ -777,8 +784,8 @@ void vm_usage(const struct api_vm *vm, double *cpu_s, uint64_t *rss)
 	long long pages = 0;
 	FILE *f;
 
-	*cpu_s = 0;
-	*rss = 0;
+	*cpu_s = vm->state == VM_EXITED ? vm->cpu_final : 0;
+	*rss = vm->state == VM_EXITED ? vm->maxrss_final : 0;
 	if (!alive(vm))
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)vm->pid);
