@@ -18,7 +18,7 @@ for g in "${groups[@]}"; do
 	case "$g" in
 	unit) cmd=(tests/unit/run.sh) ;;
 	fuzz) cmd=(tests/fuzz/run.sh) ;;
-	system) cmd=(bash -c "r=0; for t in run cli macrokernel signals shell hostile rootfs snapshot trust sandbox; do tests/system/\$t.sh || r=1; done; exit \$r") ;;
+	system) cmd=(bash -c "r=0; for t in run cli macrokernel signals shell hostile rootfs snapshot trust sandbox limits; do tests/system/\$t.sh || r=1; done; exit \$r") ;;
 	fs) cmd=(tests/system/fs.sh) ;;
 	posix) cmd=(bash -c "r=0; for t in run files; do tests/posix/\$t.sh || r=1; done; tests/posix/suite.sh --quick || r=1; exit \$r") ;;
 	# Not in the default set: the whole Open POSIX Test Suite (about an hour).

@@ -115,6 +115,21 @@ struct nanvix_segment {
 #define NANVIX_PFN_AREA(npages) \
 	((NANVIX_PFN_REFS(npages) + 2 * (uint64_t)(npages) + 4095) & ~4095ull)
 
+/*
+ * Limits the host puts on the VM (nanvixd --pids-limit, --ulimit); 0 in a
+ * field means none.  tasks bounds the threads of every process together
+ * (fork, vfork and clone fail with EAGAIN at it, as in a pids cgroup); the
+ * others are process 1's first RLIMIT_NOFILE and RLIMIT_CPU (seconds),
+ * which its children inherit, and whose hard values no process of the VM
+ * can raise (EPERM).
+ */
+struct nanvix_boot_limits {
+	uint32_t tasks;
+	uint32_t pad;
+	uint64_t nofile_cur, nofile_max;
+	uint64_t cpu_cur, cpu_max;
+};
+
 struct nanvix_bootinfo {
 	uint32_t magic;       /* NANVIX_BOOTINFO_MAGIC */
 	uint32_t abi_version; /* NANVIX_ABI_VERSION */
@@ -167,6 +182,8 @@ struct nanvix_bootinfo {
 	uint64_t generation;  /* restores this VM went through */
 	uint64_t restored_ns; /* CLOCK_REALTIME at the last restore */
 	uint8_t seed[32];     /* fresh random bytes of the last restore */
+
+	struct nanvix_boot_limits limits; /* written by the host before boot */
 };
 #endif
 

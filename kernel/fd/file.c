@@ -168,19 +168,19 @@ static void fd_drop(struct file *f)
 long fd_install(struct file *f, long min, long at, bool cloexec)
 {
 	struct file **fds = proc_current->fds;
-	long fd = at;
+	long fd = at, limit = proc_fd_limit(); /* RLIMIT_NOFILE */
 
 	if (at >= 0) {
-		if (at >= FD_MAX) {
+		if (at >= limit) {
 			file_put(f);
 			return -LINUX_EBADF;
 		}
 		if (fds[at])
 			fd_drop(fds[at]);
 	} else {
-		for (fd = min < 0 ? 0 : min; fd < FD_MAX && fds[fd]; fd++)
+		for (fd = min < 0 ? 0 : min; fd < limit && fds[fd]; fd++)
 			;
-		if (fd >= FD_MAX) {
+		if (fd >= limit) {
 			file_put(f);
 			return -LINUX_EMFILE;
 		}

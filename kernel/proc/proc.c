@@ -137,6 +137,30 @@ static struct proc *proc_alloc(void)
 	return pa ? P2V(pa) : NULL;
 }
 
+static struct nanvix_boot_limits vm_limits;
+
+const struct nanvix_boot_limits *proc_limits(void)
+{
+	return &vm_limits;
+}
+
+uint64_t proc_rlimit_cap(int res)
+{
+	if (res == LINUX_RLIMIT_NOFILE)
+		return vm_limits.nofile_max && vm_limits.nofile_max < FD_MAX ? vm_limits.nofile_max
+		                                                             : FD_MAX;
+	if (res == LINUX_RLIMIT_CPU && vm_limits.cpu_max)
+		return vm_limits.cpu_max;
+	return LINUX_RLIM_INFINITY;
+}
+
+int proc_fd_limit(void)
+{
+	uint64_t cur = proc_current->rlimits[LINUX_RLIMIT_NOFILE].rlim_cur;
+
+	return cur < FD_MAX ? (int)cur : FD_MAX;
+}
+
 void proc_init_boot(const struct nanvix_bootinfo *bi)
 {
 	struct proc *p = proc_alloc();
@@ -161,8 +185,21 @@ void proc_init_boot(const struct nanvix_bootinfo *bi)
 	 * they are mapped up front (the main stack still grows to MM_STACK_MAX). */
 	p->rlimits[LINUX_RLIMIT_STACK].rlim_cur = bi->stack_hi - bi->stack_lo;
 	p->rlimits[LINUX_RLIMIT_STACK].rlim_max = bi->stack_hi - bi->stack_lo;
-	p->rlimits[LINUX_RLIMIT_NOFILE].rlim_cur = FD_MAX;
-	p->rlimits[LINUX_RLIMIT_NOFILE].rlim_max = FD_MAX;
+	/* The host's limits, checked here once: the boot info is the host's word. */
+	vm_limits = bi->limits;
+	if (vm_limits.nofile_cur > vm_limits.nofile_max)
+		vm_limits.nofile_cur = vm_limits.nofile_max;
+	if (vm_limits.cpu_cur > vm_limits.cpu_max)
+		vm_limits.cpu_cur = vm_limits.cpu_max;
+	p->rlimits[LINUX_RLIMIT_NOFILE].rlim_max = proc_rlimit_cap(LINUX_RLIMIT_NOFILE);
+	p->rlimits[LINUX_RLIMIT_NOFILE].rlim_cur =
+	        vm_limits.nofile_cur && vm_limits.nofile_cur < FD_MAX ? vm_limits.nofile_cur
+	                                                              : p->rlimits[LINUX_RLIMIT_NOFILE].rlim_max;
+	if (vm_limits.cpu_max) {
+		p->rlimits[LINUX_RLIMIT_CPU].rlim_max = vm_limits.cpu_max;
+		p->rlimits[LINUX_RLIMIT_CPU].rlim_cur = vm_limits.cpu_cur ? vm_limits.cpu_cur
+		                                                          : vm_limits.cpu_max;
+	}
 	p->rlimits[LINUX_RLIMIT_CORE].rlim_cur = 0;
 	memcpy(p->name, bi->name, sizeof(p->name));
 	p->name[sizeof(p->name) - 1] = '\0';
@@ -170,6 +207,7 @@ void proc_init_boot(const struct nanvix_bootinfo *bi)
 	proc_current = p;
 	proc_vvar_update(p);
 	sched_init(p, p->pid);
+	timer_rlimit_cpu(p);
 }
 
 struct proc *proc_find(long pid)
@@ -346,6 +384,10 @@ long proc_clone(const struct trap_frame *tf, uint64_t flags, uint64_t sp, uint64
 	if (!hal->fork_aspace && !share)
 		return -LINUX_ENOSYS;
 	reap_unwanted(parent); /* their records first: a parent that never waits leaks none */
+	if (!sched_task_room())
+		return -LINUX_EAGAIN; /* the VM's --pids-limit */
+	if (parent->rlimits[LINUX_RLIMIT_CPU].rlim_cur != LINUX_RLIM_INFINITY && !timer_slot_free())
+		return -LINUX_EAGAIN; /* no timer to enforce the child's RLIMIT_CPU */
 	child = proc_alloc();
 	fds = child ? mm_frame_alloc() : 0;
 	if (fds)
@@ -388,6 +430,7 @@ long proc_clone(const struct trap_frame *tf, uint64_t flags, uint64_t sp, uint64
 		file_get(child->cwd);
 	child->next = proc_list;
 	proc_list = child;
+	timer_rlimit_cpu(child); /* RLIMIT_CPU is inherited, counting from 0 */
 	proc_vvar_update(child);
 	if (share)
 		proc_vvar_update(parent);

@@ -80,6 +80,16 @@ void sched_init(struct proc *p, int tid)
 	thread_current = t;
 }
 
+static uint32_t nlive; /* threads made by sched_spawn and not yet dead */
+
+bool sched_task_room(void)
+{
+	uint32_t limit = proc_limits()->tasks;
+
+	/* The first thread is the boot's, not sched_spawn's: it counts too. */
+	return !limit || nlive + 1 < limit;
+}
+
 /* Make sure a tick arrives by `deadline` (scheduler clock). */
 static void arm(uint64_t deadline)
 {
@@ -291,6 +301,7 @@ struct thread *sched_spawn(struct proc *p, const struct trap_frame *tf, uint64_t
 	t->pnext = p->threads;
 	p->threads = t;
 	p->nthreads++;
+	nlive++;
 	/* The caller's FPU and FS state, as clone(2) gives the child. */
 	__asm__ volatile("fxsave (%0)" : : "r"(t->fx) : "memory");
 	t->fs_base = set_tls ? tls : hal_rdmsr(MSR_FS_BASE);
@@ -346,6 +357,7 @@ static void mark_dead(struct thread *t)
 			break;
 		}
 	if (t->slot >= 0) { /* the boot thread's record is static: nothing to free */
+		nlive--;
 		t->next = dead_head;
 		dead_head = t;
 	}

@@ -17,6 +17,9 @@
  * on Linux): their times count the process's CPU time (the VM does not
  * split user from system time, so both count all of it), and the
  * scheduler looks at them at least every time slice while one is armed.
+ * A third CPU-time timer a process enforces its RLIMIT_CPU: SIGXCPU at
+ * the soft limit and every second of CPU time past it, SIGKILL at the
+ * hard one, as on Linux.
  */
 #include <abi/linux.h>
 #include <hal/uaccess.h>
@@ -40,6 +43,9 @@
  * with ticks (a tick costs about a millisecond of emulated ring 0 here).
  */
 #define TIMER_LOOK_NS 10000000ull
+
+/* The id of the CPU-time timer that enforces a process's RLIMIT_CPU. */
+#define TIMER_RLIMIT_CPU 3
 
 struct ptimer {
 	struct proc *owner; /* NULL: free */
@@ -308,18 +314,65 @@ long timer_itimer(int which, uint64_t value, uint64_t interval, uint64_t *old_va
 	return 0;
 }
 
+/* Seconds of an rlimit in ns, saturating (LINUX_RLIM_INFINITY: UINT64_MAX). */
+static uint64_t rlimit_ns(uint64_t s)
+{
+	return s > UINT64_MAX / 1000000000ull ? UINT64_MAX : s * 1000000000ull;
+}
+
+bool timer_slot_free(void)
+{
+	return ntimers < TIMER_MAX;
+}
+
+long timer_rlimit_cpu(struct proc *p)
+{
+	struct ptimer *t = find(p, TIMER_RLIMIT_CPU, true);
+	uint64_t cur = p->rlimits[LINUX_RLIMIT_CPU].rlim_cur;
+
+	if (cur == LINUX_RLIM_INFINITY) {
+		if (t)
+			slot_give(t);
+		return 0;
+	}
+	if (!t) {
+		t = slot_take();
+		if (!t)
+			return -LINUX_EAGAIN;
+		memset(t, 0, sizeof(*t));
+		t->owner = p;
+		t->id = TIMER_RLIMIT_CPU;
+		t->cpu = true;
+		t->notify = SIGEV_SIGNAL;
+		t->signo = LINUX_SIGXCPU;
+	}
+	/* The process's CPU time counts from its start: the limit is absolute. */
+	t->at = rlimit_ns(cur) ? rlimit_ns(cur) : 1;
+	t->interval = 1000000000ull;
+	sched_timer_arm(clock_deadline(TIMER_LOOK_NS));
+	return 0;
+}
+
 /* A CPU itimer: fire when the process has run long enough; the next look. */
 static uint64_t expire_cpu(struct ptimer *t, uint64_t now)
 {
 	uint64_t cpu = sched_proc_cpu_ns(t->owner), left;
+	uint64_t hard = t->id == TIMER_RLIMIT_CPU
+	                        ? rlimit_ns(t->owner->rlimits[LINUX_RLIMIT_CPU].rlim_max)
+	                        : UINT64_MAX;
 
+	if (cpu >= hard) {
+		proc_signal(t->owner, LINUX_SIGKILL, LINUX_SI_KERNEL);
+		t->at = 0;
+		return 0;
+	}
 	if (cpu >= t->at) {
 		proc_signal(t->owner, t->signo, LINUX_SI_KERNEL);
 		t->at = t->interval ? add_sat(cpu, t->interval) : 0;
 		if (!t->at)
 			return 0;
 	}
-	left = t->at - cpu;
+	left = (t->at < hard ? t->at : hard) - cpu;
 	return add_sat(now, left > TIMER_LOOK_NS ? left : TIMER_LOOK_NS);
 }
 

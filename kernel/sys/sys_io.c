@@ -217,7 +217,7 @@ long sys_dup2(SYSCALL_ARGS)
 {
 	if (a0 == a1)
 		return fd_get(a0) ? a1 : -LINUX_EBADF;
-	if (a1 < 0 || a1 >= FD_MAX)
+	if (a1 < 0 || a1 >= proc_fd_limit())
 		return -LINUX_EBADF;
 	return dup_to(a0, 0, a1, false);
 }
@@ -226,7 +226,7 @@ long sys_dup3(SYSCALL_ARGS)
 {
 	if (a0 == a1 || (a2 & ~LINUX_O_CLOEXEC))
 		return -LINUX_EINVAL;
-	if (a1 < 0 || a1 >= FD_MAX)
+	if (a1 < 0 || a1 >= proc_fd_limit())
 		return -LINUX_EBADF;
 	return dup_to(a0, 0, a1, a2 & LINUX_O_CLOEXEC);
 }
@@ -247,7 +247,7 @@ long sys_fcntl(SYSCALL_ARGS)
 	switch (a1) {
 	case LINUX_F_DUPFD:
 	case LINUX_F_DUPFD_CLOEXEC:
-		if (a2 < 0 || a2 >= FD_MAX)
+		if (a2 < 0 || a2 >= proc_fd_limit())
 			return -LINUX_EINVAL;
 		return dup_to(a0, a2, -1, a1 == LINUX_F_DUPFD_CLOEXEC);
 	case LINUX_F_GETFD: return fd_cloexec(a0) ? LINUX_FD_CLOEXEC : 0;

@@ -5,6 +5,7 @@
 #include <mm/vmem.h>
 #include <proc/proc.h>
 #include <sched/sched.h>
+#include <sig/signal.h>
 #include <sys/syscall.h>
 
 #define MSR_GS_BASE 0xc0000101
@@ -313,10 +314,25 @@ static long rlimit_op(long res, const struct linux_rlimit *lim, struct linux_rli
 	/* The stack is fixed at boot: it can be lowered in name only, never raised. */
 	if (lim && res == LINUX_RLIMIT_STACK && lim->rlim_max > cur->rlim_max)
 		return -LINUX_EPERM;
+	/* Nor can a hard limit pass what the host allows (nanvixd --ulimit). */
+	if (lim && lim->rlim_max > proc_rlimit_cap((int)res))
+		return -LINUX_EPERM;
 	if (old)
 		*old = *cur;
-	if (lim)
+	if (!lim)
+		return 0;
+	if (res == LINUX_RLIMIT_CPU) {
+		struct linux_rlimit was = *cur;
+		long rc;
+
 		*cur = *lim;
+		if ((rc = timer_rlimit_cpu(proc_current)) < 0) {
+			*cur = was;
+			return rc;
+		}
+		return 0;
+	}
+	*cur = *lim;
 	return 0;
 }
 

@@ -73,6 +73,8 @@ long sys_clone(SYSCALL_ARGS)
 			proc_vfork_wait(rc);
 		return rc;
 	}
+	if (!sched_task_room())
+		return -LINUX_EAGAIN; /* the VM's --pids-limit */
 	t = sched_spawn(proc_current, tf, sp, tls, flags & LINUX_CLONE_SETTLS);
 	if (!t)
 		return -LINUX_EAGAIN;

@@ -850,6 +850,10 @@ int instance_create(struct instance **out, const struct instance_config *cfg)
 	in->vm.programs = in->programs;
 	in->vm.nprograms = in->nprograms;
 	in->vm.stack_size = in->c.stack;
+	if (in->c.cpus > 0) {
+		in->vm.cpu_period_ns = 100000000ull;
+		in->vm.cpu_quota_ns = (uint64_t)(in->c.cpus * 1e8);
+	}
 	rc = prepare_boot(in, &entry);
 	if (rc)
 		goto fail;
@@ -867,6 +871,7 @@ int instance_create(struct instance **out, const struct instance_config *cfg)
 		in->vm.strace = true;
 	}
 	entry.bi->flags |= tty_boot_flags(&in->vm);
+	entry.bi->limits = in->c.limits;
 	if (seed_clock(&in->vm, entry.bi, entry.vvar) < 0) {
 		vm_error("cannot read the guest TSC");
 		rc = NANVIXD_EXIT_HOST;

@@ -89,6 +89,17 @@ static const char usage_text[] =
         "                          (default 10; 0: at once), or at a second signal\n"
         "                          of the same kind, the VM is killed (status\n"
         "                          128+signal).  SIGWINCH is forwarded too\n"
+        "      --pids-limit N      at most N tasks (threads of all the VM's processes)\n"
+        "                          at once; fork, vfork and clone fail with EAGAIN\n"
+        "                          past it, as under a pids cgroup\n"
+        "      --ulimit nofile=SOFT[:HARD], --ulimit cpu=SOFT[:HARD]\n"
+        "                          the program's RLIMIT_NOFILE (open files; at most\n"
+        "                          512) or RLIMIT_CPU (CPU seconds: SIGXCPU at SOFT\n"
+        "                          and each second after, SIGKILL at HARD), inherited\n"
+        "                          by its children; no process in the VM can raise\n"
+        "                          HARD (EPERM)\n"
+        "      --cpus F            a CPU quota: the VM's vCPU runs at most F x 100 ms\n"
+        "                          in every 100 ms (0.01 to 1), as cgroup cpu.max\n"
         "  -i, --interactive       keep stdin attached to the program (the default:\n"
         "                          nanvixd's stdin is always the program's; redirect\n"
         "                          it from /dev/null to detach it)\n"
@@ -253,6 +264,8 @@ struct options {
 	int seccomp;       /* --seccomp: SECCOMP_AUTO (0), SECCOMP_ON, SECCOMP_OFF */
 
 	double stop_timeout; /* --stop-timeout */
+	struct nanvix_boot_limits limits; /* --pids-limit, --ulimit */
+	double cpus;                      /* --cpus */
 	enum tty_mode tty;   /* -t, --no-tty */
 	struct vm_program programs[PROGRAMS_MAX];
 	int nprograms;
@@ -348,6 +361,47 @@ static const char *parse_size(const char *s, uint64_t unit, uint64_t *out)
  * when unset, as docker does).  `entry` must outlive the VM.  Returns 0 or a
  * nanvixd status after printing why (`where`: "file:line: " or "").
  */
+/*
+ * --ulimit NAME=SOFT[:HARD]: process 1's first limit, inherited and never
+ * raised past HARD inside the VM.  nofile (open files, at most the
+ * kernel's 512 a process) and cpu (CPU seconds: SIGXCPU at SOFT, SIGKILL
+ * at HARD), as docker run --ulimit names them.
+ */
+static int parse_ulimit(struct options *o, const char *arg)
+{
+	unsigned long long soft, hard;
+	char *end;
+	const char *eq = strchr(arg, '=');
+	bool nofile = eq && (size_t)(eq - arg) == 6 && !strncmp(arg, "nofile", 6);
+	bool cpu = eq && (size_t)(eq - arg) == 3 && !strncmp(arg, "cpu", 3);
+
+	if (!nofile && !cpu)
+		return usage_error("invalid --ulimit '%s' (nofile=SOFT[:HARD] or cpu=SOFT[:HARD])",
+		                   arg);
+	errno = 0;
+	soft = strtoull(eq + 1, &end, 10);
+	hard = soft;
+	if (!errno && end != eq + 1 && *end == ':') {
+		const char *h = end + 1;
+
+		hard = strtoull(h, &end, 10);
+		if (end == h)
+			errno = EINVAL;
+	}
+	if (errno || end == eq + 1 || *end || eq[1] == '-' || soft == 0 || soft > hard ||
+	    hard > (nofile ? 512 : 1000000000))
+		return usage_error("invalid --ulimit '%s' (SOFT >= 1, SOFT <= HARD; nofile at most 512)",
+		                   arg);
+	if (nofile) {
+		o->limits.nofile_cur = soft;
+		o->limits.nofile_max = hard;
+	} else {
+		o->limits.cpu_cur = soft;
+		o->limits.cpu_max = hard;
+	}
+	return 0;
+}
+
 static int add_env(struct options *o, char *entry, const char *where)
 {
 	char *eq = strchr(entry, '=');
@@ -655,6 +709,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_SECCOMP,
 		OPT_ENV_FILE,
 		OPT_STOP_TIMEOUT,
+		OPT_PIDS_LIMIT,
+		OPT_ULIMIT,
+		OPT_CPUS,
 		OPT_NO_TTY,
 		OPT_IN_VM,
 		OPT_NO_TMP,
@@ -686,6 +743,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 		{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+		{ "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT },
+		{ "ulimit", required_argument, NULL, OPT_ULIMIT },
+		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "tty", no_argument, NULL, 't' },
 		{ "no-tty", no_argument, NULL, OPT_NO_TTY },
 		{ "interactive", no_argument, NULL, 'i' },
@@ -704,6 +764,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	};
 	/* The options a snapshot fixes (--restore refuses them). */
 	static const int boot_only[] = { 'm',
+		                         OPT_PIDS_LIMIT,
+		                         OPT_ULIMIT,
 		                         'e',
 		                         'v',
 		                         'w',
@@ -734,6 +796,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	opterr = 0;
 	o->repeat = 1;
 	while ((c = getopt_long(argc, argv, "+m:e:v:w:p:hit", longopts, NULL)) != -1) {
+		unsigned long lv;
 		char *end;
 
 		/* What a snapshot fixes: refused with --restore. */
@@ -789,6 +852,26 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (errno || end == optarg || *end || !(o->stop_timeout >= 0) ||
 			    o->stop_timeout > 1e7)
 				return usage_error("invalid stop timeout '%s' (seconds, 0 or more)",
+				                   optarg);
+			break;
+		case OPT_PIDS_LIMIT:
+			errno = 0;
+			lv = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || lv < 1 || lv > 1000000)
+				return usage_error("invalid --pids-limit '%s' (1 to 1000000 tasks)",
+				                   optarg);
+			o->limits.tasks = (uint32_t)lv;
+			break;
+		case OPT_ULIMIT:
+			c = parse_ulimit(o, optarg);
+			if (c)
+				return c;
+			break;
+		case OPT_CPUS:
+			errno = 0;
+			o->cpus = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->cpus >= 0.01) || o->cpus > 1)
+				return usage_error("invalid --cpus '%s' (0.01 to 1: the VM has one vCPU)",
 				                   optarg);
 			break;
 		case 't': o->tty = TTY_FORCE; break;
@@ -981,6 +1064,8 @@ static void instance_config_from(const struct options *o, struct instance_config
 	c->mem = o->mem;
 	c->stack = o->stack;
 	c->timeout = o->timeout;
+	c->limits = o->limits;
+	c->cpus = o->cpus;
 	c->kernel = o->kernel;
 	c->console_file = o->console_file;
 	c->argv = o->argv;
@@ -1012,11 +1097,12 @@ static void print_stats(struct instance *in)
 
 	fprintf(stderr,
 	        "nanvixd: stats: exits=%llu traps=%llu syscalls=%llu enosys=%llu "
-	        "frames_free=%llu frames_total=%llu fast_calls=%llu\n",
+	        "frames_free=%llu frames_total=%llu fast_calls=%llu throttled=%llu\n",
 	        (unsigned long long)vm->nexits, (unsigned long long)vm->stats.traps,
 	        (unsigned long long)vm->stats.syscalls, (unsigned long long)vm->stats.enosys,
 	        (unsigned long long)vm->stats.frames_free,
-	        (unsigned long long)vm->stats.frames_total, (unsigned long long)vm->nfastcalls);
+	        (unsigned long long)vm->stats.frames_total, (unsigned long long)vm->nfastcalls,
+	        (unsigned long long)vm->nthrottled);
 	if (instance_mk_stats(in, &ms) == 0)
 		fprintf(stderr,
 		        "nanvixd: stats: ring kicks=%llu served=%llu malformed=%llu "

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <abi/bootinfo.h>
@@ -836,6 +837,48 @@ static int take_requests(struct vm *vm)
 	return 0;
 }
 
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The CPU quota, between two KVM_RUNs on the vCPU thread: once this
+ * period's quota is used up, sleep to the period's end; then make sure
+ * KVM_RUN returns by the time the quota left could be used (CPU time
+ * never outruns wall-clock time, so a wall-clock timer of that length is
+ * soon enough).  Returns true when a signal cut the sleep short: the run
+ * loop looks at its requests (a stop, the deadline) and comes back.
+ */
+static bool throttle(struct vm *vm)
+{
+	uint64_t now = clock_ns(CLOCK_MONOTONIC), cpu = clock_ns(CLOCK_THREAD_CPUTIME_ID), used;
+
+	timer_take(vm, VM_TIMER_QUOTA);
+	if (now >= vm->period_start_ns + vm->cpu_period_ns) {
+		vm->period_start_ns = now;
+		vm->period_cpu0_ns = cpu;
+	}
+	used = cpu - vm->period_cpu0_ns;
+	if (used >= vm->cpu_quota_ns) {
+		uint64_t end = vm->period_start_ns + vm->cpu_period_ns;
+		struct timespec ts = { (time_t)(end / 1000000000ull), (long)(end % 1000000000ull) };
+
+		vm->nthrottled++;
+		if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0)
+			return true;
+		vm->period_start_ns = end;
+		vm->period_cpu0_ns = clock_ns(CLOCK_THREAD_CPUTIME_ID);
+		used = 0;
+	}
+	if (vm_timer_set(vm, VM_TIMER_QUOTA, vm->cpu_quota_ns - used) < 0)
+		vm_error("cannot arm the CPU quota timer: %s", strerror(errno));
+	return false;
+}
+
 static int run_loop(struct vm *vm)
 {
 	struct kvm_run *run = vm->run;
@@ -848,6 +891,8 @@ static int run_loop(struct vm *vm)
 		rc = take_requests(vm);
 		if (rc)
 			return rc;
+		if (vm->cpu_quota_ns && throttle(vm))
+			continue;
 		run->kvm_valid_regs = (vm->fastcall || vm->fastmm) && vm->sync_regs
 		                              ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS
 		                              : 0;

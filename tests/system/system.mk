@@ -112,3 +112,10 @@ $(BIN)/tests/snapshot/snap_host: $(OUT)/tests/snapshot/snap_host.o $(MONITOR_LIB
 	@mkdir -p $(dir $@)
 	$(HOST_CC) -pthread -o $@ $^ $(HOST_LDFLAGS)
 ALL += $(BIN)/tests/snapshot/snap_host
+
+# The limits test (tests/system/limits.sh): musl with pthreads.
+$(BIN)/tests/limits.elf: tests/system/limits/limits.c
+	@mkdir -p $(dir $@)
+	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $< -lpthread
+
+ALL += $(BIN)/tests/limits.elf

@@ -97,6 +97,17 @@ extern struct proc *proc_current;
 /* Adopt the process nanvixd built (boot info). */
 void proc_init_boot(const struct nanvix_bootinfo *bi);
 
+/*
+ * The VM's limits from the host (abi/bootinfo.h), kept from boot: the
+ * guest cannot change them.  proc_rlimit_cap is the highest hard value
+ * resource `res` may have in the VM (LINUX_RLIM_INFINITY: no cap).
+ */
+const struct nanvix_boot_limits *proc_limits(void);
+uint64_t proc_rlimit_cap(int res);
+
+/* The lowest file descriptor the current process may not use (RLIMIT_NOFILE, at most FD_MAX). */
+int proc_fd_limit(void);
+
 /* The current process leaves its address space for exec's new one `mm` (a CLONE_VFORK parent wakes). */
 void proc_exec_mm(struct mm *mm);
 

@@ -51,6 +51,9 @@ extern struct thread *thread_current;
 /* Adopt the boot context as thread `tid` of `p`. */
 void sched_init(struct proc *p, int tid);
 
+/* Whether one more thread fits the VM's task limit (nanvixd --pids-limit). */
+bool sched_task_room(void);
+
 /*
  * A new thread of `p` that starts in ring 3 with the registers of `tf`
  * (a copy), RAX 0, RSP `sp` (0: same as tf), FS base `tls` (0: the

@@ -78,6 +78,15 @@ void timer_proc_gone(struct proc *p, bool exec);
 long timer_itimer(int which, uint64_t value, uint64_t interval, uint64_t *old_value,
                   uint64_t *old_interval);
 
+/*
+ * Arm (or drop) p's RLIMIT_CPU timer from p->rlimits: SIGXCPU at the soft
+ * limit and each CPU second past it, SIGKILL at the hard one.  0, or
+ * -EAGAIN when the VM's timer table is full (timer_slot_free says whether
+ * it is beforehand).
+ */
+long timer_rlimit_cpu(struct proc *p);
+bool timer_slot_free(void);
+
 /* CLOCK_REALTIME jumped by `delta` ns: its TIMER_ABSTIME timers fall due accordingly. */
 void timer_realtime_moved(int64_t delta);
 

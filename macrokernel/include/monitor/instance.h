@@ -2,6 +2,7 @@
 #ifndef MONITOR_INSTANCE_H
 #define MONITOR_INSTANCE_H
 
+#include <abi/bootinfo.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -20,6 +21,8 @@ struct instance_config {
 	uint64_t mem;             /* guest RAM, bytes, a multiple of 4 KiB */
 	uint64_t stack;           /* user stack size, bytes */
 	double timeout;           /* seconds of wall-clock time, 0: none */
+	struct nanvix_boot_limits limits; /* --pids-limit, --ulimit (abi/bootinfo.h) */
+	double cpus;              /* --cpus: a CPU quota a 100 ms period, 0: none */
 	const char *kernel;       /* kernel.elf, or NULL: found beside nanvixd */
 	const char *console_file; /* the guest's console output, or NULL: fds 1 and 2 */
 	char **argv;              /* the program and its arguments */

@@ -39,6 +39,7 @@ enum vm_timer_id {
 	VM_TIMER_TICK,     /* preemption tick (NANVIX_HC_TIMER) */
 	VM_TIMER_DEADLINE, /* --timeout: vm_run returns NANVIXD_EXIT_TIMEOUT */
 	VM_TIMER_GRACE,    /* the stop grace period (hostsig.c) */
+	VM_TIMER_QUOTA,    /* --cpus: the vCPU's quota of this period may be used up */
 	VM_TIMERS
 };
 
@@ -172,6 +173,16 @@ struct vm {
 	bool done;
 	int status;      /* nanvixd exit status once done */
 	uint64_t nexits; /* every return from KVM_RUN */
+
+	/*
+	 * A CPU quota (--cpus): the vCPU thread runs at most cpu_quota_ns of
+	 * CPU time in each cpu_period_ns of wall-clock time, then sleeps to
+	 * the period's end (cgroup v2 cpu.max's model, enforced by the vCPU
+	 * thread itself).  0: none.  The rest is the run loop's state.
+	 */
+	uint64_t cpu_quota_ns, cpu_period_ns;
+	uint64_t period_start_ns, period_cpu0_ns;
+	uint64_t nthrottled; /* periods the quota ran out in */
 	bool have_stats;
 	struct nanvix_kstats stats;
 	/* Where the kernel keeps them meanwhile (boot_entry): read when the VM
