@@ -208,12 +208,14 @@ void conn_accept(int lfd, bool tcp)
 	if (fd < 0)
 		return;
 	if (nconns >= api_opt.max_conns) {
-		static const char busy[] =
-		        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-		        "Content-Length: 72\r\nConnection: close\r\n\r\n"
-		        "{\"code\":\"unavailable\",\"fault_message\":\"too many connections; retry\"}\n\n";
+#define BUSY_BODY "{\"code\":\"unavailable\",\"fault_message\":\"too many connections; retry\"}"
+		char busy[256];
+		int n = snprintf(busy, sizeof(busy),
+		                 "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+		                 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+		                 sizeof(BUSY_BODY) - 1, BUSY_BODY);
 
-		if (write(fd, busy, sizeof(busy) - 1) < 0) {
+		if (write(fd, busy, (size_t)n) < 0) {
 			/* nothing more to tell it */
 		}
 		close(fd);

@@ -224,8 +224,15 @@ char *health_render(size_t *len, bool *healthy)
 	if (!nd[0])
 		snprintf(nd, sizeof(nd), "%s: %m", api_opt.nanvixd);
 	json_object_set_new(checks, "nanvixd", json_string(nd));
-	snprintf(kpath, sizeof(kpath), "%.*skernel.elf",
-	         slash ? (int)(slash - api_opt.nanvixd + 1) : 0, api_opt.nanvixd);
+	/* Where nanvixd looks: $NANVIX_GUEST_DIR, beside it, ../lib/nanvix from it. */
+	if (getenv("NANVIX_GUEST_DIR"))
+		snprintf(kpath, sizeof(kpath), "%.4000s/kernel.elf", getenv("NANVIX_GUEST_DIR"));
+	else
+		snprintf(kpath, sizeof(kpath), "%.*skernel.elf",
+		         slash ? (int)(slash - api_opt.nanvixd + 1) : 0, api_opt.nanvixd);
+	if (access(kpath, R_OK) < 0 && !getenv("NANVIX_GUEST_DIR"))
+		snprintf(kpath, sizeof(kpath), "%.*s../lib/nanvix/kernel.elf",
+		         slash ? (int)(slash - api_opt.nanvixd + 1) : 0, api_opt.nanvixd);
 	snprintf(kern, sizeof(kern), "%s", access(kpath, R_OK) == 0 ? "ok" : "");
 	if (!kern[0])
 		snprintf(kern, sizeof(kern), "%s: %m", kpath);

@@ -48,7 +48,11 @@ static const char *code_of(int status)
 	case 405: return "method_not_allowed";
 	case 408: return "timeout";
 	case 409: return "conflict";
-	case 411: return "bad_request";
+	case 411:
+	case 417:
+	case 431:
+	case 501:
+	case 505: return "bad_request";
 	case 413: return "payload_too_large";
 	case 429: return "rate_limited";
 	case 503: return "unavailable";
@@ -366,8 +370,7 @@ static int signal_of(json_t *v)
 		const char *name;
 		int sig;
 	} names[] = { { "KILL", SIGKILL }, { "TERM", SIGTERM }, { "INT", SIGINT },
-		      { "HUP", SIGHUP },   { "WINCH", SIGWINCH }, { "QUIT", SIGQUIT },
-		      { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 } };
+		      { "HUP", SIGHUP },   { "WINCH", SIGWINCH } };
 	const char *s;
 
 	if (!v)

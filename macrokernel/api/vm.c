@@ -199,7 +199,7 @@ static const char *const create_fields[] = { "name",    "program", "args",     "
 	                                     "memory",  "workdir", "disk",     "in_vm",
 	                                     "volumes", "publish", "net",      "timeout",
 	                                     "snapshot", "snapshot_out", "auto_remove", "start",
-	                                     NULL };
+	                                     "limits", NULL };
 
 /* A string array field: each element checked by ok (may be NULL). */
 static int string_array(json_t *o, const char *key, size_t max, bool (*ok)(const char *), char *err,
@@ -236,9 +236,17 @@ static bool env_ok(const char *s)
 	return eq && eq != s;
 }
 
+/*
+ * [ADDR:]HOSTPORT:GUESTPORT[/udp] with ADDR, when given, a loopback
+ * address: a client of the API cannot open the host's other interfaces.
+ */
 static bool publish_ok(const char *s)
 {
-	return *s && strspn(s, "0123456789.:/udpUDP[]abcdefABCDEF") == strlen(s);
+	const char *first = strchr(s, ':'), *last = strrchr(s, ':');
+
+	if (!*s || strspn(s, "0123456789.:/udp") != strlen(s) || !first)
+		return false;
+	return first == last || !strncmp(s, "127.", 4);
 }
 
 static int random_id(char id[13])
@@ -295,6 +303,54 @@ static int check_field_types(json_t *o, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The limits object: {"pids", "nofile", "cpu_seconds", "cpus"}, each
+ * optional, as nanvixd's --pids-limit, --ulimit nofile=N, --ulimit cpu=N
+ * and --cpus.
+ */
+static int push_limits(json_t *o, struct argv_builder *b, char *err, size_t errlen)
+{
+	static const struct {
+		const char *key;
+		double lo, hi;
+	} ranges[] = { { "pids", 1, 1000000 },
+		       { "nofile", 1, 512 },
+		       { "cpu_seconds", 1, 1000000000 },
+		       { "cpus", 0.01, 1 } };
+	json_t *l = json_object_get(o, "limits"), *v;
+	const char *key;
+
+	if (!l)
+		return 0;
+	if (!json_is_object(l))
+		return fail(err, errlen, 400, "limits: expected an object");
+	json_object_foreach(l, key, v)
+	{
+		size_t i;
+
+		for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]) && strcmp(key, ranges[i].key); i++)
+			;
+		if (i == sizeof(ranges) / sizeof(ranges[0]))
+			return fail(err, errlen, 400,
+			            "limits: unknown field '%.64s' (pids, nofile, cpu_seconds, cpus)", key);
+		if (!json_is_number(v) || json_number_value(v) < ranges[i].lo ||
+		    json_number_value(v) > ranges[i].hi ||
+		    (strcmp(key, "cpus") && !json_is_integer(v)))
+			return fail(err, errlen, 400, "limits.%s: expected %s from %g to %g", key,
+			            strcmp(key, "cpus") ? "a whole number" : "a number", ranges[i].lo,
+			            ranges[i].hi);
+	}
+	if ((v = json_object_get(l, "pids")))
+		pushf(b, "--pids-limit=%lld", (long long)json_integer_value(v));
+	if ((v = json_object_get(l, "nofile")))
+		pushf(b, "--ulimit=nofile=%lld", (long long)json_integer_value(v));
+	if ((v = json_object_get(l, "cpu_seconds")))
+		pushf(b, "--ulimit=cpu=%lld", (long long)json_integer_value(v));
+	if ((v = json_object_get(l, "cpus")))
+		pushf(b, "--cpus=%g", json_number_value(v));
+	return 0;
+}
+
 /* Build nanvixd's command line for o into b; 0 or a status. */
 static int build_argv(json_t *o, struct argv_builder *b, char *memory, size_t memlen, char *err,
                       size_t errlen)
@@ -341,12 +397,16 @@ static int build_argv(json_t *o, struct argv_builder *b, char *memory, size_t me
 	push(b, api_opt.nanvixd);
 	push(b, "--stop-timeout");
 	push(b, VM_STOP_FOREVER);
+	/* Always filtered: a networked VM's uplink then starts at boot. */
+	push(b, "--seccomp=on");
 	if (!snap) {
 		push(b, "-m");
 		push(b, memory);
 	}
 	if (timeout)
 		pushf(b, "--timeout=%.3f", json_number_value(timeout));
+	if ((rc = push_limits(o, b, err, errlen)))
+		return rc;
 	if (api_opt.trust) {
 		push(b, "--trust");
 		push(b, api_opt.trust);
@@ -520,7 +580,10 @@ struct api_vm *vm_create(void *json_obj, int *status, char *err, size_t errlen)
 		rc = fail(err, errlen, 500, "out of memory");
 		goto out_fail;
 	}
-	vm->argv = b.v;
+	/* Built in a buffer for the longest line: keep only what it holds. */
+	vm->argv = realloc(b.v, (size_t)(b.n + 1) * sizeof(char *));
+	if (!vm->argv)
+		vm->argv = b.v;
 	vm->argc = b.n;
 	vm->state = VM_CREATED;
 	vm->exit_status = -1;
@@ -561,8 +624,9 @@ static void tmp_base(struct api_vm *vm)
 int vm_start(struct api_vm *vm, char *err, size_t errlen)
 {
 	static const int defaults[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT };
-	char log[PATH_MAX], tmpenv[PATH_MAX + 32];
-	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", tmpenv, NULL };
+	char log[PATH_MAX], tmpenv[PATH_MAX + 32], guestenv[PATH_MAX + 32];
+	const char *guest = getenv("NANVIX_GUEST_DIR");
+	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", tmpenv, guest ? guestenv : NULL, NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
 	sigset_t none, def;
@@ -576,6 +640,8 @@ int vm_start(struct api_vm *vm, char *err, size_t errlen)
 	if ((rc = mkdir_p(vm->tmp)) < 0)
 		return fail(err, errlen, 500, "cannot make %s: %s", vm->tmp, strerror(-rc));
 	snprintf(tmpenv, sizeof(tmpenv), "NANVIXD_TMPDIR=%s", vm->tmp);
+	if (guest)
+		snprintf(guestenv, sizeof(guestenv), "NANVIX_GUEST_DIR=%.4000s", guest);
 	vm_log_path(vm, log, sizeof(log));
 	sigemptyset(&none);
 	sigemptyset(&def);

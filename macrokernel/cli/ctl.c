@@ -24,6 +24,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -694,11 +695,32 @@ static int set_disk(struct ctl *c, json_t *spec, const char *arg)
 	return set_text(c, spec, "disk", disk, "--disk");
 }
 
+/* limits.KEY = the number in ARG (a fraction only if frac); the daemon checks the range. 0 or 2. */
+static int set_limit(struct ctl *c, json_t *spec, const char *key, const char *arg, bool frac,
+                     const char *opt)
+{
+	json_t *l = json_object_get(spec, "limits");
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(v) || v <= 0 || (!frac && v != (double)(long long)v))
+		return usage_error(c, "%s '%s': expected a %s above 0", opt, arg,
+		                   frac ? "number" : "whole number");
+	if (!l) {
+		l = json_object();
+		json_object_set_new(spec, "limits", l);
+	}
+	json_object_set_new(l, key, frac ? json_real(v) : json_integer((json_int_t)v));
+	return 0;
+}
+
 /* Parse run's options into SPEC (a VmCreate); the index of PROGRAM in *prog. 0 or 2. */
 static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *detach, int *remove,
                        int *prog)
 {
-	enum { OPT_NAME = 256, OPT_RM, OPT_TIMEOUT, OPT_NET, OPT_DISK };
+	enum { OPT_NAME = 256, OPT_RM, OPT_TIMEOUT, OPT_NET, OPT_DISK, OPT_PIDS, OPT_ULIMIT, OPT_CPUS };
 	static const struct option longs[] = {
 		{ "detach", no_argument, NULL, 'd' },
 		{ "name", required_argument, NULL, OPT_NAME },
@@ -711,6 +733,9 @@ static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *
 		{ "net", required_argument, NULL, OPT_NET },
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "workdir", required_argument, NULL, 'w' },
+		{ "pids-limit", required_argument, NULL, OPT_PIDS },
+		{ "ulimit", required_argument, NULL, OPT_ULIMIT },
+		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -749,6 +774,18 @@ static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *
 			else
 				json_object_set_new(spec, "timeout", json_real(secs));
 			break;
+		case OPT_PIDS:
+			bad = set_limit(c, spec, "pids", optarg, false, "--pids-limit");
+			break;
+		case OPT_ULIMIT:
+			if (!strncmp(optarg, "nofile=", 7))
+				bad = set_limit(c, spec, "nofile", optarg + 7, false, "--ulimit nofile");
+			else if (!strncmp(optarg, "cpu=", 4))
+				bad = set_limit(c, spec, "cpu_seconds", optarg + 4, false, "--ulimit cpu");
+			else
+				bad = usage_error(c, "--ulimit '%s': expected nofile=N or cpu=SECONDS", optarg);
+			break;
+		case OPT_CPUS: bad = set_limit(c, spec, "cpus", optarg, true, "--cpus"); break;
 		case OPT_NET:
 			if (strcmp(optarg, "host") && strcmp(optarg, "guest") &&
 			    strcmp(optarg, "none"))
@@ -1313,6 +1350,10 @@ static const struct command commands[] = {
 	  "      --net host|guest|none  its network stack (none: no network)\n"
 	  "      --disk IMAGE[:ro|:cow] an ext2 image as its root; PROGRAM is a path in it\n"
 	  "  -w, --workdir DIR          the program's working directory\n"
+	  "      --pids-limit N         at most N tasks (fork and clone fail with EAGAIN)\n"
+	  "      --ulimit nofile=N      at most N open files a process (at most 512)\n"
+	  "      --ulimit cpu=SECONDS   the program is killed after this much CPU time\n"
+	  "      --cpus F               at most F of a CPU (0.01 to 1)\n"
 	  "  -h, --help                 this text\n"
 	  "\n"
 	  "A PROGRAM found here is sent as its absolute path, which must be inside one of\n"

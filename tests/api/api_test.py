@@ -240,6 +240,13 @@ bad_bodies = [
     ("workdir relative", {"program": hello, "workdir": "tmp"}),
     ("publish garbage", {"program": hello, "publish": ["$(reboot)"]}),
     ("snapshot name with slash", {"snapshot": "../../etc"}),
+    ("limits not an object", {"program": hello, "limits": 5}),
+    ("an unknown limit", {"program": hello, "limits": {"disk": 1}}),
+    ("pids 0", {"program": hello, "limits": {"pids": 0}}),
+    ("pids a fraction", {"program": hello, "limits": {"pids": 2.5}}),
+    ("nofile over 512", {"program": hello, "limits": {"nofile": 513}}),
+    ("cpus over 1", {"program": hello, "limits": {"cpus": 2}}),
+    ("cpu_seconds a string", {"program": hello, "limits": {"cpu_seconds": "1"}}),
 ]
 for name, body in bad_bodies:
     st, h, data = d.req("POST", "/v1/vms", body)
@@ -406,6 +413,17 @@ else:
     st, h, log = d.req("GET", f"/v1/vms/{body['id']}/logs")
     check("a VM nanvixd refuses exits with nanvixd's status and says why",
           vm["exit_status"] == 121 and b"nanvixd" in log, f"{vm['exit_status']} {log!r}")
+
+    limits = os.path.join(opt.bin, "tests", "limits.elf")
+    for lim, args, want in [({"pids": 3}, ["fork"], b"forked 2, then Resource temporarily unavailable\n"),
+                            ({"nofile": 10}, ["nofile"], b"opened 7 more"),
+                            ({"cpu_seconds": 1}, ["cpu"], b"cpu 1:1\n")]:
+        st, vm = d.json("POST", "/v1/vms", {"program": limits, "args": args, "limits": lim,
+                                            "start": True})
+        st, vm = d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=60")
+        log = d.req("GET", f"/v1/vms/{vm['id']}/logs")[2]
+        status_ok = vm["exit_status"] == (137 if "cpu_seconds" in lim else 0)
+        check(f"limits {lim}: enforced", want in log and status_ok, f"{vm['exit_status']} {log!r}")
 
     # A follow stream sees output as it comes and ends when the VM exits.
     st, vm = d.json("POST", "/v1/vms", {"program": sleeper, "args": ["1"], "start": True})
