@@ -358,7 +358,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (api_opt.keys_file && auth_load(api_opt.keys_file, err, sizeof(err)) < 0)
 		die(2, "--keys %s", err);
-	if ((rc = mkdirs(api_opt.state_dir, true)) < 0)
+	if ((rc = mkdirs(api_opt.state_dir, true)) < 0 ||
+	    (rc = mkdirs(owned("%s/snapshots", api_opt.state_dir), true)) < 0)
 		die(1, "cannot make the state directory %s: %s", api_opt.state_dir, strerror(-rc));
 	if ((rc = audit_open(api_opt.audit)) < 0)
 		die(1, "cannot open the audit log %s: %s", api_opt.audit, strerror(-rc));

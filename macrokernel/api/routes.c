@@ -15,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "api.h"
 
@@ -465,6 +468,84 @@ static void get_logs(const struct api_request *rq, struct api_vm *vm, struct api
 	rp->content_type = "text/plain; charset=utf-8";
 }
 
+static bool id_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > API_ID_MAX || !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", s[0]))
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+
+static void snapshot_dir(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/snapshots/%s", api_opt.state_dir, name);
+}
+
+static void list_snapshots(const struct api_request *rq, struct api_vm *vm, struct api_reply *rp)
+{
+	char dir[4096], path[4500];
+	json_t *a = json_array();
+	struct dirent *e;
+	DIR *d;
+
+	(void)rq;
+	(void)vm;
+	snprintf(dir, sizeof(dir), "%s/snapshots", api_opt.state_dir);
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		struct stat st;
+		json_t *o;
+
+		if (!id_ok(e->d_name))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		o = json_pack("{s:s, s:o}", "name", e->d_name, "created_at",
+		              time_or_null((double)st.st_mtime));
+		if (o)
+			json_array_append_new(a, o);
+	}
+	if (d)
+		closedir(d);
+	reply_json(rp, 200, json_pack("{s:o}", "snapshots", a));
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void delete_snapshot(const struct api_request *rq, struct api_vm *vm, struct api_reply *rp)
+{
+	char dir[4200], name[API_ID_MAX + 1];
+	struct stat st;
+
+	(void)vm;
+	/* The route matched v1/snapshots/{id}: the name is the last segment. */
+	snprintf(name, sizeof(name), "%s", strrchr(rq->path, '/') + 1);
+	snapshot_dir(name, dir, sizeof(dir));
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		routes_error(rp, 404, "no snapshot %s", name);
+		return;
+	}
+	for (struct api_vm *v = vm_list(); v; v = v->next)
+		if (v->state != VM_EXITED && v->snapshot && !strcmp(v->snapshot, name)) {
+			routes_error(rp, 409, "VM %s was restored from snapshot %s and has not exited",
+			             v->id, name);
+			return;
+		}
+	if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0) {
+		routes_error(rp, 500, "cannot delete %s: %s", dir, strerror(errno));
+		return;
+	}
+	rp->status = 204;
+}
+
 static const struct route routes[] = {
 	{ "GET", "v1/version", SCOPE_READ, get_version },
 	{ "GET", "v1/health", SCOPE_READ, get_health },
@@ -480,17 +561,10 @@ static const struct route routes[] = {
 	{ "POST", "v1/vms/{id}/pause", SCOPE_MANAGE, pause_vm },
 	{ "POST", "v1/vms/{id}/resume", SCOPE_MANAGE, resume_vm },
 	{ "GET", "v1/vms/{id}/logs", SCOPE_READ, get_logs },
+	{ "GET", "v1/snapshots", SCOPE_READ, list_snapshots },
+	{ "DELETE", "v1/snapshots/{name}", SCOPE_MANAGE, delete_snapshot },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
-
-static bool id_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > API_ID_MAX || !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", s[0]))
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
-}
 
 /* Does path (without its leading '/') have pattern's shape?  The {id} segment goes to id. */
 static bool match(const char *pattern, const char *path, char *id, size_t idlen)
@@ -498,7 +572,7 @@ static bool match(const char *pattern, const char *path, char *id, size_t idlen)
 	while (*pattern) {
 		size_t pl = strcspn(pattern, "/"), sl = strcspn(path, "/");
 
-		if (!strncmp(pattern, "{id}", 4) && pl == 4) {
+		if ((!strncmp(pattern, "{id}", 4) && pl == 4) || (!strncmp(pattern, "{name}", 6) && pl == 6)) {
 			if (sl == 0 || sl > API_ID_MAX || sl >= idlen)
 				return false;
 			memcpy(id, path, sl);
@@ -561,7 +635,7 @@ void routes_handle(const struct api_request *rq, struct api_reply *rp)
 		      err, NULL);
 		return;
 	}
-	if (id[0] && !(vm = vm_find(id))) {
+	if (id[0] && strstr(r->pattern, "{id}") && !(vm = vm_find(id))) {
 		routes_error(rp, 404, "no VM %s", id);
 		return;
 	}

@@ -585,6 +585,8 @@ struct api_vm *vm_create(void *json_obj, int *status, char *err, size_t errlen)
 	if (!vm->argv)
 		vm->argv = b.v;
 	vm->argc = b.n;
+	if (str_of(json_object_get(o, "snapshot")))
+		vm->snapshot = strdup(str_of(json_object_get(o, "snapshot")));
 	vm->state = VM_CREATED;
 	vm->exit_status = -1;
 	vm->created_at = api_wall();
@@ -741,6 +743,7 @@ static void unlink_vm(struct api_vm *vm)
 	rm_tree(vm->dir);
 	argv_free(vm->argv, vm->argc);
 	free(vm->program);
+	free(vm->snapshot);
 	free(vm->args_json);
 	free(vm);
 }

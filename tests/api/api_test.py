@@ -176,7 +176,7 @@ check("create (not started) answers 201 with the Vm", st == 201 and vm.get("stat
 vm_id = vm["id"] if isinstance(vm, dict) and "id" in vm else "spec-vm"
 
 for path, ops in spec["paths"].items():
-    concrete = path.replace("{id}", "spec-vm")
+    concrete = path.replace("{id}", "spec-vm").replace("{name}", "no-such-snap")
     documented = {m.upper() for m in ops if m.upper() in METHODS}
     for m in METHODS:
         q = "?timeout=0" if concrete.endswith("/wait") else ""
@@ -184,7 +184,8 @@ for path, ops in spec["paths"].items():
         if m == "DELETE":  # keep the VM: a DELETE is checked on a VM of its own below
             st, h, data = d.req(m, concrete.replace("spec-vm", "no-such-vm"), body)
             if m in documented:
-                check(f"{m} {path} is served", st == 404 and b"no VM" in data, f"{st} {data!r}")
+                check(f"{m} {path} is served",
+                      st == 404 and (b"no VM" in data or b"no snapshot" in data), f"{st} {data!r}")
             else:
                 check(f"{m} {path} is 405", st == 405, f"{st} {data!r}")
             continue
@@ -196,7 +197,7 @@ for path, ops in spec["paths"].items():
             check(f"{m} {path} is 405 with Allow", st == 405 and "allow" in h, f"{st} {h}")
 
 for p in ["/", "/v1", "/v1/", "/v2/vms", "/v1/vms/", "/v1/vm", "/v1/vms/spec-vm/",
-          "/v1/vms/spec-vm/start/now", "/v1/functions", "/v1/snapshots", "/health",
+          "/v1/vms/spec-vm/start/now", "/v1/functions", "/v1/snapshots/x/y", "/health",
           "/metrics", "/v1//vms", "/v1/vms/spec-vm/../../version", "/v1/vms/..",
           "/v1/vms/%2e%2e", "/v1/vms/spec%2Dvm", "/v1/vms/.hidden", "/v1/vms/-x"]:
     st, h, data = d.req("GET", p)
@@ -424,6 +425,37 @@ else:
         log = d.req("GET", f"/v1/vms/{vm['id']}/logs")[2]
         status_ok = vm["exit_status"] == (137 if "cpu_seconds" in lim else 0)
         check(f"limits {lim}: enforced", want in log and status_ok, f"{vm['exit_status']} {log!r}")
+
+    # Snapshots: a VM saves one when its program asks (snapshot_out), a VM
+    # restores from it, the list shows it, and it can be deleted once no
+    # VM restored from it runs.
+    fn = os.path.join(opt.bin, "tests", "serve", "fn_test.elf")
+    if os.path.exists(fn):
+        st, vm = d.json("POST", "/v1/vms", {"program": fn, "net": "guest", "snapshot_out": "fn1",
+                                            "env": ["NANVIX_SNAPSHOT=1", "PORT=8080"],
+                                            "start": True})
+        st, vm = d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=60")
+        check("a VM with snapshot_out saves and exits 0", st == 200 and vm["exit_status"] == 0,
+              f"{st} {vm}")
+        st, body = d.json("GET", "/v1/snapshots")
+        check("the snapshot is listed", st == 200 and [x["name"] for x in body["snapshots"]] == ["fn1"],
+              f"{st} {body}")
+        st, vm = d.json("POST", "/v1/vms", {"snapshot": "fn1", "start": True})
+        check("a VM restores from it", st == 201 and vm["state"] == "running", f"{st} {vm}")
+        time.sleep(0.5)
+        st, vm2 = d.json("GET", f"/v1/vms/{vm['id']}")
+        check("the restored VM runs", vm2.get("state") == "running", vm2)
+        st, body = d.json("DELETE", "/v1/snapshots/fn1")
+        check("deleting a snapshot a running VM came from is 409", st == 409, f"{st} {body}")
+        d.json("POST", f"/v1/vms/{vm['id']}/kill")
+        d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=30")
+        st, body = d.json("DELETE", "/v1/snapshots/fn1")
+        check("then it is deleted", st == 204 and d.json("GET", "/v1/snapshots")[1]["snapshots"] == [],
+              f"{st} {body}")
+        st, body = d.json("DELETE", "/v1/snapshots/fn1")
+        check("deleting it again is 404", st == 404, f"{st} {body}")
+    else:
+        print(f"skip snapshots: {fn} not built")
 
     # A follow stream sees output as it comes and ends when the VM exits.
     st, vm = d.json("POST", "/v1/vms", {"program": sleeper, "args": ["1"], "start": True})
