@@ -236,7 +236,7 @@ int auth_keygen(const char *name, const char *scopes)
 
 int audit_open(const char *path)
 {
-	audit_f = fopen(path, "a");
+	audit_f = fopen(path, "ae");
 	if (!audit_f)
 		return -errno;
 	setvbuf(audit_f, NULL, _IOLBF, 0);

@@ -3,8 +3,9 @@
  * A request's VmCreate is checked whole before anything is made (every
  * field's type and range, host paths inside --allow-path, memory within
  * --max-memory) and becomes a nanvixd command line kept with the VM.
- * Starting it spawns that nanvixd in a process group of its own, its
- * stdin /dev/null and its stdout and stderr appended to the VM's console
+ * Starting it spawns that nanvixd in a process group of its own, killed
+ * with the daemon (PR_SET_PDEATHSIG: a daemon killed by SIGKILL leaves no
+ * VM running), its stdin /dev/null and its stdout and stderr appended to the VM's console
  * log, its signals at their defaults and its environment only what it
  * needs (the daemon's own never reaches a guest: `-e KEY` without a value
  * is refused).  nanvixd's stop grace is made practically endless so that
@@ -22,7 +23,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -623,17 +624,51 @@ static void tmp_base(struct api_vm *vm)
 		snprintf(vm->tmp, sizeof(vm->tmp), "%s/tmp", vm->dir);
 }
 
-int vm_start(struct api_vm *vm, char *err, size_t errlen)
+/*
+ * The child side of vm_start, between fork and exec (async-signal-safe
+ * calls only): its own process group, killed with the daemon (a daemon
+ * that dies by SIGKILL leaves no VM behind), stdin /dev/null, stdout and
+ * stderr the console log, default signals.  On failure the errno goes up
+ * the pipe `report` and the child exits.
+ */
+static void child_exec(struct api_vm *vm, const char *log, char **envp, pid_t daemon, int report)
 {
 	static const int defaults[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT };
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int fd, e;
+
+	setpgid(0, 0);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != daemon)
+		goto out_fail;
+	fd = open("/dev/null", O_RDONLY);
+	if (fd < 0 || dup2(fd, 0) < 0)
+		goto out_fail;
+	fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		goto out_fail;
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		sigaction(defaults[i], &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(vm->argv[0], vm->argv, envp);
+out_fail:
+	e = errno;
+	if (write(report, &e, sizeof(e)) < 0) {
+		/* the daemon sees the pipe close without a word: it reports an unknown error */
+	}
+	_exit(127);
+}
+
+int vm_start(struct api_vm *vm, char *err, size_t errlen)
+{
 	char log[PATH_MAX], tmpenv[PATH_MAX + 32], guestenv[PATH_MAX + 32];
 	const char *guest = getenv("NANVIX_GUEST_DIR");
 	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", tmpenv, guest ? guestenv : NULL, NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, def;
+	pid_t daemon = getpid(), pid;
+	int rc, pipefd[2], child_errno = 0;
+	ssize_t n;
 	double t0;
-	int rc;
 
 	if (vm->state != VM_CREATED)
 		return fail(err, errlen, 409, "VM %s is %s: only a created VM starts", vm->id,
@@ -645,28 +680,28 @@ int vm_start(struct api_vm *vm, char *err, size_t errlen)
 	if (guest)
 		snprintf(guestenv, sizeof(guestenv), "NANVIX_GUEST_DIR=%.4000s", guest);
 	vm_log_path(vm, log, sizeof(log));
-	sigemptyset(&none);
-	sigemptyset(&def);
-	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-		sigaddset(&def, defaults[i]);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-	                                      POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &def);
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		rm_tree(vm->tmp);
+		return fail(err, errlen, 503, "cannot start a VM: pipe: %s", strerror(errno));
+	}
 	t0 = api_now();
-	rc = posix_spawn(&vm->pid, vm->argv[0], &fa, &at, vm->argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	if (rc) {
+	pid = fork();
+	if (pid == 0)
+		child_exec(vm, log, envp, daemon, pipefd[1]);
+	close(pipefd[1]);
+	/* Nothing comes before exec succeeds (the write end closes with it). */
+	while (pid > 0 && (n = read(pipefd[0], &child_errno, sizeof(child_errno))) < 0 &&
+	       errno == EINTR)
+		;
+	close(pipefd[0]);
+	if (pid < 0 || child_errno) {
+		rc = pid < 0 ? errno : child_errno;
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
 		rm_tree(vm->tmp);
 		return fail(err, errlen, 503, "cannot start %s: %s", vm->argv[0], strerror(rc));
 	}
+	vm->pid = pid;
 	vm->state = VM_RUNNING;
 	vm->started_at = api_wall();
 	vm->started_mono = api_now();

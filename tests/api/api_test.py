@@ -496,6 +496,22 @@ check("the audit log has who did what",
       any(l["event"] == "api" and l.get("method") == "POST" and l.get("who", "").startswith("uid ")
           for l in lines), lines[:3])
 
+if opt.kvm:
+    d = Daemon()
+    st, vm = d.json("POST", "/v1/vms", {"program": sleeper, "args": ["60"], "start": True})
+    pid = vm.get("pid")
+    d.proc.kill()
+    d.proc.wait()
+    d.err.close()
+    for _ in range(100):
+        if not pid or not os.path.exists(f"/proc/{pid}") or \
+                open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z":
+            break
+        time.sleep(0.1)
+    check("a daemon killed with SIGKILL leaves no VM running",
+          pid and (not os.path.exists(f"/proc/{pid}") or
+                   open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"), pid)
+
 # ---- Keys, scopes and rates, over the Unix socket and TCP ------------------------
 
 
