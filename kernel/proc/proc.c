@@ -193,12 +193,13 @@ void proc_init_boot(const struct nanvix_bootinfo *bi)
 		vm_limits.cpu_cur = vm_limits.cpu_max;
 	p->rlimits[LINUX_RLIMIT_NOFILE].rlim_max = proc_rlimit_cap(LINUX_RLIMIT_NOFILE);
 	p->rlimits[LINUX_RLIMIT_NOFILE].rlim_cur =
-	        vm_limits.nofile_cur && vm_limits.nofile_cur < FD_MAX ? vm_limits.nofile_cur
-	                                                              : p->rlimits[LINUX_RLIMIT_NOFILE].rlim_max;
+	        vm_limits.nofile_cur && vm_limits.nofile_cur < FD_MAX
+	                ? vm_limits.nofile_cur
+	                : p->rlimits[LINUX_RLIMIT_NOFILE].rlim_max;
 	if (vm_limits.cpu_max) {
 		p->rlimits[LINUX_RLIMIT_CPU].rlim_max = vm_limits.cpu_max;
-		p->rlimits[LINUX_RLIMIT_CPU].rlim_cur = vm_limits.cpu_cur ? vm_limits.cpu_cur
-		                                                          : vm_limits.cpu_max;
+		p->rlimits[LINUX_RLIMIT_CPU].rlim_cur =
+		        vm_limits.cpu_cur ? vm_limits.cpu_cur : vm_limits.cpu_max;
 	}
 	p->rlimits[LINUX_RLIMIT_CORE].rlim_cur = 0;
 	memcpy(p->name, bi->name, sizeof(p->name));

@@ -20,12 +20,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define API_VERSION     "0.1.0"
-#define API_ALLOW_MAX   32   /* --allow-path directories */
-#define API_ID_MAX      64   /* the longest VM id or name */
-#define API_ERR_MAX     512  /* a fault_message */
-#define API_HEAD_MAX    16384
-#define API_TICK_MS     100
+#define API_VERSION   "0.1.0"
+#define API_ALLOW_MAX 32  /* --allow-path directories */
+#define API_ID_MAX    64  /* the longest VM id or name */
+#define API_ERR_MAX   512 /* a fault_message */
+#define API_HEAD_MAX  16384
+#define API_TICK_MS   100
 
 struct api_options {
 	const char *socket_path;
@@ -33,8 +33,8 @@ struct api_options {
 	const char *listen;    /* 127.0.0.1:PORT, or NULL */
 	const char *keys_file; /* or NULL: the socket's owner has every scope */
 	const char *nanvixd;
-	const char *trust; /* --trust POLICY given to every nanvixd, or NULL */
-	const char *audit; /* the audit log's path */
+	const char *trust;          /* --trust POLICY given to every nanvixd, or NULL */
+	const char *audit;          /* the audit log's path */
 	char *allow[API_ALLOW_MAX]; /* realpath()s of --allow-path */
 	int nallow;
 	bool allow_any; /* no --allow-path and no --keys: any path the daemon reads */
@@ -69,19 +69,19 @@ struct api_vm {
 	char id[13];         /* 12 hex digits */
 	char name[API_ID_MAX + 1];
 	enum vm_state state;
-	pid_t pid; /* nanvixd, while it runs (also its process group) */
+	pid_t pid;       /* nanvixd, while it runs (also its process group) */
 	int exit_status; /* valid once VM_EXITED */
 	double created_at, started_at, finished_at; /* wall clock; 0: not yet */
 	double started_mono, finished_mono;
-	double stop_deadline; /* a stop's grace period ends (0: over or none) */
-	double kill_at;       /* SIGKILL if nanvixd is still there (0: none) */
-	double cpu_final;       /* once exited: nanvixd's CPU seconds (wait4) */
-	uint64_t maxrss_final;  /* once exited: its peak resident bytes */
+	double stop_deadline;  /* a stop's grace period ends (0: over or none) */
+	double kill_at;        /* SIGKILL if nanvixd is still there (0: none) */
+	double cpu_final;      /* once exited: nanvixd's CPU seconds (wait4) */
+	uint64_t maxrss_final; /* once exited: its peak resident bytes */
 	bool auto_remove, waited;
 	char **argv; /* nanvixd's command line, made at create */
 	int argc;
 	char *program;
-	char *snapshot; /* the snapshot it was restored from, or NULL */
+	char *snapshot;  /* the snapshot it was restored from, or NULL */
 	char *args_json; /* the program's args as JSON, for the Vm object */
 	char memory[24];
 	char dir[3072]; /* STATE/vms/ID: console.log (--state is at most 2048 bytes) */
@@ -148,8 +148,8 @@ struct api_reply {
 	const char *content_type;
 	char *body; /* malloc'd, or NULL */
 	size_t len;
-	const char *allow;   /* the Allow header of a 405 */
-	int retry_after;     /* a 429's Retry-After, seconds */
+	const char *allow; /* the Allow header of a 405 */
+	int retry_after;   /* a 429's Retry-After, seconds */
 	/* Set instead of a body: the connection goes on with a stream or a wait. */
 	enum { REPLY_NOW, REPLY_LOG_STREAM, REPLY_WAIT } kind;
 	char vm_id[13];
@@ -167,7 +167,7 @@ struct api_request {
 	size_t body_len;
 	const char *auth; /* the Authorization field's value, or NULL */
 	size_t auth_len;
-	char peer[64];    /* who: "uid N" or "tcp ADDR" */
+	char peer[64]; /* who: "uid N" or "tcp ADDR" */
 	bool tcp;
 };
 
@@ -190,15 +190,16 @@ bool auth_enabled(void);
  * Check a request's Authorization against the keys: 0 with the key's name
  * in who, or an HTTP status (401, 403, 429 with *retry_after) and err.
  */
-int auth_check(const char *auth, size_t len, int scope, char *who, size_t wholen,
-               int *retry_after, char *err, size_t errlen);
+int auth_check(const char *auth, size_t len, int scope, char *who, size_t wholen, int *retry_after,
+               char *err, size_t errlen);
 /* nanvix-api keygen NAME SCOPES: print a new key and its keys-file entry. */
 int auth_keygen(const char *name, const char *scopes);
 /* Open the audit log (append). */
 int audit_open(const char *path);
 /* One JSON line: {"time", "event", plus the NULL-terminated key/value string pairs}. */
 void audit(const char *event, ...) __attribute__((sentinel));
-uint64_t auth_rate_limited(const char **key, int i); /* the i-th key's 429 count; NULL past the end */
+uint64_t auth_rate_limited(const char **key,
+                           int i); /* the i-th key's 429 count; NULL past the end */
 
 /* ---- Metrics and health (metrics.c) ------------------------------------------- */
 

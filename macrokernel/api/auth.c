@@ -50,7 +50,8 @@ static int scope_bits(json_t *a)
 	{
 		int j;
 
-		for (j = 0; j < 3 && !(json_is_string(v) && !strcmp(json_string_value(v), names[j])); j++)
+		for (j = 0;
+		     j < 3 && !(json_is_string(v) && !strcmp(json_string_value(v), names[j])); j++)
 			;
 		if (j == 3)
 			return -1;
@@ -101,30 +102,33 @@ int auth_load(const char *path, char *err, size_t errlen)
 		json_t *rate = json_object_get(k, "rate"), *burst = json_object_get(k, "burst");
 
 		if (!name || !*name || strlen(name) > API_ID_MAX) {
-			snprintf(err, errlen, "%s: keys[%zu]: name: a string of 1 to %d bytes", path, i,
-			         API_ID_MAX);
+			snprintf(err, errlen, "%s: keys[%zu]: name: a string of 1 to %d bytes",
+			         path, i, API_ID_MAX);
 			goto out_bad;
 		}
 		snprintf(key->name, sizeof(key->name), "%s", name);
 		if (hex_decode(json_string_value(json_object_get(k, "sha256")), key->hash,
 		               sizeof(key->hash))) {
-			snprintf(err, errlen, "%s: key %s: sha256: 64 hex digits (nanvix-api keygen)", path,
+			snprintf(err, errlen,
+			         "%s: key %s: sha256: 64 hex digits (nanvix-api keygen)", path,
 			         name);
 			goto out_bad;
 		}
 		key->scopes = scope_bits(json_object_get(k, "scopes"));
 		if (key->scopes < 0) {
-			snprintf(err, errlen, "%s: key %s: scopes: a list of read, invoke, manage", path,
-			         name);
+			snprintf(err, errlen, "%s: key %s: scopes: a list of read, invoke, manage",
+			         path, name);
 			goto out_bad;
 		}
 		if ((rate && (!json_is_number(rate) || json_number_value(rate) <= 0)) ||
 		    (burst && (!json_is_number(burst) || json_number_value(burst) < 1))) {
-			snprintf(err, errlen, "%s: key %s: rate above 0 and burst at least 1", path, name);
+			snprintf(err, errlen, "%s: key %s: rate above 0 and burst at least 1", path,
+			         name);
 			goto out_bad;
 		}
 		key->rate = rate ? json_number_value(rate) : 20;
-		key->burst = burst ? json_number_value(burst) : (key->rate * 2 < 1 ? 1 : key->rate * 2);
+		key->burst =
+		        burst ? json_number_value(burst) : (key->rate * 2 < 1 ? 1 : key->rate * 2);
 		key->tokens = key->burst;
 		key->last = api_now();
 	}
@@ -139,8 +143,8 @@ out_bad:
 	return -1;
 }
 
-int auth_check(const char *auth, size_t len, int scope, char *who, size_t wholen,
-               int *retry_after, char *err, size_t errlen)
+int auth_check(const char *auth, size_t len, int scope, char *who, size_t wholen, int *retry_after,
+               char *err, size_t errlen)
 {
 	uint8_t h[crypto_hash_sha256_BYTES];
 	struct api_key *key = NULL;
@@ -165,7 +169,9 @@ int auth_check(const char *auth, size_t len, int scope, char *who, size_t wholen
 	snprintf(who, wholen, "%s", key->name);
 	if (!(key->scopes & scope)) {
 		snprintf(err, errlen, "key %s lacks the %s scope", key->name,
-		         scope == SCOPE_READ ? "read" : scope == SCOPE_INVOKE ? "invoke" : "manage");
+		         scope == SCOPE_READ     ? "read"
+		         : scope == SCOPE_INVOKE ? "invoke"
+		                                 : "manage");
 		return 403;
 	}
 	now = api_now();
@@ -215,14 +221,16 @@ int auth_keygen(const char *name, const char *scopes)
 		json_array_append_new(sc, json_string(tok));
 	free(list);
 	if (scope_bits(sc) < 0) {
-		fprintf(stderr, "nanvix-api: keygen: scopes: a comma-separated list of read, invoke, "
-		                "manage\n");
+		fprintf(stderr,
+		        "nanvix-api: keygen: scopes: a comma-separated list of read, invoke, "
+		        "manage\n");
 		json_decref(sc);
 		return -1;
 	}
 	randombytes_buf(raw, sizeof(raw));
 	memcpy(key, KEY_PREFIX, strlen(KEY_PREFIX));
-	sodium_bin2hex(key + strlen(KEY_PREFIX), sizeof(key) - strlen(KEY_PREFIX), raw, sizeof(raw));
+	sodium_bin2hex(key + strlen(KEY_PREFIX), sizeof(key) - strlen(KEY_PREFIX), raw,
+	               sizeof(raw));
 	crypto_hash_sha256(h, (const uint8_t *)key, strlen(key));
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 	entry = json_pack("{s:s, s:s, s:o}", "name", name, "sha256", hex, "scopes", sc);

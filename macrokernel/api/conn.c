@@ -138,7 +138,8 @@ static void out_put(struct api_conn *c, const void *p, size_t n)
 	}
 }
 
-static void out_printf(struct api_conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_printf(struct api_conn *c, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 static void out_printf(struct api_conn *c, const char *fmt, ...)
 {
 	char buf[1024];
@@ -210,10 +211,11 @@ void conn_accept(int lfd, bool tcp)
 	if (nconns >= api_opt.max_conns) {
 #define BUSY_BODY "{\"code\":\"unavailable\",\"fault_message\":\"too many connections; retry\"}"
 		char busy[256];
-		int n = snprintf(busy, sizeof(busy),
-		                 "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-		                 "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
-		                 sizeof(BUSY_BODY) - 1, BUSY_BODY);
+		int n = snprintf(
+		        busy, sizeof(busy),
+		        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+		        "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+		        sizeof(BUSY_BODY) - 1, BUSY_BODY);
 
 		if (write(fd, busy, (size_t)n) < 0) {
 			/* nothing more to tell it */
@@ -352,10 +354,12 @@ static void take_request(struct api_conn *c)
 	int r = http_parse_request(c->in, c->in_len, API_HEAD_MAX, &c->req);
 
 	if (r < 0) {
-		refuse(c, -r, r == -431 ? "the request head is too large"
-		              : r == -501 ? "a request body must have a Content-Length, not a transfer coding"
-		              : r == -505 ? "only HTTP/1.0 and HTTP/1.1 are served"
-		                          : "malformed request");
+		refuse(c, -r,
+		       r == -431 ? "the request head is too large"
+		       : r == -501
+		               ? "a request body must have a Content-Length, not a transfer coding"
+		       : r == -505 ? "only HTTP/1.0 and HTTP/1.1 are served"
+		                   : "malformed request");
 		return;
 	}
 	if (r == 0)
@@ -399,7 +403,8 @@ static void do_read(struct api_conn *c)
 			if (n > cap)
 				n = cap;
 			if (n == c->in_cap) {
-				refuse(c, 413, "the request is larger than the daemon's --max-body");
+				refuse(c, 413,
+				       "the request is larger than the daemon's --max-body");
 				return;
 			}
 			char *b = realloc(c->in, n);
@@ -571,7 +576,8 @@ void conn_tick(double now)
 			if (c->in_len == 0)
 				conn_free(c); /* an idle kept connection */
 			else
-				refuse(c, 408, "the request did not arrive within --client-timeout");
+				refuse(c, 408,
+				       "the request did not arrive within --client-timeout");
 			break;
 		case C_WRITE:
 			if (now >= c->deadline)

@@ -111,9 +111,18 @@ static uint64_t parse_size(const char *opt, const char *s)
 	if (end == s || s[0] == '-')
 		die(2, "%s '%s': expected a size such as 64M", opt, s);
 	switch (*end | 0x20) {
-	case 'k': unit = 1ull << 10; end++; break;
-	case 'm': unit = 1ull << 20; end++; break;
-	case 'g': unit = 1ull << 30; end++; break;
+	case 'k':
+		unit = 1ull << 10;
+		end++;
+		break;
+	case 'm':
+		unit = 1ull << 20;
+		end++;
+		break;
+	case 'g':
+		unit = 1ull << 30;
+		end++;
+		break;
 	default: break;
 	}
 	if (*end == 'i')
@@ -159,17 +168,20 @@ static void defaults(void)
 
 	if (!api_opt.socket_path)
 		api_opt.socket_path = xdg && xdg[0] == '/' ? owned("%s/nanvix/api.sock", xdg)
-		                      : getuid() == 0     ? "/run/nanvix/api.sock"
-		                                          : owned("/tmp/nanvix-%d/api.sock", (int)getuid());
+		                      : getuid() == 0
+		                              ? "/run/nanvix/api.sock"
+		                              : owned("/tmp/nanvix-%d/api.sock", (int)getuid());
 	if (!api_opt.state_dir)
-		api_opt.state_dir = getuid() == 0                  ? "/var/lib/nanvix"
-		                    : state && state[0] == '/'     ? owned("%s/nanvix", state)
-		                    : home && home[0] == '/'       ? owned("%s/.local/state/nanvix", home)
-		                                                   : owned("/tmp/nanvix-%d/state", (int)getuid());
+		api_opt.state_dir = getuid() == 0              ? "/var/lib/nanvix"
+		                    : state && state[0] == '/' ? owned("%s/nanvix", state)
+		                    : home && home[0] == '/'
+		                            ? owned("%s/.local/state/nanvix", home)
+		                            : owned("/tmp/nanvix-%d/state", (int)getuid());
 	if (!api_opt.nanvixd) {
 		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 		if (n <= 0)
-			die(1, "cannot find my own executable: %s (give --nanvixd)", strerror(errno));
+			die(1, "cannot find my own executable: %s (give --nanvixd)",
+			    strerror(errno));
 		self[n] = '\0';
 		*strrchr(self, '/') = '\0';
 		api_opt.nanvixd = owned("%s/nanvixd", self);
@@ -243,8 +255,9 @@ static int listen_tcp(const char *addr, char *shown, size_t len)
 	if (inet_pton(AF_INET, host, &sa.sin_addr) != 1)
 		die(2, "--listen '%s': ADDR must be an IPv4 address", addr);
 	if ((ntohl(sa.sin_addr.s_addr) >> 24) != 127)
-		die(2, "--listen '%s': only loopback addresses (127.x.x.x); put a proxy with TLS in "
-		       "front for anything else",
+		die(2,
+		    "--listen '%s': only loopback addresses (127.x.x.x); put a proxy with TLS in "
+		    "front for anything else",
 		    addr);
 	sa.sin_port = htons((uint16_t)parse_int("--listen port", colon + 1, 0, 65535));
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -258,9 +271,22 @@ static int listen_tcp(const char *addr, char *shown, size_t len)
 	return fd;
 }
 
-enum { OPT_STATE = 256, OPT_LISTEN, OPT_KEYS, OPT_ALLOW, OPT_NANVIXD, OPT_TRUST, OPT_AUDIT,
-       OPT_MAX_VMS, OPT_MAX_MEMORY, OPT_MAX_CONNS, OPT_MAX_BODY, OPT_CLIENT_TIMEOUT, OPT_NOTIFY,
-       OPT_VERSION };
+enum {
+	OPT_STATE = 256,
+	OPT_LISTEN,
+	OPT_KEYS,
+	OPT_ALLOW,
+	OPT_NANVIXD,
+	OPT_TRUST,
+	OPT_AUDIT,
+	OPT_MAX_VMS,
+	OPT_MAX_MEMORY,
+	OPT_MAX_CONNS,
+	OPT_MAX_BODY,
+	OPT_CLIENT_TIMEOUT,
+	OPT_NOTIFY,
+	OPT_VERSION
+};
 
 static void parse(int argc, char **argv)
 {
@@ -308,7 +334,9 @@ static void parse(int argc, char **argv)
 		case OPT_NANVIXD: api_opt.nanvixd = optarg; break;
 		case OPT_TRUST: api_opt.trust = optarg; break;
 		case OPT_AUDIT: api_opt.audit = optarg; break;
-		case OPT_MAX_VMS: api_opt.max_vms = (int)parse_int("--max-vms", optarg, 1, 1 << 20); break;
+		case OPT_MAX_VMS:
+			api_opt.max_vms = (int)parse_int("--max-vms", optarg, 1, 1 << 20);
+			break;
 		case OPT_MAX_MEMORY: api_opt.max_memory = parse_size("--max-memory", optarg); break;
 		case OPT_MAX_CONNS:
 			api_opt.max_conns = (int)parse_int("--max-conns", optarg, 1, 65536);
@@ -316,9 +344,11 @@ static void parse(int argc, char **argv)
 		case OPT_MAX_BODY: api_opt.max_body = parse_size("--max-body", optarg); break;
 		case OPT_CLIENT_TIMEOUT:
 			api_opt.client_timeout = strtod(optarg, &end);
-			if (end == optarg || *end || !(api_opt.client_timeout > 0 &&
-			                               api_opt.client_timeout <= 3600))
-				die(2, "--client-timeout '%s': expected seconds above 0, at most 3600", optarg);
+			if (end == optarg || *end ||
+			    !(api_opt.client_timeout > 0 && api_opt.client_timeout <= 3600))
+				die(2,
+				    "--client-timeout '%s': expected seconds above 0, at most 3600",
+				    optarg);
 			break;
 		case OPT_NOTIFY:
 			api_opt.notify_fd = (int)parse_int("--notify-fd", optarg, 3, INT_MAX);
@@ -427,9 +457,7 @@ int main(int argc, char **argv)
 					conn_tick(now);
 				}
 				break;
-			case WATCH_CONN:
-				conn_event((struct api_conn *)w, ev[i].events);
-				break;
+			case WATCH_CONN: conn_event((struct api_conn *)w, ev[i].events); break;
 			}
 		}
 		conn_reap();

@@ -97,7 +97,8 @@ static void put(struct text *t, const char *fmt, ...)
 
 	for (;;) {
 		va_start(ap, fmt);
-		n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt, ap);
+		n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt,
+		              ap);
 		va_end(ap);
 		if (n < 0)
 			return;
@@ -126,13 +127,16 @@ char *metrics_render(size_t *len)
 	const char *key;
 	uint64_t n;
 
-	header(&t, "nanvix_api_requests_total", "counter", "API requests answered, by method and status.");
+	header(&t, "nanvix_api_requests_total", "counter",
+	       "API requests answered, by method and status.");
 	for (int i = 0; i < m.nreq; i++)
-		put(&t, "nanvix_api_requests_total{method=\"%s\",code=\"%d\"} %llu\n", m.req[i].method,
-		    m.req[i].status, (unsigned long long)m.req[i].n);
-	header(&t, "nanvix_api_rate_limited_total", "counter", "Requests refused with 429, by API key.");
+		put(&t, "nanvix_api_requests_total{method=\"%s\",code=\"%d\"} %llu\n",
+		    m.req[i].method, m.req[i].status, (unsigned long long)m.req[i].n);
+	header(&t, "nanvix_api_rate_limited_total", "counter",
+	       "Requests refused with 429, by API key.");
 	for (int i = 0; (n = auth_rate_limited(&key, i)) || key; i++)
-		put(&t, "nanvix_api_rate_limited_total{key=\"%s\"} %llu\n", key, (unsigned long long)n);
+		put(&t, "nanvix_api_rate_limited_total{key=\"%s\"} %llu\n", key,
+		    (unsigned long long)n);
 	header(&t, "nanvix_api_connections", "gauge", "Client connections open.");
 	put(&t, "nanvix_api_connections %d\n", conn_count());
 	header(&t, "nanvix_audit_events_total", "counter", "Audit log events, by event.");
@@ -144,9 +148,11 @@ char *metrics_render(size_t *len)
 		put(&t, "nanvix_vms{state=\"%s\"} %d\n", vm_state_names[s], vm_count_state(s));
 	header(&t, "nanvix_vm_starts_total", "counter", "VMs started.");
 	put(&t, "nanvix_vm_starts_total %llu\n", (unsigned long long)m.starts);
-	header(&t, "nanvix_vm_exits_total", "counter", "VMs that exited, by whether their status was 0.");
+	header(&t, "nanvix_vm_exits_total", "counter",
+	       "VMs that exited, by whether their status was 0.");
 	put(&t, "nanvix_vm_exits_total{result=\"success\"} %llu\n", (unsigned long long)m.exits_ok);
-	put(&t, "nanvix_vm_exits_total{result=\"failure\"} %llu\n", (unsigned long long)m.exits_failed);
+	put(&t, "nanvix_vm_exits_total{result=\"failure\"} %llu\n",
+	    (unsigned long long)m.exits_failed);
 	header(&t, "nanvix_vm_start_seconds", "histogram",
 	       "Seconds from a start request to the VM's nanvixd running.");
 	for (size_t i = 0; i < NBOUNDS; i++)
@@ -154,8 +160,8 @@ char *metrics_render(size_t *len)
 		    (unsigned long long)m.spawn_bucket[i]);
 	put(&t, "nanvix_vm_start_seconds_bucket{le=\"+Inf\"} %llu\n",
 	    (unsigned long long)m.spawn_count);
-	put(&t, "nanvix_vm_start_seconds_sum %.6f\nnanvix_vm_start_seconds_count %llu\n", m.spawn_sum,
-	    (unsigned long long)m.spawn_count);
+	put(&t, "nanvix_vm_start_seconds_sum %.6f\nnanvix_vm_start_seconds_count %llu\n",
+	    m.spawn_sum, (unsigned long long)m.spawn_count);
 
 	/* Per VM: the id and name are [A-Za-z0-9_.-], safe as label values. */
 	header(&t, "nanvix_vm_info", "gauge", "One series a VM, its state as a label.");
@@ -180,14 +186,14 @@ char *metrics_render(size_t *len)
 
 		vm_usage(vm, &cpu, &rss);
 		if (vm->pid)
-			put(&t, "nanvix_vm_memory_bytes{id=\"%s\",name=\"%s\"} %llu\n", vm->id, vm->name,
-			    (unsigned long long)rss);
+			put(&t, "nanvix_vm_memory_bytes{id=\"%s\",name=\"%s\"} %llu\n", vm->id,
+			    vm->name, (unsigned long long)rss);
 	}
 	header(&t, "nanvix_vm_exit_status", "gauge", "The exit status of an exited VM.");
 	for (const struct api_vm *vm = vm_list(); vm; vm = vm->next)
 		if (vm->state == VM_EXITED)
-			put(&t, "nanvix_vm_exit_status{id=\"%s\",name=\"%s\"} %d\n", vm->id, vm->name,
-			    vm->exit_status);
+			put(&t, "nanvix_vm_exit_status{id=\"%s\",name=\"%s\"} %d\n", vm->id,
+			    vm->name, vm->exit_status);
 	*len = t.len;
 	return t.buf;
 }
@@ -242,9 +248,7 @@ char *health_render(size_t *len, bool *healthy)
 		snprintf(st, sizeof(st), "%s: %m", api_opt.state_dir);
 	json_object_set_new(checks, "state_dir", json_string(st));
 	*healthy = true;
-	json_object_foreach(checks, k, v)
-		if (strcmp(json_string_value(v), "ok"))
-			*healthy = false;
+	json_object_foreach(checks, k, v) if (strcmp(json_string_value(v), "ok")) *healthy = false;
 	o = json_pack("{s:s, s:o}", "status", *healthy ? "ok" : "unhealthy", "checks", checks);
 	text = json_dumps(o, JSON_COMPACT);
 	json_decref(o);

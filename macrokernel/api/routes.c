@@ -112,7 +112,8 @@ static json_t *vm_object(const struct api_vm *vm)
 	              vm->memory);
 	if (!o)
 		return json_object();
-	json_object_set_new(o, "program", json_string(vm->program)); /* NULL (left out) if not UTF-8 */
+	json_object_set_new(o, "program",
+	                    json_string(vm->program)); /* NULL (left out) if not UTF-8 */
 	if (vm->pid)
 		json_object_set_new(o, "pid", json_integer(vm->pid));
 	json_object_set_new(o, "exit_status",
@@ -137,8 +138,7 @@ char *routes_vm_json(const struct api_vm *vm, size_t *len)
 }
 
 /* The value of query parameter `name` (copied, at most len-1 bytes), or NULL. */
-static const char *query_get(const struct api_request *rq, const char *name, char *buf,
-                             size_t len)
+static const char *query_get(const struct api_request *rq, const char *name, char *buf, size_t len)
 {
 	size_t n = strlen(name);
 
@@ -239,7 +239,9 @@ static void list_vms(const struct api_request *rq, struct api_vm *vm, struct api
 			;
 		if (state == VM_NSTATES) {
 			json_decref(a);
-			routes_error(rp, 400, "state: expected created, running, paused, stopping or exited");
+			routes_error(
+			        rp, 400,
+			        "state: expected created, running, paused, stopping or exited");
 			return;
 		}
 	}
@@ -345,12 +347,12 @@ static void stop_vm(const struct api_request *rq, struct api_vm *vm, struct api_
 
 	if (!o)
 		return;
-	json_object_foreach(o, key, g)
-		if (strcmp(key, "grace_seconds")) {
-			json_decref(o);
-			routes_error(rp, 400, "unknown field '%.64s'", key);
-			return;
-		}
+	json_object_foreach(o, key, g) if (strcmp(key, "grace_seconds"))
+	{
+		json_decref(o);
+		routes_error(rp, 400, "unknown field '%.64s'", key);
+		return;
+	}
 	g = json_object_get(o, "grace_seconds");
 	if (g && (!json_is_number(g) || json_number_value(g) < 0 || json_number_value(g) > 3600)) {
 		json_decref(o);
@@ -372,15 +374,19 @@ static int signal_of(json_t *v)
 	static const struct {
 		const char *name;
 		int sig;
-	} names[] = { { "KILL", SIGKILL }, { "TERM", SIGTERM }, { "INT", SIGINT },
-		      { "HUP", SIGHUP },   { "WINCH", SIGWINCH } };
+	} names[] = { { "KILL", SIGKILL },
+		      { "TERM", SIGTERM },
+		      { "INT", SIGINT },
+		      { "HUP", SIGHUP },
+		      { "WINCH", SIGWINCH } };
 	const char *s;
 
 	if (!v)
 		return SIGKILL;
 	if (json_is_integer(v))
-		return json_integer_value(v) > 0 && json_integer_value(v) < 65 ? (int)json_integer_value(v)
-		                                                               : 0;
+		return json_integer_value(v) > 0 && json_integer_value(v) < 65
+		               ? (int)json_integer_value(v)
+		               : 0;
 	s = json_string_value(v);
 	if (!s)
 		return 0;
@@ -401,16 +407,17 @@ static void kill_vm(const struct api_request *rq, struct api_vm *vm, struct api_
 
 	if (!o)
 		return;
-	json_object_foreach(o, key, v)
-		if (strcmp(key, "signal")) {
-			json_decref(o);
-			routes_error(rp, 400, "unknown field '%.64s'", key);
-			return;
-		}
+	json_object_foreach(o, key, v) if (strcmp(key, "signal"))
+	{
+		json_decref(o);
+		routes_error(rp, 400, "unknown field '%.64s'", key);
+		return;
+	}
 	sig = signal_of(json_object_get(o, "signal"));
 	json_decref(o);
 	if (!sig) {
-		routes_error(rp, 400, "signal: expected a name such as SIGTERM or a number from 1 to 64");
+		routes_error(rp, 400,
+		             "signal: expected a name such as SIGTERM or a number from 1 to 64");
 		return;
 	}
 	if ((status = vm_signal(vm, sig, err, sizeof(err))))
@@ -472,11 +479,11 @@ static bool id_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > API_ID_MAX || !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", s[0]))
+	if (n == 0 || n > API_ID_MAX ||
+	    !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", s[0]))
 		return false;
 	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
-
 
 static void snapshot_dir(const char *name, char *buf, size_t len)
 {
@@ -535,7 +542,8 @@ static void delete_snapshot(const struct api_request *rq, struct api_vm *vm, str
 	}
 	for (struct api_vm *v = vm_list(); v; v = v->next)
 		if (v->state != VM_EXITED && v->snapshot && !strcmp(v->snapshot, name)) {
-			routes_error(rp, 409, "VM %s was restored from snapshot %s and has not exited",
+			routes_error(rp, 409,
+			             "VM %s was restored from snapshot %s and has not exited",
 			             v->id, name);
 			return;
 		}
@@ -572,7 +580,8 @@ static bool match(const char *pattern, const char *path, char *id, size_t idlen)
 	while (*pattern) {
 		size_t pl = strcspn(pattern, "/"), sl = strcspn(path, "/");
 
-		if ((!strncmp(pattern, "{id}", 4) && pl == 4) || (!strncmp(pattern, "{name}", 6) && pl == 6)) {
+		if ((!strncmp(pattern, "{id}", 4) && pl == 4) ||
+		    (!strncmp(pattern, "{name}", 6) && pl == 6)) {
 			if (sl == 0 || sl > API_ID_MAX || sl >= idlen)
 				return false;
 			memcpy(id, path, sl);
@@ -631,8 +640,8 @@ void routes_handle(const struct api_request *rq, struct api_reply *rp)
 		routes_error(rp, status, "%s", err);
 		rp->retry_after = retry;
 		audit(status == 429 ? "rate_limited" : "auth_refused", "who",
-		      status == 401 ? rq->peer : who, "method", rq->method, "path", rq->path, "message",
-		      err, NULL);
+		      status == 401 ? rq->peer : who, "method", rq->method, "path", rq->path,
+		      "message", err, NULL);
 		return;
 	}
 	if (id[0] && strstr(r->pattern, "{id}") && !(vm = vm_find(id))) {
@@ -644,7 +653,7 @@ void routes_handle(const struct api_request *rq, struct api_reply *rp)
 		char st[8];
 
 		snprintf(st, sizeof(st), "%d", rp->status);
-		audit("api", "who", strcmp(who, "local") ? who : rq->peer, "method", rq->method, "path",
-		      rq->path, "status", st, NULL);
+		audit("api", "who", strcmp(who, "local") ? who : rq->peer, "method", rq->method,
+		      "path", rq->path, "status", st, NULL);
 	}
 }

@@ -36,9 +36,9 @@
 
 #include "api.h"
 
-#define VM_ARGV_MAX    (2 * 4096 + 64)
-#define VM_KILL_AFTER  5.0  /* s from the second SIGTERM to SIGKILL */
-#define VM_RM_AFTER    60.0 /* s an exited --rm VM waits for its waiter */
+#define VM_ARGV_MAX     (2 * 4096 + 64)
+#define VM_KILL_AFTER   5.0  /* s from the second SIGTERM to SIGKILL */
+#define VM_RM_AFTER     60.0 /* s an exited --rm VM waits for its waiter */
 #define VM_STOP_FOREVER "86400"
 
 const char *const vm_state_names[VM_NSTATES] = { "created", "running", "paused", "stopping",
@@ -91,11 +91,13 @@ static bool name_ok(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > API_ID_MAX || !((s[0] >= 'a' && s[0] <= 'z') ||
-	                                  (s[0] >= 'A' && s[0] <= 'Z') || (s[0] >= '0' && s[0] <= '9')))
+	if (n == 0 || n > API_ID_MAX ||
+	    !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+	      (s[0] >= '0' && s[0] <= '9')))
 		return false;
 	for (size_t i = 1; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", s[i]))
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
+		            s[i]))
 			return false;
 	return true;
 }
@@ -177,7 +179,8 @@ static void push(struct argv_builder *b, const char *s)
 		b->full = true;
 }
 
-static void pushf(struct argv_builder *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void pushf(struct argv_builder *b, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 static void pushf(struct argv_builder *b, const char *fmt, ...)
 {
 	char buf[8192];
@@ -196,11 +199,11 @@ static void argv_free(char **v, int n)
 	free(v);
 }
 
-static const char *const create_fields[] = { "name",    "program", "args",     "env",
-	                                     "memory",  "workdir", "disk",     "in_vm",
-	                                     "volumes", "publish", "net",      "timeout",
-	                                     "snapshot", "snapshot_out", "auto_remove", "start",
-	                                     "limits", NULL };
+static const char *const create_fields[] = {
+	"name",     "program",      "args",        "env",     "memory", "workdir",
+	"disk",     "in_vm",        "volumes",     "publish", "net",    "timeout",
+	"snapshot", "snapshot_out", "auto_remove", "start",   "limits", NULL
+};
 
 /* A string array field: each element checked by ok (may be NULL). */
 static int string_array(json_t *o, const char *key, size_t max, bool (*ok)(const char *), char *err,
@@ -220,7 +223,8 @@ static int string_array(json_t *o, const char *key, size_t max, bool (*ok)(const
 		const char *s = str_of(v);
 
 		if (!s)
-			return fail(err, errlen, 400, "%s[%zu]: expected a string without NUL", key, i);
+			return fail(err, errlen, 400, "%s[%zu]: expected a string without NUL", key,
+			            i);
 		if (strlen(s) > 4000)
 			return fail(err, errlen, 400, "%s[%zu]: longer than 4000 bytes", key, i);
 		if (ok && !ok(s))
@@ -267,9 +271,10 @@ static int check_field_types(json_t *o, char *err, size_t errlen)
 		const char *key;
 		json_type type;
 	} types[] = {
-		{ "name", JSON_STRING },       { "program", JSON_STRING },  { "memory", JSON_STRING },
-		{ "workdir", JSON_STRING },    { "disk", JSON_STRING },     { "net", JSON_STRING },
-		{ "snapshot", JSON_STRING },   { "snapshot_out", JSON_STRING },
+		{ "name", JSON_STRING },     { "program", JSON_STRING },
+		{ "memory", JSON_STRING },   { "workdir", JSON_STRING },
+		{ "disk", JSON_STRING },     { "net", JSON_STRING },
+		{ "snapshot", JSON_STRING }, { "snapshot_out", JSON_STRING },
 	};
 	static const char *const bools[] = { "in_vm", "auto_remove", "start" };
 	const char *key;
@@ -289,7 +294,8 @@ static int check_field_types(json_t *o, char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		v = json_object_get(o, types[i].key);
 		if (v && (json_typeof(v) != types[i].type || !str_of(v)))
-			return fail(err, errlen, 400, "%s: expected a string without NUL", types[i].key);
+			return fail(err, errlen, 400, "%s: expected a string without NUL",
+			            types[i].key);
 		if (v && json_string_length(v) > 4000)
 			return fail(err, errlen, 400, "%s: longer than 4000 bytes", types[i].key);
 	}
@@ -329,17 +335,20 @@ static int push_limits(json_t *o, struct argv_builder *b, char *err, size_t errl
 	{
 		size_t i;
 
-		for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]) && strcmp(key, ranges[i].key); i++)
+		for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]) && strcmp(key, ranges[i].key);
+		     i++)
 			;
 		if (i == sizeof(ranges) / sizeof(ranges[0]))
-			return fail(err, errlen, 400,
-			            "limits: unknown field '%.64s' (pids, nofile, cpu_seconds, cpus)", key);
+			return fail(
+			        err, errlen, 400,
+			        "limits: unknown field '%.64s' (pids, nofile, cpu_seconds, cpus)",
+			        key);
 		if (!json_is_number(v) || json_number_value(v) < ranges[i].lo ||
 		    json_number_value(v) > ranges[i].hi ||
 		    (strcmp(key, "cpus") && !json_is_integer(v)))
 			return fail(err, errlen, 400, "limits.%s: expected %s from %g to %g", key,
-			            strcmp(key, "cpus") ? "a whole number" : "a number", ranges[i].lo,
-			            ranges[i].hi);
+			            strcmp(key, "cpus") ? "a whole number" : "a number",
+			            ranges[i].lo, ranges[i].hi);
 	}
 	if ((v = json_object_get(l, "pids")))
 		pushf(b, "--pids-limit=%lld", (long long)json_integer_value(v));
@@ -380,9 +389,11 @@ static int build_argv(json_t *o, struct argv_builder *b, char *memory, size_t me
 	if (program && snap)
 		return fail(err, errlen, 400, "program and snapshot: give one");
 	if (snap && !name_ok(snap))
-		return fail(err, errlen, 400, "snapshot: a name as [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+		return fail(err, errlen, 400,
+		            "snapshot: a name as [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 	if (snap_out && !name_ok(snap_out))
-		return fail(err, errlen, 400, "snapshot_out: a name as [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+		return fail(err, errlen, 400,
+		            "snapshot_out: a name as [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 	if (net && strcmp(net, "host") && strcmp(net, "guest") && strcmp(net, "none"))
 		return fail(err, errlen, 400, "net: expected host, guest or none");
 	if (workdir && workdir[0] != '/')
@@ -391,8 +402,9 @@ static int build_argv(json_t *o, struct argv_builder *b, char *memory, size_t me
 	if (!bytes)
 		return fail(err, errlen, 400, "memory: '%s' is not a size (e.g. 64M, 1G)", mem);
 	if (bytes > api_opt.max_memory)
-		return fail(err, errlen, 400, "memory: %s is more than this daemon's --max-memory (%llu MiB)",
-		            mem, (unsigned long long)(api_opt.max_memory >> 20));
+		return fail(err, errlen, 400,
+		            "memory: %s is more than this daemon's --max-memory (%llu MiB)", mem,
+		            (unsigned long long)(api_opt.max_memory >> 20));
 	snprintf(memory, memlen, "%s", mem ? mem : "64M");
 
 	push(b, api_opt.nanvixd);
@@ -425,27 +437,30 @@ static int build_argv(json_t *o, struct argv_builder *b, char *memory, size_t me
 		char host[PATH_MAX];
 
 		if (!colon || colon == s || (size_t)(colon - s) >= sizeof(host) || colon[1] != '/')
-			return fail(err, errlen, 400, "volumes[%zu]: expected HOSTDIR:/PATH[:ro]", i);
+			return fail(err, errlen, 400, "volumes[%zu]: expected HOSTDIR:/PATH[:ro]",
+			            i);
 		memcpy(host, s, (size_t)(colon - s));
 		host[colon - s] = '\0';
 		if (!allowed(host, real, sizeof(real)))
-			return fail(err, errlen, 400, "volumes[%zu]: %s is missing or outside --allow-path",
-			            i, host);
+			return fail(err, errlen, 400,
+			            "volumes[%zu]: %s is missing or outside --allow-path", i, host);
 		push(b, "-v");
 		pushf(b, "%s%s", real, colon);
 	}
 	if (disk) {
 		const char *colon = strrchr(disk, ':');
 		char host[PATH_MAX];
-		size_t n = colon && (!strcmp(colon, ":ro") || !strcmp(colon, ":cow")) ? (size_t)(colon - disk)
-		                                                                    : strlen(disk);
+		size_t n = colon && (!strcmp(colon, ":ro") || !strcmp(colon, ":cow"))
+		                   ? (size_t)(colon - disk)
+		                   : strlen(disk);
 
 		if (n == 0 || n >= sizeof(host))
 			return fail(err, errlen, 400, "disk: expected IMAGE[:ro|:cow]");
 		memcpy(host, disk, n);
 		host[n] = '\0';
 		if (!allowed(host, real, sizeof(real)))
-			return fail(err, errlen, 400, "disk: %s is missing or outside --allow-path", host);
+			return fail(err, errlen, 400, "disk: %s is missing or outside --allow-path",
+			            host);
 		push(b, "--disk");
 		pushf(b, "%s%s", real, disk + n);
 	}
@@ -484,8 +499,8 @@ static int build_argv(json_t *o, struct argv_builder *b, char *memory, size_t me
 		if (program[0] != '/')
 			return fail(err, errlen, 400, "program: expected an absolute host path");
 		if (!allowed(program, real, sizeof(real)))
-			return fail(err, errlen, 400, "program: %s is missing or outside --allow-path",
-			            program);
+			return fail(err, errlen, 400,
+			            "program: %s is missing or outside --allow-path", program);
 		push(b, "--");
 		push(b, real);
 	}
@@ -548,7 +563,8 @@ struct api_vm *vm_create(void *json_obj, int *status, char *err, size_t errlen)
 		goto out_fail;
 	}
 	if (nvms >= api_opt.max_vms) {
-		rc = fail(err, errlen, 429, "the daemon holds %d VMs, its --max-vms: delete some", nvms);
+		rc = fail(err, errlen, 429, "the daemon holds %d VMs, its --max-vms: delete some",
+		          nvms);
 		goto out_fail;
 	}
 	vm = calloc(1, sizeof(*vm));
@@ -618,8 +634,10 @@ static void tmp_base(struct api_vm *vm)
 {
 	struct stat st;
 
-	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK | X_OK) == 0)
-		snprintf(vm->tmp, sizeof(vm->tmp), "/dev/shm/nanvix-api.%d.%s", (int)getpid(), vm->id);
+	if (stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
+	    access("/dev/shm", W_OK | X_OK) == 0)
+		snprintf(vm->tmp, sizeof(vm->tmp), "/dev/shm/nanvix-api.%d.%s", (int)getpid(),
+		         vm->id);
 	else
 		snprintf(vm->tmp, sizeof(vm->tmp), "%s/tmp", vm->dir);
 }
@@ -664,7 +682,8 @@ int vm_start(struct api_vm *vm, char *err, size_t errlen)
 {
 	char log[PATH_MAX], tmpenv[PATH_MAX + 32], guestenv[PATH_MAX + 32];
 	const char *guest = getenv("NANVIX_GUEST_DIR");
-	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", tmpenv, guest ? guestenv : NULL, NULL };
+	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", tmpenv, guest ? guestenv : NULL,
+		         NULL };
 	pid_t daemon = getpid(), pid;
 	int rc, pipefd[2], child_errno = 0;
 	ssize_t n;
@@ -724,8 +743,10 @@ int vm_signal(struct api_vm *vm, int sig, char *err, size_t errlen)
 		return 0;
 	}
 	if (sig != SIGTERM && sig != SIGINT && sig != SIGHUP && sig != SIGWINCH)
-		return fail(err, errlen, 400,
-		            "signal %d: only SIGKILL, SIGTERM, SIGINT, SIGHUP and SIGWINCH reach a VM", sig);
+		return fail(
+		        err, errlen, 400,
+		        "signal %d: only SIGKILL, SIGTERM, SIGINT, SIGHUP and SIGWINCH reach a VM",
+		        sig);
 	kill(vm->pid, sig);
 	if (vm->state == VM_PAUSED) {
 		kill(-vm->pid, SIGCONT); /* a signal is for a program that runs */
@@ -757,7 +778,8 @@ int vm_pause(struct api_vm *vm, bool pause, char *err, size_t errlen)
 
 	if (vm->state != want)
 		return fail(err, errlen, 409, "VM %s is %s: %s needs a %s VM", vm->id,
-		            vm_state_names[vm->state], pause ? "pause" : "resume", vm_state_names[want]);
+		            vm_state_names[vm->state], pause ? "pause" : "resume",
+		            vm_state_names[want]);
 	kill(-vm->pid, pause ? SIGSTOP : SIGCONT);
 	vm->state = pause ? VM_PAUSED : VM_RUNNING;
 	return 0;
@@ -804,13 +826,14 @@ static void exited(struct api_vm *vm, int ws, const struct rusage *ru)
 		vm_log_path(vm, log, sizeof(log));
 		f = fopen(log, "r");
 		while (f && fgets(line, sizeof(line), f))
-			if (!strncmp(line, "nanvixd: trust:", 15) || !strncmp(line, "nanvixd: seccomp:", 17))
+			if (!strncmp(line, "nanvixd: trust:", 15) ||
+			    !strncmp(line, "nanvixd: seccomp:", 17))
 				snprintf(msg, sizeof(msg), "%.*s", (int)strcspn(line, "\n"), line);
 		if (f)
 			fclose(f);
 		if (msg[0])
-			audit(vm->exit_status == 119 ? "seccomp_kill" : "trust_refused", "vm", vm->id,
-			      "message", msg, NULL);
+			audit(vm->exit_status == 119 ? "seccomp_kill" : "trust_refused", "vm",
+			      vm->id, "message", msg, NULL);
 	}
 	conn_vm_exited(vm);
 }
@@ -836,8 +859,8 @@ int vm_destroy(struct api_vm *vm, bool force, char *err, size_t errlen)
 
 	if (alive(vm)) {
 		if (!force)
-			return fail(err, errlen, 409, "VM %s is %s: stop it first, or force", vm->id,
-			            vm_state_names[vm->state]);
+			return fail(err, errlen, 409, "VM %s is %s: stop it first, or force",
+			            vm->id, vm_state_names[vm->state]);
 		kill(-vm->pid, SIGKILL);
 		if (wait4(vm->pid, &ws, 0, &ru) == vm->pid)
 			exited(vm, ws, &ru);
@@ -897,8 +920,9 @@ void vm_usage(const struct api_vm *vm, double *cpu_s, uint64_t *rss)
 	if (!f)
 		return;
 	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d "
-	                  "%*d %*u %*u %lld",
+	    sscanf(p + 2,
+	           "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d "
+	           "%*d %*u %*u %lld",
 	           &ut, &st, &pages) == 3) {
 		*cpu_s = (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 		*rss = (uint64_t)(pages > 0 ? pages : 0) * (uint64_t)sysconf(_SC_PAGESIZE);

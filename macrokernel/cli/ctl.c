@@ -705,7 +705,8 @@ static int set_limit(struct ctl *c, json_t *spec, const char *key, const char *a
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (errno || end == arg || *end || !isfinite(v) || v <= 0 || (!frac && v != (double)(long long)v))
+	if (errno || end == arg || *end || !isfinite(v) || v <= 0 ||
+	    (!frac && v != (double)(long long)v))
 		return usage_error(c, "%s '%s': expected a %s above 0", opt, arg,
 		                   frac ? "number" : "whole number");
 	if (!l) {
@@ -720,7 +721,16 @@ static int set_limit(struct ctl *c, json_t *spec, const char *key, const char *a
 static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *detach, int *remove,
                        int *prog)
 {
-	enum { OPT_NAME = 256, OPT_RM, OPT_TIMEOUT, OPT_NET, OPT_DISK, OPT_PIDS, OPT_ULIMIT, OPT_CPUS };
+	enum {
+		OPT_NAME = 256,
+		OPT_RM,
+		OPT_TIMEOUT,
+		OPT_NET,
+		OPT_DISK,
+		OPT_PIDS,
+		OPT_ULIMIT,
+		OPT_CPUS
+	};
 	static const struct option longs[] = {
 		{ "detach", no_argument, NULL, 'd' },
 		{ "name", required_argument, NULL, OPT_NAME },
@@ -779,11 +789,15 @@ static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *
 			break;
 		case OPT_ULIMIT:
 			if (!strncmp(optarg, "nofile=", 7))
-				bad = set_limit(c, spec, "nofile", optarg + 7, false, "--ulimit nofile");
+				bad = set_limit(c, spec, "nofile", optarg + 7, false,
+				                "--ulimit nofile");
 			else if (!strncmp(optarg, "cpu=", 4))
-				bad = set_limit(c, spec, "cpu_seconds", optarg + 4, false, "--ulimit cpu");
+				bad = set_limit(c, spec, "cpu_seconds", optarg + 4, false,
+				                "--ulimit cpu");
 			else
-				bad = usage_error(c, "--ulimit '%s': expected nofile=N or cpu=SECONDS", optarg);
+				bad = usage_error(c,
+				                  "--ulimit '%s': expected nofile=N or cpu=SECONDS",
+				                  optarg);
 			break;
 		case OPT_CPUS: bad = set_limit(c, spec, "cpus", optarg, true, "--cpus"); break;
 		case OPT_NET:

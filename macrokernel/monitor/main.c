@@ -263,10 +263,10 @@ struct options {
 	const char *trust; /* --trust POLICY */
 	int seccomp;       /* --seccomp: SECCOMP_AUTO (0), SECCOMP_ON, SECCOMP_OFF */
 
-	double stop_timeout; /* --stop-timeout */
+	double stop_timeout;              /* --stop-timeout */
 	struct nanvix_boot_limits limits; /* --pids-limit, --ulimit */
 	double cpus;                      /* --cpus */
-	enum tty_mode tty;   /* -t, --no-tty */
+	enum tty_mode tty;                /* -t, --no-tty */
 	struct vm_program programs[PROGRAMS_MAX];
 	int nprograms;
 	struct mk_config mk;            /* --fs, --disk, --volume, --net */
@@ -390,8 +390,8 @@ static int parse_ulimit(struct options *o, const char *arg)
 	}
 	if (errno || end == eq + 1 || *end || eq[1] == '-' || soft == 0 || soft > hard ||
 	    hard > (nofile ? 512 : 1000000000))
-		return usage_error("invalid --ulimit '%s' (SOFT >= 1, SOFT <= HARD; nofile at most 512)",
-		                   arg);
+		return usage_error(
+		        "invalid --ulimit '%s' (SOFT >= 1, SOFT <= HARD; nofile at most 512)", arg);
 	if (nofile) {
 		o->limits.nofile_cur = soft;
 		o->limits.nofile_max = hard;
@@ -857,7 +857,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_PIDS_LIMIT:
 			errno = 0;
 			lv = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-' || lv < 1 || lv > 1000000)
+			if (errno || end == optarg || *end || optarg[0] == '-' || lv < 1 ||
+			    lv > 1000000)
 				return usage_error("invalid --pids-limit '%s' (1 to 1000000 tasks)",
 				                   optarg);
 			o->limits.tasks = (uint32_t)lv;
@@ -871,8 +872,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			errno = 0;
 			o->cpus = strtod(optarg, &end);
 			if (errno || end == optarg || *end || !(o->cpus >= 0.01) || o->cpus > 1)
-				return usage_error("invalid --cpus '%s' (0.01 to 1: the VM has one vCPU)",
-				                   optarg);
+				return usage_error(
+				        "invalid --cpus '%s' (0.01 to 1: the VM has one vCPU)",
+				        optarg);
 			break;
 		case 't': o->tty = TTY_FORCE; break;
 		case OPT_NO_TTY: o->tty = TTY_NONE; break;

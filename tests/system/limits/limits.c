@@ -72,7 +72,8 @@ int main(int argc, char **argv)
 		while (open("/dev/null", O_RDONLY) >= 0)
 			n++;
 		printf("opened %d more, then %s\n", n, strerror(errno));
-		printf("dup2 to the limit: %s\n", dup2(0, (int)rl.rlim_cur) < 0 ? strerror(errno) : "ok");
+		printf("dup2 to the limit: %s\n",
+		       dup2(0, (int)rl.rlim_cur) < 0 ? strerror(errno) : "ok");
 		rl.rlim_max += 1;
 		printf("raising the hard limit: %s\n",
 		       setrlimit(RLIMIT_NOFILE, &rl) ? strerror(errno) : "ok");
