@@ -281,6 +281,22 @@ static int itimer_signal(int which)
 	return which == 1 ? LINUX_SIGVTALRM : LINUX_SIGPROF;
 }
 
+/* A new CPU-time timer `id` of p sending signo, disarmed; NULL when the table is full. */
+static struct ptimer *cpu_timer_new(struct proc *p, int id, int signo)
+{
+	struct ptimer *t = slot_take();
+
+	if (!t)
+		return NULL;
+	memset(t, 0, sizeof(*t));
+	t->owner = p;
+	t->id = id;
+	t->cpu = true;
+	t->notify = SIGEV_SIGNAL;
+	t->signo = signo;
+	return t;
+}
+
 long timer_itimer(int which, uint64_t value, uint64_t interval, uint64_t *old_value,
                   uint64_t *old_interval)
 {
@@ -297,17 +313,8 @@ long timer_itimer(int which, uint64_t value, uint64_t interval, uint64_t *old_va
 			slot_give(t);
 		return 0;
 	}
-	if (!t) {
-		t = slot_take();
-		if (!t)
-			return -LINUX_EAGAIN;
-		memset(t, 0, sizeof(*t));
-		t->owner = p;
-		t->id = which;
-		t->cpu = true;
-		t->notify = SIGEV_SIGNAL;
-		t->signo = itimer_signal(which);
-	}
+	if (!t && !(t = cpu_timer_new(p, which, itimer_signal(which))))
+		return -LINUX_EAGAIN;
 	t->at = add_sat(cpu, value);
 	t->interval = interval;
 	sched_timer_arm(clock_deadline(TIMER_LOOK_NS));
@@ -335,17 +342,8 @@ long timer_rlimit_cpu(struct proc *p)
 			slot_give(t);
 		return 0;
 	}
-	if (!t) {
-		t = slot_take();
-		if (!t)
-			return -LINUX_EAGAIN;
-		memset(t, 0, sizeof(*t));
-		t->owner = p;
-		t->id = TIMER_RLIMIT_CPU;
-		t->cpu = true;
-		t->notify = SIGEV_SIGNAL;
-		t->signo = LINUX_SIGXCPU;
-	}
+	if (!t && !(t = cpu_timer_new(p, TIMER_RLIMIT_CPU, LINUX_SIGXCPU)))
+		return -LINUX_EAGAIN;
 	/* The process's CPU time counts from its start: the limit is absolute. */
 	t->at = rlimit_ns(cur) ? rlimit_ns(cur) : 1;
 	t->interval = 1000000000ull;

@@ -912,27 +912,41 @@ static int list_options(struct ctl *c, int argc, char **argv, int *all, int *jso
 	return 0;
 }
 
+/*
+ * ps's and stats's common part: the options, the VMs, and with --json the
+ * API's list printed whole.  0 with *vms to print as a table; -1 when
+ * done (help or JSON printed); else the exit status.
+ */
+static int list_or_json(struct ctl *c, int argc, char **argv, json_t **vms)
+{
+	int all = 0, json = 0, ret = list_options(c, argc, argv, &all, &json);
+
+	if (ret)
+		return ret;
+	if (list_vms(c, all, vms) < 0)
+		return 1;
+	if (json) {
+		json_t *o = json_pack("{s:O}", "vms", *vms);
+
+		print_json(o);
+		json_decref(o);
+		json_decref(*vms);
+		return -1;
+	}
+	return 0;
+}
+
 static int cmd_ps(struct ctl *c, int argc, char **argv)
 {
 	static const char *const head[] = { "ID", "NAME", "STATE", "STATUS", "AGE", "PROGRAM" };
 	struct table t = { .ncols = 6 };
-	int all = 0, json = 0, ret;
+	int ret;
 	json_t *vms, *vm, *a;
 	size_t i, j;
 
-	ret = list_options(c, argc, argv, &all, &json);
+	ret = list_or_json(c, argc, argv, &vms);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	if (list_vms(c, all, &vms) < 0)
-		return 1;
-	if (json) {
-		json_t *o = json_pack("{s:O}", "vms", vms);
-
-		print_json(o);
-		json_decref(o);
-		json_decref(vms);
-		return 0;
-	}
 	table_row(&t, head);
 	json_array_foreach(vms, i, vm)
 	{
@@ -973,23 +987,13 @@ static int cmd_stats(struct ctl *c, int argc, char **argv)
 {
 	static const char *const head[] = { "ID", "NAME", "STATE", "CPU-SECONDS", "MEMORY" };
 	struct table t = { .ncols = 5 };
-	int all = 0, json = 0, ret;
+	int ret;
 	json_t *vms, *vm;
 	size_t i;
 
-	ret = list_options(c, argc, argv, &all, &json);
+	ret = list_or_json(c, argc, argv, &vms);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	if (list_vms(c, all, &vms) < 0)
-		return 1;
-	if (json) {
-		json_t *o = json_pack("{s:O}", "vms", vms);
-
-		print_json(o);
-		json_decref(o);
-		json_decref(vms);
-		return 0;
-	}
 	table_row(&t, head);
 	json_array_foreach(vms, i, vm)
 	{
