@@ -81,7 +81,8 @@ struct api_vm {
 	char **argv; /* nanvixd's command line, made at create */
 	int argc;
 	char *program;
-	char *snapshot;  /* the snapshot it was restored from, or NULL */
+	char *snapshot; /* the snapshot it was restored from, or NULL */
+	void *stats; /* once exited: nanvixd's --stats-file counters (a json_t object), or NULL */
 	char *args_json; /* the program's args as JSON, for the Vm object */
 	char memory[24];
 	char dir[3072]; /* STATE/vms/ID: console.log (--state is at most 2048 bytes) */

@@ -189,6 +189,37 @@ char *metrics_render(size_t *len)
 			put(&t, "nanvix_vm_memory_bytes{id=\"%s\",name=\"%s\"} %llu\n", vm->id,
 			    vm->name, (unsigned long long)rss);
 	}
+	/* nanvixd's own counters, once a VM has exited (--stats-file). */
+	static const struct {
+		const char *key, *metric, *help;
+	} counters[] = {
+		{ "exits", "kvm_exits", "KVM exits of an exited VM." },
+		{ "traps", "traps", "Traps into the guest kernel of an exited VM." },
+		{ "syscalls", "syscalls", "System calls of an exited VM." },
+		{ "fast_calls", "fast_calls",
+		  "Calls served without a trap (the fast path) of an exited VM." },
+		{ "throttled", "throttled",
+		  "100 ms periods an exited VM ran out of its --cpus quota in." },
+		{ "fs_calls", "fs_calls",
+		  "File-system calls the macro-kernel served for an exited VM." },
+		{ "net_calls", "net_calls",
+		  "Network calls the macro-kernel served for an exited VM." },
+		{ "blk_reads", "blk_reads", "Disk blocks read for an exited VM." },
+		{ "blk_writes", "blk_writes", "Disk blocks written for an exited VM." },
+	};
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "nanvix_vm_%s_total", counters[i].metric);
+		header(&t, name, "counter", counters[i].help);
+		for (const struct api_vm *vm = vm_list(); vm; vm = vm->next) {
+			json_t *v = vm->stats ? json_object_get(vm->stats, counters[i].key) : NULL;
+
+			if (json_is_integer(v))
+				put(&t, "%s{id=\"%s\",name=\"%s\"} %lld\n", name, vm->id, vm->name,
+				    (long long)json_integer_value(v));
+		}
+	}
 	header(&t, "nanvix_vm_exit_status", "gauge", "The exit status of an exited VM.");
 	for (const struct api_vm *vm = vm_list(); vm; vm = vm->next)
 		if (vm->state == VM_EXITED)

@@ -124,6 +124,8 @@ static json_t *vm_object(const struct api_vm *vm)
 	json_object_set_new(o, "log_bytes", json_integer((json_int_t)st.st_size));
 	json_object_set_new(o, "cpu_seconds", json_real(cpu));
 	json_object_set_new(o, "memory_bytes", json_integer((json_int_t)rss));
+	if (vm->stats)
+		json_object_set(o, "stats", vm->stats);
 	return o;
 }
 

@@ -362,8 +362,8 @@ static int push_limits(json_t *o, struct argv_builder *b, char *err, size_t errl
 }
 
 /* Build nanvixd's command line for o into b; 0 or a status. */
-static int build_argv(json_t *o, struct argv_builder *b, char *memory, size_t memlen, char *err,
-                      size_t errlen)
+static int build_argv(json_t *o, struct argv_builder *b, const char *id, char *memory,
+                      size_t memlen, char *err, size_t errlen)
 {
 	const char *program = str_of(json_object_get(o, "program"));
 	const char *disk = str_of(json_object_get(o, "disk"));
@@ -412,6 +412,9 @@ static int build_argv(json_t *o, struct argv_builder *b, char *memory, size_t me
 	push(b, VM_STOP_FOREVER);
 	/* Always filtered: a networked VM's uplink then starts at boot. */
 	push(b, "--seccomp=on");
+	/* Its counters at the end, for the Vm object and /v1/metrics. */
+	push(b, "--stats-file");
+	pushf(b, "%s/vms/%s/stats", api_opt.state_dir, id);
 	if (!snap) {
 		push(b, "-m");
 		push(b, memory);
@@ -573,14 +576,14 @@ struct api_vm *vm_create(void *json_obj, int *status, char *err, size_t errlen)
 		rc = fail(err, errlen, 500, "out of memory");
 		goto out_fail;
 	}
-	if ((rc = build_argv(o, &b, vm->memory, sizeof(vm->memory), err, errlen)))
-		goto out_fail;
 	do {
 		if (random_id(vm->id) < 0) {
 			rc = fail(err, errlen, 500, "getrandom: %s", strerror(errno));
 			goto out_fail;
 		}
 	} while (vm_find(vm->id));
+	if ((rc = build_argv(o, &b, vm->id, vm->memory, sizeof(vm->memory), err, errlen)))
+		goto out_fail;
 	snprintf(vm->name, sizeof(vm->name), "%s", name ? name : vm->id);
 	snprintf(vm->dir, sizeof(vm->dir), "%s/vms/%s", api_opt.state_dir, vm->id);
 	if ((rc = mkdir_p(vm->dir)) < 0) {
@@ -802,7 +805,40 @@ static void unlink_vm(struct api_vm *vm)
 	free(vm->program);
 	free(vm->snapshot);
 	free(vm->args_json);
+	json_decref(vm->stats);
 	free(vm);
+}
+
+/* nanvixd's --stats-file: "nanvixd: stats: [ring ]KEY=N ..." lines, as a JSON object. */
+static json_t *read_stats(const struct api_vm *vm)
+{
+	char path[PATH_MAX], line[1024], *tok, *save;
+	json_t *o = json_object();
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/stats", vm->dir);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "nanvixd: stats: ", 16))
+			continue;
+		for (tok = strtok_r(line + 16, " \n", &save); tok;
+		     tok = strtok_r(NULL, " \n", &save)) {
+			char *eq = strchr(tok, '='), *end;
+			unsigned long long v;
+
+			if (!eq || eq == tok || eq - tok > 32)
+				continue;
+			*eq = '\0';
+			v = strtoull(eq + 1, &end, 10);
+			if (!*end && end != eq + 1)
+				json_object_set_new(
+				        o, tok,
+				        json_integer((json_int_t)(v > INT64_MAX ? INT64_MAX : v)));
+		}
+	}
+	if (f)
+		fclose(f);
+	return o;
 }
 
 /* nanvixd has gone with wait status ws, having used ru. */
@@ -815,6 +851,7 @@ static void exited(struct api_vm *vm, int ws, const struct rusage *ru)
 	vm->cpu_final = (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
 	                (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6;
 	vm->maxrss_final = (uint64_t)ru->ru_maxrss * 1024;
+	vm->stats = read_stats(vm);
 	vm->state = VM_EXITED;
 	vm->pid = 0;
 	vm->finished_at = api_wall();

@@ -135,6 +135,8 @@ static const char usage_text[] =
         "      --stats             print VM exit and guest trap counts, and the\n"
         "                          macro-kernel's ring, fs and disk counters, at the\n"
         "                          end (also after --timeout or a guest error)\n"
+        "      --stats-file PATH   write the same counters to PATH (made anew, 0600) at the\n"
+        "                          end, for a program that runs nanvixd (nanvix-api)\n"
         "      --strace            print each system call of the program, with\n"
         "                          arguments and result, to stderr (like strace -f)\n"
         "      --strace-file PATH  the same, written to PATH instead\n"
@@ -257,6 +259,7 @@ struct options {
 	char *env_files[ENV_FILES_MAX]; /* --env-file texts, which env[] points into */
 	int nenv_files;
 	int stats;
+	const char *stats_file; /* --stats-file */
 	int strace;
 	const char *strace_file;
 	int no_fast;       /* --no-fast-path */
@@ -695,6 +698,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_KERNEL,
 		OPT_VERSION,
 		OPT_STATS,
+		OPT_STATS_FILE,
 		OPT_STACK,
 		OPT_STRACE,
 		OPT_STRACE_FILE,
@@ -730,6 +734,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "stack", required_argument, NULL, OPT_STACK },
 		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
 		{ "strace", no_argument, NULL, OPT_STRACE },
 		{ "strace-file", required_argument, NULL, OPT_STRACE_FILE },
 		{ "program", required_argument, NULL, OPT_PROGRAM },
@@ -882,6 +887,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_CONSOLE: o->console_file = optarg; break;
 		case OPT_KERNEL: o->kernel = optarg; break;
 		case OPT_STATS: o->stats = 1; break;
+		case OPT_STATS_FILE: o->stats_file = optarg; break;
 		case OPT_STRACE: o->strace = 1; break;
 		case OPT_STRACE_FILE: o->strace = 1, o->strace_file = optarg; break;
 		case OPT_PROGRAM: {
@@ -1091,13 +1097,13 @@ static void instance_config_from(const struct options *o, struct instance_config
 	c->console_fd = -1;
 }
 
-/* --stats: the VM's and the macro-kernel's counters, on stderr. */
-static void print_stats(struct instance *in)
+/* --stats: the VM's and the macro-kernel's counters, on stderr (or f: --stats-file). */
+static void print_stats(struct instance *in, FILE *f)
 {
 	struct vm *vm = instance_vm(in);
 	struct mk_stats ms;
 
-	fprintf(stderr,
+	fprintf(f,
 	        "nanvixd: stats: exits=%llu traps=%llu syscalls=%llu enosys=%llu "
 	        "frames_free=%llu frames_total=%llu fast_calls=%llu throttled=%llu\n",
 	        (unsigned long long)vm->nexits, (unsigned long long)vm->stats.traps,
@@ -1106,7 +1112,7 @@ static void print_stats(struct instance *in)
 	        (unsigned long long)vm->stats.frames_total, (unsigned long long)vm->nfastcalls,
 	        (unsigned long long)vm->nthrottled);
 	if (instance_mk_stats(in, &ms) == 0)
-		fprintf(stderr,
+		fprintf(f,
 		        "nanvixd: stats: ring kicks=%llu served=%llu malformed=%llu "
 		        "fs_calls=%llu fs_errors=%llu blk_reads=%llu blk_writes=%llu "
 		        "blk_flushes=%llu net_calls=%llu net_errors=%llu\n",
@@ -1155,13 +1161,27 @@ static int run(const struct options *o)
 	struct instance_config cfg;
 	struct snap_image *img = NULL;
 	struct instance *in;
+	FILE *stats_file = NULL;
 	char err[256];
-	int rc;
+	int rc, fd;
 
+	/* Opened now: the seccomp filter comes before the end. */
+	if (o->stats_file) {
+		fd = open(o->stats_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		          0600);
+		if (fd < 0 || !(stats_file = fdopen(fd, "w"))) {
+			vm_error("--stats-file %s: %s", o->stats_file, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return NANVIXD_EXIT_USAGE;
+		}
+	}
 	instance_config_from(o, &cfg);
 	rc = o->restore ? restore(o, &cfg, &img, &in) : instance_create(&in, &cfg);
 	if (rc) {
 		snapshot_close(img);
+		if (stats_file)
+			fclose(stats_file);
 		return rc;
 	}
 	if (hostsig_init(instance_vm(in), o->stop_timeout) < 0) {
@@ -1181,7 +1201,11 @@ static int run(const struct options *o)
 				vm_error("timeout: %s stopped after %g s", instance_name(in),
 				         o->timeout);
 			if (o->stats)
-				print_stats(in);
+				print_stats(in, stderr);
+			if (stats_file) {
+				print_stats(in, stats_file);
+				fflush(stats_file);
+			}
 			if (rc && !first)
 				first = rc;
 			if (i + 1 < o->repeat && (rc = instance_reset(in)) != 0) {
@@ -1197,6 +1221,8 @@ static int run(const struct options *o)
 	hostsig_fini();
 	instance_destroy(in);
 	snapshot_close(img);
+	if (stats_file)
+		fclose(stats_file);
 	return rc;
 }
 

@@ -355,6 +355,8 @@ else:
     check("start a created VM", st == 200 and vm["state"] in ("running", "exited"), f"{st} {vm}")
     st, vm = d.json("GET", "/v1/vms/fresh/wait?timeout=30")
     check("wait answers with the exit status", st == 200 and vm["exit_status"] == 0, f"{st} {vm}")
+    check("an exited VM has nanvixd's counters", isinstance(vm.get("stats"), dict) and
+          vm["stats"].get("syscalls", 0) > 0 and "fs_calls" in vm["stats"], vm.get("stats"))
     st, h, data = d.req("GET", "/v1/vms/fresh/logs")
     native = subprocess.run([hello], capture_output=True).stdout
     check("logs are the program's output", st == 200 and data == native, f"{data!r} vs {native!r}")
@@ -468,7 +470,7 @@ else:
     st, text = d.req("GET", "/v1/metrics")[0], d.req("GET", "/v1/metrics")[2].decode()
     for series in ("nanvix_vm_starts_total", "nanvix_vms{state=\"exited\"}",
                    "nanvix_vm_start_seconds_bucket", "nanvix_api_requests_total",
-                   "nanvix_vm_exit_status{"):
+                   "nanvix_vm_exit_status{", "nanvix_vm_syscalls_total{", "nanvix_vm_kvm_exits_total{"):
         check(f"/v1/metrics has {series}", series in text, text[:200])
     try:
         pt = subprocess.run(["promtool", "check", "metrics"], input=text, text=True,
