@@ -119,13 +119,15 @@ struct nanvix_segment {
  * Limits the host puts on the VM (nanvixd --pids-limit, --ulimit); 0 in a
  * field means none.  tasks bounds the threads of every process together
  * (fork, vfork and clone fail with EAGAIN at it, as in a pids cgroup); the
+ * sockets bounds the VM's open inet sockets together (socket and accept
+ * fail with ENFILE at it, as when a system's file table is full); the
  * others are process 1's first RLIMIT_NOFILE and RLIMIT_CPU (seconds),
  * which its children inherit, and whose hard values no process of the VM
  * can raise (EPERM).
  */
 struct nanvix_boot_limits {
 	uint32_t tasks;
-	uint32_t pad;
+	uint32_t sockets;
 	uint64_t nofile_cur, nofile_max;
 	uint64_t cpu_cur, cpu_max;
 };

@@ -40,6 +40,15 @@ static volatile struct nanvix_net_state *state;
 
 /* The file of each open handle (for wake-ups), NULL when free. */
 static struct file *socks[NANVIX_NET_SOCKETS_MAX];
+static uint32_t nsocks; /* entries of socks in use */
+
+/* -ENFILE when the VM holds as many sockets as nanvixd --net-sockets allows, else 0. */
+static long room(void)
+{
+	uint32_t limit = proc_limits()->sockets;
+
+	return limit && nsocks >= limit ? -LINUX_ENFILE : 0;
+}
 
 /* What the kernel keeps of a socket (file priv). */
 struct inet {
@@ -199,6 +208,9 @@ static long in_accept(struct file *f, uint64_t addr, uint64_t ulen, uint32_t fla
 	uint64_t nh = 0;
 	long rc;
 
+	/* Refused before the service hands a connection over: it stays queued. */
+	if ((rc = room()))
+		return rc;
 	for (;;) {
 		rc = call(NANVIX_NET_ACCEPT, handle(f), addr, ulen, 0, 0, &nh);
 		if (rc != -LINUX_EAGAIN)
@@ -432,6 +444,7 @@ static void in_release(struct file *f)
 	uint32_t h = handle(f);
 
 	socks[h] = NULL;
+	nsocks--;
 	kfree(f->priv);
 	call(NANVIX_NET_CLOSE, h, 0, 0, 0, 0, NULL);
 }
@@ -483,6 +496,7 @@ static struct file *wrap(uint64_t h, uint32_t type, uint32_t flags)
 	}
 	*in = (struct inet){ .h = (uint32_t)h, .type = type };
 	socks[h] = f;
+	nsocks++;
 	return f;
 }
 
@@ -493,6 +507,8 @@ long inet_socket(long type, long protocol, uint32_t flags, struct file **out)
 
 	if (!state)
 		return -LINUX_EAFNOSUPPORT;
+	if ((rc = room()))
+		return rc;
 	rc = call(NANVIX_NET_SOCKET, LINUX_AF_INET, (uint64_t)type, (uint64_t)protocol, 0, 0, &h);
 	if (rc < 0)
 		return rc;

@@ -311,21 +311,29 @@ static int check_field_types(json_t *o, char *err, size_t errlen)
 }
 
 /*
- * The limits object: {"pids", "nofile", "cpu_seconds", "cpus"}, each
- * optional, as nanvixd's --pids-limit, --ulimit nofile=N, --ulimit cpu=N
- * and --cpus.
+ * The limits object, each field optional, as nanvixd's options: pids
+ * (--pids-limit), nofile (--ulimit nofile=N), cpu_seconds (--ulimit
+ * cpu=N), cpus (--cpus, the one fraction), net_sockets, disk_rate and
+ * net_rate (bytes a second).
  */
 static int push_limits(json_t *o, struct argv_builder *b, char *err, size_t errlen)
 {
 	static const struct {
-		const char *key;
+		const char *key, *option;
 		double lo, hi;
-	} ranges[] = { { "pids", 1, 1000000 },
-		       { "nofile", 1, 512 },
-		       { "cpu_seconds", 1, 1000000000 },
-		       { "cpus", 0.01, 1 } };
+	} limits[] = {
+		{ "pids", "--pids-limit=", 1, 1000000 },
+		{ "nofile", "--ulimit=nofile=", 1, 512 },
+		{ "cpu_seconds", "--ulimit=cpu=", 1, 1000000000 },
+		{ "cpus", "--cpus=", 0.01, 1 },
+		{ "net_sockets", "--net-sockets=", 1, 1023 },
+		{ "disk_rate", "--disk-rate=", 4096, 1099511627776.0 },
+		{ "net_rate", "--net-rate=", 4096, 1099511627776.0 },
+	};
+	const size_t n = sizeof(limits) / sizeof(limits[0]);
 	json_t *l = json_object_get(o, "limits"), *v;
 	const char *key;
+	size_t i;
 
 	if (!l)
 		return 0;
@@ -333,31 +341,27 @@ static int push_limits(json_t *o, struct argv_builder *b, char *err, size_t errl
 		return fail(err, errlen, 400, "limits: expected an object");
 	json_object_foreach(l, key, v)
 	{
-		size_t i;
+		bool frac;
 
-		for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]) && strcmp(key, ranges[i].key);
-		     i++)
+		for (i = 0; i < n && strcmp(key, limits[i].key); i++)
 			;
-		if (i == sizeof(ranges) / sizeof(ranges[0]))
+		if (i == n)
 			return fail(
 			        err, errlen, 400,
-			        "limits: unknown field '%.64s' (pids, nofile, cpu_seconds, cpus)",
+			        "limits: unknown field '%.64s' (pids, nofile, cpu_seconds, cpus, "
+			        "net_sockets, disk_rate, net_rate)",
 			        key);
-		if (!json_is_number(v) || json_number_value(v) < ranges[i].lo ||
-		    json_number_value(v) > ranges[i].hi ||
-		    (strcmp(key, "cpus") && !json_is_integer(v)))
-			return fail(err, errlen, 400, "limits.%s: expected %s from %g to %g", key,
-			            strcmp(key, "cpus") ? "a whole number" : "a number",
-			            ranges[i].lo, ranges[i].hi);
+		frac = !strcmp(key, "cpus");
+		if (!json_is_number(v) || json_number_value(v) < limits[i].lo ||
+		    json_number_value(v) > limits[i].hi || (!frac && !json_is_integer(v)))
+			return fail(err, errlen, 400, "limits.%s: expected %s from %.15g to %.15g",
+			            key, frac ? "a number" : "a whole number", limits[i].lo,
+			            limits[i].hi);
+		if (frac)
+			pushf(b, "%s%g", limits[i].option, json_number_value(v));
+		else
+			pushf(b, "%s%lld", limits[i].option, (long long)json_integer_value(v));
 	}
-	if ((v = json_object_get(l, "pids")))
-		pushf(b, "--pids-limit=%lld", (long long)json_integer_value(v));
-	if ((v = json_object_get(l, "nofile")))
-		pushf(b, "--ulimit=nofile=%lld", (long long)json_integer_value(v));
-	if ((v = json_object_get(l, "cpu_seconds")))
-		pushf(b, "--ulimit=cpu=%lld", (long long)json_integer_value(v));
-	if ((v = json_object_get(l, "cpus")))
-		pushf(b, "--cpus=%g", json_number_value(v));
 	return 0;
 }
 

@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blksw_priv.h"
@@ -475,10 +476,51 @@ static int account(struct blksw_disk *d, int rc, uint64_t *count, uint64_t *byte
 	return 0;
 }
 
+void blksw_set_rate(struct blksw_disk *d, uint64_t rate)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	d->rate = rate;
+	d->tokens = (int64_t)(rate / 10);
+	d->last_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Take len bytes from the bucket, sleeping off what is owed. */
+static void throttle(struct blksw_disk *d, size_t len)
+{
+	int64_t burst = (int64_t)(d->rate / 10 > BLKSW_SECTOR ? d->rate / 10 : BLKSW_SECTOR);
+	struct timespec ts;
+	uint64_t now, wait;
+
+	if (!d->rate || !len)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	if (now > d->last_ns) {
+		uint64_t earned =
+		        (uint64_t)((unsigned __int128)(now - d->last_ns) * d->rate / 1000000000u);
+
+		d->tokens = earned >= (uint64_t)(burst - d->tokens) ? burst
+		                                                    : d->tokens + (int64_t)earned;
+		d->last_ns = now;
+	}
+	d->tokens -= (int64_t)len;
+	if (d->tokens >= 0)
+		return;
+	wait = (uint64_t)((unsigned __int128)(uint64_t)-d->tokens * 1000000000u / d->rate);
+	ts.tv_sec = (time_t)(wait / 1000000000ull);
+	ts.tv_nsec = (long)(wait % 1000000000ull);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 int blksw_read(struct blksw_disk *d, uint64_t off, void *buf, size_t len)
 {
 	int rc = check_request(d, off, len, buf);
 
+	if (!rc)
+		throttle(d, len);
 	if (!rc && len) {
 		if (d->mode == BLKSW_COW)
 			rc = blksw_cow_read(d, off, buf, len);
@@ -494,6 +536,8 @@ int blksw_write(struct blksw_disk *d, uint64_t off, const void *buf, size_t len)
 
 	if (!rc && d->mode == BLKSW_RO)
 		rc = -EROFS;
+	if (!rc)
+		throttle(d, len);
 	if (!rc && len) {
 		if (d->mode == BLKSW_COW)
 			rc = blksw_cow_write(d, off, buf, len);

@@ -49,6 +49,11 @@ struct blksw_disk {
 	struct blksw_overlay ovl; /* cow only */
 	int flush_err;            /* first failed fdatasync, returned by every later flush */
 	struct blksw_stats stats;
+	/* blksw_set_rate's bucket: bytes a second, bytes in hand (negative:
+	 * owed, being slept off), when it was last filled (CLOCK_MONOTONIC ns). */
+	uint64_t rate;
+	int64_t tokens;
+	uint64_t last_ns;
 };
 
 /* pread/pwrite that retry on EINTR and short transfers.  0, -errno, or -EIO at end of file. */

@@ -729,7 +729,10 @@ static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *
 		OPT_DISK,
 		OPT_PIDS,
 		OPT_ULIMIT,
-		OPT_CPUS
+		OPT_CPUS,
+		OPT_NET_SOCKETS,
+		OPT_DISK_RATE,
+		OPT_NET_RATE
 	};
 	static const struct option longs[] = {
 		{ "detach", no_argument, NULL, 'd' },
@@ -746,6 +749,9 @@ static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *
 		{ "pids-limit", required_argument, NULL, OPT_PIDS },
 		{ "ulimit", required_argument, NULL, OPT_ULIMIT },
 		{ "cpus", required_argument, NULL, OPT_CPUS },
+		{ "net-sockets", required_argument, NULL, OPT_NET_SOCKETS },
+		{ "disk-rate", required_argument, NULL, OPT_DISK_RATE },
+		{ "net-rate", required_argument, NULL, OPT_NET_RATE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -800,6 +806,15 @@ static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *
 				                  optarg);
 			break;
 		case OPT_CPUS: bad = set_limit(c, spec, "cpus", optarg, true, "--cpus"); break;
+		case OPT_NET_SOCKETS:
+			bad = set_limit(c, spec, "net_sockets", optarg, false, "--net-sockets");
+			break;
+		case OPT_DISK_RATE:
+			bad = set_limit(c, spec, "disk_rate", optarg, false, "--disk-rate");
+			break;
+		case OPT_NET_RATE:
+			bad = set_limit(c, spec, "net_rate", optarg, false, "--net-rate");
+			break;
 		case OPT_NET:
 			if (strcmp(optarg, "host") && strcmp(optarg, "guest") &&
 			    strcmp(optarg, "none"))
@@ -1372,6 +1387,9 @@ static const struct command commands[] = {
 	  "      --ulimit nofile=N      at most N open files a process (at most 512)\n"
 	  "      --ulimit cpu=SECONDS   the program is killed after this much CPU time\n"
 	  "      --cpus F               at most F of a CPU (0.01 to 1)\n"
+	  "      --net-sockets N        at most N sockets open in the VM (ENFILE past it)\n"
+	  "      --disk-rate BYTES      disk reads and writes at most BYTES a second\n"
+	  "      --net-rate BYTES       at most BYTES a second sent onto the network\n"
 	  "  -h, --help                 this text\n"
 	  "\n"
 	  "A PROGRAM found here is sent as its absolute path, which must be inside one of\n"

@@ -145,6 +145,7 @@ int mk_vm_attach(struct mk_vm **out, const struct mk_host *host, const struct vm
 		rc = blksw_open(host->blk, cfg->disk, &vm->disk, err, errlen);
 		if (rc)
 			goto fail;
+		blksw_set_rate(vm->disk, cfg->disk_rate);
 		blksw_blkdev(vm->disk, &vm->dev);
 	}
 	for (const struct mk_service *const *s = __start_mk_services; s < __stop_mk_services; s++) {

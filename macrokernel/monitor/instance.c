@@ -278,6 +278,12 @@ static int network_create(struct instance *in, struct netsw **net)
 
 	netsw_config_default(&cfg);
 	cfg.policy = in->c.net_policy;
+	if (in->c.net_rate) {
+		/* A tenth of a second's bytes in hand, and at least a few frames. */
+		cfg.rate = in->c.net_rate;
+		cfg.burst = cfg.rate / 10 > 16384 ? cfg.rate / 10 : 16384;
+		cfg.shape = true;
+	}
 	*net = netsw_new(&cfg);
 	if (!*net) {
 		vm_error("network switch: %s", strerror(errno));

@@ -100,6 +100,12 @@ static const char usage_text[] =
         "                          HARD (EPERM)\n"
         "      --cpus F            a CPU quota: the VM's vCPU runs at most F x 100 ms\n"
         "                          in every 100 ms (0.01 to 1), as cgroup cpu.max\n"
+        "      --disk-rate RATE    the disk's reads and writes together at most RATE\n"
+        "                          bytes a second (K, M, G; a bare number is bytes)\n"
+        "      --net-rate RATE     the VM sends at most RATE bytes a second onto the\n"
+        "                          network (its sends wait past it)\n"
+        "      --net-sockets N     at most N inet sockets open in the VM at once;\n"
+        "                          socket and accept fail with ENFILE past it\n"
         "  -i, --interactive       keep stdin attached to the program (the default:\n"
         "                          nanvixd's stdin is always the program's; redirect\n"
         "                          it from /dev/null to detach it)\n"
@@ -269,6 +275,7 @@ struct options {
 	double stop_timeout;              /* --stop-timeout */
 	struct nanvix_boot_limits limits; /* --pids-limit, --ulimit */
 	double cpus;                      /* --cpus */
+	uint64_t net_rate;                /* --net-rate */
 	enum tty_mode tty;                /* -t, --no-tty */
 	struct vm_program programs[PROGRAMS_MAX];
 	int nprograms;
@@ -716,6 +723,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_PIDS_LIMIT,
 		OPT_ULIMIT,
 		OPT_CPUS,
+		OPT_DISK_RATE,
+		OPT_NET_RATE,
+		OPT_NET_SOCKETS,
 		OPT_NO_TTY,
 		OPT_IN_VM,
 		OPT_NO_TMP,
@@ -751,6 +761,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "pids-limit", required_argument, NULL, OPT_PIDS_LIMIT },
 		{ "ulimit", required_argument, NULL, OPT_ULIMIT },
 		{ "cpus", required_argument, NULL, OPT_CPUS },
+		{ "disk-rate", required_argument, NULL, OPT_DISK_RATE },
+		{ "net-rate", required_argument, NULL, OPT_NET_RATE },
+		{ "net-sockets", required_argument, NULL, OPT_NET_SOCKETS },
 		{ "tty", no_argument, NULL, 't' },
 		{ "no-tty", no_argument, NULL, OPT_NO_TTY },
 		{ "interactive", no_argument, NULL, 'i' },
@@ -771,6 +784,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	static const int boot_only[] = { 'm',
 		                         OPT_PIDS_LIMIT,
 		                         OPT_ULIMIT,
+		                         OPT_NET_SOCKETS,
 		                         'e',
 		                         'v',
 		                         'w',
@@ -880,6 +894,28 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error(
 				        "invalid --cpus '%s' (0.01 to 1: the VM has one vCPU)",
 				        optarg);
+			break;
+		case OPT_DISK_RATE:
+		case OPT_NET_RATE: {
+			uint64_t *to = c == OPT_DISK_RATE ? &o->mk.disk_rate : &o->net_rate;
+			const char *why = parse_size(optarg, 1, to);
+
+			if (!why && (*to < 4096 || *to > (1ull << 40)))
+				why = "outside 4K..1T";
+			if (why)
+				return usage_error_size(
+				        c == OPT_DISK_RATE ? "disk rate" : "network rate", optarg,
+				        why, "bytes a second, e.g. 10M (a bare number is bytes)");
+			break;
+		}
+		case OPT_NET_SOCKETS:
+			errno = 0;
+			lv = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || lv < 1 ||
+			    lv > 1023)
+				return usage_error("invalid --net-sockets '%s' (1 to 1023)",
+				                   optarg);
+			o->limits.sockets = (uint32_t)lv;
 			break;
 		case 't': o->tty = TTY_FORCE; break;
 		case OPT_NO_TTY: o->tty = TTY_NONE; break;
@@ -1074,6 +1110,7 @@ static void instance_config_from(const struct options *o, struct instance_config
 	c->timeout = o->timeout;
 	c->limits = o->limits;
 	c->cpus = o->cpus;
+	c->net_rate = o->net_rate;
 	c->kernel = o->kernel;
 	c->console_file = o->console_file;
 	c->argv = o->argv;

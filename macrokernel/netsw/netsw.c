@@ -561,6 +561,17 @@ static bool rate_ok(struct netsw_port *p, size_t len)
 		p->tokens = add >= c->burst - p->tokens ? c->burst : p->tokens + add;
 		p->last_ns = now;
 	}
+	if (p->tokens < len && c->shape && len <= c->burst) {
+		/* Sleep until the frame's bytes are earned, then spend them. */
+		uint64_t wait =
+		        (uint64_t)((unsigned __int128)(len - p->tokens) * 1000000000u / c->rate);
+		struct timespec ts = { (time_t)(wait / 1000000000u), (long)(wait % 1000000000u) };
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		p->last_ns = c->clock_ns(c->clock_ctx);
+		p->tokens = len;
+	}
 	if (p->tokens < len)
 		return false;
 	p->tokens -= len;

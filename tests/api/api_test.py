@@ -248,6 +248,8 @@ bad_bodies = [
     ("nofile over 512", {"program": hello, "limits": {"nofile": 513}}),
     ("cpus over 1", {"program": hello, "limits": {"cpus": 2}}),
     ("cpu_seconds a string", {"program": hello, "limits": {"cpu_seconds": "1"}}),
+    ("disk_rate under 4K", {"program": hello, "limits": {"disk_rate": 100}}),
+    ("net_sockets over 1023", {"program": hello, "limits": {"net_sockets": 5000}}),
 ]
 for name, body in bad_bodies:
     st, h, data = d.req("POST", "/v1/vms", body)
@@ -420,7 +422,8 @@ else:
     limits = os.path.join(opt.bin, "tests", "limits.elf")
     for lim, args, want in [({"pids": 3}, ["fork"], b"forked 2, then Resource temporarily unavailable\n"),
                             ({"nofile": 10}, ["nofile"], b"opened 7 more"),
-                            ({"cpu_seconds": 1}, ["cpu"], b"cpu 1:1\n")]:
+                            ({"cpu_seconds": 1}, ["cpu"], b"cpu 1:1\n"),
+                            ({"net_sockets": 4}, ["sockets"], b"sockets 4, then Too many open files in system\n")]:
         st, vm = d.json("POST", "/v1/vms", {"program": limits, "args": args, "limits": lim,
                                             "start": True})
         st, vm = d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=60")

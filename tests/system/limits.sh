@@ -9,6 +9,13 @@
 #   --cpus F         nanvixd's CPU time stays within F of the wall-clock
 #                    time (a bound on the quota, loose enough for a busy
 #                    machine: a slower host only lowers the CPU used);
+#   --net-sockets N  socket fails with ENFILE at N open sockets;
+#   --disk-rate R    reading 2 MB from a disk at 1M/s takes at least 1.5 s
+#                    (the program's own clock; faster would be a bug, and a
+#                    busy host can only make it slower);
+#   --net-rate R     sending 2 MB to a host listener at 1M/s takes at least
+#                    1.5 s, and every byte arrives (the sender waits: no
+#                    drops);
 #   --timeout, -m    already tested elsewhere (run.sh, cli.sh).
 # Bad values are refused with 125.  The same limits through the control
 # API are in tests/api (api_test.py).
@@ -76,8 +83,70 @@ for q in 0.2 0.5; do
 done
 expect "--cpus 0.3: the program still finishes" 0 "^spun$" "" -- --cpus 0.3 -- "$L" spin 1
 
+expect "--net-sockets 5: the 6th socket fails with ENFILE" 0 \
+	"^sockets 5, then Too many open files in system$" "" -- --net-sockets 5 -- "$L" sockets
+expect "no --net-sockets: the fd table bounds sockets" 0 "^sockets 509, then No file descriptors" \
+	"" -- "$L" sockets
+
+# at_least NAME SECONDS: the "... in S s" line of $tmp/out says S >= SECONDS.
+at_least() {
+	local s
+	s=$(sed -n 's/.* in \([0-9.]*\) s$/\1/p' "$tmp/out")
+	if [ -n "$s" ] && awk -v s="$s" -v m="$2" 'BEGIN { exit !(s >= m) }'; then
+		ok "$1 (${s} s)"
+	else
+		bad "$1" "took '${s}' s, expected at least $2: $(tr '\n' ' ' <"$tmp/out")"
+	fi
+}
+if command -v mke2fs >/dev/null; then
+	mkdir -p "$tmp/root"
+	head -c 2000000 /dev/urandom >"$tmp/root/big.bin"
+	mke2fs -q -t ext2 -d "$tmp/root" -F "$tmp/disk.img" 16M
+	expect "--disk-rate 1M: the whole file is read" 0 "^read 2000000 bytes in" "" -- \
+		--disk "$tmp/disk.img:ro" --disk-rate 1M -- "$L" read /big.bin
+	at_least "--disk-rate 1M: 2 MB take at least 1.5 s" 1.5
+	expect "no --disk-rate: the same read" 0 "^read 2000000 bytes in" "" -- \
+		--disk "$tmp/disk.img:ro" -- "$L" read /big.bin
+else
+	echo "skip --disk-rate: mke2fs missing (apt-get install e2fsprogs)"
+fi
+if command -v python3 >/dev/null; then
+	# A listener on the host's loopback that counts what it gets.
+	python3 - >"$tmp/sink" <<'PY' &
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+print(s.getsockname()[1], flush=True)
+s.settimeout(60)
+c, _ = s.accept()
+n = 0
+while True:
+    b = c.recv(65536)
+    if not b:
+        break
+    n += len(b)
+print(n, flush=True)
+PY
+	sink=$!
+	for _ in $(seq 100); do [ -s "$tmp/sink" ] && break; sleep 0.1; done
+	port=$(head -1 "$tmp/sink")
+	expect "--net-rate 1M: 2 MB are sent" 0 "^send 2000000 bytes in" "" -- \
+		--net-allow "127.0.0.1:$port" --net-rate 1M -- "$L" send 10.0.2.2 "$port" 2000000
+	at_least "--net-rate 1M: 2 MB take at least 1.5 s" 1.5
+	wait "$sink"
+	if [ "$(sed -n 2p "$tmp/sink")" = 2000000 ]; then
+		ok "--net-rate 1M: every byte arrives (shaped, not dropped)"
+	else
+		bad "--net-rate 1M: every byte arrives" "the listener got $(sed -n 2p "$tmp/sink")"
+	fi
+else
+	echo "skip --net-rate: python3 missing"
+fi
+
 for a in "--pids-limit 0" "--pids-limit x" "--ulimit nofile=0" "--ulimit nofile=600" \
-	"--ulimit nofile=20:10" "--ulimit core=1" "--ulimit cpu=-1" "--cpus 0" "--cpus 2" "--cpus x"; do
+	"--ulimit nofile=20:10" "--ulimit core=1" "--ulimit cpu=-1" "--cpus 0" "--cpus 2" "--cpus x" "--net-sockets 0" "--net-sockets 1024" \
+	"--disk-rate 1" "--disk-rate x" "--net-rate 2T"; do
 	# shellcheck disable=SC2086 # the option and its value
 	expect "refused: $a" 125 "" "invalid" -- $a -- "$T/hello.musl.elf"
 done

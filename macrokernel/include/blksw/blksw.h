@@ -113,6 +113,14 @@ int blksw_write(struct blksw_disk *d, uint64_t off, const void *buf, size_t len)
  */
 int blksw_flush(struct blksw_disk *d);
 
+/*
+ * Bound the disk's reads and writes together to `rate` bytes a second
+ * (0: no bound), a token bucket of a tenth of a second's bytes: a request
+ * beyond it waits (blksw_read and blksw_write sleep) until the bytes are
+ * earned, so the VM's I/O slows as a throttled block device's would.
+ */
+void blksw_set_rate(struct blksw_disk *d, uint64_t rate);
+
 /* Fill *out so that the file-system component can use the disk as a struct blkdev. */
 void blksw_blkdev(struct blksw_disk *d, struct blkdev *out);
 

@@ -36,6 +36,7 @@ struct mk_volume {
 struct mk_config {
 	enum mk_fs_placement fs;
 	const char *disk; /* blksw spec ("img", "img:ro", "img:cow") or NULL */
+	uint64_t disk_rate; /* bytes a second of disk I/O (blksw_set_rate), 0: no bound */
 	struct mk_volume volumes[MK_VOLUMES_MAX];
 	int nvolumes;
 	enum mk_net_placement net;

@@ -23,6 +23,7 @@ struct instance_config {
 	double timeout;           /* seconds of wall-clock time, 0: none */
 	struct nanvix_boot_limits limits; /* --pids-limit, --ulimit (abi/bootinfo.h) */
 	double cpus;              /* --cpus: a CPU quota a 100 ms period, 0: none */
+	uint64_t net_rate;        /* --net-rate: bytes/s the VM may send, 0: the switch's default */
 	const char *kernel;       /* kernel.elf, or NULL: found beside nanvixd */
 	const char *console_file; /* the guest's console output, or NULL: fds 1 and 2 */
 	char **argv;              /* the program and its arguments */

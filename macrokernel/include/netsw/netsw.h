@@ -60,6 +60,14 @@ struct netsw_config {
 	uint32_t mtu;         /* IP MTU of the tenant network, 576..NETSW_MAX_MTU */
 	uint64_t rate;        /* bytes/s each port may send; 0: unlimited */
 	uint64_t burst;       /* bucket size, bytes (at least one full frame) */
+	/*
+	 * Past the rate: false drops the frame (policing, the default: a
+	 * switch shared by many VMs never waits); true makes the sending
+	 * thread sleep until the bytes are earned (shaping: one VM's own
+	 * switch, nanvixd --net-rate, where a drop would only make TCP back
+	 * off far below the rate).
+	 */
+	bool shape;
 	/* Allow rules and publishes; NULL denies all.  Must outlive the switch. */
 	const struct netsw_policy *policy;
 	/* The uplink program; NULL: nanvix-uplink beside /proc/self/exe. */

@@ -7,6 +7,12 @@
  *                    limit, tries to raise the hard limit by one
  *   limits cpu       prints RLIMIT_CPU, then spins, printing each SIGXCPU
  *   limits spin S    spins for S seconds of wall-clock time
+ *   limits sockets   opens TCP sockets until it fails; prints how many
+ *   limits send IP PORT BYTES
+ *                    connects and sends BYTES; prints the seconds it took
+ *   limits write FILE BYTES
+ *                    writes BYTES to FILE and fsyncs; prints the seconds
+ *   limits read FILE reads FILE to its end; prints the bytes and seconds
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,6 +109,72 @@ int main(int argc, char **argv)
 		printf("spun\n");
 		return 0;
 	}
-	fprintf(stderr, "usage: limits fork|threads|nofile|cpu|spin SECONDS\n");
+	if (!strcmp(what, "sockets")) {
+		while (n < 2000 && socket(AF_INET, SOCK_STREAM, 0) >= 0)
+			n++;
+		printf("sockets %d, then %s\n", n, strerror(errno));
+		return 0;
+	}
+	if ((!strcmp(what, "send") && argc == 5) || (!strcmp(what, "write") && argc == 4)) {
+		static char chunk[65536];
+		long long total = atoll(argv[argc - 1]), done = 0;
+		struct timespec t0, t1;
+		int fd;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (!strcmp(what, "send")) {
+			struct sockaddr_in sa = { .sin_family = AF_INET,
+				                  .sin_port = htons(atoi(argv[3])) };
+
+			inet_pton(AF_INET, argv[2], &sa.sin_addr);
+			fd = socket(AF_INET, SOCK_STREAM, 0);
+			if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+				printf("connect: %s\n", strerror(errno));
+				return 1;
+			}
+		} else {
+			fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+			if (fd < 0) {
+				printf("open: %s\n", strerror(errno));
+				return 1;
+			}
+		}
+		while (done < total) {
+			ssize_t w = write(fd, chunk,
+			                  total - done < (long long)sizeof(chunk)
+			                          ? (size_t)(total - done)
+			                          : sizeof(chunk));
+
+			if (w <= 0) {
+				printf("write: %s\n", strerror(errno));
+				return 1;
+			}
+			done += w;
+		}
+		if (!strcmp(what, "write"))
+			fsync(fd);
+		close(fd);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("%s %lld bytes in %.1f s\n", what, done,
+		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		return 0;
+	}
+	if (!strcmp(what, "read") && argc == 3) {
+		static char chunk[65536];
+		struct timespec t0, t1;
+		long long done = 0;
+		ssize_t r;
+		int fd = open(argv[2], O_RDONLY);
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while (fd >= 0 && (r = read(fd, chunk, sizeof(chunk))) > 0)
+			done += r;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		printf("read %lld bytes in %.1f s\n", done,
+		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+		return fd < 0;
+	}
+	fprintf(stderr, "usage: limits fork|threads|nofile|cpu|sockets|spin SECONDS|"
+	                "send IP PORT BYTES|write FILE BYTES|read FILE\n");
 	return 2;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -178,6 +179,32 @@ static void teardown(void)
 	close(rootfd);
 	remove_tree(AT_FDCWD, tmp);
 }
+
+/* blksw_set_rate: reads and writes past the bucket wait; the data is the same. */
+START_TEST(test_rate)
+{
+	struct blksw_disk *d = open_ok("disk.img");
+	uint8_t want[IMG_SIZE], got[IMG_SIZE];
+	struct timespec t0, t1;
+	long ns;
+
+	pattern(want, 0, IMG_SIZE, 1);
+	blksw_set_rate(d, 640 * KIB); /* a bucket of a tenth of a second: 64 KiB in hand */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(blksw_read(d, 0, got, IMG_SIZE), 0);
+		ck_assert_int_eq(memcmp(got, want, IMG_SIZE), 0);
+	}
+	ck_assert_int_eq(blksw_write(d, 0, want, IMG_SIZE), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ns = (t1.tv_sec - t0.tv_sec) * 1000000000l + (t1.tv_nsec - t0.tv_nsec);
+	/* 256 KiB with 64 KiB in hand: 192 KiB earned at 640 KiB/s, 0.3 s. */
+	ck_assert_int_ge(ns, 280000000l);
+	blksw_set_rate(d, 0); /* no bound again */
+	ck_assert_int_eq(blksw_read(d, 0, got, IMG_SIZE), 0);
+	blksw_close(d);
+}
+END_TEST
 
 START_TEST(test_raw_round_trip)
 {
@@ -1026,6 +1053,7 @@ Suite *unit_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_raw_round_trip);
+	tcase_add_test(tc, test_rate);
 	tcase_add_test(tc, test_ro_refuses_writes);
 	tcase_add_test(tc, test_cow_private_and_shared_base);
 	tcase_add_test(tc, test_cow_distinct_bases);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <netsw/netsw.h>
 
@@ -299,6 +300,33 @@ START_TEST(test_random_frames_never_crash)
 	}
 	netsw_stats(sw, &st);
 	ck_assert_uint_eq(st.ports.rx_frames, 20000);
+}
+END_TEST
+
+/* Shaping (nanvixd --net-rate): past the rate the sender waits, nothing is dropped. */
+START_TEST(test_rate_shape)
+{
+	struct netsw_port_stats st;
+	struct timespec t0, t1;
+	size_t n;
+
+	cfg.mtu = 1500;
+	cfg.rate = 1000000; /* bytes/s: a 1000-byte frame earns itself in 1 ms */
+	cfg.burst = 1514;
+	cfg.shape = true;
+	rebuild();
+	n = fr_ip(f, mac_b, mac_a, ip_a, ip_b, IPPROTO_UDP, 1, 2, 0, 1000 - 42);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	netsw_port_stats(pa, &st);
+	ck_assert_uint_eq(st.drop_rate, 0);
+	ck_assert_int_eq(sb->n, 20);
+	/* 19 frames past the first were earned by sleeping: at least 19 ms. */
+	ck_assert_int_ge((t1.tv_sec - t0.tv_sec) * 1000000000l + (t1.tv_nsec - t0.tv_nsec),
+	                 19000000l);
+	cfg.shape = false;
 }
 END_TEST
 
@@ -969,6 +997,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_malformed_frames);
 	tcase_add_test(tc, test_random_frames_never_crash);
 	tcase_add_test(tc, test_rate_limit);
+	tcase_add_test(tc, test_rate_shape);
 	tcase_add_loop_test(tc, test_policy_table, 0, sizeof(pcases) / sizeof(pcases[0]));
 	tcase_add_test(tc, test_policy_null_denies);
 	tcase_add_test(tc, test_bad_specs);
