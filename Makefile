@@ -21,9 +21,11 @@ all: $(ALL)
 PREFIX ?= /usr/local
 INSTALL_GUEST := $(BIN)/kernel.elf $(BIN)/fsd.elf $(BIN)/netd.elf $(BIN)/launch.elf \
 	$(BIN)/hello.elf
-install: $(BIN)/nanvixd $(BIN)/macrokernel $(INSTALL_GUEST)
+install: $(BIN)/nanvixd $(BIN)/macrokernel $(BIN)/nanvix $(BIN)/nanvix-api $(BIN)/nanvix-runc \
+		$(INSTALL_GUEST)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/nanvix
 	install -m 0755 $(BIN)/nanvixd $(DESTDIR)$(PREFIX)/bin/nanvixd
+	install -m 0755 $(BIN)/nanvix $(BIN)/nanvix-api $(BIN)/nanvix-runc $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(BIN)/macrokernel $(DESTDIR)$(PREFIX)/bin/nanvix-macrokernel
 	install -m 0644 $(INSTALL_GUEST) $(DESTDIR)$(PREFIX)/lib/nanvix/
 

@@ -98,3 +98,4 @@ include macrokernel/serve/serve.mk
 
 # bin/nanvix-api, the control daemon.
 include macrokernel/api/api.mk
+include macrokernel/oci/oci.mk

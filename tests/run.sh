@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every test group (or the ones named): unit, fuzz, system, fs, posix, apps, net, serve, api, qemu;
+# Run every test group (or the ones named): unit, fuzz, system, fs, posix, apps, net, serve, api, oci, qemu;
 # posix-suite (the whole Open POSIX Test Suite) only when named.
 #
 # Each group's script prints its own detail; this prints one line a group
@@ -9,7 +9,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 
 groups=("$@")
-[ ${#groups[@]} -gt 0 ] || groups=(unit fuzz system fs posix apps net serve api qemu)
+[ ${#groups[@]} -gt 0 ] || groups=(unit fuzz system fs posix apps net serve api oci qemu)
 passed=0
 failed=0
 summary=()
@@ -27,8 +27,9 @@ for g in "${groups[@]}"; do
 	net) cmd=(bash -c "r=0; tests/posix/net.sh || r=1; tests/system/net.sh || r=1; exit \$r") ;;
 	serve) cmd=(bash -c "r=0; tests/serve/run.sh || r=1; tests/serve/vm.sh || r=1; exit \$r") ;;
 	api) cmd=(tests/api/run.sh) ;;
+	oci) cmd=(tests/oci/run.sh) ;;
 	qemu) cmd=(tests/qemu/run.sh) ;;
-	*) echo "tests: unknown group '$g' (have: unit fuzz system fs posix apps net serve api qemu posix-suite)" >&2; exit 2 ;;
+	*) echo "tests: unknown group '$g' (have: unit fuzz system fs posix apps net serve api oci qemu posix-suite)" >&2; exit 2 ;;
 	esac
 	echo "=================== $g ==================="
 	if NO_BUILD=1 "${cmd[@]}"; then
