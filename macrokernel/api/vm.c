@@ -414,7 +414,7 @@ static int build_argv(json_t *o, struct argv_builder *b, const char *id, char *m
 	push(b, api_opt.nanvixd);
 	push(b, "--stop-timeout");
 	push(b, VM_STOP_FOREVER);
-	/* Always filtered: a networked VM's uplink then starts at boot. */
+	/* Always filtered (with a network, its uplink comes from nanvixd's spawner). */
 	push(b, "--seccomp=on");
 	/* Its counters at the end, for the Vm object and /v1/metrics. */
 	push(b, "--stats-file");

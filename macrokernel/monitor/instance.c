@@ -278,6 +278,7 @@ static int network_create(struct instance *in, struct netsw **net)
 
 	netsw_config_default(&cfg);
 	cfg.policy = in->c.net_policy;
+	cfg.spawn = in->c.uplink_spawn;
 	if (in->c.net_rate) {
 		/* A tenth of a second's bytes in hand, and at least a few frames. */
 		cfg.rate = in->c.net_rate;

@@ -33,6 +33,7 @@
 #include <monitor/tmpvol.h>
 #include <monitor/tty.h>
 #include <monitor/sandbox.h>
+#include <monitor/spawner.h>
 #include <monitor/vm.h>
 #include <trust/trust.h>
 #include <netsw/netsw.h>
@@ -202,11 +203,13 @@ static const char usage_text[] =
         "                          anonymous mmap, munmap and madvise always)\n"
         "      --seccomp=auto|on|off\n"
         "                          confine nanvixd to its system-call allowlist once\n"
-        "                          the VM is built (any other call ends it with 119):\n"
-        "                          on (a network's uplink then starts at boot, not at\n"
-        "                          the first DNS query), auto (the default: on unless\n"
-        "                          the uplink is still to start lazily), off (for\n"
-        "                          debugging)\n"
+        "                          the VM is built (any other call ends it with 119).\n"
+        "                          A network's uplink, which starts at the first DNS\n"
+        "                          query, is then started by a helper process forked\n"
+        "                          at nanvixd's start.  auto (the default) and on are\n"
+        "                          the same unless that helper cannot start: on then\n"
+        "                          starts the uplink at boot, auto leaves the filter\n"
+        "                          off; off never filters (for debugging)\n"
         "      --no-seccomp        the same as --seccomp=off\n"
         "      --trust POLICY      run only images the policy's keys signed (the\n"
         "                          program, each --image and the --disk image, each\n"
@@ -1188,9 +1191,20 @@ static bool seccomp_wanted(const struct options *o, struct instance *in)
 {
 	if (o->seccomp == SECCOMP_OFF)
 		return false;
-	if (o->seccomp == SECCOMP_ON)
+	if (o->seccomp == SECCOMP_ON && !spawner_running())
 		instance_uplink_start(in);
-	return !instance_uplink_pending(in);
+	return !instance_uplink_pending(in) || spawner_running();
+}
+
+/*
+ * Whether the uplink may have to start after the filter is on: a network
+ * of nanvixd's own, no -p or --net-allow (which start it at boot), the
+ * filter wanted.  The spawner is then forked now, before the VM exists.
+ */
+static bool spawner_wanted(const struct options *o)
+{
+	return o->seccomp != SECCOMP_OFF && o->mk.net != MK_NET_NONE && !o->macrokernel &&
+	       !netsw_policy_needs_uplink(&o->net_policy);
 }
 
 static int run(const struct options *o)
@@ -1214,8 +1228,18 @@ static int run(const struct options *o)
 		}
 	}
 	instance_config_from(o, &cfg);
+	if (spawner_wanted(o)) {
+		if ((rc = spawner_start()) < 0)
+			vm_error(
+			        "cannot start the spawner (%s): the network's uplink will start at "
+			        "boot",
+			        strerror(-rc));
+		else
+			cfg.uplink_spawn = spawner_spawn;
+	}
 	rc = o->restore ? restore(o, &cfg, &img, &in) : instance_create(&in, &cfg);
 	if (rc) {
+		spawner_stop();
 		snapshot_close(img);
 		if (stats_file)
 			fclose(stats_file);
@@ -1257,6 +1281,7 @@ static int run(const struct options *o)
 	}
 	hostsig_fini();
 	instance_destroy(in);
+	spawner_stop();
 	snapshot_close(img);
 	if (stats_file)
 		fclose(stats_file);

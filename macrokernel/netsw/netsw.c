@@ -206,11 +206,15 @@ static void uplink_stop(struct netsw *sw)
 	}
 	if (sw->up_pid > 0) {
 		/* Closing our end tells it to finish what we sent last (it lingers
-		 * a few tens of ms, UPLINK_STOP_MS at most), then it is killed. */
+		 * a few tens of ms, UPLINK_STOP_MS at most), then it is killed.  A
+		 * spawner's child (cfg.spawn) is not ours to wait for: its end
+		 * shows as the pid gone. */
 		for (int i = 0; i < UPLINK_STOP_MS; i++) {
 			pid_t r = waitpid(sw->up_pid, NULL, WNOHANG);
 
-			if (r == sw->up_pid || (r < 0 && errno != EINTR)) {
+			if (r == sw->up_pid ||
+			    (r < 0 && errno == ECHILD && kill(sw->up_pid, 0) < 0) ||
+			    (r < 0 && errno != EINTR && errno != ECHILD)) {
 				sw->up_pid = 0;
 				return;
 			}
@@ -307,18 +311,22 @@ static void uplink_start(struct netsw *sw)
 	}
 	argv[argc] = NULL;
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, child, UPLINK_FD);
-	posix_spawn_file_actions_addclosefrom_np(&fa, UPLINK_FD + 1);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawn(&sw->up_pid, path, &fa, &at, argv, environ);
-	posix_spawnattr_destroy(&at);
-	posix_spawn_file_actions_destroy(&fa);
+	if (sw->cfg.spawn) {
+		rc = sw->cfg.spawn(path, argv, child, &sw->up_pid);
+	} else {
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_adddup2(&fa, child, UPLINK_FD);
+		posix_spawn_file_actions_addclosefrom_np(&fa, UPLINK_FD + 1);
+		posix_spawnattr_init(&at);
+		sigemptyset(&none);
+		sigfillset(&all);
+		posix_spawnattr_setsigmask(&at, &none);
+		posix_spawnattr_setsigdefault(&at, &all);
+		posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+		rc = posix_spawn(&sw->up_pid, path, &fa, &at, argv, environ);
+		posix_spawnattr_destroy(&at);
+		posix_spawn_file_actions_destroy(&fa);
+	}
 	close(child);
 	if (rc != 0) {
 		sw->up_pid = 0;

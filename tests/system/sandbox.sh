@@ -2,8 +2,8 @@
 # nanvixd's own confinement (docs/security.md): its seccomp allowlist is on
 # for every thread with no_new_privs, a forbidden call ends it with 119 and
 # a line (the test-only build bin/tests/nanvixd.sandbox makes one on
-# request), --seccomp=auto|on|off chooses when it is on (auto: not while a
-# network's uplink is still to start lazily), inherited fds are closed at start;
+# request), --seccomp=auto|on|off chooses when it is on (a network's uplink,
+# started lazily, comes from the spawner), inherited fds are closed at start;
 # and nanvixd runs as an ordinary user given access to /dev/kvm.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -53,16 +53,27 @@ expect_filter() {
 expect_filter "no network (auto)" 2 --net=none
 expect_filter "an uplink started at boot by -p (auto)" 2 -p 18431:80
 expect_filter "--seccomp=on with the default network" 2 --seccomp=on
-expect_filter "the default network, uplink still to start (auto)" 0
+expect_filter "the default network, uplink still to start (auto)" 2
 expect_filter "--seccomp=off" 0 --net=none --seccomp=off
 expect_filter "--no-seccomp" 0 --net=none --no-seccomp
-# Filtered, the VM still resolves names: the uplink started before the filter.
-vm --seccomp=on --timeout 60 -- "$T/net/resolve.musl.elf" localhost host.internal no-such-name.invalid
-if [ "$st" = 1 ] && grep -q '^host.internal: 10.0.2.2$' "$tmp/out" &&
-   grep -q '^no-such-name.invalid: no such name$' "$tmp/out"; then
-	ok "--seccomp=on: DNS through the uplink started at boot"
+# Filtered, the VM still resolves names: its uplink starts at the first
+# query, through the spawner forked before the filter (monitor/spawner.c).
+for how in "--seccomp=on" "--seccomp=auto" "--net=guest"; do
+	vm $how --timeout 60 -- "$T/net/resolve.musl.elf" localhost host.internal no-such-name.invalid
+	if [ "$st" = 1 ] && grep -q '^host.internal: 10.0.2.2$' "$tmp/out" &&
+	   grep -q '^no-such-name.invalid: no such name$' "$tmp/out"; then
+		ok "$how: filtered, DNS through an uplink started lazily"
+	else
+		bad "$how DNS" "status $st: $(tr '\n' ' ' <"$tmp/out") $(head -c 200 "$tmp/err")"
+	fi
+done
+# The spawner and the uplink go with nanvixd: nothing of this user's is left.
+left=$(pgrep -f "nanvix-uplink .*--dns=" 2>/dev/null | while read -r p; do
+	[ "$(ps -o ppid= -p "$p" | tr -d ' ')" = 1 ] && echo "$p"; done)
+if [ -z "$left" ]; then
+	ok "no orphaned uplink after the VMs"
 else
-	bad "--seccomp=on DNS" "status $st: $(tr '\n' ' ' <"$tmp/out") $(head -c 200 "$tmp/err")"
+	bad "orphaned uplink" "pids $left"
 fi
 vm --seccomp=maybe -- "$T/hello.musl.elf"
 judge "--seccomp=maybe is a usage error" 125 "" "auto, on or off"

@@ -18,12 +18,14 @@
  * command line (main.c); a process holding many VMs fills one per VM.
  */
 struct instance_config {
-	uint64_t mem;             /* guest RAM, bytes, a multiple of 4 KiB */
-	uint64_t stack;           /* user stack size, bytes */
-	double timeout;           /* seconds of wall-clock time, 0: none */
+	uint64_t mem;                     /* guest RAM, bytes, a multiple of 4 KiB */
+	uint64_t stack;                   /* user stack size, bytes */
+	double timeout;                   /* seconds of wall-clock time, 0: none */
 	struct nanvix_boot_limits limits; /* --pids-limit, --ulimit (abi/bootinfo.h) */
-	double cpus;              /* --cpus: a CPU quota a 100 ms period, 0: none */
-	uint64_t net_rate;        /* --net-rate: bytes/s the VM may send, 0: the switch's default */
+	double cpus;                      /* --cpus: a CPU quota a 100 ms period, 0: none */
+	uint64_t net_rate; /* --net-rate: bytes/s the VM may send, 0: the switch's default */
+	/* How the network switch starts its uplink (netsw_config.spawn), NULL: itself. */
+	int (*uplink_spawn)(const char *path, char *const argv[], int fd, pid_t *pid);
 	const char *kernel;       /* kernel.elf, or NULL: found beside nanvixd */
 	const char *console_file; /* the guest's console output, or NULL: fds 1 and 2 */
 	char **argv;              /* the program and its arguments */

@@ -48,8 +48,8 @@
 #define NETSW_UPLINK_MTU       16384u
 #define NETSW_DEFAULT_RATE     (256ull << 20) /* bytes/s a port may send */
 #define NETSW_DEFAULT_BURST    (8ull << 20)   /* bytes */
-#define NETSW_MAX_PORTS        16384 /* VMs of one tenant network (a /18 or larger) */
-#define NETSW_PORT_PUBLISH_MAX 16 /* ports published for one VM by netsw_publish */
+#define NETSW_MAX_PORTS        16384          /* VMs of one tenant network (a /18 or larger) */
+#define NETSW_PORT_PUBLISH_MAX 16             /* ports published for one VM by netsw_publish */
 #define NETSW_FRAME_MAX        (NETSW_MAX_MTU + 14)
 
 struct netsw;
@@ -72,6 +72,13 @@ struct netsw_config {
 	const struct netsw_policy *policy;
 	/* The uplink program; NULL: nanvix-uplink beside /proc/self/exe. */
 	const char *uplink_path;
+	/*
+	 * How to start it: NULL posix_spawns it as this process's child; else
+	 * this runs `path` with argv and `fd` as its fd 3 and sets *pid (0 or
+	 * a positive errno), e.g. through nanvixd's spawner (monitor/spawner.h)
+	 * once nanvixd's seccomp filter forbids starting processes.
+	 */
+	int (*spawn)(const char *path, char *const argv[], int fd, pid_t *pid);
 	/* Monotonic clock in ns; NULL: CLOCK_MONOTONIC (tests pass their own). */
 	uint64_t (*clock_ns)(void *ctx);
 	void *clock_ctx;
