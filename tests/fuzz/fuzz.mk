@@ -13,7 +13,7 @@ FUZZ_CFLAGS := $(HOST_CFLAGS) -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) \
 FUZZ_TARGETS := $(FUZZ_BIN)/fuzz_elf $(FUZZ_BIN)/fuzz_hypercall $(FUZZ_BIN)/fuzz_rings \
 	$(FUZZ_BIN)/fuzz_ext2 $(FUZZ_BIN)/fuzz_fs $(FUZZ_BIN)/fuzz_netsw \
 	$(FUZZ_BIN)/fuzz_net $(FUZZ_BIN)/fuzz_dns $(FUZZ_BIN)/fuzz_hello $(FUZZ_BIN)/fuzz_frames \
-	$(FUZZ_BIN)/fuzz_trust
+	$(FUZZ_BIN)/fuzz_trust $(FUZZ_BIN)/fuzz_api $(FUZZ_BIN)/fuzz_oci
 
 # The guest-side system-call fuzzer (tests/fuzz/sysfuzz.c, run by
 # tests/fuzz/syscalls.sh): a static musl program, built whatever the host's
@@ -52,6 +52,16 @@ $(FUZZ_BIN)/fuzz_elf: $(FUZZ_OUT)/fuzz_elf.o $(FUZZ_OUT)/src/macrokernel/monitor
 
 $(FUZZ_BIN)/fuzz_trust: $(FUZZ_OUT)/fuzz_trust.o $(FUZZ_OUT)/src/macrokernel/trust/trust.o
 $(FUZZ_BIN)/fuzz_trust: FUZZ_LIBS := -lsodium -ljansson
+
+$(FUZZ_BIN)/fuzz_api: $(FUZZ_OUT)/fuzz_api.o $(FUZZ_OUT)/src/macrokernel/api/routes.o \
+	$(FUZZ_OUT)/src/macrokernel/api/vm.o $(FUZZ_OUT)/src/macrokernel/api/auth.o \
+	$(FUZZ_OUT)/src/macrokernel/api/metrics.o $(FUZZ_OUT)/src/macrokernel/api/conn.o \
+	$(FUZZ_OUT)/src/macrokernel/serve/http.o
+$(FUZZ_BIN)/fuzz_api: FUZZ_LIBS := -lsodium -ljansson
+
+$(FUZZ_BIN)/fuzz_oci: $(FUZZ_OUT)/fuzz_oci.o $(FUZZ_OUT)/src/macrokernel/oci/spec.o \
+	$(FUZZ_OUT)/src/macrokernel/oci/log.o
+$(FUZZ_BIN)/fuzz_oci: FUZZ_LIBS := -ljansson
 
 $(FUZZ_BIN)/fuzz_hypercall: $(FUZZ_OUT)/fuzz_hypercall.o \
 	$(FUZZ_OUT)/src/macrokernel/monitor/hypercall.o \
