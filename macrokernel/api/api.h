@@ -82,6 +82,7 @@ struct api_vm {
 	int argc;
 	char *program;
 	char *snapshot; /* the snapshot it was restored from, or NULL */
+	char *function; /* an invocation of this function (fn.c), or NULL */
 	void *stats; /* once exited: nanvixd's --stats-file counters (a json_t object), or NULL */
 	char *args_json; /* the program's args as JSON, for the Vm object */
 	char memory[24];
@@ -103,7 +104,11 @@ int vm_count_state(enum vm_state s);
  */
 struct api_vm *vm_create(void *json_obj, int *status, char *err, size_t errlen);
 
-/* Start a created VM: 0, or a status with err filled. */
+/* Check a VmCreate as vm_create would, making nothing: 0 or a status with err filled. */
+int vm_check(void *json_obj, char *err, size_t errlen);
+
+/* Start a created VM: 0, or a status with err filled.  An invocation's
+ * (vm->function set) stdin is DIR/stdin and its stdout DIR/stdout. */
 int vm_start(struct api_vm *vm, char *err, size_t errlen);
 /* SIGTERM now; the VM is killed if it runs `grace` seconds more. */
 int vm_stop(struct api_vm *vm, double grace, char *err, size_t errlen);
@@ -152,7 +157,8 @@ struct api_reply {
 	const char *allow; /* the Allow header of a 405 */
 	int retry_after;   /* a 429's Retry-After, seconds */
 	/* Set instead of a body: the connection goes on with a stream or a wait. */
-	enum { REPLY_NOW, REPLY_LOG_STREAM, REPLY_WAIT } kind;
+	enum { REPLY_NOW, REPLY_LOG_STREAM, REPLY_WAIT, REPLY_INVOKE } kind;
+	char headers[192]; /* more header lines ("Name: value\r\n"), or "" */
 	char vm_id[13];
 	uint64_t since;
 	double wait_deadline;
@@ -177,6 +183,14 @@ void routes_handle(const struct api_request *rq, struct api_reply *rp);
 /* An error reply with the API's JSON body; the message is also logged. */
 void routes_error(struct api_reply *rp, int status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* The JSON body of a request as an object ({} when empty), or NULL after an error reply. */
+void *routes_body_object(const struct api_request *rq, struct api_reply *rp);
+/* A JSON reply (takes the reference to o). */
+void routes_reply_json(struct api_reply *rp, int status, void *o);
+/* The Vm object of vm (a new json_t reference). */
+void *routes_vm_object(const struct api_vm *vm);
+/* A time as RFC 3339 JSON, or null for 0. */
+void *routes_time(double t);
 /* The Vm object of vm as malloc'd JSON text. */
 char *routes_vm_json(const struct api_vm *vm, size_t *len);
 
@@ -201,6 +215,21 @@ int audit_open(const char *path);
 void audit(const char *event, ...) __attribute__((sentinel));
 uint64_t auth_rate_limited(const char **key,
                            int i); /* the i-th key's 429 count; NULL past the end */
+
+/* ---- Functions (fn.c) ------------------------------------------------------------ */
+
+/* The function routes: list, create, get, update, delete, instances, invoke. */
+void fn_list(const struct api_request *rq, struct api_vm *vm, struct api_reply *rp);
+void fn_create(const struct api_request *rq, struct api_vm *vm, struct api_reply *rp);
+void fn_get(const struct api_request *rq, struct api_vm *vm, struct api_reply *rp);
+void fn_update(const struct api_request *rq, struct api_vm *vm, struct api_reply *rp);
+void fn_delete(const struct api_request *rq, struct api_vm *vm, struct api_reply *rp);
+void fn_instances(const struct api_request *rq, struct api_vm *vm, struct api_reply *rp);
+void fn_invoke(const struct api_request *rq, struct api_vm *vm, struct api_reply *rp);
+/* The functions' Prometheus series into buf[len]; the length they need (as snprintf). */
+int fn_metrics(char *buf, size_t len);
+/* An invocation's answer once its VM exited: its stdout, status and id (conn.c sends it). */
+void fn_invoke_reply(const struct api_vm *vm, struct api_reply *rp);
 
 /* ---- Metrics and health (metrics.c) ------------------------------------------- */
 

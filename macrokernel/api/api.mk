@@ -3,7 +3,8 @@
 # serve/http.c's parser, jansson and libsodium (statically; glibc
 # dynamically, so that valgrind sees the allocator).
 API_SRCS := macrokernel/api/main.c macrokernel/api/conn.c macrokernel/api/routes.c \
-	macrokernel/api/vm.c macrokernel/api/auth.c macrokernel/api/metrics.c macrokernel/serve/http.c
+	macrokernel/api/vm.c macrokernel/api/fn.c macrokernel/api/auth.c macrokernel/api/metrics.c \
+	macrokernel/serve/http.c
 API_OBJS := $(API_SRCS:%.c=$(OUT)/%.o)
 
 $(BIN)/nanvix-api: $(API_OBJS) | $(BIN)

@@ -60,6 +60,7 @@ struct api_conn {
 	int log_fd;
 	uint64_t log_off;
 	bool follow, chunked, stream_done;
+	bool invoke; /* WAIT for a function's invocation: the answer is its output */
 	double wait_deadline;
 };
 
@@ -169,6 +170,8 @@ static void head(struct api_conn *c, const struct api_reply *rp, bool chunked)
 		out_printf(c, "Retry-After: %d\r\n", rp->retry_after);
 	if (rp->status == 401)
 		out_printf(c, "WWW-Authenticate: Bearer\r\n");
+	if (rp->headers[0])
+		out_printf(c, "%s", rp->headers);
 	if (c->close_after)
 		out_printf(c, "Connection: close\r\n");
 	out_printf(c, "\r\n");
@@ -318,9 +321,10 @@ static void dispatch(struct api_conn *c, size_t used)
 	/* The request's bytes are not needed past here: drop them now. */
 	memmove(c->in, c->in + used, c->in_len - used);
 	c->in_len -= used;
-	if (rp.kind == REPLY_WAIT) {
+	if (rp.kind == REPLY_WAIT || rp.kind == REPLY_INVOKE) {
 		snprintf(c->vm_id, sizeof(c->vm_id), "%s", rp.vm_id);
 		c->wait_deadline = rp.wait_deadline;
+		c->invoke = rp.kind == REPLY_INVOKE;
 		c->st = C_WAIT;
 		set_events(c, 0);
 		return;
@@ -531,6 +535,12 @@ static void answer_wait(struct api_conn *c, const struct api_vm *vm)
 {
 	struct api_reply rp = { 0 };
 
+	if (c->invoke) {
+		c->invoke = false;
+		fn_invoke_reply(vm, &rp);
+		send_reply(c, &rp);
+		return;
+	}
 	rp.status = 200;
 	rp.content_type = "application/json";
 	rp.body = routes_vm_json(vm, &rp.len);

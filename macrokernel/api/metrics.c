@@ -225,6 +225,16 @@ char *metrics_render(size_t *len)
 		if (vm->state == VM_EXITED)
 			put(&t, "nanvix_vm_exit_status{id=\"%s\",name=\"%s\"} %d\n", vm->id,
 			    vm->name, vm->exit_status);
+	{
+		int need = fn_metrics(NULL, 0);
+		char *f = need > 0 ? malloc((size_t)need + 1) : NULL;
+
+		if (f) {
+			fn_metrics(f, (size_t)need + 1);
+			put(&t, "%s", f);
+			free(f);
+		}
+	}
 	*len = t.len;
 	return t.buf;
 }

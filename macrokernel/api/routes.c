@@ -556,6 +556,26 @@ static void delete_snapshot(const struct api_request *rq, struct api_vm *vm, str
 	rp->status = 204;
 }
 
+void *routes_body_object(const struct api_request *rq, struct api_reply *rp)
+{
+	return body_object(rq, rp);
+}
+
+void routes_reply_json(struct api_reply *rp, int status, void *o)
+{
+	reply_json(rp, status, o);
+}
+
+void *routes_vm_object(const struct api_vm *vm)
+{
+	return vm_object(vm);
+}
+
+void *routes_time(double t)
+{
+	return time_or_null(t);
+}
+
 static const struct route routes[] = {
 	{ "GET", "v1/version", SCOPE_READ, get_version },
 	{ "GET", "v1/health", SCOPE_READ, get_health },
@@ -573,6 +593,13 @@ static const struct route routes[] = {
 	{ "GET", "v1/vms/{id}/logs", SCOPE_READ, get_logs },
 	{ "GET", "v1/snapshots", SCOPE_READ, list_snapshots },
 	{ "DELETE", "v1/snapshots/{name}", SCOPE_MANAGE, delete_snapshot },
+	{ "GET", "v1/functions", SCOPE_READ, fn_list },
+	{ "POST", "v1/functions", SCOPE_MANAGE, fn_create },
+	{ "GET", "v1/functions/{name}", SCOPE_READ, fn_get },
+	{ "PUT", "v1/functions/{name}", SCOPE_MANAGE, fn_update },
+	{ "DELETE", "v1/functions/{name}", SCOPE_MANAGE, fn_delete },
+	{ "GET", "v1/functions/{name}/instances", SCOPE_READ, fn_instances },
+	{ "POST", "v1/functions/{name}/invoke", SCOPE_INVOKE, fn_invoke },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

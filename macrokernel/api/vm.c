@@ -548,6 +548,22 @@ static void rm_tree(const char *dir)
 		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 }
 
+int vm_check(void *json_obj, char *err, size_t errlen)
+{
+	struct argv_builder b = { 0 };
+	char memory[24];
+	int rc;
+
+	if ((rc = check_field_types(json_obj, err, errlen)))
+		return rc;
+	b.v = calloc(VM_ARGV_MAX, sizeof(char *));
+	if (!b.v)
+		return fail(err, errlen, 500, "out of memory");
+	rc = build_argv(json_obj, &b, "000000000000", memory, sizeof(memory), err, errlen);
+	argv_free(b.v, b.n);
+	return rc;
+}
+
 struct api_vm *vm_create(void *json_obj, int *status, char *err, size_t errlen)
 {
 	json_t *o = json_obj;
@@ -656,7 +672,8 @@ static void tmp_base(struct api_vm *vm)
  * stderr the console log, default signals.  On failure the errno goes up
  * the pipe `report` and the child exits.
  */
-static void child_exec(struct api_vm *vm, const char *log, char **envp, pid_t daemon, int report)
+static void child_exec(struct api_vm *vm, const char *log, const char *in, const char *out,
+                       char **envp, pid_t daemon, int report)
 {
 	static const int defaults[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT };
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
@@ -666,11 +683,15 @@ static void child_exec(struct api_vm *vm, const char *log, char **envp, pid_t da
 	setpgid(0, 0);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != daemon)
 		goto out_fail;
-	fd = open("/dev/null", O_RDONLY);
+	fd = open(in, O_RDONLY);
 	if (fd < 0 || dup2(fd, 0) < 0)
 		goto out_fail;
 	fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+	if (fd < 0 || dup2(fd, 2) < 0)
+		goto out_fail;
+	if (out)
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || dup2(fd, 1) < 0)
 		goto out_fail;
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		sigaction(defaults[i], &dfl, NULL);
@@ -687,7 +708,8 @@ out_fail:
 
 int vm_start(struct api_vm *vm, char *err, size_t errlen)
 {
-	char log[PATH_MAX], tmpenv[PATH_MAX + 32], guestenv[PATH_MAX + 32];
+	char log[PATH_MAX], in[PATH_MAX], out[PATH_MAX], tmpenv[PATH_MAX + 32],
+	        guestenv[PATH_MAX + 32];
 	const char *guest = getenv("NANVIX_GUEST_DIR");
 	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", tmpenv, guest ? guestenv : NULL,
 		         NULL };
@@ -706,6 +728,11 @@ int vm_start(struct api_vm *vm, char *err, size_t errlen)
 	if (guest)
 		snprintf(guestenv, sizeof(guestenv), "NANVIX_GUEST_DIR=%.4000s", guest);
 	vm_log_path(vm, log, sizeof(log));
+	/* An invocation's stdin and stdout are files of its directory (fn.c). */
+	snprintf(in, sizeof(in), "%s/stdin", vm->dir);
+	snprintf(out, sizeof(out), "%s/stdout", vm->dir);
+	if (!vm->function)
+		snprintf(in, sizeof(in), "/dev/null");
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		rm_tree(vm->tmp);
 		return fail(err, errlen, 503, "cannot start a VM: pipe: %s", strerror(errno));
@@ -713,7 +740,7 @@ int vm_start(struct api_vm *vm, char *err, size_t errlen)
 	t0 = api_now();
 	pid = fork();
 	if (pid == 0)
-		child_exec(vm, log, envp, daemon, pipefd[1]);
+		child_exec(vm, log, in, vm->function ? out : NULL, envp, daemon, pipefd[1]);
 	close(pipefd[1]);
 	/* Nothing comes before exec succeeds (the write end closes with it). */
 	while (pid > 0 && (n = read(pipefd[0], &child_errno, sizeof(child_errno))) < 0 &&
@@ -808,6 +835,7 @@ static void unlink_vm(struct api_vm *vm)
 	argv_free(vm->argv, vm->argc);
 	free(vm->program);
 	free(vm->snapshot);
+	free(vm->function);
 	free(vm->args_json);
 	json_decref(vm->stats);
 	free(vm);

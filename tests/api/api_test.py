@@ -185,7 +185,8 @@ for path, ops in spec["paths"].items():
             st, h, data = d.req(m, concrete.replace("spec-vm", "no-such-vm"), body)
             if m in documented:
                 check(f"{m} {path} is served",
-                      st == 404 and (b"no VM" in data or b"no snapshot" in data), f"{st} {data!r}")
+                      st == 404 and (b"no VM" in data or b"no snapshot" in data or
+                                     b"no function" in data), f"{st} {data!r}")
             else:
                 check(f"{m} {path} is 405", st == 405, f"{st} {data!r}")
             continue
@@ -197,7 +198,7 @@ for path, ops in spec["paths"].items():
             check(f"{m} {path} is 405 with Allow", st == 405 and "allow" in h, f"{st} {h}")
 
 for p in ["/", "/v1", "/v1/", "/v2/vms", "/v1/vms/", "/v1/vm", "/v1/vms/spec-vm/",
-          "/v1/vms/spec-vm/start/now", "/v1/functions", "/v1/snapshots/x/y", "/health",
+          "/v1/vms/spec-vm/start/now", "/v1/functions/x/y", "/v1/snapshots/x/y", "/health",
           "/metrics", "/v1//vms", "/v1/vms/spec-vm/../../version", "/v1/vms/..",
           "/v1/vms/%2e%2e", "/v1/vms/spec%2Dvm", "/v1/vms/.hidden", "/v1/vms/-x"]:
     st, h, data = d.req("GET", p)
@@ -462,6 +463,64 @@ else:
     else:
         print(f"skip snapshots: {fn} not built")
 
+    # Functions: registered, invoked with a body as stdin, counted, updated, deleted.
+    cat = os.path.join(opt.bin, "tests", "cat.musl.elf")
+    exitcode = os.path.join(opt.bin, "tests", "exitcode.musl.elf")
+    st, fn = d.json("POST", "/v1/functions", {"name": "cat", "program": cat, "memory": "32M"})
+    check("register a function", st == 201 and fn["name"] == "cat" and fn["invocations"] == 0,
+          f"{st} {fn}")
+    st, body = d.json("POST", "/v1/functions", {"name": "cat", "program": cat})
+    check("registering a name in use is 409", st == 409, f"{st} {body}")
+    for name, bad_spec in [("an unknown field", {"name": "f1", "program": cat, "start": True}),
+                           ("no program", {"name": "f1"}),
+                           ("a program outside --allow-path", {"name": "f1", "program": "/bin/sh"}),
+                           ("no name", {"program": cat}),
+                           ("a bad name", {"name": "../f", "program": cat}),
+                           ("a timeout over an hour", {"name": "f1", "program": cat, "timeout": 4000}),
+                           ("bad limits", {"name": "f1", "program": cat, "limits": {"pids": 0}})]:
+        st, body = d.json("POST", "/v1/functions", bad_spec)
+        check(f"registering a function with {name} is 400", st == 400, f"{st} {body}")
+    data = bytes(range(256)) * 64
+    st, h, out = d.req("POST", "/v1/functions/cat/invoke", data,
+                       headers={"Content-Type": "application/octet-stream"})
+    check("invoke: the body is stdin, the answer stdout (16 KiB, every byte value)",
+          st == 200 and out == data and h.get("x-nanvix-exit-status") == "0" and
+          h.get("x-nanvix-vm"), f"{st} {len(out)} {h}")
+    st, h, out = d.req("POST", "/v1/functions/cat/invoke")
+    check("invoke with no body: empty stdin", st == 200 and out == b"", f"{st} {out!r}")
+    d.json("POST", "/v1/functions", {"name": "ex", "program": exitcode, "args": ["7"]})
+    st, h, out = d.req("POST", "/v1/functions/ex/invoke")
+    check("invoke: the exit status in X-Nanvix-Exit-Status", h.get("x-nanvix-exit-status") == "7",
+          f"{st} {h}")
+    st, fn = d.json("GET", "/v1/functions/cat")
+    check("invocations are counted", fn.get("invocations") == 2, fn)
+    st, fn = d.json("PUT", "/v1/functions/cat", {"program": hello})
+    st2, h, out = d.req("POST", "/v1/functions/cat/invoke", b"ignored")
+    check("PUT replaces what runs", st == 200 and out == native, f"{st} {out!r}")
+    d.json("POST", "/v1/functions", {"name": "slow", "program": sleeper, "args": ["1"]})
+    import threading
+    res = {}
+    th = threading.Thread(target=lambda: res.update(r=d.req("POST", "/v1/functions/slow/invoke")))
+    th.start()
+    seen = []
+    for _ in range(50):
+        st, body = d.json("GET", "/v1/functions/slow/instances")
+        seen = body.get("vms", [])
+        if seen:
+            break
+        time.sleep(0.05)
+    th.join(30)
+    check("instances lists a running invocation", len(seen) == 1 and seen[0]["state"] == "running",
+          seen)
+    check("the slow invocation answers once it ends", res.get("r", (0,))[0] == 200 and
+          res["r"][2] == b"sleeping\nwoke\n", res.get("r"))
+    st, body = d.json("DELETE", "/v1/functions/cat")
+    st2, body2 = d.json("POST", "/v1/functions/cat/invoke")
+    check("a deleted function is 404", st == 204 and st2 == 404, f"{st} {st2} {body2}")
+    st, body = d.json("GET", "/v1/functions")
+    check("the list holds what is left", sorted(f["name"] for f in body["functions"]) == ["ex", "slow"],
+          body)
+
     # A follow stream sees output as it comes and ends when the VM exits.
     st, vm = d.json("POST", "/v1/vms", {"program": sleeper, "args": ["1"], "start": True})
     t0 = time.monotonic()
@@ -582,6 +641,13 @@ check("create without the invoke scope is 403", st == 403 and b"forbidden" in da
 st, h, data = d.req("POST", "/v1/vms", {"program": hello, "name": "k1"}, key=ki)
 check("create with the invoke scope is 201",
       st == 201, f"{st} {data!r}")
+st, h, data = d.req("POST", "/v1/functions", {"name": "kf", "program": hello}, key=ki)
+check("registering a function without the manage scope is 403", st == 403, f"{st} {data!r}")
+st, h, data = d.req("POST", "/v1/functions", {"name": "kf", "program": hello}, key=km)
+st2, h, data2 = d.req("POST", "/v1/functions/kf/invoke", key=kr)
+st3, h, data3 = d.req("POST", "/v1/functions/kf/invoke", key=ki)
+check("invoking needs the invoke scope", st == 201 and st2 == 403 and st3 == 200,
+      f"{st} {st2} {st3} {data3!r}")
 st, h, data = d.req("DELETE", "/v1/vms/k1", key=ki)
 check("delete without the manage scope is 403", st == 403, f"{st} {data!r}")
 st, h, data = d.req("DELETE", "/v1/vms/k1", key=km)

@@ -54,7 +54,8 @@ $(FUZZ_BIN)/fuzz_trust: $(FUZZ_OUT)/fuzz_trust.o $(FUZZ_OUT)/src/macrokernel/tru
 $(FUZZ_BIN)/fuzz_trust: FUZZ_LIBS := -lsodium -ljansson
 
 $(FUZZ_BIN)/fuzz_api: $(FUZZ_OUT)/fuzz_api.o $(FUZZ_OUT)/src/macrokernel/api/routes.o \
-	$(FUZZ_OUT)/src/macrokernel/api/vm.o $(FUZZ_OUT)/src/macrokernel/api/auth.o \
+	$(FUZZ_OUT)/src/macrokernel/api/vm.o $(FUZZ_OUT)/src/macrokernel/api/fn.o \
+	$(FUZZ_OUT)/src/macrokernel/api/auth.o \
 	$(FUZZ_OUT)/src/macrokernel/api/metrics.o $(FUZZ_OUT)/src/macrokernel/api/conn.o \
 	$(FUZZ_OUT)/src/macrokernel/serve/http.o
 $(FUZZ_BIN)/fuzz_api: FUZZ_LIBS := -lsodium -ljansson
