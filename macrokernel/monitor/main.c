@@ -279,7 +279,9 @@ struct options {
 	struct nanvix_boot_limits limits; /* --pids-limit, --ulimit */
 	double cpus;                      /* --cpus */
 	uint64_t net_rate;                /* --net-rate */
-	enum tty_mode tty;                /* -t, --no-tty */
+	const char *allow_args[64];       /* --net-allow as written, for --trust */
+	int nallow_args;
+	enum tty_mode tty; /* -t, --no-tty */
 	struct vm_program programs[PROGRAMS_MAX];
 	int nprograms;
 	struct mk_config mk;            /* --fs, --disk, --volume, --net */
@@ -635,6 +637,49 @@ static int trust_refused(const char *fmt, ...)
 }
 
 /*
+ * The profile's limits: each the run does not ask for is given, one it
+ * asks beyond is refused; its egress only to the destinations the profile
+ * names (as written in --net-allow).
+ */
+static int trust_limits(struct options *o, const struct trust_profile *prof)
+{
+	if (prof->max_pids && !o->limits.tasks)
+		o->limits.tasks = prof->max_pids;
+	if (prof->max_pids && o->limits.tasks > prof->max_pids)
+		return trust_refused("the images' profile allows at most %u tasks (--pids-limit)",
+		                     prof->max_pids);
+	if (prof->max_cpus > 0 && o->cpus == 0)
+		o->cpus = prof->max_cpus;
+	if (prof->max_cpus > 0 && o->cpus > prof->max_cpus)
+		return trust_refused("the images' profile allows at most %g of a CPU (--cpus)",
+		                     prof->max_cpus);
+	if (prof->max_disk_rate && !o->mk.disk_rate)
+		o->mk.disk_rate = prof->max_disk_rate;
+	if (prof->max_disk_rate && o->mk.disk_rate > prof->max_disk_rate)
+		return trust_refused(
+		        "the images' profile allows at most %llu bytes a second of disk "
+		        "I/O (--disk-rate)",
+		        (unsigned long long)prof->max_disk_rate);
+	if (prof->max_net_rate && !o->net_rate)
+		o->net_rate = prof->max_net_rate;
+	if (prof->max_net_rate && o->net_rate > prof->max_net_rate)
+		return trust_refused(
+		        "the images' profile allows at most %llu bytes a second onto the "
+		        "network (--net-rate)",
+		        (unsigned long long)prof->max_net_rate);
+	for (int i = 0; prof->nallow >= 0 && i < o->nallow_args; i++) {
+		int j;
+
+		for (j = 0; j < prof->nallow && strcmp(prof->allow[j], o->allow_args[i]); j++)
+			;
+		if (j == prof->nallow)
+			return trust_refused("the images' profile does not allow --net-allow %s",
+			                     o->allow_args[i]);
+	}
+	return 0;
+}
+
+/*
  * --trust POLICY (docs/trust.md): every image the VM starts from must be
  * signed by one of the policy's keys (or, if it allows, run unsigned with
  * its restricted profile), and the run gets no more than the narrowest
@@ -643,7 +688,9 @@ static int trust_refused(const char *fmt, ...)
 static int trust_options(struct options *o)
 {
 	static struct trust_policy policy;
-	struct trust_profile prof = { true, true, UINT64_MAX };
+	struct trust_profile prof = {
+		.net = true, .volumes = true, .max_memory = UINT64_MAX, .nallow = -1
+	};
 	char err[1024], disk[PATH_MAX];
 	const char *colon;
 	int i;
@@ -683,7 +730,7 @@ static int trust_options(struct options *o)
 			                     "--net-allow)");
 		o->mk.net = MK_NET_NONE; /* the default network, taken away */
 	}
-	return 0;
+	return trust_limits(o, &prof);
 }
 
 /* "-m" or "--stack": how the user wrote option `c`, for messages. */
@@ -1009,6 +1056,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			            : netsw_policy_allow(&o->net_policy, optarg, netsw_resolve, why,
 			                                 sizeof(why)))
 				return usage_error("%s", why);
+			if (c != 'p' && o->nallow_args < 64)
+				o->allow_args[o->nallow_args++] = optarg;
 			break;
 		}
 		case OPT_SNAPSHOT_OUT: o->snapshot_out = optarg; break;

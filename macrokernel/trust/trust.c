@@ -15,12 +15,13 @@
 
 #include <trust/trust.h>
 
-#define COMMENT      "untrusted comment: "
-#define KEYFILE_MAX  4096
-#define PUB_BYTES    (2 + TRUST_KEYNUM + 32)
-#define SEC_BYTES    (2 + 2 + 4 + 16 + 8 + TRUST_KEYNUM + 64)
-#define SIG_BYTES    (2 + TRUST_KEYNUM + 64)
-#define RESTRICT_MEM (16ull << 20) /* nanvixd's default -m */
+#define COMMENT       "untrusted comment: "
+#define KEYFILE_MAX   4096
+#define PUB_BYTES     (2 + TRUST_KEYNUM + 32)
+#define SEC_BYTES     (2 + 2 + 4 + 16 + 8 + TRUST_KEYNUM + 64)
+#define SIG_BYTES     (2 + TRUST_KEYNUM + 64)
+#define RESTRICT_MEM  (16ull << 20) /* nanvixd's default -m */
+#define RESTRICT_PIDS 64            /* tasks of a restricted run */
 
 static int pub_from(const uint8_t *b, struct trust_pubkey *k);
 static int sec_from(const uint8_t *b, const char *path, struct trust_seckey *k, char *err,
@@ -335,7 +336,33 @@ static int read_profile(json_t *o, struct trust_profile *p, const char *where, c
 		else if (!strcmp(key, "max_memory") && json_is_string(v) &&
 		         (p->max_memory = parse_size(json_string_value(v))))
 			continue;
-		else
+		else if (!strcmp(key, "max_pids") && json_is_integer(v) &&
+		         json_integer_value(v) > 0 && json_integer_value(v) <= 1000000)
+			p->max_pids = (uint32_t)json_integer_value(v);
+		else if (!strcmp(key, "max_cpus") && json_is_number(v) &&
+		         json_number_value(v) >= 0.01 && json_number_value(v) <= 1)
+			p->max_cpus = json_number_value(v);
+		else if ((!strcmp(key, "max_disk_rate") || !strcmp(key, "max_net_rate")) &&
+		         json_is_string(v) && parse_size(json_string_value(v)))
+			*(key[4] == 'd' ? &p->max_disk_rate : &p->max_net_rate) =
+			        parse_size(json_string_value(v));
+		else if (!strcmp(key, "net_allow") && json_is_array(v) &&
+		         json_array_size(v) <= TRUST_ALLOW_MAX) {
+			size_t i;
+			json_t *a;
+
+			p->nallow = 0;
+			json_array_foreach(v, i, a)
+			{
+				const char *r = json_string_value(a);
+
+				if (!r || !*r || strlen(r) >= sizeof(p->allow[0]))
+					return fail(err, errlen,
+					            "%s: net_allow[%zu]: a HOST|CIDR[:PORT] string",
+					            where, i);
+				snprintf(p->allow[p->nallow++], sizeof(p->allow[0]), "%s", r);
+			}
+		} else
 			return fail(err, errlen, "%s: bad profile entry \"%s\"", where, key);
 	}
 	return 0;
@@ -351,7 +378,9 @@ int trust_policy_load(const char *path, struct trust_policy *p, char *err, size_
 	int rc = -1;
 
 	memset(p, 0, sizeof(*p));
-	p->restricted = (struct trust_profile){ false, false, RESTRICT_MEM };
+	p->restricted = (struct trust_profile){ .max_memory = RESTRICT_MEM,
+		                                .max_pids = RESTRICT_PIDS,
+		                                .nallow = 0 };
 	if (!root)
 		return fail(err, errlen, "%s:%d: %s", path, je.line, je.text);
 	snprintf(where, sizeof(where), "%s", path);
@@ -382,7 +411,9 @@ int trust_policy_load(const char *path, struct trust_policy *p, char *err, size_
 			goto out;
 		}
 		snprintf(full, sizeof(full), "%s/%s", kp[0] == '/' ? "" : dir, kp);
-		p->profiles[p->nkeys] = p->restricted;
+		/* What a profile leaves out is denied; limits it names none of are not. */
+		p->profiles[p->nkeys] =
+		        (struct trust_profile){ .max_memory = RESTRICT_MEM, .nallow = -1 };
 		if (trust_read_pubkey(kp[0] == '/' ? kp : full, &p->keys[p->nkeys], err, errlen) ||
 		    read_profile(json_object_get(e, "profile"), &p->profiles[p->nkeys], where, err,
 		                 errlen))
@@ -395,6 +426,13 @@ out:
 	return rc;
 }
 
+/* The smaller of two limits where 0 is none. */
+#define NARROW_LIMIT(to, by)                        \
+	do {                                        \
+		if ((by) && (!(to) || (by) < (to))) \
+			(to) = (by);                \
+	} while (0)
+
 /* The narrower of two profiles. */
 static void narrow(struct trust_profile *to, const struct trust_profile *by)
 {
@@ -402,6 +440,31 @@ static void narrow(struct trust_profile *to, const struct trust_profile *by)
 	to->volumes = to->volumes && by->volumes;
 	if (by->max_memory < to->max_memory)
 		to->max_memory = by->max_memory;
+	NARROW_LIMIT(to->max_pids, by->max_pids);
+	NARROW_LIMIT(to->max_cpus, by->max_cpus);
+	NARROW_LIMIT(to->max_disk_rate, by->max_disk_rate);
+	NARROW_LIMIT(to->max_net_rate, by->max_net_rate);
+	if (by->nallow < 0)
+		return;
+	if (to->nallow < 0) {
+		to->nallow = by->nallow;
+		memcpy(to->allow, by->allow, sizeof(to->allow));
+		return;
+	}
+	/* Both name destinations: only those both name. */
+	for (int i = 0; i < to->nallow;) {
+		int j;
+
+		for (j = 0; j < by->nallow && strcmp(to->allow[i], by->allow[j]); j++)
+			;
+		if (j < by->nallow) {
+			i++;
+			continue;
+		}
+		memmove(to->allow[i], to->allow[i + 1],
+		        (size_t)(to->nallow - i - 1) * sizeof(to->allow[0]));
+		to->nallow--;
+	}
 }
 
 int trust_check(const struct trust_policy *p, const char *path, struct trust_profile *prof,

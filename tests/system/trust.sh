@@ -117,5 +117,30 @@ refused "a signed program with an unsigned image: the narrower profile" 'at most
 vm --trust "$k/restricted.json" -m 512M --net=host -- "$tmp/hello.elf"
 judge "a signed program gets its key's profile" 0 'hello, world'
 
+echo "== limits and egress in a profile"
+cp "$T/limits.elf" "$tmp/limits.elf"
+"$NANVIX" sign "$k/ops.sec" "$tmp/limits.elf" >/dev/null
+cat >"$k/limits.json" <<'EOF'
+{"keys": [{"pubkey": "ops.pub", "profile": {"net": true, "max_pids": 3, "max_cpus": 0.5,
+           "max_disk_rate": "8M", "max_net_rate": "8M", "net_allow": ["127.0.0.1:9"]}}],
+ "unsigned": "restricted"}
+EOF
+vm --trust "$k/limits.json" -- "$tmp/limits.elf" fork
+judge "a profile's max_pids is the run's --pids-limit" 0 '^forked 2, then Resource temporarily unavailable$'
+refused "more tasks than the profile" 'at most 3 tasks' -- --trust "$k/limits.json" --pids-limit 10 -- "$tmp/limits.elf" fork
+refused "more CPU than the profile" 'at most 0.5 of a CPU' -- --trust "$k/limits.json" --cpus 1 -- "$tmp/limits.elf" fork
+refused "a faster disk than the profile" 'disk I/O' -- --trust "$k/limits.json" --disk-rate 1G -- "$tmp/limits.elf" fork
+refused "a faster network than the profile" 'onto the network' -- --trust "$k/limits.json" --net-rate 1G -- "$tmp/limits.elf" fork
+refused "egress the profile does not list" 'does not allow --net-allow 127.0.0.1:80' \
+	-- --trust "$k/limits.json" --net-allow 127.0.0.1:80 -- "$tmp/limits.elf" fork
+vm --trust "$k/limits.json" --net-allow 127.0.0.1:9 --pids-limit 2 -- "$tmp/limits.elf" fork
+judge "egress the profile lists, and fewer tasks than it allows" 0 '^forked 1, then'
+vm --trust "$k/limits.json" -- "$T/limits.elf" threads
+judge "restricted: at most 64 tasks" 0 '^threads 63, then Resource temporarily unavailable$'
+echo '{"keys": [{"pubkey": "ops.pub", "profile": {"max_pids": 0}}]}' >"$k/badpids.json"
+refused "a profile with max_pids 0" 'bad profile entry "max_pids"' -- --trust "$k/badpids.json" -- "$tmp/hello.elf"
+echo '{"keys": [{"pubkey": "ops.pub", "profile": {"net_allow": [5]}}]}' >"$k/badallow.json"
+refused "a profile with a bad net_allow" 'net_allow\[0\]' -- --trust "$k/badallow.json" -- "$tmp/hello.elf"
+
 echo "trust: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

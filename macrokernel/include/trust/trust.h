@@ -34,10 +34,21 @@ struct trust_sig {
 };
 
 /* What a run may use (a key's profile in the policy). */
+#define TRUST_ALLOW_MAX 32 /* net_allow entries of a profile */
+
 struct trust_profile {
 	bool net;            /* --net */
 	bool volumes;        /* --volume, --disk */
 	uint64_t max_memory; /* -m at most (bytes) */
+	/* Limits the run gets at most (0: none), given when it asks for none. */
+	uint32_t max_pids;      /* --pids-limit */
+	double max_cpus;        /* --cpus */
+	uint64_t max_disk_rate; /* --disk-rate, bytes a second */
+	uint64_t max_net_rate;  /* --net-rate, bytes a second */
+	/* The --net-allow destinations a run may ask for, as written;
+	 * nallow -1: any (the profile names none). */
+	int nallow;
+	char allow[TRUST_ALLOW_MAX][64];
 };
 
 #define TRUST_KEYS_MAX 64
