@@ -35,8 +35,7 @@ void oci_log_close(void)
 	log_fd = -1;
 }
 
-/* The time as logrus prints it: RFC 3339, UTC, with nanoseconds. */
-static void log_time(char *buf, size_t len)
+void oci_now(char *buf, size_t len)
 {
 	struct timespec ts;
 	struct tm tm;
@@ -75,7 +74,7 @@ static void log_line(const char *level, const char *msg)
 
 	if (log_fd < 0)
 		return;
-	log_time(when, sizeof(when));
+	oci_now(when, sizeof(when));
 	if (log_json) {
 		json_t *obj =
 		        json_pack("{s:s, s:s, s:s}", "level", level, "msg", msg, "time", when);

@@ -25,4 +25,7 @@ void oci_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Close the log's descriptor (in a child that outlives the command). */
 void oci_log_close(void);
 
+/* The time now as runc (logrus) prints it: RFC 3339, UTC, with nanoseconds. */
+void oci_now(char *buf, size_t len);
+
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "proc.h"
+#include "log.h"
 #include "state.h"
 
 int oci_id_valid(const char *id)
@@ -19,18 +20,6 @@ int oci_id_valid(const char *id)
 		return 0;
 	return strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+.-") ==
 	       n;
-}
-
-void oci_now(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	size_t n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-
-	snprintf(buf + n, len - n, ".%09ldZ", ts.tv_nsec);
 }
 
 int oci_state_save(const char *dir, const struct oci_state *st)

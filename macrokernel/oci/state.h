@@ -46,7 +46,4 @@ const char *oci_status_name(enum oci_status status);
 /* The state as runc's `state` command prints it (a new reference). */
 json_t *oci_state_json(const struct oci_state *st, enum oci_status status);
 
-/* The current time as oci_state's created field (RFC 3339, UTC, nanoseconds). */
-void oci_now(char *buf, size_t len);
-
 #endif
