@@ -89,8 +89,9 @@ UPLINK_OBJS := $(UPLINK_SRCS:%.c=$(OUT)/%.o)
 
 $(OUT)/macrokernel/netsw/uplink_main.o: HOST_CFLAGS += $(SLIRP_CFLAGS)
 
-$(BIN)/nanvix-uplink: $(UPLINK_OBJS) | $(BIN)
-	$(HOST_CC) -pthread -o $@ $^ $(HOST_LDFLAGS) $(SLIRP_LIBS)
+# Confined by its own allowlist (monitor/sandbox.c) once slirp is up.
+$(BIN)/nanvix-uplink: $(UPLINK_OBJS) $(SANDBOX_OBJ) | $(BIN)
+	$(HOST_CC) -pthread -o $@ $^ $(HOST_LDFLAGS) $(SLIRP_LIBS) -lseccomp
 
 ALL += $(BIN)/nanvix-uplink
 

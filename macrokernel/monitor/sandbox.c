@@ -63,6 +63,12 @@ static const char *const allowed[] = {
 };
 /* clang-format on */
 
+/* What nanvix-uplink needs besides: it opens host sockets for the guest's
+ * connections and its DNS lookups (getaddrinfo, NSS). */
+static const char *const uplink_extra[] = { "socket", "connect", "bind", "listen" };
+
+static const char *who = "nanvixd"; /* the stop line's first word */
+
 static void forbidden(int sig, siginfo_t *si, void *uc)
 {
 	char line[96];
@@ -71,14 +77,15 @@ static void forbidden(int sig, siginfo_t *si, void *uc)
 	(void)sig;
 	(void)uc;
 	n = snprintf(line, sizeof(line),
-	             "nanvixd: seccomp: forbidden system call %d; stopping (status %d)\n",
+	             "%s: seccomp: forbidden system call %d; stopping (status %d)\n", who,
 	             si->si_syscall, NANVIXD_EXIT_SECCOMP);
 	if (n > 0)
 		(void)!write(STDERR_FILENO, line, (size_t)n);
 	_exit(NANVIXD_EXIT_SECCOMP);
 }
 
-int sandbox_install(char *err, size_t errlen)
+/* Install the allowlist plus extra[n]. */
+static int install(const char *const *extra, size_t n, char *err, size_t errlen)
 {
 	struct sigaction sa;
 	scmp_filter_ctx ctx;
@@ -99,8 +106,11 @@ int sandbox_install(char *err, size_t errlen)
 		return -1;
 	}
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-	for (i = 0; !rc && i < sizeof(allowed) / sizeof(allowed[0]); i++) {
-		int nr = seccomp_syscall_resolve_name(allowed[i]);
+	for (i = 0; !rc && i < sizeof(allowed) / sizeof(allowed[0]) + n; i++) {
+		const char *name = i < sizeof(allowed) / sizeof(allowed[0])
+		                           ? allowed[i]
+		                           : extra[i - sizeof(allowed) / sizeof(allowed[0])];
+		int nr = seccomp_syscall_resolve_name(name);
 
 		if (nr != __NR_SCMP_ERROR)
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
@@ -112,10 +122,23 @@ int sandbox_install(char *err, size_t errlen)
 		snprintf(err, errlen, "cannot install the system-call filter: %s", strerror(-rc));
 		return -1;
 	}
+	return 0;
+}
+
+int sandbox_install(char *err, size_t errlen)
+{
+	int rc = install(NULL, 0, err, errlen);
+
 #ifdef NANVIXD_SANDBOX_TEST
 	/* The test-only build (bin/tests/nanvixd.sandbox): prove a forbidden call is stopped. */
-	if (getenv("NANVIXD_TEST_FORBIDDEN"))
+	if (!rc && getenv("NANVIXD_TEST_FORBIDDEN"))
 		syscall(SYS_ptrace, 0, 0, 0, 0);
 #endif
-	return 0;
+	return rc;
+}
+
+int sandbox_install_uplink(char *err, size_t errlen)
+{
+	who = "nanvix-uplink";
+	return install(uplink_extra, sizeof(uplink_extra) / sizeof(uplink_extra[0]), err, errlen);
 }

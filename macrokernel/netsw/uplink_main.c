@@ -40,6 +40,7 @@
 
 #include <libslirp.h>
 
+#include <monitor/sandbox.h>
 #include <netsw/dns.h>
 #include <netsw/policy.h>
 
@@ -645,6 +646,13 @@ int main(int argc, char **argv)
 		fail(EINVAL, "slirp_new failed (mtu %s%s)", "", "");
 	for (int i = first_pub; i < argc; i++)
 		publish(slirp, argv[i]);
+	/* Confined before the first guest frame: libslirp parses what the guest sends. */
+	{
+		char err[256];
+
+		if (sandbox_install_uplink(err, sizeof(err)) < 0)
+			fail(EPERM, "%s%s", err, "");
+	}
 	status(0, "up");
 
 	for (;;) {

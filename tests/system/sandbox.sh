@@ -56,6 +56,22 @@ expect_filter "--seccomp=on with the default network" 2 --seccomp=on
 expect_filter "the default network, uplink still to start (auto)" 2
 expect_filter "--seccomp=off" 0 --net=none --seccomp=off
 expect_filter "--no-seccomp" 0 --net=none --no-seccomp
+# The uplink confines itself too (libslirp parses the guest's frames).
+"$NANVIXD" -p 18432:80 --timeout 3 -- "$T/sleeper.musl.elf" >/dev/null 2>&1 &
+vmpid=$!
+up=
+for _ in $(seq 60); do
+	up=$(pgrep -P "$vmpid" -f nanvix-uplink 2>/dev/null | head -1)
+	[ -n "$up" ] && [ "$(status_of "$up" Seccomp)" = 2 ] && break
+	sleep 0.05
+done
+if [ -n "$up" ] && [ "$(status_of "$up" Seccomp)" = 2 ] && [ "$(status_of "$up" NoNewPrivs)" = 1 ]; then
+	ok "nanvix-uplink is filtered (Seccomp 2, NoNewPrivs 1)"
+else
+	bad "nanvix-uplink filtered" "pid '$up' Seccomp '$(status_of "$up" Seccomp)'"
+fi
+kill "$vmpid" 2>/dev/null
+wait "$vmpid" 2>/dev/null
 # Filtered, the VM still resolves names: its uplink starts at the first
 # query, through the spawner forked before the filter (monitor/spawner.c).
 for how in "--seccomp=on" "--seccomp=auto" "--net=guest"; do

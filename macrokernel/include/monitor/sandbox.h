@@ -11,4 +11,12 @@
  */
 int sandbox_install(char *err, size_t errlen);
 
+/*
+ * The same for nanvix-uplink, which also opens sockets (socket, connect,
+ * bind, listen: the guest's connections, DNS lookups); its stop line
+ * names it.  Still forbidden: execve, ptrace, mount, namespaces and the
+ * rest.
+ */
+int sandbox_install_uplink(char *err, size_t errlen);
+
 #endif /* MONITOR_SANDBOX_H */
