@@ -117,8 +117,11 @@ static json_t *spec_of(const struct api_request *rq, struct api_reply *rp, char 
 		goto out_bad;
 	}
 	v = json_object_get(o, "timeout");
-	if (v && json_is_number(v) && json_number_value(v) > FN_TIMEOUT_MAX) {
-		routes_error(rp, 400, "timeout: at most %g s for a function", FN_TIMEOUT_MAX);
+	if (v && (!json_is_number(v) || !(json_number_value(v) > 0) ||
+	          json_number_value(v) > FN_TIMEOUT_MAX)) {
+		routes_error(rp, 400,
+		             "timeout: expected seconds above 0, at most %g s for a function",
+		             FN_TIMEOUT_MAX);
 		goto out_bad;
 	}
 	if ((status = vm_check(o, err, sizeof(err)))) {

@@ -9,8 +9,13 @@
  * control characters replaced.
  *
  * Exit statuses: 0; 1 when something failed (the daemon's fault_message,
- * or why it could not be reached, on stderr); 2 for bad usage; `run` and
- * `wait` pass the VM's own exit status through.
+ * or why it could not be reached, on stderr); 2 for bad usage; `run`,
+ * `wait` and `fn invoke` pass the VM's own exit status through.
+ *
+ * `fn` groups the function commands, each a command of its own with its
+ * --help; `fn deploy` takes the options of what a VM runs as `run` does
+ * (SPEC_LONGS), and `fn invoke` sends its input as the request's raw body
+ * and streams the answer's body, the function's output, to stdout as is.
  *
  * `run` in the foreground follows the VM's log (a chunked stream that ends
  * when the VM has exited), then waits for its status.  SIGINT, SIGTERM and
@@ -18,6 +23,7 @@
  * route (the VM does not share the terminal); the third kills the VM.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
@@ -39,20 +45,25 @@
 #define WAIT_STEP_S     300        /* a wait asks the daemon for this long, then asks again */
 #define REF_MAX         64         /* a VM's id or name, as the API's VmId pattern */
 #define PROGRAM_COLUMN  48         /* ps shows this much of the program and its arguments */
+#define INVOKE_MAX      (64 << 20) /* fn invoke's input at most: nanvix-api's largest --max-body */
+#define INVOKE_TIMEOUT_MS \
+	((3600 + 60) * 1000) /* an invocation's answer: its timeout is <= 3600 s */
 
 /* The connection to the daemon, shared by a command's requests. */
 struct ctl {
-	const char *cmd;            /* the command, for messages */
-	const char *host;           /* -H's address, or NULL */
-	const char *key;            /* $NANVIX_API_KEY, or NULL */
-	struct httpc_target target; /* the host, parsed at the first request */
+	const char *cmd;               /* the command, for messages ("ps", "fn deploy") */
+	const struct command *command; /* its entry, for --help */
+	const char *host;              /* -H's address, or NULL */
+	const char *key;               /* $NANVIX_API_KEY, or NULL */
+	struct httpc_target target;    /* the host, parsed at the first request */
 	int target_ok;
 };
 
 /* A daemon's answer. */
 struct reply {
-	int status;   /* the HTTP status */
-	json_t *json; /* the body when it was a JSON object, else NULL */
+	int status;                /* the HTTP status */
+	json_t *json;              /* the body when it was a JSON object, else NULL */
+	struct httpc_response raw; /* as read: its header fields for httpc_header */
 };
 
 /* One lifecycle command. */
@@ -121,7 +132,7 @@ static int usage_error(struct ctl *c, const char *fmt, ...)
 
 static int help(struct ctl *c)
 {
-	const struct command *cmd = find(c->cmd);
+	const struct command *cmd = c->command;
 
 	printf("usage: nanvix [-H ADDR] %s\n\n%s.\n\n%s", cmd->synopsis, cmd->summary, cmd->help);
 	return 0;
@@ -306,10 +317,12 @@ static void reply_free(struct reply *r)
 {
 	json_decref(r->json);
 	r->json = NULL;
+	httpc_response_free(&r->raw);
 }
 
 /*
- * Send RQ with BODY (a JSON value, or NULL) and read the answer into *r.
+ * Send RQ with BODY (a JSON value; NULL for RQ's own body, if any) and read
+ * the answer into *r (free it with reply_free).
  * Returns 0 when the daemon answered, its body a JSON object, empty or
  * streamed; -1 (said on stderr) when it could not be reached or answered
  * something else.  A JSON body that is not an object is taken from an
@@ -329,7 +342,10 @@ static int exchange(struct ctl *c, struct httpc_request *rq, json_t *body, struc
 		say("out of memory");
 		return -1;
 	}
-	rq->body = text;
+	if (text) {
+		rq->body = text;
+		rq->body_len = strlen(text);
+	}
 	rq->bearer = c->key;
 	if (!rq->max_body)
 		rq->max_body = JSON_MAX;
@@ -358,7 +374,12 @@ static int exchange(struct ctl *c, struct httpc_request *rq, json_t *body, struc
 	}
 	ret = 0;
 out:
-	httpc_response_free(&rs);
+	if (ret == 0)
+		r->raw = rs;
+	else
+		httpc_response_free(&rs);
+	if (text)
+		rq->body = NULL; /* freed here: RQ may be sent again */
 	free(text);
 	return ret;
 }
@@ -717,114 +738,154 @@ static int set_limit(struct ctl *c, json_t *spec, const char *key, const char *a
 	return 0;
 }
 
+/*
+ * The options of what a VM runs, which run and fn deploy share: SPEC_SHORTS
+ * goes into a command's short options, SPEC_LONGS into its long ones (its
+ * own long-only options numbered from OPT_SPEC_END), and spec_option takes
+ * them.  SPEC_HELP is their part of the command's --help.
+ */
+enum {
+	OPT_TIMEOUT = 256,
+	OPT_NET,
+	OPT_DISK,
+	OPT_PIDS,
+	OPT_ULIMIT,
+	OPT_CPUS,
+	OPT_NET_SOCKETS,
+	OPT_DISK_RATE,
+	OPT_NET_RATE,
+	OPT_SPEC_END
+};
+
+#define SPEC_SHORTS "e:v:m:w:"
+
+/* clang-format off */
+#define SPEC_LONGS \
+	{ "env", required_argument, NULL, 'e' }, \
+	{ "volume", required_argument, NULL, 'v' }, \
+	{ "memory", required_argument, NULL, 'm' }, \
+	{ "workdir", required_argument, NULL, 'w' }, \
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT }, \
+	{ "net", required_argument, NULL, OPT_NET }, \
+	{ "disk", required_argument, NULL, OPT_DISK }, \
+	{ "pids-limit", required_argument, NULL, OPT_PIDS }, \
+	{ "ulimit", required_argument, NULL, OPT_ULIMIT }, \
+	{ "cpus", required_argument, NULL, OPT_CPUS }, \
+	{ "net-sockets", required_argument, NULL, OPT_NET_SOCKETS }, \
+	{ "disk-rate", required_argument, NULL, OPT_DISK_RATE }, \
+	{ "net-rate", required_argument, NULL, OPT_NET_RATE }
+/* clang-format on */
+
+#define SPEC_HELP                                                                           \
+	"  -e, --env KEY=VALUE        set an environment variable (-e KEY: this shell's)\n" \
+	"  -v, --volume HOST:/PATH[:ro]\n"                                                  \
+	"                             share the host directory HOST at /PATH\n"             \
+	"  -m, --memory SIZE          guest RAM (64M, 1G; default 64M)\n"                   \
+	"  -w, --workdir DIR          the program's working directory\n"                    \
+	"      --timeout SECONDS      kill it after this long (exit status 124)\n"          \
+	"      --net host|guest|none  its network stack (none: no network)\n"               \
+	"      --disk IMAGE[:ro|:cow] an ext2 image as its root; PROGRAM is a path in it\n" \
+	"      --pids-limit N         at most N tasks (fork and clone fail with EAGAIN)\n"  \
+	"      --ulimit nofile=N      at most N open files a process (at most 512)\n"       \
+	"      --ulimit cpu=SECONDS   the program is killed after this much CPU time\n"     \
+	"      --cpus F               at most F of a CPU (0.01 to 1)\n"                     \
+	"      --net-sockets N        at most N sockets open in the VM (ENFILE past it)\n"  \
+	"      --disk-rate BYTES      disk reads and writes at most BYTES a second\n"       \
+	"      --net-rate BYTES       at most BYTES a second sent onto the network\n"
+
+/* Take the spec option O (with ARG) into SPEC: 0, or 2 (said; also for next_opt's '?'). */
+static int spec_option(struct ctl *c, json_t *spec, int o, const char *arg)
+{
+	char *end, env[4096];
+	const char *val;
+	double secs;
+
+	switch (o) {
+	case 'm': return set_text(c, spec, "memory", arg, "--memory");
+	case 'w': return set_text(c, spec, "workdir", arg, "--workdir");
+	case 'v': return append_host_item(c, spec, "volumes", arg, "--volume");
+	case OPT_DISK: return set_disk(c, spec, arg);
+	case 'e':
+		/* -e KEY takes this shell's value, as docker does (none: not set). */
+		if (!*arg || *arg == '=')
+			return usage_error(c, "-e '%s': expected KEY=VALUE or KEY", arg);
+		if (strchr(arg, '='))
+			return append(c, spec, "env", arg, "-e");
+		if ((val = getenv(arg))) {
+			snprintf(env, sizeof(env), "%s=%s", arg, val);
+			return append(c, spec, "env", env, "-e");
+		}
+		return 0;
+	case OPT_TIMEOUT:
+		errno = 0;
+		secs = strtod(arg, &end);
+		if (errno || end == arg || *end || !isfinite(secs) || secs < 0)
+			return usage_error(c, "--timeout '%s': expected seconds", arg);
+		json_object_set_new(spec, "timeout", json_real(secs));
+		return 0;
+	case OPT_PIDS: return set_limit(c, spec, "pids", arg, false, "--pids-limit");
+	case OPT_ULIMIT:
+		if (!strncmp(arg, "nofile=", 7))
+			return set_limit(c, spec, "nofile", arg + 7, false, "--ulimit nofile");
+		if (!strncmp(arg, "cpu=", 4))
+			return set_limit(c, spec, "cpu_seconds", arg + 4, false, "--ulimit cpu");
+		return usage_error(c, "--ulimit '%s': expected nofile=N or cpu=SECONDS", arg);
+	case OPT_CPUS: return set_limit(c, spec, "cpus", arg, true, "--cpus");
+	case OPT_NET_SOCKETS: return set_limit(c, spec, "net_sockets", arg, false, "--net-sockets");
+	case OPT_DISK_RATE: return set_limit(c, spec, "disk_rate", arg, false, "--disk-rate");
+	case OPT_NET_RATE: return set_limit(c, spec, "net_rate", arg, false, "--net-rate");
+	case OPT_NET:
+		if (strcmp(arg, "host") && strcmp(arg, "guest") && strcmp(arg, "none"))
+			return usage_error(c, "--net '%s': expected host, guest or none", arg);
+		return set_text(c, spec, "net", arg, "--net");
+	default: return 2;
+	}
+}
+
+/*
+ * SPEC's program, argv[prog], and its arguments, the words after it.  A
+ * local program goes by its absolute path (the daemon's --allow-path checks
+ * it), unless it is a path of SPEC's disk.  0 or 2 (said).
+ */
+static int set_program(struct ctl *c, json_t *spec, int argc, char **argv, int prog)
+{
+	char abs[PATH_MAX];
+	const char *program = argv[prog];
+	int bad;
+
+	if (!json_object_get(spec, "disk") && realpath(program, abs))
+		program = abs;
+	bad = set_text(c, spec, "program", program, "PROGRAM");
+	for (int i = prog + 1; !bad && i < argc; i++)
+		bad = append(c, spec, "args", argv[i], "argument");
+	return bad;
+}
+
 /* Parse run's options into SPEC (a VmCreate); the index of PROGRAM in *prog. 0 or 2. */
 static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *detach, int *remove,
                        int *prog)
 {
-	enum {
-		OPT_NAME = 256,
-		OPT_RM,
-		OPT_TIMEOUT,
-		OPT_NET,
-		OPT_DISK,
-		OPT_PIDS,
-		OPT_ULIMIT,
-		OPT_CPUS,
-		OPT_NET_SOCKETS,
-		OPT_DISK_RATE,
-		OPT_NET_RATE
-	};
+	enum { OPT_NAME = OPT_SPEC_END, OPT_RM };
 	static const struct option longs[] = {
 		{ "detach", no_argument, NULL, 'd' },
 		{ "name", required_argument, NULL, OPT_NAME },
-		{ "env", required_argument, NULL, 'e' },
-		{ "volume", required_argument, NULL, 'v' },
 		{ "publish", required_argument, NULL, 'p' },
-		{ "memory", required_argument, NULL, 'm' },
 		{ "rm", no_argument, NULL, OPT_RM },
-		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-		{ "net", required_argument, NULL, OPT_NET },
-		{ "disk", required_argument, NULL, OPT_DISK },
-		{ "workdir", required_argument, NULL, 'w' },
-		{ "pids-limit", required_argument, NULL, OPT_PIDS },
-		{ "ulimit", required_argument, NULL, OPT_ULIMIT },
-		{ "cpus", required_argument, NULL, OPT_CPUS },
-		{ "net-sockets", required_argument, NULL, OPT_NET_SOCKETS },
-		{ "disk-rate", required_argument, NULL, OPT_DISK_RATE },
-		{ "net-rate", required_argument, NULL, OPT_NET_RATE },
+		SPEC_LONGS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end, env[4096];
-	const char *val;
-	double secs;
 	int o, bad = 0;
 
 	/* '+': options end at PROGRAM, so its own options pass through. */
-	while (!bad && (o = next_opt(c, argc, argv, "+:de:v:p:m:w:h", longs)) != -1) {
+	while (!bad && (o = next_opt(c, argc, argv, "+:dp:h" SPEC_SHORTS, longs)) != -1) {
 		switch (o) {
 		case 'd': *detach = 1; break;
 		case OPT_RM: *remove = 1; break;
 		case OPT_NAME: bad = set_text(c, spec, "name", optarg, "--name"); break;
-		case 'm': bad = set_text(c, spec, "memory", optarg, "--memory"); break;
-		case 'w': bad = set_text(c, spec, "workdir", optarg, "--workdir"); break;
 		case 'p': bad = append(c, spec, "publish", optarg, "--publish"); break;
-		case 'v': bad = append_host_item(c, spec, "volumes", optarg, "--volume"); break;
-		case OPT_DISK: bad = set_disk(c, spec, optarg); break;
-		case 'e':
-			/* -e KEY takes this shell's value, as docker does (none: not set). */
-			if (!*optarg || *optarg == '=')
-				bad = usage_error(c, "-e '%s': expected KEY=VALUE or KEY", optarg);
-			else if (strchr(optarg, '='))
-				bad = append(c, spec, "env", optarg, "-e");
-			else if ((val = getenv(optarg))) {
-				snprintf(env, sizeof(env), "%s=%s", optarg, val);
-				bad = append(c, spec, "env", env, "-e");
-			}
-			break;
-		case OPT_TIMEOUT:
-			errno = 0;
-			secs = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !isfinite(secs) || secs < 0)
-				bad = usage_error(c, "--timeout '%s': expected seconds", optarg);
-			else
-				json_object_set_new(spec, "timeout", json_real(secs));
-			break;
-		case OPT_PIDS:
-			bad = set_limit(c, spec, "pids", optarg, false, "--pids-limit");
-			break;
-		case OPT_ULIMIT:
-			if (!strncmp(optarg, "nofile=", 7))
-				bad = set_limit(c, spec, "nofile", optarg + 7, false,
-				                "--ulimit nofile");
-			else if (!strncmp(optarg, "cpu=", 4))
-				bad = set_limit(c, spec, "cpu_seconds", optarg + 4, false,
-				                "--ulimit cpu");
-			else
-				bad = usage_error(c,
-				                  "--ulimit '%s': expected nofile=N or cpu=SECONDS",
-				                  optarg);
-			break;
-		case OPT_CPUS: bad = set_limit(c, spec, "cpus", optarg, true, "--cpus"); break;
-		case OPT_NET_SOCKETS:
-			bad = set_limit(c, spec, "net_sockets", optarg, false, "--net-sockets");
-			break;
-		case OPT_DISK_RATE:
-			bad = set_limit(c, spec, "disk_rate", optarg, false, "--disk-rate");
-			break;
-		case OPT_NET_RATE:
-			bad = set_limit(c, spec, "net_rate", optarg, false, "--net-rate");
-			break;
-		case OPT_NET:
-			if (strcmp(optarg, "host") && strcmp(optarg, "guest") &&
-			    strcmp(optarg, "none"))
-				bad = usage_error(c, "--net '%s': expected host, guest or none",
-				                  optarg);
-			else
-				bad = set_text(c, spec, "net", optarg, "--net");
-			break;
 		case 'h': help(c); return -1;
-		default: return 2;
+		default: bad = spec_option(c, spec, o, optarg); break;
 		}
 	}
 	if (bad)
@@ -839,23 +900,14 @@ static int cmd_run(struct ctl *c, int argc, char **argv)
 {
 	json_t *spec = json_object();
 	struct forward fwd = { .c = c };
-	char abs[PATH_MAX];
-	const char *program;
 	struct reply r = { 0 };
 	int detach = 0, remove = 0, prog = 0, status = 1, ret;
 
 	ret = run_options(c, argc, argv, spec, &detach, &remove, &prog);
+	if (!ret)
+		ret = set_program(c, spec, argc, argv, prog);
 	if (ret)
 		goto out_spec;
-	/* A local program goes by its absolute path (the daemon's --allow-path checks it). */
-	program = argv[prog];
-	if (!json_object_get(spec, "disk") && realpath(program, abs))
-		program = abs;
-	if ((ret = set_text(c, spec, "program", program, "PROGRAM")))
-		goto out_spec;
-	for (int i = prog + 1; i < argc; i++)
-		if ((ret = append(c, spec, "args", argv[i], "argument")))
-			goto out_spec;
 	if (remove)
 		json_object_set_new(spec, "auto_remove", json_true());
 	json_object_set_new(spec, "start", json_true());
@@ -951,49 +1003,62 @@ static int list_or_json(struct ctl *c, int argc, char **argv, json_t **vms)
 	return 0;
 }
 
-static int cmd_ps(struct ctl *c, int argc, char **argv)
+/* O's program and arguments as one line, cut to PROGRAM_COLUMN (malloc'd, cleaned). */
+static char *command_line(json_t *o)
+{
+	/* Room for more than the column, so that clean() marks a cut with "...". */
+	char line[2 * PROGRAM_COLUMN];
+	json_t *args = json_object_get(o, "args"), *arg;
+	size_t i, len;
+
+	snprintf(line, sizeof(line), "%s", str_of(o, "program") ?: "-");
+	json_array_foreach(args, i, arg)
+	{
+		len = strlen(line);
+		if (json_is_string(arg) && len < sizeof(line) - 1)
+			snprintf(line + len, sizeof(line) - len, " %s", json_string_value(arg));
+	}
+	return clean(line, PROGRAM_COLUMN);
+}
+
+/* The table of ps: VMS, each checked by vm_ok. */
+static void print_vms(json_t *vms)
 {
 	static const char *const head[] = { "ID", "NAME", "STATE", "STATUS", "AGE", "PROGRAM" };
 	struct table t = { .ncols = 6 };
-	int ret;
-	json_t *vms, *vm, *a;
-	size_t i, j;
+	json_t *vm;
+	size_t i;
 
-	ret = list_or_json(c, argc, argv, &vms);
-	if (ret)
-		return ret < 0 ? 0 : ret;
 	table_row(&t, head);
 	json_array_foreach(vms, i, vm)
 	{
-		/* program holds more than the column, so that clean() marks a cut with "...". */
-		char status[24] = "-", age[24], program[2 * PROGRAM_COLUMN] = "", *shown;
+		char status[24] = "-", age[24], *program = command_line(vm);
+		json_t *st = json_object_get(vm, "exit_status");
 		const char *row[6];
-		json_t *st = json_object_get(vm, "exit_status"), *arg;
-		size_t len;
 
 		if (json_is_integer(st))
 			snprintf(status, sizeof(status), "%lld", (long long)json_integer_value(st));
 		fmt_age(age, sizeof(age), age_of(str_of(vm, "created_at")));
-		snprintf(program, sizeof(program), "%s", str_of(vm, "program") ?: "-");
-		a = json_object_get(vm, "args");
-		json_array_foreach(a, j, arg)
-		{
-			len = strlen(program);
-			if (json_is_string(arg) && len < sizeof(program) - 1)
-				snprintf(program + len, sizeof(program) - len, " %s",
-				         json_string_value(arg));
-		}
-		shown = clean(program, PROGRAM_COLUMN);
 		row[0] = str_of(vm, "id");
 		row[1] = str_of(vm, "name");
 		row[2] = str_of(vm, "state");
 		row[3] = status;
 		row[4] = age;
-		row[5] = shown;
+		row[5] = program;
 		table_row(&t, row);
-		free(shown);
+		free(program);
 	}
 	table_print(&t);
+}
+
+static int cmd_ps(struct ctl *c, int argc, char **argv)
+{
+	json_t *vms;
+	int ret = list_or_json(c, argc, argv, &vms);
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	print_vms(vms);
 	json_decref(vms);
 	return 0;
 }
@@ -1352,7 +1417,484 @@ static int cmd_health(struct ctl *c, int argc, char **argv)
 	return ret;
 }
 
-/* ---- the table ---- */
+/* ---- functions ---- */
+
+/* The function NAME's route SUFFIX ("" for the function itself) in buf. */
+static const char *fn_path(char *buf, size_t n, const char *name, const char *suffix)
+{
+	snprintf(buf, n, "/v1/functions/%s%s", name, suffix);
+	return buf;
+}
+
+/* Check a function's NAME before it goes into a path; says why not and returns -1. */
+static int check_fn(const char *name)
+{
+	if (ref_ok(name))
+		return 0;
+	say("'%s': not a function's name (letters, digits, '_', '.', '-'; at most %d)", name,
+	    REF_MAX);
+	return -1;
+}
+
+/* A function as the API's Function schema requires it: an object with a name and a spec. */
+static int fn_ok(json_t *fn)
+{
+	return json_is_object(fn) && str_of(fn, "name") &&
+	       json_is_object(json_object_get(fn, "spec"));
+}
+
+/* After a fn command's options: at least min and at most max (0: any) names; 0 or 2. */
+static int fn_named(struct ctl *c, int argc, char **argv, int min, int max)
+{
+	if (argc - optind < min)
+		return usage_error(c, "name the function%s", max == 1 ? "" : "s");
+	if (max && argc - optind > max)
+		return usage_error(c, "unexpected argument '%s'", argv[optind + max]);
+	return 0;
+}
+
+static int fn_deploy(struct ctl *c, int argc, char **argv)
+{
+	enum { OPT_UPDATE = OPT_SPEC_END, OPT_FORCE };
+	static const struct option longs[] = {
+		{ "update", no_argument, NULL, OPT_UPDATE },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		SPEC_LONGS,
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct httpc_request rq = {
+		.method = "POST",
+		.path = "/v1/functions",
+		.timeout_ms = CALL_TIMEOUT_MS,
+	};
+	json_t *spec = json_object();
+	const char *name = NULL;
+	char path[128];
+	struct reply r;
+	int o, update = 0, force = 0, ret = 0;
+
+	/* NAME is the first word, before or among the options; PROGRAM, the second, ends them. */
+	while (!ret) {
+		o = next_opt(c, argc, argv, "+:h" SPEC_SHORTS, longs);
+		if (o == -1) {
+			if (name || optind >= argc)
+				break;
+			name = argv[optind++];
+			continue;
+		}
+		switch (o) {
+		case OPT_UPDATE: update = 1; break;
+		case OPT_FORCE: force = 1; break;
+		case 'h':
+			help(c);
+			ret = -1;
+			break;
+		default: ret = spec_option(c, spec, o, optarg); break;
+		}
+	}
+	if (!ret && !name)
+		ret = usage_error(c, "name the function and its PROGRAM");
+	else if (!ret && optind >= argc)
+		ret = usage_error(c, "no PROGRAM to run");
+	if (!ret)
+		ret = set_program(c, spec, argc, argv, optind);
+	if (!ret)
+		ret = set_text(c, spec, "name", name, "NAME");
+	if (ret)
+		goto out_spec;
+
+	ret = 1;
+	if (check_fn(name) < 0)
+		goto out_spec;
+	/* Register it (POST); with --force, a name taken is updated instead (PUT). */
+	if (!update) {
+		if (exchange(c, &rq, spec, &r) < 0)
+			goto out_spec;
+		update = force && r.status == 409;
+		if (update) {
+			reply_free(&r);
+		} else if (r.status < 200 || r.status > 299) {
+			fault(&r);
+			if (r.status == 409)
+				say("--update or --force replaces it");
+			goto out_reply;
+		}
+	}
+	if (update && call(c, "PUT", fn_path(path, sizeof(path), name, ""), spec, &r) < 0)
+		goto out_spec;
+	if (!fn_ok(r.json)) {
+		say("the daemon's answer is not a function");
+		goto out_reply;
+	}
+	printf("%s\n", name);
+	ret = 0;
+out_reply:
+	reply_free(&r);
+out_spec:
+	json_decref(spec);
+	return ret < 0 ? 0 : ret;
+}
+
+static int fn_ls(struct ctl *c, int argc, char **argv)
+{
+	static const char *const head[] = { "NAME", "PROGRAM", "INVOCATIONS", "RUNNING", "AGE" };
+	struct table t = { .ncols = 5 };
+	int json = 0, ret = vm_options(c, argc, argv, ":h", json_only, take_flag, &json, 0, 0);
+	struct reply r;
+	json_t *fns, *fn;
+	size_t i;
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (optind != argc)
+		return usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if (call(c, "GET", "/v1/functions", NULL, &r) < 0)
+		return 1;
+	fns = json_object_get(r.json, "functions");
+	json_array_foreach(fns, i, fn)
+	{
+		if (!fn_ok(fn))
+			break;
+	}
+	if (!json_is_array(fns) || i < json_array_size(fns)) {
+		say("the daemon's list of functions is malformed");
+		reply_free(&r);
+		return 1;
+	}
+	if (json) {
+		print_json(r.json);
+		reply_free(&r);
+		return 0;
+	}
+	table_row(&t, head);
+	json_array_foreach(fns, i, fn)
+	{
+		char invocations[24] = "-", running[24] = "-", age[24];
+		char *program = command_line(json_object_get(fn, "spec"));
+		json_t *n = json_object_get(fn, "invocations"),
+		       *now = json_object_get(fn, "running");
+		const char *row[5];
+
+		if (json_is_integer(n))
+			snprintf(invocations, sizeof(invocations), "%lld",
+			         (long long)json_integer_value(n));
+		if (json_is_integer(now))
+			snprintf(running, sizeof(running), "%lld",
+			         (long long)json_integer_value(now));
+		fmt_age(age, sizeof(age), age_of(str_of(fn, "created_at")));
+		row[0] = str_of(fn, "name");
+		row[1] = program;
+		row[2] = invocations;
+		row[3] = running;
+		row[4] = age;
+		table_row(&t, row);
+		free(program);
+	}
+	table_print(&t);
+	reply_free(&r);
+	return 0;
+}
+
+static int fn_rm(struct ctl *c, int argc, char **argv)
+{
+	int failed = 0, ret = vm_options(c, argc, argv, ":h", help_only, NULL, NULL, 0, 0);
+
+	if (!ret)
+		ret = fn_named(c, argc, argv, 1, 0);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	for (int i = optind; i < argc; i++) {
+		char path[128];
+		struct reply r;
+
+		if (check_fn(argv[i]) < 0 ||
+		    call(c, "DELETE", fn_path(path, sizeof(path), argv[i], ""), NULL, &r) < 0) {
+			failed = 1;
+			continue;
+		}
+		printf("%s\n", argv[i]);
+		reply_free(&r);
+	}
+	return failed;
+}
+
+static int fn_inspect(struct ctl *c, int argc, char **argv)
+{
+	int ret = vm_options(c, argc, argv, ":h", help_only, NULL, NULL, 0, 0);
+	char path[128];
+	struct reply r;
+
+	if (!ret)
+		ret = fn_named(c, argc, argv, 1, 1);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (check_fn(argv[optind]) < 0 ||
+	    call(c, "GET", fn_path(path, sizeof(path), argv[optind], ""), NULL, &r) < 0)
+		return 1;
+	if (!fn_ok(r.json)) {
+		say("the daemon's answer is not a function");
+		reply_free(&r);
+		return 1;
+	}
+	print_json(r.json);
+	reply_free(&r);
+	return 0;
+}
+
+static int fn_ps(struct ctl *c, int argc, char **argv)
+{
+	int json = 0, ret = vm_options(c, argc, argv, ":h", json_only, take_flag, &json, 0, 0);
+	char path[128];
+	struct reply r;
+	json_t *vms, *vm;
+	size_t i;
+
+	if (!ret)
+		ret = fn_named(c, argc, argv, 1, 1);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (check_fn(argv[optind]) < 0 ||
+	    call(c, "GET", fn_path(path, sizeof(path), argv[optind], "/instances"), NULL, &r) < 0)
+		return 1;
+	vms = json_object_get(r.json, "vms");
+	json_array_foreach(vms, i, vm)
+	{
+		if (!vm_ok(vm))
+			break;
+	}
+	if (!json_is_array(vms) || i < json_array_size(vms)) {
+		say("the daemon's list of the function's VMs is malformed");
+		reply_free(&r);
+		return 1;
+	}
+	if (json)
+		print_json(r.json);
+	else
+		print_vms(vms);
+	reply_free(&r);
+	return 0;
+}
+
+/* All of FD's bytes in *buf (malloc'd), *len of them; 0, or -1 with errno (EFBIG: over max). */
+static int read_all(int fd, size_t max, char **buf, size_t *len)
+{
+	size_t cap = 0;
+	ssize_t n;
+
+	*buf = NULL;
+	*len = 0;
+	for (;;) {
+		if (*len == cap) {
+			char *grown = realloc(*buf, cap = cap ? 2 * cap : 65536);
+
+			if (!grown) {
+				errno = ENOMEM;
+				goto out_free;
+			}
+			*buf = grown;
+		}
+		n = read(fd, *buf + *len, cap - *len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out_free;
+		if (n == 0)
+			return 0;
+		*len += n;
+		if (*len > max) {
+			errno = EFBIG;
+			goto out_free;
+		}
+	}
+out_free:
+	free(*buf);
+	*buf = NULL;
+	return -1;
+}
+
+static int fn_invoke(struct ctl *c, int argc, char **argv)
+{
+	enum { OPT_DATA = 256, OPT_DATA_FILE };
+	static const struct option longs[] = {
+		{ "data", required_argument, NULL, OPT_DATA },
+		{ "data-file", required_argument, NULL, OPT_DATA_FILE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct httpc_request rq = {
+		.method = "POST",
+		.content_type = "application/octet-stream",
+		/* It answers once the VM has exited: at most the function's timeout. */
+		.timeout_ms = INVOKE_TIMEOUT_MS,
+		.sink = write_out,
+	};
+	const char *data = NULL, *file = NULL, *st;
+	char path[128], *input = NULL, *end;
+	size_t len = 0;
+	struct reply r;
+	long status;
+	int o, fd;
+
+	while ((o = next_opt(c, argc, argv, ":h", longs)) != -1) {
+		switch (o) {
+		case OPT_DATA: data = optarg; break;
+		case OPT_DATA_FILE: file = optarg; break;
+		case 'h': help(c); return 0;
+		default: return 2;
+		}
+	}
+	if (data && file)
+		return usage_error(c, "--data or --data-file, not both");
+	if ((o = fn_named(c, argc, argv, 1, 1)))
+		return o;
+	if (check_fn(argv[optind]) < 0)
+		return 1;
+
+	/* The input: --data, --data-file, or stdin unless it is a terminal. */
+	if (data) {
+		rq.body = data;
+		rq.body_len = strlen(data);
+	} else if (file || !isatty(STDIN_FILENO)) {
+		fd = !file || !strcmp(file, "-") ? STDIN_FILENO : open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || read_all(fd, INVOKE_MAX, &input, &len) < 0) {
+			say("reading %s: %s", file ? file : "stdin",
+			    errno == EFBIG ? "over 64 MiB, the most the daemon takes"
+			                   : strerror(errno));
+			if (fd > STDIN_FILENO)
+				close(fd);
+			return 1;
+		}
+		if (fd > STDIN_FILENO)
+			close(fd);
+		rq.body = input ? input : "";
+		rq.body_len = len;
+	}
+	rq.path = fn_path(path, sizeof(path), argv[optind], "/invoke");
+	fflush(stdout);
+	o = exchange(c, &rq, NULL, &r);
+	free(input);
+	if (o < 0)
+		return 1;
+	if (r.status < 200 || r.status > 299) {
+		fault(&r);
+		reply_free(&r);
+		return 1;
+	}
+	/* The output went to stdout as it came; the status is the function's. */
+	st = httpc_header(&r.raw, "X-Nanvix-Exit-Status");
+	errno = 0;
+	status = st ? strtol(st, &end, 10) : -1;
+	if (!st || errno || end == st || *end || status < 0 || status > 255) {
+		say("the daemon's answer lacks the function's exit status");
+		status = 1;
+	}
+	reply_free(&r);
+	return status;
+}
+
+/* ---- the tables ---- */
+
+static const struct command fn_commands[] = {
+	{ "deploy", fn_deploy, "fn deploy [OPTIONS] NAME PROGRAM [ARGS...]",
+	  "Register (or replace) a function",
+	  "examples:\n"
+	  "  nanvix fn deploy echo bin/tests/cat.musl.elf\n"
+	  "      register `echo`; each invocation's input is the program's stdin\n"
+	  "  nanvix fn deploy greet -e GREETING=hi -m 32M --timeout 5 greet.elf --loud\n"
+	  "      an environment variable, 32 MiB of RAM, killed after 5 s; --loud is greet.elf's\n"
+	  "  nanvix fn deploy --update greet greet2.elf\n"
+	  "      replace what it runs (invocations already running keep the old program)\n"
+	  "  nanvix fn deploy --force greet greet.elf\n"
+	  "      register it, or replace it if the name is taken\n"
+	  "\n"
+	  "options (before PROGRAM: what follows it is PROGRAM's):\n"
+	  "      --update               replace the function NAME (which must exist)\n"
+	  "      --force                replace it if NAME is taken\n" SPEC_HELP
+	  "  -h, --help                 this text\n"
+	  "\n"
+	  "As with run, a PROGRAM found here is sent as its absolute path, which must be\n"
+	  "inside one of the daemon's --allow-path directories.  --timeout is at most 3600\n"
+	  "(default 60).  Prints NAME once registered.\n" },
+	{ "invoke", fn_invoke, "fn invoke NAME [--data TEXT | --data-file FILE]",
+	  "Run a function once: stdin in, stdout out",
+	  "examples:\n"
+	  "  echo hello | nanvix fn invoke echo\n"
+	  "      stdin is the input; the function's stdout is printed as it is\n"
+	  "  nanvix fn invoke echo --data 'hello'\n"
+	  "  nanvix fn invoke echo --data-file request.json > reply.json\n"
+	  "\n"
+	  "options:\n"
+	  "      --data TEXT       the input (default: stdin, unless it is a terminal)\n"
+	  "      --data-file FILE  the input is FILE's bytes (-: stdin)\n"
+	  "  -h, --help            this text\n"
+	  "\n"
+	  "nanvix exits with the function's exit status: its program's, 128+N for signal N,\n"
+	  "124 when its timeout killed it.  Its stderr stays in its VM's log (nanvix logs)\n"
+	  "for 60 s.\n" },
+	{ "ls", fn_ls, "fn ls [--json]", "List the functions",
+	  "examples:\n"
+	  "  nanvix fn ls\n"
+	  "      each function's program, its invocations so far and those running now\n"
+	  "  nanvix fn ls --json\n"
+	  "      the API's {\"functions\": [...]}, for scripts\n"
+	  "\n"
+	  "options:\n"
+	  "      --json    the API's JSON instead of the table\n"
+	  "  -h, --help    this text\n" },
+	{ "ps", fn_ps, "fn ps [--json] NAME", "The VMs running a function's invocations now",
+	  "examples:\n"
+	  "  nanvix fn ps echo\n"
+	  "      as nanvix ps shows them; nanvix logs, stop and kill take their ids\n"
+	  "\n"
+	  "options:\n"
+	  "      --json    the API's {\"vms\": [...]} instead of the table\n"
+	  "  -h, --help    this text\n" },
+	{ "inspect", fn_inspect, "fn inspect NAME", "A function's spec and counts, as JSON",
+	  "examples:\n"
+	  "  nanvix fn inspect echo\n"
+	  "      its spec (program, args, env, limits...), times and invocations\n" },
+	{ "rm", fn_rm, "fn rm NAME...", "Forget functions (running invocations go on)",
+	  "examples:\n"
+	  "  nanvix fn rm echo greet\n" },
+};
+
+#define NFN_COMMANDS (sizeof(fn_commands) / sizeof(fn_commands[0]))
+
+/* Write each of CMDS's synopsis and summary to F, a line each (two for a long synopsis). */
+static void list(FILE *f, const struct command *cmds, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strlen(cmds[i].synopsis) > 32)
+			fprintf(f, "  %s\n  %-32s %s\n", cmds[i].synopsis, "", cmds[i].summary);
+		else
+			fprintf(f, "  %-32s %s\n", cmds[i].synopsis, cmds[i].summary);
+	}
+}
+
+/* nanvix fn COMMAND ...: the function commands, each as a command of its own. */
+static int cmd_fn(struct ctl *c, int argc, char **argv)
+{
+	char cmd[32];
+
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		help(c);
+		printf("\ncommands (nanvix fn COMMAND --help for each):\n");
+		list(stdout, fn_commands, NFN_COMMANDS);
+		return 0;
+	}
+	if (argc < 2)
+		return usage_error(c, "name a command: deploy, invoke, ls, ps, inspect or rm");
+	for (size_t i = 0; i < NFN_COMMANDS; i++) {
+		if (strcmp(fn_commands[i].name, argv[1]))
+			continue;
+		snprintf(cmd, sizeof(cmd), "fn %s", argv[1]);
+		c->cmd = cmd;
+		c->command = &fn_commands[i];
+		return fn_commands[i].run(c, argc - 1, argv + 1);
+	}
+	return usage_error(c, "unknown command '%s'", argv[1]);
+}
 
 static const struct command commands[] = {
 	{ "run", cmd_run, "run [OPTIONS] PROGRAM [ARGS...]", "Run a program in a new micro-VM",
@@ -1372,24 +1914,9 @@ static const struct command commands[] = {
 	  "options (before PROGRAM: what follows it is PROGRAM's):\n"
 	  "  -d, --detach               start it, print its id and return\n"
 	  "      --name NAME            a unique name that commands take for the id\n"
-	  "  -e, --env KEY=VALUE        set an environment variable (-e KEY: this shell's)\n"
-	  "  -v, --volume HOST:/PATH[:ro]\n"
-	  "                             share the host directory HOST at /PATH\n"
 	  "  -p, --publish [ADDR:]HOSTPORT:GUESTPORT[/udp]\n"
 	  "                             forward a port of the host into the VM\n"
-	  "  -m, --memory SIZE          guest RAM (64M, 1G; default 64M)\n"
-	  "      --rm                   forget the VM once it ended\n"
-	  "      --timeout SECONDS      kill it after this long (exit status 124)\n"
-	  "      --net host|guest|none  its network stack (none: no network)\n"
-	  "      --disk IMAGE[:ro|:cow] an ext2 image as its root; PROGRAM is a path in it\n"
-	  "  -w, --workdir DIR          the program's working directory\n"
-	  "      --pids-limit N         at most N tasks (fork and clone fail with EAGAIN)\n"
-	  "      --ulimit nofile=N      at most N open files a process (at most 512)\n"
-	  "      --ulimit cpu=SECONDS   the program is killed after this much CPU time\n"
-	  "      --cpus F               at most F of a CPU (0.01 to 1)\n"
-	  "      --net-sockets N        at most N sockets open in the VM (ENFILE past it)\n"
-	  "      --disk-rate BYTES      disk reads and writes at most BYTES a second\n"
-	  "      --net-rate BYTES       at most BYTES a second sent onto the network\n"
+	  "      --rm                   forget the VM once it ended\n" SPEC_HELP
 	  "  -h, --help                 this text\n"
 	  "\n"
 	  "A PROGRAM found here is sent as its absolute path, which must be inside one of\n"
@@ -1484,6 +2011,15 @@ static const struct command commands[] = {
 	  "examples:\n"
 	  "  nanvix health\n"
 	  "      status: ok, and each check (KVM, nanvixd, the kernel); exit 0 when all pass\n" },
+	{ "fn", cmd_fn, "fn COMMAND [ARGS...]", "Functions: a program run in a new VM a call",
+	  "examples:\n"
+	  "  nanvix fn deploy echo bin/tests/cat.musl.elf\n"
+	  "      register a function\n"
+	  "  echo hello | nanvix fn invoke echo\n"
+	  "      run it once in a new VM: stdin its input, its stdout printed here, its\n"
+	  "      exit status nanvix's\n"
+	  "  nanvix fn ls; nanvix fn ps echo; nanvix fn rm echo\n"
+	  "      list functions, the VMs running one now, forget one\n" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -1503,14 +2039,15 @@ int ctl_is_command(const char *name)
 
 void ctl_list(FILE *f)
 {
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-32s %s\n", commands[i].synopsis, commands[i].summary);
+	list(f, commands, NCOMMANDS);
+	fprintf(f, "\nfunction commands (nanvix fn COMMAND --help for each):\n");
+	list(f, fn_commands, NFN_COMMANDS);
 }
 
 int ctl_main(const char *host, int argc, char **argv)
 {
 	const struct command *cmd = find(argv[0]);
-	struct ctl c = { .cmd = argv[0], .host = host };
+	struct ctl c = { .cmd = argv[0], .command = cmd, .host = host };
 
 	if (!cmd)
 		return 2;

@@ -7,7 +7,7 @@
 /* The client's version, as `nanvix version` shows it. */
 #define CTL_VERSION "0.1.0"
 
-/* Whether NAME is one of the lifecycle commands (run, ps, logs, ...). */
+/* Whether NAME is one of the lifecycle commands (run, ps, logs, ..., fn). */
 int ctl_is_command(const char *name);
 
 /* Write one line a lifecycle command (synopsis and summary) to F, for nanvix --help. */
@@ -18,7 +18,7 @@ void ctl_list(FILE *f);
  * address of the daemon, or NULL for $NANVIX_HOST or the default socket;
  * the API key comes from $NANVIX_API_KEY.  Returns the exit status: 0, 1
  * when something failed (said on stderr), 2 for bad usage, or the VM's
- * exit status for `run` (not detached) and `wait`.
+ * exit status for `run` (not detached), `wait` and `fn invoke`.
  */
 int ctl_main(const char *host, int argc, char **argv);
 

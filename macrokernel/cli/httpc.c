@@ -3,10 +3,11 @@
  * One request a connection: the request says Connection: close, so a body
  * with neither Content-Length nor chunked framing ends with the connection.
  * The response is read through one fixed buffer: the head line by line
- * (16 KiB in all at most), then the body as it arrives, so a followed log
- * reaches its sink chunk by chunk rather than at the end.  Everything the
- * server sends is bounded: head size and line count, chunk-size lines, the
- * Content-Length and chunk sizes as numbers, and a kept body's size.
+ * (16 KiB in all at most; its fields kept for httpc_header), then the body
+ * as it arrives, so a followed log reaches its sink chunk by chunk rather
+ * than at the end.  Everything the server sends is bounded: head size and
+ * line count, chunk-size lines, the Content-Length and chunk sizes as
+ * numbers, and a kept body's size.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -35,6 +36,7 @@ struct conn {
 	const struct httpc_request *rq;
 	char buf[BUF_SIZE];
 	size_t off, len;
+	int peer_closed; /* sending failed as the server had closed: it may have said why */
 	char *err;
 	size_t errlen;
 };
@@ -142,8 +144,10 @@ static int send_all(struct conn *c, const char *p, size_t n)
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0)
+		if (w < 0) {
+			c->peer_closed = errno == EPIPE || errno == ECONNRESET;
 			return fail(c, "sending the request: %s", strerror(errno));
+		}
 		p += w;
 		n -= w;
 	}
@@ -153,13 +157,15 @@ static int send_all(struct conn *c, const char *p, size_t n)
 static int send_request(struct conn *c)
 {
 	const struct httpc_request *rq = c->rq;
-	size_t body_len = rq->body ? strlen(rq->body) : 0;
+	size_t body_len = rq->body ? rq->body_len : 0;
 	char head[1024];
 	int n;
 
 	/* The key is the operator's, but a CR or LF in it would forge headers. */
 	if (rq->bearer && strpbrk(rq->bearer, "\r\n"))
 		return fail(c, "the API key holds a line break");
+	if (rq->content_type && strpbrk(rq->content_type, "\r\n"))
+		return fail(c, "the body's type holds a line break");
 	n = snprintf(head, sizeof(head),
 	             "%s %s HTTP/1.1\r\n"
 	             "Host: localhost\r\n"
@@ -167,12 +173,14 @@ static int send_request(struct conn *c)
 	             "Accept: application/json, text/plain\r\n"
 	             "Connection: close\r\n"
 	             "%s%s%s"
-	             "%s"
+	             "%s%s%s"
 	             "Content-Length: %zu\r\n"
 	             "\r\n",
 	             rq->method, rq->path, rq->bearer ? "Authorization: Bearer " : "",
 	             rq->bearer ? rq->bearer : "", rq->bearer ? "\r\n" : "",
-	             rq->body ? "Content-Type: application/json\r\n" : "", body_len);
+	             rq->body ? "Content-Type: " : "",
+	             rq->body ? (rq->content_type ? rq->content_type : "application/json") : "",
+	             rq->body ? "\r\n" : "", body_len);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return fail(c, "the request's head is too long");
 	if (send_all(c, head, n) < 0 || send_all(c, rq->body ? rq->body : "", body_len) < 0)
@@ -329,6 +337,22 @@ struct head {
 	uint64_t length;
 };
 
+/* Keep the field NAME: VALUE in rs->headers (bounded, as the head is, by HEAD_MAX). */
+static int keep_header(struct conn *c, struct httpc_response *rs, const char *name,
+                       const char *value)
+{
+	size_t nl = strlen(name) + 1, vl = strlen(value) + 1;
+	char *grown = realloc(rs->headers, rs->headers_len + nl + vl);
+
+	if (!grown)
+		return fail(c, "out of memory");
+	rs->headers = grown;
+	memcpy(rs->headers + rs->headers_len, name, nl);
+	memcpy(rs->headers + rs->headers_len + nl, value, vl);
+	rs->headers_len += nl + vl;
+	return 0;
+}
+
 static int read_head(struct conn *c, struct httpc_response *rs, struct head *h)
 {
 	size_t total = 0, n;
@@ -336,6 +360,8 @@ static int read_head(struct conn *c, struct httpc_response *rs, struct head *h)
 	int lines = 0;
 
 	memset(h, 0, sizeof(*h));
+	/* An interim (1xx) head's fields are not the answer's. */
+	rs->headers_len = 0;
 	line = read_line(c, &n);
 	if (!line)
 		return -1;
@@ -365,6 +391,10 @@ static int read_head(struct conn *c, struct httpc_response *rs, struct head *h)
 		*colon = '\0';
 		for (value = colon + 1; *value == ' ' || *value == '\t'; value++)
 			;
+		for (size_t vl = strlen(value); vl > 0 && strchr(" \t", value[vl - 1]); vl--)
+			value[vl - 1] = '\0';
+		if (keep_header(c, rs, line, value) < 0)
+			return -1;
 		if (!strcasecmp(line, "Content-Length")) {
 			digits = parse_size(value, 10, &v);
 			if (digits < 0 || strspn(value + digits, " \t") != strlen(value + digits) ||
@@ -375,10 +405,6 @@ static int read_head(struct conn *c, struct httpc_response *rs, struct head *h)
 			h->length = v;
 		} else if (!strcasecmp(line, "Transfer-Encoding")) {
 			/* chunked must come last; anything else we cannot decode. */
-			size_t vl = strlen(value);
-
-			while (vl > 0 && (value[vl - 1] == ' ' || value[vl - 1] == '\t'))
-				value[--vl] = '\0';
 			if (strcasecmp(value, "chunked"))
 				return fail(c,
 				            "an unknown Transfer-Encoding in the answer: '%.40s'",
@@ -495,10 +521,20 @@ int httpc_request(const struct httpc_target *t, const struct httpc_request *rq,
 		ret = HTTPC_ECONNECT;
 		goto out_free;
 	}
-	if (send_request(c) < 0)
+	if (send_request(c) < 0) {
+		/* A server that refused the body (413) closed early, but may have answered. */
+		char sent_err[256];
+
+		if (!c->peer_closed)
+			goto out_close;
+		snprintf(sent_err, sizeof(sent_err), "%s", err);
+		if (read_response(c, rs) < 0) {
+			snprintf(err, errlen, "%s", sent_err);
+			goto out_close;
+		}
+	} else if (read_response(c, rs) < 0) {
 		goto out_close;
-	if (read_response(c, rs) < 0)
-		goto out_close;
+	}
 	ret = 0;
 out_close:
 	close(c->fd);
@@ -507,9 +543,29 @@ out_free:
 	return ret;
 }
 
+const char *httpc_header(const struct httpc_response *rs, const char *name)
+{
+	const char *p = rs->headers, *end;
+
+	if (!p)
+		return NULL;
+	end = p + rs->headers_len;
+	while (p < end) {
+		const char *value = p + strlen(p) + 1;
+
+		if (!strcasecmp(p, name))
+			return value;
+		p = value + strlen(value) + 1;
+	}
+	return NULL;
+}
+
 void httpc_response_free(struct httpc_response *rs)
 {
 	free(rs->body);
+	free(rs->headers);
 	rs->body = NULL;
 	rs->body_len = 0;
+	rs->headers = NULL;
+	rs->headers_len = 0;
 }

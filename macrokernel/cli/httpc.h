@@ -22,12 +22,14 @@ struct httpc_target {
  * is kept in httpc_response.body, at most max_body bytes.
  */
 struct httpc_request {
-	const char *method; /* "GET", "POST", "DELETE" */
+	const char *method; /* "GET", "POST", "PUT", "DELETE" */
 	const char *path;   /* with its query, already safe to send as is */
-	const char *body;   /* a JSON document, or NULL for none */
-	const char *bearer; /* sent as Authorization: Bearer, or NULL */
-	int timeout_ms;     /* the longest wait for the server's next bytes; -1 for ever */
-	size_t max_body;    /* a kept body over this fails the request */
+	const char *body;   /* body_len bytes (NULs allowed), or NULL for none */
+	size_t body_len;
+	const char *content_type; /* the body's; NULL for application/json */
+	const char *bearer;       /* sent as Authorization: Bearer, or NULL */
+	int timeout_ms;           /* the longest wait for the server's next bytes; -1 for ever */
+	size_t max_body;          /* a kept body over this fails the request */
 	/* Takes the bytes of a 2xx body; returns 0, or -1 to give up (errno set). */
 	int (*sink)(void *arg, const char *data, size_t len);
 	void *sink_arg;
@@ -45,6 +47,9 @@ struct httpc_response {
 	char *body;      /* the kept body, NUL-terminated (malloc'd; NULL when none) */
 	size_t body_len; /* its length, without the NUL */
 	int streamed;    /* the body went to the request's sink */
+	/* The head's fields as "name\0value\0" pairs (malloc'd): see httpc_header. */
+	char *headers;
+	size_t headers_len;
 };
 
 /* httpc_request's results, besides 0 (a response was read). */
@@ -66,6 +71,13 @@ int httpc_target_parse(struct httpc_target *t, const char *addr, char *err, size
  */
 int httpc_request(const struct httpc_target *t, const struct httpc_request *rq,
                   struct httpc_response *rs, char *err, size_t errlen);
+
+/*
+ * The value of RS's header field NAME (case-insensitive; the first of
+ * several), its surrounding blanks removed, or NULL when it has none.
+ * Valid until httpc_response_free.
+ */
+const char *httpc_header(const struct httpc_response *rs, const char *name);
 
 /* Free what httpc_request kept in RS. */
 void httpc_response_free(struct httpc_response *rs);

@@ -16,6 +16,8 @@ static const char usage_head[] =
         "      start one in the background; commands then take its name or id\n"
         "  nanvix ps -a; nanvix logs -f web; nanvix stop web; nanvix rm web\n"
         "      list VMs, follow one's output, stop it, forget it\n"
+        "  nanvix fn deploy echo bin/tests/cat.musl.elf; echo hi | nanvix fn invoke echo\n"
+        "      register a function, then run it once in a new VM: stdin in, stdout out\n"
         "  nanvix keygen ops.pub ops.sec\n"
         "      a new Ed25519 key pair (the secret key without a passphrase, mode 0600)\n"
         "  nanvix sign ops.sec app.elf\n"
@@ -61,7 +63,7 @@ int main(int argc, char **argv)
 	char err[512], sig[4096];
 	const char *cmd, *host = NULL;
 	struct trust_pubkey k;
-	char *help_argv[] = { NULL, "--help", NULL };
+	char *help_argv[] = { NULL, NULL, NULL, NULL };
 
 	/* Options before COMMAND: -H ADDR, -HADDR, --host ADDR, --host=ADDR. */
 	while (argc > 1 && argv[1][0] == '-' && argv[1][1] == 'H') {
@@ -93,9 +95,12 @@ int main(int argc, char **argv)
 		return usage(stderr, 2);
 	if (ctl_is_command(cmd))
 		return ctl_main(host, argc - 1, argv + 1);
-	if (!strcmp(cmd, "help") && argc == 3 && ctl_is_command(argv[2])) {
+	/* help COMMAND, or help fn COMMAND: as COMMAND --help. */
+	if (!strcmp(cmd, "help") && (argc == 3 || argc == 4) && ctl_is_command(argv[2])) {
 		help_argv[0] = argv[2];
-		return ctl_main(host, 2, help_argv);
+		help_argv[1] = argc == 4 ? argv[3] : "--help";
+		help_argv[2] = argc == 4 ? "--help" : NULL;
+		return ctl_main(host, argc - 1, help_argv);
 	}
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
 		return usage(stdout, 0);

@@ -6,7 +6,9 @@
 # foreground (output and exit status compared with the same static
 # programs run natively), run -d with ps, logs, wait, inspect and stats,
 # stop, kill, pause/resume, rm and rm -f, --rm, --timeout, a signal passed
-# on by `run`, --json output, unknown VMs, no daemon at all, and --help.
+# on by `run`, --json output, unknown VMs, no daemon at all, and --help;
+# functions: fn deploy (--update, --force, 409), invoke (--data,
+# --data-file, stdin; output and exit status), ls, ps, inspect and rm.
 # The checks that run VMs are skipped with a reason when /dev/kvm is not
 # usable.
 set -u
@@ -142,6 +144,20 @@ for c in run ps logs stop kill pause resume rm inspect wait stats version health
 done
 "$NANVIX" help rm >"$tmp/out" 2>&1 && grep -q 'rm \[-f\] VM' "$tmp/out" &&
 	ok "nanvix help rm" || bad "nanvix help rm" "$(head -c 200 "$tmp/out")"
+for c in '' deploy invoke ls ps inspect rm; do
+	"$NANVIX" fn $c --help >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ "$st" != 0 ] || ! head -5 "$tmp/out" | grep -q '^examples:' ||
+		! grep -q "^  .*nanvix fn $c" "$tmp/out"; then
+		bad "nanvix fn $c --help" "status $st: $(head -c 200 "$tmp/out")"
+		continue
+	fi
+	[ "$c" = rm ] && ok "nanvix fn [COMMAND] --help leads with examples (7)"
+done
+"$NANVIX" --help | grep -q '^  fn deploy \[OPTIONS\] NAME PROGRAM' &&
+	ok "nanvix --help lists the fn commands" || bad "nanvix --help lists the fn commands" ""
+"$NANVIX" help fn invoke >"$tmp/out" 2>&1 && grep -q 'fn invoke NAME' "$tmp/out" &&
+	ok "nanvix help fn invoke" || bad "nanvix help fn invoke" "$(head -c 200 "$tmp/out")"
 
 nx run
 judge "run without a program: usage, 2" 2 '' 'no PROGRAM'
@@ -155,6 +171,22 @@ nx kill -s 'a b' x
 judge "kill -s 'a b': usage, 2" 2 '' "expected a signal"
 nx logs 'no/such'
 judge "a VM reference that is no id: 1" 1 '' "^nanvix: 'no/such': not a VM's id or name"
+nx fn
+judge "fn without a command: usage, 2" 2 '' 'name a command'
+nx fn bogus
+judge "fn bogus: usage, 2" 2 '' "unknown command 'bogus'"
+nx fn deploy
+judge "fn deploy without a name: usage, 2" 2 '' 'name the function and its PROGRAM'
+nx fn deploy f1
+judge "fn deploy without a program: usage, 2" 2 '' 'no PROGRAM'
+nx fn deploy f1 --net wifi "$T/cat.musl.elf"
+judge "fn deploy --net wifi: usage, 2" 2 '' "--net 'wifi'"
+nx fn invoke f1 --data a --data-file b
+judge "fn invoke --data and --data-file: usage, 2" 2 '' 'not both'
+nx fn ps
+judge "fn ps without a name: usage, 2" 2 '' 'name the function'
+nx fn inspect 'no/such'
+judge "a function's name that is no name: 1" 1 '' "^nanvix: 'no/such': not a function's name"
 
 "$NANVIX" -H "unix:$tmp/none.sock" ps >"$tmp/out" 2>"$tmp/err"
 st=$?
@@ -217,6 +249,26 @@ kvm=1
 if [ ! -c /dev/kvm ] || ! : 2>/dev/null <>/dev/kvm; then
 	kvm=0
 fi
+
+echo "== functions without VMs"
+nx fn ls
+judge "fn ls with no functions: the header" 0 '^NAME +PROGRAM +INVOCATIONS +RUNNING +AGE$'
+json "fn ls --json parses" fn ls --json
+for c in inspect ps invoke rm; do
+	nx fn "$c" nosuchfn
+	if [ "$st" != 1 ] || ! grep -qE '^nanvix: [^ ]' "$tmp/err" || grep -q HTTP "$tmp/err"; then
+		bad "fn $c of an unknown function" "status $st: $(head -c 200 "$tmp/err")"
+		continue
+	fi
+	[ "$c" = rm ] && ok "fn inspect/ps/invoke/rm of an unknown function: a message, 1"
+done
+nx fn deploy --timeout 99999 f1 "$T/cat.musl.elf"
+judge "fn deploy of a spec the daemon refuses (timeout over 3600): its message, 1" 1 '' '^nanvix: .*timeout'
+nx fn deploy --update nosuchfn "$T/cat.musl.elf"
+judge "fn deploy --update of an unknown function: 1" 1 '' '^nanvix: '
+head -c $((2 << 20)) /dev/zero >"$tmp/big"
+nx fn invoke nosuchfn --data-file "$tmp/big"
+judge "fn invoke over the daemon's --max-body: its message, 1" 1 '' '^nanvix: .*max-body'
 
 echo "== TCP and API keys (a second daemon with --listen and --keys)"
 # free_port: a TCP port on 127.0.0.1 nobody listens on (probed, not reserved).
@@ -400,5 +452,83 @@ else
 	kill -KILL "$pid"
 	bad "run in the background" "state $(field fwd state)"
 fi
+
+echo "== functions: deploy, invoke, ls, ps, inspect, rm"
+nx fn deploy echo "$T/cat.musl.elf"
+judge "fn deploy prints the name" 0 '^echo$'
+nx fn ls
+judge "fn ls lists it" 0 "^echo +$T/cat.musl.elf +0 +0 +[0-9]+s$"
+nx fn invoke echo --data 'hello, function'
+if [ "$st" = 0 ] && [ "$(cat "$tmp/out")" = 'hello, function' ]; then
+	ok "fn invoke --data: the output exactly"
+else
+	bad "fn invoke --data" "status $st, output '$(head -c 200 "$tmp/out")'"
+fi
+head -c 100000 /dev/urandom >"$tmp/input"
+nx fn invoke echo --data-file "$tmp/input"
+[ "$st" = 0 ] && cmp -s "$tmp/input" "$tmp/out" && ok "fn invoke --data-file: binary bytes back as they were" ||
+	bad "fn invoke --data-file" "status $st, $(wc -c <"$tmp/out") bytes back"
+printf 'line one\nline two\n' | "$NANVIX" -H "unix:$sock" fn invoke echo >"$tmp/out" 2>"$tmp/err"
+st=$?
+[ "$st" = 0 ] && [ "$(cat "$tmp/out")" = "$(printf 'line one\nline two')" ] &&
+	ok "fn invoke: stdin when it is no terminal" || bad "fn invoke from stdin" "status $st: $(head -c 200 "$tmp/out")"
+nx fn invoke echo
+[ "$st" = 0 ] && [ ! -s "$tmp/out" ] && ok "fn invoke with no input: nothing back" ||
+	bad "fn invoke with no input" "status $st: $(head -c 200 "$tmp/out")"
+nx fn ls
+judge "fn ls counts the invocations" 0 "^echo +$T/cat.musl.elf +4 +0 +[0-9]+s$"
+nx fn inspect echo
+python3 -c 'import json,sys; f=json.load(open(sys.argv[1])); assert f["name"]=="echo" and f["invocations"]==4 and f["spec"]["program"]==sys.argv[2]' \
+	"$tmp/out" "$T/cat.musl.elf" 2>"$tmp/jerr" && ok "fn inspect: the Function as JSON" ||
+	bad "fn inspect" "$(head -c 200 "$tmp/jerr") $(head -c 200 "$tmp/out")"
+
+nx fn deploy echo "$T/exitcode.musl.elf" 7
+judge "fn deploy of a name taken: the daemon's message, 1" 1 '' '--update or --force'
+nx fn invoke echo --data same
+judge "a refused deploy changed nothing" 0 '^same$'
+nx fn deploy --update echo "$T/exitcode.musl.elf" 7
+judge "fn deploy --update" 0 '^echo$'
+nx fn invoke echo
+judge "the update changed what runs: its exit status passed through" 7
+nx fn deploy -m 32M --force echo -e NANVIX_A=alpha "$T/args.musl.elf" one "two words"
+judge "fn deploy --force over a taken name (options around NAME)" 0 '^echo$'
+nx fn invoke echo
+judge "the forced update runs with its args and env" 0 '^argv\[2\]=two words$'
+grep -q '^NANVIX_A=alpha$' "$tmp/out" && ok "  ... and -e" || bad "fn deploy -e" "$(head -c 300 "$tmp/out")"
+for code in 0 3 255; do
+	nx fn deploy --force code "$T/exitcode.musl.elf" "$code"
+	nx fn invoke code
+	judge "fn invoke: exit status $code passed through" "$code"
+done
+nx fn deploy spin --timeout 0.5 "$T/loop.musl.elf"
+nx fn invoke spin
+judge "fn invoke past the function's --timeout: 124" 124 '^spinning$'
+
+nx fn deploy nap "$T/sleeper.musl.elf" 3
+"$NANVIX" -H "unix:$sock" fn invoke nap >"$tmp/nap.out" 2>"$tmp/nap.err" </dev/null &
+pid=$!
+for _ in $(seq 50); do
+	nx fn ps nap
+	grep -q running "$tmp/out" && break
+	sleep 0.1
+done
+judge "fn ps: the VM running an invocation" 0 "^[^ ]+ +[^ ]+ +running +- +[0-9]+s +$T/sleeper.musl.elf 3$"
+json "fn ps --json parses" fn ps --json nap
+nx fn ls
+judge "fn ls: RUNNING counts it" 0 "^nap +$T/sleeper.musl.elf 3 +1 +1 +[0-9]+s$"
+wait "$pid"
+st=$?
+[ "$st" = 0 ] && [ "$(cat "$tmp/nap.out")" = "$(printf 'sleeping\nwoke')" ] &&
+	ok "fn invoke waits for the VM's end" || bad "fn invoke of a sleeper" "status $st: $(head -c 200 "$tmp/nap.out")"
+nx fn ps nap
+if grep -q sleeper "$tmp/out"; then bad "fn ps after the invocation" "$(cat "$tmp/out")"; else ok "fn ps: none once it ended"; fi
+
+nx fn rm echo code
+judge "fn rm of two" 0 '^code$'
+nx fn invoke echo --data x
+judge "fn invoke after fn rm: the daemon's message (no function), 1" 1 '' '^nanvix: .*echo'
+nx fn rm echo
+judge "fn rm of a removed function: 1" 1 '' '^nanvix: '
+nx fn rm spin nap
 
 finish

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import unittest
@@ -32,6 +33,7 @@ T = os.path.join(BIN, "tests")
 
 HELLO = os.path.join(BIN, "hello.elf")
 ARGS = os.path.join(T, "args.musl.elf")
+CAT = os.path.join(T, "cat.musl.elf")
 EXITCODE = os.path.join(T, "exitcode.musl.elf")
 LOOP = os.path.join(T, "loop.musl.elf")
 SLEEPER = os.path.join(T, "sleeper.musl.elf")
@@ -44,7 +46,7 @@ def kvm_problem():
         os.close(os.open("/dev/kvm", os.O_RDWR))
     except OSError as e:
         return "/dev/kvm is missing or not accessible (%s); the micro-VM needs KVM" % e.strerror
-    for p in (HELLO, ARGS, EXITCODE, LOOP, SLEEPER, TRAPSIG):
+    for p in (HELLO, ARGS, CAT, EXITCODE, LOOP, SLEEPER, TRAPSIG):
         if not os.access(p, os.X_OK):
             return "%s not built (make)" % p
     return None
@@ -379,6 +381,121 @@ class Vms(Case):
         self.assertApiError(404, "not_found", c.get_vm, vm["id"])
 
 
+class Functions(Case):
+    """Functions: their lifecycle without VMs; invocations (skipped without KVM)."""
+
+    def setUp(self):
+        super().setUp()
+        self.functions = []
+
+    def tearDown(self):
+        for name in self.functions:
+            try:
+                self.client.delete_function(name)
+            except nanvix.ApiError as e:
+                if e.status != 404:
+                    raise
+        super().tearDown()
+
+    def deploy(self, name, program, *args, **spec):
+        """deploy_function, remembered for tearDown."""
+        fn = self.client.deploy_function(name, program, args=list(args), **spec)
+        self.functions.append(name)
+        return fn
+
+    def needs_kvm(self):
+        if KVM_PROBLEM:
+            self.skipTest(KVM_PROBLEM)
+
+    def test_function_lifecycle(self):
+        c = self.client
+        fn = self.deploy("sdk-fn", ARGS, "one", env={"NANVIX_A": "alpha"}, memory="32M",
+                         timeout=5)
+        self.assertEqual(fn["name"], "sdk-fn")
+        self.assertEqual(fn["spec"]["program"], ARGS)
+        self.assertEqual(fn["spec"]["args"], ["one"])
+        self.assertEqual(fn["spec"]["env"], ["NANVIX_A=alpha"])
+        self.assertEqual(fn["invocations"], 0)
+        self.assertEqual(c.get_function("sdk-fn")["spec"], fn["spec"])
+        self.assertIn("sdk-fn", [f["name"] for f in c.list_functions()])
+        self.assertEqual(c.function_instances("sdk-fn"), [])
+        # A name taken: 409, and nothing changed.
+        self.assertApiError(409, "conflict", c.deploy_function, "sdk-fn", HELLO)
+        self.assertEqual(c.get_function("sdk-fn")["spec"]["program"], ARGS)
+        # An update replaces the whole spec, the name stays.
+        up = c.update_function("sdk-fn", HELLO)
+        self.assertEqual((up["name"], up["spec"]["program"]), ("sdk-fn", HELLO))
+        self.assertNotIn("args", up["spec"])
+        self.assertEqual(c.get_function("sdk-fn")["spec"]["program"], HELLO)
+        self.assertIsNone(c.delete_function("sdk-fn"))
+        self.assertApiError(404, "not_found", c.get_function, "sdk-fn")
+        self.assertNotIn("sdk-fn", [f["name"] for f in c.list_functions()])
+
+    def test_function_errors(self):
+        c = self.client
+        for call, args in ((c.get_function, ()), (c.delete_function, ()),
+                           (c.function_instances, ()), (c.invoke, (b"x",)),
+                           (c.update_function, (HELLO,))):
+            self.assertApiError(404, "not_found", call, "no-such-fn", *args)
+        self.assertApiError(400, "bad_request", c.deploy_function, "sdk-bad", HELLO,
+                            no_such_field=1)
+        self.assertApiError(400, "bad_request", c.deploy_function, "-not a name", HELLO)
+        self.assertApiError(400, "bad_request", c.deploy_function, "sdk-bad", HELLO,
+                            timeout=99999)
+        self.assertApiError(400, "bad_request", c.request, "POST", "/v1/functions",
+                            body={"name": "sdk-bad"})  # no program
+        self.assertApiError(404, "not_found", c.get_function, "sdk-bad")
+        with self.assertRaises(TypeError):  # caught before it is sent
+            c.invoke("sdk-bad", data=123)
+
+    def test_invoke(self):
+        self.needs_kvm()
+        c = self.client
+        self.deploy("sdk-echo", CAT)
+        data = bytes(range(256)) * 40
+        self.assertEqual(c.invoke("sdk-echo", data), (0, data))
+        self.assertEqual(c.invoke("sdk-echo", "héllo"), (0, "héllo".encode()))
+        self.assertEqual(c.invoke("sdk-echo"), (0, b""))
+        self.assertEqual(c.get_function("sdk-echo")["invocations"], 3)
+        # What natively exits 7 exits 7 here too; an update changes what runs.
+        c.update_function("sdk-echo", EXITCODE, args=["7"])
+        self.assertEqual(c.invoke("sdk-echo", b"ignored"), (native(EXITCODE, "7")[0], b""))
+        c.update_function("sdk-echo", ARGS, args=["a b"], env=["NANVIX_B=two words"])
+        self.assertEqual(c.invoke("sdk-echo"), native(ARGS, "a b", env={"NANVIX_B": "two words"}))
+        self.assertEqual(c.get_function("sdk-echo")["invocations"], 5)
+        c.delete_function("sdk-echo")
+        self.assertApiError(404, "not_found", c.invoke, "sdk-echo", b"x")
+
+    def test_invoke_timeout(self):
+        self.needs_kvm()
+        self.deploy("sdk-spin", LOOP, timeout=0.5)
+        st, out = self.client.invoke("sdk-spin")
+        self.assertEqual(st, 124)
+        self.assertIn(b"spinning", out)
+
+    def test_instances(self):
+        self.needs_kvm()
+        c = self.client
+        self.deploy("sdk-nap", SLEEPER, "2")
+        result = {}
+        t = threading.Thread(target=lambda: result.update(r=c.invoke("sdk-nap")))
+        t.start()
+        try:
+            vms = []
+            for _ in range(100):
+                vms = c.function_instances("sdk-nap")
+                if vms and vms[0]["state"] == "running":
+                    break
+                time.sleep(0.05)
+            self.assertEqual(len(vms), 1, "instances: %s" % vms)
+            self.assertEqual(vms[0]["program"], SLEEPER)
+            self.assertEqual(c.get_function("sdk-nap")["running"], 1)
+        finally:
+            t.join(30)
+        self.assertEqual(result.get("r"), (0, b"sleeping\nwoke\n"))
+        self.assertEqual(c.function_instances("sdk-nap"), [])
+
+
 class Keys(Case):
     """A second daemon with --keys, also on TCP: the key sent, scopes."""
 
@@ -413,6 +530,18 @@ class Keys(Case):
         vm = self.vm(HELLO)  # the full key may
         self.assertEqual(ro.get_vm(vm["id"])["state"], "created")
         self.assertApiError(403, "forbidden", ro.start_vm, vm["id"])
+
+    def test_key_scopes_functions(self):
+        ro = nanvix.Client(self.TCP, api_key=self.READ)
+        self.assertIsInstance(ro.list_functions(), list)
+        self.assertApiError(403, "forbidden", ro.deploy_function, "sdk-keyed", HELLO)
+        self.client.deploy_function("sdk-keyed", HELLO)  # the full key may
+        try:
+            self.assertEqual(ro.get_function("sdk-keyed")["name"], "sdk-keyed")
+            self.assertApiError(403, "forbidden", ro.invoke, "sdk-keyed")
+            self.assertApiError(403, "forbidden", ro.delete_function, "sdk-keyed")
+        finally:
+            self.client.delete_function("sdk-keyed")
 
     def test_key_from_env(self):
         os.environ["NANVIX_API_KEY"] = self.ALL
@@ -470,7 +599,7 @@ def main():
         return 2
     only = set(sys.argv[1:])  # case names, e.g. "follow-logs"; none: all
     suite = unittest.TestSuite()
-    for cls in (Daemon, Vms, Keys):
+    for cls in (Daemon, Vms, Functions, Keys):
         for name in cls.__dict__:  # in the order written
             if name.startswith("test_") and (not only or name[5:].replace("_", "-") in only):
                 suite.addTest(cls(name))

@@ -4,7 +4,8 @@ Each call opens its own connection and closes it once the answer is read
 (a log stream holds its connection until it ends or is closed), so a
 Client keeps no socket between calls and may be shared between threads.
 VMs are the API's Vm objects as plain dicts, e.g. ``vm["id"]``,
-``vm["state"]``, ``vm["exit_status"]``.
+``vm["state"]``, ``vm["exit_status"]``; functions its Function objects,
+e.g. ``fn["spec"]["program"]``, ``fn["invocations"]``.
 """
 
 import http.client
@@ -24,6 +25,9 @@ _SERVER_WAIT_DEFAULT = 60.0
 
 # How many bytes a log stream asks for at a time.
 _CHUNK = 64 * 1024
+
+# The longest a function's invocation may run (FunctionSpec's timeout at most).
+_FUNCTION_TIMEOUT_MAX = 3600.0
 
 
 class Client:
@@ -82,22 +86,8 @@ class Client:
         more: any other VmCreate field (timeout, disk, volumes, net, ...),
         sent as given; fields left None are not sent.
         """
-        if isinstance(args, (str, bytes)):
-            raise TypeError("nanvix: args must be a list of strings, not a single string")
-        body = {"program": program, "memory": memory, "name": name}
-        if args:
-            body["args"] = list(args)
-        if env is not None:
-            if isinstance(env, dict):
-                body["env"] = ["%s=%s" % kv for kv in env.items()]
-            elif isinstance(env, (str, bytes)):
-                raise TypeError("nanvix: env must be a dict or a list of KEY=VALUE strings")
-            else:
-                body["env"] = list(env)
-        if start:
-            body["start"] = True
-        body.update(more)
-        body = {k: v for k, v in body.items() if v is not None}
+        body = _spec(program, args, env, memory, name=name, start=True if start else None,
+                     **more)
         return self.request("POST", "/v1/vms", body=body)
 
     def get_vm(self, id):
@@ -195,6 +185,67 @@ class Client:
                 if e.code != "not_found":  # auto_remove may have been first
                     raise
 
+    # -- Functions ------------------------------------------------------------
+
+    def deploy_function(self, name, program, args=(), env=None, memory=None, **spec):
+        """Register a function: what a new VM runs at each invocation.
+        Returns the Function (409 conflict if the name is taken).
+
+        args, env, memory: as create_vm takes them.  spec: any other
+        FunctionSpec field (timeout, disk, workdir, volumes, net, limits,
+        in_vm), sent as given; fields left None are not sent.
+        """
+        body = _spec(program, args, env, memory, name=name, **spec)
+        return self.request("POST", "/v1/functions", body=body)
+
+    def update_function(self, name, program, args=(), env=None, memory=None, **spec):
+        """Replace a function's spec (arguments as deploy_function's);
+        returns the Function.  Invocations already running keep the old one."""
+        body = _spec(program, args, env, memory, **spec)
+        return self.request("PUT", _function_path(name), body=body)
+
+    def list_functions(self):
+        """The registered functions, oldest first."""
+        return self.request("GET", "/v1/functions")["functions"]
+
+    def get_function(self, name):
+        """The function with this name."""
+        return self.request("GET", _function_path(name))
+
+    def delete_function(self, name):
+        """Forget a function (its running invocations go on to their end)."""
+        self.request("DELETE", _function_path(name))
+
+    def function_instances(self, name):
+        """The VMs running invocations of the function now (Vm dicts)."""
+        return self.request("GET", _function_path(name, "instances"))["vms"]
+
+    def invoke(self, name, data=b"", timeout=None):
+        """Run the function once in a new VM, data its standard input:
+        (exit_status, its standard output as bytes).
+
+        data: bytes (or a str, sent as UTF-8).  The status is the
+        program's, 128+N for signal N, 124 when the function's timeout
+        killed it.  timeout: seconds to wait for the answer; default the
+        client's timeout plus 3600, the longest a function may run.
+        Raises ApiError for an error status (404 not_found: no such function).
+        """
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError("nanvix: data must be bytes or str, not %s" % type(data).__name__)
+        if timeout is None and self.timeout is not None:
+            timeout = self.timeout + _FUNCTION_TIMEOUT_MAX
+        status, headers, out = self._exchange("POST", _function_path(name, "invoke"),
+                                              bytes(data), timeout=timeout)
+        self._decode(status, headers, out, raw=True)  # raises for an error status
+        try:
+            exit_status = int(headers.get("X-Nanvix-Exit-Status"))
+        except (TypeError, ValueError):
+            raise NanvixError("nanvix: the daemon's answer to invoke %r lacks "
+                              "X-Nanvix-Exit-Status" % name) from None
+        return exit_status, out
+
     # -- Any route ----------------------------------------------------------
 
     def request(self, method, path, body=None, query=None, raw=False, timeout=None):
@@ -202,7 +253,8 @@ class Client:
         raw bytes with raw.  Raises ApiError for a non-2xx answer.
 
         path: the route, e.g. "/v1/vms"; body: a JSON-able object (sent
-        as JSON) or None; query: a dict (True/False sent as true/false);
+        as JSON), bytes (sent as application/octet-stream) or None;
+        query: a dict (True/False sent as true/false);
         timeout: seconds for this answer instead of the client's.
         """
         status, headers, data = self._exchange(method, path, body, query, timeout)
@@ -227,7 +279,10 @@ class Client:
         if self.api_key:
             headers["Authorization"] = "Bearer " + self.api_key
         data = None
-        if body is not None:
+        if isinstance(body, bytes):
+            data = body
+            headers["Content-Type"] = "application/octet-stream"
+        elif body is not None:
             data = json.dumps(body).encode("utf-8")
             headers["Content-Type"] = "application/json"
         conn = self.endpoint.connection(timeout)
@@ -333,10 +388,35 @@ class LogStream:
         self.close()
 
 
+def _spec(program, args, env, memory, **more):
+    """A VmCreate or FunctionSpec body: fields left None are not sent."""
+    if isinstance(args, (str, bytes)):
+        raise TypeError("nanvix: args must be a list of strings, not a single string")
+    body = {"program": program, "memory": memory}
+    if args:
+        body["args"] = list(args)
+    if env is not None:
+        if isinstance(env, dict):
+            body["env"] = ["%s=%s" % kv for kv in env.items()]
+        elif isinstance(env, (str, bytes)):
+            raise TypeError("nanvix: env must be a dict or a list of KEY=VALUE strings")
+        else:
+            body["env"] = list(env)
+    body.update(more)
+    return {k: v for k, v in body.items() if v is not None}
+
+
 def _vm_path(id, action=None):
     if not isinstance(id, str) or not id:
         raise TypeError("nanvix: a VM id must be a non-empty str, got %r" % (id,))
     path = "/v1/vms/" + urllib.parse.quote(id, safe="")
+    return path + "/" + action if action else path
+
+
+def _function_path(name, action=None):
+    if not isinstance(name, str) or not name:
+        raise TypeError("nanvix: a function's name must be a non-empty str, got %r" % (name,))
+    path = "/v1/functions/" + urllib.parse.quote(name, safe="")
     return path + "/" + action if action else path
 
 
