@@ -1284,25 +1284,33 @@ static int cmd_logs(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_inspect(struct ctl *c, int argc, char **argv)
+/* inspect's output: the object at PATH as JSON, if ok() finds it sound (`what` it must be). 0 or 1. */
+static int print_object(struct ctl *c, const char *path, int (*ok)(json_t *), const char *what)
 {
-	int ret = vm_options(c, argc, argv, ":h", help_only, NULL, NULL, 1, 1);
-	char path[128];
 	struct reply r;
 
-	if (ret)
-		return ret < 0 ? 0 : ret;
-	if (check_ref(argv[optind]) < 0 ||
-	    call(c, "GET", vm_path(path, sizeof(path), argv[optind], ""), NULL, &r) < 0)
+	if (call(c, "GET", path, NULL, &r) < 0)
 		return 1;
-	if (!vm_ok(r.json)) {
-		say("the daemon's answer is not a VM");
+	if (!ok(r.json)) {
+		say("the daemon's answer is not %s", what);
 		reply_free(&r);
 		return 1;
 	}
 	print_json(r.json);
 	reply_free(&r);
 	return 0;
+}
+
+static int cmd_inspect(struct ctl *c, int argc, char **argv)
+{
+	int ret = vm_options(c, argc, argv, ":h", help_only, NULL, NULL, 1, 1);
+	char path[128];
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (check_ref(argv[optind]) < 0)
+		return 1;
+	return print_object(c, vm_path(path, sizeof(path), argv[optind], ""), vm_ok, "a VM");
 }
 
 static int cmd_wait(struct ctl *c, int argc, char **argv)
@@ -1623,23 +1631,14 @@ static int fn_inspect(struct ctl *c, int argc, char **argv)
 {
 	int ret = vm_options(c, argc, argv, ":h", help_only, NULL, NULL, 0, 0);
 	char path[128];
-	struct reply r;
 
 	if (!ret)
 		ret = fn_named(c, argc, argv, 1, 1);
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	if (check_fn(argv[optind]) < 0 ||
-	    call(c, "GET", fn_path(path, sizeof(path), argv[optind], ""), NULL, &r) < 0)
+	if (check_fn(argv[optind]) < 0)
 		return 1;
-	if (!fn_ok(r.json)) {
-		say("the daemon's answer is not a function");
-		reply_free(&r);
-		return 1;
-	}
-	print_json(r.json);
-	reply_free(&r);
-	return 0;
+	return print_object(c, fn_path(path, sizeof(path), argv[optind], ""), fn_ok, "a function");
 }
 
 static int fn_ps(struct ctl *c, int argc, char **argv)
