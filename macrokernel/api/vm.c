@@ -873,12 +873,41 @@ static json_t *read_stats(const struct api_vm *vm)
 	return o;
 }
 
+/*
+ * nanvixd's own refusals in the VM's console log are security events: the
+ * audit log keeps them.  A stop by its seccomp filter or a --trust refusal
+ * (the last such line), and each destination the network switch refused
+ * (it logs each once; at most EGRESS_AUDIT_MAX a VM).
+ */
+#define EGRESS_AUDIT_MAX 32
+static void audit_log_lines(const struct api_vm *vm)
+{
+	char log[PATH_MAX], line[512], msg[512] = "";
+	int egress = 0;
+	FILE *f;
+
+	vm_log_path(vm, log, sizeof(log));
+	f = fopen(log, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "nanvixd: trust:", 15) ||
+		    !strncmp(line, "nanvixd: seccomp:", 17) ||
+		    !strncmp(line, "nanvix-uplink: seccomp:", 23))
+			snprintf(msg, sizeof(msg), "%s", line);
+		else if (!strncmp(line, "nanvixd: net: refused ", 22) &&
+		         egress++ < EGRESS_AUDIT_MAX)
+			audit("egress_refused", "vm", vm->id, "message", line + 14, NULL);
+	}
+	if (f)
+		fclose(f);
+	if (msg[0] && (vm->exit_status == 119 || vm->exit_status == 126 || strstr(msg, "uplink")))
+		audit(strstr(msg, "trust:") ? "trust_refused" : "seccomp_kill", "vm", vm->id,
+		      "message", msg, NULL);
+}
+
 /* nanvixd has gone with wait status ws, having used ru. */
 static void exited(struct api_vm *vm, int ws, const struct rusage *ru)
 {
-	char log[PATH_MAX], line[512], msg[512] = "";
-	FILE *f;
-
 	vm->exit_status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	vm->cpu_final = (double)(ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) +
 	                (double)(ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1e6;
@@ -890,20 +919,7 @@ static void exited(struct api_vm *vm, int ws, const struct rusage *ru)
 	vm->finished_mono = api_now();
 	rm_tree(vm->tmp);
 	metrics_vm_exited(vm->exit_status);
-	/* nanvixd's own refusals are security events: the audit log keeps them. */
-	if (vm->exit_status == 119 || vm->exit_status == 126) {
-		vm_log_path(vm, log, sizeof(log));
-		f = fopen(log, "r");
-		while (f && fgets(line, sizeof(line), f))
-			if (!strncmp(line, "nanvixd: trust:", 15) ||
-			    !strncmp(line, "nanvixd: seccomp:", 17))
-				snprintf(msg, sizeof(msg), "%.*s", (int)strcspn(line, "\n"), line);
-		if (f)
-			fclose(f);
-		if (msg[0])
-			audit(vm->exit_status == 119 ? "seccomp_kill" : "trust_refused", "vm",
-			      vm->id, "message", msg, NULL);
-	}
+	audit_log_lines(vm);
 	conn_vm_exited(vm);
 }
 

@@ -541,6 +541,18 @@ else:
     except FileNotFoundError:
         print("skip promtool: not installed (apt-get install prometheus)")
 
+    # Refused egress reaches the audit log.
+    http_get = os.path.join(opt.bin, "tests", "net", "http_get.elf")
+    if os.path.exists(http_get):
+        st, vm = d.json("POST", "/v1/vms", {"program": http_get, "args": ["10.0.2.2", "1", "/"],
+                                            "start": True})
+        d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=30")
+        lines = [json.loads(l) for l in open(d.audit)]
+        check("refused egress is in the audit log",
+              any(l["event"] == "egress_refused" and l.get("vm") == vm["id"] and
+                  "refused 10.0.2.2:1/tcp" in l.get("message", "") for l in lines),
+              [l for l in lines if l["event"] == "egress_refused"][:2])
+
     # Shutting the daemon down kills what runs and leaves no socket.
     st, vm = d.json("POST", "/v1/vms", {"program": sleeper, "args": ["60"], "start": True})
     pid = vm.get("pid")
