@@ -378,7 +378,12 @@ else:
     st, vm = d.json("POST", "/v1/vms/sl/pause")
     check("pause", st == 200 and vm["state"] == "paused", f"{st} {vm}")
     pid = vm.get("pid")
-    stat = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] if pid else "?"
+    stat = "?"
+    for _ in range(40):  # SIGSTOP takes effect asynchronously
+        stat = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] if pid else "?"
+        if stat == "T":
+            break
+        time.sleep(0.05)
     check("a paused VM's nanvixd is stopped", stat == "T", stat)
     st, vm = d.json("POST", "/v1/vms/sl/resume")
     check("resume", st == 200 and vm["state"] == "running", f"{st} {vm}")
