@@ -71,8 +71,9 @@ SERVER_SRCS := macrokernel/server/main.c macrokernel/server/conn.c macrokernel/s
 	macrokernel/monitor/guestmem.c $(BLKSW_SRCS) $(MK_SRCS) $(MK_NET_SRCS) $(FS_HOST_SRCS)
 SERVER_OBJS := $(SERVER_SRCS:%.c=$(OUT)/%.o) $(NET_HOST_LIB)
 
-$(BIN)/macrokernel: $(SERVER_OBJS) | $(BIN)
-	$(HOST_CC) -static -pthread -o $@ $^ $(HOST_LDFLAGS)
+# Confined by nanvixd's allowlist once it listens; its uplink comes from the spawner.
+$(BIN)/macrokernel: $(SERVER_OBJS) $(SANDBOX_OBJ) $(OUT)/macrokernel/monitor/spawner.o | $(BIN)
+	$(HOST_CC) -static -pthread -o $@ $^ $(HOST_LDFLAGS) -lseccomp
 
 ALL += $(BIN)/macrokernel
 

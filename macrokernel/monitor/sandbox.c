@@ -137,6 +137,11 @@ int sandbox_install(char *err, size_t errlen)
 	return rc;
 }
 
+void sandbox_set_name(const char *name)
+{
+	who = name;
+}
+
 int sandbox_install_uplink(char *err, size_t errlen)
 {
 	who = "nanvix-uplink";

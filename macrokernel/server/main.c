@@ -28,6 +28,8 @@
 #include <abi/ring.h>
 #include <blksw/blksw.h>
 #include <mk/mk.h>
+#include <monitor/sandbox.h>
+#include <monitor/spawner.h>
 #include <netsw/netsw.h>
 #include <sys/eventfd.h>
 #include <pthread.h>
@@ -69,6 +71,9 @@ static const char usage_text[] =
         "                      may reach (repeatable; as nanvixd's, which a VM of\n"
         "                      this macro-kernel cannot widen).  The VMs share one\n"
         "                      network, 10.0.2.0/24, and reach each other\n"
+        "      --no-seccomp    do not confine this process to its system-call\n"
+        "                      allowlist (by default it is, once it listens; a\n"
+        "                      forbidden call ends it with 119 and a line)\n"
         "  -v, --verbose       log each VM's attach and detach to stderr\n"
         "  -h, --help          show this help\n"
         "      --version       show the version\n"
@@ -82,6 +87,7 @@ struct options {
 	const char *root;
 	unsigned max_vms;
 	bool verbose;
+	bool no_seccomp;
 	struct netsw_policy policy; /* --net-allow: the tenant's egress */
 };
 
@@ -95,12 +101,20 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_SOCKET = 256, OPT_ROOT, OPT_MAX_VMS, OPT_VERSION, OPT_NET_ALLOW };
+	enum {
+		OPT_SOCKET = 256,
+		OPT_ROOT,
+		OPT_MAX_VMS,
+		OPT_VERSION,
+		OPT_NET_ALLOW,
+		OPT_NO_SECCOMP
+	};
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, OPT_SOCKET },
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "max-vms", required_argument, NULL, OPT_MAX_VMS },
 		{ "net-allow", required_argument, NULL, OPT_NET_ALLOW },
+		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -133,6 +147,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("%s", why);
 			break;
 		}
+		case OPT_NO_SECCOMP: o->no_seccomp = true; break;
 		case 'v': o->verbose = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case OPT_VERSION:
@@ -249,6 +264,11 @@ int main(int argc, char **argv)
 	if (rc)
 		return rc;
 
+	/* Before any thread or VM exists: the uplink is started through it later. */
+	if (!o.no_seccomp && (rc = spawner_start()) < 0) {
+		srv_log("cannot start the spawner: %s", strerror(-rc));
+		return 1;
+	}
 	memset(&s, 0, sizeof(s));
 	s.max_vms = o.max_vms;
 	s.verbose = o.verbose;
@@ -279,6 +299,7 @@ int main(int argc, char **argv)
 		netsw_config_default(&nc);
 		nc.policy = &o.policy;
 		nc.log = NULL;
+		nc.spawn = o.no_seccomp ? NULL : spawner_spawn;
 		s.net = netsw_new(&nc);
 		net_wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (!s.net || net_wake < 0 || pthread_create(&net_pump, NULL, net_thread, s.net)) {
@@ -294,6 +315,15 @@ int main(int argc, char **argv)
 	lfd = listen_on(o.socket, &made);
 	if (lfd < 0)
 		return 1;
+	if (!o.no_seccomp) {
+		char err[256];
+
+		sandbox_set_name("macrokernel");
+		if (sandbox_install(err, sizeof(err)) < 0) {
+			srv_log("%s (--no-seccomp runs without it)", err);
+			return 1;
+		}
+	}
 	if (o.verbose)
 		srv_log("listening on %s (root %s, at most %u VMs)", o.socket, rootpath, o.max_vms);
 

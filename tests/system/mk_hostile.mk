@@ -10,7 +10,8 @@ $(BIN)/tests/mk_hostile: tests/system/mk_hostile.c $(wildcard include/abi/*.h) \
 # not 8-byte aligned (sysapps/fs/service.c getdents), which is not ours to fix here.
 MK_SAN := -fsanitize=address,undefined -fno-sanitize=alignment -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-MK_SAN_OBJS := $(SERVER_SRCS:%.c=$(OUT)/mk_san/%.o)
+MK_SAN_OBJS := $(SERVER_SRCS:%.c=$(OUT)/mk_san/%.o) $(OUT)/mk_san/macrokernel/monitor/sandbox.o \
+	$(OUT)/mk_san/macrokernel/monitor/spawner.o
 
 $(OUT)/mk_san/sysapps/net/%.o $(OUT)/mk_san/macrokernel/mk/svc_net.o: HOST_CFLAGS += $(NET_INC)
 $(OUT)/mk_san/sysapps/net/%.o: | $(LWIP_DIR)/src/core/init.c
@@ -22,6 +23,6 @@ $(OUT)/mk_san/%.o: %.c
 # lwIP itself: the sanitized archive the unit tests use.
 $(BIN)/tests/macrokernel.san: $(MK_SAN_OBJS) $(NET_UNIT_LIB)
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(MK_SAN) -pthread -o $@ $^
+	$(HOST_CC) $(MK_SAN) -pthread -o $@ $^ -lseccomp
 
 ALL += $(BIN)/tests/mk_hostile $(BIN)/tests/macrokernel.san

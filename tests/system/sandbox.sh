@@ -72,6 +72,21 @@ else
 fi
 kill "$vmpid" 2>/dev/null
 wait "$vmpid" 2>/dev/null
+# bin/macrokernel confines itself once it listens (its uplink comes from its spawner).
+mkroot=$(mktemp -d "$tmp/mkroot.XXXXXX")
+bin/macrokernel --socket "$tmp/mk.sock" --root "$mkroot" >/dev/null 2>&1 &
+mkpid=$!
+for _ in $(seq 100); do
+	[ "$(status_of $mkpid Seccomp)" = 2 ] && break
+	sleep 0.05
+done
+if [ "$(status_of $mkpid Seccomp)" = 2 ] && [ "$(status_of $mkpid NoNewPrivs)" = 1 ]; then
+	ok "bin/macrokernel is filtered (Seccomp 2, NoNewPrivs 1)"
+else
+	bad "bin/macrokernel filtered" "Seccomp '$(status_of $mkpid Seccomp)'"
+fi
+kill "$mkpid" 2>/dev/null
+wait "$mkpid" 2>/dev/null
 # Filtered, the VM still resolves names: its uplink starts at the first
 # query, through the spawner forked before the filter (monitor/spawner.c).
 for how in "--seccomp=on" "--seccomp=auto" "--net=guest"; do

@@ -19,4 +19,7 @@ int sandbox_install(char *err, size_t errlen);
  */
 int sandbox_install_uplink(char *err, size_t errlen);
 
+/* The program the stop line names (default "nanvixd"; a static string). */
+void sandbox_set_name(const char *name);
+
 #endif /* MONITOR_SANDBOX_H */
