@@ -56,6 +56,24 @@ struct api_watch {
 
 extern int api_epfd;
 
+/*
+ * A size as nanvixd's -m writes it: N with K, M or G (binary; Ki, KiB, MB
+ * the same) or B for bytes, and a bare N in units of `bare`.  0 when
+ * malformed, 0, or above 2^40 units.
+ */
+uint64_t api_size(const char *s, uint64_t bare);
+
+/* An id or name as the API takes them: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}. */
+bool api_name_ok(const char *s);
+
+/* Make path's directories (mode 0700), path itself too when last: 0 or -errno. */
+int api_mkdirs(const char *path, bool last);
+/*
+ * Remove a directory tree, never following a symbolic link, going on past
+ * what cannot be removed: 0, or -1 when something is left.
+ */
+int api_rm_tree(const char *dir);
+
 /* Monotonic and wall-clock time. */
 double api_now(void);
 double api_wall(void);

@@ -155,10 +155,7 @@ void fn_create(const struct api_request *rq, struct api_vm *vm, struct api_reply
 	(void)vm;
 	if (!spec)
 		return;
-	if (!name[0] ||
-	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
-	            strlen(name) ||
-	    !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", name[0])) {
+	if (!api_name_ok(name)) {
 		routes_error(rp, 400, "name: required, [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 		goto out;
 	}

@@ -104,34 +104,11 @@ double api_wall(void)
 
 static uint64_t parse_size(const char *opt, const char *s)
 {
-	char *end;
-	unsigned long long n = strtoull(s, &end, 10);
-	uint64_t unit = 1;
+	uint64_t v = api_size(s, 1);
 
-	if (end == s || s[0] == '-')
+	if (!v)
 		die(2, "%s '%s': expected a size such as 64M", opt, s);
-	switch (*end | 0x20) {
-	case 'k':
-		unit = 1ull << 10;
-		end++;
-		break;
-	case 'm':
-		unit = 1ull << 20;
-		end++;
-		break;
-	case 'g':
-		unit = 1ull << 30;
-		end++;
-		break;
-	default: break;
-	}
-	if (*end == 'i')
-		end++;
-	if ((*end | 0x20) == 'b')
-		end++;
-	if (*end || n == 0 || n > UINT64_MAX / unit)
-		die(2, "%s '%s': expected a size such as 64M", opt, s);
-	return n * unit;
+	return v;
 }
 
 static long parse_int(const char *opt, const char *s, long lo, long hi)
@@ -190,21 +167,6 @@ static void defaults(void)
 		api_opt.audit = owned("%s/audit.log", api_opt.state_dir);
 }
 
-static int mkdirs(const char *path, bool last)
-{
-	char buf[PATH_MAX];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-				return -errno;
-			*p = '/';
-		}
-	return last && mkdir(buf, 0700) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 static struct api_watch unix_watch = { WATCH_LISTEN_UNIX }, tcp_watch = { WATCH_LISTEN_TCP },
                         sig_watch = { WATCH_SIGNAL }, timer_watch = { WATCH_TIMER };
 
@@ -224,7 +186,7 @@ static int listen_unix(const char *path)
 	if (strlen(path) >= sizeof(sa.sun_path))
 		die(2, "--socket %s: longer than %zu bytes", path, sizeof(sa.sun_path) - 1);
 	strcpy(sa.sun_path, path);
-	if ((rc = mkdirs(path, false)) < 0)
+	if ((rc = api_mkdirs(path, false)) < 0)
 		die(1, "cannot make the directory of %s: %s", path, strerror(-rc));
 	/* A socket left by a daemon that died is removed; a live one is not. */
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -388,8 +350,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (api_opt.keys_file && auth_load(api_opt.keys_file, err, sizeof(err)) < 0)
 		die(2, "--keys %s", err);
-	if ((rc = mkdirs(api_opt.state_dir, true)) < 0 ||
-	    (rc = mkdirs(owned("%s/snapshots", api_opt.state_dir), true)) < 0)
+	if ((rc = api_mkdirs(api_opt.state_dir, true)) < 0 ||
+	    (rc = api_mkdirs(owned("%s/snapshots", api_opt.state_dir), true)) < 0)
 		die(1, "cannot make the state directory %s: %s", api_opt.state_dir, strerror(-rc));
 	if ((rc = audit_open(api_opt.audit)) < 0)
 		die(1, "cannot open the audit log %s: %s", api_opt.audit, strerror(-rc));

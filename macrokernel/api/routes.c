@@ -16,7 +16,6 @@
 #include <string.h>
 #include <strings.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -477,16 +476,6 @@ static void get_logs(const struct api_request *rq, struct api_vm *vm, struct api
 	rp->content_type = "text/plain; charset=utf-8";
 }
 
-static bool id_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > API_ID_MAX ||
-	    !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", s[0]))
-		return false;
-	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
-}
-
 static void snapshot_dir(const char *name, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/snapshots/%s", api_opt.state_dir, name);
@@ -507,7 +496,7 @@ static void list_snapshots(const struct api_request *rq, struct api_vm *vm, stru
 		struct stat st;
 		json_t *o;
 
-		if (!id_ok(e->d_name))
+		if (!api_name_ok(e->d_name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
@@ -520,13 +509,6 @@ static void list_snapshots(const struct api_request *rq, struct api_vm *vm, stru
 	if (d)
 		closedir(d);
 	reply_json(rp, 200, json_pack("{s:o}", "snapshots", a));
-}
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
 static void delete_snapshot(const struct api_request *rq, struct api_vm *vm, struct api_reply *rp)
@@ -549,7 +531,7 @@ static void delete_snapshot(const struct api_request *rq, struct api_vm *vm, str
 			             v->id, name);
 			return;
 		}
-	if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0) {
+	if (api_rm_tree(dir) < 0) {
 		routes_error(rp, 500, "cannot delete %s: %s", dir, strerror(errno));
 		return;
 	}
@@ -615,7 +597,7 @@ static bool match(const char *pattern, const char *path, char *id, size_t idlen)
 				return false;
 			memcpy(id, path, sl);
 			id[sl] = '\0';
-			if (!id_ok(id))
+			if (!api_name_ok(id))
 				return false;
 		} else if (pl != sl || strncmp(pattern, path, pl)) {
 			return false;

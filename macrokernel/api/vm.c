@@ -87,19 +87,14 @@ static int fail(char *err, size_t errlen, int status, const char *fmt, ...)
 }
 
 /* A name or snapshot name: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}. */
-static bool name_ok(const char *s)
+bool api_name_ok(const char *s)
 {
 	size_t n = strlen(s);
 
 	if (n == 0 || n > API_ID_MAX ||
-	    !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
-	      (s[0] >= '0' && s[0] <= '9')))
+	    !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", s[0]))
 		return false;
-	for (size_t i = 1; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
-		            s[i]))
-			return false;
-	return true;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
 
 /* A JSON string with no NUL inside, or NULL. */
@@ -130,12 +125,11 @@ static bool allowed(const char *p, char *real, size_t reallen)
 	return false;
 }
 
-/* Memory as nanvixd's -m takes it, in bytes; 0 when malformed. */
-static uint64_t memory_bytes(const char *s)
+uint64_t api_size(const char *s, uint64_t bare)
 {
 	char *end;
 	unsigned long long n = strtoull(s, &end, 10);
-	uint64_t unit = 1ull << 20;
+	uint64_t unit = bare;
 
 	if (end == s || s[0] == '-' || n == 0 || n > (1ull << 40))
 		return 0;
@@ -392,17 +386,17 @@ static int build_argv(json_t *o, struct argv_builder *b, const char *id, char *m
 		return fail(err, errlen, 400, "program: required (or snapshot)");
 	if (program && snap)
 		return fail(err, errlen, 400, "program and snapshot: give one");
-	if (snap && !name_ok(snap))
+	if (snap && !api_name_ok(snap))
 		return fail(err, errlen, 400,
 		            "snapshot: a name as [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
-	if (snap_out && !name_ok(snap_out))
+	if (snap_out && !api_name_ok(snap_out))
 		return fail(err, errlen, 400,
 		            "snapshot_out: a name as [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 	if (net && strcmp(net, "host") && strcmp(net, "guest") && strcmp(net, "none"))
 		return fail(err, errlen, 400, "net: expected host, guest or none");
 	if (workdir && workdir[0] != '/')
 		return fail(err, errlen, 400, "workdir: expected an absolute path");
-	bytes = memory_bytes(mem ? mem : "64M");
+	bytes = api_size(mem ? mem : "64M", 1ull << 20);
 	if (!bytes)
 		return fail(err, errlen, 400, "memory: '%s' is not a size (e.g. 64M, 1G)", mem);
 	if (bytes > api_opt.max_memory)
@@ -515,11 +509,11 @@ static int build_argv(json_t *o, struct argv_builder *b, const char *id, char *m
 	return b->full ? fail(err, errlen, 400, "the command line is too long") : 0;
 }
 
-static int mkdir_p(const char *dir)
+int api_mkdirs(const char *path, bool last)
 {
 	char buf[PATH_MAX];
 
-	snprintf(buf, sizeof(buf), "%s", dir);
+	snprintf(buf, sizeof(buf), "%s", path);
 	for (char *p = buf + 1; *p; p++)
 		if (*p == '/') {
 			*p = '\0';
@@ -527,25 +521,32 @@ static int mkdir_p(const char *dir)
 				return -errno;
 			*p = '/';
 		}
-	return mkdir(buf, 0700) < 0 && errno != EEXIST ? -errno : 0;
+	return last && mkdir(buf, 0700) < 0 && errno != EEXIST ? -errno : 0;
 }
+
+static bool rm_failed; /* api_rm_tree's walk met something it could not remove */
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st;
 	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
+	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT)
+		rm_failed = true;
 	return 0;
 }
 
-/* Remove a directory tree, never following a symbolic link. */
+int api_rm_tree(const char *dir)
+{
+	if (!dir[0])
+		return 0;
+	rm_failed = false;
+	return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 || rm_failed ? -1 : 0;
+}
+
+/* Remove a VM's directory or /tmp base; what cannot go stays (nothing to tell). */
 static void rm_tree(const char *dir)
 {
-	if (dir[0])
-		nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	(void)api_rm_tree(dir);
 }
 
 int vm_check(void *json_obj, char *err, size_t errlen)
@@ -577,7 +578,7 @@ struct api_vm *vm_create(void *json_obj, int *status, char *err, size_t errlen)
 	if ((rc = check_field_types(o, err, errlen)))
 		goto out_fail;
 	name = str_of(json_object_get(o, "name"));
-	if (name && !name_ok(name)) {
+	if (name && !api_name_ok(name)) {
 		rc = fail(err, errlen, 400, "name: expected [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 		goto out_fail;
 	}
@@ -606,7 +607,7 @@ struct api_vm *vm_create(void *json_obj, int *status, char *err, size_t errlen)
 		goto out_fail;
 	snprintf(vm->name, sizeof(vm->name), "%s", name ? name : vm->id);
 	snprintf(vm->dir, sizeof(vm->dir), "%s/vms/%s", api_opt.state_dir, vm->id);
-	if ((rc = mkdir_p(vm->dir)) < 0) {
+	if ((rc = api_mkdirs(vm->dir, true)) < 0) {
 		rc = fail(err, errlen, 500, "cannot make %s: %s", vm->dir, strerror(-rc));
 		goto out_fail;
 	}
@@ -722,7 +723,7 @@ int vm_start(struct api_vm *vm, char *err, size_t errlen)
 		return fail(err, errlen, 409, "VM %s is %s: only a created VM starts", vm->id,
 		            vm_state_names[vm->state]);
 	tmp_base(vm);
-	if ((rc = mkdir_p(vm->tmp)) < 0)
+	if ((rc = api_mkdirs(vm->tmp, true)) < 0)
 		return fail(err, errlen, 500, "cannot make %s: %s", vm->tmp, strerror(-rc));
 	snprintf(tmpenv, sizeof(tmpenv), "NANVIXD_TMPDIR=%s", vm->tmp);
 	if (guest)

@@ -1451,6 +1451,22 @@ static int fn_ok(json_t *fn)
 	       json_is_object(json_object_get(fn, "spec"));
 }
 
+/* Whether a is an array whose every element ok() finds sound. */
+static bool all_ok(json_t *a, int (*ok)(json_t *))
+{
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(a))
+		return false;
+	json_array_foreach(a, i, v)
+	{
+		if (!ok(v))
+			return false;
+	}
+	return true;
+}
+
 /* After a fn command's options: at least min and at most max (0: any) names; 0 or 2. */
 static int fn_named(struct ctl *c, int argc, char **argv, int min, int max)
 {
@@ -1560,12 +1576,7 @@ static int fn_ls(struct ctl *c, int argc, char **argv)
 	if (call(c, "GET", "/v1/functions", NULL, &r) < 0)
 		return 1;
 	fns = json_object_get(r.json, "functions");
-	json_array_foreach(fns, i, fn)
-	{
-		if (!fn_ok(fn))
-			break;
-	}
-	if (!json_is_array(fns) || i < json_array_size(fns)) {
+	if (!all_ok(fns, fn_ok)) {
 		say("the daemon's list of functions is malformed");
 		reply_free(&r);
 		return 1;
@@ -1646,8 +1657,7 @@ static int fn_ps(struct ctl *c, int argc, char **argv)
 	int json = 0, ret = vm_options(c, argc, argv, ":h", json_only, take_flag, &json, 0, 0);
 	char path[128];
 	struct reply r;
-	json_t *vms, *vm;
-	size_t i;
+	json_t *vms;
 
 	if (!ret)
 		ret = fn_named(c, argc, argv, 1, 1);
@@ -1657,12 +1667,7 @@ static int fn_ps(struct ctl *c, int argc, char **argv)
 	    call(c, "GET", fn_path(path, sizeof(path), argv[optind], "/instances"), NULL, &r) < 0)
 		return 1;
 	vms = json_object_get(r.json, "vms");
-	json_array_foreach(vms, i, vm)
-	{
-		if (!vm_ok(vm))
-			break;
-	}
-	if (!json_is_array(vms) || i < json_array_size(vms)) {
+	if (!all_ok(vms, vm_ok)) {
 		say("the daemon's list of the function's VMs is malformed");
 		reply_free(&r);
 		return 1;
