@@ -123,7 +123,7 @@ static void header(struct text *t, const char *name, const char *type, const cha
 
 char *metrics_render(size_t *len)
 {
-	struct text t = { 0 };
+	struct text t = { 0 }, mem = { 0 };
 	const char *key;
 	uint64_t n;
 
@@ -168,8 +168,11 @@ char *metrics_render(size_t *len)
 	for (const struct api_vm *vm = vm_list(); vm; vm = vm->next)
 		put(&t, "nanvix_vm_info{id=\"%s\",name=\"%s\",state=\"%s\"} 1\n", vm->id, vm->name,
 		    vm_state_names[vm->state]);
+	/* One read of /proc a VM: the memory series wait in `mem` for their header. */
 	header(&t, "nanvix_vm_cpu_seconds_total", "counter",
 	       "CPU time of a VM's nanvixd (in all, once it exited).");
+	header(&mem, "nanvix_vm_memory_bytes", "gauge",
+	       "Resident memory of a running VM's nanvixd.");
 	for (const struct api_vm *vm = vm_list(); vm; vm = vm->next) {
 		double cpu;
 		uint64_t rss;
@@ -178,17 +181,13 @@ char *metrics_render(size_t *len)
 		if (vm->state != VM_CREATED)
 			put(&t, "nanvix_vm_cpu_seconds_total{id=\"%s\",name=\"%s\"} %.2f\n", vm->id,
 			    vm->name, cpu);
-	}
-	header(&t, "nanvix_vm_memory_bytes", "gauge", "Resident memory of a running VM's nanvixd.");
-	for (const struct api_vm *vm = vm_list(); vm; vm = vm->next) {
-		double cpu;
-		uint64_t rss;
-
-		vm_usage(vm, &cpu, &rss);
 		if (vm->pid)
-			put(&t, "nanvix_vm_memory_bytes{id=\"%s\",name=\"%s\"} %llu\n", vm->id,
+			put(&mem, "nanvix_vm_memory_bytes{id=\"%s\",name=\"%s\"} %llu\n", vm->id,
 			    vm->name, (unsigned long long)rss);
 	}
+	if (mem.buf)
+		put(&t, "%s", mem.buf);
+	free(mem.buf);
 	/* nanvixd's own counters, once a VM has exited (--stats-file). */
 	static const struct {
 		const char *key, *metric, *help;
