@@ -370,10 +370,11 @@ int fn_metrics(char *buf, size_t len)
 	size_t off = 0;
 	int n;
 
-#define ADD(...)                                                                 \
-	do {                                                                     \
-		n = snprintf(buf + off, off < len ? len - off : 0, __VA_ARGS__); \
-		off += n > 0 ? (size_t)n : 0;                                    \
+#define ADD(...)                                                                      \
+	do {                                                                          \
+		n = snprintf(off < len ? buf + off : NULL, off < len ? len - off : 0, \
+		             __VA_ARGS__);                                            \
+		off += n > 0 ? (size_t)n : 0;                                         \
 	} while (0)
 	ADD("# HELP nanvix_function_invocations_total Invocations of a function.\n"
 	    "# TYPE nanvix_function_invocations_total counter\n");
