@@ -23,7 +23,7 @@ MONITOR_SRCS := macrokernel/monitor/main.c macrokernel/monitor/instance.c macrok
 	macrokernel/monitor/guestmem.c macrokernel/monitor/elf.c \
 	macrokernel/monitor/strace.c macrokernel/monitor/aspace.c macrokernel/monitor/exec.c \
 	macrokernel/monitor/client.c macrokernel/monitor/hostsig.c macrokernel/monitor/tty.c \
-	macrokernel/monitor/spawner.c \
+	macrokernel/monitor/spawner.c macrokernel/monitor/control.c \
 	macrokernel/monitor/tmpvol.c macrokernel/monitor/snapshot.c macrokernel/monitor/fleet.c \
 	$(BLKSW_SRCS) $(MK_SRCS) $(MK_NET_SRCS) $(FS_HOST_SRCS)
 MONITOR_OBJS := $(MONITOR_SRCS:%.c=$(OUT)/%.o) $(NET_HOST_LIB)

@@ -49,7 +49,14 @@ struct api_options {
 extern struct api_options api_opt;
 
 /* What an epoll event's data.ptr points at: the first member of its owner. */
-enum api_watch_kind { WATCH_LISTEN_UNIX, WATCH_LISTEN_TCP, WATCH_SIGNAL, WATCH_TIMER, WATCH_CONN };
+enum api_watch_kind {
+	WATCH_LISTEN_UNIX,
+	WATCH_LISTEN_TCP,
+	WATCH_SIGNAL,
+	WATCH_TIMER,
+	WATCH_CONN,
+	WATCH_VM_CTL
+};
 struct api_watch {
 	enum api_watch_kind kind;
 };
@@ -106,6 +113,7 @@ struct api_vm {
 	char memory[24];
 	char dir[3072]; /* STATE/vms/ID: console.log (--state is at most 2048 bytes) */
 	char tmp[4096]; /* the VM's /tmp base (TMPDIR-like), removed at exit */
+	struct vm_ctl *ctl; /* nanvixd's control channel while it runs (snap.c), or NULL */
 };
 
 extern const char *const vm_state_names[VM_NSTATES];
@@ -147,6 +155,31 @@ void vm_shutdown(void);
  * total and peak once exited, 0 before it starts. */
 void vm_usage(const struct api_vm *vm, double *cpu_s, uint64_t *rss);
 
+/* ---- Snapshots of running VMs (snap.c) ---------------------------------------- */
+
+/*
+ * Each running VM's nanvixd gets one end of a socket pair as --control-fd
+ * (monitor/control.c); the daemon keeps the other in its epoll set.  A
+ * snapshot is asked for there and answered when the VM next idles.
+ */
+struct vm_ctl;
+
+/* The socket pair for a VM about to start: the daemon's end is kept, the
+ * child's end (to become fd 3) returned, or -errno. */
+int snap_ctl_open(struct api_vm *vm);
+/* After fork: close the child's end (started: watch the daemon's end, else close it too). */
+void snap_ctl_started(struct api_vm *vm, int child_end, bool started);
+/* Ask for a snapshot named `name`: 0, or an HTTP status with err filled. */
+int snap_request(struct api_vm *vm, const char *name, char *err, size_t errlen);
+/* A snapshot name taken or being taken (by any VM)? */
+bool snap_name_busy(const char *name);
+/* epoll: the channel is readable. */
+void snap_ctl_event(struct vm_ctl *c);
+/* The VM exited: read what nanvixd said last, answer what is still pending, close. */
+void snap_ctl_close(struct api_vm *vm);
+/* Free the channels closed since the last call (after each event batch). */
+void snap_reap(void);
+
 /* ---- Connections (conn.c) ------------------------------------------------- */
 
 struct api_conn;
@@ -159,6 +192,11 @@ void conn_event(struct api_conn *c, uint32_t events);
 void conn_tick(double now);
 /* A VM exited: answer its waiters, finish its log streams. */
 void conn_vm_exited(const struct api_vm *vm);
+/*
+ * A snapshot of vm was answered: status 201 with the Snapshot object `o`
+ * (a json_t; the reference stays the caller's), or an error status and message.
+ */
+void conn_vm_snapshot(const struct api_vm *vm, int status, void *o, const char *msg);
 /* True while a connection still waits for or streams the VM. */
 bool conn_vm_watched(const struct api_vm *vm);
 void conn_close_all(void);
@@ -175,7 +213,7 @@ struct api_reply {
 	const char *allow; /* the Allow header of a 405 */
 	int retry_after;   /* a 429's Retry-After, seconds */
 	/* Set instead of a body: the connection goes on with a stream or a wait. */
-	enum { REPLY_NOW, REPLY_LOG_STREAM, REPLY_WAIT, REPLY_INVOKE } kind;
+	enum { REPLY_NOW, REPLY_LOG_STREAM, REPLY_WAIT, REPLY_INVOKE, REPLY_SNAPSHOT } kind;
 	char headers[192]; /* more header lines ("Name: value\r\n"), or "" */
 	char vm_id[13];
 	uint64_t since;

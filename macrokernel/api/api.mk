@@ -4,7 +4,7 @@
 # dynamically, so that valgrind sees the allocator).
 API_SRCS := macrokernel/api/main.c macrokernel/api/conn.c macrokernel/api/routes.c \
 	macrokernel/api/vm.c macrokernel/api/fn.c macrokernel/api/auth.c macrokernel/api/metrics.c \
-	macrokernel/serve/http.c
+	macrokernel/api/snap.c macrokernel/serve/http.c
 API_OBJS := $(API_SRCS:%.c=$(OUT)/%.o)
 
 $(BIN)/nanvix-api: $(API_OBJS) | $(BIN)

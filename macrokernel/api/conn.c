@@ -28,6 +28,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <jansson.h>
+
 #include <serve/http.h>
 
 #include "api.h"
@@ -60,7 +62,8 @@ struct api_conn {
 	int log_fd;
 	uint64_t log_off;
 	bool follow, chunked, stream_done;
-	bool invoke; /* WAIT for a function's invocation: the answer is its output */
+	bool invoke;   /* WAIT for a function's invocation: the answer is its output */
+	bool snapshot; /* WAIT for a snapshot of the VM (snap.c) */
 	double wait_deadline;
 };
 
@@ -321,10 +324,11 @@ static void dispatch(struct api_conn *c, size_t used)
 	/* The request's bytes are not needed past here: drop them now. */
 	memmove(c->in, c->in + used, c->in_len - used);
 	c->in_len -= used;
-	if (rp.kind == REPLY_WAIT || rp.kind == REPLY_INVOKE) {
+	if (rp.kind == REPLY_WAIT || rp.kind == REPLY_INVOKE || rp.kind == REPLY_SNAPSHOT) {
 		snprintf(c->vm_id, sizeof(c->vm_id), "%s", rp.vm_id);
 		c->wait_deadline = rp.wait_deadline;
 		c->invoke = rp.kind == REPLY_INVOKE;
+		c->snapshot = rp.kind == REPLY_SNAPSHOT;
 		c->st = C_WAIT;
 		set_events(c, 0);
 		return;
@@ -556,10 +560,25 @@ void conn_vm_exited(const struct api_vm *vm)
 		next = c->next;
 		if (c->dead || strcmp(c->vm_id, vm->id))
 			continue;
-		if (c->st == C_WAIT)
+		if (c->st == C_WAIT && !c->snapshot)
 			answer_wait(c, vm);
 		else if (c->st == C_STREAM)
 			do_write(c);
+	}
+}
+
+void conn_vm_snapshot(const struct api_vm *vm, int status, void *o, const char *msg)
+{
+	for (struct api_conn *c = conns; c; c = c->next) {
+		struct api_reply rp = { 0 };
+
+		if (c->dead || c->st != C_WAIT || !c->snapshot || strcmp(c->vm_id, vm->id))
+			continue;
+		if (o)
+			routes_reply_json(&rp, status, json_incref(o));
+		else
+			routes_error(&rp, status, "%s", msg);
+		send_reply(c, &rp);
 	}
 }
 
@@ -603,7 +622,14 @@ void conn_tick(double now)
 			if (now >= c->wait_deadline) {
 				struct api_reply rp = { 0 };
 
-				routes_error(&rp, 408, "VM %s is still running", c->vm_id);
+				if (c->snapshot)
+					routes_error(&rp, 408,
+					             "VM %s has not idled yet: its snapshot is still "
+					             "pending (taken when it idles, or refused when it "
+					             "exits)",
+					             c->vm_id);
+				else
+					routes_error(&rp, 408, "VM %s is still running", c->vm_id);
 				send_reply(c, &rp);
 			} else if (!vm_find(c->vm_id)) {
 				struct api_reply rp = { 0 };

@@ -420,9 +420,11 @@ int main(int argc, char **argv)
 				}
 				break;
 			case WATCH_CONN: conn_event((struct api_conn *)w, ev[i].events); break;
+			case WATCH_VM_CTL: snap_ctl_event((struct vm_ctl *)w); break;
 			}
 		}
 		conn_reap();
+		snap_reap();
 	}
 	conn_close_all();
 	vm_shutdown();

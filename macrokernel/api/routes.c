@@ -450,6 +450,46 @@ static void resume_vm(const struct api_request *rq, struct api_vm *vm, struct ap
 	pause_or_resume(rq, vm, rp, false);
 }
 
+/* POST /v1/vms/{id}/snapshot {"name", "timeout"}: answered by conn.c when nanvixd has it. */
+static void snapshot_vm(const struct api_request *rq, struct api_vm *vm, struct api_reply *rp)
+{
+	char err[API_ERR_MAX];
+	json_t *o = body_object(rq, rp), *name, *t;
+	double timeout = 30;
+	const char *key;
+	json_t *v;
+	int status;
+
+	if (!o)
+		return;
+	json_object_foreach(o, key, v) if (strcmp(key, "name") && strcmp(key, "timeout"))
+	{
+		routes_error(rp, 400, "unknown field '%.64s' (name, timeout)", key);
+		goto out;
+	}
+	name = json_object_get(o, "name");
+	if (!json_is_string(name) || !api_name_ok(json_string_value(name))) {
+		routes_error(rp, 400, "name: required, as [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+		goto out;
+	}
+	if ((t = json_object_get(o, "timeout"))) {
+		timeout = json_is_number(t) ? json_number_value(t) : -1;
+		if (!(timeout > 0 && timeout <= 3600)) {
+			routes_error(rp, 400, "timeout: expected seconds, above 0 and at most 3600");
+			goto out;
+		}
+	}
+	if ((status = snap_request(vm, json_string_value(name), err, sizeof(err)))) {
+		routes_error(rp, status, "%s", err);
+		goto out;
+	}
+	rp->kind = REPLY_SNAPSHOT;
+	snprintf(rp->vm_id, sizeof(rp->vm_id), "%s", vm->id);
+	rp->wait_deadline = api_now() + timeout;
+out:
+	json_decref(o);
+}
+
 static void get_logs(const struct api_request *rq, struct api_vm *vm, struct api_reply *rp)
 {
 	char v[32], *end;
@@ -573,6 +613,7 @@ static const struct route routes[] = {
 	{ "POST", "v1/vms/{id}/pause", SCOPE_MANAGE, pause_vm },
 	{ "POST", "v1/vms/{id}/resume", SCOPE_MANAGE, resume_vm },
 	{ "GET", "v1/vms/{id}/logs", SCOPE_READ, get_logs },
+	{ "POST", "v1/vms/{id}/snapshot", SCOPE_MANAGE, snapshot_vm },
 	{ "GET", "v1/snapshots", SCOPE_READ, list_snapshots },
 	{ "DELETE", "v1/snapshots/{name}", SCOPE_MANAGE, delete_snapshot },
 	{ "GET", "v1/functions", SCOPE_READ, fn_list },

@@ -196,7 +196,7 @@ static void argv_free(char **v, int n)
 static const char *const create_fields[] = {
 	"name",     "program",      "args",        "env",     "memory", "workdir",
 	"disk",     "in_vm",        "volumes",     "publish", "net",    "timeout",
-	"snapshot", "snapshot_out", "auto_remove", "start",   "limits", NULL
+	"snapshot", "snapshot_out", "auto_remove", "start",   "limits", "tmp", NULL
 };
 
 /* A string array field: each element checked by ok (may be NULL). */
@@ -270,7 +270,7 @@ static int check_field_types(json_t *o, char *err, size_t errlen)
 		{ "disk", JSON_STRING },     { "net", JSON_STRING },
 		{ "snapshot", JSON_STRING }, { "snapshot_out", JSON_STRING },
 	};
-	static const char *const bools[] = { "in_vm", "auto_remove", "start" };
+	static const char *const bools[] = { "in_vm", "auto_remove", "start", "tmp" };
 	const char *key;
 	json_t *v;
 
@@ -413,6 +413,8 @@ static int build_argv(json_t *o, struct argv_builder *b, const char *id, char *m
 	/* Its counters at the end, for the Vm object and /v1/metrics. */
 	push(b, "--stats-file");
 	pushf(b, "%s/vms/%s/stats", api_opt.state_dir, id);
+	/* Its control channel (snap.c): fd 3 of the child. */
+	push(b, "--control-fd=3");
 	if (!snap) {
 		push(b, "-m");
 		push(b, memory);
@@ -427,6 +429,9 @@ static int build_argv(json_t *o, struct argv_builder *b, const char *id, char *m
 	}
 	if (net)
 		pushf(b, "--net=%s", net);
+	/* No /tmp of nanvixd's own: with no volume either, a VM that can be snapshotted. */
+	if (json_is_false(json_object_get(o, "tmp")))
+		push(b, "--no-tmp");
 	json_array_foreach(json_object_get(o, "publish"), i, v)
 	{
 		push(b, "-p");
@@ -674,7 +679,7 @@ static void tmp_base(struct api_vm *vm)
  * the pipe `report` and the child exits.
  */
 static void child_exec(struct api_vm *vm, const char *log, const char *in, const char *out,
-                       char **envp, pid_t daemon, int report)
+                       char **envp, pid_t daemon, int report, int ctl)
 {
 	static const int defaults[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT };
 	struct sigaction dfl = { .sa_handler = SIG_DFL };
@@ -693,6 +698,9 @@ static void child_exec(struct api_vm *vm, const char *log, const char *in, const
 	if (out)
 		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0 || dup2(fd, 1) < 0)
+		goto out_fail;
+	/* The control channel becomes fd 3, inherited (dup2 clears close-on-exec). */
+	if (ctl == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(ctl, 3) < 0)
 		goto out_fail;
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		sigaction(defaults[i], &dfl, NULL);
@@ -715,7 +723,7 @@ int vm_start(struct api_vm *vm, char *err, size_t errlen)
 	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", tmpenv, guest ? guestenv : NULL,
 		         NULL };
 	pid_t daemon = getpid(), pid;
-	int rc, pipefd[2], child_errno = 0;
+	int rc, pipefd[2], child_errno = 0, ctl;
 	ssize_t n;
 	double t0;
 
@@ -734,20 +742,27 @@ int vm_start(struct api_vm *vm, char *err, size_t errlen)
 	snprintf(out, sizeof(out), "%s/stdout", vm->dir);
 	if (!vm->function)
 		snprintf(in, sizeof(in), "/dev/null");
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+	if ((ctl = snap_ctl_open(vm)) < 0) {
 		rm_tree(vm->tmp);
-		return fail(err, errlen, 503, "cannot start a VM: pipe: %s", strerror(errno));
+		return fail(err, errlen, 503, "cannot start a VM: socketpair: %s", strerror(-ctl));
+	}
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		rc = errno;
+		snap_ctl_started(vm, ctl, false);
+		rm_tree(vm->tmp);
+		return fail(err, errlen, 503, "cannot start a VM: pipe: %s", strerror(rc));
 	}
 	t0 = api_now();
 	pid = fork();
 	if (pid == 0)
-		child_exec(vm, log, in, vm->function ? out : NULL, envp, daemon, pipefd[1]);
+		child_exec(vm, log, in, vm->function ? out : NULL, envp, daemon, pipefd[1], ctl);
 	close(pipefd[1]);
 	/* Nothing comes before exec succeeds (the write end closes with it). */
 	while (pid > 0 && (n = read(pipefd[0], &child_errno, sizeof(child_errno))) < 0 &&
 	       errno == EINTR)
 		;
 	close(pipefd[0]);
+	snap_ctl_started(vm, ctl, pid > 0 && !child_errno);
 	if (pid < 0 || child_errno) {
 		rc = pid < 0 ? errno : child_errno;
 		if (pid > 0)
@@ -919,6 +934,7 @@ static void exited(struct api_vm *vm, int ws, const struct rusage *ru)
 	vm->finished_at = api_wall();
 	vm->finished_mono = api_now();
 	rm_tree(vm->tmp);
+	snap_ctl_close(vm);
 	metrics_vm_exited(vm->exit_status);
 	audit_log_lines(vm);
 	conn_vm_exited(vm);

@@ -287,6 +287,12 @@ static int hc_sleep(struct vm *vm, void *args)
 	if (vm->sig_posted) {
 		vm->sig_posted = false;
 		a.ret = -EINTR;
+	} else if (vm->host_snap_due && vm->host_snapshot && !vm->host_snap_wait) {
+		/* The guest idles: the run loop takes the snapshot the host asked
+		 * for here, where every copy restored from it will resume. */
+		vm->host_snap_gpa = (uint64_t)((uint8_t *)args - vm->mem.base) +
+		                    offsetof(struct nanvix_hc_sleep, ret) + 1;
+		a.ret = 0;
 	} else if (vm->park) {
 		/* No thread waits: parked, the guest's wait returns 0 when it runs again. */
 		vm->park_due = vm->park(vm->park_ctx, a.ns) == 0;
@@ -304,6 +310,7 @@ static int hc_sleep(struct vm *vm, void *args)
 		vm->in_idle = true;
 		rc = vm->idle ? vm->idle(vm->ring_ctx, a.ns) : -ENOSYS;
 		vm->in_idle = false;
+		vm->host_snap_wait = false;
 
 		if (rc == -ENOSYS)
 			rc = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL) ? -EINTR : 0;

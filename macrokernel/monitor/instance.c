@@ -79,6 +79,11 @@ struct instance {
 	bool deadline_armed;
 	const struct snap_image *img; /* restored from it (NULL: booted) */
 	bool snapshot_saved;
+	/* A host snapshot asked for (instance_request_snapshot): where, and whom to tell. */
+	char snap_dir[PATH_MAX];
+	void (*snap_done)(void *ctx, int rc, const char *msg);
+	void *snap_done_ctx;
+	uint64_t nhost_snapshots; /* taken */
 	char tmpdir[PATH_MAX]; /* the default /tmp's host directory, once made ("" before) */
 	char etcdir[PATH_MAX]; /* the network's /etc (hosts, resolv.conf), once made */
 };
@@ -754,19 +759,37 @@ static struct instance *instance_new(const struct instance_config *cfg)
 	return in;
 }
 
+/* Why the VM cannot be snapshotted at all (state outside its memory): 0, or -1 with err. */
+static int snapshot_blocked(const struct instance *in, char *err, size_t errlen)
+{
+	if (in->c.mk.fs == MK_FS_HOST || (in->c.mk.disk && !strstr(in->c.mk.disk, ":ro")) ||
+	    in->c.mk.net == MK_NET_HOST || in->c.macrokernel) {
+		snprintf(err, errlen,
+		         "the VM keeps state outside its memory (a host file system or volume, the "
+		         "default /tmp, a writable disk, --net=host or a shared macro-kernel): it "
+		         "cannot be snapshotted (run it with --net=guest or none, --no-tmp, no "
+		         "volumes, a disk only as IMAGE:ro --fs=guest)");
+		return -1;
+	}
+	return 0;
+}
+
+/* The network and file servers' state is in the VM's memory; the host
+ * keeps none to save (a read-only disk is named, not copied). */
+static uint32_t snapshot_flags_of(const struct instance *in)
+{
+	return (in->c.mk.net == MK_NET_GUEST ? SNAP_NET_GUEST : 0) |
+	       (in->c.mk.disk ? SNAP_DISK_RO : 0);
+}
+
 /* vm->snapshot for --snapshot-out: the VM stopped at its snapshot call. */
 static int save_snapshot(struct vm *vm, uint64_t hc_gpa, void *ctx)
 {
 	struct instance *in = ctx;
 	char err[512];
 
-	/* The network and file servers' state is in the VM's memory; the host
-	 * keeps none to save (a read-only disk is named, not copied). */
-	uint32_t flags = (in->c.mk.net == MK_NET_GUEST ? SNAP_NET_GUEST : 0) |
-	                 (in->c.mk.disk ? SNAP_DISK_RO : 0);
-
-	if (snapshot_save(vm, in->c.snapshot_out, hc_gpa, in->kernel, in->kernel_size, flags,
-	                  in->c.mk.disk, err, sizeof(err)) < 0) {
+	if (snapshot_save(vm, in->c.snapshot_out, hc_gpa, in->kernel, in->kernel_size,
+	                  snapshot_flags_of(in), in->c.mk.disk, err, sizeof(err)) < 0) {
 		vm_error("snapshot: %s", err);
 		return NANVIXD_EXIT_HOST;
 	}
@@ -778,17 +801,8 @@ static int save_snapshot(struct vm *vm, uint64_t hc_gpa, void *ctx)
 
 int instance_snapshot(struct instance *in, const char *dir, char *err, size_t errlen)
 {
-	uint32_t flags = (in->c.mk.net == MK_NET_GUEST ? SNAP_NET_GUEST : 0) |
-	                 (in->c.mk.disk ? SNAP_DISK_RO : 0);
-
-	if (in->c.mk.fs == MK_FS_HOST || (in->c.mk.disk && !strstr(in->c.mk.disk, ":ro")) ||
-	    in->c.mk.net == MK_NET_HOST || in->c.macrokernel) {
-		snprintf(err, errlen,
-		         "the VM keeps state outside its memory (a host file system or volume, a "
-		         "writable disk, --net=host or a shared macro-kernel): it cannot be "
-		         "snapshotted");
+	if (snapshot_blocked(in, err, errlen) < 0)
 		return -1;
-	}
 	if (!in->vm.parked_ret_gpa) {
 		snprintf(err, errlen,
 		         "the VM is not idle: the host snapshots a VM parked in its idle wait "
@@ -800,7 +814,50 @@ int instance_snapshot(struct instance *in, const char *dir, char *err, size_t er
 		return -1;
 	}
 	return snapshot_save(&in->vm, dir, in->vm.parked_ret_gpa, in->kernel, in->kernel_size,
-	                     flags, in->c.mk.disk, err, errlen);
+	                     snapshot_flags_of(in), in->c.mk.disk, err, errlen);
+}
+
+/* vm->host_snapshot: on the vCPU thread, the guest idle in its SLEEP. */
+static void take_host_snapshot(struct vm *vm, uint64_t ret_gpa, void *ctx)
+{
+	struct instance *in = ctx;
+	char err[512];
+	int rc;
+
+	if (in->mk && !mk_vm_quiet(in->mk)) {
+		vm->host_snap_wait = true; /* calls in flight: after the next sleep */
+		return;
+	}
+	rc = snapshot_save(vm, in->snap_dir, ret_gpa, in->kernel, in->kernel_size,
+	                   snapshot_flags_of(in), in->c.mk.disk, err, sizeof(err));
+	if (rc == 0)
+		in->nhost_snapshots++;
+	vm->host_snap_due = 0;
+	in->snap_done(in->snap_done_ctx, rc, rc ? err : in->snap_dir);
+}
+
+int instance_request_snapshot(struct instance *in, const char *dir,
+                              void (*done)(void *ctx, int rc, const char *msg), void *ctx,
+                              char *err, size_t errlen)
+{
+	if (snapshot_blocked(in, err, errlen) < 0)
+		return -1;
+	if (in->vm.host_snap_due) {
+		snprintf(err, errlen, "a snapshot of this VM is already being taken");
+		return -1;
+	}
+	if (strlen(dir) >= sizeof(in->snap_dir)) {
+		snprintf(err, errlen, "the snapshot directory's path is too long");
+		return -1;
+	}
+	snprintf(in->snap_dir, sizeof(in->snap_dir), "%s", dir);
+	in->snap_done = done;
+	in->snap_done_ctx = ctx;
+	in->vm.snapshot_ctx = in;
+	in->vm.host_snapshot = take_host_snapshot;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* all of it seen before the flag */
+	vm_request_snapshot(&in->vm);
+	return 0;
 }
 
 bool instance_snapshot_saved(const struct instance *in)

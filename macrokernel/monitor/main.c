@@ -29,6 +29,7 @@
 #include <monitor/guestmem.h>
 #include <monitor/hostsig.h>
 #include <monitor/instance.h>
+#include <monitor/control.h>
 #include <monitor/snapshot.h>
 #include <monitor/tmpvol.h>
 #include <monitor/tty.h>
@@ -144,6 +145,12 @@ static const char usage_text[] =
         "                          end (also after --timeout or a guest error)\n"
         "      --stats-file PATH   write the same counters to PATH (made anew, 0600) at the\n"
         "                          end, for a program that runs nanvixd (nanvix-api)\n"
+        "      --control-fd FD     serve requests on the socket FD (for a program that\n"
+        "                          runs nanvixd, such as nanvix-api): \"snapshot DIR\"\n"
+        "                          saves the running VM into DIR at its next idle\n"
+        "                          wait and it goes on (docs/architecture.md,\n"
+        "                          Snapshots); the VM must keep its state inside, as\n"
+        "                          for --snapshot-out\n"
         "      --strace            print each system call of the program, with\n"
         "                          arguments and result, to stderr (like strace -f)\n"
         "      --strace-file PATH  the same, written to PATH instead\n"
@@ -269,6 +276,7 @@ struct options {
 	int nenv_files;
 	int stats;
 	const char *stats_file; /* --stats-file */
+	int control_fd;         /* --control-fd, or -1 */
 	int strace;
 	const char *strace_file;
 	int no_fast;       /* --no-fast-path */
@@ -756,6 +764,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_VERSION,
 		OPT_STATS,
 		OPT_STATS_FILE,
+		OPT_CONTROL_FD,
 		OPT_STACK,
 		OPT_STRACE,
 		OPT_STRACE_FILE,
@@ -795,6 +804,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "stack", required_argument, NULL, OPT_STACK },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "stats-file", required_argument, NULL, OPT_STATS_FILE },
+		{ "control-fd", required_argument, NULL, OPT_CONTROL_FD },
 		{ "strace", no_argument, NULL, OPT_STRACE },
 		{ "strace-file", required_argument, NULL, OPT_STRACE_FILE },
 		{ "program", required_argument, NULL, OPT_PROGRAM },
@@ -974,6 +984,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_KERNEL: o->kernel = optarg; break;
 		case OPT_STATS: o->stats = 1; break;
 		case OPT_STATS_FILE: o->stats_file = optarg; break;
+		case OPT_CONTROL_FD: {
+			struct stat st;
+			char *rest;
+			long fd = strtol(optarg, &rest, 10);
+
+			if (*optarg == '\0' || *rest || fd < 3 || fd > INT_MAX ||
+			    fstat((int)fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+				return usage_error("--control-fd %s: not an open socket (3 or above)",
+				                   optarg);
+			o->control_fd = (int)fd;
+			break;
+		}
 		case OPT_STRACE: o->strace = 1; break;
 		case OPT_STRACE_FILE: o->strace = 1, o->strace_file = optarg; break;
 		case OPT_PROGRAM: {
@@ -1297,6 +1319,9 @@ static int run(const struct options *o)
 	if (hostsig_init(instance_vm(in), o->stop_timeout) < 0) {
 		vm_error("cannot catch signals: %s", strerror(errno));
 		rc = NANVIXD_EXIT_HOST;
+	} else if (o->control_fd >= 0 && (rc = control_start(o->control_fd, in)) < 0) {
+		vm_error("--control-fd: cannot start its thread: %s", strerror(-rc));
+		rc = NANVIXD_EXIT_HOST;
 	} else if (seccomp_wanted(o, in) && sandbox_install(err, sizeof(err)) < 0) {
 		vm_error("%s (--seccomp=off runs without it)", err);
 		rc = NANVIXD_EXIT_HOST;
@@ -1328,6 +1353,7 @@ static int run(const struct options *o)
 			fprintf(stderr, "nanvixd: snapshot of %s saved in %s\n", instance_name(in),
 			        o->snapshot_out);
 	}
+	control_stop();
 	hostsig_fini();
 	instance_destroy(in);
 	spawner_stop();
@@ -1348,14 +1374,46 @@ static void raise_fd_limit(void)
 	}
 }
 
+/*
+ * Close every fd from 3 up but a --control-fd's (looked for before the
+ * options are parsed, up to "--"; parse_options checks it).
+ */
+static void close_inherited(int argc, char **argv)
+{
+	long keep = -1;
+
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *v = NULL;
+
+		if (strcmp(argv[i], "--control-fd") == 0 && i + 1 < argc)
+			v = argv[i + 1];
+		else if (strncmp(argv[i], "--control-fd=", 13) == 0)
+			v = argv[i] + 13;
+		if (v) {
+			char *end;
+			long fd = strtol(v, &end, 10);
+
+			keep = *v && !*end && fd >= 3 && fd < INT_MAX ? fd : -1;
+		}
+	}
+	if (keep < 0) {
+		close_range(3, ~0u, 0);
+		return;
+	}
+	if (keep > 3)
+		close_range(3, (unsigned)keep - 1, 0);
+	close_range((unsigned)keep + 1, ~0u, 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
 	int rc;
 
-	/* Nothing inherited but stdin, stdout and stderr (docs/security.md). */
-	close_range(3, ~0u, 0);
+	/* Nothing inherited but stdin, stdout, stderr and a --control-fd (docs/security.md). */
+	close_inherited(argc, argv);
 	memset(&o, 0, sizeof(o));
+	o.control_fd = -1;
 	rc = parse_options(argc, argv, &o);
 	if (rc == 0) {
 		/* A closed reader must give the guest EPIPE, not kill nanvixd. */

@@ -115,6 +115,12 @@ void vm_kick(struct vm *vm)
 	vm_interrupt(vm);
 }
 
+void vm_request_snapshot(struct vm *vm)
+{
+	vm->host_snap_due = 1;
+	vm_interrupt(vm);
+}
+
 void vm_stop(struct vm *vm, int status)
 {
 	vm->stop_status = status;
@@ -911,6 +917,12 @@ static int run_loop(struct vm *vm)
 
 				vm->snapshot_due = 0;
 				return vm->snapshot(vm, gpa, vm->snapshot_ctx);
+			}
+			if (vm->host_snap_gpa && !vm->done) {
+				uint64_t gpa = vm->host_snap_gpa - 1;
+
+				vm->host_snap_gpa = 0;
+				vm->host_snapshot(vm, gpa, vm->snapshot_ctx);
 			}
 			if (vm->park_due && !vm->done) {
 				vm->park_due = false;

@@ -468,6 +468,80 @@ else:
     else:
         print(f"skip snapshots: {fn} not built")
 
+    # Snapshots of a running VM on request: saved at its next idle wait, it
+    # goes on; a copy restored from the snapshot goes on from the same point.
+    for libc in ("musl", "glibc"):
+        ticker = os.path.join(opt.bin, "tests", "snapshot", f"ticker.{libc}.elf")
+        if not os.path.exists(ticker):
+            bad(f"snapshot request ({libc})", f"{ticker} not built")
+            continue
+        st, vm = d.json("POST", "/v1/vms", {"program": ticker, "args": ["30", "100"], "net": "none",
+                                            "tmp": False, "start": True})
+        time.sleep(0.6)
+        name = f"live-{libc}"
+        st, snap = d.json("POST", f"/v1/vms/{vm['id']}/snapshot", {"name": name, "timeout": 20})
+        check(f"{libc}: a running VM is snapshotted on request (201)",
+              st == 201 and snap.get("name") == name and snap.get("vm") == vm["id"]
+              and snap.get("created_at"), f"{st} {snap}")
+        st, again = d.json("POST", f"/v1/vms/{vm['id']}/snapshot", {"name": name})
+        check(f"{libc}: a taken name is 409", st == 409 and again["code"] == "conflict", f"{st} {again}")
+        st, done = d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=30")
+        log = d.req("GET", f"/v1/vms/{vm['id']}/logs")[2].decode()
+        check(f"{libc}: the snapshotted VM went on to its end, generation 0",
+              done["exit_status"] == 0 and log.endswith("tick 30 generation 0\ndone\n")
+              and "generation 1" not in log, f"{done['exit_status']} {log[-200:]!r}")
+        st, rvm = d.json("POST", "/v1/vms", {"snapshot": name, "start": True})
+        st, rdone = d.json("GET", f"/v1/vms/{rvm['id']}/wait?timeout=30")
+        rlog = d.req("GET", f"/v1/vms/{rvm['id']}/logs")[2].decode().splitlines()
+        ticks = [int(l.split()[1]) for l in rlog if l.startswith("tick ")]
+        check(f"{libc}: the restored copy goes on from where it was saved (generation 1)",
+              rdone["exit_status"] == 0 and ticks and 1 < ticks[0] <= 30
+              and ticks == list(range(ticks[0], 31)) and rlog[-1] == "done"
+              and all(l.endswith("generation 1") for l in rlog if l.startswith("tick ")),
+              f"{rdone['exit_status']} {rlog[:3]} ... {rlog[-2:]}")
+    st, body = d.json("GET", "/v1/snapshots")
+    names = sorted(x["name"] for x in body["snapshots"])
+    check("the snapshots taken on request are listed (and nothing half-written)",
+          names == ["live-glibc", "live-musl"], names)
+    # Refusals: state outside the VM's memory, a paused VM, an exited VM,
+    # bad bodies; a VM that never idles gets 408 and its request ends with it.
+    st, vm = d.json("POST", "/v1/vms", {"program": sleeper, "args": ["30"], "start": True})
+    st, body = d.json("POST", f"/v1/vms/{vm['id']}/snapshot", {"name": "nope"})
+    check("a VM with the default /tmp and network cannot be snapshotted (409, says what to change)",
+          st == 409 and "outside its memory" in body["fault_message"]
+          and '"tmp": false' in body["fault_message"], f"{st} {body}")
+    d.json("POST", f"/v1/vms/{vm['id']}/pause")
+    st, body = d.json("POST", f"/v1/vms/{vm['id']}/snapshot", {"name": "nope"})
+    check("a paused VM is 409 (resume it first)", st == 409 and "resume" in body["fault_message"],
+          f"{st} {body}")
+    d.json("POST", f"/v1/vms/{vm['id']}/kill")
+    d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=30")
+    st, body = d.json("POST", f"/v1/vms/{vm['id']}/snapshot", {"name": "nope"})
+    check("an exited VM is 409", st == 409, f"{st} {body}")
+    for what, b in [("no name", {}), ("a bad name", {"name": "../x"}), ("timeout 0", {"name": "a", "timeout": 0}),
+                    ("an unknown field", {"name": "a", "force": True}), ("not an object", [1])]:
+        st, body = d.json("POST", f"/v1/vms/{vm['id']}/snapshot", b)
+        check(f"snapshot with {what} is 400", st == 400, f"{st} {body}")
+    loop = os.path.join(opt.bin, "tests", "loop.musl.elf")
+    st, vm = d.json("POST", "/v1/vms", {"program": loop, "net": "none", "tmp": False, "start": True})
+    time.sleep(0.3)
+    st, body = d.json("POST", f"/v1/vms/{vm['id']}/snapshot", {"name": "busy", "timeout": 1})
+    check("a VM that never idles: 408 at the timeout", st == 408 and "pending" in body["fault_message"],
+          f"{st} {body}")
+    st, body = d.json("POST", f"/v1/vms/{vm['id']}/snapshot", {"name": "busy2"})
+    check("a second request while one is pending is 409", st == 409 and "pending" in body["fault_message"],
+          f"{st} {body}")
+    d.json("POST", f"/v1/vms/{vm['id']}/kill")
+    d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=30")
+    time.sleep(0.2)
+    st, body = d.json("GET", "/v1/snapshots")
+    left = [x for x in os.listdir(os.path.join(d.dir, "state", "snapshots")) if "busy" in x]
+    events = [json.loads(l) for l in open(d.audit)]
+    check("the pending request ends with the VM: no snapshot, nothing left, audited",
+          "busy" not in [x["name"] for x in body["snapshots"]] and not left
+          and any(e["event"] == "snapshot_failed" and e.get("snapshot") == "busy" for e in events)
+          and sum(e["event"] == "snapshot_taken" for e in events) == 2, f"{body} {left}")
+
     # Functions: registered, invoked with a body as stdin, counted, updated, deleted.
     cat = os.path.join(opt.bin, "tests", "cat.musl.elf")
     exitcode = os.path.join(opt.bin, "tests", "exitcode.musl.elf")

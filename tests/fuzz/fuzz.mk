@@ -55,7 +55,7 @@ $(FUZZ_BIN)/fuzz_trust: FUZZ_LIBS := -lsodium -ljansson
 
 $(FUZZ_BIN)/fuzz_api: $(FUZZ_OUT)/fuzz_api.o $(FUZZ_OUT)/src/macrokernel/api/routes.o \
 	$(FUZZ_OUT)/src/macrokernel/api/vm.o $(FUZZ_OUT)/src/macrokernel/api/fn.o \
-	$(FUZZ_OUT)/src/macrokernel/api/auth.o \
+	$(FUZZ_OUT)/src/macrokernel/api/auth.o $(FUZZ_OUT)/src/macrokernel/api/snap.o \
 	$(FUZZ_OUT)/src/macrokernel/api/metrics.o $(FUZZ_OUT)/src/macrokernel/api/conn.o \
 	$(FUZZ_OUT)/src/macrokernel/serve/http.o
 $(FUZZ_BIN)/fuzz_api: FUZZ_LIBS := -lsodium -ljansson

@@ -110,6 +110,21 @@ bool instance_snapshot_saved(const struct instance *in);
 int instance_snapshot(struct instance *in, const char *dir, char *err, size_t errlen);
 
 /*
+ * From any thread: snapshot the running VM into `dir` (as --snapshot-out's
+ * files) at its next idle wait (NANVIX_HC_SLEEP with no ring call in
+ * flight), after which it goes on; every VM restored from the snapshot
+ * resumes from that wait with a new generation, seed and clocks.  done(ctx,
+ * rc, msg) is called on the vCPU's thread once it is saved (rc 0, msg the
+ * directory) or failed (rc -1, msg why).  A VM that computes and never
+ * idles is never snapshotted: the caller gives up when it wants to.
+ * Refused at once, -1 with why in err: a VM that keeps state outside its
+ * memory (as instance_snapshot), or one with a snapshot still to take.
+ */
+int instance_request_snapshot(struct instance *in, const char *dir,
+                              void (*done)(void *ctx, int rc, const char *msg), void *ctx,
+                              char *err, size_t errlen);
+
+/*
  * Run the instance's vCPU on the calling thread until the guest exits or
  * fails, its timeout expires, or instance_stop/instance_pause is called.
  * Returns the program's status (0..255) or a nanvixd status, or VM_PAUSED:

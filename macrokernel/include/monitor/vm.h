@@ -167,6 +167,19 @@ struct vm {
 	int (*snapshot)(struct vm *vm, uint64_t hc_gpa, void *ctx);
 	void *snapshot_ctx;
 	uint64_t snapshot_due;  /* the call's hc_gpa + 1 once made, for the run loop */
+	/*
+	 * A snapshot the host asked for from another thread (vm_request_snapshot):
+	 * taken at the guest's next idle NANVIX_HC_SLEEP, after which the VM
+	 * goes on.  The run loop calls host_snapshot(vm, ret_gpa, snapshot_ctx)
+	 * with the SLEEP's `ret` at guest-physical ret_gpa; it clears
+	 * host_snap_due once the snapshot is saved or has failed, or sets
+	 * host_snap_wait to let the guest sleep once before the next try.
+	 * NULL: host snapshots are not served.
+	 */
+	void (*host_snapshot)(struct vm *vm, uint64_t ret_gpa, void *ctx);
+	volatile sig_atomic_t host_snap_due;
+	bool host_snap_wait;
+	uint64_t host_snap_gpa; /* that SLEEP's ret + 1, for the run loop */
 	struct iovec *copy_iov; /* NANVIX_HC_COPY's scratch (hypercall.c), or NULL */
 
 	/* Filled by the run loop. */
@@ -275,6 +288,8 @@ void vm_kick(struct vm *vm);
 void vm_stop(struct vm *vm, int status);
 void vm_pause(struct vm *vm);
 void vm_interrupt(struct vm *vm);
+/* Ask for a host snapshot (vm->host_snapshot, set): flag it and wake the vCPU. */
+void vm_request_snapshot(struct vm *vm);
 
 /*
  * Send signal `sig` (1..64) to the guest's process 1: posted in the boot

@@ -1,0 +1,16 @@
+/* nanvixd's control channel (--control-fd): requests from the program that runs it. */
+#ifndef MONITOR_CONTROL_H
+#define MONITOR_CONTROL_H
+
+struct instance;
+
+/*
+ * Serve requests read from socket `fd` (control.c: one a line, one line
+ * back each) for the instance `in` on a thread of its own.  0 or -errno.
+ */
+int control_start(int fd, struct instance *in);
+
+/* End the thread (before `in` goes away); a request still unanswered gets an error. */
+void control_stop(void);
+
+#endif /* MONITOR_CONTROL_H */
