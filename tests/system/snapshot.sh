@@ -17,6 +17,10 @@
 #     it reads the disk; a changed image is refused.
 #   - The host snapshots an idle VM (held by its fleet while parked); its
 #     restored copy answers with a new generation; a busy VM is refused.
+#   - The host asks nanvixd for a snapshot of a running VM (--control-fd):
+#     the VM goes on, its copy goes on from the idle point it was saved at
+#     (musl and glibc); bad requests and VMs that cannot be saved or never
+#     idle get error lines.
 #   - The command line refuses what a snapshot fixes, and what it cannot hold.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -183,6 +187,31 @@ for f in cpu:"another CPU" tsc:"kHz TSC" build:"another build of nanvixd" abi:"b
 done
 vm --restore "$tmp/nothere"
 judge "restore-missing-dir" 127 "" "cannot open snapshot"
+
+# The host asks, over --control-fd (monitor/control.c), for a snapshot of a
+# VM that runs: saved at its next idle wait, it goes on, and the copy goes
+# on from that point; bad requests, state outside memory and a VM that
+# never idles get error lines.
+for libc in musl glibc; do
+	mkdir -p "$tmp/ctl-$libc"
+	for c in take refuse; do
+		while read -r verdict line; do
+			case "$verdict" in
+			ok) ok "control-$libc $line" ;;
+			FAIL) bad "control-$libc $line" "" ;;
+			info) echo "     $line" ;;
+			esac
+		done < <(python3 tests/system/snapshot/control.py "$NANVIXD" "$c" "$tmp/ctl-$libc" \
+			"$T/snapshot/ticker.$libc.elf" 2>&1)
+	done
+done
+while read -r verdict line; do
+	case "$verdict" in ok) ok "control $line" ;; FAIL) bad "control $line" "" ;; esac
+done < <(python3 tests/system/snapshot/control.py "$NANVIXD" busy "$tmp" "$T/loop.musl.elf" 2>&1)
+expect "control-fd-not-a-number" 125 "" "--control-fd x: not an open socket" -- --control-fd x -- "$T/hello.musl.elf"
+expect "control-fd-below-3" 125 "" "--control-fd 1: not an open socket" -- --control-fd 1 -- "$T/hello.musl.elf"
+expect "control-fd-closed" 125 "" "--control-fd 9: not an open socket" -- --control-fd 9 -- "$T/hello.musl.elf"
+expect "control-fd-not-a-socket" 125 "" "--control-fd 7: not an open socket" -- --control-fd 7 -- "$T/hello.musl.elf" 7<"$T/hello.musl.elf"
 
 # The command line.
 expect "restore-refuses-memory" 125 "" "-m cannot go with --restore" -- --restore "$snap" -m 32
