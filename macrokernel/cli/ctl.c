@@ -49,6 +49,10 @@
 #define INVOKE_TIMEOUT_MS \
 	((3600 + 60) * 1000) /* an invocation's answer: its timeout is <= 3600 s */
 
+/* snapshot --timeout: the daemon's default and the most it takes, in seconds. */
+#define SNAP_TIMEOUT_DEFAULT 30
+#define SNAP_TIMEOUT_MAX     3600
+
 /* The connection to the daemon, shared by a command's requests. */
 struct ctl {
 	const char *cmd;               /* the command, for messages ("ps", "fn deploy") */
@@ -861,16 +865,21 @@ static int set_program(struct ctl *c, json_t *spec, int argc, char **argv, int p
 	return bad;
 }
 
-/* Parse run's options into SPEC (a VmCreate); the index of PROGRAM in *prog. 0 or 2. */
+/*
+ * Parse run's options into SPEC (a VmCreate); the index of PROGRAM in
+ * *prog, 0 for none (--snapshot restores a VM instead).  0 or 2.
+ */
 static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *detach, int *remove,
                        int *prog)
 {
-	enum { OPT_NAME = OPT_SPEC_END, OPT_RM };
+	enum { OPT_NAME = OPT_SPEC_END, OPT_RM, OPT_NO_TMP, OPT_SNAPSHOT };
 	static const struct option longs[] = {
 		{ "detach", no_argument, NULL, 'd' },
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "publish", required_argument, NULL, 'p' },
 		{ "rm", no_argument, NULL, OPT_RM },
+		{ "no-tmp", no_argument, NULL, OPT_NO_TMP },
+		{ "snapshot", required_argument, NULL, OPT_SNAPSHOT },
 		SPEC_LONGS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -882,7 +891,9 @@ static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *
 		switch (o) {
 		case 'd': *detach = 1; break;
 		case OPT_RM: *remove = 1; break;
+		case OPT_NO_TMP: json_object_set_new(spec, "tmp", json_false()); break;
 		case OPT_NAME: bad = set_text(c, spec, "name", optarg, "--name"); break;
+		case OPT_SNAPSHOT: bad = set_text(c, spec, "snapshot", optarg, "--snapshot"); break;
 		case 'p': bad = append(c, spec, "publish", optarg, "--publish"); break;
 		case 'h': help(c); return -1;
 		default: bad = spec_option(c, spec, o, optarg); break;
@@ -890,8 +901,16 @@ static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *
 	}
 	if (bad)
 		return bad;
+	/* A restored VM runs what its snapshot holds. */
+	if (json_object_get(spec, "snapshot")) {
+		if (optind < argc)
+			return usage_error(c, "--snapshot runs what it holds: no PROGRAM ('%s')",
+			                   argv[optind]);
+		*prog = 0;
+		return 0;
+	}
 	if (optind >= argc)
-		return usage_error(c, "no PROGRAM to run");
+		return usage_error(c, "no PROGRAM to run (or --snapshot NAME)");
 	*prog = optind;
 	return 0;
 }
@@ -904,7 +923,7 @@ static int cmd_run(struct ctl *c, int argc, char **argv)
 	int detach = 0, remove = 0, prog = 0, status = 1, ret;
 
 	ret = run_options(c, argc, argv, spec, &detach, &remove, &prog);
-	if (!ret)
+	if (!ret && prog)
 		ret = set_program(c, spec, argc, argv, prog);
 	if (ret)
 		goto out_spec;
@@ -1797,6 +1816,192 @@ static int fn_invoke(struct ctl *c, int argc, char **argv)
 	return status;
 }
 
+/* ---- snapshots ---- */
+
+/* Check a snapshot's NAME before it goes into a path; says why not and returns -1. */
+static int check_snap(const char *name)
+{
+	if (ref_ok(name))
+		return 0;
+	say("'%s': not a snapshot's name (letters, digits, '_', '.', '-'; at most %d)", name,
+	    REF_MAX);
+	return -1;
+}
+
+/* A snapshot as the API's Snapshot schema requires it: an object with a name (safe). */
+static int snap_ok(json_t *s)
+{
+	const char *name = str_of(s, "name");
+
+	return json_is_object(s) && name && ref_ok(name);
+}
+
+struct snap_opts {
+	double timeout; /* --timeout, 0 for the daemon's default */
+	int json;
+};
+
+static int take_snap(struct ctl *c, int o, const char *arg, void *ctx)
+{
+	struct snap_opts *so = ctx;
+	char *end;
+	double t;
+
+	if (o == 'j') {
+		so->json = 1;
+		return 0;
+	}
+	errno = 0;
+	t = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(t) || t <= 0 || t > SNAP_TIMEOUT_MAX)
+		return usage_error(c, "--timeout '%s': expected seconds, above 0 and at most %d",
+		                   arg, SNAP_TIMEOUT_MAX);
+	so->timeout = t;
+	return 0;
+}
+
+/* nanvix snapshot [create] VM NAME: POST /v1/vms/VM/snapshot, which answers once it is saved. */
+static int snap_create(struct ctl *c, int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct snap_opts so = { 0 };
+	struct httpc_request rq = { .method = "POST" };
+	int ret = vm_options(c, argc, argv, ":h", longs, take_snap, &so, 0, 0);
+	const char *vm, *name;
+	char path[128];
+	struct reply r;
+	json_t *body;
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (argc - optind < 2)
+		return usage_error(c, "name the VM and the snapshot");
+	if (argc - optind > 2)
+		return usage_error(c, "unexpected argument '%s'", argv[optind + 2]);
+	vm = argv[optind];
+	name = argv[optind + 1];
+	if (check_ref(vm) < 0 || check_snap(name) < 0)
+		return 1;
+	body = json_pack("{s:s}", "name", name);
+	if (so.timeout > 0)
+		json_object_set_new(body, "timeout", json_real(so.timeout));
+	/* The daemon answers when the VM has idled and is saved, or at the timeout with 408. */
+	rq.path = vm_path(path, sizeof(path), vm, "/snapshot");
+	rq.timeout_ms = (int)(((so.timeout > 0 ? so.timeout : SNAP_TIMEOUT_DEFAULT) + 60) * 1000);
+	ret = exchange(c, &rq, body, &r);
+	json_decref(body);
+	if (ret < 0)
+		return 1;
+	ret = 1;
+	if (r.status < 200 || r.status > 299)
+		fault(&r);
+	else if (!snap_ok(r.json))
+		say("the daemon's answer is not a snapshot");
+	else
+		ret = 0;
+	if (!ret && so.json)
+		print_json(r.json);
+	else if (!ret)
+		printf("%s\n", name);
+	reply_free(&r);
+	return ret;
+}
+
+/* Oldest first, as the daemon's other lists; then by name. */
+static int snap_cmp(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	const char *tx = str_of(x, "created_at") ?: "", *ty = str_of(y, "created_at") ?: "";
+	int d = strcmp(tx, ty);
+
+	return d ? d : strcmp(str_of(x, "name"), str_of(y, "name"));
+}
+
+static int snap_ls(struct ctl *c, int argc, char **argv)
+{
+	static const char *const head[] = { "NAME", "CREATED" };
+	struct table t = { .ncols = 2 };
+	int json = 0, ret = vm_options(c, argc, argv, ":h", json_only, take_flag, &json, 0, 0);
+	struct reply r;
+	json_t *snaps, **sorted;
+	size_t n;
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (optind != argc)
+		return usage_error(c, "unexpected argument '%s'", argv[optind]);
+	if (call(c, "GET", "/v1/snapshots", NULL, &r) < 0)
+		return 1;
+	snaps = json_object_get(r.json, "snapshots");
+	if (!all_ok(snaps, snap_ok)) {
+		say("the daemon's list of snapshots is malformed");
+		reply_free(&r);
+		return 1;
+	}
+	if (json) {
+		print_json(r.json);
+		reply_free(&r);
+		return 0;
+	}
+	n = json_array_size(snaps);
+	sorted = calloc(n ? n : 1, sizeof(*sorted));
+	if (!sorted)
+		abort();
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = json_array_get(snaps, i);
+	qsort(sorted, n, sizeof(*sorted), snap_cmp);
+	table_row(&t, head);
+	for (size_t i = 0; i < n; i++) {
+		long long age = age_of(str_of(sorted[i], "created_at"));
+		char created[32] = "-";
+		const char *row[2];
+
+		if (age >= 0) {
+			fmt_age(created, sizeof(created), age);
+			strcat(created, " ago");
+		}
+		row[0] = str_of(sorted[i], "name");
+		row[1] = created;
+		table_row(&t, row);
+	}
+	table_print(&t);
+	free(sorted);
+	reply_free(&r);
+	return 0;
+}
+
+static int snap_rm(struct ctl *c, int argc, char **argv)
+{
+	int failed = 0, ret = vm_options(c, argc, argv, ":h", help_only, NULL, NULL, 0, 0);
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (optind >= argc)
+		return usage_error(c, "name the snapshots");
+	for (int i = optind; i < argc; i++) {
+		char path[128];
+		struct reply r;
+
+		if (check_snap(argv[i]) < 0) {
+			failed = 1;
+			continue;
+		}
+		snprintf(path, sizeof(path), "/v1/snapshots/%s", argv[i]);
+		if (call(c, "DELETE", path, NULL, &r) < 0) {
+			failed = 1;
+			continue;
+		}
+		printf("%s\n", argv[i]);
+		reply_free(&r);
+	}
+	return failed;
+}
+
 /* ---- the tables ---- */
 
 static const struct command fn_commands[] = {
@@ -1876,32 +2081,86 @@ static void list(FILE *f, const struct command *cmds, size_t n)
 	}
 }
 
-/* nanvix fn COMMAND ...: the function commands, each as a command of its own. */
-static int cmd_fn(struct ctl *c, int argc, char **argv)
+/*
+ * nanvix GROUP COMMAND ...: CMDS's COMMAND, run as a command of its own
+ * ("GROUP COMMAND" in its messages and --help); GROUP --help lists them.
+ * A first word that is none of them goes to dflt with the whole of argv,
+ * or with no dflt is a usage error; none at all is one too (NEED says
+ * what to give).
+ */
+static int group(struct ctl *c, int argc, char **argv, const struct command *cmds, size_t n,
+                 int (*dflt)(struct ctl *c, int argc, char **argv), const char *need)
 {
 	char cmd[32];
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		help(c);
-		printf("\ncommands (nanvix fn COMMAND --help for each):\n");
-		list(stdout, fn_commands, NFN_COMMANDS);
+		printf("\ncommands (nanvix %s COMMAND --help for each):\n", c->cmd);
+		list(stdout, cmds, n);
 		return 0;
 	}
 	if (argc < 2)
-		return usage_error(c, "name a command: deploy, invoke, ls, ps, inspect or rm");
-	for (size_t i = 0; i < NFN_COMMANDS; i++) {
-		if (strcmp(fn_commands[i].name, argv[1]))
+		return usage_error(c, "%s", need);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(cmds[i].name, argv[1]))
 			continue;
-		snprintf(cmd, sizeof(cmd), "fn %s", argv[1]);
+		snprintf(cmd, sizeof(cmd), "%s %s", c->cmd, argv[1]);
 		c->cmd = cmd;
-		c->command = &fn_commands[i];
-		return fn_commands[i].run(c, argc - 1, argv + 1);
+		c->command = &cmds[i];
+		return cmds[i].run(c, argc - 1, argv + 1);
 	}
+	if (dflt)
+		return dflt(c, argc, argv);
 	return usage_error(c, "unknown command '%s'", argv[1]);
 }
 
+/* nanvix fn COMMAND ...: the function commands. */
+static int cmd_fn(struct ctl *c, int argc, char **argv)
+{
+	return group(c, argc, argv, fn_commands, NFN_COMMANDS, NULL,
+	             "name a command: deploy, invoke, ls, ps, inspect or rm");
+}
+
+static const struct command snap_commands[] = {
+	{ "create", snap_create, "snapshot create VM NAME [--timeout S] [--json]",
+	  "Save a running VM as the snapshot NAME",
+	  "examples:\n"
+	  "  nanvix snapshot create app warm\n"
+	  "      as `nanvix snapshot app warm`; needed only for a VM named create, ls or rm\n"
+	  "\n"
+	  "options:\n"
+	  "      --timeout SECONDS  wait at most this long for it to idle (default 30;\n"
+	  "                         at most 3600)\n"
+	  "      --json             the API's {\"name\", \"created_at\", \"vm\"} instead of NAME\n"
+	  "  -h, --help             this text\n" },
+	{ "ls", snap_ls, "snapshot ls [--json]", "List the snapshots",
+	  "examples:\n"
+	  "  nanvix snapshot ls\n"
+	  "      each snapshot's name and when it was taken, oldest first\n"
+	  "  nanvix snapshot ls --json\n"
+	  "      the API's {\"snapshots\": [...]}, for scripts\n"
+	  "\n"
+	  "options:\n"
+	  "      --json    the API's JSON instead of the table\n"
+	  "  -h, --help    this text\n" },
+	{ "rm", snap_rm, "snapshot rm NAME...", "Delete snapshots",
+	  "examples:\n"
+	  "  nanvix snapshot rm warm cold\n"
+	  "      refused while a VM restored from one of them runs\n" },
+};
+
+#define NSNAP_COMMANDS (sizeof(snap_commands) / sizeof(snap_commands[0]))
+
+/* nanvix snapshot VM NAME, or a snapshot command (create, ls, rm). */
+static int cmd_snapshot(struct ctl *c, int argc, char **argv)
+{
+	return group(c, argc, argv, snap_commands, NSNAP_COMMANDS, snap_create,
+	             "name the VM and the snapshot, or a command: create, ls or rm");
+}
+
 static const struct command commands[] = {
-	{ "run", cmd_run, "run [OPTIONS] PROGRAM [ARGS...]", "Run a program in a new micro-VM",
+	{ "run", cmd_run, "run [OPTIONS] PROGRAM [ARGS...]",
+	  "Run a program (or a snapshot) in a new micro-VM",
 	  "examples:\n"
 	  "  nanvix run bin/hello.elf\n"
 	  "      run a program; it prints here and nanvix exits with its status\n"
@@ -1914,12 +2173,16 @@ static const struct command commands[] = {
 	  "      killed after 10 s (status 124), forgotten once it ended\n"
 	  "  nanvix run --disk root.img:cow /bin/sh -c 'ls /'\n"
 	  "      a program of an ext2 image, its changes kept apart from the image\n"
+	  "  nanvix run -d --snapshot warm\n"
+	  "      a VM restored from the snapshot warm (see nanvix snapshot --help)\n"
 	  "\n"
 	  "options (before PROGRAM: what follows it is PROGRAM's):\n"
 	  "  -d, --detach               start it, print its id and return\n"
 	  "      --name NAME            a unique name that commands take for the id\n"
 	  "  -p, --publish [ADDR:]HOSTPORT:GUESTPORT[/udp]\n"
 	  "                             forward a port of the host into the VM\n"
+	  "      --snapshot NAME        restore the snapshot NAME instead of a PROGRAM\n"
+	  "      --no-tmp               no /tmp of the host's (so it can be snapshotted)\n"
 	  "      --rm                   forget the VM once it ended\n" SPEC_HELP
 	  "  -h, --help                 this text\n"
 	  "\n"
@@ -2015,6 +2278,30 @@ static const struct command commands[] = {
 	  "examples:\n"
 	  "  nanvix health\n"
 	  "      status: ok, and each check (KVM, nanvixd, the kernel); exit 0 when all pass\n" },
+	{ "snapshot", cmd_snapshot, "snapshot VM NAME [--timeout S]",
+	  "Save a running VM; snapshot ls, rm: the snapshots",
+	  "examples:\n"
+	  "  nanvix run -d --name app --net none --no-tmp bin/tests/snapshot/ticker.musl.elf\n"
+	  "      a VM that can be snapshotted: no network stack or /tmp of the host's\n"
+	  "  nanvix snapshot app warm\n"
+	  "      save it as `warm` at its next idle point (it goes on); prints warm\n"
+	  "  nanvix run -d --snapshot warm\n"
+	  "      a new VM restored from it, going on from where app was saved\n"
+	  "  nanvix snapshot ls; nanvix snapshot rm warm\n"
+	  "      list the snapshots, delete one\n"
+	  "\n"
+	  "options:\n"
+	  "      --timeout SECONDS  wait at most this long for it to idle (default 30;\n"
+	  "                         at most 3600)\n"
+	  "      --json             the API's {\"name\", \"created_at\", \"vm\"} instead of NAME\n"
+	  "  -h, --help             this text\n"
+	  "\n"
+	  "A VM is saved when it next idles (its program waits for time or input, no file\n"
+	  "or network call in flight), so a copy restored from it goes on from that wait\n"
+	  "(the ticker above: from the tick it was saved at).  Refused for a VM that is\n"
+	  "not running (resume a paused one first) or that keeps state outside its memory:\n"
+	  "run it with --net guest or none, --no-tmp and no -v.  Past --timeout nanvix\n"
+	  "exits 1 but the snapshot stays pending: it appears if the VM idles later.\n" },
 	{ "fn", cmd_fn, "fn COMMAND [ARGS...]", "Functions: a program run in a new VM a call",
 	  "examples:\n"
 	  "  nanvix fn deploy echo bin/tests/cat.musl.elf\n"
@@ -2046,6 +2333,8 @@ void ctl_list(FILE *f)
 	list(f, commands, NCOMMANDS);
 	fprintf(f, "\nfunction commands (nanvix fn COMMAND --help for each):\n");
 	list(f, fn_commands, NFN_COMMANDS);
+	fprintf(f, "\nsnapshot commands (nanvix snapshot COMMAND --help for each):\n");
+	list(f, snap_commands, NSNAP_COMMANDS);
 }
 
 int ctl_main(const char *host, int argc, char **argv)

@@ -16,6 +16,8 @@ static const char usage_head[] =
         "      start one in the background; commands then take its name or id\n"
         "  nanvix ps -a; nanvix logs -f web; nanvix stop web; nanvix rm web\n"
         "      list VMs, follow one's output, stop it, forget it\n"
+        "  nanvix snapshot web warm; nanvix run -d --snapshot warm\n"
+        "      save a running VM (one run with --net none --no-tmp), start a copy of it\n"
         "  nanvix fn deploy echo bin/tests/cat.musl.elf; echo hi | nanvix fn invoke echo\n"
         "      register a function, then run it once in a new VM: stdin in, stdout out\n"
         "  nanvix keygen ops.pub ops.sec\n"

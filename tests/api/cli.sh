@@ -8,7 +8,11 @@
 # stop, kill, pause/resume, rm and rm -f, --rm, --timeout, a signal passed
 # on by `run`, --json output, unknown VMs, no daemon at all, and --help;
 # functions: fn deploy (--update, --force, 409), invoke (--data,
-# --data-file, stdin; output and exit status), ls, ps, inspect and rm.
+# --data-file, stdin; output and exit status), ls, ps, inspect and rm;
+# snapshots: a ticker run with --net none --no-tmp is snapshotted, listed
+# and restored with run --snapshot (its log goes on from the tick it was
+# saved at), the refusals (the default /tmp, a name taken, a paused VM,
+# one in use) and snapshot rm.
 # The checks that run VMs are skipped with a reason when /dev/kvm is not
 # usable.
 set -u
@@ -132,7 +136,7 @@ if [ "$st" = 0 ] && head -3 "$tmp/out" | grep -q '^examples:' &&
 else
 	bad "nanvix --help" "status $st: $(head -c 200 "$tmp/out")"
 fi
-for c in run ps logs stop kill pause resume rm inspect wait stats version health; do
+for c in run ps logs stop kill pause resume rm inspect wait stats version health snapshot; do
 	"$NANVIX" "$c" --help >"$tmp/out" 2>"$tmp/err"
 	st=$?
 	if [ "$st" != 0 ] || ! head -5 "$tmp/out" | grep -q '^examples:' ||
@@ -140,7 +144,7 @@ for c in run ps logs stop kill pause resume rm inspect wait stats version health
 		bad "nanvix $c --help" "status $st: $(head -c 200 "$tmp/out")"
 		continue
 	fi
-	[ "$c" = health ] && ok "nanvix COMMAND --help leads with examples (13 commands)"
+	[ "$c" = snapshot ] && ok "nanvix COMMAND --help leads with examples (14 commands)"
 done
 "$NANVIX" help rm >"$tmp/out" 2>&1 && grep -q 'rm \[-f\] VM' "$tmp/out" &&
 	ok "nanvix help rm" || bad "nanvix help rm" "$(head -c 200 "$tmp/out")"
@@ -154,6 +158,20 @@ for c in '' deploy invoke ls ps inspect rm; do
 	fi
 	[ "$c" = rm ] && ok "nanvix fn [COMMAND] --help leads with examples (7)"
 done
+for c in create ls rm; do
+	"$NANVIX" snapshot $c --help >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ "$st" != 0 ] || ! head -5 "$tmp/out" | grep -q '^examples:' ||
+		! grep -q "^  nanvix snapshot $c" "$tmp/out"; then
+		bad "nanvix snapshot $c --help" "status $st: $(head -c 200 "$tmp/out")"
+		continue
+	fi
+	[ "$c" = rm ] && ok "nanvix snapshot COMMAND --help leads with examples (3)"
+done
+"$NANVIX" snapshot --help | grep -q '^  snapshot ls \[--json\]' &&
+	"$NANVIX" --help | grep -q '^  snapshot VM NAME' &&
+	ok "nanvix --help and snapshot --help list the snapshot commands" ||
+	bad "nanvix --help and snapshot --help list the snapshot commands" ""
 "$NANVIX" --help | grep -q '^  fn deploy \[OPTIONS\] NAME PROGRAM' &&
 	ok "nanvix --help lists the fn commands" || bad "nanvix --help lists the fn commands" ""
 "$NANVIX" help fn invoke >"$tmp/out" 2>&1 && grep -q 'fn invoke NAME' "$tmp/out" &&
@@ -187,6 +205,20 @@ nx fn ps
 judge "fn ps without a name: usage, 2" 2 '' 'name the function'
 nx fn inspect 'no/such'
 judge "a function's name that is no name: 1" 1 '' "^nanvix: 'no/such': not a function's name"
+nx snapshot
+judge "snapshot without a VM: usage, 2" 2 '' 'name the VM and the snapshot, or a command'
+nx snapshot web
+judge "snapshot without a name: usage, 2" 2 '' 'name the VM and the snapshot$'
+nx snapshot web warm --timeout 0
+judge "snapshot --timeout 0: usage, 2" 2 '' "--timeout '0': expected seconds"
+nx snapshot ls extra
+judge "snapshot ls with an argument: usage, 2" 2 '' "unexpected argument 'extra'"
+nx snapshot rm
+judge "snapshot rm without a name: usage, 2" 2 '' 'name the snapshots'
+nx snapshot rm 'no/such'
+judge "a snapshot's name that is no name: 1" 1 '' "^nanvix: 'no/such': not a snapshot's name"
+nx run --snapshot warm "$T/hello.musl.elf"
+judge "run --snapshot with a PROGRAM: usage, 2" 2 '' "--snapshot runs what it holds: no PROGRAM"
 
 "$NANVIX" -H "unix:$tmp/none.sock" ps >"$tmp/out" 2>"$tmp/err"
 st=$?
@@ -269,6 +301,17 @@ judge "fn deploy --update of an unknown function: 1" 1 '' '^nanvix: '
 head -c $((2 << 20)) /dev/zero >"$tmp/big"
 nx fn invoke nosuchfn --data-file "$tmp/big"
 judge "fn invoke over the daemon's --max-body: its message, 1" 1 '' '^nanvix: .*max-body'
+
+echo "== snapshots without VMs"
+nx snapshot ls
+judge "snapshot ls with none: the header" 0 '^NAME +CREATED$'
+json "snapshot ls --json parses" snapshot ls --json
+nx snapshot rm nosuchsnap
+judge "snapshot rm of an unknown snapshot: the daemon's message, 1" 1 '' '^nanvix: .*nosuchsnap'
+nx run --snapshot nosuchsnap
+judge "run --snapshot of an unknown snapshot: the daemon's message, 1" 1 '' '^nanvix: .*nosuchsnap'
+nx snapshot nosuchvm warm
+judge "snapshot of an unknown VM: the daemon's message, 1" 1 '' '^nanvix: [^ ]'
 
 echo "== TCP and API keys (a second daemon with --listen and --keys)"
 # free_port: a TCP port on 127.0.0.1 nobody listens on (probed, not reserved).
@@ -530,5 +573,71 @@ judge "fn invoke after fn rm: the daemon's message (no function), 1" 1 '' '^nanv
 nx fn rm echo
 judge "fn rm of a removed function: 1" 1 '' '^nanvix: '
 nx fn rm spin nap
+
+echo "== snapshots: snapshot, ls, run --snapshot, rm"
+TICKER=$T/snapshot/ticker.musl.elf
+if [ ! -x "$TICKER" ]; then
+	skipped "snapshots" "$TICKER is not built (./z build)"
+	finish
+fi
+# until_log VM PATTERN: wait up to 10 s for VM's log to hold PATTERN; 0 when it does.
+until_log() {
+	for _ in $(seq 100); do
+		"$NANVIX" -H "unix:$sock" logs "$1" 2>/dev/null | grep -qE -- "$2" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+nx run -d --name tick --net none --no-tmp "$TICKER" 40 100
+judge "run -d --net none --no-tmp a ticker" 0
+until_log tick '^tick 2 ' || bad "the ticker ticks" "$(head -c 200 "$tmp/err")"
+nx snapshot tick warm
+judge "snapshot VM NAME prints the name" 0 '^warm$'
+[ "$(field tick state)" = running ] && ok "the VM goes on" || bad "the VM goes on" "state $(field tick state)"
+nx snapshot ls
+judge "snapshot ls lists it" 0 '^warm +[0-9]+[smhd] ago$'
+json "snapshot ls --json parses" snapshot ls --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [s["name"] for s in d["snapshots"]]==["warm"]' \
+	"$tmp/out" 2>/dev/null && ok "snapshot ls --json holds it" || bad "snapshot ls --json holds it" "$(head -c 200 "$tmp/out")"
+nx snapshot tick warm
+judge "snapshot of a name taken: the daemon's message, 1" 1 '' '^nanvix: .*warm exists'
+json "snapshot create --json parses" snapshot create tick warm2 --json --timeout 10
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["name"]=="warm2" and d["created_at"]' \
+	"$tmp/out" 2>/dev/null && ok "snapshot --json: the Snapshot" || bad "snapshot --json" "$(head -c 200 "$tmp/out")"
+
+nx run --name warm1 --snapshot warm
+first=$(head -1 "$tmp/out")
+n=$(sed -n 's/^tick \([0-9]*\) generation 1$/\1/p' <<<"$first")
+if [ "$st" = 0 ] && [ -n "$n" ] && [ "$n" -gt 2 ] && grep -q '^tick 40 generation 1$' "$tmp/out" &&
+	[ "$(tail -1 "$tmp/out")" = done ]; then
+	ok "run --snapshot: the copy goes on from tick $n with generation 1, to its end"
+else
+	bad "run --snapshot" "status $st, first line '$first', last '$(tail -1 "$tmp/out")'"
+fi
+nx run -d --name warm2vm --snapshot warm
+judge "run -d --snapshot prints the id" 0 '^[A-Za-z0-9][A-Za-z0-9_.-]*$'
+until_log warm2vm 'generation 1$' && ok "its log: generation 1" || bad "run -d --snapshot's log" "$(head -c 200 "$tmp/err")"
+nx snapshot rm warm
+judge "snapshot rm while a VM restored from it runs: the daemon's message, 1" 1 '' '^nanvix: .*restored from snapshot warm'
+nx rm -f warm2vm
+
+nx run -d --name tmpful --net none "$TICKER" 400 50
+until_log tmpful '^tick 2 ' || bad "tmpful ticks" "$(head -c 200 "$tmp/err")"
+nx snapshot tmpful cold
+judge "snapshot of a VM with the default /tmp: the daemon's message, 1" 1 '' '^nanvix: .*--no-tmp'
+nx pause tmpful
+nx snapshot tmpful cold
+judge "snapshot of a paused VM: the daemon's message, 1" 1 '' '^nanvix: .*resume it first'
+nx snapshot ls
+if grep -q cold "$tmp/out"; then bad "refused snapshots are not listed" "$(cat "$tmp/out")"; else ok "refused snapshots are not listed"; fi
+nx rm -f tick tmpful warm1
+
+nx snapshot rm warm warm2
+judge "snapshot rm of two" 0 '^warm2$'
+nx snapshot ls
+judge "snapshot rm: they are gone" 0 '^NAME +CREATED$'
+[ "$(wc -l <"$tmp/out")" = 1 ] && ok "  ... only the header" || bad "snapshot ls after rm" "$(cat "$tmp/out")"
+nx snapshot rm warm
+judge "snapshot rm of a removed snapshot: 1" 1 '' '^nanvix: '
 
 finish

@@ -14,6 +14,7 @@ why, when /dev/kvm is not usable.
 """
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -38,6 +39,7 @@ EXITCODE = os.path.join(T, "exitcode.musl.elf")
 LOOP = os.path.join(T, "loop.musl.elf")
 SLEEPER = os.path.join(T, "sleeper.musl.elf")
 TRAPSIG = os.path.join(T, "trapsig.musl.elf")
+TICKER = os.path.join(T, "snapshot", "ticker.musl.elf")
 
 
 def kvm_problem():
@@ -79,7 +81,7 @@ class Case(unittest.TestCase):
                 if e.status != 404:
                     raise
 
-    def vm(self, program, *args, **kw):
+    def vm(self, program=None, *args, **kw):
         """create_vm, remembered for tearDown."""
         vm = self.client.create_vm(program, args=list(args), **kw)
         self.made.append(vm["id"])
@@ -496,6 +498,113 @@ class Functions(Case):
         self.assertEqual(c.function_instances("sdk-nap"), [])
 
 
+class Snapshots(Case):
+    """Snapshots of running VMs: the errors without VMs; taken, listed,
+    restored and deleted (skipped without KVM)."""
+
+    def setUp(self):
+        super().setUp()
+        self.snaps = []
+
+    def tearDown(self):
+        super().tearDown()  # the VMs first: a restored one holds its snapshot
+        for name in self.snaps:
+            try:
+                self.client.delete_snapshot(name)
+            except nanvix.ApiError as e:
+                if e.status != 404:
+                    raise
+
+    def needs_kvm(self):
+        if KVM_PROBLEM:
+            self.skipTest(KVM_PROBLEM)
+        if not os.access(TICKER, os.X_OK):
+            self.skipTest("%s not built (./z build)" % TICKER)
+
+    def ticker(self, *args, **kw):
+        """A ticker that can be snapshotted (no network of the host's, no /tmp), started."""
+        vm = self.vm(TICKER, *args, net="none", tmp=False, start=True, **kw)
+        self.until_output(vm["id"], b"tick 2 ")
+        return vm
+
+    def take(self, id, name, **kw):
+        """snapshot, remembered for tearDown."""
+        self.snaps.append(name)
+        return self.client.snapshot(id, name, **kw)
+
+    def test_snapshot_errors(self):
+        c = self.client
+        self.assertIsInstance(c.snapshots(), list)
+        self.assertApiError(404, "not_found", c.delete_snapshot, "sdk-no-such-snap")
+        self.assertApiError(404, "not_found", c.snapshot, "no-such-vm", "sdk-snap")
+        self.assertApiError(404, "not_found", c.create_vm, snapshot="sdk-no-such-snap")
+        self.assertApiError(400, "bad_request", c.create_vm, HELLO, snapshot="sdk-snap")
+        vm = self.vm(HELLO, tmp=False)  # created, never run
+        e = self.assertApiError(409, "conflict", c.snapshot, vm["id"], "sdk-snap")
+        self.assertIn("running", e.fault_message)
+        self.assertApiError(400, "bad_request", c.snapshot, vm["id"], "-not a name")
+        self.assertApiError(400, "bad_request", c.snapshot, vm["id"], "sdk-snap", timeout=0)
+        self.assertApiError(400, "bad_request", c.create_vm, HELLO, tmp="no")
+        with self.assertRaises(TypeError):  # caught before it is sent
+            c.delete_snapshot("")
+
+    def test_snapshot_restore(self):
+        self.needs_kvm()
+        c = self.client
+        vm = self.ticker("40", "50")
+        snap = self.take(vm["id"], "sdk-warm", timeout=10)
+        self.assertEqual((snap["name"], snap["vm"]), ("sdk-warm", vm["id"]))
+        self.assertIsInstance(snap["created_at"], str)
+        self.assertEqual(c.get_vm(vm["id"])["state"], "running", "the VM goes on")
+        listed = {s["name"]: s for s in c.snapshots()}
+        self.assertIn("sdk-warm", listed)
+        self.assertIn("created_at", listed["sdk-warm"])
+        # A name taken: 409, from the same VM or another.
+        self.assertApiError(409, "conflict", c.snapshot, vm["id"], "sdk-warm")
+        # A copy goes on from the tick it was saved at, its generation 1.
+        copy = self.vm(snapshot="sdk-warm", start=True)
+        first = self.until_output(copy["id"], b"\n").split(b"\n")[0]
+        m = re.fullmatch(rb"tick (\d+) generation (\d+)", first)
+        self.assertTrue(m, "the restored VM's first line: %r" % first)
+        self.assertGreater(int(m.group(1)), 2, "it starts over: %r" % first)
+        self.assertEqual(int(m.group(2)), 1, first)
+        self.assertEqual(c.wait_vm(copy["id"], timeout=30)["exit_status"], 0)
+        self.assertTrue(c.logs(copy["id"]).endswith(b"tick 40 generation 1\ndone\n"))
+        # Held while a VM restored from it runs.
+        held = self.vm(snapshot="sdk-warm", start=True)
+        self.assertApiError(409, "conflict", c.delete_snapshot, "sdk-warm")
+        c.kill_vm(held["id"])
+        c.wait_vm(held["id"], timeout=30)
+        # run() takes snapshot= instead of a program.
+        st, out = c.run(snapshot="sdk-warm")
+        self.assertEqual(st, 0)
+        self.assertTrue(out.startswith(first + b"\n"), "run(snapshot=): %r" % out[:100])
+        self.assertIsNone(c.delete_snapshot("sdk-warm"))
+        self.assertNotIn("sdk-warm", [s["name"] for s in c.snapshots()])
+        self.assertApiError(404, "not_found", c.create_vm, snapshot="sdk-warm")
+
+    def test_snapshot_refused(self):
+        self.needs_kvm()
+        c = self.client
+        # The default /tmp is state outside the VM's memory: refused, saying what to change.
+        vm = self.vm(TICKER, "40", "50", net="none", start=True)
+        self.until_output(vm["id"], b"tick 2 ")
+        e = self.assertApiError(409, "conflict", c.snapshot, vm["id"], "sdk-refused", timeout=10)
+        self.assertIn('"tmp": false', e.fault_message)
+        # Paused: resume it first.
+        vm = self.ticker("40", "50")
+        c.pause_vm(vm["id"])
+        e = self.assertApiError(409, "conflict", c.snapshot, vm["id"], "sdk-refused")
+        self.assertIn("resume", e.fault_message)
+        self.assertNotIn("sdk-refused", [s["name"] for s in c.snapshots()])
+        # One that never idles: 408 at the timeout, the snapshot still pending.
+        vm = self.vm(LOOP, net="none", tmp=False, start=True)
+        self.until_output(vm["id"], b"spinning\n")
+        self.snaps.append("sdk-busy")
+        self.assertApiError(408, "timeout", c.snapshot, vm["id"], "sdk-busy", timeout=0.5)
+        self.assertApiError(409, "conflict", c.snapshot, vm["id"], "sdk-busy2")
+
+
 class Keys(Case):
     """A second daemon with --keys, also on TCP: the key sent, scopes."""
 
@@ -530,6 +639,9 @@ class Keys(Case):
         vm = self.vm(HELLO)  # the full key may
         self.assertEqual(ro.get_vm(vm["id"])["state"], "created")
         self.assertApiError(403, "forbidden", ro.start_vm, vm["id"])
+        self.assertIsInstance(ro.snapshots(), list)
+        self.assertApiError(403, "forbidden", ro.snapshot, vm["id"], "sdk-keyed")
+        self.assertApiError(403, "forbidden", ro.delete_snapshot, "sdk-keyed")
 
     def test_key_scopes_functions(self):
         ro = nanvix.Client(self.TCP, api_key=self.READ)
@@ -599,7 +711,7 @@ def main():
         return 2
     only = set(sys.argv[1:])  # case names, e.g. "follow-logs"; none: all
     suite = unittest.TestSuite()
-    for cls in (Daemon, Vms, Functions, Keys):
+    for cls in (Daemon, Vms, Functions, Snapshots, Keys):
         for name in cls.__dict__:  # in the order written
             if name.startswith("test_") and (not only or name[5:].replace("_", "-") in only):
                 suite.addTest(cls(name))

@@ -5,7 +5,8 @@ Each call opens its own connection and closes it once the answer is read
 Client keeps no socket between calls and may be shared between threads.
 VMs are the API's Vm objects as plain dicts, e.g. ``vm["id"]``,
 ``vm["state"]``, ``vm["exit_status"]``; functions its Function objects,
-e.g. ``fn["spec"]["program"]``, ``fn["invocations"]``.
+e.g. ``fn["spec"]["program"]``, ``fn["invocations"]``; snapshots its
+Snapshot objects, ``snap["name"]``, ``snap["created_at"]``.
 """
 
 import http.client
@@ -28,6 +29,9 @@ _CHUNK = 64 * 1024
 
 # The longest a function's invocation may run (FunctionSpec's timeout at most).
 _FUNCTION_TIMEOUT_MAX = 3600.0
+
+# How long a snapshot waits for the VM to idle when no timeout is given (the API's default).
+_SERVER_SNAPSHOT_DEFAULT = 30.0
 
 
 class Client:
@@ -84,7 +88,10 @@ class Client:
         env: a dict or a list of "KEY=VALUE" strings.
         memory: guest RAM as nanvixd -m takes it ("64M", "1G").
         more: any other VmCreate field (timeout, disk, volumes, net, ...),
-        sent as given; fields left None are not sent.
+        sent as given; fields left None are not sent.  Among them
+        tmp=False (no /tmp of nanvixd's own: with net="guest" or "none"
+        and no volumes, a VM that snapshot() can save) and snapshot=NAME
+        (a VM restored from that snapshot; no program then).
         """
         body = _spec(program, args, env, memory, name=name, start=True if start else None,
                      **more)
@@ -164,11 +171,12 @@ class Client:
             conn.sock.settimeout(timeout)
         return LogStream(conn, resp, str(self.endpoint), timeout)
 
-    def run(self, program, args=(), **kw):
+    def run(self, program=None, args=(), **kw):
         """Run a program to its end: (exit_status, console output bytes).
 
-        Creates the VM started (kw: any create_vm argument), follows its
-        log, waits and deletes it, also when interrupted.
+        Creates the VM started (kw: any create_vm argument, e.g. tmp=False,
+        or snapshot=NAME instead of program), follows its log, waits and
+        deletes it, also when interrupted.
         """
         vm = self.create_vm(program, args=args, start=True, **kw)
         try:
@@ -184,6 +192,38 @@ class Client:
             except ApiError as e:
                 if e.code != "not_found":  # auto_remove may have been first
                     raise
+
+    # -- Snapshots ------------------------------------------------------------
+
+    def snapshot(self, id, name, timeout=None):
+        """Save the running VM as the snapshot name when it next idles (the
+        VM goes on); returns the Snapshot, {"name", "created_at", "vm"},
+        once it is saved.  create_vm(snapshot=name) restores a copy.
+
+        timeout: seconds the daemon waits for the VM to idle (its default:
+        30, at most 3600); past it ApiError 408 "timeout" is raised, and the
+        snapshot stays pending (it appears if the VM idles later).  ApiError
+        409 "conflict": the VM is not running (resume a paused one first),
+        keeps state outside its memory (create it with net="guest" or
+        "none", tmp=False and no volumes), the name is taken, or a snapshot
+        of the VM is still pending.
+        """
+        body = {"name": name}
+        if timeout is not None:
+            body["timeout"] = timeout
+        limit = None
+        if self.timeout is not None:
+            limit = self.timeout + (timeout if timeout is not None else _SERVER_SNAPSHOT_DEFAULT)
+        return self.request("POST", _vm_path(id, "snapshot"), body=body, timeout=limit)
+
+    def snapshots(self):
+        """The snapshots the daemon holds: [{"name", "created_at"}, ...]."""
+        return self.request("GET", "/v1/snapshots")["snapshots"]
+
+    def delete_snapshot(self, name):
+        """Delete a snapshot (409 conflict while a VM restored from it has
+        not exited, 404 not_found for none)."""
+        self.request("DELETE", _snapshot_path(name))
 
     # -- Functions ------------------------------------------------------------
 
@@ -418,6 +458,12 @@ def _function_path(name, action=None):
         raise TypeError("nanvix: a function's name must be a non-empty str, got %r" % (name,))
     path = "/v1/functions/" + urllib.parse.quote(name, safe="")
     return path + "/" + action if action else path
+
+
+def _snapshot_path(name):
+    if not isinstance(name, str) or not name:
+        raise TypeError("nanvix: a snapshot's name must be a non-empty str, got %r" % (name,))
+    return "/v1/snapshots/" + urllib.parse.quote(name, safe="")
 
 
 def _query_value(v):
