@@ -60,6 +60,8 @@ struct nanvix_kstats {
 	uint64_t frames_free;  /* physical frames free at exit */
 	uint64_t frames_total; /* physical frames the kernel managed */
 	uint64_t last_enosys;  /* number of the last unknown call, or ~0 */
+	uint64_t wx_mmap;      /* mmap calls refused for PROT_WRITE|PROT_EXEC (W^X) */
+	uint64_t wx_mprotect;  /* mprotect calls refused for PROT_WRITE|PROT_EXEC */
 };
 
 /*

@@ -86,6 +86,8 @@ struct nanvix_kcounters {
 	uint64_t syscalls;    /* system calls served */
 	uint64_t enosys;      /* system calls answered ENOSYS */
 	uint64_t last_enosys; /* number of the last unknown call */
+	uint64_t wx_mmap;     /* mmap calls refused for PROT_WRITE|PROT_EXEC (W^X) */
+	uint64_t wx_mprotect; /* mprotect calls refused for PROT_WRITE|PROT_EXEC */
 };
 
 #endif /* NANVIX_ABI_KERNEL_HEADER_H */

@@ -3,6 +3,6 @@
 #define NANVIX_ABI_VERSION_H
 
 /* Bumped whenever the boot info, a hypercall or the kernel header changes. */
-#define NANVIX_ABI_VERSION 9
+#define NANVIX_ABI_VERSION 10
 
 #endif /* NANVIX_ABI_VERSION_H */

@@ -59,6 +59,8 @@ __attribute__((noreturn)) static void kvm_exit(int status)
 	hc.exit.stats.syscalls = kstats.syscalls;
 	hc.exit.stats.enosys = kstats.enosys;
 	hc.exit.stats.last_enosys = kstats.last_enosys;
+	hc.exit.stats.wx_mmap = kstats.wx_mmap;
+	hc.exit.stats.wx_mprotect = kstats.wx_mprotect;
 	hc.exit.stats.frames_free = mm_frames_free();
 	hc.exit.stats.frames_total = mm_frames_total();
 	for (;;)

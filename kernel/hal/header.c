@@ -9,7 +9,11 @@ _Static_assert(sizeof(struct kstats) == sizeof(struct nanvix_kcounters), "kstats
 _Static_assert(__builtin_offsetof(struct kstats, syscalls) ==
                                __builtin_offsetof(struct nanvix_kcounters, syscalls) &&
                        __builtin_offsetof(struct kstats, enosys) ==
-                               __builtin_offsetof(struct nanvix_kcounters, enosys),
+                               __builtin_offsetof(struct nanvix_kcounters, enosys) &&
+                       __builtin_offsetof(struct kstats, wx_mmap) ==
+                               __builtin_offsetof(struct nanvix_kcounters, wx_mmap) &&
+                       __builtin_offsetof(struct kstats, wx_mprotect) ==
+                               __builtin_offsetof(struct nanvix_kcounters, wx_mprotect),
                "kstats layout");
 
 extern char kvm_entry[], syscall_entry[], kstack_top[], istack_top[];

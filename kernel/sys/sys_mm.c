@@ -33,6 +33,25 @@
 #define PROT_ALL (LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC)
 #define WX       (LINUX_PROT_WRITE | LINUX_PROT_EXEC)
 
+/*
+ * A call refused for asking PROT_WRITE|PROT_EXEC: counted in `*count`
+ * (kstats, for nanvixd's --stats) and said once a VM, as Linux says an
+ * execmem denial; later ones are only counted.  Returns -EACCES.
+ */
+static long wx_refused(uint64_t *count, const char *call)
+{
+	static bool said;
+
+	(*count)++;
+	if (!said) {
+		said = true;
+		kprintf("nanvix: %s[%d]: W^X: %s asked for PROT_WRITE|PROT_EXEC: EACCES (later "
+		        "refusals are only counted)\n",
+		        proc_current->name, proc_current->pid, call);
+	}
+	return -LINUX_EACCES;
+}
+
 static uint64_t pte_flags(int prot)
 {
 	if (!(prot & PROT_ALL))
@@ -304,7 +323,7 @@ long sys_mmap(SYSCALL_ARGS)
 	    (a5 & PAGE_MASK))
 		return -LINUX_EINVAL;
 	if ((prot & WX) == WX)
-		return -LINUX_EACCES; /* W^X */
+		return wx_refused(&kstats.wx_mmap, "mmap");
 	if (!(flags & LINUX_MAP_ANONYMOUS)) {
 		uint32_t acc;
 
@@ -430,7 +449,7 @@ long sys_mprotect(SYSCALL_ARGS)
 	if ((addr & PAGE_MASK) || prot & ~PROT_ALL)
 		return -LINUX_EINVAL;
 	if ((prot & WX) == WX)
-		return -LINUX_EACCES; /* W^X */
+		return wx_refused(&kstats.wx_mprotect, "mprotect");
 	if (!user_range(addr, len))
 		return -LINUX_ENOMEM;
 	/* Check: every page is mapped.  Act: rewrite their flags, a page table at a time. */

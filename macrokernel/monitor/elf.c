@@ -86,8 +86,8 @@ static int check_order(const struct elf_info *out, uint64_t start, uint32_t prot
 	}
 	if ((prot & (ELF_PROT_W | ELF_PROT_X)) == (ELF_PROT_W | ELF_PROT_X))
 		return fail(err, errlen,
-		            "segments at %s%#llx and %#llx share a page that would be writable and "
-		            "executable",
+		            "segments at %s%#llx and %#llx share a page that would "
+		            "be " ELF_WX_REASON,
 		            phys ? "physical " : "", (unsigned long long)seg_addr(prev, phys),
 		            (unsigned long long)start);
 	return 0;
@@ -112,7 +112,7 @@ static int add_segment(const Elf64_Phdr *ph, size_t size, enum elf_kind kind, ui
 		            "segment at %#llx (%llu bytes) is too large or out of range",
 		            (unsigned long long)ph->p_vaddr, (unsigned long long)ph->p_memsz);
 	if ((ph->p_flags & (PF_W | PF_X)) == (PF_W | PF_X))
-		return fail(err, errlen, "segment at %#llx is writable and executable (W^X)",
+		return fail(err, errlen, "segment at %#llx is " ELF_WX_REASON " (W^X)",
 		            (unsigned long long)ph->p_vaddr);
 	if (out->nsegments == ELF_SEGMENTS_MAX)
 		return fail(err, errlen, "more than %d loadable segments", ELF_SEGMENTS_MAX);

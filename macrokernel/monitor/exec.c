@@ -21,6 +21,7 @@
 #include <abi/fsd.h>
 #include <monitor/aspace.h>
 #include <monitor/boot.h>
+#include <monitor/elf.h>
 #include <monitor/exec.h>
 #include <monitor/guestmem.h>
 
@@ -324,6 +325,10 @@ static int64_t exec_into(struct vm *vm, struct nanvix_hc_exec *x, struct args *a
 	rc = boot_exec(&vm->mem, &cfg, x->dst_cr3, &frames, &res, why, sizeof(why));
 	image_release(&im);
 	x->frames.used = (uint32_t)res.used;
+	/* W^X (the reason after the name, which the guest chose): counted, said the first time. */
+	if (rc == NANVIXD_EXIT_BADELF && !strncmp(why, im.name, strlen(im.name)) &&
+	    strstr(why + strlen(im.name), ELF_WX_REASON) && vm->wx_exec++ == 0)
+		vm_error("W^X: execve refused (%s); later refusals are only counted", why);
 	switch (rc) {
 	case 0: break;
 	case NANVIXD_EXIT_BADELF: return -ENOEXEC;

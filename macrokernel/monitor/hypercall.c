@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <abi/bootinfo.h>
+#include <abi/x86_paging.h>
 #include <monitor/aspace.h>
 #include <monitor/exec.h>
 #include <monitor/guestmem.h>
@@ -457,6 +458,12 @@ static int hc_mm(struct vm *vm, void *args)
 		if (!freed || (a.freed & 3))
 			a.ret = -EINVAL;
 	}
+	/* A W+X page, which aspace_mm refuses (-EINVAL): counted, and said the first time. */
+	if (a.op == NANVIX_MM_MAP && (a.pte & (PTE_P | PTE_W | PTE_NX)) == (PTE_P | PTE_W) &&
+	    vm->wx_hypercall++ == 0)
+		vm_error("W^X: the kernel asked to map %#llx writable and executable: refused "
+		         "(later refusals are only counted)",
+		         (unsigned long long)a.va);
 	if (a.ret == 0)
 		aspace_mm(&vm->mem, &a, &f, freed);
 	PUT_FIELD(args, struct nanvix_hc_mm, a, count);

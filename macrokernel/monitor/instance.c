@@ -259,6 +259,8 @@ static void live_stats(struct vm *vm)
 		vm->stats.syscalls = k->syscalls;
 		vm->stats.enosys = k->enosys;
 		vm->stats.last_enosys = k->last_enosys;
+		vm->stats.wx_mmap = k->wx_mmap;
+		vm->stats.wx_mprotect = k->wx_mprotect;
 	}
 	if (f) {
 		vm->stats.frames_free = f[0];
@@ -1032,6 +1034,7 @@ int instance_reset(struct instance *in)
 	vm->snapshot_due = 0;
 	vm->have_stats = false;
 	vm->nexits = vm->nfastcalls = 0;
+	vm->wx_exec = vm->wx_hypercall = 0;
 	memset(&vm->stats, 0, sizeof(vm->stats));
 	memset(&vm->strace_st, 0, sizeof(vm->strace_st));
 	for (int id = 0; id < VM_TIMERS; id++)

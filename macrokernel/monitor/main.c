@@ -140,9 +140,10 @@ static const char usage_text[] =
         "                          (repeatable)\n"
         "      --image DIR         let execve start every file of DIR by its name\n"
         "                          (repeatable; the program itself always can)\n"
-        "      --stats             print VM exit and guest trap counts, and the\n"
-        "                          macro-kernel's ring, fs and disk counters, at the\n"
-        "                          end (also after --timeout or a guest error)\n"
+        "      --stats             print VM exit and guest trap counts, the\n"
+        "                          macro-kernel's ring, fs and disk counters and W^X\n"
+        "                          refusals at the end (also after --timeout or a guest\n"
+        "                          error)\n"
         "      --stats-file PATH   write the same counters to PATH (made anew, 0600) at the\n"
         "                          end, for a program that runs nanvixd (nanvix-api)\n"
         "      --control-fd FD     serve requests on the socket FD (for a program that\n"
@@ -1232,6 +1233,14 @@ static void print_stats(struct instance *in, FILE *f)
 		        (unsigned long long)ms.fs_errors, (unsigned long long)ms.blk_reads,
 		        (unsigned long long)ms.blk_writes, (unsigned long long)ms.blk_flushes,
 		        (unsigned long long)ms.net_calls, (unsigned long long)ms.net_errors);
+	/* W^X refusals (docs/security.md): the kernel's mmap and mprotect ones, the host's. */
+	fprintf(f,
+	        "nanvixd: stats: wx_refused=%llu wx_mmap=%llu wx_mprotect=%llu wx_exec=%llu "
+	        "wx_hypercall=%llu\n",
+	        (unsigned long long)(vm->stats.wx_mmap + vm->stats.wx_mprotect + vm->wx_exec +
+	                             vm->wx_hypercall),
+	        (unsigned long long)vm->stats.wx_mmap, (unsigned long long)vm->stats.wx_mprotect,
+	        (unsigned long long)vm->wx_exec, (unsigned long long)vm->wx_hypercall);
 }
 
 /* --restore DIR: open and check the snapshot once, then restore from it. */

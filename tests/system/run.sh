@@ -187,6 +187,53 @@ fi
 expect "help" 0 'usage: nanvixd' '' -- --help
 expect "version" 0 '^nanvixd ' '' -- --version
 
+echo "== W^X refusals: counted for --stats and --stats-file, said once a VM"
+# wx_judge NAME STATUS STDOUT-PATTERN COUNTS SAID [FILE]: $st is STATUS, stdout
+# matches (an empty pattern matches anything), FILE's (default stderr's) wx_
+# line is "wx_refused=COUNTS" and SAID lines on stderr start with
+# "nanvix.*W^X:" (0: none).
+wx_judge() {
+	local name=$1 want=$2 out_pat=$3 counts=$4 said=$5 file=${6:-$tmp/err} line n
+	line=$(grep -o 'stats: wx_refused=.*' "$file" 2>/dev/null)
+	n=$(grep -c '^nanvix.*W^X:' "$tmp/err")
+	if [ "$st" != "$want" ]; then
+		bad "$name" "exit status $st, expected $want: $(tr '\n' ' ' <"$tmp/out" | head -c 200)"
+	elif [ -n "$out_pat" ] && ! grep -qE -- "$out_pat" "$tmp/out"; then
+		bad "$name" "stdout lacks /$out_pat/: $(tr '\n' ' ' <"$tmp/out" | head -c 200)"
+	elif [ "$line" != "stats: wx_refused=$counts" ]; then
+		bad "$name" "got '$line', expected 'stats: wx_refused=$counts'"
+	elif [ "$n" != "$said" ]; then
+		bad "$name" "$n W^X lines on stderr, expected $said"
+	else
+		ok "$name"
+	fi
+}
+for libc in musl newlib glibc; do
+	if [ ! -x "$T/mprotect_rwx.$libc.elf" ]; then
+		skip=$((skip + 1)); echo "skip wx-stats.$libc: $T/mprotect_rwx.$libc.elf not built"
+		continue
+	fi
+	vm --stats -- "$T/mprotect_rwx.$libc.elf" 3
+	wx_judge "wx-stats.$libc" 0 'mmap wx: EACCES' '6 wx_mmap=3 wx_mprotect=3 wx_exec=0 wx_hypercall=0' 1
+done
+# --stats-file after --timeout: the kernel's counters read from guest memory.
+vm --stats-file "$tmp/stats" --timeout 0.5 -- "$T/mprotect_rwx.musl.elf" 2 sleep
+wx_judge "wx-stats-file-timeout" 124 'sleeping' '4 wx_mmap=2 wx_mprotect=2 wx_exec=0 wx_hypercall=0' 1 \
+	"$tmp/stats"
+if grep -q 'stats:' "$tmp/err"; then bad "wx-stats-file-only" "counters on stderr too"; else
+	ok "wx-stats-file-only"; fi
+# execve of an image with a W+X segment: ENOEXEC for the program, counted by nanvixd.
+vm --stats --program wx="$T/wx_segment.elf" -- "$T/spawn.musl.elf" wx
+wx_judge "wx-exec" 0 'exec failed: ENOEXEC' '1 wx_mmap=0 wx_mprotect=0 wx_exec=1 wx_hypercall=0' 1
+# A kernel asking nanvixd for a W+X page (twice): refused, counted, said once.
+vm --stats --kernel "$T/bad-wx.kernel.elf" -- "$T/hello.musl.elf"
+wx_judge "wx-hypercall" 0 '' '2 wx_mmap=0 wx_mprotect=0 wx_exec=0 wx_hypercall=2' 1
+vm --stats -- "$T/hello.musl.elf"
+wx_judge "wx-none" 0 'hello, world' '0 wx_mmap=0 wx_mprotect=0 wx_exec=0 wx_hypercall=0' 0
+# Loading one is refused before the VM runs (no counters: nanvix-api audits the line).
+expect "wx-load" 126 '' 'segment at 0x[0-9a-f]+ is writable and executable \(W\^X\)' -- \
+	-- "$T/wx_segment.elf"
+
 echo "== stress: 64 processes x 8 threads, pipes and futexes, three rounds, no leaked frames"
 expect "stress" 0 'back to round 1.s: yes' '' -- -m 256M --timeout 600 -- "$T/stress.elf" 64 8 10
 grep -h 'rounds of\|free frames' "$tmp/out" | sed 's/^/     /'

@@ -1,6 +1,6 @@
 # tests/system/: deliberately broken guest kernels for nanvixd's error paths.
 
-BADKERNELS := port triple halt sse ring
+BADKERNELS := port triple halt sse ring wx
 BADKERNEL_ELFS := $(BADKERNELS:%=$(BIN)/tests/bad-%.kernel.elf)
 
 $(BIN)/tests/bad-%.kernel.elf: tests/system/badkernel/badkernel.S kernel/kernel.ld $(wildcard include/abi/*.h)
@@ -9,6 +9,19 @@ $(BIN)/tests/bad-%.kernel.elf: tests/system/badkernel/badkernel.S kernel/kernel.
 		-T kernel/kernel.ld -o $@ $<
 
 ALL += $(BADKERNEL_ELFS)
+
+# W^X (tests/system/run.sh, tests/api/api_test.py): mprotect_rwx with glibc
+# too, and a program with a writable and executable segment, which nanvixd
+# refuses to load or exec (ld -N puts everything in one RWX segment).
+$(BIN)/tests/mprotect_rwx.glibc.elf: tests/system/progs/mprotect_rwx.c
+	@mkdir -p $(dir $@)
+	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+$(BIN)/tests/wx_segment.elf: tests/system/progs/hello.c
+	@mkdir -p $(dir $@)
+	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -no-pie -Wl,-N \
+		-Wl,--no-warn-rwx-segments -o $@ $<
+
+ALL += $(BIN)/tests/mprotect_rwx.glibc.elf $(BIN)/tests/wx_segment.elf
 
 # nanvixd linked dynamically, for valgrind (which cannot follow static glibc).
 $(BIN)/tests/nanvixd.dyn: $(MONITOR_OBJS) $(TRUST_OBJS) $(SANDBOX_OBJ)

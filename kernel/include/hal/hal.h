@@ -85,10 +85,12 @@ struct trap_frame {
 /*
  * Statistics reported at VM exit.  entry.S increments `syscalls` at a fixed
  * offset (8): keep the order.  `traps` counts faults and ticks; the report
- * adds the system calls.
+ * adds the system calls.  wx_mmap and wx_mprotect count the calls refused
+ * for asking PROT_WRITE|PROT_EXEC (W^X).
  */
 struct kstats {
 	uint64_t traps, syscalls, enosys, last_enosys;
+	uint64_t wx_mmap, wx_mprotect;
 };
 extern struct kstats kstats;
 

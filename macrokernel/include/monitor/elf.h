@@ -39,6 +39,9 @@ enum elf_kind {
 	ELF_KIND_KERNEL,  /* kernel image: ET_EXEC, loaded by physical address */
 };
 
+/* In elf_parse's reason for a W^X refusal, and in no other (exec.c counts them). */
+#define ELF_WX_REASON "writable and executable"
+
 /*
  * Parse and validate the ELF file image[0..size).  Checks the header
  * (ELF64, little-endian, x86-64, version), that every program header and
@@ -48,7 +51,8 @@ enum elf_kind {
  * that no page is both writable and executable, that there is no program
  * interpreter, and that the entry point lies in an executable segment.
  *
- * Returns 0 and fills *out, or -1 with a one-line reason in err[errlen].
+ * Returns 0 and fills *out, or -1 with a one-line reason in err[errlen];
+ * the reason of a W^X refusal, and of no other, holds ELF_WX_REASON.
  * Never reads outside image[0..size).  Thread-safe, no allocation.
  */
 int elf_parse(const void *image, size_t size, enum elf_kind kind, uint64_t limit,

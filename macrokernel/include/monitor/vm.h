@@ -201,6 +201,13 @@ struct vm {
 	/* Where the kernel keeps them meanwhile (boot_entry): read when the VM
 	 * stops without NANVIX_HC_EXIT.  0: unknown. */
 	uint64_t kstats_gpa, frames_gpa;
+	/*
+	 * W^X refusals on the host's side (the kernel counts its own, mmap and
+	 * mprotect, in `stats`): execve of an image with a writable and
+	 * executable page (exec.c), and NANVIX_HC_MM maps asking for one
+	 * (hypercall.c; only a hostile or broken kernel asks).
+	 */
+	uint64_t wx_exec, wx_hypercall;
 
 	/*
 	 * Timers and requests from other threads (vm_kick, vm_stop, vm_pause):

@@ -82,7 +82,7 @@
 #define EX_ENOSYS       24
 #define EX_FRAMES_FREE  32
 #define EX_FRAMES_TOTAL 40
-#define EX_SIZE         56
+#define EX_SIZE         72 /* + last_enosys, wx_mmap, wx_mprotect */
 
 /* %rdx = the 64-bit TSC; clobbers %rax. */
 .macro TSC

@@ -1,6 +1,6 @@
 /* A deliberately broken guest kernel: checks that nanvixd stops a misbehaving VM cleanly. */
 /*
- * Built once per BAD_* variant (PORT, TRIPLE, HALT, SSE, RING) with kernel/kernel.ld.
+ * Built once per BAD_* variant (PORT, TRIPLE, HALT, SSE, RING, WX) with kernel/kernel.ld.
  * It carries a valid nanvix kernel header so nanvixd boots it, then does
  * one thing no correct kernel does.
  */
@@ -87,6 +87,37 @@ entry:
 	/* HC_EXIT with status 0: the struct at guest-physical 0x1000 (boot info page). */
 	movabs $0xffff800000001000, %rdi
 	movl $0, (%rdi)
+	movw $0x500, %dx
+	movl $0x1000, %eax
+	outl %eax, %dx
+#elif defined(BAD_WX)
+	/*
+	 * W^X from the kernel's side: NANVIX_HC_MM asks twice to map a user
+	 * page writable and executable (P|W|U, no NX).  nanvixd refuses both,
+	 * counts both (--stats: wx_hypercall=2) and says so once; the VM then
+	 * exits 0 through HC_EXIT.  The struct nanvix_hc_mm is at
+	 * guest-physical 0x1000 (the boot info page), zeroed first.
+	 */
+	movabs $0xffff800000001000, %rdi
+	xorl %eax, %eax
+	movq $32, %rcx
+	rep stosq
+	movabs $0xffff800000001000, %rdi
+	movq $0x400000, 8(%rdi) /* va */
+	movq $0x1000, 16(%rdi)  /* len */
+	movq $7, 24(%rdi)       /* pte: P | W | U */
+	movl $1, 32(%rdi)       /* op: NANVIX_MM_MAP */
+	movw $0x512, %dx
+	movl $0x1000, %eax
+	outl %eax, %dx
+	movw $0x512, %dx
+	movl $0x1000, %eax
+	outl %eax, %dx
+	/* HC_EXIT with status 0 and zero counters, in the same page. */
+	movabs $0xffff800000001000, %rdi
+	xorl %eax, %eax
+	movq $32, %rcx
+	rep stosq
 	movw $0x500, %dx
 	movl $0x1000, %eax
 	outl %eax, %dx

@@ -920,6 +920,38 @@ START_TEST(test_exit)
 }
 END_TEST
 
+/* ---- MM: W^X refusals are counted ---- */
+
+static int64_t do_mm_map(uint64_t va, uint64_t pte)
+{
+	struct nanvix_hc_mm a = {
+		.cr3 = pt.cr3, .va = va, .len = PAGE, .pte = pte, .op = NANVIX_MM_MAP, .ret = 77
+	};
+
+	put(ARG, &a, sizeof(a));
+	ck_assert_int_eq(vm_hypercall(&vm, NANVIX_HC_MM, ARG), 0);
+	ck_assert(!vm.done);
+	memcpy(&a, gpa(ARG), sizeof(a));
+	return a.ret;
+}
+
+START_TEST(test_mm_wx)
+{
+	/* Writable without NX: refused, counted each time, said once. */
+	ck_assert_int_eq(do_mm_map(UNMAPPED, GPT_URW), -EINVAL);
+	ck_assert_int_eq(do_mm_map(UNMAPPED, GPT_URW), -EINVAL);
+	ck_assert_uint_eq(vm.wx_hypercall, 2);
+	ck_assert_int_eq(nerrors, 1);
+	ck_assert_msg(strstr(last_error, "W^X") != NULL, "%s", last_error);
+	/* Writable and NX, or executable and read-only: no W^X refusal. */
+	ck_assert_int_ne(do_mm_map(UNMAPPED, GPT_URW | GPT_NX), 0);
+	ck_assert_int_ne(do_mm_map(UNMAPPED, GPT_P | GPT_U), 0); /* no frames lent */
+	ck_assert_uint_eq(vm.wx_hypercall, 2);
+	ck_assert_int_eq(nerrors, 1);
+	assert_quiet();
+}
+END_TEST
+
 /* ---- COPY ---- */
 
 static int64_t do_copy(uint64_t dcr3, uint64_t dst, uint64_t scr3, uint64_t src, uint64_t len)
@@ -1447,6 +1479,7 @@ Suite *unit_suite(void)
 	tcase_add_test(log, test_log_bad);
 	tcase_add_test(log, test_panic);
 	tcase_add_test(log, test_exit);
+	tcase_add_test(log, test_mm_wx);
 	tcase_add_test(log, test_timer);
 	tcase_add_test(log, test_copy_valid);
 	tcase_add_test(log, test_copy_bad);
