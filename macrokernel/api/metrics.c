@@ -205,6 +205,8 @@ char *metrics_render(size_t *len)
 		  "Network calls the macro-kernel served for an exited VM." },
 		{ "blk_reads", "blk_reads", "Disk blocks read for an exited VM." },
 		{ "blk_writes", "blk_writes", "Disk blocks written for an exited VM." },
+		{ "wx_refused", "wx_refused",
+		  "Requests for writable and executable memory refused (W^X) in an exited VM." },
 	};
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
 		char name[64];

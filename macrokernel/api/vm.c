@@ -34,6 +34,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <monitor/elf.h> /* ELF_WX_REASON, in nanvixd's W^X refusals */
+
 #include "api.h"
 
 #define VM_ARGV_MAX     (2 * 4096 + 64)
@@ -892,13 +894,16 @@ static json_t *read_stats(const struct api_vm *vm)
 /*
  * nanvixd's own refusals in the VM's console log are security events: the
  * audit log keeps them.  A stop by its seccomp filter or a --trust refusal
- * (the last such line), and each destination the network switch refused
- * (it logs each once; at most EGRESS_AUDIT_MAX a VM).
+ * (the last such line), each destination the network switch refused (it
+ * logs each once; at most EGRESS_AUDIT_MAX a VM), and a program nanvixd
+ * would not load for W^X (exit 126 with no counters: the VM never ran, so
+ * the line cannot be the program's).
  */
 #define EGRESS_AUDIT_MAX 32
 static void audit_log_lines(const struct api_vm *vm)
 {
-	char log[PATH_MAX], line[512], msg[512] = "";
+	char log[PATH_MAX], line[512], msg[512] = "", wx[512] = "";
+	bool ran = vm->stats && json_object_size(vm->stats) > 0;
 	int egress = 0;
 	FILE *f;
 
@@ -913,12 +918,46 @@ static void audit_log_lines(const struct api_vm *vm)
 		else if (!strncmp(line, "nanvixd: net: refused ", 22) &&
 		         egress++ < EGRESS_AUDIT_MAX)
 			audit("egress_refused", "vm", vm->id, "message", line + 14, NULL);
+		else if (!ran && vm->exit_status == 126 && !strncmp(line, "nanvixd: ", 9) &&
+		         strstr(line, ELF_WX_REASON))
+			snprintf(wx, sizeof(wx), "%s", line);
 	}
 	if (f)
 		fclose(f);
+	if (wx[0])
+		audit("wx_refused", "vm", vm->id, "name", vm->name, "kind", "load", "count", "1",
+		      "message", wx, NULL);
 	if (msg[0] && (vm->exit_status == 119 || vm->exit_status == 126 || strstr(msg, "uplink")))
 		audit(strstr(msg, "trust:") ? "trust_refused" : "seccomp_kill", "vm", vm->id,
 		      "message", msg, NULL);
+}
+
+/*
+ * W^X refusals in nanvixd's counters (docs/security.md): one wx_refused
+ * event a kind the VM had any of.
+ */
+static void audit_wx(const struct api_vm *vm)
+{
+	static const struct {
+		const char *key, *kind, *message;
+	} kinds[] = {
+		{ "wx_mmap", "mmap", "mmap asked for PROT_WRITE|PROT_EXEC" },
+		{ "wx_mprotect", "mprotect", "mprotect asked for PROT_WRITE|PROT_EXEC" },
+		{ "wx_exec", "exec", "execve of an image with a writable and executable page" },
+		{ "wx_hypercall", "hypercall",
+		  "the guest kernel asked nanvixd for a writable and executable page" },
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		json_t *v = vm->stats ? json_object_get(vm->stats, kinds[i].key) : NULL;
+		char count[24];
+
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			continue;
+		snprintf(count, sizeof(count), "%lld", (long long)json_integer_value(v));
+		audit("wx_refused", "vm", vm->id, "name", vm->name, "kind", kinds[i].kind, "count",
+		      count, "message", kinds[i].message, NULL);
+	}
 }
 
 /* nanvixd has gone with wait status ws, having used ru. */
@@ -937,6 +976,7 @@ static void exited(struct api_vm *vm, int ws, const struct rusage *ru)
 	snap_ctl_close(vm);
 	metrics_vm_exited(vm->exit_status);
 	audit_log_lines(vm);
+	audit_wx(vm);
 	conn_vm_exited(vm);
 }
 

@@ -608,11 +608,53 @@ else:
           st == 200 and data == b"sleeping\nwoke\n" and h.get("transfer-encoding") == "chunked",
           f"{st} {data!r} {h}")
 
+    # W^X refusals: counted in the VM's stats, one wx_refused audit event a
+    # kind, a per-VM metric; a program nanvixd will not load is audited too.
+    rwx = os.path.join(opt.bin, "tests", "mprotect_rwx.musl.elf")
+    wxseg = os.path.join(opt.bin, "tests", "wx_segment.elf")
+    wx_id = None
+    if not (os.path.exists(rwx) and os.path.exists(wxseg)):
+        bad("W^X refusals", f"{rwx} or {wxseg} not built")
+    else:
+        st, vm = d.json("POST", "/v1/vms", {"program": rwx, "args": ["2"], "name": "wxprobe",
+                                            "start": True})
+        wx_id = vm["id"]
+        st, vm = d.json("GET", f"/v1/vms/{wx_id}/wait?timeout=30")
+        stats = vm.get("stats") or {}
+        check("W^X refusals are in an exited VM's stats",
+              vm["exit_status"] == 0 and stats.get("wx_refused") == 4 and
+              stats.get("wx_mmap") == 2 and stats.get("wx_mprotect") == 2 and
+              stats.get("wx_exec") == 0, f"{vm['exit_status']} {stats}")
+        events = [json.loads(l) for l in open(d.audit)]
+        wx = [e for e in events if e["event"] == "wx_refused" and e.get("vm") == wx_id]
+        check("W^X refusals are in the audit log, a line a kind",
+              sorted((e.get("kind"), e.get("count"), e.get("name")) for e in wx) ==
+              [("mmap", "2", "wxprobe"), ("mprotect", "2", "wxprobe")] and
+              all("PROT_WRITE|PROT_EXEC" in e.get("message", "") for e in wx), wx)
+        st, vm = d.json("POST", "/v1/vms", {"program": wxseg, "start": True})
+        st, vm = d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=30")
+        events = [json.loads(l) for l in open(d.audit)]
+        wx = [e for e in events if e["event"] == "wx_refused" and e.get("vm") == vm["id"]]
+        check("a program refused for a W+X segment is audited (kind load)",
+              vm["exit_status"] == 126 and len(wx) == 1 and wx[0].get("kind") == "load" and
+              wx[0].get("count") == "1" and
+              "writable and executable" in wx[0].get("message", ""), f"{vm['exit_status']} {wx}")
+        st, vm = d.json("POST", "/v1/vms", {"program": hello, "start": True})
+        st, vm = d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=30")
+        events = [json.loads(l) for l in open(d.audit)]
+        check("a VM with no W^X refusal has no wx_refused event",
+              not [e for e in events if e["event"] == "wx_refused" and e.get("vm") == vm["id"]])
+
     st, text = d.req("GET", "/v1/metrics")[0], d.req("GET", "/v1/metrics")[2].decode()
     for series in ("nanvix_vm_starts_total", "nanvix_vms{state=\"exited\"}",
                    "nanvix_vm_start_seconds_bucket", "nanvix_api_requests_total",
                    "nanvix_vm_exit_status{", "nanvix_vm_syscalls_total{", "nanvix_vm_kvm_exits_total{"):
         check(f"/v1/metrics has {series}", series in text, text[:200])
+    if wx_id:
+        for series in (f'nanvix_vm_wx_refused_total{{id="{wx_id}",name="wxprobe"}} 4\n',
+                       'nanvix_audit_events_total{event="wx_refused"} 3\n'):
+            check(f"/v1/metrics has {series.strip()}", series in text,
+                  [l for l in text.splitlines() if "wx_refused" in l])
     try:
         pt = subprocess.run(["promtool", "check", "metrics"], input=text, text=True,
                             capture_output=True)
