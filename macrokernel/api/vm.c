@@ -492,6 +492,14 @@ static int build_argv(json_t *o, struct argv_builder *b, const char *id, char *m
 		snprintf(dir, sizeof(dir), "%s/snapshots/%s", api_opt.state_dir, snap);
 		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 			return fail(err, errlen, 404, "snapshot: no snapshot named '%s'", snap);
+		/* Its memory is the snapshot's (nanvixd takes no -m with --restore). */
+		if (mem)
+			return fail(err, errlen, 400,
+			            "memory: a VM restored from a snapshot has the snapshot's memory");
+		snprintf(dir, sizeof(dir), "%s/snapshots/%s/mem", api_opt.state_dir, snap);
+		if (stat(dir, &st) == 0 && S_ISREG(st.st_mode))
+			snprintf(memory, memlen, "%lluM", (unsigned long long)(st.st_size >> 20));
+		snprintf(dir, sizeof(dir), "%s/snapshots/%s", api_opt.state_dir, snap);
 		push(b, "--restore");
 		push(b, dir);
 		return b->full ? fail(err, errlen, 400, "the command line is too long") : 0;

@@ -490,7 +490,10 @@ else:
         check(f"{libc}: the snapshotted VM went on to its end, generation 0",
               done["exit_status"] == 0 and log.endswith("tick 30 generation 0\ndone\n")
               and "generation 1" not in log, f"{done['exit_status']} {log[-200:]!r}")
+        st, body = d.json("POST", "/v1/vms", {"snapshot": name, "memory": "32M"})
+        check(f"{libc}: memory with a snapshot is 400 (the snapshot's is used)", st == 400, f"{st} {body}")
         st, rvm = d.json("POST", "/v1/vms", {"snapshot": name, "start": True})
+        check(f"{libc}: the restored VM has the snapshot's memory", rvm.get("memory") == "64M", rvm)
         st, rdone = d.json("GET", f"/v1/vms/{rvm['id']}/wait?timeout=30")
         rlog = d.req("GET", f"/v1/vms/{rvm['id']}/logs")[2].decode().splitlines()
         ticks = [int(l.split()[1]) for l in rlog if l.startswith("tick ")]

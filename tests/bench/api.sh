@@ -9,6 +9,8 @@
 #   (b) GET /v1/vms and GET /v1/vms/{id} while the daemon holds 1,000
 #       created VMs (created VMs cost no process), against GET /v1/vms
 #       with none;
+#   (d) a snapshot of a running VM through the API, against nanvixd's
+#       --control-fd asked directly, and a VM restored from it;
 #   (c) `ctr run` of a hello container, one OCI bundle (bin/hello.elf as
 #       /hello) under a private containerd, with bin/nanvix-runc, Debian's
 #       runc and gVisor's runsc as the runtime binary.
@@ -46,7 +48,7 @@ TMP=$(mktemp -d /tmp/nanvix-bench-api.XXXXXX)
 # is being rebuilt.
 mkdir "$TMP/bin"
 for f in nanvix-api nanvix nanvixd nanvix-runc kernel.elf launch.elf fsd.elf netd.elf nanvix-uplink \
-	hello.elf; do
+	hello.elf tests/snapshot/ticker.musl.elf; do
 	[ ! -e "bin/$f" ] || cp "bin/$f" "$TMP/bin/"
 done
 BIN=$TMP/bin
@@ -201,12 +203,58 @@ def hold(program, nhold, n, out):
     with open(os.path.join(out, "hold-info"), "w") as f:
         f.write(f"{size} {rss[0]} {rss[1]} {rss[2]}\n")
 
+def snapshots(ticker, nanvixd, n, out):
+    """(d): a snapshot of a running VM through the API, and over nanvixd's
+    --control-fd directly; a VM restored from it through the API (until
+    its nanvixd is started)."""
+    rows = {k: [] for k in ("snap-api", "snap-direct", "restore-api")}
+    vm = expect(201, call("POST", "/v1/vms", {"program": ticker, "args": ["100000", "50"],
+                                              "memory": "16M", "net": "none", "tmp": False,
+                                              "start": True}), "create ticker")
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    p = subprocess.Popen([nanvixd, "-m", "16M", "--net=none", "--no-tmp",
+                          f"--control-fd={b.fileno()}", "--", ticker, "100000", "50"],
+                         pass_fds=[b.fileno()], stdout=subprocess.DEVNULL)
+    b.close()
+    try:
+        time.sleep(0.5)
+        snapdir = os.path.join(os.path.dirname(SOCK), "direct-snaps")
+        os.makedirs(snapdir, exist_ok=True)
+        for i in range(n + 2):  # 2 warm-up rounds, not kept
+            t0 = time.monotonic()
+            expect(201, call("POST", f"/v1/vms/{vm['id']}/snapshot", {"name": f"s{i}"}), "snapshot")
+            t1 = time.monotonic()
+            a.sendall(f"snapshot {snapdir}/s{i}\n".encode())
+            line = a.recv(4096).decode()
+            t2 = time.monotonic()
+            if not line.startswith("ok snapshot"):
+                sys.exit(f"api bench: nanvixd --control-fd said {line!r}")
+            r = expect(201, call("POST", "/v1/vms", {"snapshot": f"s{i}", "start": True}), "restore")
+            t3 = time.monotonic()
+            expect(202, call("POST", f"/v1/vms/{r['id']}/kill"), "kill restored")
+            expect(200, call("GET", f"/v1/vms/{r['id']}/wait?timeout=30"), "wait restored")
+            expect(204, call("DELETE", f"/v1/vms/{r['id']}"), "delete restored")
+            expect(204, call("DELETE", f"/v1/snapshots/s{i}"), "delete snapshot")
+            subprocess.run(["rm", "-rf", f"{snapdir}/s{i}"], check=True)
+            if i >= 2:
+                rows["snap-api"].append(us(t0, t1))
+                rows["snap-direct"].append(us(t1, t2))
+                rows["restore-api"].append(us(t2, t3))
+    finally:
+        p.kill()
+        p.wait()
+        call("POST", f"/v1/vms/{vm['id']}/kill")
+    for k, v in rows.items():
+        save(out, k, v)
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "lifecycle":
         lifecycle(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
     elif mode == "hold":
         hold(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
+    elif mode == "snapshots":
+        snapshots(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
 EOF
 
 # stats FILE: "p50_ms p99_ms runs" (nearest rank), or nothing for no samples.
@@ -291,6 +339,20 @@ read -r bytes rss0 rss1 rss2 <"$OUT/hold-info"
 say "GET /v1/vms with $N_HOLD VMs: $bytes bytes of JSON"
 say "daemon resident: $rss0 KiB before, $rss1 KiB with $N_HOLD VMs held" \
 	"($(((rss1 - rss0) / N_HOLD)) KiB a VM), $rss2 KiB once they were deleted"
+
+# ---- (d): snapshots of a running VM -----------------------------------------
+echo
+echo "== (d) a snapshot of a running 16 MiB VM (ticker, idle between ticks), and a restore"
+if [ -x "$BIN/ticker.musl.elf" ]; then
+	python3 "$TMP/driver.py" snapshots "$BIN/ticker.musl.elf" "$BIN/nanvixd" "$N_RUN" "$OUT" ||
+		die "the snapshot driver failed (daemon log: $OUT/daemon.log)"
+	table "snapshot, request to answer" snap-direct -- \
+		"nanvixd --control-fd, snapshot DIR:snap-direct" \
+		"POST /v1/vms/{id}/snapshot:snap-api" \
+		"POST /v1/vms {snapshot, start}:restore-api"
+else
+	say "skipped: bin/tests/snapshot/ticker.musl.elf not built"
+fi
 
 # ---- (c): ctr run under a private containerd -------------------------------
 echo
