@@ -108,6 +108,7 @@ struct api_vm {
 	char *program;
 	char *snapshot; /* the snapshot it was restored from, or NULL */
 	char *function; /* an invocation of this function (fn.c), or NULL */
+	char owner[API_ID_MAX + 1]; /* who created it (api_request.who), for the audit log */
 	void *stats; /* once exited: nanvixd's --stats-file counters (a json_t object), or NULL */
 	char *args_json; /* the program's args as JSON, for the Vm object */
 	char memory[24];
@@ -128,7 +129,7 @@ int vm_count_state(enum vm_state s);
  * Create a VM from a VmCreate JSON object (already parsed).  Returns the
  * VM, or NULL with an HTTP status in *status and a message in err.
  */
-struct api_vm *vm_create(void *json_obj, int *status, char *err, size_t errlen);
+struct api_vm *vm_create(void *json_obj, const char *who, int *status, char *err, size_t errlen);
 
 /* Check a VmCreate as vm_create would, making nothing: 0 or a status with err filled. */
 int vm_check(void *json_obj, char *err, size_t errlen);
@@ -231,6 +232,7 @@ struct api_request {
 	const char *auth; /* the Authorization field's value, or NULL */
 	size_t auth_len;
 	char peer[64]; /* who: "uid N" or "tcp ADDR" */
+	char who[API_ID_MAX + 1]; /* the key's name, or peer without keys (routes_handle) */
 	bool tcp;
 };
 

@@ -296,7 +296,7 @@ void fn_invoke(const struct api_request *rq, struct api_vm *unused, struct api_r
 	if (!t)
 		json_object_set_new(create, "timeout", json_real(FN_TIMEOUT));
 	json_object_set_new(create, "auto_remove", json_true());
-	vm = vm_create(create, &status, err, sizeof(err));
+	vm = vm_create(create, rq->who, &status, err, sizeof(err));
 	t = json_object_get(create, "timeout");
 	rp->wait_deadline = api_now() + json_number_value(t) + FN_WAIT_SLACK;
 	json_decref(create);

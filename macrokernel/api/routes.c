@@ -264,7 +264,7 @@ static void create_vm(const struct api_request *rq, struct api_vm *unused, struc
 	if (!o)
 		return;
 	start = json_is_true(json_object_get(o, "start"));
-	vm = vm_create(o, &status, err, sizeof(err));
+	vm = vm_create(o, rq->who, &status, err, sizeof(err));
 	json_decref(o);
 	if (!vm) {
 		routes_error(rp, status, "%s", err);
@@ -663,6 +663,7 @@ static bool mutating(const char *method)
 void routes_handle(const struct api_request *rq, struct api_reply *rp)
 {
 	const struct route *r = NULL;
+	struct api_request asked;
 	char id[API_ID_MAX + 1] = "", allow[64] = "", who[API_ID_MAX + 1], err[API_ERR_MAX];
 	const char *path = rq->path[0] == '/' ? rq->path + 1 : rq->path;
 	struct api_vm *vm = NULL;
@@ -700,12 +701,15 @@ void routes_handle(const struct api_request *rq, struct api_reply *rp)
 		routes_error(rp, 404, "no VM %s", id);
 		return;
 	}
-	r->fn(rq, vm, rp);
+	/* The handler knows who asked (a VM keeps its creator for the audit log). */
+	asked = *rq;
+	snprintf(asked.who, sizeof(asked.who), "%s", strcmp(who, "local") ? who : rq->peer);
+	r->fn(&asked, vm, rp);
 	if (mutating(rq->method)) {
 		char st[8];
 
 		snprintf(st, sizeof(st), "%d", rp->status);
-		audit("api", "who", strcmp(who, "local") ? who : rq->peer, "method", rq->method,
-		      "path", rq->path, "status", st, NULL);
+		audit("api", "who", asked.who, "method", rq->method, "path", rq->path, "status", st,
+		      NULL);
 	}
 }

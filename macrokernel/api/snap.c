@@ -183,12 +183,13 @@ static void answered(struct vm_ctl *c, bool ok, const char *msg)
 		else
 			snprintf(why, sizeof(why), "%.400s", msg);
 		conn_vm_snapshot(vm, 409, NULL, why);
-		audit("snapshot_failed", "vm", vm->id, "snapshot", c->pending, "why", why, NULL);
+		audit("snapshot_failed", "vm", vm->id, "who", vm->owner, "snapshot", c->pending, "why",
+		      why, NULL);
 	} else {
 		o = json_pack("{s:s, s:o, s:s}", "name", c->pending, "created_at",
 		              routes_time(api_wall()), "vm", vm->id);
 		conn_vm_snapshot(vm, 201, o, NULL);
-		audit("snapshot_taken", "vm", vm->id, "snapshot", c->pending, NULL);
+		audit("snapshot_taken", "vm", vm->id, "who", vm->owner, "snapshot", c->pending, NULL);
 		json_decref(o);
 	}
 	c->pending[0] = '\0';

@@ -580,7 +580,7 @@ int vm_check(void *json_obj, char *err, size_t errlen)
 	return rc;
 }
 
-struct api_vm *vm_create(void *json_obj, int *status, char *err, size_t errlen)
+struct api_vm *vm_create(void *json_obj, const char *who, int *status, char *err, size_t errlen)
 {
 	json_t *o = json_obj;
 	const char *name = NULL, *program;
@@ -621,6 +621,7 @@ struct api_vm *vm_create(void *json_obj, int *status, char *err, size_t errlen)
 	if ((rc = build_argv(o, &b, vm->id, vm->memory, sizeof(vm->memory), err, errlen)))
 		goto out_fail;
 	snprintf(vm->name, sizeof(vm->name), "%s", name ? name : vm->id);
+	snprintf(vm->owner, sizeof(vm->owner), "%s", who ? who : "");
 	snprintf(vm->dir, sizeof(vm->dir), "%s/vms/%s", api_opt.state_dir, vm->id);
 	if ((rc = api_mkdirs(vm->dir, true)) < 0) {
 		rc = fail(err, errlen, 500, "cannot make %s: %s", vm->dir, strerror(-rc));
@@ -925,7 +926,8 @@ static void audit_log_lines(const struct api_vm *vm)
 			snprintf(msg, sizeof(msg), "%s", line);
 		else if (!strncmp(line, "nanvixd: net: refused ", 22) &&
 		         egress++ < EGRESS_AUDIT_MAX)
-			audit("egress_refused", "vm", vm->id, "message", line + 14, NULL);
+			audit("egress_refused", "vm", vm->id, "who", vm->owner, "message", line + 14,
+			      NULL);
 		else if (!ran && vm->exit_status == 126 && !strncmp(line, "nanvixd: ", 9) &&
 		         strstr(line, ELF_WX_REASON))
 			snprintf(wx, sizeof(wx), "%s", line);
@@ -933,11 +935,11 @@ static void audit_log_lines(const struct api_vm *vm)
 	if (f)
 		fclose(f);
 	if (wx[0])
-		audit("wx_refused", "vm", vm->id, "name", vm->name, "kind", "load", "count", "1",
-		      "message", wx, NULL);
+		audit("wx_refused", "vm", vm->id, "name", vm->name, "who", vm->owner, "kind", "load",
+		      "count", "1", "message", wx, NULL);
 	if (msg[0] && (vm->exit_status == 119 || vm->exit_status == 126 || strstr(msg, "uplink")))
-		audit(strstr(msg, "trust:") ? "trust_refused" : "seccomp_kill", "vm", vm->id,
-		      "message", msg, NULL);
+		audit(strstr(msg, "trust:") ? "trust_refused" : "seccomp_kill", "vm", vm->id, "who",
+		      vm->owner, "message", msg, NULL);
 }
 
 /*
@@ -963,8 +965,8 @@ static void audit_wx(const struct api_vm *vm)
 		if (!json_is_integer(v) || json_integer_value(v) <= 0)
 			continue;
 		snprintf(count, sizeof(count), "%lld", (long long)json_integer_value(v));
-		audit("wx_refused", "vm", vm->id, "name", vm->name, "kind", kinds[i].kind, "count",
-		      count, "message", kinds[i].message, NULL);
+		audit("wx_refused", "vm", vm->id, "name", vm->name, "who", vm->owner, "kind",
+		      kinds[i].kind, "count", count, "message", kinds[i].message, NULL);
 	}
 }
 

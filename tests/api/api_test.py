@@ -544,6 +544,9 @@ else:
           "busy" not in [x["name"] for x in body["snapshots"]] and not left
           and any(e["event"] == "snapshot_failed" and e.get("snapshot") == "busy" for e in events)
           and sum(e["event"] == "snapshot_taken" for e in events) == 2, f"{body} {left}")
+    check("VM events name who created the VM",
+          all(e.get("who", "").startswith("uid ") for e in events
+              if e["event"] in ("snapshot_taken", "snapshot_failed")), events[-3:])
 
     # Functions: registered, invoked with a body as stdin, counted, updated, deleted.
     cat = os.path.join(opt.bin, "tests", "cat.musl.elf")
