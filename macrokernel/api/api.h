@@ -70,6 +70,13 @@ extern int api_epfd;
  */
 uint64_t api_size(const char *s, uint64_t bare);
 
+/*
+ * nanvixd's counters ("KEY=N ..." words, as --stats-file's lines have them
+ * after "nanvixd: stats: ") into a JSON object; other words are skipped.
+ * Writes into text.
+ */
+void api_stats_parse(void *json_obj, char *text);
+
 /* An id or name as the API takes them: [A-Za-z0-9][A-Za-z0-9_.-]{0,63}. */
 bool api_name_ok(const char *s);
 
@@ -180,6 +187,13 @@ void snap_ctl_event(struct vm_ctl *c);
 void snap_ctl_close(struct api_vm *vm);
 /* Free the channels closed since the last call (after each event batch). */
 void snap_reap(void);
+/*
+ * Ask running VMs' nanvixd for their counters now ("stats"): `vm`, or every
+ * running VM when NULL; waits for the answers, at most CTL_STATS_WAIT_MS.
+ */
+void snap_refresh_stats(struct api_vm *vm);
+/* The counters the last refresh got (a json_t object), or NULL. */
+void *snap_live_stats(const struct api_vm *vm);
 
 /* ---- Connections (conn.c) ------------------------------------------------- */
 

@@ -188,25 +188,25 @@ char *metrics_render(size_t *len)
 	if (mem.buf)
 		put(&t, "%s", mem.buf);
 	free(mem.buf);
-	/* nanvixd's own counters, once a VM has exited (--stats-file). */
+	/* nanvixd's own counters: at exit (--stats-file), and asked for while a VM runs. */
 	static const struct {
 		const char *key, *metric, *help;
 	} counters[] = {
-		{ "exits", "kvm_exits", "KVM exits of an exited VM." },
-		{ "traps", "traps", "Traps into the guest kernel of an exited VM." },
-		{ "syscalls", "syscalls", "System calls of an exited VM." },
+		{ "exits", "kvm_exits", "KVM exits of a VM." },
+		{ "traps", "traps", "Traps into the guest kernel of a VM." },
+		{ "syscalls", "syscalls", "System calls of a VM." },
 		{ "fast_calls", "fast_calls",
-		  "Calls served without a trap (the fast path) of an exited VM." },
+		  "Calls served without a trap (the fast path) of a VM." },
 		{ "throttled", "throttled",
-		  "100 ms periods an exited VM ran out of its --cpus quota in." },
+		  "100 ms periods a VM ran out of its --cpus quota in." },
 		{ "fs_calls", "fs_calls",
-		  "File-system calls the macro-kernel served for an exited VM." },
+		  "File-system calls the macro-kernel served for a VM." },
 		{ "net_calls", "net_calls",
-		  "Network calls the macro-kernel served for an exited VM." },
-		{ "blk_reads", "blk_reads", "Disk blocks read for an exited VM." },
-		{ "blk_writes", "blk_writes", "Disk blocks written for an exited VM." },
+		  "Network calls the macro-kernel served for a VM." },
+		{ "blk_reads", "blk_reads", "Disk blocks read for a VM." },
+		{ "blk_writes", "blk_writes", "Disk blocks written for a VM." },
 		{ "wx_refused", "wx_refused",
-		  "Requests for writable and executable memory refused (W^X) in an exited VM." },
+		  "Requests for writable and executable memory refused (W^X) in a VM." },
 	};
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
 		char name[64];
@@ -214,7 +214,8 @@ char *metrics_render(size_t *len)
 		snprintf(name, sizeof(name), "nanvix_vm_%s_total", counters[i].metric);
 		header(&t, name, "counter", counters[i].help);
 		for (const struct api_vm *vm = vm_list(); vm; vm = vm->next) {
-			json_t *v = vm->stats ? json_object_get(vm->stats, counters[i].key) : NULL;
+			json_t *st = vm->stats ? vm->stats : snap_live_stats(vm),
+			       *v = st ? json_object_get(st, counters[i].key) : NULL;
 
 			if (json_is_integer(v))
 				put(&t, "%s{id=\"%s\",name=\"%s\"} %lld\n", name, vm->id, vm->name,

@@ -123,8 +123,8 @@ static json_t *vm_object(const struct api_vm *vm)
 	json_object_set_new(o, "log_bytes", json_integer((json_int_t)st.st_size));
 	json_object_set_new(o, "cpu_seconds", json_real(cpu));
 	json_object_set_new(o, "memory_bytes", json_integer((json_int_t)rss));
-	if (vm->stats)
-		json_object_set(o, "stats", vm->stats);
+	if (vm->stats || snap_live_stats(vm))
+		json_object_set(o, "stats", vm->stats ? vm->stats : snap_live_stats(vm));
 	return o;
 }
 
@@ -223,6 +223,7 @@ static void get_metrics(const struct api_request *rq, struct api_vm *vm, struct 
 {
 	(void)rq;
 	(void)vm;
+	snap_refresh_stats(NULL); /* running VMs' counters as they are now */
 	rp->body = metrics_render(&rp->len);
 	rp->status = 200;
 	rp->content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -281,6 +282,7 @@ static void create_vm(const struct api_request *rq, struct api_vm *unused, struc
 static void get_vm(const struct api_request *rq, struct api_vm *vm, struct api_reply *rp)
 {
 	(void)rq;
+	snap_refresh_stats(vm); /* a running VM's counters as they are now */
 	reply_vm(rp, 200, vm);
 }
 

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,8 @@
 
 #include "api.h"
 
-#define CTL_IN_MAX 4608 /* a reply: "error snapshot " and a message or a path */
+#define CTL_IN_MAX        4608 /* a reply: "error snapshot " and a message or a path */
+#define CTL_STATS_WAIT_MS 200  /* for every running VM's counters together */
 
 struct vm_ctl {
 	struct api_watch w; /* first: epoll's data.ptr */
@@ -34,6 +36,8 @@ struct vm_ctl {
 	char in[CTL_IN_MAX];
 	size_t in_len;
 	char pending[API_ID_MAX + 1]; /* the snapshot asked for, "" when none */
+	bool stats_due;               /* "stats" sent, not answered yet */
+	json_t *live;                 /* the counters it answered last, or NULL */
 };
 
 static struct vm_ctl *dead;
@@ -208,6 +212,14 @@ static void take_lines(struct vm_ctl *c)
 			answered(c, true, c->in + 12);
 		else if (!strncmp(c->in, "error snapshot ", 15))
 			answered(c, false, c->in + 15);
+		else if (!strncmp(c->in, "ok stats ", 9)) {
+			json_t *o = json_object();
+
+			api_stats_parse(o, c->in + 9);
+			json_decref(c->live);
+			c->live = o;
+			c->stats_due = false;
+		}
 		else
 			fprintf(stderr, "nanvix-api: VM %s: nanvixd's control channel said '%.200s'\n",
 			        c->vm->id, c->in);
@@ -261,6 +273,53 @@ void snap_reap(void)
 		struct vm_ctl *c = dead;
 
 		dead = c->next_dead;
+		json_decref(c->live);
 		free(c);
 	}
+}
+
+/* Send "stats" to vm's nanvixd: true when it is to answer. */
+static bool ask_stats(struct api_vm *vm)
+{
+	struct vm_ctl *c = vm->ctl;
+
+	if (!c || vm->state != VM_RUNNING) /* a paused nanvixd cannot answer */
+		return false;
+	c->stats_due = send(c->fd, "stats\n", 6, MSG_NOSIGNAL) == 6;
+	return c->stats_due;
+}
+
+void snap_refresh_stats(struct api_vm *vm)
+{
+	double end = api_now() + CTL_STATS_WAIT_MS / 1000.0;
+	int asked = 0;
+
+	for (struct api_vm *v = vm ? vm : vm_list(); v; v = vm ? NULL : v->next)
+		asked += ask_stats(v);
+	while (asked > 0) {
+		struct pollfd p[256];
+		struct api_vm *of[256];
+		int n = 0, ms = (int)((end - api_now()) * 1000);
+
+		if (ms <= 0)
+			break;
+		for (struct api_vm *v = vm ? vm : vm_list(); v && n < 256; v = vm ? NULL : v->next)
+			if (v->ctl && v->ctl->stats_due) {
+				p[n] = (struct pollfd){ .fd = v->ctl->fd, .events = POLLIN };
+				of[n++] = v;
+			}
+		if (n == 0 || poll(p, (nfds_t)n, ms) < 0)
+			break;
+		for (int i = 0; i < n; i++)
+			if (p[i].revents && of[i]->ctl) {
+				ctl_read(of[i]->ctl);
+				asked -= !of[i]->ctl->stats_due;
+			}
+	}
+	/* Late answers are taken by the event loop, as fresh as the next refresh needs. */
+}
+
+void *snap_live_stats(const struct api_vm *vm)
+{
+	return vm->ctl ? vm->ctl->live : NULL;
 }

@@ -871,33 +871,36 @@ static void unlink_vm(struct api_vm *vm)
 /* nanvixd's --stats-file: "nanvixd: stats: [ring ]KEY=N ..." lines, as a JSON object. */
 static json_t *read_stats(const struct api_vm *vm)
 {
-	char path[PATH_MAX], line[1024], *tok, *save;
+	char path[PATH_MAX], line[1024];
 	json_t *o = json_object();
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/stats", vm->dir);
 	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "nanvixd: stats: ", 16))
-			continue;
-		for (tok = strtok_r(line + 16, " \n", &save); tok;
-		     tok = strtok_r(NULL, " \n", &save)) {
-			char *eq = strchr(tok, '='), *end;
-			unsigned long long v;
-
-			if (!eq || eq == tok || eq - tok > 32)
-				continue;
-			*eq = '\0';
-			v = strtoull(eq + 1, &end, 10);
-			if (!*end && end != eq + 1)
-				json_object_set_new(
-				        o, tok,
-				        json_integer((json_int_t)(v > INT64_MAX ? INT64_MAX : v)));
-		}
-	}
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "nanvixd: stats: ", 16))
+			api_stats_parse(o, line + 16);
 	if (f)
 		fclose(f);
 	return o;
+}
+
+void api_stats_parse(void *json_obj, char *text)
+{
+	char *tok, *save;
+
+	for (tok = strtok_r(text, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+		char *eq = strchr(tok, '='), *end;
+		unsigned long long v;
+
+		if (!eq || eq == tok || eq - tok > 32)
+			continue;
+		*eq = '\0';
+		v = strtoull(eq + 1, &end, 10);
+		if (!*end && end != eq + 1)
+			json_object_set_new(json_obj, tok,
+			                    json_integer((json_int_t)(v > INT64_MAX ? INT64_MAX : v)));
+	}
 }
 
 /*

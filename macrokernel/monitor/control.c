@@ -7,6 +7,9 @@
  *   snapshot DIR   "ok snapshot DIR" once the VM is saved into DIR at its
  *                  next idle wait (it then goes on), or "error snapshot WHY"
  *                  (refused at once, failed, or the VM ended first)
+ *   stats          "ok stats KEY=N ...": --stats's counters as they are now
+ *                  (read without stopping the VM; each is exact, together
+ *                  they are not one instant's)
  *   anything else  "error WHY"
  *
  * The other end is trusted as nanvixd's caller is (it chose the command
@@ -20,6 +23,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -34,6 +38,7 @@
 static struct {
 	int fd, stop; /* the channel, and an eventfd that ends the thread */
 	struct instance *in;
+	void (*stats)(struct instance *in, FILE *f);
 	pthread_t thread;
 	bool started;
 	pthread_mutex_t lock; /* the writes, and `pending` */
@@ -73,6 +78,37 @@ static void snapshot_done(void *ctx, int rc, const char *msg)
 	pthread_mutex_unlock(&ctl.lock);
 }
 
+/* "ok stats" and the counters of every "nanvixd: stats: " line, on one line. */
+static void stats_reply(void)
+{
+	char *text = NULL, *p, *nl;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f) {
+		reply("error", "stats", strerror(errno));
+		return;
+	}
+	ctl.stats(ctl.in, f);
+	fclose(f);
+	for (p = text; p && (nl = strchr(p, '\n')); p = nl + 1) {
+		*nl = ' ';
+		if (!strncmp(p, "nanvixd: stats: ", 16))
+			memset(p, ' ', 16);
+	}
+	/* One space between words, none at the ends. */
+	len = 0;
+	for (p = text; p && *p; p++)
+		if (*p != ' ' || (len && text[len - 1] != ' '))
+			text[len++] = *p;
+	while (len && text[len - 1] == ' ')
+		len--;
+	if (text)
+		text[len] = '\0';
+	reply("ok", "stats", text ? text : "");
+	free(text);
+}
+
 static void request(char *line)
 {
 	char err[1024];
@@ -98,7 +134,11 @@ static void request(char *line)
 		pthread_mutex_unlock(&ctl.lock);
 		return;
 	}
-	reply("error", "", "unknown request (have: snapshot DIR)");
+	if (strcmp(line, "stats") == 0) {
+		stats_reply();
+		return;
+	}
+	reply("error", "", "unknown request (have: snapshot DIR, stats)");
 }
 
 static void *control_main(void *arg)
@@ -147,12 +187,13 @@ static void *control_main(void *arg)
 	return NULL;
 }
 
-int control_start(int fd, struct instance *in)
+int control_start(int fd, struct instance *in, void (*stats)(struct instance *in, FILE *f))
 {
 	int rc;
 
 	ctl.fd = fd;
 	ctl.in = in;
+	ctl.stats = stats;
 	ctl.stop = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (ctl.stop < 0)
 		return -errno;

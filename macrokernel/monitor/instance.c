@@ -247,7 +247,7 @@ static int seed_clock(struct vm *vm, struct nanvix_bootinfo *bi, struct nanvix_v
  * guest error): read from guest memory, where the stopped kernel keeps
  * them.  Counters the kernel image does not locate stay zero.
  */
-static void live_stats(struct vm *vm)
+static void read_kcounters(const struct vm *vm, struct nanvix_kstats *out)
 {
 	const struct nanvix_kcounters *k =
 	        vm->kstats_gpa ? gpa_ptr(&vm->mem, vm->kstats_gpa, sizeof(*k)) : NULL;
@@ -255,17 +255,32 @@ static void live_stats(struct vm *vm)
 
 	if (k) {
 		/* As the kernel's exit report counts them: traps include the calls. */
-		vm->stats.traps = k->traps + k->syscalls + k->enosys;
-		vm->stats.syscalls = k->syscalls;
-		vm->stats.enosys = k->enosys;
-		vm->stats.last_enosys = k->last_enosys;
-		vm->stats.wx_mmap = k->wx_mmap;
-		vm->stats.wx_mprotect = k->wx_mprotect;
+		out->traps = k->traps + k->syscalls + k->enosys;
+		out->syscalls = k->syscalls;
+		out->enosys = k->enosys;
+		out->last_enosys = k->last_enosys;
+		out->wx_mmap = k->wx_mmap;
+		out->wx_mprotect = k->wx_mprotect;
 	}
 	if (f) {
-		vm->stats.frames_free = f[0];
-		vm->stats.frames_total = f[1];
+		out->frames_free = f[0];
+		out->frames_total = f[1];
 	}
+}
+
+static void live_stats(struct vm *vm)
+{
+	read_kcounters(vm, &vm->stats);
+}
+
+void instance_kstats_now(struct instance *in, struct nanvix_kstats *out)
+{
+	if (in->vm.have_stats) {
+		*out = in->vm.stats;
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	read_kcounters(&in->vm, out);
 }
 
 static int embedded_kick(void *ctx)

@@ -150,8 +150,9 @@ static const char usage_text[] =
         "                          runs nanvixd, such as nanvix-api): \"snapshot DIR\"\n"
         "                          saves the running VM into DIR at its next idle\n"
         "                          wait and it goes on (docs/architecture.md,\n"
-        "                          Snapshots); the VM must keep its state inside, as\n"
-        "                          for --snapshot-out\n"
+        "                          Snapshots; the VM must keep its state inside, as\n"
+        "                          for --snapshot-out); \"stats\" answers --stats's\n"
+        "                          counters as they are now\n"
         "      --strace            print each system call of the program, with\n"
         "                          arguments and result, to stderr (like strace -f)\n"
         "      --strace-file PATH  the same, written to PATH instead\n"
@@ -1210,7 +1211,7 @@ static void instance_config_from(const struct options *o, struct instance_config
 }
 
 /* --stats: the VM's and the macro-kernel's counters, on stderr (or f: --stats-file). */
-static void print_stats(struct instance *in, FILE *f)
+static void print_stats(struct instance *in, const struct nanvix_kstats *k, FILE *f)
 {
 	struct vm *vm = instance_vm(in);
 	struct mk_stats ms;
@@ -1218,10 +1219,10 @@ static void print_stats(struct instance *in, FILE *f)
 	fprintf(f,
 	        "nanvixd: stats: exits=%llu traps=%llu syscalls=%llu enosys=%llu "
 	        "frames_free=%llu frames_total=%llu fast_calls=%llu throttled=%llu\n",
-	        (unsigned long long)vm->nexits, (unsigned long long)vm->stats.traps,
-	        (unsigned long long)vm->stats.syscalls, (unsigned long long)vm->stats.enosys,
-	        (unsigned long long)vm->stats.frames_free,
-	        (unsigned long long)vm->stats.frames_total, (unsigned long long)vm->nfastcalls,
+	        (unsigned long long)vm->nexits, (unsigned long long)k->traps,
+	        (unsigned long long)k->syscalls, (unsigned long long)k->enosys,
+	        (unsigned long long)k->frames_free, (unsigned long long)k->frames_total,
+	        (unsigned long long)vm->nfastcalls,
 	        (unsigned long long)vm->nthrottled);
 	if (instance_mk_stats(in, &ms) == 0)
 		fprintf(f,
@@ -1237,10 +1238,18 @@ static void print_stats(struct instance *in, FILE *f)
 	fprintf(f,
 	        "nanvixd: stats: wx_refused=%llu wx_mmap=%llu wx_mprotect=%llu wx_exec=%llu "
 	        "wx_hypercall=%llu\n",
-	        (unsigned long long)(vm->stats.wx_mmap + vm->stats.wx_mprotect + vm->wx_exec +
-	                             vm->wx_hypercall),
-	        (unsigned long long)vm->stats.wx_mmap, (unsigned long long)vm->stats.wx_mprotect,
+	        (unsigned long long)(k->wx_mmap + k->wx_mprotect + vm->wx_exec + vm->wx_hypercall),
+	        (unsigned long long)k->wx_mmap, (unsigned long long)k->wx_mprotect,
 	        (unsigned long long)vm->wx_exec, (unsigned long long)vm->wx_hypercall);
+}
+
+/* The control channel's "stats": the same counters while the VM runs. */
+static void print_live_stats(struct instance *in, FILE *f)
+{
+	struct nanvix_kstats k;
+
+	instance_kstats_now(in, &k);
+	print_stats(in, &k, f);
 }
 
 /* --restore DIR: open and check the snapshot once, then restore from it. */
@@ -1328,7 +1337,8 @@ static int run(const struct options *o)
 	if (hostsig_init(instance_vm(in), o->stop_timeout) < 0) {
 		vm_error("cannot catch signals: %s", strerror(errno));
 		rc = NANVIXD_EXIT_HOST;
-	} else if (o->control_fd >= 0 && (rc = control_start(o->control_fd, in)) < 0) {
+	} else if (o->control_fd >= 0 &&
+	           (rc = control_start(o->control_fd, in, print_live_stats)) < 0) {
 		vm_error("--control-fd: cannot start its thread: %s", strerror(-rc));
 		rc = NANVIXD_EXIT_HOST;
 	} else if (seccomp_wanted(o, in) && sandbox_install(err, sizeof(err)) < 0) {
@@ -1345,9 +1355,9 @@ static int run(const struct options *o)
 				vm_error("timeout: %s stopped after %g s", instance_name(in),
 				         o->timeout);
 			if (o->stats)
-				print_stats(in, stderr);
+				print_stats(in, &instance_vm(in)->stats, stderr);
 			if (stats_file) {
-				print_stats(in, stats_file);
+				print_stats(in, &instance_vm(in)->stats, stats_file);
 				fflush(stats_file);
 			}
 			if (rc && !first)

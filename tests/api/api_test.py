@@ -483,6 +483,17 @@ else:
         check(f"{libc}: a running VM is snapshotted on request (201)",
               st == 201 and snap.get("name") == name and snap.get("vm") == vm["id"]
               and snap.get("created_at"), f"{st} {snap}")
+        st, run1 = d.json("GET", f"/v1/vms/{vm['id']}")
+        time.sleep(0.3)
+        st, run2 = d.json("GET", f"/v1/vms/{vm['id']}")
+        s1, s2 = run1.get("stats", {}), run2.get("stats", {})
+        check(f"{libc}: a running VM's counters are live and grow",
+              run2["state"] == "running" and s1.get("syscalls", 0) > 0
+              and s2.get("syscalls", 0) > s1["syscalls"] and s2.get("exits", 0) > s1.get("exits", 0),
+              f"{s1} {s2}")
+        text = d.req("GET", "/v1/metrics")[2].decode()
+        check(f"{libc}: and in /v1/metrics while it runs",
+              f'nanvix_vm_syscalls_total{{id="{vm["id"]}",' in text, "no series")
         st, again = d.json("POST", f"/v1/vms/{vm['id']}/snapshot", {"name": name})
         check(f"{libc}: a taken name is 409", st == 409 and again["code"] == "conflict", f"{st} {again}")
         st, done = d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=30")

@@ -2,13 +2,17 @@
 #ifndef MONITOR_CONTROL_H
 #define MONITOR_CONTROL_H
 
+#include <stdio.h>
+
 struct instance;
 
 /*
  * Serve requests read from socket `fd` (control.c: one a line, one line
- * back each) for the instance `in` on a thread of its own.  0 or -errno.
+ * back each) for the instance `in` on a thread of its own; `stats` prints
+ * its counters as --stats does ("nanvixd: stats: " lines), for the "stats"
+ * request.  0 or -errno.
  */
-int control_start(int fd, struct instance *in);
+int control_start(int fd, struct instance *in, void (*stats)(struct instance *in, FILE *f));
 
 /* End the thread (before `in` goes away); a request still unanswered gets an error. */
 void control_stop(void);

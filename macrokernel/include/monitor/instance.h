@@ -110,6 +110,13 @@ bool instance_snapshot_saved(const struct instance *in);
 int instance_snapshot(struct instance *in, const char *dir, char *err, size_t errlen);
 
 /*
+ * The kernel's counters now, from any thread: its exit report once it has
+ * exited, else what it keeps in guest memory (the guest's word, like the
+ * report; zero where the kernel image does not locate them).
+ */
+void instance_kstats_now(struct instance *in, struct nanvix_kstats *out);
+
+/*
  * From any thread: snapshot the running VM into `dir` (as --snapshot-out's
  * files) at its next idle wait (NANVIX_HC_SLEEP with no ring call in
  * flight), after which it goes on; every VM restored from the snapshot

@@ -77,6 +77,14 @@ elif case == "refuse":
     check("a relative DIR", ask(a, "snapshot rel/dir\n") == "error snapshot DIR must be an absolute path")
     r = ask(a, "snapshot /" + "x" * 5000 + "\n")
     check("a line too long", r == "error request line too long", r)
+    time.sleep(0.3)
+    s1 = dict(w.split("=") for w in ask(a, "stats\n").split()[2:])
+    time.sleep(0.3)
+    r = ask(a, "stats\n")
+    s2 = dict(w.split("=") for w in r.split()[2:])
+    check("stats: the counters as they are now, growing",
+          r.startswith("ok stats exits=") and int(s2["syscalls"]) > int(s1["syscalls"]) > 0
+          and int(s2["exits"]) > int(s1["exits"]) and "wx_refused" in s2, r)
     check("the channel still answers after it", ask(a, "snapshot x\n").startswith("error snapshot"))
     out, err = p.communicate(timeout=30)
     check("the VM is unharmed", p.returncode == 0 and out.endswith("done\n"), f"{p.returncode} {err[-200:]!r}")
