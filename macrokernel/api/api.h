@@ -298,6 +298,8 @@ void fn_update(const struct api_request *rq, struct api_vm *vm, struct api_reply
 void fn_delete(const struct api_request *rq, struct api_vm *vm, struct api_reply *rp);
 void fn_instances(const struct api_request *rq, struct api_vm *vm, struct api_reply *rp);
 void fn_invoke(const struct api_request *rq, struct api_vm *vm, struct api_reply *rp);
+/* The name of a function whose spec restores `snapshot`, or NULL. */
+const char *fn_using_snapshot(const char *snapshot);
 /* The functions' Prometheus series into buf[len]; the length they need (as snprintf). */
 int fn_metrics(char *buf, size_t len);
 /* An invocation's answer once its VM exited: its stdout, status and id (conn.c sends it). */

@@ -10,7 +10,9 @@
  * nanvixd's own messages, stays in the VM's console log; the VM is an
  * auto_remove one, so it is forgotten 60 s after it ended.  The VM's
  * wall time is the spec's timeout (60 s by default), so every invocation
- * ends.
+ * ends.  A spec with `snapshot` instead of `program` makes each invocation
+ * a VM restored from that snapshot (a warm start: what the program did
+ * before the snapshot is not done again), fed its request body as well.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +36,7 @@ struct api_fn {
 	json_t *spec; /* the FunctionSpec, without its name */
 	double created_at, updated_at;
 	uint64_t invocations;
+	uint64_t restores; /* invocations that were restores of the spec's snapshot */
 };
 
 static struct api_fn *fns, **fns_tail = &fns;
@@ -82,9 +85,10 @@ static json_t *fn_object(const struct api_fn *f)
 static json_t *spec_of(const struct api_request *rq, struct api_reply *rp, char *name,
                        size_t namelen)
 {
-	static const char *const fields[] = { "name",    "program", "args",  "env",     "memory",
-		                              "workdir", "disk",    "in_vm", "volumes", "net",
-		                              "timeout", "limits",  NULL };
+	static const char *const fields[] = { "name",     "program", "args",    "env",
+		                              "memory",   "workdir", "disk",    "in_vm",
+		                              "volumes",  "net",     "timeout", "limits",
+		                              "snapshot", "tmp",     NULL };
 	json_t *o = routes_body_object(rq, rp), *v;
 	char err[API_ERR_MAX];
 	const char *key;
@@ -112,8 +116,8 @@ static json_t *spec_of(const struct api_request *rq, struct api_reply *rp, char 
 	if (v)
 		snprintf(name, namelen, "%s", json_string_value(v));
 	json_object_del(o, "name");
-	if (!json_object_get(o, "program")) {
-		routes_error(rp, 400, "program: required");
+	if (!json_object_get(o, "program") && !json_object_get(o, "snapshot")) {
+		routes_error(rp, 400, "program: required (or snapshot)");
 		goto out_bad;
 	}
 	v = json_object_get(o, "timeout");
@@ -319,6 +323,7 @@ void fn_invoke(const struct api_request *rq, struct api_vm *unused, struct api_r
 		return;
 	}
 	f->invocations++;
+	f->restores += json_object_get(f->spec, "snapshot") != NULL;
 	rp->kind = REPLY_INVOKE;
 	snprintf(rp->vm_id, sizeof(rp->vm_id), "%s", vm->id);
 }
@@ -365,6 +370,17 @@ void fn_invoke_reply(const struct api_vm *vm, struct api_reply *rp)
 	         cut ? "X-Nanvix-Output-Truncated: true\r\n" : "");
 }
 
+const char *fn_using_snapshot(const char *snapshot)
+{
+	for (const struct api_fn *f = fns; f; f = f->next) {
+		json_t *v = json_object_get(f->spec, "snapshot");
+
+		if (json_is_string(v) && !strcmp(json_string_value(v), snapshot))
+			return f->name;
+	}
+	return NULL;
+}
+
 int fn_metrics(char *buf, size_t len)
 {
 	size_t off = 0;
@@ -385,6 +401,12 @@ int fn_metrics(char *buf, size_t len)
 	    "# TYPE nanvix_function_running gauge\n");
 	for (const struct api_fn *f = fns; f; f = f->next)
 		ADD("nanvix_function_running{name=\"%s\"} %d\n", f->name, running_of(f));
+	ADD("# HELP nanvix_function_restores_total Invocations of a function that were restores "
+	    "of its snapshot.\n"
+	    "# TYPE nanvix_function_restores_total counter\n");
+	for (const struct api_fn *f = fns; f; f = f->next)
+		ADD("nanvix_function_restores_total{name=\"%s\"} %llu\n", f->name,
+		    (unsigned long long)f->restores);
 #undef ADD
 	return (int)off;
 }

@@ -566,6 +566,11 @@ static void delete_snapshot(const struct api_request *rq, struct api_vm *vm, str
 		routes_error(rp, 404, "no snapshot %s", name);
 		return;
 	}
+	if (fn_using_snapshot(name)) {
+		routes_error(rp, 409, "function %s restores snapshot %s: update or delete it first",
+		             fn_using_snapshot(name), name);
+		return;
+	}
 	for (struct api_vm *v = vm_list(); v; v = v->next)
 		if (v->state != VM_EXITED && v->snapshot && !strcmp(v->snapshot, name)) {
 			routes_error(rp, 409,

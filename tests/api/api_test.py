@@ -616,6 +616,36 @@ else:
     st, body = d.json("GET", "/v1/functions")
     check("the list holds what is left", sorted(f["name"] for f in body["functions"]) == ["ex", "slow"],
           body)
+    # Warm starts: a function whose invocations are restores of a snapshot
+    # taken where the program is about to read its input.
+    snap_cat = os.path.join(opt.bin, "tests", "snapshot", "snap_cat.musl.elf")
+    st, vm = d.json("POST", "/v1/vms", {"program": snap_cat, "net": "none", "snapshot_out": "catsnap",
+                                        "start": True})
+    st, vm = d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=60")
+    check("a snapshot for a function (snapshot_out) is saved", vm.get("exit_status") == 0, vm)
+    for what, spec in [("program and snapshot", {"program": snap_cat, "snapshot": "catsnap"}),
+                       ("neither program nor snapshot", {"args": ["x"]}),
+                       ("a missing snapshot", {"snapshot": "no-such"}),
+                       ("memory with a snapshot", {"snapshot": "catsnap", "memory": "32M"})]:
+        st, body = d.json("POST", "/v1/functions", {"name": "warmbad", **spec})
+        check(f"a FunctionSpec with {what} is 400", st == 400, f"{st} {body}")
+    st, fn = d.json("POST", "/v1/functions", {"name": "warmcat", "snapshot": "catsnap"})
+    check("register a function from a snapshot", st == 201 and fn["spec"] == {"snapshot": "catsnap"},
+          f"{st} {fn}")
+    outs = [d.req("POST", "/v1/functions/warmcat/invoke", body) for body in (b"hello\n", b"second")]
+    check("each invocation restores the snapshot and reads its own body",
+          [o[0] for o in outs] == [200, 200] and outs[0][2] == b"generation 1\nHELLO\n"
+          and outs[1][2] == b"generation 1\nSECOND"
+          and all(o[1].get("x-nanvix-exit-status") == "0" for o in outs), outs)
+    st, body = d.json("DELETE", "/v1/snapshots/catsnap")
+    check("a snapshot a function restores cannot be deleted (409)",
+          st == 409 and "warmcat" in body["fault_message"], f"{st} {body}")
+    text = d.req("GET", "/v1/metrics")[2].decode()
+    check("restores are counted", 'nanvix_function_restores_total{name="warmcat"} 2\n' in text,
+          [l for l in text.splitlines() if "restores" in l])
+    d.json("DELETE", "/v1/functions/warmcat")
+    st, body = d.json("DELETE", "/v1/snapshots/catsnap")
+    check("once the function is gone, the snapshot is deleted", st == 204, f"{st} {body}")
 
     # A follow stream sees output as it comes and ends when the VM exits.
     st, vm = d.json("POST", "/v1/vms", {"program": sleeper, "args": ["1"], "start": True})

@@ -102,7 +102,8 @@ ALL += $(BIN)/tests/net/http_echo.elf $(BIN)/tests/net/http_get.elf $(BIN)/tests
 # Snapshot tests (tests/system/snapshot.sh): the same program with musl and glibc.
 SNAP_TEST_ELFS := $(BIN)/tests/snapshot/snap_state.musl.elf $(BIN)/tests/snapshot/snap_state.glibc.elf \
 	$(BIN)/tests/snapshot/snap_server.musl.elf $(BIN)/tests/snapshot/snap_server.glibc.elf \
-	$(BIN)/tests/snapshot/ticker.musl.elf $(BIN)/tests/snapshot/ticker.glibc.elf
+	$(BIN)/tests/snapshot/ticker.musl.elf $(BIN)/tests/snapshot/ticker.glibc.elf \
+	$(BIN)/tests/snapshot/snap_cat.musl.elf
 $(BIN)/tests/snapshot/%.musl.elf: tests/system/snapshot/%.c include/abi/snapshot.h
 	@mkdir -p $(dir $@)
 	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -Iinclude -o $@ $< -lpthread
