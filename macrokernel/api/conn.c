@@ -623,11 +623,12 @@ void conn_tick(double now)
 				struct api_reply rp = { 0 };
 
 				if (c->snapshot)
-					routes_error(&rp, 408,
-					             "VM %s has not idled yet: its snapshot is still "
-					             "pending (taken when it idles, or refused when it "
-					             "exits)",
-					             c->vm_id);
+					routes_error(
+					        &rp, 408,
+					        "VM %s has not idled yet: its snapshot is still "
+					        "pending (taken when it idles, or refused when it "
+					        "exits)",
+					        c->vm_id);
 				else
 					routes_error(&rp, 408, "VM %s is still running", c->vm_id);
 				send_reply(c, &rp);

@@ -85,10 +85,9 @@ static json_t *fn_object(const struct api_fn *f)
 static json_t *spec_of(const struct api_request *rq, struct api_reply *rp, char *name,
                        size_t namelen)
 {
-	static const char *const fields[] = { "name",     "program", "args",    "env",
-		                              "memory",   "workdir", "disk",    "in_vm",
-		                              "volumes",  "net",     "timeout", "limits",
-		                              "snapshot", "tmp",     NULL };
+	static const char *const fields[] = { "name",    "program", "args",     "env",     "memory",
+		                              "workdir", "disk",    "in_vm",    "volumes", "net",
+		                              "timeout", "limits",  "snapshot", "tmp",     NULL };
 	json_t *o = routes_body_object(rq, rp), *v;
 	char err[API_ERR_MAX];
 	const char *key;

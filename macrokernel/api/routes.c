@@ -477,7 +477,8 @@ static void snapshot_vm(const struct api_request *rq, struct api_vm *vm, struct 
 	if ((t = json_object_get(o, "timeout"))) {
 		timeout = json_is_number(t) ? json_number_value(t) : -1;
 		if (!(timeout > 0 && timeout <= 3600)) {
-			routes_error(rp, 400, "timeout: expected seconds, above 0 and at most 3600");
+			routes_error(rp, 400,
+			             "timeout: expected seconds, above 0 and at most 3600");
 			goto out;
 		}
 	}

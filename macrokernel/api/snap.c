@@ -180,20 +180,22 @@ static void answered(struct vm_ctl *c, bool ok, const char *msg)
 		api_rm_tree(take);
 		/* The refusal names nanvixd's options; say what they are here too. */
 		if (strstr(msg, "outside its memory"))
-			snprintf(why, sizeof(why),
-			         "%.300s; through the API: \"net\": \"guest\" or \"none\", \"tmp\": "
-			         "false, no volumes",
-			         msg);
+			snprintf(
+			        why, sizeof(why),
+			        "%.300s; through the API: \"net\": \"guest\" or \"none\", \"tmp\": "
+			        "false, no volumes",
+			        msg);
 		else
 			snprintf(why, sizeof(why), "%.400s", msg);
 		conn_vm_snapshot(vm, 409, NULL, why);
-		audit("snapshot_failed", "vm", vm->id, "who", vm->owner, "snapshot", c->pending, "why",
-		      why, NULL);
+		audit("snapshot_failed", "vm", vm->id, "who", vm->owner, "snapshot", c->pending,
+		      "why", why, NULL);
 	} else {
 		o = json_pack("{s:s, s:o, s:s}", "name", c->pending, "created_at",
 		              routes_time(api_wall()), "vm", vm->id);
 		conn_vm_snapshot(vm, 201, o, NULL);
-		audit("snapshot_taken", "vm", vm->id, "who", vm->owner, "snapshot", c->pending, NULL);
+		audit("snapshot_taken", "vm", vm->id, "who", vm->owner, "snapshot", c->pending,
+		      NULL);
 		json_decref(o);
 	}
 	c->pending[0] = '\0';
@@ -219,9 +221,9 @@ static void take_lines(struct vm_ctl *c)
 			json_decref(c->live);
 			c->live = o;
 			c->stats_due = false;
-		}
-		else
-			fprintf(stderr, "nanvix-api: VM %s: nanvixd's control channel said '%.200s'\n",
+		} else
+			fprintf(stderr,
+			        "nanvix-api: VM %s: nanvixd's control channel said '%.200s'\n",
 			        c->vm->id, c->in);
 		memmove(c->in, c->in + len, c->in_len - len);
 		c->in_len -= len;
@@ -252,7 +254,8 @@ void snap_ctl_event(struct vm_ctl *c)
 	if (!c->vm)
 		return; /* closed earlier in this batch */
 	if (!ctl_read(c))
-		epoll_ctl(api_epfd, EPOLL_CTL_DEL, c->fd, NULL); /* nanvixd is going: reap answers */
+		epoll_ctl(api_epfd, EPOLL_CTL_DEL, c->fd,
+		          NULL); /* nanvixd is going: reap answers */
 }
 
 void snap_ctl_close(struct api_vm *vm)

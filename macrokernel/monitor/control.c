@@ -31,6 +31,7 @@
 
 #include <monitor/control.h>
 #include <monitor/instance.h>
+#include <monitor/sandbox.h>
 #include <monitor/vm.h>
 
 #define CONTROL_LINE_MAX 4200 /* "snapshot " and a PATH_MAX path */
@@ -122,7 +123,8 @@ static void request(char *line)
 		}
 		pthread_mutex_lock(&ctl.lock);
 		if (ctl.pending) {
-			reply_locked("error", "snapshot", "a snapshot of this VM is already being taken");
+			reply_locked("error", "snapshot",
+			             "a snapshot of this VM is already being taken");
 		} else {
 			ctl.pending = true;
 			if (instance_request_snapshot(ctl.in, dir, snapshot_done, NULL, err,
@@ -146,8 +148,14 @@ static void *control_main(void *arg)
 	char buf[CONTROL_LINE_MAX + 1];
 	size_t have = 0;
 	bool skipping = false; /* inside a line that was too long */
+	char why[160];
 
 	(void)arg;
+	/* Its own, narrower list (monitor/sandbox.c): it reads requests and sets flags. */
+	if (sandbox_thread && sandbox_thread(SANDBOX_CONTROL, why, sizeof(why)) < 0) {
+		vm_error("control: %s", why);
+		return NULL;
+	}
 	for (;;) {
 		struct pollfd p[2] = { { .fd = ctl.fd, .events = POLLIN },
 			               { .fd = ctl.stop, .events = POLLIN } };
