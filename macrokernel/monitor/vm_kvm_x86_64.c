@@ -21,6 +21,7 @@
 #include <monitor/aspace.h>
 #include <monitor/guestmem.h>
 #include <monitor/hostsig.h>
+#include <monitor/sandbox.h>
 #include <monitor/vm.h>
 
 #define MSR_IA32_TSC       0x10
@@ -965,8 +966,14 @@ static int run_loop(struct vm *vm)
 int vm_run(struct vm *vm)
 {
 	struct vm *outer = running;
+	char why[160];
 	int rc;
 
+	/* The thread that runs the guest keeps a narrower list (monitor/sandbox.c). */
+	if (sandbox_thread && sandbox_thread(SANDBOX_VCPU, why, sizeof(why)) < 0) {
+		vm_error("%s", why);
+		return NANVIXD_EXIT_HOST;
+	}
 	vm->done = false;
 	vm->parked_ret_gpa = 0;
 	vm->tid = (pid_t)syscall(SYS_gettid);

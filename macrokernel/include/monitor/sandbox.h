@@ -1,15 +1,41 @@
-/* nanvixd's system-call allowlist (monitor/sandbox.c). */
+/* nanvixd's system-call allowlists (monitor/sandbox.c): the process's, and each thread's. */
 #ifndef MONITOR_SANDBOX_H
 #define MONITOR_SANDBOX_H
 
 #include <stddef.h>
 
+/* What a thread of nanvixd does, which decides its list (monitor/sandbox.c). */
+enum sandbox_role {
+	SANDBOX_VCPU,      /* runs the guest (vm_run) and serves its exits inline */
+	SANDBOX_IO_THREAD, /* waits on descriptors and wakes the vCPU (the network watcher) */
+	SANDBOX_CONTROL,   /* reads requests on a socket, sets flags on the VM (--control-fd) */
+	SANDBOX_ROLES
+};
+
 /*
  * Confine every thread of this process to what serving a running VM needs
- * (seccomp, with no_new_privs); a forbidden call then ends the process
- * with NANVIXD_EXIT_SECCOMP and one line on stderr.  0, or -1 with why.
+ * (seccomp, with no_new_privs), then give each thread that asked for its
+ * role before (sandbox_thread) its own list.  A forbidden call then ends
+ * the process with NANVIXD_EXIT_SECCOMP and one line on stderr.  Call it
+ * once, from the thread that built the VM, once everything that opens,
+ * maps or spawns at start is done.  0, or -1 with why.
  */
 int sandbox_install(char *err, size_t errlen);
+
+/*
+ * Narrow the calling thread to `role`'s list, on top of the process's
+ * (the lists and why: monitor/sandbox.c).  Call it where the thread's own
+ * set-up is done and its loop begins.  Before sandbox_install it only
+ * notes the thread: sandbox_install then loads the list on it (with a
+ * signal, SIGRTMIN + 1, whose handler must be able to run on that thread:
+ * do not block it), so helper threads may call it at their start, and a
+ * process that never confines itself (--seccomp=off) gets no filter.
+ * Calling it again with the same role does nothing.  0, or -1 with why.
+ *
+ * Linked into nanvixd only: in the instance library's other users
+ * (nanvix-serve, the benches) it is NULL, and callers there check.
+ */
+int sandbox_thread(enum sandbox_role role, char *err, size_t errlen) __attribute__((weak));
 
 /*
  * The same for nanvix-uplink, which also opens sockets (socket, connect,
