@@ -1194,14 +1194,15 @@ const char *instance_name(const struct instance *in)
 	return in->name;
 }
 
-int instance_mk_stats(struct instance *in, struct mk_stats *out)
+int instance_mk_stats(struct instance *in, struct mk_stats *out, bool live)
 {
 	memset(out, 0, sizeof(*out));
 	if (in->mk) {
 		mk_vm_stats(in->mk, out);
 		return 0;
 	}
-	if (in->client.sock >= 0)
+	/* The connection is the vCPU's while the VM runs: no stats request on it then. */
+	if (in->client.sock >= 0 && !live)
 		return mk_client_stats(&in->client, out);
 	return -1;
 }

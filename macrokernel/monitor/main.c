@@ -1211,7 +1211,7 @@ static void instance_config_from(const struct options *o, struct instance_config
 }
 
 /* --stats: the VM's and the macro-kernel's counters, on stderr (or f: --stats-file). */
-static void print_stats(struct instance *in, const struct nanvix_kstats *k, FILE *f)
+static void print_stats(struct instance *in, const struct nanvix_kstats *k, bool live, FILE *f)
 {
 	struct vm *vm = instance_vm(in);
 	struct mk_stats ms;
@@ -1224,7 +1224,7 @@ static void print_stats(struct instance *in, const struct nanvix_kstats *k, FILE
 	        (unsigned long long)k->frames_free, (unsigned long long)k->frames_total,
 	        (unsigned long long)vm->nfastcalls,
 	        (unsigned long long)vm->nthrottled);
-	if (instance_mk_stats(in, &ms) == 0)
+	if (instance_mk_stats(in, &ms, live) == 0)
 		fprintf(f,
 		        "nanvixd: stats: ring kicks=%llu served=%llu malformed=%llu "
 		        "fs_calls=%llu fs_errors=%llu blk_reads=%llu blk_writes=%llu "
@@ -1249,7 +1249,7 @@ static void print_live_stats(struct instance *in, FILE *f)
 	struct nanvix_kstats k;
 
 	instance_kstats_now(in, &k);
-	print_stats(in, &k, f);
+	print_stats(in, &k, true, f);
 }
 
 /* --restore DIR: open and check the snapshot once, then restore from it. */
@@ -1355,9 +1355,9 @@ static int run(const struct options *o)
 				vm_error("timeout: %s stopped after %g s", instance_name(in),
 				         o->timeout);
 			if (o->stats)
-				print_stats(in, &instance_vm(in)->stats, stderr);
+				print_stats(in, &instance_vm(in)->stats, false, stderr);
 			if (stats_file) {
-				print_stats(in, &instance_vm(in)->stats, stats_file);
+				print_stats(in, &instance_vm(in)->stats, false, stats_file);
 				fflush(stats_file);
 			}
 			if (rc && !first)

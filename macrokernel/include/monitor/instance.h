@@ -181,9 +181,12 @@ const char *instance_name(const struct instance *in);
 
 /*
  * The macro-kernel's counters for this VM.  0, or -1 when it has none (no
- * component) or a shared one did not answer.  Call after instance_run.
+ * component) or a shared one did not answer.  Call after instance_run, or
+ * with `live` from another thread while it runs: the embedded component's
+ * counters as they are, none from a shared one (its connection is the
+ * vCPU's then).
  */
-int instance_mk_stats(struct instance *in, struct mk_stats *out);
+int instance_mk_stats(struct instance *in, struct mk_stats *out, bool live);
 
 /* Release everything the instance holds: fds, threads, mappings, directories. */
 void instance_destroy(struct instance *in);
