@@ -16,8 +16,9 @@
  *                       second filter, on that thread only.
  *
  * What each role keeps was measured (strace -f of the system, fs, net,
- * api and signal tests, each call after the process's list went on,
- * grouped by thread), then checked against the code that can run there:
+ * posix, api and signal tests, each call after the process's list went
+ * on, grouped by thread), then checked against the code that can run
+ * there:
  *
  *   vcpu     the thread in vm_run.  It serves the guest inline: hypercalls,
  *            the macro-kernel's ring calls (the host fs component's
@@ -77,8 +78,9 @@
 
 /* Tells a thread noted before the process's list to load its own (SIGRTMIN is the VM's). */
 #define SANDBOX_SIGNAL (SIGRTMIN + 1)
-#define WAITING_MAX    8    /* threads noted before sandbox_install */
-#define WAIT_MS        2000 /* for each of them to load its list */
+#define WAITING_MAX    8       /* threads noted before sandbox_install */
+#define WAIT_US        2000000 /* for each of them to load its list */
+#define WAIT_STEP_US   20      /* a look every (it takes a few microseconds) */
 
 /* Everything a running nanvixd calls (x86-64 names; unknown ones are skipped). */
 /* clang-format off */
@@ -188,7 +190,7 @@ static const struct role {
  * connections and its DNS lookups (getaddrinfo, NSS). */
 static const char *const uplink_extra[] = { "socket", "connect", "bind", "listen" };
 
-static const char *who = "nanvixd";       /* the stop line's first word */
+static const char *who = "nanvixd";      /* the stop line's first word */
 static __thread const char *thread_role; /* the calling thread's role, once narrowed */
 
 static struct sock_fprog progs[SANDBOX_ROLES]; /* each role's list, compiled by sandbox_install */
@@ -218,7 +220,8 @@ static void forbidden(int sig, siginfo_t *si, void *uc)
 	             si->si_syscall, role ? " (" : "", role ? role : "", role ? " thread)" : "",
 	             NANVIXD_EXIT_SECCOMP);
 	if (n > 0)
-		(void)!write(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line));
+		(void)!write(STDERR_FILENO, line,
+		             (size_t)n < sizeof(line) ? (size_t)n : sizeof(line));
 	_exit(NANVIXD_EXIT_SECCOMP);
 }
 
@@ -303,8 +306,8 @@ static int compile(const struct role *r, struct sock_fprog *out)
 		rc = -errno;
 	if (!rc)
 		rc = seccomp_export_bpf(ctx, fd);
-	if (!rc && ((size = lseek(fd, 0, SEEK_END)) <= 0 ||
-	            size % (off_t)sizeof(*prog) != 0 || size / (off_t)sizeof(*prog) > BPF_MAXINSNS))
+	if (!rc && ((size = lseek(fd, 0, SEEK_END)) <= 0 || size % (off_t)sizeof(*prog) != 0 ||
+	            size / (off_t)sizeof(*prog) > BPF_MAXINSNS))
 		rc = -EINVAL;
 	if (!rc && !(prog = malloc((size_t)size)))
 		rc = -ENOMEM;
@@ -350,12 +353,13 @@ static void on_signal(int sig)
 static int narrow_waiting(char *err, size_t errlen)
 {
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
-	struct timespec ms = { 0, 1000000 };
+	struct timespec step = { 0, WAIT_STEP_US * 1000 };
 	int n;
 
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SANDBOX_SIGNAL, &sa, NULL) < 0) {
-		snprintf(err, errlen, "cannot catch signal %d: %s", SANDBOX_SIGNAL, strerror(errno));
+		snprintf(err, errlen, "cannot catch signal %d: %s", SANDBOX_SIGNAL,
+		         strerror(errno));
 		return -1;
 	}
 	pthread_mutex_lock(&lock);
@@ -372,14 +376,15 @@ static int narrow_waiting(char *err, size_t errlen)
 			         roles[waiting[i].role].name, strerror(errno));
 			return -1;
 		}
-		for (int t = 0; t < WAIT_MS && !done; t++) {
+		for (int t = 0; t < WAIT_US / WAIT_STEP_US && !done; t++) {
 			done = __atomic_load_n(&waiting[i].done, __ATOMIC_ACQUIRE);
 			if (!done)
-				nanosleep(&ms, NULL);
+				nanosleep(&step, NULL);
 		}
 		if (done != 1) {
 			snprintf(err, errlen, "the %s thread %s its system-call filter",
-			         roles[waiting[i].role].name, done ? "cannot load" : "did not load");
+			         roles[waiting[i].role].name,
+			         done ? "cannot load" : "did not load");
 			return -1;
 		}
 	}

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # nanvixd's own confinement (docs/security.md): its seccomp allowlist is on
-# for every thread with no_new_privs, a forbidden call ends it with 119 and
-# a line (the test-only build bin/tests/nanvixd.sandbox makes one on
-# request), --seccomp=auto|on|off chooses when it is on (a network's uplink,
-# started lazily, comes from the spawner), inherited fds are closed at start;
-# and nanvixd runs as an ordinary user given access to /dev/kvm.
+# for every thread with no_new_privs, and each of its threads (the vCPU's,
+# the network watcher, the --control-fd thread) has a narrower list of its
+# own on top (two filters); a forbidden call ends it with 119 and a line
+# naming the thread's role (the test-only build bin/tests/nanvixd.sandbox
+# makes one on request: for the process's list, and on the vCPU's thread
+# for its own), --seccomp=auto|on|off chooses when it is on (a network's
+# uplink, started lazily, comes from the spawner), inherited fds are closed
+# at start; and nanvixd runs as an ordinary user given access to /dev/kvm.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/system/lib.sh
@@ -16,22 +19,38 @@ KERNEL=bin/kernel.elf
 # status_of PID FIELD: a field of /proc/PID/status.
 status_of() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
-# A VM that stays up for a moment; its nanvixd's Seccomp and NoNewPrivs fields.
+# count_tasks PID: of its threads, in $threads all, $filtered those with a
+# seccomp filter, $own those that are nanvixd's own (not a kernel worker
+# such as KVM's kvm-nx-lpage-recovery) and $narrowed those of them with
+# two filters (the process's list and the thread's own).
+count_tasks() {
+	local t
+	threads=0 filtered=0 own=0 narrowed=0
+	for t in /proc/$1/task/*; do
+		[ -r "$t/status" ] || continue
+		threads=$((threads + 1))
+		[ "$(status_of "$1/task/${t##*/}" Seccomp)" = 2 ] && filtered=$((filtered + 1))
+		[ "$(cat "$t/comm" 2>/dev/null)" = nanvixd ] || continue
+		own=$((own + 1))
+		[ "$(status_of "$1/task/${t##*/}" Seccomp_filters)" = 2 ] && narrowed=$((narrowed + 1))
+	done
+}
+
+# A VM that stays up for a moment; its nanvixd's Seccomp and NoNewPrivs fields,
+# its threads (count_tasks), once they all have their lists (2.5 s at most; an
+# unfiltered one is looked at after 0.5 s).
 probe() {
-	"$NANVIXD" "$@" --timeout 3 -- "$T/sleeper.musl.elf" >/dev/null 2>&1 &
+	"$NANVIXD" "$@" --timeout 5 -- "$T/sleeper.musl.elf" >/dev/null 2>&1 &
 	local pid=$! i
 	for i in $(seq 50); do
-		[ "$(status_of $pid Seccomp)" = 2 ] && break
+		count_tasks $pid
+		[ "$(status_of $pid Seccomp)" = 2 ] && [ "$narrowed" = "$own" ] && break
+		[ "$i" -ge 10 ] && [ "$(status_of $pid Seccomp)" = 0 ] && break
 		sleep 0.05
 	done
 	seccomp=$(status_of $pid Seccomp)
 	nnp=$(status_of $pid NoNewPrivs)
-	threads=$(ls "/proc/$pid/task" 2>/dev/null | wc -l)
-	filtered=0
-	for t in /proc/$pid/task/*; do
-		[ "$(awk '$1 == "Seccomp:" { print $2 }' "$t/status" 2>/dev/null)" = 2 ] &&
-			filtered=$((filtered + 1))
-	done
+	count_tasks $pid
 	kill $pid 2>/dev/null
 	wait $pid 2>/dev/null
 }
@@ -42,12 +61,13 @@ expect_filter() {
 	local name=$1 want=$2
 	shift 2
 	probe "$@"
-	if [ "$want" = 2 ] && [ "$seccomp" = 2 ] && [ "$nnp" = 1 ] && [ "$filtered" = "$threads" ]; then
-		ok "$name: filtered (Seccomp 2, NoNewPrivs 1, $filtered of $threads threads)"
+	if [ "$want" = 2 ] && [ "$seccomp" = 2 ] && [ "$nnp" = 1 ] && [ "$filtered" = "$threads" ] &&
+	   [ "$narrowed" = "$own" ] && [ "$own" -ge 1 ]; then
+		ok "$name: filtered (Seccomp 2, NoNewPrivs 1, $filtered of $threads threads; $narrowed of $own with their own list)"
 	elif [ "$want" = 0 ] && [ "$seccomp" = 0 ]; then
 		ok "$name: not filtered"
 	else
-		bad "$name" "Seccomp '$seccomp' NoNewPrivs '$nnp', $filtered of $threads threads filtered; wanted $want"
+		bad "$name" "Seccomp '$seccomp' NoNewPrivs '$nnp', $filtered of $threads threads filtered, $narrowed of $own narrowed; wanted $want"
 	fi
 }
 expect_filter "no network (auto)" 2 --net=none
@@ -56,6 +76,50 @@ expect_filter "--seccomp=on with the default network" 2 --seccomp=on
 expect_filter "the default network, uplink still to start (auto)" 2
 expect_filter "--seccomp=off" 0 --net=none --seccomp=off
 expect_filter "--no-seccomp" 0 --net=none --no-seccomp
+# The threads and their roles: the vCPU's (the main thread here), the network
+# watcher (a network), the --control-fd thread (started before the process's
+# list: narrowed by a signal once it is on), each with two filters.
+python3 - "$NANVIXD" "$T/sleeper.musl.elf" >"$tmp/roles" 2>&1 <<'PY'
+import os, socket, subprocess, sys, time
+a, b = socket.socketpair()
+p = subprocess.Popen([sys.argv[1], "--timeout", "3", f"--control-fd={b.fileno()}", "--",
+                      sys.argv[2]], pass_fds=[b.fileno()], stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL)
+b.close()
+def filters(tid):
+    try:
+        for line in open(f"/proc/{p.pid}/task/{tid}/status"):
+            if line.startswith("Seccomp_filters:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return -1
+def own():
+    ts = []
+    for t in os.listdir(f"/proc/{p.pid}/task"):
+        try:
+            if open(f"/proc/{p.pid}/task/{t}/comm").read().strip() == "nanvixd":
+                ts.append(t)
+        except OSError:
+            pass
+    return ts
+for _ in range(50):
+    ts = own()
+    if len(ts) == 3 and all(filters(t) == 2 for t in ts):
+        break
+    time.sleep(0.05)
+a.sendall(b"stats\n")
+a.settimeout(5)
+reply = a.recv(4096).decode()
+print(len(ts), sum(filters(t) == 2 for t in ts), reply.split()[:2])
+p.kill()
+p.wait()
+PY
+if [ "$(cat "$tmp/roles")" = "3 3 ['ok', 'stats']" ]; then
+	ok "vCPU, network watcher and --control-fd threads each have their own list; the control thread answers"
+else
+	bad "thread roles" "$(head -c 300 "$tmp/roles")"
+fi
 # The uplink confines itself too (libslirp parses the guest's frames).
 "$NANVIXD" -p 18432:80 --timeout 3 -- "$T/sleeper.musl.elf" >/dev/null 2>&1 &
 vmpid=$!
@@ -117,6 +181,19 @@ if [ -x "$SANDBOX" ]; then
 	else
 		bad "forbidden call" "status $st: $(cat "$tmp/err")"
 	fi
+	# A call the process's list allows and the vCPU's does not (clone), on that thread.
+	NANVIXD_TEST_FORBIDDEN=vcpu "$SANDBOX" --kernel "$KERNEL" --seccomp=on -- "$T/hello.musl.elf" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	if [ "$st" = 119 ] && grep -q '^nanvixd: seccomp: forbidden system call 56 (vcpu thread); stopping (status 119)$' "$tmp/err" &&
+	   ! grep -q hello "$tmp/out"; then
+		ok "the vCPU's own list: clone on its thread ends nanvixd with 119 and a line naming it"
+	else
+		bad "forbidden call on the vCPU's thread" "status $st: $(cat "$tmp/err")"
+	fi
+	NANVIXD_TEST_FORBIDDEN=vcpu "$SANDBOX" --kernel "$KERNEL" --seccomp=off -- "$T/hello.musl.elf" >"$tmp/out" 2>"$tmp/err"
+	st=$?
+	[ "$st" = 0 ] && grep -q 'hello, world' "$tmp/out" && ok "--seccomp=off: no thread has a list (the same call is allowed)" ||
+		bad "--seccomp=off, vcpu request" "status $st: $(cat "$tmp/err")"
 	"$SANDBOX" --kernel "$KERNEL" --seccomp=on -- "$T/hello.musl.elf" >"$tmp/out" 2>"$tmp/err"
 	st=$?
 	[ "$st" = 0 ] && grep -q 'hello, world' "$tmp/out" && ok "the test build runs normally without the request" ||
