@@ -14,8 +14,9 @@
  *
  * `fn` groups the function commands, each a command of its own with its
  * --help; `fn deploy` takes the options of what a VM runs as `run` does
- * (SPEC_LONGS), and `fn invoke` sends its input as the request's raw body
- * and streams the answer's body, the function's output, to stdout as is.
+ * (SPEC_LONGS, --snapshot among them: then no PROGRAM), and `fn invoke`
+ * sends its input as the request's raw body and streams the answer's
+ * body, the function's output, to stdout as is.
  *
  * `run` in the foreground follows the VM's log (a chunked stream that ends
  * when the VM has exited), then waits for its status.  SIGINT, SIGTERM and
@@ -758,6 +759,8 @@ enum {
 	OPT_NET_SOCKETS,
 	OPT_DISK_RATE,
 	OPT_NET_RATE,
+	OPT_SNAPSHOT,
+	OPT_NO_TMP,
 	OPT_SPEC_END
 };
 
@@ -777,7 +780,9 @@ enum {
 	{ "cpus", required_argument, NULL, OPT_CPUS }, \
 	{ "net-sockets", required_argument, NULL, OPT_NET_SOCKETS }, \
 	{ "disk-rate", required_argument, NULL, OPT_DISK_RATE }, \
-	{ "net-rate", required_argument, NULL, OPT_NET_RATE }
+	{ "net-rate", required_argument, NULL, OPT_NET_RATE }, \
+	{ "snapshot", required_argument, NULL, OPT_SNAPSHOT }, \
+	{ "no-tmp", no_argument, NULL, OPT_NO_TMP }
 /* clang-format on */
 
 #define SPEC_HELP                                                                           \
@@ -795,7 +800,9 @@ enum {
 	"      --cpus F               at most F of a CPU (0.01 to 1)\n"                     \
 	"      --net-sockets N        at most N sockets open in the VM (ENFILE past it)\n"  \
 	"      --disk-rate BYTES      disk reads and writes at most BYTES a second\n"       \
-	"      --net-rate BYTES       at most BYTES a second sent onto the network\n"
+	"      --net-rate BYTES       at most BYTES a second sent onto the network\n"       \
+	"      --snapshot NAME        restore the snapshot NAME instead of a PROGRAM\n"     \
+	"      --no-tmp               no /tmp of the host's (so it can be snapshotted)\n"
 
 /* Take the spec option O (with ARG) into SPEC: 0, or 2 (said; also for next_opt's '?'). */
 static int spec_option(struct ctl *c, json_t *spec, int o, const char *arg)
@@ -838,6 +845,8 @@ static int spec_option(struct ctl *c, json_t *spec, int o, const char *arg)
 	case OPT_NET_SOCKETS: return set_limit(c, spec, "net_sockets", arg, false, "--net-sockets");
 	case OPT_DISK_RATE: return set_limit(c, spec, "disk_rate", arg, false, "--disk-rate");
 	case OPT_NET_RATE: return set_limit(c, spec, "net_rate", arg, false, "--net-rate");
+	case OPT_SNAPSHOT: return set_text(c, spec, "snapshot", arg, "--snapshot");
+	case OPT_NO_TMP: json_object_set_new(spec, "tmp", json_false()); return 0;
 	case OPT_NET:
 		if (strcmp(arg, "host") && strcmp(arg, "guest") && strcmp(arg, "none"))
 			return usage_error(c, "--net '%s': expected host, guest or none", arg);
@@ -847,39 +856,45 @@ static int spec_option(struct ctl *c, json_t *spec, int o, const char *arg)
 }
 
 /*
- * SPEC's program, argv[prog], and its arguments, the words after it.  A
- * local program goes by its absolute path (the daemon's --allow-path checks
- * it), unless it is a path of SPEC's disk.  0 or 2 (said).
+ * After the options (SPEC's): SPEC's program, argv[optind], and its
+ * arguments, the words after it; with --snapshot none may be given (a
+ * restored VM runs what its snapshot holds).  A local program goes by its
+ * absolute path (the daemon's --allow-path checks it), unless it is a path
+ * of SPEC's disk.  0 or 2 (said).
  */
-static int set_program(struct ctl *c, json_t *spec, int argc, char **argv, int prog)
+static int set_program(struct ctl *c, json_t *spec, int argc, char **argv)
 {
 	char abs[PATH_MAX];
-	const char *program = argv[prog];
+	const char *program;
 	int bad;
 
+	if (json_object_get(spec, "snapshot")) {
+		if (optind < argc)
+			return usage_error(c, "--snapshot runs what it holds: no PROGRAM ('%s')",
+			                   argv[optind]);
+		return 0;
+	}
+	if (optind >= argc)
+		return usage_error(c, "no PROGRAM to run (or --snapshot NAME)");
+	program = argv[optind];
 	if (!json_object_get(spec, "disk") && realpath(program, abs))
 		program = abs;
 	bad = set_text(c, spec, "program", program, "PROGRAM");
-	for (int i = prog + 1; !bad && i < argc; i++)
+	for (int i = optind + 1; !bad && i < argc; i++)
 		bad = append(c, spec, "args", argv[i], "argument");
 	return bad;
 }
 
-/*
- * Parse run's options into SPEC (a VmCreate); the index of PROGRAM in
- * *prog, 0 for none (--snapshot restores a VM instead).  0 or 2.
- */
-static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *detach, int *remove,
-                       int *prog)
+/* Parse run's options, PROGRAM and its arguments into SPEC (a VmCreate): 0, 2, -1 for --help. */
+static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *detach, int *remove)
 {
-	enum { OPT_NAME = OPT_SPEC_END, OPT_RM, OPT_NO_TMP, OPT_SNAPSHOT };
+	enum { OPT_NAME = OPT_SPEC_END, OPT_RM, OPT_SNAPSHOT_OUT };
 	static const struct option longs[] = {
 		{ "detach", no_argument, NULL, 'd' },
 		{ "name", required_argument, NULL, OPT_NAME },
 		{ "publish", required_argument, NULL, 'p' },
 		{ "rm", no_argument, NULL, OPT_RM },
-		{ "no-tmp", no_argument, NULL, OPT_NO_TMP },
-		{ "snapshot", required_argument, NULL, OPT_SNAPSHOT },
+		{ "snapshot-out", required_argument, NULL, OPT_SNAPSHOT_OUT },
 		SPEC_LONGS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -891,9 +906,10 @@ static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *
 		switch (o) {
 		case 'd': *detach = 1; break;
 		case OPT_RM: *remove = 1; break;
-		case OPT_NO_TMP: json_object_set_new(spec, "tmp", json_false()); break;
 		case OPT_NAME: bad = set_text(c, spec, "name", optarg, "--name"); break;
-		case OPT_SNAPSHOT: bad = set_text(c, spec, "snapshot", optarg, "--snapshot"); break;
+		case OPT_SNAPSHOT_OUT:
+			bad = set_text(c, spec, "snapshot_out", optarg, "--snapshot-out");
+			break;
 		case 'p': bad = append(c, spec, "publish", optarg, "--publish"); break;
 		case 'h': help(c); return -1;
 		default: bad = spec_option(c, spec, o, optarg); break;
@@ -901,18 +917,7 @@ static int run_options(struct ctl *c, int argc, char **argv, json_t *spec, int *
 	}
 	if (bad)
 		return bad;
-	/* A restored VM runs what its snapshot holds. */
-	if (json_object_get(spec, "snapshot")) {
-		if (optind < argc)
-			return usage_error(c, "--snapshot runs what it holds: no PROGRAM ('%s')",
-			                   argv[optind]);
-		*prog = 0;
-		return 0;
-	}
-	if (optind >= argc)
-		return usage_error(c, "no PROGRAM to run (or --snapshot NAME)");
-	*prog = optind;
-	return 0;
+	return set_program(c, spec, argc, argv);
 }
 
 static int cmd_run(struct ctl *c, int argc, char **argv)
@@ -920,11 +925,9 @@ static int cmd_run(struct ctl *c, int argc, char **argv)
 	json_t *spec = json_object();
 	struct forward fwd = { .c = c };
 	struct reply r = { 0 };
-	int detach = 0, remove = 0, prog = 0, status = 1, ret;
+	int detach = 0, remove = 0, status = 1, ret;
 
-	ret = run_options(c, argc, argv, spec, &detach, &remove, &prog);
-	if (!ret && prog)
-		ret = set_program(c, spec, argc, argv, prog);
+	ret = run_options(c, argc, argv, spec, &detach, &remove);
 	if (ret)
 		goto out_spec;
 	if (remove)
@@ -1022,7 +1025,10 @@ static int list_or_json(struct ctl *c, int argc, char **argv, json_t **vms)
 	return 0;
 }
 
-/* O's program and arguments as one line, cut to PROGRAM_COLUMN (malloc'd, cleaned). */
+/*
+ * O's program and arguments as one line, or "--snapshot NAME" for a spec
+ * that restores one, cut to PROGRAM_COLUMN (malloc'd, cleaned).
+ */
 static char *command_line(json_t *o)
 {
 	/* Room for more than the column, so that clean() marks a cut with "...". */
@@ -1030,7 +1036,11 @@ static char *command_line(json_t *o)
 	json_t *args = json_object_get(o, "args"), *arg;
 	size_t i, len;
 
-	snprintf(line, sizeof(line), "%s", str_of(o, "program") ?: "-");
+	/* A function's spec names a snapshot instead of a program; a Vm's program is it. */
+	if (!str_of(o, "program") && str_of(o, "snapshot"))
+		snprintf(line, sizeof(line), "--snapshot %s", str_of(o, "snapshot"));
+	else
+		snprintf(line, sizeof(line), "%s", str_of(o, "program") ?: "-");
 	json_array_foreach(args, i, arg)
 	{
 		len = strlen(line);
@@ -1517,7 +1527,10 @@ static int fn_deploy(struct ctl *c, int argc, char **argv)
 	struct reply r;
 	int o, update = 0, force = 0, ret = 0;
 
-	/* NAME is the first word, before or among the options; PROGRAM, the second, ends them. */
+	/*
+	 * NAME is the first word, before or among the options; PROGRAM, the
+	 * second, ends them (none with --snapshot).
+	 */
 	while (!ret) {
 		o = next_opt(c, argc, argv, "+:h" SPEC_SHORTS, longs);
 		if (o == -1) {
@@ -1537,11 +1550,11 @@ static int fn_deploy(struct ctl *c, int argc, char **argv)
 		}
 	}
 	if (!ret && !name)
-		ret = usage_error(c, "name the function and its PROGRAM");
-	else if (!ret && optind >= argc)
-		ret = usage_error(c, "no PROGRAM to run");
+		ret = usage_error(c, json_object_get(spec, "snapshot")
+		                             ? "name the function"
+		                             : "name the function and its PROGRAM");
 	if (!ret)
-		ret = set_program(c, spec, argc, argv, optind);
+		ret = set_program(c, spec, argc, argv);
 	if (!ret)
 		ret = set_text(c, spec, "name", name, "NAME");
 	if (ret)
@@ -2016,6 +2029,13 @@ static const struct command fn_commands[] = {
 	  "      replace what it runs (invocations already running keep the old program)\n"
 	  "  nanvix fn deploy --force greet greet.elf\n"
 	  "      register it, or replace it if the name is taken\n"
+	  "  nanvix run --net none --no-tmp -d --name init app.elf\n"
+	  "  nanvix snapshot init warm\n"
+	  "  nanvix fn deploy --snapshot warm fast\n"
+	  "  echo hi | nanvix fn invoke fast\n"
+	  "      warm starts: each invocation of `fast` is a new VM restored from where\n"
+	  "      app.elf idled, its start-up skipped, and its input is the copy's stdin\n"
+	  "      (a program that asks for its snapshot: run --snapshot-out warm app.elf)\n"
 	  "\n"
 	  "options (before PROGRAM: what follows it is PROGRAM's):\n"
 	  "      --update               replace the function NAME (which must exist)\n"
@@ -2024,7 +2044,10 @@ static const struct command fn_commands[] = {
 	  "\n"
 	  "As with run, a PROGRAM found here is sent as its absolute path, which must be\n"
 	  "inside one of the daemon's --allow-path directories.  --timeout is at most 3600\n"
-	  "(default 60).  Prints NAME once registered.\n" },
+	  "(default 60).  With --snapshot there is no PROGRAM, and as the snapshot fixes\n"
+	  "the VM's memory, environment, file system and network, only --timeout, --cpus\n"
+	  "and the rates apply; the snapshot cannot be deleted while a function names it.\n"
+	  "Prints NAME once registered.\n" },
 	{ "invoke", fn_invoke, "fn invoke NAME [--data TEXT | --data-file FILE]",
 	  "Run a function once: stdin in, stdout out",
 	  "examples:\n"
@@ -2044,7 +2067,8 @@ static const struct command fn_commands[] = {
 	{ "ls", fn_ls, "fn ls [--json]", "List the functions",
 	  "examples:\n"
 	  "  nanvix fn ls\n"
-	  "      each function's program, its invocations so far and those running now\n"
+	  "      each function's program (or --snapshot NAME), its invocations so far and\n"
+	  "      those running now\n"
 	  "  nanvix fn ls --json\n"
 	  "      the API's {\"functions\": [...]}, for scripts\n"
 	  "\n"
@@ -2062,7 +2086,7 @@ static const struct command fn_commands[] = {
 	{ "inspect", fn_inspect, "fn inspect NAME", "A function's spec and counts, as JSON",
 	  "examples:\n"
 	  "  nanvix fn inspect echo\n"
-	  "      its spec (program, args, env, limits...), times and invocations\n" },
+	  "      its spec (program or snapshot, args, env, limits...), times and invocations\n" },
 	{ "rm", fn_rm, "fn rm NAME...", "Forget functions (running invocations go on)",
 	  "examples:\n"
 	  "  nanvix fn rm echo greet\n" },
@@ -2146,7 +2170,7 @@ static const struct command snap_commands[] = {
 	{ "rm", snap_rm, "snapshot rm NAME...", "Delete snapshots",
 	  "examples:\n"
 	  "  nanvix snapshot rm warm cold\n"
-	  "      refused while a VM restored from one of them runs\n" },
+	  "      refused while a VM restored from one of them runs or a function names it\n" },
 };
 
 #define NSNAP_COMMANDS (sizeof(snap_commands) / sizeof(snap_commands[0]))
@@ -2181,8 +2205,8 @@ static const struct command commands[] = {
 	  "      --name NAME            a unique name that commands take for the id\n"
 	  "  -p, --publish [ADDR:]HOSTPORT:GUESTPORT[/udp]\n"
 	  "                             forward a port of the host into the VM\n"
-	  "      --snapshot NAME        restore the snapshot NAME instead of a PROGRAM\n"
-	  "      --no-tmp               no /tmp of the host's (so it can be snapshotted)\n"
+	  "      --snapshot-out NAME    save the VM as the snapshot NAME when its program\n"
+	  "                             asks (/dev/nanvix-snapshot); the VM then exits 0\n"
 	  "      --rm                   forget the VM once it ended\n" SPEC_HELP
 	  "  -h, --help                 this text\n"
 	  "\n"
@@ -2190,7 +2214,9 @@ static const struct command commands[] = {
 	  "the daemon's --allow-path directories (so must -v's and --disk's host paths).\n"
 	  "Ctrl-C, SIGTERM and SIGHUP are passed to the program; the third one kills the\n"
 	  "VM.  Without -d, nanvix exits with the VM's status: the program's, 128+N for\n"
-	  "signal N, 124 for --timeout.\n" },
+	  "signal N, 124 for --timeout.  With --snapshot, as the snapshot fixes the VM's\n"
+	  "memory, environment, file system and network, only --timeout, --cpus and the\n"
+	  "rates apply.\n" },
 	{ "ps", cmd_ps, "ps [-a] [--json]", "List the VMs that have not exited",
 	  "examples:\n"
 	  "  nanvix ps\n"
@@ -2309,6 +2335,9 @@ static const struct command commands[] = {
 	  "  echo hello | nanvix fn invoke echo\n"
 	  "      run it once in a new VM: stdin its input, its stdout printed here, its\n"
 	  "      exit status nanvix's\n"
+	  "  nanvix fn deploy --snapshot warm fast\n"
+	  "      a function whose invocations are restores of the snapshot warm (warm\n"
+	  "      starts; see nanvix fn deploy --help)\n"
 	  "  nanvix fn ls; nanvix fn ps echo; nanvix fn rm echo\n"
 	  "      list functions, the VMs running one now, forget one\n" },
 };

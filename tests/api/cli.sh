@@ -12,7 +12,10 @@
 # snapshots: a ticker run with --net none --no-tmp is snapshotted, listed
 # and restored with run --snapshot (its log goes on from the tick it was
 # saved at), the refusals (the default /tmp, a name taken, a paused VM,
-# one in use) and snapshot rm.
+# one in use) and snapshot rm; warm starts: run --snapshot-out saves a
+# program that asks (snap_cat), fn deploy --snapshot registers a function
+# restoring it (fn ls and inspect show it), each invocation reads its own
+# input, and the snapshot cannot be removed until the function is.
 # The checks that run VMs are skipped with a reason when /dev/kvm is not
 # usable.
 set -u
@@ -219,6 +222,20 @@ nx snapshot rm 'no/such'
 judge "a snapshot's name that is no name: 1" 1 '' "^nanvix: 'no/such': not a snapshot's name"
 nx run --snapshot warm "$T/hello.musl.elf"
 judge "run --snapshot with a PROGRAM: usage, 2" 2 '' "--snapshot runs what it holds: no PROGRAM"
+nx run --snapshot-out
+judge "run --snapshot-out without a name: usage, 2" 2 '' "option '--snapshot-out' needs a value"
+nx fn deploy --snapshot warm fast "$T/hello.musl.elf"
+judge "fn deploy --snapshot with a PROGRAM: usage, 2" 2 '' "--snapshot runs what it holds: no PROGRAM \('$T/hello.musl.elf'\)"
+nx fn deploy --no-tmp --snapshot warm
+judge "fn deploy --snapshot without a name: usage, 2" 2 '' 'name the function$'
+"$NANVIX" fn deploy --help >"$tmp/out" 2>&1
+grep -q '^  nanvix run --net none --no-tmp -d --name init ' "$tmp/out" &&
+	grep -q '^  nanvix fn deploy --snapshot warm fast$' "$tmp/out" &&
+	grep -q '^      --snapshot NAME ' "$tmp/out" && grep -q '^      --no-tmp ' "$tmp/out" &&
+	ok "fn deploy --help: the warm-start example, --snapshot and --no-tmp" ||
+	bad "fn deploy --help: the warm-start example" "$(head -c 300 "$tmp/out")"
+"$NANVIX" run --help | grep -q '^      --snapshot-out NAME ' &&
+	ok "run --help: --snapshot-out" || bad "run --help: --snapshot-out" ""
 
 "$NANVIX" -H "unix:$tmp/none.sock" ps >"$tmp/out" 2>"$tmp/err"
 st=$?
@@ -639,5 +656,58 @@ judge "snapshot rm: they are gone" 0 '^NAME +CREATED$'
 [ "$(wc -l <"$tmp/out")" = 1 ] && ok "  ... only the header" || bad "snapshot ls after rm" "$(cat "$tmp/out")"
 nx snapshot rm warm
 judge "snapshot rm of a removed snapshot: 1" 1 '' '^nanvix: '
+
+echo "== functions from snapshots: run --snapshot-out, fn deploy --snapshot"
+SNAPCAT=$T/snapshot/snap_cat.musl.elf
+if [ ! -x "$SNAPCAT" ]; then
+	skipped "functions from snapshots" "$SNAPCAT is not built (./z build)"
+	finish
+fi
+nx run -d --name catinit --net none --snapshot-out catsnap "$SNAPCAT"
+judge "run -d --snapshot-out a program that asks for its snapshot" 0
+nx wait catinit
+judge "  ... it saves itself and exits 0" 0 '^0$'
+nx snapshot ls
+judge "  ... the snapshot is listed" 0 '^catsnap +[0-9]+[smhd] ago$'
+nx fn deploy -m 32M --snapshot catsnap fast
+judge "fn deploy -m with --snapshot: the daemon's message, 1" 1 '' '^nanvix: .*memory'
+nx fn deploy --snapshot catsnap fast
+judge "fn deploy --snapshot prints the name" 0 '^fast$'
+nx fn ls
+judge "fn ls shows the snapshot where a program would be" 0 '^fast +--snapshot catsnap +0 +0 +[0-9]+s$'
+nx fn inspect fast
+python3 -c 'import json,sys; f=json.load(open(sys.argv[1])); assert f["spec"]=={"snapshot": "catsnap"}, f["spec"]' \
+	"$tmp/out" 2>"$tmp/jerr" && ok "fn inspect: the spec names the snapshot" ||
+	bad "fn inspect of a function from a snapshot" "$(head -c 200 "$tmp/jerr") $(head -c 200 "$tmp/out")"
+echo hello | "$NANVIX" -H "unix:$sock" fn invoke fast >"$tmp/out" 2>"$tmp/err"
+st=$?
+printf 'generation 1\nHELLO\n' >"$tmp/want"
+[ "$st" = 0 ] && cmp -s "$tmp/want" "$tmp/out" &&
+	ok "fn invoke of a function from a snapshot: a restored copy reads its own input" ||
+	bad "fn invoke fast" "status $st: $(head -c 200 "$tmp/out" | tr '\n' '|')"
+nx fn invoke fast --data second
+[ "$st" = 0 ] && [ "$(cat "$tmp/out")" = "$(printf 'generation 1\nSECOND')" ] &&
+	ok "  ... and again, from the same point" ||
+	bad "fn invoke fast again" "status $st: $(head -c 200 "$tmp/out" | tr '\n' '|')"
+nx fn ls
+judge "fn ls counts the invocations" 0 '^fast +--snapshot catsnap +2 +0 +[0-9]+s$'
+nx snapshot rm catsnap
+judge "snapshot rm of a snapshot a function names: the daemon's message, 1" 1 '' '^nanvix: .*fast'
+nx snapshot ls
+judge "  ... it is still there" 0 '^catsnap '
+nx fn rm fast
+judge "fn rm of the function" 0 '^fast$'
+nx snapshot rm catsnap
+judge "then snapshot rm works" 0 '^catsnap$'
+nx rm catinit
+nx fn deploy --no-tmp notmp "$T/cat.musl.elf"
+judge "fn deploy --no-tmp" 0 '^notmp$'
+nx fn inspect notmp
+python3 -c 'import json,sys; f=json.load(open(sys.argv[1])); assert f["spec"]["tmp"] is False, f["spec"]' \
+	"$tmp/out" 2>"$tmp/jerr" && ok "  ... its spec has tmp false" ||
+	bad "fn deploy --no-tmp: the spec" "$(head -c 200 "$tmp/jerr") $(head -c 200 "$tmp/out")"
+nx fn invoke notmp --data 'no tmp'
+judge "  ... and it runs" 0 '^no tmp$'
+nx fn rm notmp
 
 finish

@@ -14,6 +14,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 if [ -z "${NO_BUILD:-}" ]; then
 	make -s bin/nanvix-api bin/nanvix bin/nanvixd bin/kernel.elf bin/hello.elf \
+		bin/tests/snapshot/snap_cat.musl.elf \
 		bin/tests/sleeper.musl.elf bin/tests/snapshot/ticker.musl.elf >/dev/null || exit 1
 fi
 for b in bin/nanvix-api bin/nanvix bin/nanvixd; do

@@ -40,6 +40,7 @@ LOOP = os.path.join(T, "loop.musl.elf")
 SLEEPER = os.path.join(T, "sleeper.musl.elf")
 TRAPSIG = os.path.join(T, "trapsig.musl.elf")
 TICKER = os.path.join(T, "snapshot", "ticker.musl.elf")
+SNAP_CAT = os.path.join(T, "snapshot", "snap_cat.musl.elf")
 
 
 def kvm_problem():
@@ -468,6 +469,12 @@ class Functions(Case):
         c.delete_function("sdk-echo")
         self.assertApiError(404, "not_found", c.invoke, "sdk-echo", b"x")
 
+    def test_function_no_tmp(self):
+        self.needs_kvm()
+        fn = self.deploy("sdk-notmp", CAT, tmp=False)
+        self.assertIs(fn["spec"]["tmp"], False)
+        self.assertEqual(self.client.invoke("sdk-notmp", b"no tmp"), (0, b"no tmp"))
+
     def test_invoke_timeout(self):
         self.needs_kvm()
         self.deploy("sdk-spin", LOOP, timeout=0.5)
@@ -500,7 +507,8 @@ class Functions(Case):
 
 class Snapshots(Case):
     """Snapshots of running VMs: the errors without VMs; taken, listed,
-    restored and deleted (skipped without KVM)."""
+    restored and deleted; a function whose invocations restore one
+    (skipped without KVM)."""
 
     def setUp(self):
         super().setUp()
@@ -603,6 +611,42 @@ class Snapshots(Case):
         self.snaps.append("sdk-busy")
         self.assertApiError(408, "timeout", c.snapshot, vm["id"], "sdk-busy", timeout=0.5)
         self.assertApiError(409, "conflict", c.snapshot, vm["id"], "sdk-busy2")
+
+    def test_function_from_snapshot(self):
+        self.needs_kvm()
+        if not os.access(SNAP_CAT, os.X_OK):
+            self.skipTest("%s not built (./z build)" % SNAP_CAT)
+        c = self.client
+        # snap_cat asks for its snapshot (snapshot_out) before it reads stdin.
+        self.snaps.append("sdk-catsnap")
+        vm = self.vm(SNAP_CAT, net="none", snapshot_out="sdk-catsnap", start=True)
+        self.assertEqual(c.wait_vm(vm["id"], timeout=60)["exit_status"], 0)
+        self.assertIn("sdk-catsnap", [s["name"] for s in c.snapshots()])
+        self.assertApiError(400, "bad_request", c.deploy_function, "sdk-warmbad", SNAP_CAT,
+                            snapshot="sdk-catsnap")
+        self.assertApiError(400, "bad_request", c.deploy_function, "sdk-warmbad",
+                            snapshot="sdk-catsnap", memory="32M")
+        self.assertApiError(400, "bad_request", c.deploy_function, "sdk-warmbad")
+        try:
+            fn = c.deploy_function("sdk-warm", snapshot="sdk-catsnap", timeout=30)
+            self.assertEqual(fn["spec"], {"snapshot": "sdk-catsnap", "timeout": 30})
+            # Each invocation is a copy restored where the program asked, fed its own input.
+            self.assertEqual(c.invoke("sdk-warm", b"hello\n"), (0, b"generation 1\nHELLO\n"))
+            self.assertEqual(c.invoke("sdk-warm", "again"), (0, b"generation 1\nAGAIN"))
+            self.assertIn('nanvix_function_restores_total{name="sdk-warm"} 2\n', c.metrics())
+            # Held while a function names it, also after an update.
+            up = c.update_function("sdk-warm", snapshot="sdk-catsnap")
+            self.assertEqual(up["spec"], {"snapshot": "sdk-catsnap"})
+            e = self.assertApiError(409, "conflict", c.delete_snapshot, "sdk-catsnap")
+            self.assertIn("sdk-warm", e.fault_message)
+        finally:
+            try:
+                c.delete_function("sdk-warm")
+            except nanvix.ApiError as e:
+                if e.status != 404:
+                    raise
+        self.assertIsNone(c.delete_snapshot("sdk-catsnap"))
+        self.assertNotIn("sdk-catsnap", [s["name"] for s in c.snapshots()])
 
 
 class Keys(Case):

@@ -5,7 +5,8 @@ Each call opens its own connection and closes it once the answer is read
 Client keeps no socket between calls and may be shared between threads.
 VMs are the API's Vm objects as plain dicts, e.g. ``vm["id"]``,
 ``vm["state"]``, ``vm["exit_status"]``; functions its Function objects,
-e.g. ``fn["spec"]["program"]``, ``fn["invocations"]``; snapshots its
+e.g. ``fn["spec"]["program"]`` (or ``fn["spec"]["snapshot"]``),
+``fn["invocations"]``; snapshots its
 Snapshot objects, ``snap["name"]``, ``snap["created_at"]``.
 """
 
@@ -90,8 +91,10 @@ class Client:
         more: any other VmCreate field (timeout, disk, volumes, net, ...),
         sent as given; fields left None are not sent.  Among them
         tmp=False (no /tmp of nanvixd's own: with net="guest" or "none"
-        and no volumes, a VM that snapshot() can save) and snapshot=NAME
-        (a VM restored from that snapshot; no program then).
+        and no volumes, a VM that snapshot() can save), snapshot=NAME
+        (a VM restored from that snapshot; no program then) and
+        snapshot_out=NAME (the VM saves itself as NAME when its program
+        asks, through /dev/nanvix-snapshot, and exits 0).
         """
         body = _spec(program, args, env, memory, name=name, start=True if start else None,
                      **more)
@@ -227,21 +230,30 @@ class Client:
 
     # -- Functions ------------------------------------------------------------
 
-    def deploy_function(self, name, program, args=(), env=None, memory=None, **spec):
+    def deploy_function(self, name, program=None, args=(), env=None, memory=None, *,
+                        snapshot=None, tmp=None, **spec):
         """Register a function: what a new VM runs at each invocation.
         Returns the Function (409 conflict if the name is taken).
 
-        args, env, memory: as create_vm takes them.  spec: any other
-        FunctionSpec field (timeout, disk, workdir, volumes, net, limits,
-        in_vm), sent as given; fields left None are not sent.
+        program, or snapshot=NAME instead: each invocation is then a VM
+        restored from that snapshot (a warm start), fed its input as well;
+        the snapshot cannot be deleted while a function names it.  Giving
+        both, or memory with a snapshot, is 400 bad_request.
+        args, env, memory: as create_vm takes them.  tmp=False: no /tmp of
+        nanvixd's own (with a program: a snapshot fixes its file system).
+        spec: any other FunctionSpec field (timeout, disk, workdir,
+        volumes, net, limits, in_vm), sent as given; fields left None are
+        not sent.
         """
-        body = _spec(program, args, env, memory, name=name, **spec)
+        body = _spec(program, args, env, memory, name=name, snapshot=snapshot, tmp=tmp, **spec)
         return self.request("POST", "/v1/functions", body=body)
 
-    def update_function(self, name, program, args=(), env=None, memory=None, **spec):
-        """Replace a function's spec (arguments as deploy_function's);
-        returns the Function.  Invocations already running keep the old one."""
-        body = _spec(program, args, env, memory, **spec)
+    def update_function(self, name, program=None, args=(), env=None, memory=None, *,
+                        snapshot=None, tmp=None, **spec):
+        """Replace a function's spec (arguments as deploy_function's, a
+        program or a snapshot); returns the Function.  Invocations already
+        running keep the old one."""
+        body = _spec(program, args, env, memory, snapshot=snapshot, tmp=tmp, **spec)
         return self.request("PUT", _function_path(name), body=body)
 
     def list_functions(self):
