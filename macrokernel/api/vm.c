@@ -261,6 +261,42 @@ static int random_id(char id[13])
 	return 0;
 }
 
+/*
+ * What a snapshot fixes, which a VM restored from it cannot be given (nanvixd
+ * refuses them with --restore): 0, or 400 with err.  Left: name, timeout,
+ * publish, auto_remove, start and the cpus, disk_rate and net_rate limits.
+ */
+static int restore_fixed(json_t *o, char *err, size_t errlen)
+{
+	static const char *const fixed[] = { "memory", "args",  "env",    "volumes",     "workdir",
+		                             "disk",   "in_vm", "net",    "snapshot_out" };
+	static const char *const fixed_limits[] = { "pids", "nofile", "cpu_seconds",
+		                                    "net_sockets" };
+	json_t *limits = json_object_get(o, "limits");
+
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (json_object_get(o, fixed[i]))
+			return fail(err, errlen, 400,
+			            "%s: a VM restored from a snapshot has the snapshot's (it takes "
+			            "only name, timeout, publish, auto_remove, start and the cpus, "
+			            "disk_rate and net_rate limits)",
+			            fixed[i]);
+	if (json_is_false(json_object_get(o, "tmp")))
+		return fail(err, errlen, 400,
+		            "tmp: a VM restored from a snapshot has the snapshot's file system");
+	for (size_t i = 0; limits && i < sizeof(fixed_limits) / sizeof(fixed_limits[0]); i++)
+		if (json_object_get(limits, fixed_limits[i]))
+			return fail(err, errlen, 400,
+			            "limits.%s: a VM restored from a snapshot has the snapshot's "
+			            "(only cpus, disk_rate and net_rate apply)",
+			            fixed_limits[i]);
+	if (api_opt.trust)
+		return fail(err, errlen, 400,
+		            "snapshot: this daemon runs with --trust, which checks signed images "
+		            "at boot: a VM cannot be restored from a snapshot");
+	return 0;
+}
+
 static int check_field_types(json_t *o, char *err, size_t errlen)
 {
 	static const struct {
@@ -391,6 +427,8 @@ static int build_argv(json_t *o, struct argv_builder *b, const char *id, char *m
 	if (snap && !api_name_ok(snap))
 		return fail(err, errlen, 400,
 		            "snapshot: a name as [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+	if (snap && (rc = restore_fixed(o, err, errlen)))
+		return rc;
 	if (snap_out && !api_name_ok(snap_out))
 		return fail(err, errlen, 400,
 		            "snapshot_out: a name as [A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
@@ -493,9 +531,6 @@ static int build_argv(json_t *o, struct argv_builder *b, const char *id, char *m
 		if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
 			return fail(err, errlen, 404, "snapshot: no snapshot named '%s'", snap);
 		/* Its memory is the snapshot's (nanvixd takes no -m with --restore). */
-		if (mem)
-			return fail(err, errlen, 400,
-			            "memory: a VM restored from a snapshot has the snapshot's memory");
 		snprintf(dir, sizeof(dir), "%s/snapshots/%s/mem", api_opt.state_dir, snap);
 		if (stat(dir, &st) == 0 && S_ISREG(st.st_mode))
 			snprintf(memory, memlen, "%lluM", (unsigned long long)(st.st_size >> 20));

@@ -501,8 +501,15 @@ else:
         check(f"{libc}: the snapshotted VM went on to its end, generation 0",
               done["exit_status"] == 0 and log.endswith("tick 30 generation 0\ndone\n")
               and "generation 1" not in log, f"{done['exit_status']} {log[-200:]!r}")
-        st, body = d.json("POST", "/v1/vms", {"snapshot": name, "memory": "32M"})
-        check(f"{libc}: memory with a snapshot is 400 (the snapshot's is used)", st == 400, f"{st} {body}")
+        for fixed in [{"memory": "32M"}, {"env": ["A=1"]}, {"net": "none"}, {"tmp": False},
+                      {"workdir": "/"}, {"args": ["1"]}, {"limits": {"pids": 4}}]:
+            st, body = d.json("POST", "/v1/vms", {"snapshot": name, **fixed})
+            check(f"{libc}: {fixed} with a snapshot is 400 (the snapshot fixes it)",
+                  st == 400 and next(iter(fixed)) in body["fault_message"], f"{st} {body}")
+        st, body = d.json("POST", "/v1/vms", {"snapshot": name, "limits": {"cpus": 0.5}, "timeout": 30})
+        check(f"{libc}: cpus and timeout go with a snapshot", st == 201, f"{st} {body}")
+        if st == 201:
+            d.json("DELETE", f"/v1/vms/{body['id']}")
         st, rvm = d.json("POST", "/v1/vms", {"snapshot": name, "start": True})
         check(f"{libc}: the restored VM has the snapshot's memory", rvm.get("memory") == "64M", rvm)
         st, rdone = d.json("GET", f"/v1/vms/{rvm['id']}/wait?timeout=30")
