@@ -19,9 +19,11 @@
 #include <netinet/in.h>
 
 #include "api.h"
+#include "sandbox.h"
 
 struct api_options api_opt;
 int api_epfd = -1;
+static bool no_seccomp; /* --no-seccomp */
 
 static const char usage_text[] =
         "usage: nanvix-api [OPTIONS]\n"
@@ -66,12 +68,15 @@ static const char usage_text[] =
         "      --client-timeout S  seconds a client has to send a request, and to\n"
         "                          take each part of a reply (10)\n"
         "      --notify-fd N       once listening, write READY=1 to fd N and close it\n"
+        "      --no-seccomp        do not confine the daemon to its system-call allowlist\n"
+        "                          (docs/security.md; for debugging)\n"
         "  -h, --help              this text\n"
         "      --version           the version\n"
         "\n"
         "It prints \"nanvix-api: ready unix:PATH\" once it listens.  SIGTERM or SIGINT\n"
         "kills every VM it runs and exits 0.  Exit status 2: a bad command line;\n"
-        "1: it cannot start (the message says why).\n";
+        "1: it cannot start (the message says why); 119: it made a system call its\n"
+        "seccomp allowlist forbids (a bug, or an attack: reported; its VMs die with it).\n";
 
 static void die(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 static void die(int status, const char *fmt, ...)
@@ -247,6 +252,7 @@ enum {
 	OPT_MAX_BODY,
 	OPT_CLIENT_TIMEOUT,
 	OPT_NOTIFY,
+	OPT_NO_SECCOMP,
 	OPT_VERSION
 };
 
@@ -267,6 +273,7 @@ static void parse(int argc, char **argv)
 		{ "max-body", required_argument, NULL, OPT_MAX_BODY },
 		{ "client-timeout", required_argument, NULL, OPT_CLIENT_TIMEOUT },
 		{ "notify-fd", required_argument, NULL, OPT_NOTIFY },
+		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -315,6 +322,7 @@ static void parse(int argc, char **argv)
 		case OPT_NOTIFY:
 			api_opt.notify_fd = (int)parse_int("--notify-fd", optarg, 3, INT_MAX);
 			break;
+		case OPT_NO_SECCOMP: no_seccomp = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case OPT_VERSION: printf("nanvix-api %s\n", API_VERSION); exit(0);
 		default: fputs(usage_text, stderr); exit(2);
@@ -347,6 +355,10 @@ int main(int argc, char **argv)
 	parse(argc, argv);
 	defaults();
 	umask(077);
+	/* First, before it opens or reads anything: nanvixd starts outside the filter (sandbox.c). */
+	if (!no_seccomp && (rc = launcher_start()) < 0)
+		die(1, "cannot start the launcher: %s (--no-seccomp runs without it)",
+		    strerror(-rc));
 	signal(SIGPIPE, SIG_IGN);
 	if (api_opt.keys_file && auth_load(api_opt.keys_file, err, sizeof(err)) < 0)
 		die(2, "--keys %s", err);
@@ -381,6 +393,9 @@ int main(int argc, char **argv)
 	watch(timer, &timer_watch);
 	audit("daemon_start", "socket", api_opt.socket_path, "keys",
 	      api_opt.keys_file ? api_opt.keys_file : "(none)", NULL);
+	/* Listening: from here on it serves clients, confined (sandbox.c). */
+	if (!no_seccomp && api_sandbox_install(err, sizeof(err)) < 0)
+		die(1, "%s (--no-seccomp runs without it)", err);
 	printf("nanvix-api: ready unix:%s%s%s\n", api_opt.socket_path, tcp_shown[0] ? " " : "",
 	       tcp_shown);
 	fflush(stdout);
@@ -428,6 +443,7 @@ int main(int argc, char **argv)
 	}
 	conn_close_all();
 	vm_shutdown();
+	launcher_stop();
 	audit("daemon_stop", NULL);
 	unlink(api_opt.socket_path);
 	return 0;

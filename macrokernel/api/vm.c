@@ -37,6 +37,7 @@
 #include <monitor/elf.h> /* ELF_WX_REASON, in nanvixd's W^X refusals */
 
 #include "api.h"
+#include "sandbox.h"
 
 #define VM_ARGV_MAX     (2 * 4096 + 64)
 #define VM_KILL_AFTER   5.0  /* s from the second SIGTERM to SIGKILL */
@@ -717,48 +718,15 @@ static void tmp_base(struct api_vm *vm)
 		snprintf(vm->tmp, sizeof(vm->tmp), "%s/tmp", vm->dir);
 }
 
-/*
- * The child side of vm_start, between fork and exec (async-signal-safe
- * calls only): its own process group, killed with the daemon (a daemon
- * that dies by SIGKILL leaves no VM behind), stdin /dev/null, stdout and
- * stderr the console log, default signals.  On failure the errno goes up
- * the pipe `report` and the child exits.
- */
-static void child_exec(struct api_vm *vm, const char *log, const char *in, const char *out,
-                       char **envp, pid_t daemon, int report, int ctl)
+/* Close a VM's stdin, stdout and stderr in the daemon (fd 3, its control channel, is snap.c's). */
+static void close_fds(const int fds[4])
 {
-	static const int defaults[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT };
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
-	sigset_t none;
-	int fd, e;
-
-	setpgid(0, 0);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != daemon)
-		goto out_fail;
-	fd = open(in, O_RDONLY);
-	if (fd < 0 || dup2(fd, 0) < 0)
-		goto out_fail;
-	fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-	if (fd < 0 || dup2(fd, 2) < 0)
-		goto out_fail;
-	if (out)
-		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || dup2(fd, 1) < 0)
-		goto out_fail;
-	/* The control channel becomes fd 3, inherited (dup2 clears close-on-exec). */
-	if (ctl == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(ctl, 3) < 0)
-		goto out_fail;
-	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-		sigaction(defaults[i], &dfl, NULL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execve(vm->argv[0], vm->argv, envp);
-out_fail:
-	e = errno;
-	if (write(report, &e, sizeof(e)) < 0) {
-		/* the daemon sees the pipe close without a word: it reports an unknown error */
-	}
-	_exit(127);
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0 && fds[1] != fds[2])
+		close(fds[1]);
+	if (fds[2] >= 0)
+		close(fds[2]);
 }
 
 int vm_start(struct api_vm *vm, char *err, size_t errlen)
@@ -768,8 +736,8 @@ int vm_start(struct api_vm *vm, char *err, size_t errlen)
 	const char *guest = getenv("NANVIX_GUEST_DIR");
 	char *envp[] = { "PATH=/usr/local/bin:/usr/bin:/bin", tmpenv, guest ? guestenv : NULL,
 		         NULL };
-	pid_t daemon = getpid(), pid;
-	int rc, pipefd[2], child_errno = 0, ctl;
+	pid_t pid;
+	int rc, pipefd[2], child_errno = 0, ctl, fds[4];
 	ssize_t n;
 	double t0;
 
@@ -792,17 +760,30 @@ int vm_start(struct api_vm *vm, char *err, size_t errlen)
 		rm_tree(vm->tmp);
 		return fail(err, errlen, 503, "cannot start a VM: socketpair: %s", strerror(-ctl));
 	}
+	/* Its stdin; the console log as stderr and stdout (an invocation's stdout is a
+	 * file of its own); the control channel as fd 3. */
+	fds[0] = open(in, O_RDONLY | O_CLOEXEC);
+	fds[2] = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	fds[1] = vm->function ? open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : fds[2];
+	fds[3] = ctl;
+	if (fds[0] < 0 || fds[1] < 0 || fds[2] < 0) {
+		rc = errno;
+		close_fds(fds);
+		snap_ctl_started(vm, ctl, false);
+		rm_tree(vm->tmp);
+		return fail(err, errlen, 503, "cannot start %s: %s", vm->argv[0], strerror(rc));
+	}
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		rc = errno;
+		close_fds(fds);
 		snap_ctl_started(vm, ctl, false);
 		rm_tree(vm->tmp);
 		return fail(err, errlen, 503, "cannot start a VM: pipe: %s", strerror(rc));
 	}
 	t0 = api_now();
-	pid = fork();
-	if (pid == 0)
-		child_exec(vm, log, in, vm->function ? out : NULL, envp, daemon, pipefd[1], ctl);
+	pid = launcher_spawn(vm->argv, envp, fds, pipefd[1]); /* sandbox.c */
 	close(pipefd[1]);
+	close_fds(fds);
 	/* Nothing comes before exec succeeds (the write end closes with it). */
 	while (pid > 0 && (n = read(pipefd[0], &child_errno, sizeof(child_errno))) < 0 &&
 	       errno == EINTR)
@@ -810,7 +791,7 @@ int vm_start(struct api_vm *vm, char *err, size_t errlen)
 	close(pipefd[0]);
 	snap_ctl_started(vm, ctl, pid > 0 && !child_errno);
 	if (pid < 0 || child_errno) {
-		rc = pid < 0 ? errno : child_errno;
+		rc = pid < 0 ? -pid : child_errno;
 		if (pid > 0)
 			waitpid(pid, NULL, 0);
 		rm_tree(vm->tmp);

@@ -6,7 +6,8 @@
 #                random bytes), keys with scopes and rates, the audit log,
 #                /v1/metrics through promtool, VM lifecycles;
 #   cli.sh       bin/nanvix run/ps/logs/stop/... against a daemon;
-#   sdk.sh       sdk/python installed with pip and driven against a daemon.
+#   sdk.sh       sdk/python installed with pip and driven against a daemon;
+#   sandbox.sh   the daemon's seccomp allowlist, its launcher, VMs under it.
 # Each prints "ok"/"FAIL" lines and a summary; this exits 1 if any failed.
 # NO_BUILD=1 skips make; KEEP_TMP=1 keeps the scratch folder.
 set -u
@@ -15,7 +16,9 @@ cd "$(dirname "$0")/../.." || exit 1
 if [ -z "${NO_BUILD:-}" ]; then
 	make -s bin/nanvix-api bin/nanvix bin/nanvixd bin/kernel.elf bin/hello.elf \
 		bin/tests/snapshot/snap_cat.musl.elf \
-		bin/tests/sleeper.musl.elf bin/tests/snapshot/ticker.musl.elf >/dev/null || exit 1
+		bin/tests/sleeper.musl.elf bin/tests/snapshot/ticker.musl.elf bin/tests/hello.musl.elf \
+		bin/tests/nanvix-api.sandbox bin/tests/net/resolve.musl.elf bin/tests/net/http_echo.elf \
+		>/dev/null || exit 1
 fi
 for b in bin/nanvix-api bin/nanvix bin/nanvixd; do
 	[ -x "$b" ] || { echo "FAIL build: $b is not built (make $b)"; exit 1; }
@@ -37,7 +40,7 @@ trap cleanup EXIT
 r=0
 python3 tests/api/api_test.py --daemon "$PWD/bin/nanvix-api" --bin "$PWD/bin" --tmp "$tmp" \
 	--kvm "$kvm" || r=1
-for t in cli sdk; do
+for t in cli sdk sandbox; do
 	[ -f "tests/api/$t.sh" ] && { bash "tests/api/$t.sh" || r=1; }
 done
 exit $r
