@@ -175,6 +175,14 @@ static void defaults(void)
 static struct api_watch unix_watch = { WATCH_LISTEN_UNIX }, tcp_watch = { WATCH_LISTEN_TCP },
                         sig_watch = { WATCH_SIGNAL }, timer_watch = { WATCH_TIMER };
 
+/* Nothing inherited but stdin, stdout, stderr and --notify-fd's (docs/security.md). */
+static void close_inherited(int keep)
+{
+	if (keep > 3)
+		close_range(3, (unsigned)keep - 1, 0);
+	close_range(keep >= 3 ? (unsigned)keep + 1 : 3, ~0u, 0);
+}
+
 static void watch(int fd, struct api_watch *w)
 {
 	struct epoll_event e = { .events = EPOLLIN, .data.ptr = w };
@@ -354,6 +362,7 @@ int main(int argc, char **argv)
 	}
 	parse(argc, argv);
 	defaults();
+	close_inherited(api_opt.notify_fd);
 	umask(077);
 	/* First, before it opens or reads anything: nanvixd starts outside the filter (sandbox.c). */
 	if (!no_seccomp && (rc = launcher_start()) < 0)

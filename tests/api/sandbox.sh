@@ -95,6 +95,7 @@ if [ ! -c /dev/kvm ] || ! : 2>/dev/null <>/dev/kvm; then
 fi
 
 echo "== the daemon's allowlist"
+exec 7>"$tmp/inherited"
 if ! start d1; then
 	bad "the daemon starts" "$(head -c 300 "$tmp/d1.err")"
 	echo "sandbox: $pass passed, $fail failed, $skip skipped"
@@ -107,6 +108,9 @@ if [ "$(status_of "$d1" Seccomp)" = 2 ] && [ "$(status_of "$d1" NoNewPrivs)" = 1
 else
 	bad "daemon filtered" "Seccomp '$(status_of "$d1" Seccomp)' NoNewPrivs '$(status_of "$d1" NoNewPrivs)'"
 fi
+exec 7>&-
+held=$(ls -l "/proc/$d1/fd" 2>/dev/null | grep -c "$tmp/inherited")
+[ "$held" = 0 ] && ok "an inherited descriptor is closed at start" || bad "inherited fd" "still open"
 launcher=$(children "$d1")
 if [ "$(echo "$launcher" | wc -w)" = 1 ] && [ "$(status_of "$launcher" Seccomp)" = 0 ] &&
    [ "$(status_of "$launcher" NoNewPrivs)" = 0 ]; then
