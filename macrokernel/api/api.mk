@@ -23,3 +23,14 @@ $(BIN)/tests/nanvix-api.sandbox: $(filter-out $(OUT)/macrokernel/api/sandbox.o,$
 	@mkdir -p $(dir $@)
 	$(HOST_CC) -o $@ $^ $(HOST_LDFLAGS) -Wl,-Bstatic -ljansson -lsodium -Wl,-Bdynamic -lseccomp
 ALL += $(BIN)/tests/nanvix-api.sandbox
+
+# bin/tests/nanvix-api.san (tests/api/run.sh): the daemon again with ASan and
+# UBSan (leaks too), run unfiltered (--no-seccomp: the leak check uses ptrace).
+API_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+$(OUT)/api_san/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -O1 $(API_SAN) -c -o $@ $<
+$(BIN)/tests/nanvix-api.san: $(API_SRCS:%.c=$(OUT)/api_san/%.o) | $(BIN)
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(API_SAN) -o $@ $^ -ljansson -lsodium -lseccomp
+ALL += $(BIN)/tests/nanvix-api.san

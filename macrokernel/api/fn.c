@@ -287,7 +287,7 @@ void fn_invoke(const struct api_request *rq, struct api_vm *unused, struct api_r
 	struct api_fn *f = fn_of(rq, name, sizeof(name));
 	struct api_vm *vm;
 	json_t *create, *t;
-	int status, rc;
+	int status, rc = 0;
 
 	(void)unused;
 	if (!f) {

@@ -349,7 +349,7 @@ static void parse(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	char err[512], tcp_shown[96] = "";
+	char err[512], tcp_shown[96] = "", path[PATH_MAX];
 	int ufd, tfd = -1, sfd, timer, rc;
 	struct itimerspec tick = { { 0, API_TICK_MS * 1000000L }, { 0, API_TICK_MS * 1000000L } };
 	sigset_t set;
@@ -371,8 +371,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (api_opt.keys_file && auth_load(api_opt.keys_file, err, sizeof(err)) < 0)
 		die(2, "--keys %s", err);
-	if ((rc = api_mkdirs(api_opt.state_dir, true)) < 0 ||
-	    (rc = api_mkdirs(owned("%s/snapshots", api_opt.state_dir), true)) < 0)
+	snprintf(path, sizeof(path), "%s/snapshots", api_opt.state_dir);
+	if ((rc = api_mkdirs(api_opt.state_dir, true)) < 0 || (rc = api_mkdirs(path, true)) < 0)
 		die(1, "cannot make the state directory %s: %s", api_opt.state_dir, strerror(-rc));
 	if ((rc = audit_open(api_opt.audit)) < 0)
 		die(1, "cannot open the audit log %s: %s", api_opt.audit, strerror(-rc));

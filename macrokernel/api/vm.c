@@ -665,8 +665,8 @@ struct api_vm *vm_create(void *json_obj, const char *who, int *status, char *err
 	}
 	program = str_of(json_object_get(o, "program"));
 	vm->program = strdup(program ? program : str_of(json_object_get(o, "snapshot")));
-	args = json_dumps(json_object_get(o, "args") ? json_object_get(o, "args") : json_array(),
-	                  JSON_COMPACT);
+	args = json_object_get(o, "args") ? json_dumps(json_object_get(o, "args"), JSON_COMPACT)
+	                                  : strdup("[]");
 	vm->args_json = args;
 	if (!vm->program || !args) {
 		rm_tree(vm->dir);
