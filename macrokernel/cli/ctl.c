@@ -1496,6 +1496,27 @@ static bool all_ok(json_t *a, int (*ok)(json_t *))
 	return true;
 }
 
+/*
+ * GET path, whose answer holds the array `key` of elements ok() finds
+ * sound: the array (r holds it: reply_free(r) once done), or NULL once
+ * said why ("the daemon's list of WHAT is malformed").
+ */
+static json_t *get_list(struct ctl *c, const char *path, const char *key, int (*ok)(json_t *),
+                        const char *what, struct reply *r)
+{
+	json_t *a;
+
+	if (call(c, "GET", path, NULL, r) < 0)
+		return NULL;
+	a = json_object_get(r->json, key);
+	if (!all_ok(a, ok)) {
+		say("the daemon's list of %s is malformed", what);
+		reply_free(r);
+		return NULL;
+	}
+	return a;
+}
+
 /* After a fn command's options: at least min and at most max (0: any) names; 0 or 2. */
 static int fn_named(struct ctl *c, int argc, char **argv, int min, int max)
 {
@@ -1605,14 +1626,8 @@ static int fn_ls(struct ctl *c, int argc, char **argv)
 		return ret < 0 ? 0 : ret;
 	if (optind != argc)
 		return usage_error(c, "unexpected argument '%s'", argv[optind]);
-	if (call(c, "GET", "/v1/functions", NULL, &r) < 0)
+	if (!(fns = get_list(c, "/v1/functions", "functions", fn_ok, "functions", &r)))
 		return 1;
-	fns = json_object_get(r.json, "functions");
-	if (!all_ok(fns, fn_ok)) {
-		say("the daemon's list of functions is malformed");
-		reply_free(&r);
-		return 1;
-	}
 	if (json) {
 		print_json(r.json);
 		reply_free(&r);
@@ -1696,14 +1711,9 @@ static int fn_ps(struct ctl *c, int argc, char **argv)
 	if (ret)
 		return ret < 0 ? 0 : ret;
 	if (check_fn(argv[optind]) < 0 ||
-	    call(c, "GET", fn_path(path, sizeof(path), argv[optind], "/instances"), NULL, &r) < 0)
+	    !(vms = get_list(c, fn_path(path, sizeof(path), argv[optind], "/instances"), "vms",
+	                     vm_ok, "the function's VMs", &r)))
 		return 1;
-	vms = json_object_get(r.json, "vms");
-	if (!all_ok(vms, vm_ok)) {
-		say("the daemon's list of the function's VMs is malformed");
-		reply_free(&r);
-		return 1;
-	}
 	if (json)
 		print_json(r.json);
 	else
@@ -1948,14 +1958,8 @@ static int snap_ls(struct ctl *c, int argc, char **argv)
 		return ret < 0 ? 0 : ret;
 	if (optind != argc)
 		return usage_error(c, "unexpected argument '%s'", argv[optind]);
-	if (call(c, "GET", "/v1/snapshots", NULL, &r) < 0)
+	if (!(snaps = get_list(c, "/v1/snapshots", "snapshots", snap_ok, "snapshots", &r)))
 		return 1;
-	snaps = json_object_get(r.json, "snapshots");
-	if (!all_ok(snaps, snap_ok)) {
-		say("the daemon's list of snapshots is malformed");
-		reply_free(&r);
-		return 1;
-	}
 	if (json) {
 		print_json(r.json);
 		reply_free(&r);
