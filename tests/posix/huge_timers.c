@@ -46,8 +46,14 @@ int main(void)
 		printf("%s huge: %d\n", name[i], setitimer(which[i], &it, NULL));
 		pass_time();
 		getitimer(which[i], &now);
-		printf("%s: fired %d, still armed far away %d\n", name[i], (int)got[sig[i]],
-		       now.it_value.tv_sec > 1000000000);
+		/* What Linux reads back for a CPU-time timer this far out varies from run
+		 * to run (its expiry is kept as CPU time plus the value, at the edge of
+		 * 64 bits): only the wall-clock timer's is compared. */
+		if (which[i] == ITIMER_REAL)
+			printf("%s: fired %d, still armed far away %d\n", name[i],
+			       (int)got[sig[i]], now.it_value.tv_sec > 1000000000);
+		else
+			printf("%s: fired %d\n", name[i], (int)got[sig[i]]);
 		it.it_value.tv_sec = it.it_value.tv_usec = 0;
 		setitimer(which[i], &it, NULL);
 	}
