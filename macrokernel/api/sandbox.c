@@ -53,6 +53,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <monitor/sandbox.h>
+
 #include "api.h"
 #include "sandbox.h"
 
@@ -106,58 +108,13 @@ static const char *const allowed[] = {
 /* ioctl only with these: health's KVM_GET_API_VERSION, stdio's terminal check. */
 static const unsigned long allowed_ioctls[] = { KVM_GET_API_VERSION, TCGETS };
 
-static void forbidden(int sig, siginfo_t *si, void *uc)
-{
-	char line[96];
-	int n;
-
-	(void)sig;
-	(void)uc;
-	n = snprintf(line, sizeof(line),
-	             "nanvix-api: seccomp: forbidden system call %d; stopping (status %d)\n",
-	             si->si_syscall, API_EXIT_SECCOMP);
-	if (n > 0)
-		(void)!write(STDERR_FILENO, line,
-		             (size_t)n < sizeof(line) ? (size_t)n : sizeof(line));
-	_exit(API_EXIT_SECCOMP);
-}
-
 int api_sandbox_install(char *err, size_t errlen)
 {
-	struct sigaction sa;
-	scmp_filter_ctx ctx;
-	int rc = 0;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = forbidden;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSYS, &sa, NULL) < 0) {
-		snprintf(err, errlen, "cannot catch SIGSYS: %s", strerror(errno));
+	/* The trap and its stop line are nanvixd's (monitor/sandbox.c), naming us:
+	 * its status, NANVIXD_EXIT_SECCOMP, is API_EXIT_SECCOMP. */
+	if (sandbox_install_list("nanvix-api", allowed, N(allowed), allowed_ioctls,
+	                         N(allowed_ioctls), err, errlen) < 0)
 		return -1;
-	}
-	ctx = seccomp_init(SCMP_ACT_TRAP);
-	if (!ctx) {
-		snprintf(err, errlen, "seccomp_init failed");
-		return -1;
-	}
-	for (size_t i = 0; !rc && i < N(allowed); i++) {
-		int nr = seccomp_syscall_resolve_name(allowed[i]);
-
-		if (nr != __NR_SCMP_ERROR && nr != SCMP_SYS(ioctl))
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-	}
-	/* The request is an unsigned int to the kernel: only the low 32 bits count. */
-	for (size_t i = 0; !rc && i < N(allowed_ioctls); i++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-		                      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, allowed_ioctls[i]));
-	if (!rc)
-		rc = seccomp_load(ctx); /* sets no_new_privs first (SCMP_FLTATR_CTL_NNP) */
-	seccomp_release(ctx);
-	if (rc) {
-		snprintf(err, errlen, "cannot install the system-call filter: %s", strerror(-rc));
-		return -1;
-	}
 #ifdef API_SANDBOX_TEST
 	/* The test-only build (bin/tests/nanvix-api.sandbox): prove a forbidden call is
 	 * stopped, a new socket (harmless were it allowed). */

@@ -251,8 +251,11 @@ static int allow(scmp_filter_ctx ctx, const char *const *calls, size_t n, bool a
 		if (nr == __NR_SCMP_ERROR || (nr == SCMP_SYS(ioctl) && !any_ioctl))
 			continue;
 		if (nr == SCMP_SYS(seccomp))
-			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-			                      SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER));
+			rc = seccomp_rule_add(
+			        ctx, SCMP_ACT_ALLOW, nr, 1,
+			        (struct scmp_arg_cmp){ .arg = 0,
+			                               .op = SCMP_CMP_EQ,
+			                               .datum_a = SECCOMP_SET_MODE_FILTER });
 		else
 			rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
 	}
@@ -287,6 +290,19 @@ static int install(const char *const *extra, size_t n, char *err, size_t errlen)
 	return 0;
 }
 
+/* Allow calls[ncalls] in ctx, ioctl only with ioctls[nioctls] (any: NULL); 0 or -errno. */
+static int allow_list(scmp_filter_ctx ctx, const char *const *calls, size_t ncalls,
+                      const unsigned long *ioctls, size_t nioctls)
+{
+	int rc = allow(ctx, calls, ncalls, !ioctls);
+
+	/* The request is an unsigned int to the kernel: only the low 32 bits count. */
+	for (size_t i = 0; !rc && i < nioctls; i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+		                      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, ioctls[i]));
+	return rc;
+}
+
 /* A role's list as a BPF program, to load later with a bare seccomp call; 0 or -errno. */
 static int compile(const struct role *r, struct sock_fprog *out)
 {
@@ -297,11 +313,7 @@ static int compile(const struct role *r, struct sock_fprog *out)
 
 	if (!ctx)
 		return -ENOMEM;
-	rc = allow(ctx, r->calls, r->ncalls, !r->ioctls);
-	/* The request is an unsigned int to the kernel: only the low 32 bits count. */
-	for (size_t i = 0; !rc && i < r->nioctls; i++)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-		                      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, r->ioctls[i]));
+	rc = allow_list(ctx, r->calls, r->ncalls, r->ioctls, r->nioctls);
 	if (!rc && (fd = memfd_create("sandbox", MFD_CLOEXEC)) < 0)
 		rc = -errno;
 	if (!rc)
@@ -472,6 +484,31 @@ out_unlock:
 void sandbox_set_name(const char *name)
 {
 	who = name;
+}
+
+int sandbox_install_list(const char *name, const char *const *calls, size_t ncalls,
+                         const unsigned long *ioctls, size_t nioctls, char *err, size_t errlen)
+{
+	scmp_filter_ctx ctx;
+	int rc;
+
+	who = name;
+	if (catch_sigsys(err, errlen) < 0)
+		return -1;
+	ctx = seccomp_init(SCMP_ACT_TRAP);
+	if (!ctx) {
+		snprintf(err, errlen, "seccomp_init failed");
+		return -1;
+	}
+	rc = allow_list(ctx, calls, ncalls, ioctls, nioctls);
+	if (!rc)
+		rc = seccomp_load(ctx); /* sets no_new_privs first (SCMP_FLTATR_CTL_NNP) */
+	seccomp_release(ctx);
+	if (rc) {
+		snprintf(err, errlen, "cannot install the system-call filter: %s", strerror(-rc));
+		return -1;
+	}
+	return 0;
 }
 
 int sandbox_install_uplink(char *err, size_t errlen)

@@ -57,7 +57,8 @@ $(FUZZ_BIN)/fuzz_api: $(FUZZ_OUT)/fuzz_api.o $(FUZZ_OUT)/src/macrokernel/api/rou
 	$(FUZZ_OUT)/src/macrokernel/api/vm.o $(FUZZ_OUT)/src/macrokernel/api/fn.o \
 	$(FUZZ_OUT)/src/macrokernel/api/auth.o $(FUZZ_OUT)/src/macrokernel/api/snap.o \
 	$(FUZZ_OUT)/src/macrokernel/api/metrics.o $(FUZZ_OUT)/src/macrokernel/api/conn.o \
-	$(FUZZ_OUT)/src/macrokernel/api/sandbox.o $(FUZZ_OUT)/src/macrokernel/serve/http.o
+	$(FUZZ_OUT)/src/macrokernel/api/sandbox.o $(FUZZ_OUT)/src/macrokernel/monitor/sandbox.o \
+	$(FUZZ_OUT)/src/macrokernel/serve/http.o
 $(FUZZ_BIN)/fuzz_api: FUZZ_LIBS := -lsodium -ljansson -lseccomp
 
 $(FUZZ_BIN)/fuzz_oci: $(FUZZ_OUT)/fuzz_oci.o $(FUZZ_OUT)/src/macrokernel/oci/spec.o \

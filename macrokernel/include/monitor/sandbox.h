@@ -45,6 +45,17 @@ int sandbox_thread(enum sandbox_role role, char *err, size_t errlen) __attribute
  */
 int sandbox_install_uplink(char *err, size_t errlen);
 
+/*
+ * A program's own list, not nanvixd's (nanvix-api's): calls[ncalls] by
+ * name (those this kernel lacks are skipped), ioctl only with
+ * ioctls[nioctls] (any ioctl when ioctls is NULL), on the calling thread
+ * and the threads it starts later, with no_new_privs.  A forbidden call
+ * stops the process as nanvixd's do (NANVIXD_EXIT_SECCOMP, one line
+ * naming `name`, a static string).  0, or -1 with why.
+ */
+int sandbox_install_list(const char *name, const char *const *calls, size_t ncalls,
+                         const unsigned long *ioctls, size_t nioctls, char *err, size_t errlen);
+
 /* The program the stop line names (default "nanvixd"; a static string). */
 void sandbox_set_name(const char *name);
 
