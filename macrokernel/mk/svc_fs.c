@@ -73,6 +73,8 @@ static int fs_svc_attach(struct mk_vm *vm, const struct mk_config *cfg, const st
 		const struct mk_volume *v = &cfg->volumes[i];
 
 		rc = fs_service_mount_volume(f->fs, v->at, v->hostdir, v->readonly, err, errlen);
+		if (!rc && v->max_bytes)
+			rc = fs_service_limit_volume(f->fs, v->at, v->max_bytes, err, errlen);
 		if (rc)
 			goto fail;
 	}
@@ -122,6 +124,12 @@ static int fs_hello_put(const struct mk_config *cfg, void *payload, char *err, s
 	}
 	for (int i = 0; i < cfg->nvolumes && i < MKSRV_VOLUMES; i++) {
 		const struct mk_volume *v = &cfg->volumes[i];
+
+		if (v->max_bytes) {
+			snprintf(err, errlen, "volume '%s': a shared macro-kernel cannot limit its size",
+			         v->hostdir);
+			return -EINVAL;
+		}
 
 		if (put_str(f->volumes[i].hostdir, sizeof(f->volumes[i].hostdir), v->hostdir) ||
 		    put_str(f->volumes[i].at, sizeof(f->volumes[i].at), v->at)) {

@@ -427,6 +427,7 @@ static int add_default_tmp(struct instance *in)
 	v->hostdir = in->tmpdir;
 	v->at = "/tmp";
 	v->readonly = false;
+	v->max_bytes = in->c.tmp_size;
 	return 0;
 }
 

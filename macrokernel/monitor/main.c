@@ -202,6 +202,11 @@ static const char usage_text[] =
         "                          exits; not with a volume at / or /tmp, with\n"
         "                          --fs=guest or --macrokernel.  With --disk, /tmp is\n"
         "                          the disk's\n"
+        "      --tmp-size SIZE     what the guest may store in that /tmp (a bare\n"
+        "                          number is MiB; default: the VM's memory, -m; 0:\n"
+        "                          no limit): past it, or past one name per 4 KiB\n"
+        "                          of it, writes and creates fail with ENOSPC, as on\n"
+        "                          a tmpfs mounted with size=\n"
         "      --fs=host|guest     where the file-system component runs: in the\n"
         "                          macro-kernel (host, the default), or in the VM\n"
         "                          as a server process (guest: needs --disk and\n"
@@ -301,6 +306,8 @@ struct options {
 	const char *workdir;            /* -w DIR, or NULL: / */
 	int in_vm;                      /* --in-vm */
 	int no_tmp;                     /* --no-tmp */
+	uint64_t tmp_size;              /* --tmp-size, bytes (0: no limit) */
+	bool tmp_size_given;            /* --tmp-size given (else: the memory size) */
 	bool user_fs;                   /* --disk, --volume or --macrokernel given */
 	bool vm_program;                /* argv[0] is a file of the VM's file system */
 	bool default_tmp;               /* mount a private host directory at /tmp */
@@ -670,6 +677,12 @@ static int trust_limits(struct options *o, const struct trust_profile *prof)
 		        "the images' profile allows at most %llu bytes a second of disk "
 		        "I/O (--disk-rate)",
 		        (unsigned long long)prof->max_disk_rate);
+	/* The default /tmp is host memory (/dev/shm): its size counts as memory. */
+	if (o->tmp_size_given && prof->max_memory != UINT64_MAX &&
+	    (!o->tmp_size || o->tmp_size > prof->max_memory))
+		return trust_refused("the images' profile allows a /tmp of at most %llu MiB "
+		                     "(--tmp-size)",
+		                     (unsigned long long)(prof->max_memory >> 20));
 	if (prof->max_net_rate && !o->net_rate)
 		o->net_rate = prof->max_net_rate;
 	if (prof->max_net_rate && o->net_rate > prof->max_net_rate)
@@ -790,6 +803,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_NO_TTY,
 		OPT_IN_VM,
 		OPT_NO_TMP,
+		OPT_TMP_SIZE,
 		OPT_NET,
 		OPT_NET_ALLOW,
 		OPT_SNAPSHOT_OUT,
@@ -832,6 +846,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "workdir", required_argument, NULL, 'w' },
 		{ "in-vm", no_argument, NULL, OPT_IN_VM },
 		{ "no-tmp", no_argument, NULL, OPT_NO_TMP },
+		{ "tmp-size", required_argument, NULL, OPT_TMP_SIZE },
 		{ "net", required_argument, NULL, OPT_NET },
 		{ "publish", required_argument, NULL, 'p' },
 		{ "net-allow", required_argument, NULL, OPT_NET_ALLOW },
@@ -865,7 +880,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		                         OPT_NO_FAST,
 		                         OPT_TRUST,
 		                         OPT_NET,
-		                         OPT_NO_TMP };
+		                         OPT_NO_TMP,
+		                         OPT_TMP_SIZE };
 	bool user_fs;
 	int c;
 
@@ -1059,6 +1075,23 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_IN_VM: o->in_vm = 1; break;
 		case OPT_NO_TMP: o->no_tmp = 1; break;
+		case OPT_TMP_SIZE: {
+			const char *why =
+			        strcmp(optarg, "0") ? parse_size(optarg, 1ull << 20, &o->tmp_size)
+			                            : (o->tmp_size = 0, NULL);
+
+			if (!why && o->tmp_size > (1ull << 40))
+				why = "too large";
+			else if (!why && o->tmp_size && o->tmp_size < (64u << 10))
+				why = "too small";
+			if (why)
+				return usage_error_size(
+				        "/tmp", optarg, why,
+				        "e.g. --tmp-size 64M or 1G (a bare number is MiB), 64K..1T, "
+				        "or 0 for no limit");
+			o->tmp_size_given = true;
+			break;
+		}
 		case OPT_NET:
 			if (strcmp(optarg, "host") == 0)
 				o->mk.net = MK_NET_HOST;
@@ -1149,6 +1182,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 		                         "(--disk or --volume)");
 	o->default_tmp = !o->no_tmp && !o->mk.disk && !o->macrokernel && o->mk.fs != MK_FS_GUEST &&
 	                 !instance_volume_covers(&o->mk, "/tmp");
+	if (o->tmp_size_given && !o->default_tmp)
+		return usage_error("%s", "--tmp-size sizes nanvixd's own /tmp, which this VM does not "
+		                         "have (--no-tmp, --disk, --fs=guest, --macrokernel, "
+		                         "--snapshot-out or a volume at / or /tmp)");
+	if (!o->tmp_size_given)
+		o->tmp_size = o->mem; /* as much as it has memory: its host RAM at most doubles */
 	if ((user_fs || o->default_tmp) && o->mk.fs == MK_FS_NONE)
 		o->mk.fs = MK_FS_HOST;
 	if (o->mk.fs == MK_FS_GUEST && o->mk.nvolumes)
@@ -1197,6 +1236,7 @@ static void instance_config_from(const struct options *o, struct instance_config
 	c->workdir = o->workdir;
 	c->user_fs = o->user_fs;
 	c->default_tmp = o->default_tmp;
+	c->tmp_size = o->tmp_size;
 	c->strace = o->strace;
 	c->strace_file = o->strace_file;
 	c->no_fast = o->no_fast;

@@ -19,6 +19,7 @@ struct fs_node {
 	struct fs_mount *m;
 	uint32_t ino;
 	int fd;
+	uint64_t hino; /* a size-limited volume's: the host inode counted open (0: none) */
 };
 
 /*
@@ -83,6 +84,15 @@ int fs_ext2_mount(struct fs_mount *m, const struct blkdev *dev, int readonly);
  * volume's root is the file: open(root, ".") opens the file itself.
  */
 int fs_volume_mount(struct fs_mount *m, const char *hostdir, int readonly);
+
+/*
+ * Bound what the guest may store in the volume `m`, which must be an empty
+ * writable directory (fs/volume_host.c): `max_bytes` of allocated blocks
+ * and one name per 4 KiB of it (at least 256), as a tmpfs with size= would
+ * (ENOSPC past either; a write that does not fit is cut short).  0, or
+ * -ENOTEMPTY, -ENOTDIR, -EROFS, -ENOMEM, -EINVAL (0 bytes).
+ */
+int fs_volume_limit(struct fs_mount *m, uint64_t max_bytes);
 
 /*
  * A synthetic read-only directory (the root when there is no disk, or a

@@ -772,6 +772,23 @@ int fs_service_mount_volume(struct fs_service *s, const char *at, const char *ho
 	return 0;
 }
 
+int fs_service_limit_volume(struct fs_service *s, const char *at, uint64_t max_bytes, char *err,
+                            size_t errlen)
+{
+	char path[256];
+	struct fs_mount *m;
+	int rc;
+
+	if (canonical(at, path, sizeof(path)) || !(m = mount_at(s, path)) || is_synthetic(m))
+		return errmsg(err, errlen, -LINUX_EINVAL, ": no volume is mounted there", at);
+	rc = fs_volume_limit(m, max_bytes);
+	if (rc == -LINUX_ENOTEMPTY)
+		return errmsg(err, errlen, rc, ": a size limit needs an empty directory", at);
+	if (rc)
+		return errmsg(err, errlen, rc, ": cannot limit this volume's size", at);
+	return 0;
+}
+
 void fs_service_stats(const struct fs_service *s, struct fs_service_stats *out)
 {
 	*out = s->st;

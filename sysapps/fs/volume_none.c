@@ -9,3 +9,9 @@ int fs_volume_mount(struct fs_mount *m, const char *hostdir, int readonly)
 	(void)m, (void)hostdir, (void)readonly;
 	return -LINUX_ENOSYS;
 }
+
+int fs_volume_limit(struct fs_mount *m, uint64_t max_bytes)
+{
+	(void)m, (void)max_bytes;
+	return -LINUX_ENOSYS;
+}

@@ -16,6 +16,11 @@
 #   --net-rate R     sending 2 MB to a host listener at 1M/s takes at least
 #                    1.5 s, and every byte arrives (the sender waits: no
 #                    drops);
+#   --tmp-size S     the default /tmp, filled by tmpfill (musl and glibc):
+#                    the same lines as on a tmpfs mounted natively with
+#                    size=1M,nr_inodes=256 (short writes, ENOSPC, space an
+#                    unlinked open file keeps, holes, one slot a name);
+#                    without it, /tmp is as large as the VM's memory;
 #   --timeout, -m    already tested elsewhere (run.sh, cli.sh).
 # Bad values are refused with 125.  The same limits through the control
 # API are in tests/api (api_test.py).
@@ -143,6 +148,57 @@ PY
 else
 	echo "skip --net-rate: python3 missing"
 fi
+
+# --tmp-size: the default /tmp against a tmpfs of that size (Linux the oracle).
+native_tmpfs() { # PROGRAM: its output on a fresh tmpfs size=1M,nr_inodes=256
+	local mnt=$tmp/tmpfs
+	mkdir -p "$mnt"
+	if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=1M,nr_inodes=256 nanvix-test "$mnt" 2>/dev/null; then
+		"$1" "$mnt"
+		umount "$mnt"
+	elif command -v unshare >/dev/null &&
+		unshare -rm sh -c 'mount -t tmpfs -o size=1M,nr_inodes=256 t "$1" && "$2" "$1"' sh \
+			"$mnt" "$1" 2>/dev/null; then
+		:
+	else
+		return 1
+	fi
+}
+for lib in musl glibc; do
+	F=$T/tmpfill.$lib.elf
+	vm --tmp-size 1M -- "$F" /tmp
+	if [ "$st" != 0 ]; then
+		bad "--tmp-size 1M ($lib): tmpfill ran" "exit $st"
+	elif native_tmpfs "$F" >"$tmp/native" 2>"$tmp/native.err"; then
+		if diff "$tmp/native" "$tmp/out" >"$tmp/diff"; then
+			ok "--tmp-size 1M ($lib): /tmp filled, emptied and refilled as a native tmpfs"
+		else
+			bad "--tmp-size 1M ($lib): as a native tmpfs" "$(head -8 "$tmp/diff" | tr '\n' ' ')"
+		fi
+	else
+		echo "skip --tmp-size ($lib) against a native tmpfs: cannot mount one here"
+		judge "--tmp-size 1M ($lib): a write cut short at the limit, then ENOSPC" 0 \
+			"^fill: wrote 1048576 bytes \(the last write short: 48576\), then ENOSPC$"
+	fi
+done
+expect "--tmp-size 1M: df shows the limit" 0 "^empty: 1048576 bytes, 1048576 free; 256 names, 255 free$" \
+	"" -- --tmp-size 1M -- "$T/tmpfill.musl.elf" /tmp df
+expect "no --tmp-size: /tmp is as large as the memory (-m 32M)" 0 \
+	"^empty: 33554432 bytes, 33554432 free; 8192 names, 8191 free$" "" -- -m 32M -- \
+	"$T/tmpfill.musl.elf" /tmp df
+expect "--tmp-size 0: /tmp has no limit of its own" 0 "^empty: " "" -- --tmp-size 0 -- \
+	"$T/tmpfill.glibc.elf" /tmp df
+if ! grep -q "^empty: " "$tmp/out" || grep -q "^empty: 16777216 bytes" "$tmp/out"; then
+	bad "--tmp-size 0: not the default size" "$(head -1 "$tmp/out")"
+else
+	ok "--tmp-size 0: not the default size"
+fi
+for a in "--tmp-size 1K" "--tmp-size 2T" "--tmp-size x" "--tmp-size 1.5M"; do
+	# shellcheck disable=SC2086 # the option and its value
+	expect "refused: $a" 125 "" "invalid" -- $a -- "$T/hello.musl.elf"
+done
+expect "refused: --tmp-size with --no-tmp" 125 "" "--tmp-size sizes nanvixd's own /tmp" -- \
+	--tmp-size 1M --no-tmp -- "$T/hello.musl.elf"
 
 for a in "--pids-limit 0" "--pids-limit x" "--ulimit nofile=0" "--ulimit nofile=600" \
 	"--ulimit nofile=20:10" "--ulimit core=1" "--ulimit cpu=-1" "--cpus 0" "--cpus 2" "--cpus x" "--net-sockets 0" "--net-sockets 1024" \

@@ -133,4 +133,12 @@ $(BIN)/tests/limits.elf: tests/system/limits/limits.c
 	@mkdir -p $(dir $@)
 	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $< -lpthread
 
-ALL += $(BIN)/tests/limits.elf
+# /tmp's size limit against a native tmpfs (tests/system/limits.sh): musl and glibc.
+$(BIN)/tests/tmpfill.musl.elf: tests/system/limits/tmpfill.c
+	@mkdir -p $(dir $@)
+	musl-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+$(BIN)/tests/tmpfill.glibc.elf: tests/system/limits/tmpfill.c
+	@mkdir -p $(dir $@)
+	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+ALL += $(BIN)/tests/limits.elf $(BIN)/tests/tmpfill.musl.elf $(BIN)/tests/tmpfill.glibc.elf

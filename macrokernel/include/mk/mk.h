@@ -30,6 +30,9 @@ struct mk_volume {
 	const char *hostdir;
 	const char *at; /* absolute guest path */
 	bool readonly;
+	/* A size limit (fs_service_limit_volume: the directory must start
+	 * empty), 0: none.  The embedded macro-kernel only. */
+	uint64_t max_bytes;
 };
 
 /* What a VM asks of the macro-kernel (nanvixd's --fs, --disk, --volume). */

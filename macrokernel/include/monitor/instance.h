@@ -36,6 +36,7 @@ struct instance_config {
 	const char *workdir; /* its working directory in the VM, or NULL: / */
 	bool user_fs;        /* the user gave a file system (--disk, --volume, a shared mk) */
 	bool default_tmp;    /* mount a private host directory at /tmp */
+	uint64_t tmp_size;   /* --tmp-size: what the guest may store there, 0: no limit */
 	bool strace;         /* report system calls (to strace_file, or stderr) */
 	const char *strace_file;
 	bool no_fast;                      /* no fast file path */

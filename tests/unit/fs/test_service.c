@@ -2374,6 +2374,106 @@ START_TEST(test_volume_file)
 }
 END_TEST
 
+/* A size-limited volume (the default /tmp): bytes and names as a tmpfs counts them. */
+START_TEST(test_volume_limit)
+{
+	static char big[70000];
+	char lim[] = "/tmp/nvfs-limit.XXXXXX", err[256];
+	struct linux_statfs f;
+	uint64_t h, h2;
+	int i, n;
+
+	env_up(ENV_DISK);
+	ck_assert(mkdtemp(lim));
+	/* Refused: not empty, read-only, not a volume, no size, twice. */
+	ck_assert_int_eq(fs_service_limit_volume(env.s, "/vol", 1 << 20, err, sizeof(err)),
+	                 -LINUX_ENOTEMPTY);
+	ck_assert_msg(strstr(err, "empty"), "%s", err);
+	ck_assert_int_eq(fs_service_limit_volume(env.s, "/ro", 1 << 20, err, sizeof(err)),
+	                 -LINUX_EROFS);
+	ck_assert_int_eq(fs_service_limit_volume(env.s, "/", 1 << 20, err, sizeof(err)),
+	                 -LINUX_EINVAL);
+	ck_assert_int_eq(fs_service_limit_volume(env.s, "/nowhere", 1 << 20, err, sizeof(err)),
+	                 -LINUX_EINVAL);
+	ck_assert_int_eq(fs_service_mount_volume(env.s, "/lim", lim, 0, err, sizeof(err)), 0);
+	ck_assert_int_eq(fs_service_limit_volume(env.s, "/lim", 0, err, sizeof(err)),
+	                 -LINUX_EINVAL);
+	ck_assert_msg(fs_service_limit_volume(env.s, "/lim", 64 << 10, err, sizeof(err)) == 0, "%s",
+	              err);
+	ck_assert_int_eq(fs_service_limit_volume(env.s, "/lim", 64 << 10, err, sizeof(err)),
+	                 -LINUX_EINVAL);
+	ck_assert_int_eq(xstatfs(ROOT, "/lim", &f), 0);
+	ck_assert_uint_eq(f.f_blocks * f.f_bsize, 64 << 10);
+	ck_assert_uint_eq(f.f_bfree * f.f_bsize, 64 << 10);
+	ck_assert_uint_eq(f.f_files, 256);
+	ck_assert_uint_eq(f.f_ffree, 255);
+
+	/* Data: cut short at the limit, then ENOSPC; a hard link holds it. */
+	memset(big, 'b', sizeof(big));
+	h = hopen("/lim/a", LINUX_O_RDWR | LINUX_O_CREAT, 0600);
+	ck_assert_int_eq(xwrite(h, big, sizeof(big), 0), 64 << 10);
+	check_errno(xwrite(h, big, 1, 0), LINUX_ENOSPC, "full");
+	ck_assert_int_eq(xpwrite(h, "c", 1, 100), 1); /* allocated already */
+	ck_assert_int_eq(xlink("/lim/a", "/lim/b", 0), 0);
+	hclose(h);
+	ck_assert_int_eq(xunlink("/lim/a", 0), 0);
+	ck_assert_int_eq(xstatfs(ROOT, "/lim", &f), 0);
+	ck_assert_uint_eq(f.f_bfree, 0);
+	ck_assert_int_eq(xrename("/lim/b", "/lim/c"), 0);
+	put_file("/lim/d", "");
+	ck_assert_int_eq(xrename("/lim/d", "/lim/c"), 0); /* over it: its blocks go */
+	ck_assert_int_eq(xstatfs(ROOT, "/lim", &f), 0);
+	ck_assert_uint_eq(f.f_bfree * f.f_bsize, 64 << 10);
+	ck_assert_uint_eq(f.f_ffree, 254);
+	ck_assert_int_eq(xunlink("/lim/c", 0), 0);
+
+	/* Names, many times over: every slot comes back. */
+	for (int round = 0; round < 3; round++) {
+		for (n = 0; n < 300; n++) {
+			int64_t rc = n % 3 == 1 ? xmkdir(pf("/lim/n%d", n), 0700)
+			           : n % 3 == 2 ? xsymlink("x", pf("/lim/n%d", n))
+			                        : xopen(pf("/lim/n%d", n),
+			                                LINUX_O_WRONLY | LINUX_O_CREAT | LINUX_O_EXCL, 0600);
+
+			if (rc < 0) {
+				check_errno(rc, LINUX_ENOSPC, "names");
+				break;
+			}
+			if (n % 3 == 0)
+				hclose((uint64_t)rc);
+		}
+		ck_assert_int_eq(n, 255);
+		check_errno(xlink("/lim/n0", "/lim/l", 0), LINUX_ENOSPC, "link");
+		/* Freed in a different order each round (the table shifts entries
+		 * back): i * a stride prime to 255 visits every name once. */
+		for (i = 0; i < n; i++) {
+			static const int stride[] = { 7, 11, 13 };
+			int k = (i * stride[round]) % n;
+
+			ck_assert_int_eq(xunlink(pf("/lim/n%d", k), k % 3 == 1 ? LINUX_AT_REMOVEDIR : 0),
+			                 0);
+		}
+		ck_assert_int_eq(xstatfs(ROOT, "/lim", &f), 0);
+		ck_assert_uint_eq(f.f_ffree, 255);
+	}
+	/* An unlinked file still open keeps its space and its slot until closed. */
+	h = hopen("/lim/o", LINUX_O_RDWR | LINUX_O_CREAT, 0600);
+	ck_assert_int_eq(xwrite(h, big, 8192, 0), 8192);
+	h2 = hopen("/lim/o", LINUX_O_RDONLY, 0);
+	ck_assert_int_eq(xunlink("/lim/o", 0), 0);
+	hclose(h);
+	ck_assert_int_eq(xstatfs(ROOT, "/lim", &f), 0);
+	ck_assert_uint_eq(f.f_bfree * f.f_bsize, 56 << 10);
+	ck_assert_uint_eq(f.f_ffree, 254);
+	hclose(h2);
+	ck_assert_int_eq(xstatfs(ROOT, "/lim", &f), 0);
+	ck_assert_uint_eq(f.f_bfree * f.f_bsize, 64 << 10);
+	ck_assert_uint_eq(f.f_ffree, 255);
+	env_down();
+	mustdo(pf("rm -rf %s", lim));
+}
+END_TEST
+
 START_TEST(test_nothing_mounted)
 {
 	struct fs_service *s = fs_service_new();
@@ -2432,6 +2532,7 @@ Suite *unit_suite(void)
 		{ "volume_symlinks", &test_volume_symlinks },
 		{ "volume_parents", &test_volume_parents },
 		{ "volume_file", &test_volume_file },
+		{ "volume_limit", &test_volume_limit },
 		{ "nothing_mounted", &test_nothing_mounted },
 	};
 	Suite *s = suite_create("fs_service");

@@ -51,6 +51,15 @@ int fs_service_mount_ext2(struct fs_service *s, const struct blkdev *dev, int re
 int fs_service_mount_volume(struct fs_service *s, const char *at, const char *hostdir, int readonly,
                             char *err, size_t errlen);
 
+/*
+ * Bound the volume mounted at `at` (an empty, writable host directory: the
+ * default /tmp) to `max_bytes` of stored data and one name per 4 KiB of it,
+ * as a tmpfs of that size would be: past either the guest gets ENOSPC.
+ * Returns 0, or a negative errno with a one-line reason in err.
+ */
+int fs_service_limit_volume(struct fs_service *s, const char *at, uint64_t max_bytes, char *err,
+                            size_t errlen);
+
 /* True when something is mounted (the VM has a file system at all). */
 int fs_service_active(const struct fs_service *s);
 
