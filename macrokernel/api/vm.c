@@ -272,7 +272,7 @@ static int restore_fixed(json_t *o, char *err, size_t errlen)
 	static const char *const fixed[] = { "memory", "args",  "env",    "volumes",     "workdir",
 		                             "disk",   "in_vm", "net",    "snapshot_out" };
 	static const char *const fixed_limits[] = { "pids", "nofile", "cpu_seconds",
-		                                    "net_sockets" };
+		                                    "net_sockets", "tmp_bytes" };
 	json_t *limits = json_object_get(o, "limits");
 
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
@@ -344,10 +344,51 @@ static int check_field_types(json_t *o, char *err, size_t errlen)
 }
 
 /*
+ * limits.tmp_bytes sizes nanvixd's own /tmp (host memory here: /dev/shm),
+ * so it is at most --max-memory, and the VM must have that /tmp: not with
+ * tmp false, a disk, snapshot_out, or a volume at / or under /tmp.  0 or 400.
+ */
+static int tmp_limit_ok(json_t *o, json_t *v, char *err, size_t errlen)
+{
+	json_t *vol;
+	size_t i;
+
+	if ((uint64_t)json_integer_value(v) > api_opt.max_memory)
+		return fail(err, errlen, 400,
+		            "limits.tmp_bytes: more than this daemon's --max-memory (%llu MiB): "
+		            "/tmp is host memory",
+		            (unsigned long long)(api_opt.max_memory >> 20));
+	if (json_is_false(json_object_get(o, "tmp")) || json_object_get(o, "disk") ||
+	    json_object_get(o, "snapshot_out"))
+		return fail(err, errlen, 400,
+		            "limits.tmp_bytes: sizes nanvixd's own /tmp, which a VM with tmp false, "
+		            "a disk or snapshot_out does not have");
+	json_array_foreach(json_object_get(o, "volumes"), i, vol)
+	{
+		/* HOST:/PATH[:ro], HOST absolute: the guest path follows ":/". */
+		const char *at = strstr(json_string_value(vol), ":/");
+		size_t n;
+
+		if (!at)
+			continue;
+		at++;
+		n = strcspn(at, ":");
+		while (n > 1 && at[n - 1] == '/')
+			n--;
+		if (strspn(at, "/") >= n || (n >= 4 && !strncmp(at, "/tmp", 4) &&
+		                             (n == 4 || at[4] == '/')))
+			return fail(err, errlen, 400,
+			            "limits.tmp_bytes: a volume at / or /tmp replaces nanvixd's own "
+			            "/tmp");
+	}
+	return 0;
+}
+
+/*
  * The limits object, each field optional, as nanvixd's options: pids
  * (--pids-limit), nofile (--ulimit nofile=N), cpu_seconds (--ulimit
  * cpu=N), cpus (--cpus, the one fraction), net_sockets, disk_rate and
- * net_rate (bytes a second).
+ * net_rate (bytes a second), tmp_bytes (--tmp-size: see tmp_limit_ok).
  */
 static int push_limits(json_t *o, struct argv_builder *b, char *err, size_t errlen)
 {
@@ -362,11 +403,13 @@ static int push_limits(json_t *o, struct argv_builder *b, char *err, size_t errl
 		{ "net_sockets", "--net-sockets=", 1, 1023 },
 		{ "disk_rate", "--disk-rate=", 4096, 1099511627776.0 },
 		{ "net_rate", "--net-rate=", 4096, 1099511627776.0 },
+		{ "tmp_bytes", "--tmp-size=", 65536, 1099511627776.0 },
 	};
 	const size_t n = sizeof(limits) / sizeof(limits[0]);
 	json_t *l = json_object_get(o, "limits"), *v;
 	const char *key;
 	size_t i;
+	int rc;
 
 	if (!l)
 		return 0;
@@ -382,7 +425,7 @@ static int push_limits(json_t *o, struct argv_builder *b, char *err, size_t errl
 			return fail(
 			        err, errlen, 400,
 			        "limits: unknown field '%.64s' (pids, nofile, cpu_seconds, cpus, "
-			        "net_sockets, disk_rate, net_rate)",
+			        "net_sockets, disk_rate, net_rate, tmp_bytes)",
 			        key);
 		frac = !strcmp(key, "cpus");
 		if (!json_is_number(v) || json_number_value(v) < limits[i].lo ||
@@ -390,10 +433,13 @@ static int push_limits(json_t *o, struct argv_builder *b, char *err, size_t errl
 			return fail(err, errlen, 400, "limits.%s: expected %s from %.15g to %.15g",
 			            key, frac ? "a number" : "a whole number", limits[i].lo,
 			            limits[i].hi);
+		if (!strcmp(key, "tmp_bytes") && (rc = tmp_limit_ok(o, v, err, errlen)))
+			return rc;
 		if (frac)
 			pushf(b, "%s%g", limits[i].option, json_number_value(v));
-		else
-			pushf(b, "%s%lld", limits[i].option, (long long)json_integer_value(v));
+		else /* "B": nanvixd reads a bare --tmp-size as MiB */
+			pushf(b, "%s%lld%s", limits[i].option, (long long)json_integer_value(v),
+			      strcmp(key, "tmp_bytes") ? "" : "B");
 	}
 	return 0;
 }

@@ -743,6 +743,33 @@ static int set_limit(struct ctl *c, json_t *spec, const char *key, const char *a
 	return 0;
 }
 
+/* --tmp-size SIZE: limits.tmp_bytes, SIZE as -m takes it (K, M, G; bare: MiB). */
+static int set_tmp_size(struct ctl *c, json_t *spec, const char *arg)
+{
+	unsigned long long v, unit = 1ull << 20;
+	char *end;
+	char bytes[32];
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	switch (*end) {
+	case 'k':
+	case 'K': unit = 1ull << 10, end++; break;
+	case 'm':
+	case 'M': end++; break;
+	case 'g':
+	case 'G': unit = 1ull << 30, end++; break;
+	}
+	if (*end == 'i')
+		end++;
+	if (*end == 'B')
+		end++;
+	if (errno || end == arg || *end || arg[0] == '-' || !v || v > (1ull << 40) / unit)
+		return usage_error(c, "--tmp-size '%s': expected a size such as 16M or 1G", arg);
+	snprintf(bytes, sizeof(bytes), "%llu", v * unit);
+	return set_limit(c, spec, "tmp_bytes", bytes, false, "--tmp-size");
+}
+
 /*
  * The options of what a VM runs, which run and fn deploy share: SPEC_SHORTS
  * goes into a command's short options, SPEC_LONGS into its long ones (its
@@ -761,6 +788,7 @@ enum {
 	OPT_NET_RATE,
 	OPT_SNAPSHOT,
 	OPT_NO_TMP,
+	OPT_TMP_SIZE,
 	OPT_SPEC_END
 };
 
@@ -782,7 +810,8 @@ enum {
 	{ "disk-rate", required_argument, NULL, OPT_DISK_RATE }, \
 	{ "net-rate", required_argument, NULL, OPT_NET_RATE }, \
 	{ "snapshot", required_argument, NULL, OPT_SNAPSHOT }, \
-	{ "no-tmp", no_argument, NULL, OPT_NO_TMP }
+	{ "no-tmp", no_argument, NULL, OPT_NO_TMP }, \
+	{ "tmp-size", required_argument, NULL, OPT_TMP_SIZE }
 /* clang-format on */
 
 #define SPEC_HELP                                                                           \
@@ -802,7 +831,8 @@ enum {
 	"      --disk-rate BYTES      disk reads and writes at most BYTES a second\n"       \
 	"      --net-rate BYTES       at most BYTES a second sent onto the network\n"       \
 	"      --snapshot NAME        restore the snapshot NAME instead of a PROGRAM\n"     \
-	"      --no-tmp               no /tmp of the host's (so it can be snapshotted)\n"
+	"      --no-tmp               no /tmp of the host's (so it can be snapshotted)\n"    \
+	"      --tmp-size SIZE        what it may store in /tmp (16M, 1G; default: -m)\n"
 
 /* Take the spec option O (with ARG) into SPEC: 0, or 2 (said; also for next_opt's '?'). */
 static int spec_option(struct ctl *c, json_t *spec, int o, const char *arg)
@@ -847,6 +877,7 @@ static int spec_option(struct ctl *c, json_t *spec, int o, const char *arg)
 	case OPT_NET_RATE: return set_limit(c, spec, "net_rate", arg, false, "--net-rate");
 	case OPT_SNAPSHOT: return set_text(c, spec, "snapshot", arg, "--snapshot");
 	case OPT_NO_TMP: json_object_set_new(spec, "tmp", json_false()); return 0;
+	case OPT_TMP_SIZE: return set_tmp_size(c, spec, arg);
 	case OPT_NET:
 		if (strcmp(arg, "host") && strcmp(arg, "guest") && strcmp(arg, "none"))
 			return usage_error(c, "--net '%s': expected host, guest or none", arg);

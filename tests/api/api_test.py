@@ -251,6 +251,13 @@ bad_bodies = [
     ("cpu_seconds a string", {"program": hello, "limits": {"cpu_seconds": "1"}}),
     ("disk_rate under 4K", {"program": hello, "limits": {"disk_rate": 100}}),
     ("net_sockets over 1023", {"program": hello, "limits": {"net_sockets": 5000}}),
+    ("tmp_bytes under 64K", {"program": hello, "limits": {"tmp_bytes": 4096}}),
+    ("tmp_bytes over --max-memory", {"program": hello, "limits": {"tmp_bytes": 64 << 30}}),
+    ("tmp_bytes with tmp false", {"program": hello, "tmp": False, "limits": {"tmp_bytes": 1 << 20}}),
+    ("tmp_bytes with a volume at /tmp",
+     {"program": hello, "volumes": [opt.bin + ":/tmp"], "limits": {"tmp_bytes": 1 << 20}}),
+    ("tmp_bytes with a volume at /",
+     {"program": hello, "volumes": [opt.bin + ":/:ro"], "limits": {"tmp_bytes": 1 << 20}}),
 ]
 for name, body in bad_bodies:
     st, h, data = d.req("POST", "/v1/vms", body)
@@ -437,6 +444,25 @@ else:
         status_ok = vm["exit_status"] == (137 if "cpu_seconds" in lim else 0)
         check(f"limits {lim}: enforced", want in log and status_ok, f"{vm['exit_status']} {log!r}")
 
+    # limits.tmp_bytes: the default /tmp filled past it (musl and glibc), and
+    # without it /tmp as large as the memory.
+    for libc in ("musl", "glibc"):
+        fill = os.path.join(opt.bin, "tests", f"tmpfill.{libc}.elf")
+        st, vm = d.json("POST", "/v1/vms", {"program": fill, "args": ["/tmp"],
+                                            "limits": {"tmp_bytes": 1 << 20}, "start": True})
+        st, vm = d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=60")
+        log = d.req("GET", f"/v1/vms/{vm['id']}/logs")[2]
+        check(f"limits.tmp_bytes 1M ({libc}): a write cut short, then ENOSPC, names too",
+              vm["exit_status"] == 0 and
+              b"fill: wrote 1048576 bytes (the last write short: 48576), then ENOSPC\n" in log and
+              b"files: made 255, then ENOSPC\n" in log, f"{vm['exit_status']} {log!r}")
+    st, vm = d.json("POST", "/v1/vms", {"program": fill, "args": ["/tmp", "df"], "memory": "32M",
+                                        "start": True})
+    st, vm = d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=60")
+    log = d.req("GET", f"/v1/vms/{vm['id']}/logs")[2]
+    check("no tmp_bytes: /tmp is as large as the memory",
+          log.startswith(b"empty: 33554432 bytes, 33554432 free;"), f"{log!r}")
+
     # Snapshots: a VM saves one when its program asks (snapshot_out), a VM
     # restores from it, the list shows it, and it can be deleted once no
     # VM restored from it runs.
@@ -502,7 +528,8 @@ else:
               done["exit_status"] == 0 and log.endswith("tick 30 generation 0\ndone\n")
               and "generation 1" not in log, f"{done['exit_status']} {log[-200:]!r}")
         for fixed in [{"memory": "32M"}, {"env": ["A=1"]}, {"net": "none"}, {"tmp": False},
-                      {"workdir": "/"}, {"args": ["1"]}, {"limits": {"pids": 4}}]:
+                      {"workdir": "/"}, {"args": ["1"]}, {"limits": {"pids": 4}},
+                      {"limits": {"tmp_bytes": 1 << 20}}]:
             st, body = d.json("POST", "/v1/vms", {"snapshot": name, **fixed})
             check(f"{libc}: {fixed} with a snapshot is 400 (the snapshot fixes it)",
                   st == 400 and next(iter(fixed)) in body["fault_message"], f"{st} {body}")

@@ -500,6 +500,10 @@ nx run --rm --name gone "$T/exitcode.musl.elf" 3
 judge "run --rm: the status" 3
 nx inspect gone
 judge "run --rm: forgotten" 1 '' '^nanvix: '
+nx run --rm --tmp-size 1M "$T/tmpfill.musl.elf" /tmp df
+judge "run --tmp-size 1M: the VM's /tmp is that large" 0 '^empty: 1048576 bytes, 1048576 free;'
+nx run --rm --tmp-size 1x "$T/tmpfill.musl.elf" /tmp df
+judge "run --tmp-size 1x: usage, 2" 2 '' "--tmp-size '1x'"
 
 "$NANVIX" -H "unix:$sock" run --name fwd "$T/sleeper.musl.elf" 30 >"$tmp/out" 2>"$tmp/err" </dev/null &
 pid=$!

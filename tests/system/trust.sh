@@ -112,6 +112,12 @@ judge "unsigned program runs restricted" 0 'hello, world'
 refused "restricted: no network" 'no network' -- --trust "$k/restricted.json" --net=host -- "$T/hello.musl.elf"
 refused "restricted: no volumes" 'no host volumes' -- --trust "$k/restricted.json" -v "$tmp:/data" -- "$T/hello.musl.elf"
 refused "restricted: default memory at most" 'at most 16 MiB' -- --trust "$k/restricted.json" -m 64M -- "$T/hello.musl.elf"
+refused "restricted: the default /tmp at most the memory" 'a /tmp of at most 16 MiB' -- \
+	--trust "$k/restricted.json" --tmp-size 64M -- "$T/hello.musl.elf"
+refused "restricted: no unlimited /tmp" 'a /tmp of at most 16 MiB' -- \
+	--trust "$k/restricted.json" --tmp-size 0 -- "$T/hello.musl.elf"
+vm --trust "$k/restricted.json" --tmp-size 8M -- "$T/hello.musl.elf"
+judge "restricted: a smaller /tmp is fine" 0 'hello, world'
 refused "a signed program with an unsigned image: the narrower profile" 'at most 16 MiB' \
 	-- --trust "$k/restricted.json" -m 512M --program exitcode="$T/exitcode.musl.elf" -- "$tmp/hello.elf"
 vm --trust "$k/restricted.json" -m 512M --net=host -- "$tmp/hello.elf"
