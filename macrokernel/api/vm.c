@@ -269,10 +269,10 @@ static int random_id(char id[13])
  */
 static int restore_fixed(json_t *o, char *err, size_t errlen)
 {
-	static const char *const fixed[] = { "memory", "args",  "env",    "volumes",     "workdir",
-		                             "disk",   "in_vm", "net",    "snapshot_out" };
-	static const char *const fixed_limits[] = { "pids", "nofile", "cpu_seconds",
-		                                    "net_sockets", "tmp_bytes" };
+	static const char *const fixed[] = { "memory", "args",  "env", "volumes",     "workdir",
+		                             "disk",   "in_vm", "net", "snapshot_out" };
+	static const char *const fixed_limits[] = { "pids", "nofile", "cpu_seconds", "net_sockets",
+		                                    "tmp_bytes" };
 	json_t *limits = json_object_get(o, "limits");
 
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)

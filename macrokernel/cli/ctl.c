@@ -831,7 +831,7 @@ enum {
 	"      --disk-rate BYTES      disk reads and writes at most BYTES a second\n"       \
 	"      --net-rate BYTES       at most BYTES a second sent onto the network\n"       \
 	"      --snapshot NAME        restore the snapshot NAME instead of a PROGRAM\n"     \
-	"      --no-tmp               no /tmp of the host's (so it can be snapshotted)\n"    \
+	"      --no-tmp               no /tmp of the host's (so it can be snapshotted)\n"   \
 	"      --tmp-size SIZE        what it may store in /tmp (16M, 1G; default: -m)\n"
 
 /* Take the spec option O (with ARG) into SPEC: 0, or 2 (said; also for next_opt's '?'). */

@@ -126,7 +126,8 @@ static int fs_hello_put(const struct mk_config *cfg, void *payload, char *err, s
 		const struct mk_volume *v = &cfg->volumes[i];
 
 		if (v->max_bytes) {
-			snprintf(err, errlen, "volume '%s': a shared macro-kernel cannot limit its size",
+			snprintf(err, errlen,
+			         "volume '%s': a shared macro-kernel cannot limit its size",
 			         v->hostdir);
 			return -EINVAL;
 		}

@@ -1009,8 +1009,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 			if (*optarg == '\0' || *rest || fd < 3 || fd > INT_MAX ||
 			    fstat((int)fd, &st) < 0 || !S_ISSOCK(st.st_mode))
-				return usage_error("--control-fd %s: not an open socket (3 or above)",
-				                   optarg);
+				return usage_error(
+				        "--control-fd %s: not an open socket (3 or above)", optarg);
 			o->control_fd = (int)fd;
 			break;
 		}
@@ -1076,19 +1076,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_IN_VM: o->in_vm = 1; break;
 		case OPT_NO_TMP: o->no_tmp = 1; break;
 		case OPT_TMP_SIZE: {
-			const char *why =
-			        strcmp(optarg, "0") ? parse_size(optarg, 1ull << 20, &o->tmp_size)
-			                            : (o->tmp_size = 0, NULL);
+			const char *why = strcmp(optarg, "0")
+			                          ? parse_size(optarg, 1ull << 20, &o->tmp_size)
+			                          : (o->tmp_size = 0, NULL);
 
 			if (!why && o->tmp_size > (1ull << 40))
 				why = "too large";
 			else if (!why && o->tmp_size && o->tmp_size < (64u << 10))
 				why = "too small";
 			if (why)
-				return usage_error_size(
-				        "/tmp", optarg, why,
-				        "e.g. --tmp-size 64M or 1G (a bare number is MiB), 64K..1T, "
-				        "or 0 for no limit");
+				return usage_error_size("/tmp", optarg, why,
+				                        "e.g. --tmp-size 64M or 1G (a bare number "
+				                        "is MiB), 64K..1T, "
+				                        "or 0 for no limit");
 			o->tmp_size_given = true;
 			break;
 		}
@@ -1183,9 +1183,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->default_tmp = !o->no_tmp && !o->mk.disk && !o->macrokernel && o->mk.fs != MK_FS_GUEST &&
 	                 !instance_volume_covers(&o->mk, "/tmp");
 	if (o->tmp_size_given && !o->default_tmp)
-		return usage_error("%s", "--tmp-size sizes nanvixd's own /tmp, which this VM does not "
-		                         "have (--no-tmp, --disk, --fs=guest, --macrokernel, "
-		                         "--snapshot-out or a volume at / or /tmp)");
+		return usage_error("%s",
+		                   "--tmp-size sizes nanvixd's own /tmp, which this VM does not "
+		                   "have (--no-tmp, --disk, --fs=guest, --macrokernel, "
+		                   "--snapshot-out or a volume at / or /tmp)");
 	if (!o->tmp_size_given)
 		o->tmp_size = o->mem; /* as much as it has memory: its host RAM at most doubles */
 	if ((user_fs || o->default_tmp) && o->mk.fs == MK_FS_NONE)
@@ -1262,8 +1263,7 @@ static void print_stats(struct instance *in, const struct nanvix_kstats *k, bool
 	        (unsigned long long)vm->nexits, (unsigned long long)k->traps,
 	        (unsigned long long)k->syscalls, (unsigned long long)k->enosys,
 	        (unsigned long long)k->frames_free, (unsigned long long)k->frames_total,
-	        (unsigned long long)vm->nfastcalls,
-	        (unsigned long long)vm->nthrottled);
+	        (unsigned long long)vm->nfastcalls, (unsigned long long)vm->nthrottled);
 	if (instance_mk_stats(in, &ms, live) == 0)
 		fprintf(f,
 		        "nanvixd: stats: ring kicks=%llu served=%llu malformed=%llu "

@@ -2431,9 +2431,11 @@ START_TEST(test_volume_limit)
 	for (int round = 0; round < 3; round++) {
 		for (n = 0; n < 300; n++) {
 			int64_t rc = n % 3 == 1 ? xmkdir(pf("/lim/n%d", n), 0700)
-			           : n % 3 == 2 ? xsymlink("x", pf("/lim/n%d", n))
-			                        : xopen(pf("/lim/n%d", n),
-			                                LINUX_O_WRONLY | LINUX_O_CREAT | LINUX_O_EXCL, 0600);
+			             : n % 3 == 2
+			                     ? xsymlink("x", pf("/lim/n%d", n))
+			                     : xopen(pf("/lim/n%d", n),
+			                             LINUX_O_WRONLY | LINUX_O_CREAT | LINUX_O_EXCL,
+			                             0600);
 
 			if (rc < 0) {
 				check_errno(rc, LINUX_ENOSPC, "names");
@@ -2450,8 +2452,8 @@ START_TEST(test_volume_limit)
 			static const int stride[] = { 7, 11, 13 };
 			int k = (i * stride[round]) % n;
 
-			ck_assert_int_eq(xunlink(pf("/lim/n%d", k), k % 3 == 1 ? LINUX_AT_REMOVEDIR : 0),
-			                 0);
+			ck_assert_int_eq(
+			        xunlink(pf("/lim/n%d", k), k % 3 == 1 ? LINUX_AT_REMOVEDIR : 0), 0);
 		}
 		ck_assert_int_eq(xstatfs(ROOT, "/lim", &f), 0);
 		ck_assert_uint_eq(f.f_ffree, 255);
