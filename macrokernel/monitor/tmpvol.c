@@ -11,8 +11,11 @@
 #include <monitor/tmpvol.h>
 #include <monitor/vm.h>
 
-/* Directory levels removed; deeper ones stay (and are reported). */
-#define TMPVOL_DEPTH_MAX 512
+/* Directory levels removed in one descent; deeper ones are moved up a level. */
+#define TMPVOL_DEPTH_MAX 64
+/* Passes over the top directory: each removes TMPVOL_DEPTH_MAX levels of any
+ * chain, so this covers depths far past what a /tmp of 1T has names for. */
+#define TMPVOL_PASSES_MAX (1u << 24)
 
 /* A base for the directory: a writable directory, or NULL. */
 static const char *usable(const char *dir)
@@ -58,16 +61,34 @@ int tmpvol_create(char *path, size_t len)
  * Remove `name` beneath `dirfd` and all it holds.  Never follows a
  * symlink (unlinkat removes the link itself; directories are opened
  * O_NOFOLLOW) and makes directories the guest left unwritable or
- * unsearchable 0700 first.  Depth-bounded: each level holds one fd.
+ * unsearchable 0700 first.  Each level holds one fd, so a directory
+ * TMPVOL_DEPTH_MAX levels down is not entered but moved into `topfd`
+ * (the VM's /tmp itself), for the next pass; *moved counts those.  A
+ * guest may nest directories as deep as its names allow (it walks them
+ * relative to its working directory), deeper than PATH_MAX.
  */
-static void remove_tree(int dirfd, const char *name, int depth)
+static void remove_tree(int topfd, int dirfd, const char *name, int depth, unsigned *moved)
 {
 	struct dirent *e;
 	DIR *d;
 	int fd;
 
-	if (unlinkat(dirfd, name, 0) == 0 || errno != EISDIR || depth > TMPVOL_DEPTH_MAX)
+	if (unlinkat(dirfd, name, 0) == 0 || errno != EISDIR)
 		return;
+	if (depth >= TMPVOL_DEPTH_MAX) {
+		char up[48];
+
+		for (int i = 0; i < 64; i++) {
+			snprintf(up, sizeof(up), ".nanvixd-deep.%u.%d", *moved, i);
+			if (renameat2(dirfd, name, topfd, up, RENAME_NOREPLACE) == 0) {
+				++*moved;
+				return;
+			}
+			if (errno != EEXIST)
+				return;
+		}
+		return;
+	}
 	fchmodat(dirfd, name, 0700, 0);
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -79,16 +100,44 @@ static void remove_tree(int dirfd, const char *name, int depth)
 	}
 	while ((e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			remove_tree(fd, e->d_name, depth + 1);
+			remove_tree(topfd, fd, e->d_name, depth + 1, moved);
 	closedir(d);
 	unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
 void tmpvol_remove(const char *path)
 {
+	unsigned moved = 0, before;
+	int top;
+
 	if (!path || !path[0])
 		return;
-	remove_tree(AT_FDCWD, path, 0);
+	fchmodat(AT_FDCWD, path, 0700, AT_SYMLINK_NOFOLLOW);
+	top = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (top >= 0) {
+		/* Until a pass moves nothing up: then only the top is left. */
+		for (unsigned pass = 0; pass < TMPVOL_PASSES_MAX; pass++) {
+			DIR *d;
+			struct dirent *e;
+
+			int fd = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+			if (fd < 0 || !(d = fdopendir(fd))) {
+				if (fd >= 0)
+					close(fd);
+				break;
+			}
+			before = moved;
+			while ((e = readdir(d)))
+				if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+					remove_tree(top, top, e->d_name, 1, &moved);
+			closedir(d);
+			if (moved == before)
+				break;
+		}
+		close(top);
+	}
+	rmdir(path);
 	if (access(path, F_OK) == 0)
 		vm_error("could not remove all of the VM's /tmp, %s", path);
 }

@@ -52,6 +52,16 @@ run kill_all
 run big_ranges -m 64M
 run timer_flood
 run huge_timer
+# The default /tmp left as hard to remove as a guest can: 3000 levels
+# deep, closed directories; nanvixd removes it all (its base is empty).
+mkdir -p "$tmp/tmpbase"
+NANVIXD_TMPDIR=$tmp/tmpbase run tmp_deep
+if [ -z "$(ls -A "$tmp/tmpbase")" ] && ! grep -q "could not remove" "$tmp/err"; then
+	ok "tmp_deep: the VM's /tmp removed, every level of it"
+else
+	bad "tmp_deep: the VM's /tmp removed" "left: $(ls -A "$tmp/tmpbase") $(head -c 200 "$tmp/err")"
+	chmod -R u+rwx "$tmp/tmpbase" 2>/dev/null
+fi
 # Exit signals and process groups (found by the syscall fuzzer).
 for t in clone_parent_sig reparent_sig exitsig_info setpgid_nogroup noncanonical; do
 	run "$t"
