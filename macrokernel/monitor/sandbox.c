@@ -38,6 +38,23 @@
  *   control  the --control-fd thread: reads requests on its socket and
  *            sets flags on the VM.
  *
+ * bin/macrokernel (server/) uses the same process list and two roles of
+ * its own (measured the same way over macrokernel.sh, net.sh and
+ * hostile.sh's shared macro-kernel, each thread after the list went on):
+ *
+ *   mk-vm    a VM's connection thread: the VM's hello (its descriptors by
+ *            SCM_RIGHTS, its memory mapped), then its rings: the fs
+ *            component (all the file calls, as the vCPU's), the disk
+ *            (flock, fdatasync), programs handed over as sealed memfds,
+ *            the network component's calls (the uplink's lazy start, as
+ *            the vCPU's); ioctl only SIOCOUTQ.  No threads, processes,
+ *            accept, prctl or seccomp.
+ *   mk-net   the tenant network's pump: frames between the VMs' ports and
+ *            the uplink, lwIP's memory, the uplink's start and stop.
+ *
+ * Its main thread, which accepts, starts those threads and tears the
+ * process down, keeps the process's list.
+ *
  * Each list also has what the stop handler below calls (write,
  * exit_group) and a thread's exit (madvise, munmap, exit).
  *
@@ -56,6 +73,7 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/kvm.h>
+#include <linux/sockios.h>
 #include <pthread.h>
 #include <sched.h>
 #include <seccomp.h>
@@ -172,6 +190,41 @@ static const char *const control[] = {
 	"rt_sigreturn", "restart_syscall", "mmap", "mprotect", "mremap", "brk", "madvise",
 	"munmap", "exit", "exit_group",
 };
+/* bin/macrokernel: a VM's connection thread (server/conn.c): the hello, then the rings. */
+static const char *const mk_vm[] = {
+	/* the VM's memory, the allocator */
+	"mmap", "munmap", "mprotect", "madvise", "mremap", "brk",
+	/* files: volumes, disks (flock, fdatasync), programs as sealed memfds (load) */
+	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "preadv2",
+	"pwritev2", "lseek", "openat", "openat2", "open", "close", "newfstatat", "fstat", "stat",
+	"lstat", "statx", "fstatfs", "getdents64", "mkdirat", "mkdir", "unlinkat", "unlink",
+	"rmdir", "renameat", "renameat2", "rename", "linkat", "symlinkat", "readlinkat",
+	"readlink", "fchmodat", "fchmod", "chmod", "utimensat", "ftruncate", "truncate", "fsync",
+	"fdatasync", "fcntl", "faccessat", "faccessat2", "access", "flock", "memfd_create",
+	/* waiting and time: kicks, the disk's rate */
+	"poll", "ppoll", "clock_gettime", "clock_getres", "clock_nanosleep", "nanosleep",
+	"gettimeofday", "time", "getrandom",
+	/* its socket (answers, SCM_RIGHTS), the network component's uplink (lazy start) */
+	"sendmsg", "recvmsg", "sendto", "recvfrom", "setsockopt", "getsockopt", "socketpair",
+	"ioctl",
+	/* locks, the uplink stopped, signals, the thread's end */
+	"futex", "kill", "wait4", "getpid", "gettid", "rt_sigprocmask", "rt_sigreturn",
+	"restart_syscall", "sched_yield", "exit", "exit_group",
+};
+
+/* A VM connection's only ioctl: how much of its answers the client has not read. */
+static const unsigned long mk_vm_ioctls[] = { SIOCOUTQ };
+
+/* bin/macrokernel: the tenant network's pump (mk_net_run). */
+static const char *const mk_net[] = {
+	"poll", "ppoll", "read", "write", "sendmsg", "recvmsg", "sendto", "recvfrom",
+	"mmap", "munmap", "mprotect", "madvise", "mremap", "brk",
+	"clock_gettime", "clock_nanosleep", "nanosleep", "getrandom",
+	/* the uplink: started through the spawner, stopped */
+	"access", "readlink", "socketpair", "setsockopt", "fcntl", "close", "kill", "wait4",
+	"futex", "getpid", "gettid", "rt_sigprocmask", "rt_sigreturn", "restart_syscall",
+	"sched_yield", "exit", "exit_group",
+};
 /* clang-format on */
 
 static const struct role {
@@ -184,6 +237,8 @@ static const struct role {
 	[SANDBOX_VCPU] = { "vcpu", vcpu, N(vcpu), vcpu_ioctls, N(vcpu_ioctls) },
 	[SANDBOX_IO_THREAD] = { "io", io_thread, N(io_thread), NULL, 0 },
 	[SANDBOX_CONTROL] = { "control", control, N(control), NULL, 0 },
+	[SANDBOX_MK_VM] = { "mk-vm", mk_vm, N(mk_vm), mk_vm_ioctls, N(mk_vm_ioctls) },
+	[SANDBOX_MK_NET] = { "mk-net", mk_net, N(mk_net), NULL, 0 },
 };
 
 /* What nanvix-uplink needs besides: it opens host sockets for the guest's
@@ -193,7 +248,7 @@ static const char *const uplink_extra[] = { "socket", "connect", "bind", "listen
 static const char *who = "nanvixd";      /* the stop line's first word */
 static __thread const char *thread_role; /* the calling thread's role, once narrowed */
 
-static struct sock_fprog progs[SANDBOX_ROLES]; /* each role's list, compiled by sandbox_install */
+static struct sock_fprog progs[SANDBOX_ROLES]; /* each role's list, compiled when first needed */
 
 /* Threads that asked for their list before the process's was on. */
 struct waiter {
@@ -337,6 +392,22 @@ static int compile(const struct role *r, struct sock_fprog *out)
 	return 0;
 }
 
+/* Compile role's list unless it is (under `lock`); 0, or -1 with why. */
+static int ready(enum sandbox_role role, char *err, size_t errlen)
+{
+	int rc;
+
+	if (progs[role].filter)
+		return 0;
+	rc = compile(&roles[role], &progs[role]);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot make the %s thread's system-call filter: %s",
+		         roles[role].name, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
 /* Load role's list on the calling thread (async-signal-safe); 0 or -errno. */
 static int narrow_self(enum sandbox_role role)
 {
@@ -377,6 +448,11 @@ static int narrow_waiting(char *err, size_t errlen)
 	pthread_mutex_lock(&lock);
 	installed = true;
 	n = nwaiting; /* no more are noted from now on */
+	for (int i = 0; i < n; i++)
+		if (ready(waiting[i].role, err, errlen) < 0) {
+			pthread_mutex_unlock(&lock);
+			return -1;
+		}
 	pthread_mutex_unlock(&lock);
 	for (int i = 0; i < n; i++) {
 		int done = 0;
@@ -405,14 +481,6 @@ static int narrow_waiting(char *err, size_t errlen)
 
 int sandbox_install(char *err, size_t errlen)
 {
-	int rc;
-
-	for (int r = 0; r < SANDBOX_ROLES; r++)
-		if (!progs[r].filter && (rc = compile(&roles[r], &progs[r])) < 0) {
-			snprintf(err, errlen, "cannot make the %s thread's system-call filter: %s",
-			         roles[r].name, strerror(-rc));
-			return -1;
-		}
 	if (install(NULL, 0, err, errlen) < 0)
 		return -1;
 #ifdef NANVIXD_SANDBOX_TEST
@@ -459,7 +527,10 @@ int sandbox_thread(enum sandbox_role role, char *err, size_t errlen)
 			                               .role = role };
 		goto out_unlock;
 	}
+	rc = ready(role, err, errlen);
 	pthread_mutex_unlock(&lock);
+	if (rc < 0)
+		return -1;
 	if ((rc = narrow_self(role)) < 0) {
 		snprintf(err, errlen, "cannot load the %s thread's system-call filter: %s",
 		         roles[role].name, strerror(-rc));

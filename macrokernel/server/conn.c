@@ -52,6 +52,8 @@
 #include <netinet/in.h>
 #include <netsw/policy.h>
 #include <monitor/vm.h>
+#include <monitor/sandbox.h>
+
 #include "server.h"
 
 #ifndef SYS_openat2
@@ -612,6 +614,13 @@ static void *conn_thread(void *arg)
 	const char *why;
 	int rc;
 
+	/* Before anything the client sent is read: this thread's own list. */
+	if (s->sandboxed && sandbox_thread(SANDBOX_MK_VM, err, sizeof(err)) < 0) {
+		srv_log("vm %llu (pid %d): %s", c->id, (int)c->pid, err);
+		reply(c->sock, -EPERM, MKSRV_REFUSED_SERVER,
+		      "the macro-kernel cannot confine this VM's thread");
+		goto out;
+	}
 	rc = recv_hello(c, err, sizeof(err));
 	if (rc) {
 		if (rc < 0) {

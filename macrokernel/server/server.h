@@ -19,6 +19,7 @@ struct server {
 	int rootfd;        /* O_PATH directory: disks and volumes live beneath it */
 	unsigned max_vms;
 	bool verbose;
+	bool sandboxed; /* seccomp on: each VM's thread narrows itself (SANDBOX_MK_VM) */
 
 	/* Live connections (hello pending or attached); guarded by lock. */
 	pthread_mutex_t lock;

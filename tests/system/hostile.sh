@@ -160,7 +160,7 @@ else
 	fi
 	if [ -x bin/macrokernel ] && [ -x bin/tests/net/http_echo.elf ] && [ -x bin/tests/net/http_get.elf ]; then
 		mkdir -p "$tmp/mkroot"
-		bin/macrokernel --socket "$tmp/mk.sock" --root "$tmp/mkroot" 2>"$tmp/mk.err" &
+		"${MK:-bin/macrokernel}" --socket "$tmp/mk.sock" --root "$tmp/mkroot" 2>"$tmp/mk.err" &
 		mkpid=$!
 		for _ in $(seq 50); do [ -S "$tmp/mk.sock" ] && break; sleep 0.1; done
 		# The neighbours are 10.0.2.15 and .16, the forged server .17.

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/../.." || exit 1
 export PATH="$PATH:/sbin:/usr/sbin" # mke2fs, debugfs, e2fsck
 
 NANVIXD=bin/nanvixd
-MK=bin/macrokernel
+MK=${MK:-bin/macrokernel} # MK=wrapper: strace it (docs/security.md)
 HOSTILE=bin/tests/mk_hostile
 T=bin/tests
 pass=0

@@ -233,7 +233,7 @@ elif [ ! -x bin/macrokernel ]; then
 	skip=$((skip + 1))
 else
 	mkdir -p "$tmp/mkroot"
-	bin/macrokernel --socket "$tmp/mk.sock" --root "$tmp/mkroot" 2>"$tmp/mk.err" &
+	"${MK:-bin/macrokernel}" --socket "$tmp/mk.sock" --root "$tmp/mkroot" 2>"$tmp/mk.err" &
 	mkpid=$!
 	for _ in $(seq 50); do [ -S "$tmp/mk.sock" ] && break; sleep 0.1; done
 	if start "VM A" "$NANVIXD" --macrokernel "$tmp/mk.sock" -- "$HTTP" 80; then
@@ -309,7 +309,7 @@ elif [ ! -x bin/macrokernel ]; then
 	skip=$((skip + 1))
 else
 	mkdir -p "$tmp/mkroot2"
-	bin/macrokernel --socket "$tmp/mk2.sock" --root "$tmp/mkroot2" 2>"$tmp/mk2.err" &
+	"${MK:-bin/macrokernel}" --socket "$tmp/mk2.sock" --root "$tmp/mkroot2" 2>"$tmp/mk2.err" &
 	mkpid=$!
 	for _ in $(seq 50); do [ -S "$tmp/mk2.sock" ] && break; sleep 0.1; done
 	# A VM takes the lowest address free, and one that ended keeps its

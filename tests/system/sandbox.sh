@@ -149,6 +149,30 @@ if [ "$(status_of $mkpid Seccomp)" = 2 ] && [ "$(status_of $mkpid NoNewPrivs)" =
 else
 	bad "bin/macrokernel filtered" "Seccomp '$(status_of $mkpid Seccomp)'"
 fi
+# Its threads with a VM attached: the main one has the process's list, the
+# network pump and the VM's thread their own on top (two filters).
+"$NANVIXD" --macrokernel "$tmp/mk.sock" --net=host --timeout 10 -- "$T/sleeper.musl.elf" 3 \
+	>/dev/null 2>&1 &
+mkvm=$!
+mkfilters=
+for _ in $(seq 100); do
+	mkfilters=$(for t in /proc/$mkpid/task/*; do status_of "$mkpid/task/${t##*/}" Seccomp_filters; done |
+		sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }')
+	[ "$mkfilters" = "1:1 2:2 " ] && break
+	sleep 0.05
+done
+if [ "$mkfilters" = "1:1 2:2 " ]; then
+	ok "bin/macrokernel: the network pump and the VM's thread have their own lists"
+else
+	bad "bin/macrokernel's thread lists" "filters:threads '$mkfilters', expected 1:1 2:2"
+fi
+wait "$mkvm"
+st=$?
+if [ "$st" = 0 ] && kill -0 "$mkpid" 2>/dev/null; then
+	ok "bin/macrokernel: the VM ran to its end under its thread's list"
+else
+	bad "bin/macrokernel: a VM under its thread's list" "status $st"
+fi
 kill "$mkpid" 2>/dev/null
 wait "$mkpid" 2>/dev/null
 # Filtered, the VM still resolves names: its uplink starts at the first

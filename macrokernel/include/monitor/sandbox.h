@@ -4,11 +4,13 @@
 
 #include <stddef.h>
 
-/* What a thread of nanvixd does, which decides its list (monitor/sandbox.c). */
+/* What a thread of nanvixd or bin/macrokernel does, which decides its list (monitor/sandbox.c). */
 enum sandbox_role {
 	SANDBOX_VCPU,      /* runs the guest (vm_run) and serves its exits inline */
 	SANDBOX_IO_THREAD, /* waits on descriptors and wakes the vCPU (the network watcher) */
 	SANDBOX_CONTROL,   /* reads requests on a socket, sets flags on the VM (--control-fd) */
+	SANDBOX_MK_VM,     /* bin/macrokernel: serves one VM's rings (server/conn.c) */
+	SANDBOX_MK_NET,    /* bin/macrokernel: pumps the tenant network (mk_net_run) */
 	SANDBOX_ROLES
 };
 
