@@ -265,7 +265,8 @@ static int random_id(char id[13])
 /*
  * What a snapshot fixes, which a VM restored from it cannot be given (nanvixd
  * refuses them with --restore): 0, or 400 with err.  Left: name, timeout,
- * publish, auto_remove, start and the cpus, disk_rate and net_rate limits.
+ * publish, auto_remove, start and the cpus, disk_rate, net_rate and
+ * net_recv_rate limits.
  */
 static int restore_fixed(json_t *o, char *err, size_t errlen)
 {
@@ -280,7 +281,7 @@ static int restore_fixed(json_t *o, char *err, size_t errlen)
 			return fail(err, errlen, 400,
 			            "%s: a VM restored from a snapshot has the snapshot's (it takes "
 			            "only name, timeout, publish, auto_remove, start and the cpus, "
-			            "disk_rate and net_rate limits)",
+			            "disk_rate, net_rate and net_recv_rate limits)",
 			            fixed[i]);
 	if (json_is_false(json_object_get(o, "tmp")))
 		return fail(err, errlen, 400,
@@ -289,7 +290,7 @@ static int restore_fixed(json_t *o, char *err, size_t errlen)
 		if (json_object_get(limits, fixed_limits[i]))
 			return fail(err, errlen, 400,
 			            "limits.%s: a VM restored from a snapshot has the snapshot's "
-			            "(only cpus, disk_rate and net_rate apply)",
+			            "(only cpus, disk_rate, net_rate and net_recv_rate apply)",
 			            fixed_limits[i]);
 	if (api_opt.trust)
 		return fail(err, errlen, 400,
@@ -388,7 +389,8 @@ static int tmp_limit_ok(json_t *o, json_t *v, char *err, size_t errlen)
  * The limits object, each field optional, as nanvixd's options: pids
  * (--pids-limit), nofile (--ulimit nofile=N), cpu_seconds (--ulimit
  * cpu=N), cpus (--cpus, the one fraction), net_sockets, disk_rate and
- * net_rate (bytes a second), tmp_bytes (--tmp-size: see tmp_limit_ok).
+ * net_rate and net_recv_rate (bytes a second), tmp_bytes (--tmp-size: see
+ * tmp_limit_ok).
  */
 static int push_limits(json_t *o, struct argv_builder *b, char *err, size_t errlen)
 {
@@ -403,6 +405,7 @@ static int push_limits(json_t *o, struct argv_builder *b, char *err, size_t errl
 		{ "net_sockets", "--net-sockets=", 1, 1023 },
 		{ "disk_rate", "--disk-rate=", 4096, 1099511627776.0 },
 		{ "net_rate", "--net-rate=", 4096, 1099511627776.0 },
+		{ "net_recv_rate", "--net-recv-rate=", 4096, 1099511627776.0 },
 		{ "tmp_bytes", "--tmp-size=", 65536, 1099511627776.0 },
 	};
 	const size_t n = sizeof(limits) / sizeof(limits[0]);
@@ -425,7 +428,7 @@ static int push_limits(json_t *o, struct argv_builder *b, char *err, size_t errl
 			return fail(
 			        err, errlen, 400,
 			        "limits: unknown field '%.64s' (pids, nofile, cpu_seconds, cpus, "
-			        "net_sockets, disk_rate, net_rate, tmp_bytes)",
+			        "net_sockets, disk_rate, net_rate, net_recv_rate, tmp_bytes)",
 			        key);
 		frac = !strcmp(key, "cpus");
 		if (!json_is_number(v) || json_number_value(v) < limits[i].lo ||

@@ -786,6 +786,7 @@ enum {
 	OPT_NET_SOCKETS,
 	OPT_DISK_RATE,
 	OPT_NET_RATE,
+	OPT_NET_RECV_RATE,
 	OPT_SNAPSHOT,
 	OPT_NO_TMP,
 	OPT_TMP_SIZE,
@@ -809,6 +810,7 @@ enum {
 	{ "net-sockets", required_argument, NULL, OPT_NET_SOCKETS }, \
 	{ "disk-rate", required_argument, NULL, OPT_DISK_RATE }, \
 	{ "net-rate", required_argument, NULL, OPT_NET_RATE }, \
+	{ "net-recv-rate", required_argument, NULL, OPT_NET_RECV_RATE }, \
 	{ "snapshot", required_argument, NULL, OPT_SNAPSHOT }, \
 	{ "no-tmp", no_argument, NULL, OPT_NO_TMP }, \
 	{ "tmp-size", required_argument, NULL, OPT_TMP_SIZE }
@@ -830,6 +832,7 @@ enum {
 	"      --net-sockets N        at most N sockets open in the VM (ENFILE past it)\n"  \
 	"      --disk-rate BYTES      disk reads and writes at most BYTES a second\n"       \
 	"      --net-rate BYTES       at most BYTES a second sent onto the network\n"       \
+	"      --net-recv-rate BYTES  at most BYTES a second received from the network\n"   \
 	"      --snapshot NAME        restore the snapshot NAME instead of a PROGRAM\n"     \
 	"      --no-tmp               no /tmp of the host's (so it can be snapshotted)\n"   \
 	"      --tmp-size SIZE        what it may store in /tmp (16M, 1G; default: -m)\n"
@@ -875,6 +878,8 @@ static int spec_option(struct ctl *c, json_t *spec, int o, const char *arg)
 	case OPT_NET_SOCKETS: return set_limit(c, spec, "net_sockets", arg, false, "--net-sockets");
 	case OPT_DISK_RATE: return set_limit(c, spec, "disk_rate", arg, false, "--disk-rate");
 	case OPT_NET_RATE: return set_limit(c, spec, "net_rate", arg, false, "--net-rate");
+	case OPT_NET_RECV_RATE:
+		return set_limit(c, spec, "net_recv_rate", arg, false, "--net-recv-rate");
 	case OPT_SNAPSHOT: return set_text(c, spec, "snapshot", arg, "--snapshot");
 	case OPT_NO_TMP: json_object_set_new(spec, "tmp", json_false()); return 0;
 	case OPT_TMP_SIZE: return set_tmp_size(c, spec, arg);

@@ -289,6 +289,14 @@ static int embedded_kick(void *ctx)
 	return mk_vm_kick(ctx);
 }
 
+/* A token bucket for `rate` bytes/s: a tenth of a second's bytes, at least a full frame. */
+static uint64_t net_burst(const struct netsw_config *cfg, uint64_t rate)
+{
+	uint64_t frame = (uint64_t)cfg->mtu + 14;
+
+	return rate / 10 > frame ? rate / 10 : frame;
+}
+
 /*
  * The tenant network of the embedded macro-kernel: a switch, and its uplink
  * when -p or --net-allow need one.  0 or a nanvixd status.  The uplink is
@@ -302,11 +310,16 @@ static int network_create(struct instance *in, struct netsw **net)
 	netsw_config_default(&cfg);
 	cfg.policy = in->c.net_policy;
 	cfg.spawn = in->c.uplink_spawn;
+	/* A tenth of a second's bytes in hand, and at least one full frame. */
 	if (in->c.net_rate) {
-		/* A tenth of a second's bytes in hand, and at least a few frames. */
 		cfg.rate = in->c.net_rate;
-		cfg.burst = cfg.rate / 10 > 16384 ? cfg.rate / 10 : 16384;
+		cfg.burst = net_burst(&cfg, cfg.rate);
 		cfg.shape = true;
+	}
+	if (in->c.net_recv_rate) {
+		cfg.recv_rate = in->c.net_recv_rate;
+		cfg.recv_burst = net_burst(&cfg, cfg.recv_rate);
+		cfg.shape = true; /* one VM's own switch: waiting slows only that VM */
 	}
 	*net = netsw_new(&cfg);
 	if (!*net) {

@@ -106,6 +106,9 @@ static const char usage_text[] =
         "                          bytes a second (K, M, G; a bare number is bytes)\n"
         "      --net-rate RATE     the VM sends at most RATE bytes a second onto the\n"
         "                          network (its sends wait past it)\n"
+        "      --net-recv-rate RATE\n"
+        "                          at most RATE bytes a second reach the VM from the\n"
+        "                          network (delivery waits past it)\n"
         "      --net-sockets N     at most N inet sockets open in the VM at once;\n"
         "                          socket and accept fail with ENFILE past it\n"
         "  -i, --interactive       keep stdin attached to the program (the default:\n"
@@ -294,6 +297,7 @@ struct options {
 	struct nanvix_boot_limits limits; /* --pids-limit, --ulimit */
 	double cpus;                      /* --cpus */
 	uint64_t net_rate;                /* --net-rate */
+	uint64_t net_recv_rate;           /* --net-recv-rate */
 	const char *allow_args[64];       /* --net-allow as written, for --trust */
 	int nallow_args;
 	enum tty_mode tty; /* -t, --no-tty */
@@ -630,6 +634,10 @@ static int net_options(struct options *o)
 {
 	if (!o->net_given)
 		o->mk.net = MK_NET_HOST;
+	if (o->macrokernel && (o->net_rate || o->net_recv_rate))
+		return usage_error("%s",
+		                   "--net-rate and --net-recv-rate shape a network of the VM's "
+		                   "own: a shared macro-kernel's is its tenant's");
 	if (o->macrokernel && o->net_policy.nrules)
 		return usage_error("%s", "--net-allow belongs to the shared macro-kernel: its "
 		                         "tenant's policy is its own (macrokernel --net-allow)");
@@ -799,6 +807,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_CPUS,
 		OPT_DISK_RATE,
 		OPT_NET_RATE,
+		OPT_NET_RECV_RATE,
 		OPT_NET_SOCKETS,
 		OPT_NO_TTY,
 		OPT_IN_VM,
@@ -839,6 +848,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "cpus", required_argument, NULL, OPT_CPUS },
 		{ "disk-rate", required_argument, NULL, OPT_DISK_RATE },
 		{ "net-rate", required_argument, NULL, OPT_NET_RATE },
+		{ "net-recv-rate", required_argument, NULL, OPT_NET_RECV_RATE },
 		{ "net-sockets", required_argument, NULL, OPT_NET_SOCKETS },
 		{ "tty", no_argument, NULL, 't' },
 		{ "no-tty", no_argument, NULL, OPT_NO_TTY },
@@ -974,8 +984,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 				        optarg);
 			break;
 		case OPT_DISK_RATE:
-		case OPT_NET_RATE: {
-			uint64_t *to = c == OPT_DISK_RATE ? &o->mk.disk_rate : &o->net_rate;
+		case OPT_NET_RATE:
+		case OPT_NET_RECV_RATE: {
+			uint64_t *to = c == OPT_DISK_RATE  ? &o->mk.disk_rate
+			               : c == OPT_NET_RATE ? &o->net_rate
+			                                   : &o->net_recv_rate;
 			const char *why = parse_size(optarg, 1, to);
 
 			if (!why && (*to < 4096 || *to > (1ull << 40)))
@@ -1227,6 +1240,7 @@ static void instance_config_from(const struct options *o, struct instance_config
 	c->limits = o->limits;
 	c->cpus = o->cpus;
 	c->net_rate = o->net_rate;
+	c->net_recv_rate = o->net_recv_rate;
 	c->kernel = o->kernel;
 	c->console_file = o->console_file;
 	c->argv = o->argv;

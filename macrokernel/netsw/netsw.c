@@ -69,7 +69,8 @@ struct netsw_port {
 	uint32_t ip;
 	void (*deliver)(void *ctx, const void *frame, size_t len);
 	void *ctx;
-	uint64_t tokens, last_ns; /* token bucket, bytes */
+	uint64_t tokens, last_ns;       /* token bucket, bytes */
+	uint64_t rx_tokens, rx_last_ns; /* the receive bucket (recv_rate) */
 	struct netsw_port_stats st;
 	/* Ports published for this VM after the uplink started (netsw_publish). */
 	struct netsw_publish pubs[NETSW_PORT_PUBLISH_MAX];
@@ -420,8 +421,18 @@ int netsw_resolve_at(const char *uplink, const char *name, uint32_t *out, size_t
 
 /* --- delivery -------------------------------------------------------------------------- */
 
+static bool bucket_take(const struct netsw_config *c, uint64_t rate, uint64_t burst,
+                        uint64_t *tokens, uint64_t *last_ns, size_t len);
+
 static void deliver(struct netsw_port *p, const void *frame, size_t len)
 {
+	const struct netsw_config *c = &p->sw->cfg;
+
+	if (c->recv_rate &&
+	    !bucket_take(c, c->recv_rate, c->recv_burst, &p->rx_tokens, &p->rx_last_ns, len)) {
+		p->st.drop_recv_rate++;
+		return;
+	}
 	p->st.tx_frames++;
 	p->st.tx_bytes += len;
 	p->deliver(p->ctx, frame, len);
@@ -556,34 +567,42 @@ static void log_refusal(struct netsw *sw, const struct netsw_flow *fl, enum nets
 
 /* --- frames from a port ---------------------------------------------------------------- */
 
-static bool rate_ok(struct netsw_port *p, size_t len)
+/*
+ * Take len bytes from a token bucket of `rate` bytes a second holding at
+ * most `burst`: true when they were there (shaping sleeps until they are),
+ * false when the frame must be dropped.
+ */
+static bool bucket_take(const struct netsw_config *c, uint64_t rate, uint64_t burst,
+                        uint64_t *tokens, uint64_t *last_ns, size_t len)
 {
-	const struct netsw_config *c = &p->sw->cfg;
-	uint64_t now, add;
+	uint64_t now = c->clock_ns(c->clock_ctx), add;
 
-	if (c->rate == 0)
-		return true;
-	now = c->clock_ns(c->clock_ctx);
-	if (now > p->last_ns) {
-		add = (uint64_t)((unsigned __int128)(now - p->last_ns) * c->rate / 1000000000u);
-		p->tokens = add >= c->burst - p->tokens ? c->burst : p->tokens + add;
-		p->last_ns = now;
+	if (now > *last_ns) {
+		add = (uint64_t)((unsigned __int128)(now - *last_ns) * rate / 1000000000u);
+		*tokens = add >= burst - *tokens ? burst : *tokens + add;
+		*last_ns = now;
 	}
-	if (p->tokens < len && c->shape && len <= c->burst) {
+	if (*tokens < len && c->shape && len <= burst) {
 		/* Sleep until the frame's bytes are earned, then spend them. */
-		uint64_t wait =
-		        (uint64_t)((unsigned __int128)(len - p->tokens) * 1000000000u / c->rate);
+		uint64_t wait = (uint64_t)((unsigned __int128)(len - *tokens) * 1000000000u / rate);
 		struct timespec ts = { (time_t)(wait / 1000000000u), (long)(wait % 1000000000u) };
 
 		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 			;
-		p->last_ns = c->clock_ns(c->clock_ctx);
-		p->tokens = len;
+		*last_ns = c->clock_ns(c->clock_ctx);
+		*tokens = len;
 	}
-	if (p->tokens < len)
+	if (*tokens < len)
 		return false;
-	p->tokens -= len;
+	*tokens -= len;
 	return true;
+}
+
+static bool rate_ok(struct netsw_port *p, size_t len)
+{
+	const struct netsw_config *c = &p->sw->cfg;
+
+	return c->rate == 0 || bucket_take(c, c->rate, c->burst, &p->tokens, &p->last_ns, len);
 }
 
 /* A frame from p to another port of the segment, by its destination MAC. */
@@ -790,7 +809,8 @@ struct netsw *netsw_new(const struct netsw_config *cfg)
 	    (uint32_t)(~n->netmask & (~n->netmask + 1)) != 0 ||
 	    (n->gateway & n->netmask) != n->subnet || (n->dns & n->netmask) != n->subnet ||
 	    (n->first_ip & n->netmask) != n->subnet ||
-	    (cfg->rate && cfg->burst < cfg->mtu + ETH_HLEN)) {
+	    (cfg->rate && cfg->burst < cfg->mtu + ETH_HLEN) ||
+	    (cfg->recv_rate && cfg->recv_burst < cfg->mtu + ETH_HLEN)) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -862,6 +882,8 @@ struct netsw_port *netsw_port_add(struct netsw *sw, const uint8_t mac[6], uint32
 	p->ctx = ctx;
 	p->tokens = sw->cfg.burst;
 	p->last_ns = sw->cfg.clock_ns(sw->cfg.clock_ctx);
+	p->rx_tokens = sw->cfg.recv_burst;
+	p->rx_last_ns = p->last_ns;
 	sw->ports[sw->nports++] = p;
 	p->mac_next = sw->by_mac[mac_bucket(mac)];
 	sw->by_mac[mac_bucket(mac)] = p;
@@ -923,6 +945,7 @@ static void stats_add(struct netsw_port_stats *to, const struct netsw_port_stats
 	to->drop_malformed += s->drop_malformed;
 	to->drop_spoofed += s->drop_spoofed;
 	to->drop_rate += s->drop_rate;
+	to->drop_recv_rate += s->drop_recv_rate;
 	to->drop_policy += s->drop_policy;
 	to->drop_nodest += s->drop_nodest;
 	to->rst_sent += s->rst_sent;

@@ -252,6 +252,7 @@ bad_bodies = [
     ("disk_rate under 4K", {"program": hello, "limits": {"disk_rate": 100}}),
     ("net_sockets over 1023", {"program": hello, "limits": {"net_sockets": 5000}}),
     ("tmp_bytes under 64K", {"program": hello, "limits": {"tmp_bytes": 4096}}),
+    ("net_recv_rate under 4K", {"program": hello, "limits": {"net_recv_rate": 100}}),
     ("tmp_bytes over --max-memory", {"program": hello, "limits": {"tmp_bytes": 64 << 30}}),
     ("tmp_bytes with tmp false", {"program": hello, "tmp": False, "limits": {"tmp_bytes": 1 << 20}}),
     ("tmp_bytes with a volume at /tmp",
@@ -462,6 +463,13 @@ else:
     log = d.req("GET", f"/v1/vms/{vm['id']}/logs")[2]
     check("no tmp_bytes: /tmp is as large as the memory",
           log.startswith(b"empty: 33554432 bytes, 33554432 free;"), f"{log!r}")
+    # The network rates reach nanvixd (limits.sh drives a guest past them).
+    st, vm = d.json("POST", "/v1/vms", {"program": hello, "start": True,
+                                        "limits": {"net_rate": 4096, "net_recv_rate": 1 << 20}})
+    st, vm = d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=60")
+    log = d.req("GET", f"/v1/vms/{vm['id']}/logs")[2]
+    check("limits net_rate 4K and net_recv_rate 1M: the VM runs", vm["exit_status"] == 0 and
+          b"Hello, world" in log, f"{vm['exit_status']} {log!r}")
 
     # Snapshots: a VM saves one when its program asks (snapshot_out), a VM
     # restores from it, the list shows it, and it can be deleted once no

@@ -16,6 +16,7 @@
 #   --net-rate R     sending 2 MB to a host listener at 1M/s takes at least
 #                    1.5 s, and every byte arrives (the sender waits: no
 #                    drops);
+#   --net-recv-rate R  the same the other way: 2 MB from a host sender;
 #   --tmp-size S     the default /tmp, filled by tmpfill (musl and glibc):
 #                    the same lines as on a tmpfs mounted natively with
 #                    size=1M,nr_inodes=256 (short writes, ENOSPC, space an
@@ -145,6 +146,27 @@ PY
 	else
 		bad "--net-rate 1M: every byte arrives" "the listener got $(sed -n 2p "$tmp/sink")"
 	fi
+	# The other way: a host sender, the VM reads 2 MB at 1M/s.
+	python3 - >"$tmp/source" <<'PY' &
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+print(s.getsockname()[1], flush=True)
+s.settimeout(60)
+c, _ = s.accept()
+c.sendall(b"r" * 2000000)
+c.close()
+PY
+	source=$!
+	for _ in $(seq 100); do [ -s "$tmp/source" ] && break; sleep 0.1; done
+	port=$(head -1 "$tmp/source")
+	expect "--net-recv-rate 1M: 2 MB are received, every byte" 0 "^recv 2000000 bytes in" "" -- \
+		--net-allow "127.0.0.1:$port" --net-recv-rate 1M -- "$L" recv 10.0.2.2 "$port"
+	at_least "--net-recv-rate 1M: 2 MB take at least 1.5 s" 1.5
+	wait "$source"
+	expect "--net-rate 4K: a rate below a frame's bytes a tenth of a second works" 0 "^hello" \
+		"" -- --net-rate 4K --net-recv-rate 4K -- "$T/hello.musl.elf"
 else
 	echo "skip --net-rate: python3 missing"
 fi
@@ -202,7 +224,7 @@ expect "refused: --tmp-size with --no-tmp" 125 "" "--tmp-size sizes nanvixd's ow
 
 for a in "--pids-limit 0" "--pids-limit x" "--ulimit nofile=0" "--ulimit nofile=600" \
 	"--ulimit nofile=20:10" "--ulimit core=1" "--ulimit cpu=-1" "--cpus 0" "--cpus 2" "--cpus x" "--net-sockets 0" "--net-sockets 1024" \
-	"--disk-rate 1" "--disk-rate x" "--net-rate 2T"; do
+	"--disk-rate 1" "--disk-rate x" "--net-rate 2T" "--net-recv-rate 1K" "--net-recv-rate x"; do
 	# shellcheck disable=SC2086 # the option and its value
 	expect "refused: $a" 125 "" "invalid" -- $a -- "$T/hello.musl.elf"
 done

@@ -23,7 +23,8 @@ struct instance_config {
 	double timeout;                   /* seconds of wall-clock time, 0: none */
 	struct nanvix_boot_limits limits; /* --pids-limit, --ulimit (abi/bootinfo.h) */
 	double cpus;                      /* --cpus: a CPU quota a 100 ms period, 0: none */
-	uint64_t net_rate; /* --net-rate: bytes/s the VM may send, 0: the switch's default */
+	uint64_t net_rate;      /* --net-rate: bytes/s the VM may send, 0: the switch's default */
+	uint64_t net_recv_rate; /* --net-recv-rate: bytes/s delivered to the VM, 0: no bound */
 	/* How the network switch starts its uplink (netsw_config.spawn), NULL: itself. */
 	int (*uplink_spawn)(const char *path, char *const argv[], int fd, pid_t *pid);
 	const char *kernel;       /* kernel.elf, or NULL: found beside nanvixd */

@@ -28,7 +28,8 @@
  * uplink (outside the subnet, or to the gateway or DNS address) are judged
  * by the policy (netsw/policy.h); a refused TCP SYN is answered with a RST
  * so the guest's connect() fails at once, other refused frames are
- * dropped, and each refused destination is logged once.
+ * dropped, and each refused destination is logged once.  What reaches a
+ * port may be held to a rate of its own too (recv_rate).
  *
  * Addresses are host byte order.  Not thread-safe: one thread (the
  * owner's event loop) makes every call.  Errors: NULL with errno, or a
@@ -60,8 +61,10 @@ struct netsw_config {
 	uint32_t mtu;         /* IP MTU of the tenant network, 576..NETSW_MAX_MTU */
 	uint64_t rate;        /* bytes/s each port may send; 0: unlimited */
 	uint64_t burst;       /* bucket size, bytes (at least one full frame) */
+	uint64_t recv_rate;   /* bytes/s delivered to each port; 0: unlimited (the default) */
+	uint64_t recv_burst;  /* its bucket, bytes (at least one full frame) */
 	/*
-	 * Past the rate: false drops the frame (policing, the default: a
+	 * Past either rate: false drops the frame (policing, the default: a
 	 * switch shared by many VMs never waits); true makes the sending
 	 * thread sleep until the bytes are earned (shaping: one VM's own
 	 * switch, nanvixd --net-rate, where a drop would only make TCP back
@@ -93,6 +96,7 @@ struct netsw_port_stats {
 	uint64_t drop_malformed; /* length, ethertype, bad ARP/IPv4/TCP/UDP headers */
 	uint64_t drop_spoofed;   /* source MAC, IPv4 source, ARP sender not the port's */
 	uint64_t drop_rate;      /* over the port's token bucket */
+	uint64_t drop_recv_rate; /* to the port, over its receive bucket (recv_rate) */
 	uint64_t drop_policy;    /* refused by the egress policy (incl. fragments outbound) */
 	uint64_t drop_nodest;    /* no port owns the destination, or no uplink */
 	uint64_t rst_sent;       /* RSTs synthesised for refused SYNs */

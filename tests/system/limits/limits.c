@@ -10,6 +10,9 @@
  *   limits sockets   opens TCP sockets until it fails; prints how many
  *   limits send IP PORT BYTES
  *                    connects and sends BYTES; prints the seconds it took
+ *   limits recv IP PORT
+ *                    connects and reads to the end; prints the bytes and
+ *                    the seconds it took
  *   limits write FILE BYTES
  *                    writes BYTES to FILE and fsyncs; prints the seconds
  *   limits read FILE reads FILE to its end; prints the bytes and seconds
@@ -41,6 +44,22 @@ static void *idle(void *arg)
 	(void)arg;
 	pause();
 	return NULL;
+}
+
+/* A TCP connection to ip:port, or -1 (said). */
+static int dial(const char *ip, const char *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(atoi(port)) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	inet_pton(AF_INET, ip, &sa.sin_addr);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		printf("connect: %s\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 int main(int argc, char **argv)
@@ -123,15 +142,9 @@ int main(int argc, char **argv)
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if (!strcmp(what, "send")) {
-			struct sockaddr_in sa = { .sin_family = AF_INET,
-				                  .sin_port = htons(atoi(argv[3])) };
-
-			inet_pton(AF_INET, argv[2], &sa.sin_addr);
-			fd = socket(AF_INET, SOCK_STREAM, 0);
-			if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-				printf("connect: %s\n", strerror(errno));
+			fd = dial(argv[2], argv[3]);
+			if (fd < 0)
 				return 1;
-			}
 		} else {
 			fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
 			if (fd < 0) {
@@ -159,22 +172,23 @@ int main(int argc, char **argv)
 		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 		return 0;
 	}
-	if (!strcmp(what, "read") && argc == 3) {
+	if ((!strcmp(what, "read") && argc == 3) || (!strcmp(what, "recv") && argc == 4)) {
 		static char chunk[65536];
 		struct timespec t0, t1;
 		long long done = 0;
 		ssize_t r;
-		int fd = open(argv[2], O_RDONLY);
+		int fd;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
+		fd = argc == 4 ? dial(argv[2], argv[3]) : open(argv[2], O_RDONLY);
 		while (fd >= 0 && (r = read(fd, chunk, sizeof(chunk))) > 0)
 			done += r;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		printf("read %lld bytes in %.1f s\n", done,
+		printf("%s %lld bytes in %.1f s\n", what, done,
 		       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 		return fd < 0;
 	}
 	fprintf(stderr, "usage: limits fork|threads|nofile|cpu|sockets|spin SECONDS|"
-	                "send IP PORT BYTES|write FILE BYTES|read FILE\n");
+	                "send IP PORT BYTES|recv IP PORT|write FILE BYTES|read FILE\n");
 	return 2;
 }

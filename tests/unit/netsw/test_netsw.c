@@ -365,6 +365,44 @@ START_TEST(test_rate_limit)
 }
 END_TEST
 
+/* The receive side (nanvixd --net-recv-rate): what reaches a port, policed by its own bucket. */
+START_TEST(test_recv_rate)
+{
+	struct netsw_port_stats st;
+	size_t n;
+
+	cfg.mtu = 1500;
+	cfg.rate = 0;
+	cfg.recv_rate = 100000; /* bytes/s */
+	cfg.recv_burst = 1514;
+	rebuild();
+	n = fr_ip(f, mac_b, mac_a, ip_a, ip_b, IPPROTO_UDP, 1, 2, 0, 1000 - 42);
+	ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
+	ck_assert_int_eq(netsw_port_input(pa, f, n), 0); /* sent, not delivered */
+	ck_assert_int_eq(sb->n, 1);
+	fake_now += 10000000; /* 10 ms: 1000 bytes */
+	ck_assert_int_eq(netsw_port_input(pa, f, n), 0);
+	ck_assert_int_eq(sb->n, 2);
+	netsw_port_stats(pb, &st);
+	ck_assert_uint_eq(st.drop_recv_rate, 1);
+	ck_assert_uint_eq(st.tx_frames, 2);
+	netsw_port_stats(pa, &st);
+	ck_assert_uint_eq(st.drop_rate, 0);
+	ck_assert_uint_eq(st.drop_recv_rate, 0);
+	/* The other way round: a's receive bucket is its own, and full. */
+	n = fr_ip(f, mac_a, mac_b, ip_b, ip_a, IPPROTO_UDP, 1, 2, 0, 1000 - 42);
+	ck_assert_int_eq(netsw_port_input(pb, f, n), 0);
+	netsw_port_stats(pa, &st);
+	ck_assert_uint_eq(st.tx_frames, 1);
+	/* A receive burst smaller than one frame is refused. */
+	cfg.recv_burst = 1000;
+	netsw_free(sw);
+	sw = netsw_new(&cfg);
+	ck_assert_ptr_null(sw);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
 /* --- the policy, table-driven ---------------------------------------------------------- */
 
 struct pcase {
@@ -998,6 +1036,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_random_frames_never_crash);
 	tcase_add_test(tc, test_rate_limit);
 	tcase_add_test(tc, test_rate_shape);
+	tcase_add_test(tc, test_recv_rate);
 	tcase_add_loop_test(tc, test_policy_table, 0, sizeof(pcases) / sizeof(pcases[0]));
 	tcase_add_test(tc, test_policy_null_denies);
 	tcase_add_test(tc, test_bad_specs);
