@@ -388,4 +388,40 @@ awk -v m="$fst_h" -v t="$(value hosttrap fstat median_ns)" -v l="$(value host fs
 	printf "pread 4 KiB: fast %.1f us, trap %.1f us; seq read: fast %.0f MB/s, trap %.0f MB/s\n",
 		ph / 1000, pt / 1000, sh, st
 }'
+# The default /tmp (a host directory in /dev/shm, served by the fs
+# component), with its size limit's bookkeeping (--tmp-size 1G: the path
+# of every default /tmp, never full here) and without it (--tmp-size 0),
+# against the same program natively on a directory in /dev/shm.
+shm=$(mktemp -d /dev/shm/nanvix-bench.XXXXXX 2>/dev/null || mktemp -d "$tmp/shm.XXXXXX")
+trap 'rm -rf "$tmp" "$shm"' EXIT
+say ""
+say "the default /tmp: $NANVIXD -m $MEM --tmp-size 1G|0 -- $PROG ${qflag[*]:+${qflag[*]} }--dir /tmp OP;" \
+	"native: $PROG --dir $shm OP"
+for op in seqwrite create; do
+	for where in shm tmplimit tmpfree; do
+		case $where in
+		shm) cmd=("$PROG" --dir "$shm") ;;
+		tmplimit) cmd=("$NANVIXD" -m "$MEM" --tmp-size 1G -- "$PROG" --dir /tmp) ;;
+		tmpfree) cmd=("$NANVIXD" -m "$MEM" --tmp-size 0 -- "$PROG" --dir /tmp) ;;
+		esac
+		run_checked "$where ($op)" "${cmd[@]}" ${qflag[@]+"${qflag[@]}"} "$op"
+		while read -r line; do
+			RES[$where,$(field "$line" op)]=$line
+		done < <(grep '^op=' "$outfile")
+	done
+done
+printf '%-24s %9s %9s %9s %9s %9s\n' metric native limit "no limit" "limit/nat" "free/nat"
+tmprow() { # METRIC SCALE NATIVE LIMIT FREE
+	awk -v m="$1" -v sc="$2" -v n="$3" -v l="$4" -v f="$5" '
+	function show(x) { return x == "-" ? "-" : sprintf(x / sc >= 100 ? "%.0f" : "%.2f", x / sc) }
+	function ratio(x) { return (x == "-" || n <= 0) ? "-" : sprintf("%.2f", x / n) }
+	BEGIN { printf "%-24s %9s %9s %9s %9s %9s\n", m, show(n), show(l), show(f), ratio(l), ratio(f) }'
+}
+tmprow "seq write+fsync MB/s" 1 "$(value shm seqwrite median_mbs)" \
+	"$(value tmplimit seqwrite median_mbs)" "$(value tmpfree seqwrite median_mbs)"
+tmprow "create+write+close /s" 1 "$(rate shm create)" "$(rate tmplimit create)" \
+	"$(rate tmpfree create)"
+tmprow "  one file median us" 1000 "$(value shm create median_ns)" \
+	"$(value tmplimit create median_ns)" "$(value tmpfree create median_ns)"
+tmprow "unlink /s" 1 "$(rate shm unlink)" "$(rate tmplimit unlink)" "$(rate tmpfree unlink)"
 exit 0
