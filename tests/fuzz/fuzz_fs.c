@@ -13,11 +13,13 @@
  * fs_service_free no host fd is left open; a read-only disk is never
  * written; and nothing outside the writable volume changes: the marker,
  * the sibling folder, the read-only volume and T itself keep their bytes,
- * their times and their entries.
+ * their times and their entries.  A limited volume (FUZZ_FS_LIMITED)
+ * never holds more blocks than its limit nor more names than its slots.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,7 +149,7 @@ static void wipe(int dirfd)
 }
 
 /* The volume as each input first sees it. */
-static void reset_volume(void)
+static void reset_volume(bool empty)
 {
 	char p[256];
 	int fd;
@@ -158,6 +160,8 @@ static void reset_volume(void)
 	if (fd < 0)
 		die(vol);
 	wipe(fd);
+	if (empty)
+		return;
 	snprintf(p, sizeof(p), "%s/sub", vol);
 	if (mkdir(p, 0755))
 		die(p);
@@ -171,6 +175,51 @@ static void reset_volume(void)
 	link_to("..", vol, "up");
 	link_to("../sibling/file", vol, "sib-rel");
 	link_to(sibling, vol, "sib-abs");
+}
+
+/* Blocks (each inode once) and names beneath a directory, walked on the host. */
+struct usage {
+	uint64_t bytes, names;
+	uint64_t seen[1024]; /* inode numbers counted (a limited volume has few) */
+	size_t nseen;
+};
+
+static void tally(int dirfd, struct usage *u, int depth)
+{
+	struct dirent *e;
+	DIR *d = fdopendir(dirfd);
+
+	if (!d) {
+		close(dirfd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		struct stat st;
+		size_t i;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		u->names++;
+		if (fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		for (i = 0; i < u->nseen && u->seen[i] != (uint64_t)st.st_ino; i++)
+			;
+		if (i == u->nseen) {
+			if (u->nseen < sizeof(u->seen) / sizeof(u->seen[0]))
+				u->seen[u->nseen++] = (uint64_t)st.st_ino;
+			u->bytes += (uint64_t)st.st_blocks * 512;
+		}
+		if (S_ISDIR(st.st_mode) && depth < 64) {
+			int sub;
+
+			fchmodat(dirfd, e->d_name, 0700, 0);
+			sub = openat(dirfd, e->d_name,
+			             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0)
+				tally(sub, u, depth + 1);
+		}
+	}
+	closedir(d);
 }
 
 static int count_fds(void)
@@ -285,7 +334,7 @@ static void init(void)
 	snprintf(p, sizeof(p), "%s/r.txt", ro);
 	put(p, "read only\n");
 	link_to("../secret", ro, "esc-rel");
-	reset_volume();
+	reset_volume(false);
 	frozen[0].path = marker;
 	frozen[1].path = sibling;
 	frozen[2].path = sibfile;
@@ -411,7 +460,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (nslots > FUZZ_FS_SLOTS_MAX)
 		nslots = FUZZ_FS_SLOTS_MAX;
 
-	reset_volume();
+	reset_volume(mode & FUZZ_FS_LIMITED);
 	memcpy(image, pristine, sizeof(image));
 	memset(is_open, 0, sizeof(is_open));
 	nopen = 0;
@@ -432,6 +481,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	           fs_service_mount_volume(s, "/ro", ro, 1, err, sizeof(err))) {
 		violated(err);
 	}
+	if ((mode & FUZZ_FS_LIMITED) &&
+	    fs_service_limit_volume(
+	            s, (mode & FUZZ_FS_NO_DISK) && (mode & FUZZ_FS_VOLROOT) ? "/" : "/vol",
+	            FUZZ_FS_LIMIT, err, sizeof(err)))
+		violated(err);
 
 	for (size_t i = 0; i < nslots; i++) {
 		struct nanvix_ring_req q;
@@ -446,6 +500,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			call(s, &q);
 	}
 
+	if (mode & FUZZ_FS_LIMITED) {
+		/* What the host holds, seen from outside (open unlinked files aside). */
+		struct usage u = { 0 };
+		int fd = open(vol, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd < 0)
+			die(vol);
+		tally(fd, &u, 0);
+		if (u.bytes > FUZZ_FS_LIMIT)
+			violated("a limited volume holds more blocks than its limit");
+		if (u.names + 1 > 256) /* the root's slot and one a name: 256 for 64 KiB */
+			violated("a limited volume holds more names than its slots");
+	}
 	fs_service_free(s);
 	if (count_fds() != fds)
 		violated("a host fd outlived the service");

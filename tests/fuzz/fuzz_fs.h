@@ -30,5 +30,9 @@
 #define FUZZ_FS_DISK_RO 0x01 /* the disk is mounted read-only */
 #define FUZZ_FS_NO_DISK 0x02 /* no disk: a synthetic root lists the volumes */
 #define FUZZ_FS_VOLROOT 0x04 /* with NO_DISK: the volume at "/" (and no /ro) */
+#define FUZZ_FS_LIMITED 0x08 /* the volume starts empty, limited to FUZZ_FS_LIMIT bytes */
+
+/* A limited volume's size (fs_service_limit_volume): 256 names, as the minimum. */
+#define FUZZ_FS_LIMIT (64u * 1024)
 
 #endif /* TESTS_FUZZ_FUZZ_FS_H */

@@ -204,6 +204,36 @@ static int gen_fs(void)
 	fs_begin(0);
 	fs_dirs("/vol");
 	fs_put("dirs-vol");
+	fs_begin(FUZZ_FS_LIMITED);
+	fs_writes("/vol");
+	fs_put("write-vol-limited");
+	fs_begin(FUZZ_FS_LIMITED);
+	fs_dirs("/vol");
+	fs_put("dirs-vol-limited");
+
+	/* A limited volume (the default /tmp's): past its bytes and its names. */
+	fs_begin(FUZZ_FS_LIMITED);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/big"), LINUX_O_RDWR | LINUX_O_CREAT, 0600, 0); /* 2 */
+	R(NANVIX_FS_PWRITE, 2, BUF(0), 32768, 0, 0);
+	R(NANVIX_FS_PWRITE, 2, BUF(0), 32768, 32768, 0);
+	R(NANVIX_FS_PWRITE, 2, BUF(0), 4096, 65536, 0); /* ENOSPC */
+	R(NANVIX_FS_PWRITE, 2, BUF(0), 100, 1000, 0);   /* allocated: fine */
+	R(NANVIX_FS_LINK, ROOT, S("/vol/big"), ROOT, S("/vol/hard"), 0);
+	R(NANVIX_FS_UNLINK, ROOT, S("/vol/big"), 0, 0, 0);
+	R(NANVIX_FS_STATFS, ROOT, S("/vol"), BUF(1), 0, 0);
+	R(NANVIX_FS_UNLINK, ROOT, S("/vol/hard"), 0, 0, 0); /* open still: kept */
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/s"), LINUX_O_RDWR | LINUX_O_CREAT, 0600, 0); /* 3 */
+	R(NANVIX_FS_PWRITE, 3, BUF(0), 4096, 1 << 20, 0);                            /* ENOSPC */
+	R(NANVIX_FS_CLOSE, 2, 0, 0, 0, 0);
+	R(NANVIX_FS_PWRITE, 3, BUF(0), 4096, 1 << 20, 0); /* a page in a hole */
+	R(NANVIX_FS_TRUNCATE, ROOT, S("/vol/s"), 1 << 30, 0, 0);
+	R(NANVIX_FS_MKDIR, ROOT, S("/vol/d"), 0755, 0, 0);
+	R(NANVIX_FS_RENAME, ROOT, S("/vol/s"), ROOT, S("/vol/d/s"), 0);
+	R(NANVIX_FS_SYMLINK, ROOT, S("/vol/d/l"), S("s"), 0, 0);
+	R(NANVIX_FS_OPEN, ROOT, S("/vol/n"), LINUX_O_WRONLY | LINUX_O_CREAT, 0600, 0);
+	fs.q[fs.n - 1].flags = REPEAT | 300;
+	R(NANVIX_FS_STATFS, ROOT, S("/vol"), BUF(2), 0, 0);
+	fs_put("limited");
 
 	fs_begin(0);
 	R(NANVIX_FS_SYMLINK, ROOT, S("/a"), S("b"), 0, 0);
