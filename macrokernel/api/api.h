@@ -122,6 +122,9 @@ struct api_vm {
 	char dir[3072]; /* STATE/vms/ID: console.log (--state is at most 2048 bytes) */
 	char tmp[4096]; /* the VM's /tmp base (TMPDIR-like), removed at exit */
 	struct vm_ctl *ctl; /* nanvixd's control channel while it runs (snap.c), or NULL */
+	unsigned egress_audited; /* egress_refused events written */
+	long long wx_audited[4]; /* W^X refusals of each kind written (vm_audit_wx) */
+	double stats_asked;      /* when its counters were last asked for (vm_tick) */
 };
 
 extern const char *const vm_state_names[VM_NSTATES];
@@ -194,6 +197,17 @@ void snap_reap(void);
 void snap_refresh_stats(struct api_vm *vm);
 /* The counters the last refresh got (a json_t object), or NULL. */
 void *snap_live_stats(const struct api_vm *vm);
+
+/* Ask a running VM for its counters (unless asked already), without
+ * waiting: the answer comes through the event loop (snap_ctl_event), or
+ * snap_refresh_stats waits for it.  False when it cannot be asked. */
+bool snap_ask_stats(struct api_vm *vm);
+
+/* An "event KIND MESSAGE" nanvixd sent down the VM's channel: audited (vm.c). */
+void vm_event(struct api_vm *vm, const char *kind, const char *msg);
+
+/* W^X refusals in counters (a json_t object) not yet audited: audited (vm.c). */
+void vm_audit_wx(struct api_vm *vm, void *stats);
 
 /* ---- Connections (conn.c) ------------------------------------------------- */
 

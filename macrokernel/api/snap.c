@@ -221,6 +221,13 @@ static void take_lines(struct vm_ctl *c)
 			json_decref(c->live);
 			c->live = o;
 			c->stats_due = false;
+			vm_audit_wx(c->vm, o); /* refusals so far, as they happen */
+		} else if (!strncmp(c->in, "event ", 6)) {
+			char *kind = c->in + 6, *msg = strchr(kind, ' ');
+
+			if (msg)
+				*msg++ = '\0';
+			vm_event(c->vm, kind, msg ? msg : "");
 		} else
 			fprintf(stderr,
 			        "nanvix-api: VM %s: nanvixd's control channel said '%.200s'\n",
@@ -281,11 +288,12 @@ void snap_reap(void)
 	}
 }
 
-/* Send "stats" to vm's nanvixd: true when it is to answer. */
-static bool ask_stats(struct api_vm *vm)
+bool snap_ask_stats(struct api_vm *vm)
 {
 	struct vm_ctl *c = vm->ctl;
 
+	if (c && c->stats_due)
+		return true;               /* asked already: one answer comes */
 	if (!c || vm->state != VM_RUNNING) /* a paused nanvixd cannot answer */
 		return false;
 	c->stats_due = send(c->fd, "stats\n", 6, MSG_NOSIGNAL) == 6;
@@ -298,7 +306,7 @@ void snap_refresh_stats(struct api_vm *vm)
 	int asked = 0;
 
 	for (struct api_vm *v = vm ? vm : vm_list(); v; v = vm ? NULL : v->next)
-		asked += ask_stats(v);
+		asked += snap_ask_stats(v);
 	while (asked > 0) {
 		struct pollfd p[256];
 		struct api_vm *of[256];

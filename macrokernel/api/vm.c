@@ -34,14 +34,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <monitor/elf.h> /* ELF_WX_REASON, in nanvixd's W^X refusals */
-
 #include "api.h"
 #include "sandbox.h"
 
 #define VM_ARGV_MAX     (2 * 4096 + 64)
 #define VM_KILL_AFTER   5.0  /* s from the second SIGTERM to SIGKILL */
 #define VM_RM_AFTER     60.0 /* s an exited --rm VM waits for its waiter */
+#define VM_STATS_EVERY  2.0  /* s between asks for a running VM's counters (vm_tick) */
 #define VM_STOP_FOREVER "86400"
 
 const char *const vm_state_names[VM_NSTATES] = { "created", "running", "paused", "stopping",
@@ -278,11 +277,12 @@ static int restore_fixed(json_t *o, char *err, size_t errlen)
 
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		if (json_object_get(o, fixed[i]))
-			return fail(err, errlen, 400,
-			            "%s: a VM restored from a snapshot has the snapshot's (it takes "
-			            "only name, timeout, publish, auto_remove, start and the cpus, "
-			            "disk_rate, net_rate and net_recv_rate limits)",
-			            fixed[i]);
+			return fail(
+			        err, errlen, 400,
+			        "%s: a VM restored from a snapshot has the snapshot's (it takes "
+			        "only name, timeout, publish, auto_remove, start and the cpus, "
+			        "disk_rate, net_rate and net_recv_rate limits)",
+			        fixed[i]);
 	if (json_is_false(json_object_get(o, "tmp")))
 		return fail(err, errlen, 400,
 		            "tmp: a VM restored from a snapshot has the snapshot's file system");
@@ -969,52 +969,36 @@ void api_stats_parse(void *json_obj, char *text)
 }
 
 /*
- * nanvixd's own refusals in the VM's console log are security events: the
- * audit log keeps them.  A stop by its seccomp filter or a --trust refusal
- * (the last such line), each destination the network switch refused (it
- * logs each once; at most EGRESS_AUDIT_MAX a VM), and a program nanvixd
- * would not load for W^X (exit 126 with no counters: the VM never ran, so
- * the line cannot be the program's).
+ * nanvixd's own refusals are security events: it sends each down the VM's
+ * control channel (monitor/control.c), never through the console log,
+ * which the guest writes too and could forge lines in.  Each destination
+ * the network switch refused (it reports each once; at most
+ * EGRESS_AUDIT_MAX a VM), a stop by its seccomp filter, a --trust refusal,
+ * and a program nanvixd would not load for W^X.
  */
 #define EGRESS_AUDIT_MAX 32
-static void audit_log_lines(const struct api_vm *vm)
+void vm_event(struct api_vm *vm, const char *kind, const char *msg)
 {
-	char log[PATH_MAX], line[512], msg[512] = "", wx[512] = "";
-	bool ran = vm->stats && json_object_size(vm->stats) > 0;
-	int egress = 0;
-	FILE *f;
-
-	vm_log_path(vm, log, sizeof(log));
-	f = fopen(log, "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strncmp(line, "nanvixd: trust:", 15) ||
-		    !strncmp(line, "nanvixd: seccomp:", 17) ||
-		    !strncmp(line, "nanvix-uplink: seccomp:", 23))
-			snprintf(msg, sizeof(msg), "%s", line);
-		else if (!strncmp(line, "nanvixd: net: refused ", 22) &&
-		         egress++ < EGRESS_AUDIT_MAX)
-			audit("egress_refused", "vm", vm->id, "who", vm->owner, "message", line + 14,
-			      NULL);
-		else if (!ran && vm->exit_status == 126 && !strncmp(line, "nanvixd: ", 9) &&
-		         strstr(line, ELF_WX_REASON))
-			snprintf(wx, sizeof(wx), "%s", line);
-	}
-	if (f)
-		fclose(f);
-	if (wx[0])
+	if (!strcmp(kind, "egress_refused")) {
+		if (vm->egress_audited++ < EGRESS_AUDIT_MAX)
+			audit("egress_refused", "vm", vm->id, "who", vm->owner, "message", msg, NULL);
+	} else if (!strcmp(kind, "seccomp_kill") || !strcmp(kind, "trust_refused")) {
+		audit(kind, "vm", vm->id, "who", vm->owner, "message", msg, NULL);
+	} else if (!strcmp(kind, "wx_load")) {
 		audit("wx_refused", "vm", vm->id, "name", vm->name, "who", vm->owner, "kind", "load",
-		      "count", "1", "message", wx, NULL);
-	if (msg[0] && (vm->exit_status == 119 || vm->exit_status == 126 || strstr(msg, "uplink")))
-		audit(strstr(msg, "trust:") ? "trust_refused" : "seccomp_kill", "vm", vm->id, "who",
-		      vm->owner, "message", msg, NULL);
+		      "count", "1", "message", msg, NULL);
+	} else {
+		fprintf(stderr, "nanvix-api: VM %s: nanvixd sent an unknown event '%.64s'\n", vm->id,
+		        kind);
+	}
 }
 
 /*
- * W^X refusals in nanvixd's counters (docs/security.md): one wx_refused
- * event a kind the VM had any of.
+ * W^X refusals in nanvixd's counters (docs/security.md), live (each
+ * "stats" answer) or final: a wx_refused event a kind with refusals not
+ * audited yet, `count` those.
  */
-static void audit_wx(const struct api_vm *vm)
+void vm_audit_wx(struct api_vm *vm, void *stats)
 {
 	static const struct {
 		const char *key, *kind, *message;
@@ -1025,14 +1009,19 @@ static void audit_wx(const struct api_vm *vm)
 		{ "wx_hypercall", "hypercall",
 		  "the guest kernel asked nanvixd for a writable and executable page" },
 	};
+	_Static_assert(sizeof(kinds) / sizeof(kinds[0]) ==
+	                       sizeof(vm->wx_audited) / sizeof(vm->wx_audited[0]),
+	               "a count a kind");
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		json_t *v = vm->stats ? json_object_get(vm->stats, kinds[i].key) : NULL;
+		json_t *v = stats ? json_object_get(stats, kinds[i].key) : NULL;
 		char count[24];
 
-		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		if (!json_is_integer(v) || json_integer_value(v) <= vm->wx_audited[i])
 			continue;
-		snprintf(count, sizeof(count), "%lld", (long long)json_integer_value(v));
+		snprintf(count, sizeof(count), "%lld",
+		         (long long)json_integer_value(v) - vm->wx_audited[i]);
+		vm->wx_audited[i] = (long long)json_integer_value(v);
 		audit("wx_refused", "vm", vm->id, "name", vm->name, "who", vm->owner, "kind",
 		      kinds[i].kind, "count", count, "message", kinds[i].message, NULL);
 	}
@@ -1051,10 +1040,9 @@ static void exited(struct api_vm *vm, int ws, const struct rusage *ru)
 	vm->finished_at = api_wall();
 	vm->finished_mono = api_now();
 	rm_tree(vm->tmp);
-	snap_ctl_close(vm);
+	snap_ctl_close(vm); /* its last events, too */
 	metrics_vm_exited(vm->exit_status);
-	audit_log_lines(vm);
-	audit_wx(vm);
+	vm_audit_wx(vm, vm->stats);
 	conn_vm_exited(vm);
 }
 
@@ -1107,6 +1095,10 @@ void vm_tick(double now)
 		} else if (vm->state == VM_EXITED && vm->auto_remove && !conn_vm_watched(vm) &&
 		           (vm->waited || now - vm->finished_mono > VM_RM_AFTER)) {
 			unlink_vm(vm);
+		} else if (vm->state == VM_RUNNING && now - vm->stats_asked >= VM_STATS_EVERY) {
+			/* Its counters now and then: W^X refusals are audited as they come. */
+			vm->stats_asked = now;
+			snap_ask_stats(vm);
 		}
 	}
 }

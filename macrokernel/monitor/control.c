@@ -12,6 +12,15 @@
  *                  they are not one instant's)
  *   anything else  "error WHY"
  *
+ * nanvixd also writes events of its own down the channel, unasked, so
+ * that its caller can audit them from nanvixd's word rather than from the
+ * console log, which the guest writes too: "event KIND MESSAGE", KIND one
+ * of egress_refused (a destination the network policy refused, as
+ * nanvixd's "net: refused" line), seccomp_kill (its filter stopped it:
+ * monitor/sandbox.c writes that line from its handler), trust_refused
+ * (--trust refused the run) and wx_load (the program has a writable and
+ * executable segment: it was not loaded).
+ *
  * The other end is trusted as nanvixd's caller is (it chose the command
  * line), but a request is still checked: a line is at most
  * CONTROL_LINE_MAX bytes and DIR an absolute path.  The thread ends when
@@ -45,6 +54,8 @@ static struct {
 	pthread_mutex_t lock; /* the writes, and `pending` */
 	bool pending;         /* a snapshot asked for and not answered yet */
 } ctl = { .fd = -1, .stop = -1, .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static int event_fd = -1; /* where events go (the channel, from its option on), or -1 */
 
 /* One reply line (with ctl.lock held); a reader that went away is not an error. */
 static void reply_locked(const char *verdict, const char *what, const char *msg)
@@ -193,6 +204,34 @@ static void *control_main(void *arg)
 		}
 	}
 	return NULL;
+}
+
+void control_events_to(int fd)
+{
+	event_fd = fd;
+}
+
+void control_event(const char *kind, const char *msg)
+{
+	char line[1024];
+	int n;
+
+	if (event_fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "event %s %s", kind, msg);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	for (int i = 0; i < n; i++)
+		if (line[i] == '\n' || line[i] == '\r')
+			line[i] = ' ';
+	line[n++] = '\n';
+	pthread_mutex_lock(&ctl.lock);
+	if (send(event_fd, line, (size_t)n, MSG_NOSIGNAL) < 0 && errno != EPIPE &&
+	    errno != ECONNRESET)
+		vm_error("control: cannot send an event: %s", strerror(errno));
+	pthread_mutex_unlock(&ctl.lock);
 }
 
 int control_start(int fd, struct instance *in, void (*stats)(struct instance *in, FILE *f))

@@ -30,6 +30,8 @@
 #include <monitor/instance.h>
 #include <monitor/sandbox.h>
 #include <monitor/snapshot.h>
+#include <monitor/control.h>
+#include <monitor/elf.h>
 #include <monitor/tmpvol.h>
 #include <monitor/tty.h>
 #include <monitor/vm.h>
@@ -289,6 +291,15 @@ static int embedded_kick(void *ctx)
 	return mk_vm_kick(ctx);
 }
 
+/* The switch's log lines, as its default has them; a refused destination is an event too. */
+static void net_log(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "nanvixd: net: %s\n", line);
+	if (!strncmp(line, "refused ", 8))
+		control_event("egress_refused", line);
+}
+
 /* A token bucket for `rate` bytes/s: a tenth of a second's bytes, at least a full frame. */
 static uint64_t net_burst(const struct netsw_config *cfg, uint64_t rate)
 {
@@ -310,6 +321,7 @@ static int network_create(struct instance *in, struct netsw **net)
 	netsw_config_default(&cfg);
 	cfg.policy = in->c.net_policy;
 	cfg.spawn = in->c.uplink_spawn;
+	cfg.log = net_log;
 	/* A tenth of a second's bytes in hand, and at least one full frame. */
 	if (in->c.net_rate) {
 		cfg.rate = in->c.net_rate;
@@ -420,6 +432,8 @@ static char **helper_args(struct instance *in, const char *name, int *argc)
  */
 static void program_error(struct instance *in, const char *err)
 {
+	if (strstr(err, ELF_WX_REASON))
+		control_event("wx_load", err); /* a W^X refusal: audited (control.c) */
 	if (in->c.user_fs && in->c.argv[0][0] == '/')
 		vm_error("%s (the host's %s; to run %s from the VM's file system, add --in-vm)",
 		         err, in->c.argv[0], in->c.argv[0]);

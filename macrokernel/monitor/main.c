@@ -651,13 +651,15 @@ static int net_options(struct options *o)
 /* A trust refusal: the reason on stderr, and the run ends with 126. */
 static int trust_refused(const char *fmt, ...)
 {
+	char msg[1024], line[1100];
 	va_list ap;
 
-	fprintf(stderr, "nanvixd: trust: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	snprintf(line, sizeof(line), "nanvixd: trust: %s", msg);
+	fprintf(stderr, "%s\n", line);
+	control_event("trust_refused", line);
 	return NANVIXD_EXIT_BADELF;
 }
 
@@ -1025,6 +1027,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error(
 				        "--control-fd %s: not an open socket (3 or above)", optarg);
 			o->control_fd = (int)fd;
+			/* Its events from now on: a refusal of --trust is one. */
+			control_events_to(o->control_fd);
+			sandbox_set_event_fd(o->control_fd);
 			break;
 		}
 		case OPT_STRACE: o->strace = 1; break;

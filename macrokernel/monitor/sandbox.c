@@ -246,6 +246,7 @@ static const struct role {
 static const char *const uplink_extra[] = { "socket", "connect", "bind", "listen" };
 
 static const char *who = "nanvixd";      /* the stop line's first word */
+static int event_fd = -1;                /* a control channel for the stop line, or -1 */
 static __thread const char *thread_role; /* the calling thread's role, once narrowed */
 
 static struct sock_fprog progs[SANDBOX_ROLES]; /* each role's list, compiled when first needed */
@@ -277,6 +278,13 @@ static void forbidden(int sig, siginfo_t *si, void *uc)
 	if (n > 0)
 		(void)!write(STDERR_FILENO, line,
 		             (size_t)n < sizeof(line) ? (size_t)n : sizeof(line));
+	if (n > 0 && event_fd >= 0) {
+		char ev[160];
+		int m = snprintf(ev, sizeof(ev), "event seccomp_kill %s", line);
+
+		if (m > 0)
+			(void)!write(event_fd, ev, (size_t)m < sizeof(ev) ? (size_t)m : sizeof(ev));
+	}
 	_exit(NANVIXD_EXIT_SECCOMP);
 }
 
@@ -555,6 +563,11 @@ out_unlock:
 void sandbox_set_name(const char *name)
 {
 	who = name;
+}
+
+void sandbox_set_event_fd(int fd)
+{
+	event_fd = fd;
 }
 
 int sandbox_install_list(const char *name, const char *const *calls, size_t ncalls,

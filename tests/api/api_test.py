@@ -734,6 +734,21 @@ else:
         check("a VM with no W^X refusal has no wx_refused event",
               not [e for e in events if e["event"] == "wx_refused" and e.get("vm") == vm["id"]])
 
+    # Lines that look like nanvixd's refusals, printed by the guest, are not
+    # audited: the daemon takes nanvixd's events from the control channel.
+    forge = os.path.join(opt.bin, "tests", "forge_log.musl.elf")
+    for status in (119, 126):
+        st, vm = d.json("POST", "/v1/vms", {"program": forge, "args": [str(status)],
+                                            "start": True})
+        st, vm = d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=30")
+        log = d.req("GET", f"/v1/vms/{vm['id']}/logs")[2]
+        events = [json.loads(l) for l in open(d.audit)]
+        forged = [e for e in events if e.get("vm") == vm["id"] and
+                  e["event"] in ("seccomp_kill", "trust_refused", "egress_refused", "wx_refused")]
+        check(f"a guest's forged refusal lines (exit {status}) are not audited",
+              vm["exit_status"] == status and b"nanvixd: seccomp:" in log and not forged,
+              f"{vm['exit_status']} {forged}")
+
     st, text = d.req("GET", "/v1/metrics")[0], d.req("GET", "/v1/metrics")[2].decode()
     for series in ("nanvix_vm_starts_total", "nanvix_vms{state=\"exited\"}",
                    "nanvix_vm_start_seconds_bucket", "nanvix_api_requests_total",
@@ -750,6 +765,31 @@ else:
         check("promtool check metrics", pt.returncode == 0, pt.stdout + pt.stderr)
     except FileNotFoundError:
         print("skip promtool: not installed (apt-get install prometheus)")
+
+    # W^X refusals while the VM runs: the daemon asks its counters every 2 s
+    # and audits what is new each time (count: the refusals since).
+    if os.path.exists(rwx):
+        def wx_sums(vm_id):
+            sums = {}
+            for e in (json.loads(l) for l in open(d.audit)):
+                if e["event"] == "wx_refused" and e.get("vm") == vm_id:
+                    sums[e["kind"]] = sums.get(e["kind"], 0) + int(e["count"])
+            return sums
+        st, vm = d.json("POST", "/v1/vms", {"program": rwx, "args": ["3", "sleep"],
+                                            "start": True})
+        for _ in range(150):
+            if wx_sums(vm["id"]) == {"mmap": 3, "mprotect": 3}:
+                break
+            time.sleep(0.1)
+        st2, running = d.json("GET", f"/v1/vms/{vm['id']}")
+        check("W^X refusals are audited while the VM runs",
+              running.get("state") == "running" and
+              wx_sums(vm["id"]) == {"mmap": 3, "mprotect": 3},
+              f"{running.get('state')} {wx_sums(vm['id'])}")
+        d.json("POST", f"/v1/vms/{vm['id']}/kill", {"signal": "SIGKILL"})
+        d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=30")
+        check("and not again when it exits", wx_sums(vm["id"]) == {"mmap": 3, "mprotect": 3},
+              wx_sums(vm["id"]))
 
     # Refused egress reaches the audit log.
     http_get = os.path.join(opt.bin, "tests", "net", "http_get.elf")
@@ -797,6 +837,26 @@ if opt.kvm:
     check("a daemon killed with SIGKILL leaves no VM running",
           pid and (not os.path.exists(f"/proc/{pid}") or
                    open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] == "Z"), pid)
+
+# A VM whose nanvixd its filter stops: audited from nanvixd's event (the
+# test-only nanvixd.sandbox makes a forbidden call on its vCPU's thread).
+sandboxed = os.path.join(opt.bin, "tests", "nanvixd.sandbox")
+if opt.kvm and os.path.exists(sandboxed):
+    wrapper = os.path.join(opt.tmp, "nanvixd-forbidden")
+    with open(wrapper, "w") as f:
+        f.write(f'#!/bin/sh\nNANVIXD_TEST_FORBIDDEN=vcpu exec "{sandboxed}" '
+                f'--kernel "{opt.bin}/kernel.elf" "$@"\n')
+    os.chmod(wrapper, 0o755)
+    d = Daemon("--nanvixd", wrapper)
+    st, vm = d.json("POST", "/v1/vms", {"program": hello, "start": True})
+    st, vm = d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=30")
+    events = [json.loads(l) for l in open(d.audit)]
+    kills = [e for e in events if e["event"] == "seccomp_kill" and e.get("vm") == vm["id"]]
+    check("a seccomp stop of nanvixd is audited from its event",
+          vm["exit_status"] == 119 and len(kills) == 1 and
+          "forbidden system call" in kills[0].get("message", "") and
+          "vcpu thread" in kills[0].get("message", ""), f"{vm['exit_status']} {kills}")
+    d.stop()
 
 # ---- Keys, scopes and rates, over the Unix socket and TCP ------------------------
 

@@ -208,6 +208,9 @@ done
 while read -r verdict line; do
 	case "$verdict" in ok) ok "control $line" ;; FAIL) bad "control $line" "" ;; esac
 done < <(python3 tests/system/snapshot/control.py "$NANVIXD" busy "$tmp" "$T/loop.musl.elf" 2>&1)
+while read -r verdict line; do
+	case "$verdict" in ok) ok "control $line" ;; FAIL) bad "control $line" "" ;; esac
+done < <(python3 tests/system/snapshot/control.py "$NANVIXD" events "$tmp" "$T/snapshot/ticker.musl.elf" 2>&1)
 expect "control-fd-not-a-number" 125 "" "--control-fd x: not an open socket" -- --control-fd x -- "$T/hello.musl.elf"
 expect "control-fd-below-3" 125 "" "--control-fd 1: not an open socket" -- --control-fd 1 -- "$T/hello.musl.elf"
 expect "control-fd-closed" 125 "" "--control-fd 9: not an open socket" -- --control-fd 9 -- "$T/hello.musl.elf"

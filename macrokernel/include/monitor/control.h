@@ -17,4 +17,13 @@ int control_start(int fd, struct instance *in, void (*stats)(struct instance *in
 /* End the thread (before `in` goes away); a request still unanswered gets an error. */
 void control_stop(void);
 
+/* Send events to `fd` from now on (before control_start: the channel's fd). */
+void control_events_to(int fd);
+
+/*
+ * One "event KIND MESSAGE" line down the channel (control.c lists the
+ * kinds), if there is one; newlines in MESSAGE become spaces.  Any thread.
+ */
+void control_event(const char *kind, const char *msg);
+
 #endif /* MONITOR_CONTROL_H */

@@ -61,4 +61,7 @@ int sandbox_install_list(const char *name, const char *const *calls, size_t ncal
 /* The program the stop line names (default "nanvixd"; a static string). */
 void sandbox_set_name(const char *name);
 
+/* Also write the stop line, as "event seccomp_kill LINE", to `fd` (monitor/control.c). */
+void sandbox_set_event_fd(int fd);
+
 #endif /* MONITOR_SANDBOX_H */

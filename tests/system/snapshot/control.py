@@ -11,6 +11,8 @@ any FAIL.  Cases:
   refuse   bad requests (unknown, relative DIR, too long) get error lines
            and the VM is unharmed; a VM with the default /tmp is refused
   busy     a VM that never idles: no answer until it ends, then an error
+  events   nanvixd's own events, unasked: trust_refused, wx_load,
+           egress_refused and seccomp_kill, each from a run that earns it
 """
 import os
 import socket
@@ -111,4 +113,47 @@ elif case == "busy":
     check("an error once it ends", r == "error snapshot the VM ended before it idled", r)
     check("its status is the timeout's (124)", p.returncode == 124, p.returncode)
     check("nothing is left", not os.path.exists(f"{tmp}/busy"))
+elif case == "events":
+    bindir = os.path.dirname(os.path.abspath(nanvixd))
+
+    def events(*opts, env=None, args=()):
+        """Run nanvixd to its end; the event lines it sent, and its status."""
+        a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        p = subprocess.Popen([opts[0], *opts[1:-1], f"--control-fd={b.fileno()}", "--",
+                              opts[-1], *args], pass_fds=[b.fileno()], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        b.close()
+        a.settimeout(30)
+        got = b""
+        while True:
+            chunk = a.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+        p.wait(timeout=30)
+        return [l for l in got.decode().splitlines() if l.startswith("event ")], p.returncode
+
+    with open(f"{tmp}/broken.json", "w") as f:
+        f.write("{")
+    ev, st = events(nanvixd, "--trust", f"{tmp}/broken.json", prog)
+    check("a --trust refusal is an event", st == 126 and len(ev) == 1 and
+          ev[0].startswith("event trust_refused nanvixd: trust: "), f"{st} {ev}")
+    ev, st = events(nanvixd, f"{bindir}/tests/wx_segment.elf")
+    check("a W+X program is a wx_load event", st == 126 and len(ev) == 1 and
+          ev[0].startswith("event wx_load ") and "writable and executable" in ev[0],
+          f"{st} {ev}")
+    ev, st = events(nanvixd, "--net=host", "--timeout", "30", f"{bindir}/tests/net/http_get.elf",
+                    args=("10.0.2.2", "1", "/"))
+    check("a refused destination is an egress_refused event",
+          ev == ["event egress_refused refused 10.0.2.2:1/tcp (the gateway is the host's "
+                 "loopback: allow 127.0.0.1:1 to open it)"], f"{st} {ev}")
+    sandboxed = f"{bindir}/tests/nanvixd.sandbox"
+    if os.path.exists(sandboxed):
+        ev, st = events(sandboxed, "--kernel", f"{bindir}/kernel.elf", prog,
+                        env=dict(os.environ, NANVIXD_TEST_FORBIDDEN="vcpu"), args=("1", "1"))
+        check("a seccomp stop is a seccomp_kill event", st == 119 and len(ev) == 1 and
+              ev[0].startswith("event seccomp_kill nanvixd: seccomp: forbidden system call")
+              and "(vcpu thread)" in ev[0], f"{st} {ev}")
+    ev, st = events(nanvixd, f"{bindir}/tests/hello.musl.elf")
+    check("a VM with none sends none", st == 0 and ev == [], f"{st} {ev}")
 sys.exit(1 if failed else 0)
