@@ -116,55 +116,51 @@ if command -v mke2fs >/dev/null; then
 else
 	echo "skip --disk-rate: mke2fs missing (apt-get install e2fsprogs)"
 fi
-if command -v python3 >/dev/null; then
-	# A listener on the host's loopback that counts what it gets.
-	python3 - >"$tmp/sink" <<'PY' &
-import socket
+# peer MODE OUT: a TCP peer on the host's loopback, in the background
+# ($peer_pid), its port in $port (and on OUT's first line): MODE sink
+# counts what it gets (on OUT's second line), source sends 2,000,000 bytes.
+peer() {
+	python3 - "$1" >"$2" <<'PY' &
+import socket, sys
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 s.listen(1)
 print(s.getsockname()[1], flush=True)
 s.settimeout(60)
 c, _ = s.accept()
-n = 0
-while True:
-    b = c.recv(65536)
-    if not b:
-        break
-    n += len(b)
-print(n, flush=True)
+if sys.argv[1] == "source":
+    c.sendall(b"r" * 2000000)
+else:
+    n = 0
+    while True:
+        b = c.recv(65536)
+        if not b:
+            break
+        n += len(b)
+    print(n, flush=True)
+c.close()
 PY
-	sink=$!
-	for _ in $(seq 100); do [ -s "$tmp/sink" ] && break; sleep 0.1; done
-	port=$(head -1 "$tmp/sink")
+	peer_pid=$!
+	for _ in $(seq 100); do [ -s "$2" ] && break; sleep 0.1; done
+	port=$(head -1 "$2")
+}
+if command -v python3 >/dev/null; then
+	peer sink "$tmp/sink"
 	expect "--net-rate 1M: 2 MB are sent" 0 "^send 2000000 bytes in" "" -- \
 		--net-allow "127.0.0.1:$port" --net-rate 1M -- "$L" send 10.0.2.2 "$port" 2000000
 	at_least "--net-rate 1M: 2 MB take at least 1.5 s" 1.5
-	wait "$sink"
+	wait "$peer_pid"
 	if [ "$(sed -n 2p "$tmp/sink")" = 2000000 ]; then
 		ok "--net-rate 1M: every byte arrives (shaped, not dropped)"
 	else
 		bad "--net-rate 1M: every byte arrives" "the listener got $(sed -n 2p "$tmp/sink")"
 	fi
 	# The other way: a host sender, the VM reads 2 MB at 1M/s.
-	python3 - >"$tmp/source" <<'PY' &
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-s.listen(1)
-print(s.getsockname()[1], flush=True)
-s.settimeout(60)
-c, _ = s.accept()
-c.sendall(b"r" * 2000000)
-c.close()
-PY
-	source=$!
-	for _ in $(seq 100); do [ -s "$tmp/source" ] && break; sleep 0.1; done
-	port=$(head -1 "$tmp/source")
+	peer source "$tmp/source"
 	expect "--net-recv-rate 1M: 2 MB are received, every byte" 0 "^recv 2000000 bytes in" "" -- \
 		--net-allow "127.0.0.1:$port" --net-recv-rate 1M -- "$L" recv 10.0.2.2 "$port"
 	at_least "--net-recv-rate 1M: 2 MB take at least 1.5 s" 1.5
-	wait "$source"
+	wait "$peer_pid"
 	expect "--net-rate 4K: a rate below a frame's bytes a tenth of a second works" 0 "^hello" \
 		"" -- --net-rate 4K --net-recv-rate 4K -- "$T/hello.musl.elf"
 else
