@@ -122,6 +122,7 @@ struct api_vm {
 	char dir[3072]; /* STATE/vms/ID: console.log (--state is at most 2048 bytes) */
 	char tmp[4096]; /* the VM's /tmp base (TMPDIR-like), removed at exit */
 	struct vm_ctl *ctl; /* nanvixd's control channel while it runs (snap.c), or NULL */
+	unsigned events;         /* nanvixd's events taken (vm_event: at most VM_EVENTS_MAX) */
 	unsigned egress_audited; /* egress_refused events written */
 	long long wx_audited[4]; /* W^X refusals of each kind written (vm_audit_wx) */
 	double stats_asked;      /* when its counters were last asked for (vm_tick) */

@@ -977,8 +977,11 @@ void api_stats_parse(void *json_obj, char *text)
  * and a program nanvixd would not load for W^X.
  */
 #define EGRESS_AUDIT_MAX 32
+#define VM_EVENTS_MAX    64 /* a VM's nanvixd cannot flood the audit log */
 void vm_event(struct api_vm *vm, const char *kind, const char *msg)
 {
+	if (vm->events++ >= VM_EVENTS_MAX)
+		return;
 	if (!strcmp(kind, "egress_refused")) {
 		if (vm->egress_audited++ < EGRESS_AUDIT_MAX)
 			audit("egress_refused", "vm", vm->id, "who", vm->owner, "message", msg, NULL);

@@ -227,8 +227,9 @@ void control_event(const char *kind, const char *msg)
 		if (line[i] == '\n' || line[i] == '\r')
 			line[i] = ' ';
 	line[n++] = '\n';
+	/* Never waits: a caller that does not read loses events, the VM goes on. */
 	pthread_mutex_lock(&ctl.lock);
-	if (send(event_fd, line, (size_t)n, MSG_NOSIGNAL) < 0 && errno != EPIPE &&
+	if (send(event_fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EPIPE &&
 	    errno != ECONNRESET)
 		vm_error("control: cannot send an event: %s", strerror(errno));
 	pthread_mutex_unlock(&ctl.lock);
