@@ -300,14 +300,6 @@ static void net_log(void *ctx, const char *line)
 		control_event("egress_refused", line);
 }
 
-/* A token bucket for `rate` bytes/s: a tenth of a second's bytes, at least a full frame. */
-static uint64_t net_burst(const struct netsw_config *cfg, uint64_t rate)
-{
-	uint64_t frame = (uint64_t)cfg->mtu + 14;
-
-	return rate / 10 > frame ? rate / 10 : frame;
-}
-
 /*
  * The tenant network of the embedded macro-kernel: a switch, and its uplink
  * when -p or --net-allow need one.  0 or a nanvixd status.  The uplink is
@@ -325,12 +317,12 @@ static int network_create(struct instance *in, struct netsw **net)
 	/* A tenth of a second's bytes in hand, and at least one full frame. */
 	if (in->c.net_rate) {
 		cfg.rate = in->c.net_rate;
-		cfg.burst = net_burst(&cfg, cfg.rate);
+		cfg.burst = netsw_burst_for(&cfg, cfg.rate);
 		cfg.shape = true;
 	}
 	if (in->c.net_recv_rate) {
 		cfg.recv_rate = in->c.net_recv_rate;
-		cfg.recv_burst = net_burst(&cfg, cfg.recv_rate);
+		cfg.recv_burst = netsw_burst_for(&cfg, cfg.recv_rate);
 		cfg.shape = true; /* one VM's own switch: waiting slows only that VM */
 	}
 	*net = netsw_new(&cfg);

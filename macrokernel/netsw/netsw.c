@@ -155,6 +155,13 @@ const struct netsw_config *netsw_config_of(const struct netsw *sw)
 	return &sw->cfg;
 }
 
+uint64_t netsw_burst_for(const struct netsw_config *cfg, uint64_t rate)
+{
+	uint64_t frame = (uint64_t)cfg->mtu + ETH_HLEN;
+
+	return rate / 10 > frame ? rate / 10 : frame;
+}
+
 void netsw_config_default(struct netsw_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));

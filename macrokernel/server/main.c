@@ -80,6 +80,11 @@ static const char usage_text[] =
         "                      may reach (repeatable; as nanvixd's, which a VM of\n"
         "                      this macro-kernel cannot widen).  The VMs share one\n"
         "                      network, 10.0.2.0/24, and reach each other\n"
+        "      --net-rate RATE, --net-recv-rate RATE\n"
+        "                      each VM sends, and receives, at most RATE bytes a\n"
+        "                      second (K, M, G; 4K..1T); past it frames are dropped\n"
+        "                      (policed: the VMs share one pump, which never\n"
+        "                      waits).  Default: sends 256M, receives unbounded\n"
         "      --no-seccomp    do not confine this process to its system-call\n"
         "                      allowlist (by default it is, once it listens; a\n"
         "                      forbidden call ends it with 119 and a line)\n"
@@ -97,8 +102,33 @@ struct options {
 	unsigned max_vms;
 	bool verbose;
 	bool no_seccomp;
-	struct netsw_policy policy; /* --net-allow: the tenant's egress */
+	struct netsw_policy policy;       /* --net-allow: the tenant's egress */
+	uint64_t net_rate, net_recv_rate; /* bytes/s a VM's port, 0: the switch's default */
 };
+
+/* A rate such as "4096", "512K", "10M" or "1G" (powers of 1024), 4K..1T: 0 or -1. */
+static int parse_rate(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || s[0] == '-')
+		return -1;
+	switch (*end) {
+	case 'k':
+	case 'K': v <<= 10, end++; break;
+	case 'm':
+	case 'M': v <<= 20, end++; break;
+	case 'g':
+	case 'G': v <<= 30, end++; break;
+	}
+	if (*end || v < 4096 || v > (1ull << 40))
+		return -1;
+	*out = v;
+	return 0;
+}
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -116,6 +146,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		OPT_MAX_VMS,
 		OPT_VERSION,
 		OPT_NET_ALLOW,
+		OPT_NET_RATE,
+		OPT_NET_RECV_RATE,
 		OPT_NO_SECCOMP
 	};
 	static const struct option longopts[] = {
@@ -123,6 +155,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "max-vms", required_argument, NULL, OPT_MAX_VMS },
 		{ "net-allow", required_argument, NULL, OPT_NET_ALLOW },
+		{ "net-rate", required_argument, NULL, OPT_NET_RATE },
+		{ "net-recv-rate", required_argument, NULL, OPT_NET_RECV_RATE },
 		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -156,6 +190,14 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("%s", why);
 			break;
 		}
+		case OPT_NET_RATE:
+		case OPT_NET_RECV_RATE:
+			if (parse_rate(optarg,
+			               c == OPT_NET_RATE ? &o->net_rate : &o->net_recv_rate))
+				return usage_error(
+				        "invalid rate '%s' (bytes a second, e.g. 10M; 4K..1T)",
+				        optarg);
+			break;
 		case OPT_NO_SECCOMP: o->no_seccomp = true; break;
 		case 'v': o->verbose = true; break;
 		case 'h': fputs(usage_text, stdout); exit(0);
@@ -308,6 +350,14 @@ int main(int argc, char **argv)
 
 		netsw_config_default(&nc);
 		nc.policy = &o.policy;
+		if (o.net_rate) {
+			nc.rate = o.net_rate;
+			nc.burst = netsw_burst_for(&nc, nc.rate);
+		}
+		if (o.net_recv_rate) {
+			nc.recv_rate = o.net_recv_rate;
+			nc.recv_burst = netsw_burst_for(&nc, nc.recv_rate);
+		}
 		nc.log = NULL;
 		nc.spawn = o.no_seccomp ? NULL : spawner_spawn;
 		s.net = netsw_new(&nc);

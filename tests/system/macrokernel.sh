@@ -151,6 +151,16 @@ if [ "$st" = 2 ] && grep -q -- '--socket' "$tmp/err"; then
 else
 	bad "no --socket" "status $st"
 fi
+for a in "--net-rate 1x" "--net-rate 1K" "--net-recv-rate 2T" "--net-recv-rate -5"; do
+	# shellcheck disable=SC2086 # the option and its value
+	"$MK" --socket "$sock" --root "$root" $a 2>"$tmp/err"
+	st=$?
+	if [ "$st" = 2 ] && grep -q "invalid rate" "$tmp/err"; then
+		ok "$a: usage error"
+	else
+		bad "$a" "status $st: $(head -c 200 "$tmp/err")"
+	fi
+done
 "$MK" --socket "$sock" --root "$tmp/nonexistent" 2>"$tmp/err"
 st=$?
 if [ "$st" = 1 ] && grep -q 'root directory' "$tmp/err"; then

@@ -233,7 +233,9 @@ elif [ ! -x bin/macrokernel ]; then
 	skip=$((skip + 1))
 else
 	mkdir -p "$tmp/mkroot"
-	"${MK:-bin/macrokernel}" --socket "$tmp/mk.sock" --root "$tmp/mkroot" 2>"$tmp/mk.err" &
+	# Per-VM rates well above what these VMs send: policed, nothing dropped.
+	"${MK:-bin/macrokernel}" --socket "$tmp/mk.sock" --root "$tmp/mkroot" --net-rate 64M \
+		--net-recv-rate 64M 2>"$tmp/mk.err" &
 	mkpid=$!
 	for _ in $(seq 50); do [ -S "$tmp/mk.sock" ] && break; sleep 0.1; done
 	if start "VM A" "$NANVIXD" --macrokernel "$tmp/mk.sock" -- "$HTTP" 80; then

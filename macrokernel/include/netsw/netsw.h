@@ -110,6 +110,9 @@ struct netsw_stats {
 	uint64_t uplink_drop;                       /* uplink socket full, malformed, no port */
 };
 
+/* A bucket for `rate` bytes/s under cfg: a tenth of a second's bytes, at least one full frame. */
+uint64_t netsw_burst_for(const struct netsw_config *cfg, uint64_t rate);
+
 /* Fill *cfg with the defaults: 10.0.2.0/24, gateway .2, DNS .3, VMs from .15, MTU 65000. */
 void netsw_config_default(struct netsw_config *cfg);
 
