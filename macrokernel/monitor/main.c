@@ -690,6 +690,13 @@ static int trust_limits(struct options *o, const struct trust_profile *prof)
 		        "the images' profile allows at most %llu bytes a second of disk "
 		        "I/O (--disk-rate)",
 		        (unsigned long long)prof->max_disk_rate);
+	if (prof->max_net_recv_rate && !o->net_recv_rate)
+		o->net_recv_rate = prof->max_net_recv_rate;
+	if (prof->max_net_recv_rate && o->net_recv_rate > prof->max_net_recv_rate)
+		return trust_refused(
+		        "the images' profile allows at most %llu bytes a second from the "
+		        "network (--net-recv-rate)",
+		        (unsigned long long)prof->max_net_recv_rate);
 	/* The default /tmp is host memory (/dev/shm): its size counts as memory. */
 	if (o->tmp_size_given && prof->max_memory != UINT64_MAX &&
 	    (!o->tmp_size || o->tmp_size > prof->max_memory))

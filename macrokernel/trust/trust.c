@@ -342,9 +342,12 @@ static int read_profile(json_t *o, struct trust_profile *p, const char *where, c
 		else if (!strcmp(key, "max_cpus") && json_is_number(v) &&
 		         json_number_value(v) >= 0.01 && json_number_value(v) <= 1)
 			p->max_cpus = json_number_value(v);
-		else if ((!strcmp(key, "max_disk_rate") || !strcmp(key, "max_net_rate")) &&
+		else if ((!strcmp(key, "max_disk_rate") || !strcmp(key, "max_net_rate") ||
+		          !strcmp(key, "max_net_recv_rate")) &&
 		         json_is_string(v) && parse_size(json_string_value(v)))
-			*(key[4] == 'd' ? &p->max_disk_rate : &p->max_net_rate) =
+			*(key[4] == 'd'              ? &p->max_disk_rate
+			  : !strcmp(key + 8, "rate") ? &p->max_net_rate
+			                             : &p->max_net_recv_rate) =
 			        parse_size(json_string_value(v));
 		else if (!strcmp(key, "net_allow") && json_is_array(v) &&
 		         json_array_size(v) <= TRUST_ALLOW_MAX) {
@@ -444,6 +447,7 @@ static void narrow(struct trust_profile *to, const struct trust_profile *by)
 	NARROW_LIMIT(to->max_cpus, by->max_cpus);
 	NARROW_LIMIT(to->max_disk_rate, by->max_disk_rate);
 	NARROW_LIMIT(to->max_net_rate, by->max_net_rate);
+	NARROW_LIMIT(to->max_net_recv_rate, by->max_net_recv_rate);
 	if (by->nallow < 0)
 		return;
 	if (to->nallow < 0) {

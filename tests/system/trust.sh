@@ -128,7 +128,8 @@ cp "$T/limits.elf" "$tmp/limits.elf"
 "$NANVIX" sign "$k/ops.sec" "$tmp/limits.elf" >/dev/null
 cat >"$k/limits.json" <<'EOF'
 {"keys": [{"pubkey": "ops.pub", "profile": {"net": true, "max_pids": 3, "max_cpus": 0.5,
-           "max_disk_rate": "8M", "max_net_rate": "8M", "net_allow": ["127.0.0.1:9"]}}],
+           "max_disk_rate": "8M", "max_net_rate": "8M", "max_net_recv_rate": "8M",
+           "net_allow": ["127.0.0.1:9"]}}],
  "unsigned": "restricted"}
 EOF
 vm --trust "$k/limits.json" -- "$tmp/limits.elf" fork
@@ -137,6 +138,7 @@ refused "more tasks than the profile" 'at most 3 tasks' -- --trust "$k/limits.js
 refused "more CPU than the profile" 'at most 0.5 of a CPU' -- --trust "$k/limits.json" --cpus 1 -- "$tmp/limits.elf" fork
 refused "a faster disk than the profile" 'disk I/O' -- --trust "$k/limits.json" --disk-rate 1G -- "$tmp/limits.elf" fork
 refused "a faster network than the profile" 'onto the network' -- --trust "$k/limits.json" --net-rate 1G -- "$tmp/limits.elf" fork
+refused "a faster receive than the profile" 'from the network' -- --trust "$k/limits.json" --net-recv-rate 1G -- "$tmp/limits.elf" fork
 refused "egress the profile does not list" 'does not allow --net-allow 127.0.0.1:80' \
 	-- --trust "$k/limits.json" --net-allow 127.0.0.1:80 -- "$tmp/limits.elf" fork
 vm --trust "$k/limits.json" --net-allow 127.0.0.1:9 --pids-limit 2 -- "$tmp/limits.elf" fork

@@ -41,10 +41,11 @@ struct trust_profile {
 	bool volumes;        /* --volume, --disk */
 	uint64_t max_memory; /* -m at most (bytes) */
 	/* Limits the run gets at most (0: none), given when it asks for none. */
-	uint32_t max_pids;      /* --pids-limit */
-	double max_cpus;        /* --cpus */
-	uint64_t max_disk_rate; /* --disk-rate, bytes a second */
-	uint64_t max_net_rate;  /* --net-rate, bytes a second */
+	uint32_t max_pids;          /* --pids-limit */
+	double max_cpus;            /* --cpus */
+	uint64_t max_disk_rate;     /* --disk-rate, bytes a second */
+	uint64_t max_net_rate;      /* --net-rate, bytes a second */
+	uint64_t max_net_recv_rate; /* --net-recv-rate, bytes a second */
 	/* The --net-allow destinations a run may ask for, as written;
 	 * nallow -1: any (the profile names none). */
 	int nallow;
