@@ -40,7 +40,7 @@
 #define VM_ARGV_MAX     (2 * 4096 + 64)
 #define VM_KILL_AFTER   5.0  /* s from the second SIGTERM to SIGKILL */
 #define VM_RM_AFTER     60.0 /* s an exited --rm VM waits for its waiter */
-#define VM_STATS_EVERY  2.0  /* s between asks for a running VM's counters (vm_tick) */
+#define VM_STATS_EVERY  5.0  /* s between asks for a running VM's counters (vm_tick) */
 #define VM_STOP_FOREVER "86400"
 
 const char *const vm_state_names[VM_NSTATES] = { "created", "running", "paused", "stopping",

@@ -766,7 +766,7 @@ else:
     except FileNotFoundError:
         print("skip promtool: not installed (apt-get install prometheus)")
 
-    # W^X refusals while the VM runs: the daemon asks its counters every 2 s
+    # W^X refusals while the VM runs: the daemon asks its counters every 5 s
     # and audits what is new each time (count: the refusals since).
     if os.path.exists(rwx):
         def wx_sums(vm_id):
@@ -777,7 +777,7 @@ else:
             return sums
         st, vm = d.json("POST", "/v1/vms", {"program": rwx, "args": ["3", "sleep"],
                                             "start": True})
-        for _ in range(150):
+        for _ in range(250):
             if wx_sums(vm["id"]) == {"mmap": 3, "mprotect": 3}:
                 break
             time.sleep(0.1)
