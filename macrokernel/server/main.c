@@ -111,6 +111,7 @@ static int parse_rate(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
+	int shift = 0;
 
 	errno = 0;
 	v = strtoull(s, &end, 10);
@@ -118,15 +119,15 @@ static int parse_rate(const char *s, uint64_t *out)
 		return -1;
 	switch (*end) {
 	case 'k':
-	case 'K': v <<= 10, end++; break;
+	case 'K': shift = 10, end++; break;
 	case 'm':
-	case 'M': v <<= 20, end++; break;
+	case 'M': shift = 20, end++; break;
 	case 'g':
-	case 'G': v <<= 30, end++; break;
+	case 'G': shift = 30, end++; break;
 	}
-	if (*end || v < 4096 || v > (1ull << 40))
+	if (*end || v > (1ull << 40) >> shift || v << shift < 4096)
 		return -1;
-	*out = v;
+	*out = v << shift;
 	return 0;
 }
 

@@ -151,7 +151,8 @@ if [ "$st" = 2 ] && grep -q -- '--socket' "$tmp/err"; then
 else
 	bad "no --socket" "status $st"
 fi
-for a in "--net-rate 1x" "--net-rate 1K" "--net-recv-rate 2T" "--net-recv-rate -5"; do
+for a in "--net-rate 1x" "--net-rate 1K" "--net-recv-rate 2T" "--net-recv-rate -5" \
+	"--net-rate 17179869184G"; do
 	# shellcheck disable=SC2086 # the option and its value
 	"$MK" --socket "$sock" --root "$root" $a 2>"$tmp/err"
 	st=$?
