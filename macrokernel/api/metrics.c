@@ -219,6 +219,26 @@ char *metrics_render(size_t *len)
 				    (long long)json_integer_value(v));
 		}
 	}
+	/* The default /tmp (host memory) against its size limit. */
+	static const struct {
+		const char *key, *metric, *help;
+	} gauges[] = {
+		{ "tmp_bytes", "nanvix_vm_tmp_bytes",
+		  "What a VM's default /tmp holds (host memory)." },
+		{ "tmp_max", "nanvix_vm_tmp_limit_bytes",
+		  "The size limit of a VM's default /tmp." },
+	};
+	for (size_t i = 0; i < sizeof(gauges) / sizeof(gauges[0]); i++) {
+		header(&t, gauges[i].metric, "gauge", gauges[i].help);
+		for (const struct api_vm *vm = vm_list(); vm; vm = vm->next) {
+			json_t *st = vm->stats ? vm->stats : snap_live_stats(vm),
+			       *v = st ? json_object_get(st, gauges[i].key) : NULL;
+
+			if (json_is_integer(v))
+				put(&t, "%s{id=\"%s\",name=\"%s\"} %lld\n", gauges[i].metric,
+				    vm->id, vm->name, (long long)json_integer_value(v));
+		}
+	}
 	header(&t, "nanvix_vm_exit_status", "gauge", "The exit status of an exited VM.");
 	for (const struct api_vm *vm = vm_list(); vm; vm = vm->next)
 		if (vm->state == VM_EXITED)

@@ -88,9 +88,13 @@ fail:
 static void fs_svc_stats(void *state, struct mk_stats *st)
 {
 	struct fs_svc *f = state;
+	struct fs_service_stats fst;
 
 	st->fs_calls += f->calls;
 	st->fs_errors += f->errors;
+	fs_service_stats(f->fs, &fst);
+	st->tmp_bytes += fst.limited_bytes;
+	st->tmp_max += fst.limited_max;
 }
 
 /* ---- The fs section of the shared macro-kernel's hello (server/proto.h). ---- */

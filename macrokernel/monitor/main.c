@@ -1293,7 +1293,7 @@ static void print_stats(struct instance *in, const struct nanvix_kstats *k, bool
 	        (unsigned long long)k->syscalls, (unsigned long long)k->enosys,
 	        (unsigned long long)k->frames_free, (unsigned long long)k->frames_total,
 	        (unsigned long long)vm->nfastcalls, (unsigned long long)vm->nthrottled);
-	if (instance_mk_stats(in, &ms, live) == 0)
+	if (instance_mk_stats(in, &ms, live) == 0) {
 		fprintf(f,
 		        "nanvixd: stats: ring kicks=%llu served=%llu malformed=%llu "
 		        "fs_calls=%llu fs_errors=%llu blk_reads=%llu blk_writes=%llu "
@@ -1303,6 +1303,11 @@ static void print_stats(struct instance *in, const struct nanvix_kstats *k, bool
 		        (unsigned long long)ms.fs_errors, (unsigned long long)ms.blk_reads,
 		        (unsigned long long)ms.blk_writes, (unsigned long long)ms.blk_flushes,
 		        (unsigned long long)ms.net_calls, (unsigned long long)ms.net_errors);
+		/* The default /tmp's size limit (--tmp-size): what it holds, and the limit. */
+		if (ms.tmp_max)
+			fprintf(f, "nanvixd: stats: tmp_bytes=%llu tmp_max=%llu\n",
+			        (unsigned long long)ms.tmp_bytes, (unsigned long long)ms.tmp_max);
+	}
 	/* W^X refusals (docs/security.md): the kernel's mmap and mprotect ones, the host's. */
 	fprintf(f,
 	        "nanvixd: stats: wx_refused=%llu wx_mmap=%llu wx_mprotect=%llu wx_exec=%llu "

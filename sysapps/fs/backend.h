@@ -94,6 +94,9 @@ int fs_volume_mount(struct fs_mount *m, const char *hostdir, int readonly);
  */
 int fs_volume_limit(struct fs_mount *m, uint64_t max_bytes);
 
+/* A limited volume's bytes held and its limit: 0; -1 for any other mount. */
+int fs_volume_usage(const struct fs_mount *m, uint64_t *used, uint64_t *max);
+
 /*
  * A synthetic read-only directory (the root when there is no disk, or a
  * missing parent of a mount point): lists the mounts directly beneath m->at.

@@ -792,6 +792,15 @@ int fs_service_limit_volume(struct fs_service *s, const char *at, uint64_t max_b
 void fs_service_stats(const struct fs_service *s, struct fs_service_stats *out)
 {
 	*out = s->st;
+	out->limited_bytes = out->limited_max = 0;
+	for (int i = 0; i < s->nmounts; i++) {
+		uint64_t used, max;
+
+		if (s->mounts[i].ops && fs_volume_usage(&s->mounts[i], &used, &max) == 0) {
+			out->limited_bytes += used;
+			out->limited_max += max;
+		}
+	}
 }
 
 /* ---- the calls ---- */

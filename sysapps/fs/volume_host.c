@@ -753,3 +753,14 @@ int fs_volume_limit(struct fs_mount *m, uint64_t max_bytes)
 	m->priv = q;
 	return 0;
 }
+
+int fs_volume_usage(const struct fs_mount *m, uint64_t *used, uint64_t *max)
+{
+	const struct vquota *q = m->ops == &volume_backend ? quota(m) : NULL;
+
+	if (!q)
+		return -1;
+	*used = q->used;
+	*max = q->max_bytes;
+	return 0;
+}

@@ -15,3 +15,9 @@ int fs_volume_limit(struct fs_mount *m, uint64_t max_bytes)
 	(void)m, (void)max_bytes;
 	return -LINUX_ENOSYS;
 }
+
+int fs_volume_usage(const struct fs_mount *m, uint64_t *used, uint64_t *max)
+{
+	(void)m, (void)used, (void)max;
+	return -1;
+}

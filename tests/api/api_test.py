@@ -463,6 +463,16 @@ else:
     log = d.req("GET", f"/v1/vms/{vm['id']}/logs")[2]
     check("no tmp_bytes: /tmp is as large as the memory",
           log.startswith(b"empty: 33554432 bytes, 33554432 free;"), f"{log!r}")
+    st, vm = d.json("POST", "/v1/vms", {"program": limits, "args": ["write", "/tmp/x", "300000"],
+                                        "limits": {"tmp_bytes": 1 << 20}, "start": True})
+    st, vm = d.json("GET", f"/v1/vms/{vm['id']}/wait?timeout=60")
+    text = d.req("GET", "/v1/metrics")[2].decode()
+    check("/tmp's use and limit: in the VM's stats and /v1/metrics",
+          (vm.get("stats") or {}).get("tmp_bytes") == 303104 and
+          vm["stats"].get("tmp_max") == 1 << 20 and
+          f'nanvix_vm_tmp_bytes{{id="{vm["id"]}",name="{vm["name"]}"}} 303104\n' in text and
+          f'nanvix_vm_tmp_limit_bytes{{id="{vm["id"]}",name="{vm["name"]}"}} 1048576\n' in text,
+          f"{vm.get('stats')} {[l for l in text.splitlines() if 'tmp' in l][:4]}")
     # The network rates reach nanvixd (limits.sh drives a guest past them).
     st, vm = d.json("POST", "/v1/vms", {"program": hello, "start": True,
                                         "limits": {"net_rate": 4096, "net_recv_rate": 1 << 20}})

@@ -199,6 +199,9 @@ for lib in musl glibc; do
 			"^fill: wrote 1048576 bytes \(the last write short: 48576\), then ENOSPC$"
 	fi
 done
+expect "--stats: what /tmp holds (74 pages) and its limit" 0 "^write 300000 bytes" \
+	"^nanvixd: stats: tmp_bytes=303104 tmp_max=1048576$" -- --stats --tmp-size 1M -- \
+	"$L" write /tmp/x 300000
 expect "--tmp-size 1M: df shows the limit" 0 "^empty: 1048576 bytes, 1048576 free; 256 names, 255 free$" \
 	"" -- --tmp-size 1M -- "$T/tmpfill.musl.elf" /tmp df
 expect "no --tmp-size: /tmp is as large as the memory (-m 32M)" 0 \

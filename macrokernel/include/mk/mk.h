@@ -124,6 +124,7 @@ int mk_vm_net_publish(struct mk_vm *vm, const struct netsw_publish *pub, char *e
 struct mk_stats {
 	uint64_t kicks, served, malformed, fs_calls, fs_errors, blk_reads, blk_writes, blk_flushes;
 	uint64_t net_calls, net_errors;
+	uint64_t tmp_bytes, tmp_max; /* the size-limited /tmp: held, and its limit (0: none) */
 };
 void mk_vm_stats(const struct mk_vm *vm, struct mk_stats *out);
 

@@ -83,6 +83,8 @@ int fs_service_load(struct fs_service *s, uint64_t dir, const char *path, size_t
 /* Counters for --stats. */
 struct fs_service_stats {
 	uint64_t calls, errors, handles_open, handles_max;
+	/* Size-limited volumes (fs_service_limit_volume): what they hold, their limits. */
+	uint64_t limited_bytes, limited_max;
 };
 void fs_service_stats(const struct fs_service *s, struct fs_service_stats *out);
 
