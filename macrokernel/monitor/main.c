@@ -666,6 +666,17 @@ static int trust_refused(const char *fmt, ...)
 	return NANVIXD_EXIT_BADELF;
 }
 
+/* A rate the profile bounds (0: none): given when the run asks for none, refused above it. */
+static int trust_rate(uint64_t *rate, uint64_t max, const char *what)
+{
+	if (max && !*rate)
+		*rate = max;
+	if (max && *rate > max)
+		return trust_refused("the images' profile allows at most %llu bytes a second %s",
+		                     (unsigned long long)max, what);
+	return 0;
+}
+
 /*
  * The profile's limits: each the run does not ask for is given, one it
  * asks beyond is refused; its egress only to the destinations the profile
@@ -683,33 +694,17 @@ static int trust_limits(struct options *o, const struct trust_profile *prof)
 	if (prof->max_cpus > 0 && o->cpus > prof->max_cpus)
 		return trust_refused("the images' profile allows at most %g of a CPU (--cpus)",
 		                     prof->max_cpus);
-	if (prof->max_disk_rate && !o->mk.disk_rate)
-		o->mk.disk_rate = prof->max_disk_rate;
-	if (prof->max_disk_rate && o->mk.disk_rate > prof->max_disk_rate)
-		return trust_refused(
-		        "the images' profile allows at most %llu bytes a second of disk "
-		        "I/O (--disk-rate)",
-		        (unsigned long long)prof->max_disk_rate);
-	if (prof->max_net_recv_rate && !o->net_recv_rate)
-		o->net_recv_rate = prof->max_net_recv_rate;
-	if (prof->max_net_recv_rate && o->net_recv_rate > prof->max_net_recv_rate)
-		return trust_refused(
-		        "the images' profile allows at most %llu bytes a second from the "
-		        "network (--net-recv-rate)",
-		        (unsigned long long)prof->max_net_recv_rate);
+	if (trust_rate(&o->mk.disk_rate, prof->max_disk_rate, "of disk I/O (--disk-rate)") ||
+	    trust_rate(&o->net_rate, prof->max_net_rate, "onto the network (--net-rate)") ||
+	    trust_rate(&o->net_recv_rate, prof->max_net_recv_rate,
+	               "from the network (--net-recv-rate)"))
+		return NANVIXD_EXIT_BADELF;
 	/* The default /tmp is host memory (/dev/shm): its size counts as memory. */
 	if (o->tmp_size_given && prof->max_memory != UINT64_MAX &&
 	    (!o->tmp_size || o->tmp_size > prof->max_memory))
 		return trust_refused("the images' profile allows a /tmp of at most %llu MiB "
 		                     "(--tmp-size)",
 		                     (unsigned long long)(prof->max_memory >> 20));
-	if (prof->max_net_rate && !o->net_rate)
-		o->net_rate = prof->max_net_rate;
-	if (prof->max_net_rate && o->net_rate > prof->max_net_rate)
-		return trust_refused(
-		        "the images' profile allows at most %llu bytes a second onto the "
-		        "network (--net-rate)",
-		        (unsigned long long)prof->max_net_rate);
 	for (int i = 0; prof->nallow >= 0 && i < o->nallow_args; i++) {
 		int j;
 
