@@ -325,34 +325,6 @@ static int allow(scmp_filter_ctx ctx, const char *const *calls, size_t n, bool a
 	return rc;
 }
 
-/* Install the process's allowlist plus extra[n], on every thread. */
-static int install(const char *const *extra, size_t n, char *err, size_t errlen)
-{
-	scmp_filter_ctx ctx;
-	int rc;
-
-	if (catch_sigsys(err, errlen) < 0)
-		return -1;
-	ctx = seccomp_init(SCMP_ACT_TRAP);
-	if (!ctx) {
-		snprintf(err, errlen, "seccomp_init failed");
-		return -1;
-	}
-	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
-	if (!rc)
-		rc = allow(ctx, allowed, N(allowed), true);
-	if (!rc)
-		rc = allow(ctx, extra, n, true);
-	if (!rc)
-		rc = seccomp_load(ctx); /* sets no_new_privs first (SCMP_FLTATR_CTL_NNP) */
-	seccomp_release(ctx);
-	if (rc) {
-		snprintf(err, errlen, "cannot install the system-call filter: %s", strerror(-rc));
-		return -1;
-	}
-	return 0;
-}
-
 /* Allow calls[ncalls] in ctx, ioctl only with ioctls[nioctls] (any: NULL); 0 or -errno. */
 static int allow_list(scmp_filter_ctx ctx, const char *const *calls, size_t ncalls,
                       const unsigned long *ioctls, size_t nioctls)
@@ -364,6 +336,46 @@ static int allow_list(scmp_filter_ctx ctx, const char *const *calls, size_t ncal
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 		                      SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, ioctls[i]));
 	return rc;
+}
+
+/*
+ * Load a filter of calls[ncalls] and extra[nextra], ioctl only with
+ * ioctls[nioctls] (any: NULL), with no_new_privs: on every thread (tsync),
+ * or on the calling one and those it starts later.  0, or -1 with why.
+ */
+static int load(bool tsync, const char *const *calls, size_t ncalls, const char *const *extra,
+                size_t nextra, const unsigned long *ioctls, size_t nioctls, char *err,
+                size_t errlen)
+{
+	scmp_filter_ctx ctx;
+	int rc;
+
+	if (catch_sigsys(err, errlen) < 0)
+		return -1;
+	ctx = seccomp_init(SCMP_ACT_TRAP);
+	if (!ctx) {
+		snprintf(err, errlen, "seccomp_init failed");
+		return -1;
+	}
+	rc = tsync ? seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) : 0;
+	if (!rc)
+		rc = allow_list(ctx, calls, ncalls, ioctls, nioctls);
+	if (!rc)
+		rc = allow(ctx, extra, nextra, !ioctls);
+	if (!rc)
+		rc = seccomp_load(ctx); /* sets no_new_privs first (SCMP_FLTATR_CTL_NNP) */
+	seccomp_release(ctx);
+	if (rc) {
+		snprintf(err, errlen, "cannot install the system-call filter: %s", strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* Install the process's allowlist plus extra[n], on every thread. */
+static int install(const char *const *extra, size_t n, char *err, size_t errlen)
+{
+	return load(true, allowed, N(allowed), extra, n, NULL, 0, err, errlen);
 }
 
 /* A role's list as a BPF program, to load later with a bare seccomp call; 0 or -errno. */
@@ -573,26 +585,8 @@ void sandbox_set_event_fd(int fd)
 int sandbox_install_list(const char *name, const char *const *calls, size_t ncalls,
                          const unsigned long *ioctls, size_t nioctls, char *err, size_t errlen)
 {
-	scmp_filter_ctx ctx;
-	int rc;
-
 	who = name;
-	if (catch_sigsys(err, errlen) < 0)
-		return -1;
-	ctx = seccomp_init(SCMP_ACT_TRAP);
-	if (!ctx) {
-		snprintf(err, errlen, "seccomp_init failed");
-		return -1;
-	}
-	rc = allow_list(ctx, calls, ncalls, ioctls, nioctls);
-	if (!rc)
-		rc = seccomp_load(ctx); /* sets no_new_privs first (SCMP_FLTATR_CTL_NNP) */
-	seccomp_release(ctx);
-	if (rc) {
-		snprintf(err, errlen, "cannot install the system-call filter: %s", strerror(-rc));
-		return -1;
-	}
-	return 0;
+	return load(false, calls, ncalls, NULL, 0, ioctls, nioctls, err, errlen);
 }
 
 int sandbox_install_uplink(char *err, size_t errlen)
