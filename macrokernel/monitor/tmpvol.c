@@ -11,7 +11,7 @@
 #include <monitor/tmpvol.h>
 #include <monitor/vm.h>
 
-/* Directory levels removed in one descent; deeper ones are moved up a level. */
+/* Directory levels removed in one descent; deeper ones are moved up to the top. */
 #define TMPVOL_DEPTH_MAX 64
 /* Passes over the top directory: each removes TMPVOL_DEPTH_MAX levels of any
  * chain, so this covers depths far past what a /tmp of 1T has names for. */
@@ -112,32 +112,17 @@ void tmpvol_remove(const char *path)
 
 	if (!path || !path[0])
 		return;
-	fchmodat(AT_FDCWD, path, 0700, AT_SYMLINK_NOFOLLOW);
-	top = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (top >= 0) {
-		/* Until a pass moves nothing up: then only the top is left. */
-		for (unsigned pass = 0; pass < TMPVOL_PASSES_MAX; pass++) {
-			DIR *d;
-			struct dirent *e;
-
-			int fd = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-			if (fd < 0 || !(d = fdopendir(fd))) {
-				if (fd >= 0)
-					close(fd);
-				break;
-			}
-			before = moved;
-			while ((e = readdir(d)))
-				if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-					remove_tree(top, top, e->d_name, 1, &moved);
-			closedir(d);
-			if (moved == before)
-				break;
-		}
-		close(top);
+	/* Where deep directories are moved to (a directory reference only). */
+	top = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* Pass after pass, until one moves nothing up: that one removes the top too. */
+	for (unsigned pass = 0; pass < TMPVOL_PASSES_MAX; pass++) {
+		before = moved;
+		remove_tree(top, AT_FDCWD, path, 0, &moved);
+		if (moved == before)
+			break;
 	}
-	rmdir(path);
+	if (top >= 0)
+		close(top);
 	if (access(path, F_OK) == 0)
 		vm_error("could not remove all of the VM's /tmp, %s", path);
 }
